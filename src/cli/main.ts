@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { DevstackError, cacheRoot, ensureBinaries } from '../devstack/index.js';
+import { PACKAGE_ROOT } from '../devstack/paths.js';
+import { dev } from './dev.js';
+
+const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('a TCP port is 1-65535');
+  return n;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('nodepool-operator')
+    .description(
+      'Manage Alibaba Cloud node pools (ESS scaling groups, ECS instances) as Kubernetes resources.',
+    )
+    .version(pkg.version)
+    .showHelpAfterError()
+    .enablePositionalOptions();
+
+  program
+    .command('dev')
+    .description(
+      'run the local development environment (what `npm start` runs): a real Kubernetes control plane; writes .dev/env',
+    )
+    .option('--dir <path>', 'folder for env and the run folder', '.dev')
+    .option('--apiserver-port <port>', 'fixed port for kube-apiserver (default: a free one)', port)
+    .action(async (o: { dir: string; apiserverPort?: number }) => {
+      process.exitCode = await dev({
+        dir: o.dir,
+        ...(o.apiserverPort === undefined ? {} : { apiserverPort: o.apiserverPort }),
+      });
+    });
+
+  const devstack = program.command('devstack').description("the local control plane's binaries");
+  devstack
+    .command('build')
+    .description(
+      'build (or reuse) kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, etcd and kwok from the Go module proxy',
+    )
+    .option('--force', 'rebuild even when cached')
+    .action(async (o: { force?: boolean }) => {
+      const b = await ensureBinaries({ force: o.force === true });
+      process.stdout.write(`${b.dir}\n`);
+    });
+  devstack
+    .command('where')
+    .description('print the binary cache folder')
+    .action(() => {
+      process.stdout.write(`${cacheRoot()}\n`);
+    });
+  return program;
+}
+
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof DevstackError) {
+    process.stderr.write(`error: ${err.describe()}\n`);
+  } else {
+    process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
+  process.exitCode = 1;
+}

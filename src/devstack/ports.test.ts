@@ -1,0 +1,37 @@
+import { describe, expect, test } from '@jest/globals';
+import { createServer } from 'node:net';
+import { DevstackError } from './errors.js';
+import { allocatePorts, assertPortFree } from './ports.js';
+
+describe('ports', () => {
+  test('allocates distinct free ports', async () => {
+    const p = await allocatePorts(['a', 'b', 'c', 'd'] as const);
+    expect(new Set(Object.values(p)).size).toBe(4);
+    for (const port of Object.values(p)) await assertPortFree(port, 'x');
+  });
+
+  test('a taken port is reported by number and by what wanted it', async () => {
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const addr = srv.address();
+    const port = typeof addr === 'object' && addr ? addr.port : 0;
+    try {
+      const err = await allocatePorts(['etcd', 'apiserver'] as const, { apiserver: port }).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(DevstackError);
+      expect((err as DevstackError).message).toBe(
+        `port ${port} on 127.0.0.1 (apiserver) is not free: EADDRINUSE`,
+      );
+      expect((err as DevstackError).details.hint).toContain(`:${port}`);
+    } finally {
+      await new Promise((r) => srv.close(r));
+    }
+  });
+
+  test('the same fixed port for two components is refused', async () => {
+    await expect(allocatePorts(['a', 'b'] as const, { a: 40123, b: 40123 })).rejects.toThrow(
+      /asked for twice/,
+    );
+  });
+});
