@@ -3,7 +3,8 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from './exec.js';
-import { EnvFile, shellQuote } from './env-file.js';
+import { EnvFile } from './env-file.js';
+import { shellQuote } from '../util/shell.js';
 
 describe('EnvFile', () => {
   test('a shell that sources it gets back every value exactly, however odd', async () => {

@@ -1,5 +1,6 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { shellQuote } from '../util/shell.js';
 
 /** A shell-sourceable file of `export NAME=value` lines, written atomically. */
 export class EnvFile {
@@ -37,8 +38,4 @@ export class EnvFile {
   async remove(): Promise<void> {
     await rm(this.path, { force: true });
   }
-}
-
-export function shellQuote(value: string): string {
-  return /^[A-Za-z0-9_./:@=+,-]*$/.test(value) && value !== '' ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
