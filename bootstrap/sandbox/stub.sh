@@ -4,6 +4,7 @@
 set -u
 state=${NPO_SANDBOX:?}
 cmd=${0##*/}
+original=("$@")
 {
   printf '%s\x1f' "$cmd" "$@"
   printf '\x1e'
@@ -29,6 +30,12 @@ case "$cmd" in
       esac
       shift
     done
+    # the cluster's own API server is reached for real (the sandbox then shares the host's loopback)
+    if [ -f "$state/passthrough" ]; then
+      while read -r prefix; do
+        case "$url" in "$prefix"*) exec /usr/bin/curl "${original[@]}" ;; esac
+      done <"$state/passthrough"
+    fi
     key=$(printf '%s %s' "$method" "$url" | sha256sum | cut -d' ' -f1)
     [ -f "$state/http/$key" ] || key=$(printf 'ANY %s' "$url" | sha256sum | cut -d' ' -f1)
     if [ ! -f "$state/http/$key" ]; then

@@ -51,6 +51,11 @@ export interface SandboxOptions {
   files?: Record<string, string>;
   /** HTTP answers for curl, by URL (any method) or by `METHOD URL`. Metadata answers are added from `metadata`. */
   http?: Record<string, string>;
+  /**
+   * URL prefixes curl reaches for real (the cluster's API server on loopback, e.g. `https://127.0.0.1:6443`);
+   * only loopback origins are accepted. With any, the sandbox shares the host's network namespace.
+   */
+  passthrough?: string[];
   /** Commands that fail, with their exit code. */
   fail?: Partial<Record<(typeof STUBBED_COMMANDS)[number], number>>;
   /** A previous run's sandbox folder to boot again (its overlays and stub state are kept): a reboot / re-run. */
@@ -149,6 +154,15 @@ async function configure(dir: string, opts: SandboxOptions): Promise<void> {
   for (const [cmd, code] of Object.entries(opts.fail ?? {})) {
     if (code !== undefined) await writeFile(join(state, 'fail', cmd), String(code));
   }
+  for (const prefix of opts.passthrough ?? []) {
+    const host = new URL(prefix).hostname;
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) {
+      throw new SandboxError(
+        `passthrough ${prefix} is not a loopback address: the sandbox never reaches other hosts`,
+      );
+    }
+  }
+  await writeFile(join(state, 'passthrough'), (opts.passthrough ?? []).map((p) => `${p}\n`).join(''));
   await writeFile(join(dir, 'user-data'), opts.script, { mode: 0o700 });
 }
 
@@ -199,7 +213,8 @@ export async function runInSandbox(opts: SandboxOptions): Promise<SandboxResult>
     'set +e',
     `exec env -i PATH=${dir}/stubs:/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 NPO_SANDBOX=${dir}/state bash ${dir}/user-data`,
   ].join('\n');
-  const child = spawn('unshare', ['--mount', '--net', '--propagation', 'private', 'bash', '-c', inner], {
+  const isolation = opts.passthrough?.length ? ['--mount'] : ['--mount', '--net'];
+  const child = spawn('unshare', [...isolation, '--propagation', 'private', 'bash', '-c', inner], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

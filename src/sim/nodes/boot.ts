@@ -1,0 +1,102 @@
+import { request } from 'node:https';
+import { gunzipSync } from 'node:zlib';
+import { caCertHash } from '../../bootstrap/ca-hash.js';
+import { runInSandbox, type InstanceMetadata } from '../../bootstrap/sandbox.js';
+import { NodeBootError, readNodeConfig, type NodeConfig } from './node-config.js';
+import { nodeObject, registerNode, type NodeResources } from './register.js';
+import { tlsBootstrap } from './tls-bootstrap.js';
+
+export interface InstanceToBoot {
+  metadata: InstanceMetadata;
+  /** The instance's user data as the cloud holds it: base64 of the script or of its gzip. */
+  userDataBase64: string;
+  resources: NodeResources;
+  /** Block devices: the system disk first, then one per data disk. */
+  disks?: { name: string; system?: boolean }[];
+  /** What the image already has (ContainerOS and ACK images ship containerd and the kubelet). */
+  installed?: Partial<Record<'containerd' | 'kubelet' | 'nvidia-smi', string>>;
+  /** Answers for URLs the boot fetches (an External pool's script). */
+  http?: Record<string, string>;
+}
+
+export interface BootedNode {
+  nodeName: string;
+  config: NodeConfig;
+  /** The cloud-init output log of the boot. */
+  log: string;
+}
+
+export function decodeUserData(base64: string): string {
+  const raw = Buffer.from(base64, 'base64');
+  return (raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw).toString('utf8');
+}
+
+/**
+ * Boot one instance the way ECS and the kubelet would: run its real user data in the sandbox, read what it
+ * configured, join with the credentials it carries (TLS bootstrap with its token; for External pools the
+ * token and CA hash of its kubeadm join command), register the Node NotReady, which kwok then keeps Ready.
+ * `cluster.apiServer` is the real API server the sandbox may reach (loopback only).
+ */
+export async function bootInstance(
+  instance: InstanceToBoot,
+  cluster: { apiServer: string },
+): Promise<BootedNode> {
+  const boot = await runInSandbox({
+    script: decodeUserData(instance.userDataBase64),
+    metadata: instance.metadata,
+    disks: instance.disks ?? [{ name: '/dev/vda', system: true }],
+    installed: instance.installed ?? { containerd: '1.7.20', kubelet: '1.34.4' },
+    http: instance.http ?? {},
+    passthrough: [new URL(cluster.apiServer).origin],
+  });
+  try {
+    const config = await readNodeConfig(boot);
+    let caPem = config.caPem;
+    if (config.mode === 'External')
+      caPem = await discoverCa(config, boot.calls.find((c) => c.cmd === 'kubeadm')?.args ?? []);
+    if (!caPem) throw new NodeBootError('the boot left no cluster CA', config.lastStep);
+    const creds = await tlsBootstrap({
+      server: config.server,
+      caPem,
+      token: config.bootstrapToken,
+      nodeName: config.nodeName,
+    });
+    await registerNode(config.server, caPem, creds, nodeObject(config, instance.resources));
+    return { nodeName: config.nodeName, config, log: boot.log };
+  } finally {
+    await boot.dispose();
+  }
+}
+
+/** kubeadm's token discovery: read cluster-info without trusting it, then pin the CA by the join command's hash. */
+async function discoverCa(config: NodeConfig, joinArgs: string[]): Promise<string> {
+  const want = joinArgs[joinArgs.indexOf('--discovery-token-ca-cert-hash') + 1];
+  const insecure = await fetchInsecure(
+    `${config.server}/api/v1/namespaces/kube-public/configmaps/cluster-info`,
+  ).catch(() => '');
+  const b64 = /certificate-authority-data: ([A-Za-z0-9+/=]+)/.exec(insecure)?.[1];
+  if (!b64)
+    throw new NodeBootError(`kubeadm join: cannot read cluster-info from ${config.server}`, 'kubeadm-join');
+  const pem = Buffer.from(b64, 'base64').toString('utf8');
+  if (!want || caCertHash(pem) !== want) {
+    throw new NodeBootError(
+      `kubeadm join: the cluster CA does not match --discovery-token-ca-cert-hash ${want ?? '(none)'}`,
+      'kubeadm-join',
+    );
+  }
+  return pem;
+}
+
+function fetchInsecure(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { rejectUnauthorized: false, timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -1,0 +1,103 @@
+import { KWOK_NODE_ANNOTATION, KWOK_NODE_ANNOTATION_VALUE } from '../../devstack/controlplane.js';
+import { kubeRequest, type Credentials } from './kube-http.js';
+import { NodeBootError, type NodeConfig } from './node-config.js';
+
+/** CPU, memory, GPUs and pods of the instance type: what the kubelet reports as capacity. */
+export interface NodeResources {
+  cpu: number;
+  memoryMiB: number;
+  gpus?: number;
+  maxPods?: number;
+}
+
+/**
+ * The Node the kubelet registers, exactly as the bootstrap configured it: name, providerID, addresses, the
+ * labels and taints of its flags, capacity from the instance type (allocatable less the usual reservations).
+ * It registers NotReady; kwok, which acts as its kubelet from then on, makes it Ready and runs its pods.
+ */
+export function nodeObject(config: NodeConfig, resources: NodeResources): Record<string, unknown> {
+  const capacity: Record<string, string> = {
+    cpu: String(resources.cpu),
+    memory: `${resources.memoryMiB}Mi`,
+    pods: String(resources.maxPods ?? 110),
+    'ephemeral-storage': '100Gi',
+  };
+  if (resources.gpus) capacity['nvidia.com/gpu'] = String(resources.gpus);
+  const allocatable = {
+    ...capacity,
+    cpu: `${Math.max(resources.cpu * 1000 - 100, 100)}m`,
+    memory: `${Math.max(resources.memoryMiB - 512, 256)}Mi`,
+  };
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: config.nodeName,
+      // kwok acts as this node's kubelet from registration on: it reports Ready (after the NotReady the node
+      // registers with), heartbeats, and runs the pods bound to it. kwok only adopts Nodes that carry the
+      // annotation when they appear.
+      annotations: { [KWOK_NODE_ANNOTATION]: KWOK_NODE_ANNOTATION_VALUE },
+      labels: {
+        ...config.labels,
+        'kubernetes.io/hostname': config.nodeName,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+      },
+    },
+    spec: {
+      providerID: config.providerId,
+      ...(config.taints.length ? { taints: config.taints } : {}),
+    },
+    status: {
+      capacity,
+      allocatable,
+      addresses: [
+        { type: 'InternalIP', address: config.nodeIp },
+        { type: 'Hostname', address: config.nodeName },
+      ],
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'False',
+          reason: 'KubeletNotReady',
+          message: 'container runtime network not ready: node initializing',
+          lastHeartbeatTime: new Date().toISOString(),
+          lastTransitionTime: new Date().toISOString(),
+        },
+      ],
+    },
+  };
+}
+
+/** Create the Node as `system:node:<name>` (the Node authorizer and NodeRestriction apply). */
+export async function registerNode(
+  server: string,
+  caPem: string,
+  creds: Credentials,
+  node: Record<string, unknown>,
+): Promise<void> {
+  const res = await kubeRequest(server, caPem, creds, 'POST', '/api/v1/nodes', node);
+  if (res.status === 409) return; // already registered (a reboot): the kubelet carries on with the existing Node
+  if (res.status !== 201) {
+    throw new NodeBootError(
+      `registering the Node failed (${res.status}): ${res.text.slice(0, 300)}`,
+      'kubelet-start',
+    );
+  }
+  const name = (node.metadata as { name: string }).name;
+  const status = await kubeRequest(
+    server,
+    caPem,
+    creds,
+    'PATCH',
+    `/api/v1/nodes/${name}/status`,
+    { status: node.status },
+    'application/merge-patch+json',
+  );
+  if (status.status !== 200) {
+    throw new NodeBootError(
+      `reporting the Node status failed (${status.status}): ${status.text.slice(0, 300)}`,
+      'kubelet-start',
+    );
+  }
+}
