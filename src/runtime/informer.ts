@@ -154,6 +154,20 @@ export class Informer<T extends KeyedObject> implements EventSource<T> {
     return this.store.size;
   }
 
+  /** Add an index (before or after start: existing objects are indexed at once). */
+  addIndexer(name: string, fn: IndexFunc<T>): void {
+    if (this.indexes.has(name)) return;
+    const idx: Index<T> = { fn, byValue: new Map() };
+    this.indexes.set(name, idx);
+    for (const [key, obj] of this.store) {
+      for (const v of fn(obj)) {
+        let set = idx.byValue.get(v);
+        if (!set) idx.byValue.set(v, (set = new Set()));
+        set.add(key);
+      }
+    }
+  }
+
   /** Objects whose index function returned `value`. */
   byIndex(index: string, value: string): T[] {
     const idx = this.indexes.get(index);
