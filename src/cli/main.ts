@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { DevstackError, cacheRoot, ensureBinaries } from '../devstack/index.js';
 import { PACKAGE_ROOT } from '../devstack/paths.js';
 import { dev } from './dev.js';
+import { register as registerRun } from './commands/run.js';
 
 const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
 
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
     .action(() => {
       process.stdout.write(`${cacheRoot()}\n`);
     });
+  registerRun(program);
   return program;
 }
 

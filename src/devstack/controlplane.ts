@@ -69,6 +69,7 @@ export interface ClusterAccess {
  */
 export class DevStack implements ClusterAccess {
   private readonly components: Component[] = [];
+  private readonly specs = new Map<string, Omit<ComponentSpec, 'logPath'>>();
   private stopped = false;
 
   private constructor(
@@ -146,6 +147,7 @@ export class DevStack implements ClusterAccess {
   private async launch(spec: Omit<ComponentSpec, 'logPath'>, report: Reporter): Promise<Component> {
     const c = new Component({ ...spec, logPath: this.folder.path('logs', `${spec.name}.log`) });
     this.components.push(c);
+    this.specs.set(spec.name, spec);
     report(`starting ${spec.name}`);
     await c.start();
     if (c.pid !== undefined) await this.folder.addComponent(c.name, c.pid);
@@ -300,6 +302,32 @@ export class DevStack implements ClusterAccess {
       );
       await kwok.waitUntil(healthy(`http://127.0.0.1:${ports.kwok}/healthz`), 'healthy', timeout);
     }
+  }
+
+  /**
+   * Stop kube-apiserver alone (SIGTERM; etcd and the rest keep running), for tests of clients that must
+   * survive an API server outage. `startApiserver()` brings it back on the same port with the same flags.
+   */
+  async stopApiserver(): Promise<void> {
+    const c = this.components.find((x) => x.name === 'kube-apiserver' && x.running);
+    if (!c) throw new DevstackError('kube-apiserver is not running', { component: 'kube-apiserver' });
+    await c.stop();
+    this.components.splice(this.components.indexOf(c), 1);
+  }
+
+  /** Start kube-apiserver again after `stopApiserver()`; resolves when it is ready. */
+  async startApiserver(timeoutMs = 90_000): Promise<void> {
+    const spec = this.specs.get('kube-apiserver');
+    if (!spec || this.components.some((x) => x.name === 'kube-apiserver' && x.running)) {
+      throw new DevstackError('kube-apiserver was not stopped with stopApiserver()', { component: 'kube-apiserver' }); // prettier-ignore
+    }
+    const c = await this.launch(spec, () => undefined);
+    const tls = {
+      ca: await readFile(this.pki.ca.cert),
+      cert: await readFile(this.pki.admin.cert),
+      key: await readFile(this.pki.admin.key),
+    };
+    await c.waitUntil(healthy(`${this.server}/readyz`, tls), 'ready (/readyz)', timeoutMs);
   }
 
   /** Resolves with an error naming the component when any component exits without stop(). */

@@ -1,0 +1,20 @@
+import type { KubeClient } from '../kube/index.js';
+import type { Logger } from '../log.js';
+import type { Settings } from '../operator/settings.js';
+import type { Clock } from '../runtime/clock.js';
+import type { EventRecorder } from '../runtime/events.js';
+import type { InformerFactory } from '../runtime/informer-factory.js';
+import type { RuntimeMetrics } from '../runtime/metrics.js';
+
+/** What every controller is built from: shared informers, the API client, events, clock, metrics, settings. */
+export interface ControllerDeps {
+  client: KubeClient;
+  informers: InformerFactory;
+  events: EventRecorder;
+  settings: Settings;
+  logger: Logger;
+  clock: Clock;
+  metrics: RuntimeMetrics;
+  /** This replica's identity (the leader-election identity). */
+  identity: string;
+}

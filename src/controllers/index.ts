@@ -1,0 +1,35 @@
+import type { Controller } from '../runtime/controller.js';
+import type { ControllerDeps } from './deps.js';
+import { RUNTIME_PROBE_CONTROLLER, newRuntimeProbeController } from './runtimeprobe/controller.js';
+
+export type { ControllerDeps };
+
+/** A controller the operator can run, by name. */
+export interface ControllerEntry {
+  name: string;
+  /** False when its settings turn it off (it is then not built at all). */
+  enabled(deps: ControllerDeps): boolean;
+  build(deps: ControllerDeps): Controller;
+}
+
+/** Every controller of the operator, in one place. */
+export const CONTROLLERS: readonly ControllerEntry[] = [
+  {
+    name: RUNTIME_PROBE_CONTROLLER,
+    enabled: (d) => d.settings.runtimeProbe,
+    build: newRuntimeProbeController,
+  },
+];
+
+/** Build the controllers this process runs: the enabled ones, filtered by `--controllers` ('*' = all). */
+export function newControllers(deps: ControllerDeps): Controller[] {
+  const wanted = deps.settings.controllers;
+  const all = wanted.includes('*');
+  const unknown = wanted.filter((w) => w !== '*' && !CONTROLLERS.some((c) => c.name === w));
+  if (unknown.length > 0) {
+    throw new Error(`--controllers: unknown controller(s) ${unknown.join(', ')}; known: ${CONTROLLERS.map((c) => c.name).join(', ')}`); // prettier-ignore
+  }
+  return CONTROLLERS.filter((c) => (all || wanted.includes(c.name)) && c.enabled(deps)).map((c) =>
+    c.build(deps),
+  );
+}

@@ -1,0 +1,242 @@
+import { readFileSync } from 'node:fs';
+import { Agent, fetch, type Response } from 'undici';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { errorForStatus, KubeApiError, StatusSchema } from './errors.js';
+import { resourcePath, type ResourceRef } from './resources.js';
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface RequestOptions {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Query;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+  /** Whole-request timeout (default 30 s; watches have none and use a watchdog instead). */
+  timeoutMs?: number;
+}
+
+export const PatchType = {
+  merge: 'application/merge-patch+json',
+  json: 'application/json-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+  apply: 'application/apply-patch+yaml',
+} as const;
+
+/** One event of a watch stream, as the API server sends it. */
+export interface RawWatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: Record<string, unknown>;
+}
+
+export interface ListOptions {
+  namespace?: string | undefined;
+  labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
+  limit?: number;
+  continue?: string | undefined;
+  resourceVersion?: string | undefined;
+}
+
+export interface WatchOptions extends ListOptions {
+  allowWatchBookmarks?: boolean;
+  timeoutSeconds?: number;
+}
+
+/** The transport error of a failed connection (not an HTTP answer). */
+export class KubeTransportError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'KubeTransportError';
+  }
+}
+
+/**
+ * A raw JSON client of the Kubernetes API over client-node's configuration (server, TLS, credentials, token
+ * refresh): one keep-alive connection pool, JSON in and out, errors as typed KubeApiErrors. Typed access sits on
+ * top (`TypedResource`), with zod at the edge.
+ */
+export class KubeClient {
+  readonly server: string;
+  private readonly agent: Agent;
+  private auth: { headers: Record<string, string>; at: number } | undefined;
+
+  constructor(
+    readonly config: KubeConfig,
+    opts: { connections?: number } = {},
+  ) {
+    const cluster = config.getCurrentCluster();
+    if (!cluster) throw new Error('the kubeconfig has no current cluster');
+    this.server = cluster.server.replace(/\/+$/, '');
+    const tls = tlsOptions(config, cluster);
+    this.agent = new Agent({
+      connect: { ...tls, keepAlive: true, keepAliveInitialDelay: 30_000 },
+      connections: opts.connections ?? 32,
+      keepAliveTimeout: 30_000,
+      bodyTimeout: 0,
+      headersTimeout: 60_000,
+    });
+  }
+
+  /** Release the connection pool (open watches are cut). */
+  async close(): Promise<void> {
+    await this.agent.close().catch(() => this.agent.destroy());
+  }
+
+  private async headers(): Promise<Record<string, string>> {
+    // credentials (a token file that rotates, an exec plugin) are re-read every 10 s at most
+    if (!this.auth || performance.now() - this.auth.at > 10_000) {
+      const opts: { headers?: Record<string, string> } = {};
+      await this.config.applyToHTTPSOptions(opts);
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(opts.headers ?? {})) headers[k] = String(v);
+      this.auth = { headers, at: performance.now() };
+    }
+    return this.auth.headers;
+  }
+
+  url(path: string, query?: Query): string {
+    const u = new URL(this.server + path);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
+    return u.toString();
+  }
+
+  private async send(opts: RequestOptions, accept = 'application/json'): Promise<Response> {
+    const headers: Record<string, string> = { ...(await this.headers()), Accept: accept };
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      headers['Content-Type'] = opts.contentType ?? 'application/json';
+      body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+    }
+    const signals: AbortSignal[] = [];
+    if (opts.signal) signals.push(opts.signal);
+    if (opts.timeoutMs !== 0) signals.push(AbortSignal.timeout(opts.timeoutMs ?? 30_000));
+    try {
+      return await fetch(this.url(opts.path, opts.query), {
+        method: opts.method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        dispatcher: this.agent,
+        ...(signals.length > 0 ? { signal: AbortSignal.any(signals) } : {}),
+      });
+    } catch (err) {
+      throw new KubeTransportError(`${opts.method} ${opts.path}: ${describe(err)}`, { cause: err });
+    }
+  }
+
+  /** One request; the parsed JSON answer, or a typed KubeApiError. */
+  async request(opts: RequestOptions): Promise<unknown> {
+    const res = await this.send(opts);
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      throw new KubeTransportError(`${opts.method} ${opts.path}: ${describe(err)}`, { cause: err });
+    }
+    if (res.status < 200 || res.status > 299) {
+      throw errorForStatus(res.status, text, `${opts.method} ${opts.path}`);
+    }
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  }
+
+  /** One page of a list. */
+  async list(ref: ResourceRef, opts: ListOptions = {}, signal?: AbortSignal): Promise<unknown> {
+    return this.request({
+      method: 'GET',
+      path: resourcePath(ref, { namespace: opts.namespace }),
+      query: {
+        labelSelector: opts.labelSelector,
+        fieldSelector: opts.fieldSelector,
+        limit: opts.limit,
+        continue: opts.continue,
+        resourceVersion: opts.resourceVersion,
+      },
+      ...(signal ? { signal } : {}),
+      timeoutMs: 120_000,
+    });
+  }
+
+  /**
+   * A watch: `onEvent` gets each event; ERROR events become typed errors (410 → GoneError). Resolves when the
+   * server ends the stream (its timeout), rejects on any error; `signal` ends it (resolving).
+   */
+  async watch(
+    ref: ResourceRef,
+    opts: WatchOptions,
+    onEvent: (e: RawWatchEvent) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const path = resourcePath(ref, { namespace: opts.namespace });
+    const res = await this.send({
+      method: 'GET',
+      path,
+      query: {
+        watch: true,
+        labelSelector: opts.labelSelector,
+        fieldSelector: opts.fieldSelector,
+        resourceVersion: opts.resourceVersion,
+        allowWatchBookmarks: opts.allowWatchBookmarks,
+        timeoutSeconds: opts.timeoutSeconds,
+      },
+      signal,
+      timeoutMs: 0,
+    });
+    if (res.status !== 200) {
+      const text = await res.text().catch(() => '');
+      throw errorForStatus(res.status, text, `watch ${path}`);
+    }
+    if (!res.body) return;
+    const decoder = new TextDecoder();
+    let buffered = '';
+    try {
+      for await (const chunk of res.body) {
+        buffered += decoder.decode(chunk as Uint8Array, { stream: true });
+        let nl = buffered.indexOf('\n');
+        while (nl >= 0) {
+          const line = buffered.slice(0, nl).trim();
+          buffered = buffered.slice(nl + 1);
+          nl = buffered.indexOf('\n');
+          if (!line) continue;
+          const event = JSON.parse(line) as RawWatchEvent;
+          if (event.type === 'ERROR') {
+            const status = StatusSchema.safeParse(event.object);
+            const code = status.success ? (status.data.code ?? 500) : 500;
+            throw errorForStatus(code, event.object, `watch ${path}`);
+          }
+          onEvent(event);
+        }
+      }
+    } catch (err) {
+      if (signal.aborted) return;
+      if (err instanceof KubeApiError) throw err;
+      throw new KubeTransportError(`watch ${path}: ${describe(err)}`, { cause: err });
+    }
+  }
+}
+
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = (err as { cause?: unknown }).cause;
+  return cause instanceof Error ? `${err.message} (${cause.message})` : err.message;
+}
+
+function tlsOptions(
+  config: KubeConfig,
+  cluster: NonNullable<ReturnType<KubeConfig['getCurrentCluster']>>,
+): { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean; servername?: string } {
+  const user = config.getCurrentUser();
+  const fromFileOrData = (file?: string, data?: string): Buffer | undefined =>
+    file ? readFileSync(file) : data ? Buffer.from(data, 'base64') : undefined;
+  const out: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean; servername?: string } =
+    {};
+  const ca = fromFileOrData(cluster.caFile, cluster.caData);
+  if (ca) out.ca = ca;
+  const cert = fromFileOrData(user?.certFile, user?.certData);
+  if (cert) out.cert = cert;
+  const key = fromFileOrData(user?.keyFile, user?.keyData);
+  if (key) out.key = key;
+  if (cluster.skipTLSVerify) out.rejectUnauthorized = false;
+  if (cluster.tlsServerName) out.servername = cluster.tlsServerName;
+  return out;
+}

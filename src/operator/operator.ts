@@ -1,0 +1,162 @@
+import { newControllers } from '../controllers/index.js';
+import { KubeClient, loadKubeConfig } from '../kube/index.js';
+import { createLogger, type Logger } from '../log.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
+import type { Controller } from '../runtime/controller.js';
+import { EventRecorder } from '../runtime/events.js';
+import { InformerFactory } from '../runtime/informer-factory.js';
+import { LeaderElector } from '../runtime/leaderelection.js';
+import { RuntimeMetrics } from '../runtime/metrics.js';
+import { serve, type HttpEndpoint } from './http.js';
+import { redactedSettings, type Settings } from './settings.js';
+
+/** The `reportingController` of the operator's Events. */
+export const REPORTING_CONTROLLER = 'nodepool.alicloud.dev/operator';
+
+/** Exit codes of `run`. */
+export const EXIT = { ok: 0, failed: 1, lostLease: 2 } as const;
+
+export interface OperatorHandle {
+  /** Resolves with the exit code when the operator has stopped (after `stop()`, a lost lease or a failure). */
+  readonly exited: Promise<number>;
+  /** Graceful stop: intake stops, in-flight reconciles finish (up to the deadline), the lease is released. */
+  stop(): Promise<number>;
+  readonly healthPort: number | undefined;
+  readonly metricsPort: number | undefined;
+  readonly identity: string;
+  isLeader(): boolean;
+}
+
+/**
+ * The manager: shared informers start at once on every replica (a standby has warm caches), `/healthz`,
+ * `/readyz` (every informer synced) and `/metrics` are served, and the controllers run only while this replica
+ * holds the Lease. Losing the lease stops the controllers and ends the operator with EXIT.lostLease.
+ */
+export async function startOperator(
+  settings: Settings,
+  opts: { logger?: Logger; clock?: Clock } = {},
+): Promise<OperatorHandle> {
+  const log =
+    opts.logger ?? createLogger({ level: settings.logLevel, pretty: settings.logFormat === 'pretty' });
+  const clock = opts.clock ?? systemClock;
+  const metrics = new RuntimeMetrics({ processMetrics: true });
+  const client = new KubeClient(loadKubeConfig({ kubeconfig: settings.kubeconfig }));
+  const informers = new InformerFactory({ client, logger: log, clock, metrics, resyncPeriodMs: 10 * 60_000 });
+  const events = new EventRecorder({ client, controller: REPORTING_CONTROLLER, instance: settings.identity, logger: log, clock }); // prettier-ignore
+  log.info({ settings: redactedSettings(settings) }, 'starting');
+
+  const controllers: Controller[] = newControllers({ client, informers, events, settings, logger: log, clock, metrics, identity: settings.identity }); // prettier-ignore
+  informers.start();
+
+  let stopping = false;
+  const endpoints: HttpEndpoint[] = [];
+  const cleanup = async (): Promise<void> => {
+    await informers.stop();
+    await Promise.all(endpoints.map((e) => e.close()));
+    await client.close();
+  };
+  let health: HttpEndpoint | undefined;
+  let metricsEndpoint: HttpEndpoint | undefined;
+  try {
+    if (settings.healthProbeBindAddress) {
+      health = await serve(settings.healthProbeBindAddress, {
+        '/healthz': async () => ({ status: 200, body: 'ok\n' }),
+        '/readyz': async () => {
+          const unsynced = informers.unsynced();
+          if (stopping) return { status: 503, body: 'shutting down\n' };
+          return unsynced.length === 0 ? { status: 200, body: 'ok\n' } : { status: 503, body: `caches not synced: ${unsynced.join(', ')}\n` }; // prettier-ignore
+        },
+      });
+      endpoints.push(health);
+    }
+    if (settings.metricsBindAddress) {
+      metricsEndpoint = await serve(settings.metricsBindAddress, {
+        '/metrics': async () => {
+          const m = await metrics.text();
+          return { status: 200, body: m.body, contentType: m.contentType };
+        },
+      });
+      endpoints.push(metricsEndpoint);
+    }
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+  log.info({ healthPort: health?.port, metricsPort: metricsEndpoint?.port }, 'serving probes and metrics');
+
+  const stopSignal = new AbortController();
+  const elector = settings.leaderElect
+    ? new LeaderElector({
+        client,
+        namespace: settings.leaderElectionNamespace,
+        name: settings.leaderElectionId,
+        identity: settings.identity,
+        leaseDurationMs: settings.leaseDuration,
+        renewDeadlineMs: settings.renewDeadline,
+        retryPeriodMs: settings.retryPeriod,
+        clock,
+        logger: log,
+        metrics,
+      })
+    : undefined;
+
+  const stopControllers = async (deadlineMs: number): Promise<void> => {
+    await Promise.all(controllers.map((c) => c.stop(deadlineMs)));
+  };
+
+  const exited = (async (): Promise<number> => {
+    try {
+      if (elector) {
+        if (!(await elector.acquire(stopSignal.signal))) return EXIT.ok;
+      } else {
+        metrics.leaderStatus(settings.leaderElectionId, true);
+      }
+      for (const c of controllers) void c.start();
+      if (!elector) {
+        await new Promise<void>((resolve) => stopSignal.signal.addEventListener('abort', () => resolve(), { once: true })); // prettier-ignore
+        return EXIT.ok;
+      }
+      const outcome = await elector.hold(stopSignal.signal);
+      if (outcome === 'lost') {
+        // another replica may already be reconciling: stop at once, do not wait for in-flight work
+        await stopControllers(0);
+        return EXIT.lostLease;
+      }
+      return EXIT.ok;
+    } catch (err) {
+      log.error({ err }, 'the operator failed');
+      return EXIT.failed;
+    }
+  })();
+
+  let stopped: Promise<number> | undefined;
+  const stop = (): Promise<number> => {
+    stopped ??= (async () => {
+      stopping = true;
+      log.info({ deadlineMs: settings.gracefulShutdownTimeout }, 'shutting down');
+      stopSignal.abort();
+      const code = await exited;
+      await stopControllers(settings.gracefulShutdownTimeout);
+      await elector?.release();
+      await cleanup();
+      log.info('stopped');
+      return code;
+    })();
+    return stopped;
+  };
+
+  // a lost lease or a failure ends the operator by itself
+  const done = exited.then(async (code) => (stopping ? code : stop().then(() => code)));
+
+  return {
+    exited: done,
+    stop: async () => {
+      await stop();
+      return done;
+    },
+    healthPort: health?.port,
+    metricsPort: metricsEndpoint?.port,
+    identity: settings.identity,
+    isLeader: () => elector?.isLeader ?? true,
+  };
+}
