@@ -20,7 +20,7 @@ export interface Rule<T> {
   /**
    * The rule in TypeScript: `true` when the value satisfies it, `false` (report `message`) or a string (report
    * that text) when it does not. Absent only for transition rules, which compare with the stored object and
-   * are checked by `transitionProblems`.
+   * are checked by `updateProblems` (validate.ts).
    */
   check?: (value: T) => boolean | string;
   /** A transition rule (uses `oldSelf`): the TypeScript side of it, given the new and the old value. */
@@ -37,20 +37,6 @@ export interface CrdValidation {
 }
 
 export const VALIDATIONS_KEY = 'x-kubernetes-validations';
-
-/** A transition rule registered on a schema, for `transitionProblems`. */
-export interface TransitionRule {
-  message: string;
-  fieldPath?: string;
-  check: (value: unknown, old: unknown) => boolean;
-}
-
-const transitions = new WeakMap<z.ZodType, TransitionRule[]>();
-
-/** The transition rules attached to a schema by `api()`. */
-export function transitionRulesOf(schema: z.ZodType): readonly TransitionRule[] {
-  return transitions.get(schema) ?? [];
-}
 
 function pathOf(fieldPath: string | undefined): (string | number)[] {
   if (!fieldPath) return [];
@@ -103,17 +89,6 @@ export function api<S extends z.ZodType>(
     ...(validations.length > 0 ? { [VALIDATIONS_KEY]: validations } : {}),
     ...extra,
   });
-  const trans = rules.filter((r) => r.transition);
-  if (trans.length > 0) {
-    transitions.set(
-      out,
-      trans.map((r) => ({
-        message: r.message,
-        ...(r.fieldPath ? { fieldPath: r.fieldPath } : {}),
-        check: r.transition as (v: unknown, o: unknown) => boolean,
-      })),
-    );
-  }
   return out;
 }
 

@@ -70,3 +70,59 @@ export function validateObject(obj: unknown): Validated {
   }
   return { ok: false, problems: [{ path: 'kind', message: 'must be NodePool or ManagedNodePool' }] };
 }
+
+/** The fields that cannot change after create (the CRDs' `self == oldSelf` rules), as spec paths. */
+export const IMMUTABLE_FIELDS: Record<'NodePool' | 'ManagedNodePool', readonly string[]> = {
+  NodePool: [
+    'region',
+    'vpcId',
+    'securityHardening',
+    'securityGroup.type',
+    'ramRoleName',
+    'instanceMetadataOptions.httpTokens',
+  ],
+  ManagedNodePool: ['region', 'vpcId', 'securityGroup.type', 'ramRoleName', 'instanceMetadataOptions.httpTokens'],
+};
+
+function at(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const p of path.split('.')) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<string, unknown>)[p];
+  }
+  return cur;
+}
+
+/**
+ * The transition rules of an update, checked on two defaulted specs (the controller's side of the CRDs'
+ * `oldSelf` rules): immutable fields, and Spot <-> PayAsYouGo / Subscription.
+ */
+export function updateProblems(
+  kind: 'NodePool' | 'ManagedNodePool',
+  oldSpec: Record<string, unknown>,
+  newSpec: Record<string, unknown>,
+): Problem[] {
+  const problems: Problem[] = [];
+  for (const f of IMMUTABLE_FIELDS[kind]) {
+    const before = at(oldSpec, f);
+    const after = at(newSpec, f);
+    if (before !== undefined && after !== undefined && JSON.stringify(before) !== JSON.stringify(after)) {
+      problems.push({
+        path: `spec.${f}`,
+        message: `spec.${f} is immutable: it cannot be changed after the pool is created`,
+      });
+    }
+  }
+  if (kind === 'NodePool') {
+    const before = at(oldSpec, 'billing.chargeType');
+    const after = at(newSpec, 'billing.chargeType');
+    if (before !== undefined && after !== undefined && (before === 'Spot') !== (after === 'Spot')) {
+      problems.push({
+        path: 'spec.billing.chargeType',
+        message:
+          'billing.chargeType cannot change between Spot and PayAsYouGo or Subscription: create a new pool instead',
+      });
+    }
+  }
+  return problems;
+}

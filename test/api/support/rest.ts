@@ -49,7 +49,12 @@ export class AdminRest {
     });
   }
 
-  request(method: string, path: string, body?: unknown): Promise<ApiResult> {
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<ApiResult> {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
       const req = request(
@@ -61,7 +66,7 @@ export class AdminRest {
           path,
           headers: {
             accept: 'application/json',
-            ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}),
+            ...(data ? { 'content-type': contentType, 'content-length': data.length } : {}),
           },
           timeout: 30_000,
         },
@@ -100,6 +105,12 @@ export class AdminRest {
       `/apis/${API_VERSION}/${KINDS[kind].plural}?dryRun=All&fieldValidation=Strict`,
       obj,
     );
+  }
+
+  /** Merge-patch an object (`dryRun` to only validate), strict field validation. */
+  mergePatch(resourcePath: string, patch: unknown, opts: { dryRun?: boolean } = {}): Promise<ApiResult> {
+    const q = `fieldValidation=Strict${opts.dryRun ? '&dryRun=All' : ''}`;
+    return this.request('PATCH', `${resourcePath}?${q}`, patch, 'application/merge-patch+json');
   }
 
   close(): void {
