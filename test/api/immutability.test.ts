@@ -49,7 +49,7 @@ async function update(
 }
 
 function mergePatch(target: Spec, patch: Spec): Spec {
-  for (const [k, v] of Object.entries(patch)) {
+  for (const [k, v] of Object.entries(patch) as [string, unknown][]) {
     if (v === null) delete target[k];
     else if (
       typeof v === 'object' &&
