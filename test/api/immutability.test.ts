@@ -58,7 +58,7 @@ function mergePatch(target: Spec, patch: Spec): Spec {
       target[k] !== null &&
       !Array.isArray(target[k])
     ) {
-      target[k] = mergePatch(target[k] as Spec, v as Spec);
+      target[k] = mergePatch(target[k] as Spec, v);
     } else target[k] = v;
   }
   return target;

@@ -81,7 +81,13 @@ export const IMMUTABLE_FIELDS: Record<'NodePool' | 'ManagedNodePool', readonly s
     'ramRoleName',
     'instanceMetadataOptions.httpTokens',
   ],
-  ManagedNodePool: ['region', 'vpcId', 'securityGroup.type', 'ramRoleName', 'instanceMetadataOptions.httpTokens'],
+  ManagedNodePool: [
+    'region',
+    'vpcId',
+    'securityGroup.type',
+    'ramRoleName',
+    'instanceMetadataOptions.httpTokens',
+  ],
 };
 
 function at(obj: unknown, path: string): unknown {
