@@ -54,6 +54,23 @@ describe('examples/', () => {
     expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
+  test('`nodepool-operator validate -` reads stdin and exits 1 with one line per problem', async () => {
+    const bad = readFileSync(join(dir, 'nodepool-manual.yaml'), 'utf8').replace(
+      'desiredSize: 3',
+      'desiredSize: 3\n    minSize: 1',
+    );
+    const r = await run(
+      process.execPath,
+      [join(PACKAGE_ROOT, 'bin', 'nodepool-operator.js'), 'validate', '-'],
+      { input: bad },
+    );
+    expect({ code: r.code, stdout: r.stdout }).toEqual({
+      code: 1,
+      stdout:
+        '<stdin>:NodePool/example-manual: spec.scaling.mode: minSize and maxSize are for Auto mode only: a Manual pool keeps desiredSize nodes\n',
+    });
+  });
+
   test.each(docs.map((d) => [d.file, d] as const))(
     '%s is accepted by the apiserver, defaulted as zod defaults it',
     async (_f, { file, doc }) => {

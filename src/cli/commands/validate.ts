@@ -21,12 +21,9 @@ export async function validateFiles(
     try {
       text = file === '-' ? await readStdinText() : await readFile(file, 'utf8');
     } catch (err) {
-      problems.push({
-        file,
-        object: 'file',
-        path: '',
-        message: err instanceof Error ? err.message : String(err),
-      });
+      const message =
+        typeof err === 'object' && err !== null && 'message' in err ? String(err.message) : String(err);
+      problems.push({ file, object: 'file', path: '', message: `cannot read it: ${message}` });
       continue;
     }
     const r = validateManifestText(file === '-' ? '<stdin>' : file, text);
