@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { DevstackError, cacheRoot, ensureBinaries } from '../devstack/index.js';
 import { PACKAGE_ROOT } from '../devstack/paths.js';
+import { register as registerValidate } from './commands/validate.js';
 import { dev } from './dev.js';
 import { register as registerRun } from './commands/run.js';
 
@@ -55,6 +56,7 @@ export function buildProgram(): Command {
       process.stdout.write(`${cacheRoot()}\n`);
     });
   registerRun(program);
+  registerValidate(program);
   return program;
 }
 

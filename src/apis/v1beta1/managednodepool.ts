@@ -1,0 +1,344 @@
+import * as z from 'zod';
+import {
+  CustomNodeName,
+  DataDisk,
+  Disruption,
+  Duration,
+  IMAGE_TYPES,
+  InstanceMetadataOptions,
+  InstanceTypes,
+  Kubelet,
+  Labels,
+  OsConfig,
+  PrivatePool,
+  PublicIp,
+  RamRoleName,
+  Region,
+  Runtime,
+  ScriptSource,
+  SecurityGroup,
+  Tags,
+  Taints,
+  UserData,
+  VSwitchIds,
+  VpcId,
+  countOrPercent,
+  str,
+  ManagedSystemDisk,
+  uniqueList,
+} from './common.js';
+import {
+  ARM_FAMILIES,
+  ARM_TYPE,
+  CHARGE_TYPES,
+  LOCAL_DISK_FAMILIES,
+  LOCAL_DISK_TYPE,
+  MAX_POOL_SIZE,
+  MULTI_AZ_POLICIES,
+  SCALING_MODES,
+} from './nodepool.js';
+import { P, re } from './patterns.js';
+import { api, celString, type Rule } from './rules.js';
+
+export const MANAGED_DEFAULT_MAX_SIZE = 50;
+export const MANAGED_SYSTEM_DISK_GIB = 20;
+export const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
+export const PATCH_SEVERITIES = ['High', 'Medium', 'Low'] as const;
+
+/** Why fields a NodePool has are missing here: the text of the error when someone sets one. */
+export const NOT_ON_MANAGED: Record<string, string> = {
+  login: 'login is not available on a ManagedNodePool: ContainerOS has no SSH login',
+  securityHardening:
+    'securityHardening is not available on a ManagedNodePool (ContainerOS is hardened by design)',
+  bootstrap:
+    'bootstrap is not available on a ManagedNodePool: the operator always joins its nodes (no External mode)',
+  desiredSize:
+    'desiredSize is not available on a ManagedNodePool: it always scales automatically between minSize and maxSize',
+  economical: 'economical is not available on a ManagedNodePool',
+};
+
+function strictWithReasons<S extends z.core.$ZodLooseShape>(shape: S) {
+  return z.strictObject(shape, {
+    error: (iss) => {
+      if (iss.code !== 'unrecognized_keys') return undefined;
+      const keys = iss.keys;
+      const known = keys.map((k) => NOT_ON_MANAGED[k]).filter((m): m is string => m !== undefined);
+      return known.length > 0 ? known.join('; ') : undefined;
+    },
+  });
+}
+
+const Size = (what: string) => api(z.int().min(0).max(MAX_POOL_SIZE), what);
+
+export const ManagedScaling = api(
+  strictWithReasons({
+    mode: api(z.enum(SCALING_MODES).default('Auto'), 'Always Auto: a ManagedNodePool scales automatically.'),
+    minSize: Size('The fewest nodes (default 0).').default(0),
+    maxSize: Size(`The most nodes (default ${MANAGED_DEFAULT_MAX_SIZE}, at most ${MAX_POOL_SIZE}).`).default(
+      MANAGED_DEFAULT_MAX_SIZE,
+    ),
+    multiAZPolicy: api(
+      z.enum(MULTI_AZ_POLICIES).default('Priority'),
+      'Priority, CostOptimized or Balance (needs 2 or more vSwitches).',
+    ),
+  }),
+  'Scaling bounds. Instant elasticity scales out from pending pods within seconds.',
+  [
+    {
+      cel: "self.mode == 'Auto'",
+      message: 'a ManagedNodePool supports Auto mode only: use a NodePool for a fixed size',
+      fieldPath: '.mode',
+      check: (s) => s.mode === 'Auto',
+    },
+    {
+      cel: 'self.minSize <= self.maxSize',
+      message: 'minSize must not exceed maxSize',
+      fieldPath: '.minSize',
+      check: (s) => s.minSize <= s.maxSize,
+    },
+  ],
+);
+
+const ManagedInstanceTypes = api(
+  InstanceTypes,
+  '1 to 10 ECS instance types, in order of preference. Arm families (' +
+    ARM_FAMILIES.join(', ') +
+    ') and local-disk families (' +
+    LOCAL_DISK_FAMILIES.join(', ') +
+    ') are refused: ContainerOS managed nodes are x86 and replaceable.',
+  [
+    {
+      cel: `!self.exists(t, t.matches(${celString(ARM_TYPE)}))`,
+      message: 'Arm instance families are not available on a ManagedNodePool',
+      messageExpression: `'instance type ' + self.filter(t, t.matches(${celString(ARM_TYPE)}))[0] + ' is an Arm family: a ManagedNodePool runs x86 ContainerOS images only'`,
+      check: (ts) => {
+        const bad = ts.find((t) => re(ARM_TYPE).test(t));
+        return bad === undefined
+          ? true
+          : `instance type ${bad} is an Arm family: a ManagedNodePool runs x86 ContainerOS images only`;
+      },
+    },
+    {
+      cel: `!self.exists(t, t.matches(${celString(LOCAL_DISK_TYPE)}))`,
+      message: 'local-disk instance families are not available on a ManagedNodePool',
+      messageExpression: `'instance type ' + self.filter(t, t.matches(${celString(LOCAL_DISK_TYPE)}))[0] + ' is a local-disk family: managed nodes are replaced freely, and local disks would lose their data'`,
+      check: (ts) => {
+        const bad = ts.find((t) => re(LOCAL_DISK_TYPE).test(t));
+        return bad === undefined
+          ? true
+          : `instance type ${bad} is a local-disk family: managed nodes are replaced freely, and local disks would lose their data`;
+      },
+    },
+  ],
+  { 'x-kubernetes-list-type': 'set' },
+);
+
+const ManagedBilling = api(
+  z.strictObject({
+    chargeType: api(z.enum(CHARGE_TYPES).default('PayAsYouGo'), 'PayAsYouGo only on a ManagedNodePool.'),
+  }),
+  'Billing: PayAsYouGo only (Subscription and Spot need a NodePool).',
+  [
+    {
+      cel: "self.chargeType == 'PayAsYouGo'",
+      message: 'a ManagedNodePool is billed PayAsYouGo only: use a NodePool for Subscription or Spot',
+      fieldPath: '.chargeType',
+      check: (b) => b.chargeType === 'PayAsYouGo',
+    },
+  ],
+);
+
+const ManagedImage = api(
+  z.strictObject({
+    type: api(z.enum(IMAGE_TYPES).default('ContainerOS'), 'ContainerOS only on a ManagedNodePool.'),
+  }),
+  'The OS image: ContainerOS only.',
+  [
+    {
+      cel: "self.type == 'ContainerOS'",
+      message: 'a ManagedNodePool runs ContainerOS only: use a NodePool for other images',
+      fieldPath: '.type',
+      check: (i) => i.type === 'ContainerOS',
+    },
+  ],
+);
+
+export const MaintenanceWindow = api(
+  z.strictObject({
+    days: api(uniqueList(z.enum(WEEKDAYS), 1, 7, 'day'), 'Days of the week: Mon..Sun.', [], {
+      'x-kubernetes-list-type': 'set',
+    }),
+    start: api(
+      str(P.hhmm, 5, 'a time like 02:00 (24-hour HH:MM)'),
+      'Start time, HH:MM (24-hour), in timeZone.',
+    ),
+    duration: api(str(P.duration, 16, 'a duration like 4h'), 'How long the window lasts, 1h to 24h.', [
+      {
+        cel: "duration(self) >= duration('1h') && duration(self) <= duration('24h')",
+        message: 'a maintenance window lasts 1h to 24h',
+        check: (d) => {
+          const ms = goDurationMs(d);
+          return ms >= 3_600_000 && ms <= 86_400_000;
+        },
+      },
+    ]),
+    timeZone: api(
+      str(P.timeZone, 64, 'an IANA time zone like Asia/Shanghai'),
+      'IANA time zone, e.g. Asia/Shanghai (default UTC).',
+    ).default('UTC'),
+  }),
+  'A weekly window in which automation may disrupt nodes.',
+);
+
+/** Milliseconds of a Go duration string matched by P.duration. */
+export function goDurationMs(d: string): number {
+  let ms = 0;
+  for (const m of d.matchAll(/([0-9]+)(ms|s|m|h)/g)) {
+    const n = Number(m[1]);
+    ms += m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n * 3_600_000;
+  }
+  return ms;
+}
+
+export const Maintenance = api(
+  z.strictObject({
+    windows: api(
+      z.array(MaintenanceWindow).max(7),
+      'When automation may disrupt nodes; none = at any time.',
+    ).optional(),
+    allowReboot: api(z.boolean().default(false), 'Fault recovery may reboot a node (else it replaces it).'),
+  }),
+  'When and how automation may disrupt nodes.',
+);
+
+export const AutoRepair = api(
+  z.strictObject({
+    enabled: api(z.boolean().default(true), 'Repair unhealthy nodes.'),
+    notReadyTimeout: api(
+      str(P.duration, 16, 'a duration like 10m'),
+      'A node NotReady this long is repaired.',
+    ).default('10m'),
+    maxUnhealthy: countOrPercent(
+      'Repair nothing while more than this many (or this share) of the nodes are unhealthy: a zone outage is not fixed by replacing every node.',
+    ).default('20%'),
+  }),
+  'Self-healing: reboot (if allowed) or replace nodes NotReady beyond notReadyTimeout.',
+);
+
+export const AutoUpgrade = api(
+  z.strictObject({
+    enabled: api(
+      z.boolean().default(true),
+      'Roll new ContainerOS images, kubelet and containerd versions through the pool.',
+    ),
+    maxSurge: countOrPercent('Extra nodes during a rotation (count or percentage).').default(1),
+    maxUnavailable: countOrPercent(
+      'Nodes that may be unavailable during a rotation (count or percentage).',
+    ).default(0),
+  }),
+  'Automatic OS image rotation by node replacement, inside the maintenance windows.',
+  [
+    {
+      cel: "!(string(self.maxSurge) in ['0', '0%'] && string(self.maxUnavailable) in ['0', '0%'])",
+      message: 'maxSurge and maxUnavailable cannot both be 0: a rotation could never progress',
+      fieldPath: '.maxSurge',
+      check: (u) =>
+        !(['0', '0%'].includes(String(u.maxSurge)) && ['0', '0%'].includes(String(u.maxUnavailable))),
+    },
+  ],
+);
+
+export const AutoPatch = api(
+  z.strictObject({
+    enabled: api(z.boolean().default(true), 'Apply CVE patches by node rotation.'),
+    severities: api(
+      uniqueList(z.enum(PATCH_SEVERITIES), 1, 3, 'severity'),
+      'Which CVE severities to patch: High, Medium, Low.',
+      [],
+      {
+        'x-kubernetes-list-type': 'set',
+      },
+    ).default(['High', 'Medium', 'Low']),
+  }),
+  'CVE patching.',
+);
+
+export const SystemEvents = api(
+  z.strictObject({
+    enabled: api(z.boolean().default(true), 'Cordon, drain and replace nodes ahead of ECS system events.'),
+  }),
+  'Handling of ECS system events (maintenance reboot, hardware failure, spot reclamation).',
+);
+
+const ManagedSpecShape = strictWithReasons({
+  region: Region,
+  vpcId: VpcId,
+  vSwitchIds: VSwitchIds,
+  scaling: ManagedScaling.prefault({}),
+  instanceTypes: ManagedInstanceTypes,
+  billing: ManagedBilling.prefault({}),
+  image: ManagedImage.prefault({}),
+  runtime: Runtime.optional(),
+  ramRoleName: RamRoleName,
+  instanceMetadataOptions: InstanceMetadataOptions.prefault({}),
+  systemDisk: ManagedSystemDisk.prefault({}),
+  dataDisks: api(z.array(DataDisk).max(1), 'At most one data disk (temporary storage).').optional(),
+  securityGroup: SecurityGroup,
+  publicIp: PublicIp.optional(),
+  privatePool: PrivatePool.optional(),
+  resourceGroupId: api(
+    str(P.resourceGroupId, 64, 'a resource group id like rg-example'),
+    'The resource group of the instances.',
+  ).optional(),
+  cloudMonitor: api(z.boolean().default(false), 'Install the CloudMonitor agent on new nodes.'),
+  labels: Labels.optional(),
+  taints: Taints.optional(),
+  tags: Tags.optional(),
+  customNodeName: CustomNodeName.optional(),
+  kubelet: Kubelet.optional(),
+  osConfig: OsConfig.optional(),
+  preUserData: UserData('A script run on new nodes before they join (inline; or preUserDataFrom).'),
+  preUserDataFrom: api(ScriptSource, 'preUserData from a Secret or ConfigMap key.').optional(),
+  userData: UserData('A script run on new nodes after they join (inline; or userDataFrom).'),
+  userDataFrom: api(ScriptSource, 'userData from a Secret or ConfigMap key.').optional(),
+  maintenance: Maintenance.prefault({}),
+  autoRepair: AutoRepair.prefault({}),
+  autoUpgrade: AutoUpgrade.prefault({}),
+  autoPatch: AutoPatch.prefault({}),
+  systemEvents: SystemEvents.prefault({}),
+  disruption: Disruption.optional(),
+  registrationTimeout: Duration(
+    'An instance that is not a Ready node this long after launch is replaced (default 10m).',
+  ).default('10m'),
+});
+
+type ManagedSpec = z.output<typeof ManagedSpecShape>;
+
+const managedRules: Rule<ManagedSpec>[] = [
+  {
+    cel: "self.scaling.multiAZPolicy != 'Balance' || size(self.vSwitchIds) >= 2",
+    message: 'multiAZPolicy Balance needs at least 2 vSwitches',
+    fieldPath: '.scaling.multiAZPolicy',
+    check: (s) => s.scaling.multiAZPolicy !== 'Balance' || s.vSwitchIds.length >= 2,
+  },
+  {
+    cel: '!has(self.preUserData) || !has(self.preUserDataFrom)',
+    message: 'set preUserData or preUserDataFrom, not both',
+    fieldPath: '.preUserDataFrom',
+    check: (s) => s.preUserData === undefined || s.preUserDataFrom === undefined,
+  },
+  {
+    cel: '!has(self.userData) || !has(self.userDataFrom)',
+    message: 'set userData or userDataFrom, not both',
+    fieldPath: '.userDataFrom',
+    check: (s) => s.userData === undefined || s.userDataFrom === undefined,
+  },
+];
+
+export const ManagedNodePoolSpec = api(
+  ManagedSpecShape,
+  'The desired state of a ManagedNodePool: an automatically scaled ContainerOS pool with self-healing, OS upgrades, CVE patching and system-event handling on.',
+  managedRules,
+);
+export type ManagedNodePoolSpec = z.output<typeof ManagedNodePoolSpec>;
+export type ManagedNodePoolSpecInput = z.input<typeof ManagedNodePoolSpec>;

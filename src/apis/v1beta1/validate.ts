@@ -1,0 +1,134 @@
+import type * as z from 'zod';
+import { API_VERSION, KINDS } from './constants.js';
+import { ManagedNodePool as ManagedNodePoolSchema, NodePool as NodePoolSchema } from './kinds.js';
+
+/** One problem with a manifest: a dotted path (`spec.scaling.desiredSize`, `spec.taints[0].key`) and a message. */
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+/** `spec.taints[0].key` from a zod issue path. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys' && !issue.message.includes(' is not available')) {
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  }
+  if (issue.code === 'invalid_value' && issue.values.length > 0) {
+    return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  }
+  if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) {
+    return 'required value';
+  }
+  return issue.message;
+}
+
+/** The problems zod found, as path + message, in a stable order. */
+export function problemsOf(error: z.ZodError): Problem[] {
+  return error.issues.map((i) => ({ path: formatPath(i.path), message: describeIssue(i) }));
+}
+
+export type Validated =
+  | { ok: true; kind: 'NodePool'; value: NodePool }
+  | { ok: true; kind: 'ManagedNodePool'; value: ManagedNodePool }
+  | { ok: false; problems: Problem[] };
+
+type NodePool = z.output<typeof NodePoolSchema>;
+type ManagedNodePool = z.output<typeof ManagedNodePoolSchema>;
+
+/**
+ * Validate one object as the apiserver would (schema, defaults, CEL rules of a create) with the zod schemas;
+ * returns the defaulted object or the problems.
+ */
+export function validateObject(obj: unknown): Validated {
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+    return { ok: false, problems: [{ path: '', message: 'not an object' }] };
+  }
+  const o = obj as { apiVersion?: unknown; kind?: unknown };
+  if (o.apiVersion !== API_VERSION) {
+    return { ok: false, problems: [{ path: 'apiVersion', message: `must be ${API_VERSION}` }] };
+  }
+  if (o.kind === KINDS.NodePool.kind) {
+    const r = NodePoolSchema.safeParse(obj);
+    return r.success
+      ? { ok: true, kind: 'NodePool', value: r.data }
+      : { ok: false, problems: problemsOf(r.error) };
+  }
+  if (o.kind === KINDS.ManagedNodePool.kind) {
+    const r = ManagedNodePoolSchema.safeParse(obj);
+    return r.success
+      ? { ok: true, kind: 'ManagedNodePool', value: r.data }
+      : { ok: false, problems: problemsOf(r.error) };
+  }
+  return { ok: false, problems: [{ path: 'kind', message: 'must be NodePool or ManagedNodePool' }] };
+}
+
+/** The fields that cannot change after create (the CRDs' `self == oldSelf` rules), as spec paths. */
+export const IMMUTABLE_FIELDS: Record<'NodePool' | 'ManagedNodePool', readonly string[]> = {
+  NodePool: [
+    'region',
+    'vpcId',
+    'securityHardening',
+    'securityGroup.type',
+    'ramRoleName',
+    'instanceMetadataOptions.httpTokens',
+  ],
+  ManagedNodePool: [
+    'region',
+    'vpcId',
+    'securityGroup.type',
+    'ramRoleName',
+    'instanceMetadataOptions.httpTokens',
+  ],
+};
+
+function at(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const p of path.split('.')) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<string, unknown>)[p];
+  }
+  return cur;
+}
+
+/**
+ * The transition rules of an update, checked on two defaulted specs (the controller's side of the CRDs'
+ * `oldSelf` rules): immutable fields, and Spot <-> PayAsYouGo / Subscription.
+ */
+export function updateProblems(
+  kind: 'NodePool' | 'ManagedNodePool',
+  oldSpec: Record<string, unknown>,
+  newSpec: Record<string, unknown>,
+): Problem[] {
+  const problems: Problem[] = [];
+  for (const f of IMMUTABLE_FIELDS[kind]) {
+    const before = at(oldSpec, f);
+    const after = at(newSpec, f);
+    if (before !== undefined && after !== undefined && JSON.stringify(before) !== JSON.stringify(after)) {
+      problems.push({
+        path: `spec.${f}`,
+        message: `spec.${f} is immutable: it cannot be changed after the pool is created`,
+      });
+    }
+  }
+  if (kind === 'NodePool') {
+    const before = at(oldSpec, 'billing.chargeType');
+    const after = at(newSpec, 'billing.chargeType');
+    if (before !== undefined && after !== undefined && (before === 'Spot') !== (after === 'Spot')) {
+      problems.push({
+        path: 'spec.billing.chargeType',
+        message:
+          'billing.chargeType cannot change between Spot and PayAsYouGo or Subscription: create a new pool instead',
+      });
+    }
+  }
+  return problems;
+}
