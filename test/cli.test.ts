@@ -70,6 +70,8 @@ describe('the nodepool-operator command', () => {
       expect(res.code).toBe(0);
       expect(res.stdout).toMatch(/"gitVersion": "v1\.34\.\d+"/);
       expect(res.stdout).toContain('namespace/default');
+      // npm start installed the CRDs before it said ready: a pool is admitted
+      expect(res.stdout).toMatch(/^nodepool\.nodepool\.alicloud\.dev\/\S+$/m);
       const env = await readFile(envFile, 'utf8');
       expect(env).toMatch(/^export KUBECONFIG=\//m);
       expect(env).toMatch(/^export KUBECTL=\/.*\/kubectl$/m);

@@ -1,4 +1,5 @@
 import { relative, resolve } from 'node:path';
+import { installCrds } from '../apis/install.js';
 import { DevStack, DevstackError, EnvFile, VERSIONS } from '../devstack/index.js';
 
 export interface DevOptions {
@@ -51,6 +52,8 @@ export async function dev(opts: DevOptions): Promise<number> {
       report: say,
       ...(opts.apiserverPort === undefined ? {} : { ports: { apiserver: opts.apiserverPort } }),
     });
+    say('installing the NodePool and ManagedNodePool CRDs');
+    await installCrds(stack.binaries.bin.kubectl, stack.kubeconfig);
   } catch (err) {
     await stop();
     throw err;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { DevstackError, cacheRoot, ensureBinaries } from '../devstack/index.js';
 import { PACKAGE_ROOT } from '../devstack/paths.js';
+import { register as registerRenderUserData } from './commands/render-userdata.js';
 import { register as registerValidate } from './commands/validate.js';
 import { dev } from './dev.js';
 import { register as registerRun } from './commands/run.js';
@@ -57,6 +58,7 @@ export function buildProgram(): Command {
     });
   registerRun(program);
   registerValidate(program);
+  registerRenderUserData(program);
   return program;
 }
 
@@ -66,7 +68,13 @@ try {
   if (err instanceof DevstackError) {
     process.stderr.write(`error: ${err.describe()}\n`);
   } else {
-    process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    const detail =
+      err instanceof Error
+        ? process.env.NODEPOOL_DEBUG
+          ? (err.stack ?? err.message)
+          : err.message
+        : String(err);
+    process.stderr.write(`error: ${detail}\n`);
   }
   process.exitCode = 1;
 }
