@@ -107,6 +107,24 @@ describe('nodepool-operator validate', () => {
     expect(await check([join(dir, 'empty.yaml')])).toEqual({ code: 1, lines: ['no objects found'] });
   });
 
+  test('YAML is read as kubectl reads it: yes is true, 02:00 a string', async () => {
+    const m = `apiVersion: nodepool.alicloud.dev/v1beta1
+kind: ManagedNodePool
+metadata: {name: m}
+spec:
+  region: cn-hangzhou
+  vpcId: vpc-a
+  vSwitchIds: [vsw-a]
+  instanceTypes: [ecs.g7.xlarge]
+  ramRoleName: role
+  securityGroup: {ids: [sg-a]}
+  maintenance:
+    windows: [{days: [Sat], start: 02:00, duration: 4h}]
+    allowReboot: yes
+`;
+    expect(await check(['-'], m)).toEqual({ code: 0, lines: [] });
+  });
+
   test('all files are checked, problems of each reported', async () => {
     const r = await check([join(dir, 'good.yaml'), join(dir, 'mixed.yaml'), join(dir, 'managed.yaml')]);
     expect(r.code).toBe(1);
