@@ -1,4 +1,4 @@
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, type Tags } from 'yaml';
 import { validateObject, type Problem } from './v1beta1/validate.js';
 
 /** A problem found in one document of a manifest file. */
@@ -7,6 +7,18 @@ export interface ManifestProblem extends Problem {
   /** `Kind/name` of the object, or `document N` when it has none. */
   object: string;
 }
+
+/**
+ * Read YAML the way kubectl does (go-yaml, YAML 1.1): `yes` / `on` are booleans and `014` is octal, but `02:00`
+ * stays a string (go-yaml has no base-60 numbers) and dates stay strings.
+ */
+const KUBECTL_YAML = {
+  version: '1.1',
+  customTags: (tags: Tags): Tags =>
+    tags.filter(
+      (t) => typeof t === 'string' || (t.format !== 'TIME' && t.tag !== 'tag:yaml.org,2002:timestamp'),
+    ),
+} as const;
 
 function objectLabel(doc: unknown, index: number): string {
   if (typeof doc === 'object' && doc !== null) {
@@ -29,7 +41,7 @@ export function validateManifestText(
 ): { objects: number; problems: ManifestProblem[] } {
   const problems: ManifestProblem[] = [];
   let objects = 0;
-  const docs = parseAllDocuments(text);
+  const docs = parseAllDocuments(text, KUBECTL_YAML);
   const list = Array.isArray(docs) ? docs : [docs];
   list.forEach((doc, i) => {
     if (doc.errors.length > 0) {

@@ -97,6 +97,18 @@ export function toStructural(node: Schema, path = ''): Schema {
     }
   }
   if (isSchema(out.default)) out.default = withNestedDefaults(out, out.default);
+  return ordered(out);
+}
+
+const FIRST = ['description', 'type', 'x-kubernetes-int-or-string', 'default', 'enum'];
+const LAST = ['properties', 'required', 'items', 'additionalProperties', VALIDATIONS_KEY];
+
+/** Keys in a readable order: what the field is first, its sub-schemas and rules last. */
+function ordered(node: Schema): Schema {
+  const keys = Object.keys(node);
+  const middle = keys.filter((k) => !FIRST.includes(k) && !LAST.includes(k));
+  const out: Schema = {};
+  for (const k of [...FIRST, ...middle, ...LAST]) if (k in node) out[k] = node[k];
   return out;
 }
 

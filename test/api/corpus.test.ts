@@ -27,7 +27,7 @@ beforeAll(async () => {
   await mapLimit(CASES, 8, async (c) => {
     const obj = caseManifest(c);
     const api = await rest.dryRunCreate(c.kind, obj);
-    const zod = validateManifestText(`${c.id}.yaml`, stringify(obj)).problems;
+    const zod = validateManifestText(`${c.id}.yaml`, stringify(obj, { version: '1.1' })).problems;
     results.set(c.id, { api, zod });
   });
 }, 120_000);
@@ -45,7 +45,7 @@ describe('the corpus', () => {
       const obj = manifest(kind, 'corpus-base', kind === 'NodePool' ? baseNodePoolSpec() : baseManagedSpec());
       const api = await rest.dryRunCreate(kind, obj);
       expect({ kind, status: api.status, message: api.message }).toEqual({ kind, status: 201, message: '' });
-      expect(validateManifestText('base.yaml', stringify(obj)).problems).toEqual([]);
+      expect(validateManifestText('base.yaml', stringify(obj, { version: '1.1' })).problems).toEqual([]);
     }
   });
 

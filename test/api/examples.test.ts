@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { PoolStatus } from '../../src/apis/v1beta1/status.js';
 import { validateObject } from '../../src/apis/v1beta1/validate.js';
 import { run } from '../../src/devstack/exec.js';
 import { PACKAGE_ROOT } from '../../src/devstack/paths.js';
@@ -107,6 +108,60 @@ describe('examples/', () => {
       'name',
     ]);
     expect(category).toContain('managednodepool.nodepool.alicloud.dev/example-elastic');
+  });
+
+  test("the status subresource takes the operator's status, and the columns show it", async () => {
+    const status = {
+      observedGeneration: 1,
+      phase: 'Active',
+      scalingGroupId: 'asg-bp1example',
+      scalingConfigurationId: 'asc-bp1example',
+      desiredSize: 3,
+      currentSize: 3,
+      readySize: 2,
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          observedGeneration: 1,
+          lastTransitionTime: '2026-01-01T00:00:00Z',
+          reason: 'AllNodesReady',
+          message: 'all 3 nodes are Ready',
+        },
+        {
+          type: 'Degraded',
+          status: 'False',
+          lastTransitionTime: '2026-01-01T00:00:00Z',
+          reason: 'Reconciled',
+          message: '',
+        },
+      ],
+    };
+    expect(PoolStatus.safeParse(status).success).toBe(true);
+    await kubectlOk([
+      'patch',
+      'np',
+      'example-manual',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status }),
+    ]);
+    const row = (await kubectlOk(['get', 'np', 'example-manual', '-o', 'wide', '--no-headers']))
+      .trim()
+      .split(/\s+/);
+    expect(row.slice(0, 8)).toEqual([
+      'example-manual',
+      'Manual',
+      '3',
+      '3',
+      '2',
+      'asg-bp1example',
+      'True',
+      'Active',
+    ]);
+    const stored = await getJson<Doc & { status: typeof status }>(['np', 'example-manual']);
+    expect(stored.status.readySize).toBe(2);
   });
 
   test('`kubectl explain` teaches the API', async () => {

@@ -1,6 +1,11 @@
 import type * as z from 'zod';
 import { API_VERSION, KINDS } from './constants.js';
-import { ManagedNodePool as ManagedNodePoolSchema, NodePool as NodePoolSchema } from './kinds.js';
+import { structuralSchemaOf } from '../../crdgen/structural.js';
+import {
+  ManagedNodePool as ManagedNodePoolSchema,
+  NodePool as NodePoolSchema,
+  SPEC_SCHEMAS,
+} from './kinds.js';
 
 /** One problem with a manifest: a dotted path (`spec.scaling.desiredSize`, `spec.taints[0].key`) and a message. */
 export interface Problem {
@@ -44,6 +49,46 @@ export type Validated =
 type NodePool = z.output<typeof NodePoolSchema>;
 type ManagedNodePool = z.output<typeof ManagedNodePoolSchema>;
 
+type JsonSchema = {
+  properties?: Record<string, JsonSchema>;
+  additionalProperties?: JsonSchema;
+  items?: JsonSchema;
+};
+
+/**
+ * The object as the apiserver sees it after pruning: a `null` declared field (or map value) is dropped before
+ * defaulting and validation; a `null` list item, or a `null` field the schema does not declare, stays (and is an
+ * error).
+ */
+export function dropNulls(value: unknown, schema: JsonSchema | undefined): unknown {
+  if (schema === undefined) return value;
+  if (Array.isArray(value))
+    return (value as unknown[]).map((v) => (v === null ? v : dropNulls(v, schema.items)));
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const sub = schema.properties?.[k] ?? schema.additionalProperties;
+    if (v === null && sub !== undefined) continue;
+    out[k] = dropNulls(v, sub);
+  }
+  return out;
+}
+
+const specSchemas = new Map<string, JsonSchema>();
+function specSchema(kind: 'NodePool' | 'ManagedNodePool'): JsonSchema {
+  let s = specSchemas.get(kind);
+  if (!s) {
+    s = structuralSchemaOf(SPEC_SCHEMAS[kind], kind);
+    specSchemas.set(kind, s);
+  }
+  return s;
+}
+
+function pruned(obj: object, kind: 'NodePool' | 'ManagedNodePool'): unknown {
+  const o = obj as { spec?: unknown };
+  return o.spec === undefined ? obj : { ...obj, spec: dropNulls(o.spec, specSchema(kind)) };
+}
+
 /**
  * Validate one object as the apiserver would (schema, defaults, CEL rules of a create) with the zod schemas;
  * returns the defaulted object or the problems.
@@ -57,13 +102,13 @@ export function validateObject(obj: unknown): Validated {
     return { ok: false, problems: [{ path: 'apiVersion', message: `must be ${API_VERSION}` }] };
   }
   if (o.kind === KINDS.NodePool.kind) {
-    const r = NodePoolSchema.safeParse(obj);
+    const r = NodePoolSchema.safeParse(pruned(obj, 'NodePool'));
     return r.success
       ? { ok: true, kind: 'NodePool', value: r.data }
       : { ok: false, problems: problemsOf(r.error) };
   }
   if (o.kind === KINDS.ManagedNodePool.kind) {
-    const r = ManagedNodePoolSchema.safeParse(obj);
+    const r = ManagedNodePoolSchema.safeParse(pruned(obj, 'ManagedNodePool'));
     return r.success
       ? { ok: true, kind: 'ManagedNodePool', value: r.data }
       : { ok: false, problems: problemsOf(r.error) };

@@ -107,6 +107,38 @@ describe('nodepool-operator validate', () => {
     expect(await check([join(dir, 'empty.yaml')])).toEqual({ code: 1, lines: ['no objects found'] });
   });
 
+  test('YAML is read as kubectl reads it: yes is true, 02:00 a string', async () => {
+    const m = `apiVersion: nodepool.alicloud.dev/v1beta1
+kind: ManagedNodePool
+metadata: {name: m}
+spec:
+  region: cn-hangzhou
+  vpcId: vpc-a
+  vSwitchIds: [vsw-a]
+  instanceTypes: [ecs.g7.xlarge]
+  ramRoleName: role
+  securityGroup: {ids: [sg-a]}
+  maintenance:
+    windows: [{days: [Sat], start: 02:00, duration: 4h}]
+    allowReboot: yes
+`;
+    expect(await check(['-'], m)).toEqual({ code: 0, lines: [] });
+  });
+
+  test('null fields are pruned as the apiserver prunes them, unless the field does not exist', async () => {
+    const withNulls = good.replace('spec:\n', 'spec:\n  deploymentSetId: null\n  labels: {a: null}\n');
+    expect(await check(['-'], withNulls)).toEqual({ code: 0, lines: [] });
+    const unknown = managed
+      .replace('  login: {keyPairName: k}\n', '  login: null\n')
+      .replace('ecs.g8y.xlarge', 'ecs.g7.xlarge');
+    expect(await check(['-'], unknown)).toEqual({
+      code: 1,
+      lines: [
+        '<stdin>:ManagedNodePool/m: spec: login is not available on a ManagedNodePool: ContainerOS has no SSH login',
+      ],
+    });
+  });
+
   test('all files are checked, problems of each reported', async () => {
     const r = await check([join(dir, 'good.yaml'), join(dir, 'mixed.yaml'), join(dir, 'managed.yaml')]);
     expect(r.code).toBe(1);
