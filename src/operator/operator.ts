@@ -84,7 +84,10 @@ export async function startOperator(
   }
   log.info({ healthPort: health?.port, metricsPort: metricsEndpoint?.port }, 'serving probes and metrics');
 
-  const stopSignal = new AbortController();
+  // acquiring stops at once on shutdown; renewing goes on until the controllers have stopped, so the lease
+  // never lapses while a reconcile is still finishing
+  const acquireStop = new AbortController();
+  const holdStop = new AbortController();
   const elector = settings.leaderElect
     ? new LeaderElector({
         client,
@@ -107,16 +110,16 @@ export async function startOperator(
   const exited = (async (): Promise<number> => {
     try {
       if (elector) {
-        if (!(await elector.acquire(stopSignal.signal))) return EXIT.ok;
+        if (!(await elector.acquire(acquireStop.signal))) return EXIT.ok;
       } else {
         metrics.leaderStatus(settings.leaderElectionId, true);
       }
       for (const c of controllers) void c.start();
       if (!elector) {
-        await new Promise<void>((resolve) => stopSignal.signal.addEventListener('abort', () => resolve(), { once: true })); // prettier-ignore
+        await new Promise<void>((resolve) => holdStop.signal.addEventListener('abort', () => resolve(), { once: true })); // prettier-ignore
         return EXIT.ok;
       }
-      const outcome = await elector.hold(stopSignal.signal);
+      const outcome = await elector.hold(holdStop.signal);
       if (outcome === 'lost') {
         // another replica may already be reconciling: stop at once, do not wait for in-flight work
         await stopControllers(0);
@@ -134,9 +137,10 @@ export async function startOperator(
     stopped ??= (async () => {
       stopping = true;
       log.info({ deadlineMs: settings.gracefulShutdownTimeout }, 'shutting down');
-      stopSignal.abort();
-      const code = await exited;
+      acquireStop.abort();
       await stopControllers(settings.gracefulShutdownTimeout);
+      holdStop.abort();
+      const code = await exited;
       await elector?.release();
       await cleanup();
       log.info('stopped');

@@ -203,9 +203,17 @@ export class Informer<T extends KeyedObject> implements EventSource<T> {
     const backoff = this.opts.backoff ?? { initialMs: 500, maxMs: 30_000 };
     while (!this.stopped) {
       try {
-        if (this.resourceVersion === undefined) await this.relist();
-        failures = 0;
-        await this.watchOnce();
+        if (this.resourceVersion === undefined) {
+          await this.relist();
+          failures = 0;
+        }
+        const started = this.clock.monotonic();
+        const events = await this.watchOnce();
+        if (events > 0) failures = 0;
+        else if (this.clock.monotonic() - started < 1000 && !this.stopped) {
+          // a watch the server ends at once, with nothing in it: back off rather than spin
+          throw new Error('the watch ended immediately');
+        }
       } catch (err) {
         if (this.stopped) break;
         this.stats.lastError = err instanceof Error ? err.message : String(err);
@@ -282,7 +290,9 @@ export class Informer<T extends KeyedObject> implements EventSource<T> {
     this.opts.metrics?.informerSize(this.name, this.store.size);
   }
 
-  private async watchOnce(): Promise<void> {
+  /** One watch, until the server ends it, the watchdog cuts it, or stop(); returns how many events it carried. */
+  private async watchOnce(): Promise<number> {
+    let events = 0;
     const watchAbort = new AbortController();
     const onStop = (): void => watchAbort.abort();
     this.stopper.signal.addEventListener('abort', onStop, { once: true });
@@ -313,7 +323,10 @@ export class Informer<T extends KeyedObject> implements EventSource<T> {
           allowWatchBookmarks: true,
           timeoutSeconds,
         },
-        (e) => this.onWatchEvent(e),
+        (e) => {
+          events++;
+          this.onWatchEvent(e);
+        },
         watchAbort.signal,
       );
     } finally {
@@ -325,6 +338,7 @@ export class Informer<T extends KeyedObject> implements EventSource<T> {
       this.opts.metrics?.informerRestart(this.name, 'stale');
       this.log.warn({ idleMs: staleAfter }, 'watch delivered nothing for too long; restarting it');
     }
+    return events;
   }
 
   private onWatchEvent(e: RawWatchEvent): void {

@@ -1,0 +1,12 @@
+// `npm run test:long`: the scale tests (thousands of objects), on a control plane of their own. They are not
+// part of `npm test`: jest.config.js's projects only match *.test.ts, and these files are *.long.ts.
+import base from './jest.config.js';
+
+const integration = base.projects.find((p) => p.displayName === 'integration');
+
+/** @type {import('jest').Config} */
+export default {
+  ...base,
+  projects: [{ ...integration, displayName: 'long', testMatch: ['<rootDir>/test/long/**/*.long.ts'] }],
+  testTimeout: 1_200_000,
+};
