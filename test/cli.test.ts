@@ -64,7 +64,8 @@ describe('the nodepool-operator command', () => {
       // what a user does: source the file, use $KUBECTL
       const res = await run('bash', [
         '-c',
-        `source '${envFile}' && "$KUBECTL" get --raw /version && "$KUBECTL" get ns default -o name`,
+        `source '${envFile}' && "$KUBECTL" get --raw /version && "$KUBECTL" get ns default -o name && ` +
+          `"$KUBECTL" apply --dry-run=server -o name -f '${join(ROOT, 'examples', 'nodepool-manual.yaml')}'`,
       ]);
       expect(res.stderr).toBe('');
       expect(res.code).toBe(0);
