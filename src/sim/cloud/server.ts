@@ -111,7 +111,8 @@ export class ApiServer {
   }
 
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    const server = createServer((req, res) => {
+    // the typed ECS client sends every parameter in the query string, UserData (≤ 32 KB, base64) included
+    const server = createServer({ maxHeaderSize: 256 * 1024 }, (req, res) => {
       void this.handle(req, res);
     });
     server.keepAliveTimeout = 5_000;
