@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { DevstackError, cacheRoot, ensureBinaries } from '../devstack/index.js';
 import { PACKAGE_ROOT } from '../devstack/paths.js';
+import { register as registerSim } from './commands/sim.js';
 import { dev } from './dev.js';
 
 const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
     .action(() => {
       process.stdout.write(`${cacheRoot()}\n`);
     });
+  registerSim(program);
   return program;
 }
 

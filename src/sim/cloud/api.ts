@@ -1,5 +1,6 @@
 import type { Cloud } from './cloud.js';
 import * as catalogue from './ecs/catalogue-calls.js';
+import { describeInstanceHistoryEvents } from './ecs/history-events.js';
 import * as instances from './ecs/instances.js';
 import { runInstances } from './ecs/run-instances.js';
 import * as tagging from './ecs/tag-resources.js';
@@ -36,6 +37,7 @@ export function buildRouter(cloud: Cloud): Router {
     DescribeSecurityGroups: catalogue.describeSecurityGroups,
     DescribeImages: catalogue.describeImages,
     DescribePrice: catalogue.describePrice,
+    DescribeInstanceHistoryEvents: describeInstanceHistoryEvents,
   };
   for (const [action, h] of Object.entries(ecs)) r.add(ECS, action, (call) => h(cloud, call));
   r.add(VPC, 'DescribeVpcs', (call) => vpc.describeVpcs(cloud, call));

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { type SimClock } from './clock.js';
 import { ApiError } from './errors.js';
 import { IpAllocator } from './network.js';
+import type { SystemEvent } from './system-events.js';
 import type { Image, InstanceType, Region, SecurityGroup, VSwitch, Vpc, World, Zone } from './world.js';
 
 export type InstanceStatus = 'Pending' | 'Starting' | 'Running' | 'Stopping' | 'Stopped';
@@ -56,7 +57,8 @@ export interface Instance {
   failed?: boolean;
 }
 
-export type LifecycleEventType = 'launched' | 'running' | 'stopped' | 'released';
+/** launched → running → (interrupting: a spot reclamation notice) → stopped / released. */
+export type LifecycleEventType = 'launched' | 'running' | 'interrupting' | 'stopped' | 'released';
 
 /** The instance lifecycle feed: what a node simulation needs to bring a node up or down. */
 export interface LifecycleEvent {
@@ -102,6 +104,7 @@ export class Cloud {
   readonly clientTokens = new Map<string, { hash: string; result: Record<string, unknown> }>();
   readonly feed = new EventEmitter<{ lifecycle: [LifecycleEvent] }>();
   readonly recentEvents: LifecycleEvent[] = [];
+  readonly systemEvents: SystemEvent[] = [];
   latencies: Latencies;
   private seq = 0;
   private eventSeq = 0;
@@ -116,6 +119,11 @@ export class Cloud {
 
   nextSeq(): number {
     return ++this.seq;
+  }
+
+  /** After a restore: new instances number after the restored ones. */
+  bumpSeq(seq: number): void {
+    if (seq > this.seq) this.seq = seq;
   }
 
   region(regionId: string | undefined): Region {

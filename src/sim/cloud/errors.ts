@@ -48,11 +48,19 @@ export function statusOf(code: string): number {
 export class ApiError extends Error {
   readonly code: string;
   readonly status: number;
-  constructor(code: string, message: string, status: number = statusOf(code)) {
+  /** Extra response headers (e.g. `x-acs-retry-after` on throttling). */
+  readonly headers: Record<string, string>;
+  constructor(
+    code: string,
+    message: string,
+    status: number = statusOf(code),
+    headers: Record<string, string> = {},
+  ) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
     this.status = status;
+    this.headers = headers;
   }
 }
 

@@ -203,20 +203,27 @@ export class ApiServer {
         Message: e.message,
         Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(e.code)}&product=${product?.name ?? ''}&requestId=${requestId}`,
       };
-      this.send(res, e.status, bodyOut, requestId);
+      this.send(res, e.status, bodyOut, requestId, e.headers);
       this.opts.log.debug({ action, requestId, code: e.code }, 'api error');
     } finally {
       this.opts.latency?.record(performance.now() - started);
     }
   }
 
-  private send(res: ServerResponse, status: number, body: unknown, requestId: string): void {
+  private send(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    requestId: string,
+    headers: Record<string, string> = {},
+  ): void {
     if (res.headersSent || res.destroyed) return;
     const text = JSON.stringify(body);
     res.writeHead(status, {
       'content-type': 'application/json;charset=utf-8',
       'content-length': Buffer.byteLength(text),
       'x-acs-request-id': requestId,
+      ...headers,
     });
     res.end(text);
   }
