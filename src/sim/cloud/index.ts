@@ -1,9 +1,10 @@
 import { createLogger, type Logger } from '../../log.js';
 import { AdminServer, setStock, type StockChange } from './admin.js';
-import { buildRouter } from './api.js';
+import { buildRouter, createEss } from './api.js';
 import { Authenticator, type Credential } from './auth.js';
 import { SimClock } from './clock.js';
 import { Cloud, DEFAULT_LATENCIES, type LifecycleEvent, type Latencies } from './cloud.js';
+import type { Ess } from './ess/groups.js';
 import { Faults, type FaultRule, type FaultRuleInput } from './faults.js';
 import { ApiServer, LatencyRecorder } from './server.js';
 import { readState, restoreInstances, writeState } from './state-file.js';
@@ -15,6 +16,7 @@ export type { World } from './world.js';
 export type { FaultRule, FaultRuleInput } from './faults.js';
 export type { SystemEvent, SystemEventType } from './system-events.js';
 export type { StockChange } from './admin.js';
+export type { Ess } from './ess/groups.js';
 export { SimClock } from './clock.js';
 export { ApiError } from './errors.js';
 export {
@@ -51,6 +53,8 @@ export interface SimulatorOptions {
   /** Simulated seconds per wall second (default 1). */
   timeScale?: number;
   latencies?: Partial<Latencies>;
+  /** Simulated seconds between ESS engine passes (default 5). */
+  essTickSeconds?: number;
   /** Default region for the env (default: the world's first region, cn-hangzhou). */
   regionId?: string;
   log?: Logger;
@@ -66,6 +70,8 @@ export interface Simulator {
   world: World;
   clock: SimClock;
   cloud: Cloud;
+  /** ESS state (groups, configurations, members, activities, hooks) and its engine. */
+  ess: Ess;
   faults: Faults;
   latency: LatencyRecorder;
   /** The `.dev/env` variables that point clients at this simulator. */
@@ -103,8 +109,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const auth = new Authenticator(creds);
   const latency = new LatencyRecorder();
   const faults = new Faults();
+  const ess = createEss(cloud, opts.essTickSeconds ?? 5);
   const api = new ApiServer({
-    router: buildRouter(cloud),
+    router: buildRouter(cloud, ess),
     auth,
     log,
     latency,
@@ -121,6 +128,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     await api.close();
     throw err;
   }
+  ess.engine.start();
   const regionId = opts.regionId ?? world.regions[0]?.regionId ?? 'cn-hangzhou';
   let saving: Promise<void> = Promise.resolve();
   const save = (): Promise<void> => {
@@ -145,6 +153,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     world,
     clock,
     cloud,
+    ess,
     faults,
     latency,
     env: () => ({
@@ -175,6 +184,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     stop: () => {
       stopped ??= (async () => {
         if (saver) clearInterval(saver);
+        ess.engine.stop();
         await save();
         clock.stop();
         cloud.stopAll();

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { ApiError, invalidParameter, missingParameter } from '../errors.js';
-import type { Cloud, Instance, SpotStrategy } from '../cloud.js';
+import type { ChargeType, Cloud, Instance, SpotStrategy, Tag } from '../cloud.js';
 import { resourceId } from '../ids.js';
 import type { Params } from '../params.js';
-import { priceOf } from '../world.js';
+import { priceOf, type VSwitch, type Zone } from '../world.js';
 import type { ApiBody, Call } from '../server.js';
 import { readTags } from './tags.js';
 
@@ -83,6 +83,93 @@ function addPeriod(ms: number, period: number, unit: 'Month' | 'Week'): number {
   if (unit === 'Week') return ms + period * 7 * 86_400_000;
   d.setUTCMonth(d.getUTCMonth() + period);
   return d.getTime();
+}
+
+export interface InstanceSpec {
+  regionId: string;
+  zone: Zone;
+  vSwitch: VSwitch;
+  vpcId: string;
+  instanceType: string;
+  imageId: string;
+  securityGroupIds: string[];
+  instanceName?: string;
+  hostName?: string;
+  description?: string;
+  chargeType: ChargeType;
+  spotStrategy: SpotStrategy;
+  spotPriceLimit?: number;
+  spotDuration?: number;
+  spotInterruptionBehavior?: 'Terminate' | 'Stop';
+  expiredTime?: number;
+  autoRenew?: boolean;
+  autoRenewPeriod?: number;
+  tags: Tag[];
+  userData?: string;
+  keyPairName?: string;
+  deletionProtection?: boolean;
+  ramRoleName?: string;
+  metadataOptions?: Instance['metadataOptions'];
+  systemDisk?: Instance['systemDisk'];
+  dataDisks?: Instance['dataDisks'];
+  internetMaxBandwidthOut?: number;
+  resourceGroupId?: string;
+}
+
+/**
+ * Creates one instance (Pending) from a checked spec: takes an IP from the vSwitch and one unit of stock.
+ * The caller has checked stock, free IPs and quota. RunInstances and the ESS engine both create through here.
+ */
+export function createInstance(cloud: Cloud, s: InstanceSpec): Instance {
+  const instanceId = resourceId('i', s.regionId);
+  const ip = cloud.ips.allocate(s.vSwitch) ?? '0.0.0.0';
+  const offering = s.zone.offerings[s.instanceType];
+  if (offering) {
+    if (s.spotStrategy === 'NoSpot') offering.onDemand = Math.max(0, offering.onDemand - 1);
+    else offering.spot = Math.max(0, offering.spot - 1);
+  }
+  const inst: Instance = {
+    instanceId,
+    seq: cloud.nextSeq(),
+    regionId: s.regionId,
+    zoneId: s.zone.zoneId,
+    instanceType: s.instanceType,
+    imageId: s.imageId,
+    vpcId: s.vpcId,
+    vSwitchId: s.vSwitch.vSwitchId,
+    privateIp: ip,
+    securityGroupIds: [...s.securityGroupIds],
+    instanceName: s.instanceName ?? instanceId,
+    hostName: s.hostName ?? `iZ${instanceId.slice(2)}Z`,
+    description: s.description ?? '',
+    status: 'Pending',
+    chargeType: s.chargeType,
+    spotStrategy: s.spotStrategy,
+    spotPriceLimit: s.spotPriceLimit ?? 0,
+    spotDuration: s.spotDuration ?? (s.spotStrategy === 'NoSpot' ? 0 : 1),
+    spotInterruptionBehavior: s.spotInterruptionBehavior ?? 'Terminate',
+    creationTime: cloud.clock.now(),
+    ...(s.expiredTime === undefined ? {} : { expiredTime: s.expiredTime }),
+    autoRenew: s.autoRenew ?? false,
+    autoRenewPeriod: s.autoRenewPeriod ?? 1,
+    tags: s.tags.map((t) => ({ ...t })),
+    ...(s.userData === undefined ? {} : { userData: s.userData }),
+    ...(s.keyPairName === undefined ? {} : { keyPairName: s.keyPairName }),
+    deletionProtection: s.deletionProtection ?? false,
+    ...(s.ramRoleName === undefined ? {} : { ramRoleName: s.ramRoleName }),
+    metadataOptions: s.metadataOptions ?? {
+      httpEndpoint: 'enabled',
+      httpTokens: 'optional',
+      httpPutResponseHopLimit: 1,
+    },
+    operationLocks: [],
+    systemDisk: s.systemDisk ?? { category: 'cloud_essd', size: 40 },
+    dataDisks: s.dataDisks ?? [],
+    internetMaxBandwidthOut: s.internetMaxBandwidthOut ?? 0,
+    resourceGroupId: s.resourceGroupId ?? '',
+  };
+  cloud.launch(inst);
+  return inst;
 }
 
 /** RunInstances: validates like the real API, then creates `min(Amount, what stock, IPs and quota allow)`. */
@@ -299,49 +386,38 @@ export function runInstances(cloud: Cloud, call: Call): ApiBody {
     if (chargeType === 'PrePaid') expiredTime = addPeriod(now, period, periodUnit);
     const ids: string[] = [];
     for (let k = 0; k < n; k++) {
-      const instanceId = resourceId('i', region.regionId);
-      const ip = cloud.ips.allocate(net.vSwitch) ?? '0.0.0.0';
-      if (isSpot) offering.spot--;
-      else offering.onDemand--;
       const suffix = n > 1 ? `${String(k + 1).padStart(3, '0')}` : '';
-      const inst: Instance = {
-        instanceId,
-        seq: cloud.nextSeq(),
+      const inst = createInstance(cloud, {
         regionId: region.regionId,
-        zoneId: zone.zoneId,
+        zone,
+        vSwitch: net.vSwitch,
+        vpcId: net.vpc.vpcId,
         instanceType: typeName,
         imageId,
-        vpcId: net.vpc.vpcId,
-        vSwitchId,
-        privateIp: ip,
         securityGroupIds: groups.map((g) => g.securityGroupId),
-        instanceName: instanceName !== undefined ? `${instanceName}${suffix}` : instanceId,
-        hostName: hostName !== undefined ? `${hostName}${suffix}` : `iZ${instanceId.slice(2)}Z`,
+        ...(instanceName === undefined ? {} : { instanceName: `${instanceName}${suffix}` }),
+        ...(hostName === undefined ? {} : { hostName: `${hostName}${suffix}` }),
         description,
-        status: 'Pending',
         chargeType,
         spotStrategy,
         spotPriceLimit: spotStrategy === 'SpotWithPriceLimit' ? spotPriceLimit : 0,
         spotDuration: isSpot ? spotDuration : 0,
         spotInterruptionBehavior,
-        creationTime: now,
         ...(expiredTime === undefined ? {} : { expiredTime }),
         autoRenew: chargeType === 'PrePaid' && autoRenew,
         autoRenewPeriod,
-        tags: tags.map((t) => ({ ...t })),
+        tags,
         ...(userData === undefined ? {} : { userData }),
         ...(keyPairName === undefined ? {} : { keyPairName }),
         deletionProtection,
         ...(ramRoleName === undefined ? {} : { ramRoleName }),
         metadataOptions: { httpEndpoint, httpTokens, httpPutResponseHopLimit: hopLimit },
-        operationLocks: [],
         systemDisk: { category: sysCategory, size: sysSize },
         dataDisks,
         internetMaxBandwidthOut,
         resourceGroupId,
-      };
-      cloud.launch(inst);
-      ids.push(instanceId);
+      });
+      ids.push(inst.instanceId);
     }
     const unit = isSpot ? price.spot : price.onDemand;
     return {
@@ -350,4 +426,45 @@ export function runInstances(cloud: Cloud, call: Call): ApiBody {
       InstanceIdSets: { InstanceIdSet: ids },
     };
   });
+}
+
+/** Why one more instance of this type cannot be created in this vSwitch now (error code), or undefined. */
+export function capacityProblem(
+  cloud: Cloud,
+  regionId: string,
+  zone: Zone,
+  vSwitch: VSwitch,
+  instanceType: string,
+  spot: boolean,
+): { code: string; message: string } | undefined {
+  const region = cloud.region(regionId);
+  const type = cloud.instanceType(instanceType);
+  const offering = zone.offerings[instanceType];
+  if (!type || !offering) {
+    return {
+      code: 'InvalidInstanceType.ZoneNotSupported',
+      message: `The zone ${zone.zoneId} does not sell ${instanceType}.`,
+    };
+  }
+  if ((spot ? offering.spot : offering.onDemand) < 1) {
+    return {
+      code: 'OperationDenied.NoStock',
+      message: `The requested resource ${instanceType} (${spot ? 'spot' : 'on-demand'}) is sold out in zone ${zone.zoneId}.`,
+    };
+  }
+  if (cloud.ips.free(vSwitch) < 1) {
+    return {
+      code: 'InvalidVSwitchId.IpNotEnough',
+      message: `The vSwitch ${vSwitch.vSwitchId} has no free IP address.`,
+    };
+  }
+  const used = cloud.vcpusInUse(regionId);
+  const room = spot ? region.quotas.spotVcpus - used.spot : region.quotas.onDemandVcpus - used.onDemand;
+  if (room < type.vcpu) {
+    return {
+      code: 'QuotaExceed.ElasticQuota',
+      message: `The vCPU quota of ${spot ? 'spot' : 'pay-as-you-go'} instances in ${regionId} is used up.`,
+    };
+  }
+  return undefined;
 }
