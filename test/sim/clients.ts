@@ -17,6 +17,8 @@ export interface SdkOptions {
   accessKeyId?: string;
   accessKeySecret?: string;
   securityToken?: string;
+  /** Call without a signature (authType Anonymous), as STS AssumeRoleWithOIDC is called. */
+  anonymous?: boolean;
 }
 
 function config(sim: Simulator, o: SdkOptions): $OpenApiUtil.Config {
@@ -56,7 +58,7 @@ export function rpcClient(sim: Simulator, product: Product, o: SdkOptions = {}) 
       protocol: 'HTTPS',
       pathname: '/',
       method: 'POST',
-      authType: 'AK',
+      authType: o.anonymous ? 'Anonymous' : 'AK',
       style: 'RPC',
       reqBodyType: 'formData',
       bodyType: 'json',

@@ -10,7 +10,10 @@ import * as essGroups from './ess/groups.js';
 import * as essHooks from './ess/hooks.js';
 import * as essMembers from './ess/members.js';
 import { EssState } from './ess/model.js';
-import { ECS, ESS, VPC } from './products.js';
+import type { Authenticator } from './auth.js';
+import type { CloudAssistant } from './ecs/cloud-assistant.js';
+import { ECS, ESS, STS, VPC } from './products.js';
+import { assumeRoleWithOidc, type OidcProvider } from './sts.js';
 import { type ApiBody, type Call, Router } from './server.js';
 import * as vpc from './vpc.js';
 
@@ -25,8 +28,26 @@ export function createEss(cloud: Cloud, tickSeconds = 5): essGroups.Ess {
 }
 
 /** Every API action the simulator serves, bound to one cloud. */
-export function buildRouter(cloud: Cloud, ess: essGroups.Ess): Router {
+export function buildRouter(
+  cloud: Cloud,
+  ess: essGroups.Ess,
+  assistant: CloudAssistant,
+  sts: { providers: readonly OidcProvider[]; auth: Authenticator },
+): Router {
   const r = new Router();
+  r.add(ECS, 'RunCommand', (call) => assistant.runCommand(call));
+  r.add(ECS, 'CreateCommand', (call) => assistant.createCommand(call));
+  r.add(ECS, 'InvokeCommand', (call) => assistant.invokeCommand(call));
+  r.add(ECS, 'DescribeInvocations', (call) => assistant.describeInvocations(call));
+  r.add(STS, 'AssumeRoleWithOIDC', (call) => assumeRoleWithOidc(sts.providers, sts.auth, call), {
+    anonymous: true,
+  });
+  r.add(STS, 'GetCallerIdentity', (call) => ({
+    AccountId: cloud.world.accountId,
+    Arn: call.credential.principal ?? `acs:ram::${cloud.world.accountId}:user/sim`,
+    IdentityType: call.credential.securityToken ? 'AssumedRoleUser' : 'Account',
+    PrincipalId: call.credential.accessKeyId,
+  }));
   const ecs: Record<string, CloudHandler> = {
     RunInstances: runInstances,
     DescribeInstances: instances.describeInstances,

@@ -6,7 +6,9 @@ import { SimClock } from './clock.js';
 import { Cloud, DEFAULT_LATENCIES, type LifecycleEvent, type Latencies } from './cloud.js';
 import type { Ess } from './ess/groups.js';
 import { Faults, type FaultRule, type FaultRuleInput } from './faults.js';
+import { CloudAssistant, type CommandResultRule } from './ecs/cloud-assistant.js';
 import { ApiServer, LatencyRecorder } from './server.js';
+import { generateOidcProvider, type OidcProvider } from './sts.js';
 import { readState, restoreInstances, writeState } from './state-file.js';
 import { reclaimSpot, scheduleSystemEvent, type SystemEvent, type SystemEventType } from './system-events.js';
 import { defaultWorld, loadWorld, saveWorld, type World } from './world.js';
@@ -16,6 +18,8 @@ export type { World } from './world.js';
 export type { FaultRule, FaultRuleInput } from './faults.js';
 export type { SystemEvent, SystemEventType } from './system-events.js';
 export type { StockChange } from './admin.js';
+export type { OidcProvider } from './sts.js';
+export type { CommandResult, CommandResultRule } from './ecs/cloud-assistant.js';
 export type { Ess } from './ess/groups.js';
 export { SimClock } from './clock.js';
 export { ApiError } from './errors.js';
@@ -53,6 +57,8 @@ export interface SimulatorOptions {
   /** Simulated seconds per wall second (default 1). */
   timeScale?: number;
   latencies?: Partial<Latencies>;
+  /** OIDC providers STS AssumeRoleWithOIDC trusts (RRSA), besides the one the simulator generates. */
+  oidcProviders?: OidcProvider[];
   /** Simulated seconds between ESS engine passes (default 5). */
   essTickSeconds?: number;
   /** Default region for the env (default: the world's first region, cn-hangzhou). */
@@ -85,6 +91,12 @@ export interface Simulator {
   /** The instance stops responding (it stays Running; ESS health checks see it unhealthy). */
   failInstance(instanceId: string): void;
   scheduleSystemEvent(instanceId: string, type: SystemEventType, inSeconds?: number): SystemEvent;
+  /** Cloud Assistant: commands and invocations; `commandResults` sets what commands return. */
+  assistant: CloudAssistant;
+  /** Adds a Cloud Assistant result rule (last added wins for a command containing `contains`). */
+  setCommandResult(rule: CommandResultRule): void;
+  /** The simulator's own OIDC provider (RRSA): its ARN, issuer, and a token signer for tests and the dev env. */
+  oidc: { provider: OidcProvider; sign(claims: Record<string, unknown>): string };
   /** Writes the state file now (no-op without `stateFile`). */
   save(): Promise<void>;
   stop(): Promise<void>;
@@ -110,8 +122,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const latency = new LatencyRecorder();
   const faults = new Faults();
   const ess = createEss(cloud, opts.essTickSeconds ?? 5);
+  const assistant = new CloudAssistant(cloud);
+  const generated = generateOidcProvider(world.accountId);
+  const oidcProviders = [generated.provider, ...(opts.oidcProviders ?? [])];
   const api = new ApiServer({
-    router: buildRouter(cloud, ess),
+    router: buildRouter(cloud, ess, assistant, { providers: oidcProviders, auth }),
     auth,
     log,
     latency,
@@ -180,6 +195,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       i.failed = true;
     },
     scheduleSystemEvent: (id, type, inSeconds = 300) => scheduleSystemEvent(cloud, id, type, inSeconds),
+    assistant,
+    setCommandResult: (rule) => {
+      assistant.rules.push(rule);
+    },
+    oidc: generated,
     save,
     stop: () => {
       stopped ??= (async () => {

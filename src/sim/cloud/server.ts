@@ -28,10 +28,17 @@ const MAX_BODY = 4 * 1024 * 1024;
 
 export class Router {
   private readonly handlers = new Map<string, Handler>();
+  private readonly anonymous = new Set<string>();
 
-  add(product: Product, action: string, handler: Handler): this {
+  add(product: Product, action: string, handler: Handler, opts: { anonymous?: boolean } = {}): this {
     this.handlers.set(`${product.version}/${action}`, handler);
+    if (opts.anonymous) this.anonymous.add(`${product.version}/${action}`);
     return this;
+  }
+
+  /** Actions called without a signature (STS AssumeRoleWithOIDC). */
+  isAnonymous(product: Product, action: string): boolean {
+    return this.anonymous.has(`${product.version}/${action}`);
   }
 
   get(product: Product, action: string): Handler | undefined {
@@ -169,14 +176,20 @@ export class ApiServer {
       if (!product) {
         throw new ApiError('InvalidVersion', `Specified parameter Version "${version}" is not valid.`);
       }
-      const credential = this.opts.auth.verify({
-        method: req.method ?? 'GET',
-        pathname,
-        query,
-        headers: req.headers,
-        body,
-        params: merged,
-      });
+      const anonymous =
+        this.opts.router.isAnonymous(product, action) &&
+        headerValue(req, 'authorization') === undefined &&
+        !merged.has('Signature');
+      const credential: Credential = anonymous
+        ? { accessKeyId: '', accessKeySecret: '', principal: 'anonymous' }
+        : this.opts.auth.verify({
+            method: req.method ?? 'GET',
+            pathname,
+            query,
+            headers: req.headers,
+            body,
+            params: merged,
+          });
       const handler = this.opts.router.get(product, action);
       if (!handler) {
         throw new ApiError(
