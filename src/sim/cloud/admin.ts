@@ -159,6 +159,10 @@ export class AdminServer {
           memory: process.memoryUsage(),
         });
       }
+      if (method === 'POST' && path === '/stats/reset') {
+        latency.reset();
+        return send(200, { ok: true });
+      }
       if (path === '/faults') {
         if (method === 'GET') return send(200, { faults: faults.list(), throttles: faults.throttles() });
         if (method === 'POST') return send(201, faults.add(parse(faultRuleSchema, await this.body(req))));

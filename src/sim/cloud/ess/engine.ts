@@ -180,7 +180,7 @@ export class EssEngine {
       totalCapacity: activeMembers(this.ess, g.id).length,
       lifecycleActionToken: randomUUID(),
     };
-    this.ess.activities.set(a.id, a);
+    this.ess.addActivity(a);
     return a;
   }
 

@@ -124,16 +124,52 @@ export interface LifecycleHook {
   notificationArn: string;
 }
 
+/** Group members by instance id, indexed by group (the engine asks per group on every pass). */
+export class MemberMap extends Map<string, ScalingInstance> {
+  private readonly byGroup = new Map<string, Map<string, ScalingInstance>>();
+
+  override set(id: string, m: ScalingInstance): this {
+    const prior = super.get(id);
+    if (prior) this.byGroup.get(prior.groupId)?.delete(id);
+    super.set(id, m);
+    let g = this.byGroup.get(m.groupId);
+    if (!g) this.byGroup.set(m.groupId, (g = new Map<string, ScalingInstance>()));
+    g.set(id, m);
+    return this;
+  }
+
+  override delete(id: string): boolean {
+    const prior = super.get(id);
+    if (prior) this.byGroup.get(prior.groupId)?.delete(id);
+    return super.delete(id);
+  }
+
+  override clear(): void {
+    this.byGroup.clear();
+    super.clear();
+  }
+
+  inGroup(groupId: string): ScalingInstance[] {
+    return [...(this.byGroup.get(groupId)?.values() ?? [])];
+  }
+}
+
 /** Everything ESS holds, per simulator. */
 export class EssState {
   readonly groups = new Map<string, ScalingGroup>();
   readonly configurations = new Map<string, ScalingConfiguration>();
-  readonly instances = new Map<string, ScalingInstance>();
+  readonly instances = new MemberMap();
   readonly activities = new Map<string, ScalingActivity>();
   readonly hooks = new Map<string, LifecycleHook>();
+  private readonly activeActivities = new Set<ScalingActivity>();
 
   members(groupId: string): ScalingInstance[] {
-    return [...this.instances.values()].filter((i) => i.groupId === groupId);
+    return this.instances.inGroup(groupId);
+  }
+
+  addActivity(a: ScalingActivity): void {
+    this.activities.set(a.id, a);
+    if (a.status === 'InProgress') this.activeActivities.add(a);
   }
 
   configurationsOf(groupId: string): ScalingConfiguration[] {
@@ -147,6 +183,11 @@ export class EssState {
   }
 
   inProgress(groupId: string): ScalingActivity[] {
-    return [...this.activities.values()].filter((a) => a.groupId === groupId && a.status === 'InProgress');
+    const out: ScalingActivity[] = [];
+    for (const a of this.activeActivities) {
+      if (a.status !== 'InProgress') this.activeActivities.delete(a);
+      else if (a.groupId === groupId) out.push(a);
+    }
+    return out;
   }
 }
