@@ -9,7 +9,7 @@ import { Faults, type FaultRule, type FaultRuleInput } from './faults.js';
 import { CloudAssistant, type CommandResultRule } from './ecs/cloud-assistant.js';
 import { ApiServer, LatencyRecorder } from './server.js';
 import { generateOidcProvider, type OidcProvider } from './sts.js';
-import { readState, restoreInstances, writeState } from './state-file.js';
+import { readState, restoreEss, restoreInstances, writeState } from './state-file.js';
 import { reclaimSpot, scheduleSystemEvent, type SystemEvent, type SystemEventType } from './system-events.js';
 import { defaultWorld, loadWorld, saveWorld, type World } from './world.js';
 
@@ -122,6 +122,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const latency = new LatencyRecorder();
   const faults = new Faults();
   const ess = createEss(cloud, opts.essTickSeconds ?? 5);
+  restoreEss(ess.state, saved?.ess);
   const assistant = new CloudAssistant(cloud);
   const generated = generateOidcProvider(world.accountId);
   const oidcProviders = [generated.provider, ...(opts.oidcProviders ?? [])];
@@ -150,7 +151,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const file = opts.stateFile;
     if (!file) return Promise.resolve();
     saving = saving
-      .then(() => writeState(file, cloud))
+      .then(() => writeState(file, cloud, ess.state))
       .catch((err: unknown) => log.error({ err }, 'state file write failed'));
     return saving;
   };

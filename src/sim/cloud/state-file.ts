@@ -1,11 +1,20 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Cloud, Instance } from './cloud.js';
+import type {
+  EssState,
+  LifecycleHook,
+  ScalingActivity,
+  ScalingConfiguration,
+  ScalingGroup,
+  ScalingInstance,
+} from './ess/model.js';
 import type { SystemEvent } from './system-events.js';
 import { worldSchema, type World } from './world.js';
 
 /**
- * `--state FILE`: the simulator's whole state (world with its stock, instances, ClientTokens, system events)
+ * `--state FILE`: the simulator's whole state (world with its stock, instances, ClientTokens, system events,
+ * ESS groups, configurations, members, activities and hooks)
  * written atomically (temporary file + rename) so a restarted simulator continues where it stopped.
  */
 const stateSchema = z.object({
@@ -19,7 +28,24 @@ const stateSchema = z.object({
   clientTokens: z.array(
     z.tuple([z.string(), z.object({ hash: z.string(), result: z.record(z.string(), z.unknown()) })]),
   ),
+  ess: z
+    .object({
+      groups: z.array(z.record(z.string(), z.unknown())),
+      configurations: z.array(z.record(z.string(), z.unknown())),
+      members: z.array(z.record(z.string(), z.unknown())),
+      activities: z.array(z.record(z.string(), z.unknown())),
+      hooks: z.array(z.record(z.string(), z.unknown())),
+    })
+    .optional(),
 });
+
+export interface SavedEss {
+  groups: ScalingGroup[];
+  configurations: ScalingConfiguration[];
+  members: ScalingInstance[];
+  activities: ScalingActivity[];
+  hooks: LifecycleHook[];
+}
 
 export interface SavedState {
   world: World;
@@ -27,6 +53,7 @@ export interface SavedState {
   instances: Instance[];
   systemEvents: SystemEvent[];
   clientTokens: [string, { hash: string; result: Record<string, unknown> }][];
+  ess?: SavedEss;
 }
 
 export async function readState(file: string): Promise<SavedState | undefined> {
@@ -48,10 +75,11 @@ export async function readState(file: string): Promise<SavedState | undefined> {
     instances: r.data.instances as unknown as Instance[],
     systemEvents: r.data.systemEvents as unknown as SystemEvent[],
     clientTokens: r.data.clientTokens,
+    ...(r.data.ess ? { ess: r.data.ess as unknown as SavedEss } : {}),
   };
 }
 
-export async function writeState(file: string, cloud: Cloud): Promise<void> {
+export async function writeState(file: string, cloud: Cloud, ess?: EssState): Promise<void> {
   const state = {
     version: 1,
     savedAt: Date.now(),
@@ -60,6 +88,17 @@ export async function writeState(file: string, cloud: Cloud): Promise<void> {
     instances: [...cloud.instances.values()],
     systemEvents: cloud.systemEvents,
     clientTokens: [...cloud.clientTokens.entries()],
+    ...(ess
+      ? {
+          ess: {
+            groups: [...ess.groups.values()],
+            configurations: [...ess.configurations.values()],
+            members: [...ess.instances.values()],
+            activities: [...ess.activities.values()],
+            hooks: [...ess.hooks.values()],
+          },
+        }
+      : {}),
   };
   const tmp = `${file}.tmp-${process.pid}`;
   await writeFile(tmp, JSON.stringify(state));
@@ -77,4 +116,14 @@ export function restoreInstances(cloud: Cloud, state: SavedState): void {
   }
   cloud.systemEvents.push(...state.systemEvents);
   for (const [k, v] of state.clientTokens) cloud.clientTokens.set(k, v);
+}
+
+/** Puts saved ESS objects back; the engine continues from them on its next pass. */
+export function restoreEss(ess: EssState, saved: SavedEss | undefined): void {
+  if (!saved) return;
+  for (const g of saved.groups) ess.groups.set(g.id, g);
+  for (const c of saved.configurations) ess.configurations.set(c.id, c);
+  for (const m of saved.members) ess.instances.set(m.instanceId, m);
+  for (const a of saved.activities) ess.addActivity(a);
+  for (const h of saved.hooks) ess.hooks.set(h.id, h);
 }
