@@ -189,14 +189,29 @@ async function main(): Promise<void> {
         }),
       );
     });
+    // RunInstances in the other region: its three /20 vSwitches have 12,276 free addresses
+    const sh = world.regions[1];
+    const shVsw = sh?.vpcs[0]?.vSwitches.slice(0, 3).map((v) => v.vSwitchId) ?? [];
+    for (const z of sh?.zones ?? [])
+      await admin(t, 'PUT', '/stock', { zoneId: z.zoneId, instanceType: 'ecs.g7.large', onDemand: 100_000 });
+    const shEcs = new Ecs(
+      new $OpenApiUtil.Config({
+        accessKeyId: t.accessKeyId,
+        accessKeySecret: t.accessKeySecret,
+        endpoint: t.endpoint,
+        protocol: 'http',
+        regionId: 'cn-shanghai',
+      }),
+    );
+    let n = 0;
     await measure('RunInstances (Amount=1, typed client, V3)', t, () =>
-      ecs.runInstances(
+      shEcs.runInstances(
         new $Ecs.RunInstancesRequest({
-          regionId: t.regionId,
+          regionId: 'cn-shanghai',
           imageId: IMAGE,
           instanceType: 'ecs.g7.large',
-          vSwitchId: vsw[1],
-          securityGroupIds: [sg],
+          vSwitchId: shVsw[n++ % 3],
+          securityGroupIds: [sh?.securityGroups[0]?.securityGroupId ?? ''],
         }),
       ),
     );

@@ -17,6 +17,11 @@ export interface Call {
   credential: Credential;
 }
 
+/** A piece of a response that is already JSON text (cached serializations of large items). */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
 /** A response body without RequestId (the server adds it). Lists must be real arrays. */
 export type ApiBody = Record<string, unknown>;
 export type Handler = (call: Call) => ApiBody | Promise<ApiBody>;
@@ -223,6 +228,19 @@ export class ApiServer {
     }
   }
 
+  private serialize(body: unknown): string {
+    const raws: string[] = [];
+    const text = JSON.stringify(body, (_key, value: unknown) => {
+      if (value instanceof RawJson) {
+        raws.push(value.text);
+        return `\u0000raw${raws.length - 1}\u0000`;
+      }
+      return value;
+    });
+    if (raws.length === 0) return text;
+    return text.replace(/"\\u0000raw(\d+)\\u0000"/g, (_m, i: string) => raws[Number(i)] ?? 'null');
+  }
+
   private send(
     res: ServerResponse,
     status: number,
@@ -231,7 +249,7 @@ export class ApiServer {
     headers: Record<string, string> = {},
   ): void {
     if (res.headersSent || res.destroyed) return;
-    const text = JSON.stringify(body);
+    const text = this.serialize(body);
     res.writeHead(status, {
       'content-type': 'application/json;charset=utf-8',
       'content-length': Buffer.byteLength(text),

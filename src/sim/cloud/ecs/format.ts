@@ -1,5 +1,37 @@
 import { ecsTime } from '../clock.js';
 import type { Cloud, Instance } from '../cloud.js';
+import { RawJson } from '../server.js';
+
+const cache = new WeakMap<Instance, { key: string; json: RawJson }>();
+
+/** What of an instance can change after creation (the rest, and the world's catalogue, is fixed). */
+function fingerprint(i: Instance): string {
+  return [
+    i.status,
+    i.startTime,
+    i.stoppedMode,
+    i.chargeType,
+    i.expiredTime,
+    i.autoRenew,
+    i.deletionProtection,
+    i.instanceName,
+    i.hostName,
+    i.description,
+    i.spotStrategy,
+    i.tags.map((t) => `${t.key}=${t.value}`).join('\n'),
+    i.operationLocks.join(','),
+  ].join('\u0001');
+}
+
+/** describeInstance as cached JSON text: rebuilt only when the instance changed. */
+export function describeInstanceJson(cloud: Cloud, i: Instance): RawJson {
+  const key = fingerprint(i);
+  const hit = cache.get(i);
+  if (hit?.key === key) return hit.json;
+  const json = new RawJson(JSON.stringify(describeInstance(cloud, i)));
+  cache.set(i, { key, json });
+  return json;
+}
 
 /** One instance as DescribeInstances returns it (every list a real array, wrapped as the API wraps it). */
 export function describeInstance(cloud: Cloud, i: Instance): Record<string, unknown> {

@@ -2,7 +2,7 @@ import { ApiError, invalidParameter, missingParameter } from '../errors.js';
 import type { Cloud, Instance } from '../cloud.js';
 import type { Params } from '../params.js';
 import type { ApiBody, Call } from '../server.js';
-import { describeInstance } from './format.js';
+import { describeInstanceJson } from './format.js';
 import { idempotent } from './run-instances.js';
 import { matchesTags, readTagFilters } from './tags.js';
 
@@ -89,7 +89,7 @@ export function describeInstances(cloud: Cloud, call: Call): ApiBody {
       PageNumber: 1,
       PageSize: max,
       NextToken: rest.length > max && last ? encodeToken(last.seq) : '',
-      Instances: { Instance: page.map((i) => describeInstance(cloud, i)) },
+      Instances: { Instance: page.map((i) => describeInstanceJson(cloud, i)) },
     };
   }
   const pageSize = p.int('PageSize', { min: 1, max: 100 }) ?? 10;
@@ -100,7 +100,7 @@ export function describeInstances(cloud: Cloud, call: Call): ApiBody {
     PageNumber: pageNumber,
     PageSize: pageSize,
     NextToken: '',
-    Instances: { Instance: page.map((i) => describeInstance(cloud, i)) },
+    Instances: { Instance: page.map((i) => describeInstanceJson(cloud, i)) },
   };
 }
 
