@@ -5,6 +5,7 @@ import { DevstackError, cacheRoot, ensureBinaries } from '../devstack/index.js';
 import { PACKAGE_ROOT } from '../devstack/paths.js';
 import { register as registerRenderUserData } from './commands/render-userdata.js';
 import { register as registerValidate } from './commands/validate.js';
+import { register as registerSim } from './commands/sim.js';
 import { dev } from './dev.js';
 import { register as registerRun } from './commands/run.js';
 
@@ -59,6 +60,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerValidate(program);
   registerRenderUserData(program);
+  registerSim(program);
   return program;
 }
 

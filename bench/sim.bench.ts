@@ -1,0 +1,223 @@
+// npm run bench: the cloud simulator's throughput, latency and memory, driven through the real SDK over
+// loopback. The simulator runs in its own process (`nodepool-operator sim`), as with `npm start`.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import EcsModule, * as $Ecs from '@alicloud/ecs20140526';
+import { $OpenApiUtil } from '@alicloud/openapi-core';
+import { rpc, type Target } from './rpc.js';
+
+const Ecs = EcsModule.default;
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const IMAGE = 'aliyun_3_x64_20G_container_optimized_alibase_20250629.vhd';
+
+interface Stats {
+  latencyMs: { count: number; p50: number; p99: number; max: number };
+  instances: number;
+  memory: { rss: number; heapUsed: number };
+}
+
+async function admin<T>(t: Target, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${t.adminUrl}${path}`, {
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+async function startSim(): Promise<{ target: Target; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['bin/nodepool-operator.js', 'sim', '--time-scale', '1000'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+  });
+  const env: Record<string, string> = {};
+  for await (const line of createInterface({ input: child.stdout })) {
+    const m = /^export ([A-Z_]+)=(.*)$/.exec(line);
+    if (m?.[1] && m[2] !== undefined) env[m[1]] = m[2];
+    if (line === 'ready') break;
+  }
+  const target: Target = {
+    endpoint: env.ALIBABA_CLOUD_ECS_ENDPOINT ?? '',
+    adminUrl: env.SIM_ADMIN_URL ?? '',
+    accessKeyId: env.ALIBABA_CLOUD_ACCESS_KEY_ID ?? '',
+    accessKeySecret: env.ALIBABA_CLOUD_ACCESS_KEY_SECRET ?? '',
+    regionId: env.ALIBABA_CLOUD_REGION_ID ?? 'cn-hangzhou',
+  };
+  return {
+    target,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function measure(name: string, t: Target, call: () => Promise<unknown>): Promise<void> {
+  await admin(t, 'POST', '/stats/reset');
+  let done = 0;
+  let failed = 0;
+  const end = Date.now() + SECONDS * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (Date.now() < end) {
+        try {
+          await call();
+          done++;
+        } catch {
+          failed++;
+        }
+      }
+    }),
+  );
+  const secs = (performance.now() - started) / 1000;
+  const s = await admin<Stats>(t, 'GET', '/stats');
+  process.stdout.write(
+    `${name}: ${(done / secs).toFixed(0)} req/s (${done} ok, ${failed} failed, concurrency ${CONCURRENCY}, ${SECONDS} s); server-side p50 ${s.latencyMs.p50.toFixed(2)} ms, p99 ${s.latencyMs.p99.toFixed(2)} ms, max ${s.latencyMs.max.toFixed(1)} ms\n`,
+  );
+}
+
+async function main(): Promise<void> {
+  const sim = await startSim();
+  const t = sim.target;
+  try {
+    const world = await admin<{
+      regions: {
+        zones: { zoneId: string }[];
+        vpcs: { vSwitches: { vSwitchId: string }[] }[];
+        securityGroups: { securityGroupId: string }[];
+      }[];
+    }>(t, 'GET', '/world');
+    const region = world.regions[0];
+    const vsw = region?.vpcs[0]?.vSwitches.slice(0, 3).map((v) => v.vSwitchId) ?? [];
+    const sg = region?.securityGroups[0]?.securityGroupId ?? '';
+    for (const z of region?.zones ?? []) {
+      for (const instanceType of ['ecs.g7.large', 'ecs.c7.large'])
+        await admin(t, 'PUT', '/stock', { zoneId: z.zoneId, instanceType, onDemand: 100_000 });
+    }
+    const t0 = performance.now();
+    for (let g = 0; g < 200; g++) {
+      const group = await rpc(t, 'CreateScalingGroup', {
+        ScalingGroupName: `bench-${g}`,
+        MinSize: 0,
+        MaxSize: 25,
+        DesiredCapacity: 25,
+        VSwitchIds: vsw,
+      });
+      const groupId = group.ScalingGroupId as string;
+      const config = await rpc(t, 'CreateScalingConfiguration', {
+        ScalingGroupId: groupId,
+        ImageId: IMAGE,
+        InstanceTypes: ['ecs.g7.large', 'ecs.c7.large'],
+        SecurityGroupIds: [sg],
+      });
+      await rpc(t, 'EnableScalingGroup', {
+        ScalingGroupId: groupId,
+        ActiveScalingConfigurationId: config.ScalingConfigurationId,
+      });
+    }
+    const deadline = Date.now() + 180_000;
+    for (;;) {
+      const page = await rpc(t, 'DescribeScalingInstances', { LifecycleState: 'InService', PageSize: 1 });
+      if ((page.TotalCount as number) >= 5000) break;
+      if (Date.now() > deadline)
+        throw new Error('the groups did not reach 5,000 InService instances in 180 s');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    // from here on real time: the ESS engine passes every 5 s, as in production
+    await admin(t, 'PUT', '/clock', { scale: 1 });
+    const s = await admin<Stats>(t, 'GET', '/stats');
+    process.stdout.write(
+      `5,000 instances in 200 scaling groups (created by the ESS engine): ready in ${((performance.now() - t0) / 1000).toFixed(1)} s; simulator RSS ${(s.memory.rss / 1048576).toFixed(0)} MB, heap used ${(s.memory.heapUsed / 1048576).toFixed(0)} MB\n`,
+    );
+    const ecs = new Ecs(
+      new $OpenApiUtil.Config({
+        accessKeyId: t.accessKeyId,
+        accessKeySecret: t.accessKeySecret,
+        endpoint: t.endpoint,
+        protocol: 'http',
+        regionId: t.regionId,
+      }),
+    );
+    const ids: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await ecs.describeInstances(
+        new $Ecs.DescribeInstancesRequest({
+          regionId: t.regionId,
+          maxResults: 100,
+          ...(token ? { nextToken: token } : {}),
+        }),
+      );
+      ids.push(...(page.body?.instances?.instance ?? []).map((i) => i.instanceId ?? ''));
+      token = page.body?.nextToken || undefined;
+    } while (token);
+    let k = 0;
+    await measure('DescribeInstances (100-id page, typed client, V3)', t, () => {
+      const page = ids.slice((k % 50) * 100, (k % 50) * 100 + 100);
+      k++;
+      return ecs.describeInstances(
+        new $Ecs.DescribeInstancesRequest({
+          regionId: t.regionId,
+          instanceIds: JSON.stringify(page),
+          maxResults: 100,
+        }),
+      );
+    });
+    await measure(
+      'DescribeInstances (100-id page, generic callApi: no model casting in the client, V3)',
+      t,
+      () => {
+        const page = ids.slice((k % 50) * 100, (k % 50) * 100 + 100);
+        k++;
+        return rpc(
+          t,
+          'DescribeInstances',
+          { InstanceIds: JSON.stringify(page), MaxResults: 100 },
+          '2014-05-26',
+        );
+      },
+    );
+    await measure('DescribeInstances (1-id page, typed client, V3)', t, () => {
+      k++;
+      return ecs.describeInstances(
+        new $Ecs.DescribeInstancesRequest({
+          regionId: t.regionId,
+          instanceIds: JSON.stringify([ids[k % ids.length]]),
+        }),
+      );
+    });
+    // RunInstances in the other region: its three /20 vSwitches have 12,276 free addresses
+    const sh = world.regions[1];
+    const shVsw = sh?.vpcs[0]?.vSwitches.slice(0, 3).map((v) => v.vSwitchId) ?? [];
+    for (const z of sh?.zones ?? [])
+      await admin(t, 'PUT', '/stock', { zoneId: z.zoneId, instanceType: 'ecs.g7.large', onDemand: 100_000 });
+    const shEcs = new Ecs(
+      new $OpenApiUtil.Config({
+        accessKeyId: t.accessKeyId,
+        accessKeySecret: t.accessKeySecret,
+        endpoint: t.endpoint,
+        protocol: 'http',
+        regionId: 'cn-shanghai',
+      }),
+    );
+    let n = 0;
+    await measure('RunInstances (Amount=1, typed client, V3)', t, () =>
+      shEcs.runInstances(
+        new $Ecs.RunInstancesRequest({
+          regionId: 'cn-shanghai',
+          imageId: IMAGE,
+          instanceType: 'ecs.g7.large',
+          vSwitchId: shVsw[n++ % 3],
+          securityGroupIds: [sh?.securityGroups[0]?.securityGroupId ?? ''],
+        }),
+      ),
+    );
+  } finally {
+    await sim.stop();
+  }
+}
+
+await main();

@@ -1,0 +1,184 @@
+import { ApiError, missingParameter } from '../errors.js';
+import { resourceId } from '../ids.js';
+import type { ApiBody, Call } from '../server.js';
+import { getGroup, type Ess } from './groups.js';
+import type { LifecycleHook } from './model.js';
+
+export function createLifecycleHook(ess: Ess, call: Call): ApiBody {
+  const p = call.params;
+  const g = getGroup(ess, p);
+  const transition = p.oneOf('LifecycleTransition', ['SCALE_OUT', 'SCALE_IN'] as const);
+  if (transition === undefined) throw missingParameter('LifecycleTransition');
+  const region = ess.cloud.region(g.regionId);
+  if (ess.state.hooksOf(g.id).length >= region.quotas.lifecycleHooksPerGroup) {
+    throw new ApiError(
+      'QuotaExceeded.LifecycleHook',
+      `The scaling group ${g.id} already has ${region.quotas.lifecycleHooksPerGroup} lifecycle hooks.`,
+    );
+  }
+  const name = p.text('LifecycleHookName', { min: 2, max: 64 });
+  if (name !== undefined && ess.state.hooksOf(g.id).some((h) => h.name === name)) {
+    throw new ApiError(
+      'LifecycleHookNameAlreadyExist',
+      `The lifecycle hook name "${name}" already exists in ${g.id}.`,
+    );
+  }
+  const id = resourceId('ash', g.regionId);
+  const hook: LifecycleHook = {
+    id,
+    groupId: g.id,
+    name: name ?? id,
+    transition,
+    defaultResult: p.oneOf('DefaultResult', ['CONTINUE', 'ABANDON'] as const) ?? 'CONTINUE',
+    heartbeatTimeout: p.int('HeartbeatTimeout', { min: 30, max: 21_600 }) ?? 600,
+    notificationMetadata: p.text('NotificationMetadata', { max: 4096 }) ?? '',
+    notificationArn: p.str('NotificationArn') ?? '',
+  };
+  ess.state.hooks.set(id, hook);
+  return { LifecycleHookId: id };
+}
+
+function getHook(ess: Ess, call: Call): LifecycleHook {
+  const p = call.params;
+  ess.cloud.region(p.str('RegionId'));
+  const id = p.str('LifecycleHookId');
+  if (id !== undefined) {
+    const h = ess.state.hooks.get(id);
+    if (!h)
+      throw new ApiError(
+        'InvalidLifecycleHookId.NotExist',
+        `The specified lifecycle hook "${id}" does not exist.`,
+        404,
+      );
+    return h;
+  }
+  const g = getGroup(ess, p);
+  const name = p.required('LifecycleHookName');
+  const h = ess.state.hooksOf(g.id).find((x) => x.name === name);
+  if (!h)
+    throw new ApiError(
+      'InvalidLifecycleHookId.NotExist',
+      `The lifecycle hook "${name}" does not exist in ${g.id}.`,
+      404,
+    );
+  return h;
+}
+
+export function deleteLifecycleHook(ess: Ess, call: Call): ApiBody {
+  ess.state.hooks.delete(getHook(ess, call).id);
+  return {};
+}
+
+export function describeLifecycleHooks(ess: Ess, call: Call): ApiBody {
+  const p = call.params;
+  ess.cloud.region(p.str('RegionId'));
+  const groupId = p.str('ScalingGroupId');
+  const ids = p.list('LifecycleHookId', 10);
+  const all = [...ess.state.hooks.values()].filter(
+    (h) => (groupId === undefined || h.groupId === groupId) && (ids.length === 0 || ids.includes(h.id)),
+  );
+  return {
+    TotalCount: all.length,
+    PageNumber: 1,
+    PageSize: 50,
+    LifecycleHooks: {
+      LifecycleHook: all.map((h) => ({
+        LifecycleHookId: h.id,
+        LifecycleHookName: h.name,
+        ScalingGroupId: h.groupId,
+        LifecycleTransition: h.transition,
+        DefaultResult: h.defaultResult,
+        HeartbeatTimeout: h.heartbeatTimeout,
+        NotificationMetadata: h.notificationMetadata,
+        NotificationArn: h.notificationArn,
+        LifecycleHookStatus: 'Active',
+      })),
+    },
+  };
+}
+
+/** The instances waiting on this hook for one activity (the action token names the activity). */
+function waiting(ess: Ess, hook: LifecycleHook, token: string | undefined): string[] {
+  return [...ess.state.instances.values()]
+    .filter((m) => m.hookId === hook.id && (m.state === 'Pending:Wait' || m.state === 'Removing:Wait'))
+    .filter(
+      (m) =>
+        token === undefined || ess.state.activities.get(m.activityId ?? '')?.lifecycleActionToken === token,
+    )
+    .map((m) => m.instanceId);
+}
+
+export function completeLifecycleAction(ess: Ess, call: Call): ApiBody {
+  const p = call.params;
+  const hook = getHook(ess, call);
+  const token = p.required('LifecycleActionToken');
+  const result = p.oneOf('LifecycleActionResult', ['CONTINUE', 'ABANDON', 'ROLLBACK'] as const) ?? 'CONTINUE';
+  const ids = waiting(ess, hook, token);
+  if (ids.length === 0) {
+    throw new ApiError(
+      'InvalidLifecycleActionToken.NotExist',
+      `No instance waits on lifecycle hook ${hook.id} with this token.`,
+      404,
+    );
+  }
+  for (const id of ids) {
+    const m = ess.state.instances.get(id);
+    if (m) ess.engine.completeWait(m, result);
+  }
+  const g = ess.state.groups.get(hook.groupId);
+  if (g) ess.engine.tickGroup(g);
+  return {};
+}
+
+export function recordLifecycleActionHeartbeat(ess: Ess, call: Call): ApiBody {
+  const p = call.params;
+  const hook = getHook(ess, call);
+  const token = p.required('lifecycleActionToken');
+  const timeout = p.int('heartbeatTimeout', { min: 30, max: 21_600 }) ?? hook.heartbeatTimeout;
+  const ids = waiting(ess, hook, token);
+  if (ids.length === 0)
+    throw new ApiError(
+      'InvalidLifecycleActionToken.NotExist',
+      `No instance waits on lifecycle hook ${hook.id} with this token.`,
+      404,
+    );
+  const deadline = ess.cloud.clock.now() + timeout * 1000;
+  for (const id of ids) {
+    const m = ess.state.instances.get(id);
+    if (m) m.hookDeadline = deadline;
+  }
+  return {};
+}
+
+/** DescribeLifecycleActions (by ScalingActivityId): where the operator finds the action token. */
+export function describeLifecycleActions(ess: Ess, call: Call): ApiBody {
+  const p = call.params;
+  ess.cloud.region(p.str('RegionId'));
+  const activityId = p.required('ScalingActivityId');
+  const a = ess.state.activities.get(activityId);
+  if (!a)
+    throw new ApiError(
+      'InvalidScalingActivityId.NotFound',
+      `The specified scaling activity "${activityId}" does not exist.`,
+      404,
+    );
+  const byHook = new Map<string, string[]>();
+  for (const m of ess.state.instances.values()) {
+    if (m.activityId !== a.id || !m.hookId) continue;
+    byHook.set(m.hookId, [...(byHook.get(m.hookId) ?? []), m.instanceId]);
+  }
+  return {
+    NextToken: '',
+    MaxResults: 50,
+    TotalCount: byHook.size,
+    LifecycleActions: {
+      LifecycleAction: [...byHook.entries()].map(([hookId, ids]) => ({
+        LifecycleActionToken: a.lifecycleActionToken ?? '',
+        LifecycleHookId: hookId,
+        LifecycleActionStatus: 'Pending',
+        LifecycleActionResult: '',
+        InstanceIds: { InstanceId: ids },
+      })),
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { ApiError, statusOf } from './errors.js';
+import type { Call } from './server.js';
+
+/** A fault rule: what the admin API / library adds to make calls fail or slow down. */
+export const faultRuleSchema = z
+  .object({
+    /** API action (e.g. `RunInstances`) or `*` for every action. */
+    action: z.string().min(1),
+    /** Limit to one product (`Ecs`, `Ess`, `Vpc`, `Sts`). */
+    product: z.enum(['Ecs', 'Ess', 'Vpc', 'Sts']).optional(),
+    /** Error code to answer with; without it the rule only adds latency. */
+    code: z.string().min(1).optional(),
+    /** HTTP status (default: the real status of `code`). */
+    status: z.number().int().min(400).max(599).optional(),
+    message: z.string().optional(),
+    /** Chance per matching call, 0–1 (default 1). */
+    probability: z.number().min(0).max(1).default(1),
+    /** Fire this many times, then the rule is gone (default: until removed). */
+    count: z.number().int().positive().optional(),
+    /** Wall-clock milliseconds added before answering. */
+    latencyMs: z.number().int().nonnegative().max(60_000).optional(),
+  })
+  .refine((r) => r.code !== undefined || r.latencyMs !== undefined, {
+    message: 'a fault rule needs a code, a latencyMs, or both',
+  });
+
+export type FaultRuleInput = z.input<typeof faultRuleSchema>;
+export type FaultRule = z.output<typeof faultRuleSchema> & { id: string; fired: number };
+
+export const throttleSchema = z.object({
+  action: z.string().min(1),
+  /** Calls per second allowed for this action (per simulator); over it → Throttling.User. */
+  qps: z.number().positive(),
+});
+
+/**
+ * Error injection, added latency and per-action QPS throttling, applied before every handler. The simulator
+ * answers InternalError (500) only when a rule says so.
+ */
+export class Faults {
+  private readonly rules: FaultRule[] = [];
+  private readonly buckets = new Map<string, { qps: number; tokens: number; at: number }>();
+  private readonly random: () => number;
+
+  constructor(random: () => number = Math.random) {
+    this.random = random;
+  }
+
+  add(input: FaultRuleInput): FaultRule {
+    const rule: FaultRule = { ...faultRuleSchema.parse(input), id: randomUUID(), fired: 0 };
+    this.rules.push(rule);
+    return rule;
+  }
+
+  remove(id: string): boolean {
+    const i = this.rules.findIndex((r) => r.id === id);
+    if (i < 0) return false;
+    this.rules.splice(i, 1);
+    return true;
+  }
+
+  clear(): void {
+    this.rules.length = 0;
+    this.buckets.clear();
+  }
+
+  list(): FaultRule[] {
+    return this.rules.map((r) => ({ ...r }));
+  }
+
+  throttle(action: string, qps: number | undefined): void {
+    if (qps === undefined) this.buckets.delete(action);
+    else this.buckets.set(action, { qps, tokens: qps, at: Date.now() });
+  }
+
+  throttles(): { action: string; qps: number }[] {
+    return [...this.buckets.entries()].map(([action, b]) => ({ action, qps: b.qps }));
+  }
+
+  /** The interceptor the API server runs before each handler. */
+  readonly intercept = async (call: Call): Promise<void> => {
+    const bucket = this.buckets.get(call.action) ?? this.buckets.get('*');
+    if (bucket) {
+      const now = Date.now();
+      bucket.tokens = Math.min(bucket.qps, bucket.tokens + ((now - bucket.at) / 1000) * bucket.qps);
+      bucket.at = now;
+      if (bucket.tokens < 1) {
+        const retryAfterMs = Math.ceil(((1 - bucket.tokens) / bucket.qps) * 1000);
+        throw new ApiError(
+          'Throttling.User',
+          `Request was denied due to user flow control: ${call.action} is limited to ${bucket.qps} calls per second.`,
+          400,
+          { 'x-acs-retry-after': String(retryAfterMs) },
+        );
+      }
+      bucket.tokens -= 1;
+    }
+    for (const rule of this.rules) {
+      if (rule.action !== '*' && rule.action !== call.action) continue;
+      if (rule.product !== undefined && rule.product !== call.product.name) continue;
+      if (this.random() >= rule.probability) continue;
+      rule.fired++;
+      if (rule.count !== undefined && rule.fired >= rule.count) this.remove(rule.id);
+      if (rule.latencyMs) await new Promise((r) => setTimeout(r, rule.latencyMs));
+      if (rule.code !== undefined) {
+        throw new ApiError(
+          rule.code,
+          rule.message ?? `Injected fault: ${rule.code}.`,
+          rule.status ?? statusOf(rule.code),
+        );
+      }
+    }
+  };
+}

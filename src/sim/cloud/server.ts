@@ -1,0 +1,261 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../../log.js';
+import { type Authenticator, type Credential } from './auth.js';
+import { ApiError } from './errors.js';
+import { requestId as newRequestId } from './ids.js';
+import { Params } from './params.js';
+import { type Product, productByVersion } from './products.js';
+import { parseQuery } from './signature.js';
+
+/** One API call, authenticated, with its parameters. */
+export interface Call {
+  product: Product;
+  action: string;
+  params: Params;
+  requestId: string;
+  credential: Credential;
+}
+
+/** A piece of a response that is already JSON text (cached serializations of large items). */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
+/** A response body without RequestId (the server adds it). Lists must be real arrays. */
+export type ApiBody = Record<string, unknown>;
+export type Handler = (call: Call) => ApiBody | Promise<ApiBody>;
+
+/** Runs before a handler (fault injection, throttling): may throw an ApiError or delay. */
+export type Interceptor = (call: Call) => void | Promise<void>;
+
+const MAX_BODY = 4 * 1024 * 1024;
+
+export class Router {
+  private readonly handlers = new Map<string, Handler>();
+  private readonly anonymous = new Set<string>();
+
+  add(product: Product, action: string, handler: Handler, opts: { anonymous?: boolean } = {}): this {
+    this.handlers.set(`${product.version}/${action}`, handler);
+    if (opts.anonymous) this.anonymous.add(`${product.version}/${action}`);
+    return this;
+  }
+
+  /** Actions called without a signature (STS AssumeRoleWithOIDC). */
+  isAnonymous(product: Product, action: string): boolean {
+    return this.anonymous.has(`${product.version}/${action}`);
+  }
+
+  get(product: Product, action: string): Handler | undefined {
+    return this.handlers.get(`${product.version}/${action}`);
+  }
+
+  actions(product: Product): string[] {
+    const prefix = `${product.version}/`;
+    return [...this.handlers.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+  }
+}
+
+/** Server-side latency of the last calls (for p99 figures). */
+export class LatencyRecorder {
+  private readonly samples: Float64Array;
+  private n = 0;
+  constructor(size = 100_000) {
+    this.samples = new Float64Array(size);
+  }
+  record(ms: number): void {
+    this.samples[this.n % this.samples.length] = ms;
+    this.n++;
+  }
+  reset(): void {
+    this.n = 0;
+  }
+  summary(): { count: number; p50: number; p99: number; max: number } {
+    const count = Math.min(this.n, this.samples.length);
+    const sorted = Array.from(this.samples.subarray(0, count)).sort((a, b) => a - b);
+    const at = (q: number): number => sorted[Math.min(count - 1, Math.floor(q * count))] ?? 0;
+    return { count: this.n, p50: at(0.5), p99: at(0.99), max: sorted[count - 1] ?? 0 };
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new ApiError('InvalidParameter', `The request body is larger than ${MAX_BODY} bytes.`, 413));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export interface ApiServerOptions {
+  router: Router;
+  auth: Authenticator;
+  log: Logger;
+  interceptors?: Interceptor[];
+  latency?: LatencyRecorder;
+}
+
+/**
+ * The cloud endpoint: one HTTP server for every product. Dispatches on `x-acs-action` / `x-acs-version` (V3)
+ * or `Action` / `Version` (V1), merges query and form body, verifies the signature, runs the handler and
+ * writes the real response or error body.
+ */
+export class ApiServer {
+  private server: Server | undefined;
+  private readonly opts: ApiServerOptions;
+
+  constructor(opts: ApiServerOptions) {
+    this.opts = opts;
+  }
+
+  async listen(port = 0, host = '127.0.0.1'): Promise<string> {
+    // the typed ECS client sends every parameter in the query string, UserData (≤ 32 KB, base64) included
+    const server = createServer({ maxHeaderSize: 256 * 1024 }, (req, res) => {
+      void this.handle(req, res);
+    });
+    server.keepAliveTimeout = 5_000;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    const addr = server.address() as AddressInfo;
+    return `${host}:${addr.port}`;
+  }
+
+  async close(): Promise<void> {
+    const s = this.server;
+    if (!s) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      s.close(() => resolve());
+      s.closeAllConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const requestId = newRequestId();
+    let product: Product | undefined;
+    let action: string | undefined;
+    try {
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const pathname = q < 0 ? url : url.slice(0, q);
+      const query = parseQuery(q < 0 ? '' : url.slice(q + 1));
+      const body = await readBody(req);
+      const merged = new Map<string, string>(query);
+      const contentType = headerValue(req, 'content-type') ?? '';
+      if (body.length > 0 && contentType.startsWith('application/x-www-form-urlencoded')) {
+        for (const [k, v] of parseQuery(body.toString('utf8'))) merged.set(k, v);
+      }
+      action = headerValue(req, 'x-acs-action') ?? merged.get('Action');
+      const version = headerValue(req, 'x-acs-version') ?? merged.get('Version');
+      if (!action) {
+        throw new ApiError(
+          'MissingParameter',
+          'The input parameter "Action" that is mandatory for processing this request is not supplied.',
+        );
+      }
+      if (!version) {
+        throw new ApiError(
+          'MissingParameter',
+          'The input parameter "Version" that is mandatory for processing this request is not supplied.',
+        );
+      }
+      product = productByVersion(version);
+      if (!product) {
+        throw new ApiError('InvalidVersion', `Specified parameter Version "${version}" is not valid.`);
+      }
+      const anonymous =
+        this.opts.router.isAnonymous(product, action) &&
+        headerValue(req, 'authorization') === undefined &&
+        !merged.has('Signature');
+      const credential: Credential = anonymous
+        ? { accessKeyId: '', accessKeySecret: '', principal: 'anonymous' }
+        : this.opts.auth.verify({
+            method: req.method ?? 'GET',
+            pathname,
+            query,
+            headers: req.headers,
+            body,
+            params: merged,
+          });
+      const handler = this.opts.router.get(product, action);
+      if (!handler) {
+        throw new ApiError(
+          'InvalidAction.NotFound',
+          `Specified api "${action}" is not found in ${product.name} ${product.version}, please check your url and method.`,
+        );
+      }
+      const call: Call = { product, action, params: new Params(merged), requestId, credential };
+      for (const i of this.opts.interceptors ?? []) await i(call);
+      const out = await handler(call);
+      this.send(res, 200, { RequestId: requestId, ...out }, requestId);
+      this.opts.log.debug({ action, requestId }, 'api call');
+    } catch (err) {
+      const e =
+        err instanceof ApiError
+          ? err
+          : new ApiError('InternalError', 'The request processing has failed due to some unknown error.');
+      if (!(err instanceof ApiError)) this.opts.log.error({ err, action, requestId }, 'handler failed');
+      const host = product?.host ?? 'aliyuncs.com';
+      const bodyOut = {
+        RequestId: requestId,
+        HostId: host,
+        Code: e.code,
+        Message: e.message,
+        Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(e.code)}&product=${product?.name ?? ''}&requestId=${requestId}`,
+      };
+      this.send(res, e.status, bodyOut, requestId, e.headers);
+      this.opts.log.debug({ action, requestId, code: e.code }, 'api error');
+    } finally {
+      this.opts.latency?.record(performance.now() - started);
+    }
+  }
+
+  private serialize(body: unknown): string {
+    const raws: string[] = [];
+    const text = JSON.stringify(body, (_key, value: unknown) => {
+      if (value instanceof RawJson) {
+        raws.push(value.text);
+        return `\u0000raw${raws.length - 1}\u0000`;
+      }
+      return value;
+    });
+    if (raws.length === 0) return text;
+    return text.replace(/"\\u0000raw(\d+)\\u0000"/g, (_m, i: string) => raws[Number(i)] ?? 'null');
+  }
+
+  private send(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    requestId: string,
+    headers: Record<string, string> = {},
+  ): void {
+    if (res.headersSent || res.destroyed) return;
+    const text = this.serialize(body);
+    res.writeHead(status, {
+      'content-type': 'application/json;charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+      'x-acs-request-id': requestId,
+      ...headers,
+    });
+    res.end(text);
+  }
+}
