@@ -76,6 +76,22 @@ describe('the nodepool-operator command', () => {
       const env = await readFile(envFile, 'utf8');
       expect(env).toMatch(/^export KUBECONFIG=\//m);
       expect(env).toMatch(/^export KUBECTL=\/.*\/kubectl$/m);
+      // the Alibaba Cloud simulator's settings, for the real SDK
+      for (const name of [
+        'ALIBABA_CLOUD_ACCESS_KEY_ID',
+        'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+        'ALIBABA_CLOUD_REGION_ID',
+        'ALIBABA_CLOUD_ECS_ENDPOINT',
+        'ALIBABA_CLOUD_ESS_ENDPOINT',
+        'ALIBABA_CLOUD_VPC_ENDPOINT',
+        'ALIBABA_CLOUD_STS_ENDPOINT',
+        'ALIBABA_CLOUD_PROTOCOL',
+        'SIM_ADMIN_URL',
+      ]) {
+        // prettier-ignore
+        expect(env).toMatch(new RegExp(`^export ${name}=\\S+$`, 'm'));
+      }
+      expect(env).toMatch(/^export ALIBABA_CLOUD_ECS_ENDPOINT=127\.0\.0\.1:\d+$/m);
 
       const pids = ((await readRecord(join(dir, 'run')))?.components ?? []).map((c) => c.pid);
       expect(pids.length).toBe(5);

@@ -1,6 +1,9 @@
 import { relative, resolve } from 'node:path';
 import { installCrds } from '../apis/install.js';
 import { DevStack, DevstackError, EnvFile, VERSIONS } from '../devstack/index.js';
+import { createLogger } from '../log.js';
+import { startSimulator, type Simulator } from '../sim/cloud/index.js';
+import { NodeSimulation } from '../sim/nodes/index.js';
 
 export interface DevOptions {
   /** The folder for `env` and the run folder (default `.dev` in the working directory). */
@@ -23,11 +26,15 @@ export async function dev(opts: DevOptions): Promise<number> {
   const env = new EnvFile(resolve(dir, 'env'));
   await env.remove(); // never leave an env file that points at a cluster that is not running
   let stack: DevStack | undefined;
+  let sim: Simulator | undefined;
+  let nodes: NodeSimulation | undefined;
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       say('stopping');
       await env.remove();
+      await nodes?.stop();
+      await sim?.stop();
       await stack?.stop();
       say('stopped');
     })();
@@ -54,6 +61,15 @@ export async function dev(opts: DevOptions): Promise<number> {
     });
     say('installing the NodePool and ManagedNodePool CRDs');
     await installCrds(stack.binaries.bin.kubectl, stack.kubeconfig);
+    say('starting the Alibaba Cloud simulator');
+    const log = createLogger({ name: 'dev', level: process.env.LOG_LEVEL ?? 'warn', pretty: true });
+    sim = await startSimulator({
+      writeWorldTo: resolve(dir, 'sim-world.yaml'),
+      log: log.child({ component: 'sim' }),
+    });
+    // simulated machines: every instance that reaches Running boots its user data and joins this cluster
+    nodes = new NodeSimulation(sim, { apiServer: stack.server, log: log.child({ component: 'nodes' }) });
+    nodes.start();
   } catch (err) {
     await stop();
     throw err;
@@ -72,13 +88,22 @@ export async function dev(opts: DevOptions): Promise<number> {
     )
     .set('NODEPOOL_DEV_APISERVER', stack.server)
     .set('NODEPOOL_DEV_RUN_DIR', stack.runDir, 'certificates, kubeconfigs and component logs (logs/)');
+  for (const [name, value] of Object.entries(sim.env())) {
+    env.set(
+      name,
+      value,
+      name === 'SIM_ADMIN_URL'
+        ? "the simulator's admin API (faults, stock, events): docs/simulator.md"
+        : undefined,
+    );
+  }
   await env.write();
   const envPath = relative(process.cwd(), env.path) || env.path;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   process.stderr.write(
     [
       '',
-      `ready in ${seconds} s: Kubernetes ${VERSIONS.kubernetes} at ${stack.server}`,
+      `ready in ${seconds} s: Kubernetes ${VERSIONS.kubernetes} at ${stack.server}; Alibaba Cloud simulator at ${sim.endpoint}`,
       `  source ${envPath}; $KUBECTL get nodes`,
       `  logs: ${relative(process.cwd(), stack.runDir) || stack.runDir}/logs/`,
       'Ctrl-C stops everything.',

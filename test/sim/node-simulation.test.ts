@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { stringify } from 'yaml';
+import { caCertHash } from '../../src/bootstrap/ca-hash.js';
+import { renderUserData } from '../../src/bootstrap/render.js';
+import { createLogger } from '../../src/log.js';
+import { startSimulator, type Simulator } from '../../src/sim/cloud/index.js';
+import { NodeSimulation, type BootOutcome } from '../../src/sim/nodes/index.js';
+import { testCluster } from '../support/access.js';
+import { eventually, getJson, kubectl, kubectlOk, uniqueName } from '../support/kube.js';
+import { $Ecs, ecsClient } from './clients.js';
+
+const log = createLogger({ level: 'silent' });
+let sim: Simulator;
+let nodes: NodeSimulation;
+let token: string;
+const cleanup: string[][] = [];
+
+beforeAll(async () => {
+  sim = await startSimulator({ log, timeScale: 100 });
+  nodes = new NodeSimulation(sim, { apiServer: testCluster().server, log });
+  nodes.start();
+  const id = randomBytes(3).toString('hex');
+  const secret = randomBytes(8).toString('hex');
+  await kubectlOk(['apply', '-f', '-'], {
+    input: stringify({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'bootstrap.kubernetes.io/token',
+      metadata: { name: `bootstrap-token-${id}`, namespace: 'kube-system' },
+      stringData: { 'token-id': id, 'token-secret': secret, 'usage-bootstrap-authentication': 'true' },
+    }),
+  });
+  cleanup.push(['delete', 'secret', `bootstrap-token-${id}`, '-n', 'kube-system', '--wait=false']);
+  token = `${id}.${secret}`;
+});
+
+afterAll(async () => {
+  await nodes.stop();
+  await sim.stop();
+  for (const args of cleanup) await kubectl(args);
+});
+
+function userData(pool: string, tokenToUse = token): Promise<string> {
+  return readFile(testCluster().caFile).then(
+    (ca) =>
+      renderUserData({
+        pool,
+        clusterId: 'c-local',
+        image: 'AliyunLinux3ContainerOptimized',
+        runtime: { name: 'containerd', version: '1.7.20' },
+        dataDisks: 1,
+        labels: { workload: 'sim' },
+        mode: 'Managed',
+        managed: {
+          apiServer: testCluster().server,
+          caCertHash: caCertHash(ca),
+          token: tokenToUse,
+          kubernetesVersion: 'v1.34.4',
+        },
+      }).base64,
+  );
+}
+
+async function launch(amount: number, data: string | undefined): Promise<string[]> {
+  const region = sim.world.regions[0];
+  const res = await ecsClient(sim).runInstances(
+    new $Ecs.RunInstancesRequest({
+      regionId: 'cn-hangzhou',
+      imageId: 'aliyun_3_x64_20G_container_optimized_alibase_20250629.vhd',
+      instanceType: 'ecs.g7.xlarge',
+      vSwitchId: region?.vpcs[0]?.vSwitches[1]?.vSwitchId,
+      securityGroupIds: [region?.securityGroups[0]?.securityGroupId ?? ''],
+      dataDisk: [new $Ecs.RunInstancesRequestDataDisk({ category: 'cloud_essd', size: 100 })],
+      amount,
+      ...(data === undefined ? {} : { userData: data }),
+    }),
+  );
+  return res.body?.instanceIdSets?.instanceIdSet ?? [];
+}
+
+function outcome(id: string): Promise<BootOutcome> {
+  return eventually(`instance ${id} to boot`, async () => nodes.outcomes().get(id), { timeoutMs: 120_000 });
+}
+
+describe('the node simulation follows the simulator', () => {
+  test('instances launched through the real ECS SDK boot from their user data and join as Ready Nodes', async () => {
+    const pool = uniqueName('simpool');
+    const ids = await launch(2, await userData(pool));
+    expect(ids.length).toBe(2);
+    for (const id of ids) {
+      const o = await outcome(id);
+      expect(o.error).toBeUndefined();
+      const name = o.node?.nodeName ?? '';
+      cleanup.push(['delete', 'node', name, '--wait=false']);
+      const instance = sim.cloud.instances.get(id);
+      expect(name).toBe(`cn-hangzhou.${instance?.privateIp ?? ''}`);
+      await eventually(`${name} Ready`, async () => {
+        const n = await getJson<{
+          spec: { providerID: string };
+          metadata: { labels: Record<string, string> };
+          status: { conditions?: { type: string; status: string }[] };
+        }>(['node', name]);
+        expect(n.spec.providerID).toBe(`cn-hangzhou.${id}`);
+        expect(n.metadata.labels).toMatchObject({
+          'nodepool.alicloud.dev/pool': pool,
+          workload: 'sim',
+          'topology.kubernetes.io/zone': instance?.zoneId ?? '',
+        });
+        return n.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
+      });
+      // the boot formatted the instance's data disk
+      expect(o.node?.log).toContain('formatting data disk /dev/vdb');
+    }
+  });
+
+  test('an instance whose bootstrap cannot join is reported with its error; one without user data is never booted', async () => {
+    const bad = await launch(
+      1,
+      await userData(
+        uniqueName('badpool'),
+        `${randomBytes(3).toString('hex')}.${randomBytes(8).toString('hex')}`,
+      ),
+    );
+    const o = await outcome(bad[0] ?? '');
+    expect(o.node).toBeUndefined();
+    expect(o.error?.message).toMatch(/bootstrap token was rejected/);
+
+    const bare = await launch(1, undefined);
+    const id = bare[0] ?? '';
+    await eventually('the bare instance to be Running', async () =>
+      sim.cloud.instances.get(id)?.status === 'Running' ? true : undefined,
+    );
+    await nodes.idle();
+    expect(nodes.outcomes().has(id)).toBe(false);
+  });
+});
