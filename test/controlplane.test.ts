@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { writeKubeconfig } from '../src/devstack/kubeconfig.js';
 import { newCsr, newKey } from '../src/devstack/pki.js';
 import { KWOK_NODE_ANNOTATION, KWOK_NODE_ANNOTATION_VALUE } from '../src/devstack/index.js';
 import { testCluster } from './support/access.js';
-import { eventually, getJson, kubectl, kubectlOk, uniqueName } from './support/kube.js';
+import { createBootstrapToken, eventually, getJson, kubectl, kubectlOk, uniqueName } from './support/kube.js';
 
 interface Item {
   metadata: { name: string; ownerReferences?: { kind: string; name: string }[] };
@@ -226,25 +225,8 @@ describe('the local control plane', () => {
   });
 
   test('a kubelet client CSR made with a bootstrap token is approved and signed', async () => {
-    const id = randomBytes(3).toString('hex');
-    const secret = randomBytes(8).toString('hex');
+    const { id, token, remove } = await createBootstrapToken({ signing: true });
     const node = uniqueName('joining');
-    await kubectlOk(['apply', '-f', '-'], {
-      input: stringify({
-        apiVersion: 'v1',
-        kind: 'Secret',
-        type: 'bootstrap.kubernetes.io/token',
-        metadata: { name: `bootstrap-token-${id}`, namespace: 'kube-system' },
-        stringData: {
-          'token-id': id,
-          'token-secret': secret,
-          'usage-bootstrap-authentication': 'true',
-          'usage-bootstrap-signing': 'true',
-          'auth-extra-groups': 'system:bootstrappers:kubeadm:default-node-token',
-          expiration: new Date(Date.now() + 3600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
-        },
-      }),
-    });
     const dir = await mkdtemp(join(tmpdir(), 'csr-'));
     try {
       const c = testCluster();
@@ -253,7 +235,7 @@ describe('the local control plane', () => {
         server: c.server,
         caFile: c.caFile,
         userName: 'kubelet-bootstrap',
-        user: { token: `${id}.${secret}` },
+        user: { token },
       });
       const key = join(dir, 'kubelet.key');
       await newKey(key);
@@ -299,15 +281,12 @@ describe('the local control plane', () => {
       await kubectl(['delete', 'csr', csrName, '--wait=false']);
     } finally {
       await rm(dir, { recursive: true, force: true });
-      await kubectl(['delete', 'secret', `bootstrap-token-${id}`, '-n', 'kube-system', '--wait=false']);
+      await remove();
     }
   });
 
   test('the cluster-info ConfigMap is public and signed by the bootstrap signer', async () => {
-    const id = randomBytes(3).toString('hex');
-    await kubectlOk(['create', 'secret', 'generic', `bootstrap-token-${id}`, '-n', 'kube-system', '--type=bootstrap.kubernetes.io/token',
-      `--from-literal=token-id=${id}`, `--from-literal=token-secret=${randomBytes(8).toString('hex')}`,
-      '--from-literal=usage-bootstrap-signing=true']); // prettier-ignore
+    const { id, remove } = await createBootstrapToken({ signing: true });
     try {
       await eventually('cluster-info to carry a JWS signature for the token', async () => {
         const cm = await getJson<{ data: Record<string, string> }>([
@@ -319,7 +298,7 @@ describe('the local control plane', () => {
         return cm.data[`jws-kubeconfig-${id}`] ? true : undefined;
       });
     } finally {
-      await kubectl(['delete', 'secret', `bootstrap-token-${id}`, '-n', 'kube-system', '--wait=false']);
+      await remove();
     }
   });
 });

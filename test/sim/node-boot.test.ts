@@ -7,7 +7,14 @@ import type { BootstrapInputSource } from '../../src/bootstrap/input.js';
 import { renderUserData } from '../../src/bootstrap/render.js';
 import { NodeBootError, bootInstance, type InstanceToBoot } from '../../src/sim/nodes/index.js';
 import { testCluster } from '../support/access.js';
-import { eventually, getJson, kubectl, kubectlOk, uniqueName } from '../support/kube.js';
+import {
+  createBootstrapToken,
+  eventually,
+  getJson,
+  kubectl,
+  kubectlOk,
+  uniqueName,
+} from '../support/kube.js';
 
 interface NodeJson {
   metadata: { name: string; labels: Record<string, string> };
@@ -16,29 +23,15 @@ interface NodeJson {
 }
 
 const created: string[] = [];
+const removers: (() => Promise<void>)[] = [];
 let caHash: string;
 let token: string;
 let expiredToken: string;
 
 async function bootstrapToken(expiresInMs: number): Promise<string> {
-  const id = randomBytes(3).toString('hex');
-  const secret = randomBytes(8).toString('hex');
-  await kubectlOk(['apply', '-f', '-'], {
-    input: stringify({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      type: 'bootstrap.kubernetes.io/token',
-      metadata: { name: `bootstrap-token-${id}`, namespace: 'kube-system' },
-      stringData: {
-        'token-id': id,
-        'token-secret': secret,
-        'usage-bootstrap-authentication': 'true',
-        expiration: new Date(Date.now() + expiresInMs).toISOString().replace(/\.\d+Z$/, 'Z'),
-      },
-    }),
-  });
-  created.push(`secret/bootstrap-token-${id}`);
-  return `${id}.${secret}`;
+  const t = await createBootstrapToken({ expiresInMs });
+  removers.push(t.remove);
+  return t.token;
 }
 
 beforeAll(async () => {

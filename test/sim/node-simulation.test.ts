@@ -1,45 +1,36 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { stringify } from 'yaml';
 import { caCertHash } from '../../src/bootstrap/ca-hash.js';
 import { renderUserData } from '../../src/bootstrap/render.js';
 import { createLogger } from '../../src/log.js';
 import { startSimulator, type Simulator } from '../../src/sim/cloud/index.js';
 import { NodeSimulation, type BootOutcome } from '../../src/sim/nodes/index.js';
 import { testCluster } from '../support/access.js';
-import { eventually, getJson, kubectl, kubectlOk, uniqueName } from '../support/kube.js';
+import { createBootstrapToken, eventually, getJson, kubectl, uniqueName } from '../support/kube.js';
 import { $Ecs, ecsClient } from './clients.js';
 
 const log = createLogger({ level: 'silent' });
 let sim: Simulator;
 let nodes: NodeSimulation;
 let token: string;
+let removeToken: () => Promise<void> = async () => undefined;
 const cleanup: string[][] = [];
 
 beforeAll(async () => {
   sim = await startSimulator({ log, timeScale: 100 });
   nodes = new NodeSimulation(sim, { apiServer: testCluster().server, log });
   nodes.start();
-  const id = randomBytes(3).toString('hex');
-  const secret = randomBytes(8).toString('hex');
-  await kubectlOk(['apply', '-f', '-'], {
-    input: stringify({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      type: 'bootstrap.kubernetes.io/token',
-      metadata: { name: `bootstrap-token-${id}`, namespace: 'kube-system' },
-      stringData: { 'token-id': id, 'token-secret': secret, 'usage-bootstrap-authentication': 'true' },
-    }),
-  });
-  cleanup.push(['delete', 'secret', `bootstrap-token-${id}`, '-n', 'kube-system', '--wait=false']);
-  token = `${id}.${secret}`;
+  const t = await createBootstrapToken();
+  removeToken = t.remove;
+  token = t.token;
 });
 
 afterAll(async () => {
   await nodes.stop();
   await sim.stop();
   for (const args of cleanup) await kubectl(args);
+  await removeToken();
 });
 
 function userData(pool: string, tokenToUse = token): Promise<string> {

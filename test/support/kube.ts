@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { run, type ExecResult } from '../../src/devstack/exec.js';
 import { testCluster } from './access.js';
 
@@ -54,4 +55,39 @@ export async function getJson<T = Record<string, unknown>>(args: readonly string
 /** A unique, DNS-safe name for this test's objects. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`.slice(0, 50);
+}
+
+/** A bootstrap token Secret in kube-system (as `kubeadm token create` makes); `remove()` deletes it. */
+export async function createBootstrapToken(opts: { expiresInMs?: number; signing?: boolean } = {}): Promise<{
+  id: string;
+  token: string;
+  remove: () => Promise<void>;
+}> {
+  const id = randomBytes(3).toString('hex');
+  const secret = randomBytes(8).toString('hex');
+  await kubectlOk(['apply', '-f', '-'], {
+    input: JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'bootstrap.kubernetes.io/token',
+      metadata: { name: `bootstrap-token-${id}`, namespace: 'kube-system' },
+      stringData: {
+        'token-id': id,
+        'token-secret': secret,
+        'usage-bootstrap-authentication': 'true',
+        ...(opts.signing ? { 'usage-bootstrap-signing': 'true' } : {}),
+        'auth-extra-groups': 'system:bootstrappers:kubeadm:default-node-token',
+        expiration: new Date(Date.now() + (opts.expiresInMs ?? 3600_000))
+          .toISOString()
+          .replace(/\.\d+Z$/, 'Z'),
+      },
+    }),
+  });
+  return {
+    id,
+    token: `${id}.${secret}`,
+    remove: async () => {
+      await kubectl(['delete', 'secret', `bootstrap-token-${id}`, '-n', 'kube-system', '--wait=false']);
+    },
+  };
 }
