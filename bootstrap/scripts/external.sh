@@ -8,33 +8,30 @@
 # The kubelet flags this pool owns. Any other flag already in the file is kept as it is.
 NPO_OWNED_FLAGS="--node-labels --register-with-taints --hostname-override --provider-id --node-ip"
 
-# npo_merge_list EXISTING OURS SEPARATOR-KEY-FN : comma lists merged by key, existing entries whose key we
-# set dropped, ours last; the same inputs always give the same output, so a second run changes nothing.
-npo_merge_labels() {
-  local existing=$1 ours=$2 item key out=""
-  local -A mine=()
-  local -a items=()
-  IFS=, read -ra items <<<"$ours"
-  for item in "${items[@]}"; do mine["${item%%=*}"]=1; done
-  IFS=, read -ra items <<<"$existing"
-  for item in "${items[@]}"; do
+# The identity of one item of a comma list: a label's key, or a taint's key and effect.
+npo_item_key() {
+  local kind=$1 item=$2 key
+  if [ "$kind" = labels ]; then
+    printf '%s' "${item%%=*}"
+  else
     key=${item%%=*}
-    [ -n "$key" ] && [ -z "${mine[$key]:-}" ] && out="${out:+${out},}${item}"
-  done
-  printf '%s' "${out:+${out}${ours:+,}}${ours}"
+    printf '%s' "${key%%:*}:${item##*:}"
+  fi
 }
 
-npo_merge_taints() {
-  local existing=$1 ours=$2 item key out=""
+# npo_merge_list labels|taints EXISTING OURS : comma lists merged by item identity; existing items we set
+# are dropped, ours come last. The same inputs always give the same output, so a second run changes nothing.
+npo_merge_list() {
+  local kind=$1 existing=$2 ours=$3 item key out=""
   local -A mine=()
   local -a items=()
   IFS=, read -ra items <<<"$ours"
-  for item in "${items[@]}"; do mine["${item%%=*}:${item##*:}"]=1; done
+  for item in "${items[@]}"; do mine["$(npo_item_key "$kind" "$item")"]=1; done
   IFS=, read -ra items <<<"$existing"
   for item in "${items[@]}"; do
-    key="${item%%=*}"
-    key="${key%%:*}:${item##*:}"
-    [ -n "$item" ] && [ -z "${mine[$key]:-}" ] && out="${out:+${out},}${item}"
+    [ -n "$item" ] || continue
+    key=$(npo_item_key "$kind" "$item")
+    [ -z "${mine[$key]:-}" ] && out="${out:+${out},}${item}"
   done
   printf '%s' "${out:+${out}${ours:+,}}${ours}"
 }
@@ -56,9 +53,9 @@ npo_extra_args() {
     esac
   done
   kept+=("--hostname-override=${ALIBABA_CLOUD_NODE_NAME}" "--provider-id=${ALIBABA_CLOUD_PROVIDER_ID}"
-    "--node-ip=${PRIVATE_IP}" "--node-labels=$(npo_merge_labels "$old_labels" "$ALIBABA_CLOUD_LABELS")")
+    "--node-ip=${PRIVATE_IP}" "--node-labels=$(npo_merge_list labels "$old_labels" "$ALIBABA_CLOUD_LABELS")")
   local taints
-  taints=$(npo_merge_taints "$old_taints" "$ALIBABA_CLOUD_TAINTS")
+  taints=$(npo_merge_list taints "$old_taints" "$ALIBABA_CLOUD_TAINTS")
   [ -n "$taints" ] && kept+=("--register-with-taints=${taints}")
   printf '%s' "${kept[*]}"
 }
