@@ -15,7 +15,7 @@ if [ -f "$state/fail/$cmd" ]; then
   exit "$(cat "$state/fail/$cmd")"
 fi
 
-system_disk=$(cat "$state/system-disk")
+system_disk() { cat "$state/system-disk"; }
 partition() { case "$1" in *[0-9]) printf '%sp1' "$1" ;; *) printf '%s1' "$1" ;; esac; }
 
 case "$cmd" in
@@ -36,8 +36,13 @@ case "$cmd" in
         case "$url" in "$prefix"*) exec /usr/bin/curl "${original[@]}" ;; esac
       done <"$state/passthrough"
     fi
-    key=$(printf '%s %s' "$method" "$url" | sha256sum | cut -d' ' -f1)
-    [ -f "$state/http/$key" ] || key=$(printf 'ANY %s' "$url" | sha256sum | cut -d' ' -f1)
+    # answers are stored under the method and URL with every character outside [A-Za-z0-9.-] made "_"
+    key="${method}_${url}"
+    key=${key//[^A-Za-z0-9.-]/_}
+    if [ ! -f "$state/http/$key" ]; then
+      key="ANY_${url}"
+      key=${key//[^A-Za-z0-9.-]/_}
+    fi
     if [ ! -f "$state/http/$key" ]; then
       echo "curl: (7) Failed to connect to ${url}" >&2
       exit 7
@@ -47,13 +52,13 @@ case "$cmd" in
   lsblk)
     case " $* " in
       *" -dnpo NAME,TYPE "*) awk '{ print $1 " disk" }' "$state/disks" ;;
-      *PKNAME*) basename "$system_disk" ;;
+      *PKNAME*) basename "$(system_disk)" ;;
       *) cat "$state/disks" ;;
     esac
     ;;
   findmnt)
     if [ "${1:-}" = -no ] && [ "${2:-}" = SOURCE ] && [ "${3:-}" = / ]; then
-      partition "$system_disk"
+      partition "$(system_disk)"
       echo
     else
       grep -qxF -- "${!#}" "$state/mounts" 2>/dev/null || exit 1

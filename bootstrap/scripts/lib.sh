@@ -17,7 +17,15 @@ npo_init() {
   echo "[nodepool-bootstrap] pool ${NPO_POOL} of cluster ${NPO_CLUSTER_ID}: ${NPO_MODE} bootstrap starting"
 }
 
-npo_ms() { date +%s%3N; }
+# Milliseconds since the epoch, without a fork where bash has EPOCHREALTIME (5.0+; Alibaba Cloud Linux 3 has 4.4).
+npo_ms() {
+  if [ -n "${EPOCHREALTIME:-}" ]; then
+    local t=${EPOCHREALTIME/[.,]/}
+    printf '%s\n' "$((t / 1000))"
+  else
+    date +%s%3N
+  fi
+}
 
 # npo_step NAME COMMAND... : runs COMMAND, logging start, end, duration and result; records the step name
 # in $NPO_STATE/step so the last step reached is known when a node never registers.

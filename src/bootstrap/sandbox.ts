@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import {
   chmod,
   copyFile,
@@ -90,8 +89,9 @@ export class SandboxError extends Error {
   override readonly name = 'SandboxError';
 }
 
+/** The file name the stub looks an HTTP answer up by (see stub.sh): method and URL, other characters `_`. */
 function urlKey(method: string, url: string): string {
-  return createHash('sha256').update(`${method} ${url}`).digest('hex');
+  return `${method}_${url}`.replace(/[^A-Za-z0-9.-]/g, '_');
 }
 
 function metadataAnswers(m: InstanceMetadata): Record<string, string> {
