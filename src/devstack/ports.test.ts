@@ -1,13 +1,18 @@
 import { describe, expect, test } from '@jest/globals';
 import { createServer } from 'node:net';
 import { DevstackError } from './errors.js';
-import { allocatePorts, assertPortFree } from './ports.js';
+import { allocatePorts, assertPortFree, ephemeralRange } from './ports.js';
 
 describe('ports', () => {
-  test('allocates distinct free ports', async () => {
+  test('allocates distinct free ports, outside the range the kernel gives outgoing connections', async () => {
     const p = await allocatePorts(['a', 'b', 'c', 'd'] as const);
     expect(new Set(Object.values(p)).size).toBe(4);
-    for (const port of Object.values(p)) await assertPortFree(port, 'x');
+    const [ephemeralLow] = ephemeralRange();
+    for (const port of Object.values(p)) {
+      expect(port).toBeGreaterThanOrEqual(10_000);
+      expect(port).toBeLessThan(ephemeralLow);
+      await assertPortFree(port, 'x');
+    }
   });
 
   test('a taken port is reported by number and by what wanted it', async () => {

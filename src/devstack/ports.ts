@@ -1,19 +1,48 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { DevstackError } from './errors.js';
 
-/** Ask the kernel for a free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * The kernel's ephemeral port range (the ports it gives outgoing connections and `listen(0)`), from
+ * /proc/sys/net/ipv4/ip_local_port_range; Linux's default when it cannot be read.
+ */
+export function ephemeralRange(): [number, number] {
+  try {
+    const [lo, hi] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (lo && hi && lo <= hi) return [lo, hi];
+  } catch {
+    // not Linux, or no /proc
+  }
+  return [32768, 60999];
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => {
-        if (addr && typeof addr === 'object') resolve(addr.port);
-        else reject(new Error('could not read the allocated port'));
-      });
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A free TCP port on 127.0.0.1 for a server to listen on, chosen at random **below** the ephemeral range:
+ * a port the kernel hands out with listen(0) can be taken by any outgoing connection (a kubectl, a test's
+ * HTTP client) between the check and the component's own bind, which is a real race on a busy machine.
+ */
+export async function freePort(): Promise<number> {
+  const [ephemeralLow] = ephemeralRange();
+  const low = 10_000;
+  const high = Math.max(low + 1000, ephemeralLow - 1);
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    if (await canBind(port)) return port;
+  }
+  throw new DevstackError(`no free TCP port found on 127.0.0.1 between ${low} and ${high}`, {
+    component: 'ports',
   });
 }
 
