@@ -93,6 +93,16 @@ export async function readNodeConfig(boot: SandboxResult): Promise<NodeConfig> {
         .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
     ),
   );
+  // what the kubelet's flags say about the node, with the identity the boot recorded as the fallback
+  const fromFlags = (flags: Record<string, string>) => ({
+    nodeName: flags['--hostname-override'] ?? identity.NODE_NAME,
+    providerId: flags['--provider-id'] ?? identity.PROVIDER_ID,
+    nodeIp: flags['--node-ip'] ?? identity.PRIVATE_IP,
+    labels: parseLabels(flags['--node-labels']),
+    taints: parseTaints(flags['--register-with-taints']),
+    lastStep,
+    result,
+  });
   const managedUnit = await boot.file('/etc/systemd/system/kubelet.service.d/10-nodepool.conf');
   if (managedUnit !== undefined) {
     const flags = parseFlags(extraArgs(managedUnit));
@@ -102,16 +112,10 @@ export async function readNodeConfig(boot: SandboxResult): Promise<NodeConfig> {
     if (!server || !token) throw new NodeBootError('no bootstrap kubeconfig was written', lastStep);
     return {
       mode: 'Managed',
-      nodeName: flags['--hostname-override'] ?? identity.NODE_NAME,
-      providerId: flags['--provider-id'] ?? identity.PROVIDER_ID,
-      nodeIp: flags['--node-ip'] ?? identity.PRIVATE_IP,
-      labels: parseLabels(flags['--node-labels']),
-      taints: parseTaints(flags['--register-with-taints']),
+      ...fromFlags(flags),
       server,
       caPem: await boot.file('/etc/kubernetes/pki/ca.crt'),
       bootstrapToken: token,
-      lastStep,
-      result,
     };
   }
   const sysconfig = (await boot.file('/etc/sysconfig/kubelet')) ?? '';
@@ -122,15 +126,9 @@ export async function readNodeConfig(boot: SandboxResult): Promise<NodeConfig> {
   const token = join.args[join.args.indexOf('--token') + 1] ?? '';
   return {
     mode: 'External',
-    nodeName: flags['--hostname-override'] ?? identity.NODE_NAME,
-    providerId: flags['--provider-id'] ?? identity.PROVIDER_ID,
-    nodeIp: flags['--node-ip'] ?? identity.PRIVATE_IP,
-    labels: parseLabels(flags['--node-labels']),
-    taints: parseTaints(flags['--register-with-taints']),
+    ...fromFlags(flags),
     server: `https://${endpoint}`,
     caPem: undefined,
     bootstrapToken: token,
-    lastStep,
-    result,
   };
 }
