@@ -83,6 +83,17 @@ export const SETTINGS = {
   essEndpoint: { flag: 'ess-endpoint', env: ['ALIBABA_CLOUD_ESS_ENDPOINT'], description: 'ESS endpoint override', schema: Endpoint.optional() }, // prettier-ignore
   vpcEndpoint: { flag: 'vpc-endpoint', env: ['ALIBABA_CLOUD_VPC_ENDPOINT'], description: 'VPC endpoint override', schema: Endpoint.optional() }, // prettier-ignore
   stsEndpoint: { flag: 'sts-endpoint', env: ['ALIBABA_CLOUD_STS_ENDPOINT'], description: 'STS endpoint override', schema: Endpoint.optional() }, // prettier-ignore
+  securityToken: { flag: 'security-token', env: ['ALIBABA_CLOUD_SECURITY_TOKEN'], description: 'STS token that goes with the AccessKey pair (temporary credentials)', schema: z.string().trim().min(1).optional(), secret: true }, // prettier-ignore
+  credentialsFile: { flag: 'credentials-file', env: ['ALIBABA_CLOUD_CREDENTIALS_FILE'], description: 'JSON file {"accessKeyId","accessKeySecret","securityToken"?} (a mounted Secret), re-read when it changes; wins over the AccessKey settings', schema: z.string().trim().min(1).optional() }, // prettier-ignore
+  roleArn: { flag: 'role-arn', env: ['ALIBABA_CLOUD_ROLE_ARN'], description: 'RRSA: the RAM role to assume with the pod\'s OIDC token', schema: z.string().trim().regex(/^acs:ram::\d+:role\/.+$/, 'must be a RAM role ARN such as acs:ram::123456789012:role/name').optional() }, // prettier-ignore
+  oidcProviderArn: { flag: 'oidc-provider-arn', env: ['ALIBABA_CLOUD_OIDC_PROVIDER_ARN'], description: 'RRSA: the OIDC provider ARN', schema: z.string().trim().min(1).optional() }, // prettier-ignore
+  oidcTokenFile: { flag: 'oidc-token-file', env: ['ALIBABA_CLOUD_OIDC_TOKEN_FILE'], description: 'RRSA: the projected service account token file', schema: z.string().trim().min(1).optional() }, // prettier-ignore
+  cloudQps: { flag: 'cloud-qps', env: ['NODEPOOL_CLOUD_QPS'], description: 'cloud API calls per second, all actions together', default: '10', schema: z.coerce.number().positive('must be a number above 0').max(10_000) }, // prettier-ignore
+  cloudBurst: { flag: 'cloud-burst', env: ['NODEPOOL_CLOUD_BURST'], description: 'cloud API calls allowed at once after a quiet period', default: '20', schema: z.coerce.number().int('must be a whole number').min(1).max(10_000) }, // prettier-ignore
+  cloudActionQps: { flag: 'cloud-action-qps', env: ['NODEPOOL_CLOUD_ACTION_QPS'], description: 'per-action limits, e.g. RunInstances=5,DescribeInstances=20', default: '', schema: z.string().trim().refine((s) => s === '' || s.split(',').every((kv) => /^[A-Za-z]+=\d+(\.\d+)?$/.test(kv.trim())), 'must be Action=qps pairs separated by commas').transform((s) => Object.fromEntries(s === '' ? [] : s.split(',').map((kv) => { const [k, v] = kv.trim().split('='); return [k!, Number(v)]; }))) }, // prettier-ignore
+  cloudMaxConcurrency: { flag: 'cloud-max-concurrency', env: ['NODEPOOL_CLOUD_MAX_CONCURRENCY'], description: 'cloud API calls in flight at once', default: '8', schema: z.coerce.number().int('must be a whole number').min(1).max(256) }, // prettier-ignore
+  cloudTimeout: { flag: 'cloud-timeout', env: ['NODEPOOL_CLOUD_TIMEOUT'], description: 'timeout of one cloud API attempt', default: '15s', schema: Duration }, // prettier-ignore
+  cloudMaxAttempts: { flag: 'cloud-max-attempts', env: ['NODEPOOL_CLOUD_MAX_ATTEMPTS'], description: 'attempts per cloud call on throttling, 5xx and network errors (never on 4xx)', default: '6', schema: z.coerce.number().int('must be a whole number').min(1).max(20) }, // prettier-ignore
   cloudProtocol: { flag: 'cloud-protocol', env: ['ALIBABA_CLOUD_PROTOCOL'], description: 'https|http (http only for the simulator)', default: 'https', schema: z.enum(['https', 'http']) }, // prettier-ignore
 } as const satisfies Record<string, Setting>;
 
@@ -149,6 +160,9 @@ export function resolveSettings(
     problems.push(
       'ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are set together or not at all',
     );
+  const rrsa = [result.roleArn, result.oidcProviderArn, result.oidcTokenFile].filter((v) => v !== undefined).length;
+  if (rrsa !== 0 && rrsa !== 3)
+    problems.push('ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN and ALIBABA_CLOUD_OIDC_TOKEN_FILE are set together or not at all'); // prettier-ignore
   if (problems.length > 0) throw new SettingsError(problems);
   return result;
 }

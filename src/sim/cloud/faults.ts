@@ -21,9 +21,16 @@ export const faultRuleSchema = z
     count: z.number().int().positive().optional(),
     /** Wall-clock milliseconds added before answering. */
     latencyMs: z.number().int().nonnegative().max(60_000).optional(),
+    /**
+     * Fire after the handler ran: the call takes effect, then its answer is lost (replaced by `code`, or by a
+     * dropped connection with `reset`). This is the crash between a write and its response.
+     */
+    after: z.boolean().default(false),
+    /** Drop the connection instead of answering (the client sees a network error). */
+    reset: z.boolean().default(false),
   })
-  .refine((r) => r.code !== undefined || r.latencyMs !== undefined, {
-    message: 'a fault rule needs a code, a latencyMs, or both',
+  .refine((r) => r.code !== undefined || r.latencyMs !== undefined || r.reset, {
+    message: 'a fault rule needs a code, a latencyMs or reset',
   });
 
 export type FaultRuleInput = z.input<typeof faultRuleSchema>;
@@ -34,6 +41,13 @@ export const throttleSchema = z.object({
   /** Calls per second allowed for this action (per simulator); over it → Throttling.User. */
   qps: z.number().positive(),
 });
+
+/** Thrown by a `reset` rule: the server drops the connection without an answer. */
+export class ConnectionDrop extends Error {
+  constructor() {
+    super('connection dropped by a fault rule');
+  }
+}
 
 /**
  * Error injection, added latency and per-action QPS throttling, applied before every handler. The simulator
@@ -97,13 +111,24 @@ export class Faults {
       }
       bucket.tokens -= 1;
     }
-    for (const rule of this.rules) {
+    await this.apply(call, false);
+  };
+
+  /** The interceptor the API server runs after each handler, before answering (lost answers). */
+  readonly interceptAfter = async (call: Call): Promise<void> => {
+    await this.apply(call, true);
+  };
+
+  private async apply(call: Call, after: boolean): Promise<void> {
+    for (const rule of [...this.rules]) {
+      if (rule.after !== after) continue;
       if (rule.action !== '*' && rule.action !== call.action) continue;
       if (rule.product !== undefined && rule.product !== call.product.name) continue;
       if (this.random() >= rule.probability) continue;
       rule.fired++;
       if (rule.count !== undefined && rule.fired >= rule.count) this.remove(rule.id);
       if (rule.latencyMs) await new Promise((r) => setTimeout(r, rule.latencyMs));
+      if (rule.reset) throw new ConnectionDrop();
       if (rule.code !== undefined) {
         throw new ApiError(
           rule.code,
@@ -112,5 +137,5 @@ export class Faults {
         );
       }
     }
-  };
+  }
 }

@@ -132,6 +132,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     log,
     latency,
     interceptors: [faults.intercept],
+    afterInterceptors: [faults.interceptAfter],
   });
   const admin = new AdminServer({ cloud, faults, latency, log });
   let endpoint: string;

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../log.js';
 import { type Authenticator, type Credential } from './auth.js';
 import { ApiError } from './errors.js';
+import { ConnectionDrop } from './faults.js';
 import { requestId as newRequestId } from './ids.js';
 import { Params } from './params.js';
 import { type Product, productByVersion } from './products.js';
@@ -106,6 +107,8 @@ export interface ApiServerOptions {
   auth: Authenticator;
   log: Logger;
   interceptors?: Interceptor[];
+  /** Run after the handler, before answering: may replace the answer with an error (lost answers). */
+  afterInterceptors?: Interceptor[];
   latency?: LatencyRecorder;
 }
 
@@ -205,9 +208,14 @@ export class ApiServer {
       const call: Call = { product, action, params: new Params(merged), requestId, credential };
       for (const i of this.opts.interceptors ?? []) await i(call);
       const out = await handler(call);
+      for (const i of this.opts.afterInterceptors ?? []) await i(call);
       this.send(res, 200, { RequestId: requestId, ...out }, requestId);
       this.opts.log.debug({ action, requestId }, 'api call');
     } catch (err) {
+      if (err instanceof ConnectionDrop) {
+        req.socket.destroy();
+        return;
+      }
       const e =
         err instanceof ApiError
           ? err

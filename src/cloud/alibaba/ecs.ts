@@ -1,0 +1,306 @@
+import * as $Ecs from '@alicloud/ecs20140526';
+import type { z } from 'zod';
+import { clientToken } from '../client-token.js';
+import type {
+  CloudInstance,
+  CommandInvocation,
+  ImageInfo,
+  InstanceTypeInfo,
+  RunInstancesSpec,
+  SecurityGroupInfo,
+  StockInfo,
+  SystemEventInfo,
+} from '../types.js';
+import { batches } from './ess.js';
+import type { AlibabaTransport } from './transport.js';
+import * as W from './wire.js';
+
+/** ECS ids per DescribeInstances / DeleteInstances call. */
+export const ECS_BATCH = 100;
+/** Resources per TagResources / UntagResources call. */
+export const TAG_BATCH = 50;
+
+function toInstance(i: z.output<typeof W.instanceWire>): CloudInstance {
+  return {
+    instanceId: i.InstanceId,
+    status: i.Status,
+    zoneId: i.ZoneId ?? '',
+    instanceType: i.InstanceType ?? '',
+    chargeType: i.InstanceChargeType === 'PrePaid' ? 'PrePaid' : 'PostPaid',
+    spotStrategy: i.SpotStrategy ?? 'NoSpot',
+    privateIp: i.VpcAttributes?.PrivateIpAddress[0],
+    vSwitchId: i.VpcAttributes?.VSwitchId,
+    hostName: i.HostName,
+    imageId: i.ImageId,
+    tags: i.Tags,
+    locks: i.OperationLocks.map((l) => l.LockReason ?? '').filter(Boolean),
+    creationTime: i.CreationTime,
+    expiredTime: i.ExpiredTime,
+    deletionProtection: i.DeletionProtection ?? false,
+  };
+}
+
+/** Thin typed ECS calls through the typed SDK client; answers zod-parsed from the wire JSON. */
+export class EcsApi {
+  constructor(private readonly t: AlibabaTransport) {}
+
+  private get region(): string {
+    return this.t.region;
+  }
+
+  /** DescribeInstances by id: batches of 100 (`InstanceIds` is a JSON array). Unknown ids are simply absent. */
+  async describeInstancesById(ids: readonly string[]): Promise<CloudInstance[]> {
+    const out: CloudInstance[] = [];
+    for (const batch of batches(ids, ECS_BATCH)) {
+      out.push(...(await this.describeInstancesPaged({ instanceIds: JSON.stringify(batch) })));
+    }
+    return out;
+  }
+
+  /** DescribeInstances with tag filters: `MaxResults` 100 + `NextToken` until the last page. */
+  describeInstancesByTags(tags: Record<string, string>): Promise<CloudInstance[]> {
+    return this.describeInstancesPaged({
+      tag: Object.entries(tags).map(([key, value]) => new $Ecs.DescribeInstancesRequestTag({ key, value })),
+    });
+  }
+
+  private async describeInstancesPaged(filter: Partial<$Ecs.DescribeInstancesRequest>): Promise<CloudInstance[]> {
+    const out: CloudInstance[] = [];
+    let nextToken: string | undefined;
+    do {
+      const req = new $Ecs.DescribeInstancesRequest({ regionId: this.region, maxResults: 100, ...filter, ...(nextToken ? { nextToken } : {}) }); // prettier-ignore
+      const body = W.describeInstancesWire.parse(
+        await this.t.ecs('DescribeInstances', (c, rt) => c.describeInstancesWithOptions(req, rt)),
+      );
+      out.push(...body.Instances.map(toInstance));
+      nextToken = body.NextToken;
+    } while (nextToken);
+    return out;
+  }
+
+  /** RunInstances (PrePaid for Subscription pools); the ClientToken comes from the caller's operation id. */
+  async runInstances(s: RunInstancesSpec, operationId: string): Promise<string[]> {
+    const params = {
+      regionId: this.region,
+      imageId: s.imageId,
+      instanceType: s.instanceType,
+      vSwitchId: s.vSwitchId,
+      securityGroupIds: s.securityGroupIds,
+      amount: s.amount,
+      minAmount: s.minAmount,
+      instanceChargeType: s.chargeType,
+      period: s.subscription?.period,
+      periodUnit: s.subscription?.periodUnit,
+      autoRenew: s.subscription?.autoRenew,
+      autoRenewPeriod: s.subscription?.autoRenew ? s.subscription.autoRenewPeriod : undefined,
+      spotStrategy: s.spot ? s.spot.strategy : 'NoSpot',
+      userData: s.userData,
+      keyPairName: s.keyPairName,
+      password: s.password,
+      ramRoleName: s.ramRoleName,
+      httpTokens: s.metadataHttpTokens,
+      deploymentSetId: s.deploymentSetId,
+      resourceGroupId: s.resourceGroupId,
+      instanceName: s.instanceName,
+      securityEnhancementStrategy: s.securityHardening === undefined ? undefined : s.securityHardening ? 'Active' : 'Deactive', // prettier-ignore
+      internetMaxBandwidthOut: s.publicIp?.maxBandwidthOutMbps ?? 0,
+      internetChargeType: s.publicIp?.chargeType,
+      deletionProtection: s.deletionProtection,
+      systemDisk: { category: s.systemDisk.category, size: String(s.systemDisk.sizeGiB), performanceLevel: s.systemDisk.performanceLevel, encrypted: s.systemDisk.encrypted === undefined ? undefined : String(s.systemDisk.encrypted), KMSKeyId: s.systemDisk.kmsKeyId }, // prettier-ignore
+      dataDisk: s.dataDisks.map((d) => ({ size: d.sizeGiB, category: d.category, performanceLevel: d.performanceLevel, encrypted: d.encrypted === undefined ? undefined : String(d.encrypted), KMSKeyId: d.kmsKeyId, snapshotId: d.snapshotId, deleteWithInstance: d.deleteWithInstance ?? true })), // prettier-ignore
+      tag: Object.entries(s.tags).map(([key, value]) => ({ key, value })),
+    };
+    const token = clientToken(operationId, 'RunInstances', params);
+    const req = new $Ecs.RunInstancesRequest({
+      ...dropUndefined(params),
+      systemDisk: new $Ecs.RunInstancesRequestSystemDisk(dropUndefined(params.systemDisk)),
+      dataDisk: params.dataDisk.map((d) => new $Ecs.RunInstancesRequestDataDisk(dropUndefined(d))),
+      tag: params.tag.map((t) => new $Ecs.RunInstancesRequestTag(t)),
+      clientToken: token,
+    });
+    const body = W.runInstancesWire.parse(
+      await this.t.ecs('RunInstances', (c, rt) => c.runInstancesWithOptions(req, rt), {
+        write: true,
+        context: { instanceType: s.instanceType },
+      }),
+    );
+    return body.InstanceIdSets;
+  }
+
+  /** DeleteInstances in batches of 100. `force` releases running instances. Never TerminateSubscription. */
+  async deleteInstances(ids: readonly string[], force: boolean, operationId: string): Promise<void> {
+    for (const batch of batches(ids, ECS_BATCH)) {
+      const params = { regionId: this.region, instanceId: batch, force };
+      const req = new $Ecs.DeleteInstancesRequest({ ...params, clientToken: clientToken(operationId, 'DeleteInstances', params) }); // prettier-ignore
+      await this.t.ecs('DeleteInstances', (c, rt) => c.deleteInstancesWithOptions(req, rt), { write: true });
+    }
+  }
+
+  async setDeletionProtection(id: string, on: boolean): Promise<void> {
+    const req = new $Ecs.ModifyInstanceAttributeRequest({ instanceId: id, deletionProtection: on });
+    await this.t.ecs('ModifyInstanceAttribute', (c, rt) => c.modifyInstanceAttributeWithOptions(req, rt), { write: true }); // prettier-ignore
+  }
+
+  /** TagResources in batches of 50 resources (at most 20 tags per call, as the API allows). */
+  async tagInstances(ids: readonly string[], tags: Record<string, string>): Promise<void> {
+    const entries = Object.entries(tags);
+    if (entries.length === 0) return;
+    for (const batch of batches(ids, TAG_BATCH)) {
+      for (const tagBatch of batches(entries, 20)) {
+        const req = new $Ecs.TagResourcesRequest({
+          regionId: this.region,
+          resourceType: 'instance',
+          resourceId: batch,
+          tag: tagBatch.map(([key, value]) => new $Ecs.TagResourcesRequestTag({ key, value })),
+        });
+        await this.t.ecs('TagResources', (c, rt) => c.tagResourcesWithOptions(req, rt), { write: true });
+      }
+    }
+  }
+
+  async untagInstances(ids: readonly string[], keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    for (const batch of batches(ids, TAG_BATCH)) {
+      for (const keyBatch of batches(keys, 20)) {
+        const req = new $Ecs.UntagResourcesRequest({ regionId: this.region, resourceType: 'instance', resourceId: batch, tagKey: keyBatch }); // prettier-ignore
+        await this.t.ecs('UntagResources', (c, rt) => c.untagResourcesWithOptions(req, rt), { write: true });
+      }
+    }
+  }
+
+  async describeInstanceTypes(types?: readonly string[]): Promise<InstanceTypeInfo[]> {
+    const out: InstanceTypeInfo[] = [];
+    for (const batch of types ? batches(types, 10) : [undefined]) {
+      let nextToken: string | undefined;
+      do {
+        const req = new $Ecs.DescribeInstanceTypesRequest({ maxResults: 1600, ...(batch ? { instanceTypes: batch } : {}), ...(nextToken ? { nextToken } : {}) }); // prettier-ignore
+        const body = W.describeInstanceTypesWire.parse(
+          await this.t.ecs('DescribeInstanceTypes', (c, rt) => c.describeInstanceTypesWithOptions(req, rt)),
+        );
+        out.push(
+          ...body.InstanceTypes.map((t) => ({
+            id: t.InstanceTypeId,
+            family: t.InstanceTypeFamily ?? t.InstanceTypeId.split('.').slice(0, 2).join('.'),
+            vCpus: t.CpuCoreCount,
+            memoryGiB: t.MemorySize,
+            gpus: t.GPUAmount ?? 0,
+            architecture: t.CpuArchitecture ?? 'X86',
+            localStorage: (t.LocalStorageAmount ?? 0) > 0 || Boolean(t.LocalStorageCategory),
+            eniQuantity: t.EniQuantity,
+          })),
+        );
+        nextToken = body.NextToken;
+      } while (nextToken);
+    }
+    return out;
+  }
+
+  /** DescribeAvailableResource for instance types: stock per zone and type. */
+  async stock(opts: { chargeType: 'PostPaid' | 'PrePaid'; spot: boolean; zoneId?: string; instanceType?: string }): Promise<StockInfo[]> { // prettier-ignore
+    const req = new $Ecs.DescribeAvailableResourceRequest({
+      regionId: this.region,
+      destinationResource: 'InstanceType',
+      instanceChargeType: opts.chargeType,
+      ...(opts.spot ? { spotStrategy: 'SpotAsPriceGo' } : {}),
+      ...(opts.zoneId ? { zoneId: opts.zoneId } : {}),
+      ...(opts.instanceType ? { instanceType: opts.instanceType } : {}),
+    });
+    const body = W.describeAvailableResourceWire.parse(
+      await this.t.ecs('DescribeAvailableResource', (c, rt) => c.describeAvailableResourceWithOptions(req, rt)),
+    );
+    const out: StockInfo[] = [];
+    for (const z of body.AvailableZones) {
+      for (const r of z.AvailableResources) {
+        for (const s of r.SupportedResources) {
+          const status = s.StatusCategory ?? s.Status ?? '';
+          out.push({ zoneId: z.ZoneId, instanceType: s.Value, status, available: status === 'WithStock' || s.Status === 'Available' && status !== 'WithoutStock' && status !== 'ClosedWithoutStock' }); // prettier-ignore
+        }
+      }
+    }
+    return out;
+  }
+
+  async describeSecurityGroups(ids: readonly string[]): Promise<SecurityGroupInfo[]> {
+    if (ids.length === 0) return [];
+    const req = new $Ecs.DescribeSecurityGroupsRequest({ regionId: this.region, securityGroupIds: JSON.stringify(ids), maxResults: 100 }); // prettier-ignore
+    const body = W.describeSecurityGroupsWire.parse(
+      await this.t.ecs('DescribeSecurityGroups', (c, rt) => c.describeSecurityGroupsWithOptions(req, rt)),
+    );
+    return body.SecurityGroups.map((g) => ({ id: g.SecurityGroupId, vpcId: g.VpcId ?? '', type: g.SecurityGroupType ?? 'normal' })); // prettier-ignore
+  }
+
+  async describeImages(ids: readonly string[]): Promise<ImageInfo[]> {
+    if (ids.length === 0) return [];
+    const req = new $Ecs.DescribeImagesRequest({ regionId: this.region, imageId: ids.join(','), pageSize: 100 });
+    const body = W.describeImagesWire.parse(
+      await this.t.ecs('DescribeImages', (c, rt) => c.describeImagesWithOptions(req, rt)),
+    );
+    return body.Images.map((i) => ({ id: i.ImageId, osType: i.OSType ?? '', platform: i.Platform ?? '', osName: i.OSNameEn ?? i.OSName ?? '', architecture: i.Architecture ?? '' })); // prettier-ignore
+  }
+
+  /** Scheduled and executing system events (DescribeInstanceHistoryEvents only lists finished ones unless asked). */
+  async systemEvents(instanceIds?: readonly string[]): Promise<SystemEventInfo[]> {
+    const out: SystemEventInfo[] = [];
+    for (const batch of instanceIds ? batches(instanceIds, 100) : [undefined]) {
+      let nextToken: string | undefined;
+      do {
+        const req = new $Ecs.DescribeInstanceHistoryEventsRequest({
+          regionId: this.region,
+          instanceEventCycleStatus: ['Scheduled', 'Executing', 'Inquiring'],
+          maxResults: 100,
+          ...(batch ? { resourceId: batch, resourceType: 'instance' } : {}),
+          ...(nextToken ? { nextToken } : {}),
+        });
+        const body = W.describeHistoryEventsWire.parse(
+          await this.t.ecs('DescribeInstanceHistoryEvents', (c, rt) => c.describeInstanceHistoryEventsWithOptions(req, rt)), // prettier-ignore
+        );
+        out.push(
+          ...body.InstanceSystemEventSet.map((e) => ({
+            id: e.EventId,
+            instanceId: e.InstanceId,
+            type: e.EventType?.Name ?? '',
+            cycle: e.EventCycleStatus?.Name ?? '',
+            notBefore: e.NotBefore,
+            publishTime: e.EventPublishTime,
+            reason: e.Reason,
+          })),
+        );
+        nextToken = body.NextToken;
+      } while (nextToken);
+    }
+    return out;
+  }
+
+  /** Cloud Assistant RunCommand (a shell script) on instances; returns the invocation id. */
+  async runCommand(ids: readonly string[], script: string, opts: { timeoutSeconds: number; name?: string; operationId?: string }): Promise<string> { // prettier-ignore
+    const params = { regionId: this.region, type: 'RunShellScript', commandContent: Buffer.from(script).toString('base64'), contentEncoding: 'Base64', instanceId: [...ids], timeout: opts.timeoutSeconds, name: opts.name ?? 'nodepool-operator' }; // prettier-ignore
+    const req = new $Ecs.RunCommandRequest({ ...params, ...(opts.operationId ? { clientToken: clientToken(opts.operationId, 'RunCommand', params) } : {}) }); // prettier-ignore
+    const body = W.invokeWire.parse(
+      await this.t.ecs('RunCommand', (c, rt) => c.runCommandWithOptions(req, rt), { write: true }),
+    );
+    return body.InvokeId;
+  }
+
+  async invocation(invokeId: string): Promise<CommandInvocation | undefined> {
+    const req = new $Ecs.DescribeInvocationsRequest({ regionId: this.region, invokeId, includeOutput: true, contentEncoding: 'PlainText' }); // prettier-ignore
+    const body = W.describeInvocationsWire.parse(
+      await this.t.ecs('DescribeInvocations', (c, rt) => c.describeInvocationsWithOptions(req, rt)),
+    );
+    const inv = body.Invocations[0];
+    if (!inv) return undefined;
+    return {
+      invokeId: inv.InvokeId,
+      status: inv.InvocationStatus ?? inv.InvokeStatus ?? '',
+      results: inv.InvokeInstances.map((r) => ({
+        instanceId: r.InstanceId,
+        status: r.InvocationStatus ?? r.InstanceInvokeStatus ?? '',
+        exitCode: r.ExitCode ?? undefined,
+        output: r.Output ?? '',
+      })),
+    };
+  }
+}
+
+function dropUndefined<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,327 @@
+import type { z } from 'zod';
+import { clientToken } from '../client-token.js';
+import { NotFoundError } from '../errors.js';
+import type {
+  LaunchSpec,
+  LifecycleAction,
+  ScalingActivity,
+  ScalingGroup,
+  ScalingGroupSpec,
+} from '../types.js';
+import type { AlibabaTransport } from './transport.js';
+import * as W from './wire.js';
+
+/** ESS ids per call: the API's limit for InstanceId.N. */
+export const ESS_BATCH = 20;
+
+/** Splits a list into batches of `n`. */
+export function batches<T>(items: readonly T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += n) out.push(items.slice(i, i + n));
+  return out;
+}
+
+const MULTI_AZ: Record<string, string> = { PRIORITY: 'PRIORITY', COST_OPTIMIZED: 'COST_OPTIMIZED', BALANCE: 'BALANCE' }; // prettier-ignore
+
+/** The CreateScalingGroup / ModifyScalingGroup parameters of a spec (without capacities). */
+export function groupParams(g: ScalingGroupSpec): Record<string, unknown> {
+  return {
+    VSwitchIds: g.vSwitchIds,
+    MultiAZPolicy: MULTI_AZ[g.multiAZPolicy],
+    OnDemandBaseCapacity: g.onDemandBaseCapacity,
+    OnDemandPercentageAboveBaseCapacity: g.onDemandPercentageAboveBaseCapacity,
+    SpotInstancePools: g.spotInstancePools,
+    SpotInstanceRemedy: g.spotInstanceRemedy,
+    CompensateWithOnDemand: g.compensateWithOnDemand,
+  };
+}
+
+/** The CreateScalingConfiguration / ModifyScalingConfiguration parameters of a launch spec. */
+export function configurationParams(l: LaunchSpec): Record<string, unknown> {
+  return {
+    ImageId: l.imageId,
+    InstanceTypes: l.instanceTypes,
+    SecurityGroupIds: l.securityGroupIds,
+    'SystemDisk.Category': l.systemDisk.category,
+    'SystemDisk.Size': l.systemDisk.sizeGiB,
+    'SystemDisk.PerformanceLevel': l.systemDisk.performanceLevel,
+    'SystemDisk.Encrypted': l.systemDisk.encrypted,
+    'SystemDisk.KMSKeyId': l.systemDisk.kmsKeyId,
+    SystemDiskCategories: l.systemDiskFallbackCategories?.length ? l.systemDiskFallbackCategories : undefined,
+    DataDisk: l.dataDisks.length
+      ? l.dataDisks.map((d) => ({
+          Size: d.sizeGiB,
+          Category: d.category,
+          PerformanceLevel: d.performanceLevel,
+          Encrypted: d.encrypted,
+          KMSKeyId: d.kmsKeyId,
+          SnapshotId: d.snapshotId,
+          DeleteWithInstance: d.deleteWithInstance ?? true,
+        }))
+      : undefined,
+    UserData: l.userData,
+    KeyPairName: l.keyPairName,
+    Password: l.password,
+    SpotStrategy: l.spot ? l.spot.strategy : 'NoSpot',
+    SpotPriceLimit: l.spot?.priceLimits.length
+      ? l.spot.priceLimits.map((p) => ({ InstanceType: p.instanceType, PriceLimit: p.maxPricePerHour }))
+      : undefined,
+    Tags: JSON.stringify(l.tags),
+    InternetChargeType: l.publicIp?.chargeType,
+    InternetMaxBandwidthOut: l.publicIp ? l.publicIp.maxBandwidthOutMbps : 0,
+    DeploymentSetId: l.deploymentSetId,
+    'PrivatePoolOptions.MatchCriteria': l.privatePool?.matchCriteria,
+    'PrivatePoolOptions.Id': l.privatePool?.id,
+    SecurityEnhancementStrategy: l.securityHardening === undefined ? undefined : l.securityHardening ? 'Active' : 'Deactive', // prettier-ignore
+    RamRoleName: l.ramRoleName,
+    HttpTokens: l.metadataHttpTokens,
+    ResourceGroupId: l.resourceGroupId,
+    InstanceName: l.instanceName,
+  };
+}
+
+export function toScalingGroup(g: z.output<typeof W.scalingGroupWire>): ScalingGroup {
+  return {
+    id: g.ScalingGroupId,
+    name: g.ScalingGroupName,
+    state: g.LifecycleState as ScalingGroup['state'],
+    minSize: g.MinSize,
+    maxSize: g.MaxSize,
+    desiredCapacity: g.DesiredCapacity ?? undefined,
+    activeConfigurationId: g.ActiveScalingConfigurationId,
+    vSwitchIds: g.VSwitchIds,
+    vpcId: g.VpcId,
+    multiAZPolicy: g.MultiAZPolicy ?? 'PRIORITY',
+    scalingPolicy: g.ScalingPolicy ?? 'release',
+    tags: g.Tags,
+    deletionProtection: g.GroupDeletionProtection ?? false,
+    counts: {
+      total: g.TotalCapacity ?? 0,
+      pending: g.PendingCapacity ?? 0,
+      removing: g.RemovingCapacity ?? 0,
+      protected: g.ProtectedCapacity ?? 0,
+      standby: g.StandbyCapacity ?? 0,
+      stopped: g.StoppedCapacity ?? 0,
+    },
+  };
+}
+
+/** Thin typed ESS calls: one method per API action, zod-parsed answers. */
+export class EssApi {
+  constructor(private readonly t: AlibabaTransport) {}
+
+  /** DescribeScalingGroups, every page (PageSize 50). */
+  async describeScalingGroups(filter: { ids?: string[]; name?: string; tags?: Record<string, string> }): Promise<ScalingGroup[]> { // prettier-ignore
+    const out: ScalingGroup[] = [];
+    const idBatches = filter.ids ? batches(filter.ids, ESS_BATCH) : [undefined];
+    for (const ids of idBatches) {
+      for (let page = 1; ; page++) {
+        const body = W.describeScalingGroupsWire.parse(
+          await this.t.rpc('ess', 'DescribeScalingGroups', {
+            ScalingGroupId: ids,
+            ScalingGroupName: filter.name,
+            Tag: filter.tags ? Object.entries(filter.tags).map(([Key, Value]) => ({ Key, Value })) : undefined,
+            PageNumber: page,
+            PageSize: 50,
+          }),
+        );
+        out.push(...body.ScalingGroups.map(toScalingGroup));
+        if (body.ScalingGroups.length < 50 || out.length >= (body.TotalCount ?? Infinity)) break;
+      }
+    }
+    return out;
+  }
+
+  async createScalingGroup(g: ScalingGroupSpec, operationId: string): Promise<string> {
+    const params = {
+      ScalingGroupName: g.name,
+      MinSize: g.minSize,
+      MaxSize: g.maxSize,
+      DesiredCapacity: g.desiredCapacity,
+      ...groupParams(g),
+      ScalingPolicy: g.scalingPolicy,
+      HealthCheckType: 'ECS',
+      GroupDeletionProtection: true,
+      ResourceGroupId: g.resourceGroupId,
+      Tag: Object.entries(g.tags).map(([Key, Value]) => ({ Key, Value, Propagate: true })),
+    };
+    const body = await this.t.rpc(
+      'ess',
+      'CreateScalingGroup',
+      { ...params, ClientToken: clientToken(operationId, 'CreateScalingGroup', params) },
+      { write: true },
+    );
+    return W.idWire('ScalingGroupId').parse(body).ScalingGroupId;
+  }
+
+  async modifyScalingGroup(id: string, params: Record<string, unknown>): Promise<void> {
+    await this.t.rpc('ess', 'ModifyScalingGroup', { ScalingGroupId: id, ...params }, { write: true });
+  }
+
+  async enableScalingGroup(id: string, configurationId: string): Promise<void> {
+    await this.t.rpc('ess', 'EnableScalingGroup', { ScalingGroupId: id, ActiveScalingConfigurationId: configurationId }, { write: true }); // prettier-ignore
+  }
+
+  async deleteScalingGroup(id: string, force: boolean): Promise<void> {
+    await this.t.rpc('ess', 'DeleteScalingGroup', { ScalingGroupId: id, ForceDelete: force }, { write: true });
+  }
+
+  async configurationNames(groupId: string): Promise<{ id: string; name: string | undefined; active: boolean }[]> {
+    const out: { id: string; name: string | undefined; active: boolean }[] = [];
+    for (let page = 1; ; page++) {
+      const list = W.describeScalingConfigurationsWire.parse(
+        await this.t.rpc('ess', 'DescribeScalingConfigurations', { ScalingGroupId: groupId, PageNumber: page, PageSize: 50 }), // prettier-ignore
+      ).ScalingConfigurations;
+      out.push(...list.map((c) => ({ id: c.ScalingConfigurationId, name: c.ScalingConfigurationName, active: c.LifecycleState === 'Active' }))); // prettier-ignore
+      if (list.length < 50) break;
+    }
+    return out;
+  }
+
+  async createScalingConfiguration(groupId: string, name: string, l: LaunchSpec): Promise<string> {
+    const body = await this.t.rpc(
+      'ess',
+      'CreateScalingConfiguration',
+      { ScalingGroupId: groupId, ScalingConfigurationName: name, ...configurationParams(l) },
+      { write: true },
+    );
+    return W.idWire('ScalingConfigurationId').parse(body).ScalingConfigurationId;
+  }
+
+  async modifyScalingConfiguration(configurationId: string, name: string, l: LaunchSpec): Promise<void> {
+    await this.t.rpc(
+      'ess',
+      'ModifyScalingConfiguration',
+      { ScalingConfigurationId: configurationId, ScalingConfigurationName: name, ...configurationParams(l) },
+      { write: true },
+    );
+  }
+
+  /** DescribeScalingInstances, every page (PageSize 100). */
+  async describeScalingInstances(groupId: string): Promise<z.output<typeof W.scalingInstanceWire>[]> {
+    const out: z.output<typeof W.scalingInstanceWire>[] = [];
+    for (let page = 1; ; page++) {
+      const body = W.describeScalingInstancesWire.parse(
+        await this.t.rpc('ess', 'DescribeScalingInstances', { ScalingGroupId: groupId, PageNumber: page, PageSize: 100 }), // prettier-ignore
+      );
+      out.push(...body.ScalingInstances);
+      if (body.ScalingInstances.length < 100 || out.length >= (body.TotalCount ?? Infinity)) break;
+    }
+    return out;
+  }
+
+  /** RemoveInstances, DetachInstances, AttachInstances, SetInstancesProtection: batches of 20, one token each. */
+  async memberWrite(
+    action: 'RemoveInstances' | 'DetachInstances' | 'AttachInstances' | 'SetInstancesProtection',
+    groupId: string,
+    ids: readonly string[],
+    extra: Record<string, unknown>,
+    operationId?: string,
+  ): Promise<string[]> {
+    const activities: string[] = [];
+    for (const batch of batches(ids, ESS_BATCH)) {
+      const params = { ScalingGroupId: groupId, InstanceId: batch, ...extra };
+      const token = operationId && action !== 'SetInstancesProtection' ? { ClientToken: clientToken(operationId, action, params) } : {}; // prettier-ignore
+      const body = await this.t.rpc('ess', action, { ...params, ...token }, { write: true });
+      if (typeof body.ScalingActivityId === 'string' && body.ScalingActivityId) activities.push(body.ScalingActivityId); // prettier-ignore
+    }
+    return activities;
+  }
+
+  async describeScalingActivities(groupId: string, opts: { limit: number; status?: string; ids?: string[] }): Promise<ScalingActivity[]> { // prettier-ignore
+    const out: ScalingActivity[] = [];
+    for (let page = 1; out.length < opts.limit; page++) {
+      const size = Math.min(50, opts.limit);
+      const body = W.describeScalingActivitiesWire.parse(
+        await this.t.rpc('ess', 'DescribeScalingActivities', {
+          ScalingGroupId: groupId,
+          StatusCode: opts.status,
+          ScalingActivityId: opts.ids,
+          PageNumber: page,
+          PageSize: size,
+        }),
+      );
+      out.push(
+        ...body.ScalingActivities.map((a) => ({
+          id: a.ScalingActivityId,
+          status: a.StatusCode,
+          statusMessage: a.StatusMessage ?? '',
+          progress: a.Progress ?? 0,
+          cause: a.Cause ?? '',
+          description: a.Description ?? '',
+          startTime: a.StartTime ?? '',
+          endTime: a.EndTime,
+          errorCode: a.ErrorCode,
+          errorMessage: a.ErrorMessage,
+          createdInstances: a.CreatedInstances,
+          destroyedInstances: a.DestroyedInstances,
+        })),
+      );
+      if (body.ScalingActivities.length < size) break;
+    }
+    return out.slice(0, opts.limit);
+  }
+
+  async describeLifecycleHooks(groupId: string): Promise<z.output<typeof W.lifecycleHookWire>[]> {
+    const body = W.describeLifecycleHooksWire.parse(
+      await this.t.rpc('ess', 'DescribeLifecycleHooks', { ScalingGroupId: groupId, PageSize: 50 }),
+    );
+    return body.LifecycleHooks;
+  }
+
+  async createLifecycleHook(groupId: string, hook: NonNullable<ScalingGroupSpec['scaleInHook']>): Promise<string> {
+    const body = await this.t.rpc(
+      'ess',
+      'CreateLifecycleHook',
+      {
+        ScalingGroupId: groupId,
+        LifecycleHookName: hook.name,
+        LifecycleTransition: 'SCALE_IN',
+        DefaultResult: hook.defaultResult,
+        HeartbeatTimeout: hook.heartbeatTimeoutSeconds,
+      },
+      { write: true },
+    );
+    return W.idWire('LifecycleHookId').parse(body).LifecycleHookId;
+  }
+
+  async describeLifecycleActions(activityId: string): Promise<LifecycleAction[]> {
+    const body = W.describeLifecycleActionsWire.parse(
+      await this.t.rpc('ess', 'DescribeLifecycleActions', { ScalingActivityId: activityId, MaxResults: 50 }),
+    );
+    return body.LifecycleActions.filter((a) => a.LifecycleActionStatus !== 'Completed').map((a) => ({
+      activityId,
+      hookId: a.LifecycleHookId,
+      token: a.LifecycleActionToken,
+      instanceIds: a.InstanceIds,
+    }));
+  }
+
+  async completeLifecycleAction(a: { hookId: string; token: string; result: 'CONTINUE' | 'ABANDON' }): Promise<void> {
+    await this.t.rpc(
+      'ess',
+      'CompleteLifecycleAction',
+      { LifecycleHookId: a.hookId, LifecycleActionToken: a.token, LifecycleActionResult: a.result },
+      { write: true },
+    );
+  }
+
+  async recordLifecycleHeartbeat(a: { hookId: string; token: string; timeoutSeconds?: number | undefined }): Promise<void> { // prettier-ignore
+    await this.t.rpc(
+      'ess',
+      'RecordLifecycleActionHeartbeat',
+      { lifecycleHookId: a.hookId, lifecycleActionToken: a.token, heartbeatTimeout: a.timeoutSeconds },
+      { write: true },
+    );
+  }
+}
+
+/** Null for a NotFound error (the thing is gone), rethrow anything else. */
+export async function orGone<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+}

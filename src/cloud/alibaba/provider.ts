@@ -1,0 +1,320 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from '../../log.js';
+import { stableJson } from '../client-token.js';
+import { ConflictError, InvalidConfigurationError, NotFoundError, RejectedError } from '../errors.js';
+import type { CloudProvider, WriteOptions } from '../provider.js';
+import {
+  CLUSTER_TAG,
+  POOL_TAG,
+  type CloudInstance,
+  type CommandInvocation,
+  type EnsureResult,
+  type ImageInfo,
+  type InstanceTypeInfo,
+  type LaunchSpec,
+  type LifecycleAction,
+  type PoolInstance,
+  type RunInstancesSpec,
+  type ScalingActivity,
+  type ScalingGroup,
+  type ScalingGroupSpec,
+  type SecurityGroupInfo,
+  type StockInfo,
+  type SystemEventInfo,
+  type VSwitchInfo,
+} from '../types.js';
+import { EcsApi } from './ecs.js';
+import { EssApi, groupParams, orGone } from './ess.js';
+import type { AlibabaTransport } from './transport.js';
+import { describeVSwitchesWire } from './wire.js';
+
+/**
+ * The name of a scaling configuration records a digest of the launch spec it was last written with, so
+ * `ensureScalingGroup` knows whether to modify it without keeping state of its own. The password is left out
+ * of the digest (a name is not a place for anything derived from a secret); `passwordRevision` (e.g. the
+ * Secret's resourceVersion) stands in for it.
+ */
+export function configurationName(launch: LaunchSpec, passwordRevision?: string): string {
+  const { password, ...rest } = launch;
+  const digest = createHash('sha256')
+    .update(stableJson({ ...rest, password: password === undefined ? undefined : (passwordRevision ?? 'set') }))
+    .digest('hex')
+    .slice(0, 24);
+  return `np-${digest}`;
+}
+
+/** The ModifyScalingGroup parameters that bring `g` to `spec` (empty when it already matches). */
+export function groupDrift(g: ScalingGroup, spec: ScalingGroupSpec): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (g.minSize !== spec.minSize) out.MinSize = spec.minSize;
+  if (g.maxSize !== spec.maxSize) out.MaxSize = spec.maxSize;
+  if (g.desiredCapacity !== spec.desiredCapacity) out.DesiredCapacity = spec.desiredCapacity;
+  if (g.vSwitchIds.join(',') !== spec.vSwitchIds.join(',')) out.VSwitchIds = spec.vSwitchIds;
+  if (g.multiAZPolicy !== spec.multiAZPolicy) out.MultiAZPolicy = groupParams(spec).MultiAZPolicy;
+  if (g.scalingPolicy !== spec.scalingPolicy) out.ScalingPolicy = spec.scalingPolicy;
+  return out;
+}
+
+export interface AlibabaCloudProviderOptions {
+  transport: AlibabaTransport;
+  log?: Logger | undefined;
+}
+
+/** CloudProvider on Alibaba Cloud (or the simulator): ESS + ECS + VPC through one transport and pipeline. */
+export class AlibabaCloudProvider implements CloudProvider {
+  readonly region: string;
+  readonly ess: EssApi;
+  readonly ecs: EcsApi;
+  private readonly t: AlibabaTransport;
+  private readonly log: Logger | undefined;
+
+  constructor(opts: AlibabaCloudProviderOptions) {
+    this.t = opts.transport;
+    this.region = opts.transport.region;
+    this.ess = new EssApi(opts.transport);
+    this.ecs = new EcsApi(opts.transport);
+    this.log = opts.log;
+  }
+
+  async findScalingGroup(ref: { id?: string | undefined; name: string }): Promise<ScalingGroup | undefined> {
+    if (ref.id) {
+      const byId = await this.ess.describeScalingGroups({ ids: [ref.id] });
+      if (byId[0]) return byId[0];
+    }
+    const byName = await this.ess.describeScalingGroups({ name: ref.name });
+    return byName.find((g) => g.name === ref.name);
+  }
+
+  listClusterScalingGroups(cluster: string): Promise<ScalingGroup[]> {
+    return this.ess.describeScalingGroups({ tags: { [CLUSTER_TAG]: cluster } });
+  }
+
+  async ensureScalingGroup(req: { groupId?: string | undefined; group: ScalingGroupSpec; launch: LaunchSpec; passwordRevision?: string } & WriteOptions): Promise<EnsureResult> { // prettier-ignore
+    const { group: spec, launch } = req;
+    const changes: string[] = [];
+    let g = await this.findScalingGroup({ id: req.groupId, name: spec.name });
+    if (g?.state === 'Deleting') {
+      throw new ConflictError({ code: 'IncorrectScalingGroupStatus', cloudMessage: `the scaling group ${g.id} is being deleted`, action: 'EnsureScalingGroup' }); // prettier-ignore
+    }
+    if (!g) {
+      const id = await this.ess.createScalingGroup(spec, req.operationId);
+      changes.push('created scaling group');
+      g = await this.mustGet(id);
+    }
+    for (const key of [CLUSTER_TAG, POOL_TAG]) {
+      const want = spec.tags[key];
+      if (want !== undefined && g.tags[key] !== want) {
+        throw new InvalidConfigurationError({
+          code: 'ScalingGroupNotOwned',
+          cloudMessage: `the scaling group ${g.id} named ${g.name} is not this pool's: its tag ${key} is ${JSON.stringify(g.tags[key] ?? null)}, not ${JSON.stringify(want)}`, // prettier-ignore
+          action: 'EnsureScalingGroup',
+        });
+      }
+    }
+
+    const name = configurationName(launch, req.passwordRevision);
+    const configs = await this.ess.configurationNames(g.id);
+    const activeId = g.activeConfigurationId;
+    const active = configs.find((c) => c.id === activeId) ?? configs.find((c) => c.active);
+    let configurationId: string;
+    if (!active) {
+      // A configuration created before a crash (same digest) is reused, not duplicated.
+      const existing = configs.find((c) => c.name === name);
+      configurationId = existing?.id ?? (await this.ess.createScalingConfiguration(g.id, name, launch));
+      if (!existing) changes.push('created scaling configuration');
+    } else if (active.name !== name) {
+      await this.ess.modifyScalingConfiguration(active.id, name, launch);
+      changes.push('modified scaling configuration');
+      configurationId = active.id;
+    } else configurationId = active.id;
+
+    if (g.state === 'Inactive') {
+      await this.ess.enableScalingGroup(g.id, configurationId);
+      changes.push('enabled scaling group');
+    }
+    const drift = groupDrift(g, spec);
+    if (Object.keys(drift).length > 0) {
+      await this.ess.modifyScalingGroup(g.id, drift);
+      changes.push(`modified scaling group: ${Object.keys(drift).join(', ')}`);
+    }
+    if (spec.scaleInHook) {
+      const hooks = await this.ess.describeLifecycleHooks(g.id);
+      if (!hooks.some((h) => h.LifecycleHookName === spec.scaleInHook!.name)) {
+        await this.ess.createLifecycleHook(g.id, spec.scaleInHook);
+        changes.push('created SCALE_IN lifecycle hook');
+      }
+    }
+    if (changes.length > 0) {
+      g = await this.mustGet(g.id);
+      this.log?.info({ action: 'EnsureScalingGroup', scalingGroupId: g.id, changes }, 'scaling group changed');
+    }
+    return { group: g, configurationId, changes };
+  }
+
+  private async mustGet(id: string): Promise<ScalingGroup> {
+    const [g] = await this.ess.describeScalingGroups({ ids: [id] });
+    if (!g) throw new NotFoundError({ code: 'InvalidScalingGroupId.NotFound', cloudMessage: `the scaling group ${id} does not exist`, action: 'DescribeScalingGroups' }); // prettier-ignore
+    return g;
+  }
+
+  async setCapacity(groupId: string, c: { minSize?: number; maxSize?: number; desiredCapacity?: number }): Promise<void> { // prettier-ignore
+    try {
+      await this.ess.modifyScalingGroup(groupId, { MinSize: c.minSize, MaxSize: c.maxSize, DesiredCapacity: c.desiredCapacity }); // prettier-ignore
+    } catch (err) {
+      if (err instanceof InvalidConfigurationError && err.code === 'IncorrectCapacity.NoChange') return;
+      throw err;
+    }
+  }
+
+  async deleteScalingGroup(groupId: string): Promise<'deleting' | 'gone'> {
+    const [g] = await this.ess.describeScalingGroups({ ids: [groupId] });
+    if (!g) return 'gone';
+    if (g.state !== 'Deleting') {
+      if (g.deletionProtection) await this.ess.modifyScalingGroup(groupId, { GroupDeletionProtection: false });
+      if ((await orGone(this.ess.deleteScalingGroup(groupId, true))) === undefined) {
+        const [still] = await this.ess.describeScalingGroups({ ids: [groupId] });
+        if (!still) return 'gone';
+      }
+    }
+    const [after] = await this.ess.describeScalingGroups({ ids: [groupId] });
+    return after ? 'deleting' : 'gone';
+  }
+
+  async listPoolInstances(groupId: string): Promise<PoolInstance[]> {
+    const members = await this.ess.describeScalingInstances(groupId);
+    const ecs = new Map((await this.ecs.describeInstancesById(members.map((m) => m.InstanceId))).map((i) => [i.instanceId, i])); // prettier-ignore
+    return members.map((m): PoolInstance => {
+      const i = ecs.get(m.InstanceId);
+      return {
+        instanceId: m.InstanceId,
+        status: i?.status,
+        zoneId: i?.zoneId ?? m.ZoneId ?? '',
+        instanceType: i?.instanceType ?? m.InstanceType ?? '',
+        chargeType: i?.chargeType ?? 'PostPaid',
+        spotStrategy: i?.spotStrategy ?? 'NoSpot',
+        privateIp: i?.privateIp,
+        vSwitchId: i?.vSwitchId,
+        hostName: i?.hostName,
+        imageId: i?.imageId,
+        tags: i?.tags ?? {},
+        locks: i?.locks ?? [],
+        creationTime: i?.creationTime,
+        expiredTime: i?.expiredTime,
+        deletionProtection: i?.deletionProtection ?? false,
+        lifecycleState: m.LifecycleState,
+        healthy: m.HealthStatus !== 'Unhealthy',
+        creationType: m.CreationType ?? 'AutoCreated',
+        scalingConfigurationId: m.ScalingConfigurationId,
+        reclaiming: (i?.locks ?? []).includes('Recycling'),
+      };
+    });
+  }
+
+  describeInstances(ids: readonly string[]): Promise<CloudInstance[]> {
+    return this.ecs.describeInstancesById(ids);
+  }
+
+  findInstancesByTags(tags: Record<string, string>): Promise<CloudInstance[]> {
+    return this.ecs.describeInstancesByTags(tags);
+  }
+
+  removeInstances(groupId: string, ids: readonly string[], o: { policy: 'release' | 'recycle'; decreaseDesired: boolean } & WriteOptions): Promise<string[]> { // prettier-ignore
+    return this.ess.memberWrite('RemoveInstances', groupId, ids, { RemovePolicy: o.policy, DecreaseDesiredCapacity: o.decreaseDesired }, o.operationId); // prettier-ignore
+  }
+
+  attachInstances(groupId: string, ids: readonly string[], o: WriteOptions): Promise<string[]> {
+    return this.ess.memberWrite('AttachInstances', groupId, ids, {}, o.operationId);
+  }
+
+  detachInstances(groupId: string, ids: readonly string[], o: { decreaseDesired: boolean } & WriteOptions): Promise<string[]> { // prettier-ignore
+    return this.ess.memberWrite('DetachInstances', groupId, ids, { DecreaseDesiredCapacity: o.decreaseDesired }, o.operationId); // prettier-ignore
+  }
+
+  async setScaleInProtection(groupId: string, ids: readonly string[], protect: boolean): Promise<void> {
+    await this.ess.memberWrite('SetInstancesProtection', groupId, ids, { ProtectedFromScaleIn: protect });
+  }
+
+  runInstances(spec: RunInstancesSpec, o: WriteOptions): Promise<string[]> {
+    return this.ecs.runInstances(spec, o.operationId);
+  }
+
+  async releaseInstances(ids: readonly string[], o: { force: boolean; liftProtection?: boolean } & WriteOptions): Promise<void> { // prettier-ignore
+    if (ids.length === 0) return;
+    const found = await this.ecs.describeInstancesById(ids);
+    const prepaid = found.filter((i) => i.chargeType === 'PrePaid').map((i) => i.instanceId);
+    if (prepaid.length > 0) {
+      throw new RejectedError({
+        code: 'SubscriptionNeverReleased',
+        cloudMessage: `refusing to release Subscription instance(s) ${prepaid.join(', ')}: the operator never deletes a Subscription instance`, // prettier-ignore
+        action: 'DeleteInstances',
+      });
+    }
+    if (o.liftProtection) {
+      for (const i of found.filter((x) => x.deletionProtection)) await this.ecs.setDeletionProtection(i.instanceId, false); // prettier-ignore
+    }
+    const present = found.map((i) => i.instanceId);
+    if (present.length > 0) await this.ecs.deleteInstances(present, o.force, o.operationId);
+  }
+
+  tagInstances(ids: readonly string[], tags: Record<string, string>): Promise<void> {
+    return this.ecs.tagInstances(ids, tags);
+  }
+
+  untagInstances(ids: readonly string[], keys: readonly string[]): Promise<void> {
+    return this.ecs.untagInstances(ids, keys);
+  }
+
+  scalingActivities(groupId: string, limit = 10): Promise<ScalingActivity[]> {
+    return this.ess.describeScalingActivities(groupId, { limit });
+  }
+
+  async pendingLifecycleActions(groupId: string): Promise<LifecycleAction[]> {
+    const running = await this.ess.describeScalingActivities(groupId, { limit: 20, status: 'InProgress' });
+    const out: LifecycleAction[] = [];
+    for (const a of running) {
+      const actions = await orGone(this.ess.describeLifecycleActions(a.id));
+      out.push(...(actions ?? []));
+    }
+    return out;
+  }
+
+  completeLifecycleAction(a: { hookId: string; token: string; result: 'CONTINUE' | 'ABANDON' }): Promise<void> {
+    return this.ess.completeLifecycleAction(a);
+  }
+
+  systemEvents(instanceIds: readonly string[]): Promise<SystemEventInfo[]> {
+    return instanceIds.length === 0 ? Promise.resolve([]) : this.ecs.systemEvents(instanceIds);
+  }
+
+  instanceTypes(types?: readonly string[]): Promise<InstanceTypeInfo[]> {
+    return this.ecs.describeInstanceTypes(types);
+  }
+
+  stock(o: { chargeType: 'PostPaid' | 'PrePaid'; spot: boolean; zoneId?: string; instanceType?: string }): Promise<StockInfo[]> { // prettier-ignore
+    return this.ecs.stock(o);
+  }
+
+  async vSwitches(ids: readonly string[]): Promise<VSwitchInfo[]> {
+    if (ids.length === 0) return [];
+    const body = describeVSwitchesWire.parse(
+      await this.t.rpc('vpc', 'DescribeVSwitches', { VSwitchId: ids.join(','), PageSize: 50 }),
+    );
+    return body.VSwitches.map((v) => ({ id: v.VSwitchId, vpcId: v.VpcId, zoneId: v.ZoneId, cidr: v.CidrBlock, availableIps: v.AvailableIpAddressCount, status: v.Status ?? 'Available' })); // prettier-ignore
+  }
+
+  securityGroups(ids: readonly string[]): Promise<SecurityGroupInfo[]> {
+    return this.ecs.describeSecurityGroups(ids);
+  }
+
+  images(ids: readonly string[]): Promise<ImageInfo[]> {
+    return this.ecs.describeImages(ids);
+  }
+
+  runCommand(ids: readonly string[], script: string, o: { timeoutSeconds: number; name?: string }): Promise<string> { // prettier-ignore
+    return this.ecs.runCommand(ids, script, o);
+  }
+
+  commandInvocation(invokeId: string): Promise<CommandInvocation | undefined> {
+    return this.ecs.invocation(invokeId);
+  }
+}

@@ -1,0 +1,185 @@
+import PQueue from 'p-queue';
+import type { Logger } from '../log.js';
+import { backoffDelay } from '../runtime/backoff.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
+import { CloudError, type ErrorContext } from './errors.js';
+import type { CloudMetrics } from './metrics.js';
+
+/** What a call is, for limits, retries, metrics and logs. */
+export interface CallInfo {
+  product: 'ecs' | 'ess' | 'vpc' | 'sts';
+  action: string;
+  /** A write (it carries a ClientToken when the API takes one); only changes logging and metrics. */
+  write?: boolean;
+  /** Request parameters that make a NoStock error precise. */
+  context?: ErrorContext;
+}
+
+export interface PipelineOptions {
+  /** Calls per second for every action together (token bucket rate). */
+  qps: number;
+  /** Bucket size: calls that may go at once after a quiet period. */
+  burst: number;
+  /** Per-action calls per second (`RunInstances: 5`); each also counts against the global rate. */
+  actionQps?: Readonly<Record<string, number>>;
+  /** Calls in flight at once. */
+  maxConcurrency: number;
+  /** Timeout of one attempt, ms. */
+  attemptTimeoutMs: number;
+  /** Attempts per call, the first included. */
+  maxAttempts: number;
+  /** First backoff delay, ms (doubled per attempt, with jitter, capped at maxBackoffMs). */
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+}
+
+export const DEFAULT_PIPELINE: PipelineOptions = {
+  qps: 10,
+  burst: 20,
+  maxConcurrency: 8,
+  attemptTimeoutMs: 15_000,
+  maxAttempts: 6,
+  initialBackoffMs: 250,
+  maxBackoffMs: 20_000,
+};
+
+/** Turns whatever an attempt threw into a CloudError (the SDK's errors, network errors, timeouts). */
+export type ErrorClassifier = (err: unknown, info: CallInfo) => CloudError;
+
+/** A token bucket that hands out reservations: how long to wait before the call may go. */
+export class TokenBucket {
+  private tokens: number;
+  private at: number;
+
+  constructor(
+    private readonly rate: number,
+    private readonly size: number,
+    private readonly clock: Clock,
+  ) {
+    if (!(rate > 0) || !(size >= 1)) throw new Error(`TokenBucket: rate must be > 0 and size >= 1 (got ${rate}, ${size})`); // prettier-ignore
+    this.tokens = size;
+    this.at = clock.monotonic();
+  }
+
+  /** Takes one token and returns the ms to wait before using it (0 when one was there). */
+  reserve(): number {
+    const now = this.clock.monotonic();
+    this.tokens = Math.min(this.size, this.tokens + ((now - this.at) / 1000) * this.rate);
+    this.at = now;
+    this.tokens -= 1;
+    return this.tokens >= 0 ? 0 : (-this.tokens / this.rate) * 1000;
+  }
+}
+
+/**
+ * The one request pipeline every cloud call goes through: a global concurrency cap, a global and per-action
+ * token bucket, a timeout per attempt, and retries with exponential backoff and jitter on throttling (at
+ * least as long as `x-acs-retry-after` says), 5xx and network errors — never on 4xx client errors. A write's
+ * ClientToken is part of its parameters, so every retry sends the same one.
+ */
+export class RequestPipeline {
+  readonly options: PipelineOptions;
+  private readonly queue: PQueue;
+  private readonly global: TokenBucket;
+  private readonly perAction = new Map<string, TokenBucket>();
+  private readonly clock: Clock;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly classify: ErrorClassifier,
+    opts: Partial<PipelineOptions> & {
+      clock?: Clock;
+      random?: () => number;
+      metrics?: CloudMetrics;
+      log?: Logger;
+    } = {},
+  ) {
+    this.options = { ...DEFAULT_PIPELINE, ...stripUndefined(opts) };
+    const o = this.options;
+    if (!(o.maxConcurrency >= 1)) throw new Error('maxConcurrency must be at least 1');
+    if (!(o.maxAttempts >= 1)) throw new Error('maxAttempts must be at least 1');
+    this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? Math.random;
+    this.metrics = opts.metrics;
+    this.log = opts.log;
+    this.queue = new PQueue({ concurrency: o.maxConcurrency });
+    this.global = new TokenBucket(o.qps, Math.max(1, o.burst), this.clock);
+  }
+
+  private readonly metrics: CloudMetrics | undefined;
+  private readonly log: Logger | undefined;
+
+  /** Runs `attempt` under the limits, retrying as described; resolves with its result or throws a CloudError. */
+  async call<T>(info: CallInfo, attempt: (timeoutMs: number) => Promise<T>): Promise<T> {
+    const o = this.options;
+    for (let n = 1; ; n++) {
+      const waited = await this.admit(info.action);
+      const started = this.clock.monotonic();
+      try {
+        const result = await this.queue.add(() => this.withTimeout(attempt, info));
+        const seconds = (this.clock.monotonic() - started) / 1000;
+        this.metrics?.called(info, 'Success', seconds, waited / 1000);
+        this.log?.debug({ action: info.action, product: info.product, attempt: n, ms: Math.round(seconds * 1000) }, 'cloud call'); // prettier-ignore
+        return result;
+      } catch (raw) {
+        const err = raw instanceof CloudError ? raw : this.classify(raw, info);
+        const seconds = (this.clock.monotonic() - started) / 1000;
+        this.metrics?.called(info, err.code, seconds, waited / 1000);
+        if (err.kind === 'Throttled') this.metrics?.throttled(info);
+        const more = err.retryable && n < o.maxAttempts;
+        this.log?.debug(
+          { action: info.action, product: info.product, attempt: n, code: err.code, requestId: err.requestId, ms: Math.round(seconds * 1000), retry: more }, // prettier-ignore
+          'cloud call failed',
+        );
+        if (!more) throw err;
+        const delay = Math.max(
+          backoffDelay(n, { initialMs: o.initialBackoffMs, maxMs: o.maxBackoffMs }, this.random),
+          err.retryAfterMs ?? 0,
+        );
+        this.metrics?.retried(info, err.kind === 'Throttled' ? 'throttled' : 'transient');
+        await this.clock.sleep(delay);
+      }
+    }
+  }
+
+  /** Waits for the global and the action's token; returns the ms waited. */
+  private async admit(action: string): Promise<number> {
+    let bucket = this.perAction.get(action);
+    const qps = this.options.actionQps?.[action];
+    if (!bucket && qps !== undefined) {
+      bucket = new TokenBucket(qps, Math.max(1, Math.ceil(qps)), this.clock);
+      this.perAction.set(action, bucket);
+    }
+    const wait = Math.max(this.global.reserve(), bucket?.reserve() ?? 0);
+    if (wait > 0) await this.clock.sleep(wait);
+    return wait;
+  }
+
+  private withTimeout<T>(attempt: (timeoutMs: number) => Promise<T>, info: CallInfo): Promise<T> {
+    const ms = this.options.attemptTimeoutMs;
+    return new Promise<T>((resolve, reject) => {
+      const timer = this.clock.setTimeout(() => {
+        reject(this.classify(Object.assign(new Error(`no answer within ${ms} ms`), { code: 'Timeout' }), info)); // prettier-ignore
+      }, ms + 1000);
+      attempt(ms).then(
+        (v) => {
+          this.clock.clearTimeout(timer);
+          resolve(v);
+        },
+        (e: unknown) => {
+          this.clock.clearTimeout(timer);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    });
+  }
+
+  /** Calls waiting for a slot or in flight. */
+  get pending(): number {
+    return this.queue.size + this.queue.pending;
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,101 @@
+import type {
+  CloudInstance,
+  CommandInvocation,
+  EnsureResult,
+  ImageInfo,
+  InstanceTypeInfo,
+  LaunchSpec,
+  LifecycleAction,
+  PoolInstance,
+  RunInstancesSpec,
+  ScalingActivity,
+  ScalingGroup,
+  ScalingGroupSpec,
+  SecurityGroupInfo,
+  StockInfo,
+  SystemEventInfo,
+  VSwitchInfo,
+} from './types.js';
+
+/** Who owns a cloud resource: the operator's cluster id and the pool's name (the `nodepool.alicloud.dev/*` tags). */
+export interface PoolOwner {
+  cluster: string;
+  pool: string;
+}
+
+/**
+ * Every write that could create something takes an `operationId`: an id the caller persisted before the
+ * write (for example in the pool's status), from which the ClientToken is derived. Retrying the same
+ * operation — after a timeout or a crash — reuses it; a new operation gets a new id.
+ */
+export interface WriteOptions {
+  operationId: string;
+}
+
+/**
+ * The cloud as controllers see it, in the operator's words. Implementations: `AlibabaCloudProvider` (the
+ * real SDK over HTTP — to Alibaba Cloud, or to the simulator by an endpoint setting). Every method may throw
+ * the typed errors of `./errors.ts`; nothing else leaks out.
+ */
+export interface CloudProvider {
+  readonly region: string;
+
+  // ---- scaling groups
+  /** The pool's scaling group, found by id when known, else by name; undefined when there is none. */
+  findScalingGroup(ref: { id?: string | undefined; name: string }): Promise<ScalingGroup | undefined>;
+  /** Every scaling group tagged with the cluster (to report groups no pool owns). */
+  listClusterScalingGroups(cluster: string): Promise<ScalingGroup[]>;
+  /**
+   * Makes the pool's scaling group and its active configuration match the specs: creates the group
+   * (with desired capacity and deletion protection) and its configuration, enables it, modifies the
+   * configuration in place when the launch spec changed, brings vSwitches, policy and sizes to the spec and
+   * adds the SCALE_IN hook. Idempotent; safe to call on every reconcile.
+   */
+  ensureScalingGroup(req: { groupId?: string | undefined; group: ScalingGroupSpec; launch: LaunchSpec; passwordRevision?: string } & WriteOptions): Promise<EnsureResult>; // prettier-ignore
+  /** Min / max / desired (each optional). A no-change is not an error. */
+  setCapacity(groupId: string, c: { minSize?: number; maxSize?: number; desiredCapacity?: number }): Promise<void>;
+  /**
+   * Deletes the group: lifts deletion protection, then ForceDelete (ESS releases the instances it created and
+   * detaches attached ones). Returns `gone` once it no longer exists.
+   */
+  deleteScalingGroup(groupId: string): Promise<'deleting' | 'gone'>;
+
+  // ---- instances of a pool
+  /** The group's members, ESS lifecycle state joined with ECS state, IP, zone, type, charge type, tags, locks. */
+  listPoolInstances(groupId: string): Promise<PoolInstance[]>;
+  /** ECS instances by id (unknown ids are absent from the answer). */
+  describeInstances(ids: readonly string[]): Promise<CloudInstance[]>;
+  /** ECS instances carrying all these tags (every page). */
+  findInstancesByTags(tags: Record<string, string>): Promise<CloudInstance[]>;
+  /** Removes members: `release` deletes them, `recycle` stops them (economical mode). Returns activity ids. */
+  removeInstances(groupId: string, ids: readonly string[], o: { policy: 'release' | 'recycle'; decreaseDesired: boolean } & WriteOptions): Promise<string[]>; // prettier-ignore
+  attachInstances(groupId: string, ids: readonly string[], o: WriteOptions): Promise<string[]>;
+  detachInstances(groupId: string, ids: readonly string[], o: { decreaseDesired: boolean } & WriteOptions): Promise<string[]>; // prettier-ignore
+  setScaleInProtection(groupId: string, ids: readonly string[], protect: boolean): Promise<void>;
+  /** RunInstances (Subscription pools launch their own instances, then attach them). Returns the ids. */
+  runInstances(spec: RunInstancesSpec, o: WriteOptions): Promise<string[]>;
+  /** Releases instances (lifting deletion protection first when `liftProtection`). Never Subscription ones. */
+  releaseInstances(ids: readonly string[], o: { force: boolean; liftProtection?: boolean } & WriteOptions): Promise<void>; // prettier-ignore
+  tagInstances(ids: readonly string[], tags: Record<string, string>): Promise<void>;
+  untagInstances(ids: readonly string[], keys: readonly string[]): Promise<void>;
+
+  // ---- activities, hooks, events
+  /** The group's most recent scaling activities, newest first. */
+  scalingActivities(groupId: string, limit?: number): Promise<ScalingActivity[]>;
+  /** Instances held by the group's lifecycle hooks (ESS-started removals waiting for a drain). */
+  pendingLifecycleActions(groupId: string): Promise<LifecycleAction[]>;
+  completeLifecycleAction(a: { hookId: string; token: string; result: 'CONTINUE' | 'ABANDON' }): Promise<void>;
+  /** Scheduled / executing system events (maintenance, failure, expiry) of these instances. */
+  systemEvents(instanceIds: readonly string[]): Promise<SystemEventInfo[]>;
+
+  // ---- catalogue and network
+  instanceTypes(types?: readonly string[]): Promise<InstanceTypeInfo[]>;
+  stock(o: { chargeType: 'PostPaid' | 'PrePaid'; spot: boolean; zoneId?: string; instanceType?: string }): Promise<StockInfo[]>; // prettier-ignore
+  vSwitches(ids: readonly string[]): Promise<VSwitchInfo[]>;
+  securityGroups(ids: readonly string[]): Promise<SecurityGroupInfo[]>;
+  images(ids: readonly string[]): Promise<ImageInfo[]>;
+
+  // ---- Cloud Assistant
+  runCommand(ids: readonly string[], script: string, o: { timeoutSeconds: number; name?: string }): Promise<string>; // prettier-ignore
+  commandInvocation(invokeId: string): Promise<CommandInvocation | undefined>;
+}
