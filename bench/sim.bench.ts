@@ -1,10 +1,9 @@
 // npm run bench: the cloud simulator's throughput, latency and memory, driven through the real SDK over
 // loopback. The simulator runs in its own process (`nodepool-operator sim`), as with `npm start`.
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import EcsModule, * as $Ecs from '@alicloud/ecs20140526';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { rpc, type Target } from './rpc.js';
+import { admin, startSim } from './sim-process.js';
 
 const Ecs = EcsModule.default;
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -15,43 +14,6 @@ interface Stats {
   latencyMs: { count: number; p50: number; p99: number; max: number };
   instances: number;
   memory: { rss: number; heapUsed: number };
-}
-
-async function admin<T>(t: Target, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${t.adminUrl}${path}`, {
-    method,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-async function startSim(): Promise<{ target: Target; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['bin/nodepool-operator.js', 'sim', '--time-scale', '1000'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-  });
-  const env: Record<string, string> = {};
-  for await (const line of createInterface({ input: child.stdout })) {
-    const m = /^export ([A-Z_]+)=(.*)$/.exec(line);
-    if (m?.[1] && m[2] !== undefined) env[m[1]] = m[2];
-    if (line === 'ready') break;
-  }
-  const target: Target = {
-    endpoint: env.ALIBABA_CLOUD_ECS_ENDPOINT ?? '',
-    adminUrl: env.SIM_ADMIN_URL ?? '',
-    accessKeyId: env.ALIBABA_CLOUD_ACCESS_KEY_ID ?? '',
-    accessKeySecret: env.ALIBABA_CLOUD_ACCESS_KEY_SECRET ?? '',
-    regionId: env.ALIBABA_CLOUD_REGION_ID ?? 'cn-hangzhou',
-  };
-  return {
-    target,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
 }
 
 async function measure(name: string, t: Target, call: () => Promise<unknown>): Promise<void> {

@@ -14,7 +14,11 @@ import { createHash } from 'node:crypto';
  *
  * Tokens are at most 64 printable ASCII characters, as ECS and ESS require.
  */
-export function clientToken(operationId: string, action: string, params: Readonly<Record<string, unknown>>): string {
+export function clientToken(
+  operationId: string,
+  action: string,
+  params: Readonly<Record<string, unknown>>,
+): string {
   if (operationId.trim() === '') throw new Error('clientToken: the operation id must not be empty');
   const h = createHash('sha256');
   h.update(operationId).update('\u0000').update(action).update('\u0000').update(stableJson(params));

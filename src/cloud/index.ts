@@ -43,13 +43,23 @@ export interface CloudSettings {
   cloudMaxAttempts: number;
 }
 
+/** True when the settings name a region and some credentials. */
+export function cloudConfigured(s: CloudSettings): boolean {
+  return Boolean(s.region && (s.credentialsFile || (s.accessKeyId && s.accessKeySecret) || (s.roleArn && s.oidcProviderArn && s.oidcTokenFile))); // prettier-ignore
+}
+
 /** Which credential source the settings choose: a credentials file, else an AccessKey pair, else RRSA. */
 export function credentialSource(s: CloudSettings): CredentialSource {
   if (s.credentialsFile) return { kind: 'file', path: s.credentialsFile };
   if (s.accessKeyId && s.accessKeySecret)
     return { kind: 'static', accessKeyId: s.accessKeyId, accessKeySecret: s.accessKeySecret, securityToken: s.securityToken }; // prettier-ignore
   if (s.roleArn && s.oidcProviderArn && s.oidcTokenFile)
-    return { kind: 'oidc', roleArn: s.roleArn, oidcProviderArn: s.oidcProviderArn, oidcTokenFile: s.oidcTokenFile };
+    return {
+      kind: 'oidc',
+      roleArn: s.roleArn,
+      oidcProviderArn: s.oidcProviderArn,
+      oidcTokenFile: s.oidcTokenFile,
+    };
   throw new Error(
     'no Alibaba Cloud credentials: set ALIBABA_CLOUD_CREDENTIALS_FILE, or ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or RRSA (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE)', // prettier-ignore
   );
@@ -94,15 +104,15 @@ export function createCloud(s: CloudSettings, deps: CloudDeps = {}): Cloud {
   });
   const endpoints = resolveEndpoints(s.region, { ecs: s.ecsEndpoint, ess: s.essEndpoint, vpc: s.vpcEndpoint, sts: s.stsEndpoint }); // prettier-ignore
   const source = credentialSource(s);
-  // The transport needs the provider and the OIDC provider needs the transport (STS): bind late.
-  let transport: AlibabaTransport | undefined;
+  // The transport needs the credentials provider and the OIDC provider needs the transport (STS): the
+  // closure below runs only after `transport` exists.
   const credentials: CredentialsProvider =
     source.kind === 'file'
       ? new FileCredentialsProvider(source.path, clock)
       : source.kind === 'static'
         ? new StaticCredentialsProvider(source)
-        : new OidcRoleCredentialsProvider(source, (params) => transport!.rpc('sts', 'AssumeRoleWithOIDC', params), clock); // prettier-ignore
-  transport = new AlibabaTransport({
+        : new OidcRoleCredentialsProvider(source, (params) => transport.rpc('sts', 'AssumeRoleWithOIDC', params), clock); // prettier-ignore
+  const transport: AlibabaTransport = new AlibabaTransport({
     region: s.region,
     endpoints,
     protocol: s.cloudProtocol,

@@ -46,28 +46,64 @@ export const DEFAULT_PIPELINE: PipelineOptions = {
 /** Turns whatever an attempt threw into a CloudError (the SDK's errors, network errors, timeouts). */
 export type ErrorClassifier = (err: unknown, info: CallInfo) => CloudError;
 
-/** A token bucket that hands out reservations: how long to wait before the call may go. */
+/**
+ * A token bucket that hands out reservations: how long to wait before the call may go. Its rate adapts to
+ * the cloud: each throttling answer halves it (down to `floor`), each success wins back a twentieth of the
+ * configured rate, never above it.
+ */
 export class TokenBucket {
   private tokens: number;
   private at: number;
+  private current: number;
 
   constructor(
-    private readonly rate: number,
+    readonly rate: number,
     private readonly size: number,
     private readonly clock: Clock,
+    private readonly floor = Math.min(rate, 0.5),
   ) {
     if (!(rate > 0) || !(size >= 1)) throw new Error(`TokenBucket: rate must be > 0 and size >= 1 (got ${rate}, ${size})`); // prettier-ignore
     this.tokens = size;
+    this.current = rate;
     this.at = clock.monotonic();
+  }
+
+  /** The rate in force now (calls per second). */
+  get currentRate(): number {
+    return this.current;
+  }
+
+  /**
+   * The cloud throttled a call: halve the rate (at most once a second — the calls in flight together were
+   * all sent at the old rate), and no burst until it recovers.
+   */
+  throttled(): void {
+    this.refill();
+    const now = this.clock.monotonic();
+    if (now - this.decreasedAt >= 1000) {
+      this.current = Math.max(this.floor, this.current / 2);
+      this.decreasedAt = now;
+    }
+    this.tokens = Math.min(this.tokens, 0);
+  }
+  private decreasedAt = -Infinity;
+
+  /** A call went through: recover a little towards the configured rate. */
+  succeeded(): void {
+    if (this.current < this.rate) this.current = Math.min(this.rate, this.current + this.rate / 20);
+  }
+
+  private refill(): void {
+    const now = this.clock.monotonic();
+    this.tokens = Math.min(this.size, this.tokens + ((now - this.at) / 1000) * this.current);
+    this.at = now;
   }
 
   /** Takes one token and returns the ms to wait before using it (0 when one was there). */
   reserve(): number {
-    const now = this.clock.monotonic();
-    this.tokens = Math.min(this.size, this.tokens + ((now - this.at) / 1000) * this.rate);
-    this.at = now;
+    this.refill();
     this.tokens -= 1;
-    return this.tokens >= 0 ? 0 : (-this.tokens / this.rate) * 1000;
+    return this.tokens >= 0 ? 0 : (-this.tokens / this.current) * 1000;
   }
 }
 
@@ -117,6 +153,7 @@ export class RequestPipeline {
       const started = this.clock.monotonic();
       try {
         const result = await this.queue.add(() => this.withTimeout(attempt, info));
+        this.bucketFor(info.action)?.succeeded();
         const seconds = (this.clock.monotonic() - started) / 1000;
         this.metrics?.called(info, 'Success', seconds, waited / 1000);
         this.log?.debug({ action: info.action, product: info.product, attempt: n, ms: Math.round(seconds * 1000) }, 'cloud call'); // prettier-ignore
@@ -125,7 +162,11 @@ export class RequestPipeline {
         const err = raw instanceof CloudError ? raw : this.classify(raw, info);
         const seconds = (this.clock.monotonic() - started) / 1000;
         this.metrics?.called(info, err.code, seconds, waited / 1000);
-        if (err.kind === 'Throttled') this.metrics?.throttled(info);
+        if (err.kind === 'Throttled') {
+          this.metrics?.throttled(info);
+          // The cloud's limit for this action is below ours: slow this action down (a bucket of its own).
+          this.bucketFor(info.action, true)?.throttled();
+        }
         const more = err.retryable && n < o.maxAttempts;
         this.log?.debug(
           { action: info.action, product: info.product, attempt: n, code: err.code, requestId: err.requestId, ms: Math.round(seconds * 1000), retry: more }, // prettier-ignore
@@ -143,13 +184,23 @@ export class RequestPipeline {
   }
 
   /** Waits for the global and the action's token; returns the ms waited. */
-  private async admit(action: string): Promise<number> {
+  private bucketFor(action: string, create = false): TokenBucket | undefined {
     let bucket = this.perAction.get(action);
-    const qps = this.options.actionQps?.[action];
-    if (!bucket && qps !== undefined) {
-      bucket = new TokenBucket(qps, Math.max(1, Math.ceil(qps)), this.clock);
-      this.perAction.set(action, bucket);
-    }
+    if (bucket) return bucket;
+    const qps = this.options.actionQps?.[action] ?? (create ? this.options.qps : undefined);
+    if (qps === undefined) return undefined;
+    bucket = new TokenBucket(qps, Math.max(1, Math.ceil(qps)), this.clock);
+    this.perAction.set(action, bucket);
+    return bucket;
+  }
+
+  /** The rate an action runs at now (its adaptive bucket's, else the global one). */
+  currentRate(action: string): number {
+    return this.perAction.get(action)?.currentRate ?? this.options.qps;
+  }
+
+  private async admit(action: string): Promise<number> {
+    const bucket = this.bucketFor(action);
     const wait = Math.max(this.global.reserve(), bucket?.reserve() ?? 0);
     if (wait > 0) await this.clock.sleep(wait);
     return wait;

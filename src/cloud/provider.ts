@@ -53,7 +53,10 @@ export interface CloudProvider {
    */
   ensureScalingGroup(req: { groupId?: string | undefined; group: ScalingGroupSpec; launch: LaunchSpec; passwordRevision?: string } & WriteOptions): Promise<EnsureResult>; // prettier-ignore
   /** Min / max / desired (each optional). A no-change is not an error. */
-  setCapacity(groupId: string, c: { minSize?: number; maxSize?: number; desiredCapacity?: number }): Promise<void>;
+  setCapacity(
+    groupId: string,
+    c: { minSize?: number; maxSize?: number; desiredCapacity?: number },
+  ): Promise<void>;
   /**
    * Deletes the group: lifts deletion protection, then ForceDelete (ESS releases the instances it created and
    * detaches attached ones). Returns `gone` once it no longer exists.
@@ -84,7 +87,11 @@ export interface CloudProvider {
   scalingActivities(groupId: string, limit?: number): Promise<ScalingActivity[]>;
   /** Instances held by the group's lifecycle hooks (ESS-started removals waiting for a drain). */
   pendingLifecycleActions(groupId: string): Promise<LifecycleAction[]>;
-  completeLifecycleAction(a: { hookId: string; token: string; result: 'CONTINUE' | 'ABANDON' }): Promise<void>;
+  completeLifecycleAction(a: {
+    hookId: string;
+    token: string;
+    result: 'CONTINUE' | 'ABANDON';
+  }): Promise<void>;
   /** Scheduled / executing system events (maintenance, failure, expiry) of these instances. */
   systemEvents(instanceIds: readonly string[]): Promise<SystemEventInfo[]>;
 

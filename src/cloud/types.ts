@@ -117,7 +117,8 @@ export type EcsStatus = 'Pending' | 'Starting' | 'Running' | 'Stopping' | 'Stopp
 /** An ECS instance (DescribeInstances). */
 export interface CloudInstance {
   instanceId: string;
-  status: EcsStatus | string;
+  /** An EcsStatus (or whatever new state the cloud reports). */
+  status: string;
   zoneId: string;
   instanceType: string;
   /** `PostPaid` (pay-as-you-go, and spot) or `PrePaid` (subscription). */
@@ -141,9 +142,11 @@ export interface CloudInstance {
 export interface PoolInstance extends Omit<CloudInstance, 'status'> {
   /** ECS status; `undefined` when ECS no longer knows the instance. */
   status: CloudInstance['status'] | undefined;
-  lifecycleState: EssInstanceState | string;
+  /** An EssInstanceState. */
+  lifecycleState: string;
   healthy: boolean;
-  creationType: 'AutoCreated' | 'Attached' | 'Managed' | string;
+  /** `AutoCreated`, `Attached` or `Managed`. */
+  creationType: string;
   scalingConfigurationId: string | undefined;
   /** Spot reclamation notice seen (the `Recycling` lock). */
   reclaiming: boolean;
@@ -153,7 +156,8 @@ export type ActivityStatus = 'Successful' | 'Warning' | 'Failed' | 'InProgress' 
 
 export interface ScalingActivity {
   id: string;
-  status: ActivityStatus | string;
+  /** An ActivityStatus. */
+  status: string;
   statusMessage: string;
   progress: number;
   cause: string;
@@ -229,7 +233,7 @@ export interface SystemEventInfo {
 }
 
 /** Subscription instances launched by the operator itself (RunInstances, then AttachInstances). */
-export interface RunInstancesSpec extends LaunchSpec {
+export interface RunInstancesSpec extends Omit<LaunchSpec, 'instanceTypes'> {
   /** One type (RunInstances takes one); the pool picks from its list. */
   instanceType: string;
   vSwitchId: string;

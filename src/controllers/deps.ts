@@ -1,3 +1,4 @@
+import type { CloudProvider } from '../cloud/provider.js';
 import type { KubeClient } from '../kube/index.js';
 import type { Logger } from '../log.js';
 import type { Settings } from '../operator/settings.js';
@@ -17,4 +18,6 @@ export interface ControllerDeps {
   metrics: RuntimeMetrics;
   /** This replica's identity (the leader-election identity). */
   identity: string;
+  /** The cloud, when the settings configure one (region and credentials); controllers that need it require it. */
+  cloud: CloudProvider | undefined;
 }

@@ -1,3 +1,4 @@
+import { cloudConfigured, createCloud } from '../cloud/index.js';
 import { newControllers } from '../controllers/index.js';
 import { KubeClient, loadKubeConfig } from '../kube/index.js';
 import { createLogger, type Logger } from '../log.js';
@@ -45,7 +46,13 @@ export async function startOperator(
   const events = new EventRecorder({ client, controller: REPORTING_CONTROLLER, instance: settings.identity, logger: log, clock }); // prettier-ignore
   log.info({ settings: redactedSettings(settings) }, 'starting');
 
-  const controllers: Controller[] = newControllers({ client, informers, events, settings, logger: log, clock, metrics, identity: settings.identity }); // prettier-ignore
+  const cloud = cloudConfigured(settings)
+    ? createCloud(settings, { log: log.child({ component: 'cloud' }), registry: metrics.registry, clock })
+        .provider
+    : undefined;
+  if (!cloud)
+    log.warn('no cloud configured (region and credentials): controllers that need the cloud stay off');
+  const controllers: Controller[] = newControllers({ client, informers, events, settings, logger: log, clock, metrics, identity: settings.identity, cloud }); // prettier-ignore
   informers.start();
 
   let stopping = false;

@@ -58,4 +58,19 @@ describe('run settings', () => {
     expect(JSON.stringify(redactedSettings(s))).not.toContain('sekrit');
     expect(redactedSettings(s).accessKeySecret).toBe('(redacted)');
   });
+
+  test('cloud limits, per-action QPS and the RRSA trio are validated', () => {
+    const s = resolveSettings({}, { NODEPOOL_CLOUD_ACTION_QPS: 'RunInstances=5, DescribeInstances=20.5' });
+    expect(s.cloudActionQps).toEqual({ RunInstances: 5, DescribeInstances: 20.5 });
+    expect(s.cloudQps).toBe(10);
+    expect(s.cloudTimeout).toBe(15_000);
+    expect(() => resolveSettings({}, { NODEPOOL_CLOUD_ACTION_QPS: 'RunInstances:5' })).toThrow(
+      /NODEPOOL_CLOUD_ACTION_QPS \(--cloud-action-qps\)="RunInstances:5": must be Action=qps pairs/,
+    );
+    expect(() => resolveSettings({ cloudQps: '0' }, {})).toThrow(/--cloud-qps="0": must be a number above 0/);
+    expect(() => resolveSettings({}, { ALIBABA_CLOUD_ROLE_ARN: 'acs:ram::123:role/x' })).toThrow(/set together or not at all/); // prettier-ignore
+    expect(() => resolveSettings({ roleArn: 'arn:aws:iam::1:role/x' }, {})).toThrow(/must be a RAM role ARN/);
+    const t = resolveSettings({}, { ALIBABA_CLOUD_SECURITY_TOKEN: 'sts-token-value' });
+    expect(JSON.stringify(redactedSettings(t))).not.toContain('sts-token-value');
+  });
 });

@@ -160,7 +160,9 @@ export function resolveSettings(
     problems.push(
       'ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are set together or not at all',
     );
-  const rrsa = [result.roleArn, result.oidcProviderArn, result.oidcTokenFile].filter((v) => v !== undefined).length;
+  const rrsa = [result.roleArn, result.oidcProviderArn, result.oidcTokenFile].filter(
+    (v) => v !== undefined,
+  ).length;
   if (rrsa !== 0 && rrsa !== 3)
     problems.push('ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN and ALIBABA_CLOUD_OIDC_TOKEN_FILE are set together or not at all'); // prettier-ignore
   if (problems.length > 0) throw new SettingsError(problems);

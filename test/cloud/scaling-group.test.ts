@@ -88,12 +88,18 @@ describe('ensureScalingGroup', () => {
       .ensureScalingGroup({ group: other, launch: launchSpec(sim), operationId: 'op-owned-b' })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidConfigurationError);
-    expect(String(err)).toMatch(/is not this pool's: its tag nodepool.alicloud.dev\/cluster is "c-test", not "c-other"/);
+    expect(String(err)).toMatch(
+      /is not this pool's: its tag nodepool.alicloud.dev\/cluster is "c-test", not "c-other"/,
+    );
   });
 
   it('a bad vSwitch is InvalidConfiguration with the cloud message, and nothing is half-created', async () => {
     const err = await cloud.provider
-      .ensureScalingGroup({ group: groupSpec(sim, 'badvsw-1', { vSwitchIds: ['vsw-doesnotexist'] }), launch: launchSpec(sim), operationId: 'op-badvsw' }) // prettier-ignore
+      .ensureScalingGroup({
+        group: groupSpec(sim, 'badvsw-1', { vSwitchIds: ['vsw-doesnotexist'] }),
+        launch: launchSpec(sim),
+        operationId: 'op-badvsw',
+      }) // prettier-ignore
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidConfigurationError);
     expect((err as InvalidConfigurationError).code).toBe('InvalidVSwitchId.NotFound');
@@ -155,7 +161,10 @@ describe('members', () => {
     await expect(cloud.provider.releaseInstances(ids, { force: true, operationId: 'op-sub-1-rel' })).rejects.toThrow(/never deletes a Subscription instance/); // prettier-ignore
     await cloud.provider.detachInstances(r.group.id, ids, { decreaseDesired: true, operationId: 'op-sub-1-detach' }); // prettier-ignore
     await until('detached', async () => ((await cloud.provider.listPoolInstances(r.group.id)).length === 0 ? true : undefined)); // prettier-ignore
-    expect((await cloud.provider.describeInstances(ids)).map((i) => i.status)).toEqual(['Running', 'Running']);
+    expect((await cloud.provider.describeInstances(ids)).map((i) => i.status)).toEqual([
+      'Running',
+      'Running',
+    ]);
   });
 });
 
@@ -169,7 +178,11 @@ describe('catalogue and network', () => {
 
     const w = world(sim);
     sim.setStock({ zoneId: w.zones[0]!, instanceType: 'ecs.g7.xlarge', onDemand: 0 });
-    const stock = await cloud.provider.stock({ chargeType: 'PostPaid', spot: false, instanceType: 'ecs.g7.xlarge' });
+    const stock = await cloud.provider.stock({
+      chargeType: 'PostPaid',
+      spot: false,
+      instanceType: 'ecs.g7.xlarge',
+    });
     expect(stock.find((s) => s.zoneId === w.zones[0])?.available).toBe(false);
     expect(stock.find((s) => s.zoneId === w.zones[1])?.available).toBe(true);
 

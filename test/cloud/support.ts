@@ -34,7 +34,12 @@ export interface TestCloud extends Cloud {
   retries(action: string): Promise<number>;
 }
 
-export function cloudFor(sim: Simulator, over: Partial<CloudSettings> = {}, pipeline: Partial<Cloud['pipeline']['options']> = {}): TestCloud { // prettier-ignore
+export function cloudFor(
+  sim: Simulator,
+  over: Partial<CloudSettings> = {},
+  pipeline: Partial<Cloud['pipeline']['options']> = {},
+): TestCloud {
+  // prettier-ignore
   const registry = new Registry();
   const cloud = createCloud(simSettings(sim, over), { registry, log, pipeline: { initialBackoffMs: 20, maxBackoffMs: 500, ...pipeline } }); // prettier-ignore
   const sum = async (name: string, action: string): Promise<number> => {
@@ -59,7 +64,11 @@ export function world(sim: Simulator): { vSwitchIds: string[]; securityGroupId: 
   };
 }
 
-export function groupSpec(sim: Simulator, name: string, over: Partial<ScalingGroupSpec> = {}): ScalingGroupSpec {
+export function groupSpec(
+  sim: Simulator,
+  name: string,
+  over: Partial<ScalingGroupSpec> = {},
+): ScalingGroupSpec {
   return {
     name,
     minSize: 0,
@@ -88,7 +97,11 @@ export function launchSpec(sim: Simulator, over: Partial<LaunchSpec> = {}): Laun
 }
 
 /** Polls `fn` until it returns something other than undefined, or fails after `timeoutMs`. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -64,7 +64,9 @@ export class EcsApi {
     });
   }
 
-  private async describeInstancesPaged(filter: Partial<$Ecs.DescribeInstancesRequest>): Promise<CloudInstance[]> {
+  private async describeInstancesPaged(
+    filter: Partial<$Ecs.DescribeInstancesRequest>,
+  ): Promise<CloudInstance[]> {
     const out: CloudInstance[] = [];
     let nextToken: string | undefined;
     do {
@@ -196,7 +198,13 @@ export class EcsApi {
   }
 
   /** DescribeAvailableResource for instance types: stock per zone and type. */
-  async stock(opts: { chargeType: 'PostPaid' | 'PrePaid'; spot: boolean; zoneId?: string; instanceType?: string }): Promise<StockInfo[]> { // prettier-ignore
+  async stock(opts: {
+    chargeType: 'PostPaid' | 'PrePaid';
+    spot: boolean;
+    zoneId?: string;
+    instanceType?: string;
+  }): Promise<StockInfo[]> {
+    // prettier-ignore
     const req = new $Ecs.DescribeAvailableResourceRequest({
       regionId: this.region,
       destinationResource: 'InstanceType',
@@ -206,7 +214,9 @@ export class EcsApi {
       ...(opts.instanceType ? { instanceType: opts.instanceType } : {}),
     });
     const body = W.describeAvailableResourceWire.parse(
-      await this.t.ecs('DescribeAvailableResource', (c, rt) => c.describeAvailableResourceWithOptions(req, rt)),
+      await this.t.ecs('DescribeAvailableResource', (c, rt) =>
+        c.describeAvailableResourceWithOptions(req, rt),
+      ),
     );
     const out: StockInfo[] = [];
     for (const z of body.AvailableZones) {
@@ -231,7 +241,11 @@ export class EcsApi {
 
   async describeImages(ids: readonly string[]): Promise<ImageInfo[]> {
     if (ids.length === 0) return [];
-    const req = new $Ecs.DescribeImagesRequest({ regionId: this.region, imageId: ids.join(','), pageSize: 100 });
+    const req = new $Ecs.DescribeImagesRequest({
+      regionId: this.region,
+      imageId: ids.join(','),
+      pageSize: 100,
+    });
     const body = W.describeImagesWire.parse(
       await this.t.ecs('DescribeImages', (c, rt) => c.describeImagesWithOptions(req, rt)),
     );
@@ -272,7 +286,12 @@ export class EcsApi {
   }
 
   /** Cloud Assistant RunCommand (a shell script) on instances; returns the invocation id. */
-  async runCommand(ids: readonly string[], script: string, opts: { timeoutSeconds: number; name?: string; operationId?: string }): Promise<string> { // prettier-ignore
+  async runCommand(
+    ids: readonly string[],
+    script: string,
+    opts: { timeoutSeconds: number; name?: string; operationId?: string },
+  ): Promise<string> {
+    // prettier-ignore
     const params = { regionId: this.region, type: 'RunShellScript', commandContent: Buffer.from(script).toString('base64'), contentEncoding: 'Base64', instanceId: [...ids], timeout: opts.timeoutSeconds, name: opts.name ?? 'nodepool-operator' }; // prettier-ignore
     const req = new $Ecs.RunCommandRequest({ ...params, ...(opts.operationId ? { clientToken: clientToken(opts.operationId, 'RunCommand', params) } : {}) }); // prettier-ignore
     const body = W.invokeWire.parse(

@@ -111,7 +111,12 @@ export class EssApi {
   constructor(private readonly t: AlibabaTransport) {}
 
   /** DescribeScalingGroups, every page (PageSize 50). */
-  async describeScalingGroups(filter: { ids?: string[]; name?: string; tags?: Record<string, string> }): Promise<ScalingGroup[]> { // prettier-ignore
+  async describeScalingGroups(filter: {
+    ids?: string[];
+    name?: string;
+    tags?: Record<string, string>;
+  }): Promise<ScalingGroup[]> {
+    // prettier-ignore
     const out: ScalingGroup[] = [];
     const idBatches = filter.ids ? batches(filter.ids, ESS_BATCH) : [undefined];
     for (const ids of idBatches) {
@@ -120,7 +125,9 @@ export class EssApi {
           await this.t.rpc('ess', 'DescribeScalingGroups', {
             ScalingGroupId: ids,
             ScalingGroupName: filter.name,
-            Tag: filter.tags ? Object.entries(filter.tags).map(([Key, Value]) => ({ Key, Value })) : undefined,
+            Tag: filter.tags
+              ? Object.entries(filter.tags).map(([Key, Value]) => ({ Key, Value }))
+              : undefined,
             PageNumber: page,
             PageSize: 50,
           }),
@@ -151,7 +158,7 @@ export class EssApi {
       { ...params, ClientToken: clientToken(operationId, 'CreateScalingGroup', params) },
       { write: true },
     );
-    return W.idWire('ScalingGroupId').parse(body).ScalingGroupId;
+    return W.idOf(body, 'ScalingGroupId');
   }
 
   async modifyScalingGroup(id: string, params: Record<string, unknown>): Promise<void> {
@@ -163,10 +170,17 @@ export class EssApi {
   }
 
   async deleteScalingGroup(id: string, force: boolean): Promise<void> {
-    await this.t.rpc('ess', 'DeleteScalingGroup', { ScalingGroupId: id, ForceDelete: force }, { write: true });
+    await this.t.rpc(
+      'ess',
+      'DeleteScalingGroup',
+      { ScalingGroupId: id, ForceDelete: force },
+      { write: true },
+    );
   }
 
-  async configurationNames(groupId: string): Promise<{ id: string; name: string | undefined; active: boolean }[]> {
+  async configurationNames(
+    groupId: string,
+  ): Promise<{ id: string; name: string | undefined; active: boolean }[]> {
     const out: { id: string; name: string | undefined; active: boolean }[] = [];
     for (let page = 1; ; page++) {
       const list = W.describeScalingConfigurationsWire.parse(
@@ -185,7 +199,7 @@ export class EssApi {
       { ScalingGroupId: groupId, ScalingConfigurationName: name, ...configurationParams(l) },
       { write: true },
     );
-    return W.idWire('ScalingConfigurationId').parse(body).ScalingConfigurationId;
+    return W.idOf(body, 'ScalingConfigurationId');
   }
 
   async modifyScalingConfiguration(configurationId: string, name: string, l: LaunchSpec): Promise<void> {
@@ -228,7 +242,11 @@ export class EssApi {
     return activities;
   }
 
-  async describeScalingActivities(groupId: string, opts: { limit: number; status?: string; ids?: string[] }): Promise<ScalingActivity[]> { // prettier-ignore
+  async describeScalingActivities(
+    groupId: string,
+    opts: { limit: number; status?: string; ids?: string[] },
+  ): Promise<ScalingActivity[]> {
+    // prettier-ignore
     const out: ScalingActivity[] = [];
     for (let page = 1; out.length < opts.limit; page++) {
       const size = Math.min(50, opts.limit);
@@ -269,7 +287,10 @@ export class EssApi {
     return body.LifecycleHooks;
   }
 
-  async createLifecycleHook(groupId: string, hook: NonNullable<ScalingGroupSpec['scaleInHook']>): Promise<string> {
+  async createLifecycleHook(
+    groupId: string,
+    hook: NonNullable<ScalingGroupSpec['scaleInHook']>,
+  ): Promise<string> {
     const body = await this.t.rpc(
       'ess',
       'CreateLifecycleHook',
@@ -282,7 +303,7 @@ export class EssApi {
       },
       { write: true },
     );
-    return W.idWire('LifecycleHookId').parse(body).LifecycleHookId;
+    return W.idOf(body, 'LifecycleHookId');
   }
 
   async describeLifecycleActions(activityId: string): Promise<LifecycleAction[]> {
@@ -297,7 +318,11 @@ export class EssApi {
     }));
   }
 
-  async completeLifecycleAction(a: { hookId: string; token: string; result: 'CONTINUE' | 'ABANDON' }): Promise<void> {
+  async completeLifecycleAction(a: {
+    hookId: string;
+    token: string;
+    result: 'CONTINUE' | 'ABANDON';
+  }): Promise<void> {
     await this.t.rpc(
       'ess',
       'CompleteLifecycleAction',
@@ -306,7 +331,12 @@ export class EssApi {
     );
   }
 
-  async recordLifecycleHeartbeat(a: { hookId: string; token: string; timeoutSeconds?: number | undefined }): Promise<void> { // prettier-ignore
+  async recordLifecycleHeartbeat(a: {
+    hookId: string;
+    token: string;
+    timeoutSeconds?: number | undefined;
+  }): Promise<void> {
+    // prettier-ignore
     await this.t.rpc(
       'ess',
       'RecordLifecycleActionHeartbeat',

@@ -37,7 +37,9 @@ import { describeVSwitchesWire } from './wire.js';
 export function configurationName(launch: LaunchSpec, passwordRevision?: string): string {
   const { password, ...rest } = launch;
   const digest = createHash('sha256')
-    .update(stableJson({ ...rest, password: password === undefined ? undefined : (passwordRevision ?? 'set') }))
+    .update(
+      stableJson({ ...rest, password: password === undefined ? undefined : (passwordRevision ?? 'set') }),
+    )
     .digest('hex')
     .slice(0, 24);
   return `np-${digest}`;
@@ -89,7 +91,15 @@ export class AlibabaCloudProvider implements CloudProvider {
     return this.ess.describeScalingGroups({ tags: { [CLUSTER_TAG]: cluster } });
   }
 
-  async ensureScalingGroup(req: { groupId?: string | undefined; group: ScalingGroupSpec; launch: LaunchSpec; passwordRevision?: string } & WriteOptions): Promise<EnsureResult> { // prettier-ignore
+  async ensureScalingGroup(
+    req: {
+      groupId?: string | undefined;
+      group: ScalingGroupSpec;
+      launch: LaunchSpec;
+      passwordRevision?: string;
+    } & WriteOptions,
+  ): Promise<EnsureResult> {
+    // prettier-ignore
     const { group: spec, launch } = req;
     const changes: string[] = [];
     let g = await this.findScalingGroup({ id: req.groupId, name: spec.name });
@@ -146,7 +156,10 @@ export class AlibabaCloudProvider implements CloudProvider {
     }
     if (changes.length > 0) {
       g = await this.mustGet(g.id);
-      this.log?.info({ action: 'EnsureScalingGroup', scalingGroupId: g.id, changes }, 'scaling group changed');
+      this.log?.info(
+        { action: 'EnsureScalingGroup', scalingGroupId: g.id, changes },
+        'scaling group changed',
+      );
     }
     return { group: g, configurationId, changes };
   }
@@ -157,7 +170,11 @@ export class AlibabaCloudProvider implements CloudProvider {
     return g;
   }
 
-  async setCapacity(groupId: string, c: { minSize?: number; maxSize?: number; desiredCapacity?: number }): Promise<void> { // prettier-ignore
+  async setCapacity(
+    groupId: string,
+    c: { minSize?: number; maxSize?: number; desiredCapacity?: number },
+  ): Promise<void> {
+    // prettier-ignore
     try {
       await this.ess.modifyScalingGroup(groupId, { MinSize: c.minSize, MaxSize: c.maxSize, DesiredCapacity: c.desiredCapacity }); // prettier-ignore
     } catch (err) {
@@ -170,7 +187,8 @@ export class AlibabaCloudProvider implements CloudProvider {
     const [g] = await this.ess.describeScalingGroups({ ids: [groupId] });
     if (!g) return 'gone';
     if (g.state !== 'Deleting') {
-      if (g.deletionProtection) await this.ess.modifyScalingGroup(groupId, { GroupDeletionProtection: false });
+      if (g.deletionProtection)
+        await this.ess.modifyScalingGroup(groupId, { GroupDeletionProtection: false });
       if ((await orGone(this.ess.deleteScalingGroup(groupId, true))) === undefined) {
         const [still] = await this.ess.describeScalingGroups({ ids: [groupId] });
         if (!still) return 'gone';
@@ -218,7 +236,12 @@ export class AlibabaCloudProvider implements CloudProvider {
     return this.ecs.describeInstancesByTags(tags);
   }
 
-  removeInstances(groupId: string, ids: readonly string[], o: { policy: 'release' | 'recycle'; decreaseDesired: boolean } & WriteOptions): Promise<string[]> { // prettier-ignore
+  removeInstances(
+    groupId: string,
+    ids: readonly string[],
+    o: { policy: 'release' | 'recycle'; decreaseDesired: boolean } & WriteOptions,
+  ): Promise<string[]> {
+    // prettier-ignore
     return this.ess.memberWrite('RemoveInstances', groupId, ids, { RemovePolicy: o.policy, DecreaseDesiredCapacity: o.decreaseDesired }, o.operationId); // prettier-ignore
   }
 
@@ -226,7 +249,12 @@ export class AlibabaCloudProvider implements CloudProvider {
     return this.ess.memberWrite('AttachInstances', groupId, ids, {}, o.operationId);
   }
 
-  detachInstances(groupId: string, ids: readonly string[], o: { decreaseDesired: boolean } & WriteOptions): Promise<string[]> { // prettier-ignore
+  detachInstances(
+    groupId: string,
+    ids: readonly string[],
+    o: { decreaseDesired: boolean } & WriteOptions,
+  ): Promise<string[]> {
+    // prettier-ignore
     return this.ess.memberWrite('DetachInstances', groupId, ids, { DecreaseDesiredCapacity: o.decreaseDesired }, o.operationId); // prettier-ignore
   }
 
@@ -238,7 +266,11 @@ export class AlibabaCloudProvider implements CloudProvider {
     return this.ecs.runInstances(spec, o.operationId);
   }
 
-  async releaseInstances(ids: readonly string[], o: { force: boolean; liftProtection?: boolean } & WriteOptions): Promise<void> { // prettier-ignore
+  async releaseInstances(
+    ids: readonly string[],
+    o: { force: boolean; liftProtection?: boolean } & WriteOptions,
+  ): Promise<void> {
+    // prettier-ignore
     if (ids.length === 0) return;
     const found = await this.ecs.describeInstancesById(ids);
     const prepaid = found.filter((i) => i.chargeType === 'PrePaid').map((i) => i.instanceId);
@@ -278,7 +310,11 @@ export class AlibabaCloudProvider implements CloudProvider {
     return out;
   }
 
-  completeLifecycleAction(a: { hookId: string; token: string; result: 'CONTINUE' | 'ABANDON' }): Promise<void> {
+  completeLifecycleAction(a: {
+    hookId: string;
+    token: string;
+    result: 'CONTINUE' | 'ABANDON';
+  }): Promise<void> {
     return this.ess.completeLifecycleAction(a);
   }
 
@@ -290,7 +326,13 @@ export class AlibabaCloudProvider implements CloudProvider {
     return this.ecs.describeInstanceTypes(types);
   }
 
-  stock(o: { chargeType: 'PostPaid' | 'PrePaid'; spot: boolean; zoneId?: string; instanceType?: string }): Promise<StockInfo[]> { // prettier-ignore
+  stock(o: {
+    chargeType: 'PostPaid' | 'PrePaid';
+    spot: boolean;
+    zoneId?: string;
+    instanceType?: string;
+  }): Promise<StockInfo[]> {
+    // prettier-ignore
     return this.ecs.stock(o);
   }
 
@@ -302,6 +344,17 @@ export class AlibabaCloudProvider implements CloudProvider {
     return body.VSwitches.map((v) => ({ id: v.VSwitchId, vpcId: v.VpcId, zoneId: v.ZoneId, cidr: v.CidrBlock, availableIps: v.AvailableIpAddressCount, status: v.Status ?? 'Available' })); // prettier-ignore
   }
 
+  /** Every vSwitch of a VPC (every page). */
+  async vSwitchesOfVpc(vpcId: string): Promise<VSwitchInfo[]> {
+    const out: VSwitchInfo[] = [];
+    for (let page = 1; ; page++) {
+      const body = describeVSwitchesWire.parse(await this.t.rpc('vpc', 'DescribeVSwitches', { VpcId: vpcId, PageNumber: page, PageSize: 50 })); // prettier-ignore
+      out.push(...body.VSwitches.map((v) => ({ id: v.VSwitchId, vpcId: v.VpcId, zoneId: v.ZoneId, cidr: v.CidrBlock, availableIps: v.AvailableIpAddressCount, status: v.Status ?? 'Available' }))); // prettier-ignore
+      if (body.VSwitches.length < 50) break;
+    }
+    return out;
+  }
+
   securityGroups(ids: readonly string[]): Promise<SecurityGroupInfo[]> {
     return this.ecs.describeSecurityGroups(ids);
   }
@@ -310,7 +363,12 @@ export class AlibabaCloudProvider implements CloudProvider {
     return this.ecs.describeImages(ids);
   }
 
-  runCommand(ids: readonly string[], script: string, o: { timeoutSeconds: number; name?: string }): Promise<string> { // prettier-ignore
+  runCommand(
+    ids: readonly string[],
+    script: string,
+    o: { timeoutSeconds: number; name?: string },
+  ): Promise<string> {
+    // prettier-ignore
     return this.ecs.runCommand(ids, script, o);
   }
 

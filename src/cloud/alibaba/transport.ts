@@ -26,7 +26,10 @@ export type Endpoints = Record<Product, string>;
  * `vpc.<region>.aliyuncs.com`, `sts.<region>.aliyuncs.com`, each replaced by an override when one is set (the
  * simulator's `127.0.0.1:PORT` in development, or a VPC endpoint in production).
  */
-export function resolveEndpoints(region: string, overrides: Partial<Record<Product, string | undefined>> = {}): Endpoints {
+export function resolveEndpoints(
+  region: string,
+  overrides: Partial<Record<Product, string | undefined>> = {},
+): Endpoints {
   const pick = (p: Product): string => overrides[p] ?? `${p}.${region}.aliyuncs.com`;
   return { ecs: pick('ecs'), ess: pick('ess'), vpc: pick('vpc'), sts: pick('sts') };
 }
@@ -102,7 +105,10 @@ export class AlibabaTransport {
       reqBodyType: 'formData',
       bodyType: 'json',
     });
-    const body = OpenApiUtil.query({ RegionId: this.region, ...dropUndefined(args) }) as Record<string, string>;
+    const body = OpenApiUtil.query({ RegionId: this.region, ...dropUndefined(args) }) as Record<
+      string,
+      string
+    >;
     return this.opts.pipeline.call({ ...info, product, action }, async (timeoutMs) => {
       const req = new $OpenApiUtil.OpenApiRequest({ body });
       const res = (await client.callApi(params, req, runtimeOptions(timeoutMs))) as { body?: unknown };
@@ -160,7 +166,8 @@ export function sdkErrorToCloudError(err: unknown, info: CallInfo): CloudError {
     return classify(
       {
         code,
-        cloudMessage: typeof data.Message === 'string' ? data.Message : String(e.message ?? ''),
+        cloudMessage:
+          typeof data.Message === 'string' ? data.Message : typeof e.message === 'string' ? e.message : '',
         action: info.action,
         requestId: typeof data.RequestId === 'string' ? data.RequestId : typeof e.requestId === 'string' ? e.requestId : undefined, // prettier-ignore
         httpStatus: status,
@@ -170,7 +177,8 @@ export function sdkErrorToCloudError(err: unknown, info: CallInfo): CloudError {
     );
   }
   // No HTTP answer: a network failure or a timeout. Transient (retried); the message never holds a secret.
-  const transport = typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : 'NetworkError';
+  const transport =
+    typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : 'NetworkError';
   return new TransientError({
     code: transport,
     cloudMessage: typeof e.message === 'string' ? e.message.split('\n')[0]!.slice(0, 300) : 'no answer',

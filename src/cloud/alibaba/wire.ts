@@ -6,7 +6,13 @@ import { z } from 'zod';
  * relies on is required, so a malformed answer fails loudly at the edge instead of deep in a controller.
  */
 
-const num = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
+const num = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/)
+    .transform(Number),
+]);
 const optNum = num.optional();
 const str = z.string();
 const optStr = z
@@ -17,7 +23,7 @@ const optStr = z
 const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((s) => s === 'true')]);
 
 /** `{Outer: {Inner: [...]}}` → the array (missing wrapper → []). */
-export function wrapped<T extends z.ZodType>(inner: string, item: T) {
+export function wrapped<T extends z.ZodType>(inner: string, item: T): z.ZodType<z.output<T>[]> {
   return z
     .record(z.string(), z.array(item).optional())
     .optional()
@@ -30,7 +36,7 @@ const tags = (keyField: string, valueField: string) =>
     const out: Record<string, string> = {};
     for (const t of list) {
       const k = t[keyField];
-      if (typeof k === 'string') out[k] = typeof t[valueField] === 'string' ? (t[valueField] as string) : '';
+      if (typeof k === 'string') out[k] = typeof t[valueField] === 'string' ? t[valueField] : '';
     }
     return out;
   });
@@ -132,7 +138,10 @@ export const describeLifecycleActionsWire = z.object({
   ),
 });
 
-export const idWire = <K extends string>(key: K) => z.object({ [key]: z.string().min(1) } as Record<K, z.ZodString>); // prettier-ignore
+/** The id a create call answers with (`ScalingGroupId`, …); a missing or empty one is a malformed answer. */
+export function idOf(body: Record<string, unknown>, key: string): string {
+  return z.object({ [key]: z.string().min(1) }).parse(body)[key] as string;
+}
 
 // ---------------------------------------------------------------- ECS
 
