@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { API_VERSION, Annotation } from '../../src/apis/v1beta1/constants.js';
 import { POOL_LABEL } from '../../src/bootstrap/labels.js';
-import { Drainer, type DrainResult } from '../../src/controllers/disruption/index.js';
+import { Registry } from 'prom-client';
+import { DrainMetrics, Drainer, type DrainResult } from '../../src/controllers/disruption/index.js';
 import {
   KubeClient,
   NodeSchema,
@@ -108,13 +109,12 @@ describe('Drainer.drainStep against the API server', () => {
     });
     await runningOn(node, 3);
 
-    const drainer = new Drainer({
-      client,
-      clock: systemClock,
-      logger: quietLogger,
-      events: recorder(client),
-    });
+    const metrics = new DrainMetrics(new Registry());
+    const drainer = new Drainer({ client, clock: systemClock, logger: quietLogger, events: recorder(client), metrics }); // prettier-ignore
     const { steps } = await drainUntilDone(drainer, node);
+    expect(await metrics.value('evictions', { pool, result: 'evicted' })).toBe(2);
+    expect(await metrics.value('drains', { pool, milestone: 'started' })).toBe(1);
+    expect(await metrics.value('drains', { pool, milestone: 'done' })).toBe(1);
     expect(steps[0]).toMatchObject({ state: 'waiting' });
     const first = steps[0]!;
     if (first.state !== 'waiting') return;
@@ -146,7 +146,8 @@ describe('Drainer.drainStep against the API server', () => {
       return s.status?.currentHealthy === 2 ? true : undefined;
     });
 
-    const drainer = new Drainer({ client, clock: systemClock, logger: quietLogger });
+    const metrics = new DrainMetrics(new Registry());
+    const drainer = new Drainer({ client, clock: systemClock, logger: quietLogger, metrics });
     for (let i = 0; i < 2; i++) {
       const r = await drainer.drainStep({ node, pool, drainTimeoutMs: 600_000 });
       expect(r.state).toBe('waiting');
@@ -160,6 +161,7 @@ describe('Drainer.drainStep against the API server', () => {
       expect(r.retryAfterMs).toBeGreaterThan(0);
     }
     expect((await podsOn(node)).every((p) => !p.metadata.deletionTimestamp)).toBe(true);
+    expect(await metrics.value('evictions', { pool, result: 'pdb_blocked' })).toBe(4);
 
     await kubectlOk(['apply', '-f', '-'], { input: pdb(0) });
     await drainUntilDone(drainer, node);

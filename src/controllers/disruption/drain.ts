@@ -16,6 +16,7 @@ import {
 import type { Logger } from '../../log.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { EventRecorder, EventSubject } from '../../runtime/events.js';
+import type { DrainMetrics } from './metrics.js';
 import { podDisposition } from './pods.js';
 
 /** Event reasons of a drain. */
@@ -78,6 +79,8 @@ export interface DrainerDeps {
   logger: Logger;
   /** Events on the Node and the pool; without it the drain only logs. */
   events?: EventRecorder | undefined;
+  /** Eviction and drain counters; optional. */
+  metrics?: DrainMetrics | undefined;
 }
 
 export interface DrainRequest {
@@ -133,6 +136,7 @@ export class Drainer {
     const blockers: DrainBlocker[] = [];
     const todo = items.filter((p) => podDisposition(p) !== 'ignore');
     if (fresh) {
+      this.deps.metrics?.drain(req.pool, 'started');
       await this.event(node, req, 'Normal', DrainEvent.Draining, `cordoned node ${req.node} and draining it: ${todo.length} pod(s) to move`); // prettier-ignore
     }
     await Promise.all(
@@ -148,6 +152,7 @@ export class Drainer {
           case 'delete':
             if (await this.deleteFinished(pod)) {
               deleted.push(ref);
+              this.deps.metrics?.eviction(req.pool, 'finished_deleted');
               log.info({ action: 'delete-finished-pod', pod: `${ref.namespace}/${ref.name}` }, 'deleted a finished pod of a draining node'); // prettier-ignore
             }
             return;
@@ -155,9 +160,14 @@ export class Drainer {
             const outcome = await this.evict(pod);
             if (outcome === 'evicted') {
               evicted.push(ref);
+              this.deps.metrics?.eviction(req.pool, 'evicted');
               log.info({ action: 'evict', pod: `${ref.namespace}/${ref.name}` }, 'evicted a pod of a draining node'); // prettier-ignore
             } else if (outcome !== 'gone') {
               blockers.push({ pod: ref, ...outcome });
+              this.deps.metrics?.eviction(
+                req.pool,
+                outcome.reason === 'PodDisruptionBudget' ? 'pdb_blocked' : 'failed',
+              );
               log.info({ action: 'evict-blocked', pod: `${ref.namespace}/${ref.name}`, reason: outcome.reason, message: outcome.message }, 'an eviction was refused'); // prettier-ignore
             }
             return;
@@ -175,6 +185,7 @@ export class Drainer {
         this.reportedDrained.add(key);
         if (this.reportedDrained.size > 4096) this.reportedDrained.delete(this.reportedDrained.values().next().value!); // prettier-ignore
         log.info({ action: 'drained' }, 'the node is drained');
+        this.deps.metrics?.drain(req.pool, 'done');
         await this.event(node, req, 'Normal', DrainEvent.Drained, `node ${req.node} is drained`);
       }
       return { ...base, state: 'done' };
@@ -309,6 +320,7 @@ export class Drainer {
     const now = this.deps.clock.monotonic();
     if (last !== undefined && now - last < BLOCKED_EVENT_INTERVAL) return;
     this.lastBlockedEvent.set(key, now);
+    this.deps.metrics?.drain(req.pool, 'blocked_past_timeout');
     if (this.lastBlockedEvent.size > 4096) this.lastBlockedEvent.delete(this.lastBlockedEvent.keys().next().value!); // prettier-ignore
     const list = blockers.map((b) => `${b.pod.namespace}/${b.pod.name} (${describeBlocker(b)})`).join(', ');
     const minutes = Math.floor(elapsedMs / 60_000);

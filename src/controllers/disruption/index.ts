@@ -10,6 +10,7 @@ export {
   type DrainerDeps,
   type PodRef,
 } from './drain.js';
+export { DrainMetrics, type DrainMilestone, type EvictionResult } from './metrics.js';
 export { DEFAULT_DRAIN_TIMEOUT, drainTimeoutMs, parseDuration } from './duration.js';
 export {
   MIRROR_POD_ANNOTATION,
