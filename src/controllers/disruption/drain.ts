@@ -364,7 +364,8 @@ function refOf(pod: Pod): PodRef {
 }
 
 function retryAfter(blockers: readonly DrainBlocker[], acted: boolean): number {
-  let ms: number = acted ? RETRY.afterAction : RETRY.protected;
+  // nothing left to wait for (pods gone between the list and the eviction) or something just done: look soon
+  let ms: number = acted || blockers.length === 0 ? RETRY.afterAction : RETRY.protected;
   for (const b of blockers) {
     const hint =
       b.reason === 'Terminating'
