@@ -36,7 +36,8 @@ export const AnyObjectSchema = z.looseObject({
 });
 export type AnyObject = z.infer<typeof AnyObjectSchema>;
 
-const taint = z.object({ key: z.string(), value: z.string().optional(), effect: z.string() });
+// timeAdded is kept so a read-modify-write of spec.taints (an atomic list) does not drop it from others' taints
+const taint = z.object({ key: z.string(), value: z.string().optional(), effect: z.string(), timeAdded: z.string().optional() }); // prettier-ignore
 const condition = z.object({ type: z.string(), status: z.string(), reason: z.string().optional(), lastTransitionTime: z.string().optional() }); // prettier-ignore
 
 /** The Node fields the operator uses (a trimmed copy keeps 5,000 Nodes small). */

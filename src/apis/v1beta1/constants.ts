@@ -55,6 +55,14 @@ export type Phase = (typeof PHASES)[number];
 export const Annotation = {
   removeFirst: `${GROUP}/remove-first`,
   doNotDisrupt: `${GROUP}/do-not-disrupt`,
+  /** On a Node: JSON list of the label keys its pool applied (the pool removes only these). */
+  appliedLabels: `${GROUP}/applied-labels`,
+  /** On a Node: JSON list of the taints (key and effect) its pool applied. */
+  appliedTaints: `${GROUP}/applied-taints`,
+  /** On a Node: "true" when the operator set spec.unschedulable (so only then does an abort un-cordon it). */
+  cordoned: `${GROUP}/cordoned`,
+  /** On a Node: when the operator's drain of it started (RFC 3339); a restarted operator continues that drain. */
+  drainStarted: `${GROUP}/drain-started`,
 } as const;
 
 /** The ECS tags the operator sets on every instance of a pool. */

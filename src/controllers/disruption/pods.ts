@@ -1,0 +1,52 @@
+import { Annotation } from '../../apis/v1beta1/constants.js';
+import type { Pod } from '../../kube/index.js';
+
+/** The annotation the kubelet puts on the API copy (mirror) of a static pod. */
+export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
+
+/**
+ * What a drain does with a pod:
+ * - `ignore`: DaemonSet pods (their controller tolerates the cordon and recreates them) and mirror pods (the
+ *   kubelet runs static pods whatever the API says);
+ * - `terminating`: already being deleted; the drain waits for it to go;
+ * - `delete`: finished (Succeeded or Failed): deleted directly, no eviction (nothing runs, no budget applies);
+ * - `protected`: annotated `nodepool.alicloud.dev/do-not-disrupt: "true"`: never evicted, it blocks the drain;
+ * - `evict`: through the Eviction API, which honours PodDisruptionBudgets.
+ */
+export type PodDisposition = 'ignore' | 'terminating' | 'delete' | 'protected' | 'evict';
+
+export function isMirrorPod(pod: Pod): boolean {
+  return pod.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== undefined;
+}
+
+export function isDaemonSetPod(pod: Pod): boolean {
+  return (pod.metadata.ownerReferences ?? []).some((o) => o.kind === 'DaemonSet' && o.controller !== false);
+}
+
+export function isFinished(pod: Pod): boolean {
+  const phase = pod.status?.phase;
+  return phase === 'Succeeded' || phase === 'Failed';
+}
+
+export function isDoNotDisrupt(pod: Pod): boolean {
+  return pod.metadata.annotations?.[Annotation.doNotDisrupt] === 'true';
+}
+
+export function podDisposition(pod: Pod): PodDisposition {
+  if (isMirrorPod(pod) || isDaemonSetPod(pod)) return 'ignore';
+  if (pod.metadata.deletionTimestamp) return 'terminating';
+  if (isFinished(pod)) return 'delete';
+  if (isDoNotDisrupt(pod)) return 'protected';
+  return 'evict';
+}
+
+/** A pod that makes a node non-empty for victim ordering: one a drain would have to evict or wait for. */
+export function isWorkloadPod(pod: Pod): boolean {
+  const d = podDisposition(pod);
+  return d === 'evict' || d === 'protected' || d === 'terminating';
+}
+
+/** `namespace/name`. */
+export function podKey(pod: Pod): string {
+  return `${pod.metadata.namespace ?? ''}/${pod.metadata.name}`;
+}
