@@ -85,6 +85,18 @@ export const PoolStatus = api(
       }),
       'The last scaling activity and its outcome.',
     ).optional(),
+    operation: api(
+      z.object({
+        id: api(z.string().max(128), 'A random id, the seed of the ClientTokens of this operation.'),
+        action: api(z.string().max(128), 'What it does (CreateScalingGroup, LaunchInstances, ...).'),
+        startedAt: Time('When it started.'),
+      }),
+      'The cloud operation in progress that creates something: persisted before the write, so a retry after a crash reuses its ClientToken and never creates a second group or instance.',
+    ).optional(),
+    appliedTagKeys: api(
+      z.array(api(z.string().max(128), 'A tag key.')).max(64),
+      'The ECS tag keys the pool last applied to its instances (a key dropped from spec.tags is removed from them; others are left alone).',
+    ).optional(),
     conditions: api(z.array(Condition).max(16), 'Ready, Progressing and Degraded.', [], {
       'x-kubernetes-list-type': 'map',
       'x-kubernetes-list-map-keys': ['type'],

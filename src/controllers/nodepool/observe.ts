@@ -1,0 +1,84 @@
+import type { Node } from '../../kube/index.js';
+import type { PoolInstance } from '../../cloud/types.js';
+
+/** The instance id of a Node, from its providerID (`<region>.<id>`, optionally `alicloud://`-prefixed). */
+export function instanceIdOf(node: Node): string | undefined {
+  const p = node.spec?.providerID;
+  if (!p) return undefined;
+  const m = /^(?:alicloud:\/\/)?[a-z0-9-]+\.(i-[A-Za-z0-9]+)$/.exec(p);
+  return m?.[1];
+}
+
+export function isNodeReady(node: Node): boolean {
+  return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/** A pool member with its Node (if it registered). */
+export interface Member {
+  instance: PoolInstance;
+  node: Node | undefined;
+  ready: boolean;
+}
+
+/** Joins the scaling group's members with the pool's Nodes by instance id. */
+export function joinMembers(instances: readonly PoolInstance[], nodes: readonly Node[]): Member[] {
+  const byInstance = new Map<string, Node>();
+  for (const n of nodes) {
+    const id = instanceIdOf(n);
+    if (id) byInstance.set(id, n);
+  }
+  return instances.map((instance) => {
+    const node = byInstance.get(instance.instanceId);
+    return { instance, node, ready: node !== undefined && isNodeReady(node) };
+  });
+}
+
+/** Members that count toward the pool's size: not on their way out. */
+export function activeMembers(members: readonly Member[]): Member[] {
+  return members.filter((m) => !/^Removing/.test(m.instance.lifecycleState) && m.instance.lifecycleState !== 'Stopped');
+}
+
+export interface Counts {
+  currentSize: number;
+  readySize: number;
+  zones: { zoneId: string; vSwitchId?: string; currentSize: number; readySize: number }[];
+  instanceTypes: { instanceType: string; currentSize: number }[];
+}
+
+/** Status counts: current (active members), ready (with a Ready Node), per zone and per instance type. */
+export function countMembers(members: readonly Member[]): Counts {
+  const active = activeMembers(members);
+  const zones = new Map<string, { zoneId: string; vSwitchId?: string; currentSize: number; readySize: number }>();
+  const types = new Map<string, number>();
+  for (const m of active) {
+    const z = zones.get(m.instance.zoneId) ?? { zoneId: m.instance.zoneId, ...(m.instance.vSwitchId ? { vSwitchId: m.instance.vSwitchId } : {}), currentSize: 0, readySize: 0 }; // prettier-ignore
+    z.currentSize++;
+    if (m.ready) z.readySize++;
+    zones.set(m.instance.zoneId, z);
+    types.set(m.instance.instanceType, (types.get(m.instance.instanceType) ?? 0) + 1);
+  }
+  return {
+    currentSize: active.length,
+    readySize: active.filter((m) => m.ready).length,
+    zones: [...zones.values()].sort((a, b) => a.zoneId.localeCompare(b.zoneId)).slice(0, 16),
+    instanceTypes: [...types.entries()]
+      .map(([instanceType, currentSize]) => ({ instanceType, currentSize }))
+      .sort((a, b) => a.instanceType.localeCompare(b.instanceType))
+      .slice(0, 16),
+  };
+}
+
+/**
+ * What deleting the pool does to one instance (API.md's release table, decided by the instance's real charge
+ * type): instances the pool's group created (pay-as-you-go or spot) are released; Subscription instances and
+ * instances the user attached are retained (detached, their Node kept) — the operator never deletes a
+ * Subscription instance nor a machine the user brought.
+ */
+export function deleteOutcome(i: PoolInstance): { outcome: 'release' | 'retain'; reason: string } {
+  if (i.chargeType === 'PrePaid') return { outcome: 'retain', reason: 'Subscription instances are never released' };
+  if (i.creationType === 'Attached') {
+    const ours = i.tags['nodepool.alicloud.dev/launched-by'] === 'operator';
+    if (!ours) return { outcome: 'retain', reason: 'attached instances (existingInstances) are never released' };
+  }
+  return { outcome: 'release', reason: 'created by the pool' };
+}
