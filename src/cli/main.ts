@@ -8,6 +8,7 @@ import { register as registerValidate } from './commands/validate.js';
 import { register as registerSim } from './commands/sim.js';
 import { dev } from './dev.js';
 import { register as registerRun } from './commands/run.js';
+import { register as registerUninstall } from './commands/uninstall.js';
 
 const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
 
@@ -62,6 +63,7 @@ export function buildProgram(): Command {
   registerValidate(program);
   registerRenderUserData(program);
   registerSim(program);
+  registerUninstall(program);
   return program;
 }
 

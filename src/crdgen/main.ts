@@ -22,7 +22,14 @@ export function crdChartTemplate(kind: Kind): string {
   const lines = yaml.split('\n');
   const i = lines.findIndex((l) => /^ {2}name: /.test(l));
   if (i < 0 || lines[i - 1] !== 'metadata:') throw new Error(`the ${kind} CRD has no metadata.name line`);
-  lines.splice(i + 1, 0, '{{- if .Values.keep }}', '  annotations:', '    helm.sh/resource-policy: keep', '{{- end }}');
+  lines.splice(
+    i + 1,
+    0,
+    '{{- if .Values.keep }}',
+    '  annotations:',
+    '    helm.sh/resource-policy: keep',
+    '{{- end }}',
+  );
   return lines.join('\n');
 }
 

@@ -16,7 +16,13 @@ export function helmEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEn
 /** `helm template` of a chart; throws with helm's message when it fails. */
 export async function helmTemplate(
   helm: string,
-  opts: { release: string; namespace: string; chart?: string; set?: readonly string[]; includeCrds?: boolean },
+  opts: {
+    release: string;
+    namespace: string;
+    chart?: string;
+    set?: readonly string[];
+    includeCrds?: boolean;
+  },
 ): Promise<string> {
   const args = ['template', opts.release, opts.chart ?? CHART_DIR, '--namespace', opts.namespace];
   if (opts.includeCrds) args.push('--include-crds');

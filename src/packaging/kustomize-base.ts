@@ -28,8 +28,12 @@ export function kustomizeBase(rendered: string): Map<string, string> {
     if (!isMap(doc.contents)) continue;
     const kind = doc.getIn(['kind']);
     const name = doc.getIn(['metadata', 'name']);
-    if (typeof kind !== 'string' || typeof name !== 'string') throw new Error('an object without kind or name');
-    for (const path of [['metadata', 'labels'], ['spec', 'template', 'metadata', 'labels']]) {
+    if (typeof kind !== 'string' || typeof name !== 'string')
+      throw new Error('an object without kind or name');
+    for (const path of [
+      ['metadata', 'labels'],
+      ['spec', 'template', 'metadata', 'labels'],
+    ]) {
       if (isMap(doc.getIn(path))) for (const l of HELM_LABELS) doc.deleteIn([...path, l]);
     }
     const withoutSource = (c: string | null | undefined): string | null => {

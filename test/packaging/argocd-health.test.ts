@@ -47,14 +47,11 @@ function cases(kind: string): [string, string, z.output<typeof HealthTests>['tes
 describe('Argo CD health checks', () => {
   beforeAll(() => ensureCrds());
 
-  test.each([...cases('NodePool'), ...cases('ManagedNodePool')])(
-    '%s %s',
-    async (kind, inputPath, t) => {
-      const dir = join(CUSTOMIZATIONS, kind);
-      const obj = parse(readFileSync(join(dir, inputPath), 'utf8')) as unknown;
-      expect(await health(join(dir, 'health.lua'), obj)).toEqual(t.healthStatus);
-    },
-  );
+  test.each([...cases('NodePool'), ...cases('ManagedNodePool')])('%s %s', async (kind, inputPath, t) => {
+    const dir = join(CUSTOMIZATIONS, kind);
+    const obj = parse(readFileSync(join(dir, inputPath), 'utf8')) as unknown;
+    expect(await health(join(dir, 'health.lua'), obj)).toEqual(t.healthStatus);
+  });
 
   test.each(KINDS)('every %s testdata file is named in health_test.yaml', (kind) => {
     const named = cases(kind).map(([, p]) => p);
@@ -115,7 +112,11 @@ describe('Argo CD health checks', () => {
       const r = await kubectl(['create', '--dry-run=server', '-o', 'name', '-f', '-'], {
         input: JSON.stringify({ ...obj, metadata: { name }, status: undefined }),
       });
-      expect({ inputPath, code: r.code, stderr: r.stderr.trim() }).toEqual({ inputPath, code: 0, stderr: '' });
+      expect({ inputPath, code: r.code, stderr: r.stderr.trim() }).toEqual({
+        inputPath,
+        code: 0,
+        stderr: '',
+      });
     }
   });
 });

@@ -69,10 +69,13 @@ afterAll(async () => {
 });
 
 describe('helm lint', () => {
-  test.each(Object.entries(MODES))('the operator chart lints cleanly (--strict) in mode %s', async (_, set) => {
-    const r = await helmRun(['lint', '--strict', CHART_DIR, ...set.flatMap((s) => ['--set', s])]);
-    expect({ code: r.code, out: r.stdout.includes('0 chart(s) failed') }).toEqual({ code: 0, out: true });
-  });
+  test.each(Object.entries(MODES))(
+    'the operator chart lints cleanly (--strict) in mode %s',
+    async (_, set) => {
+      const r = await helmRun(['lint', '--strict', CHART_DIR, ...set.flatMap((s) => ['--set', s])]);
+      expect({ code: r.code, out: r.stdout.includes('0 chart(s) failed') }).toEqual({ code: 0, out: true });
+    },
+  );
 
   test('the CRD chart lints cleanly (--strict)', async () => {
     const r = await helmRun(['lint', '--strict', CRD_CHART_DIR]);
@@ -108,7 +111,9 @@ describe('helm template → kubectl apply --dry-run=server', () => {
     } else if (mode === 'rrsaWebhook') {
       expect(text).not.toContain('ALIBABA_CLOUD_CREDENTIALS_FILE');
       const account = objs.find((o) => o.kind === 'ServiceAccount');
-      expect(account?.metadata.annotations).toEqual({ 'pod-identity.alibabacloud.com/role-name': 'nodepool-operator' });
+      expect(account?.metadata.annotations).toEqual({
+        'pod-identity.alibabacloud.com/role-name': 'nodepool-operator',
+      });
     } else {
       expect(text).toContain('"ALIBABA_CLOUD_CREDENTIALS_FILE"');
     }
@@ -117,7 +122,11 @@ describe('helm template → kubectl apply --dry-run=server', () => {
   });
 
   test('the CRD chart renders the generated CRDs, kept on uninstall, and the server accepts them', async () => {
-    const rendered = await helmTemplate(helm, { release: 'crds', namespace: 'kube-system', chart: CRD_CHART_DIR });
+    const rendered = await helmTemplate(helm, {
+      release: 'crds',
+      namespace: 'kube-system',
+      chart: CRD_CHART_DIR,
+    });
     const objs = objects(rendered);
     expect(objs.map((o) => o.metadata.name).sort()).toEqual(['managednodepools.nodepool.alicloud.dev', 'nodepools.nodepool.alicloud.dev']); // prettier-ignore
     for (const o of objs) expect(o.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
@@ -144,7 +153,10 @@ describe('the default install', () => {
     const pod = d.spec.template.spec;
     const c = pod.containers[0]!;
     expect(pod.priorityClassName).toBe('system-cluster-critical');
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } }); // prettier-ignore
     expect(c.livenessProbe).toMatchObject({ httpGet: { path: '/healthz' } });
     expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/readyz' } });
@@ -160,7 +172,8 @@ describe('the default install', () => {
       .filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role')
       .flatMap((o) => (o as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }).rules); // prettier-ignore
     expect(rules.length).toBeGreaterThan(5);
-    for (const r of rules) for (const v of [...r.apiGroups, ...r.resources, ...r.verbs]) expect(v).not.toContain('*');
+    for (const r of rules)
+      for (const v of [...r.apiGroups, ...r.resources, ...r.verbs]) expect(v).not.toContain('*');
   });
 
   test(`${DEPLOY_BASE_DIR}/ is the chart's defaults (run \`npm run gen:deploy\`) and the server accepts it`, async () => {
@@ -273,7 +286,12 @@ describe('helm install into kube-system, and the ServiceAccount identity', () =>
     }, { timeoutMs: 30_000 }); // prettier-ignore
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    const lease = await getJson<{ spec?: { holderIdentity?: string } }>(['lease', leaseId, '-n', 'kube-system']);
+    const lease = await getJson<{ spec?: { holderIdentity?: string } }>([
+      'lease',
+      leaseId,
+      '-n',
+      'kube-system',
+    ]);
     expect(lease.spec?.holderIdentity ?? '').toBe('');
     const text = readFileSync(join(TEST_RUNS_DIR, `${release}-operator.log`), 'utf8');
     expect(text).not.toMatch(/forbidden/i);

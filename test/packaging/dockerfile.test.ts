@@ -83,12 +83,19 @@ describe('Dockerfile', () => {
   });
 
   test('every file copied from the build context exists and is not excluded by .dockerignore', () => {
-    const fromContext = all.flatMap((s) => copies(s).filter((c) => !c.from).flatMap((c) => c.sources));
+    const fromContext = all.flatMap((s) =>
+      copies(s)
+        .filter((c) => !c.from)
+        .flatMap((c) => c.sources),
+    );
     expect(fromContext.length).toBeGreaterThan(5);
     for (const src of fromContext) {
       expect({ src, exists: existsSync(join(PACKAGE_ROOT, src)) }).toEqual({ src, exists: true });
       const top = src.split('/')[0];
-      expect({ src, ignored: ignored.includes(src) || ignored.includes(top ?? '') }).toEqual({ src, ignored: false });
+      expect({ src, ignored: ignored.includes(src) || ignored.includes(top ?? '') }).toEqual({
+        src,
+        ignored: false,
+      });
     }
   });
 
