@@ -188,6 +188,27 @@ describe('the default install', () => {
 });
 
 describe('helm install into kube-system, and the ServiceAccount identity', () => {
+  test('helm install --dry-run=server renders against the live cluster and creates nothing', async () => {
+    const r = await helmRun([
+      'install',
+      `${release}-dry`,
+      CHART_DIR,
+      '-n',
+      'kube-system',
+      '--dry-run=server',
+    ]);
+    expect({ code: r.code, stderr: r.stderr.trim() }).toEqual({ code: 0, stderr: '' });
+    expect(r.stdout).toContain('kind: Deployment');
+    const g = await kubectl([
+      'get',
+      'deployment',
+      `${release}-dry-alicloud-nodepool-operator`,
+      '-n',
+      'kube-system',
+    ]);
+    expect(g.stderr).toMatch(/NotFound/);
+  });
+
   test('helm install succeeds and creates the operator objects', async () => {
     const r = await helmRun(['install', release, CHART_DIR, '-n', 'kube-system', '--set', `settings.leaderElection.id=${leaseId}`, '--set', 'settings.region=cn-hangzhou', '--set', 'settings.clusterId=c-test']); // prettier-ignore
     expect({ code: r.code, stderr: r.stderr.trim() }).toEqual({ code: 0, stderr: '' });
