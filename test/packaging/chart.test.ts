@@ -184,6 +184,17 @@ describe('the default install', () => {
     const built = await kubectlOk(['kustomize', dir]);
     expect(objects(built).length).toBe(expected.size - 1);
     expect(await dryRunOnServer(built)).toEqual({ code: 0, stderr: '' });
+    // what the README tells users to run (client-side apply: the CRDs fit in the last-applied annotation)
+    // (the tests installed the CRDs server-side, so kubectl warns that it adds its annotation to them)
+    const applied = await kubectl(['apply', '-k', dir, '--dry-run=server']);
+    const stderr = applied.stderr
+      .split('\n')
+      .filter((l) => l && !/^Warning: resource customresourcedefinitions\/\S+ is missing the kubectl\.kubernetes\.io\/last-applied-configuration annotation/.test(l))
+      .join('\n'); // prettier-ignore
+    expect({ code: applied.code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(applied.stdout).toMatch(
+      /deployment\.apps\/alicloud-nodepool-operator (created|configured) \(server dry run\)/,
+    );
   });
 });
 
