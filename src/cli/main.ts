@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { DevstackError, cacheRoot, ensureBinaries } from '../devstack/index.js';
+import { DevstackError, cacheRoot, ensureBinaries, ensureHelm } from '../devstack/index.js';
 import { PACKAGE_ROOT } from '../devstack/paths.js';
 import { register as registerRenderUserData } from './commands/render-userdata.js';
 import { register as registerValidate } from './commands/validate.js';
@@ -9,6 +9,7 @@ import { register as registerSim } from './commands/sim.js';
 import { dev } from './dev.js';
 import { register as registerRun } from './commands/run.js';
 import { register as registerCloud } from './commands/cloud.js';
+import { register as registerUninstall } from './commands/uninstall.js';
 
 const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
 
@@ -45,12 +46,13 @@ export function buildProgram(): Command {
   devstack
     .command('build')
     .description(
-      'build (or reuse) kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, etcd and kwok from the Go module proxy',
+      'build (or reuse) kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, etcd and kwok, and helm for the chart tests, from the Go module proxy',
     )
     .option('--force', 'rebuild even when cached')
     .action(async (o: { force?: boolean }) => {
       const b = await ensureBinaries({ force: o.force === true });
       process.stdout.write(`${b.dir}\n`);
+      process.stdout.write(`${await ensureHelm({ force: o.force === true })}\n`);
     });
   devstack
     .command('where')
@@ -63,6 +65,7 @@ export function buildProgram(): Command {
   registerValidate(program);
   registerRenderUserData(program);
   registerSim(program);
+  registerUninstall(program);
   return program;
 }
 

@@ -5,12 +5,28 @@ import { parse } from 'yaml';
 import * as z from 'zod';
 import { PACKAGE_ROOT } from '../devstack/paths.js';
 import { CRD_KINDS, buildCrd, crdFileName, crdYaml } from './crd.js';
+import { crdChartTemplate, generatedCrdFiles } from './main.js';
 import { StructuralSchemaError, lint, structuralSchemaOf, toStructural, type Schema } from './structural.js';
 
 describe('generated CRDs', () => {
   test.each(CRD_KINDS)('crds/ holds the generator output for %s (run `npm run gen:crds`)', (kind) => {
     const file = join(PACKAGE_ROOT, 'crds', crdFileName(kind));
     expect(readFileSync(file, 'utf8')).toBe(crdYaml(kind));
+  });
+
+  test.each([...generatedCrdFiles().keys()])('%s is up to date (run `npm run gen:crds`)', (rel) => {
+    expect(readFileSync(join(PACKAGE_ROOT, rel), 'utf8')).toBe(generatedCrdFiles().get(rel));
+  });
+
+  test('the CRD chart template is the CRD plus the keep annotation, and nothing else', () => {
+    for (const kind of CRD_KINDS) {
+      const t = crdChartTemplate(kind);
+      const keep = t.replace(/\{\{- (if \.Values\.keep|end) \}\}\n/g, '');
+      const withAnnotation = parse(keep) as { metadata: { annotations: Record<string, string> } };
+      expect(withAnnotation.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
+      const without = t.replace(/\{\{- if \.Values\.keep \}\}\n[\s\S]*?\{\{- end \}\}\n/, '');
+      expect(without).toBe(crdYaml(kind));
+    }
   });
 
   test.each(CRD_KINDS)(

@@ -26,11 +26,12 @@ export interface Binaries {
 
 export type Reporter = (line: string) => void;
 
-interface Group {
-  name: 'kubernetes' | 'etcd' | 'kwok';
+/** One `go build` from one scratch module of devstack/gomod/. */
+export interface Group {
+  name: 'kubernetes' | 'etcd' | 'kwok' | 'helm';
   module: string;
   packages: string[];
-  outputs: readonly BinaryName[];
+  outputs: readonly string[];
   ldflags: string;
   tags?: string;
 }
@@ -86,12 +87,12 @@ export function cachedBinaries(root = cacheRoot()): Binaries | undefined {
   return complete ? b : undefined;
 }
 
-function formatDuration(ms: number): string {
+export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
-async function goVersion(env: NodeJS.ProcessEnv): Promise<string> {
+export async function goVersion(env: NodeJS.ProcessEnv): Promise<string> {
   let res;
   try {
     res = await run('go', ['version'], { env });
@@ -121,7 +122,7 @@ async function goVersion(env: NodeJS.ProcessEnv): Promise<string> {
 }
 
 /** Hold an exclusive lock (a directory) while building, so two runs never build into one cache. */
-async function withLock<T>(path: string, report: Reporter, fn: () => Promise<T>): Promise<T> {
+export async function withLock<T>(path: string, report: Reporter, fn: () => Promise<T>): Promise<T> {
   for (let announced = false; ;) {
     try {
       await mkdir(path);
@@ -153,7 +154,7 @@ async function withLock<T>(path: string, report: Reporter, fn: () => Promise<T>)
 const NETWORK_FAILURE =
   /dial tcp|no such host|i\/o timeout|connection refused|proxyconnect|TLS handshake|network is unreachable|unexpected EOF|status 50\d/;
 
-async function buildGroup(
+export async function buildGroup(
   g: Group,
   workRoot: string,
   outDir: string,

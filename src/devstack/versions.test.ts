@@ -2,7 +2,15 @@ import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GOMOD_DIR } from './paths.js';
-import { VERSIONS, cacheKey, goIsRecentEnough, kubernetesLdflags, parseGoVersion } from './versions.js';
+import {
+  VERSIONS,
+  cacheKey,
+  goIsRecentEnough,
+  helmCacheKey,
+  helmLdflags,
+  kubernetesLdflags,
+  parseGoVersion,
+} from './versions.js';
 
 describe('pinned versions', () => {
   test('the Go scratch modules require exactly the pinned versions', () => {
@@ -20,6 +28,18 @@ describe('pinned versions', () => {
     expect(readFileSync(join(GOMOD_DIR, 'kwok', 'go.mod'), 'utf8')).toMatch(
       new RegExp(`sigs\\.k8s\\.io/kwok ${VERSIONS.kwok.replace(/\./g, '\\.')}\\b`),
     );
+  });
+
+  test('helm: the scratch module requires the pinned version; the build stamps the control plane release', () => {
+    expect(readFileSync(join(GOMOD_DIR, 'helm', 'go.mod'), 'utf8')).toContain(
+      `require helm.sh/helm/v3 ${VERSIONS.helm}\n`,
+    );
+    const f = helmLdflags();
+    for (const pkg of ['helm.sh/helm/v3/pkg/chartutil', 'helm.sh/helm/v3/pkg/lint/rules']) {
+      expect(f).toContain(`-X ${pkg}.k8sVersionMajor=1`);
+      expect(f).toContain(`-X ${pkg}.k8sVersionMinor=34`);
+    }
+    expect(helmCacheKey()).toBe(`helm-${VERSIONS.helm}_k8s-${VERSIONS.kubernetes}`);
   });
 
   test('the staging modules are the release of the same minor and patch', () => {

@@ -5,6 +5,8 @@ export const VERSIONS = {
   kubernetesStaging: 'v0.34.4',
   etcd: 'v3.6.4',
   kwok: 'v0.8.0',
+  /** Helm, for the chart's tests (its own cache folder: see helmCacheKey). */
+  helm: 'v3.22.0',
 } as const;
 
 /** Oldest Go that builds every module above (kwok v0.8.0 declares go 1.26). */
@@ -48,5 +50,24 @@ export function kubernetesLdflags(buildDate: string): string {
       `-X ${pkg}.buildDate=${buildDate}`,
     );
   }
+  return flags.join(' ');
+}
+
+/** The folder name of the cached helm build: its version and the Kubernetes release it assumes. */
+export function helmCacheKey(): string {
+  return `helm-${VERSIONS.helm}_k8s-${VERSIONS.kubernetes}`;
+}
+
+/**
+ * -ldflags for helm: without the Kubernetes version stamped in, `helm template` and `helm lint` assume
+ * Kubernetes 1.20 (helm's Makefile sets these from its client-go; here they are the control plane's release).
+ */
+export function helmLdflags(): string {
+  const [major, minor] = VERSIONS.kubernetes.replace(/^v/, '').split('.');
+  const flags = ['-s', '-w', `-X helm.sh/helm/v3/internal/version.version=${VERSIONS.helm}`];
+  for (const pkg of ['helm.sh/helm/v3/pkg/chartutil', 'helm.sh/helm/v3/pkg/lint/rules']) {
+    flags.push(`-X ${pkg}.k8sVersionMajor=${major ?? ''}`, `-X ${pkg}.k8sVersionMinor=${minor ?? ''}`);
+  }
+  flags.push('-X helm.sh/helm/v3/internal/version.gitTreeState=clean');
   return flags.join(' ');
 }

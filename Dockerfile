@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# The operator image: `nodepool-operator run` on Node.js 24, production dependencies only, as a non-root user,
+# on a read-only root filesystem (the chart mounts an emptyDir at /tmp, the only place it may write).
+#   docker build -t alicloud-nodepool-operator:0.1.0 .
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# --- build: compile TypeScript, then drop everything the runtime does not need ---------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+# `npm ci` refuses this lockfile on registries that serve only some platforms' optional builds (see .ci/run);
+# `npm install` installs exactly what the lockfile pins. No install scripts run (allowScripts in package.json).
+RUN npm install --no-fund --no-audit
+COPY src ./src
+RUN npm run build \
+  && npm prune --omit=dev --omit=optional --no-fund --no-audit \
+  && find dist -name "*.map" -delete
+
+# --- runtime --------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE}
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /src/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+COPY package.json ./
+COPY bin ./bin
+COPY bootstrap ./bootstrap
+COPY crds ./crds
+# 65532: a user with no entry and no home, the chart's runAsUser; files stay root-owned and read-only to it.
+USER 65532:65532
+# `run` handles SIGTERM itself (as PID 1 Node gets no default handlers, so the handler is explicit): intake
+# stops, in-flight reconciles finish within --graceful-shutdown-timeout, the Lease is released, exit 0.
+STOPSIGNAL SIGTERM
+EXPOSE 8080 8081
+ENTRYPOINT ["node", "bin/nodepool-operator.js"]
+CMD ["run"]

@@ -1,0 +1,75 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildGroup, formatDuration, goVersion, withLock, type Reporter } from './build.js';
+import { cacheRoot } from './paths.js';
+import { VERSIONS, helmCacheKey, helmLdflags } from './versions.js';
+
+/** The cached helm binary if it was built, else undefined. */
+export function cachedHelm(root = cacheRoot()): string | undefined {
+  const dir = join(root, helmCacheKey());
+  const bin = join(dir, 'helm');
+  return existsSync(join(dir, 'manifest.json')) && existsSync(bin) ? bin : undefined;
+}
+
+/**
+ * helm, built from the Go module proxy (devstack/gomod/helm) on first use and cached beside the control plane
+ * in a folder of its own, so a new helm version never rebuilds Kubernetes. Returns the binary's path.
+ */
+export async function ensureHelm(
+  opts: { report?: Reporter; root?: string; force?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<string> {
+  const report = opts.report ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const root = opts.root ?? cacheRoot();
+  if (!opts.force) {
+    const cached = cachedHelm(root);
+    if (cached) return cached;
+  }
+  await mkdir(root, { recursive: true });
+  return withLock(join(root, `${helmCacheKey()}.lock`), report, async () => {
+    if (!opts.force) {
+      const cached = cachedHelm(root);
+      if (cached) return cached;
+    }
+    const base = opts.env ?? process.env;
+    const env: NodeJS.ProcessEnv = {
+      ...base,
+      GOTOOLCHAIN: 'local',
+      CGO_ENABLED: '0',
+      GOFLAGS: [base.GOFLAGS, '-mod=readonly'].filter(Boolean).join(' '),
+    };
+    const go = await goVersion(env);
+    const final = join(root, helmCacheKey());
+    const partial = `${final}.partial`;
+    await rm(partial, { recursive: true, force: true });
+    await mkdir(partial, { recursive: true });
+    const started = Date.now();
+    report(`building helm ${VERSIONS.helm} with ${go} into ${final} (a few minutes the first time)`);
+    await buildGroup(
+      {
+        name: 'helm',
+        module: 'helm',
+        packages: ['helm.sh/helm/v3/cmd/helm'],
+        outputs: ['helm'],
+        ldflags: helmLdflags(),
+      },
+      join(root, 'work'),
+      partial,
+      env,
+      report,
+      root,
+    );
+    const manifest = {
+      helm: VERSIONS.helm,
+      kubernetes: VERSIONS.kubernetes,
+      go,
+      builtAt: new Date().toISOString(),
+      buildSeconds: Math.round((Date.now() - started) / 1000),
+    };
+    await writeFile(join(partial, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+    await rm(final, { recursive: true, force: true });
+    await rename(partial, final);
+    report(`helm built in ${formatDuration(Date.now() - started)}: ${final}`);
+    return join(final, 'helm');
+  });
+}

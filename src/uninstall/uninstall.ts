@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import { GROUP, KINDS, VERSION } from '../apis/v1beta1/constants.js';
+import {
+  ConflictError,
+  InvalidError,
+  LeaseSchema,
+  NotFoundError,
+  ObjectMetaSchema,
+  Resources,
+  TypedResource,
+  crd,
+  toKubeError,
+  type KubeClient,
+  type Lease,
+  type ResourceRef,
+} from '../kube/index.js';
+import { UninstallError, finalizerRemovalPatch, runningOperator, type CloudResources } from './plan.js';
+
+/** Only what the uninstall reads of a pool: never its spec (a pool the current schema rejects still goes). */
+const PoolMeta = z.object({
+  metadata: ObjectMetaSchema,
+  status: z.looseObject({ scalingGroupId: z.string().optional() }).optional(),
+});
+const NodeMeta = z.object({ metadata: ObjectMetaSchema });
+
+export interface UninstallOptions {
+  client: KubeClient;
+  cloudResources: CloudResources;
+  /** The operator's leader-election Lease: while it is held, the uninstall refuses (unless `force`). */
+  lease: { namespace: string; name: string };
+  force?: boolean;
+  report?: (line: string) => void;
+  now?: () => number;
+}
+
+export interface UninstallResult {
+  /** Pools whose finalizers were removed (kind/name), with the scaling group left in the cloud. */
+  pools: { kind: string; name: string; scalingGroupId?: string; deleted: boolean }[];
+  /** Nodes whose finalizers were removed. */
+  nodes: string[];
+}
+
+type Meta = z.output<typeof ObjectMetaSchema>;
+
+/** Drop the operator's finalizers from one object, re-reading when it changed meanwhile. */
+async function releaseFinalizers(
+  resource: TypedResource<z.ZodType<{ metadata: Meta }>>,
+  first: { metadata: Meta },
+): Promise<{ changed: boolean; gone: boolean }> {
+  let obj = first;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const ops = finalizerRemovalPatch(obj.metadata.finalizers);
+    if (!ops) return { changed: attempt > 0, gone: false };
+    try {
+      const after = await resource.jsonPatch(obj.metadata.name, ops);
+      return { changed: true, gone: after.metadata.deletionTimestamp !== undefined && (after.metadata.finalizers ?? []).length === 0 }; // prettier-ignore
+    } catch (err) {
+      const e = toKubeError(err);
+      if (e instanceof NotFoundError) return { changed: attempt > 0, gone: true };
+      if (!(e instanceof InvalidError || e instanceof ConflictError)) throw e;
+      try {
+        obj = await resource.get(obj.metadata.name);
+      } catch (getErr) {
+        if (toKubeError(getErr) instanceof NotFoundError) return { changed: true, gone: true };
+        throw toKubeError(getErr);
+      }
+    }
+  }
+  throw new UninstallError(
+    `${resource.ref.kind} ${first.metadata.name} kept changing; run the uninstall again`,
+  );
+}
+
+async function currentLease(client: KubeClient, where: { namespace: string; name: string }): Promise<Lease | undefined> {
+  try {
+    return await new TypedResource(client, Resources.leases, LeaseSchema).get(where.name, where.namespace);
+  } catch (err) {
+    if (toKubeError(err) instanceof NotFoundError) return undefined;
+    throw toKubeError(err);
+  }
+} // prettier-ignore
+
+/**
+ * `nodepool-operator uninstall --keep-cloud-resources`: with the operator stopped, remove its finalizers from
+ * every NodePool, ManagedNodePool and Node, so nothing waits for an operator that is gone. The pools and Nodes
+ * themselves stay (a reinstalled operator takes them up again); their scaling groups and instances stay in the
+ * cloud, unmanaged. Deleting the CRDs afterwards deletes the pool objects at once.
+ */
+export async function uninstall(opts: UninstallOptions): Promise<UninstallResult> {
+  const report = opts.report ?? (() => undefined);
+  if (opts.cloudResources === 'delete') {
+    throw new UninstallError(
+      '--delete-cloud-resources is not available in this version: it deletes every pool and waits for the operator to release their instances, which needs the NodePool controller. Use --keep-cloud-resources, or delete the pools yourself while the operator runs.',
+    );
+  }
+  const lease = await currentLease(opts.client, opts.lease);
+  const running = runningOperator(lease, (opts.now ?? Date.now)());
+  if (running) {
+    if (!opts.force) {
+      throw new UninstallError(
+        `${running}. Stop it first (helm uninstall, or kubectl scale deployment --replicas=0), then run this again; a running operator would put its finalizers back. --force skips this check.`,
+      );
+    }
+    report(`warning: ${running}; going on because of --force`);
+  }
+
+  const result: UninstallResult = { pools: [], nodes: [] };
+  for (const k of [KINDS.NodePool, KINDS.ManagedNodePool]) {
+    const ref: ResourceRef = crd(GROUP, VERSION, k.plural, k.kind, false);
+    const pools = new TypedResource(opts.client, ref, PoolMeta);
+    let items: z.output<typeof PoolMeta>[];
+    try {
+      items = (await pools.list()).items;
+    } catch (err) {
+      if (toKubeError(err) instanceof NotFoundError) {
+        report(`${k.plural}: the CRD is not installed; nothing to do`);
+        continue;
+      }
+      throw toKubeError(err);
+    }
+    for (const pool of items) {
+      const r = await releaseFinalizers(pools, pool);
+      if (!r.changed) continue;
+      const sg = pool.status?.scalingGroupId;
+      result.pools.push({ kind: k.kind, name: pool.metadata.name, ...(sg ? { scalingGroupId: sg } : {}), deleted: r.gone }); // prettier-ignore
+      report(
+        `${k.kind} ${pool.metadata.name}: finalizers removed${r.gone ? ' (it was being deleted: now gone)' : ''}${sg ? `; scaling group ${sg} stays in the cloud` : ''}`,
+      );
+    }
+  }
+  const nodes = new TypedResource(opts.client, Resources.nodes, NodeMeta);
+  for (const node of (await nodes.list()).items) {
+    const r = await releaseFinalizers(nodes, node);
+    if (!r.changed) continue;
+    result.nodes.push(node.metadata.name);
+    report(`Node ${node.metadata.name}: finalizers removed${r.gone ? ' (it was being deleted: now gone)' : '; the node and its instance stay'}`); // prettier-ignore
+  }
+  report(
+    `done: finalizers removed from ${result.pools.length} pool(s) and ${result.nodes.length} Node(s); scaling groups and instances were left as they are`,
+  );
+  return result;
+}
