@@ -101,6 +101,8 @@ export interface CloudProvider {
   vSwitches(ids: readonly string[]): Promise<VSwitchInfo[]>;
   securityGroups(ids: readonly string[]): Promise<SecurityGroupInfo[]>;
   images(ids: readonly string[]): Promise<ImageInfo[]>;
+  /** The newest public image of a family (`acs:alibaba_cloud_linux_3_container_optimized_x64`), if any. */
+  latestImage(family: string): Promise<string | undefined>;
 
   // ---- Cloud Assistant
   runCommand(ids: readonly string[], script: string, o: { timeoutSeconds: number; name?: string }): Promise<string>; // prettier-ignore

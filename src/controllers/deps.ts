@@ -1,3 +1,4 @@
+import type { ClusterJoin } from '../bootstrap/from-pool.js';
 import type { CloudProvider } from '../cloud/provider.js';
 import type { KubeClient } from '../kube/index.js';
 import type { Logger } from '../log.js';
@@ -20,4 +21,12 @@ export interface ControllerDeps {
   identity: string;
   /** The cloud, when the settings configure one (region and credentials); controllers that need it require it. */
   cloud: CloudProvider | undefined;
+  /** Join material for Managed nodes (bootstrap tokens, CA hash, API server); undefined when not configured. */
+  join: JoinSource | undefined;
+}
+
+/** The join material for a pool's Managed nodes (src/controllers/join). */
+export interface JoinSource {
+  forPool(poolName: string, poolUid: string): Promise<ClusterJoin>;
+  forget(poolName: string): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import type { Controller } from '../runtime/controller.js';
 import type { ControllerDeps } from './deps.js';
+import { NODEPOOL_CONTROLLER, newNodePoolController } from './nodepool/controller.js';
 import { RUNTIME_PROBE_CONTROLLER, newRuntimeProbeController } from './runtimeprobe/controller.js';
 
 export type { ControllerDeps };
@@ -14,6 +15,12 @@ export interface ControllerEntry {
 
 /** Every controller of the operator, in one place. */
 export const CONTROLLERS: readonly ControllerEntry[] = [
+  {
+    name: NODEPOOL_CONTROLLER,
+    // Needs the cloud (region + credentials) and the join material (cluster id, API server endpoint).
+    enabled: (d) => d.cloud !== undefined && d.join !== undefined,
+    build: (d) => newNodePoolController({ ...d, cloud: d.cloud!, join: d.join! }),
+  },
   {
     name: RUNTIME_PROBE_CONTROLLER,
     enabled: (d) => d.settings.runtimeProbe,

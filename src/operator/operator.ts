@@ -52,7 +52,7 @@ export async function startOperator(
     : undefined;
   if (!cloud)
     log.warn('no cloud configured (region and credentials): controllers that need the cloud stay off');
-  const controllers: Controller[] = newControllers({ client, informers, events, settings, logger: log, clock, metrics, identity: settings.identity, cloud }); // prettier-ignore
+  const controllers: Controller[] = newControllers({ client, informers, events, settings, logger: log, clock, metrics, identity: settings.identity, cloud, join: undefined }); // prettier-ignore
   informers.start();
 
   let stopping = false;

@@ -252,6 +252,16 @@ export class EcsApi {
     return body.Images.map((i) => ({ id: i.ImageId, osType: i.OSType ?? '', platform: i.Platform ?? '', osName: i.OSNameEn ?? i.OSName ?? '', architecture: i.Architecture ?? '' })); // prettier-ignore
   }
 
+  /** The newest system image of a family (ImageFamily, owner `system`). */
+  async latestImage(family: string): Promise<string | undefined> {
+    const req = new $Ecs.DescribeImagesRequest({ regionId: this.region, imageFamily: family, imageOwnerAlias: 'system', status: 'Available', pageSize: 100 }); // prettier-ignore
+    const body = W.describeImagesWire.parse(
+      await this.t.ecs('DescribeImages', (c, rt) => c.describeImagesWithOptions(req, rt)),
+    );
+    const sorted = [...body.Images].sort((a, b) => (b.CreationTime ?? '').localeCompare(a.CreationTime ?? '') || b.ImageId.localeCompare(a.ImageId)); // prettier-ignore
+    return sorted[0]?.ImageId;
+  }
+
   /** Scheduled and executing system events (DescribeInstanceHistoryEvents only lists finished ones unless asked). */
   async systemEvents(instanceIds?: readonly string[]): Promise<SystemEventInfo[]> {
     const out: SystemEventInfo[] = [];

@@ -363,6 +363,10 @@ export class AlibabaCloudProvider implements CloudProvider {
     return this.ecs.describeImages(ids);
   }
 
+  latestImage(family: string): Promise<string | undefined> {
+    return this.ecs.latestImage(family);
+  }
+
   runCommand(
     ids: readonly string[],
     script: string,

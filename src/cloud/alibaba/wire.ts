@@ -221,7 +221,7 @@ export const describeImagesWire = z.object({
   TotalCount: optNum,
   Images: wrapped(
     'Image',
-    z.object({ ImageId: str, OSType: optStr, Platform: optStr, OSName: optStr, OSNameEn: optStr, Architecture: optStr }), // prettier-ignore
+    z.object({ ImageId: str, OSType: optStr, Platform: optStr, OSName: optStr, OSNameEn: optStr, Architecture: optStr, CreationTime: optStr }), // prettier-ignore
   ),
 });
 

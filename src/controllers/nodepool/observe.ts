@@ -35,7 +35,9 @@ export function joinMembers(instances: readonly PoolInstance[], nodes: readonly 
 
 /** Members that count toward the pool's size: not on their way out. */
 export function activeMembers(members: readonly Member[]): Member[] {
-  return members.filter((m) => !/^Removing/.test(m.instance.lifecycleState) && m.instance.lifecycleState !== 'Stopped');
+  return members.filter(
+    (m) => !/^Removing/.test(m.instance.lifecycleState) && m.instance.lifecycleState !== 'Stopped',
+  );
 }
 
 export interface Counts {
@@ -48,7 +50,10 @@ export interface Counts {
 /** Status counts: current (active members), ready (with a Ready Node), per zone and per instance type. */
 export function countMembers(members: readonly Member[]): Counts {
   const active = activeMembers(members);
-  const zones = new Map<string, { zoneId: string; vSwitchId?: string; currentSize: number; readySize: number }>();
+  const zones = new Map<
+    string,
+    { zoneId: string; vSwitchId?: string; currentSize: number; readySize: number }
+  >();
   const types = new Map<string, number>();
   for (const m of active) {
     const z = zones.get(m.instance.zoneId) ?? { zoneId: m.instance.zoneId, ...(m.instance.vSwitchId ? { vSwitchId: m.instance.vSwitchId } : {}), currentSize: 0, readySize: 0 }; // prettier-ignore
@@ -75,10 +80,9 @@ export function countMembers(members: readonly Member[]): Counts {
  * Subscription instance nor a machine the user brought.
  */
 export function deleteOutcome(i: PoolInstance): { outcome: 'release' | 'retain'; reason: string } {
-  if (i.chargeType === 'PrePaid') return { outcome: 'retain', reason: 'Subscription instances are never released' };
-  if (i.creationType === 'Attached') {
-    const ours = i.tags['nodepool.alicloud.dev/launched-by'] === 'operator';
-    if (!ours) return { outcome: 'retain', reason: 'attached instances (existingInstances) are never released' };
-  }
+  if (i.chargeType === 'PrePaid')
+    return { outcome: 'retain', reason: 'Subscription instances are never released' };
+  if (i.creationType === 'Attached')
+    return { outcome: 'retain', reason: 'attached instances are never released' };
   return { outcome: 'release', reason: 'created by the pool' };
 }

@@ -1,0 +1,614 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import {
+  API_VERSION,
+  ConditionType,
+  GROUP,
+  Reason,
+  VERSION,
+  validateObject,
+  type NodePool,
+  type Phase,
+  type PoolStatus,
+} from '../../apis/v1beta1/index.js';
+import { POOL_LABEL } from '../../bootstrap/labels.js';
+import { AuthFailedError, CloudError, ConflictError } from '../../cloud/errors.js';
+import type { CloudProvider } from '../../cloud/provider.js';
+import type { PoolInstance, ScalingActivity, ScalingGroup } from '../../cloud/types.js';
+import {
+  NodeSchema,
+  NotFoundError,
+  ObjectMetaSchema,
+  PodSchema,
+  Resources,
+  TypedResource,
+  crd,
+  type Node,
+} from '../../kube/index.js';
+import { setCondition, type Condition } from '../../runtime/conditions.js';
+import { Controller, type ReconcileContext, type ReconcileResult } from '../../runtime/controller.js';
+import type { EventSubject } from '../../runtime/events.js';
+import { finalizerPatch } from '../../runtime/finalizers.js';
+import type { ControllerDeps, JoinSource } from '../deps.js';
+import {
+  Drainer,
+  allowedDisruptions,
+  candidatesOf,
+  chooseVictims,
+  drainTimeoutMs,
+  parseDuration,
+} from '../disruption/index.js';
+import { desiredMetadataOf, syncNodeMetadata } from '../node/labels-taints/index.js';
+import { poolTags, scalingGroupSpecOf, launchSpecOf } from './launch.js';
+import {
+  activeMembers,
+  countMembers,
+  deleteOutcome,
+  instanceIdOf,
+  joinMembers,
+  type Member,
+} from './observe.js';
+import { ReferenceError, References, resolveLaunch } from './resolve.js';
+
+export const NODEPOOL_CONTROLLER = 'nodepool';
+/** Put on a pool before any cloud resource exists; removed when the cloud side is gone. */
+export const POOL_FINALIZER = `${GROUP}/cloud-resources`;
+export const NodePools = crd(GROUP, VERSION, 'nodepools', 'NodePool', false);
+
+/** What the informer keeps of a pool: the spec is validated in each reconcile (a bad one is a Degraded pool). */
+export const PoolObjectSchema = z.object({
+  apiVersion: z.string().optional(),
+  kind: z.string().optional(),
+  metadata: ObjectMetaSchema,
+  spec: z.unknown(),
+  status: z.record(z.string(), z.unknown()).optional(),
+});
+export type PoolObject = z.output<typeof PoolObjectSchema>;
+
+export interface NodePoolControllerDeps extends ControllerDeps {
+  cloud: CloudProvider;
+  join: JoinSource;
+}
+
+/** How often a pool is looked at again: while things move, and when all is quiet. */
+const REQUEUE = { progressing: 2_000, steady: 60_000, error: 15_000 } as const;
+
+type Status = PoolStatus & Record<string, unknown>;
+
+/**
+ * The NodePool controller: one ESS scaling group + one scaling configuration per pool, nodes launched to the
+ * desired size and joined, labels / taints / tags applied to existing nodes, scale-in by drained victims, and
+ * deletion by the release table. Level-triggered: every reconcile reads the pool, its Nodes and its group,
+ * moves one step, and writes the status last.
+ */
+export function newNodePoolController(deps: NodePoolControllerDeps): Controller {
+  const { client, clock, cloud } = deps;
+  const cluster = deps.settings.clusterId ?? 'default';
+  const pools = deps.informers.informer(NodePools, PoolObjectSchema);
+  const nodes = deps.informers.informer(Resources.nodes, NodeSchema, {
+    labelSelector: POOL_LABEL,
+    indexers: { pool: (n: Node) => { const p = n.metadata.labels?.[POOL_LABEL]; return p ? [p] : []; } }, // prettier-ignore
+  });
+  const poolApi = new TypedResource(client, NodePools, PoolObjectSchema);
+  const nodeApi = new TypedResource(client, Resources.nodes, NodeSchema);
+  const podApi = new TypedResource(client, Resources.pods, PodSchema);
+  const refs = new References(client, deps.settings.namespace);
+  const drainer = new Drainer({ client, clock, logger: deps.logger, events: deps.events });
+  /** When the operator first saw an instance running without a Node (registration timeout; wall clock). */
+  const unregisteredSince = new Map<string, number>();
+  const now = (): string => new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+
+  const subjectOf = (o: PoolObject): EventSubject => ({ apiVersion: API_VERSION, kind: 'NodePool', name: o.metadata.name, uid: o.metadata.uid }); // prettier-ignore
+
+  /** Writes the status when it changed (merge patch of the status subresource). */
+  async function writeStatus(o: PoolObject, next: Status): Promise<void> {
+    const prior = (o.status ?? {}) as Status;
+    if (JSON.stringify(prior) === JSON.stringify(next)) return;
+    try {
+      await poolApi.patchStatus(o.metadata.name, { ...next, ...(next.operation ? {} : { operation: null }) });
+    } catch (err) {
+      if (err instanceof NotFoundError) return;
+      throw err;
+    }
+  }
+
+  function conditions(
+    o: PoolObject,
+    gen: number | undefined,
+    set: {
+      ready: [boolean, string, string];
+      progressing: [boolean, string, string];
+      degraded: [boolean, string, string];
+    },
+  ): Condition[] {
+    // prettier-ignore
+    let list = ((o.status?.conditions ?? []) as Condition[]).map((c) => ({ ...c }));
+    const t = clock.now();
+    const put = (type: string, [on, reason, message]: [boolean, string, string]): void => {
+      list = setCondition(list, { type, status: on ? 'True' : 'False', reason, message }, { now: t, observedGeneration: gen }); // prettier-ignore
+    };
+    put(ConditionType.Ready, set.ready);
+    put(ConditionType.Progressing, set.progressing);
+    put(ConditionType.Degraded, set.degraded);
+    return list;
+  }
+
+  /** A pool that cannot proceed: Degraded with the reason and message, nothing else touched. */
+  async function degraded(
+    o: PoolObject,
+    reason: string,
+    message: string,
+    extra: Partial<Status> = {},
+  ): Promise<void> {
+    const gen = o.metadata.generation;
+    const status: Status = {
+      ...(o.status),
+      ...extra,
+      observedGeneration: gen,
+      phase: 'Degraded',
+      conditions: conditions(o, gen, { ready: [false, reason, message], progressing: [false, reason, message], degraded: [true, reason, message] }), // prettier-ignore
+    };
+    await writeStatus(o, status);
+  }
+
+  async function reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult> {
+    const o = pools.get(key);
+    if (!o) return {};
+    if (o.metadata.deletionTimestamp) return finalize(o, ctx);
+
+    const v = validateObject({ ...o, apiVersion: API_VERSION, kind: 'NodePool', status: undefined });
+    if (!v.ok) {
+      const message = v.problems.map((p) => `${p.path ? `${p.path}: ` : ''}${p.message}`).join('; ');
+      await degraded(o, Reason.InvalidSpec, `the spec is invalid: ${message}`);
+      return {};
+    }
+    const pool = v.value as NodePool;
+    const s = deps.settings;
+    if (s.region && pool.spec.region !== s.region) {
+      await degraded(o, Reason.RegionMismatch, `spec.region ${pool.spec.region} is not the cluster's region ${s.region}`); // prettier-ignore
+      return {};
+    }
+    if (s.vpcId && pool.spec.vpcId !== s.vpcId) {
+      await degraded(
+        o,
+        Reason.VpcMismatch,
+        `spec.vpcId ${pool.spec.vpcId} is not the cluster's VPC ${s.vpcId}`,
+      );
+      return {};
+    }
+
+    // The finalizer comes before anything exists in the cloud.
+    let obj = o;
+    const add = finalizerPatch(o.metadata, POOL_FINALIZER, 'add');
+    if (add) obj = await poolApi.jsonPatch(o.metadata.name, add);
+
+    try {
+      return await reconcilePool(obj, pool, ctx);
+    } catch (err) {
+      if (err instanceof ReferenceError) {
+        await degraded(obj, 'InvalidReference', err.message);
+        return { requeueAfter: REQUEUE.steady };
+      }
+      if (err instanceof CloudError && !err.retryable && !(err instanceof ConflictError)) {
+        const reason = err instanceof AuthFailedError ? 'CloudAuthFailed' : Reason.CloudError;
+        await degraded(obj, reason, `${err.kind}: ${err.message}`);
+        ctx.log.warn({ pool: pool.metadata.name, action: err.action, code: err.code, requestId: err.requestId }, 'cloud refused'); // prettier-ignore
+        return { requeueAfter: err instanceof AuthFailedError ? REQUEUE.steady : REQUEUE.error };
+      }
+      throw err;
+    }
+  }
+
+  async function reconcilePool(
+    o: PoolObject,
+    pool: NodePool,
+    ctx: ReconcileContext,
+  ): Promise<ReconcileResult> {
+    const name = pool.metadata.name;
+    const log = ctx.log.child({ pool: name });
+    const subject = subjectOf(o);
+    const prior = (o.status ?? {}) as Status;
+    const gen = o.metadata.generation;
+
+    const resolved = await resolveLaunch(pool, { cloud, refs, join: (p) => deps.join.forPool(p.metadata.name, o.metadata.uid ?? p.metadata.name) }); // prettier-ignore
+    const existing = await cloud.findScalingGroup({ id: prior.scalingGroupId, name: scalingGroupSpecOf(pool, { cluster, current: { desired: 0, members: 0 } }).name }); // prettier-ignore
+    const instances0 = existing ? await cloud.listPoolInstances(existing.id) : [];
+    const poolNodes = nodes.byIndex('pool', name);
+    const members0 = joinMembers(instances0, poolNodes);
+    const active0 = activeMembers(members0);
+    const subscription = pool.spec.billing.chargeType === 'Subscription';
+
+    // ---- the group and its configuration
+    const groupSpec = scalingGroupSpecOf(pool, { cluster, current: { desired: existing?.desiredCapacity, members: active0.length } }); // prettier-ignore
+    const wanted = groupSpec.desiredCapacity;
+    // Scale-in is ours (victims chosen and drained first): never lower ESS's desired capacity below what runs.
+    if (existing && wanted < active0.length) groupSpec.desiredCapacity = Math.min(existing.desiredCapacity ?? active0.length, active0.length); // prettier-ignore
+    // Subscription instances are launched by the operator (ESS cannot): ESS's desired follows what is attached.
+    if (subscription) groupSpec.desiredCapacity = Math.min(active0.length, groupSpec.maxSize);
+    groupSpec.minSize = Math.min(groupSpec.minSize, groupSpec.desiredCapacity);
+
+    let operation = prior.operation;
+    if (!existing && operation?.action !== 'CreateScalingGroup') {
+      operation = { id: randomUUID(), action: 'CreateScalingGroup', startedAt: now() };
+      await poolApi.patchStatus(name, { operation, phase: prior.phase ?? 'Initializing' });
+    }
+    const launch = launchSpecOf(pool, { cluster, imageId: resolved.imageId, userData: resolved.userData, password: resolved.password?.value }); // prettier-ignore
+    const ensured = await cloud.ensureScalingGroup({
+      groupId: existing?.id,
+      group: groupSpec,
+      launch,
+      operationId: operation?.action === 'CreateScalingGroup' ? operation.id : `${o.metadata.uid}/ensure`,
+      ...(resolved.password ? { passwordRevision: resolved.password.revision } : {}),
+    });
+    if (operation?.action === 'CreateScalingGroup') operation = undefined;
+    const group = ensured.group;
+    for (const change of ensured.changes) {
+      if (change === 'created scaling group') await deps.events.normal(subject, 'ScalingGroupCreated', 'Create', `created ESS scaling group ${group.id} (${group.name})`); // prettier-ignore
+      else if (change === 'modified scaling configuration') await deps.events.normal(subject, 'LaunchConfigurationUpdated', 'Update', `scaling configuration ${ensured.configurationId} updated: new nodes launch with the new settings; existing nodes are not touched`); // prettier-ignore
+      else if (change.startsWith('modified scaling group') && existing) await deps.events.normal(subject, 'ScalingGroupUpdated', 'Update', `${change} (brought back to the pool's spec)`); // prettier-ignore
+    }
+    log.debug(
+      { action: 'ensure', scalingGroupId: group.id, changes: ensured.changes },
+      'scaling group ensured',
+    );
+
+    const instances = ensured.changes.length > 0 ? await cloud.listPoolInstances(group.id) : instances0;
+    const members = joinMembers(instances, poolNodes);
+    const active = activeMembers(members);
+    let progressing: string[] = [];
+
+    // ---- Subscription: launch the missing instances with RunInstances (PrePaid), then attach them
+    if (subscription) {
+      const r = await launchSubscription(o, pool, group, active, resolved, operation, log);
+      operation = r.operation;
+      progressing = progressing.concat(r.progress);
+    }
+
+    // ---- ESS-started removals wait in the SCALE_IN hook: drain, then let ESS go on
+    progressing = progressing.concat(await serveLifecycleHook(o, pool, group, members));
+
+    // ---- scale in: victims in API.md's order, never more at once than the budget, drained, then removed
+    if (active.length > wanted) progressing = progressing.concat(await scaleIn(o, pool, group, active, wanted, poolNodes)); // prettier-ignore
+
+    // ---- registration: an instance that never became a Ready node is replaced
+    progressing = progressing.concat(await registration(o, pool, group, members));
+
+    // ---- labels and taints on existing Nodes, tags on existing instances
+    const desiredMeta = desiredMetadataOf(pool.spec);
+    for (const n of poolNodes) {
+      await syncNodeMetadata({ client, clock, logger: log, events: deps.events }, n, { pool: name, poolRef: subject, desired: desiredMeta }); // prettier-ignore
+    }
+    const appliedTagKeys = await syncTags(
+      pool,
+      active.map((m) => m.instance),
+      prior.appliedTagKeys ?? [],
+    );
+
+    // ---- status, last
+    const activity = (await cloud.scalingActivities(group.id, 1))[0];
+    const counts = countMembers(members);
+    const desiredSize = wanted;
+    const failed = activity?.status === 'Failed' && counts.currentSize < desiredSize;
+    if (counts.currentSize !== desiredSize)
+      progressing.push(`${counts.currentSize} of ${desiredSize} instances`);
+    if (counts.readySize < Math.min(desiredSize, counts.currentSize)) progressing.push(`${counts.readySize} of ${desiredSize} nodes Ready`); // prettier-ignore
+    const readyOk = counts.readySize >= desiredSize && counts.currentSize === desiredSize;
+    const updating = ensured.changes.some((c) => c.startsWith('modified'));
+    const phase: Phase = failed ? 'Degraded' : !prior.scalingGroupId || (prior.phase === 'Initializing' && !readyOk) ? 'Initializing' : updating ? 'Updating' : counts.currentSize !== desiredSize ? 'Scaling' : 'Active'; // prettier-ignore
+    const failMsg = failed ? `the last scaling activity failed: ${activity.errorCode ?? ''} ${activity.errorMessage ?? activity.statusMessage}`.trim() : ''; // prettier-ignore
+    const status: Status = {
+      ...prior,
+      observedGeneration: gen,
+      phase,
+      scalingGroupId: group.id,
+      scalingConfigurationId: ensured.configurationId,
+      desiredSize,
+      currentSize: counts.currentSize,
+      readySize: counts.readySize,
+      zones: counts.zones,
+      instanceTypes: counts.instanceTypes,
+      appliedTagKeys,
+      ...(activity ? { lastScalingActivity: activityStatus(activity) } : {}),
+      conditions: conditions(o, gen, {
+        ready: readyOk ? [true, Reason.AllNodesReady, `${counts.readySize} of ${desiredSize} nodes Ready`] : [false, Reason.NodesNotReady, `${counts.readySize} of ${desiredSize} nodes Ready`], // prettier-ignore
+        progressing: progressing.length > 0 ? [true, phase === 'Initializing' ? Reason.Initializing : Reason.Scaling, progressing.join('; ')] : [false, Reason.Reconciled, 'the pool matches its spec'], // prettier-ignore
+        degraded: failed
+          ? [true, 'ScalingActivityFailed', failMsg]
+          : [false, Reason.Reconciled, 'no problem seen'],
+      }),
+    };
+    if (operation) status.operation = operation;
+    else delete status.operation;
+    if (failed && prior.phase !== 'Degraded') await deps.events.warning(subject, 'ScalingActivityFailed', 'Scale', failMsg); // prettier-ignore
+    await writeStatus(o, status);
+    return { requeueAfter: progressing.length > 0 || failed ? REQUEUE.progressing : REQUEUE.steady };
+  }
+
+  async function launchSubscription(
+    o: PoolObject,
+    pool: NodePool,
+    group: ScalingGroup,
+    active: Member[],
+    resolved: { imageId: string; userData: string; password?: { value: string } | undefined },
+    operation: Status['operation'],
+    log: ReconcileContext['log'],
+  ): Promise<{ operation: Status['operation']; progress: string[] }> {
+    // prettier-ignore
+    const name = pool.metadata.name;
+    const want = pool.spec.scaling.mode === 'Manual' ? (pool.spec.scaling.desiredSize ?? active.length) : Math.max(pool.spec.scaling.minSize ?? 0, active.length); // prettier-ignore
+    // Instances launched for this pool but not yet attached (a crash between launch and attach): attach them.
+    const tagged = await cloud.findInstancesByTags({ 'nodepool.alicloud.dev/pool': name, 'nodepool.alicloud.dev/cluster': cluster }); // prettier-ignore
+    const inGroup = new Set(active.map((m) => m.instance.instanceId));
+    const loose = tagged.filter((i) => !inGroup.has(i.instanceId) && i.chargeType === 'PrePaid' && i.status !== 'Deleted'); // prettier-ignore
+    const running = loose.filter((i) => i.status === 'Running');
+    if (running.length > 0) {
+      await cloud.attachInstances(group.id, running.map((i) => i.instanceId), { operationId: `${o.metadata.uid}/attach/${running.map((i) => i.instanceId).sort().join(',')}` }); // prettier-ignore
+      return { operation: undefined, progress: [`attaching ${running.length} Subscription instance(s)`] };
+    }
+    if (loose.length > 0)
+      return { operation, progress: [`${loose.length} Subscription instance(s) starting`] };
+    const missing = want - active.length;
+    if (missing <= 0) return { operation: undefined, progress: [] };
+    let op = operation;
+    if (op?.action !== 'LaunchSubscription') {
+      op = { id: randomUUID(), action: 'LaunchSubscription', startedAt: now() };
+      await poolApi.patchStatus(name, { operation: op });
+    }
+    const sub = pool.spec.billing.chargeType === 'Subscription' ? pool.spec.billing.subscription : undefined;
+    const zoneVsw = pool.spec.vSwitchIds[active.length % pool.spec.vSwitchIds.length]!;
+    const launch = launchSpecOf(pool, { cluster, imageId: resolved.imageId, userData: resolved.userData, password: resolved.password?.value }); // prettier-ignore
+    const { instanceTypes, ...rest } = launch;
+    let lastErr: unknown;
+    for (const instanceType of instanceTypes) {
+      try {
+        const ids = await cloud.runInstances(
+          { ...rest, instanceType, vSwitchId: zoneVsw, amount: Math.min(missing, 100), chargeType: 'PrePaid', subscription: { period: sub?.period ?? 1, periodUnit: sub?.periodUnit ?? 'Month', autoRenew: sub?.autoRenew ?? false, autoRenewPeriod: sub?.autoRenewPeriod } }, // prettier-ignore
+          { operationId: `${op.id}/${instanceType}` },
+        );
+        log.info({ action: 'launch-subscription', instances: ids }, 'launched Subscription instances');
+        await deps.events.normal(subjectOf(o), 'SubscriptionInstancesLaunched', 'Scale', `launched ${ids.length} Subscription instance(s) (${instanceType}): ${ids.join(', ')}; they are attached to the scaling group once running`); // prettier-ignore
+        return { operation: undefined, progress: [`launched ${ids.length} Subscription instance(s)`] };
+      } catch (err) {
+        lastErr = err;
+        if (!(err instanceof CloudError) || err.kind !== 'NoStock') throw err;
+      }
+    }
+    throw lastErr instanceof Error ? lastErr : new Error(String(lastErr));
+  }
+
+  async function serveLifecycleHook(
+    o: PoolObject,
+    pool: NodePool,
+    group: ScalingGroup,
+    members: Member[],
+  ): Promise<string[]> {
+    // prettier-ignore
+    if (!members.some((m) => m.instance.lifecycleState === 'Removing:Wait')) return [];
+    const actions = await cloud.pendingLifecycleActions(group.id);
+    const out: string[] = [];
+    for (const a of actions) {
+      let done = true;
+      for (const id of a.instanceIds) {
+        const node = members.find((m) => m.instance.instanceId === id)?.node;
+        if (!node) continue;
+        const r = await drainer.drainStep({ node: node.metadata.name, pool: pool.metadata.name, poolRef: subjectOf(o), drainTimeoutMs: drainTimeoutMs(pool.spec.disruption?.drainTimeout) }); // prettier-ignore
+        if (r.state === 'waiting') {
+          done = false;
+          out.push(`draining ${node.metadata.name} before ESS removes it`);
+        }
+      }
+      if (done) await cloud.completeLifecycleAction({ hookId: a.hookId, token: a.token, result: 'CONTINUE' });
+    }
+    return out;
+  }
+
+  async function scaleIn(
+    o: PoolObject,
+    pool: NodePool,
+    group: ScalingGroup,
+    active: Member[],
+    wanted: number,
+    poolNodes: Node[],
+  ): Promise<string[]> {
+    // prettier-ignore
+    const excess = active.length - wanted;
+    const out: string[] = [];
+    const policy = pool.spec.scaling.mode === 'Auto' && pool.spec.scaling.economical ? 'recycle' : 'release';
+    // Instances that never became Nodes go first: nothing to drain.
+    const nodeless = active.filter((m) => !m.node).slice(0, excess);
+    const remove: PoolInstance[] = nodeless.map((m) => m.instance);
+    const left = excess - nodeless.length;
+    if (left > 0) {
+      const withNodes = active.filter((m) => m.node);
+      const pods = (await podApi.list({})).items.filter((p) => p.spec?.nodeName);
+      const candidates = candidatesOf(
+        withNodes.map((m) => m.node!),
+        pods,
+      );
+      const budget = allowedDisruptions(pool.spec.disruption?.budget, poolNodes);
+      const victims = chooseVictims(candidates, Math.min(left, Math.max(0, budget)));
+      for (const v of victims) {
+        const r = await drainer.drainStep({ node: v.name, pool: pool.metadata.name, poolRef: subjectOf(o), drainTimeoutMs: drainTimeoutMs(pool.spec.disruption?.drainTimeout) }); // prettier-ignore
+        const m = withNodes.find((x) => x.node?.metadata.name === v.name);
+        if (r.state === 'done' || r.state === 'gone') {
+          if (m) remove.push(m.instance);
+        } else out.push(`draining ${v.name}${r.pastTimeout ? ' (blocked past drainTimeout)' : ''}`);
+      }
+      if (victims.length < left)
+        out.push(`scale-in paced by disruption.budget (${victims.length} of ${left} at once)`);
+    }
+    if (remove.length > 0) {
+      const prepaid = remove.filter((i) => i.chargeType === 'PrePaid');
+      const released = remove.filter((i) => i.chargeType !== 'PrePaid');
+      if (released.length > 0) {
+        await cloud.removeInstances(group.id, released.map((i) => i.instanceId), { policy, decreaseDesired: true, operationId: `${o.metadata.uid}/scale-in/${released.map((i) => i.instanceId).sort().join(',')}` }); // prettier-ignore
+      }
+      if (prepaid.length > 0) {
+        await cloud.detachInstances(group.id, prepaid.map((i) => i.instanceId), { decreaseDesired: true, operationId: `${o.metadata.uid}/detach/${prepaid.map((i) => i.instanceId).sort().join(',')}` }); // prettier-ignore
+      }
+      for (const i of released) {
+        const node = active.find((m) => m.instance.instanceId === i.instanceId)?.node;
+        if (node) await nodeApi.delete(node.metadata.name).catch((e: unknown) => { if (!(e instanceof NotFoundError)) throw e; }); // prettier-ignore
+      }
+      await deps.events.normal(subjectOf(o), 'ScaledIn', 'Scale', `removed ${remove.length} instance(s): ${remove.map((i) => i.instanceId).join(', ')}${prepaid.length ? ` (Subscription ones detached and kept: ${prepaid.map((i) => i.instanceId).join(', ')})` : ''}`); // prettier-ignore
+      out.push(`removing ${remove.length} instance(s)`);
+    }
+    return out;
+  }
+
+  async function registration(
+    o: PoolObject,
+    pool: NodePool,
+    group: ScalingGroup,
+    members: Member[],
+  ): Promise<string[]> {
+    // prettier-ignore
+    const timeout = parseDuration(pool.spec.registrationTimeout ?? '10m');
+    const t = clock.now();
+    const late: PoolInstance[] = [];
+    const waiting: string[] = [];
+    const seen = new Set<string>();
+    for (const m of members) {
+      const id = m.instance.instanceId;
+      seen.add(id);
+      if (m.ready || m.instance.status !== 'Running' || m.instance.lifecycleState !== 'InService') {
+        unregisteredSince.delete(id);
+        continue;
+      }
+      const since = unregisteredSince.get(id) ?? t;
+      unregisteredSince.set(id, since);
+      if (t - since > timeout) late.push(m.instance);
+      else waiting.push(id);
+    }
+    for (const id of unregisteredSince.keys()) if (!seen.has(id)) unregisteredSince.delete(id);
+    if (late.length > 0 && pool.spec.billing.chargeType !== 'Subscription') {
+      await cloud.removeInstances(group.id, late.map((i) => i.instanceId), { policy: 'release', decreaseDesired: false, operationId: `${o.metadata.uid}/registration/${late.map((i) => i.instanceId).sort().join(',')}` }); // prettier-ignore
+      for (const i of late) unregisteredSince.delete(i.instanceId);
+      await deps.events.warning(subjectOf(o), Reason.RegistrationFailed, 'Replace', `instance(s) ${late.map((i) => i.instanceId).join(', ')} did not become Ready nodes within ${pool.spec.registrationTimeout ?? '10m'}: released, ESS launches replacements`); // prettier-ignore
+    }
+    return waiting.length > 0
+      ? [`${waiting.length} instance(s) running, waiting for their nodes to register`]
+      : [];
+  }
+
+  async function syncTags(
+    pool: NodePool,
+    instances: PoolInstance[],
+    applied: readonly string[],
+  ): Promise<string[]> {
+    const desired = poolTags(pool, cluster);
+    const keys = Object.keys(desired).sort();
+    const stale = applied.filter((k) => !(k in desired));
+    const needTags = instances.filter((i) => Object.entries(desired).some(([k, v]) => i.tags[k] !== v));
+    if (needTags.length > 0)
+      await cloud.tagInstances(
+        needTags.map((i) => i.instanceId),
+        desired,
+      );
+    const needUntag = instances.filter((i) => stale.some((k) => k in i.tags));
+    if (needUntag.length > 0)
+      await cloud.untagInstances(
+        needUntag.map((i) => i.instanceId),
+        stale,
+      );
+    return keys;
+  }
+
+  async function finalize(o: PoolObject, ctx: ReconcileContext): Promise<ReconcileResult> {
+    if (!o.metadata.finalizers?.includes(POOL_FINALIZER)) return {};
+    const name = o.metadata.name;
+    const log = ctx.log.child({ pool: name });
+    const prior = (o.status ?? {}) as Status;
+    const gen = o.metadata.generation;
+    const spec = validateObject({ ...o, apiVersion: API_VERSION, kind: 'NodePool', status: undefined });
+    const pool = spec.ok ? (spec.value as NodePool) : undefined;
+    const progress: string[] = [];
+    const retained: NonNullable<PoolStatus['retainedInstances']> = [...(prior.retainedInstances ?? [])];
+    const groupName = scalingGroupSpecOf({ ...(pool ?? ({ spec: {} } as NodePool)), metadata: { ...o.metadata } }, { cluster, current: { desired: 0, members: 0 } }).name; // prettier-ignore
+    const group = await cloud
+      .findScalingGroup({ id: prior.scalingGroupId, name: groupName })
+      .catch((e: unknown) => {
+        if (e instanceof CloudError && e.kind === 'NotFound') return undefined;
+        throw e;
+      });
+    const poolNodes = nodes.byIndex('pool', name);
+    if (group) {
+      const members = joinMembers(await cloud.listPoolInstances(group.id), poolNodes);
+      const release = members.filter((m) => deleteOutcome(m.instance).outcome === 'release');
+      const retain = members.filter((m) => deleteOutcome(m.instance).outcome === 'retain');
+      // Drain the nodes that go (PDBs honoured; never a forced delete of protected pods).
+      for (const m of release) {
+        if (!m.node) continue;
+        const r = await drainer.drainStep({ node: m.node.metadata.name, pool: name, poolRef: subjectOf(o), drainTimeoutMs: drainTimeoutMs(pool?.spec.disruption?.drainTimeout) }); // prettier-ignore
+        if (r.state === 'waiting') progress.push(`draining ${m.node.metadata.name}${r.pastTimeout ? ' (blocked past drainTimeout)' : ''}`); // prettier-ignore
+      }
+      if (progress.length === 0) {
+        if (retain.length > 0) {
+          await cloud.detachInstances(group.id, retain.map((m) => m.instance.instanceId), { decreaseDesired: true, operationId: `${o.metadata.uid}/delete-detach/${retain.map((m) => m.instance.instanceId).sort().join(',')}` }); // prettier-ignore
+          for (const m of retain) {
+            if (!retained.some((r) => r.instanceId === m.instance.instanceId)) {
+              retained.push({ instanceId: m.instance.instanceId, chargeType: m.instance.chargeType, ...(m.instance.expiredTime ? { expiresAt: m.instance.expiredTime } : {}), reason: deleteOutcome(m.instance).reason }); // prettier-ignore
+            }
+          }
+          await deps.events.normal(subjectOf(o), 'InstancesRetained', 'Delete', `detached and kept ${retain.length} instance(s) with their nodes: ${retain.map((m) => `${m.instance.instanceId} (${deleteOutcome(m.instance).reason})`).join(', ')}`); // prettier-ignore
+          progress.push(`detaching ${retain.length} retained instance(s)`);
+        } else {
+          for (const a of await cloud.pendingLifecycleActions(group.id)) await cloud.completeLifecycleAction({ hookId: a.hookId, token: a.token, result: 'CONTINUE' }); // prettier-ignore
+          const state = await cloud.deleteScalingGroup(group.id);
+          if (state === 'deleting')
+            progress.push(`deleting scaling group ${group.id} and releasing ${release.length} instance(s)`); // prettier-ignore
+          else log.info({ action: 'delete-group', scalingGroupId: group.id }, 'scaling group deleted');
+        }
+      }
+    }
+    if (!group || progress.length === 0) {
+      // The group is gone: Nodes whose instances no longer exist are removed; retained ones stay.
+      const ids = poolNodes.map((n) => instanceIdOf(n)).filter((x): x is string => x !== undefined);
+      const alive = new Set((await cloud.describeInstances(ids)).filter((i) => i.status !== 'Deleted').map((i) => i.instanceId)); // prettier-ignore
+      for (const n of poolNodes) {
+        const id = instanceIdOf(n);
+        if (id && alive.has(id)) continue;
+        await nodeApi.delete(n.metadata.name).catch((e: unknown) => { if (!(e instanceof NotFoundError)) throw e; }); // prettier-ignore
+      }
+    }
+    const status: Status = {
+      ...prior,
+      phase: 'Deleting',
+      retainedInstances: retained,
+      conditions: conditions(o, gen, {
+        ready: [false, Reason.Deleting, 'the pool is being deleted'],
+        progressing: [true, Reason.Deleting, progress.join('; ') || 'removing the finalizer'],
+        degraded: [false, Reason.Deleting, 'no problem seen'],
+      }),
+    };
+    await writeStatus(o, status);
+    if (group || progress.length > 0) return { requeueAfter: REQUEUE.progressing };
+    await deps.join.forget(name);
+    const rm = finalizerPatch(o.metadata, POOL_FINALIZER, 'remove');
+    if (rm) await poolApi.jsonPatch(name, rm).catch((e: unknown) => { if (!(e instanceof NotFoundError)) throw e; }); // prettier-ignore
+    log.info({ action: 'finalize', retained: retained.map((r) => r.instanceId) }, 'pool deleted');
+    return {};
+  }
+
+  const controller = new Controller({
+    name: NODEPOOL_CONTROLLER,
+    logger: deps.logger,
+    clock,
+    concurrency: 4,
+    metrics: { controller: deps.metrics.controller(NODEPOOL_CONTROLLER), queue: deps.metrics.queue(NODEPOOL_CONTROLLER) }, // prettier-ignore
+    reconcile: async (key, ctx) => (await reconcile(key, ctx)) ?? {},
+  });
+  return controller.watch(pools).watch(nodes, (n: Node) => n.metadata.labels?.[POOL_LABEL]);
+}
+
+function activityStatus(a: ScalingActivity): NonNullable<PoolStatus['lastScalingActivity']> {
+  const description = a.errorCode ? `${a.errorCode}: ${a.errorMessage ?? a.statusMessage}` : a.description || a.statusMessage; // prettier-ignore
+  return {
+    id: a.id,
+    status: a.status,
+    ...(a.cause ? { cause: a.cause.slice(0, 4096) } : {}),
+    ...(description ? { description: description.slice(0, 4096) } : {}),
+    ...(a.startTime ? { startTime: a.startTime } : {}),
+    ...(a.endTime ? { endTime: a.endTime } : {}),
+  };
+}

@@ -1,0 +1,170 @@
+import type { NodePool } from '../../apis/v1beta1/index.js';
+import {
+  bootstrapInputFromPool,
+  type ClusterJoin,
+  type ResolvedReferences,
+} from '../../bootstrap/from-pool.js';
+import { renderUserData } from '../../bootstrap/render.js';
+import type { CloudProvider } from '../../cloud/provider.js';
+import { InvalidConfigurationError } from '../../cloud/errors.js';
+import {
+  ConfigMapSchema,
+  NotFoundError,
+  Resources,
+  TypedResource,
+  type KubeClient,
+} from '../../kube/index.js';
+import { z } from 'zod';
+import { IMAGE_FAMILIES } from './launch.js';
+
+/** A reference the controller could not resolve: a Degraded pool with this message (no cloud call). */
+export class ReferenceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReferenceError';
+  }
+}
+
+const SecretSchema = z.object({
+  metadata: z.object({ name: z.string(), resourceVersion: z.string().optional() }),
+  data: z.record(z.string(), z.string()).optional(),
+});
+
+interface KeyRef {
+  name: string;
+  key: string;
+}
+
+/** Reads Secret and ConfigMap keys in the operator's own namespace (the only place pools may point to). */
+export class References {
+  private readonly secrets: TypedResource<typeof SecretSchema>;
+  private readonly configMaps: TypedResource<typeof ConfigMapSchema>;
+
+  constructor(
+    client: KubeClient,
+    private readonly namespace: string,
+  ) {
+    this.secrets = new TypedResource(client, Resources.secrets, SecretSchema);
+    this.configMaps = new TypedResource(client, Resources.configMaps, ConfigMapSchema);
+  }
+
+  async secretKey(field: string, ref: KeyRef): Promise<{ value: string; revision: string }> {
+    try {
+      const s = await this.secrets.get(ref.name, this.namespace);
+      const v = s.data?.[ref.key];
+      if (v === undefined) throw new ReferenceError(`${field}: Secret ${this.namespace}/${ref.name} has no key ${JSON.stringify(ref.key)}`); // prettier-ignore
+      return { value: Buffer.from(v, 'base64').toString('utf8'), revision: s.metadata.resourceVersion ?? '' };
+    } catch (err) {
+      if (err instanceof NotFoundError) throw new ReferenceError(`${field}: Secret ${this.namespace}/${ref.name} does not exist`); // prettier-ignore
+      throw err;
+    }
+  }
+
+  async configMapKey(field: string, ref: KeyRef): Promise<string> {
+    try {
+      const cm = await this.configMaps.get(ref.name, this.namespace);
+      const v = cm.data?.[ref.key];
+      if (v === undefined) throw new ReferenceError(`${field}: ConfigMap ${this.namespace}/${ref.name} has no key ${JSON.stringify(ref.key)}`); // prettier-ignore
+      return v;
+    } catch (err) {
+      if (err instanceof NotFoundError) throw new ReferenceError(`${field}: ConfigMap ${this.namespace}/${ref.name} does not exist`); // prettier-ignore
+      throw err;
+    }
+  }
+
+  /** A script given inline, or from a Secret or ConfigMap key. */
+  async script(
+    field: string,
+    inline: string | undefined,
+    from: { secretKeyRef?: KeyRef | undefined; configMapKeyRef?: KeyRef | undefined } | undefined,
+  ): Promise<string | undefined> {
+    // prettier-ignore
+    if (inline !== undefined) return inline;
+    if (from?.secretKeyRef) return (await this.secretKey(`${field}.secretKeyRef`, from.secretKeyRef)).value;
+    if (from?.configMapKeyRef) return this.configMapKey(`${field}.configMapKeyRef`, from.configMapKeyRef);
+    return undefined;
+  }
+}
+
+/** The password rules of ECS (8–30 characters, three of: upper, lower, digit, special). */
+export function passwordProblem(p: string): string | undefined {
+  if (p.length < 8 || p.length > 30) return 'must be 8-30 characters';
+  const classes = [/[A-Z]/, /[a-z]/, /[0-9]/, /[()`~!@#$%^&*_\-+=|{}[\]:;'<>,.?/]/].filter((r) =>
+    r.test(p),
+  ).length;
+  if (classes < 3)
+    return 'must contain three of: upper-case letters, lower-case letters, digits, special characters';
+  if (/[^A-Za-z0-9()`~!@#$%^&*_\-+=|{}[\]:;'<>,.?/]/.test(p))
+    return 'contains a character ECS does not accept';
+  return undefined;
+}
+
+export interface Resolved {
+  imageId: string;
+  userData: string;
+  password?: { value: string; revision: string } | undefined;
+}
+
+/** The image a pool launches: its Custom id, or the newest image of the type's family for the types' CPU. */
+export async function resolveImage(pool: NodePool, cloud: CloudProvider, arm: boolean): Promise<string> {
+  const image = pool.spec.image;
+  if (image.type === 'Custom') {
+    if (!image.id) throw new ReferenceError('spec.image.id: a Custom image needs an id');
+    const [found] = await cloud.images([image.id]);
+    if (!found)
+      throw new ReferenceError(`spec.image.id: image ${image.id} does not exist in ${cloud.region}`);
+    return found.id;
+  }
+  const families = IMAGE_FAMILIES[image.type];
+  const family = arm ? families?.arm64 : families?.x86_64;
+  if (!family) throw new ReferenceError(`spec.image.type: ${image.type} has no ${arm ? 'Arm' : 'x86'} image`);
+  const id = await cloud.latestImage(family);
+  if (!id) throw new InvalidConfigurationError({ code: 'InvalidImageId.NotFound', cloudMessage: `no image of family ${family} in ${cloud.region}`, action: 'DescribeImages' }); // prettier-ignore
+  return id;
+}
+
+/** Everything a pool's launch needs from outside its spec: image, rendered user data, password. */
+export async function resolveLaunch(
+  pool: NodePool,
+  deps: { cloud: CloudProvider; refs: References; join: (pool: NodePool) => Promise<ClusterJoin> },
+): Promise<Resolved> {
+  const spec = pool.spec;
+  const arm = spec.instanceTypes.some((t) => /^ecs\.(g8y|c8y|r8y|g6r|c6r)\./.test(t));
+  const imageId = await resolveImage(pool, deps.cloud, arm);
+  const refs: ResolvedReferences = {};
+  const pre = await deps.refs.script('spec.preUserDataFrom', spec.preUserData, spec.preUserDataFrom);
+  if (pre !== undefined) refs.preUserData = pre;
+  const post = await deps.refs.script('spec.userDataFrom', spec.userData, spec.userDataFrom);
+  if (post !== undefined) refs.userData = post;
+  const ext = spec.bootstrap.external;
+  if (spec.bootstrap.mode === 'External' && ext?.joinCommandSecretRef) {
+    refs.joinCommand = (await deps.refs.secretKey('spec.bootstrap.external.joinCommandSecretRef', ext.joinCommandSecretRef)).value; // prettier-ignore
+  }
+  if (spec.bootstrap.mode === 'External' && !ext?.scriptURL) {
+    const cm = await deps.refs
+      .configMapKey('spec.bootstrap.external.scriptURL (ack-agent-config)', {
+        name: 'ack-agent-config',
+        key: 'addNodeScriptPath',
+      })
+      .catch((e: unknown) => {
+        // prettier-ignore
+        if (e instanceof ReferenceError) throw new ReferenceError(`spec.bootstrap.external.scriptURL is not set and ${e.message}`);
+        throw e;
+      });
+    refs.scriptURL = cm;
+  }
+  const join = await deps.join(pool);
+  let userData: string;
+  try {
+    userData = renderUserData(bootstrapInputFromPool(pool, join, refs)).base64;
+  } catch (err) {
+    throw new ReferenceError(`user data: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  let password: Resolved['password'];
+  if (spec.login?.passwordSecretRef) {
+    password = await deps.refs.secretKey('spec.login.passwordSecretRef', spec.login.passwordSecretRef);
+    const problem = passwordProblem(password.value);
+    if (problem) throw new ReferenceError(`spec.login.passwordSecretRef: the password ${problem}`);
+  }
+  return { imageId, userData, password };
+}

@@ -1,0 +1,135 @@
+import { readFile } from 'node:fs/promises';
+import { Registry } from 'prom-client';
+import { caCertHash } from '../../src/bootstrap/ca-hash.js';
+import { createCloud, type Cloud } from '../../src/cloud/index.js';
+import type { JoinSource } from '../../src/controllers/deps.js';
+import {
+  newNodePoolController,
+  NodePools,
+  PoolObjectSchema,
+} from '../../src/controllers/nodepool/controller.js';
+import { KubeClient, TypedResource, loadKubeConfig } from '../../src/kube/index.js';
+import { resolveSettings, type Settings } from '../../src/operator/settings.js';
+import { systemClock } from '../../src/runtime/clock.js';
+import type { Controller } from '../../src/runtime/controller.js';
+import { EventRecorder } from '../../src/runtime/events.js';
+import { InformerFactory } from '../../src/runtime/informer-factory.js';
+import { RuntimeMetrics } from '../../src/runtime/metrics.js';
+import { startSimulator, type Simulator } from '../../src/sim/cloud/index.js';
+import { NodeSimulation } from '../../src/sim/nodes/index.js';
+import { testCluster } from '../support/access.js';
+import { createBootstrapToken, kubectlOk } from '../support/kube.js';
+import { quietLogger } from '../disruption/support.js';
+import { simSettings } from '../cloud/support.js';
+import { ensureCrds } from '../api/support/crds.js';
+
+export interface Harness {
+  sim: Simulator;
+  cloud: Cloud;
+  client: KubeClient;
+  settings: Settings;
+  pools: TypedResource<typeof PoolObjectSchema>;
+  world: { region: string; vpcId: string; vSwitchIds: string[]; zones: string[]; securityGroupId: string };
+  stop(): Promise<void>;
+}
+
+/**
+ * The NodePool controller as the operator runs it — real informers, API client, Events, the real cloud client
+ * over HTTP to the simulator — with the node simulation booting each instance's user data and registering its
+ * Node through the TLS bootstrap. Join material: a real bootstrap token and the cluster CA's hash.
+ */
+export async function startHarness(opts: { clusterId: string; timeScale?: number }): Promise<Harness> {
+  const access = testCluster();
+  await ensureCrds();
+  const sim = await startSimulator({ log: quietLogger, timeScale: opts.timeScale ?? 200 });
+  const region = sim.world.regions[0]!;
+  const vpc = region.vpcs[0]!;
+  const nodesVsw = vpc.vSwitches.filter((v) => v.name.startsWith('nodes-'));
+  const world = {
+    region: region.regionId,
+    vpcId: vpc.vpcId,
+    vSwitchIds: nodesVsw.map((v) => v.vSwitchId),
+    zones: nodesVsw.map((v) => v.zoneId),
+    securityGroupId: region.securityGroups[0]!.securityGroupId,
+  };
+  const nodeSim = new NodeSimulation(sim, { apiServer: access.server, log: quietLogger });
+  nodeSim.start();
+  const token = await createBootstrapToken({ expiresInMs: 3 * 3600_000 });
+  const ca = await readFile(access.caFile);
+  const join: JoinSource = {
+    forPool: () => Promise.resolve({ clusterId: opts.clusterId, apiServer: access.server, caCertHash: caCertHash(ca), token: token.token, kubernetesVersion: 'v1.34.4' }), // prettier-ignore
+    forget: () => Promise.resolve(),
+  };
+  const settings = resolveSettings(
+    {},
+    {
+      NODEPOOL_CLUSTER_ID: opts.clusterId,
+      ALIBABA_CLOUD_REGION_ID: world.region,
+      NODEPOOL_VPC_ID: world.vpcId,
+      NODEPOOL_OPERATOR_NAMESPACE: 'kube-system',
+      NODEPOOL_OPERATOR_IDENTITY: `e2e-${opts.clusterId}`,
+    },
+  );
+  const client = new KubeClient(loadKubeConfig({ kubeconfig: access.kubeconfig }));
+  const metrics = new RuntimeMetrics();
+  const cloud = createCloud(simSettings(sim), { registry: new Registry(), log: quietLogger });
+  const informers = new InformerFactory({ client, logger: quietLogger, clock: systemClock, metrics });
+  const events = new EventRecorder({ client, controller: 'nodepool.alicloud.dev/operator', instance: settings.identity, logger: quietLogger }); // prettier-ignore
+  const controller: Controller = newNodePoolController({
+    client,
+    informers,
+    events,
+    settings,
+    logger: quietLogger,
+    clock: systemClock,
+    metrics,
+    identity: settings.identity,
+    cloud: cloud.provider,
+    join,
+  });
+  informers.start();
+  await controller.start();
+  return {
+    sim,
+    cloud,
+    client,
+    settings,
+    pools: new TypedResource(client, NodePools, PoolObjectSchema),
+    world,
+    async stop() {
+      await controller.stop(5_000);
+      await informers.stop();
+      await nodeSim.stop();
+      await sim.stop();
+      await token.remove();
+    },
+  };
+}
+
+/** A NodePool manifest placed in the simulator's world. */
+export function poolManifest(
+  h: Harness,
+  name: string,
+  spec: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    apiVersion: 'nodepool.alicloud.dev/v1beta1',
+    kind: 'NodePool',
+    metadata: { name },
+    spec: {
+      region: h.world.region,
+      vpcId: h.world.vpcId,
+      vSwitchIds: h.world.vSwitchIds.slice(0, 2),
+      scaling: { mode: 'Manual', desiredSize: 2 },
+      instanceTypes: ['ecs.g7.xlarge', 'ecs.c7.xlarge'],
+      image: { type: 'AliyunLinux3ContainerOptimized' },
+      ramRoleName: 'k8s-worker-role',
+      securityGroup: { ids: [h.world.securityGroupId] },
+      ...spec,
+    },
+  };
+}
+
+export async function applyPool(manifest: Record<string, unknown>): Promise<void> {
+  await kubectlOk(['apply', '--server-side', '--field-manager=e2e-user', '-f', '-'], { input: JSON.stringify(manifest) }); // prettier-ignore
+}
