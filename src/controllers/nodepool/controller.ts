@@ -602,7 +602,7 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
 }
 
 function activityStatus(a: ScalingActivity): NonNullable<PoolStatus['lastScalingActivity']> {
-  const description = a.errorCode ? `${a.errorCode}: ${a.errorMessage ?? a.statusMessage}` : a.description || a.statusMessage; // prettier-ignore
+  const description = a.errorCode ? `${a.errorCode}: ${a.errorMessage ?? a.statusMessage}` : a.statusMessage ? `${a.description}: ${a.statusMessage}` : a.description; // prettier-ignore
   return {
     id: a.id,
     status: a.status,

@@ -132,7 +132,7 @@ export class EssEngine {
       a.progress = total === 0 ? 100 : Math.round(((total - a.waiting.length) / total) * 100);
       if (a.waiting.length === 0) {
         a.status = a.errorCode ? 'Warning' : 'Successful';
-        a.statusMessage = a.errorCode ? a.errorMessage : '';
+        a.statusMessage = a.errorCode ? a.errorMessage : a.statusMessage;
         a.progress = 100;
         a.endTime = now;
         a.totalCapacity = activeMembers(this.ess, g.id).length;
@@ -371,6 +371,8 @@ export class EssEngine {
         break;
       }
       const inst = this.launch(g, c, placed.candidate, spot);
+      // The fallback is visible in the activity, as ESS shows it: what was skipped and what was created.
+      if (placed.skipped && !a.statusMessage) a.statusMessage = `${placed.skipped}; created ${placed.candidate.instanceType} in ${placed.candidate.zone.zoneId} instead`; // prettier-ignore
       this.ess.instances.set(inst.instanceId, {
         instanceId: inst.instanceId,
         groupId: g.id,
@@ -402,11 +404,13 @@ export class EssEngine {
     g: ScalingGroup,
     c: ScalingConfiguration,
     spot: boolean,
-  ): { candidate?: Candidate; problem?: { code: string; message: string } } {
+  ): { candidate?: Candidate; problem?: { code: string; message: string }; skipped?: string } {
     let problem: { code: string; message: string } | undefined;
+    let skipped: string | undefined;
     for (const cand of this.candidates(g, c, spot)) {
       const p = capacityProblem(this.cloud, g.regionId, cand.zone, cand.vSwitch, cand.instanceType, spot);
-      if (!p) return { candidate: cand };
+      if (!p) return { candidate: cand, ...(skipped ? { skipped } : {}) };
+      skipped ??= `${p.code} for ${cand.instanceType} in ${cand.zone.zoneId}`;
       // a NoStock anywhere is what the activity reports, unless everything failed for another reason
       if (!problem || p.code === 'OperationDenied.NoStock') problem = p;
     }
