@@ -210,6 +210,25 @@ describe('ClusterJoinProvider against the API server', () => {
     expect((await poolSecrets(name)).map((s) => decoded(s)['token-id'])).toEqual([second.split('.')[0]]);
   });
 
+  test('a ManagedNodePool’s token is owned by the ManagedNodePool (an owner of the wrong kind would be garbage-collected at once)', async () => {
+    const name = uniqueName('join-managed');
+    const obj = parse(await readFile(join(ROOT, 'examples', 'managednodepool.yaml'), 'utf8')) as {
+      metadata: { name: string };
+    };
+    obj.metadata.name = name;
+    await kubectlOk(['apply', '-f', '-'], { input: stringify(obj) });
+    try {
+      const uid = (await getJson<{ metadata: { uid: string } }>(['managednodepool', name])).metadata.uid;
+      await provider().forPool(name, uid);
+      const secrets = await poolSecrets(name);
+      expect(secrets.map((s) => s.metadata.ownerReferences)).toEqual([
+        [{ apiVersion: 'nodepool.alicloud.dev/v1beta1', kind: 'ManagedNodePool', name, uid }],
+      ]);
+    } finally {
+      await kubectl(['delete', 'managednodepool', name, '--wait=false']);
+    }
+  });
+
   test('forget deletes the pool’s tokens; deleting the pool garbage-collects them; a wrong uid gets no token', async () => {
     const a = await createPool();
     const p = provider();
