@@ -52,7 +52,7 @@ export async function dev(opts: DevOptions): Promise<number> {
   const operatorLogPath = resolve(dir, 'operator.log');
   const operatorLog = pino(
     { level: process.env.LOG_LEVEL ?? 'info', name: 'operator' },
-    pino.destination({ dest: operatorLogPath, mkdir: true, sync: true }),
+    pino.destination({ dest: operatorLogPath, mkdir: true, sync: true, append: false }),
   );
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
