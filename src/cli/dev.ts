@@ -1,24 +1,40 @@
+import { writeFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
+import { pino } from 'pino';
 import { installCrds } from '../apis/install.js';
 import { DevStack, DevstackError, EnvFile, VERSIONS } from '../devstack/index.js';
+import { run } from '../devstack/exec.js';
+import { KubeClient, loadKubeConfig } from '../kube/index.js';
 import { createLogger } from '../log.js';
+import { startOperator, type OperatorHandle } from '../operator/operator.js';
 import { startSimulator, type Simulator } from '../sim/cloud/index.js';
 import { NodeSimulation } from '../sim/nodes/index.js';
+import { devOperatorEnv, devOperatorSettings } from './dev/operator-settings.js';
+import { samplePool } from './dev/sample-pool.js';
+import { watchPoolProgress } from './dev/watch-progress.js';
 
 export interface DevOptions {
   /** The folder for `env` and the run folder (default `.dev` in the working directory). */
   dir: string;
   apiserverPort?: number;
+  /** Apply the sample NodePool and show its progress (default true; `--no-sample`). */
+  sample?: boolean;
 }
 
 function say(line: string): void {
   process.stderr.write(`[dev] ${line}\n`);
 }
 
+/** The progress lines: stdout, `[+SECONDS]` first, one line each time the pool's picture changes. */
+function show(started: number, line: string): void {
+  process.stdout.write(`[+${((Date.now() - started) / 1000).toFixed(1)}s] ${line}\n`);
+}
+
 /**
- * `nodepool-operator dev` (what `npm start` runs): the local control plane, then `.dev/env`, then wait for
- * Ctrl-C / SIGTERM and stop everything. Later parts of the project (cloud simulator, node simulation, the
- * operator) start here too and add their settings to the env file.
+ * `nodepool-operator dev` (what `npm start` runs): the local control plane with the CRDs, the Alibaba Cloud
+ * simulator, the simulated nodes and the operator (in process, logging to `.dev/operator.log`); `.dev/env`;
+ * then the sample NodePool and its progress until it is Active with its nodes Ready; then it waits for
+ * Ctrl-C / SIGTERM and stops everything in reverse order.
  */
 export async function dev(opts: DevOptions): Promise<number> {
   const started = Date.now();
@@ -28,11 +44,28 @@ export async function dev(opts: DevOptions): Promise<number> {
   let stack: DevStack | undefined;
   let sim: Simulator | undefined;
   let nodes: NodeSimulation | undefined;
+  let operator: OperatorHandle | undefined;
+  let operatorEnv: Record<string, string> | undefined;
+  let client: KubeClient | undefined;
+  let progress: Promise<void> | undefined;
+  const progressStop = new AbortController();
+  const operatorLogPath = resolve(dir, 'operator.log');
+  const operatorLog = pino(
+    { level: process.env.LOG_LEVEL ?? 'info', name: 'operator' },
+    pino.destination({ dest: operatorLogPath, mkdir: true, sync: true, append: false }),
+  );
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       say('stopping');
       await env.remove();
+      progressStop.abort();
+      await progress;
+      await client?.close();
+      if (operator) {
+        say('stopping the operator');
+        await operator.stop();
+      }
       await nodes?.stop();
       await sim?.stop();
       await stack?.stop();
@@ -70,6 +103,16 @@ export async function dev(opts: DevOptions): Promise<number> {
     // simulated machines: every instance that reaches Running boots its user data and joins this cluster
     nodes = new NodeSimulation(sim, { apiServer: stack.server, log: log.child({ component: 'nodes' }) });
     nodes.start();
+    const settings = devOperatorSettings({
+      kubeconfig: stack.kubeconfig,
+      apiServer: stack.server,
+      simEnv: sim.env(),
+      world: sim.world,
+      logLevel: process.env.LOG_LEVEL,
+    });
+    say(`starting the operator (log: ${relative(process.cwd(), operatorLogPath) || operatorLogPath})`);
+    operator = await startOperator(settings, { logger: operatorLog });
+    operatorEnv = devOperatorEnv(settings);
   } catch (err) {
     await stop();
     throw err;
@@ -97,6 +140,12 @@ export async function dev(opts: DevOptions): Promise<number> {
         : undefined,
     );
   }
+  // what `nodepool-operator run` needs besides the cloud settings above, to run against this cluster
+  for (const [name, value] of Object.entries(operatorEnv ?? {})) env.set(name, value);
+  env
+    .set('NODEPOOL_DEV_OPERATOR_LOG', operatorLogPath, "the in-process operator's log (JSON lines)")
+    .set('NODEPOOL_DEV_METRICS_URL', `http://127.0.0.1:${operator.metricsPort ?? 0}/metrics`)
+    .set('NODEPOOL_DEV_HEALTH_URL', `http://127.0.0.1:${operator.healthPort ?? 0}/readyz`);
   await env.write();
   const envPath = relative(process.cwd(), env.path) || env.path;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -106,17 +155,60 @@ export async function dev(opts: DevOptions): Promise<number> {
       `ready in ${seconds} s: Kubernetes ${VERSIONS.kubernetes} at ${stack.server}; Alibaba Cloud simulator at ${sim.endpoint}`,
       `  source ${envPath}; $KUBECTL get nodes`,
       `  logs: ${relative(process.cwd(), stack.runDir) || stack.runDir}/logs/`,
+      `  operator: ${relative(process.cwd(), operatorLogPath) || operatorLogPath}; metrics ${env.get('NODEPOOL_DEV_METRICS_URL') ?? ''}`,
       'Ctrl-C stops everything.',
       '',
     ].join('\n'),
   );
 
-  const crash = await stack.crashed();
+  if (opts.sample !== false) {
+    const kubectl = stack.binaries.bin.kubectl;
+    const kubeconfig = stack.kubeconfig;
+    const sample = samplePool(sim.world, { regionId: sim.regionId });
+    const file = resolve(dir, 'sample-nodepool.yaml');
+    const shown = relative(process.cwd(), file) || file;
+    client = new KubeClient(loadKubeConfig({ kubeconfig }));
+    const watcher = client;
+    progress = (async () => {
+      await writeFile(file, sample.yaml);
+      const applied = await run(kubectl, ['--kubeconfig', kubeconfig, 'apply', '-f', file]);
+      if (applied.code !== 0) {
+        say(`applying the sample pool failed: ${applied.stderr.trim()}`);
+        return;
+      }
+      say(`applied the sample NodePool ${sample.name} (${shown}); its progress:`);
+      const sampleStarted = Date.now();
+      const done = await watchPoolProgress({
+        client: watcher,
+        logger: operatorLog.child({ component: 'dev-progress' }),
+        pool: sample.name,
+        signal: progressStop.signal,
+        onLine: (line) => show(sampleStarted, line),
+      });
+      if (!done) return;
+      const seconds = ((Date.now() - sampleStarted) / 1000).toFixed(1);
+      process.stderr.write(
+        [
+          '',
+          `the sample pool ${sample.name} is Active with its nodes Ready (${seconds} s after it was applied)`,
+          `  . ${envPath}; $KUBECTL get np,nodes`,
+          'Ctrl-C stops everything.',
+          '',
+        ].join('\n'),
+      );
+    })().catch((err: unknown) => say(`the sample pool's progress stopped: ${err instanceof Error ? err.message : String(err)}`)); // prettier-ignore
+  }
+
+  const running = operator;
+  const ended = await Promise.race([
+    stack.crashed().then((crash) => `error: ${crash.describe()}`),
+    running.exited.then((code) => `error: the operator stopped (exit code ${code}); see ${relative(process.cwd(), operatorLogPath) || operatorLogPath}`), // prettier-ignore
+  ]);
   if (stopping) {
     await stopping;
     return 0;
   }
-  process.stderr.write(`error: ${crash.describe()}\n`);
+  process.stderr.write(`${ended}\n`);
   await stop();
   return 1;
 }

@@ -31,13 +31,15 @@ export function buildProgram(): Command {
   program
     .command('dev')
     .description(
-      'run the local development environment (what `npm start` runs): a real Kubernetes control plane; writes .dev/env',
+      'run the local development environment (what `npm start` runs): a real Kubernetes control plane, the cloud simulator, simulated nodes and the operator; writes .dev/env, applies a sample NodePool and shows its progress',
     )
     .option('--dir <path>', 'folder for env and the run folder', '.dev')
     .option('--apiserver-port <port>', 'fixed port for kube-apiserver (default: a free one)', port)
-    .action(async (o: { dir: string; apiserverPort?: number }) => {
+    .option('--no-sample', 'do not apply the sample NodePool')
+    .action(async (o: { dir: string; apiserverPort?: number; sample: boolean }) => {
       process.exitCode = await dev({
         dir: o.dir,
+        sample: o.sample,
         ...(o.apiserverPort === undefined ? {} : { apiserverPort: o.apiserverPort }),
       });
     });
