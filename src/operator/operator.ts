@@ -1,5 +1,6 @@
 import { cloudConfigured, createCloud } from '../cloud/index.js';
 import { newControllers } from '../controllers/index.js';
+import { newClusterJoinProvider } from '../controllers/join/index.js';
 import { KubeClient, loadKubeConfig } from '../kube/index.js';
 import { createLogger, type Logger } from '../log.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
@@ -52,7 +53,12 @@ export async function startOperator(
     : undefined;
   if (!cloud)
     log.warn('no cloud configured (region and credentials): controllers that need the cloud stay off');
-  const controllers: Controller[] = newControllers({ client, informers, events, settings, logger: log, clock, metrics, identity: settings.identity, cloud, join: undefined }); // prettier-ignore
+  // Managed joining needs the cluster's id (token ownership and tags); the API server defaults to the kubeconfig's.
+  const join = settings.clusterId
+    ? newClusterJoinProvider({ client, clock, logger: log, settings })
+    : undefined;
+  if (cloud && !join) log.warn('no cluster id (NODEPOOL_CLUSTER_ID): the NodePool controller stays off');
+  const controllers: Controller[] = newControllers({ client, informers, events, settings, logger: log, clock, metrics, identity: settings.identity, cloud, join }); // prettier-ignore
   informers.start();
 
   let stopping = false;

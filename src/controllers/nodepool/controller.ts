@@ -142,7 +142,7 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
   ): Promise<void> {
     const gen = o.metadata.generation;
     const status: Status = {
-      ...(o.status),
+      ...o.status,
       ...extra,
       observedGeneration: gen,
       phase: 'Degraded',
