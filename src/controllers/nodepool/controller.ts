@@ -33,6 +33,7 @@ import type { ControllerDeps, JoinSource } from '../deps.js';
 import {
   Drainer,
   allowedDisruptions,
+  isDisrupting,
   candidatesOf,
   chooseVictims,
   drainTimeoutMs,
@@ -71,7 +72,7 @@ export interface NodePoolControllerDeps extends ControllerDeps {
 }
 
 /** How often a pool is looked at again: while things move, and when all is quiet. */
-const REQUEUE = { progressing: 2_000, steady: 60_000, error: 15_000 } as const;
+const REQUEUE = { progressing: 2_000, steady: 30_000, error: 15_000 } as const;
 
 type Status = PoolStatus & Record<string, unknown>;
 
@@ -273,6 +274,9 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
     // ---- registration: an instance that never became a Ready node is replaced
     progressing = progressing.concat(await registration(o, pool, group, members));
 
+    // ---- Nodes whose instance is gone (released by ESS after a hook, or outside the operator) are removed
+    progressing = progressing.concat(await collectNodes(members, poolNodes, ctx));
+
     // ---- labels and taints on existing Nodes, tags on existing instances
     const desiredMeta = desiredMetadataOf(pool.spec);
     for (const n of poolNodes) {
@@ -425,7 +429,8 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
         withNodes.map((m) => m.node!),
         pods,
       );
-      const budget = allowedDisruptions(pool.spec.disruption?.budget, poolNodes);
+      // The budget counts nodes already being disrupted: those drains go on (victims rank them first).
+      const budget = allowedDisruptions(pool.spec.disruption?.budget, poolNodes) + poolNodes.filter(isDisrupting).length; // prettier-ignore
       const victims = chooseVictims(candidates, Math.min(left, Math.max(0, budget)));
       for (const v of victims) {
         const r = await drainer.drainStep({ node: v.name, pool: pool.metadata.name, poolRef: subjectOf(o), drainTimeoutMs: drainTimeoutMs(pool.spec.disruption?.drainTimeout) }); // prettier-ignore
@@ -491,6 +496,26 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
       : [];
   }
 
+  async function collectNodes(
+    members: Member[],
+    poolNodes: Node[],
+    ctx: ReconcileContext,
+  ): Promise<string[]> {
+    const inGroup = new Set(members.map((m) => m.instance.instanceId));
+    const outside = poolNodes.filter((n) => { const id = instanceIdOf(n); return id !== undefined && !inGroup.has(id); }); // prettier-ignore
+    if (outside.length === 0) return [];
+    const ids = outside.map((n) => instanceIdOf(n)!);
+    const alive = new Set((await cloud.describeInstances(ids)).filter((i) => i.status !== 'Deleted').map((i) => i.instanceId)); // prettier-ignore
+    const out: string[] = [];
+    for (const n of outside) {
+      if (alive.has(instanceIdOf(n)!)) continue;
+      await nodeApi.delete(n.metadata.name).catch((e: unknown) => { if (!(e instanceof NotFoundError)) throw e; }); // prettier-ignore
+      ctx.log.info({ node: n.metadata.name, instance: instanceIdOf(n), action: 'delete-node' }, 'removed the Node of a released instance'); // prettier-ignore
+      out.push(`removed Node ${n.metadata.name} (instance released)`);
+    }
+    return out;
+  }
+
   async function syncTags(
     pool: NodePool,
     instances: PoolInstance[],
@@ -542,18 +567,27 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
         const r = await drainer.drainStep({ node: m.node.metadata.name, pool: name, poolRef: subjectOf(o), drainTimeoutMs: drainTimeoutMs(pool?.spec.disruption?.drainTimeout) }); // prettier-ignore
         if (r.state === 'waiting') progress.push(`draining ${m.node.metadata.name}${r.pastTimeout ? ' (blocked past drainTimeout)' : ''}`); // prettier-ignore
       }
+      // Hooked removals (ours: detaches and the group's own releases) go on once their nodes are drained.
+      const drainedOrKept = new Set([...retain.map((m) => m.instance.instanceId), ...release.filter((m) => !m.node || !progress.some((p) => p.includes(m.node!.metadata.name))).map((m) => m.instance.instanceId)]); // prettier-ignore
+      if (members.some((m) => m.instance.lifecycleState === 'Removing:Wait')) {
+        for (const a of await cloud.pendingLifecycleActions(group.id)) {
+          if (a.instanceIds.every((id) => drainedOrKept.has(id))) await cloud.completeLifecycleAction({ hookId: a.hookId, token: a.token, result: 'CONTINUE' }); // prettier-ignore
+        }
+      }
       if (progress.length === 0) {
         if (retain.length > 0) {
-          await cloud.detachInstances(group.id, retain.map((m) => m.instance.instanceId), { decreaseDesired: true, operationId: `${o.metadata.uid}/delete-detach/${retain.map((m) => m.instance.instanceId).sort().join(',')}` }); // prettier-ignore
+          const toDetach = retain.filter((m) => !/^Removing/.test(m.instance.lifecycleState));
+          if (toDetach.length > 0) {
+            await cloud.detachInstances(group.id, toDetach.map((m) => m.instance.instanceId), { decreaseDesired: true, operationId: `${o.metadata.uid}/delete-detach/${toDetach.map((m) => m.instance.instanceId).sort().join(',')}` }); // prettier-ignore
+            await deps.events.normal(subjectOf(o), 'InstancesRetained', 'Delete', `detaching and keeping ${toDetach.length} instance(s) with their nodes: ${toDetach.map((m) => `${m.instance.instanceId} (${deleteOutcome(m.instance).reason})`).join(', ')}`); // prettier-ignore
+          }
           for (const m of retain) {
             if (!retained.some((r) => r.instanceId === m.instance.instanceId)) {
               retained.push({ instanceId: m.instance.instanceId, chargeType: m.instance.chargeType, ...(m.instance.expiredTime ? { expiresAt: m.instance.expiredTime } : {}), reason: deleteOutcome(m.instance).reason }); // prettier-ignore
             }
           }
-          await deps.events.normal(subjectOf(o), 'InstancesRetained', 'Delete', `detached and kept ${retain.length} instance(s) with their nodes: ${retain.map((m) => `${m.instance.instanceId} (${deleteOutcome(m.instance).reason})`).join(', ')}`); // prettier-ignore
           progress.push(`detaching ${retain.length} retained instance(s)`);
         } else {
-          for (const a of await cloud.pendingLifecycleActions(group.id)) await cloud.completeLifecycleAction({ hookId: a.hookId, token: a.token, result: 'CONTINUE' }); // prettier-ignore
           const state = await cloud.deleteScalingGroup(group.id);
           if (state === 'deleting')
             progress.push(`deleting scaling group ${group.id} and releasing ${release.length} instance(s)`); // prettier-ignore
