@@ -176,3 +176,26 @@ test('Manual → Auto keeps the nodes within min/max; Auto → Manual: min 0, ma
   await kubectlOk(['delete', 'nodepool', name, '--wait=false']);
   await gone(name);
 });
+
+test('existingInstances are attached with a data-loss warning, count toward the size, and are retained on delete', async () => {
+  const name = uniqueName('np-exist');
+  const [own] = await h.cloud.provider.runInstances(
+    { imageId: 'aliyun_3_x64_20G_container_optimized_alibase_20250629.vhd', instanceType: 'ecs.g7.xlarge', vSwitchId: h.world.vSwitchIds[0]!, securityGroupIds: [h.world.securityGroupId], amount: 1, chargeType: 'PostPaid', systemDisk: { category: 'cloud_essd', sizeGiB: 40 }, dataDisks: [], userData: '', tags: {} }, // prettier-ignore
+    { operationId: `${name}-own` },
+  );
+  await eventually('the user instance running', async () => (h.sim.cloud.instances.get(own!)?.status === 'Running' ? true : undefined)); // prettier-ignore
+  await applyPool(
+    poolManifest(h, name, { scaling: { mode: 'Manual', desiredSize: 2 }, existingInstances: [own] }),
+  );
+  await eventually('the instance attached', async () => (h.sim.ess.state.instances.get(own!)?.creationType === 'Attached' ? true : undefined), { timeoutMs: 60_000 }); // prettier-ignore
+  const events = await getJson<{ items: { reason?: string; note?: string; regarding?: { name?: string } }[] }>(['events.v1.events.k8s.io', '-n', 'default']); // prettier-ignore
+  const warn = events.items.find(
+    (e) => e.regarding?.name === name && e.reason === 'ExistingInstancesAttached',
+  );
+  expect(warn?.note).toMatch(/data on their system disks is lost/);
+  await eventually('2 members', async () => ((await pool(name)).status?.currentSize === 2 ? true : undefined), { timeoutMs: 60_000 }); // prettier-ignore
+
+  await kubectlOk(['delete', 'nodepool', name, '--wait=false']);
+  await gone(name);
+  expect(h.sim.cloud.instances.get(own!)?.status).toBe('Running');
+});

@@ -265,6 +265,12 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
       progressing = progressing.concat(r.progress);
     }
 
+    // ---- existingInstances: attached to the group (ESS re-initializes them: their system disk's data is lost)
+    progressing = progressing.concat(await attachExisting(o, pool, group, members));
+
+    // ---- Subscription instances that do not renew: a Warning a week before they expire
+    await warnExpiry(o, pool, active);
+
     // ---- ESS-started removals wait in the SCALE_IN hook: drain, then let ESS go on
     progressing = progressing.concat(await serveLifecycleHook(o, pool, group, members));
 
@@ -494,6 +500,41 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
     return waiting.length > 0
       ? [`${waiting.length} instance(s) running, waiting for their nodes to register`]
       : [];
+  }
+
+  async function attachExisting(
+    o: PoolObject,
+    pool: NodePool,
+    group: ScalingGroup,
+    members: Member[],
+  ): Promise<string[]> {
+    // prettier-ignore
+    const wanted = pool.spec.existingInstances ?? [];
+    if (wanted.length === 0) return [];
+    const inGroup = new Set(members.map((m) => m.instance.instanceId));
+    const missing = wanted.filter((id) => !inGroup.has(id));
+    if (missing.length === 0) return [];
+    const found = await cloud.describeInstances(missing);
+    const unknown = missing.filter((id) => !found.some((i) => i.instanceId === id));
+    if (unknown.length > 0) throw new ReferenceError(`spec.existingInstances: instance(s) ${unknown.join(', ')} do not exist in ${cloud.region}`); // prettier-ignore
+    const elsewhere = found.filter((i) => i.tags['acs:autoscaling:scalingGroupId'] && i.tags['acs:autoscaling:scalingGroupId'] !== group.id); // prettier-ignore
+    if (elsewhere.length > 0) throw new ReferenceError(`spec.existingInstances: instance(s) ${elsewhere.map((i) => `${i.instanceId} (in ${i.tags['acs:autoscaling:scalingGroupId']})`).join(', ')} belong to another scaling group`); // prettier-ignore
+    const running = found.filter((i) => i.status === 'Running');
+    if (running.length === 0) return [`waiting for existing instance(s) ${missing.join(', ')} to run`];
+    await deps.events.warning(subjectOf(o), 'ExistingInstancesAttached', 'Attach', `attaching ${running.map((i) => i.instanceId).join(', ')} to the pool: they are re-initialized with the pool's image and user data, and the data on their system disks is lost`); // prettier-ignore
+    await cloud.attachInstances(group.id, running.map((i) => i.instanceId), { operationId: `${o.metadata.uid}/existing/${running.map((i) => i.instanceId).sort().join(',')}` }); // prettier-ignore
+    return [`attaching ${running.length} existing instance(s)`];
+  }
+
+  /** Subscription instances the pool does not renew: a Warning Event from 7 days before they expire. */
+  async function warnExpiry(o: PoolObject, pool: NodePool, active: Member[]): Promise<void> {
+    const sub = pool.spec.billing.chargeType === 'Subscription' ? pool.spec.billing.subscription : undefined;
+    if (sub?.autoRenew) return;
+    const soon = clock.now() + 7 * 24 * 3600_000;
+    const expiring = active.filter((m) => m.instance.chargeType === 'PrePaid' && m.instance.expiredTime && Date.parse(m.instance.expiredTime) < soon); // prettier-ignore
+    if (expiring.length === 0) return;
+    // The recorder folds repeats into one Event's series, so a reconcile every 30 s does not flood.
+    await deps.events.warning(subjectOf(o), 'SubscriptionExpiring', 'Expire', `Subscription instance(s) that do not renew expire within 7 days: ${expiring.map((m) => `${m.instance.instanceId} (${m.instance.expiredTime})`).join(', ')}`); // prettier-ignore
   }
 
   async function collectNodes(
