@@ -14,6 +14,10 @@ import { DEPLOY_BASE_DIR } from '../../src/packaging/kustomize-base.js';
 import { ensureCrds } from '../api/support/crds.js';
 import { TEST_RUNS_DIR, testCluster } from '../support/access.js';
 import { eventually, getJson, kubectl, kubectlOk, uniqueName } from '../support/kube.js';
+import { startSimulator } from '../../src/sim/cloud/index.js';
+import { NodeSimulation } from '../../src/sim/nodes/index.js';
+import { POOL_LABEL } from '../../src/bootstrap/labels.js';
+import { quietLogger } from '../disruption/support.js';
 
 // The chart against the real API server: lint, render in every credentials mode and dry-run on the server,
 // install into kube-system, then prove its RBAC with the ServiceAccount's own identity (impersonation and a
@@ -275,7 +279,7 @@ describe('helm install into kube-system, and the ServiceAccount identity', () =>
     expect([lease.stdout.trim(), other.stdout.trim(), agent.stdout.trim()]).toEqual(['yes', 'no', 'yes']);
   });
 
-  test('the operator runs with the ServiceAccount token: leads, is ready, is denied Secrets elsewhere, stops cleanly', async () => {
+  test('the operator runs with the ServiceAccount token: leads, is ready, is denied Secrets elsewhere, runs a NodePool lifecycle against the simulator, stops cleanly', async () => {
     const c = testCluster();
     const token = (await kubectlOk(['create', 'token', sa, '-n', 'kube-system', '--duration=10m'])).trim();
     await mkdir(TEST_RUNS_DIR, { recursive: true });
@@ -295,6 +299,13 @@ describe('helm install into kube-system, and the ServiceAccount identity', () =>
     expect(denied.code).not.toBe(0);
     expect(denied.stderr).toMatch(/Forbidden.*cannot get resource "secrets".*in the namespace "pkg-other/);
 
+    // The cloud: the simulator, with simulated nodes that join with the operator's bootstrap tokens.
+    const sim = await startSimulator({ log: quietLogger, timeScale: 200 });
+    const nodeSim = new NodeSimulation(sim, { apiServer: c.server, log: quietLogger });
+    nodeSim.start();
+    const world = sim.world.regions[0]!;
+    const vsw = world.vpcs[0]!.vSwitches.filter((v) => v.name.startsWith('nodes-')).map((v) => v.vSwitchId);
+    const pool = uniqueName('sa-pool');
     const health = await freePort();
     const identity = `${release}-replica`;
     const log = createWriteStream(join(TEST_RUNS_DIR, `${release}-operator.log`));
@@ -306,7 +317,7 @@ describe('helm install into kube-system, and the ServiceAccount identity', () =>
       '--leader-election-id', leaseId,
       '--health-probe-bind-address', `127.0.0.1:${health}`,
       '--metrics-bind-address', '0',
-    ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '' } }); // prettier-ignore
+    ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '', ...sim.env(), NODEPOOL_CLUSTER_ID: 'c-chart', NODEPOOL_VPC_ID: world.vpcs[0]!.vpcId, NODEPOOL_APISERVER_ENDPOINT: c.server } }); // prettier-ignore
     operator.stdout?.pipe(log);
     operator.stderr?.pipe(log);
     const child = operator;
@@ -316,7 +327,26 @@ describe('helm install into kube-system, and the ServiceAccount identity', () =>
       const lease = await getJson<{ spec?: { holderIdentity?: string } }>(['lease', leaseId, '-n', 'kube-system']);
       return lease.spec?.holderIdentity === identity ? true : undefined;
     }, { timeoutMs: 30_000 }); // prettier-ignore
-    child.kill('SIGTERM');
+    // A whole NodePool lifecycle with only the chart's permissions: create → Active with Ready nodes → delete.
+    try {
+      await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'nodepool.alicloud.dev/v1beta1', kind: 'NodePool', metadata: { name: pool }, spec: { region: world.regionId, vpcId: world.vpcs[0]!.vpcId, vSwitchIds: vsw.slice(0, 2), scaling: { mode: 'Manual', desiredSize: 2 }, instanceTypes: ['ecs.g7.xlarge'], image: { type: 'AliyunLinux3ContainerOptimized' }, securityGroup: { ids: [world.securityGroups[0]!.securityGroupId] }, ramRoleName: 'k8s-worker-role', labels: { via: 'chart-sa' } } }) }); // prettier-ignore
+      await eventually('the pool Active with 2 Ready nodes', async () => {
+        const p = await getJson<{ status?: { phase?: string; readySize?: number } }>(['nodepool', pool]);
+        const nodes = await getJson<{ items: unknown[] }>(['nodes', '-l', `${POOL_LABEL}=${pool},via=chart-sa`]);
+        return p.status?.phase === 'Active' && p.status.readySize === 2 && nodes.items.length === 2 ? true : undefined; // prettier-ignore
+      }, { timeoutMs: 120_000 }); // prettier-ignore
+      await kubectlOk(['delete', 'nodepool', pool, '--wait=false']);
+      await eventually('the pool deleted, its nodes and instances gone', async () => {
+        const g = await kubectl(['get', 'nodepool', pool]);
+        const nodes = await getJson<{ items: unknown[] }>(['nodes', '-l', `${POOL_LABEL}=${pool}`]);
+        return g.code !== 0 && nodes.items.length === 0 ? true : undefined;
+      }, { timeoutMs: 90_000 }); // prettier-ignore
+      expect([...sim.cloud.instances.values()].filter((i) => i.status === 'Running')).toHaveLength(0);
+    } finally {
+      child.kill('SIGTERM');
+      await nodeSim.stop();
+      await sim.stop();
+    }
     expect(await exited).toBe(0);
     const lease = await getJson<{ spec?: { holderIdentity?: string } }>([
       'lease',
@@ -327,7 +357,7 @@ describe('helm install into kube-system, and the ServiceAccount identity', () =>
     expect(lease.spec?.holderIdentity ?? '').toBe('');
     const text = readFileSync(join(TEST_RUNS_DIR, `${release}-operator.log`), 'utf8');
     expect(text).not.toMatch(/forbidden/i);
-  });
+  }, 240_000);
 
   test('helm uninstall removes everything it installed and leaves the CRDs', async () => {
     const r = await helmRun(['uninstall', release, '-n', 'kube-system', '--wait']);
