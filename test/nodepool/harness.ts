@@ -68,6 +68,8 @@ export async function startHarness(opts: { clusterId: string; timeScale?: number
       NODEPOOL_VPC_ID: world.vpcId,
       NODEPOOL_OPERATOR_NAMESPACE: 'kube-system',
       NODEPOOL_OPERATOR_IDENTITY: `e2e-${opts.clusterId}`,
+      // Test files share one API server: each controller manages only its own file's pools.
+      NODEPOOL_POOL_SELECTOR: `nodepool-e2e=${opts.clusterId}`,
     },
   );
   const client = new KubeClient(loadKubeConfig({ kubeconfig: access.kubeconfig }));
@@ -115,7 +117,7 @@ export function poolManifest(
   return {
     apiVersion: 'nodepool.alicloud.dev/v1beta1',
     kind: 'NodePool',
-    metadata: { name },
+    metadata: { name, labels: { 'nodepool-e2e': h.settings.clusterId ?? '' } },
     spec: {
       region: h.world.region,
       vpcId: h.world.vpcId,
@@ -125,6 +127,8 @@ export function poolManifest(
       image: { type: 'AliyunLinux3ContainerOptimized' },
       ramRoleName: 'k8s-worker-role',
       securityGroup: { ids: [h.world.securityGroupId] },
+      // Every test file has its own simulator, whose IPs repeat: a per-file prefix keeps Node names apart.
+      customNodeName: { prefix: (h.settings.clusterId ?? 'x').replace(/[^a-z0-9]/g, '') },
       ...spec,
     },
   };

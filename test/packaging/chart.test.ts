@@ -317,7 +317,7 @@ describe('helm install into kube-system, and the ServiceAccount identity', () =>
       '--leader-election-id', leaseId,
       '--health-probe-bind-address', `127.0.0.1:${health}`,
       '--metrics-bind-address', '0',
-    ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '', ...sim.env(), NODEPOOL_CLUSTER_ID: 'c-chart', NODEPOOL_VPC_ID: world.vpcs[0]!.vpcId, NODEPOOL_APISERVER_ENDPOINT: c.server } }); // prettier-ignore
+    ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '', ...sim.env(), NODEPOOL_CLUSTER_ID: 'c-chart', NODEPOOL_POOL_SELECTOR: 'nodepool-e2e=c-chart', NODEPOOL_VPC_ID: world.vpcs[0]!.vpcId, NODEPOOL_APISERVER_ENDPOINT: c.server } }); // prettier-ignore
     operator.stdout?.pipe(log);
     operator.stderr?.pipe(log);
     const child = operator;
@@ -329,7 +329,7 @@ describe('helm install into kube-system, and the ServiceAccount identity', () =>
     }, { timeoutMs: 30_000 }); // prettier-ignore
     // A whole NodePool lifecycle with only the chart's permissions: create → Active with Ready nodes → delete.
     try {
-      await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'nodepool.alicloud.dev/v1beta1', kind: 'NodePool', metadata: { name: pool }, spec: { region: world.regionId, vpcId: world.vpcs[0]!.vpcId, vSwitchIds: vsw.slice(0, 2), scaling: { mode: 'Manual', desiredSize: 2 }, instanceTypes: ['ecs.g7.xlarge'], image: { type: 'AliyunLinux3ContainerOptimized' }, securityGroup: { ids: [world.securityGroups[0]!.securityGroupId] }, ramRoleName: 'k8s-worker-role', labels: { via: 'chart-sa' } } }) }); // prettier-ignore
+      await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'nodepool.alicloud.dev/v1beta1', kind: 'NodePool', metadata: { name: pool, labels: { 'nodepool-e2e': 'c-chart' } }, spec: { region: world.regionId, vpcId: world.vpcs[0]!.vpcId, vSwitchIds: vsw.slice(0, 2), scaling: { mode: 'Manual', desiredSize: 2 }, instanceTypes: ['ecs.g7.xlarge'], image: { type: 'AliyunLinux3ContainerOptimized' }, securityGroup: { ids: [world.securityGroups[0]!.securityGroupId] }, ramRoleName: 'k8s-worker-role', customNodeName: { prefix: 'chartsa' }, labels: { via: 'chart-sa' } } }) }); // prettier-ignore
       await eventually('the pool Active with 2 Ready nodes', async () => {
         const p = await getJson<{ status?: { phase?: string; readySize?: number } }>(['nodepool', pool]);
         const nodes = await getJson<{ items: unknown[] }>(['nodes', '-l', `${POOL_LABEL}=${pool},via=chart-sa`]);

@@ -54,6 +54,8 @@ import { ReferenceError, References, resolveLaunch } from './resolve.js';
 export const NODEPOOL_CONTROLLER = 'nodepool';
 /** Put on a pool before any cloud resource exists; removed when the cloud side is gone. */
 export const POOL_FINALIZER = `${GROUP}/cloud-resources`;
+/** On each pool Node: `kubectl delete node` becomes drain → remove (or detach a Subscription one) → gone. */
+export const NODE_FINALIZER = `${GROUP}/instance`;
 export const NodePools = crd(GROUP, VERSION, 'nodepools', 'NodePool', false);
 
 /** What the informer keeps of a pool: the spec is validated in each reconcile (a bad one is a Degraded pool). */
@@ -85,7 +87,7 @@ type Status = PoolStatus & Record<string, unknown>;
 export function newNodePoolController(deps: NodePoolControllerDeps): Controller {
   const { client, clock, cloud } = deps;
   const cluster = deps.settings.clusterId ?? 'default';
-  const pools = deps.informers.informer(NodePools, PoolObjectSchema);
+  const pools = deps.informers.informer(NodePools, PoolObjectSchema, deps.settings.poolSelector ? { labelSelector: deps.settings.poolSelector } : {}); // prettier-ignore
   const nodes = deps.informers.informer(Resources.nodes, NodeSchema, {
     labelSelector: POOL_LABEL,
     indexers: { pool: (n: Node) => { const p = n.metadata.labels?.[POOL_LABEL]; return p ? [p] : []; } }, // prettier-ignore
@@ -98,6 +100,19 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
   /** When the operator first saw an instance running without a Node (registration timeout; wall clock). */
   const unregisteredSince = new Map<string, number>();
   const now = (): string => new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+
+  /** Drops the operator's finalizer from a Node (a guarded patch; gone is fine). */
+  async function releaseNode(n: Node): Promise<void> {
+    const ops = finalizerPatch(n.metadata, NODE_FINALIZER, 'remove');
+    if (!ops) return;
+    await nodeApi.jsonPatch(n.metadata.name, ops).catch((e: unknown) => { if (!(e instanceof NotFoundError)) throw e; }); // prettier-ignore
+  }
+
+  /** Deletes a Node object the operator is done with (its finalizer first). */
+  async function deleteNode(n: Node): Promise<void> {
+    await releaseNode(n);
+    await nodeApi.delete(n.metadata.name).catch((e: unknown) => { if (!(e instanceof NotFoundError)) throw e; }); // prettier-ignore
+  }
 
   const subjectOf = (o: PoolObject): EventSubject => ({ apiVersion: API_VERSION, kind: 'NodePool', name: o.metadata.name, uid: o.metadata.uid }); // prettier-ignore
 
@@ -229,6 +244,13 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
     groupSpec.minSize = Math.min(groupSpec.minSize, groupSpec.desiredCapacity);
 
     let operation = prior.operation;
+    if (!existing && prior.scalingGroupId) {
+      await deps.events.warning(subject, Reason.ScalingGroupMissing, 'Recreate', `scaling group ${prior.scalingGroupId} no longer exists (deleted outside the operator): recreating it from the spec; its instances are gone`); // prettier-ignore
+      log.warn(
+        { action: 'recreate-group', scalingGroupId: prior.scalingGroupId },
+        'scaling group deleted outside the operator',
+      );
+    }
     if (!existing && operation?.action !== 'CreateScalingGroup') {
       operation = { id: randomUUID(), action: 'CreateScalingGroup', startedAt: now() };
       await poolApi.patchStatus(name, { operation, phase: prior.phase ?? 'Initializing' });
@@ -280,12 +302,18 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
     // ---- registration: an instance that never became a Ready node is replaced
     progressing = progressing.concat(await registration(o, pool, group, members));
 
+    // ---- `kubectl delete node`: drain, then remove the instance (ESS replaces it: the spec is the truth)
+    progressing = progressing.concat(await deletedNodes(o, pool, group, members, prior, ctx));
+
     // ---- Nodes whose instance is gone (released by ESS after a hook, or outside the operator) are removed
     progressing = progressing.concat(await collectNodes(members, poolNodes, ctx));
 
     // ---- labels and taints on existing Nodes, tags on existing instances
     const desiredMeta = desiredMetadataOf(pool.spec);
     for (const n of poolNodes) {
+      if (n.metadata.deletionTimestamp) continue;
+      const add = finalizerPatch(n.metadata, NODE_FINALIZER, 'add');
+      if (add) await nodeApi.jsonPatch(n.metadata.name, add).catch((e: unknown) => { if (!(e instanceof NotFoundError)) throw e; }); // prettier-ignore
       await syncNodeMetadata({ client, clock, logger: log, events: deps.events }, n, { pool: name, poolRef: subject, desired: desiredMeta }); // prettier-ignore
     }
     const appliedTagKeys = await syncTags(
@@ -459,7 +487,7 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
       }
       for (const i of released) {
         const node = active.find((m) => m.instance.instanceId === i.instanceId)?.node;
-        if (node) await nodeApi.delete(node.metadata.name).catch((e: unknown) => { if (!(e instanceof NotFoundError)) throw e; }); // prettier-ignore
+        if (node) await deleteNode(node);
       }
       await deps.events.normal(subjectOf(o), 'ScaledIn', 'Scale', `removed ${remove.length} instance(s): ${remove.map((i) => i.instanceId).join(', ')}${prepaid.length ? ` (Subscription ones detached and kept: ${prepaid.map((i) => i.instanceId).join(', ')})` : ''}`); // prettier-ignore
       out.push(`removing ${remove.length} instance(s)`);
@@ -500,6 +528,48 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
     return waiting.length > 0
       ? [`${waiting.length} instance(s) running, waiting for their nodes to register`]
       : [];
+  }
+
+  async function deletedNodes(
+    o: PoolObject,
+    pool: NodePool,
+    group: ScalingGroup,
+    members: Member[],
+    prior: Status,
+    ctx: ReconcileContext,
+  ): Promise<string[]> {
+    // prettier-ignore
+    const out: string[] = [];
+    for (const m of members) {
+      const n = m.node;
+      if (!n?.metadata.deletionTimestamp || !n.metadata.finalizers?.includes(NODE_FINALIZER)) continue;
+      const r = await drainer.drainStep({ node: n.metadata.name, pool: pool.metadata.name, poolRef: subjectOf(o), drainTimeoutMs: drainTimeoutMs(pool.spec.disruption?.drainTimeout) }); // prettier-ignore
+      if (r.state === 'waiting') {
+        out.push(`draining ${n.metadata.name} (deleted with kubectl)`);
+        continue;
+      }
+      const id = m.instance.instanceId;
+      if (m.instance.chargeType === 'PrePaid') {
+        await cloud.detachInstances(group.id, [id], { decreaseDesired: true, operationId: `${o.metadata.uid}/node-delete/${id}` }); // prettier-ignore
+        const retained = [...(prior.retainedInstances ?? [])];
+        if (!retained.some((x) => x.instanceId === id)) retained.push({ instanceId: id, chargeType: 'PrePaid', ...(m.instance.expiredTime ? { expiresAt: m.instance.expiredTime } : {}), reason: 'its Node was deleted; Subscription instances are never released' }); // prettier-ignore
+        prior.retainedInstances = retained;
+        await deps.events.warning(subjectOf(o), 'SubscriptionInstanceRetained', 'Delete', `Node ${n.metadata.name} was deleted: its Subscription instance ${id} is detached and kept (never released)${m.instance.expiredTime ? `, it expires ${m.instance.expiredTime}` : ''}`); // prettier-ignore
+      } else {
+        await cloud.removeInstances(group.id, [id], { policy: 'release', decreaseDesired: false, operationId: `${o.metadata.uid}/node-delete/${id}` }); // prettier-ignore
+        await deps.events.normal(subjectOf(o), 'NodeDeleted', 'Delete', `Node ${n.metadata.name} was deleted: drained, instance ${id} released; the pool launches a replacement`); // prettier-ignore
+      }
+      ctx.log.info({ node: n.metadata.name, instance: id, action: 'node-deleted' }, 'a deleted Node was drained and its instance removed'); // prettier-ignore
+      await releaseNode(n);
+      out.push(`replacing deleted Node ${n.metadata.name}`);
+    }
+    // A deleting Node whose instance is not (or no longer) in the group has nothing to wait for.
+    const inGroup = new Set(members.map((m) => m.instance.instanceId));
+    for (const n of nodes.byIndex('pool', pool.metadata.name)) {
+      const id = instanceIdOf(n);
+      if (n.metadata.deletionTimestamp && (!id || !inGroup.has(id))) await releaseNode(n);
+    }
+    return out;
   }
 
   async function attachExisting(
@@ -550,7 +620,7 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
     const out: string[] = [];
     for (const n of outside) {
       if (alive.has(instanceIdOf(n)!)) continue;
-      await nodeApi.delete(n.metadata.name).catch((e: unknown) => { if (!(e instanceof NotFoundError)) throw e; }); // prettier-ignore
+      await deleteNode(n);
       ctx.log.info({ node: n.metadata.name, instance: instanceIdOf(n), action: 'delete-node' }, 'removed the Node of a released instance'); // prettier-ignore
       out.push(`removed Node ${n.metadata.name} (instance released)`);
     }
@@ -642,8 +712,9 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
       const alive = new Set((await cloud.describeInstances(ids)).filter((i) => i.status !== 'Deleted').map((i) => i.instanceId)); // prettier-ignore
       for (const n of poolNodes) {
         const id = instanceIdOf(n);
-        if (id && alive.has(id)) continue;
-        await nodeApi.delete(n.metadata.name).catch((e: unknown) => { if (!(e instanceof NotFoundError)) throw e; }); // prettier-ignore
+        // Retained nodes stay, no longer managed: the operator's finalizer goes.
+        if (id && alive.has(id)) await releaseNode(n);
+        else await deleteNode(n);
       }
     }
     const status: Status = {

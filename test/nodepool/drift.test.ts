@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { POOL_LABEL } from '../../src/bootstrap/labels.js';
+import { eventually, getJson, kubectl, kubectlOk, uniqueName } from '../support/kube.js';
+import { applyPool, poolManifest, startHarness, type Harness } from './harness.js';
+
+// Out-of-band operations (seed 004), done the way a user or another tool does them: kubectl, the real SDK.
+
+interface PoolJson {
+  status?: { phase?: string; currentSize?: number; readySize?: number; scalingGroupId?: string };
+}
+interface NodeJson {
+  metadata: { name: string; finalizers?: string[] };
+  spec?: { providerID?: string };
+  status?: { conditions?: { type: string; status: string }[] };
+}
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ clusterId: 'c-drift' });
+});
+afterAll(async () => {
+  await h.stop();
+});
+
+const pool = (name: string): Promise<PoolJson> => getJson<PoolJson>(['nodepool', name]);
+const poolNodes = async (name: string): Promise<NodeJson[]> =>
+  (await getJson<{ items: NodeJson[] }>(['nodes', '-l', `${POOL_LABEL}=${name}`])).items;
+const ready = (n: NodeJson): boolean => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false; // prettier-ignore
+const instanceOf = (n: NodeJson): string => /\.(i-[a-z0-9]+)$/.exec(n.spec?.providerID ?? '')?.[1] ?? '';
+
+async function activeWithout(name: string, n: number, without: string[] = []): Promise<NodeJson[]> {
+  return eventually(`pool ${name} Active with ${n} Ready nodes, none of ${without.join(', ')}`, async () => {
+    const p = await pool(name);
+    const nodes = await poolNodes(name);
+    const ok = p.status?.phase === 'Active' && p.status.readySize === n && nodes.length === n && nodes.every(ready) && !nodes.some((x) => without.includes(instanceOf(x))); // prettier-ignore
+    return ok ? nodes : undefined;
+  }, { timeoutMs: 120_000 }); // prettier-ignore
+}
+
+const name = uniqueName('np-drift');
+
+test('kubectl delete node: drained, its instance released, a replacement launched (the spec is the truth)', async () => {
+  await applyPool(poolManifest(h, name, { scaling: { mode: 'Manual', desiredSize: 2 } }));
+  const nodes = await activeWithout(name, 2);
+  await eventually('the operator finalizer on the nodes', async () => ((await poolNodes(name)).every((n) => n.metadata.finalizers?.includes('nodepool.alicloud.dev/instance')) ? true : undefined)); // prettier-ignore
+  const victim = nodes[0]!;
+  const id = instanceOf(victim);
+  await kubectlOk(['delete', 'node', victim.metadata.name, '--wait=false']);
+  await activeWithout(name, 2, [id]);
+  await eventually('the instance released', async () => (h.sim.cloud.instances.get(id)?.status === 'Running' ? undefined : true)); // prettier-ignore
+  expect((await kubectl(['get', 'node', victim.metadata.name])).code).not.toBe(0);
+});
+
+test('an instance released directly in ECS: its Node cleaned up and a replacement launched', async () => {
+  const [victim] = await poolNodes(name);
+  const id = instanceOf(victim!);
+  await h.cloud.provider.releaseInstances([id], { force: true, operationId: `oob-${id}` });
+  await activeWithout(name, 2, [id]);
+  expect((await kubectl(['get', 'node', victim!.metadata.name])).code).not.toBe(0);
+});
+
+test('the scaling group deleted by hand: a Warning Event, then recreated from the spec', async () => {
+  const before = (await pool(name)).status!.scalingGroupId!;
+  expect(await h.cloud.provider.deleteScalingGroup(before)).toMatch(/deleting|gone/);
+  await eventually('a new group, Active with 2 Ready nodes', async () => {
+    const p = await pool(name);
+    const nodes = await poolNodes(name);
+    return p.status?.scalingGroupId && p.status.scalingGroupId !== before && p.status.phase === 'Active' && p.status.readySize === 2 && nodes.length === 2 ? true : undefined; // prettier-ignore
+  }, { timeoutMs: 120_000 }); // prettier-ignore
+  const events = await getJson<{ items: { reason?: string; note?: string; regarding?: { name?: string } }[] }>(['events.v1.events.k8s.io', '-n', 'default']); // prettier-ignore
+  expect(events.items.find((e) => e.regarding?.name === name && e.reason === 'ScalingGroupMissing')?.note).toContain(before); // prettier-ignore
+  await kubectlOk(['delete', 'nodepool', name, '--wait=false']);
+  await eventually('the pool gone', async () => ((await kubectl(['get', 'nodepool', name])).code !== 0 ? true : undefined), { timeoutMs: 90_000 }); // prettier-ignore
+  expect(await poolNodes(name)).toHaveLength(0);
+});
