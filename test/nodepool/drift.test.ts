@@ -16,7 +16,17 @@ interface NodeJson {
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ clusterId: 'c-drift' });
+  // A scaling group tagged with the cluster whose pool does not exist: reported at start-up, left alone.
+  h = await startHarness({
+    clusterId: 'c-drift',
+    beforeStart: async (cloud, world) => {
+      await cloud.provider.ensureScalingGroup({
+        group: { name: 'np-c-drift-ghost', minSize: 0, maxSize: 1, desiredCapacity: 0, vSwitchIds: world.vSwitchIds.slice(0, 1), multiAZPolicy: 'PRIORITY', scalingPolicy: 'release', tags: { 'nodepool.alicloud.dev/cluster': 'c-drift', 'nodepool.alicloud.dev/pool': 'ghost' } }, // prettier-ignore
+        launch: { imageId: 'aliyun_3_x64_20G_container_optimized_alibase_20250629.vhd', instanceTypes: ['ecs.g7.large'], securityGroupIds: [world.securityGroupId], systemDisk: { category: 'cloud_essd', sizeGiB: 40 }, dataDisks: [], userData: '', tags: {} }, // prettier-ignore
+        operationId: 'ghost',
+      });
+    },
+  });
 });
 afterAll(async () => {
   await h.stop();
@@ -49,6 +59,9 @@ test('kubectl delete node: drained, its instance released, a replacement launche
   await activeWithout(name, 2, [id]);
   await eventually('the instance released', async () => (h.sim.cloud.instances.get(id)?.status === 'Running' ? undefined : true)); // prettier-ignore
   expect((await kubectl(['get', 'node', victim.metadata.name])).code).not.toBe(0);
+  // The orphan group was reported at start-up (the first reconcile) and not touched.
+  expect(await h.metrics.registry.getSingleMetricAsString('nodepool_orphan_scaling_groups')).toMatch(/nodepool_orphan_scaling_groups 1$/m); // prettier-ignore
+  expect((await h.cloud.provider.findScalingGroup({ name: 'np-c-drift-ghost' }))?.state).toBe('Active');
 });
 
 test('an instance released directly in ECS: its Node cleaned up and a replacement launched', async () => {

@@ -30,6 +30,7 @@ export interface Harness {
   settings: Settings;
   pools: TypedResource<typeof PoolObjectSchema>;
   world: { region: string; vpcId: string; vSwitchIds: string[]; zones: string[]; securityGroupId: string };
+  metrics: RuntimeMetrics;
   stop(): Promise<void>;
 }
 
@@ -38,7 +39,12 @@ export interface Harness {
  * over HTTP to the simulator — with the node simulation booting each instance's user data and registering its
  * Node through the TLS bootstrap. Join material: a real bootstrap token and the cluster CA's hash.
  */
-export async function startHarness(opts: { clusterId: string; timeScale?: number }): Promise<Harness> {
+export async function startHarness(opts: {
+  clusterId: string;
+  timeScale?: number;
+  beforeStart?: (cloud: Cloud, world: Harness['world']) => Promise<void>;
+}): Promise<Harness> {
+  // prettier-ignore
   const access = testCluster();
   await ensureCrds();
   const sim = await startSimulator({ log: quietLogger, timeScale: opts.timeScale ?? 200 });
@@ -75,6 +81,7 @@ export async function startHarness(opts: { clusterId: string; timeScale?: number
   const client = new KubeClient(loadKubeConfig({ kubeconfig: access.kubeconfig }));
   const metrics = new RuntimeMetrics();
   const cloud = createCloud(simSettings(sim), { registry: new Registry(), log: quietLogger });
+  await opts.beforeStart?.(cloud, world);
   const informers = new InformerFactory({ client, logger: quietLogger, clock: systemClock, metrics });
   const events = new EventRecorder({ client, controller: 'nodepool.alicloud.dev/operator', instance: settings.identity, logger: quietLogger }); // prettier-ignore
   const controller: Controller = newNodePoolController({
@@ -98,6 +105,7 @@ export async function startHarness(opts: { clusterId: string; timeScale?: number
     settings,
     pools: new TypedResource(client, NodePools, PoolObjectSchema),
     world,
+    metrics,
     async stop() {
       await controller.stop(5_000);
       await informers.stop();

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Gauge } from 'prom-client';
 import { z } from 'zod';
 import {
   API_VERSION,
@@ -97,6 +98,7 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
   const podApi = new TypedResource(client, Resources.pods, PodSchema);
   const refs = new References(client, deps.settings.namespace);
   const drainer = new Drainer({ client, clock, logger: deps.logger, events: deps.events });
+  const orphanGauge = new Gauge({ name: 'nodepool_orphan_scaling_groups', help: 'Scaling groups tagged with this cluster that no pool owns (checked at start-up)', registers: [deps.metrics.registry] }); // prettier-ignore
   /** When the operator first saw an instance running without a Node (registration timeout; wall clock). */
   const unregisteredSince = new Map<string, number>();
   const now = (): string => new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -167,7 +169,31 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
     await writeStatus(o, status);
   }
 
+  /**
+   * Once, at start-up (the first reconcile, when the informers are synced): scaling groups tagged with this
+   * cluster that no pool owns — left by a pool deleted while the operator was away, or by another install.
+   * Reported in the log and the `nodepool_orphan_scaling_groups` gauge; never deleted by the operator.
+   */
+  let orphansChecked = false;
+  async function reportOrphans(log: ReconcileContext['log']): Promise<void> {
+    if (orphansChecked) return;
+    orphansChecked = true;
+    try {
+      const groups = await cloud.listClusterScalingGroups(cluster);
+      const owned = new Set(pools.list().map((p) => p.metadata.name));
+      const orphans = groups.filter((g) => !owned.has(g.tags['nodepool.alicloud.dev/pool'] ?? ''));
+      orphanGauge.set(orphans.length);
+      for (const g of orphans) {
+        log.warn({ action: 'orphan-group', scalingGroupId: g.id, name: g.name, pool: g.tags['nodepool.alicloud.dev/pool'] }, 'a scaling group tagged with this cluster belongs to no pool (delete it with the cloud console or the CLI once you are sure)'); // prettier-ignore
+      }
+    } catch (err) {
+      orphansChecked = false;
+      log.warn({ err }, 'could not list the cluster scaling groups');
+    }
+  }
+
   async function reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult> {
+    await reportOrphans(ctx.log);
     const o = pools.get(key);
     if (!o) return {};
     if (o.metadata.deletionTimestamp) return finalize(o, ctx);
