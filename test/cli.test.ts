@@ -56,9 +56,8 @@ describe('the nodepool-operator command', () => {
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     try {
       const envFile = join(dir, 'env');
-      await eventually('.dev/env to be written', async () => (existsSync(envFile) ? true : undefined), {
-        timeoutMs: 90_000,
-      });
+      // the env file is written, then the ready message: wait for both (stderr arrives through a pipe)
+      await eventually('.dev/env to be written and the ready message', async () => (existsSync(envFile) && /source \S*env; \$KUBECTL get nodes/.test(stderr) ? true : undefined), { timeoutMs: 90_000 }); // prettier-ignore
       expect(stderr).toMatch(/ready in [\d.]+ s: Kubernetes v1\.34\.\d+ at https:\/\/127\.0\.0\.1:\d+/);
       expect(stderr).toMatch(/source \S*env; \$KUBECTL get nodes/);
       // what a user does: source the file, use $KUBECTL
