@@ -1,18 +1,9 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { POOL_LABEL } from '../../src/bootstrap/labels.js';
 import { eventually, getJson, kubectl, kubectlOk, uniqueName } from '../support/kube.js';
 import { applyPool, poolManifest, startHarness, type Harness } from './harness.js';
+import { activeWith, instanceOf, pool, poolNodes } from './poll.js';
 
 // Out-of-band operations (seed 004), done the way a user or another tool does them: kubectl, the real SDK.
-
-interface PoolJson {
-  status?: { phase?: string; currentSize?: number; readySize?: number; scalingGroupId?: string };
-}
-interface NodeJson {
-  metadata: { name: string; finalizers?: string[] };
-  spec?: { providerID?: string };
-  status?: { conditions?: { type: string; status: string }[] };
-}
 
 let h: Harness;
 beforeAll(async () => {
@@ -32,20 +23,7 @@ afterAll(async () => {
   await h.stop();
 });
 
-const pool = (name: string): Promise<PoolJson> => getJson<PoolJson>(['nodepool', name]);
-const poolNodes = async (name: string): Promise<NodeJson[]> =>
-  (await getJson<{ items: NodeJson[] }>(['nodes', '-l', `${POOL_LABEL}=${name}`])).items;
-const ready = (n: NodeJson): boolean => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false; // prettier-ignore
-const instanceOf = (n: NodeJson): string => /\.(i-[a-z0-9]+)$/.exec(n.spec?.providerID ?? '')?.[1] ?? '';
-
-async function activeWithout(name: string, n: number, without: string[] = []): Promise<NodeJson[]> {
-  return eventually(`pool ${name} Active with ${n} Ready nodes, none of ${without.join(', ')}`, async () => {
-    const p = await pool(name);
-    const nodes = await poolNodes(name);
-    const ok = p.status?.phase === 'Active' && p.status.readySize === n && nodes.length === n && nodes.every(ready) && !nodes.some((x) => without.includes(instanceOf(x))); // prettier-ignore
-    return ok ? nodes : undefined;
-  }, { timeoutMs: 120_000 }); // prettier-ignore
-}
+const activeWithout = async (name: string, n: number, without: string[] = []) => (await activeWith(name, n, { without })).nodes; // prettier-ignore
 
 const name = uniqueName('np-drift');
 

@@ -1,30 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { POOL_LABEL } from '../../src/bootstrap/labels.js';
-import { eventually, getJson, kubectl, kubectlOk, uniqueName } from '../support/kube.js';
+import { eventually, kubectl, kubectlOk, uniqueName } from '../support/kube.js';
 import { applyPool, poolManifest, startHarness, type Harness } from './harness.js';
+import { instanceOf, pool, poolNodes } from './poll.js';
+import { activeWith as active } from './poll.js';
 
-interface PoolJson {
-  metadata: { finalizers?: string[] };
-  status?: {
-    phase?: string;
-    desiredSize?: number;
-    currentSize?: number;
-    readySize?: number;
-    scalingGroupId?: string;
-    scalingConfigurationId?: string;
-    observedGeneration?: number;
-    zones?: { zoneId: string; currentSize: number }[];
-    instanceTypes?: { instanceType: string; currentSize: number }[];
-    conditions?: { type: string; status: string; reason: string; message: string }[];
-    lastScalingActivity?: { status?: string; description?: string };
-    retainedInstances?: { instanceId: string; chargeType?: string; reason?: string }[];
-  };
-}
-interface NodeJson {
-  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec?: { providerID?: string; taints?: { key: string; value?: string; effect: string }[] };
-  status?: { conditions?: { type: string; status: string }[] };
-}
+const activeWith = async (name: string, n: number) => (await active(name, n)).pool;
 
 let h: Harness;
 beforeAll(async () => {
@@ -33,26 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h.stop();
 });
-
-const pool = (name: string): Promise<PoolJson> => getJson<PoolJson>(['nodepool', name]);
-const poolNodes = async (name: string): Promise<NodeJson[]> =>
-  (await getJson<{ items: NodeJson[] }>(['nodes', '-l', `${POOL_LABEL}=${name}`])).items;
-const ready = (n: NodeJson): boolean => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false; // prettier-ignore
-
-async function activeWith(name: string, n: number): Promise<PoolJson> {
-  return eventually(
-    `pool ${name} Active with ${n} Ready nodes`,
-    async () => {
-      const p = await pool(name);
-      const s = p.status;
-      const nodes = await poolNodes(name);
-      return s?.phase === 'Active' && s.readySize === n && s.currentSize === n && nodes.filter(ready).length === n ? p : undefined; // prettier-ignore
-    },
-    { timeoutMs: 120_000 },
-  );
-}
-
-const instanceOf = (n: NodeJson): string => /\.(i-[a-z0-9]+)$/.exec(n.spec?.providerID ?? '')?.[1] ?? '';
 
 describe('NodePool lifecycle against the real API server, the simulator and simulated nodes', () => {
   const name = uniqueName('np');

@@ -1,25 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { POOL_LABEL } from '../../src/bootstrap/labels.js';
-import { eventually, getJson, kubectl, kubectlOk, uniqueName } from '../support/kube.js';
+import { eventually, getJson, kubectlOk, uniqueName } from '../support/kube.js';
 import { applyPool, poolManifest, startHarness, type Harness } from './harness.js';
+import { condition, gone, instanceOf, pool, poolNodes, ready } from './poll.js';
+import { activeWith as active } from './poll.js';
 
-interface PoolJson {
-  metadata: { uid: string };
-  status?: {
-    phase?: string;
-    desiredSize?: number;
-    currentSize?: number;
-    readySize?: number;
-    scalingGroupId?: string;
-    conditions?: { type: string; status: string; reason: string; message: string }[];
-    lastScalingActivity?: { status?: string; description?: string };
-  };
-}
-interface NodeJson {
-  metadata: { name: string; labels?: Record<string, string> };
-  spec?: { providerID?: string; unschedulable?: boolean };
-  status?: { conditions?: { type: string; status: string }[] };
-}
+const activeWith = async (name: string, n: number) => (await active(name, n)).pool;
 
 let h: Harness;
 beforeAll(async () => {
@@ -28,36 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h.stop();
 });
-
-const pool = (name: string): Promise<PoolJson> => getJson<PoolJson>(['nodepool', name]);
-const poolNodes = async (name: string): Promise<NodeJson[]> =>
-  (await getJson<{ items: NodeJson[] }>(['nodes', '-l', `${POOL_LABEL}=${name}`])).items;
-const ready = (n: NodeJson): boolean => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false; // prettier-ignore
-const instanceOf = (n: NodeJson): string => /\.(i-[a-z0-9]+)$/.exec(n.spec?.providerID ?? '')?.[1] ?? '';
-const condition = (p: PoolJson, type: string) => p.status?.conditions?.find((c) => c.type === type);
-
-async function activeWith(name: string, n: number, timeoutMs = 120_000): Promise<PoolJson> {
-  return eventually(
-    `pool ${name} Active with ${n} Ready nodes`,
-    async () => {
-      const p = await pool(name);
-      const s = p.status;
-      const nodes = await poolNodes(name);
-      return s?.phase === 'Active' && s.readySize === n && s.currentSize === n && nodes.filter(ready).length === n ? p : undefined; // prettier-ignore
-    },
-    { timeoutMs },
-  );
-}
-
-async function gone(name: string): Promise<void> {
-  await eventually(`pool ${name} gone`, async () => {
-    const r = await kubectl(['get', 'nodepool', name, '-o', 'json']);
-    if (r.code !== 0) return true;
-    // Still there: say what it waits for (the probe's last error is in the timeout message).
-    const p = JSON.parse(r.stdout) as PoolJson;
-    throw new Error(`phase ${p.status?.phase}: ${condition(p, 'Progressing')?.message ?? ''}`);
-  }, { timeoutMs: 90_000 }); // prettier-ignore
-}
 
 test('a pool whose billing changed: the Subscription instance is launched by RunInstances + attach, and on delete it is retained while the pay-as-you-go one is released', async () => {
   const name = uniqueName('np-bill');

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CloudError, cloudConfigured, createCloud, CLUSTER_TAG } from '../../cloud/index.js';
 import { createLogger } from '../../log.js';
-import { SETTINGS, SettingsError, resolveSettings } from '../../operator/settings.js';
+import { addSettingsOptions, settingsOrExit } from '../settings-options.js';
 
 const CLOUD_FLAGS = new Set([
   'region', 'cluster-id', 'vpc-id', 'access-key-id', 'access-key-secret', 'security-token', 'credentials-file',
@@ -20,24 +20,10 @@ export function register(program: Command): void {
   const cmd = cloud
     .command('check')
     .description('try the cloud settings read-only: credentials, endpoints, catalogue, VPC, scaling groups');
-  for (const s of Object.values(SETTINGS)) {
-    if (!CLOUD_FLAGS.has(s.flag)) continue;
-    const env = 'env' in s && s.env ? ` [env: ${s.env.join(', ')}]` : '';
-    const def = 'default' in s ? ` (default: ${s.default})` : '';
-    cmd.option(`--${s.flag} <value>`, `${s.description}${def}${env}`);
-  }
+  addSettingsOptions(cmd, (flag) => CLOUD_FLAGS.has(flag));
   cmd.action(async (flags: Record<string, unknown>) => {
-    let settings;
-    try {
-      settings = resolveSettings(flags);
-    } catch (err) {
-      if (err instanceof SettingsError) {
-        process.stderr.write(`error: ${err.message}\n`);
-        process.exitCode = 2;
-        return;
-      }
-      throw err;
-    }
+    const settings = settingsOrExit(flags);
+    if (!settings) return;
     if (!cloudConfigured(settings)) {
       process.stderr.write('error: no cloud configured: set the region (ALIBABA_CLOUD_REGION_ID) and credentials (see --help)\n'); // prettier-ignore
       process.exitCode = 2;

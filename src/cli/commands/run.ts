@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT, startOperator } from '../../operator/operator.js';
-import { SETTINGS, SettingsError, resolveSettings } from '../../operator/settings.js';
+import { addSettingsOptions, settingsOrExit } from '../settings-options.js';
 
 /** `nodepool-operator run`: the operator itself (what the Deployment runs). */
 export function register(program: Command): void {
@@ -9,23 +9,10 @@ export function register(program: Command): void {
     .description(
       'run the operator: informers, leader election on a Lease, the controllers, /healthz /readyz and /metrics',
     );
-  for (const s of Object.values(SETTINGS)) {
-    const env = 'env' in s && s.env ? ` [env: ${s.env.join(', ')}]` : '';
-    const def = 'default' in s ? ` (default: ${s.default})` : '';
-    cmd.option(`--${s.flag} <value>`, `${s.description}${def}${env}`);
-  }
+  addSettingsOptions(cmd);
   cmd.action(async (flags: Record<string, unknown>) => {
-    let settings;
-    try {
-      settings = resolveSettings(flags);
-    } catch (err) {
-      if (err instanceof SettingsError) {
-        process.stderr.write(`error: ${err.message}\n`);
-        process.exitCode = 2;
-        return;
-      }
-      throw err;
-    }
+    const settings = settingsOrExit(flags);
+    if (!settings) return;
     const operator = await startOperator(settings);
     let signals = 0;
     const onSignal = (): void => {
