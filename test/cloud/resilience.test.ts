@@ -10,7 +10,8 @@ import {
   type RunInstancesSpec,
 } from '../../src/cloud/index.js';
 import { startSimulator, type Simulator } from '../../src/sim/cloud/index.js';
-import { cloudFor, groupSpec, launchSpec, log, until, world } from './support.js';
+import { cloudFor, groupSpec, launchSpec, log, world } from './support.js';
+import { eventually } from '../support/kube.js';
 
 const OTHER = {
   accessKeyId: 'LTAI5tRotatedKey0002',
@@ -138,7 +139,7 @@ describe('typed errors', () => {
       launch: launchSpec(sim, { instanceTypes: ['ecs.r7.4xlarge'] }),
       operationId: 'op-nostock-group',
     });
-    const failed = await until('a failed activity', async () =>
+    const failed = await eventually('a failed activity', async () =>
       (await cloud.provider.scalingActivities(r.group.id)).find((a) => a.status === 'Failed'),
     );
     expect(failed.errorCode).toBe('OperationDenied.NoStock');
@@ -182,13 +183,13 @@ describe('credentials', () => {
     await cloud.provider.listClusterScalingGroups('c-test');
 
     await write({ accessKeyId: OTHER.accessKeyId, accessKeySecret: 'revoked-secret-value-0000' });
-    await until(
+    await eventually(
       'the bad pair in use',
       async () =>
       (await cloud.provider.listClusterScalingGroups('c-test').then(() => undefined, (e: unknown) => e)) instanceof AuthFailedError ? true : undefined, // prettier-ignore
     );
     await write(OTHER);
-    await until('the rotated pair in use', async () =>
+    await eventually('the rotated pair in use', async () =>
       cloud.provider.listClusterScalingGroups('c-test').then(
         () => true,
         () => undefined,
@@ -196,7 +197,7 @@ describe('credentials', () => {
     );
 
     await writeFile(file, '{"accessKeyId": ""}');
-    const bad = await until('the broken file reported', async () => {
+    const bad = await eventually('the broken file reported', async () => {
       const e = await cloud.provider.listClusterScalingGroups('c-test').then(
         () => undefined,
         (x: unknown) => x,
@@ -240,11 +241,11 @@ describe('pagination', () => {
     const more: string[] = [];
     for (let i = 2; i <= 5; i++) more.push(...(await cloud.provider.runInstances(run({ amount: 100, tags: { 'nodepool.alicloud.dev/pool': 'big-1' } }), { operationId: `op-big-extra-${i}` }))); // prettier-ignore
     expect(ids.length + more.length).toBe(500);
-    await until(
+    await eventually(
       '2,000 members',
       async () =>
         (await cloud.provider.ess.describeScalingInstances(r.group.id)).length === 2000 ? true : undefined,
-      120_000,
+      { timeoutMs: 120_000 },
     );
     const before = await cloud.attempts('DescribeInstances');
     const all = await cloud.provider.findInstancesByTags({ 'nodepool.alicloud.dev/pool': 'big-1' });

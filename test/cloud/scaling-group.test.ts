@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { InvalidConfigurationError } from '../../src/cloud/index.js';
 import { startSimulator, type Simulator } from '../../src/sim/cloud/index.js';
-import { cloudFor, groupSpec, launchSpec, log, until, world, type TestCloud } from './support.js';
+import { cloudFor, groupSpec, launchSpec, log, world, type TestCloud } from './support.js';
+import { eventually } from '../support/kube.js';
 
 let sim: Simulator;
 let cloud: TestCloud;
@@ -15,7 +16,7 @@ afterAll(async () => {
 });
 
 const inService = (groupId: string, n: number) =>
-  until(`${n} InService instances in ${groupId}`, async () => {
+  eventually(`${n} InService instances in ${groupId}`, async () => {
     const list = await cloud.provider.listPoolInstances(groupId);
     return list.length === n && list.every((i) => i.lifecycleState === 'InService' && i.status === 'Running') ? list : undefined; // prettier-ignore
   });
@@ -122,7 +123,7 @@ describe('members', () => {
     }
 
     await cloud.provider.setCapacity(r.group.id, { desiredCapacity: 1 });
-    const actions = await until('a pending SCALE_IN lifecycle action', async () => {
+    const actions = await eventually('a pending SCALE_IN lifecycle action', async () => {
       const a = await cloud.provider.pendingLifecycleActions(r.group.id);
       return a.length > 0 ? a : undefined;
     });
@@ -132,7 +133,7 @@ describe('members', () => {
     expect(waiting?.lifecycleState).toBe('Removing:Wait');
     await cloud.provider.completeLifecycleAction({ hookId: actions[0]!.hookId, token: actions[0]!.token, result: 'CONTINUE' }); // prettier-ignore
     await inService(r.group.id, 1);
-    await until('the removed instance released', async () =>
+    await eventually('the removed instance released', async () =>
       (await cloud.provider.describeInstances([held])).length === 0 ? true : undefined,
     );
 
@@ -141,8 +142,8 @@ describe('members', () => {
     expect(activities.some((a) => a.destroyedInstances.includes(held))).toBe(true);
 
     expect(await cloud.provider.deleteScalingGroup(r.group.id)).toMatch(/deleting|gone/);
-    await until('the group gone', async () => ((await cloud.provider.deleteScalingGroup(r.group.id)) === 'gone' ? true : undefined)); // prettier-ignore
-    await until('its instances released', async () => ((await cloud.provider.describeInstances(ids)).length === 0 ? true : undefined)); // prettier-ignore
+    await eventually('the group gone', async () => ((await cloud.provider.deleteScalingGroup(r.group.id)) === 'gone' ? true : undefined)); // prettier-ignore
+    await eventually('its instances released', async () => ((await cloud.provider.describeInstances(ids)).length === 0 ? true : undefined)); // prettier-ignore
   });
 
   it('Subscription: RunInstances (PrePaid) + attach; release refuses it; detach keeps it', async () => {
@@ -153,14 +154,14 @@ describe('members', () => {
       { operationId: 'op-sub-1-run' },
     );
     expect(ids).toHaveLength(2);
-    await until('Running', async () => ((await cloud.provider.describeInstances(ids)).every((i) => i.status === 'Running') ? true : undefined)); // prettier-ignore
+    await eventually('Running', async () => ((await cloud.provider.describeInstances(ids)).every((i) => i.status === 'Running') ? true : undefined)); // prettier-ignore
     await cloud.provider.attachInstances(r.group.id, ids, { operationId: 'op-sub-1-attach' });
     const members = await inService(r.group.id, 2);
     expect(members.every((m) => m.chargeType === 'PrePaid' && m.creationType === 'Attached' && m.expiredTime)).toBe(true); // prettier-ignore
 
     await expect(cloud.provider.releaseInstances(ids, { force: true, operationId: 'op-sub-1-rel' })).rejects.toThrow(/never deletes a Subscription instance/); // prettier-ignore
     await cloud.provider.detachInstances(r.group.id, ids, { decreaseDesired: true, operationId: 'op-sub-1-detach' }); // prettier-ignore
-    await until('detached', async () => ((await cloud.provider.listPoolInstances(r.group.id)).length === 0 ? true : undefined)); // prettier-ignore
+    await eventually('detached', async () => ((await cloud.provider.listPoolInstances(r.group.id)).length === 0 ? true : undefined)); // prettier-ignore
     expect((await cloud.provider.describeInstances(ids)).map((i) => i.status)).toEqual([
       'Running',
       'Running',

@@ -95,18 +95,3 @@ export function launchSpec(sim: Simulator, over: Partial<LaunchSpec> = {}): Laun
     ...over,
   };
 }
-
-/** Polls `fn` until it returns something other than undefined, or fails after `timeoutMs`. */
-export async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
