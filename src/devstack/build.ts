@@ -151,6 +151,7 @@ export async function withLock<T>(path: string, report: Reporter, fn: () => Prom
   }
 }
 
+const GO_BUILD_ATTEMPTS = 3;
 const NETWORK_FAILURE =
   /dial tcp|no such host|i\/o timeout|connection refused|proxyconnect|TLS handshake|network is unreachable|unexpected EOF|status 50\d/;
 
@@ -191,15 +192,26 @@ export async function buildGroup(
     g.packages.length === 1 ? join(outDir, g.outputs[0] ?? g.name) : `${outDir}/`,
     ...g.packages,
   ];
-  const res = await run('go', args, {
-    cwd: work,
-    env,
-    onStderrLine: (line) => {
-      if (line.startsWith('go: downloading ')) downloaded++;
-      else if (line && !line.startsWith('#') && !line.includes(' ')) compiled++;
-      tick();
-    },
-  }).finally(() => clearInterval(timer));
+  // A download that fails half-way (the proxy stalls, a connection drops) is tried again: what was already
+  // downloaded stays in the module cache, so each attempt starts where the last one stopped.
+  let res: Awaited<ReturnType<typeof run>>;
+  try {
+    for (let attempt = 1; ; attempt++) {
+      res = await run('go', args, {
+        cwd: work,
+        env,
+        onStderrLine: (line) => {
+          if (line.startsWith('go: downloading ')) downloaded++;
+          else if (line && !line.startsWith('#') && !line.includes(' ')) compiled++;
+          tick();
+        },
+      });
+      if (res.code === 0 || attempt >= GO_BUILD_ATTEMPTS || !NETWORK_FAILURE.test(res.stderr)) break;
+      report(`  ${g.name}: the Go module proxy failed (attempt ${attempt} of ${GO_BUILD_ATTEMPTS}); trying again`);
+    }
+  } finally {
+    clearInterval(timer);
+  }
   await writeFile(logPath, `$ go ${args.join(' ')}\n${res.stderr}${res.stdout}`);
   if (res.code !== 0) {
     const tail = res.stderr.trim().split('\n').slice(-12).join('\n');
