@@ -2,6 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import {
   UninstallError,
   cloudResourcesChoice,
+  deletionProgress,
   finalizerRemovalPatch,
   isOperatorFinalizer,
   runningOperator,
@@ -47,5 +48,14 @@ describe('uninstall planning', () => {
     expect(runningOperator(lease('', '2026-11-23T00:00:29.000000Z'), now)).toBeUndefined();
     expect(runningOperator(lease(undefined, '2026-11-23T00:00:29.000000Z'), now)).toBeUndefined();
     expect(runningOperator(undefined, now)).toBeUndefined();
+  });
+
+  test('deletion progress names each pool left with its Nodes, group and what it says; then all done', () => {
+    const a = { kind: 'NodePool', name: 'a', scalingGroupId: 'asg-1', nodes: 2, retained: [], detail: 'draining 2 node(s)', gone: false }; // prettier-ignore
+    const b = { kind: 'ManagedNodePool', name: 'b', nodes: 0, retained: [], gone: true };
+    expect(deletionProgress([a, b], 12_400)).toBe(
+      'waiting for 1 of 2 pool(s), 12 s: NodePool a (2 Node(s) left; group asg-1; draining 2 node(s))',
+    );
+    expect(deletionProgress([{ ...a, gone: true }, b], 30_000)).toBe('all 2 pool(s) deleted (30 s)');
   });
 });

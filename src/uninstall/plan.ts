@@ -26,8 +26,44 @@ export function cloudResourcesChoice(opts: { keepCloudResources?: boolean; delet
   );
 } // prettier-ignore
 
+/** One pool being deleted by `--delete-cloud-resources`, as the last poll saw it. */
+export interface PoolInDeletion {
+  kind: string;
+  name: string;
+  scalingGroupId?: string;
+  /** Nodes still carrying the pool's label. */
+  nodes: number;
+  /** Instances the pool detached and keeps (Subscription, attached ones), from its status. */
+  retained: string[];
+  /** What the pool says it is doing: its Degraded message when Degraded is True, else its Progressing message. */
+  detail?: string;
+  gone: boolean;
+}
+
+/**
+ * One progress line for a deletion in flight: what is left, per pool, with any problem the pools report.
+ * Pure: the caller decides when to print it (on a change, or every so often).
+ */
+export function deletionProgress(pools: readonly PoolInDeletion[], elapsedMs: number): string {
+  const left = pools.filter((p) => !p.gone);
+  const secs = Math.round(elapsedMs / 1000);
+  if (left.length === 0) return `all ${pools.length} pool(s) deleted (${secs} s)`;
+  const parts = left.map((p) => {
+    const bits = [`${p.nodes} Node(s) left`];
+    if (p.scalingGroupId) bits.push(`group ${p.scalingGroupId}`);
+    if (p.detail) bits.push(p.detail);
+    return `${p.kind} ${p.name} (${bits.join('; ')})`;
+  });
+  return `waiting for ${left.length} of ${pools.length} pool(s), ${secs} s: ${parts.join(', ')}`;
+}
+
 export class UninstallError extends Error {
   override name = 'UninstallError';
+}
+
+/** `--delete-cloud-resources` stopped waiting before every pool was gone (the deletions go on). */
+export class UninstallTimeout extends UninstallError {
+  override name = 'UninstallTimeout';
 }
 
 /**

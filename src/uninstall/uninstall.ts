@@ -14,6 +14,8 @@ import {
   type Lease,
   type ResourceRef,
 } from '../kube/index.js';
+import { POOL_LABEL } from '../bootstrap/labels.js';
+import { deletePools } from './delete-pools.js';
 import { UninstallError, finalizerRemovalPatch, runningOperator, type CloudResources } from './plan.js';
 
 /** Only what the uninstall reads of a pool: never its spec (a pool the current schema rejects still goes). */
@@ -28,6 +30,12 @@ export interface UninstallOptions {
   cloudResources: CloudResources;
   /** The operator's leader-election Lease: while it is held, the uninstall refuses (unless `force`). */
   lease: { namespace: string; name: string };
+  /** Only pools with these labels, and only the Nodes of those pools (a Kubernetes label selector). */
+  selector?: string;
+  /** `--delete-cloud-resources`: how long to wait for the pools to be gone. */
+  timeoutMs?: number;
+  /** `--delete-cloud-resources`: time between polls. */
+  pollMs?: number;
   force?: boolean;
   report?: (line: string) => void;
   now?: () => number;
@@ -38,6 +46,8 @@ export interface UninstallResult {
   pools: { kind: string; name: string; scalingGroupId?: string; deleted: boolean }[];
   /** Nodes whose finalizers were removed. */
   nodes: string[];
+  /** `--delete-cloud-resources`: instances the deleted pools kept (Subscription, attached ones). */
+  retained?: string[];
 }
 
 type Meta = z.output<typeof ObjectMetaSchema>;
@@ -81,20 +91,61 @@ async function currentLease(client: KubeClient, where: { namespace: string; name
 } // prettier-ignore
 
 /**
- * `nodepool-operator uninstall --keep-cloud-resources`: with the operator stopped, remove its finalizers from
- * every NodePool, ManagedNodePool and Node, so nothing waits for an operator that is gone. The pools and Nodes
- * themselves stay (a reinstalled operator takes them up again); their scaling groups and instances stay in the
- * cloud, unmanaged. Deleting the CRDs afterwards deletes the pool objects at once.
+ * `nodepool-operator uninstall`, in one of two modes:
+ * - `--keep-cloud-resources`, with the operator stopped: remove its finalizers from every (selected) NodePool,
+ *   ManagedNodePool and Node, so nothing waits for an operator that is gone. The pools and Nodes themselves stay
+ *   (a reinstalled operator takes them up again); their scaling groups and instances stay in the cloud,
+ *   unmanaged. Deleting the CRDs afterwards deletes the pool objects at once.
+ * - `--delete-cloud-resources`, with the operator running: delete every (selected) pool and wait until the
+ *   operator has released their instances and deleted their scaling groups (Subscription and attached instances
+ *   are detached and stay); then drop any finalizer of the operator left on those pools' Nodes.
  */
 export async function uninstall(opts: UninstallOptions): Promise<UninstallResult> {
   const report = opts.report ?? (() => undefined);
-  if (opts.cloudResources === 'delete') {
-    throw new UninstallError(
-      '--delete-cloud-resources is not available in this version: it deletes every pool and waits for the operator to release their instances, which needs the NodePool controller. Use --keep-cloud-resources, or delete the pools yourself while the operator runs.',
-    );
-  }
   const lease = await currentLease(opts.client, opts.lease);
   const running = runningOperator(lease, (opts.now ?? Date.now)());
+  if (opts.cloudResources === 'delete') {
+    if (!running) {
+      if (!opts.force) {
+        throw new UninstallError(
+          `no operator is running (nobody holds the Lease ${opts.lease.namespace}/${opts.lease.name}): --delete-cloud-resources deletes the pools and waits for the operator to release their instances, so it must run. Start it (or pass --namespace / --leader-election-id where it runs), or use --keep-cloud-resources. --force skips this check.`,
+        );
+      }
+      report(`warning: no operator holds the Lease ${opts.lease.namespace}/${opts.lease.name}; going on because of --force`); // prettier-ignore
+    } else {
+      report(`${running}: it releases the instances`);
+    }
+    const deleted = await deletePools({
+      client: opts.client,
+      ...(opts.selector ? { selector: opts.selector } : {}),
+      timeoutMs: opts.timeoutMs ?? 30 * 60_000,
+      ...(opts.pollMs ? { pollMs: opts.pollMs } : {}),
+      report,
+      ...(opts.now ? { now: opts.now } : {}),
+    });
+    const result: UninstallResult = {
+      pools: deleted.pools.map((p) => ({ kind: p.kind, name: p.name, ...(p.scalingGroupId ? { scalingGroupId: p.scalingGroupId } : {}), deleted: true })), // prettier-ignore
+      nodes: [],
+      retained: deleted.retained,
+    };
+    // The operator drops its finalizer from the Nodes it keeps; any one left (an older operator, an interrupted
+    // step) would hold the Node once the operator is removed.
+    const names = new Set(deleted.pools.map((p) => p.name));
+    const nodes = new TypedResource(opts.client, Resources.nodes, NodeMeta);
+    for (const node of (await nodes.list({ labelSelector: POOL_LABEL })).items) {
+      if (!names.has(node.metadata.labels?.[POOL_LABEL] ?? '')) continue;
+      const r = await releaseFinalizers(nodes, node);
+      if (!r.changed) continue;
+      result.nodes.push(node.metadata.name);
+      report(`Node ${node.metadata.name}: finalizers removed${r.gone ? ' (it was being deleted: now gone)' : '; the node and its instance stay'}`); // prettier-ignore
+    }
+    report(
+      `done: ${result.pools.length} pool(s) deleted with their scaling groups and pay-as-you-go / spot instances` +
+        (deleted.retained.length > 0 ? `; ${deleted.retained.length} instance(s) kept in the cloud, with their Nodes: ${deleted.retained.join(', ')}` : '') +
+        '. Now remove the operator (helm uninstall, or kubectl delete -k deploy/base).',
+    ); // prettier-ignore
+    return result;
+  }
   if (running) {
     if (!opts.force) {
       throw new UninstallError(
@@ -105,12 +156,13 @@ export async function uninstall(opts: UninstallOptions): Promise<UninstallResult
   }
 
   const result: UninstallResult = { pools: [], nodes: [] };
+  const selectedPools = new Set<string>();
   for (const k of [KINDS.NodePool, KINDS.ManagedNodePool]) {
     const ref: ResourceRef = crd(GROUP, VERSION, k.plural, k.kind, false);
     const pools = new TypedResource(opts.client, ref, PoolMeta);
     let items: z.output<typeof PoolMeta>[];
     try {
-      items = (await pools.list()).items;
+      items = (await pools.list(opts.selector ? { labelSelector: opts.selector } : {})).items;
     } catch (err) {
       if (toKubeError(err) instanceof NotFoundError) {
         report(`${k.plural}: the CRD is not installed; nothing to do`);
@@ -119,6 +171,7 @@ export async function uninstall(opts: UninstallOptions): Promise<UninstallResult
       throw toKubeError(err);
     }
     for (const pool of items) {
+      selectedPools.add(pool.metadata.name);
       const r = await releaseFinalizers(pools, pool);
       if (!r.changed) continue;
       const sg = pool.status?.scalingGroupId;
@@ -130,6 +183,8 @@ export async function uninstall(opts: UninstallOptions): Promise<UninstallResult
   }
   const nodes = new TypedResource(opts.client, Resources.nodes, NodeMeta);
   for (const node of (await nodes.list()).items) {
+    // with a selector, only the Nodes of the selected pools
+    if (opts.selector && !selectedPools.has(node.metadata.labels?.[POOL_LABEL] ?? '')) continue;
     const r = await releaseFinalizers(nodes, node);
     if (!r.changed) continue;
     result.nodes.push(node.metadata.name);

@@ -147,6 +147,21 @@ describe('helm template → kubectl apply --dry-run=server', () => {
   });
 });
 
+describe('settings.poolSelector', () => {
+  test('reaches the operator as NODEPOOL_POOL_SELECTOR; unset, the variable is absent; a malformed one is refused naming the value', async () => {
+    const envOf = (rendered: string) => {
+      const d = objects(rendered).find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } }; // prettier-ignore
+      return d.spec.template.spec.containers[0]!.env.find((e) => e.name === 'NODEPOOL_POOL_SELECTOR');
+    };
+    expect(envOf(await helmTemplate(helm, { release, namespace: 'kube-system' }))).toBeUndefined();
+    const set = await helmTemplate(helm, { release, namespace: 'kube-system', set: ['settings.poolSelector=team in (data\\,ml)'] }); // prettier-ignore
+    expect(envOf(set)).toEqual({ name: 'NODEPOOL_POOL_SELECTOR', value: 'team in (data,ml)' });
+    const bad = await helmRun(['template', release, CHART_DIR, '--set', 'settings.poolSelector=team:data']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/settings\.poolSelector|poolSelector/);
+  });
+});
+
 describe('the default install', () => {
   test('the Deployment: 2 replicas, probes, hardened pods, critical priority, spread, PDB', async () => {
     const objs = objects(await helmTemplate(helm, { release, namespace: 'kube-system' }));
