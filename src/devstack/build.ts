@@ -207,7 +207,9 @@ export async function buildGroup(
         },
       });
       if (res.code === 0 || attempt >= GO_BUILD_ATTEMPTS || !NETWORK_FAILURE.test(res.stderr)) break;
-      report(`  ${g.name}: the Go module proxy failed (attempt ${attempt} of ${GO_BUILD_ATTEMPTS}); trying again`);
+      report(
+        `  ${g.name}: the Go module proxy failed (attempt ${attempt} of ${GO_BUILD_ATTEMPTS}); trying again`,
+      );
     }
   } finally {
     clearInterval(timer);
