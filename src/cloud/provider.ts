@@ -104,6 +104,9 @@ export interface CloudProvider {
   /** The newest public image of a family (`acs:alibaba_cloud_linux_3_container_optimized_x64`), if any. */
   latestImage(family: string): Promise<string | undefined>;
 
+  /** What the instance printed to its serial console (the tail ECS keeps: cloud-init's boot output). */
+  consoleOutput(instanceId: string): Promise<string>;
+
   // ---- Cloud Assistant
   runCommand(ids: readonly string[], script: string, o: { timeoutSeconds: number; name?: string }): Promise<string>; // prettier-ignore
   commandInvocation(invokeId: string): Promise<CommandInvocation | undefined>;

@@ -295,6 +295,15 @@ export class EcsApi {
     return out;
   }
 
+  /** The tail of an instance's serial console (GetInstanceConsoleOutput), decoded; '' when it printed nothing. */
+  async consoleOutput(instanceId: string): Promise<string> {
+    const req = new $Ecs.GetInstanceConsoleOutputRequest({ regionId: this.region, instanceId, removeSymbols: true }); // prettier-ignore
+    const body = W.consoleOutputWire.parse(
+      await this.t.ecs('GetInstanceConsoleOutput', (c, rt) => c.getInstanceConsoleOutputWithOptions(req, rt)),
+    );
+    return Buffer.from(body.ConsoleOutput ?? '', 'base64').toString('utf8');
+  }
+
   /** Cloud Assistant RunCommand (a shell script) on instances; returns the invocation id. */
   async runCommand(
     ids: readonly string[],

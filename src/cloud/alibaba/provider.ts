@@ -367,6 +367,10 @@ export class AlibabaCloudProvider implements CloudProvider {
     return this.ecs.latestImage(family);
   }
 
+  consoleOutput(instanceId: string): Promise<string> {
+    return this.ecs.consoleOutput(instanceId);
+  }
+
   runCommand(
     ids: readonly string[],
     script: string,

@@ -217,6 +217,12 @@ export const describeSecurityGroupsWire = z.object({
   ),
 });
 
+export const consoleOutputWire = z.object({
+  InstanceId: z.string().optional(),
+  ConsoleOutput: z.string().optional(),
+  LastUpdateTime: z.string().optional(),
+});
+
 export const describeImagesWire = z.object({
   TotalCount: optNum,
   Images: wrapped(

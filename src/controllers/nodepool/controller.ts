@@ -13,6 +13,7 @@ import {
   type PoolStatus,
 } from '../../apis/v1beta1/index.js';
 import { POOL_LABEL } from '../../bootstrap/labels.js';
+import { bootstrapProgress, describeBootstrap } from '../../bootstrap/progress.js';
 import { AuthFailedError, CloudError, ConflictError } from '../../cloud/errors.js';
 import type { CloudProvider } from '../../cloud/provider.js';
 import type { PoolInstance, ScalingActivity, ScalingGroup } from '../../cloud/types.js';
@@ -75,6 +76,8 @@ export interface NodePoolControllerDeps extends ControllerDeps {
 }
 
 /** How often a pool is looked at again: while things move, and when all is quiet. */
+/** Instances in a row that do not register before the pool is Degraded (it goes on replacing them). */
+export const REGISTRATION_FAILURE_LIMIT = 3;
 const REQUEUE = { progressing: 2_000, steady: 30_000, error: 15_000 } as const;
 
 type Status = PoolStatus & Record<string, unknown>;
@@ -101,6 +104,13 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
   const orphanGauge = new Gauge({ name: 'nodepool_orphan_scaling_groups', help: 'Scaling groups tagged with this cluster that no pool owns (checked at start-up)', registers: [deps.metrics.registry] }); // prettier-ignore
   /** When the operator first saw an instance running without a Node (registration timeout; wall clock). */
   const unregisteredSince = new Map<string, number>();
+  /**
+   * Instances of a pool that did not register, since one of its nodes last did (or its spec last changed): at
+   * REGISTRATION_FAILURE_LIMIT the pool is Degraded with the last one's story. In memory: a restart starts over.
+   */
+  const registrationFailures = new Map<string, { count: number; generation: number; last: string }>();
+  /** Subscription instances already reported as not registering (they are kept, so reported once). */
+  const reportedLate = new Set<string>();
   const now = (): string => new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
 
   /** Drops the operator's finalizer from a Node (a guarded patch; gone is fine). */
@@ -326,7 +336,8 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
     if (active.length > wanted) progressing = progressing.concat(await scaleIn(o, pool, group, active, wanted, poolNodes)); // prettier-ignore
 
     // ---- registration: an instance that never became a Ready node is replaced
-    progressing = progressing.concat(await registration(o, pool, group, members));
+    const reg = await registration(o, pool, group, members);
+    progressing = progressing.concat(reg.progress);
 
     // ---- `kubectl delete node`: drain, then remove the instance (ESS replaces it: the spec is the truth)
     progressing = progressing.concat(await deletedNodes(o, pool, group, members, prior, ctx));
@@ -358,7 +369,7 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
     if (counts.readySize < Math.min(desiredSize, counts.currentSize)) progressing.push(`${counts.readySize} of ${desiredSize} nodes Ready`); // prettier-ignore
     const readyOk = counts.readySize >= desiredSize && counts.currentSize === desiredSize;
     const updating = ensured.changes.some((c) => c.startsWith('modified'));
-    const phase: Phase = failed ? 'Degraded' : !prior.scalingGroupId || (prior.phase === 'Initializing' && !readyOk) ? 'Initializing' : updating ? 'Updating' : counts.currentSize !== desiredSize ? 'Scaling' : 'Active'; // prettier-ignore
+    const phase: Phase = failed || reg.problem ? 'Degraded' : !prior.scalingGroupId || (prior.phase === 'Initializing' && !readyOk) ? 'Initializing' : updating ? 'Updating' : counts.currentSize !== desiredSize ? 'Scaling' : 'Active'; // prettier-ignore
     const failMsg = failed ? `the last scaling activity failed: ${activity.errorCode ?? ''} ${activity.errorMessage ?? activity.statusMessage}`.trim() : ''; // prettier-ignore
     const status: Status = {
       ...prior,
@@ -378,14 +389,18 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
         progressing: progressing.length > 0 ? [true, phase === 'Initializing' ? Reason.Initializing : Reason.Scaling, progressing.join('; ')] : [false, Reason.Reconciled, 'the pool matches its spec'], // prettier-ignore
         degraded: failed
           ? [true, 'ScalingActivityFailed', failMsg]
-          : [false, Reason.Reconciled, 'no problem seen'],
+          : reg.problem
+            ? [true, Reason.RegistrationFailed, reg.problem]
+            : [false, Reason.Reconciled, 'no problem seen'],
       }),
     };
     if (operation) status.operation = operation;
     else delete status.operation;
     if (failed && prior.phase !== 'Degraded') await deps.events.warning(subject, 'ScalingActivityFailed', 'Scale', failMsg); // prettier-ignore
     await writeStatus(o, status);
-    return { requeueAfter: progressing.length > 0 || failed ? REQUEUE.progressing : REQUEUE.steady };
+    return {
+      requeueAfter: progressing.length > 0 || failed || reg.problem ? REQUEUE.progressing : REQUEUE.steady,
+    };
   }
 
   async function launchSubscription(
@@ -521,21 +536,36 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
     return out;
   }
 
+  /** Why an instance did not register, from its serial console (what its bootstrap printed). */
+  async function whyNotRegistered(instanceId: string): Promise<string> {
+    try {
+      return describeBootstrap(bootstrapProgress(await cloud.consoleOutput(instanceId)));
+    } catch (err) {
+      return `its console output could not be read (${err instanceof Error ? err.message : String(err)})`;
+    }
+  }
+
   async function registration(
     o: PoolObject,
     pool: NodePool,
     group: ScalingGroup,
     members: Member[],
-  ): Promise<string[]> {
-    // prettier-ignore
-    const timeout = parseDuration(pool.spec.registrationTimeout ?? '10m');
+  ): Promise<{ progress: string[]; problem?: string }> {
+    const uid = o.metadata.uid ?? o.metadata.name;
+    const gen = o.metadata.generation ?? 0;
+    const timeoutText = pool.spec.registrationTimeout ?? '10m';
+    const timeout = parseDuration(timeoutText);
     const t = clock.now();
     const late: PoolInstance[] = [];
     const waiting: string[] = [];
     const seen = new Set<string>();
+    let failures = registrationFailures.get(uid);
+    // a spec change (a new configuration, maybe the fix) or a node that registers starts the count over
+    if (failures && failures.generation !== gen) failures = undefined;
     for (const m of members) {
       const id = m.instance.instanceId;
       seen.add(id);
+      if (m.ready && unregisteredSince.has(id)) failures = undefined;
       if (m.ready || m.instance.status !== 'Running' || m.instance.lifecycleState !== 'InService') {
         unregisteredSince.delete(id);
         continue;
@@ -545,15 +575,39 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
       if (t - since > timeout) late.push(m.instance);
       else waiting.push(id);
     }
+    if (members.length > 0 && members.every((m) => m.ready)) failures = undefined;
     for (const id of unregisteredSince.keys()) if (!seen.has(id)) unregisteredSince.delete(id);
-    if (late.length > 0 && pool.spec.billing.chargeType !== 'Subscription') {
-      await cloud.removeInstances(group.id, late.map((i) => i.instanceId), { policy: 'release', decreaseDesired: false, operationId: `${o.metadata.uid}/registration/${late.map((i) => i.instanceId).sort().join(',')}` }); // prettier-ignore
-      for (const i of late) unregisteredSince.delete(i.instanceId);
-      await deps.events.warning(subjectOf(o), Reason.RegistrationFailed, 'Replace', `instance(s) ${late.map((i) => i.instanceId).join(', ')} did not become Ready nodes within ${pool.spec.registrationTimeout ?? '10m'}: released, ESS launches replacements`); // prettier-ignore
+    for (const id of reportedLate) if (!seen.has(id)) reportedLate.delete(id);
+
+    const subscription = pool.spec.billing.chargeType === 'Subscription';
+    const fresh = late.filter((i) => !reportedLate.has(i.instanceId));
+    if (fresh.length > 0) {
+      const stories = new Map<string, string>();
+      for (const i of fresh) stories.set(i.instanceId, await whyNotRegistered(i.instanceId));
+      if (!subscription) {
+        const ids = fresh.map((i) => i.instanceId).sort();
+        await cloud.removeInstances(group.id, ids, { policy: 'release', decreaseDesired: false, operationId: `${uid}/registration/${ids.join(',')}` }); // prettier-ignore
+        for (const id of ids) unregisteredSince.delete(id);
+      } else {
+        for (const i of fresh) reportedLate.add(i.instanceId);
+      }
+      for (const i of fresh) {
+        const why = stories.get(i.instanceId) ?? '';
+        const what = subscription ? 'kept (Subscription instances are never released): see the instance, or delete its Node to detach it' : 'released; ESS launches a replacement'; // prettier-ignore
+        await deps.events.warning(subjectOf(o), Reason.RegistrationFailed, 'Replace', `instance ${i.instanceId} did not become a Ready node within ${timeoutText}; ${why}: ${what}`); // prettier-ignore
+        deps.logger.warn({ pool: o.metadata.name, instance: i.instanceId, action: 'registration', why }, 'instance did not register'); // prettier-ignore
+      }
+      const lastId = fresh[fresh.length - 1]!.instanceId;
+      failures = { count: (failures?.count ?? 0) + fresh.length, generation: gen, last: `${lastId}: ${stories.get(lastId) ?? ''}` }; // prettier-ignore
     }
-    return waiting.length > 0
-      ? [`${waiting.length} instance(s) running, waiting for their nodes to register`]
-      : [];
+    if (failures) registrationFailures.set(uid, failures);
+    else registrationFailures.delete(uid);
+
+    const progress = waiting.length > 0 ? [`${waiting.length} instance(s) running, waiting for their nodes to register`] : []; // prettier-ignore
+    if (failures && failures.count >= REGISTRATION_FAILURE_LIMIT) {
+      return { progress, problem: `${failures.count} instances in a row did not become Ready nodes within ${timeoutText}; the last, ${failures.last}` }; // prettier-ignore
+    }
+    return { progress };
   }
 
   async function deletedNodes(
@@ -678,6 +732,7 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
 
   async function finalize(o: PoolObject, ctx: ReconcileContext): Promise<ReconcileResult> {
     if (!o.metadata.finalizers?.includes(POOL_FINALIZER)) return {};
+    registrationFailures.delete(o.metadata.uid ?? o.metadata.name);
     const name = o.metadata.name;
     const log = ctx.log.child({ pool: name });
     const prior = (o.status ?? {}) as Status;

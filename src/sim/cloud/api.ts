@@ -2,6 +2,7 @@ import type { Cloud } from './cloud.js';
 import * as catalogue from './ecs/catalogue-calls.js';
 import { describeInstanceHistoryEvents } from './ecs/history-events.js';
 import * as instances from './ecs/instances.js';
+import { getInstanceConsoleOutput } from './ecs/console-output.js';
 import { runInstances } from './ecs/run-instances.js';
 import * as tagging from './ecs/tag-resources.js';
 import { EssEngine } from './ess/engine.js';
@@ -52,6 +53,7 @@ export function buildRouter(
     RunInstances: runInstances,
     DescribeInstances: instances.describeInstances,
     DescribeInstanceStatus: instances.describeInstanceStatus,
+    GetInstanceConsoleOutput: getInstanceConsoleOutput,
     StartInstance: instances.startInstance,
     StopInstance: instances.stopInstance,
     RebootInstance: instances.rebootInstance,

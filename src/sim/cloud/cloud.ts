@@ -55,6 +55,8 @@ export interface Instance {
   resourceGroupId: string;
   /** Set by the fault API: the instance stopped responding (status stays, health checks fail). */
   failed?: boolean;
+  /** What the instance wrote to its serial console (a node simulation sets it: the boot's cloud-init output). */
+  consoleOutput?: { text: string; updatedAt: number };
 }
 
 /** launched → running → (interrupting: a spot reclamation notice) → stopped / released. */

@@ -17,6 +17,8 @@ export interface InstanceToBoot {
   installed?: Partial<Record<'containerd' | 'kubelet' | 'nvidia-smi', string>>;
   /** Answers for URLs the boot fetches (an External pool's script). */
   http?: Record<string, string>;
+  /** Receives what the boot printed (cloud-init output goes to the serial console), whether it joined or not. */
+  onConsole?: (log: string) => void;
 }
 
 export interface BootedNode {
@@ -49,6 +51,7 @@ export async function bootInstance(
     http: instance.http ?? {},
     passthrough: [new URL(cluster.apiServer).origin],
   });
+  instance.onConsole?.(boot.log);
   try {
     const config = await readNodeConfig(boot);
     let caPem = config.caPem;

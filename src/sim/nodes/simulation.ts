@@ -86,6 +86,10 @@ export class NodeSimulation {
             disks,
             ...(this.opts.installed ? { installed: this.opts.installed } : {}),
             ...(this.opts.http ? { http: this.opts.http } : {}),
+            onConsole: (text) => {
+              const rec = this.sim.cloud.instances.get(i.instanceId);
+              if (rec) rec.consoleOutput = { text, updatedAt: this.sim.cloud.clock.now() };
+            },
           },
           { apiServer: this.opts.apiServer },
         );
