@@ -1,6 +1,10 @@
 import type { Controller } from '../runtime/controller.js';
 import type { ControllerDeps } from './deps.js';
-import { NODEPOOL_CONTROLLER, newNodePoolController } from './nodepool/controller.js';
+import {
+  MANAGEDNODEPOOL_CONTROLLER,
+  NODEPOOL_CONTROLLER,
+  newNodePoolController,
+} from './nodepool/controller.js';
 import { RUNTIME_PROBE_CONTROLLER, newRuntimeProbeController } from './runtimeprobe/controller.js';
 
 export type { ControllerDeps };
@@ -20,6 +24,12 @@ export const CONTROLLERS: readonly ControllerEntry[] = [
     // Needs the cloud (region + credentials) and the join material (cluster id, API server endpoint).
     enabled: (d) => d.cloud !== undefined && d.join !== undefined,
     build: (d) => newNodePoolController({ ...d, cloud: d.cloud!, join: d.join! }),
+  },
+  {
+    name: MANAGEDNODEPOOL_CONTROLLER,
+    // The NodePool lifecycle for ManagedNodePools (an Auto pool at minSize); their automation is not built yet.
+    enabled: (d) => d.cloud !== undefined && d.join !== undefined,
+    build: (d) => newNodePoolController({ ...d, cloud: d.cloud!, join: d.join! }, 'ManagedNodePool'),
   },
   {
     name: RUNTIME_PROBE_CONTROLLER,

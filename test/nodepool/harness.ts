@@ -42,6 +42,8 @@ export interface Harness {
 export async function startHarness(opts: {
   clusterId: string;
   timeScale?: number;
+  /** Also run the ManagedNodePool controller (the same implementation, for the other kind). */
+  managed?: boolean;
   beforeStart?: (cloud: Cloud, world: Harness['world']) => Promise<void>;
 }): Promise<Harness> {
   // prettier-ignore
@@ -84,7 +86,7 @@ export async function startHarness(opts: {
   await opts.beforeStart?.(cloud, world);
   const informers = new InformerFactory({ client, logger: quietLogger, clock: systemClock, metrics });
   const events = new EventRecorder({ client, controller: 'nodepool.alicloud.dev/operator', instance: settings.identity, logger: quietLogger }); // prettier-ignore
-  const controller: Controller = newNodePoolController({
+  const deps = {
     client,
     informers,
     events,
@@ -95,9 +97,11 @@ export async function startHarness(opts: {
     identity: settings.identity,
     cloud: cloud.provider,
     join,
-  });
+  };
+  const controllers: Controller[] = [newNodePoolController(deps)];
+  if (opts.managed) controllers.push(newNodePoolController(deps, 'ManagedNodePool'));
   informers.start();
-  await controller.start();
+  for (const c of controllers) await c.start();
   return {
     sim,
     cloud,
@@ -107,7 +111,7 @@ export async function startHarness(opts: {
     world,
     metrics,
     async stop() {
-      await controller.stop(5_000);
+      for (const c of controllers) await c.stop(5_000);
       await informers.stop();
       await nodeSim.stop();
       await sim.stop();

@@ -26,6 +26,8 @@ export const ConditionType = {
   Ready: 'Ready',
   Progressing: 'Progressing',
   Degraded: 'Degraded',
+  /** ManagedNodePool only: whether its automation (elasticity, repair, upgrades, patches, events) runs. */
+  AutomationActive: 'AutomationActive',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -45,6 +47,8 @@ export const Reason = {
   DrainBlocked: 'DrainBlocked',
   NodesNotReady: 'NodesNotReady',
   AllNodesReady: 'AllNodesReady',
+  NameConflict: 'NameConflict',
+  AutomationNotActive: 'AutomationNotActive',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

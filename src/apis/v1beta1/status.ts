@@ -97,10 +97,15 @@ export const PoolStatus = api(
       z.array(api(z.string().max(128), 'A tag key.')).max(64),
       'The ECS tag keys the pool last applied to its instances (a key dropped from spec.tags is removed from them; others are left alone).',
     ).optional(),
-    conditions: api(z.array(Condition).max(16), 'Ready, Progressing and Degraded.', [], {
-      'x-kubernetes-list-type': 'map',
-      'x-kubernetes-list-map-keys': ['type'],
-    }).optional(),
+    conditions: api(
+      z.array(Condition).max(16),
+      'Ready, Progressing and Degraded; on a ManagedNodePool also AutomationActive (which automation runs).',
+      [],
+      {
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['type'],
+      },
+    ).optional(),
   }),
   'The observed state of the pool, written by the operator only.',
 );

@@ -7,7 +7,6 @@ import {
   GROUP,
   Reason,
   VERSION,
-  validateObject,
   type NodePool,
   type Phase,
   type PoolStatus,
@@ -52,8 +51,10 @@ import {
   type Member,
 } from './observe.js';
 import { ReferenceError, References, resolveLaunch } from './resolve.js';
+import { POOL_KINDS, automationCondition, nameConflict, poolSpecOf, type PoolKindName } from './kinds.js';
 
 export const NODEPOOL_CONTROLLER = 'nodepool';
+export const MANAGEDNODEPOOL_CONTROLLER = 'managednodepool';
 /** Put on a pool before any cloud resource exists; removed when the cloud side is gone. */
 export const POOL_FINALIZER = `${GROUP}/cloud-resources`;
 /** On each pool Node: `kubectl delete node` becomes drain → remove (or detach a Subscription one) → gone. */
@@ -88,20 +89,28 @@ type Status = PoolStatus & Record<string, unknown>;
  * deletion by the release table. Level-triggered: every reconcile reads the pool, its Nodes and its group,
  * moves one step, and writes the status last.
  */
-export function newNodePoolController(deps: NodePoolControllerDeps): Controller {
+export function newNodePoolController(
+  deps: NodePoolControllerDeps,
+  kindName: PoolKindName = 'NodePool',
+): Controller {
   const { client, clock, cloud } = deps;
+  const K = POOL_KINDS[kindName];
+  const selector = deps.settings.poolSelector ? { labelSelector: deps.settings.poolSelector } : {};
   const cluster = deps.settings.clusterId ?? 'default';
-  const pools = deps.informers.informer(NodePools, PoolObjectSchema, deps.settings.poolSelector ? { labelSelector: deps.settings.poolSelector } : {}); // prettier-ignore
+  const pools = deps.informers.informer(K.ref, PoolObjectSchema, selector);
+  /** Pools of the other kind: names are unique across both (conflicts), and both own scaling groups (orphans). */
+  const others = deps.informers.informer(POOL_KINDS[K.other].ref, PoolObjectSchema, selector);
   const nodes = deps.informers.informer(Resources.nodes, NodeSchema, {
     labelSelector: POOL_LABEL,
     indexers: { pool: (n: Node) => { const p = n.metadata.labels?.[POOL_LABEL]; return p ? [p] : []; } }, // prettier-ignore
   });
-  const poolApi = new TypedResource(client, NodePools, PoolObjectSchema);
+  const poolApi = new TypedResource(client, K.ref, PoolObjectSchema);
   const nodeApi = new TypedResource(client, Resources.nodes, NodeSchema);
   const podApi = new TypedResource(client, Resources.pods, PodSchema);
   const refs = new References(client, deps.settings.namespace);
   const drainer = new Drainer({ client, clock, logger: deps.logger, events: deps.events });
-  const orphanGauge = new Gauge({ name: 'nodepool_orphan_scaling_groups', help: 'Scaling groups tagged with this cluster that no pool owns (checked at start-up)', registers: [deps.metrics.registry] }); // prettier-ignore
+  // one check for both kinds: the NodePool controller's
+  const orphanGauge = K.kind !== 'NodePool' ? undefined : new Gauge({ name: 'nodepool_orphan_scaling_groups', help: 'Scaling groups tagged with this cluster that no pool owns (checked at start-up)', registers: [deps.metrics.registry] }); // prettier-ignore
   /** When the operator first saw an instance running without a Node (registration timeout; wall clock). */
   const unregisteredSince = new Map<string, number>();
   /**
@@ -126,7 +135,7 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
     await nodeApi.delete(n.metadata.name).catch((e: unknown) => { if (!(e instanceof NotFoundError)) throw e; }); // prettier-ignore
   }
 
-  const subjectOf = (o: PoolObject): EventSubject => ({ apiVersion: API_VERSION, kind: 'NodePool', name: o.metadata.name, uid: o.metadata.uid }); // prettier-ignore
+  const subjectOf = (o: PoolObject): EventSubject => ({ apiVersion: API_VERSION, kind: K.kind, name: o.metadata.name, uid: o.metadata.uid }); // prettier-ignore
 
   /** Writes the status when it changed (merge patch of the status subresource). */
   async function writeStatus(o: PoolObject, next: Status): Promise<void> {
@@ -158,6 +167,10 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
     put(ConditionType.Ready, set.ready);
     put(ConditionType.Progressing, set.progressing);
     put(ConditionType.Degraded, set.degraded);
+    if (K.kind === 'ManagedNodePool') {
+      const r = poolSpecOf(K.kind, o);
+      if (r.ok && r.managed) put(ConditionType.AutomationActive, automationCondition(r.managed));
+    }
     return list;
   }
 
@@ -186,11 +199,11 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
    */
   let orphansChecked = false;
   async function reportOrphans(log: ReconcileContext['log']): Promise<void> {
-    if (orphansChecked) return;
+    if (orphansChecked || !orphanGauge) return;
     orphansChecked = true;
     try {
       const groups = await cloud.listClusterScalingGroups(cluster);
-      const owned = new Set(pools.list().map((p) => p.metadata.name));
+      const owned = new Set([...pools.list(), ...others.list()].map((p) => p.metadata.name));
       const orphans = groups.filter((g) => !owned.has(g.tags['nodepool.alicloud.dev/pool'] ?? ''));
       orphanGauge.set(orphans.length);
       for (const g of orphans) {
@@ -208,13 +221,22 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
     if (!o) return {};
     if (o.metadata.deletionTimestamp) return finalize(o, ctx);
 
-    const v = validateObject({ ...o, apiVersion: API_VERSION, kind: 'NodePool', status: undefined });
+    const v = poolSpecOf(K.kind, o);
     if (!v.ok) {
       const message = v.problems.map((p) => `${p.path ? `${p.path}: ` : ''}${p.message}`).join('; ');
       await degraded(o, Reason.InvalidSpec, `the spec is invalid: ${message}`);
       return {};
     }
-    const pool = v.value as NodePool;
+    const pool = v.pool;
+    const otherCreated = (n: string): { created?: string } | undefined => {
+      const other = others.get(n);
+      return other ? { ...(other.metadata.creationTimestamp ? { created: other.metadata.creationTimestamp } : {}) } : undefined; // prettier-ignore
+    };
+    const clash = nameConflict({ kind: K.kind, name: o.metadata.name, created: o.metadata.creationTimestamp }, otherCreated(o.metadata.name)); // prettier-ignore
+    if (clash) {
+      await degraded(o, Reason.NameConflict, clash);
+      return {};
+    }
     const s = deps.settings;
     if (s.region && pool.spec.region !== s.region) {
       await degraded(o, Reason.RegionMismatch, `spec.region ${pool.spec.region} is not the cluster's region ${s.region}`); // prettier-ignore
@@ -737,8 +759,8 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
     const log = ctx.log.child({ pool: name });
     const prior = (o.status ?? {}) as Status;
     const gen = o.metadata.generation;
-    const spec = validateObject({ ...o, apiVersion: API_VERSION, kind: 'NodePool', status: undefined });
-    const pool = spec.ok ? (spec.value as NodePool) : undefined;
+    const spec = poolSpecOf(K.kind, o);
+    const pool = spec.ok ? spec.pool : undefined;
     const progress: string[] = [];
     const retained: NonNullable<PoolStatus['retainedInstances']> = [...(prior.retainedInstances ?? [])];
     const groupName = scalingGroupSpecOf({ ...(pool ?? ({ spec: {} } as NodePool)), metadata: { ...o.metadata } }, { cluster, current: { desired: 0, members: 0 } }).name; // prettier-ignore
@@ -818,14 +840,17 @@ export function newNodePoolController(deps: NodePoolControllerDeps): Controller 
   }
 
   const controller = new Controller({
-    name: NODEPOOL_CONTROLLER,
+    name: K.controller,
     logger: deps.logger,
     clock,
     concurrency: 4,
-    metrics: { controller: deps.metrics.controller(NODEPOOL_CONTROLLER), queue: deps.metrics.queue(NODEPOOL_CONTROLLER) }, // prettier-ignore
+    metrics: { controller: deps.metrics.controller(K.controller), queue: deps.metrics.queue(K.controller) }, // prettier-ignore
     reconcile: async (key, ctx) => (await reconcile(key, ctx)) ?? {},
   });
-  return controller.watch(pools).watch(nodes, (n: Node) => n.metadata.labels?.[POOL_LABEL]);
+  return controller
+    .watch(pools)
+    .watch(others)
+    .watch(nodes, (n: Node) => n.metadata.labels?.[POOL_LABEL]);
 }
 
 function activityStatus(a: ScalingActivity): NonNullable<PoolStatus['lastScalingActivity']> {
