@@ -64,3 +64,34 @@ test('the scaling group deleted by hand: a Warning Event, then recreated from th
   await eventually('the pool gone', async () => ((await kubectl(['get', 'nodepool', name])).code !== 0 ? true : undefined), { timeoutMs: 90_000 }); // prettier-ignore
   expect(await poolNodes(name)).toHaveLength(0);
 });
+
+test('a cloud-side invalid configuration (unknown image, unknown vSwitch, security group of the other type): Degraded naming the field, no scaling group left behind; fixed, the pool proceeds', async () => {
+  const region = h.sim.world.regions[0]!;
+  const advanced = region.securityGroups.find((g) => g.type === 'enterprise')!.securityGroupId;
+  const cases = [
+    { pool: uniqueName('np-badimg'), spec: { image: { type: 'Custom', id: 'm-bp1doesnotexist' } }, message: /spec\.image\.id.*m-bp1doesnotexist/ }, // prettier-ignore
+    {
+      pool: uniqueName('np-badvsw'),
+      spec: { vSwitchIds: ['vsw-bp1doesnotexist'] },
+      message: /vsw-bp1doesnotexist/,
+    },
+    { pool: uniqueName('np-badsg'), spec: { securityGroup: { type: 'Basic', ids: [advanced] } }, message: new RegExp(`spec\\.securityGroup.*${advanced}`) }, // prettier-ignore
+  ];
+  for (const c of cases) await applyPool(poolManifest(h, c.pool, { scaling: { mode: 'Manual', desiredSize: 1 }, ...c.spec })); // prettier-ignore
+  for (const c of cases) {
+    const p = await eventually(`${c.pool} Degraded`, async () => {
+      const x = await pool(c.pool);
+      const d = x.status?.conditions?.find((k) => k.type === 'Degraded');
+      return x.status?.phase === 'Degraded' && d?.status === 'True' ? { x, d } : undefined;
+    }, { timeoutMs: 60_000 }); // prettier-ignore
+    expect(p.d.message).toMatch(c.message);
+    expect(p.x.status?.scalingGroupId).toBeUndefined();
+    const groups = [...h.sim.ess.state.groups.values()].filter((g) => g.tags.some((t) => t.key === 'nodepool.alicloud.dev/pool' && t.value === c.pool)); // prettier-ignore
+    expect(groups).toHaveLength(0);
+  }
+  // the image fixed: the pool goes on from there
+  await applyPool(poolManifest(h, cases[0]!.pool, { scaling: { mode: 'Manual', desiredSize: 1 } }));
+  await activeWith(cases[0]!.pool, 1);
+  for (const c of cases) await kubectlOk(['delete', 'nodepool', c.pool, '--wait=false']);
+  for (const c of cases) await eventually(`${c.pool} gone`, async () => ((await kubectl(['get', 'nodepool', c.pool])).code !== 0 ? true : undefined), { timeoutMs: 90_000 }); // prettier-ignore
+}, 240_000);

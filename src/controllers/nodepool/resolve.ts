@@ -6,6 +6,7 @@ import {
 } from '../../bootstrap/from-pool.js';
 import { renderUserData } from '../../bootstrap/render.js';
 import type { CloudProvider } from '../../cloud/provider.js';
+import type { SecurityGroupInfo } from '../../cloud/types.js';
 import { InvalidConfigurationError } from '../../cloud/errors.js';
 import {
   ConfigMapSchema,
@@ -124,6 +125,29 @@ export async function resolveImage(pool: NodePool, cloud: CloudProvider, arm: bo
 }
 
 /** Everything a pool's launch needs from outside its spec: image, rendered user data, password. */
+const SG_TYPE = { Basic: 'normal', Advanced: 'enterprise' } as const;
+
+/**
+ * What is wrong with the pool's security groups as the cloud has them: one missing, in another VPC, or of the
+ * other type than `spec.securityGroup.type` (ESS would accept the group and fail every launch later).
+ */
+export function securityGroupProblem(
+  spec: Pick<NodePool['spec'], 'securityGroup' | 'vpcId'>,
+  found: readonly SecurityGroupInfo[],
+): string | undefined {
+  const want = SG_TYPE[spec.securityGroup.type];
+  for (const id of spec.securityGroup.ids) {
+    const g = found.find((x) => x.id === id);
+    if (!g) return `spec.securityGroup.ids: security group ${id} does not exist in the pool's region`;
+    if (g.vpcId && g.vpcId !== spec.vpcId) return `spec.securityGroup.ids: security group ${id} is in ${g.vpcId}, not the pool's VPC ${spec.vpcId}`; // prettier-ignore
+    if (g.type !== want) {
+      const actual = g.type === 'enterprise' ? 'an Advanced (enterprise)' : 'a Basic (normal)';
+      return `spec.securityGroup: ${id} is ${actual} security group, but spec.securityGroup.type is ${spec.securityGroup.type}`; // prettier-ignore
+    }
+  }
+  return undefined;
+}
+
 export async function resolveLaunch(
   pool: NodePool,
   deps: { cloud: CloudProvider; refs: References; join: (pool: NodePool) => Promise<ClusterJoin> },
@@ -131,6 +155,8 @@ export async function resolveLaunch(
   const spec = pool.spec;
   const arm = spec.instanceTypes.some((t) => /^ecs\.(g8y|c8y|r8y|g6r|c6r)\./.test(t));
   const imageId = await resolveImage(pool, deps.cloud, arm);
+  const sgProblem = securityGroupProblem(spec, await deps.cloud.securityGroups(spec.securityGroup.ids));
+  if (sgProblem) throw new ReferenceError(sgProblem);
   const refs: ResolvedReferences = {};
   const pre = await deps.refs.script('spec.preUserDataFrom', spec.preUserData, spec.preUserDataFrom);
   if (pre !== undefined) refs.preUserData = pre;
