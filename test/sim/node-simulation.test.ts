@@ -106,6 +106,30 @@ describe('the node simulation follows the simulator', () => {
     }
   });
 
+  test("instances of one pool and zone: two boots verify the script's output, the rest replay it, and every Node still carries its own identity; the console is readable through GetInstanceConsoleOutput", async () => {
+    const pool = uniqueName('cachepool');
+    const before = nodes.cacheStats()!;
+    const ids = await launch(6, await userData(pool));
+    for (const id of ids) {
+      const o = await outcome(id);
+      expect(o.error).toBeUndefined();
+      const name = o.node?.nodeName ?? '';
+      cleanup.push(['delete', 'node', name, '--wait=false']);
+      const instance = sim.cloud.instances.get(id)!;
+      expect(name).toBe(`cn-hangzhou.${instance.privateIp}`);
+      const n = await getJson<{ spec: { providerID: string }; metadata: { labels: Record<string, string> }; status: { addresses?: { type: string; address: string }[] } }>(['node', name]); // prettier-ignore
+      expect(n.spec.providerID).toBe(`cn-hangzhou.${id}`);
+      expect(n.metadata.labels).toMatchObject({ 'nodepool.alicloud.dev/pool': pool, 'topology.kubernetes.io/zone': instance.zoneId }); // prettier-ignore
+      expect(n.status.addresses?.find((a) => a.type === 'InternalIP')?.address).toBe(instance.privateIp);
+    }
+    const after = nodes.cacheStats()!;
+    expect(after.hits - before.hits).toBeGreaterThanOrEqual(3);
+    expect(after.verified - before.verified).toBe(1);
+    const last = ids[ids.length - 1]!;
+    const console = await ecsClient(sim).getInstanceConsoleOutput(new $Ecs.GetInstanceConsoleOutputRequest({ regionId: 'cn-hangzhou', instanceId: last, removeSymbols: true })); // prettier-ignore
+    expect(Buffer.from(console.body?.consoleOutput ?? '', 'base64').toString('utf8')).toContain('[nodepool-bootstrap] bootstrap finished'); // prettier-ignore
+  });
+
   test('an instance whose bootstrap cannot join is reported with its error; one without user data is never booted', async () => {
     const bad = await launch(
       1,

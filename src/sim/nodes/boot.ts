@@ -2,6 +2,7 @@ import { request } from 'node:https';
 import { gunzipSync } from 'node:zlib';
 import { caCertHash } from '../../bootstrap/ca-hash.js';
 import { runInSandbox, type InstanceMetadata } from '../../bootstrap/sandbox.js';
+import type { BootCache, ScriptOutcome } from './boot-cache.js';
 import { NodeBootError, readNodeConfig, type NodeConfig } from './node-config.js';
 import { nodeObject, registerNode, type NodeResources } from './register.js';
 import { tlsBootstrap } from './tls-bootstrap.js';
@@ -33,42 +34,79 @@ export function decodeUserData(base64: string): string {
   return (raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw).toString('utf8');
 }
 
-/**
- * Boot one instance the way ECS and the kubelet would: run its real user data in the sandbox, read what it
- * configured, join with the credentials it carries (TLS bootstrap with its token; for External pools the
- * token and CA hash of its kubeadm join command), register the Node NotReady, which kwok then keeps Ready.
- * `cluster.apiServer` is the real API server the sandbox may reach (loopback only).
- */
-export async function bootInstance(
+/** Run the instance's user data in the sandbox and read back what it configured (or where it failed). */
+export async function runBootScript(
   instance: InstanceToBoot,
   cluster: { apiServer: string },
-): Promise<BootedNode> {
+): Promise<ScriptOutcome> {
   const boot = await runInSandbox({
     script: decodeUserData(instance.userDataBase64),
     metadata: instance.metadata,
     disks: instance.disks ?? [{ name: '/dev/vda', system: true }],
-    installed: instance.installed ?? { containerd: '1.7.20', kubelet: '1.34.4' },
+    installed: instance.installed ?? DEFAULT_INSTALLED,
     http: instance.http ?? {},
     passthrough: [new URL(cluster.apiServer).origin],
   });
-  instance.onConsole?.(boot.log);
   try {
-    const config = await readNodeConfig(boot);
-    let caPem = config.caPem;
-    if (config.mode === 'External')
-      caPem = await discoverCa(config, boot.calls.find((c) => c.cmd === 'kubeadm')?.args ?? []);
-    if (!caPem) throw new NodeBootError('the boot left no cluster CA', config.lastStep);
-    const creds = await tlsBootstrap({
-      server: config.server,
-      caPem,
-      token: config.bootstrapToken,
-      nodeName: config.nodeName,
-    });
-    await registerNode(config.server, caPem, creds, nodeObject(config, instance.resources));
-    return { nodeName: config.nodeName, config, log: boot.log };
+    const joinArgs = boot.calls.find((c) => c.cmd === 'kubeadm')?.args ?? [];
+    try {
+      return { config: await readNodeConfig(boot), joinArgs: [...joinArgs], log: boot.log };
+    } catch (err) {
+      if (!(err instanceof NodeBootError)) throw err;
+      return {
+        error: { message: err.message, lastStep: err.lastStep },
+        joinArgs: [...joinArgs],
+        log: boot.log,
+      };
+    }
   } finally {
     await boot.dispose();
   }
+}
+
+const DEFAULT_INSTALLED = { containerd: '1.7.20', kubelet: '1.34.4' };
+
+/**
+ * Boot one instance the way ECS and the kubelet would: run its real user data in the sandbox (or replay a
+ * verified template of the same script's output: `BootCache`), read what it configured, join with the
+ * credentials it carries (TLS bootstrap with its token; for External pools the token and CA hash of its kubeadm
+ * join command), register the Node NotReady, which kwok then keeps Ready. `cluster.apiServer` is the real API
+ * server the sandbox may reach (loopback only).
+ */
+export async function bootInstance(
+  instance: InstanceToBoot,
+  cluster: { apiServer: string },
+  cache?: BootCache,
+): Promise<BootedNode> {
+  const run = () => runBootScript(instance, cluster);
+  const outcome = cache
+    ? await cache.outcome(
+        {
+          script: instance.userDataBase64,
+          metadata: instance.metadata,
+          disks: instance.disks ?? [{ name: '/dev/vda', system: true }],
+          installed: instance.installed ?? DEFAULT_INSTALLED,
+          http: instance.http ?? {},
+        },
+        run,
+      )
+    : await run();
+  instance.onConsole?.(outcome.log);
+  if (outcome.error || !outcome.config) {
+    throw new NodeBootError(outcome.error?.message ?? 'the boot configured no node', outcome.error?.lastStep ?? 'none'); // prettier-ignore
+  }
+  const config = outcome.config;
+  let caPem = config.caPem;
+  if (config.mode === 'External') caPem = await discoverCa(config, outcome.joinArgs);
+  if (!caPem) throw new NodeBootError('the boot left no cluster CA', config.lastStep);
+  const creds = await tlsBootstrap({
+    server: config.server,
+    caPem,
+    token: config.bootstrapToken,
+    nodeName: config.nodeName,
+  });
+  await registerNode(config.server, caPem, creds, nodeObject(config, instance.resources));
+  return { nodeName: config.nodeName, config, log: outcome.log };
 }
 
 /** kubeadm's token discovery: read cluster-info without trusting it, then pin the CA by the join command's hash. */

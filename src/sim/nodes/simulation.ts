@@ -2,6 +2,7 @@ import PQueue from 'p-queue';
 import type { Logger } from '../../log.js';
 import type { LifecycleEvent, Simulator } from '../cloud/index.js';
 import { bootInstance, type BootedNode } from './boot.js';
+import { BootCache, type BootCacheStats } from './boot-cache.js';
 import { NodeBootError } from './node-config.js';
 
 export interface NodeSimulationOptions {
@@ -14,6 +15,11 @@ export interface NodeSimulationOptions {
   installed?: Partial<Record<'containerd' | 'kubelet' | 'nvidia-smi', string>>;
   /** Answers for URLs a boot fetches (an External pool's join script). */
   http?: Record<string, string>;
+  /**
+   * Replay a script's verified output for further instances of the same pool and placement instead of running
+   * it again (see BootCache; default on). Off: every instance runs its user data in the sandbox.
+   */
+  cacheBoots?: boolean;
 }
 
 export interface BootOutcome {
@@ -32,12 +38,14 @@ export class NodeSimulation {
   private unsubscribe: (() => void) | undefined;
   private readonly booted = new Map<string, BootOutcome>();
   private readonly listeners = new Set<(o: BootOutcome) => void>();
+  private readonly cache: BootCache | undefined;
 
   constructor(
     private readonly sim: Simulator,
     private readonly opts: NodeSimulationOptions,
   ) {
     this.queue = new PQueue({ concurrency: opts.concurrency ?? 2 });
+    this.cache = opts.cacheBoots === false ? undefined : new BootCache();
   }
 
   start(): void {
@@ -47,6 +55,11 @@ export class NodeSimulation {
   /** Outcomes so far, by instance id. */
   outcomes(): ReadonlyMap<string, BootOutcome> {
     return this.booted;
+  }
+
+  /** How many boots ran their script and how many replayed a verified template. */
+  cacheStats(): BootCacheStats | undefined {
+    return this.cache ? { ...this.cache.stats } : undefined;
   }
 
   onBoot(fn: (o: BootOutcome) => void): () => void {
@@ -92,6 +105,7 @@ export class NodeSimulation {
             },
           },
           { apiServer: this.opts.apiServer },
+          this.cache,
         );
         log.info({ node: node.nodeName, action: 'register' }, 'node registered');
         outcome = { instanceId: i.instanceId, node };
