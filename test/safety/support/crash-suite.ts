@@ -45,20 +45,24 @@ export function crashSuite(opts: { clusterId: string; lifecycles: number; name: 
     await kubectl(['delete', 'namespace', ns, '--wait=false']);
   });
 
-  test(`${opts.lifecycles} pool lifecycle(s), the operator SIGKILLed in every step (create, scale out, scale in with drain, Subscription launch + attach, delete): every pool converges, 0 leaked / 0 duplicate / 0 Subscription released (seed ${seed})`, async () => {
-    const random = rng(seed);
-    const results: TrialResult[] = [];
-    const log = (l: string) => process.stderr.write(`${l}\n`);
-    for (let i = 0; i < opts.lifecycles; i++) {
-      results.push(...(await runLifecycle({ cloud, operator, proxy, random, log }, i)));
-    }
-    const summary = summarize(results);
-    const file = await writeResults(`${opts.name}-${seed}`, results, summary);
-    log(`[crash] seed ${seed}: ${JSON.stringify(summary)} (details: ${file}; operator log: ${operator.logFile})`); // prettier-ignore
-    const bad = results.filter((r) => Object.values(r.violations).some((v: string[]) => v.length > 0));
-    expect(bad).toEqual([]);
-    expect(summary.trials).toBe(opts.lifecycles * 5);
-    // most kills must land inside the operation, or the trials test little
-    expect(summary.midOperation).toBeGreaterThanOrEqual(Math.ceil(summary.trials / 2));
-  }, opts.lifecycles * 300_000);
+  test(
+    `${opts.lifecycles} pool lifecycle(s), the operator SIGKILLed in every step (create, scale out, scale in with drain, Subscription launch + attach, delete): every pool converges, 0 leaked / 0 duplicate / 0 Subscription released (seed ${seed})`,
+    async () => {
+      const random = rng(seed);
+      const results: TrialResult[] = [];
+      const log = (l: string) => process.stderr.write(`${l}\n`);
+      for (let i = 0; i < opts.lifecycles; i++) {
+        results.push(...(await runLifecycle({ cloud, operator, proxy, random, log }, i)));
+      }
+      const summary = summarize(results);
+      const file = await writeResults(`${opts.name}-${seed}`, results, summary);
+      log(`[crash] seed ${seed}: ${JSON.stringify(summary)} (details: ${file}; operator log: ${operator.logFile})`); // prettier-ignore
+      const bad = results.filter((r) => Object.values(r.violations).some((v: string[]) => v.length > 0));
+      expect(bad).toEqual([]);
+      expect(summary.trials).toBe(opts.lifecycles * 5);
+      // most kills must land inside the operation, or the trials test little
+      expect(summary.midOperation).toBeGreaterThanOrEqual(Math.ceil(summary.trials / 2));
+    },
+    opts.lifecycles * 300_000,
+  );
 }

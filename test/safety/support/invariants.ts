@@ -19,7 +19,8 @@ export interface Violations {
 export const NONE: Violations = { leaked: [], duplicate: [], wronglyReleased: [], nodesWithoutInstance: [], instancesWithoutNode: [] }; // prettier-ignore
 
 export function count(v: Violations): number {
-  return Object.values(v).reduce((n, xs: string[]) => n + xs.length, 0);
+  const lists: string[][] = Object.values(v);
+  return lists.reduce((n, xs) => n + xs.length, 0);
 }
 
 /**

@@ -23,7 +23,8 @@ export function rng(seed: number): () => number {
 export type PhaseName = 'create' | 'scale-out' | 'scale-in' | 'subscription' | 'delete';
 
 /** How one kill was placed: at the nth cloud write (dropped before the cloud, or answer lost after it), or a random delay. */
-export type CutPlan = { mode: 'write'; nth: number; when: 'before' | 'after' } | { mode: 'delay'; ms: number };
+export type CutPlan =
+  { mode: 'write'; nth: number; when: 'before' | 'after' } | { mode: 'delay'; ms: number };
 
 export interface TrialResult {
   lifecycle: number;
@@ -56,7 +57,8 @@ interface Phase {
 async function activeWith(pool: string, n: number): Promise<boolean> {
   const p = await readPool(pool);
   const s = p.status;
-  if (!(s?.phase === 'Active' && s.readySize === n && s.currentSize === n && s.desiredSize === n)) return false;
+  if (!(s?.phase === 'Active' && s.readySize === n && s.currentSize === n && s.desiredSize === n))
+    return false;
   const nodes = await poolNodes(pool);
   return nodes.length === n && nodes.every(ready) && nodes.every((x) => !x.spec?.unschedulable);
 }
@@ -91,7 +93,11 @@ const LAUNCH_BUDGET = { PostPaid: 4, PrePaid: 1 };
 
 function drawPlan(random: () => number, p: Phase): CutPlan {
   if (random() < 0.25) return { mode: 'delay', ms: Math.floor(random() * p.delayMs) };
-  return { mode: 'write', nth: 1 + Math.floor(random() * p.writes), when: random() < 0.5 ? 'before' : 'after' };
+  return {
+    mode: 'write',
+    nth: 1 + Math.floor(random() * p.writes),
+    when: random() < 0.5 ? 'before' : 'after',
+  };
 }
 
 const describePlan = (p: CutPlan): string => p.mode === 'delay' ? `kill after ${p.ms} ms` : `kill at write #${p.nth} (${p.when} the cloud ran it)`; // prettier-ignore
@@ -142,7 +148,8 @@ export async function runLifecycle(ctx: TrialContext, lifecycle: number): Promis
       else await operator.kill();
       cutAt = 'after convergence';
     } else {
-      cutAt = first === 'delay' ? `${plan.mode === 'delay' ? plan.ms : 0} ms` : `${first.action} ${first.cut}`;
+      cutAt =
+        first === 'delay' ? `${plan.mode === 'delay' ? plan.ms : 0} ms` : `${first.action} ${first.cut}`;
       await converged;
     }
     const restarted = Date.now();
