@@ -4,6 +4,7 @@ import { ensureCrds } from '../../api/support/crds.js';
 import { CloudProxy } from './cloud-proxy.js';
 import { startTestCloud, type TestCloud } from './cloud.js';
 import { OperatorProcess } from './operator-process.js';
+import { count } from './invariants.js';
 import { rng, runLifecycle, summarize, writeResults, type TrialResult } from './trials.js';
 
 /**
@@ -57,7 +58,7 @@ export function crashSuite(opts: { clusterId: string; lifecycles: number; name: 
       const summary = summarize(results);
       const file = await writeResults(`${opts.name}-${seed}`, results, summary);
       log(`[crash] seed ${seed}: ${JSON.stringify(summary)} (details: ${file}; operator log: ${operator.logFile})`); // prettier-ignore
-      const bad = results.filter((r) => Object.values(r.violations).some((v: string[]) => v.length > 0));
+      const bad = results.filter((r) => count(r.violations) > 0);
       expect(bad).toEqual([]);
       expect(summary.trials).toBe(opts.lifecycles * 5);
       // most kills must land inside the operation, or the trials test little

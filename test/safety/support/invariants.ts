@@ -19,8 +19,7 @@ export interface Violations {
 export const NONE: Violations = { leaked: [], duplicate: [], wronglyReleased: [], nodesWithoutInstance: [], instancesWithoutNode: [] }; // prettier-ignore
 
 export function count(v: Violations): number {
-  const lists: string[][] = Object.values(v);
-  return lists.reduce((n, xs) => n + xs.length, 0);
+  return v.leaked.length + v.duplicate.length + v.wronglyReleased.length + v.nodesWithoutInstance.length + v.instancesWithoutNode.length; // prettier-ignore
 }
 
 /**
