@@ -83,6 +83,10 @@ export class OperatorProcess {
       '--metrics-bind-address', '0',
     ], { stdio: ['ignore', 'pipe', 'pipe'], env });
     this.child = child;
+    // the test process ending for any reason takes its operator with it (no orphan keeps acting on the cloud)
+    const orphanGuard = () => child.kill('SIGKILL');
+    process.once('exit', orphanGuard);
+    child.once('exit', () => process.off('exit', orphanGuard));
     this.starts++;
     this.log.write(`--- start ${this.starts} (${new Date().toISOString()})\n`);
     child.stdout?.pipe(this.log, { end: false });
