@@ -32,6 +32,7 @@ async function measure(name: string, t: Target, call: () => Promise<unknown>): P
   let firstError: unknown;
   const end = Date.now() + SECONDS * 1000;
   const started = performance.now();
+  const clientCpu = process.cpuUsage();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (Date.now() < end) {
@@ -47,10 +48,12 @@ async function measure(name: string, t: Target, call: () => Promise<unknown>): P
     }),
   );
   const secs = (performance.now() - started) / 1000;
+  const clientUsed = process.cpuUsage(clientCpu);
+  const clientPerReq = (clientUsed.user + clientUsed.system) / 1000 / Math.max(1, done + failed);
   const s = await admin<Stats>(t, 'GET', '/stats');
   const cpuPerReq = (s.cpuMs.user + s.cpuMs.system) / Math.max(1, s.latencyMs.count);
   process.stdout.write(
-    `${name}: ${(done / secs).toFixed(0)} req/s (${done} ok, ${failed} failed, concurrency ${CONCURRENCY}, ${SECONDS} s${bytes > 0 ? `, ${(bytes / done / 1024).toFixed(0)} KB/answer, ${(bytes / secs / 1048576).toFixed(0)} MB/s` : ''}); server-side p50 ${s.latencyMs.p50.toFixed(2)} ms, p99 ${s.latencyMs.p99.toFixed(2)} ms, max ${s.latencyMs.max.toFixed(1)} ms; server CPU ${cpuPerReq.toFixed(3)} ms/request (≈ ${(1000 / cpuPerReq).toFixed(0)} req/s per core)\n`,
+    `${name}: ${(done / secs).toFixed(0)} req/s (${done} ok, ${failed} failed, concurrency ${CONCURRENCY}, ${SECONDS} s${bytes > 0 ? `, ${(bytes / done / 1024).toFixed(0)} KB/answer, ${(bytes / secs / 1048576).toFixed(0)} MB/s` : ''}); server-side p50 ${s.latencyMs.p50.toFixed(2)} ms, p99 ${s.latencyMs.p99.toFixed(2)} ms, max ${s.latencyMs.max.toFixed(1)} ms; CPU per request: server ${cpuPerReq.toFixed(3)} ms (${(s.cpuMs.system / Math.max(1, s.latencyMs.count)).toFixed(3)} of it in the kernel; ≈ ${(1000 / cpuPerReq).toFixed(0)} req/s per core), client ${clientPerReq.toFixed(3)} ms (${(clientUsed.system / 1000 / Math.max(1, done + failed)).toFixed(3)} in the kernel)\n`,
   );
   if (firstError !== undefined)
     process.stdout.write(
@@ -134,7 +137,7 @@ async function main(): Promise<void> {
       token = page.body?.nextToken || undefined;
     } while (token);
     const pageOf = (k: number): string[] => ids.slice((k % 50) * 100, (k % 50) * 100 + 100);
-    const raw = new SignedClient(t, CONCURRENCY);
+    const raw = new SignedClient(t);
     // the lean client's answer is the typed client's answer: same 100 instances, in order
     const check = await raw.call(
       'DescribeInstances',
@@ -161,7 +164,7 @@ async function main(): Promise<void> {
         return r.bytes;
       },
     );
-    await raw.close();
+    raw.close();
     await measure('DescribeInstances (100-id page, typed SDK client: parsing + model casting, V3)', t, () =>
       ecs.describeInstances(
         new $Ecs.DescribeInstancesRequest({
