@@ -35,6 +35,33 @@ export class RawJson {
 const RAW_TOKEN = randomBytes(8).toString('hex');
 const RAW_MARK = new RegExp(`"\\\\u0000${RAW_TOKEN}:(\\d+)\\\\u0000"`, 'g');
 
+/**
+ * The body as UTF-8 byte pieces. RawJson pieces are not re-serialized: the rest is stringified with a
+ * placeholder in their place and cut around them (a 100-instance DescribeInstances page is ~200 KB, nearly
+ * all of it cached bytes).
+ */
+export function serializeBody(body: unknown): Buffer[] {
+  const raws: Buffer[] = [];
+  const text = JSON.stringify(body, (_key, value: unknown) => {
+    if (value instanceof RawJson) {
+      raws.push(value.bytes);
+      return `\u0000${RAW_TOKEN}:${raws.length - 1}\u0000`;
+    }
+    return value;
+  });
+  if (raws.length === 0) return [Buffer.from(text, 'utf8')];
+  const chunks: Buffer[] = [];
+  let from = 0;
+  RAW_MARK.lastIndex = 0;
+  for (let m = RAW_MARK.exec(text); m; m = RAW_MARK.exec(text)) {
+    if (m.index > from) chunks.push(Buffer.from(text.slice(from, m.index), 'utf8'));
+    chunks.push(raws[Number(m[1])] ?? Buffer.from('null'));
+    from = m.index + m[0].length;
+  }
+  if (from < text.length) chunks.push(Buffer.from(text.slice(from), 'utf8'));
+  return chunks;
+}
+
 /** A response body without RequestId (the server adds it). Lists must be real arrays. */
 export type ApiBody = Record<string, unknown>;
 export type Handler = (call: Call) => ApiBody | Promise<ApiBody>;
@@ -248,33 +275,6 @@ export class ApiServer {
     }
   }
 
-  /**
-   * The body as UTF-8 byte pieces. RawJson pieces are not re-serialized: the rest is stringified with a
-   * placeholder in their place and cut around them (a 100-instance DescribeInstances page is ~200 KB, nearly
-   * all of it cached bytes).
-   */
-  private serialize(body: unknown): Buffer[] {
-    const raws: Buffer[] = [];
-    const text = JSON.stringify(body, (_key, value: unknown) => {
-      if (value instanceof RawJson) {
-        raws.push(value.bytes);
-        return `\u0000${RAW_TOKEN}:${raws.length - 1}\u0000`;
-      }
-      return value;
-    });
-    if (raws.length === 0) return [Buffer.from(text, 'utf8')];
-    const chunks: Buffer[] = [];
-    let from = 0;
-    RAW_MARK.lastIndex = 0;
-    for (let m = RAW_MARK.exec(text); m; m = RAW_MARK.exec(text)) {
-      if (m.index > from) chunks.push(Buffer.from(text.slice(from, m.index), 'utf8'));
-      chunks.push(raws[Number(m[1])] ?? Buffer.from('null'));
-      from = m.index + m[0].length;
-    }
-    if (from < text.length) chunks.push(Buffer.from(text.slice(from), 'utf8'));
-    return chunks;
-  }
-
   private send(
     res: ServerResponse,
     status: number,
@@ -283,7 +283,7 @@ export class ApiServer {
     headers: Record<string, string> = {},
   ): void {
     if (res.headersSent || res.destroyed) return;
-    const chunks = this.serialize(body);
+    const chunks = serializeBody(body);
     let length = 0;
     for (const c of chunks) length += c.length;
     res.writeHead(status, {
