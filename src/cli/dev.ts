@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { pino } from 'pino';
@@ -96,6 +97,7 @@ export async function dev(opts: DevOptions): Promise<number> {
 
   const state = devState(dir);
   const runDir = resolve(dir, 'run');
+  const hadState = !opts.fresh && existsSync(state.dir);
   try {
     if (opts.fresh) {
       await resetDevState(state, runDir);
@@ -146,6 +148,8 @@ export async function dev(opts: DevOptions): Promise<number> {
     operatorEnv = devOperatorEnv(settings);
   } catch (err) {
     await stop();
+    if (hadState)
+      say(`this run started from the state an earlier run kept in ${relative(process.cwd(), state.dir) || state.dir}: if that is what fails, \`npm start -- --fresh\` starts from nothing`); // prettier-ignore
     throw err;
   }
   env
