@@ -15,7 +15,10 @@ export async function admin<T>(t: Target, method: string, path: string, body?: u
 
 /** Starts `nodepool-operator sim --time-scale 1000` and reads its printed environment. */
 export async function startSim(): Promise<{ target: Target; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['bin/nodepool-operator.js', 'sim', '--time-scale', '1000'], {
+  // BENCH_SIM_NODE_ARGS: extra node flags for the simulator's process (e.g. --cpu-prof to see where time goes)
+  const nodeArgs = (process.env.BENCH_SIM_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const args = [...nodeArgs, 'bin/nodepool-operator.js', 'sim', '--time-scale', '1000'];
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, LOG_LEVEL: 'warn' },
   });

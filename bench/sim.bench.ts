@@ -1,8 +1,12 @@
-// npm run bench: the cloud simulator's throughput, latency and memory, driven through the real SDK over
-// loopback. The simulator runs in its own process (`nodepool-operator sim`), as with `npm start`.
+// npm run bench:sim: the cloud simulator's throughput, latency and memory over loopback. The simulator runs in its
+// own process (`nodepool-operator sim`), as with `npm start`. DescribeInstances is measured twice: with lean
+// signed requests (the server's figure: V3-signed by the SDK's own signing function, full body read, not
+// parsed) and with the typed SDK client (what an SDK user sees: its JSON parsing and model casting cost about
+// as much CPU as the server's answer, on the same 2 cores).
 import EcsModule, * as $Ecs from '@alicloud/ecs20140526';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { rpc, type Target } from './rpc.js';
+import { SignedClient } from './signed-client.js';
 import { admin, startSim } from './sim-process.js';
 
 const Ecs = EcsModule.default;
@@ -14,31 +18,47 @@ interface Stats {
   latencyMs: { count: number; p50: number; p99: number; max: number };
   instances: number;
   memory: { rss: number; heapUsed: number };
+  cpuMs: { user: number; system: number };
 }
 
+/** Runs `call` from CONCURRENCY loops for SECONDS; prints the rate, the server's latency and CPU per request. */
 async function measure(name: string, t: Target, call: () => Promise<unknown>): Promise<void> {
+  // BENCH_ONLY=text: run only the measures whose name contains it
+  if (process.env.BENCH_ONLY && !name.includes(process.env.BENCH_ONLY)) return;
   await admin(t, 'POST', '/stats/reset');
   let done = 0;
   let failed = 0;
+  let bytes = 0;
+  let firstError: unknown;
   const end = Date.now() + SECONDS * 1000;
   const started = performance.now();
+  const clientCpu = process.cpuUsage();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (Date.now() < end) {
         try {
-          await call();
+          const r = await call();
+          if (typeof r === 'number') bytes += r;
           done++;
-        } catch {
+        } catch (err) {
+          firstError ??= err;
           failed++;
         }
       }
     }),
   );
   const secs = (performance.now() - started) / 1000;
+  const clientUsed = process.cpuUsage(clientCpu);
+  const clientPerReq = (clientUsed.user + clientUsed.system) / 1000 / Math.max(1, done + failed);
   const s = await admin<Stats>(t, 'GET', '/stats');
+  const cpuPerReq = (s.cpuMs.user + s.cpuMs.system) / Math.max(1, s.latencyMs.count);
   process.stdout.write(
-    `${name}: ${(done / secs).toFixed(0)} req/s (${done} ok, ${failed} failed, concurrency ${CONCURRENCY}, ${SECONDS} s); server-side p50 ${s.latencyMs.p50.toFixed(2)} ms, p99 ${s.latencyMs.p99.toFixed(2)} ms, max ${s.latencyMs.max.toFixed(1)} ms\n`,
+    `${name}: ${(done / secs).toFixed(0)} req/s (${done} ok, ${failed} failed, concurrency ${CONCURRENCY}, ${SECONDS} s${bytes > 0 ? `, ${(bytes / done / 1024).toFixed(0)} KB/answer, ${(bytes / secs / 1048576).toFixed(0)} MB/s` : ''}); server-side p50 ${s.latencyMs.p50.toFixed(2)} ms, p99 ${s.latencyMs.p99.toFixed(2)} ms, max ${s.latencyMs.max.toFixed(1)} ms; CPU per request: server ${cpuPerReq.toFixed(3)} ms (${(s.cpuMs.system / Math.max(1, s.latencyMs.count)).toFixed(3)} of it in the kernel; ≈ ${(1000 / cpuPerReq).toFixed(0)} req/s per core), client ${clientPerReq.toFixed(3)} ms (${(clientUsed.system / 1000 / Math.max(1, done + failed)).toFixed(3)} in the kernel)\n`,
   );
+  if (firstError !== undefined)
+    process.stdout.write(
+      `  first failure: ${firstError instanceof Error ? firstError.message : JSON.stringify(firstError)}\n`,
+    );
 }
 
 async function main(): Promise<void> {
@@ -116,31 +136,54 @@ async function main(): Promise<void> {
       ids.push(...(page.body?.instances?.instance ?? []).map((i) => i.instanceId ?? ''));
       token = page.body?.nextToken || undefined;
     } while (token);
+    const pageOf = (k: number): string[] => ids.slice((k % 50) * 100, (k % 50) * 100 + 100);
+    const raw = new SignedClient(t);
+    // the lean client's answer is the typed client's answer: same 100 instances, in order
+    const check = await raw.call(
+      'DescribeInstances',
+      '2014-05-26',
+      { InstanceIds: JSON.stringify(pageOf(7)), MaxResults: '100' },
+      { keepText: true },
+    );
+    const checked = JSON.parse(check.text ?? '{}') as { Instances?: { Instance?: { InstanceId: string }[] } };
+    const got = (checked.Instances?.Instance ?? []).map((i) => i.InstanceId);
+    if (check.status !== 200 || got.join() !== pageOf(7).join())
+      throw new Error(
+        `the signed client's DescribeInstances answered ${check.status}: ${check.text?.slice(0, 300)}`,
+      );
     let k = 0;
-    await measure('DescribeInstances (100-id page, typed client, V3)', t, () => {
-      const page = ids.slice((k % 50) * 100, (k % 50) * 100 + 100);
-      k++;
-      return ecs.describeInstances(
+    await measure(
+      'DescribeInstances (100-id page, signed requests over keep-alive, body read not parsed, V3)',
+      t,
+      async () => {
+        const r = await raw.call('DescribeInstances', '2014-05-26', {
+          InstanceIds: JSON.stringify(pageOf(k++)),
+          MaxResults: '100',
+        });
+        if (r.status !== 200) throw new Error(`status ${r.status}`);
+        return r.bytes;
+      },
+    );
+    raw.close();
+    await measure('DescribeInstances (100-id page, typed SDK client: parsing + model casting, V3)', t, () =>
+      ecs.describeInstances(
         new $Ecs.DescribeInstancesRequest({
           regionId: t.regionId,
-          instanceIds: JSON.stringify(page),
+          instanceIds: JSON.stringify(pageOf(k++)),
           maxResults: 100,
         }),
-      );
-    });
+      ),
+    );
     await measure(
-      'DescribeInstances (100-id page, generic callApi: no model casting in the client, V3)',
+      'DescribeInstances (100-id page, SDK generic callApi: parsing, no model casting, V3)',
       t,
-      () => {
-        const page = ids.slice((k % 50) * 100, (k % 50) * 100 + 100);
-        k++;
-        return rpc(
+      () =>
+        rpc(
           t,
           'DescribeInstances',
-          { InstanceIds: JSON.stringify(page), MaxResults: 100 },
+          { InstanceIds: JSON.stringify(pageOf(k++)), MaxResults: 100 },
           '2014-05-26',
-        );
-      },
+        ),
     );
     await measure('DescribeInstances (1-id page, typed client, V3)', t, () => {
       k++;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { pino } from 'pino';
@@ -10,6 +11,7 @@ import { startOperator, type OperatorHandle } from '../operator/operator.js';
 import { startSimulator, type Simulator } from '../sim/cloud/index.js';
 import { NodeSimulation } from '../sim/nodes/index.js';
 import { devOperatorEnv, devOperatorSettings } from './dev/operator-settings.js';
+import { devState, portOf, resetDevState, saveSimPorts, simPorts } from './dev/state.js';
 import { samplePool } from './dev/sample-pool.js';
 import { watchPoolProgress } from './dev/watch-progress.js';
 
@@ -19,6 +21,13 @@ export interface DevOptions {
   apiserverPort?: number;
   /** Apply the sample NodePool and show its progress (default true; `--no-sample`). */
   sample?: boolean;
+  /**
+   * Start from nothing: forget the state kept in `<dir>/state/` (etcd's data, certificates, the simulator's
+   * state) by earlier runs (`--fresh`). Without it a restart continues with the same pools, Nodes and instances.
+   */
+  fresh?: boolean;
+  /** The cloud simulator's time scale (default 1: instances take as long as in Alibaba Cloud). */
+  timeScale?: number;
 }
 
 function say(line: string): void {
@@ -86,9 +95,17 @@ export async function dev(opts: DevOptions): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
 
+  const state = devState(dir);
+  const runDir = resolve(dir, 'run');
+  const hadState = !opts.fresh && existsSync(state.dir);
   try {
+    if (opts.fresh) {
+      await resetDevState(state, runDir);
+      say(`--fresh: removed the state of earlier runs (${relative(process.cwd(), state.dir) || state.dir})`);
+    }
     stack = await DevStack.start({
-      runDir: resolve(dir, 'run'),
+      runDir,
+      stateDir: state.dir,
       report: say,
       ...(opts.apiserverPort === undefined ? {} : { ports: { apiserver: opts.apiserverPort } }),
     });
@@ -96,10 +113,26 @@ export async function dev(opts: DevOptions): Promise<number> {
     await installCrds(stack.binaries.bin.kubectl, stack.kubeconfig);
     say('starting the Alibaba Cloud simulator');
     const log = createLogger({ name: 'dev', level: process.env.LOG_LEVEL ?? 'warn', pretty: true });
-    sim = await startSimulator({
+    const simOptions = {
       writeWorldTo: resolve(dir, 'sim-world.yaml'),
+      stateFile: state.simStateFile,
+      timeScale: opts.timeScale ?? 1,
       log: log.child({ component: 'sim' }),
-    });
+    };
+    // the ports of the last run when free, so that .dev/env keeps its values; new ones if one was just taken
+    sim = await startSimulator({ ...simOptions, ...(await simPorts(state)) })
+      .catch(() => startSimulator(simOptions))
+      .catch((err: unknown) => {
+        throw new Error(
+          `the cloud simulator could not start with the state kept in ${state.simStateFile} (--fresh starts from nothing): ${err instanceof Error ? err.message : String(err)}`,
+        );
+      });
+    await saveSimPorts(state, { port: portOf(sim.endpoint), adminPort: portOf(sim.adminUrl) });
+    if (stack.restored || sim.cloud.instances.size > 0) {
+      say(
+        `continuing from the state of the last run (${relative(process.cwd(), state.dir) || state.dir}: ${sim.cloud.instances.size} instances, ${sim.ess.state.groups.size} scaling groups); --fresh starts from nothing`,
+      );
+    }
     // simulated machines: every instance that reaches Running boots its user data and joins this cluster
     nodes = new NodeSimulation(sim, { apiServer: stack.server, log: log.child({ component: 'nodes' }) });
     nodes.start();
@@ -115,6 +148,8 @@ export async function dev(opts: DevOptions): Promise<number> {
     operatorEnv = devOperatorEnv(settings);
   } catch (err) {
     await stop();
+    if (hadState)
+      say(`this run started from the state an earlier run kept in ${relative(process.cwd(), state.dir) || state.dir}: if that is what fails, \`npm start -- --fresh\` starts from nothing`); // prettier-ignore
     throw err;
   }
   env

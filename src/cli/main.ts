@@ -19,6 +19,13 @@ function port(value: string): number {
   return n;
 }
 
+function timeScale(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 10_000)
+    throw new InvalidArgumentError('the time scale is a number in (0, 10000]');
+  return n;
+}
+
 export function buildProgram(): Command {
   const program = new Command('nodepool-operator')
     .description(
@@ -36,13 +43,32 @@ export function buildProgram(): Command {
     .option('--dir <path>', 'folder for env and the run folder', '.dev')
     .option('--apiserver-port <port>', 'fixed port for kube-apiserver (default: a free one)', port)
     .option('--no-sample', 'do not apply the sample NodePool')
-    .action(async (o: { dir: string; apiserverPort?: number; sample: boolean }) => {
-      process.exitCode = await dev({
-        dir: o.dir,
-        sample: o.sample,
-        ...(o.apiserverPort === undefined ? {} : { apiserverPort: o.apiserverPort }),
-      });
-    });
+    .option(
+      '--fresh',
+      'start from nothing: forget the cluster and cloud state kept in <dir>/state by earlier runs',
+    )
+    .option(
+      '--time-scale <factor>',
+      "the cloud simulator's simulated seconds per wall second (default 1)",
+      timeScale,
+    )
+    .action(
+      async (o: {
+        dir: string;
+        apiserverPort?: number;
+        sample: boolean;
+        fresh?: boolean;
+        timeScale?: number;
+      }) => {
+        process.exitCode = await dev({
+          dir: o.dir,
+          sample: o.sample,
+          fresh: o.fresh === true,
+          ...(o.timeScale === undefined ? {} : { timeScale: o.timeScale }),
+          ...(o.apiserverPort === undefined ? {} : { apiserverPort: o.apiserverPort }),
+        });
+      },
+    );
 
   const devstack = program.command('devstack').description("the local control plane's binaries");
   devstack

@@ -2,12 +2,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { ensureBinaries, type Binaries, type Reporter } from './build.js';
 import { clusterSetupManifest } from './cluster-setup.js';
 import { DevstackError } from './errors.js';
 import { run, type ExecResult } from './exec.js';
 import { writeKubeconfig } from './kubeconfig.js';
-import { createClusterPki, type ClusterPki } from './pki.js';
+import { createClusterPki, reuseOrCreateClusterPki, type ClusterPki } from './pki.js';
 import { allocatePorts } from './ports.js';
 import { healthy } from './probe.js';
 import { Component, type ComponentSpec } from './process.js';
@@ -50,6 +51,24 @@ export interface DevStackOptions {
   etcdInMemory?: boolean;
   /** Per-component readiness timeout (default 90 s; a cold 2-core machine starts the apiserver in ~10 s). */
   readyTimeoutMs?: number;
+  /**
+   * Keep the cluster across restarts in this folder (`npm start`): etcd's data on disk (`etcd/`), the
+   * certificates (`pki/`, reused while valid) and the ports (`ports.json`, reused while free), so a restarted
+   * stack has the same objects and its kubeconfigs stay valid. Without it everything is made fresh.
+   */
+  stateDir?: string;
+}
+
+const savedPortsSchema = z.record(z.string(), z.number().int().min(1).max(65535));
+
+async function readSavedPorts(file: string): Promise<Partial<Record<PortName, number>>> {
+  try {
+    const r = savedPortsSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
+    if (!r.success) return {};
+    return Object.fromEntries(Object.entries(r.data).filter(([k]) => (PORT_NAMES as readonly string[]).includes(k))); // prettier-ignore
+  } catch {
+    return {};
+  }
 }
 
 /** What a client needs to reach the running control plane. */
@@ -71,6 +90,8 @@ export class DevStack implements ClusterAccess {
   private readonly components: Component[] = [];
   private readonly specs = new Map<string, Omit<ComponentSpec, 'logPath'>>();
   private stopped = false;
+  /** With a state folder: whether etcd's data (the cluster's objects) came from an earlier run. */
+  restored = false;
 
   private constructor(
     readonly folder: RunFolder,
@@ -117,10 +138,28 @@ export class DevStack implements ClusterAccess {
     const report = opts.report ?? (() => undefined);
     const folder = await RunFolder.create(opts.runDir);
     const binaries = opts.binaries ?? (await ensureBinaries({ report }));
-    const ports = await allocatePorts(PORT_NAMES, opts.ports);
-    const pkiDir = folder.path('pki');
-    await mkdir(pkiDir, { recursive: true });
-    const pki = await createClusterPki(pkiDir);
+    const state = opts.stateDir;
+    if (state !== undefined) {
+      await mkdir(state, { recursive: true });
+      await folder.setStateDir(state);
+    }
+    const portsFile = state === undefined ? undefined : join(state, 'ports.json');
+    const ports = await allocatePorts(
+      PORT_NAMES,
+      opts.ports,
+      portsFile === undefined ? {} : await readSavedPorts(portsFile),
+    );
+    if (portsFile !== undefined) await writeFile(portsFile, `${JSON.stringify(ports, null, 2)}\n`);
+    let pki: ClusterPki;
+    if (state === undefined) {
+      const pkiDir = folder.path('pki');
+      await mkdir(pkiDir, { recursive: true });
+      pki = await createClusterPki(pkiDir);
+    } else {
+      const kept = await reuseOrCreateClusterPki(join(state, 'pki'));
+      pki = kept.pki;
+      report(kept.reused ? `reusing the certificates in ${join(state, 'pki')}` : `new certificates in ${join(state, 'pki')}`); // prettier-ignore
+    }
     const server = `https://127.0.0.1:${ports.apiserver}`;
     const kubeconfigs = {
       admin: folder.path('admin.kubeconfig'),
@@ -168,13 +207,25 @@ export class DevStack implements ClusterAccess {
       key: await readFile(pki.admin.key),
     };
 
-    // etcd
+    // etcd: its data on disk in the state folder (kept across restarts), else in memory when it can be
     const shm = '/dev/shm';
-    const etcdData =
-      opts.etcdInMemory !== false && existsSync(shm)
-        ? join(shm, `nodepool-etcd-${process.pid}-${randomBytes(4).toString('hex')}`)
-        : this.folder.path('etcd');
-    if (etcdData.startsWith(shm)) await this.folder.addExtraDir(etcdData);
+    const state = opts.stateDir;
+    let etcdData: string;
+    let walDir: string[] = []; // default: the data folder's member/wal, so data and log stay together
+    if (state !== undefined) {
+      etcdData = join(state, 'etcd');
+      this.restored = existsSync(join(etcdData, 'member', 'wal'));
+      report(this.restored ? `etcd continues from ${etcdData}` : `etcd keeps its data in ${etcdData}`);
+    } else {
+      etcdData =
+        opts.etcdInMemory !== false && existsSync(shm)
+          ? join(shm, `nodepool-etcd-${process.pid}-${randomBytes(4).toString('hex')}`)
+          : this.folder.path('etcd');
+      if (etcdData.startsWith(shm)) await this.folder.addExtraDir(etcdData);
+      // the run folder on the command line lets a later run recognise and clean this process (with a state
+      // folder, the state folder on the command line does)
+      walDir = [`--wal-dir=${this.folder.path('etcd-wal')}`];
+    }
     const etcdUrl = `http://127.0.0.1:${ports.etcd}`;
     const peerUrl = `http://127.0.0.1:${ports.etcdPeer}`;
     const etcd = await this.launch(
@@ -187,8 +238,7 @@ export class DevStack implements ClusterAccess {
           `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`,
           `--initial-cluster=devstack=${peerUrl}`, '--unsafe-no-fsync=true', '--log-level=warn',
           '--quota-backend-bytes=4294967296',
-          // the run folder on the command line lets a later run recognise and clean this process
-          `--wal-dir=${this.folder.path('etcd-wal')}`,
+          ...walDir,
         ], // prettier-ignore
       },
       report,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DevstackError } from './errors.js';
 import { run } from './exec.js';
@@ -100,13 +101,29 @@ export async function issue(
   return files;
 }
 
+/** Where the files of a cluster PKI live under `dir`. */
+export function clusterPkiFiles(dir: string): ClusterPki {
+  const pair = (name: string): CertFiles => ({
+    key: join(dir, `${name}.key`),
+    cert: join(dir, `${name}.crt`),
+  });
+  return {
+    ca: pair('ca'),
+    apiserver: pair('apiserver'),
+    serviceAccount: { key: join(dir, 'sa.key'), pub: join(dir, 'sa.pub') },
+    admin: pair('admin'),
+    developer: pair('developer'),
+    controllerManager: pair('kube-controller-manager'),
+    scheduler: pair('kube-scheduler'),
+  };
+}
+
 /** Every certificate and key a local cluster needs, written under `dir`. */
 export async function createClusterPki(dir: string): Promise<ClusterPki> {
+  const files = clusterPkiFiles(dir);
   const ca = await newCa(dir, 'ca');
-  const saKey = join(dir, 'sa.key');
-  const saPub = join(dir, 'sa.pub');
-  await newKey(saKey);
-  await openssl(['pkey', '-in', saKey, '-pubout', '-out', saPub]);
+  await newKey(files.serviceAccount.key);
+  await openssl(['pkey', '-in', files.serviceAccount.key, '-pubout', '-out', files.serviceAccount.pub]);
   const [apiserver, admin, developer, controllerManager, scheduler] = await Promise.all([
     issue(
       ca,
@@ -123,13 +140,42 @@ export async function createClusterPki(dir: string): Promise<ClusterPki> {
     issue(ca, dir, 'kube-controller-manager', { commonName: 'system:kube-controller-manager' }),
     issue(ca, dir, 'kube-scheduler', { commonName: 'system:kube-scheduler' }),
   ]);
-  return {
-    ca,
-    apiserver,
-    serviceAccount: { key: saKey, pub: saPub },
-    admin,
-    developer,
-    controllerManager,
-    scheduler,
-  };
+  return { ...files, ca, apiserver, admin, developer, controllerManager, scheduler };
+}
+
+/** Whether the certificate at `cert` is still valid `seconds` from now. */
+async function validFor(cert: string, seconds: number): Promise<boolean> {
+  const r = await run('openssl', ['x509', '-checkend', String(seconds), '-noout', '-in', cert]).catch(
+    () => undefined,
+  );
+  return r?.code === 0;
+}
+
+/**
+ * The cluster PKI under `dir` when a previous run left a complete one that is valid for at least another week
+ * (so the kubeconfigs and tokens made with it stay valid across restarts); otherwise a new one. `reused` says
+ * which.
+ */
+export async function reuseOrCreateClusterPki(dir: string): Promise<{ pki: ClusterPki; reused: boolean }> {
+  const files = clusterPkiFiles(dir);
+  const certs = [
+    files.ca,
+    files.apiserver,
+    files.admin,
+    files.developer,
+    files.controllerManager,
+    files.scheduler,
+  ];
+  const paths = [
+    ...certs.flatMap((c) => [c.cert, c.key]),
+    files.serviceAccount.key,
+    files.serviceAccount.pub,
+  ];
+  if (paths.every((p) => existsSync(p))) {
+    const valid = await Promise.all(certs.map((c) => validFor(c.cert, 7 * 86_400)));
+    if (valid.every(Boolean)) return { pki: files, reused: true };
+  }
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  return { pki: await createClusterPki(dir), reused: false };
 }

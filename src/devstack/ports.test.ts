@@ -39,4 +39,20 @@ describe('ports', () => {
       /asked for twice/,
     );
   });
+
+  test('preferred ports are taken while free, and replaced when taken', async () => {
+    const first = await allocatePorts(['a', 'b'] as const);
+    const again = await allocatePorts(['a', 'b'] as const, {}, first);
+    expect(again).toEqual(first);
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(first.a, '127.0.0.1', r));
+    try {
+      const moved = await allocatePorts(['a', 'b'] as const, {}, first);
+      expect(moved.b).toBe(first.b);
+      expect(moved.a).not.toBe(first.a);
+      await assertPortFree(moved.a, 'a');
+    } finally {
+      await new Promise((r) => srv.close(r));
+    }
+  });
 });

@@ -63,23 +63,31 @@ export function assertPortFree(port: number, what: string): Promise<void> {
   });
 }
 
-/** Distinct free ports, one per name; `fixed` ones are checked instead of allocated. */
+/**
+ * Distinct free ports, one per name; `fixed` ones are checked instead of allocated; `preferred` ones (those a
+ * previous run used, so that its kubeconfigs stay valid) are taken when they are still free, else replaced.
+ */
 export async function allocatePorts<K extends string>(
   names: readonly K[],
   fixed: Partial<Record<K, number>> = {},
+  preferred: Partial<Record<K, number>> = {},
 ): Promise<Record<K, number>> {
   const out = {} as Record<K, number>;
   const used = new Set<number>();
+  const wanted = new Set(Object.values<number | undefined>(fixed));
   for (const name of names) {
     const want = fixed[name];
+    const hope = preferred[name];
     if (want !== undefined) {
       if (used.has(want))
         throw new DevstackError(`port ${want} is asked for twice (${name})`, { component: name });
       await assertPortFree(want, name);
       out[name] = want;
+    } else if (hope !== undefined && !used.has(hope) && !wanted.has(hope) && (await canBind(hope))) {
+      out[name] = hope;
     } else {
       let port = await freePort();
-      while (used.has(port)) port = await freePort();
+      while (used.has(port) || wanted.has(port)) port = await freePort();
       out[name] = port;
     }
     used.add(out[name]);

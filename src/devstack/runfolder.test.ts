@@ -46,6 +46,38 @@ describe('run folders', () => {
     }
   });
 
+  test('a component that names only the run’s state folder is the run’s too; the state folder stays', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'runs-'));
+    const dir = join(parent, 'run');
+    const state = join(parent, 'state');
+    await mkdir(dir);
+    await mkdir(state);
+    const component = spawn('bash', ['-c', 'sleep 300; true', state], { detached: true, stdio: 'ignore' });
+    try {
+      const deadOwner = spawn('true');
+      await new Promise((r) => deadOwner.once('exit', r));
+      await writeFile(
+        join(dir, 'run.json'),
+        JSON.stringify({
+          owner: { pid: deadOwner.pid, startTime: undefined },
+          components: [{ name: 'etcd', pid: component.pid }],
+          extraDirs: [],
+          stateDir: state,
+        }),
+      );
+      expect(await cleanStale(dir)).toBe(true);
+      expect(existsSync(dir)).toBe(false);
+      expect(existsSync(state)).toBe(true);
+      const deadline = Date.now() + 5000;
+      while (pidAlive(component.pid ?? 0) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(pidAlive(component.pid ?? 0)).toBe(false);
+    } finally {
+      component.kill('SIGKILL');
+      await rm(parent, { recursive: true, force: true });
+    }
+  });
+
   test('a live run folder is never taken over', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'run-live-'));
     try {

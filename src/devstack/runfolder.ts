@@ -13,6 +13,11 @@ export interface RunRecord {
   components: { name: string; pid: number }[];
   /** Folders outside the run folder that belong to the run (etcd's data in /dev/shm). */
   extraDirs: string[];
+  /**
+   * The folder the run keeps its lasting state in (etcd's data on disk, certificates), when it has one: it
+   * outlives the run (never removed here), and a component whose command line names it is the run's too.
+   */
+  stateDir?: string;
 }
 
 const RECORD = 'run.json';
@@ -83,6 +88,11 @@ export class RunFolder {
     await this.save();
   }
 
+  async setStateDir(dir: string): Promise<void> {
+    this.record.stateDir = dir;
+    await this.save();
+  }
+
   get extraDirs(): readonly string[] {
     return this.record.extraDirs;
   }
@@ -94,8 +104,9 @@ export class RunFolder {
 
 /**
  * If `dir` is a run folder whose owner is no longer running, kill its components that still run (only those
- * whose command line mentions the folder, so a reused pid is never hit) and remove it. Returns true if it
- * cleaned something; false for a live or absent folder. A live folder is left alone.
+ * whose command line mentions the folder or its state folder, so a reused pid is never hit) and remove it (the
+ * state folder stays). Returns true if it cleaned something; false for a live or absent folder. A live folder
+ * is left alone.
  */
 export async function cleanStale(dir: string): Promise<boolean> {
   const rec = await readRecord(dir);
@@ -104,7 +115,10 @@ export async function cleanStale(dir: string): Promise<boolean> {
     throw new Error(`run folder ${dir} belongs to a running process (pid ${rec.owner.pid}); stop it first`);
   }
   for (const c of rec.components) {
-    if (pidAlive(c.pid) && commandLine(c.pid).includes(dir)) signalGroup(c.pid, 'SIGKILL');
+    if (!pidAlive(c.pid)) continue;
+    const cmd = commandLine(c.pid);
+    if (cmd.includes(dir) || (rec.stateDir !== undefined && cmd.includes(rec.stateDir)))
+      signalGroup(c.pid, 'SIGKILL');
   }
   for (const extra of rec.extraDirs) await rm(extra, { recursive: true, force: true });
   await rm(dir, { recursive: true, force: true });

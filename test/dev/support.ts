@@ -21,13 +21,14 @@ export interface DevRun {
   env(): Promise<Record<string, string>>;
   /** Runs a bash command with `.dev/env` sourced. */
   sh(command: string): Promise<ExecResult>;
-  /** SIGKILL (if still running) and remove the folder. */
+  /** SIGKILL (if still running) and remove the folder (unless it was given: then the caller removes it). */
   dispose(): Promise<void>;
 }
 
-export async function startDev(args: string[] = []): Promise<DevRun> {
+/** Starts `nodepool-operator dev` in a new folder, or in `opts.dir` (to start again where a run stopped). */
+export async function startDev(args: string[] = [], opts: { dir?: string } = {}): Promise<DevRun> {
   await mkdir(TEST_RUNS_DIR, { recursive: true });
-  const dir = await mkdtemp(join(TEST_RUNS_DIR, 'dev-'));
+  const dir = opts.dir ?? (await mkdtemp(join(TEST_RUNS_DIR, 'dev-')));
   const child = spawn(process.execPath, [BIN, 'dev', '--dir', dir, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -44,9 +45,16 @@ export async function startDev(args: string[] = []): Promise<DevRun> {
     stderr: () => err,
     exited,
     env: async () => {
-      await eventually('.dev/env to be written', async () => (existsSync(envFile) ? true : undefined), {
-        timeoutMs: 120_000,
-      });
+      await eventually(
+        '.dev/env to be written',
+        async () => {
+          if (existsSync(envFile)) return true;
+          if (child.exitCode !== null)
+            throw new Error(`the dev command exited (${child.exitCode}): ${err.slice(-2000)}`);
+          return undefined;
+        },
+        { timeoutMs: 120_000 },
+      );
       const vars: Record<string, string> = {};
       for (const m of (await readFile(envFile, 'utf8')).matchAll(/^export ([A-Z0-9_]+)='?([^'\n]*)'?$/gm)) {
         vars[m[1] ?? ''] = m[2] ?? '';
@@ -57,7 +65,7 @@ export async function startDev(args: string[] = []): Promise<DevRun> {
     dispose: async () => {
       child.kill('SIGKILL');
       await exited;
-      await rm(dir, { recursive: true, force: true });
+      if (opts.dir === undefined) await rm(dir, { recursive: true, force: true });
     },
   };
 }

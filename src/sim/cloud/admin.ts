@@ -66,9 +66,17 @@ export interface AdminDeps {
 }
 
 /** The admin HTTP API (JSON on 127.0.0.1): world, instances, lifecycle feed, faults, stock, events, clock. */
+/** CPU time the simulator's process used since `from` (ms, user and system). */
+function cpuSince(from: NodeJS.CpuUsage): { user: number; system: number } {
+  const d = process.cpuUsage(from);
+  return { user: d.user / 1000, system: d.system / 1000 };
+}
+
 export class AdminServer {
   private server: Server | undefined;
   private readonly waiters = new Set<() => void>();
+  /** Process CPU time at the last `/stats/reset` (the figures' server-side CPU per request). */
+  private cpuAtReset = process.cpuUsage();
 
   constructor(private readonly deps: AdminDeps) {}
 
@@ -157,10 +165,12 @@ export class AdminServer {
           latencyMs: latency.summary(),
           instances: cloud.instances.size,
           memory: process.memoryUsage(),
+          cpuMs: cpuSince(this.cpuAtReset),
         });
       }
       if (method === 'POST' && path === '/stats/reset') {
         latency.reset();
+        this.cpuAtReset = process.cpuUsage();
         return send(200, { ok: true });
       }
       if (path === '/faults') {

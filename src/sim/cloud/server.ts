@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../log.js';
@@ -18,9 +19,47 @@ export interface Call {
   credential: Credential;
 }
 
-/** A piece of a response that is already JSON text (cached serializations of large items). */
+/** A piece of a response that is already JSON, as UTF-8 bytes (cached serializations of large items). */
 export class RawJson {
-  constructor(readonly text: string) {}
+  readonly bytes: Buffer;
+  constructor(text: string) {
+    // an exactly sized buffer of its own: a slice of the shared pool would keep its neighbours alive
+    const n = Buffer.byteLength(text);
+    this.bytes = Buffer.allocUnsafeSlow(n);
+    this.bytes.write(text, 0, n, 'utf8');
+  }
+}
+
+// placeholders for RawJson pieces while the rest is stringified; the per-process token keeps a string value
+// that happens to look like one (JSON escapes NUL the same way) from being taken for one
+const RAW_TOKEN = randomBytes(8).toString('hex');
+const RAW_MARK = new RegExp(`"\\\\u0000${RAW_TOKEN}:(\\d+)\\\\u0000"`, 'g');
+
+/**
+ * The body as UTF-8 byte pieces. RawJson pieces are not re-serialized: the rest is stringified with a
+ * placeholder in their place and cut around them (a 100-instance DescribeInstances page is ~200 KB, nearly
+ * all of it cached bytes).
+ */
+export function serializeBody(body: unknown): Buffer[] {
+  const raws: Buffer[] = [];
+  const text = JSON.stringify(body, (_key, value: unknown) => {
+    if (value instanceof RawJson) {
+      raws.push(value.bytes);
+      return `\u0000${RAW_TOKEN}:${raws.length - 1}\u0000`;
+    }
+    return value;
+  });
+  if (raws.length === 0) return [Buffer.from(text, 'utf8')];
+  const chunks: Buffer[] = [];
+  let from = 0;
+  RAW_MARK.lastIndex = 0;
+  for (let m = RAW_MARK.exec(text); m; m = RAW_MARK.exec(text)) {
+    if (m.index > from) chunks.push(Buffer.from(text.slice(from, m.index), 'utf8'));
+    chunks.push(raws[Number(m[1])] ?? Buffer.from('null'));
+    from = m.index + m[0].length;
+  }
+  if (from < text.length) chunks.push(Buffer.from(text.slice(from), 'utf8'));
+  return chunks;
 }
 
 /** A response body without RequestId (the server adds it). Lists must be real arrays. */
@@ -236,19 +275,6 @@ export class ApiServer {
     }
   }
 
-  private serialize(body: unknown): string {
-    const raws: string[] = [];
-    const text = JSON.stringify(body, (_key, value: unknown) => {
-      if (value instanceof RawJson) {
-        raws.push(value.text);
-        return `\u0000raw${raws.length - 1}\u0000`;
-      }
-      return value;
-    });
-    if (raws.length === 0) return text;
-    return text.replace(/"\\u0000raw(\d+)\\u0000"/g, (_m, i: string) => raws[Number(i)] ?? 'null');
-  }
-
   private send(
     res: ServerResponse,
     status: number,
@@ -257,13 +283,19 @@ export class ApiServer {
     headers: Record<string, string> = {},
   ): void {
     if (res.headersSent || res.destroyed) return;
-    const text = this.serialize(body);
+    const chunks = serializeBody(body);
+    let length = 0;
+    for (const c of chunks) length += c.length;
     res.writeHead(status, {
       'content-type': 'application/json;charset=utf-8',
-      'content-length': Buffer.byteLength(text),
+      'content-length': length,
       'x-acs-request-id': requestId,
       ...headers,
     });
-    res.end(text);
+    // the pieces go out as they are, in one writev, not copied into one buffer first
+    res.cork();
+    for (let k = 0; k < chunks.length - 1; k++) res.write(chunks[k]);
+    res.end(chunks[chunks.length - 1]);
+    res.uncork();
   }
 }

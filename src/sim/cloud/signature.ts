@@ -7,15 +7,22 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /** Percent-encoding of the signatures: encodeURIComponent plus `! ' ( ) *`; `~` stays. */
 export function acsEncode(s: string): string {
-  return encodeURIComponent(s)
-    .replace(/!/g, '%21')
-    .replace(/'/g, '%27')
-    .replace(/\(/g, '%28')
-    .replace(/\)/g, '%29')
-    .replace(/\*/g, '%2A');
+  const e = encodeURIComponent(s);
+  return RESERVED_ONE.test(e) ? e.replace(RESERVED, (c) => RESERVED_ESCAPES[c] ?? c) : e;
 }
 
+const RESERVED_ONE = /[!'()*]/;
+const RESERVED = /[!'()*]/g;
+const RESERVED_ESCAPES: Record<string, string> = {
+  '!': '%21',
+  "'": '%27',
+  '(': '%28',
+  ')': '%29',
+  '*': '%2A',
+};
+
 function decode(s: string): string {
+  if (!s.includes('%') && !s.includes('+')) return s;
   try {
     return decodeURIComponent(s.replace(/\+/g, ' '));
   } catch {

@@ -1,35 +1,144 @@
 import { ecsTime } from '../clock.js';
-import type { Cloud, Instance } from '../cloud.js';
+import type { Cloud, Instance, Tag } from '../cloud.js';
 import { RawJson } from '../server.js';
 
-const cache = new WeakMap<Instance, { key: string; json: RawJson }>();
+/** The fields of an instance its DescribeInstances answer is made of, copied (arrays too) when it was cached. */
+type Described = Pick<
+  Instance,
+  | 'instanceId'
+  | 'instanceName'
+  | 'hostName'
+  | 'description'
+  | 'regionId'
+  | 'zoneId'
+  | 'status'
+  | 'instanceType'
+  | 'imageId'
+  | 'chargeType'
+  | 'internetMaxBandwidthOut'
+  | 'spotStrategy'
+  | 'spotPriceLimit'
+  | 'spotDuration'
+  | 'spotInterruptionBehavior'
+  | 'creationTime'
+  | 'startTime'
+  | 'expiredTime'
+  | 'stoppedMode'
+  | 'deletionProtection'
+  | 'keyPairName'
+  | 'resourceGroupId'
+  | 'vpcId'
+  | 'vSwitchId'
+  | 'privateIp'
+  | 'securityGroupIds'
+  | 'tags'
+  | 'operationLocks'
+  | 'metadataOptions'
+>;
 
-/** What of an instance can change after creation (the rest, and the world's catalogue, is fixed). */
-function fingerprint(i: Instance): string {
-  return [
-    i.status,
-    i.startTime,
-    i.stoppedMode,
-    i.chargeType,
-    i.expiredTime,
-    i.autoRenew,
-    i.deletionProtection,
-    i.instanceName,
-    i.hostName,
-    i.description,
-    i.spotStrategy,
-    i.tags.map((t) => `${t.key}=${t.value}`).join('\n'),
-    i.operationLocks.join(','),
-  ].join('\u0001');
+function described(i: Instance): Described {
+  return {
+    instanceId: i.instanceId,
+    instanceName: i.instanceName,
+    hostName: i.hostName,
+    description: i.description,
+    regionId: i.regionId,
+    zoneId: i.zoneId,
+    status: i.status,
+    instanceType: i.instanceType,
+    imageId: i.imageId,
+    chargeType: i.chargeType,
+    internetMaxBandwidthOut: i.internetMaxBandwidthOut,
+    spotStrategy: i.spotStrategy,
+    spotPriceLimit: i.spotPriceLimit,
+    spotDuration: i.spotDuration,
+    spotInterruptionBehavior: i.spotInterruptionBehavior,
+    creationTime: i.creationTime,
+    startTime: i.startTime,
+    expiredTime: i.expiredTime,
+    stoppedMode: i.stoppedMode,
+    deletionProtection: i.deletionProtection,
+    keyPairName: i.keyPairName,
+    resourceGroupId: i.resourceGroupId,
+    vpcId: i.vpcId,
+    vSwitchId: i.vSwitchId,
+    privateIp: i.privateIp,
+    securityGroupIds: [...i.securityGroupIds],
+    tags: i.tags.map((t) => ({ key: t.key, value: t.value })),
+    operationLocks: [...i.operationLocks],
+    metadataOptions: { ...i.metadataOptions },
+  };
 }
 
-/** describeInstance as cached JSON text: rebuilt only when the instance changed. */
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+function sameTags(a: readonly Tag[], b: readonly Tag[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) {
+    const x = a[k];
+    const y = b[k];
+    if (x?.key !== y?.key || x?.value !== y?.value) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether the instance still has the fields it had when `d` was taken. Written out field by field: it runs for
+ * every instance of every DescribeInstances answer, and allocates nothing.
+ */
+function unchanged(d: Described, i: Instance): boolean {
+  return (
+    d.status === i.status &&
+    d.startTime === i.startTime &&
+    d.stoppedMode === i.stoppedMode &&
+    d.chargeType === i.chargeType &&
+    d.expiredTime === i.expiredTime &&
+    d.deletionProtection === i.deletionProtection &&
+    d.instanceName === i.instanceName &&
+    d.hostName === i.hostName &&
+    d.description === i.description &&
+    d.spotStrategy === i.spotStrategy &&
+    d.spotPriceLimit === i.spotPriceLimit &&
+    d.spotDuration === i.spotDuration &&
+    d.spotInterruptionBehavior === i.spotInterruptionBehavior &&
+    d.instanceId === i.instanceId &&
+    d.regionId === i.regionId &&
+    d.zoneId === i.zoneId &&
+    d.instanceType === i.instanceType &&
+    d.imageId === i.imageId &&
+    d.internetMaxBandwidthOut === i.internetMaxBandwidthOut &&
+    d.creationTime === i.creationTime &&
+    d.keyPairName === i.keyPairName &&
+    d.resourceGroupId === i.resourceGroupId &&
+    d.vpcId === i.vpcId &&
+    d.vSwitchId === i.vSwitchId &&
+    d.privateIp === i.privateIp &&
+    d.metadataOptions.httpEndpoint === i.metadataOptions.httpEndpoint &&
+    d.metadataOptions.httpTokens === i.metadataOptions.httpTokens &&
+    d.metadataOptions.httpPutResponseHopLimit === i.metadataOptions.httpPutResponseHopLimit &&
+    sameStrings(d.securityGroupIds, i.securityGroupIds) &&
+    sameStrings(d.operationLocks, i.operationLocks) &&
+    sameTags(d.tags, i.tags)
+  );
+}
+
+const cache = new WeakMap<Instance, { state: Described; json: RawJson }>();
+
+/**
+ * describeInstance as cached JSON bytes. Any change of a field the answer is made of (status, times, tags,
+ * locks, names, charge type, addresses, …) is seen by comparing with the copy taken when it was cached, and the
+ * piece is rebuilt; the world's catalogue and images it also reads do not change while the simulator runs.
+ */
 export function describeInstanceJson(cloud: Cloud, i: Instance): RawJson {
-  const key = fingerprint(i);
   const hit = cache.get(i);
-  if (hit?.key === key) return hit.json;
+  if (hit && unchanged(hit.state, i)) return hit.json;
+  const state = described(i);
   const json = new RawJson(JSON.stringify(describeInstance(cloud, i)));
-  cache.set(i, { key, json });
+  cache.set(i, { state, json });
   return json;
 }
 

@@ -42,14 +42,15 @@ function filterInstances(cloud: Cloud, p: Params, regionId: string): Instance[] 
     name === undefined
       ? undefined
       : new RegExp(`^${name.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
-  const source: Iterable<Instance> = ids
-    ? ids
-        .flatMap((id) => {
-          const i = cloud.instances.get(id);
-          return i ? [i] : [];
-        })
-        .sort((a, b) => a.seq - b.seq)
-    : cloud.instances.values();
+  let source: Iterable<Instance> = cloud.instances.values();
+  if (ids) {
+    const found: Instance[] = [];
+    for (const id of ids) {
+      const i = cloud.instances.get(id);
+      if (i) found.push(i);
+    }
+    source = found.sort((a, b) => a.seq - b.seq);
+  }
   const out: Instance[] = [];
   for (const i of source) {
     if (i.regionId !== regionId) continue;
