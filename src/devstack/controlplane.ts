@@ -50,6 +50,8 @@ export interface DevStackOptions {
   etcdInMemory?: boolean;
   /** Per-component readiness timeout (default 90 s; a cold 2-core machine starts the apiserver in ~10 s). */
   readyTimeoutMs?: number;
+  /** Extra kube-apiserver flags (e.g. a feature gate a test needs), appended to the standard ones. */
+  apiserverArgs?: readonly string[];
 }
 
 /** What a client needs to reach the running control plane. */
@@ -216,6 +218,7 @@ export class DevStack implements ClusterAccess {
           `--cert-dir=${this.folder.path('apiserver-certs')}`,
           '--profiling=false',
           '--max-requests-inflight=1600', '--max-mutating-requests-inflight=800',
+          ...(opts.apiserverArgs ?? []),
         ], // prettier-ignore
       },
       report,
