@@ -57,6 +57,8 @@ export interface DevStackOptions {
    * stack has the same objects and its kubeconfigs stay valid. Without it everything is made fresh.
    */
   stateDir?: string;
+  /** Extra kube-apiserver flags (e.g. a feature gate a test needs), appended to the standard ones. */
+  apiserverArgs?: readonly string[];
 }
 
 const savedPortsSchema = z.record(z.string(), z.number().int().min(1).max(65535));
@@ -266,6 +268,7 @@ export class DevStack implements ClusterAccess {
           `--cert-dir=${this.folder.path('apiserver-certs')}`,
           '--profiling=false',
           '--max-requests-inflight=1600', '--max-mutating-requests-inflight=800',
+          ...(opts.apiserverArgs ?? []),
         ], // prettier-ignore
       },
       report,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent, fetch, type Response } from 'undici';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { requestText } from './body.js';
 import { errorForStatus, KubeApiError, StatusSchema } from './errors.js';
 import { resourcePath, type ResourceRef } from './resources.js';
 
@@ -60,6 +61,14 @@ export class KubeTransportError extends Error {
 export class KubeClient {
   readonly server: string;
   private readonly agent: Agent;
+  /**
+   * Lists only: HTTP/1.1, one request per connection at a time, so a page's socket reads belong to it alone and
+   * can be freed as soon as they are decoded (see `requestText`). Watches and writes share `agent` (HTTP/2 when
+   * the server offers it).
+   */
+  private readonly listAgent: Agent;
+  /** Network read buffers of list pages freed as soon as decoded (a figure for the memory benchmark). */
+  releasedListBuffers = 0;
   private auth: { headers: Record<string, string>; at: number } | undefined;
 
   constructor(
@@ -77,11 +86,20 @@ export class KubeClient {
       bodyTimeout: 0,
       headersTimeout: 60_000,
     });
+    this.listAgent = new Agent({
+      connect: { ...tls, keepAlive: true, keepAliveInitialDelay: 30_000 },
+      connections: 8,
+      pipelining: 1,
+      allowH2: false,
+      keepAliveTimeout: 30_000,
+      bodyTimeout: 60_000,
+      headersTimeout: 60_000,
+    });
   }
 
   /** Release the connection pool (open watches are cut). */
   async close(): Promise<void> {
-    await this.agent.close().catch(() => this.agent.destroy());
+    await Promise.all([this.agent, this.listAgent].map((a) => a.close().catch(() => a.destroy())));
   }
 
   private async headers(): Promise<Record<string, string>> {
@@ -140,21 +158,37 @@ export class KubeClient {
     return text ? (JSON.parse(text) as unknown) : undefined;
   }
 
-  /** One page of a list. */
+  /**
+   * One page of a list, parsed. The page is read as it arrives and decoded straight to text, uncompressed
+   * (`Accept-Encoding: identity`: no gzip work on either side), and every socket read is freed as soon as it is
+   * decoded, so listing 50,000 Pods leaves no pile of dead network buffers behind (see ReadBufferReleaser).
+   */
   async list(ref: ResourceRef, opts: ListOptions = {}, signal?: AbortSignal): Promise<unknown> {
-    return this.request({
-      method: 'GET',
-      path: resourcePath(ref, { namespace: opts.namespace }),
-      query: {
+    const path = resourcePath(ref, { namespace: opts.namespace });
+    const url = new URL(
+      this.url(path, {
         labelSelector: opts.labelSelector,
         fieldSelector: opts.fieldSelector,
         limit: opts.limit,
         continue: opts.continue,
         resourceVersion: opts.resourceVersion,
-      },
-      ...(signal ? { signal } : {}),
-      timeoutMs: 120_000,
-    });
+      }),
+    );
+    const headers = { ...(await this.headers()), Accept: 'application/json', 'Accept-Encoding': 'identity' };
+    const timeout = AbortSignal.timeout(120_000);
+    let res: Awaited<ReturnType<typeof requestText>>;
+    try {
+      res = await requestText(
+        this.listAgent,
+        { origin: url.origin, path: url.pathname + url.search, method: 'GET', headers },
+        signal ? AbortSignal.any([signal, timeout]) : timeout,
+      );
+    } catch (err) {
+      throw new KubeTransportError(`GET ${path}: ${describe(err)}`, { cause: err });
+    }
+    this.releasedListBuffers += res.releasedBuffers;
+    if (res.status < 200 || res.status > 299) throw errorForStatus(res.status, res.text, `GET ${path}`);
+    return res.text ? (JSON.parse(res.text) as unknown) : undefined;
   }
 
   /**

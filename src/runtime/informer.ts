@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import { backoffDelay } from './backoff.js';
 import { systemClock, type Clock, type Timer } from './clock.js';
 import { objectKey, type KeyedObject } from './keys.js';
+import { releaseMemory } from './memory.js';
 import type { RuntimeMetrics } from './metrics.js';
 import type { EventHandler, EventSource } from './source.js';
 
@@ -33,8 +34,13 @@ export interface InformerOptions<T extends KeyedObject> {
   indexers?: Record<string, IndexFunc<T>>;
   /** Every this many ms, each handler gets `update(obj, obj)` for every object (the safety net). 0 = never. */
   resyncPeriodMs?: number;
-  /** Page size of the initial list (default 500). */
+  /** Page size of the initial list and of relists (default 500, as client-go). */
   pageSize?: number;
+  /**
+   * After a list of more than one page, run a memory-reducing GC so the process gives back what building the
+   * cache made V8 grow (default true; see memory.ts).
+   */
+  releaseMemoryAfterList?: boolean;
   /** Restart backoff after errors (default 500 ms doubling to 30 s, jittered). */
   backoff?: { initialMs: number; maxMs: number };
   /** The server ends each watch after a random 5–10 min (as client-go); override for tests. */
@@ -55,7 +61,10 @@ interface Index<T> {
 
 /** What the informer has done, for logs, health and tests. */
 export interface InformerStats {
+  /** Complete lists (the initial one and relists). */
   lists: number;
+  /** List pages fetched (a 50,000-object list at 500 a page is 100). */
+  listPages: number;
   relistsAfterGone: number;
   watches: number;
   errors: number;
@@ -73,6 +82,7 @@ export class Informer<T extends KeyedObject> implements EventSource<T> {
   readonly name: string;
   readonly stats: InformerStats = {
     lists: 0,
+    listPages: 0,
     relistsAfterGone: 0,
     watches: 0,
     errors: 0,
@@ -200,12 +210,14 @@ export class Informer<T extends KeyedObject> implements EventSource<T> {
 
   private async run(): Promise<void> {
     let failures = 0;
+    let gonesWhileListing = 0;
     const backoff = this.opts.backoff ?? { initialMs: 500, maxMs: 30_000 };
     while (!this.stopped) {
       try {
         if (this.resourceVersion === undefined) {
           await this.relist();
           failures = 0;
+          gonesWhileListing = 0;
         }
         const started = this.clock.monotonic();
         const events = await this.watchOnce();
@@ -221,9 +233,16 @@ export class Informer<T extends KeyedObject> implements EventSource<T> {
           this.stats.relistsAfterGone++;
           this.opts.metrics?.informerRestart(this.name, 'gone');
           this.log.info(
-            { resourceVersion: this.resourceVersion },
-            'resourceVersion expired (410 Gone); relisting',
+            {
+              resourceVersion: this.resourceVersion,
+              during: this.resourceVersion === undefined ? 'list' : 'watch',
+            },
+            'resourceVersion or continue token expired (410 Gone); relisting',
           );
+          // a list whose continue token keeps expiring (pages slower than the server's compaction) backs off
+          if (this.resourceVersion === undefined && ++gonesWhileListing > 1) {
+            await this.clock.sleep(backoffDelay(gonesWhileListing - 1, backoff), this.stopper.signal);
+          }
           this.resourceVersion = undefined;
           continue;
         }
@@ -247,11 +266,19 @@ export class Informer<T extends KeyedObject> implements EventSource<T> {
     return this.opts.transform ? this.opts.transform(r.data) : r.data;
   }
 
-  /** A full, paged list; replaces the cache and emits the differences as add / update / delete. */
+  /**
+   * A full, paged list (client-go's reflector: `limit` + `continue`). Each page is parsed, trimmed by the schema
+   * and merged into the cache before the next is asked for, so no whole-collection response, and no second copy
+   * of the cache, ever exists: objects are upserted as their page arrives (add / update to handlers) and, once
+   * the last page is in, cached objects the list did not contain are removed (delete). An expired continue
+   * token answers 410 Gone, which the run loop turns into a fresh list. A list of more than one page ends with
+   * `releaseMemory()` (see memory.ts) unless `releaseMemoryAfterList` is false.
+   */
   private async relist(): Promise<void> {
-    const fresh = new Map<string, T>();
+    const seen = new Set<string>();
     let cont: string | undefined;
     let rv: string | undefined;
+    let pages = 0;
     do {
       const page = (await this.opts.client.list(
         this.opts.ref,
@@ -264,30 +291,34 @@ export class Informer<T extends KeyedObject> implements EventSource<T> {
         },
         this.stopper.signal,
       )) as { items?: unknown[]; metadata?: { continue?: string; resourceVersion?: string } };
-      for (const raw of page.items ?? []) {
-        const obj = this.parse(raw);
-        if (obj) fresh.set(objectKey(obj), obj);
+      if (this.stopped) return;
+      pages++;
+      this.stats.listPages++;
+      const items = page.items ?? [];
+      for (let i = 0; i < items.length; i++) {
+        const obj = this.parse(items[i]);
+        items[i] = undefined; // the raw object is garbage from here on
+        if (!obj) continue;
+        const key = objectKey(obj);
+        seen.add(key);
+        this.upsert(key, obj);
       }
       cont = page.metadata?.continue || undefined;
       rv = page.metadata?.resourceVersion ?? rv;
     } while (cont && !this.stopped);
     if (this.stopped) return;
     this.stats.lists++;
-    this.replace(fresh);
+    for (const [key, old] of this.store) {
+      if (!seen.has(key)) this.remove(key, old);
+    }
+    this.opts.metrics?.informerSize(this.name, this.store.size);
     this.resourceVersion = rv ?? '0';
-    this.log.debug({ objects: fresh.size, resourceVersion: rv }, 'listed');
+    this.log.debug({ objects: seen.size, pages, resourceVersion: rv }, 'listed');
+    if (pages > 1 && this.opts.releaseMemoryAfterList !== false) releaseMemory();
     if (!this.synced) {
       this.synced = true;
       for (const w of this.syncWaiters.splice(0)) w();
     }
-  }
-
-  private replace(fresh: Map<string, T>): void {
-    for (const [key, old] of this.store) {
-      if (!fresh.has(key)) this.remove(key, old);
-    }
-    for (const [key, obj] of fresh) this.upsert(key, obj);
-    this.opts.metrics?.informerSize(this.name, this.store.size);
   }
 
   /** One watch, until the server ends it, the watchdog cuts it, or stop(); returns how many events it carried. */

@@ -53,6 +53,7 @@ describe('Informer', () => {
     expect(await inf.waitForSync()).toBe(true);
     expect(inf.hasSynced()).toBe(true);
     expect(inf.size).toBe(7);
+    expect(inf.stats.listPages).toBeGreaterThanOrEqual(3); // more objects than one page: all of them, in pages
     expect(
       inf
         .byIndex('group', 'odd')
