@@ -81,6 +81,25 @@ async function releaseFinalizers(
   );
 }
 
+/** Drops the operator's finalizers from the Nodes of these pools (or every Node); returns the ones changed. */
+async function releaseNodes(
+  client: KubeClient,
+  pools: ReadonlySet<string> | 'all',
+  report: (line: string) => void,
+): Promise<string[]> {
+  const nodes = new TypedResource(client, Resources.nodes, NodeMeta);
+  const changed: string[] = [];
+  const list = await nodes.list(pools === 'all' ? {} : { labelSelector: POOL_LABEL });
+  for (const node of list.items) {
+    if (pools !== 'all' && !pools.has(node.metadata.labels?.[POOL_LABEL] ?? '')) continue;
+    const r = await releaseFinalizers(nodes, node);
+    if (!r.changed) continue;
+    changed.push(node.metadata.name);
+    report(`Node ${node.metadata.name}: finalizers removed${r.gone ? ' (it was being deleted: now gone)' : '; the node and its instance stay'}`); // prettier-ignore
+  }
+  return changed;
+}
+
 async function currentLease(client: KubeClient, where: { namespace: string; name: string }): Promise<Lease | undefined> {
   try {
     return await new TypedResource(client, Resources.leases, LeaseSchema).get(where.name, where.namespace);
@@ -130,15 +149,7 @@ export async function uninstall(opts: UninstallOptions): Promise<UninstallResult
     };
     // The operator drops its finalizer from the Nodes it keeps; any one left (an older operator, an interrupted
     // step) would hold the Node once the operator is removed.
-    const names = new Set(deleted.pools.map((p) => p.name));
-    const nodes = new TypedResource(opts.client, Resources.nodes, NodeMeta);
-    for (const node of (await nodes.list({ labelSelector: POOL_LABEL })).items) {
-      if (!names.has(node.metadata.labels?.[POOL_LABEL] ?? '')) continue;
-      const r = await releaseFinalizers(nodes, node);
-      if (!r.changed) continue;
-      result.nodes.push(node.metadata.name);
-      report(`Node ${node.metadata.name}: finalizers removed${r.gone ? ' (it was being deleted: now gone)' : '; the node and its instance stay'}`); // prettier-ignore
-    }
+    result.nodes = await releaseNodes(opts.client, new Set(deleted.pools.map((p) => p.name)), report);
     report(
       `done: ${result.pools.length} pool(s) deleted with their scaling groups and pay-as-you-go / spot instances` +
         (deleted.retained.length > 0 ? `; ${deleted.retained.length} instance(s) kept in the cloud, with their Nodes: ${deleted.retained.join(', ')}` : '') +
@@ -181,15 +192,8 @@ export async function uninstall(opts: UninstallOptions): Promise<UninstallResult
       );
     }
   }
-  const nodes = new TypedResource(opts.client, Resources.nodes, NodeMeta);
-  for (const node of (await nodes.list()).items) {
-    // with a selector, only the Nodes of the selected pools
-    if (opts.selector && !selectedPools.has(node.metadata.labels?.[POOL_LABEL] ?? '')) continue;
-    const r = await releaseFinalizers(nodes, node);
-    if (!r.changed) continue;
-    result.nodes.push(node.metadata.name);
-    report(`Node ${node.metadata.name}: finalizers removed${r.gone ? ' (it was being deleted: now gone)' : '; the node and its instance stay'}`); // prettier-ignore
-  }
+  // with a selector, only the Nodes of the selected pools
+  result.nodes = await releaseNodes(opts.client, opts.selector ? selectedPools : 'all', report);
   report(
     `done: finalizers removed from ${result.pools.length} pool(s) and ${result.nodes.length} Node(s); scaling groups and instances were left as they are`,
   );

@@ -6,7 +6,6 @@ import {
   ConditionType,
   GROUP,
   Reason,
-  VERSION,
   type NodePool,
   type Phase,
   type PoolStatus,
@@ -23,7 +22,6 @@ import {
   PodSchema,
   Resources,
   TypedResource,
-  crd,
   type Node,
 } from '../../kube/index.js';
 import { setCondition, type Condition } from '../../runtime/conditions.js';
@@ -51,15 +49,22 @@ import {
   type Member,
 } from './observe.js';
 import { ReferenceError, References, resolveLaunch } from './resolve.js';
-import { POOL_KINDS, automationCondition, nameConflict, poolSpecOf, type PoolKindName } from './kinds.js';
+import {
+  POOL_KINDS,
+  automationCondition,
+  nameConflict,
+  poolSpecOf,
+  type PoolKindName,
+  type PoolSpecResult,
+} from './kinds.js';
 
-export const NODEPOOL_CONTROLLER = 'nodepool';
-export const MANAGEDNODEPOOL_CONTROLLER = 'managednodepool';
+export const NODEPOOL_CONTROLLER = POOL_KINDS.NodePool.controller;
+export const MANAGEDNODEPOOL_CONTROLLER = POOL_KINDS.ManagedNodePool.controller;
 /** Put on a pool before any cloud resource exists; removed when the cloud side is gone. */
 export const POOL_FINALIZER = `${GROUP}/cloud-resources`;
 /** On each pool Node: `kubectl delete node` becomes drain → remove (or detach a Subscription one) → gone. */
 export const NODE_FINALIZER = `${GROUP}/instance`;
-export const NodePools = crd(GROUP, VERSION, 'nodepools', 'NodePool', false);
+export const NodePools = POOL_KINDS.NodePool.ref;
 
 /** What the informer keeps of a pool: the spec is validated in each reconcile (a bad one is a Degraded pool). */
 export const PoolObjectSchema = z.object({
@@ -76,9 +81,9 @@ export interface NodePoolControllerDeps extends ControllerDeps {
   join: JoinSource;
 }
 
-/** How often a pool is looked at again: while things move, and when all is quiet. */
 /** Instances in a row that do not register before the pool is Degraded (it goes on replacing them). */
 export const REGISTRATION_FAILURE_LIMIT = 3;
+/** How often a pool is looked at again: while things move, and when all is quiet. */
 const REQUEUE = { progressing: 2_000, steady: 30_000, error: 15_000 } as const;
 
 type Status = PoolStatus & Record<string, unknown>;
@@ -121,6 +126,13 @@ export function newNodePoolController(
   /** Subscription instances already reported as not registering (they are kept, so reported once). */
   const reportedLate = new Set<string>();
   const now = (): string => new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+  /** A pool object's spec in NodePool terms, validated once per object version (informer objects never change). */
+  const specs = new WeakMap<PoolObject, PoolSpecResult>();
+  const specOf = (o: PoolObject): PoolSpecResult => {
+    let r = specs.get(o);
+    if (!r) specs.set(o, (r = poolSpecOf(K.kind, o)));
+    return r;
+  };
 
   /** Drops the operator's finalizer from a Node (a guarded patch; gone is fine). */
   async function releaseNode(n: Node): Promise<void> {
@@ -168,7 +180,7 @@ export function newNodePoolController(
     put(ConditionType.Progressing, set.progressing);
     put(ConditionType.Degraded, set.degraded);
     if (K.kind === 'ManagedNodePool') {
-      const r = poolSpecOf(K.kind, o);
+      const r = specOf(o);
       if (r.ok && r.managed) put(ConditionType.AutomationActive, automationCondition(r.managed));
     }
     return list;
@@ -221,18 +233,15 @@ export function newNodePoolController(
     if (!o) return {};
     if (o.metadata.deletionTimestamp) return finalize(o, ctx);
 
-    const v = poolSpecOf(K.kind, o);
+    const v = specOf(o);
     if (!v.ok) {
       const message = v.problems.map((p) => `${p.path ? `${p.path}: ` : ''}${p.message}`).join('; ');
       await degraded(o, Reason.InvalidSpec, `the spec is invalid: ${message}`);
       return {};
     }
     const pool = v.pool;
-    const otherCreated = (n: string): { created?: string } | undefined => {
-      const other = others.get(n);
-      return other ? { ...(other.metadata.creationTimestamp ? { created: other.metadata.creationTimestamp } : {}) } : undefined; // prettier-ignore
-    };
-    const clash = nameConflict({ kind: K.kind, name: o.metadata.name, created: o.metadata.creationTimestamp }, otherCreated(o.metadata.name)); // prettier-ignore
+    const other = others.get(o.metadata.name);
+    const clash = nameConflict({ kind: K.kind, name: o.metadata.name, created: o.metadata.creationTimestamp }, other && { created: other.metadata.creationTimestamp }); // prettier-ignore
     if (clash) {
       await degraded(o, Reason.NameConflict, clash);
       return {};
@@ -759,7 +768,7 @@ export function newNodePoolController(
     const log = ctx.log.child({ pool: name });
     const prior = (o.status ?? {}) as Status;
     const gen = o.metadata.generation;
-    const spec = poolSpecOf(K.kind, o);
+    const spec = specOf(o);
     const pool = spec.ok ? spec.pool : undefined;
     const progress: string[] = [];
     const retained: NonNullable<PoolStatus['retainedInstances']> = [...(prior.retainedInstances ?? [])];

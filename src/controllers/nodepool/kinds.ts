@@ -122,8 +122,8 @@ export function automationCondition(m: ManagedNodePool): [boolean, string, strin
  * so the later one (by creation time; NodePool first on a tie) waits, Degraded, with nothing created.
  */
 export function nameConflict(
-  mine: { kind: PoolKindName; name: string; created?: string },
-  other: { created?: string } | undefined,
+  mine: { kind: PoolKindName; name: string; created: string | undefined },
+  other: { created: string | undefined } | undefined,
 ): string | undefined {
   if (!other) return undefined;
   const a = Date.parse(mine.created ?? '') || 0;
