@@ -77,19 +77,32 @@ export interface BootCacheStats {
  * does not follow its metadata that way (randomness, time, a transformed id) is marked uncacheable and always
  * runs. So a cached Node carries exactly what the script would have configured.
  */
+const digest = (s: string) => createHash('sha256').update(s).digest('hex');
+
 export class BootCache {
   private readonly entries = new Map<string, Entry>();
   readonly stats: BootCacheStats = { hits: 0, runs: 0, verified: 0, uncacheable: 0 };
 
-  static keyOf(shape: BootShape): string {
+  /** Digests of the scripts seen (a pool's instances share one user data string: hash it once). */
+  private readonly scriptDigests = new Map<string, string>();
+
+  static keyOf(shape: BootShape, scriptDigest = digest(shape.script)): string {
     const { instanceId: _i, privateIp: _p, ...placement } = shape.metadata;
-    return createHash('sha256')
-      .update(JSON.stringify([shape.script, placement, shape.disks, shape.installed, shape.http]))
-      .digest('hex');
+    return digest(JSON.stringify([scriptDigest, placement, shape.disks, shape.installed, shape.http]));
+  }
+
+  private keyOf(shape: BootShape): string {
+    let d = this.scriptDigests.get(shape.script);
+    if (d === undefined) {
+      if (this.scriptDigests.size >= 256) this.scriptDigests.clear();
+      d = digest(shape.script);
+      this.scriptDigests.set(shape.script, d);
+    }
+    return BootCache.keyOf(shape, d);
   }
 
   async outcome(shape: BootShape, run: () => Promise<ScriptOutcome>): Promise<ScriptOutcome> {
-    const key = BootCache.keyOf(shape);
+    const key = this.keyOf(shape);
     const m: PerInstance = { instanceId: shape.metadata.instanceId, privateIp: shape.metadata.privateIp };
     const entry = this.entries.get(key);
     if (entry?.state === 'verified') {

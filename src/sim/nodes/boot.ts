@@ -1,9 +1,10 @@
-import { request } from 'node:https';
+import { type Agent, request } from 'node:https';
 import { gunzipSync } from 'node:zlib';
 import { caCertHash } from '../../bootstrap/ca-hash.js';
 import { runInSandbox, type InstanceMetadata } from '../../bootstrap/sandbox.js';
 import type { BootCache, ScriptOutcome } from './boot-cache.js';
 import { NodeBootError, readNodeConfig, type NodeConfig } from './node-config.js';
+import { kubeletAgent } from './kube-http.js';
 import { nodeObject, registerNode, type NodeResources } from './register.js';
 import { tlsBootstrap } from './tls-bootstrap.js';
 
@@ -75,7 +76,15 @@ const DEFAULT_INSTALLED = { containerd: '1.7.20', kubelet: '1.34.4' };
  */
 export async function bootInstance(
   instance: InstanceToBoot,
-  cluster: { apiServer: string },
+  cluster: {
+    apiServer: string;
+    /**
+     * Connections for the TLS bootstrap's token requests, kept alive across boots (the token travels with each
+     * request; the CA the script configured is still verified, as the pool keys connections by it). Without
+     * it, each boot opens its own.
+     */
+    bootstrapAgent?: Agent;
+  },
   cache?: BootCache,
 ): Promise<BootedNode> {
   const run = () => runBootScript(instance, cluster);
@@ -104,8 +113,14 @@ export async function bootInstance(
     caPem,
     token: config.bootstrapToken,
     nodeName: config.nodeName,
+    ...(cluster.bootstrapAgent ? { agent: cluster.bootstrapAgent } : {}),
   });
-  await registerNode(config.server, caPem, creds, nodeObject(config, instance.resources));
+  const agent = kubeletAgent();
+  try {
+    await registerNode(config.server, caPem, { ...creds, agent }, nodeObject(config, instance.resources));
+  } finally {
+    agent.destroy();
+  }
   return { nodeName: config.nodeName, config, log: outcome.log };
 }
 

@@ -1,7 +1,16 @@
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
 
-/** How a simulated kubelet authenticates: a bootstrap token, or the client certificate it obtained. */
-export type Credentials = { token: string } | { cert: string; key: string };
+/**
+ * How a simulated kubelet authenticates: a bootstrap token, or the client certificate it obtained; with the
+ * connection pool it keeps (a kubelet holds its connection to the API server open: one TLS handshake per
+ * identity, not one per request).
+ */
+export type Credentials = ({ token: string } | { cert: string; key: string }) & { agent?: Agent };
+
+/** A kept-alive connection pool for one kubelet identity; destroy it when the kubelet is done with it. */
+export function kubeletAgent(): Agent {
+  return new Agent({ keepAlive: true, maxSockets: 2 });
+}
 
 export interface KubeResponse {
   status: number;
@@ -37,6 +46,7 @@ export function kubeRequest(
         headers,
         ca,
         ...('cert' in creds ? { cert: creds.cert, key: creds.key } : {}),
+        ...(creds.agent ? { agent: creds.agent } : {}),
         timeout: 15_000,
       },
       (res) => {

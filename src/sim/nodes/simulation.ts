@@ -3,6 +3,7 @@ import type { Logger } from '../../log.js';
 import type { LifecycleEvent, Simulator } from '../cloud/index.js';
 import { bootInstance, type BootedNode } from './boot.js';
 import { BootCache, type BootCacheStats } from './boot-cache.js';
+import { kubeletAgent } from './kube-http.js';
 import { NodeBootError } from './node-config.js';
 
 export interface NodeSimulationOptions {
@@ -39,6 +40,8 @@ export class NodeSimulation {
   private readonly booted = new Map<string, BootOutcome>();
   private readonly listeners = new Set<(o: BootOutcome) => void>();
   private readonly cache: BootCache | undefined;
+  /** The TLS bootstrap's token requests share kept-alive connections (see bootInstance). */
+  private readonly bootstrapAgent = kubeletAgent();
 
   constructor(
     private readonly sim: Simulator,
@@ -104,7 +107,7 @@ export class NodeSimulation {
               if (rec) rec.consoleOutput = { text, updatedAt: this.sim.cloud.clock.now() };
             },
           },
-          { apiServer: this.opts.apiServer },
+          { apiServer: this.opts.apiServer, bootstrapAgent: this.bootstrapAgent },
           this.cache,
         );
         log.info({ node: node.nodeName, action: 'register' }, 'node registered');
@@ -135,5 +138,6 @@ export class NodeSimulation {
     this.unsubscribe?.();
     this.queue.clear();
     await this.queue.onIdle();
+    this.bootstrapAgent.destroy();
   }
 }

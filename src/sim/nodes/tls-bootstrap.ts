@@ -1,9 +1,7 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { newCsr, newKey } from '../../devstack/pki.js';
-import { kubeRequest } from './kube-http.js';
+import type { Agent } from 'node:https';
+import { newKeyAndCsr } from './csr.js';
+import { kubeletAgent, kubeRequest } from './kube-http.js';
 import { NodeBootError } from './node-config.js';
 
 const KUBELET_SIGNER = 'kubernetes.io/kube-apiserver-client-kubelet';
@@ -23,17 +21,17 @@ export async function tlsBootstrap(opts: {
   token: string;
   nodeName: string;
   timeoutMs?: number;
+  /** A connection pool to use (and leave open); by default one of its own, closed at the end. */
+  agent?: Agent;
 }): Promise<{ cert: string; key: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'kubelet-'));
+  const agent = opts.agent ?? kubeletAgent();
   try {
-    const keyPath = join(dir, 'kubelet.key');
-    await newKey(keyPath);
-    const csrPem = await newCsr(keyPath, {
+    const { keyPem, csrPem } = newKeyAndCsr({
       commonName: `system:node:${opts.nodeName}`,
       organizations: ['system:nodes'],
     });
     const name = `node-csr-${opts.nodeName}-${Date.now().toString(36)}`.slice(0, 253);
-    const creds = { token: opts.token };
+    const creds = { token: opts.token, agent };
     const created = await kubeRequest(
       opts.server,
       opts.caPem,
@@ -96,7 +94,7 @@ export async function tlsBootstrap(opts: {
             'kubelet-start',
           );
         }
-        return { cert, key: await readFile(keyPath, 'utf8') };
+        return { cert, key: keyPem };
       }
       if (Date.now() > deadline)
         throw new NodeBootError('kubelet TLS bootstrap: the CSR was not signed in time', 'kubelet-start');
@@ -104,6 +102,6 @@ export async function tlsBootstrap(opts: {
       delay = Math.min(delay * 2, 500);
     }
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (!opts.agent) agent.destroy();
   }
 }
