@@ -45,6 +45,8 @@ export async function startHarness(opts: {
   /** Also run the ManagedNodePool controller (the same implementation, for the other kind). */
   managed?: boolean;
   beforeStart?: (cloud: Cloud, world: Harness['world']) => Promise<void>;
+  /** Answers for URLs the nodes' boots fetch (an External pool's join script). */
+  nodeHttp?: Record<string, string>;
 }): Promise<Harness> {
   // prettier-ignore
   const access = testCluster();
@@ -60,7 +62,7 @@ export async function startHarness(opts: {
     zones: nodesVsw.map((v) => v.zoneId),
     securityGroupId: region.securityGroups[0]!.securityGroupId,
   };
-  const nodeSim = new NodeSimulation(sim, { apiServer: access.server, log: quietLogger });
+  const nodeSim = new NodeSimulation(sim, { apiServer: access.server, log: quietLogger, ...(opts.nodeHttp ? { http: opts.nodeHttp } : {}) }); // prettier-ignore
   nodeSim.start();
   const token = await createBootstrapToken({ expiresInMs: 3 * 3600_000 });
   const ca = await readFile(access.caFile);

@@ -58,7 +58,10 @@ export function uniqueName(prefix: string): string {
 }
 
 /** A bootstrap token Secret in kube-system (as `kubeadm token create` makes); `remove()` deletes it. */
-export async function createBootstrapToken(opts: { expiresInMs?: number; signing?: boolean } = {}): Promise<{
+/** A bootstrap token Secret in kube-system; `expiresInMs: null` makes one that never expires (`--ttl 0`). */
+export async function createBootstrapToken(
+  opts: { expiresInMs?: number | null; signing?: boolean } = {},
+): Promise<{
   id: string;
   token: string;
   remove: () => Promise<void>;
@@ -77,9 +80,9 @@ export async function createBootstrapToken(opts: { expiresInMs?: number; signing
         'usage-bootstrap-authentication': 'true',
         ...(opts.signing ? { 'usage-bootstrap-signing': 'true' } : {}),
         'auth-extra-groups': 'system:bootstrappers:kubeadm:default-node-token',
-        expiration: new Date(Date.now() + (opts.expiresInMs ?? 3600_000))
-          .toISOString()
-          .replace(/\.\d+Z$/, 'Z'),
+        ...(opts.expiresInMs === null
+          ? {}
+          : { expiration: new Date(Date.now() + (opts.expiresInMs ?? 3600_000)).toISOString().replace(/\.\d+Z$/, 'Z') }), // prettier-ignore
       },
     }),
   });

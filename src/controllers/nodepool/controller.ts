@@ -20,6 +20,7 @@ import {
   NotFoundError,
   ObjectMetaSchema,
   PodSchema,
+  ConfigMapSchema,
   Resources,
   TypedResource,
   type Node,
@@ -48,6 +49,7 @@ import {
   joinMembers,
   type Member,
 } from './observe.js';
+import { AGENT_CONFIG } from './external.js';
 import { ReferenceError, References, resolveLaunch } from './resolve.js';
 import {
   POOL_KINDS,
@@ -109,6 +111,16 @@ export function newNodePoolController(
     labelSelector: POOL_LABEL,
     indexers: { pool: (n: Node) => { const p = n.metadata.labels?.[POOL_LABEL]; return p ? [p] : []; } }, // prettier-ignore
   });
+  /** Where ACK registers an External pool's join script: a change re-checks every External pool. */
+  const agentConfig = K.kind !== 'NodePool' ? undefined : deps.informers.informer(Resources.configMaps, ConfigMapSchema, {
+    namespace: AGENT_CONFIG.namespace,
+    fieldSelector: `metadata.name=${AGENT_CONFIG.name}`,
+  }); // prettier-ignore
+  const externalPools = (): string[] =>
+    pools
+      .list()
+      .filter((p) => isExternal(p.spec))
+      .map((p) => p.metadata.name);
   const poolApi = new TypedResource(client, K.ref, PoolObjectSchema);
   const nodeApi = new TypedResource(client, Resources.nodes, NodeSchema);
   const podApi = new TypedResource(client, Resources.pods, PodSchema);
@@ -856,10 +868,18 @@ export function newNodePoolController(
     metrics: { controller: deps.metrics.controller(K.controller), queue: deps.metrics.queue(K.controller) }, // prettier-ignore
     reconcile: async (key, ctx) => (await reconcile(key, ctx)) ?? {},
   });
-  return controller
+  controller
     .watch(pools)
     .watch(others)
     .watch(nodes, (n: Node) => n.metadata.labels?.[POOL_LABEL]);
+  if (agentConfig) controller.watch(agentConfig, externalPools);
+  return controller;
+}
+
+/** A pool spec (not yet validated) that asks for External bootstrap. */
+function isExternal(spec: unknown): boolean {
+  const b = (spec as { bootstrap?: { mode?: unknown } } | null | undefined)?.bootstrap;
+  return b?.mode === 'External';
 }
 
 function activityStatus(a: ScalingActivity): NonNullable<PoolStatus['lastScalingActivity']> {

@@ -9,6 +9,13 @@ import type { CloudProvider } from '../../cloud/provider.js';
 import type { SecurityGroupInfo } from '../../cloud/types.js';
 import { InvalidConfigurationError } from '../../cloud/errors.js';
 import {
+  AGENT_CONFIG,
+  agentScriptPath,
+  joinCommandToken,
+  joinTokenProblem,
+  type BootstrapTokenSecret,
+} from './external.js';
+import {
   ConfigMapSchema,
   NotFoundError,
   Resources,
@@ -57,6 +64,35 @@ export class References {
       return { value: Buffer.from(v, 'base64').toString('utf8'), revision: s.metadata.resourceVersion ?? '' };
     } catch (err) {
       if (err instanceof NotFoundError) throw new ReferenceError(`${field}: Secret ${this.namespace}/${ref.name} does not exist`); // prettier-ignore
+      throw err;
+    }
+  }
+
+  /** `kube-system/bootstrap-token-<id>` decoded, or undefined when the cluster has no such token. */
+  async bootstrapToken(id: string): Promise<BootstrapTokenSecret | undefined> {
+    try {
+      const s = await this.secrets.get(`bootstrap-token-${id}`, 'kube-system');
+      const field = (k: string) => { const v = s.data?.[k]; return v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8'); }; // prettier-ignore
+      const out: BootstrapTokenSecret = {};
+      const secret = field('token-secret');
+      const expiration = field('expiration');
+      const usage = field('usage-bootstrap-authentication');
+      if (secret !== undefined) out.tokenSecret = secret;
+      if (expiration !== undefined) out.expiration = expiration;
+      if (usage !== undefined) out.usageAuthentication = usage;
+      return out;
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  /** The data of ConfigMap `kube-system/ack-agent-config` (where ACK registers the join script), if it exists. */
+  async agentConfig(): Promise<Record<string, string> | undefined> {
+    try {
+      return (await this.configMaps.get(AGENT_CONFIG.name, AGENT_CONFIG.namespace)).data ?? {};
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
       throw err;
     }
   }
@@ -148,9 +184,42 @@ export function securityGroupProblem(
   return undefined;
 }
 
+/**
+ * An External pool's join material, checked before anything is launched (see external.ts): the join command
+ * and its bootstrap token, and the script from `scriptURL` or ack-agent-config.
+ */
+async function resolveExternal(
+  spec: NodePool['spec'],
+  refs: References,
+  nowMs: number,
+): Promise<Pick<ResolvedReferences, 'joinCommand' | 'scriptURL'>> {
+  const ext = spec.bootstrap.external;
+  const out: Pick<ResolvedReferences, 'joinCommand' | 'scriptURL'> = {};
+  if (ext?.joinCommandSecretRef) {
+    const field = 'spec.bootstrap.external.joinCommandSecretRef';
+    const command = (await refs.secretKey(field, ext.joinCommandSecretRef)).value;
+    const token = joinCommandToken(command);
+    const problem = joinTokenProblem(field, command, token ? await refs.bootstrapToken(token.id) : undefined, nowMs); // prettier-ignore
+    if (problem) throw new ReferenceError(problem);
+    out.joinCommand = command;
+  }
+  if (!ext?.scriptURL) {
+    const found = agentScriptPath(await refs.agentConfig());
+    if ('problem' in found) throw new ReferenceError(found.problem);
+    out.scriptURL = found.url;
+  }
+  return out;
+}
+
 export async function resolveLaunch(
   pool: NodePool,
-  deps: { cloud: CloudProvider; refs: References; join: (pool: NodePool) => Promise<ClusterJoin> },
+  deps: {
+    cloud: CloudProvider;
+    refs: References;
+    join: (pool: NodePool) => Promise<ClusterJoin>;
+    /** The clock for token expiry (wall clock by default). */
+    now?: () => number;
+  },
 ): Promise<Resolved> {
   const spec = pool.spec;
   const arm = spec.instanceTypes.some((t) => /^ecs\.(g8y|c8y|r8y|g6r|c6r)\./.test(t));
@@ -162,23 +231,7 @@ export async function resolveLaunch(
   if (pre !== undefined) refs.preUserData = pre;
   const post = await deps.refs.script('spec.userDataFrom', spec.userData, spec.userDataFrom);
   if (post !== undefined) refs.userData = post;
-  const ext = spec.bootstrap.external;
-  if (spec.bootstrap.mode === 'External' && ext?.joinCommandSecretRef) {
-    refs.joinCommand = (await deps.refs.secretKey('spec.bootstrap.external.joinCommandSecretRef', ext.joinCommandSecretRef)).value; // prettier-ignore
-  }
-  if (spec.bootstrap.mode === 'External' && !ext?.scriptURL) {
-    const cm = await deps.refs
-      .configMapKey('spec.bootstrap.external.scriptURL (ack-agent-config)', {
-        name: 'ack-agent-config',
-        key: 'addNodeScriptPath',
-      })
-      .catch((e: unknown) => {
-        // prettier-ignore
-        if (e instanceof ReferenceError) throw new ReferenceError(`spec.bootstrap.external.scriptURL is not set and ${e.message}`);
-        throw e;
-      });
-    refs.scriptURL = cm;
-  }
+  if (spec.bootstrap.mode === 'External') Object.assign(refs, await resolveExternal(spec, deps.refs, deps.now?.() ?? Date.now())); // prettier-ignore
   const join = await deps.join(pool);
   let userData: string;
   try {

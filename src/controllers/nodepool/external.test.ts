@@ -1,0 +1,46 @@
+import { describe, expect, it } from '@jest/globals';
+import { agentScriptPath, joinCommandToken, joinTokenProblem } from './external.js';
+
+const FIELD = 'spec.bootstrap.external.joinCommandSecretRef';
+const CMD =
+  'kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:00';
+const NOW = Date.parse('2026-11-23T06:00:00Z');
+
+describe('External bootstrap checks', () => {
+  it('finds the token of a join command, in either flag form', () => {
+    expect(joinCommandToken(CMD)).toEqual({ id: 'abcdef', token: 'abcdef.0123456789abcdef' });
+    expect(joinCommandToken('kubeadm join x --token=abcdef.0123456789abcdef')?.id).toBe('abcdef');
+    expect(joinCommandToken('kubeadm join x --token ABCDEF.0123456789abcdef')).toBeUndefined();
+    expect(joinCommandToken('kubeadm join x')).toBeUndefined();
+  });
+
+  it('accepts a token that never expires (--ttl 0: no expiration)', () => {
+    expect(joinTokenProblem(FIELD, CMD, { tokenSecret: '0123456789abcdef', usageAuthentication: 'true' }, NOW)).toBeUndefined(); // prettier-ignore
+  });
+
+  it('refuses a token that expires, saying when and how to make one that does not', () => {
+    const p = joinTokenProblem(FIELD, CMD, { tokenSecret: '0123456789abcdef', usageAuthentication: 'true', expiration: '2026-11-24T06:00:00Z' }, NOW); // prettier-ignore
+    expect(p).toContain(FIELD);
+    expect(p).toContain('expires at 2026-11-24T06:00:00Z');
+    expect(p).toContain('--ttl 0');
+    const past = joinTokenProblem(FIELD, CMD, { tokenSecret: '0123456789abcdef', usageAuthentication: 'true', expiration: '2026-11-22T06:00:00Z' }, NOW); // prettier-ignore
+    expect(past).toContain('expired at 2026-11-22T06:00:00Z');
+  });
+
+  it('refuses a missing, mismatched or non-authenticating token, and a command that is not a join', () => {
+    expect(joinTokenProblem(FIELD, CMD, undefined, NOW)).toContain('bootstrap-token-abcdef) does not exist');
+    expect(joinTokenProblem(FIELD, CMD, { tokenSecret: 'ffffffffffffffff', usageAuthentication: 'true' }, NOW)).toContain('does not match'); // prettier-ignore
+    expect(joinTokenProblem(FIELD, CMD, { tokenSecret: '0123456789abcdef' }, NOW)).toContain('usage-bootstrap-authentication'); // prettier-ignore
+    expect(joinTokenProblem(FIELD, 'kubeadm join 10.0.0.1:6443', undefined, NOW)).toContain('has no --token');
+    expect(joinTokenProblem(FIELD, 'echo hi', undefined, NOW)).toContain('not a `kubeadm join` command');
+  });
+
+  it('reads the script location from ack-agent-config, or says what is missing', () => {
+    expect(agentScriptPath({ addNodeScriptPath: ' https://x.example/join.sh ' })).toEqual({ url: 'https://x.example/join.sh' }); // prettier-ignore
+    expect(agentScriptPath(undefined)).toMatchObject({ problem: expect.stringContaining('kube-system/ack-agent-config does not exist') }); // prettier-ignore
+    expect(agentScriptPath({})).toMatchObject({
+      problem: expect.stringContaining('has no "addNodeScriptPath"'),
+    });
+    expect(agentScriptPath({ addNodeScriptPath: 'file:///x' })).toMatchObject({ problem: expect.stringContaining('not an http(s) URL') }); // prettier-ignore
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * What breaks an External pool's scale-out before any instance is launched [seed 002]: no join script
+ * registered (no `scriptURL` and no `addNodeScriptPath` in ConfigMap `kube-system/ack-agent-config`), and a
+ * kubeadm join command whose token expires — a token made without `--ttl 0` lives 24 hours, after which every new
+ * node fails to join while the pool looks healthy. Pure: the caller reads the Secret and ConfigMap.
+ */
+
+/** Where ACK publishes the default join script of a registered cluster. */
+export const AGENT_CONFIG = {
+  namespace: 'kube-system',
+  name: 'ack-agent-config',
+  key: 'addNodeScriptPath',
+} as const;
+
+/** The fix the docs and the pool's condition give for a join token that expires. */
+export const NON_EXPIRING_TOKEN_FIX =
+  'create a token that never expires with `kubeadm token create --ttl 0 --print-join-command` and store that command in the Secret';
+
+const TOKEN = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
+
+/** The bootstrap token of a `kubeadm join` command (`--token X` or `--token=X`), if it has a well-formed one. */
+export function joinCommandToken(command: string): { id: string; token: string } | undefined {
+  const words = command.trim().split(/\s+/);
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    const value = w === '--token' ? words[i + 1] : w.startsWith('--token=') ? w.slice('--token='.length) : undefined; // prettier-ignore
+    if (value === undefined) continue;
+    const m = TOKEN.exec(value.replace(/^['"]|['"]$/g, ''));
+    return m ? { id: m[1]!, token: m[0] } : undefined;
+  }
+  return undefined;
+}
+
+/** The fields of a `bootstrap-token-<id>` Secret that matter here, decoded. */
+export interface BootstrapTokenSecret {
+  tokenSecret?: string;
+  expiration?: string;
+  usageAuthentication?: string;
+}
+
+/**
+ * What is wrong with an External pool's join command, or undefined. `field` names where the command came from;
+ * `secret` is `kube-system/bootstrap-token-<id>` as the cluster has it (undefined: it does not exist).
+ */
+export function joinTokenProblem(
+  field: string,
+  command: string,
+  secret: BootstrapTokenSecret | undefined,
+  nowMs: number,
+): string | undefined {
+  if (!/\bkubeadm\s+join\b/.test(command)) return `${field}: the value is not a \`kubeadm join\` command`;
+  const token = joinCommandToken(command);
+  if (!token) return `${field}: the join command has no --token <id>.<secret> (a bootstrap token: 6 + 16 lowercase letters or digits)`; // prettier-ignore
+  const where = `bootstrap token ${token.id} (Secret kube-system/bootstrap-token-${token.id})`;
+  if (!secret) return `${field}: the join command's ${where} does not exist in the cluster — deleted, or expired and cleaned up; nodes could not join. Fix: ${NON_EXPIRING_TOKEN_FIX}`; // prettier-ignore
+  if (secret.tokenSecret !== undefined && `${token.id}.${secret.tokenSecret}` !== token.token) {
+    return `${field}: the join command's token does not match ${where}; nodes could not join. Fix: ${NON_EXPIRING_TOKEN_FIX}`; // prettier-ignore
+  }
+  if (secret.usageAuthentication !== 'true') return `${field}: ${where} is not usable for authentication (usage-bootstrap-authentication is not "true"); nodes could not join. Fix: ${NON_EXPIRING_TOKEN_FIX}`; // prettier-ignore
+  if (secret.expiration) {
+    const at = Date.parse(secret.expiration);
+    const when = Number.isNaN(at) ? secret.expiration : new Date(at).toISOString().replace(/\.\d+Z$/, 'Z');
+    if (!Number.isNaN(at) && at <= nowMs) return `${field}: the join command's ${where} expired at ${when}; nodes cannot join. Fix: ${NON_EXPIRING_TOKEN_FIX}`; // prettier-ignore
+    return `${field}: the join command's ${where} expires at ${when} (it was not created with --ttl 0): every node launched after that fails to join. Fix: ${NON_EXPIRING_TOKEN_FIX}`; // prettier-ignore
+  }
+  return undefined;
+}
+
+/** The script location ack-agent-config registers, or why there is none. */
+export function agentScriptPath(
+  data: Record<string, string> | undefined,
+): { url: string } | { problem: string } {
+  const where = `ConfigMap ${AGENT_CONFIG.namespace}/${AGENT_CONFIG.name}`;
+  const fix = `set spec.bootstrap.external.scriptURL, or register the script's URL as ${JSON.stringify(AGENT_CONFIG.key)} in ${where}`; // prettier-ignore
+  if (!data) return { problem: `spec.bootstrap.external.scriptURL is not set and ${where} does not exist: no join script is registered, so new nodes cannot join. Fix: ${fix}` }; // prettier-ignore
+  const url = data[AGENT_CONFIG.key]?.trim();
+  if (!url) return { problem: `spec.bootstrap.external.scriptURL is not set and ${where} has no ${JSON.stringify(AGENT_CONFIG.key)}: no join script is registered, so new nodes cannot join. Fix: ${fix}` }; // prettier-ignore
+  if (!/^https?:\/\/\S+$/.test(url)) return { problem: `${where} ${AGENT_CONFIG.key} is ${JSON.stringify(url.slice(0, 200))}, not an http(s) URL. Fix: ${fix}` }; // prettier-ignore
+  return { url };
+}
