@@ -63,6 +63,16 @@ describe('nodepool-operator render-userdata', () => {
     });
     expect(stdout).toContain(`NPO_BOOTSTRAP_TOKEN=${PLACEHOLDER_TOKEN}`);
     expect(notes[0]).toContain('placeholder');
+    // an External pool joins with its own command: no placeholder to warn about
+    const external = renderCommand({
+      ...base,
+      file: join(EXAMPLES, 'nodepool-external.yaml'),
+      caFile,
+      preUserDataFile: scriptFile,
+      joinCommand:
+        'kubeadm join 10.0.0.10:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:00',
+    });
+    expect(external.notes.join('\n')).not.toContain('placeholder');
   });
 
   test('base64 output is what ESS receives', () => {

@@ -84,10 +84,6 @@ export function renderCommand(o: Options): { stdout: string; notes: string[] } {
   const caPem = o.caFile ? readFileSync(o.caFile, 'utf8') : kc?.caPem;
   if (!caPem) throw new Error('--ca-file: needed (no $KUBECONFIG to take the cluster CA from)');
   const notes: string[] = [];
-  if (!o.token)
-    notes.push(
-      `no --token: the script carries the placeholder ${PLACEHOLDER_TOKEN} (a preview; it cannot join)`,
-    );
   const cluster: ClusterJoin = {
     clusterId: o.clusterId,
     apiServer,
@@ -101,7 +97,11 @@ export function renderCommand(o: Options): { stdout: string; notes: string[] } {
     ...(o.joinCommand ? { joinCommand: o.joinCommand } : {}),
     ...(o.scriptUrl ? { scriptURL: o.scriptUrl } : {}),
   };
-  const rendered = renderUserData(bootstrapInputFromPool(checked.value, cluster, refs));
+  const input = bootstrapInputFromPool(checked.value, cluster, refs);
+  if (input.mode === 'Managed' && !o.token) {
+    notes.push(`no --token: the script carries the placeholder ${PLACEHOLDER_TOKEN} (a preview; it cannot join)`); // prettier-ignore
+  }
+  const rendered = renderUserData(input);
   notes.push(
     `${checked.kind}/${checked.value.metadata.name}: ${rendered.script.length} bytes, sent ${rendered.encoding} (${rendered.payload.length} bytes of the 32768 allowed), sha256 ${rendered.sha256.slice(0, 12)}`,
   );
