@@ -15,7 +15,11 @@ export interface NodeResources {
  * labels and taints of its flags, capacity from the instance type (allocatable less the usual reservations).
  * It registers NotReady; kwok, which acts as its kubelet from then on, makes it Ready and runs its pods.
  */
-export function nodeObject(config: NodeConfig, resources: NodeResources): Record<string, unknown> {
+export function nodeObject(
+  config: NodeConfig,
+  resources: NodeResources,
+  annotations: Record<string, string> = {},
+): Record<string, unknown> {
   const capacity: Record<string, string> = {
     cpu: String(resources.cpu),
     memory: `${resources.memoryMiB}Mi`,
@@ -36,7 +40,7 @@ export function nodeObject(config: NodeConfig, resources: NodeResources): Record
       // kwok acts as this node's kubelet from registration on: it reports Ready (after the NotReady the node
       // registers with), heartbeats, and runs the pods bound to it. kwok only adopts Nodes that carry the
       // annotation when they appear.
-      annotations: { [KWOK_NODE_ANNOTATION]: KWOK_NODE_ANNOTATION_VALUE },
+      annotations: { ...annotations, [KWOK_NODE_ANNOTATION]: KWOK_NODE_ANNOTATION_VALUE },
       labels: {
         ...config.labels,
         'kubernetes.io/hostname': config.nodeName,
