@@ -73,7 +73,11 @@ export function nodeObject(
   };
 }
 
-/** Create the Node as `system:node:<name>` (the Node authorizer and NodeRestriction apply). */
+/**
+ * Create the Node as `system:node:<name>` (the Node authorizer and NodeRestriction apply), with its status as
+ * the kubelet registers it (the API server keeps a Node's status on create). One write: a separate status
+ * update after it would race kwok, which may already have made the Node Ready, and flip it back to NotReady.
+ */
 export async function registerNode(
   server: string,
   caPem: string,
@@ -85,22 +89,6 @@ export async function registerNode(
   if (res.status !== 201) {
     throw new NodeBootError(
       `registering the Node failed (${res.status}): ${res.text.slice(0, 300)}`,
-      'kubelet-start',
-    );
-  }
-  const name = (node.metadata as { name: string }).name;
-  const status = await kubeRequest(
-    server,
-    caPem,
-    creds,
-    'PATCH',
-    `/api/v1/nodes/${name}/status`,
-    { status: node.status },
-    'application/merge-patch+json',
-  );
-  if (status.status !== 200) {
-    throw new NodeBootError(
-      `reporting the Node status failed (${status.status}): ${status.text.slice(0, 300)}`,
       'kubelet-start',
     );
   }
