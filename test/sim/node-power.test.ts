@@ -15,7 +15,7 @@ import {
   kubectlOk,
   uniqueName,
 } from '../support/kube.js';
-import { $Ecs, ecsClient } from './clients.js';
+import { $Ecs, ecsClient, rpcClient } from './clients.js';
 
 // Stopped / failed / released instances take their Node NotReady; injected machine failures (a bootstrap that
 // exits non-zero, a node that never gets Ready) — against the real API server, kube-controller-manager and kwok.
@@ -230,6 +230,49 @@ describe('injected machine failures', () => {
     });
     const n = await staysNotReady(bad, 'node.kubernetes.io/not-ready');
     expect(ready(n)).toMatchObject({ status: 'False', reason: 'KubeletNotReady' });
+  });
+
+  test('bootstrap-fails for the next 2 instances an ESS scaling group launches: those never register, the third joins', async () => {
+    const ess = rpcClient(sim, 'ess');
+    const region = sim.world.regions.find((r) => r.regionId === REGION);
+    const g = await ess('CreateScalingGroup', {
+      RegionId: REGION,
+      ScalingGroupName: uniqueName('faultgroup'),
+      MinSize: 0,
+      MaxSize: 5,
+      DesiredCapacity: 0,
+      VSwitchIds: [region?.vpcs[0]?.vSwitches[0]?.vSwitchId ?? ''],
+    });
+    const groupId = g.ScalingGroupId as string;
+    const c = await ess('CreateScalingConfiguration', {
+      RegionId: REGION,
+      ScalingGroupId: groupId,
+      ImageId: 'aliyun_3_x64_20G_container_optimized_alibase_20250629.vhd',
+      InstanceTypes: ['ecs.g7.large'],
+      SecurityGroupIds: [region?.securityGroups[0]?.securityGroupId ?? ''],
+      UserData: await userData(uniqueName('faultgroup')),
+    });
+    await ess('EnableScalingGroup', { RegionId: REGION, ScalingGroupId: groupId, ActiveScalingConfigurationId: c.ScalingConfigurationId as string }); // prettier-ignore
+    sim.addNodeFault({ kind: 'bootstrap-fails', scalingGroupId: groupId, count: 2 });
+    await ess('ModifyScalingGroup', { RegionId: REGION, ScalingGroupId: groupId, DesiredCapacity: 3 });
+    const members = await eventually('3 instances in the group', async () => {
+      const ids = [...sim.cloud.instances.values()]
+        .filter((i) => i.tags.some((t) => t.key === 'acs:autoscaling:scalingGroupId' && t.value === groupId))
+        .map((i) => i.instanceId);
+      return ids.length === 3 ? ids : undefined;
+    });
+    const outcomes = await Promise.all(members.map((id) => outcome(id)));
+    const failed = outcomes.filter((o) => o.error);
+    const joined = outcomes.filter((o) => o.node);
+    expect(failed).toHaveLength(2);
+    expect(joined).toHaveLength(1);
+    for (const o of failed) {
+      expect(bootstrapProgress(sim.cloud.instances.get(o.instanceId)?.consoleOutput?.text ?? '')).toMatchObject({ state: 'failed', exitCode: 1 }); // prettier-ignore
+    }
+    const name = joined[0]?.node?.nodeName ?? '';
+    nodeNames.add(name);
+    await readyIs(name, 'True');
+    expect(sim.nodeFaults.list().rules.filter((r) => r.scalingGroupId === groupId)).toEqual([]);
   });
 
   test('admin API: POST /node-faults is validated (400 names the field), listed and removed', async () => {
