@@ -134,7 +134,11 @@ export async function dev(opts: DevOptions): Promise<number> {
       );
     }
     // simulated machines: every instance that reaches Running boots its user data and joins this cluster
-    nodes = new NodeSimulation(sim, { apiServer: stack.server, log: log.child({ component: 'nodes' }) });
+    nodes = new NodeSimulation(sim, {
+      apiServer: stack.server,
+      kubeconfig: stack.kubeconfig,
+      log: log.child({ component: 'nodes' }),
+    });
     nodes.start();
     const settings = devOperatorSettings({
       kubeconfig: stack.kubeconfig,

@@ -8,6 +8,7 @@ import { clusterSetupManifest } from './cluster-setup.js';
 import { DevstackError } from './errors.js';
 import { run, type ExecResult } from './exec.js';
 import { writeKubeconfig } from './kubeconfig.js';
+import { kwokStages } from './kwok-stages.js';
 import { createClusterPki, reuseOrCreateClusterPki, type ClusterPki } from './pki.js';
 import { allocatePorts } from './ports.js';
 import { healthy } from './probe.js';
@@ -334,6 +335,9 @@ export class DevStack implements ClusterAccess {
     if (opts.kwok !== false) {
       const kwokDir = this.folder.path('kwok');
       await mkdir(kwokDir, { recursive: true });
+      // the kwok module's stages, with the node simulation's say over a machine's kubelet (kwok-stages.ts)
+      const stages = join(kwokDir, 'stages.yaml');
+      await writeFile(stages, kwokStages(await readFile(this.binaries.kwokStages, 'utf8')));
       const kwok = await this.launch(
         {
           name: 'kwok',
@@ -342,7 +346,7 @@ export class DevStack implements ClusterAccess {
           env: { ...process.env, HOME: kwokDir },
           args: [
             `--kubeconfig=${kubeconfigs.admin}`,
-            `--config=${this.binaries.kwokStages}`,
+            `--config=${stages}`,
             '--manage-all-nodes=false',
             `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=${KWOK_NODE_ANNOTATION_VALUE}`,
             `--cidr=${POD_CIDR}`,

@@ -9,6 +9,7 @@ export {
   type DevStackOptions,
 } from './controlplane.js';
 export { DevstackError } from './errors.js';
+export { KUBELET_STOPPED, SIM_KUBELET_ANNOTATION, type SimKubeletState } from './kwok-stages.js';
 export { cachedHelm, ensureHelm } from './helm.js';
 export { EnvFile } from './env-file.js';
 export { cacheRoot } from './paths.js';

@@ -2,9 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { Logger } from '../../log.js';
-import type { Cloud, LifecycleEvent } from './cloud.js';
+import type { Cloud, Instance, LifecycleEvent } from './cloud.js';
 import { ApiError } from './errors.js';
 import { faultRuleSchema, type Faults, throttleSchema } from './faults.js';
+import { NodeFaultTargetError, nodeFaultSchema, type NodeFaults } from './node-faults.js';
 import type { LatencyRecorder } from './server.js';
 import { reclaimSpot, scheduleSystemEvent, SYSTEM_EVENT_TYPES } from './system-events.js';
 import { worldToYaml } from './world.js';
@@ -44,6 +45,13 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   return r.data;
 }
 
+/** The instance stops responding (it stays Running): health checks fail; the feed says `failed` once. */
+export function failInstance(cloud: Cloud, inst: Instance): void {
+  if (inst.failed) return;
+  inst.failed = true;
+  cloud.emit('failed', inst);
+}
+
 /** Sets the stock of one type in one zone (the library form of PUT /stock). */
 export function setStock(cloud: Cloud, change: StockChange): void {
   const region = cloud.world.regions.find(
@@ -61,6 +69,7 @@ export function setStock(cloud: Cloud, change: StockChange): void {
 export interface AdminDeps {
   cloud: Cloud;
   faults: Faults;
+  nodeFaults: NodeFaults;
   latency: LatencyRecorder;
   log: Logger;
 }
@@ -195,6 +204,29 @@ export class AdminServer {
         faults.throttle(decodeURIComponent(m[1] ?? ''), undefined);
         return send(200, { throttles: faults.throttles() });
       }
+      if (path === '/node-faults' && method === 'POST') {
+        const body = parse(nodeFaultSchema, await this.body(req));
+        try {
+          return send(
+            201,
+            this.deps.nodeFaults.add(body, (id) => cloud.instances.has(id)),
+          );
+        } catch (err) {
+          if (err instanceof NodeFaultTargetError) throw new AdminError(404, `instanceId: ${err.message}`);
+          throw err;
+        }
+      }
+      if (path === '/node-faults' && method === 'GET') return send(200, this.deps.nodeFaults.list());
+      if (path === '/node-faults' && method === 'DELETE') {
+        this.deps.nodeFaults.clear();
+        return send(200, { ok: true });
+      }
+      if (method === 'DELETE' && (m = /^\/node-faults\/([^/]+)$/.exec(path))) {
+        const id = decodeURIComponent(m[1] ?? '');
+        return this.deps.nodeFaults.remove(id)
+          ? send(200, { ok: true })
+          : send(404, { error: `node fault ${id} not found` });
+      }
       if (method === 'PUT' && path === '/stock') {
         setStock(cloud, parse(stockSchema, await this.body(req)));
         return send(200, { ok: true });
@@ -212,7 +244,7 @@ export class AdminServer {
           return send(200, { ok: true });
         }
         if (m[2] === 'fail') {
-          inst.failed = true;
+          failInstance(cloud, inst);
           return send(200, { ok: true });
         }
         const e = parse(systemEventSchema, await this.body(req));

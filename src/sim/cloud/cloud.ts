@@ -59,8 +59,11 @@ export interface Instance {
   consoleOutput?: { text: string; updatedAt: number };
 }
 
-/** launched → running → (interrupting: a spot reclamation notice) → stopped / released. */
-export type LifecycleEventType = 'launched' | 'running' | 'interrupting' | 'stopped' | 'released';
+/**
+ * launched → running → (interrupting: a spot reclamation notice) → stopped / released; `failed`: a Running
+ * instance stopped responding (the fault API); a reboot or a start brings `running` again.
+ */
+export type LifecycleEventType = 'launched' | 'running' | 'interrupting' | 'failed' | 'stopped' | 'released';
 
 /** The instance lifecycle feed: what a node simulation needs to bring a node up or down. */
 export interface LifecycleEvent {

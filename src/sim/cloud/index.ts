@@ -1,5 +1,5 @@
 import { createLogger, type Logger } from '../../log.js';
-import { AdminServer, setStock, type StockChange } from './admin.js';
+import { AdminServer, failInstance, setStock, type StockChange } from './admin.js';
 import { buildRouter, createEss } from './api.js';
 import { Authenticator, type Credential } from './auth.js';
 import { SimClock } from './clock.js';
@@ -7,6 +7,7 @@ import { Cloud, DEFAULT_LATENCIES, type LifecycleEvent, type Latencies } from '.
 import type { Ess } from './ess/groups.js';
 import { Faults, type FaultRule, type FaultRuleInput } from './faults.js';
 import { CloudAssistant, type CommandResultRule } from './ecs/cloud-assistant.js';
+import { NodeFaults, type NodeFaultInput } from './node-faults.js';
 import { ApiServer, LatencyRecorder } from './server.js';
 import { generateOidcProvider, type OidcProvider } from './sts.js';
 import { readState, restoreEss, restoreInstances, writeState } from './state-file.js';
@@ -18,6 +19,7 @@ export type { World } from './world.js';
 export type { FaultRule, FaultRuleInput } from './faults.js';
 export type { SystemEvent, SystemEventType } from './system-events.js';
 export type { StockChange } from './admin.js';
+export { NODE_FAULT_KINDS, NodeFaults, type NodeFault, type NodeFaultInput, type NodeFaultKind, type NodeFaultRule } from './node-faults.js'; // prettier-ignore
 export type { OidcProvider } from './sts.js';
 export type { CommandResult, CommandResultRule } from './ecs/cloud-assistant.js';
 export type { Ess } from './ess/groups.js';
@@ -88,8 +90,15 @@ export interface Simulator {
   setStock(change: StockChange): void;
   /** Spot reclamation: `Recycling` lock now, release after `noticeSeconds` (simulated, default 300). */
   reclaimSpot(instanceId: string, noticeSeconds?: number): void;
-  /** The instance stops responding (it stays Running; ESS health checks see it unhealthy). */
+  /** The instance stops responding (it stays Running; ESS health checks see it unhealthy; feed: `failed`). */
   failInstance(instanceId: string): void;
+  /** Injected machine failures a node simulation applies when an instance boots (see NodeFaults). */
+  nodeFaults: NodeFaults;
+  /**
+   * A node whose bootstrap fails, or that registers and never becomes Ready: for one instance (`instanceId`) or
+   * the next `count` launched into a scaling group (`scalingGroupId`) or with a tag (`tag: {key, value?}`).
+   */
+  addNodeFault(input: NodeFaultInput): ReturnType<NodeFaults['add']>;
   scheduleSystemEvent(instanceId: string, type: SystemEventType, inSeconds?: number): SystemEvent;
   /** Cloud Assistant: commands and invocations; `commandResults` sets what commands return. */
   assistant: CloudAssistant;
@@ -134,7 +143,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     interceptors: [faults.intercept],
     afterInterceptors: [faults.interceptAfter],
   });
-  const admin = new AdminServer({ cloud, faults, latency, log });
+  const nodeFaults = new NodeFaults();
+  cloud.feed.on('lifecycle', (e) => nodeFaults.observe(e));
+  const admin = new AdminServer({ cloud, faults, nodeFaults, latency, log });
   let endpoint: string;
   let adminUrl: string;
   try {
@@ -194,8 +205,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     failInstance: (id) => {
       const i = cloud.instances.get(id);
       if (!i) throw new Error(`instance ${id} not found`);
-      i.failed = true;
+      failInstance(cloud, i);
     },
+    nodeFaults,
+    addNodeFault: (input) => nodeFaults.add(input, (id) => cloud.instances.has(id)),
     scheduleSystemEvent: (id, type, inSeconds = 300) => scheduleSystemEvent(cloud, id, type, inSeconds),
     assistant,
     setCommandResult: (rule) => {

@@ -1,10 +1,9 @@
 import { type Agent, request } from 'node:https';
 import { gunzipSync } from 'node:zlib';
 import { caCertHash } from '../../bootstrap/ca-hash.js';
-import { runInSandbox, type InstanceMetadata } from '../../bootstrap/sandbox.js';
+import { runInSandbox, type InstanceMetadata, type SandboxOptions } from '../../bootstrap/sandbox.js';
 import type { BootCache, ScriptOutcome } from './boot-cache.js';
 import { NodeBootError, readNodeConfig, type NodeConfig } from './node-config.js';
-import { kubeletAgent } from './kube-http.js';
 import { nodeObject, registerNode, type NodeResources } from './register.js';
 import { tlsBootstrap } from './tls-bootstrap.js';
 
@@ -19,6 +18,10 @@ export interface InstanceToBoot {
   installed?: Partial<Record<'containerd' | 'kubelet' | 'nvidia-smi', string>>;
   /** Answers for URLs the boot fetches (an External pool's script). */
   http?: Record<string, string>;
+  /** Stubbed commands that fail, with their exit code (an injected broken bootstrap; never replayed from a cache). */
+  fail?: SandboxOptions['fail'];
+  /** Extra annotations the kubelet registers the Node with. */
+  annotations?: Record<string, string>;
   /** Receives what the boot printed (cloud-init output goes to the serial console), whether it joined or not. */
   onConsole?: (log: string) => void;
 }
@@ -47,6 +50,7 @@ export async function runBootScript(
     installed: instance.installed ?? DEFAULT_INSTALLED,
     http: instance.http ?? {},
     passthrough: [new URL(cluster.apiServer).origin],
+    ...(instance.fail ? { fail: instance.fail } : {}),
   });
   try {
     const joinArgs = boot.calls.find((c) => c.cmd === 'kubeadm')?.args ?? [];
@@ -88,18 +92,19 @@ export async function bootInstance(
   cache?: BootCache,
 ): Promise<BootedNode> {
   const run = () => runBootScript(instance, cluster);
-  const outcome = cache
-    ? await cache.outcome(
-        {
-          script: instance.userDataBase64,
-          metadata: instance.metadata,
-          disks: instance.disks ?? [{ name: '/dev/vda', system: true }],
-          installed: instance.installed ?? DEFAULT_INSTALLED,
-          http: instance.http ?? {},
-        },
-        run,
-      )
-    : await run();
+  const outcome =
+    cache && !instance.fail
+      ? await cache.outcome(
+          {
+            script: instance.userDataBase64,
+            metadata: instance.metadata,
+            disks: instance.disks ?? [{ name: '/dev/vda', system: true }],
+            installed: instance.installed ?? DEFAULT_INSTALLED,
+            http: instance.http ?? {},
+          },
+          run,
+        )
+      : await run();
   instance.onConsole?.(outcome.log);
   if (outcome.error || !outcome.config) {
     throw new NodeBootError(outcome.error?.message ?? 'the boot configured no node', outcome.error?.lastStep ?? 'none'); // prettier-ignore
@@ -115,12 +120,12 @@ export async function bootInstance(
     nodeName: config.nodeName,
     ...(cluster.bootstrapAgent ? { agent: cluster.bootstrapAgent } : {}),
   });
-  const agent = kubeletAgent();
-  try {
-    await registerNode(config.server, caPem, { ...creds, agent }, nodeObject(config, instance.resources));
-  } finally {
-    agent.destroy();
-  }
+  await registerNode(
+    config.server,
+    caPem,
+    creds,
+    nodeObject(config, instance.resources, instance.annotations),
+  );
   return { nodeName: config.nodeName, config, log: outcome.log };
 }
 

@@ -15,7 +15,11 @@ export interface NodeResources {
  * labels and taints of its flags, capacity from the instance type (allocatable less the usual reservations).
  * It registers NotReady; kwok, which acts as its kubelet from then on, makes it Ready and runs its pods.
  */
-export function nodeObject(config: NodeConfig, resources: NodeResources): Record<string, unknown> {
+export function nodeObject(
+  config: NodeConfig,
+  resources: NodeResources,
+  annotations: Record<string, string> = {},
+): Record<string, unknown> {
   const capacity: Record<string, string> = {
     cpu: String(resources.cpu),
     memory: `${resources.memoryMiB}Mi`,
@@ -36,7 +40,7 @@ export function nodeObject(config: NodeConfig, resources: NodeResources): Record
       // kwok acts as this node's kubelet from registration on: it reports Ready (after the NotReady the node
       // registers with), heartbeats, and runs the pods bound to it. kwok only adopts Nodes that carry the
       // annotation when they appear.
-      annotations: { [KWOK_NODE_ANNOTATION]: KWOK_NODE_ANNOTATION_VALUE },
+      annotations: { ...annotations, [KWOK_NODE_ANNOTATION]: KWOK_NODE_ANNOTATION_VALUE },
       labels: {
         ...config.labels,
         'kubernetes.io/hostname': config.nodeName,
@@ -69,7 +73,11 @@ export function nodeObject(config: NodeConfig, resources: NodeResources): Record
   };
 }
 
-/** Create the Node as `system:node:<name>` (the Node authorizer and NodeRestriction apply). */
+/**
+ * Create the Node as `system:node:<name>` (the Node authorizer and NodeRestriction apply), with its status as
+ * the kubelet registers it (the API server keeps a Node's status on create). One write: a separate status
+ * update after it would race kwok, which may already have made the Node Ready, and flip it back to NotReady.
+ */
 export async function registerNode(
   server: string,
   caPem: string,
@@ -81,22 +89,6 @@ export async function registerNode(
   if (res.status !== 201) {
     throw new NodeBootError(
       `registering the Node failed (${res.status}): ${res.text.slice(0, 300)}`,
-      'kubelet-start',
-    );
-  }
-  const name = (node.metadata as { name: string }).name;
-  const status = await kubeRequest(
-    server,
-    caPem,
-    creds,
-    'PATCH',
-    `/api/v1/nodes/${name}/status`,
-    { status: node.status },
-    'application/merge-patch+json',
-  );
-  if (status.status !== 200) {
-    throw new NodeBootError(
-      `reporting the Node status failed (${status.status}): ${status.text.slice(0, 300)}`,
       'kubelet-start',
     );
   }

@@ -1,9 +1,11 @@
 import PQueue from 'p-queue';
 import type { Logger } from '../../log.js';
-import type { LifecycleEvent, Simulator } from '../cloud/index.js';
+import { SIM_KUBELET_ANNOTATION, type SimKubeletState } from '../../devstack/kwok-stages.js';
+import type { LifecycleEvent, NodeFaultInput, Simulator } from '../cloud/index.js';
 import { bootInstance, type BootedNode } from './boot.js';
 import { BootCache, type BootCacheStats } from './boot-cache.js';
 import { kubeletAgent } from './kube-http.js';
+import { KubeletStates } from './kubelet-state.js';
 import { NodeBootError } from './node-config.js';
 
 export interface NodeSimulationOptions {
@@ -21,12 +23,25 @@ export interface NodeSimulationOptions {
    * it again (see BootCache; default on). Off: every instance runs its user data in the sandbox.
    */
   cacheBoots?: boolean;
+  /**
+   * An admin kubeconfig (embedded certificates) for what the simulation itself writes: whether a machine's
+   * kubelet is gone (instance stopped, failed or released: the Node goes NotReady/Unknown, kwok no longer keeps
+   * it Ready; started again: Ready again). Without it Nodes follow no power changes (kwok keeps them Ready).
+   */
+  kubeconfig?: string;
 }
 
 export interface BootOutcome {
   instanceId: string;
   node?: BootedNode;
   error?: NodeBootError | Error;
+}
+
+/** A Node's kubelet state change the simulation made (SIM_KUBELET_ANNOTATION; `undefined`: kwok's kubelet). */
+export interface KubeletChange {
+  instanceId: string;
+  nodeName: string;
+  state: SimKubeletState | undefined;
 }
 
 /**
@@ -42,6 +57,11 @@ export class NodeSimulation {
   private readonly cache: BootCache | undefined;
   /** The TLS bootstrap's token requests share kept-alive connections (see bootInstance). */
   private readonly bootstrapAgent = kubeletAgent();
+  private readonly booting = new Set<string>();
+  /** Per instance: the kubelet-state sync in flight (they run one after another). */
+  private readonly syncs = new Map<string, Promise<void>>();
+  private readonly kubeletListeners = new Set<(c: KubeletChange) => void>();
+  private kubelets: Promise<KubeletStates | undefined>;
 
   constructor(
     private readonly sim: Simulator,
@@ -49,6 +69,24 @@ export class NodeSimulation {
   ) {
     this.queue = new PQueue({ concurrency: opts.concurrency ?? 2 });
     this.cache = opts.cacheBoots === false ? undefined : new BootCache();
+    this.kubelets = opts.kubeconfig
+      ? KubeletStates.fromKubeconfig(opts.kubeconfig)
+      : Promise.resolve(undefined);
+    this.kubelets.catch(() => undefined); // reported where it is awaited
+  }
+
+  /**
+   * Injects a machine failure (the simulator keeps it: `sim.addNodeFault`, admin `POST /node-faults`):
+   * `bootstrap-fails` or `never-ready`, for one instance or the next launches of a scaling group or tag.
+   */
+  injectFault(input: NodeFaultInput): ReturnType<Simulator['addNodeFault']> {
+    return this.sim.addNodeFault(input);
+  }
+
+  /** Called after each kubelet state change the simulation wrote to a Node. */
+  onKubeletChange(fn: (c: KubeletChange) => void): () => void {
+    this.kubeletListeners.add(fn);
+    return () => this.kubeletListeners.delete(fn);
   }
 
   start(): void {
@@ -71,8 +109,53 @@ export class NodeSimulation {
   }
 
   private onEvent(e: LifecycleEvent): void {
-    if (e.type !== 'running' || !e.instance.userData || this.booted.has(e.instance.instanceId)) return;
+    const id = e.instance.instanceId;
+    if (!e.instance.userData) return; // a bare instance never joins: no Node to follow
+    if (e.type === 'running' && !this.booted.has(id) && !this.booting.has(id)) this.boot(e);
+    else if (e.type === 'running' || e.type === 'stopped' || e.type === 'failed' || e.type === 'released') {
+      if (!this.booting.has(id)) this.syncKubelet(id); // a boot in progress syncs when it ends
+    }
+  }
+
+  /**
+   * What the instance's kubelet is now, from the cloud's view of the machine: gone when the instance is not
+   * Running or stopped responding, `not-ready` with that fault, else kwok's.
+   */
+  private wantedKubelet(instanceId: string): SimKubeletState | undefined {
+    const rec = this.sim.cloud.instances.get(instanceId);
+    if (!rec || rec.status !== 'Running' || rec.failed) return 'stopped';
+    return this.sim.nodeFaults.forInstance(instanceId)?.kind === 'never-ready' ? 'not-ready' : undefined;
+  }
+
+  /** Brings the instance's Node (if it has one) to the kubelet state the machine is in; one sync at a time. */
+  private syncKubelet(instanceId: string): void {
+    const prev = this.syncs.get(instanceId) ?? Promise.resolve();
+    const next = prev.then(async () => {
+      const kubelets = await this.kubelets;
+      if (!kubelets) return;
+      const outcome = this.booted.get(instanceId);
+      if (outcome?.error) return; // its bootstrap failed: it never registered
+      const nodeName = outcome?.node?.nodeName ?? (await kubelets.nodeOf(instanceId));
+      if (!nodeName) return;
+      const state = this.wantedKubelet(instanceId);
+      if (!(await kubelets.set(nodeName, state))) return;
+      this.opts.log.info({ instance: instanceId, node: nodeName, action: 'kubelet', state: state ?? 'kwok' }, 'kubelet state'); // prettier-ignore
+      for (const l of this.kubeletListeners) l({ instanceId, nodeName, state });
+    });
+    const tracked = next
+      .catch((err: unknown) => {
+        this.opts.log.warn({ instance: instanceId, action: 'kubelet', err: err instanceof Error ? err.message : String(err) }, 'kubelet state not written'); // prettier-ignore
+      })
+      .finally(() => {
+        if (this.syncs.get(instanceId) === tracked) this.syncs.delete(instanceId);
+      });
+    this.syncs.set(instanceId, tracked);
+  }
+
+  private boot(e: LifecycleEvent): void {
     const i = e.instance;
+    this.booting.add(i.instanceId);
+    const fault = this.sim.nodeFaults.forInstance(i.instanceId);
     const type = this.sim.world.instanceTypes.find((t) => t.instanceType === i.instanceType);
     const record = this.sim.cloud.instances.get(i.instanceId);
     const dataDisks = record?.dataDisks.length ?? 0;
@@ -102,6 +185,10 @@ export class NodeSimulation {
             disks,
             ...(this.opts.installed ? { installed: this.opts.installed } : {}),
             ...(this.opts.http ? { http: this.opts.http } : {}),
+            ...(fault?.kind === 'bootstrap-fails' ? { fail: { [fault.command]: fault.exitCode } } : {}),
+            ...(fault?.kind === 'never-ready'
+              ? { annotations: { [SIM_KUBELET_ANNOTATION]: 'not-ready' satisfies SimKubeletState } }
+              : {}),
             onConsole: (text) => {
               const rec = this.sim.cloud.instances.get(i.instanceId);
               if (rec) rec.consoleOutput = { text, updatedAt: this.sim.cloud.clock.now() };
@@ -125,13 +212,17 @@ export class NodeSimulation {
         outcome = { instanceId: i.instanceId, error };
       }
       this.booted.set(i.instanceId, outcome);
+      this.booting.delete(i.instanceId);
       for (const l of this.listeners) l(outcome);
+      // the machine may have stopped while it booted; a restarted simulation finds its Nodes stopped earlier
+      if (outcome.node) this.syncKubelet(i.instanceId);
     });
   }
 
-  /** Resolves when no boot is queued or running. */
-  idle(): Promise<void> {
-    return this.queue.onIdle();
+  /** Resolves when no boot is queued or running and no kubelet state is being written. */
+  async idle(): Promise<void> {
+    await this.queue.onIdle();
+    while (this.syncs.size) await Promise.all(this.syncs.values());
   }
 
   async stop(): Promise<void> {
@@ -139,5 +230,6 @@ export class NodeSimulation {
     this.queue.clear();
     await this.queue.onIdle();
     this.bootstrapAgent.destroy();
+    await Promise.all(this.syncs.values());
   }
 }
