@@ -5,7 +5,7 @@ import type { Logger } from '../../log.js';
 import type { Cloud, LifecycleEvent } from './cloud.js';
 import { ApiError } from './errors.js';
 import { faultRuleSchema, type Faults, throttleSchema } from './faults.js';
-import type { LatencyRecorder } from './server.js';
+import type { ActionCounter, LatencyRecorder } from './server.js';
 import { reclaimSpot, scheduleSystemEvent, SYSTEM_EVENT_TYPES } from './system-events.js';
 import { worldToYaml } from './world.js';
 
@@ -62,6 +62,7 @@ export interface AdminDeps {
   cloud: Cloud;
   faults: Faults;
   latency: LatencyRecorder;
+  calls?: ActionCounter;
   log: Logger;
 }
 
@@ -133,7 +134,7 @@ export class AdminServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { cloud, faults, latency } = this.deps;
+    const { cloud, faults, latency, calls } = this.deps;
     const url = new URL(req.url ?? '/', 'http://admin');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
@@ -163,6 +164,7 @@ export class AdminServer {
       if (method === 'GET' && path === '/stats') {
         return send(200, {
           latencyMs: latency.summary(),
+          calls: calls?.snapshot() ?? {},
           instances: cloud.instances.size,
           memory: process.memoryUsage(),
           cpuMs: cpuSince(this.cpuAtReset),
@@ -170,6 +172,7 @@ export class AdminServer {
       }
       if (method === 'POST' && path === '/stats/reset') {
         latency.reset();
+        calls?.reset();
         this.cpuAtReset = process.cpuUsage();
         return send(200, { ok: true });
       }
