@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import PQueue from 'p-queue';
 import { Gauge } from 'prom-client';
 import { z } from 'zod';
 import {
@@ -16,6 +17,7 @@ import { AuthFailedError, CloudError, ConflictError } from '../../cloud/errors.j
 import type { CloudProvider } from '../../cloud/provider.js';
 import type { EnsureKnown, PoolInstance, ScalingActivity, ScalingGroup } from '../../cloud/types.js';
 import {
+  InvalidError,
   NodeSchema,
   NotFoundError,
   ObjectMetaSchema,
@@ -87,6 +89,8 @@ export interface NodePoolControllerDeps extends ControllerDeps {
 export const REGISTRATION_FAILURE_LIMIT = 3;
 /** How often a pool is looked at again: while things move, and when all is quiet. */
 const REQUEUE = { progressing: 2_000, joining: 10_000, steady: 30_000, error: 15_000 } as const;
+/** Nodes whose finalizer, labels and taints a reconcile brings in step at once. */
+const NODE_SYNC_CONCURRENCY = 16;
 /** How long a pool's image and security groups, checked against the cloud, are trusted for the same spec. */
 export const CLOUD_RECHECK_MS = 5 * 60_000;
 
@@ -286,7 +290,7 @@ export function newNodePoolController(
     try {
       return await reconcilePool(obj, pool, ctx);
     } catch (err) {
-      forgetChecks(obj.metadata.name); // what was checked may be what fails now: checked again next time
+      if (err instanceof CloudError) forgetChecks(obj.metadata.name); // what was checked may be what fails now
       if (err instanceof ReferenceError) {
         await degraded(obj, 'InvalidReference', err.message);
         return { requeueAfter: REQUEUE.steady };
@@ -403,13 +407,20 @@ export function newNodePoolController(
     progressing = progressing.concat(await collectNodes(members, poolNodes, ctx));
 
     // ---- labels and taints on existing Nodes, tags on existing instances
+    // NODE_SYNC_CONCURRENCY Nodes at a time: a label change on a 500-node pool is 500 patches
     const desiredMeta = desiredMetadataOf(pool.spec);
-    for (const n of poolNodes) {
-      if (n.metadata.deletionTimestamp) continue;
+    const syncs = new PQueue({ concurrency: NODE_SYNC_CONCURRENCY });
+    await syncs.addAll(poolNodes.filter((n) => !n.metadata.deletionTimestamp).map((n) => async () => {
       const add = finalizerPatch(n.metadata, NODE_FINALIZER, 'add');
-      if (add) await nodeApi.jsonPatch(n.metadata.name, add).catch((e: unknown) => { if (!(e instanceof NotFoundError)) throw e; }); // prettier-ignore
+      // the patch is guarded by the cached resourceVersion / finalizers: a Node changed since (it is joining,
+      // its status moves) fails the guard (422) — tried again next time with a fresh copy, the rest goes on
+      const stale = add ? await nodeApi.jsonPatch(n.metadata.name, add).then(() => false, (e: unknown) => { if (e instanceof InvalidError) return true; if (!(e instanceof NotFoundError)) throw e; return false; }) : false; // prettier-ignore
+      if (stale) {
+        progressing.push(`finalizer of Node ${n.metadata.name} to add again`);
+        return;
+      }
       await syncNodeMetadata({ client, clock, logger: log, events: deps.events }, n, { pool: name, poolRef: subject, desired: desiredMeta }); // prettier-ignore
-    }
+    })); // prettier-ignore
     const appliedTagKeys = await syncTags(
       pool,
       active.map((m) => m.instance),
