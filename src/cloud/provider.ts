@@ -1,6 +1,7 @@
 import type {
   CloudInstance,
   CommandInvocation,
+  EnsureKnown,
   EnsureResult,
   ImageInfo,
   InstanceTypeInfo,
@@ -49,9 +50,11 @@ export interface CloudProvider {
    * Makes the pool's scaling group and its active configuration match the specs: creates the group
    * (with desired capacity and deletion protection) and its configuration, enables it, modifies the
    * configuration in place when the launch spec changed, brings vSwitches, policy and sizes to the spec and
-   * adds the SCALE_IN hook. Idempotent; safe to call on every reconcile.
+   * adds the SCALE_IN hook. Idempotent; safe to call on every reconcile. `current`: the group as the caller
+   * has just read it (`findScalingGroup`), so it is not read again; `known`: what an earlier ensure of it left
+   * (EnsureResult.known), so its configurations and hooks are not read again while they still match.
    */
-  ensureScalingGroup(req: { groupId?: string | undefined; group: ScalingGroupSpec; launch: LaunchSpec; passwordRevision?: string } & WriteOptions): Promise<EnsureResult>; // prettier-ignore
+  ensureScalingGroup(req: { groupId?: string | undefined; current?: ScalingGroup | undefined; known?: EnsureKnown | undefined; group: ScalingGroupSpec; launch: LaunchSpec; passwordRevision?: string } & WriteOptions): Promise<EnsureResult>; // prettier-ignore
   /** Min / max / desired (each optional). A no-change is not an error. */
   setCapacity(
     groupId: string,

@@ -8,6 +8,7 @@ import type { Controller } from '../runtime/controller.js';
 import { EventRecorder } from '../runtime/events.js';
 import { InformerFactory } from '../runtime/informer-factory.js';
 import { LeaderElector } from '../runtime/leaderelection.js';
+import { startMemoryRelease } from '../runtime/memory.js';
 import { RuntimeMetrics } from '../runtime/metrics.js';
 import { serve, type HttpEndpoint } from './http.js';
 import { redactedSettings, type Settings } from './settings.js';
@@ -60,10 +61,13 @@ export async function startOperator(
   if (cloud && !join) log.warn('no cluster id (NODEPOOL_CLUSTER_ID): the NodePool controller stays off');
   const controllers: Controller[] = newControllers({ client, informers, events, settings, logger: log, clock, metrics, identity: settings.identity, cloud, join }); // prettier-ignore
   informers.start();
+  // what bursts of reconciles grow V8's heap by is given back once they are over (memory.ts)
+  const stopMemoryRelease = startMemoryRelease({ clock, onRelease: (slack) => log.debug({ slackMB: Math.round(slack / 1048576) }, 'released unused heap') }); // prettier-ignore
 
   let stopping = false;
   const endpoints: HttpEndpoint[] = [];
   const cleanup = async (): Promise<void> => {
+    stopMemoryRelease();
     await informers.stop();
     await Promise.all(endpoints.map((e) => e.close()));
     await client.close();

@@ -85,9 +85,10 @@ export class Controller {
 
   /**
    * Watch a source: each add, update (old and new object) and delete enqueues the keys `map` returns (by default
-   * the object's own key). Register before `start`.
+   * the object's own key). Register before `start`. `changed`: an update whose old and new object it says are
+   * alike enqueues nothing (e.g. a Node whose only change is its resourceVersion, from a status heartbeat).
    */
-  watch<T>(source: EventSource<T>, map?: KeyMapper<T>): this {
+  watch<T>(source: EventSource<T>, map?: KeyMapper<T>, changed?: (oldObj: T, newObj: T) => boolean): this {
     const toKeys = map ?? ((o: T): string => objectKey(o as KeyedObject));
     const keysOf = (obj: T): readonly string[] => {
       const keys = toKeys(obj);
@@ -101,6 +102,7 @@ export class Controller {
       source.addEventHandler({
         add: enqueue,
         update: (oldObj, newObj) => {
+          if (changed && !changed(oldObj, newObj)) return;
           for (const k of new Set([...keysOf(oldObj), ...keysOf(newObj)])) this.queue.add(k);
         },
         delete: enqueue,

@@ -1,5 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import type { Clock, Timer } from './clock.js';
 
 /** V8's `gc` extension (the function `--expose-gc` installs), with the options it takes. */
 type GcFunction = (options?: {
@@ -46,4 +47,43 @@ export function releaseMemory(): boolean {
   if (!gc) return false;
   gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
   return true;
+}
+
+/** Heap space V8 holds but does not use (bytes): what a burst of work grew and a normal collection keeps. */
+export function heapSlack(heap: { heapTotal: number; heapUsed: number }): number {
+  return Math.max(0, heap.heapTotal - heap.heapUsed);
+}
+
+/**
+ * Gives back what bursts of work left behind, in the background: every `intervalMs` (default 60 s), when the
+ * heap holds at least `slackBytes` (default 48 MB) it does not use, `releaseMemory()`. A reconcile burst (a
+ * thousand Nodes joining, fifty pools created) grows V8's heap well past what stays live, and without memory
+ * pressure V8 keeps it resident; at rest the check finds little slack and costs nothing. Returns the stop
+ * function. `sample` and `release` are for tests.
+ */
+export function startMemoryRelease(opts: {
+  clock: Clock;
+  intervalMs?: number;
+  slackBytes?: number;
+  sample?: () => { heapTotal: number; heapUsed: number };
+  release?: () => boolean;
+  onRelease?: (slackBytes: number) => void;
+}): () => void {
+  const interval = opts.intervalMs ?? 60_000;
+  const threshold = opts.slackBytes ?? 48 * 1024 * 1024;
+  const sample = opts.sample ?? (() => process.memoryUsage());
+  const release = opts.release ?? releaseMemory;
+  let timer: Timer | undefined;
+  let stopped = false;
+  const tick = (): void => {
+    if (stopped) return;
+    const slack = heapSlack(sample());
+    if (slack >= threshold && release()) opts.onRelease?.(slack);
+    timer = opts.clock.setTimeout(tick, interval);
+  };
+  timer = opts.clock.setTimeout(tick, interval);
+  return () => {
+    stopped = true;
+    opts.clock.clearTimeout(timer);
+  };
 }

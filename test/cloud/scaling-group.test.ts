@@ -56,6 +56,28 @@ describe('ensureScalingGroup', () => {
     expect(all).toHaveLength(1);
   });
 
+  it('given what the last ensure left (known) and the group as just read, reads neither the group, its configurations nor its hooks again; a launch change still modifies the configuration', async () => {
+    const spec = { group: groupSpec(sim, 'known-1'), launch: launchSpec(sim), operationId: 'op-known-1' };
+    const first = await cloud.provider.ensureScalingGroup(spec);
+    expect(first.known).toMatchObject({ groupId: first.group.id, configurationId: first.configurationId, hook: true }); // prettier-ignore
+    const current = await cloud.provider.findScalingGroup({ id: first.group.id, name: 'known-1' });
+    const before = sim.calls.snapshot();
+    const again = await cloud.provider.ensureScalingGroup({ ...spec, groupId: first.group.id, current, known: first.known }); // prettier-ignore
+    expect(again.changes).toEqual([]);
+    expect(again.configurationId).toBe(first.configurationId);
+    const after = sim.calls.snapshot();
+    const called = Object.keys(after).filter((a) => after[a] !== before[a]);
+    expect(called).toEqual([]);
+
+    // the launch spec changed: the configurations are read and the active one modified in place
+    const edited = await cloud.provider.ensureScalingGroup({ ...spec, groupId: first.group.id, current, known: first.known, launch: launchSpec(sim, { instanceTypes: ['ecs.c7.large'] }) }); // prettier-ignore
+    expect(edited.changes).toEqual(['modified scaling configuration']);
+    expect(edited.known.configurationName).not.toBe(first.known.configurationName);
+    // known for another group is not used
+    const other = await cloud.provider.ensureScalingGroup({ ...spec, groupId: first.group.id, known: { ...first.known, groupId: 'asg-other' } }); // prettier-ignore
+    expect(other.changes).toEqual(['modified scaling configuration']);
+  });
+
   it('modifies the configuration in place for launch changes (existing instances keep theirs) and the group for vSwitches and sizes', async () => {
     const group = groupSpec(sim, 'edit-1', { desiredCapacity: 1 });
     const first = await cloud.provider.ensureScalingGroup({ group, launch: launchSpec(sim), operationId: 'op-edit-1' }); // prettier-ignore

@@ -8,6 +8,7 @@ import {
   POOL_TAG,
   type CloudInstance,
   type CommandInvocation,
+  type EnsureKnown,
   type EnsureResult,
   type ImageInfo,
   type InstanceTypeInfo,
@@ -94,6 +95,8 @@ export class AlibabaCloudProvider implements CloudProvider {
   async ensureScalingGroup(
     req: {
       groupId?: string | undefined;
+      current?: ScalingGroup | undefined;
+      known?: EnsureKnown | undefined;
       group: ScalingGroupSpec;
       launch: LaunchSpec;
       passwordRevision?: string;
@@ -102,7 +105,7 @@ export class AlibabaCloudProvider implements CloudProvider {
     // prettier-ignore
     const { group: spec, launch } = req;
     const changes: string[] = [];
-    let g = await this.findScalingGroup({ id: req.groupId, name: spec.name });
+    let g = req.current ?? (await this.findScalingGroup({ id: req.groupId, name: spec.name }));
     if (g?.state === 'Deleting') {
       throw new ConflictError({ code: 'IncorrectScalingGroupStatus', cloudMessage: `the scaling group ${g.id} is being deleted`, action: 'EnsureScalingGroup' }); // prettier-ignore
     }
@@ -123,11 +126,14 @@ export class AlibabaCloudProvider implements CloudProvider {
     }
 
     const name = configurationName(launch, req.passwordRevision);
-    const configs = await this.ess.configurationNames(g.id);
+    const known = req.known?.groupId === g.id ? req.known : undefined;
+    const unchanged = known !== undefined && g.activeConfigurationId === known.configurationId && known.configurationName === name; // prettier-ignore
+    const configs = unchanged ? [] : await this.ess.configurationNames(g.id);
     const activeId = g.activeConfigurationId;
     const active = configs.find((c) => c.id === activeId) ?? configs.find((c) => c.active);
     let configurationId: string;
-    if (!active) {
+    if (unchanged) configurationId = known.configurationId;
+    else if (!active) {
       // A configuration created before a crash (same digest) is reused, not duplicated.
       const existing = configs.find((c) => c.name === name);
       configurationId = existing?.id ?? (await this.ess.createScalingConfiguration(g.id, name, launch));
@@ -147,7 +153,7 @@ export class AlibabaCloudProvider implements CloudProvider {
       await this.ess.modifyScalingGroup(g.id, drift);
       changes.push(`modified scaling group: ${Object.keys(drift).join(', ')}`);
     }
-    if (spec.scaleInHook) {
+    if (spec.scaleInHook && !known?.hook) {
       const hooks = await this.ess.describeLifecycleHooks(g.id);
       if (!hooks.some((h) => h.LifecycleHookName === spec.scaleInHook!.name)) {
         await this.ess.createLifecycleHook(g.id, spec.scaleInHook);
@@ -161,7 +167,8 @@ export class AlibabaCloudProvider implements CloudProvider {
         'scaling group changed',
       );
     }
-    return { group: g, configurationId, changes };
+    const hook = spec.scaleInHook !== undefined;
+    return { group: g, configurationId, changes, known: { groupId: g.id, configurationId, configurationName: name, hook } }; // prettier-ignore
   }
 
   private async mustGet(id: string): Promise<ScalingGroup> {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import PQueue from 'p-queue';
 import { Gauge } from 'prom-client';
 import { z } from 'zod';
 import {
@@ -14,8 +15,9 @@ import { POOL_LABEL } from '../../bootstrap/labels.js';
 import { bootstrapProgress, describeBootstrap } from '../../bootstrap/progress.js';
 import { AuthFailedError, CloudError, ConflictError } from '../../cloud/errors.js';
 import type { CloudProvider } from '../../cloud/provider.js';
-import type { PoolInstance, ScalingActivity, ScalingGroup } from '../../cloud/types.js';
+import type { EnsureKnown, PoolInstance, ScalingActivity, ScalingGroup } from '../../cloud/types.js';
 import {
+  InvalidError,
   NodeSchema,
   NotFoundError,
   ObjectMetaSchema,
@@ -50,6 +52,8 @@ import {
   type Member,
 } from './observe.js';
 import { AGENT_CONFIG } from './external.js';
+import { CheckCache } from './check-cache.js';
+import { nodeChanged } from './node-change.js';
 import { ReferenceError, References, resolveLaunch } from './resolve.js';
 import {
   POOL_KINDS,
@@ -86,7 +90,11 @@ export interface NodePoolControllerDeps extends ControllerDeps {
 /** Instances in a row that do not register before the pool is Degraded (it goes on replacing them). */
 export const REGISTRATION_FAILURE_LIMIT = 3;
 /** How often a pool is looked at again: while things move, and when all is quiet. */
-const REQUEUE = { progressing: 2_000, steady: 30_000, error: 15_000 } as const;
+const REQUEUE = { progressing: 2_000, joining: 10_000, steady: 30_000, error: 15_000 } as const;
+/** Nodes whose finalizer, labels and taints a reconcile brings in step at once. */
+const NODE_SYNC_CONCURRENCY = 16;
+/** How long a pool's image and security groups, checked against the cloud, are trusted for the same spec. */
+export const CLOUD_RECHECK_MS = 5 * 60_000;
 
 type Status = PoolStatus & Record<string, unknown>;
 
@@ -140,6 +148,14 @@ export function newNodePoolController(
   const now = (): string => new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
   /** A pool object's spec in NodePool terms, validated once per object version (informer objects never change). */
   const specs = new WeakMap<PoolObject, PoolSpecResult>();
+  /** Image and security groups checked per pool and spec version (not on every reconcile; see CheckCache). */
+  const cloudChecks = new CheckCache<string>(CLOUD_RECHECK_MS, () => clock.now());
+  /** Each pool's group's configuration and hook as the last full ensure found them (keyed by group id). */
+  const knownGroups = new CheckCache<EnsureKnown>(CLOUD_RECHECK_MS, () => clock.now());
+  const forgetChecks = (pool: string): void => {
+    cloudChecks.forget(pool);
+    knownGroups.forget(pool);
+  };
   const specOf = (o: PoolObject): PoolSpecResult => {
     let r = specs.get(o);
     if (!r) specs.set(o, (r = poolSpecOf(K.kind, o)));
@@ -242,8 +258,14 @@ export function newNodePoolController(
   async function reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult> {
     await reportOrphans(ctx.log);
     const o = pools.get(key);
-    if (!o) return {};
-    if (o.metadata.deletionTimestamp) return finalize(o, ctx);
+    if (!o) {
+      forgetChecks(key);
+      return {};
+    }
+    if (o.metadata.deletionTimestamp) {
+      forgetChecks(o.metadata.name);
+      return finalize(o, ctx);
+    }
 
     const v = specOf(o);
     if (!v.ok) {
@@ -280,6 +302,7 @@ export function newNodePoolController(
     try {
       return await reconcilePool(obj, pool, ctx);
     } catch (err) {
+      if (err instanceof CloudError) forgetChecks(obj.metadata.name); // what was checked may be what fails now
       if (err instanceof ReferenceError) {
         await degraded(obj, 'InvalidReference', err.message);
         return { requeueAfter: REQUEUE.steady };
@@ -305,7 +328,9 @@ export function newNodePoolController(
     const prior = (o.status ?? {}) as Status;
     const gen = o.metadata.generation;
 
-    const resolved = await resolveLaunch(pool, { cloud, refs, join: (p) => deps.join.forPool(p.metadata.name, o.metadata.uid ?? p.metadata.name) }); // prettier-ignore
+    const version = `${o.metadata.uid ?? ''}/${gen ?? ''}`;
+    const checks = { get: () => cloudChecks.get(name, version), set: (imageId: string) => cloudChecks.set(name, version, imageId) }; // prettier-ignore
+    const resolved = await resolveLaunch(pool, { cloud, refs, checks, join: (p) => deps.join.forPool(p.metadata.name, o.metadata.uid ?? p.metadata.name) }); // prettier-ignore
     const existing = await cloud.findScalingGroup({ id: prior.scalingGroupId, name: scalingGroupSpecOf(pool, { cluster, current: { desired: 0, members: 0 } }).name }); // prettier-ignore
     const instances0 = existing ? await cloud.listPoolInstances(existing.id) : [];
     const poolNodes = nodes.byIndex('pool', name);
@@ -334,9 +359,12 @@ export function newNodePoolController(
       operation = { id: randomUUID(), action: 'CreateScalingGroup', startedAt: now() };
       await poolApi.patchStatus(name, { operation, phase: prior.phase ?? 'Initializing' });
     }
+    const known = existing ? knownGroups.get(name, existing.id) : undefined;
     const launch = launchSpecOf(pool, { cluster, imageId: resolved.imageId, userData: resolved.userData, password: resolved.password?.value }); // prettier-ignore
     const ensured = await cloud.ensureScalingGroup({
       groupId: existing?.id,
+      current: existing,
+      known,
       group: groupSpec,
       launch,
       operationId: operation?.action === 'CreateScalingGroup' ? operation.id : `${o.metadata.uid}/ensure`,
@@ -344,6 +372,8 @@ export function newNodePoolController(
     });
     if (operation?.action === 'CreateScalingGroup') operation = undefined;
     const group = ensured.group;
+    // kept from a full ensure (configurations and hooks read) until the re-check; a configuration change updates it
+    if (!known || known.configurationId !== ensured.known.configurationId || known.configurationName !== ensured.known.configurationName) knownGroups.set(name, group.id, ensured.known); // prettier-ignore
     for (const change of ensured.changes) {
       if (change === 'created scaling group') await deps.events.normal(subject, 'ScalingGroupCreated', 'Create', `created ESS scaling group ${group.id} (${group.name})`); // prettier-ignore
       else if (change === 'modified scaling configuration') await deps.events.normal(subject, 'LaunchConfigurationUpdated', 'Update', `scaling configuration ${ensured.configurationId} updated: new nodes launch with the new settings; existing nodes are not touched`); // prettier-ignore
@@ -389,13 +419,20 @@ export function newNodePoolController(
     progressing = progressing.concat(await collectNodes(members, poolNodes, ctx));
 
     // ---- labels and taints on existing Nodes, tags on existing instances
+    // NODE_SYNC_CONCURRENCY Nodes at a time: a label change on a 500-node pool is 500 patches
     const desiredMeta = desiredMetadataOf(pool.spec);
-    for (const n of poolNodes) {
-      if (n.metadata.deletionTimestamp) continue;
+    const syncs = new PQueue({ concurrency: NODE_SYNC_CONCURRENCY });
+    await syncs.addAll(poolNodes.filter((n) => !n.metadata.deletionTimestamp).map((n) => async () => {
       const add = finalizerPatch(n.metadata, NODE_FINALIZER, 'add');
-      if (add) await nodeApi.jsonPatch(n.metadata.name, add).catch((e: unknown) => { if (!(e instanceof NotFoundError)) throw e; }); // prettier-ignore
+      // the patch is guarded by the cached resourceVersion / finalizers: a Node changed since (it is joining,
+      // its status moves) fails the guard (422) — tried again next time with a fresh copy, the rest goes on
+      const stale = add ? await nodeApi.jsonPatch(n.metadata.name, add).then(() => false, (e: unknown) => { if (e instanceof InvalidError) return true; if (!(e instanceof NotFoundError)) throw e; return false; }) : false; // prettier-ignore
+      if (stale) {
+        progressing.push(`finalizer of Node ${n.metadata.name} to add again`);
+        return;
+      }
       await syncNodeMetadata({ client, clock, logger: log, events: deps.events }, n, { pool: name, poolRef: subject, desired: desiredMeta }); // prettier-ignore
-    }
+    })); // prettier-ignore
     const appliedTagKeys = await syncTags(
       pool,
       active.map((m) => m.instance),
@@ -403,9 +440,13 @@ export function newNodePoolController(
     );
 
     // ---- status, last
-    const activity = (await cloud.scalingActivities(group.id, 1))[0];
     const counts = countMembers(members);
     const desiredSize = wanted;
+    // A settled pool (its size reached, nothing changed, the last activity seen finished) keeps the activity it
+    // reported: no call. Anything else reads the newest one.
+    const priorActivity = prior.lastScalingActivity;
+    const settled = counts.currentSize === desiredSize && prior.desiredSize === desiredSize && ensured.changes.length === 0 && priorActivity !== undefined && priorActivity.status !== 'InProgress'; // prettier-ignore
+    const activity = settled ? undefined : (await cloud.scalingActivities(group.id, 1))[0];
     const failed = activity?.status === 'Failed' && counts.currentSize < desiredSize;
     if (counts.currentSize !== desiredSize)
       progressing.push(`${counts.currentSize} of ${desiredSize} instances`);
@@ -441,8 +482,10 @@ export function newNodePoolController(
     else delete status.operation;
     if (failed && prior.phase !== 'Degraded') await deps.events.warning(subject, 'ScalingActivityFailed', 'Scale', failMsg); // prettier-ignore
     await writeStatus(o, status);
+    // Only Nodes awaited (every instance there): their changes wake the pool, a slower look-again is enough.
+    const joining = !failed && !reg.problem && progressing.length === 1 && counts.currentSize === desiredSize && counts.readySize < desiredSize; // prettier-ignore
     return {
-      requeueAfter: progressing.length > 0 || failed || reg.problem ? REQUEUE.progressing : REQUEUE.steady,
+      requeueAfter: joining ? REQUEUE.joining : progressing.length > 0 || failed || reg.problem ? REQUEUE.progressing : REQUEUE.steady, // prettier-ignore
     };
   }
 
@@ -871,7 +914,7 @@ export function newNodePoolController(
   controller
     .watch(pools)
     .watch(others)
-    .watch(nodes, (n: Node) => n.metadata.labels?.[POOL_LABEL]);
+    .watch(nodes, (n: Node) => n.metadata.labels?.[POOL_LABEL], nodeChanged);
   if (agentConfig) controller.watch(agentConfig, externalPools);
   return controller;
 }

@@ -211,6 +211,12 @@ async function resolveExternal(
   return out;
 }
 
+/** The image id this version of the pool's spec resolved to with its security groups found valid (kept, see CheckCache). */
+export interface CloudChecks {
+  get(): string | undefined;
+  set(imageId: string): void;
+}
+
 export async function resolveLaunch(
   pool: NodePool,
   deps: {
@@ -219,13 +225,18 @@ export async function resolveLaunch(
     join: (pool: NodePool) => Promise<ClusterJoin>;
     /** The clock for token expiry (wall clock by default). */
     now?: () => number;
+    checks?: CloudChecks | undefined;
   },
 ): Promise<Resolved> {
   const spec = pool.spec;
-  const arm = spec.instanceTypes.some((t) => /^ecs\.(g8y|c8y|r8y|g6r|c6r)\./.test(t));
-  const imageId = await resolveImage(pool, deps.cloud, arm);
-  const sgProblem = securityGroupProblem(spec, await deps.cloud.securityGroups(spec.securityGroup.ids));
-  if (sgProblem) throw new ReferenceError(sgProblem);
+  let imageId = deps.checks?.get();
+  if (imageId === undefined) {
+    const arm = spec.instanceTypes.some((t) => /^ecs\.(g8y|c8y|r8y|g6r|c6r)\./.test(t));
+    imageId = await resolveImage(pool, deps.cloud, arm);
+    const sgProblem = securityGroupProblem(spec, await deps.cloud.securityGroups(spec.securityGroup.ids));
+    if (sgProblem) throw new ReferenceError(sgProblem);
+    deps.checks?.set(imageId);
+  }
   const refs: ResolvedReferences = {};
   const pre = await deps.refs.script('spec.preUserDataFrom', spec.preUserData, spec.preUserDataFrom);
   if (pre !== undefined) refs.preUserData = pre;

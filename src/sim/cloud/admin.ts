@@ -6,7 +6,7 @@ import type { Cloud, Instance, LifecycleEvent } from './cloud.js';
 import { ApiError } from './errors.js';
 import { faultRuleSchema, type Faults, throttleSchema } from './faults.js';
 import { NodeFaultTargetError, nodeFaultSchema, type NodeFaults } from './node-faults.js';
-import type { LatencyRecorder } from './server.js';
+import type { ActionCounter, LatencyRecorder } from './server.js';
 import { reclaimSpot, scheduleSystemEvent, SYSTEM_EVENT_TYPES } from './system-events.js';
 import { worldToYaml } from './world.js';
 
@@ -71,6 +71,7 @@ export interface AdminDeps {
   faults: Faults;
   nodeFaults: NodeFaults;
   latency: LatencyRecorder;
+  calls?: ActionCounter;
   log: Logger;
 }
 
@@ -142,7 +143,7 @@ export class AdminServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { cloud, faults, latency } = this.deps;
+    const { cloud, faults, latency, calls } = this.deps;
     const url = new URL(req.url ?? '/', 'http://admin');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
@@ -172,6 +173,7 @@ export class AdminServer {
       if (method === 'GET' && path === '/stats') {
         return send(200, {
           latencyMs: latency.summary(),
+          calls: calls?.snapshot() ?? {},
           instances: cloud.instances.size,
           memory: process.memoryUsage(),
           cpuMs: cpuSince(this.cpuAtReset),
@@ -179,6 +181,7 @@ export class AdminServer {
       }
       if (method === 'POST' && path === '/stats/reset') {
         latency.reset();
+        calls?.reset();
         this.cpuAtReset = process.cpuUsage();
         return send(200, { ok: true });
       }

@@ -8,7 +8,7 @@ import type { Ess } from './ess/groups.js';
 import { Faults, type FaultRule, type FaultRuleInput } from './faults.js';
 import { CloudAssistant, type CommandResultRule } from './ecs/cloud-assistant.js';
 import { NodeFaults, type NodeFaultInput } from './node-faults.js';
-import { ApiServer, LatencyRecorder } from './server.js';
+import { ActionCounter, ApiServer, LatencyRecorder } from './server.js';
 import { generateOidcProvider, type OidcProvider } from './sts.js';
 import { readState, restoreEss, restoreInstances, writeState } from './state-file.js';
 import { reclaimSpot, scheduleSystemEvent, type SystemEvent, type SystemEventType } from './system-events.js';
@@ -82,6 +82,8 @@ export interface Simulator {
   ess: Ess;
   faults: Faults;
   latency: LatencyRecorder;
+  /** Calls answered, by action (`/stats` shows them too). */
+  calls: ActionCounter;
   /** The `.dev/env` variables that point clients at this simulator. */
   env(): Record<string, string>;
   /** Subscribes to the instance lifecycle feed; returns the unsubscribe function. */
@@ -129,6 +131,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   if (!first) throw new Error('the simulator needs at least one AccessKey pair');
   const auth = new Authenticator(creds);
   const latency = new LatencyRecorder();
+  const calls = new ActionCounter();
   const faults = new Faults();
   const ess = createEss(cloud, opts.essTickSeconds ?? 5);
   restoreEss(ess.state, saved?.ess);
@@ -140,12 +143,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     auth,
     log,
     latency,
+    calls,
     interceptors: [faults.intercept],
     afterInterceptors: [faults.interceptAfter],
   });
   const nodeFaults = new NodeFaults();
   cloud.feed.on('lifecycle', (e) => nodeFaults.observe(e));
-  const admin = new AdminServer({ cloud, faults, nodeFaults, latency, log });
+  const admin = new AdminServer({ cloud, faults, nodeFaults, latency, calls, log });
   let endpoint: string;
   let adminUrl: string;
   try {
@@ -184,6 +188,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     ess,
     faults,
     latency,
+    calls,
     env: () => ({
       ALIBABA_CLOUD_ACCESS_KEY_ID: first.accessKeyId,
       ALIBABA_CLOUD_ACCESS_KEY_SECRET: first.accessKeySecret,

@@ -118,6 +118,21 @@ export class LatencyRecorder {
   }
 }
 
+/** Calls answered, by action (every answer counts: errors and throttles included; a dropped connection too). */
+export class ActionCounter {
+  private counts = new Map<string, number>();
+  record(action: string): void {
+    this.counts.set(action, (this.counts.get(action) ?? 0) + 1);
+  }
+  reset(): void {
+    this.counts = new Map();
+  }
+  /** The counts so far, by action, sorted by name. */
+  snapshot(): Record<string, number> {
+    return Object.fromEntries([...this.counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+}
+
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -149,6 +164,7 @@ export interface ApiServerOptions {
   /** Run after the handler, before answering: may replace the answer with an error (lost answers). */
   afterInterceptors?: Interceptor[];
   latency?: LatencyRecorder;
+  calls?: ActionCounter;
 }
 
 /**
@@ -272,6 +288,7 @@ export class ApiServer {
       this.opts.log.debug({ action, requestId, code: e.code }, 'api error');
     } finally {
       this.opts.latency?.record(performance.now() - started);
+      if (action) this.opts.calls?.record(action);
     }
   }
 
