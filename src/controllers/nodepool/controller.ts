@@ -328,6 +328,17 @@ export function newNodePoolController(
     const prior = (o.status ?? {}) as Status;
     const gen = o.metadata.generation;
 
+    // ---- labels and taints on the pool's Nodes first: they need nothing from the cloud, so a label change on a
+    // big pool is not kept waiting behind the cloud calls below (rate-limited, shared by every pool). Nodes not
+    // yet admitted (no finalizer) are handled with the rest further down.
+    const desiredMeta = desiredMetadataOf(pool.spec);
+    const metadataSynced = new Set<string>();
+    const admitted = nodes.byIndex('pool', name).filter((n) => !n.metadata.deletionTimestamp && n.metadata.finalizers?.includes(NODE_FINALIZER)); // prettier-ignore
+    await new PQueue({ concurrency: NODE_SYNC_CONCURRENCY }).addAll(admitted.map((n) => async () => {
+      await syncNodeMetadata({ client, clock, logger: log, events: deps.events }, n, { pool: name, poolRef: subject, desired: desiredMeta }); // prettier-ignore
+      metadataSynced.add(n.metadata.name);
+    })); // prettier-ignore
+
     const version = `${o.metadata.uid ?? ''}/${gen ?? ''}`;
     const checks = { get: () => cloudChecks.get(name, version), set: (imageId: string) => cloudChecks.set(name, version, imageId) }; // prettier-ignore
     const resolved = await resolveLaunch(pool, { cloud, refs, checks, join: (p) => deps.join.forPool(p.metadata.name, o.metadata.uid ?? p.metadata.name) }); // prettier-ignore
@@ -420,9 +431,8 @@ export function newNodePoolController(
 
     // ---- labels and taints on existing Nodes, tags on existing instances
     // NODE_SYNC_CONCURRENCY Nodes at a time: a label change on a 500-node pool is 500 patches
-    const desiredMeta = desiredMetadataOf(pool.spec);
     const syncs = new PQueue({ concurrency: NODE_SYNC_CONCURRENCY });
-    await syncs.addAll(poolNodes.filter((n) => !n.metadata.deletionTimestamp).map((n) => async () => {
+    await syncs.addAll(poolNodes.filter((n) => !n.metadata.deletionTimestamp && !metadataSynced.has(n.metadata.name)).map((n) => async () => {
       const add = finalizerPatch(n.metadata, NODE_FINALIZER, 'add');
       // the patch is guarded by the cached resourceVersion / finalizers: a Node changed since (it is joining,
       // its status moves) fails the guard (422) — tried again next time with a fresh copy, the rest goes on
