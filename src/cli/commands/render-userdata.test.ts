@@ -95,7 +95,7 @@ describe('nodepool-operator render-userdata', () => {
     );
     expect(() => renderCommand({ ...base, file: bad, caFile })).toThrow(/bad\.yaml: spec\.\w+/);
     expect(() => renderCommand({ ...base, file: join(EXAMPLES, 'nodepool-external.yaml'), caFile })).toThrow(
-      /spec\.preUserDataFrom: the referenced Secret or ConfigMap key was not read/,
+      /nodepool-external\.yaml: spec\.preUserDataFrom is a reference: give its content with --pre-user-data-file/,
     );
     expect(() =>
       renderCommand({
@@ -105,7 +105,9 @@ describe('nodepool-operator render-userdata', () => {
         preUserDataFile: scriptFile,
         userDataFile: scriptFile,
       }),
-    ).toThrow(/spec\.bootstrap\.external\.joinCommandSecretRef: the join command was not read/);
+    ).toThrow(
+      /spec\.bootstrap\.external\.joinCommandSecretRef is a reference: give its content with --join-command/,
+    );
   });
 
   test('--instance-type says whether the GPU path runs', () => {

@@ -7,12 +7,21 @@ import {
   bootstrapInputFromPool,
   type ClusterJoin,
   type ResolvedReferences,
+  UnresolvedReferenceError,
 } from '../../bootstrap/from-pool.js';
 import { caCertHash } from '../../bootstrap/ca-hash.js';
 import { renderUserData } from '../../bootstrap/render.js';
 import { VERSIONS } from '../../devstack/versions.js';
 
 /** Shown instead of a real token when none is given: the rendered script is then a preview. */
+/** The flag that stands in for each reference a pool's user data needs. */
+const REFERENCE_FLAGS: readonly (readonly [string, string])[] = [
+  ['spec.preUserDataFrom', '--pre-user-data-file'],
+  ['spec.userDataFrom', '--user-data-file'],
+  ['spec.bootstrap.external.joinCommandSecretRef', '--join-command'],
+  ['spec.bootstrap.external.scriptURL', '--script-url'],
+];
+
 export const PLACEHOLDER_TOKEN = 'xxxxxx.xxxxxxxxxxxxxxxx';
 
 interface Options {
@@ -97,7 +106,15 @@ export function renderCommand(o: Options): { stdout: string; notes: string[] } {
     ...(o.joinCommand ? { joinCommand: o.joinCommand } : {}),
     ...(o.scriptUrl ? { scriptURL: o.scriptUrl } : {}),
   };
-  const input = bootstrapInputFromPool(checked.value, cluster, refs);
+  let input: ReturnType<typeof bootstrapInputFromPool>;
+  try {
+    input = bootstrapInputFromPool(checked.value, cluster, refs);
+  } catch (err) {
+    // offline there is no Secret or ConfigMap to read: say which flag gives the content
+    const flag = err instanceof UnresolvedReferenceError ? REFERENCE_FLAGS.find(([field]) => err.message.startsWith(field))?.[1] : undefined; // prettier-ignore
+    if (flag) throw new Error(`${o.file}: ${err instanceof Error ? err.message.split(':')[0] : ''} is a reference: give its content with ${flag}`); // prettier-ignore
+    throw err;
+  }
   if (input.mode === 'Managed' && !o.token) {
     notes.push(`no --token: the script carries the placeholder ${PLACEHOLDER_TOKEN} (a preview; it cannot join)`); // prettier-ignore
   }
