@@ -112,7 +112,7 @@ export function renderCommand(o: Options): { stdout: string; notes: string[] } {
   } catch (err) {
     // offline there is no Secret or ConfigMap to read: say which flag gives the content
     const flag = err instanceof UnresolvedReferenceError ? REFERENCE_FLAGS.find(([field]) => err.message.startsWith(field))?.[1] : undefined; // prettier-ignore
-    if (flag) throw new Error(`${o.file}: ${err instanceof Error ? err.message.split(':')[0] : ''} is a reference: give its content with ${flag}`); // prettier-ignore
+    if (flag) throw new Error(`${o.file}: ${err instanceof Error ? err.message.split(':')[0] : ''} is a reference: give its content with ${flag}`, { cause: err }); // prettier-ignore
     throw err;
   }
   if (input.mode === 'Managed' && !o.token) {
