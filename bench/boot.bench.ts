@@ -3,18 +3,15 @@
 // A control plane of its own (the cached binaries), the simulator in this process, instances launched with
 // RunInstances through the SDK, each booted by the node simulation and joined by TLS bootstrap. CPU is this
 // process's plus its children's (the sandboxed bash runs), from /proc; per boot = CPU / instances registered.
-import { randomBytes } from 'node:crypto';
 import { readFile, mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { caCertHash } from '../src/bootstrap/ca-hash.js';
-import { renderUserData } from '../src/bootstrap/render.js';
 import { DevStack, cachedBinaries } from '../src/devstack/index.js';
 import { KubeClient, loadKubeConfig } from '../src/kube/index.js';
 import { createLogger } from '../src/log.js';
 import { startSimulator } from '../src/sim/cloud/index.js';
 import { NodeSimulation } from '../src/sim/nodes/index.js';
-import { rpc, type Target } from './rpc.js';
+import { bootFleet } from './boot-fleet.js';
 
 const COLD = Number(process.env.BENCH_BOOT_COLD ?? 20);
 const WARM = Number(process.env.BENCH_BOOT_WARM ?? 200);
@@ -38,23 +35,7 @@ const log = createLogger({ level: 'silent' });
 const sim = await startSimulator({ log, timeScale: 100 });
 try {
   const client = new KubeClient(loadKubeConfig({ kubeconfig: stack.kubeconfig }));
-  const id = randomBytes(3).toString('hex');
-  const secret = randomBytes(8).toString('hex');
-  await client.request({ method: 'POST', path: '/api/v1/namespaces/kube-system/secrets', body: { metadata: { name: `bootstrap-token-${id}` }, type: 'bootstrap.kubernetes.io/token', stringData: { 'token-id': id, 'token-secret': secret, 'usage-bootstrap-authentication': 'true', 'auth-extra-groups': 'system:bootstrappers:kubeadm:default-node-token', expiration: new Date(Date.now() + 3600_000).toISOString().replace(/\.\d+Z$/, 'Z') } } }); // prettier-ignore
-  const ca = await readFile(stack.caFile);
-  const userData = renderUserData({ pool: 'bench', clusterId: 'c-bench', image: 'AliyunLinux3ContainerOptimized', runtime: { name: 'containerd', version: '1.7.20' }, dataDisks: 0, labels: { workload: 'bench' }, mode: 'Managed', managed: { apiServer: stack.server, caCertHash: caCertHash(ca), token: `${id}.${secret}`, kubernetesVersion: 'v1.34.4' } }).base64; // prettier-ignore
-  const region = sim.world.regions[0]!;
-  const target: Target = { endpoint: sim.endpoint, adminUrl: '', accessKeyId: sim.credentials.accessKeyId, accessKeySecret: sim.credentials.accessKeySecret, regionId: region.regionId }; // prettier-ignore
-  const vSwitchId = region.vpcs[0]!.vSwitches.find((v) => v.name.startsWith('nodes-'))!.vSwitchId;
-
-  async function launch(amount: number): Promise<string[]> {
-    const ids: string[] = [];
-    for (let left = amount; left > 0; left -= 100) {
-      const r = await rpc(target, 'RunInstances', { RegionId: region.regionId, ImageId: 'aliyun_3_x64_20G_container_optimized_alibase_20250629.vhd', InstanceType: 'ecs.g7.xlarge', VSwitchId: vSwitchId, SecurityGroupId: region.securityGroups[0]!.securityGroupId, Amount: Math.min(100, left), UserData: userData }, '2014-05-26'); // prettier-ignore
-      ids.push(...(((r.InstanceIdSets as { InstanceIdSet?: string[] } | undefined)?.InstanceIdSet) ?? [])); // prettier-ignore
-    }
-    return ids;
-  }
+  const { launch } = await bootFleet(client, stack, sim);
 
   async function booted(nodes: NodeSimulation, ids: string[], label: string): Promise<void> {
     let last = 0;

@@ -5,18 +5,15 @@
 // user data through RunInstances; a watch on Nodes sees each Ready transition. Then N/5 instances are stopped
 // (StopInstance) and started again. Times are wall-clock ms; `simulatedS` is the same span on the simulated
 // clock (× time scale).
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { caCertHash } from '../src/bootstrap/ca-hash.js';
-import { renderUserData } from '../src/bootstrap/render.js';
 import { DevStack, cachedBinaries } from '../src/devstack/index.js';
 import { KubeClient, Resources, loadKubeConfig, type RawWatchEvent } from '../src/kube/index.js';
 import { createLogger } from '../src/log.js';
 import { startSimulator } from '../src/sim/cloud/index.js';
 import { NodeSimulation } from '../src/sim/nodes/index.js';
-import { rpc, type Target } from './rpc.js';
+import { bootFleet } from './boot-fleet.js';
 
 const INSTANCES = Number(process.env.BENCH_NODE_READY_INSTANCES ?? 100);
 const STOPS = Math.max(1, Math.floor(INSTANCES / 5));
@@ -104,23 +101,7 @@ try {
   });
   nodes.onBoot((o) => registered.set(o.instanceId, performance.now()));
   nodes.start();
-  const id = randomBytes(3).toString('hex');
-  const secret = randomBytes(8).toString('hex');
-  await client.request({ method: 'POST', path: '/api/v1/namespaces/kube-system/secrets', body: { metadata: { name: `bootstrap-token-${id}` }, type: 'bootstrap.kubernetes.io/token', stringData: { 'token-id': id, 'token-secret': secret, 'usage-bootstrap-authentication': 'true', 'auth-extra-groups': 'system:bootstrappers:kubeadm:default-node-token', expiration: new Date(Date.now() + 3600_000).toISOString().replace(/\.\d+Z$/, 'Z') } } }); // prettier-ignore
-  const ca = await readFile(stack.caFile);
-  const userData = renderUserData({ pool: 'bench', clusterId: 'c-bench', image: 'AliyunLinux3ContainerOptimized', runtime: { name: 'containerd', version: '1.7.20' }, dataDisks: 0, labels: { workload: 'bench' }, mode: 'Managed', managed: { apiServer: stack.server, caCertHash: caCertHash(ca), token: `${id}.${secret}`, kubernetesVersion: 'v1.34.4' } }).base64; // prettier-ignore
-  const region = sim.world.regions[0]!;
-  const target: Target = { endpoint: sim.endpoint, adminUrl: '', accessKeyId: sim.credentials.accessKeyId, accessKeySecret: sim.credentials.accessKeySecret, regionId: region.regionId }; // prettier-ignore
-  const vSwitchId = region.vpcs[0]!.vSwitches.find((v) => v.name.startsWith('nodes-'))!.vSwitchId;
-
-  async function launch(amount: number): Promise<string[]> {
-    const out: string[] = [];
-    for (let left = amount; left > 0; left -= 100) {
-      const r = await rpc(target, 'RunInstances', { RegionId: region.regionId, ImageId: 'aliyun_3_x64_20G_container_optimized_alibase_20250629.vhd', InstanceType: 'ecs.g7.xlarge', VSwitchId: vSwitchId, SecurityGroupId: region.securityGroups[0]!.securityGroupId, Amount: Math.min(100, left), UserData: userData }, '2014-05-26'); // prettier-ignore
-      out.push(...(((r.InstanceIdSets as { InstanceIdSet?: string[] } | undefined)?.InstanceIdSet) ?? [])); // prettier-ignore
-    }
-    return out;
-  }
+  const { launch, ecs } = await bootFleet(client, stack, sim);
   async function allReady(ids: string[], what: string): Promise<void> {
     await until(what, () => {
       const failed = ids.filter((i) => nodes.outcomes().get(i)?.error);
@@ -149,12 +130,12 @@ try {
   say({ measure: `launch → all ${INSTANCES} Nodes Ready`, seconds: +allReadyS.toFixed(1), concurrency: CONCURRENCY ?? 2, cache: nodes.cacheStats() ?? null }); // prettier-ignore
 
   const stopIds = ids.slice(0, STOPS);
-  for (const i of stopIds) await rpc(target, 'StopInstance', { InstanceId: i }, '2014-05-26');
+  for (const i of stopIds) await ecs('StopInstance', { InstanceId: i });
   const lostAfterStop = (i: string): number | undefined => readyLost.get(i)?.find((t) => t >= (stopped.get(i) ?? Infinity)); // prettier-ignore
   await until(`${STOPS} Nodes NotReady`, () => stopIds.every((i) => lostAfterStop(i) !== undefined));
   figure(`instance stopped → Node NotReady (${STOPS})`, stopIds.map((i) => lostAfterStop(i)! - stopped.get(i)!)); // prettier-ignore
 
-  for (const i of stopIds) await rpc(target, 'StartInstance', { InstanceId: i }, '2014-05-26');
+  for (const i of stopIds) await ecs('StartInstance', { InstanceId: i });
   const restarted = (i: string): number | undefined => running.get(i)?.[1];
   await until(`${STOPS} Nodes Ready again`, () => stopIds.every((i) => restarted(i) !== undefined && readyAfter(i, restarted(i)!) !== undefined)); // prettier-ignore
   figure(`instance started again (running) → Node Ready (${STOPS})`, stopIds.map((i) => readyAfter(i, restarted(i)!)! - restarted(i)!)); // prettier-ignore
