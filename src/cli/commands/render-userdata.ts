@@ -111,8 +111,9 @@ export function renderCommand(o: Options): { stdout: string; notes: string[] } {
     input = bootstrapInputFromPool(checked.value, cluster, refs);
   } catch (err) {
     // offline there is no Secret or ConfigMap to read: say which flag gives the content
-    const flag = err instanceof UnresolvedReferenceError ? REFERENCE_FLAGS.find(([field]) => err.message.startsWith(field))?.[1] : undefined; // prettier-ignore
-    if (flag) throw new Error(`${o.file}: ${err instanceof Error ? err.message.split(':')[0] : ''} is a reference: give its content with ${flag}`, { cause: err }); // prettier-ignore
+    const ref = err instanceof UnresolvedReferenceError ? REFERENCE_FLAGS.find(([field]) => err.message.startsWith(`${field}:`)) : undefined; // prettier-ignore
+    if (ref)
+      throw new Error(`${o.file}: ${ref[0]} is a reference: give its content with ${ref[1]}`, { cause: err });
     throw err;
   }
   if (input.mode === 'Managed' && !o.token) {
