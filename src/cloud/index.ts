@@ -37,6 +37,7 @@ export interface CloudSettings {
   cloudProtocol: 'https' | 'http';
   cloudQps: number;
   cloudBurst: number;
+  cloudActionDefaultQps?: number | undefined;
   cloudActionQps?: Record<string, number> | undefined;
   cloudMaxConcurrency: number;
   cloudTimeout: number;
@@ -93,6 +94,7 @@ export function createCloud(s: CloudSettings, deps: CloudDeps = {}): Cloud {
   const pipeline = new RequestPipeline(sdkErrorToCloudError, {
     qps: s.cloudQps,
     burst: s.cloudBurst,
+    defaultActionQps: s.cloudActionDefaultQps,
     actionQps: s.cloudActionQps,
     maxConcurrency: s.cloudMaxConcurrency,
     attemptTimeoutMs: s.cloudTimeout,

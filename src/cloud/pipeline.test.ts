@@ -22,7 +22,7 @@ const classifyRaw = (e: unknown): CloudError =>
     : new TransientError({ code: 'ECONNRESET', cloudMessage: String(e), action: 'RunInstances' });
 
 function pipeline(clock: RecordingClock, over = {}) {
-  return new RequestPipeline(classifyRaw, { qps: 1000, burst: 1000, maxAttempts: 4, initialBackoffMs: 100, maxBackoffMs: 1000, clock, random: () => 1, ...over }); // prettier-ignore
+  return new RequestPipeline(classifyRaw, { qps: 1000, burst: 1000, defaultActionQps: 1000, maxAttempts: 4, initialBackoffMs: 100, maxBackoffMs: 1000, clock, random: () => 1, ...over }); // prettier-ignore
 }
 
 describe('RequestPipeline', () => {
@@ -93,6 +93,17 @@ describe('RequestPipeline', () => {
     expect(clock.sleeps.length).toBe(4);
     expect(clock.sleeps[0]).toBeGreaterThan(400);
     expect(clock.sleeps[3]).toBeGreaterThan(1900);
+  });
+
+  it('gives every action its own bucket at the default per-action rate (the cloud throttles each separately)', async () => {
+    const clock = new RecordingClock();
+    const p = pipeline(clock, { defaultActionQps: 2 });
+    for (let i = 0; i < 4; i++) await p.call(info, () => Promise.resolve(i));
+    expect(clock.sleeps.length).toBe(2); // the third and fourth call of RunInstances wait
+    for (let i = 0; i < 2; i++) await p.call({ product: 'ecs', action: 'DescribeInstances' }, () => Promise.resolve(i)); // prettier-ignore
+    expect(clock.sleeps.length).toBe(2); // another action is not held by RunInstances' bucket
+    expect(p.currentRate('RunInstances')).toBe(2);
+    expect(pipeline(clock, { defaultActionQps: 2, actionQps: { RunInstances: 5 } }).currentRate('RunInstances')).toBe(5); // prettier-ignore
   });
 });
 

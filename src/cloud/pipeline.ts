@@ -20,7 +20,13 @@ export interface PipelineOptions {
   qps: number;
   /** Bucket size: calls that may go at once after a quiet period. */
   burst: number;
-  /** Per-action calls per second (`RunInstances: 5`); each also counts against the global rate. */
+  /**
+   * Calls per second of any one action (Alibaba Cloud throttles each API operation separately, per account and
+   * region): every action has a bucket of this rate, besides the global one. Undefined: actions share only the
+   * global bucket until the cloud throttles one.
+   */
+  defaultActionQps?: number | undefined;
+  /** Per-action calls per second (`RunInstances: 5`), instead of `defaultActionQps`; each also counts against the global rate. */
   actionQps?: Readonly<Record<string, number>>;
   /** Calls in flight at once. */
   maxConcurrency: number;
@@ -34,8 +40,9 @@ export interface PipelineOptions {
 }
 
 export const DEFAULT_PIPELINE: PipelineOptions = {
-  qps: 10,
-  burst: 20,
+  qps: 40,
+  burst: 40,
+  defaultActionQps: 10,
   maxConcurrency: 8,
   attemptTimeoutMs: 15_000,
   maxAttempts: 6,
@@ -187,7 +194,7 @@ export class RequestPipeline {
   private bucketFor(action: string, create = false): TokenBucket | undefined {
     let bucket = this.perAction.get(action);
     if (bucket) return bucket;
-    const qps = this.options.actionQps?.[action] ?? (create ? this.options.qps : undefined);
+    const qps = this.options.actionQps?.[action] ?? this.options.defaultActionQps ?? (create ? this.options.qps : undefined); // prettier-ignore
     if (qps === undefined) return undefined;
     bucket = new TokenBucket(qps, Math.max(1, Math.ceil(qps)), this.clock);
     this.perAction.set(action, bucket);
@@ -196,7 +203,8 @@ export class RequestPipeline {
 
   /** The rate an action runs at now (its adaptive bucket's, else the global one). */
   currentRate(action: string): number {
-    return this.perAction.get(action)?.currentRate ?? this.options.qps;
+    const o = this.options;
+    return this.perAction.get(action)?.currentRate ?? Math.min(o.qps, o.actionQps?.[action] ?? o.defaultActionQps ?? o.qps); // prettier-ignore
   }
 
   private async admit(action: string): Promise<number> {

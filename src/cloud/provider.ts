@@ -42,8 +42,12 @@ export interface CloudProvider {
   readonly region: string;
 
   // ---- scaling groups
-  /** The pool's scaling group, found by id when known, else by name; undefined when there is none. */
-  findScalingGroup(ref: { id?: string | undefined; name: string }): Promise<ScalingGroup | undefined>;
+  /**
+   * The pool's scaling group, found by id when known, else by name; undefined when there is none. With
+   * `cluster`, the name is looked for among the groups tagged with that cluster (one listing answers many
+   * pools at once); lookups by id made at the same time are one call for up to 20 groups.
+   */
+  findScalingGroup(ref: { id?: string | undefined; name: string; cluster?: string | undefined }): Promise<ScalingGroup | undefined>; // prettier-ignore
   /** Every scaling group tagged with the cluster (to report groups no pool owns). */
   listClusterScalingGroups(cluster: string): Promise<ScalingGroup[]>;
   /**

@@ -62,7 +62,8 @@ describe('run settings', () => {
   test('cloud limits, per-action QPS and the RRSA trio are validated', () => {
     const s = resolveSettings({}, { NODEPOOL_CLOUD_ACTION_QPS: 'RunInstances=5, DescribeInstances=20.5' });
     expect(s.cloudActionQps).toEqual({ RunInstances: 5, DescribeInstances: 20.5 });
-    expect(s.cloudQps).toBe(10);
+    expect(s.cloudQps).toBe(40);
+    expect(s.cloudActionDefaultQps).toBe(10);
     expect(s.cloudTimeout).toBe(15_000);
     expect(() => resolveSettings({}, { NODEPOOL_CLOUD_ACTION_QPS: 'RunInstances:5' })).toThrow(
       /NODEPOOL_CLOUD_ACTION_QPS \(--cloud-action-qps\)="RunInstances:5": must be Action=qps pairs/,

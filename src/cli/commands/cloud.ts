@@ -6,7 +6,7 @@ import { addSettingsOptions, settingsOrExit } from '../settings-options.js';
 const CLOUD_FLAGS = new Set([
   'region', 'cluster-id', 'vpc-id', 'access-key-id', 'access-key-secret', 'security-token', 'credentials-file',
   'role-arn', 'oidc-provider-arn', 'oidc-token-file', 'ecs-endpoint', 'ess-endpoint', 'vpc-endpoint',
-  'sts-endpoint', 'cloud-protocol', 'cloud-qps', 'cloud-burst', 'cloud-action-qps', 'cloud-max-concurrency',
+  'sts-endpoint', 'cloud-protocol', 'cloud-qps', 'cloud-burst', 'cloud-action-default-qps', 'cloud-action-qps', 'cloud-max-concurrency',
   'cloud-timeout', 'cloud-max-attempts', 'log-level',
 ]); // prettier-ignore
 

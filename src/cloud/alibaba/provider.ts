@@ -1,8 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../../log.js';
 import { stableJson } from '../client-token.js';
-import { ConflictError, InvalidConfigurationError, NotFoundError, RejectedError } from '../errors.js';
+import {
+  CloudError,
+  ConflictError,
+  InvalidConfigurationError,
+  NotFoundError,
+  RejectedError,
+} from '../errors.js';
 import type { CloudProvider, WriteOptions } from '../provider.js';
+import { NextFlight } from '../next-flight.js';
 import {
   CLUSTER_TAG,
   POOL_TAG,
@@ -58,6 +65,26 @@ export function groupDrift(g: ScalingGroup, spec: ScalingGroupSpec): Record<stri
   return out;
 }
 
+/** A group just created from `spec`, as DescribeScalingGroups would show it: Inactive, empty. */
+function groupOfSpec(id: string, spec: ScalingGroupSpec): ScalingGroup {
+  return {
+    id,
+    name: spec.name,
+    state: 'Inactive',
+    minSize: spec.minSize,
+    maxSize: spec.maxSize,
+    desiredCapacity: spec.desiredCapacity,
+    activeConfigurationId: undefined,
+    vSwitchIds: [...spec.vSwitchIds],
+    vpcId: undefined,
+    multiAZPolicy: spec.multiAZPolicy,
+    scalingPolicy: spec.scalingPolicy,
+    tags: { ...spec.tags },
+    deletionProtection: true,
+    counts: { total: 0, pending: 0, removing: 0, protected: 0, standby: 0, stopped: 0 },
+  };
+}
+
 export interface AlibabaCloudProviderOptions {
   transport: AlibabaTransport;
   log?: Logger | undefined;
@@ -79,13 +106,37 @@ export class AlibabaCloudProvider implements CloudProvider {
     this.log = opts.log;
   }
 
-  async findScalingGroup(ref: { id?: string | undefined; name: string }): Promise<ScalingGroup | undefined> {
-    if (ref.id) {
-      const byId = await this.ess.describeScalingGroups({ ids: [ref.id] });
-      if (byId[0]) return byId[0];
+  /** Lookups by id of many pools at once: one DescribeScalingGroups for up to 20 ids. */
+  private readonly groupsById = new NextFlight<ScalingGroup>(async (ids) => {
+    const found = await this.ess.describeScalingGroups({ ids });
+    return new Map(found.map((g) => [g.id, g]));
+  }, 20);
+  /** Lookups by name among a cluster's groups (key `cluster/name`): one listing by the cluster tag for all. */
+  private readonly groupsByClusterName = new NextFlight<ScalingGroup>(async (keys) => {
+    const out = new Map<string, ScalingGroup>();
+    for (const cluster of new Set(keys.map((k) => k.slice(0, k.indexOf('/'))))) {
+      for (const g of await this.listClusterScalingGroups(cluster)) out.set(`${cluster}/${g.name}`, g);
     }
-    const byName = await this.ess.describeScalingGroups({ name: ref.name });
-    return byName.find((g) => g.name === ref.name);
+    return out;
+  });
+
+  async findScalingGroup(ref: {
+    id?: string | undefined;
+    name: string;
+    cluster?: string | undefined;
+  }): Promise<ScalingGroup | undefined> {
+    // prettier-ignore
+    if (ref.id) {
+      const byId = await this.groupsById.get(ref.id);
+      if (byId) return byId;
+    }
+    if (ref.cluster !== undefined && !ref.cluster.includes('/')) return this.groupsByClusterName.get(`${ref.cluster}/${ref.name}`); // prettier-ignore
+    return this.findByName(ref.name);
+  }
+
+  private async findByName(name: string): Promise<ScalingGroup | undefined> {
+    const byName = await this.ess.describeScalingGroups({ name });
+    return byName.find((g) => g.name === name);
   }
 
   listClusterScalingGroups(cluster: string): Promise<ScalingGroup[]> {
@@ -109,10 +160,22 @@ export class AlibabaCloudProvider implements CloudProvider {
     if (g?.state === 'Deleting') {
       throw new ConflictError({ code: 'IncorrectScalingGroupStatus', cloudMessage: `the scaling group ${g.id} is being deleted`, action: 'EnsureScalingGroup' }); // prettier-ignore
     }
+    // A group created here is new and empty (no configuration, no hook, nothing running): what it holds is the
+    // spec, and the reads that would say so are skipped (a pool's creation is 4 writes and no read after them).
+    let created = false;
     if (!g) {
-      const id = await this.ess.createScalingGroup(spec, req.operationId);
-      changes.push('created scaling group');
-      g = await this.mustGet(id);
+      try {
+        const id = await this.ess.createScalingGroup(spec, req.operationId);
+        changes.push('created scaling group');
+        g = groupOfSpec(id, spec);
+        created = true;
+      } catch (err) {
+        // the name is taken by a group the caller's lookup did not see (one not tagged with the cluster):
+        // read it, so that it is either this pool's or refused below as another's
+        if (!(err instanceof CloudError && err.code === 'InvalidScalingGroupName.Duplicate')) throw err;
+        g = await this.findByName(spec.name);
+        if (!g) throw err;
+      }
     }
     for (const key of [CLUSTER_TAG, POOL_TAG]) {
       const want = spec.tags[key];
@@ -128,7 +191,7 @@ export class AlibabaCloudProvider implements CloudProvider {
     const name = configurationName(launch, req.passwordRevision);
     const known = req.known?.groupId === g.id ? req.known : undefined;
     const unchanged = known !== undefined && g.activeConfigurationId === known.configurationId && known.configurationName === name; // prettier-ignore
-    const configs = unchanged ? [] : await this.ess.configurationNames(g.id);
+    const configs = unchanged || created ? [] : await this.ess.configurationNames(g.id);
     const activeId = g.activeConfigurationId;
     const active = configs.find((c) => c.id === activeId) ?? configs.find((c) => c.active);
     let configurationId: string;
@@ -154,14 +217,15 @@ export class AlibabaCloudProvider implements CloudProvider {
       changes.push(`modified scaling group: ${Object.keys(drift).join(', ')}`);
     }
     if (spec.scaleInHook && !known?.hook) {
-      const hooks = await this.ess.describeLifecycleHooks(g.id);
+      const hooks = created ? [] : await this.ess.describeLifecycleHooks(g.id);
       if (!hooks.some((h) => h.LifecycleHookName === spec.scaleInHook!.name)) {
         await this.ess.createLifecycleHook(g.id, spec.scaleInHook);
         changes.push('created SCALE_IN lifecycle hook');
       }
     }
+    if (created) g = { ...g, state: 'Active', activeConfigurationId: configurationId };
+    else if (changes.length > 0) g = await this.mustGet(g.id);
     if (changes.length > 0) {
-      g = await this.mustGet(g.id);
       this.log?.info(
         { action: 'EnsureScalingGroup', scalingGroupId: g.id, changes },
         'scaling group changed',

@@ -47,12 +47,16 @@ import {
   activeMembers,
   countMembers,
   deleteOutcome,
+  groupCountsKey,
+  membersAtRest,
   instanceIdOf,
   joinMembers,
   type Member,
 } from './observe.js';
 import { AGENT_CONFIG } from './external.js';
 import { CheckCache } from './check-cache.js';
+import { SharedLookups } from './shared-lookups.js';
+import { lookAgainMs, restingLookMs } from './look-again.js';
 import { nodeChanged } from './node-change.js';
 import { ReferenceError, References, resolveLaunch } from './resolve.js';
 import {
@@ -91,10 +95,14 @@ export interface NodePoolControllerDeps extends ControllerDeps {
 export const REGISTRATION_FAILURE_LIMIT = 3;
 /** How often a pool is looked at again: while things move, and when all is quiet. */
 const REQUEUE = { progressing: 2_000, joining: 10_000, steady: 30_000, error: 15_000 } as const;
+/** Pools reconciled at once (most of a reconcile is waiting for the cloud and the API server). */
+const POOL_WORKERS = 8;
 /** Nodes whose finalizer, labels and taints a reconcile brings in step at once. */
 const NODE_SYNC_CONCURRENCY = 16;
 /** How long a pool's image and security groups, checked against the cloud, are trusted for the same spec. */
 export const CLOUD_RECHECK_MS = 5 * 60_000;
+/** How long one image / security-group answer serves other pools checking the same ids. */
+const SHARED_LOOKUP_MS = 30_000;
 
 type Status = PoolStatus & Record<string, unknown>;
 
@@ -152,7 +160,18 @@ export function newNodePoolController(
   const cloudChecks = new CheckCache<string>(CLOUD_RECHECK_MS, () => clock.now());
   /** Each pool's group's configuration and hook as the last full ensure found them (keyed by group id). */
   const knownGroups = new CheckCache<EnsureKnown>(CLOUD_RECHECK_MS, () => clock.now());
+  /** Image and security-group reads shared by pools for a short while (many pools, the same image). */
+  const lookups = new SharedLookups(SHARED_LOOKUP_MS, () => clock.now()).cloud(cloud);
+  /** Pools whose last reconcile left them moving (looked at again within seconds): they pace each other. */
+  const moving = new Set<string>();
+  const readQps = Math.min(deps.settings.cloudActionDefaultQps ?? 10, deps.settings.cloudQps / 4);
+  /** A pool at rest: its members as the last full listing found them, and what its group said then. */
+  const atRest = new Map<string, { groupId: string; generation: number | undefined; countsKey: string; instances: PoolInstance[]; at: number }>(); // prettier-ignore
+  /** Each pool's last rendered user data and the inputs it was rendered from. */
+  const lastRendered = new Map<string, { key: string; userData: string }>();
   const forgetChecks = (pool: string): void => {
+    lastRendered.delete(pool);
+    atRest.delete(pool);
     cloudChecks.forget(pool);
     knownGroups.forget(pool);
   };
@@ -257,6 +276,7 @@ export function newNodePoolController(
 
   async function reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult> {
     await reportOrphans(ctx.log);
+    moving.delete(key); // back in if this reconcile leaves it moving
     const o = pools.get(key);
     if (!o) {
       forgetChecks(key);
@@ -341,10 +361,16 @@ export function newNodePoolController(
 
     const version = `${o.metadata.uid ?? ''}/${gen ?? ''}`;
     const checks = { get: () => cloudChecks.get(name, version), set: (imageId: string) => cloudChecks.set(name, version, imageId) }; // prettier-ignore
-    const resolved = await resolveLaunch(pool, { cloud, refs, checks, join: (p) => deps.join.forPool(p.metadata.name, o.metadata.uid ?? p.metadata.name) }); // prettier-ignore
-    const existing = await cloud.findScalingGroup({ id: prior.scalingGroupId, name: scalingGroupSpecOf(pool, { cluster, current: { desired: 0, members: 0 } }).name }); // prettier-ignore
-    const instances0 = existing ? await cloud.listPoolInstances(existing.id) : [];
+    const rendered = { get: (k: string) => { const r = lastRendered.get(name); return r?.key === k ? r.userData : undefined; }, set: (key: string, userData: string) => lastRendered.set(name, { key, userData }) }; // prettier-ignore
+    const resolved = await resolveLaunch(pool, { cloud: lookups, refs, checks, rendered, join: (p) => deps.join.forPool(p.metadata.name, o.metadata.uid ?? p.metadata.name) }); // prettier-ignore
+    const existing = await cloud.findScalingGroup({ id: prior.scalingGroupId, name: scalingGroupSpecOf(pool, { cluster, current: { desired: 0, members: 0 } }).name, cluster }); // prettier-ignore
     const poolNodes = nodes.byIndex('pool', name);
+    // A pool at rest whose group's counts have not moved: its last full member listing stands (a new listing at
+    // the re-check interval, and whenever the counts, the spec or the Nodes move).
+    const rest = atRest.get(name);
+    const reuse = existing !== undefined && rest !== undefined && rest.groupId === existing.id && rest.generation === gen && rest.countsKey === groupCountsKey(existing) && clock.now() - rest.at < CLOUD_RECHECK_MS && membersAtRest(rest.instances, poolNodes); // prettier-ignore
+    atRest.delete(name);
+    const instances0 = reuse ? rest.instances : existing ? await cloud.listPoolInstances(existing.id) : [];
     const members0 = joinMembers(instances0, poolNodes);
     const active0 = activeMembers(members0);
     const subscription = pool.spec.billing.chargeType === 'Subscription';
@@ -395,7 +421,9 @@ export function newNodePoolController(
       'scaling group ensured',
     );
 
-    const instances = ensured.changes.length > 0 ? await cloud.listPoolInstances(group.id) : instances0;
+    // a group created just now has no instance yet and no scaling activity to report: not read until next time
+    const createdNow = ensured.changes.includes('created scaling group');
+    const instances = createdNow ? [] : ensured.changes.length > 0 ? await cloud.listPoolInstances(group.id) : instances0; // prettier-ignore
     const members = joinMembers(instances, poolNodes);
     const active = activeMembers(members);
     let progressing: string[] = [];
@@ -443,7 +471,7 @@ export function newNodePoolController(
       }
       await syncNodeMetadata({ client, clock, logger: log, events: deps.events }, n, { pool: name, poolRef: subject, desired: desiredMeta }); // prettier-ignore
     })); // prettier-ignore
-    const appliedTagKeys = await syncTags(
+    const { keys: appliedTagKeys, wrote: tagged } = await syncTags(
       pool,
       active.map((m) => m.instance),
       prior.appliedTagKeys ?? [],
@@ -456,7 +484,7 @@ export function newNodePoolController(
     // reported: no call. Anything else reads the newest one.
     const priorActivity = prior.lastScalingActivity;
     const settled = counts.currentSize === desiredSize && prior.desiredSize === desiredSize && ensured.changes.length === 0 && priorActivity !== undefined && priorActivity.status !== 'InProgress'; // prettier-ignore
-    const activity = settled ? undefined : (await cloud.scalingActivities(group.id, 1))[0];
+    const activity = settled || createdNow ? undefined : (await cloud.scalingActivities(group.id, 1))[0];
     const failed = activity?.status === 'Failed' && counts.currentSize < desiredSize;
     if (counts.currentSize !== desiredSize)
       progressing.push(`${counts.currentSize} of ${desiredSize} instances`);
@@ -494,9 +522,19 @@ export function newNodePoolController(
     await writeStatus(o, status);
     // Only Nodes awaited (every instance there): their changes wake the pool, a slower look-again is enough.
     const joining = !failed && !reg.problem && progressing.length === 1 && counts.currentSize === desiredSize && counts.readySize < desiredSize; // prettier-ignore
-    return {
-      requeueAfter: joining ? REQUEUE.joining : progressing.length > 0 || failed || reg.problem ? REQUEUE.progressing : REQUEUE.steady, // prettier-ignore
-    };
+    if (
+      !tagged &&
+      ensured.changes.length === 0 &&
+      progressing.length === 0 &&
+      !failed &&
+      !reg.problem &&
+      membersAtRest(instances, poolNodes)
+    ) {
+      atRest.set(name, { groupId: group.id, generation: gen, countsKey: groupCountsKey(group), instances: rest && reuse ? rest.instances : instances, at: reuse && rest ? rest.at : clock.now() }); // prettier-ignore
+    }
+    const base = joining ? REQUEUE.joining : progressing.length > 0 || failed || reg.problem ? REQUEUE.progressing : REQUEUE.steady; // prettier-ignore
+    if (base !== REQUEUE.steady) moving.add(name);
+    return { requeueAfter: base === REQUEUE.steady ? restingLookMs(clock.now(), base) : lookAgainMs(base, moving.size, readQps) }; // prettier-ignore
   }
 
   async function launchSubscription(
@@ -807,7 +845,7 @@ export function newNodePoolController(
     pool: NodePool,
     instances: PoolInstance[],
     applied: readonly string[],
-  ): Promise<string[]> {
+  ): Promise<{ keys: string[]; wrote: boolean }> {
     const desired = poolTags(pool, cluster);
     const keys = Object.keys(desired).sort();
     const stale = applied.filter((k) => !(k in desired));
@@ -823,7 +861,7 @@ export function newNodePoolController(
         needUntag.map((i) => i.instanceId),
         stale,
       );
-    return keys;
+    return { keys, wrote: needTags.length + needUntag.length > 0 };
   }
 
   async function finalize(o: PoolObject, ctx: ReconcileContext): Promise<ReconcileResult> {
@@ -917,7 +955,7 @@ export function newNodePoolController(
     name: K.controller,
     logger: deps.logger,
     clock,
-    concurrency: 4,
+    concurrency: POOL_WORKERS,
     metrics: { controller: deps.metrics.controller(K.controller), queue: deps.metrics.queue(K.controller) }, // prettier-ignore
     reconcile: async (key, ctx) => (await reconcile(key, ctx)) ?? {},
   });

@@ -86,3 +86,23 @@ export function deleteOutcome(i: PoolInstance): { outcome: 'release' | 'retain';
     return { outcome: 'retain', reason: 'attached instances are never released' };
   return { outcome: 'release', reason: 'created by the pool' };
 }
+
+/**
+ * A pool with nothing to act on: every instance In Service with a Ready Node, and every one of the pool's Nodes
+ * (none being deleted) one of them. Such a pool's member list, read in full, can stand for the next look while
+ * its scaling group's counts do not move (see `groupCountsKey`).
+ */
+export function membersAtRest(instances: readonly PoolInstance[], nodes: readonly Node[]): boolean {
+  if (nodes.length !== instances.length || nodes.some((n) => n.metadata.deletionTimestamp)) return false;
+  return joinMembers(instances, nodes).every((m) => m.ready && m.instance.lifecycleState === 'InService');
+}
+
+/** What a scaling group says of its members without listing them: any change in it means a new listing. */
+export function groupCountsKey(g: {
+  state: string;
+  desiredCapacity: number | undefined;
+  activeConfigurationId: string | undefined;
+  counts: Record<string, number>;
+}): string {
+  return JSON.stringify([g.state, g.desiredCapacity ?? null, g.activeConfigurationId ?? null, g.counts]);
+}

@@ -5,7 +5,7 @@ import {
   type ResolvedReferences,
 } from '../../bootstrap/from-pool.js';
 import { renderUserData } from '../../bootstrap/render.js';
-import type { CloudProvider } from '../../cloud/provider.js';
+import type { LookupCloud } from './shared-lookups.js';
 import type { SecurityGroupInfo } from '../../cloud/types.js';
 import { InvalidConfigurationError } from '../../cloud/errors.js';
 import {
@@ -143,7 +143,7 @@ export interface Resolved {
 }
 
 /** The image a pool launches: its Custom id, or the newest image of the type's family for the types' CPU. */
-export async function resolveImage(pool: NodePool, cloud: CloudProvider, arm: boolean): Promise<string> {
+export async function resolveImage(pool: NodePool, cloud: LookupCloud, arm: boolean): Promise<string> {
   const image = pool.spec.image;
   if (image.type === 'Custom') {
     if (!image.id) throw new ReferenceError('spec.image.id: a Custom image needs an id');
@@ -220,12 +220,14 @@ export interface CloudChecks {
 export async function resolveLaunch(
   pool: NodePool,
   deps: {
-    cloud: CloudProvider;
+    cloud: LookupCloud;
     refs: References;
     join: (pool: NodePool) => Promise<ClusterJoin>;
     /** The clock for token expiry (wall clock by default). */
     now?: () => number;
     checks?: CloudChecks | undefined;
+    /** The pool's last rendered user data by its inputs (kept by the caller per pool). */
+    rendered?: { get(key: string): string | undefined; set(key: string, userData: string): void } | undefined;
   },
 ): Promise<Resolved> {
   const spec = pool.spec;
@@ -244,11 +246,16 @@ export async function resolveLaunch(
   if (post !== undefined) refs.userData = post;
   if (spec.bootstrap.mode === 'External') Object.assign(refs, await resolveExternal(spec, deps.refs, deps.now?.() ?? Date.now())); // prettier-ignore
   const join = await deps.join(pool);
-  let userData: string;
-  try {
-    userData = renderUserData(bootstrapInputFromPool(pool, join, refs)).base64;
-  } catch (err) {
-    throw new ReferenceError(`user data: ${err instanceof Error ? err.message : String(err)}`);
+  // the same inputs render the same script: a pool at rest is not rendered again on every reconcile
+  const renderKey = JSON.stringify([pool.metadata.name, spec, join, refs]);
+  let userData = deps.rendered?.get(renderKey);
+  if (userData === undefined) {
+    try {
+      userData = renderUserData(bootstrapInputFromPool(pool, join, refs)).base64;
+    } catch (err) {
+      throw new ReferenceError(`user data: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    deps.rendered?.set(renderKey, userData);
   }
   let password: Resolved['password'];
   if (spec.login?.passwordSecretRef) {
