@@ -230,6 +230,12 @@ describe('kubeconfig: exec credential plugins', () => {
     chmodSync(other, 0o755);
     expect(await err(exec(other))).toContain('printed an ExecCredential of client.authentication.k8s.io/v1beta1, but the kubeconfig asks for client.authentication.k8s.io/v1'); // prettier-ignore
     expect(await err(exec(other, { interactiveMode: 'Always' }))).toContain('needs a terminal (interactiveMode: Always)'); // prettier-ignore
+    const hangs = join(d, 'hangs.sh');
+    write(hangs, '#!/bin/sh\nexec sleep 30\n');
+    chmodSync(hangs, 0o755);
+    const slow = new KubeConfig({ execTimeoutMs: 300 });
+    slow.loadFromFile(write(join(d, 'hangs.yaml'), exec(hangs)));
+    await expect(slow.authHeaders()).rejects.toThrow(`users[0].user.exec: command ${JSON.stringify(hangs)} failed: timed out after 300 ms`); // prettier-ignore
   });
 });
 

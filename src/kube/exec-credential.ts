@@ -65,12 +65,13 @@ export async function runExecPlugin(
   const hint = plugin.installHint ? `\n${plugin.installHint.trim()}` : '';
 
   const out = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(plugin.command, plugin.args, {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: opts.timeoutMs ?? 60_000,
-      killSignal: 'SIGKILL',
-    });
+    const child = spawn(plugin.command, plugin.args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // our own timer, not spawn's `timeout`: that one is not cleared when the command cannot be started
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, opts.timeoutMs ?? 60_000);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let size = 0;
@@ -82,12 +83,14 @@ export async function runExecPlugin(
       if (stderr.reduce((n, x) => n + x.length, 0) < 64 * 1024) stderr.push(b);
     });
     child.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
       reject(fail(`failed: ${err.code === 'ENOENT' ? 'not found' : err.message}${hint}`));
     });
     child.on('close', (code, signal) => {
+      clearTimeout(timer);
       const err = Buffer.concat(stderr).toString('utf8').trim().slice(-1000);
       if (code !== 0) {
-        const how = signal ? `was killed (${signal}${signal === 'SIGKILL' ? ', timed out?' : ''})` : `exited ${code}`; // prettier-ignore
+        const how = timedOut ? `timed out after ${opts.timeoutMs ?? 60_000} ms` : signal ? `was killed (${signal})` : `exited ${code}`; // prettier-ignore
         reject(fail(`failed: ${how}${err ? `: ${err}` : ''}`));
       } else if (size > OUTPUT_LIMIT) {
         reject(fail(`failed: printed more than ${OUTPUT_LIMIT} bytes`));
