@@ -81,7 +81,7 @@ export class KubeClient {
   /** The client certificate an exec plugin issued that the pools were built with ('' for none). */
   private pooledCert = '';
   /** Pools replaced after an exec plugin issued a new certificate, closing as their requests end. */
-  private readonly retired = new Set<Promise<void>>();
+  private readonly retired = new Set<Agent>();
   /** Network read buffers of list pages freed as soon as decoded (a figure for the memory benchmark). */
   releasedListBuffers = 0;
   private auth: { headers: Record<string, string>; until: number } | undefined;
@@ -122,7 +122,7 @@ export class KubeClient {
   /** Release the connection pool (open watches are cut). */
   async close(): Promise<void> {
     await Promise.all([this.agent, this.listAgent].map((a) => a.close().catch(() => a.destroy())));
-    await Promise.all(this.retired);
+    await Promise.all([...this.retired].map((a) => a.destroy()));
   }
 
   /**
@@ -143,10 +143,14 @@ export class KubeClient {
       const old = [this.agent, this.listAgent];
       [this.agent, this.listAgent] = this.pools(creds.cert && creds.key ? { ...this.tls, cert: creds.cert, key: creds.key } : this.tls); // prettier-ignore
       this.pooledCert = cert;
-      // requests under way finish on the old pools (a watch until its server-side timeout)
-      const closing = Promise.all(old.map((a) => a.close().catch(() => a.destroy()))).then(() => undefined);
-      this.retired.add(closing);
-      void closing.finally(() => this.retired.delete(closing));
+      // requests under way finish on the old pools (a watch until its server-side timeout, or `close()`)
+      for (const a of old) {
+        this.retired.add(a);
+        void a
+          .close()
+          .catch(() => a.destroy())
+          .finally(() => this.retired.delete(a));
+      }
     }
     this.auth = { headers: creds.headers, until: Math.min(Date.now() + 10_000, creds.expiresAt ?? Infinity) };
     return creds.headers;
