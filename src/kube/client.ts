@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Agent, fetch, type Response } from 'undici';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { Cluster, KubeConfig } from './config.js';
 import { requestText } from './body.js';
 import { errorForStatus, KubeApiError, StatusSchema } from './errors.js';
 import { resourcePath, type ResourceRef } from './resources.js';
@@ -53,23 +53,39 @@ export class KubeTransportError extends Error {
   }
 }
 
+/** TLS options of the connections: the cluster's CA and server name, the user's client certificate. */
+type TlsOptions = {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  rejectUnauthorized?: boolean;
+  servername?: string;
+};
+
 /**
- * A raw JSON client of the Kubernetes API over client-node's configuration (server, TLS, credentials, token
- * refresh): one keep-alive connection pool, JSON in and out, errors as typed KubeApiErrors. Typed access sits on
- * top (`TypedResource`), with zod at the edge.
+ * A raw JSON client of the Kubernetes API over the project's kubeconfig loader (server, TLS, credentials, token
+ * refresh): one keep-alive connection pool (undici), JSON in and out, errors as typed KubeApiErrors. Typed
+ * access sits on top (`TypedResource`), with zod at the edge.
  */
 export class KubeClient {
   readonly server: string;
-  private readonly agent: Agent;
+  private agent: Agent;
   /**
    * Lists only: HTTP/1.1, one request per connection at a time, so a page's socket reads belong to it alone and
    * can be freed as soon as they are decoded (see `requestText`). Watches and writes share `agent` (HTTP/2 when
    * the server offers it).
    */
-  private readonly listAgent: Agent;
+  private listAgent: Agent;
+  private readonly tls: TlsOptions;
+  private readonly connections: number;
+  /** The client certificate an exec plugin issued that the pools were built with ('' for none). */
+  private pooledCert = '';
+  /** Pools replaced after an exec plugin issued a new certificate, closing as their requests end. */
+  private readonly retired = new Set<Agent>();
   /** Network read buffers of list pages freed as soon as decoded (a figure for the memory benchmark). */
   releasedListBuffers = 0;
-  private auth: { headers: Record<string, string>; at: number } | undefined;
+  private auth: { headers: Record<string, string>; until: number } | undefined;
+  private authRunning: Promise<Record<string, string>> | undefined;
 
   constructor(
     readonly config: KubeConfig,
@@ -78,15 +94,20 @@ export class KubeClient {
     const cluster = config.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster');
     this.server = cluster.server.replace(/\/+$/, '');
-    const tls = tlsOptions(config, cluster);
-    this.agent = new Agent({
+    this.tls = tlsOptions(config, cluster);
+    this.connections = opts.connections ?? 32;
+    [this.agent, this.listAgent] = this.pools(this.tls);
+  }
+
+  private pools(tls: TlsOptions): [Agent, Agent] {
+    const agent = new Agent({
       connect: { ...tls, keepAlive: true, keepAliveInitialDelay: 30_000 },
-      connections: opts.connections ?? 32,
+      connections: this.connections,
       keepAliveTimeout: 30_000,
       bodyTimeout: 0,
       headersTimeout: 60_000,
     });
-    this.listAgent = new Agent({
+    const listAgent = new Agent({
       connect: { ...tls, keepAlive: true, keepAliveInitialDelay: 30_000 },
       connections: 8,
       pipelining: 1,
@@ -95,23 +116,53 @@ export class KubeClient {
       bodyTimeout: 60_000,
       headersTimeout: 60_000,
     });
+    return [agent, listAgent];
   }
 
   /** Release the connection pool (open watches are cut). */
   async close(): Promise<void> {
     await Promise.all([this.agent, this.listAgent].map((a) => a.close().catch(() => a.destroy())));
+    await Promise.all([...this.retired].map((a) => a.destroy()));
   }
 
+  /**
+   * The auth headers, read again every 10 s at most (a token file that rotates) and never past an exec
+   * credential's expiry. A client certificate from an exec plugin goes into the TLS options of new pools.
+   */
   private async headers(): Promise<Record<string, string>> {
-    // credentials (a token file that rotates, an exec plugin) are re-read every 10 s at most
-    if (!this.auth || performance.now() - this.auth.at > 10_000) {
-      const opts: { headers?: Record<string, string> } = {};
-      await this.config.applyToHTTPSOptions(opts);
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(opts.headers ?? {})) headers[k] = String(v);
-      this.auth = { headers, at: performance.now() };
+    if (this.auth && Date.now() < this.auth.until) return this.auth.headers;
+    this.authRunning ??= this.readCredentials().finally(() => (this.authRunning = undefined));
+    return this.authRunning;
+  }
+
+  private async readCredentials(): Promise<Record<string, string>> {
+    const creds = await this.config.credentials();
+    const cert =
+      creds.cert && creds.key ? creds.cert.toString('base64') + '.' + creds.key.toString('base64') : '';
+    if (cert !== this.pooledCert) {
+      const old = [this.agent, this.listAgent];
+      [this.agent, this.listAgent] = this.pools(creds.cert && creds.key ? { ...this.tls, cert: creds.cert, key: creds.key } : this.tls); // prettier-ignore
+      this.pooledCert = cert;
+      // requests under way finish on the old pools (a watch until its server-side timeout, or `close()`)
+      for (const a of old) {
+        this.retired.add(a);
+        void a
+          .close()
+          .catch(() => a.destroy())
+          .finally(() => this.retired.delete(a));
+      }
     }
-    return this.auth.headers;
+    this.auth = { headers: creds.headers, until: Math.min(Date.now() + 10_000, creds.expiresAt ?? Infinity) };
+    return creds.headers;
+  }
+
+  /** The typed error of an HTTP error answer; a 401 drops the cached credentials so the next request re-reads them. */
+  private failure(status: number, body: unknown, context: string): KubeApiError {
+    if (status === 401) {
+      this.auth = undefined;
+      this.config.expireCredentials();
+    }
+    return errorForStatus(status, body, context);
   }
 
   url(path: string, query?: Query): string {
@@ -153,7 +204,7 @@ export class KubeClient {
       throw new KubeTransportError(`${opts.method} ${opts.path}: ${describe(err)}`, { cause: err });
     }
     if (res.status < 200 || res.status > 299) {
-      throw errorForStatus(res.status, text, `${opts.method} ${opts.path}`);
+      throw this.failure(res.status, text, `${opts.method} ${opts.path}`);
     }
     return text ? (JSON.parse(text) as unknown) : undefined;
   }
@@ -187,7 +238,7 @@ export class KubeClient {
       throw new KubeTransportError(`GET ${path}: ${describe(err)}`, { cause: err });
     }
     this.releasedListBuffers += res.releasedBuffers;
-    if (res.status < 200 || res.status > 299) throw errorForStatus(res.status, res.text, `GET ${path}`);
+    if (res.status < 200 || res.status > 299) throw this.failure(res.status, res.text, `GET ${path}`);
     return res.text ? (JSON.parse(res.text) as unknown) : undefined;
   }
 
@@ -218,7 +269,7 @@ export class KubeClient {
     });
     if (res.status !== 200) {
       const text = await res.text().catch(() => '');
-      throw errorForStatus(res.status, text, `watch ${path}`);
+      throw this.failure(res.status, text, `watch ${path}`);
     }
     if (!res.body) return;
     const decoder = new TextDecoder();
@@ -255,15 +306,11 @@ function describe(err: unknown): string {
   return cause instanceof Error ? `${err.message} (${cause.message})` : err.message;
 }
 
-function tlsOptions(
-  config: KubeConfig,
-  cluster: NonNullable<ReturnType<KubeConfig['getCurrentCluster']>>,
-): { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean; servername?: string } {
+function tlsOptions(config: KubeConfig, cluster: Cluster): TlsOptions {
   const user = config.getCurrentUser();
   const fromFileOrData = (file?: string, data?: string): Buffer | undefined =>
     file ? readFileSync(file) : data ? Buffer.from(data, 'base64') : undefined;
-  const out: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean; servername?: string } =
-    {};
+  const out: TlsOptions = {};
   const ca = fromFileOrData(cluster.caFile, cluster.caData);
   if (ca) out.ca = ca;
   const cert = fromFileOrData(user?.certFile, user?.certData);

@@ -1,4 +1,3 @@
-import { ApiException } from '@kubernetes/client-node';
 import { z } from 'zod';
 
 /** The `Status` object the API server returns with an error. */
@@ -20,8 +19,6 @@ export const StatusSchema = z.looseObject({
 export type Status = z.infer<typeof StatusSchema>;
 
 /** An error answer of the Kubernetes API: HTTP status, the Status `reason` and its message. */
-export { ApiException };
-
 export class KubeApiError extends Error {
   readonly statusCode: number;
   readonly reason: string | undefined;
@@ -106,13 +103,10 @@ function safeJson(s: string): unknown {
 }
 
 /**
- * Any error from talking to the API server, as a typed error: client-node's ApiException (from its generated
- * API classes) becomes the KubeApiError subclass for its status; our own errors pass through; anything else
- * (network errors) is returned as is.
+ * Any error from talking to the API server, as a typed error: KubeClient already throws KubeApiErrors (the
+ * subclass for the HTTP status), which pass through; anything else (network errors) is returned as is.
  */
-export function toKubeError(err: unknown, context = 'kubernetes API'): unknown {
-  if (err instanceof KubeApiError) return err;
-  if (err instanceof ApiException) return errorForStatus(err.code, err.body, context);
+export function toKubeError(err: unknown): unknown {
   return err;
 }
 

@@ -1,4 +1,13 @@
-export { KubeConfig, loadKubeConfig } from './config.js';
+export {
+  KubeConfig,
+  KubeConfigError,
+  loadKubeConfig,
+  type Cluster,
+  type Context,
+  type Credentials,
+  type User,
+} from './config.js';
+export { ExecCredentialError } from './exec-credential.js';
 export {
   KubeClient,
   KubeTransportError,
@@ -24,7 +33,6 @@ export {
   isNotFound,
   toKubeError,
   type Status,
-  ApiException,
 } from './errors.js';
 export { evictPod } from './eviction.js';
 export { Resources, apiVersionOf, crd, resourceName, resourcePath, type ResourceRef } from './resources.js';

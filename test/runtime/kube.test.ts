@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { z } from 'zod';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseYaml, stringify } from 'yaml';
 import {
-  ApiException,
   ConfigMapSchema,
   ConflictError,
   FIELD_MANAGER,
@@ -15,8 +18,10 @@ import {
   SchemaError,
   TooManyRequestsError,
   TypedResource,
+  UnauthorizedError,
   evictPod,
   loadKubeConfig,
+  parseAs,
   toKubeError,
 } from '../../src/kube/index.js';
 import { KWOK_NODE_ANNOTATION, KWOK_NODE_ANNOTATION_VALUE } from '../../src/devstack/index.js';
@@ -53,7 +58,7 @@ describe('kube client', () => {
     expect(inCluster.getCurrentCluster()?.caFile).toBe(
       '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt',
     );
-    expect(inCluster.getCurrentUser()?.authProvider).toEqual({ name: 'tokenFile', config: { tokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token' } }); // prettier-ignore
+    expect(inCluster.getCurrentUser()?.tokenFile).toBe('/var/run/secrets/kubernetes.io/serviceaccount/token');
   });
 
   test('typed create / get / merge patch / json patch with a test guard / delete, and typed errors', async () => {
@@ -140,9 +145,110 @@ describe('kube client', () => {
     await expect(evictPod(client, ns, 'missing')).rejects.toBeInstanceOf(NotFoundError);
   });
 
-  test("toKubeError maps client-node's ApiException to the typed errors", () => {
-    const e = toKubeError(new ApiException(410, 'gone', JSON.stringify({ kind: 'Status', reason: 'Expired', code: 410 }), {})); // prettier-ignore
-    expect((e as Error).name).toBe('GoneError');
-    expect(toKubeError(new ApiException(429, 'x', { reason: 'TooManyRequests', details: { retryAfterSeconds: 3 } }, {}))).toMatchObject({ retryAfterSeconds: 3 }); // prettier-ignore
+  test('toKubeError passes the typed errors through', async () => {
+    const err = await configMaps.get(uniqueName('missing'), ns).catch((e: unknown) => e);
+    expect(toKubeError(err)).toBe(err);
+    expect(toKubeError(err)).toBeInstanceOf(NotFoundError);
+  });
+});
+
+const SelfSubjectReviewSchema = z.looseObject({
+  status: z.looseObject({ userInfo: z.looseObject({ username: z.string() }) }),
+});
+
+/** Who the API server says the client is (SelfSubjectReview). */
+async function whoami(c: KubeClient): Promise<string> {
+  const review = await c.request({
+    method: 'POST',
+    path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+  });
+  return parseAs(SelfSubjectReviewSchema, review, 'SelfSubjectReview').status.userInfo.username;
+}
+
+describe('kubeconfig credentials against the API server', () => {
+  let dir: string;
+  let saToken: string;
+  /** The developer's client certificate and key (PEM), from its kubeconfig. */
+  let developer: { cert: string; key: string };
+  const tempClients: KubeClient[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rt-kubeconfig-'));
+    saToken = (await kubectlOk(['create', 'token', 'default', '-n', ns, '--duration=10m'])).trim();
+    const dev = z
+      .object({
+        users: z.array(
+          z.object({
+            user: z.object({ 'client-certificate-data': z.string(), 'client-key-data': z.string() }),
+          }),
+        ),
+      }) // prettier-ignore
+      .parse(parseYaml(readFileSync(testCluster().developerKubeconfig, 'utf8')));
+    const u = dev.users[0]!.user;
+    developer = { cert: Buffer.from(u['client-certificate-data'], 'base64').toString(), key: Buffer.from(u['client-key-data'], 'base64').toString() }; // prettier-ignore
+  });
+  afterAll(async () => {
+    await Promise.all(tempClients.map((c) => c.close()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A client of a kubeconfig written to the temp dir, the CA given as a file; `user` is the kubeconfig user. */
+  function clientOf(name: string, user: Record<string, unknown>): KubeClient {
+    const file = join(dir, `${name}.kubeconfig`);
+    writeFileSync(file, stringify({
+      clusters: [{ name: 'test', cluster: { server: testCluster().server, 'certificate-authority': testCluster().caFile } }],
+      users: [{ name, user }],
+      contexts: [{ name, context: { cluster: 'test', user: name } }],
+      'current-context': name,
+    })); // prettier-ignore
+    const c = new KubeClient(loadKubeConfig({ kubeconfig: file }));
+    tempClients.push(c);
+    return c;
+  }
+
+  /** An exec plugin script printing `status` as its ExecCredential (v1). */
+  function execPlugin(name: string, status: Record<string, unknown>): string {
+    const script = join(dir, `${name}.sh`);
+    writeFileSync(script, `#!/bin/sh\ncat <<'EOF'\n${JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status })}\nEOF\n`); // prettier-ignore
+    chmodSync(script, 0o755);
+    return script;
+  }
+
+  test('the developer kubeconfig (client certificate data) authenticates as developer', async () => {
+    const dev = new KubeClient(loadKubeConfig({ kubeconfig: testCluster().developerKubeconfig }));
+    tempClients.push(dev);
+    expect(await whoami(dev)).toBe('developer');
+  });
+
+  test('a token and a tokenFile (relative to the kubeconfig); a token the server refuses is Unauthorized', async () => {
+    expect(await whoami(clientOf('token', { token: saToken }))).toBe(`system:serviceaccount:${ns}:default`);
+    writeFileSync(join(dir, 'sa-token'), saToken);
+    expect(await whoami(clientOf('token-file', { tokenFile: 'sa-token' }))).toBe(`system:serviceaccount:${ns}:default`); // prettier-ignore
+    await expect(whoami(clientOf('bad-token', { token: 'not-a-token' }))).rejects.toBeInstanceOf(UnauthorizedError); // prettier-ignore
+  });
+
+  test('exec plugins: a token, or a client certificate that the connections use', async () => {
+    const token = execPlugin('token', { token: saToken, expirationTimestamp: new Date(Date.now() + 600_000).toISOString() }); // prettier-ignore
+    expect(await whoami(clientOf('exec-token', { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: token, interactiveMode: 'Never' } }))).toBe(`system:serviceaccount:${ns}:default`); // prettier-ignore
+    const cert = execPlugin('cert', { clientCertificateData: developer.cert, clientKeyData: developer.key });
+    const viaCert = clientOf('exec-cert', {
+      exec: { apiVersion: 'client.authentication.k8s.io/v1', command: cert },
+    });
+    expect(await whoami(viaCert)).toBe('developer');
+    // a list goes through the other connection pool: it carries the certificate too (Forbidden, not Unauthorized)
+    await expect(new TypedResource(viaCert, Resources.nodes, NodeSchema).list()).rejects.toBeInstanceOf(ForbiddenError); // prettier-ignore
+  });
+
+  test('in-cluster: the service account token and ca.crt of the service account folder', async () => {
+    const sa = join(dir, 'serviceaccount');
+    rmSync(sa, { recursive: true, force: true });
+    mkdirSync(sa);
+    writeFileSync(join(sa, 'token'), saToken);
+    writeFileSync(join(sa, 'ca.crt'), readFileSync(testCluster().caFile));
+    const server = new URL(testCluster().server);
+    const c = new KubeClient(loadKubeConfig({ env: { KUBERNETES_SERVICE_HOST: server.hostname, KUBERNETES_SERVICE_PORT: server.port }, serviceAccountDir: sa })); // prettier-ignore
+    tempClients.push(c);
+    expect(await whoami(c)).toBe(`system:serviceaccount:${ns}:default`);
   });
 });
