@@ -17,6 +17,15 @@ describe('which Node updates reconcile the pool', () => {
   test('only the resourceVersion changed (a heartbeat): no', () => {
     expect(nodeChanged(node(), node({ resourceVersion: '2' }))).toBe(false);
   });
+  test("a condition's transition time with its status unchanged (a kubelet's first heartbeat): no", () => {
+    const b = node({ resourceVersion: '2' });
+    b.status = {
+      conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-01-02T00:00:00Z' }],
+    };
+    expect(nodeChanged(node(), b)).toBe(false);
+    b.status = { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastTransitionTime: '2026-01-02T00:00:00Z' }] }; // prettier-ignore
+    expect(nodeChanged(node(), b)).toBe(true);
+  });
   test('a label, a finalizer, the deletion, the Ready status: yes', () => {
     expect(nodeChanged(node(), node({ resourceVersion: '2', labels: { 'nodepool.alicloud.dev/pool': 'a', team: 'y' } }))).toBe(true); // prettier-ignore
     expect(nodeChanged(node(), node({ resourceVersion: '2', finalizers: ['nodepool.alicloud.dev/node'] }))).toBe(true); // prettier-ignore
