@@ -96,7 +96,7 @@ export const REGISTRATION_FAILURE_LIMIT = 3;
 /** How often a pool is looked at again: while things move, and when all is quiet. */
 const REQUEUE = { progressing: 2_000, joining: 10_000, steady: 30_000, error: 15_000 } as const;
 /** Pools reconciled at once (most of a reconcile is waiting for the cloud and the API server). */
-const POOL_WORKERS = 8;
+const POOL_WORKERS = 16;
 /** Nodes whose finalizer, labels and taints a reconcile brings in step at once. */
 const NODE_SYNC_CONCURRENCY = 16;
 /** How long a pool's image and security groups, checked against the cloud, are trusted for the same spec. */
@@ -165,6 +165,8 @@ export function newNodePoolController(
   /** Pools whose last reconcile left them moving (looked at again within seconds): they pace each other. */
   const moving = new Set<string>();
   const readQps = Math.min(deps.settings.cloudActionDefaultQps ?? 10, deps.settings.cloudQps / 4);
+  /** Nodes found with their pool's labels and taints: Node name → pool uid / generation / Node resourceVersion. */
+  const inStep = new Map<string, string>();
   /** A pool at rest: its members as the last full listing found them, and what its group said then. */
   const atRest = new Map<string, { groupId: string; generation: number | undefined; countsKey: string; instances: PoolInstance[]; at: number }>(); // prettier-ignore
   /** Each pool's last rendered user data and the inputs it was rendered from. */
@@ -354,10 +356,21 @@ export function newNodePoolController(
     const desiredMeta = desiredMetadataOf(pool.spec);
     const metadataSynced = new Set<string>();
     const admitted = nodes.byIndex('pool', name).filter((n) => !n.metadata.deletionTimestamp && n.metadata.finalizers?.includes(NODE_FINALIZER)); // prettier-ignore
-    await new PQueue({ concurrency: NODE_SYNC_CONCURRENCY }).addAll(admitted.map((n) => async () => {
-      await syncNodeMetadata({ client, clock, logger: log, events: deps.events }, n, { pool: name, poolRef: subject, desired: desiredMeta }); // prettier-ignore
+    // a Node found in step with this generation of the spec is not planned again until it changes
+    const stepKey = (n: Node): string =>
+      `${o.metadata.uid ?? ''}/${gen ?? ''}/${n.metadata.resourceVersion ?? ''}`;
+    const toSync = admitted.filter((n) => {
+      if (inStep.get(n.metadata.name) !== stepKey(n)) return true;
+      metadataSynced.add(n.metadata.name);
+      return false;
+    });
+    await new PQueue({ concurrency: NODE_SYNC_CONCURRENCY }).addAll(toSync.map((n) => async () => {
+      const r = await syncNodeMetadata({ client, clock, logger: log, events: deps.events }, n, { pool: name, poolRef: subject, desired: desiredMeta }); // prettier-ignore
+      if (r.outcome === 'unchanged') inStep.set(n.metadata.name, stepKey(n));
       metadataSynced.add(n.metadata.name);
     })); // prettier-ignore
+    if (inStep.size > 2 * nodes.size + 100)
+      for (const k of inStep.keys()) if (!nodes.get(k)) inStep.delete(k);
 
     const version = `${o.metadata.uid ?? ''}/${gen ?? ''}`;
     const checks = { get: () => cloudChecks.get(name, version), set: (imageId: string) => cloudChecks.set(name, version, imageId) }; // prettier-ignore

@@ -63,15 +63,18 @@ export async function syncNodeMetadata(
   node: Node,
   req: NodeMetadataSyncRequest,
 ): Promise<NodeMetadataSyncResult> {
-  const nodes = new TypedResource(deps.client, Resources.nodes, NodeSchema);
-  const log = deps.logger.child({ pool: req.pool, node: node.metadata.name });
   const maxAttempts = req.maxAttempts ?? 5;
   let current = node;
+  // made only when there is something to write: a pool at rest runs this for each of its Nodes on every look
+  let nodes: TypedResource<typeof NodeSchema> | undefined;
+  let log: Logger | undefined;
   for (let attempt = 1; ; attempt++) {
     const applied = appliedOrAdopted(current, req.registered ?? req.desired);
     const now = new Date(deps.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
     const plan = planNodeMetadata(current, req.desired, applied, { now });
     if (!plan) return { outcome: 'unchanged', attempts: attempt, node: current };
+    nodes ??= new TypedResource(deps.client, Resources.nodes, NodeSchema);
+    log ??= deps.logger.child({ pool: req.pool, node: node.metadata.name });
     try {
       const updated = await nodes.mergePatch(
         current.metadata.name,
