@@ -55,7 +55,7 @@ export function heapSlack(heap: { heapTotal: number; heapUsed: number }): number
 }
 
 /**
- * Gives back what bursts of work left behind, in the background: every `intervalMs` (default 60 s), when the
+ * Gives back what bursts of work left behind, in the background: every `intervalMs` (default 15 s), when the
  * heap holds at least `slackBytes` (default 48 MB) it does not use, `releaseMemory()`. A reconcile burst (a
  * thousand Nodes joining, fifty pools created) grows V8's heap well past what stays live, and without memory
  * pressure V8 keeps it resident; at rest the check finds little slack and costs nothing. Returns the stop
@@ -69,7 +69,7 @@ export function startMemoryRelease(opts: {
   release?: () => boolean;
   onRelease?: (slackBytes: number) => void;
 }): () => void {
-  const interval = opts.intervalMs ?? 60_000;
+  const interval = opts.intervalMs ?? 15_000;
   const threshold = opts.slackBytes ?? 48 * 1024 * 1024;
   const sample = opts.sample ?? (() => process.memoryUsage());
   const release = opts.release ?? releaseMemory;

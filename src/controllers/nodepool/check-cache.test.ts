@@ -4,7 +4,11 @@ import { CheckCache } from './check-cache.js';
 describe("a pool's cloud checks, kept per spec version", () => {
   const setup = () => {
     let t = 1_000;
-    const cache = new CheckCache<string>(60_000, () => t);
+    const cache = new CheckCache<string>(
+      60_000,
+      () => t,
+      () => 0,
+    );
     return { cache, advance: (ms: number) => (t += ms) };
   };
   test('the same version within the re-check interval: the kept value', () => {
@@ -18,6 +22,29 @@ describe("a pool's cloud checks, kept per spec version", () => {
     cache.set('a', 'uid/1', 'm-1');
     advance(60_000);
     expect(cache.get('a', 'uid/1')).toBeUndefined();
+  });
+  test('entries set together fall due spread over the last quarter of the interval', () => {
+    let t = 0;
+    let r = 0;
+    const cache = new CheckCache<string>(
+      60_000,
+      () => t,
+      () => r,
+    );
+    for (const [pool, random] of [
+      ['a', 0],
+      ['b', 0.5],
+      ['c', 0.999],
+    ] as const) {
+      r = random;
+      cache.set(pool, 'v', pool);
+    }
+    t = 44_999;
+    expect(['a', 'b', 'c'].map((p) => cache.get(p, 'v'))).toEqual(['a', 'b', 'c']);
+    t = 52_500;
+    expect(['a', 'b', 'c'].map((p) => cache.get(p, 'v'))).toEqual(['a', undefined, undefined]);
+    t = 60_000;
+    expect(cache.get('a', 'v')).toBeUndefined();
   });
   test('another version of the spec (a new generation, or the pool recreated with a new uid): checked again', () => {
     const { cache } = setup();

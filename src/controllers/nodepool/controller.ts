@@ -168,7 +168,7 @@ export function newNodePoolController(
   /** Nodes found with their pool's labels and taints: Node name → pool uid / generation / Node resourceVersion. */
   const inStep = new Map<string, string>();
   /** A pool at rest: its members as the last full listing found them, and what its group said then. */
-  const atRest = new Map<string, { groupId: string; generation: number | undefined; countsKey: string; instances: PoolInstance[]; at: number }>(); // prettier-ignore
+  const atRest = new Map<string, { groupId: string; generation: number | undefined; countsKey: string; instances: PoolInstance[]; dueAt: number }>(); // prettier-ignore
   /** Each pool's last rendered user data and the inputs it was rendered from. */
   const lastRendered = new Map<string, { key: string; userData: string }>();
   const forgetChecks = (pool: string): void => {
@@ -381,7 +381,7 @@ export function newNodePoolController(
     // A pool at rest whose group's counts have not moved: its last full member listing stands (a new listing at
     // the re-check interval, and whenever the counts, the spec or the Nodes move).
     const rest = atRest.get(name);
-    const reuse = existing !== undefined && rest !== undefined && rest.groupId === existing.id && rest.generation === gen && rest.countsKey === groupCountsKey(existing) && clock.now() - rest.at < CLOUD_RECHECK_MS && membersAtRest(rest.instances, poolNodes); // prettier-ignore
+    const reuse = existing !== undefined && rest !== undefined && rest.groupId === existing.id && rest.generation === gen && rest.countsKey === groupCountsKey(existing) && clock.now() < rest.dueAt && membersAtRest(rest.instances, poolNodes); // prettier-ignore
     atRest.delete(name);
     const instances0 = reuse ? rest.instances : existing ? await cloud.listPoolInstances(existing.id) : [];
     const members0 = joinMembers(instances0, poolNodes);
@@ -543,7 +543,7 @@ export function newNodePoolController(
       !reg.problem &&
       membersAtRest(instances, poolNodes)
     ) {
-      atRest.set(name, { groupId: group.id, generation: gen, countsKey: groupCountsKey(group), instances: rest && reuse ? rest.instances : instances, at: reuse && rest ? rest.at : clock.now() }); // prettier-ignore
+      atRest.set(name, { groupId: group.id, generation: gen, countsKey: groupCountsKey(group), instances: rest && reuse ? rest.instances : instances, dueAt: reuse && rest ? rest.dueAt : clock.now() + CLOUD_RECHECK_MS * (1 - 0.25 * Math.random()) }); // prettier-ignore
     }
     const base = joining ? REQUEUE.joining : progressing.length > 0 || failed || reg.problem ? REQUEUE.progressing : REQUEUE.steady; // prettier-ignore
     if (base !== REQUEUE.steady) moving.add(name);
