@@ -166,7 +166,7 @@ async function startOperator(
     ...(CLOUD_QPS ? ['--cloud-qps', CLOUD_QPS, '--cloud-burst', String(Math.max(20, 2 * Number(CLOUD_QPS)))] : []),
   ], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...sim.env(), KUBECONFIG: '', NODEPOOL_CLUSTER_ID: CLUSTER, NODEPOOL_VPC_ID: region.vpcs[0]!.vpcId, NODEPOOL_APISERVER_ENDPOINT: stack.server, LOG_LEVEL: process.env.NODEPOOL_BENCH_OPERATOR_LOG_LEVEL ?? 'info' },
+    env: { ...process.env, ...sim.env(), KUBECONFIG: '', NODEPOOL_CLUSTER_ID: CLUSTER, NODEPOOL_VPC_ID: region.vpcs[0]!.vpcId, NODEPOOL_APISERVER_ENDPOINT: stack.server, LOG_LEVEL: process.env.NODEPOOL_BENCH_OPERATOR_LOG_LEVEL ?? 'info', MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' }, // as the image sets it
   });
   const guard = () => child.kill('SIGKILL');
   process.once('exit', guard);
