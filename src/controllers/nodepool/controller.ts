@@ -168,12 +168,12 @@ export function newNodePoolController(
   /** Nodes found with their pool's labels and taints: Node name → pool uid / generation / Node resourceVersion. */
   const inStep = new Map<string, string>();
   /** A pool at rest: its members as the last full listing found them, and what its group said then. */
-  const atRest = new Map<string, { groupId: string; generation: number | undefined; countsKey: string; instances: PoolInstance[]; dueAt: number }>(); // prettier-ignore
+  const atRest = new CheckCache<{ groupId: string; countsKey: string; instances: PoolInstance[] }>(CLOUD_RECHECK_MS, () => clock.now()); // prettier-ignore
   /** Each pool's last rendered user data and the inputs it was rendered from. */
   const lastRendered = new Map<string, { key: string; userData: string }>();
   const forgetChecks = (pool: string): void => {
     lastRendered.delete(pool);
-    atRest.delete(pool);
+    atRest.forget(pool);
     cloudChecks.forget(pool);
     knownGroups.forget(pool);
   };
@@ -380,9 +380,8 @@ export function newNodePoolController(
     const poolNodes = nodes.byIndex('pool', name);
     // A pool at rest whose group's counts have not moved: its last full member listing stands (a new listing at
     // the re-check interval, and whenever the counts, the spec or the Nodes move).
-    const rest = atRest.get(name);
-    const reuse = existing !== undefined && rest !== undefined && rest.groupId === existing.id && rest.generation === gen && rest.countsKey === groupCountsKey(existing) && clock.now() < rest.dueAt && membersAtRest(rest.instances, poolNodes); // prettier-ignore
-    atRest.delete(name);
+    const rest = atRest.get(name, version); // undefined once due for a full listing (≤ 5 min)
+    const reuse = existing !== undefined && rest !== undefined && rest.groupId === existing.id && rest.countsKey === groupCountsKey(existing) && membersAtRest(rest.instances, poolNodes); // prettier-ignore
     const instances0 = reuse ? rest.instances : existing ? await cloud.listPoolInstances(existing.id) : [];
     const members0 = joinMembers(instances0, poolNodes);
     const active0 = activeMembers(members0);
@@ -535,16 +534,11 @@ export function newNodePoolController(
     await writeStatus(o, status);
     // Only Nodes awaited (every instance there): their changes wake the pool, a slower look-again is enough.
     const joining = !failed && !reg.problem && progressing.length === 1 && counts.currentSize === desiredSize && counts.readySize < desiredSize; // prettier-ignore
-    if (
-      !tagged &&
-      ensured.changes.length === 0 &&
-      progressing.length === 0 &&
-      !failed &&
-      !reg.problem &&
-      membersAtRest(instances, poolNodes)
-    ) {
-      atRest.set(name, { groupId: group.id, generation: gen, countsKey: groupCountsKey(group), instances: rest && reuse ? rest.instances : instances, dueAt: reuse && rest ? rest.dueAt : clock.now() + CLOUD_RECHECK_MS * (1 - 0.25 * Math.random()) }); // prettier-ignore
-    }
+    // at rest: the listing stands until its re-check falls due (kept when reused, so that it does fall due)
+    const nowAtRest = !tagged && ensured.changes.length === 0 && progressing.length === 0 && !failed && !reg.problem && membersAtRest(instances, poolNodes); // prettier-ignore
+    if (!nowAtRest) atRest.forget(name);
+    else if (!reuse)
+      atRest.set(name, version, { groupId: group.id, countsKey: groupCountsKey(group), instances });
     const base = joining ? REQUEUE.joining : progressing.length > 0 || failed || reg.problem ? REQUEUE.progressing : REQUEUE.steady; // prettier-ignore
     if (base !== REQUEUE.steady) moving.add(name);
     return { requeueAfter: base === REQUEUE.steady ? restingLookMs(clock.now(), base) : lookAgainMs(base, moving.size, readQps) }; // prettier-ignore
