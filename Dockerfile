@@ -8,9 +8,8 @@ ARG NODE_IMAGE=node:24-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
-# `npm ci` refuses this lockfile on registries that serve only some platforms' optional builds (see .ci/run);
-# `npm install` installs exactly what the lockfile pins. No install scripts run (allowScripts in package.json).
-RUN npm install --no-fund --no-audit
+# `npm ci` installs exactly what the lockfile pins. No install scripts run (allowScripts in package.json).
+RUN npm ci --no-fund --no-audit
 COPY src ./src
 RUN npm run build \
   && npm prune --omit=dev --omit=optional --no-fund --no-audit \
