@@ -28,8 +28,12 @@ export type Reporter = (line: string) => void;
 
 /** One `go build` from one scratch module of devstack/gomod/. */
 export interface Group {
-  name: 'kubernetes' | 'etcd' | 'kwok' | 'helm';
+  name: string;
+  /** The version it builds (shown in the progress lines). */
+  version: string;
   module: string;
+  /** The folder holding `module`'s go.mod, go.sum and tools.go (default devstack/gomod). */
+  gomodDir?: string;
   packages: string[];
   outputs: readonly string[];
   ldflags: string;
@@ -40,6 +44,7 @@ function groups(buildDate: string): Group[] {
   return [
     {
       name: 'kubernetes',
+      version: VERSIONS.kubernetes,
       module: 'k8s',
       packages: K8S_BINARIES.map((b) => `k8s.io/kubernetes/cmd/${b}`),
       outputs: K8S_BINARIES,
@@ -48,6 +53,7 @@ function groups(buildDate: string): Group[] {
     },
     {
       name: 'etcd',
+      version: VERSIONS.etcd,
       module: 'etcd',
       packages: ['go.etcd.io/etcd/server/v3'],
       outputs: ['etcd'],
@@ -55,6 +61,7 @@ function groups(buildDate: string): Group[] {
     },
     {
       name: 'kwok',
+      version: VERSIONS.kwok,
       module: 'kwok',
       packages: ['sigs.k8s.io/kwok/cmd/kwok'],
       outputs: ['kwok'],
@@ -166,7 +173,7 @@ export async function buildGroup(
   const work = join(workRoot, g.module);
   await mkdir(work, { recursive: true });
   for (const f of ['go.mod', 'go.sum', 'tools.go'])
-    await copyFile(join(GOMOD_DIR, g.module, f), join(work, f));
+    await copyFile(join(g.gomodDir ?? GOMOD_DIR, g.module, f), join(work, f));
   const logPath = join(logDir, `build-${g.name}.log`);
   const started = Date.now();
   let downloaded = 0;
@@ -180,7 +187,7 @@ export async function buildGroup(
     );
   };
   const timer = setInterval(() => tick(true), 15_000);
-  report(`building ${g.outputs.join(', ')} (${g.name} ${VERSIONS[g.name]})`);
+  report(`building ${g.outputs.join(', ')} (${g.name} ${g.version})`);
   const args = [
     'build',
     '-v',

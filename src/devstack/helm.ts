@@ -48,6 +48,7 @@ export async function ensureHelm(
     await buildGroup(
       {
         name: 'helm',
+        version: VERSIONS.helm,
         module: 'helm',
         packages: ['helm.sh/helm/v3/cmd/helm'],
         outputs: ['helm'],

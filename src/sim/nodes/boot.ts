@@ -24,6 +24,8 @@ export interface InstanceToBoot {
   annotations?: Record<string, string>;
   /** Receives what the boot printed (cloud-init output goes to the serial console), whether it joined or not. */
   onConsole?: (log: string) => void;
+  /** Register the Node no earlier than this (epoch ms): a fixed boot time (NodeSimulation's `registerAfterLaunchMs`). */
+  registerAt?: number;
 }
 
 export interface BootedNode {
@@ -88,10 +90,14 @@ export async function bootInstance(
      * it, each boot opens its own.
      */
     bootstrapAgent?: Agent;
+    /** Runs the user data script (the sandbox run, not a cache replay) in a bounded slot; default: at once. */
+    scriptSlot?: (run: () => Promise<ScriptOutcome>) => Promise<ScriptOutcome>;
   },
   cache?: BootCache,
 ): Promise<BootedNode> {
-  const run = () => runBootScript(instance, cluster);
+  const script = () => runBootScript(instance, cluster);
+  const slot = cluster.scriptSlot;
+  const run = slot ? () => slot(script) : script;
   const outcome =
     cache && !instance.fail
       ? await cache.outcome(
@@ -120,6 +126,8 @@ export async function bootInstance(
     nodeName: config.nodeName,
     ...(cluster.bootstrapAgent ? { agent: cluster.bootstrapAgent } : {}),
   });
+  const wait = (instance.registerAt ?? 0) - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   await registerNode(
     config.server,
     caPem,

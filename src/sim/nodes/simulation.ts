@@ -29,6 +29,19 @@ export interface NodeSimulationOptions {
    * it Ready; started again: Ready again). Without it Nodes follow no power changes (kwok keeps them Ready).
    */
   kubeconfig?: string;
+  /**
+   * Equal boot (the peer benchmark, bench/peers): every Node registers this long after its instance was launched
+   * (the cloud's create), the fixed boot time kwok-based autoscalers are given, however long the boot itself
+   * took — unless it took longer. Boots then wait outside the queue (only script runs take its slots).
+   * Unset: a Node registers as soon as its boot is done.
+   */
+  registerAfterLaunchMs?: number;
+}
+
+/** When a boot may register and where its script runs (equal boot); empty: at once, in the caller's slot. */
+interface BootTiming {
+  registerAt?: number;
+  scriptSlot?: <T>(run: () => Promise<T>) => Promise<T>;
 }
 
 export interface BootOutcome {
@@ -62,6 +75,9 @@ export class NodeSimulation {
   private readonly syncs = new Map<string, Promise<void>>();
   private readonly kubeletListeners = new Set<(c: KubeletChange) => void>();
   private kubelets: Promise<KubeletStates | undefined>;
+  /** Equal boot: when each instance was launched, and the boots running outside the queue. */
+  private readonly launchedAt = new Map<string, number>();
+  private readonly unqueued = new Set<Promise<void>>();
 
   constructor(
     private readonly sim: Simulator,
@@ -111,6 +127,8 @@ export class NodeSimulation {
   private onEvent(e: LifecycleEvent): void {
     const id = e.instance.instanceId;
     if (!e.instance.userData) return; // a bare instance never joins: no Node to follow
+    if (e.type === 'launched' && this.opts.registerAfterLaunchMs !== undefined)
+      this.launchedAt.set(id, Date.now());
     if (e.type === 'running' && !this.booted.has(id) && !this.booting.has(id)) this.boot(e);
     else if (e.type === 'running' || e.type === 'stopped' || e.type === 'failed' || e.type === 'released') {
       if (!this.booting.has(id)) this.syncKubelet(id); // a boot in progress syncs when it ends
@@ -163,7 +181,7 @@ export class NodeSimulation {
       { name: '/dev/vda', system: true },
       ...Array.from({ length: dataDisks }, (_, n) => ({ name: `/dev/vd${String.fromCharCode(98 + n)}` })),
     ];
-    void this.queue.add(async () => {
+    this.dispatch(i.instanceId, async (timing) => {
       const log = this.opts.log.child({ instance: i.instanceId });
       let outcome: BootOutcome;
       try {
@@ -193,8 +211,13 @@ export class NodeSimulation {
               const rec = this.sim.cloud.instances.get(i.instanceId);
               if (rec) rec.consoleOutput = { text, updatedAt: this.sim.cloud.clock.now() };
             },
+            ...(timing.registerAt === undefined ? {} : { registerAt: timing.registerAt }),
           },
-          { apiServer: this.opts.apiServer, bootstrapAgent: this.bootstrapAgent },
+          {
+            apiServer: this.opts.apiServer,
+            bootstrapAgent: this.bootstrapAgent,
+            ...(timing.scriptSlot ? { scriptSlot: timing.scriptSlot } : {}),
+          },
           this.cache,
         );
         log.info({ node: node.nodeName, action: 'register' }, 'node registered');
@@ -219,9 +242,27 @@ export class NodeSimulation {
     });
   }
 
+  /**
+   * Runs a boot in the queue; with equal boot at once instead, only its script run queued and its registration
+   * held until `registerAfterLaunchMs` after the launch.
+   */
+  private dispatch(instanceId: string, boot: (timing: BootTiming) => Promise<void>): void {
+    const after = this.opts.registerAfterLaunchMs;
+    const launched = this.launchedAt.get(instanceId) ?? Date.now();
+    this.launchedAt.delete(instanceId);
+    if (after === undefined) {
+      void this.queue.add(() => boot({}));
+      return;
+    }
+    const running = boot({ registerAt: launched + after, scriptSlot: (run) => this.queue.add(run) });
+    this.unqueued.add(running);
+    void running.finally(() => this.unqueued.delete(running));
+  }
+
   /** Resolves when no boot is queued or running and no kubelet state is being written. */
   async idle(): Promise<void> {
     await this.queue.onIdle();
+    while (this.unqueued.size) await Promise.all(this.unqueued);
     while (this.syncs.size) await Promise.all(this.syncs.values());
   }
 
