@@ -161,7 +161,8 @@ export interface ProcessFigures {
 export interface PhaseFigures {
   /** Start (workload applied) → every pod of it Running, or undefined when they never all ran. */
   allRunningS?: number;
-  podRunningS: Quantiles;
+  /** Per pod the phase created: seen → Running (absent when none ran). */
+  podRunningS?: Quantiles;
   pods: number;
   podsRunning: number;
   decisionS?: Quantiles;
@@ -194,8 +195,6 @@ export type FigureName = (typeof TABLE_FIGURES)[number][0];
 
 export function flatten(f: PhaseFigures): Partial<Record<FigureName, number>> {
   const out: Partial<Record<FigureName, number>> = {
-    podP50S: f.podRunningS.p50,
-    podP90S: f.podRunningS.p90,
     nodes: f.fleet.nodes,
     costPerHour: f.fleet.costPerHour,
     cpuUtilisation: f.fleet.cpuUtilisation,
@@ -204,6 +203,10 @@ export function flatten(f: PhaseFigures): Partial<Record<FigureName, number>> {
     meanCpuCores: f.process.meanCpuCores,
   };
   if (f.allRunningS !== undefined) out.allRunningS = f.allRunningS;
+  if (f.podRunningS) {
+    out.podP50S = f.podRunningS.p50;
+    out.podP90S = f.podRunningS.p90;
+  }
   if (f.decisionS) {
     out.decisionP50S = f.decisionS.p50;
     out.decisionP90S = f.decisionS.p90;

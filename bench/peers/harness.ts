@@ -139,8 +139,8 @@ function figures(
     fresh,
     rec.requests.filter((t) => t >= start),
   );
+  const times = fresh.flatMap((p) => (p.runningAt === undefined ? [] : [p.runningAt - p.seenAt]));
   const f: PhaseFigures = {
-    podRunningS: quantiles(fresh.flatMap((p) => (p.runningAt === undefined ? [] : [p.runningAt - p.seenAt]))),
     pods: l.length,
     podsRunning: running.length,
     fleet: fleetOf(ctx.catalogue, nodes.map(([, n]) => n), nodes.map(([name]) => name), [...rec.pods.values()]), // prettier-ignore
@@ -148,8 +148,12 @@ function figures(
     process: proc,
   };
   if (!note && running.length) f.allRunningS = round(Math.max(...running.map((p) => p.runningAt!)) - start);
+  if (times.length) f.podRunningS = quantiles(times);
   if (decisions.length) f.decisionS = quantiles(decisions);
-  if (note) f.note = note;
+  if (note) {
+    const asked = rec.requests.some((t) => t >= start);
+    f.note = fresh.length && !times.length && !asked ? `did not scale: ${l.length} pods pending, no capacity request (${note})` : note; // prettier-ignore
+  }
   return f;
 }
 
