@@ -166,6 +166,8 @@ export interface PhaseFigures {
   pods: number;
   podsRunning: number;
   decisionS?: Quantiles;
+  /** Start → the last node the phase added Ready (what remains to all Running is scheduling and kwok). */
+  lastNodeReadyS?: number;
   fleet: Fleet;
   /** For consolidation: start → the last node removed; and the fleet before. */
   settledS?: number;
@@ -183,6 +185,7 @@ export const TABLE_FIGURES = [
   ['podP90S', 'pod p90 (s)'],
   ['decisionP50S', 'decision p50 (s)'],
   ['decisionP90S', 'decision p90 (s)'],
+  ['lastNodeReadyS', 'last node Ready (s)'],
   ['settledS', 'settled (s)'],
   ['nodes', 'nodes'],
   ['costPerHour', 'cost/h (CNY)'],
@@ -212,6 +215,7 @@ export function flatten(f: PhaseFigures): Partial<Record<FigureName, number>> {
     out.decisionP90S = f.decisionS.p90;
   }
   if (f.settledS !== undefined) out.settledS = f.settledS;
+  if (f.lastNodeReadyS !== undefined) out.lastNodeReadyS = f.lastNodeReadyS;
   return out;
 }
 

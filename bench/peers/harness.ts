@@ -149,6 +149,8 @@ function figures(
   };
   if (!note && running.length) f.allRunningS = round(Math.max(...running.map((p) => p.runningAt!)) - start);
   if (times.length) f.podRunningS = quantiles(times);
+  const readies = [...rec.nodes.values()].flatMap((n) => (n.seenAt >= start && n.readyAt !== undefined ? [n.readyAt] : [])); // prettier-ignore
+  if (readies.length) f.lastNodeReadyS = round(Math.max(...readies) - start);
   if (decisions.length) f.decisionS = quantiles(decisions);
   if (note) {
     const asked = rec.requests.some((t) => t >= start);

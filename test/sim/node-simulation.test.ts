@@ -180,7 +180,7 @@ describe('equal boot (registerAfterLaunchMs, for the peer benchmark)', () => {
       );
       const ids = res.body?.instanceIdSets?.instanceIdSet ?? [];
       expect(ids.length).toBe(3);
-      // the cloud runs them within ~0.3 s (time scale 100) and a boot takes ~1 s: only the knob holds them to 8 s
+      // the cloud runs them within ~0.3 s (time scale 100) and a boot takes a few seconds: only the knob holds them to 8 s
       await eventually('three boots', async () => (registeredAt.size === 3 ? true : undefined), { timeoutMs: 60_000 }); // prettier-ignore
       for (const id of ids) {
         const o = equal.outcomes().get(id);
