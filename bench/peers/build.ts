@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { buildGroup, formatDuration, goVersion, withLock, type Reporter } from '../../src/devstack/build.js';
+import { buildGroup, ensureCached, formatDuration, type BuildOptions } from '../../src/devstack/build.js';
 import { DevstackError } from '../../src/devstack/errors.js';
 import { run } from '../../src/devstack/exec.js';
 import { PACKAGE_ROOT, cacheRoot } from '../../src/devstack/paths.js';
@@ -48,15 +48,6 @@ export function cachedKarpenter(root = cacheRoot()): KarpenterBuild | undefined 
   return [join(b.dir, 'manifest.json'), b.binary, b.crds].every((p) => existsSync(p)) ? b : undefined;
 }
 
-function goEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return {
-    ...base,
-    GOTOOLCHAIN: 'local',
-    CGO_ENABLED: '0',
-    GOFLAGS: [base.GOFLAGS, '-mod=readonly'].filter(Boolean).join(' '),
-  };
-}
-
 async function moduleDir(work: string, module: string, env: NodeJS.ProcessEnv): Promise<string> {
   const res = await run('go', ['list', '-m', '-f', '{{.Dir}}', module], { cwd: work, env });
   const dir = res.stdout.trim();
@@ -72,23 +63,8 @@ async function moduleDir(work: string, module: string, env: NodeJS.ProcessEnv): 
  * Karpenter's kwok provider, built on first use (a few minutes with the control plane's Go build cache warm,
  * longer cold) into `~/.cache/alicloud-nodepool-operator/peer-karpenter-kwok-<version>/`, with its CRDs beside it.
  */
-export async function ensureKarpenter(
-  opts: { report?: Reporter; root?: string; force?: boolean; env?: NodeJS.ProcessEnv } = {},
-): Promise<KarpenterBuild> {
-  const report = opts.report ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const root = opts.root ?? cacheRoot();
-  if (!opts.force) {
-    const cached = cachedKarpenter(root);
-    if (cached) return cached;
-  }
-  await mkdir(root, { recursive: true });
-  return withLock(join(root, `${karpenterCacheKey()}.lock`), report, async () => {
-    if (!opts.force) {
-      const cached = cachedKarpenter(root);
-      if (cached) return cached;
-    }
-    const env = goEnv(opts.env ?? process.env);
-    const go = await goVersion(env);
+export async function ensureKarpenter(opts: BuildOptions = {}): Promise<KarpenterBuild> {
+  return ensureCached(opts, karpenterCacheKey(), cachedKarpenter, async ({ root, env, go, report }) => {
     const final = join(root, karpenterCacheKey());
     const partial = `${final}.partial`;
     const workRoot = join(root, 'work');

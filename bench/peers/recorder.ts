@@ -1,10 +1,10 @@
 // What the bench sees, on its one clock: every pod of the workload namespace and every Node (watches), the
 // capacity requests a system reports (NodeClaims created, cloud scale-out calls), and the controller's process
 // (/proc). Figures are computed from these by figures.ts.
-import { readFile } from 'node:fs/promises';
 import type { KubeClient, Node, Pod } from '../../src/kube/index.js';
 import { NodeSchema, PodSchema, Resources } from '../../src/kube/index.js';
 import type { Logger } from '../../src/log.js';
+import { procOf } from '../process.js';
 import { Informer } from '../../src/runtime/informer.js';
 import { cpuMillis, memoryMiB } from './catalogue.js';
 import type { NodeTimes, PodTimes, ProcessFigures } from './figures.js';
@@ -13,21 +13,6 @@ import { round } from './figures.js';
 const t0 = performance.now();
 /** Seconds since the bench started: the one clock of every timestamp. */
 export const now = (): number => (performance.now() - t0) / 1000;
-
-const TICK_S = 0.01; // USER_HZ = 100 on Linux
-
-/** A process's resident memory (MB), its peak (VmHWM, MB) and CPU seconds used (user + system), from /proc. */
-export async function procOf(pid: number): Promise<{ rssMB: number; hwmMB: number; cpuS: number }> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return {
-    rssMB: kb('VmRSS') / 1024,
-    hwmMB: kb('VmHWM') / 1024,
-    cpuS: (Number(f[11]) + Number(f[12])) * TICK_S,
-  };
-}
 
 /** Peak RSS and mean CPU of a process between `begin()` and `end()` (RSS sampled every second as well). */
 export class ProcessMeter {

@@ -1,7 +1,6 @@
 // The autoscalers the bench compares, each started on a fresh control plane with the same catalogue and boot
 // time, one at a time: Karpenter's kwok provider and our operator (Auto NodePools over the simulator).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -15,6 +14,7 @@ import type { Logger } from '../../src/log.js';
 import { Informer } from '../../src/runtime/informer.js';
 import { startSimulator, type Simulator } from '../../src/sim/cloud/index.js';
 import { NodeSimulation } from '../../src/sim/nodes/index.js';
+import { spawnLogged, stopChild } from '../process.js';
 import type { KarpenterBuild } from './build.js';
 import { KARPENTER_VERSION } from './build.js';
 import { karpenterInstanceTypes, type Catalogue } from './catalogue.js';
@@ -73,26 +73,6 @@ async function waitFor(
 }
 
 const healthy = (url: string) => () => fetch(url).then((r) => r.ok);
-
-function spawnLogged(command: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
-  const guard = () => child.kill('SIGKILL');
-  process.once('exit', guard);
-  child.once('exit', () => process.off('exit', guard));
-  const log = createWriteStream(logFile);
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  return child;
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 // ------------------------------------------------------------------------------------------------ Karpenter
 

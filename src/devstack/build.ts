@@ -265,26 +265,42 @@ async function writeKwokStages(workRoot: string, env: NodeJS.ProcessEnv, outFile
   await writeFile(outFile, docs.map((d) => d.trim()).join('\n---\n') + '\n');
 }
 
+export interface BuildOptions {
+  report?: Reporter;
+  /** The cache folder (default `cacheRoot()`). */
+  root?: string;
+  /** Build even when the cache is complete. */
+  force?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What a cached build's `build` step gets: the cache root, the Go environment and version, the reporter. */
+export interface BuildContext {
+  root: string;
+  env: NodeJS.ProcessEnv;
+  go: string;
+  report: Reporter;
+}
+
 /**
- * The control-plane binaries, built from the Go module proxy on first use and cached outside the repository
- * (see `cacheRoot()`), keyed by the pinned versions. Progress goes to `report`, so a cold build (minutes)
- * never looks hung.
+ * A build cached in a folder of the cache root: what `cached(root)` finds complete (unless `force`), else
+ * `build`, run under the key's lock (the cache is looked at again once the lock is held, so two runs never build
+ * into one folder) with Go set to build from modules only: no toolchain download, no cgo, `-mod=readonly`.
  */
-export async function ensureBinaries(
-  opts: { report?: Reporter; root?: string; force?: boolean; env?: NodeJS.ProcessEnv } = {},
-): Promise<Binaries> {
+export async function ensureCached<T>(
+  opts: BuildOptions,
+  key: string,
+  cached: (root: string) => T | undefined,
+  build: (b: BuildContext) => Promise<T>,
+): Promise<T> {
   const report = opts.report ?? ((l: string) => process.stderr.write(`${l}\n`));
   const root = opts.root ?? cacheRoot();
-  if (!opts.force) {
-    const cached = cachedBinaries(root);
-    if (cached) return cached;
-  }
+  const found = opts.force ? undefined : cached(root);
+  if (found) return found;
   await mkdir(root, { recursive: true });
-  return withLock(join(root, `${cacheKey()}.lock`), report, async () => {
-    if (!opts.force) {
-      const cached = cachedBinaries(root);
-      if (cached) return cached;
-    }
+  return withLock(join(root, `${key}.lock`), report, async () => {
+    const again = opts.force ? undefined : cached(root);
+    if (again) return again;
     const base = opts.env ?? process.env;
     const env: NodeJS.ProcessEnv = {
       ...base,
@@ -292,7 +308,17 @@ export async function ensureBinaries(
       CGO_ENABLED: '0',
       GOFLAGS: [base.GOFLAGS, '-mod=readonly'].filter(Boolean).join(' '),
     };
-    const go = await goVersion(env);
+    return build({ root, env, go: await goVersion(env), report });
+  });
+}
+
+/**
+ * The control-plane binaries, built from the Go module proxy on first use and cached outside the repository
+ * (see `cacheRoot()`), keyed by the pinned versions. Progress goes to `report`, so a cold build (minutes)
+ * never looks hung.
+ */
+export async function ensureBinaries(opts: BuildOptions = {}): Promise<Binaries> {
+  return ensureCached(opts, cacheKey(), cachedBinaries, async ({ root, env, go, report }) => {
     const final = join(root, cacheKey());
     const partial = `${final}.partial`;
     const workRoot = join(root, 'work');

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildGroup, formatDuration, goVersion, withLock, type Reporter } from './build.js';
+import { buildGroup, ensureCached, formatDuration, type BuildOptions } from './build.js';
 import { cacheRoot } from './paths.js';
 import { VERSIONS, helmCacheKey, helmLdflags } from './versions.js';
 
@@ -16,29 +16,8 @@ export function cachedHelm(root = cacheRoot()): string | undefined {
  * helm, built from the Go module proxy (devstack/gomod/helm) on first use and cached beside the control plane
  * in a folder of its own, so a new helm version never rebuilds Kubernetes. Returns the binary's path.
  */
-export async function ensureHelm(
-  opts: { report?: Reporter; root?: string; force?: boolean; env?: NodeJS.ProcessEnv } = {},
-): Promise<string> {
-  const report = opts.report ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const root = opts.root ?? cacheRoot();
-  if (!opts.force) {
-    const cached = cachedHelm(root);
-    if (cached) return cached;
-  }
-  await mkdir(root, { recursive: true });
-  return withLock(join(root, `${helmCacheKey()}.lock`), report, async () => {
-    if (!opts.force) {
-      const cached = cachedHelm(root);
-      if (cached) return cached;
-    }
-    const base = opts.env ?? process.env;
-    const env: NodeJS.ProcessEnv = {
-      ...base,
-      GOTOOLCHAIN: 'local',
-      CGO_ENABLED: '0',
-      GOFLAGS: [base.GOFLAGS, '-mod=readonly'].filter(Boolean).join(' '),
-    };
-    const go = await goVersion(env);
+export async function ensureHelm(opts: BuildOptions = {}): Promise<string> {
+  return ensureCached(opts, helmCacheKey(), cachedHelm, async ({ root, env, go, report }) => {
     const final = join(root, helmCacheKey());
     const partial = `${final}.partial`;
     await rm(partial, { recursive: true, force: true });
