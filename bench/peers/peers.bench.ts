@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { cachedBinaries, ensureBinaries } from '../../src/devstack/index.js';
 import { cachedKarpenter, ensureKarpenter, KARPENTER_VERSION } from './build.js';
 import { runBench, type BenchOptions, type RunResult } from './harness.js';
-import { table } from './report.js';
+import { readSavedRuns, table } from './report.js';
 import { SYSTEMS, type SystemName } from './systems.js';
 import { WORKLOADS, type WorkloadName } from './workloads.js';
 
@@ -25,6 +25,8 @@ const HELP = `npm run bench:peers [-- options]
   --stall-seconds S         …or after this long without progress while pods wait (default 180)
   --quiet-seconds S         consolidation is over after this long without a node change (default 90)
   --json FILE               also write every run's figures as JSON
+  --report FILE             print the table of saved --json files instead of running (repeat to combine files,
+                            e.g. each system's runs made at different times)
   --keep                    keep the run folders (logs of the control plane and the controllers)`;
 
 const { values: a } = parseArgs({
@@ -42,6 +44,7 @@ const { values: a } = parseArgs({
     'stall-seconds': { type: 'string' },
     'quiet-seconds': { type: 'string' },
     json: { type: 'string' },
+    report: { type: 'string', multiple: true },
     keep: { type: 'boolean' },
   },
 });
@@ -73,8 +76,17 @@ if (a.help) {
   process.exit(0);
 }
 
+const loadOf = (m: string): string => m.replace(/^.*?(load average[^;]*)$/, '$1');
+
 try {
   const systems = list<SystemName>('systems', a.systems, SYSTEMS);
+  if (a.report) {
+    const saved = await readSavedRuns(a.report);
+    const lines = saved.map((f) => `- \`${f.command}\`, ${f.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${f.machine.before.replace(/;[^;]*load average.*$/, '')}; load before \`${loadOf(f.machine.before)}\`, after \`${loadOf(f.machine.after)}\``); // prettier-ignore
+    const results = saved.flatMap((f) => f.results);
+    console.log([`### bench:peers (${saved.length} file${saved.length > 1 ? 's' : ''})`, '', ...lines, '', table(results, SYSTEMS.filter((s) => results.some((r) => r.system === s)))].join('\n')); // prettier-ignore
+    process.exit(0);
+  }
   if (a.build) {
     await ensureBinaries({ report: progress });
     const k = await ensureKarpenter({ report: progress });
@@ -116,7 +128,7 @@ try {
     '',
     `Command: \`${command}\`  `,
     `Machine: ${before.replace(/;[^;]*load average.*$/, '')}  `,
-    `Load: before \`${before.replace(/^.*?(load average[^;]*)$/, '$1')}\`, after \`${after.replace(/^.*?(load average[^;]*)$/, '$1')}\`  `, // prettier-ignore
+    `Load: before \`${loadOf(before)}\`, after \`${loadOf(after)}\`  `,
     `Setup: Karpenter ${KARPENTER_VERSION} (kwok provider), boot ${opts.bootSeconds} s for every node, consolidation after ${opts.consolidateAfterSeconds} s, scale ${opts.scale}, ${opts.runs} run(s) each, medians`, // prettier-ignore
     '',
     table(results, systems),

@@ -1,9 +1,11 @@
 // The side-by-side table: per phase, each figure's median over the runs of each system, and the ratios
 // ours ÷ each peer. Markdown, printed and kept in docs/performance.md.
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
 import { TABLE_FIGURES, medians, ratio, type FigureName, type PhaseFigures } from './figures.js';
 import type { RunResult } from './harness.js';
-import type { SystemName } from './systems.js';
-import { PHASES, type PhaseName } from './workloads.js';
+import { SYSTEMS, type SystemName } from './systems.js';
+import { PHASES, WORKLOADS, type PhaseName } from './workloads.js';
 
 export const SYSTEM_LABELS: Record<SystemName, string> = {
   karpenter: 'Karpenter',
@@ -72,4 +74,58 @@ export function phaseOf(results: readonly RunResult[], system: SystemName, phase
   return results
     .filter((r) => r.system === system)
     .flatMap((r) => (r.phases[phase] ? [r.phases[phase]] : []));
+}
+
+const quantilesSchema = z.object({ p50: z.number(), p90: z.number(), max: z.number() });
+const fleetSchema = z.object({
+  nodes: z.number(),
+  byType: z.record(z.string(), z.number()),
+  costPerHour: z.number(),
+  cpuUtilisation: z.number(),
+  memoryUtilisation: z.number(),
+});
+const phaseSchema = z.object({
+  allRunningS: z.number().optional(),
+  podRunningS: quantilesSchema.optional(),
+  pods: z.number(),
+  podsRunning: z.number(),
+  decisionS: quantilesSchema.optional(),
+  lastNodeReadyS: z.number().optional(),
+  fleet: fleetSchema,
+  settledS: z.number().optional(),
+  fleetBefore: fleetSchema.optional(),
+  costLowerBound: z.number(),
+  process: z.object({ peakRssMB: z.number(), meanCpuCores: z.number() }),
+  note: z.string().optional(),
+});
+/** A `--json` file of bench:peers (what `--report` reads back). */
+export const savedRunsSchema = z.object({
+  command: z.string(),
+  startedAt: z.string(),
+  machine: z.object({ before: z.string(), after: z.string() }),
+  results: z.array(
+    z.object({
+      system: z.enum(SYSTEMS),
+      workload: z.enum(WORKLOADS),
+      run: z.number(),
+      phases: z.partialRecord(z.enum(PHASES), phaseSchema),
+      notes: z.array(z.string()),
+      error: z.string().optional(),
+    }),
+  ),
+});
+export type SavedRuns = z.infer<typeof savedRunsSchema>;
+
+/** The saved runs of one or more `--json` files, checked; an error names the file and the field. */
+export async function readSavedRuns(files: readonly string[]): Promise<SavedRuns[]> {
+  return Promise.all(
+    files.map(async (f) => {
+      const parsed = savedRunsSchema.safeParse(JSON.parse(await readFile(f, 'utf8')));
+      if (!parsed.success) {
+        const i = parsed.error.issues[0];
+        throw new Error(`${f}: not a bench:peers --json file (${i?.path.join('.') || 'top'}: ${i?.message})`);
+      }
+      return parsed.data;
+    }),
+  );
 }
