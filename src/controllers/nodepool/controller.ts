@@ -59,6 +59,7 @@ import { SharedLookups } from './shared-lookups.js';
 import { lookAgainMs, restingLookMs } from './look-again.js';
 import { nodeChanged } from './node-change.js';
 import { ReferenceError, References, resolveLaunch } from './resolve.js';
+import { registerPoolStatusMetrics } from './status-metrics.js';
 import {
   POOL_KINDS,
   automationCondition,
@@ -143,6 +144,7 @@ export function newNodePoolController(
   const refs = new References(client, deps.settings.namespace);
   const drainer = new Drainer({ client, clock, logger: deps.logger, events: deps.events });
   // one check for both kinds: the NodePool controller's
+  registerPoolStatusMetrics(deps.metrics.registry, { kind: K.kind, pools, nodes });
   const orphanGauge = K.kind !== 'NodePool' ? undefined : new Gauge({ name: 'nodepool_orphan_scaling_groups', help: 'Scaling groups tagged with this cluster that no pool owns (checked at start-up)', registers: [deps.metrics.registry] }); // prettier-ignore
   /** When the operator first saw an instance running without a Node (registration timeout; wall clock). */
   const unregisteredSince = new Map<string, number>();
