@@ -33,6 +33,7 @@ import type { EventSubject } from '../../runtime/events.js';
 import { finalizerPatch } from '../../runtime/finalizers.js';
 import type { ControllerDeps, JoinSource } from '../deps.js';
 import {
+  DrainMetrics,
   Drainer,
   allowedDisruptions,
   isDisrupting,
@@ -142,9 +143,16 @@ export function newNodePoolController(
   const nodeApi = new TypedResource(client, Resources.nodes, NodeSchema);
   const podApi = new TypedResource(client, Resources.pods, PodSchema);
   const refs = new References(client, deps.settings.namespace, { credentialsSecret: deps.settings.credentialsSecret }); // prettier-ignore
-  const drainer = new Drainer({ client, clock, logger: deps.logger, events: deps.events });
-  // one check for both kinds: the NodePool controller's
+  const drainer = new Drainer({
+    client,
+    clock,
+    logger: deps.logger,
+    events: deps.events,
+    metrics: DrainMetrics.of(deps.metrics.registry),
+  });
+  // pools by phase, nodes by pool and state, draining nodes: read from the informer caches when scraped
   registerPoolStatusMetrics(deps.metrics.registry, { kind: K.kind, pools, nodes });
+  // one check for both kinds: the NodePool controller's
   const orphanGauge = K.kind !== 'NodePool' ? undefined : new Gauge({ name: 'nodepool_orphan_scaling_groups', help: 'Scaling groups tagged with this cluster that no pool owns (checked at start-up)', registers: [deps.metrics.registry] }); // prettier-ignore
   /** When the operator first saw an instance running without a Node (registration timeout; wall clock). */
   const unregisteredSince = new Map<string, number>();

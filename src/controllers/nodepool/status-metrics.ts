@@ -16,7 +16,9 @@ export const NO_PHASE = 'Unknown';
 export type NodeState = 'ready' | 'not_ready' | 'unknown';
 
 /** Pools by phase: every phase of the API (0 when none), and `Unknown` for pools without a phase yet. */
-export function poolsByPhase(pools: readonly { status?: { phase?: string } | undefined }[]): Map<string, number> {
+export function poolsByPhase(
+  pools: readonly { status?: { phase?: string } | undefined }[],
+): Map<string, number> {
   const out = new Map<string, number>([...PHASES, NO_PHASE].map((p) => [p, 0]));
   for (const p of pools) {
     const phase = p.status?.phase ?? NO_PHASE;
@@ -84,7 +86,7 @@ export function registerPoolStatusMetrics(registry: Registry, source: PoolStatus
   });
   new Gauge({
     name: 'nodepool_nodes',
-    help: "Nodes of a pool by state (their Ready condition: ready, not_ready, unknown)",
+    help: 'Nodes of a pool by state (their Ready condition: ready, not_ready, unknown)',
     labelNames: ['kind', 'pool', 'state'],
     registers,
     collect() {
@@ -101,7 +103,8 @@ export function registerPoolStatusMetrics(registry: Registry, source: PoolStatus
     registers,
     collect() {
       this.reset();
-      for (const { kind, counts } of nodes()) for (const [pool, n] of counts.draining) this.set({ kind, pool }, n);
+      for (const { kind, counts } of nodes())
+        for (const [pool, n] of counts.draining) this.set({ kind, pool }, n);
     },
   });
 }
