@@ -62,11 +62,11 @@ describe('the image built from the Dockerfile', () => {
     const [info] = JSON.parse(mustSucceed('podman image inspect', await tools.podman(['image', 'inspect', built.image]))) as [{ Size: number; Config: { User: string; Entrypoint: string[]; Cmd: string[]; Env: string[]; WorkingDir: string }; RootFS: { Layers: string[] } }]; // prettier-ignore
     expect(info.Config).toMatchObject({ User: '65532:65532', Entrypoint: ['/usr/local/bin/node', 'bin/nodepool-operator.js'], Cmd: ['run'], WorkingDir: '/app' }); // prettier-ignore
     expect(info.Config.Env).toEqual(expect.arrayContaining(['NODE_ENV=production', 'MALLOC_ARENA_MAX=2']));
-    const history = JSON.parse(mustSucceed('podman history', await tools.podman(['history', '--format', 'json', built.image]))) as { size: number; createdBy: string }[]; // prettier-ignore
+    const history = JSON.parse(mustSucceed('podman history', await tools.podman(['history', '--format', 'json', built.image]))) as { size: number; CreatedBy: string }[]; // prettier-ignore
     const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
     report(`size ${mb(info.Size)}, ${info.RootFS.Layers.length} layers; build ${built.buildSeconds.toFixed(1)} s, base images ${built.baseSeconds.toFixed(1)} s`); // prettier-ignore
     for (const h of history.filter((x) => x.size > 0).reverse())
-      report(`  ${mb(h.size).padStart(9)}  ${h.createdBy.replace(/^\/bin\/sh -c #\(nop\) /, '').slice(0, 100)}`);
+      report(`  ${mb(h.size).padStart(9)}  ${h.CreatedBy.replace(/^\/bin\/sh -c #\(nop\) /, '').slice(0, 100)}`);
 
     const mount = mustSucceed('podman image mount', await tools.podman(['image', 'mount', built.image])).trim();
     try {

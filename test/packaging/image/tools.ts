@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -53,7 +54,10 @@ export async function containerTools(): Promise<ContainerTools> {
   const base = join(cacheRoot(), 'containers');
   // overlayfs when the kernel has it (layers shared, not copied), else vfs (a full copy per layer)
   const driver = readFileSync('/proc/filesystems', 'utf8').includes('\toverlay\n') ? 'overlay' : 'vfs';
-  const storage = { root: join(base, `storage-${driver}`), runroot: join(base, `run-${driver}`), driver };
+  const root = join(base, `storage-${driver}`);
+  // the run root (locks, container state) holds sockets: its path must stay under 50 characters
+  const runroot = `/run/nodepool-operator-containers-${createHash('sha256').update(root).digest('hex').slice(0, 8)}`;
+  const storage = { root, runroot, driver };
   await mkdir(storage.root, { recursive: true });
   await mkdir(storage.runroot, { recursive: true });
   const storageFlags = ['--root', storage.root, '--runroot', storage.runroot, '--storage-driver', driver];
