@@ -46,7 +46,7 @@ function processes(): Proc[] {
 function stackOf(npmPid: number): Proc[] {
   const all = processes();
   const found = new Map(all.filter((p) => p.pid === npmPid || p.session === npmPid).map((p) => [p.pid, p]));
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const p of all)
       if (!found.has(p.pid) && found.has(p.ppid)) {
@@ -64,10 +64,21 @@ function stillRunning(procs: readonly Proc[]): Proc[] {
 }
 
 describe('npm start and SIGTERM', () => {
-  test('SIGTERM to npm start\'s pid stops every process it started (the operator, etcd, the API server, …)', async () => {
+  test("SIGTERM to npm start's pid stops every process it started (the operator, etcd, the API server, …)", async () => {
     await mkdir(TEST_RUNS_DIR, { recursive: true });
     const copy = await mkdtemp(join(TEST_RUNS_DIR, 'npm-start-'));
-    for (const f of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'bin', 'devstack', 'bootstrap', 'crds', 'examples']) // prettier-ignore
+    for (const f of [
+      'package.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'src',
+      'bin',
+      'devstack',
+      'bootstrap',
+      'crds',
+      'examples',
+    ])
+      // prettier-ignore
       await cp(join(PACKAGE_ROOT, f), join(copy, f), { recursive: true, filter: (s) => !s.endsWith('.test.ts') });
     await symlink(join(PACKAGE_ROOT, 'node_modules'), join(copy, 'node_modules'));
     const dir = join(copy, '.dev');

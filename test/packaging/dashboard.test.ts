@@ -69,7 +69,16 @@ describe('the Grafana dashboard ConfigMap', () => {
 
   test('its panels: pools by phase, nodes by pool and state, cloud calls / errors / throttling, drains, reconcile errors', () => {
     const metrics = new Set(dashboardQueries().flatMap((q) => namesIn(q.expr).metrics));
-    for (const m of ['nodepool_pools', 'nodepool_nodes', 'alibabacloud_api_requests_total', 'alibabacloud_api_throttled_total', 'nodepool_nodes_draining', 'nodepool_drains_total', 'controller_runtime_reconcile_errors_total']) // prettier-ignore
+    for (const m of [
+      'nodepool_pools',
+      'nodepool_nodes',
+      'alibabacloud_api_requests_total',
+      'alibabacloud_api_throttled_total',
+      'nodepool_nodes_draining',
+      'nodepool_drains_total',
+      'controller_runtime_reconcile_errors_total',
+    ])
+      // prettier-ignore
       expect({ m, shown: metrics.has(m) }).toEqual({ m, shown: true });
   });
 });
@@ -112,7 +121,16 @@ describe("every dashboard query against a real operator's /metrics", () => {
       expect(scrape).toContain(`nodepool_nodes{kind="NodePool",pool="${pool}",state="ready"} 1`);
       expect(checkDashboardAgainst(dashboardQueries(), scrape)).toEqual([]);
       // and the check can fail
-      expect(checkDashboardAgainst([{ where: 'typo', expr: 'sum by (acton) (rate(alibabacloud_api_requests_total[5m]))' }, { where: 'missing', expr: 'nodepool_no_such_metric' }], scrape)).toEqual([ // prettier-ignore
+      expect(
+        checkDashboardAgainst(
+          [
+            { where: 'typo', expr: 'sum by (acton) (rate(alibabacloud_api_requests_total[5m]))' },
+            { where: 'missing', expr: 'nodepool_no_such_metric' },
+          ],
+          scrape,
+        ),
+      ).toEqual([
+        // prettier-ignore
         'typo: no sample of alibabacloud_api_requests_total has a label acton',
         'missing: nodepool_no_such_metric is not exported',
       ]);

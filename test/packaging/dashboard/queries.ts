@@ -31,7 +31,8 @@ export function dashboardQueries(file = DASHBOARD_FILE): Query[] {
   const out: Query[] = [];
   const visit = (panels: Panel[]): void => {
     for (const p of panels) {
-      for (const t of p.targets ?? []) out.push({ where: `${p.title ?? '?'} (${t.refId ?? '?'})`, expr: t.expr ?? '' });
+      for (const t of p.targets ?? [])
+        out.push({ where: `${p.title ?? '?'} (${t.refId ?? '?'})`, expr: t.expr ?? '' });
       visit(p.panels ?? []);
     }
   };
@@ -51,17 +52,22 @@ export function namesIn(expr: string): { metrics: string[]; labels: string[] } {
   const labels = new Set<string>();
   const lv = /^\s*label_values\(\s*([a-zA-Z_:][\w:]*)\s*,\s*([a-zA-Z_]\w*)\s*\)\s*$/.exec(expr);
   if (lv) return { metrics: [lv[1]!], labels: [lv[2]!] };
-  let e = expr
-    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""')
-    .replace(/\$\{?\w+\}?/g, ' ');
+  let e = expr.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""').replace(/\$\{?\w+\}?/g, ' ');
   e = e.replace(/\{([^}]*)\}/g, (_, inner: string) => {
     for (const m of inner.matchAll(/([a-zA-Z_]\w*)\s*(?:=~|!~|!=|=)/g)) labels.add(m[1]!);
     return ' ';
   });
-  e = e.replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)/g, (_, _kw: string, inner: string) => {
-    for (const l of inner.split(',').map((s) => s.trim()).filter(Boolean)) labels.add(l);
-    return ' ';
-  });
+  e = e.replace(
+    /\b(by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)/g,
+    (_, _kw: string, inner: string) => {
+      for (const l of inner
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean))
+        labels.add(l);
+      return ' ';
+    },
+  );
   e = e.replace(/\[[^\]]*\]/g, ' ');
   const metrics = new Set<string>();
   for (const m of e.matchAll(/(?<![\w:.])([a-zA-Z_:][\w:]*)(\s*\()?/g)) {

@@ -65,7 +65,8 @@ function sha256(data: string | Buffer): string {
 async function recipes(): Promise<{ build: Recipe; runtime: Recipe }> {
   const node = projectNode();
   const npm = await npmDir();
-  const npmVersion = (JSON.parse(readFileSync(join(npm, 'package.json'), 'utf8')) as { version: string }).version;
+  const npmVersion = (JSON.parse(readFileSync(join(npm, 'package.json'), 'utf8')) as { version: string })
+    .version;
   const ca = existsSync(HOST_CA) ? readFileSync(HOST_CA) : undefined;
   const build: Recipe = {
     name: 'npo-test-base-build',
@@ -102,7 +103,12 @@ function tagOf(r: Recipe): string {
   return `localhost/${r.name}:${key.slice(0, 16)}`;
 }
 
-async function make(tools: ContainerTools, r: Recipe, work: string, report: (l: string) => void): Promise<string> {
+async function make(
+  tools: ContainerTools,
+  r: Recipe,
+  work: string,
+  report: (l: string) => void,
+): Promise<string> {
   const tag = tagOf(r);
   if (await imageExists(tools, tag)) return tag;
   const started = Date.now();
@@ -122,7 +128,10 @@ export async function baseImages(tools: ContainerTools, report: (l: string) => v
   const r = await recipes();
   const work = await mkdtemp(join(tools.storage.root, '..', 'bases-'));
   try {
-    return { build: await make(tools, r.build, work, report), runtime: await make(tools, r.runtime, work, report) };
+    return {
+      build: await make(tools, r.build, work, report),
+      runtime: await make(tools, r.runtime, work, report),
+    };
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -21,7 +21,11 @@ export interface Built {
  * stand-ins of its base images. `--layers` keeps each step as a layer: a later run with the same package.json,
  * lockfile and sources reuses them, as `docker build` does.
  */
-export async function buildImage(tools: ContainerTools, logFile: string, report: (l: string) => void): Promise<Built> {
+export async function buildImage(
+  tools: ContainerTools,
+  logFile: string,
+  report: (l: string) => void,
+): Promise<Built> {
   const t0 = Date.now();
   const bases = await baseImages(tools, report);
   const t1 = Date.now();
@@ -29,6 +33,10 @@ export async function buildImage(tools: ContainerTools, logFile: string, report:
   await writeFile(logFile, `${r.stdout}\n--- stderr ---\n${r.stderr}`);
   mustSucceed(`buildah bud (log: ${logFile})`, r);
   const buildSeconds = (Date.now() - t1) / 1000;
-  report(`${TEST_IMAGE}: built in ${buildSeconds.toFixed(1)} s (base images ${((t1 - t0) / 1000).toFixed(1)} s)`);
+  // the images of earlier builds (untagged now) go; this build's layers stay as the next one's cache
+  mustSucceed('podman image prune', await tools.podman(['image', 'prune', '--force']));
+  report(
+    `${TEST_IMAGE}: built in ${buildSeconds.toFixed(1)} s (base images ${((t1 - t0) / 1000).toFixed(1)} s)`,
+  );
   return { image: TEST_IMAGE, bases, buildSeconds, baseSeconds: (t1 - t0) / 1000 };
 }

@@ -125,11 +125,16 @@ function security(pod: Deployment['spec']['template']['spec'], c: Container): st
   return out;
 }
 
-async function volumes(pod: Deployment['spec']['template']['spec'], c: Container, ctx: PodContext): Promise<string[]> {
+async function volumes(
+  pod: Deployment['spec']['template']['spec'],
+  c: Container,
+  ctx: PodContext,
+): Promise<string[]> {
   const gid = pod.securityContext?.fsGroup ?? 0;
   const out: string[] = [];
   for (const m of c.volumeMounts ?? []) {
-    const v = (pod.volumes ?? []).find((x) => x.name === m.name) ?? refuse(`volumeMount ${m.name} has no volume`);
+    const v =
+      (pod.volumes ?? []).find((x) => x.name === m.name) ?? refuse(`volumeMount ${m.name} has no volume`);
     if (v.emptyDir) {
       if (v.emptyDir.medium) refuse(`emptyDir medium ${v.emptyDir.medium}`);
       const size = v.emptyDir.sizeLimit ? `,tmpfs-size=${bytes(v.emptyDir.sizeLimit)}` : '';
@@ -141,11 +146,20 @@ async function volumes(pod: Deployment['spec']['template']['spec'], c: Container
       const items = v.secret.items ?? Object.keys(data).map((key) => ({ key, path: key }));
       for (const it of items) {
         const value = data[it.key] ?? refuse(`Secret ${v.secret.secretName} has no key ${it.key}`);
-        await volumeFile(join(dir, it.path), Buffer.from(value, 'base64'), v.secret.defaultMode ?? 0o644, gid);
+        await volumeFile(
+          join(dir, it.path),
+          Buffer.from(value, 'base64'),
+          v.secret.defaultMode ?? 0o644,
+          gid,
+        );
       }
       out.push('--volume', `${dir}:${m.mountPath}:ro`);
     } else {
-      refuse(`volume ${v.name} of type ${Object.keys(v).filter((k) => k !== 'name').join(', ')}`);
+      refuse(
+        `volume ${v.name} of type ${Object.keys(v)
+          .filter((k) => k !== 'name')
+          .join(', ')}`,
+      );
     }
   }
   return out;

@@ -87,6 +87,7 @@ export async function imageExists(tools: ContainerTools, ref: string): Promise<b
 }
 
 export function mustSucceed(what: string, r: ExecResult): string {
-  if (r.code !== 0) throw new Error(`${what} failed (${r.code}): ${(r.stderr || r.stdout).trim().slice(-3000)}`);
+  if (r.code !== 0)
+    throw new Error(`${what} failed (${r.code}): ${(r.stderr || r.stdout).trim().slice(-3000)}`);
   return r.stdout;
 }
