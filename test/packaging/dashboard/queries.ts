@@ -45,7 +45,22 @@ export function dashboardQueries(file = DASHBOARD_FILE): Query[] {
   return out;
 }
 
-const KEYWORDS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'inf', 'nan', 'atan2']); // prettier-ignore
+const KEYWORDS = new Set([
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'offset',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'inf',
+  'nan',
+  'atan2',
+]);
 
 /** The metric names and label names a PromQL expression (or a `label_values(metric, label)` query) uses. */
 export function namesIn(expr: string): { metrics: string[]; labels: string[] } {
@@ -84,7 +99,12 @@ export function exposition(text: string): Map<string, Set<string>> {
     const type = /^# TYPE (\S+) (\w+)/.exec(line);
     if (type) {
       const [, name, kind] = type;
-      const names = kind === 'histogram' ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : kind === 'summary' ? [name!, `${name}_sum`, `${name}_count`] : [name!]; // prettier-ignore
+      const names =
+        kind === 'histogram'
+          ? [`${name}_bucket`, `${name}_sum`, `${name}_count`]
+          : kind === 'summary'
+            ? [name!, `${name}_sum`, `${name}_count`]
+            : [name!];
       for (const n of names) if (!series.has(n)) series.set(n, new Set());
       continue;
     }
@@ -110,7 +130,8 @@ export function checkDashboardAgainst(queries: readonly Query[], metricsText: st
     for (const m of metrics) if (!exported.has(m)) problems.push(`${q.where}: ${m} is not exported`);
     const seen = metrics.flatMap((m) => [...(exported.get(m) ?? [])]);
     if (seen.length === 0) continue;
-    for (const l of labels) if (!seen.includes(l)) problems.push(`${q.where}: no sample of ${metrics.join(', ')} has a label ${l}`); // prettier-ignore
+    for (const l of labels)
+      if (!seen.includes(l)) problems.push(`${q.where}: no sample of ${metrics.join(', ')} has a label ${l}`);
   }
   return problems;
 }

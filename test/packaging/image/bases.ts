@@ -86,7 +86,10 @@ async function recipes(): Promise<{ build: Recipe; runtime: Recipe }> {
     name: 'npo-test-base-runtime',
     packages: ['libc6', 'libgcc-s1', 'libstdc++6'],
     customize: async (root) => {
-      await writeFile(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n'); // prettier-ignore
+      await writeFile(
+        join(root, 'etc/passwd'),
+        'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n',
+      );
       await writeFile(join(root, 'etc/group'), 'root:x:0:\nnonroot:x:65532:\n');
       await mkdir(join(root, 'home/nonroot'), { recursive: true });
       await mkdir(join(root, 'tmp'), { recursive: true });
@@ -99,7 +102,15 @@ async function recipes(): Promise<{ build: Recipe; runtime: Recipe }> {
 }
 
 function tagOf(r: Recipe): string {
-  const key = sha256(JSON.stringify({ suite: SUITE, packages: r.packages, changes: r.changes, inputs: r.inputs, recipe: r.customize.toString() })); // prettier-ignore
+  const key = sha256(
+    JSON.stringify({
+      suite: SUITE,
+      packages: r.packages,
+      changes: r.changes,
+      inputs: r.inputs,
+      recipe: r.customize.toString(),
+    }),
+  );
   return `localhost/${r.name}:${key.slice(0, 16)}`;
 }
 
@@ -114,12 +125,26 @@ async function make(
   const started = Date.now();
   const root = join(work, r.name);
   // extract: the packages (and what they depend on) unpacked, no maintainer scripts, no dpkg database
-  mustSucceed(`mmdebstrap ${r.name}`, await run('mmdebstrap', ['--quiet', '--variant=extract', `--include=${r.packages.join(',')}`, SUITE, root])); // prettier-ignore
+  mustSucceed(
+    `mmdebstrap ${r.name}`,
+    await run('mmdebstrap', [
+      '--quiet',
+      '--variant=extract',
+      `--include=${r.packages.join(',')}`,
+      SUITE,
+      root,
+    ]),
+  );
   await r.customize(root);
   const tar = `${root}.tar`;
   mustSucceed('tar', await run('tar', ['-C', root, '--numeric-owner', '-cf', tar, '.']));
-  mustSucceed(`podman import ${tag}`, await tools.podman(['import', ...r.changes.flatMap((c) => ['--change', c]), tar, tag])); // prettier-ignore
-  report(`${tag}: made from Debian ${SUITE} (${r.packages.join(', ')}) in ${((Date.now() - started) / 1000).toFixed(1)} s`); // prettier-ignore
+  mustSucceed(
+    `podman import ${tag}`,
+    await tools.podman(['import', ...r.changes.flatMap((c) => ['--change', c]), tar, tag]),
+  );
+  report(
+    `${tag}: made from Debian ${SUITE} (${r.packages.join(', ')}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   return tag;
 }
 

@@ -29,7 +29,22 @@ export async function buildImage(
   const t0 = Date.now();
   const bases = await baseImages(tools, report);
   const t1 = Date.now();
-  const r = await tools.buildah(['bud', '--isolation', 'chroot', '--layers', '--pull-never', '--build-arg', `BASE=${bases.build}`, '--build-arg', `RUNTIME_BASE=${bases.runtime}`, '--file', join(PACKAGE_ROOT, 'Dockerfile'), '--tag', TEST_IMAGE, PACKAGE_ROOT]); // prettier-ignore
+  const r = await tools.buildah([
+    'bud',
+    '--isolation',
+    'chroot',
+    '--layers',
+    '--pull-never',
+    '--build-arg',
+    `BASE=${bases.build}`,
+    '--build-arg',
+    `RUNTIME_BASE=${bases.runtime}`,
+    '--file',
+    join(PACKAGE_ROOT, 'Dockerfile'),
+    '--tag',
+    TEST_IMAGE,
+    PACKAGE_ROOT,
+  ]);
   await writeFile(logFile, `${r.stdout}\n--- stderr ---\n${r.stderr}`);
   mustSucceed(`buildah bud (log: ${logFile})`, r);
   const buildSeconds = (Date.now() - t1) / 1000;

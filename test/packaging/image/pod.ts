@@ -77,7 +77,16 @@ const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 export function bytes(quantity: string): number {
   const m = /^(\d+)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(quantity);
   if (!m) throw new Error(`unsupported quantity ${quantity}`);
-  const mult: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 }; // prettier-ignore
+  const mult: Record<string, number> = {
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+  };
   return Number(m[1]) * (m[2] ? mult[m[2]]! : 1);
 }
 

@@ -48,9 +48,13 @@ export async function containerTools(): Promise<ContainerTools> {
     if (r.code !== 0) missing.push(pkg);
   }
   if (missing.length > 0)
-    throw new ContainerToolsMissing(`the image tests need the Debian packages ${missing.join(', ')} (apt-get install -y ${missing.join(' ')}; .ci/run installs them)`); // prettier-ignore
+    throw new ContainerToolsMissing(
+      `the image tests need the Debian packages ${missing.join(', ')} (apt-get install -y ${missing.join(' ')}; .ci/run installs them)`,
+    );
   if (process.getuid?.() !== 0)
-    throw new ContainerToolsMissing('the image tests build and run the image as root (buildah chroot isolation, rootful podman)'); // prettier-ignore
+    throw new ContainerToolsMissing(
+      'the image tests build and run the image as root (buildah chroot isolation, rootful podman)',
+    );
   const base = join(cacheRoot(), 'containers');
   // overlayfs when the kernel has it (layers shared, not copied), else vfs (a full copy per layer)
   const driver = readFileSync('/proc/filesystems', 'utf8').includes('\toverlay\n') ? 'overlay' : 'vfs';
@@ -61,7 +65,15 @@ export async function containerTools(): Promise<ContainerTools> {
   await mkdir(storage.root, { recursive: true });
   await mkdir(storage.runroot, { recursive: true });
   const storageFlags = ['--root', storage.root, '--runroot', storage.runroot, '--storage-driver', driver];
-  const podmanFlags = [...storageFlags, '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'none']; // prettier-ignore
+  const podmanFlags = [
+    ...storageFlags,
+    '--runtime',
+    'runc',
+    '--cgroup-manager',
+    'cgroupfs',
+    '--events-backend',
+    'none',
+  ];
   return {
     storage,
     buildah: (args, opts = {}) => run('buildah', [...storageFlags, ...args], opts),
@@ -69,10 +81,12 @@ export async function containerTools(): Promise<ContainerTools> {
     podmanArgv: (args) => ['podman', ...podmanFlags, ...args],
     ulimits: () => {
       const hard = (name: string): number => {
-        const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith(name));
+        const line = readFileSync('/proc/self/limits', 'utf8')
+          .split('\n')
+          .find((l) => l.startsWith(name));
         const value = line?.slice(26).trim().split(/\s+/)[1];
         return value === undefined || value === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(value);
-      }; // prettier-ignore
+      };
       const nofile = Math.min(hard('Max open files'), 1_048_576);
       // podman lowers its own RLIMIT_NPROC (the container inherits it from conmon); a few thousand is plenty
       const nproc = Math.min(hard('Max processes'), 4096);
