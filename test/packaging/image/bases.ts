@@ -145,6 +145,17 @@ async function make(
   report(
     `${tag}: made from Debian ${SUITE} (${r.packages.join(', ')}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
+  // earlier recipes' images lose their tag: the prune after the next build removes them
+  const listed = await tools.podman([
+    'images',
+    '--format',
+    '{{.Repository}}:{{.Tag}}',
+    `localhost/${r.name}`,
+  ]);
+  for (const old of mustSucceed('podman images', listed)
+    .split('\n')
+    .filter((t) => t && t !== tag))
+    mustSucceed(`podman untag ${old}`, await tools.podman(['untag', old]));
   return tag;
 }
 
