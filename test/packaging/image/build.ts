@@ -6,6 +6,8 @@ import { mustSucceed, type ContainerTools } from './tools.js';
 
 /** The tag the tests give the image they build. */
 export const TEST_IMAGE = 'localhost/alicloud-nodepool-operator:test';
+/** The tag the build stage gets, so that its layers are kept as the next build's cache. */
+const BUILD_STAGE = 'localhost/alicloud-nodepool-operator:test-build-stage';
 
 export interface Built {
   image: string;
@@ -29,23 +31,32 @@ export async function buildImage(
   const t0 = Date.now();
   const bases = await baseImages(tools, report);
   const t1 = Date.now();
-  const r = await tools.buildah([
-    'bud',
-    '--isolation',
-    'chroot',
-    '--layers',
-    '--pull-never',
-    '--build-arg',
-    `BASE=${bases.build}`,
-    '--build-arg',
-    `RUNTIME_BASE=${bases.runtime}`,
-    '--file',
-    join(PACKAGE_ROOT, 'Dockerfile'),
-    '--tag',
-    TEST_IMAGE,
-    PACKAGE_ROOT,
-  ]);
-  await writeFile(logFile, `${r.stdout}\n--- stderr ---\n${r.stderr}`);
+  const bud = (target: string[], tag: string) =>
+    tools.buildah([
+      'bud',
+      '--isolation',
+      'chroot',
+      '--layers',
+      '--pull-never',
+      '--build-arg',
+      `BASE=${bases.build}`,
+      '--build-arg',
+      `RUNTIME_BASE=${bases.runtime}`,
+      ...target,
+      '--file',
+      join(PACKAGE_ROOT, 'Dockerfile'),
+      '--tag',
+      tag,
+      PACKAGE_ROOT,
+    ]);
+  // The build stage first, tagged: the final image does not descend from it, so untagged its layers (npm ci's
+  // above all) would count as dangling and go with the prune below. The whole build then reuses them.
+  const stage = await bud(['--target', 'build'], BUILD_STAGE);
+  const r = stage.code === 0 ? await bud([], TEST_IMAGE) : stage;
+  await writeFile(
+    logFile,
+    `${stage.stdout}\n${r === stage ? '' : r.stdout}\n--- stderr ---\n${stage.stderr}\n${r === stage ? '' : r.stderr}`,
+  );
   mustSucceed(`buildah bud (log: ${logFile})`, r);
   const buildSeconds = (Date.now() - t1) / 1000;
   // the images of earlier builds (untagged now) go; this build's layers stay as the next one's cache
