@@ -44,12 +44,11 @@ npo_kubelet_install() {
 # kubeReserved from this machine's CPUs and memory by the operator's tiered formula (npo_kube_reserved, rendered
 # with the user data); recorded in a marker so the node's reservation policy can be read back.
 npo_kube_reserved_config() {
-  local cpu_milli mem_mib reserved
+  local cpu_milli mem_mib cpu mem
   cpu_milli=$(($(nproc) * 1000)) || return 1
   mem_mib=$(($(awk '/^MemTotal:/ {print $2}' /proc/meminfo) / 1024)) || return 1
-  reserved=$(npo_kube_reserved "$cpu_milli" "$mem_mib") || return 1
-  printf 'kubeReserved:\n  cpu: %s\n  memory: %s\n' "$(echo "$reserved" | sed 's/^cpu=\([^,]*\),.*/\1/')" \
-    "$(echo "$reserved" | sed 's/.*memory=//')" >>/var/lib/kubelet/config.yaml
+  read -r cpu mem <<<"$(npo_kube_reserved "$cpu_milli" "$mem_mib")" || return 1
+  printf 'kubeReserved:\n  cpu: %s\n  memory: %s\n' "$cpu" "$mem" >>/var/lib/kubelet/config.yaml
   echo "auto" >/var/lib/nodepool-bootstrap/kube-reserved
 }
 

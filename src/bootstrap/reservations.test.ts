@@ -37,7 +37,7 @@ describe('node reservations (one formula)', () => {
       // prettier-ignore
       const out = execFileSync('bash', ['-c', `${kubeReservedShell()}\nnpo_kube_reserved ${cpu} ${mem}`], { encoding: 'utf8' }).trim(); // prettier-ignore
       const want = kubeReservedFor(cpu, mem);
-      expect(out).toBe(`cpu=${want.cpuMilli}m,memory=${want.memoryMiB}Mi`);
+      expect(out).toBe(`${want.cpuMilli}m ${want.memoryMiB}Mi`);
     }
   });
 });

@@ -98,7 +98,7 @@ const shellTiers = (tiers: readonly (readonly [number, number])[]): string =>
   tiers.map(([size, share]) => `${Number.isFinite(size) ? size : 0}:${Math.round(share * 100000)}`).join(' ');
 
 /**
- * A bash function, `npo_kube_reserved CPU_MILLI MEMORY_MIB`, printing `cpu=<m>m,memory=<Mi>Mi` by the same
+ * A bash function, `npo_kube_reserved CPU_MILLI MEMORY_MIB`, printing `<cpu>m <memory>Mi` by the same
  * tiers (integer arithmetic; shares in 1/100000). The bootstrap runs it with the node's own `nproc` and
  * `MemTotal` when the pool sets no `kubelet.kubeReserved`.
  */
@@ -116,7 +116,7 @@ export function kubeReservedShell(): string {
     '  echo $((out / 100000))',
     '}',
     'npo_kube_reserved() {',
-    `  echo "cpu=$(npo_tiered "$1" '${shellTiers(CPU_TIERS)}')m,memory=$(npo_tiered "$2" '${shellTiers(MEMORY_TIERS)}')Mi"`,
+    `  echo "$(npo_tiered "$1" '${shellTiers(CPU_TIERS)}')m $(npo_tiered "$2" '${shellTiers(MEMORY_TIERS)}')Mi"`,
     '}',
   ].join('\n');
 }

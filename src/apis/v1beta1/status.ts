@@ -19,6 +19,50 @@ export const Condition = api(
 );
 export type Condition = z.output<typeof Condition>;
 
+/** One automation's report (API.md: `status.automation.<name>`): whether it runs, what it did, what is next. */
+export const AutomationReport = (what: string, extra: Record<string, z.ZodType> = {}) =>
+  api(
+    z.object({
+      enabled: api(z.boolean(), 'Whether this automation runs for the pool.').optional(),
+      lastAction: api(
+        z.object({
+          time: Time('When.'),
+          action: Id('What it did (e.g. ScaleOut).'),
+          nodes: api(z.array(api(z.string().max(253), 'A node or instance.')).max(100), 'The nodes or instances it acted on (at most 100 listed).').optional(), // prettier-ignore
+          message: api(z.string().max(4096), 'What happened, for a human.').optional(),
+        }),
+        'The last thing it did.',
+      ).optional(),
+      next: api(
+        z.object({
+          action: Id('What it will do next.'),
+          notBefore: Time('Not before this time.'),
+          nodes: api(z.array(api(z.string().max(253), 'A node or instance.')).max(100), 'The nodes it concerns.').optional(), // prettier-ignore
+          blockedBy: api(z.string().max(4096), 'What holds it back, if anything.').optional(),
+        }),
+        'What it will do next, and what holds it back.',
+      ).optional(),
+      ...extra,
+    }),
+    what,
+  );
+
+/** A launch instant elasticity made and has not seen through yet (persisted before the cloud call). */
+export const ElasticityLaunch = api(
+  z.object({
+    id: api(z.string().max(128), 'The launch id: the seed of its ClientTokens (a retry after a crash launches nothing twice).'), // prettier-ignore
+    instanceType: api(z.string().max(64), 'The instance type launched.'),
+    zoneId: api(z.string().max(64), 'The zone.'),
+    vSwitchId: api(z.string().max(64), 'The vSwitch.'),
+    count: api(z.int().min(1).max(100), 'How many instances.'),
+    instanceIds: api(z.array(api(z.string().max(64), 'An instance id.')).max(100), 'The instances, once launched.').optional(), // prettier-ignore
+    attached: api(z.boolean(), 'Whether they were attached to the scaling group.').optional(),
+    startedAt: Time('When it was decided.'),
+  }),
+  'One launch in flight.',
+);
+export type ElasticityLaunch = z.output<typeof ElasticityLaunch>;
+
 export const PoolStatus = api(
   z.object({
     observedGeneration: api(z.int().min(0), 'The .metadata.generation the status describes.').optional(),
@@ -96,6 +140,14 @@ export const PoolStatus = api(
     appliedTagKeys: api(
       z.array(api(z.string().max(128), 'A tag key.')).max(64),
       'The ECS tag keys the pool last applied to its instances (a key dropped from spec.tags is removed from them; others are left alone).',
+    ).optional(),
+    automation: api(
+      z.object({
+        elasticity: AutomationReport('Instant elasticity (Auto pools): scale-out for pending pods.', {
+          inFlight: api(z.array(ElasticityLaunch).max(200), 'Launches not yet Ready nodes: counted so one pod never starts two nodes, also across an operator restart.').optional(), // prettier-ignore
+        }).optional(),
+      }),
+      "What the pool's automation did last and will do next.",
     ).optional(),
     conditions: api(
       z.array(Condition).max(16),

@@ -199,8 +199,10 @@ export function newNodePoolController(
   const subjectOf = (o: PoolObject): EventSubject => ({ apiVersion: API_VERSION, kind: K.kind, name: o.metadata.name, uid: o.metadata.uid }); // prettier-ignore
 
   /** Writes the status when it changed (merge patch of the status subresource). */
-  async function writeStatus(o: PoolObject, next: Status): Promise<void> {
-    const prior = (o.status ?? {}) as Status;
+  async function writeStatus(o: PoolObject, next0: Status): Promise<void> {
+    // status.automation belongs to the automation controllers (provisioning): never written back from a stale copy
+    const { automation: _a, ...prior } = (o.status ?? {}) as Status;
+    const { automation: _b, ...next } = next0;
     if (JSON.stringify(prior) === JSON.stringify(next)) return;
     try {
       await poolApi.patchStatus(o.metadata.name, { ...next, ...(next.operation ? {} : { operation: null }) });

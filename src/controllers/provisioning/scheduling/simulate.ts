@@ -132,7 +132,7 @@ class Simulation {
         options: [
           { pool: undefined, offering: undefined, labels: n.labels, capacity: n.allocatable, zone, price: 0 },
         ],
-        used: { ...n.used },
+        used: n.daemonSetsPending ? plus(n.used, this.daemonOverhead(n.taints, n.labels)) : { ...n.used },
         members: n.pods.map((p) => ({
           namespace: p.namespace,
           labels: p.labels,
@@ -145,15 +145,18 @@ class Simulation {
     }
     for (const pool of input.pools) {
       this.room.set(pool, pool.blocked ? 0 : Math.max(0, pool.room));
-      this.newOptions.set(pool, pool.offerings.map((o) => ({ pool, offering: o, labels: o.labels, capacity: minus(o.allocatable, this.daemonOverhead(pool, o)), zone: o.zoneId, price: o.pricePerHour }))); // prettier-ignore
+      this.newOptions.set(pool, pool.offerings.map((o) => ({ pool, offering: o, labels: o.labels, capacity: minus(o.allocatable, this.daemonOverhead(pool.taints, o.labels)), zone: o.zoneId, price: o.pricePerHour }))); // prettier-ignore
     }
   }
 
-  /** What the DaemonSets that would run on a new node of this offering request. */
-  private daemonOverhead(pool: PoolTemplate, o: Offering): Resources {
+  /** What the DaemonSets that would run on a new node with these taints and labels request. */
+  private daemonOverhead(
+    taints: ExistingNode['taints'],
+    labels: Readonly<Record<string, string>>,
+  ): Resources {
     let r: Resources = { cpuMilli: 0, memoryMiB: 0, gpus: 0, pods: 0 };
     for (const ds of this.input.daemonSets ?? []) {
-      if (ds.problem || untoleratedTaint(ds.tolerations, pool.taints) || !nodeMatches(ds, o.labels)) continue;
+      if (ds.problem || untoleratedTaint(ds.tolerations, taints) || !nodeMatches(ds, labels)) continue;
       r = plus(r, ds.requests);
     }
     return r;

@@ -90,6 +90,8 @@ export interface ExistingNode {
   hostPorts: readonly string[];
   /** An instance launched for pending pods and not Ready yet: counted first, so one pod never starts two nodes. */
   inFlight?: boolean | undefined;
+  /** Not registered yet: the DaemonSets that will land on it are not in `used`; the simulation adds them. */
+  daemonSetsPending?: boolean | undefined;
 }
 
 /** Per pool, why a pod cannot go there. */
