@@ -73,7 +73,8 @@ export async function deploy(
           spec: {
             nodeSelector: { [TEST_LABEL]: h.settings.clusterId ?? '', ...(nodeSelector ?? {}) },
             tolerations: [{ key: 'kwok.x-k8s.io/node', operator: 'Exists', effect: 'NoSchedule' }],
-            containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10', resources: { requests } }],
+            // GPUs cannot be overcommitted: their limit must equal the request
+            containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10', resources: { requests, ...(requests['nvidia.com/gpu'] ? { limits: { 'nvidia.com/gpu': requests['nvidia.com/gpu'] } } : {}) } }], // prettier-ignore
             ...rest,
           },
         },

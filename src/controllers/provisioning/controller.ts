@@ -91,7 +91,9 @@ export function newProvisioningController(
     } else firstSeen.delete(uid);
   };
   pods.addEventHandler({ add: onPod, update: (_o, n) => onPod(n), delete: (p) => firstSeen.delete(p.metadata.uid ?? '') }); // prettier-ignore
-  for (const k of kinds) controller.watch(k.informer, () => KEY, (a, b) => a.metadata.generation !== b.metadata.generation || a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp); // prettier-ignore
+  // a pool's spec, deletion or scaling group (a new pool becomes launchable) changes the plan; its counts do not
+  const groupOf = (o: { status?: Record<string, unknown> | undefined }): unknown => o.status?.scalingGroupId;
+  for (const k of kinds) controller.watch(k.informer, () => KEY, (a, b) => a.metadata.generation !== b.metadata.generation || a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp || groupOf(a) !== groupOf(b)); // prettier-ignore
   // watched for their sync only (the controller waits for every source before its first decision)
   const none = (): undefined => undefined;
   controller.watch(pods, none).watch(poolNodes, none).watch(allNodes, none).watch(daemonSets, none).watch(claims, none).watch(volumes, none); // prettier-ignore
