@@ -459,7 +459,11 @@ export function newNodePoolController(
     progressing = progressing.concat(await serveLifecycleHook(o, pool, group, members));
 
     // ---- scale in: victims in API.md's order, never more at once than the budget, drained, then removed
-    if (active.length > wanted) progressing = progressing.concat(await scaleIn(o, pool, group, active, wanted, poolNodes)); // prettier-ignore
+    // Auto pools: ESS's desired capacity grows with instant elasticity's launches (src/controllers/provisioning),
+    // so a read of it from before an attach must not remove what was just attached: only a maxSize lowered
+    // below the members scales an Auto pool in here (consolidation is the disruption engine's).
+    const inTarget = pool.spec.scaling.mode === 'Auto' ? Math.min(active.length, pool.spec.scaling.maxSize ?? active.length) : wanted; // prettier-ignore
+    if (active.length > inTarget) progressing = progressing.concat(await scaleIn(o, pool, group, active, inTarget, poolNodes)); // prettier-ignore
 
     // ---- registration: an instance that never became a Ready node is replaced
     const reg = await registration(o, pool, group, members);

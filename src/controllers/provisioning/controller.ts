@@ -1,6 +1,7 @@
 import PQueue from 'p-queue';
 import type { ElasticityLaunch } from '../../apis/v1beta1/index.js';
 import { POOL_LABEL } from '../../bootstrap/labels.js';
+import { CloudError } from '../../cloud/errors.js';
 import type { CloudInstance } from '../../cloud/types.js';
 import { NodeSchema, Resources, TypedResource, type Node, type Pod } from '../../kube/index.js';
 import { Controller, type ReconcileContext, type ReconcileResult } from '../../runtime/controller.js';
@@ -76,6 +77,8 @@ export function newProvisioningController(
   const records = new Map<string, ElasticityLaunch[]>();
   const lastWritten = new Map<string, string>();
   const lastAction = new Map<string, { time: string; action: string; nodes: string[]; message: string }>();
+  /** When this process attached each launch (its instances enter ESS's counts once the activity ran). */
+  const attachedAt = new Map<string, number>();
   /** When the operator first saw each pod unschedulable (monotonic ms), for the decision-latency histogram. */
   const firstSeen = new Map<string, number>();
 
@@ -140,7 +143,7 @@ export function newProvisioningController(
         value: t.value,
         effect: t.effect,
       }));
-      out.set(p.name, inFlightOf({ pool: p.name, prepaid: marketOf(p.pool) === 'prepaid', records: records.get(p.name) ?? [], instances, nodes, podsOn: (n) => podsOnNode(pods, n), offering: (r) => offeringOf(view, catalogue, r.instanceType, r.vSwitchId, r.zoneId), now: clock.now() }, taints)); // prettier-ignore
+      out.set(p.name, inFlightOf({ pool: p.name, prepaid: marketOf(p.pool) === 'prepaid', records: records.get(p.name) ?? [], instances, nodes, podsOn: (n) => podsOnNode(pods, n), offering: (r) => offeringOf(view, catalogue, r.instanceType, r.vSwitchId, r.zoneId), attachedAt: (r) => attachedAt.get(r.id), now: clock.now() }, taints)); // prettier-ignore
     }
     return out;
   }
@@ -159,8 +162,13 @@ export function newProvisioningController(
         try {
           await launcher.attach(p, a.record, a.ids);
           a.record.attached = true;
+          attachedAt.set(a.record.id, clock.now());
         } catch (err) {
-          log.warn({ pool: p.name, err, instances: a.ids }, 'could not attach launched instances yet');
+          if (err instanceof CloudError && /MaxSize/.test(err.code)) {
+            // the group is full (maxSize lowered, or members added another way): these would run outside it
+            await launcher.release(a.record, a.ids);
+            records.set(p.name, (records.get(p.name) ?? []).filter((x) => x !== a.record));
+          } else log.warn({ pool: p.name, err, instances: a.ids }, 'could not attach launched instances yet');
         }
       }
       for (const r of f.toResume) {

@@ -25,8 +25,13 @@ export interface InFlightInput {
   podsOn: (node: string) => readonly Pod[];
   /** The offering a record launched (labels and allocatable of its nodes before they register). */
   offering: (r: ElasticityLaunch) => Offering | undefined;
+  /** When a record was attached (this process's memory): ESS's counts include it only once its activity ran. */
+  attachedAt: (r: ElasticityLaunch) => number | undefined;
   now: number;
 }
+
+/** An attach counts as not yet in ESS's counts this long (its activity has to run first). */
+export const ATTACH_SETTLE_MS = 30_000;
 
 export interface InFlight {
   /** In-flight nodes for the simulation (pending pods go there first). */
@@ -120,8 +125,11 @@ export function inFlightOf(input: InFlightInput, taints: ExistingNode['taints'])
     }
     if (live === 0) continue;
     out.keep.push(r);
-    if (!r.attached && !input.prepaid) {
+    const at = input.attachedAt(r);
+    if (!input.prepaid && (!r.attached || (at !== undefined && input.now - at < ATTACH_SETTLE_MS))) {
       out.unattached += r.instanceIds.length;
+    }
+    if (!r.attached && !input.prepaid) {
       // all at once (one ClientToken per launch), when none is still starting
       if (starting === 0 && running.length > 0) out.toAttach.push({ record: r, ids: running });
     }

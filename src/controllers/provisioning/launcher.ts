@@ -28,7 +28,7 @@ export type LaunchOutcome =
  */
 export class Launcher {
   constructor(
-    private readonly cloud: Pick<CloudProvider, 'runInstances' | 'attachInstances'>,
+    private readonly cloud: Pick<CloudProvider, 'runInstances' | 'attachInstances' | 'releaseInstances'>,
     private readonly cluster: string,
     private readonly log: Logger,
   ) {}
@@ -70,6 +70,12 @@ export class Launcher {
       this.log.warn({ pool: p.name, action: 'launch', err, instanceType: rec.instanceType, zone: rec.zoneId }, 'launch failed; it is tried again with the same ClientToken'); // prettier-ignore
       return { ok: false, unavailable: false, error: err };
     }
+  }
+
+  /** Releases launched instances the group cannot take (never attached: nothing else would ever remove them). */
+  async release(rec: ElasticityLaunch, ids: string[]): Promise<void> {
+    await this.cloud.releaseInstances(ids, { force: true, operationId: `elasticity/${rec.id}/release` });
+    this.log.warn({ action: 'release', instances: ids }, 'released launched instances the scaling group cannot take (at maxSize)'); // prettier-ignore
   }
 
   /** Attach running instances of a launch to the pool's group (entrusted: released by ESS like its own). */
