@@ -6,7 +6,13 @@ import { DEFAULT_INSTANCE_TYPES } from '../src/sim/cloud/catalogue.js';
 
 const ZONE_FACTORS = [1, 0.97, 1.03, 1, 0.97, 1.03];
 
-function offerings(pool: string, types: readonly (typeof DEFAULT_INSTANCE_TYPES)[number][], zones: number, labels: Record<string, string> = {}): Offering[] { // prettier-ignore
+function offerings(
+  pool: string,
+  types: readonly (typeof DEFAULT_INSTANCE_TYPES)[number][],
+  zones: number,
+  labels: Record<string, string> = {},
+): Offering[] {
+  // prettier-ignore
   const out: Offering[] = [];
   for (let z = 0; z < zones; z++) {
     for (const t of types) {
@@ -65,7 +71,8 @@ export function karpenterPacking(): Packing {
   const reqCpu = pods.reduce((a, p) => a + p.requests.cpuMilli, 0);
   const reqMem = pods.reduce((a, p) => a + p.requests.memoryMiB, 0);
   // the bound: every request priced at the cheapest CPU and the cheapest GiB the catalogue sells (per hour)
-  const cpuRate = Math.min(...DEFAULT_INSTANCE_TYPES.map((t) => 0.098)) * 0.97; // the catalogue's cheapest x86 CPU rate, cheapest zone
+  // the catalogue's cheapest rates (src/sim/cloud/catalogue.ts: 8th generation, per vCPU and per GiB) in the cheapest zone
+  const cpuRate = 0.098 * 0.97;
   const memRate = 0.019 * 0.97;
   const bound = (reqCpu / 1000) * cpuRate + (reqMem / 1024) * memRate;
   const byType: Record<string, number> = {};
@@ -83,7 +90,13 @@ export function karpenterPacking(): Packing {
 }
 
 /** 10,000 pending pods × 40 types × 6 zones × 10 pools: pods simulated per second. */
-export function throughput(): { pods: number; offerings: number; ms: number; podsPerSecond: number; nodes: number } {
+export function throughput(): {
+  pods: number;
+  offerings: number;
+  ms: number;
+  podsPerSecond: number;
+  nodes: number;
+} {
   const types = DEFAULT_INSTANCE_TYPES.slice(0, 40);
   const pools: PoolTemplate[] = Array.from({ length: 10 }, (_, i) => ({ name: `pool-${i}`, kind: 'NodePool' as const, priority: i % 3, taints: i === 9 ? [{ key: 'dedicated', value: 'batch', effect: 'NoSchedule' }] : [], room: 2000, offerings: offerings(`pool-${i}`, types, 6, { tier: i < 5 ? 'web' : 'batch' }) })); // prettier-ignore
   const pods: SimPod[] = [];

@@ -8,7 +8,10 @@ import { karpenterPacking, throughput } from './elasticity-sim.js';
 
 const RUNS = Number(process.env.NODEPOOL_BENCH_RUNS ?? 5);
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; }; // prettier-ignore
-const load = (): string => loadavg().map((x) => x.toFixed(1)).join(' ');
+const load = (): string =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
 
 console.log(`bench:elasticity — ${RUNS} runs each; load average before: ${load()}`);
 const tp = Array.from({ length: RUNS }, () => throughput());
@@ -16,5 +19,9 @@ console.log(`simulation throughput: ${tp[0]!.pods} pods × ${tp[0]!.offerings} o
 const kp = Array.from({ length: RUNS }, () => karpenterPacking());
 const k = kp[0]!;
 console.log(`karpenter workload (1,000 pods, ${Object.keys(k.byType).length} types used): ${k.nodes} nodes, ${k.costPerHour.toFixed(2)} CNY/h vs bound ${k.boundPerHour.toFixed(2)} (×${(k.costPerHour / k.boundPerHour).toFixed(3)}), utilisation CPU ${(k.cpuUtil * 100).toFixed(1)} % memory ${(k.memUtil * 100).toFixed(1)} %, ${k.unschedulable} unschedulable; decided in median ${median(kp.map((r) => r.ms)).toFixed(0)} ms`); // prettier-ignore
-console.log(`  nodes by type: ${Object.entries(k.byType).map(([t, n]) => `${t} ×${n}`).join(', ')}`);
+console.log(
+  `  nodes by type: ${Object.entries(k.byType)
+    .map(([t, n]) => `${t} ×${n}`)
+    .join(', ')}`,
+);
 console.log(`load average after: ${load()}`);

@@ -38,9 +38,18 @@ test('nodeSelector, node affinity, tolerations + GPUs, anti-affinity, zone sprea
   await deploy(h, ns, 'aff', 1, { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['ecs.g7.2xlarge'] }] }] } } } }, small); // prettier-ignore
   await deploy(h, ns, 'gpu', 1, { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }] }, { cpu: '2', memory: '4Gi', 'nvidia.com/gpu': '1' }); // prettier-ignore
   await deploy(h, ns, 'anti', 2, { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: hostname, labelSelector: { matchLabels: { app: 'anti' } } }] } } }, small); // prettier-ignore
-  await deploy(h, ns, 'spread', 2, { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'spread' } } }] }, small); // prettier-ignore
+  // minDomains 2: the scheduler counts a zone with no node yet as a domain with 0, so the second pod needs a node
+  // in the other zone (without it, kube-scheduler may put both in the only zone that has nodes)
+  await deploy(h, ns, 'spread', 2, { topologySpreadConstraints: [{ maxSkew: 1, minDomains: 2, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'spread' } } }] }, small); // prettier-ignore
   await deploy(h, ns, 'port', 2, { containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10', resources: { requests: small }, ports: [{ containerPort: 80, hostPort: 18080 }] }] }, small); // prettier-ignore
-  await deploy(h, ns, 'vol', 1, { volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }] }, small);
+  await deploy(
+    h,
+    ns,
+    'vol',
+    1,
+    { volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }] },
+    small,
+  );
   // 3 CPU in an init container: with the DaemonSet's 1 CPU, a g7.xlarge (3.92 allocatable) cannot take it
   await deploy(h, ns, 'init', 1, { initContainers: [{ name: 'prep', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '3', memory: '1Gi' } } }] }, { cpu: '100m', memory: '128Mi' }); // prettier-ignore
 
@@ -53,7 +62,10 @@ test('nodeSelector, node affinity, tolerations + GPUs, anti-affinity, zone sprea
   expect(zone((await nodeOf('sel'))[0]!)).toBe(zones[1]);
   expect(type((await nodeOf('aff'))[0]!)).toBe('ecs.g7.2xlarge');
   const gpu = (await nodeOf('gpu'))[0]!;
-  expect([type(gpu), gpu.metadata.labels['nodepool.alicloud.dev/pool']]).toEqual(['ecs.gn7i-c8g1.2xlarge', 'ela-gpu']);
+  expect([type(gpu), gpu.metadata.labels['nodepool.alicloud.dev/pool']]).toEqual([
+    'ecs.gn7i-c8g1.2xlarge',
+    'ela-gpu',
+  ]);
   expect(new Set((await nodeOf('anti', 2)).map((n) => n.metadata.name)).size).toBe(2);
   expect(new Set((await nodeOf('spread', 2)).map(zone)).size).toBe(2);
   expect(new Set((await nodeOf('port', 2)).map((n) => n.metadata.name)).size).toBe(2);

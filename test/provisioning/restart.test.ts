@@ -37,7 +37,12 @@ test('SIGKILL after the cloud ran the launch: after the restart the pods run, an
   // tainted, so that no other test's pending pod in the shared cluster is placed on it
   await applyPool(poolManifest(cloud, pool, { scaling: { mode: 'Auto', minSize: 0, maxSize: 5 }, instanceTypes: ['ecs.g7.xlarge'], labels: { [LABEL]: 'yes' }, taints: [{ key: LABEL, value: 'yes', effect: 'NoSchedule' }] })); // prettier-ignore
   await eventually('the pool Active', async () => ((await getJson<{ status?: { phase?: string } }>(['nodepool', pool])).status?.phase === 'Active' ? true : undefined), { timeoutMs: 90_000 }); // prettier-ignore
-  const cut = proxy.arm({ match: (c) => c.action === 'RunInstances', nth: 1, when: 'after', onCut: () => op.kill() });
+  const cut = proxy.arm({
+    match: (c) => c.action === 'RunInstances',
+    nth: 1,
+    when: 'after',
+    onCut: () => op.kill(),
+  });
   await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'kill', namespace: ns }, spec: { replicas: 3, selector: { matchLabels: { app: 'kill' } }, template: { metadata: { labels: { app: 'kill' } }, spec: { nodeSelector: { [LABEL]: 'yes' }, tolerations: [{ key: LABEL, operator: 'Exists', effect: 'NoSchedule' }], containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '1', memory: '1Gi' } } }] } } } }) }); // prettier-ignore
   await cut;
   expect(op.running).toBe(false);

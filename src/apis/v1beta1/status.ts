@@ -20,7 +20,7 @@ export const Condition = api(
 export type Condition = z.output<typeof Condition>;
 
 /** One automation's report (API.md: `status.automation.<name>`): whether it runs, what it did, what is next. */
-export const AutomationReport = (what: string, extra: Record<string, z.ZodType> = {}) =>
+export const AutomationReport = (what: string, extra: Record<string, z.ZodType> = {}): z.ZodObject =>
   api(
     z.object({
       enabled: api(z.boolean(), 'Whether this automation runs for the pool.').optional(),

@@ -167,7 +167,10 @@ export function newProvisioningController(
           if (err instanceof CloudError && /MaxSize/.test(err.code)) {
             // the group is full (maxSize lowered, or members added another way): these would run outside it
             await launcher.release(a.record, a.ids);
-            records.set(p.name, (records.get(p.name) ?? []).filter((x) => x !== a.record));
+            records.set(
+              p.name,
+              (records.get(p.name) ?? []).filter((x) => x !== a.record),
+            );
           } else log.warn({ pool: p.name, err, instances: a.ids }, 'could not attach launched instances yet');
         }
       }
