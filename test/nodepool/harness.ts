@@ -50,6 +50,8 @@ export async function startHarness(opts: {
   nodeHttp?: Record<string, string>;
   /** More controllers to run with the same deps (e.g. provisioning). */
   more?: (deps: NodePoolControllerDeps) => Controller[];
+  /** More operator settings, as environment variables (e.g. NODEPOOL_CREDENTIALS_SECRET). */
+  env?: Record<string, string>;
 }): Promise<Harness> {
   // prettier-ignore
   const access = testCluster();
@@ -83,6 +85,7 @@ export async function startHarness(opts: {
       NODEPOOL_OPERATOR_IDENTITY: `e2e-${opts.clusterId}`,
       // Test files share one API server: each controller manages only its own file's pools.
       NODEPOOL_POOL_SELECTOR: `nodepool-e2e=${opts.clusterId}`,
+      ...opts.env,
     },
   );
   const client = new KubeClient(loadKubeConfig({ kubeconfig: access.kubeconfig }));

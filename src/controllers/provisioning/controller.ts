@@ -339,7 +339,8 @@ export function newProvisioningController(
     const text = JSON.stringify(body);
     if (lastWritten.get(p.name) === text) return;
     const api = kinds.find((k) => k.kind === p.kind)!.api;
-    await api.patchStatus(p.name, { automation: { elasticity: body } });
+    // a merge patch: `next: null` clears a next action that no longer applies
+    await api.patchStatus(p.name, { automation: { elasticity: { ...body, next: body.next ?? null } } });
     lastWritten.set(p.name, text);
   }
 
