@@ -15,7 +15,7 @@ const load = (): string =>
 
 console.log(`bench:elasticity — ${RUNS} runs each; load average before: ${load()}`);
 const tp = Array.from({ length: RUNS }, () => throughput());
-console.log(`simulation throughput: ${tp[0]!.pods} pods × ${tp[0]!.offerings} offerings (10 pools × 40 types × 6 zones): median ${median(tp.map((r) => r.podsPerSecond)).toFixed(0)} pods/s (runs: ${tp.map((r) => r.podsPerSecond.toFixed(0)).join(', ')}); ${tp[0]!.nodes} nodes planned`); // prettier-ignore
+console.log(`simulation throughput: ${tp[0]!.pods} pods × ${tp[0]!.offerings} offerings (10 pools × ${tp[0]!.offerings / 60} types × 6 zones): median ${median(tp.map((r) => r.podsPerSecond)).toFixed(0)} pods/s (runs: ${tp.map((r) => r.podsPerSecond.toFixed(0)).join(', ')}); ${tp[0]!.nodes} nodes planned`); // prettier-ignore
 const kp = Array.from({ length: RUNS }, () => karpenterPacking());
 const k = kp[0]!;
 console.log(`karpenter workload (1,000 pods, ${Object.keys(k.byType).length} types used): ${k.nodes} nodes, ${k.costPerHour.toFixed(2)} CNY/h vs bound ${k.boundPerHour.toFixed(2)} (×${(k.costPerHour / k.boundPerHour).toFixed(3)}), utilisation CPU ${(k.cpuUtil * 100).toFixed(1)} % memory ${(k.memUtil * 100).toFixed(1)} %, ${k.unschedulable} unschedulable; decided in median ${median(kp.map((r) => r.ms)).toFixed(0)} ms`); // prettier-ignore
