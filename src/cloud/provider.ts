@@ -79,7 +79,11 @@ export interface CloudProvider {
   findInstancesByTags(tags: Record<string, string>): Promise<CloudInstance[]>;
   /** Removes members: `release` deletes them, `recycle` stops them (economical mode). Returns activity ids. */
   removeInstances(groupId: string, ids: readonly string[], o: { policy: 'release' | 'recycle'; decreaseDesired: boolean } & WriteOptions): Promise<string[]>; // prettier-ignore
-  attachInstances(groupId: string, ids: readonly string[], o: WriteOptions): Promise<string[]>;
+  /**
+   * AttachInstances. `entrusted`: ESS manages the instance's lifecycle as its own (releases it on scale-in and
+   * on group deletion) — for instances the operator launched for the pool, never for ones the user brought.
+   */
+  attachInstances(groupId: string, ids: readonly string[], o: WriteOptions & { entrusted?: boolean }): Promise<string[]>; // prettier-ignore
   detachInstances(groupId: string, ids: readonly string[], o: { decreaseDesired: boolean } & WriteOptions): Promise<string[]>; // prettier-ignore
   setScaleInProtection(groupId: string, ids: readonly string[], protect: boolean): Promise<void>;
   /** RunInstances (Subscription pools launch their own instances, then attach them). Returns the ids. */
@@ -118,6 +122,8 @@ export interface CloudProvider {
 
   // ---- catalogue and network
   instanceTypes(types?: readonly string[]): Promise<InstanceTypeInfo[]>;
+  /** DescribePrice: CNY per hour of one instance of a type in a zone, pay-as-you-go or spot. */
+  price(o: { instanceType: string; zoneId: string; spot: boolean }): Promise<number>;
   stock(o: { chargeType: 'PostPaid' | 'PrePaid'; spot: boolean; zoneId?: string; instanceType?: string }): Promise<StockInfo[]>; // prettier-ignore
   vSwitches(ids: readonly string[]): Promise<VSwitchInfo[]>;
   securityGroups(ids: readonly string[]): Promise<SecurityGroupInfo[]>;

@@ -161,6 +161,8 @@ export interface PoolInstance extends Omit<CloudInstance, 'status'> {
   healthy: boolean;
   /** `AutoCreated`, `Attached` or `Managed`. */
   creationType: string;
+  /** Attached with `Entrusted`: ESS manages it as its own (the operator launched it for the pool). */
+  entrusted?: boolean;
   scalingConfigurationId: string | undefined;
   /** Spot reclamation notice seen (the `Recycling` lock). */
   reclaiming: boolean;

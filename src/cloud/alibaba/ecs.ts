@@ -96,6 +96,7 @@ export class EcsApi {
       autoRenew: s.subscription?.autoRenew,
       autoRenewPeriod: s.subscription?.autoRenew ? s.subscription.autoRenewPeriod : undefined,
       spotStrategy: s.spot ? s.spot.strategy : 'NoSpot',
+      spotPriceLimit: s.spot?.strategy === 'SpotWithPriceLimit' ? s.spot.priceLimits.find((l) => l.instanceType === s.instanceType)?.maxPricePerHour : undefined, // prettier-ignore
       userData: s.userData,
       keyPairName: s.keyPairName,
       password: s.password,
@@ -195,6 +196,15 @@ export class EcsApi {
       } while (nextToken);
     }
     return out;
+  }
+
+  /** DescribePrice: what one instance of a type costs per hour in a zone (pay-as-you-go, or spot). */
+  async price(o: { instanceType: string; zoneId: string; spot: boolean }): Promise<number> {
+    const req = new $Ecs.DescribePriceRequest({ regionId: this.region, resourceType: 'instance', instanceType: o.instanceType, zoneId: o.zoneId, priceUnit: 'Hour', amount: 1, spotStrategy: o.spot ? 'SpotAsPriceGo' : 'NoSpot' }); // prettier-ignore
+    const body = W.describePriceWire.parse(
+      await this.t.ecs('DescribePrice', (c, rt) => c.describePriceWithOptions(req, rt)),
+    );
+    return body.PriceInfo.Price.TradePrice;
   }
 
   /** DescribeAvailableResource for instance types: stock per zone and type. */

@@ -293,6 +293,7 @@ export class AlibabaCloudProvider implements CloudProvider {
         lifecycleState: m.LifecycleState,
         healthy: m.HealthStatus !== 'Unhealthy',
         creationType: m.CreationType ?? 'AutoCreated',
+        entrusted: m.Entrusted ?? false,
         scalingConfigurationId: m.ScalingConfigurationId,
         reclaiming: (i?.locks ?? []).includes('Recycling'),
       };
@@ -316,8 +317,17 @@ export class AlibabaCloudProvider implements CloudProvider {
     return this.ess.memberWrite('RemoveInstances', groupId, ids, { RemovePolicy: o.policy, DecreaseDesiredCapacity: o.decreaseDesired }, o.operationId); // prettier-ignore
   }
 
-  attachInstances(groupId: string, ids: readonly string[], o: WriteOptions): Promise<string[]> {
-    return this.ess.memberWrite('AttachInstances', groupId, ids, {}, o.operationId);
+  attachInstances(
+    groupId: string,
+    ids: readonly string[],
+    o: WriteOptions & { entrusted?: boolean },
+  ): Promise<string[]> {
+    // prettier-ignore
+    return this.ess.memberWrite('AttachInstances', groupId, ids, o.entrusted ? { Entrusted: true } : {}, o.operationId); // prettier-ignore
+  }
+
+  price(o: { instanceType: string; zoneId: string; spot: boolean }): Promise<number> {
+    return this.ecs.price(o);
   }
 
   detachInstances(

@@ -83,6 +83,7 @@ export const describeScalingConfigurationsWire = z.object({
 
 export const scalingInstanceWire = z.object({
   InstanceId: str,
+  Entrusted: bool.optional(),
   LifecycleState: str,
   HealthStatus: optStr,
   CreationType: optStr,
@@ -186,6 +187,11 @@ export const instanceTypeWire = z.object({
 export const describeInstanceTypesWire = z.object({
   NextToken: optStr,
   InstanceTypes: wrapped('InstanceType', instanceTypeWire),
+});
+
+/** DescribePrice: the hourly price of one instance (`PriceUnit=Hour`). */
+export const describePriceWire = z.object({
+  PriceInfo: z.object({ Price: z.object({ TradePrice: num, OriginalPrice: optNum, Currency: optStr }) }),
 });
 
 export const describeAvailableResourceWire = z.object({

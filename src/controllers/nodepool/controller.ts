@@ -209,8 +209,10 @@ export function newNodePoolController(
   const subjectOf = (o: PoolObject): EventSubject => ({ apiVersion: API_VERSION, kind: K.kind, name: o.metadata.name, uid: o.metadata.uid }); // prettier-ignore
 
   /** Writes the status when it changed (merge patch of the status subresource). */
-  async function writeStatus(o: PoolObject, next: Status): Promise<void> {
-    const prior = (o.status ?? {}) as Status;
+  async function writeStatus(o: PoolObject, next0: Status): Promise<void> {
+    // status.automation belongs to the automation controllers (provisioning): never written back from a stale copy
+    const { automation: _a, ...prior } = (o.status ?? {}) as Status;
+    const { automation: _b, ...next } = next0;
     if (JSON.stringify(prior) === JSON.stringify(next)) return;
     try {
       await poolApi.patchStatus(o.metadata.name, { ...next, ...(next.operation ? {} : { operation: null }) });
@@ -467,7 +469,11 @@ export function newNodePoolController(
     progressing = progressing.concat(await serveLifecycleHook(o, pool, group, members));
 
     // ---- scale in: victims in API.md's order, never more at once than the budget, drained, then removed
-    if (active.length > wanted) progressing = progressing.concat(await scaleIn(o, pool, group, active, wanted, poolNodes)); // prettier-ignore
+    // Auto pools: ESS's desired capacity grows with instant elasticity's launches (src/controllers/provisioning),
+    // so a read of it from before an attach must not remove what was just attached: only a maxSize lowered
+    // below the members scales an Auto pool in here (consolidation is the disruption engine's).
+    const inTarget = pool.spec.scaling.mode === 'Auto' ? Math.min(active.length, pool.spec.scaling.maxSize ?? active.length) : wanted; // prettier-ignore
+    if (active.length > inTarget) progressing = progressing.concat(await scaleIn(o, pool, group, active, inTarget, poolNodes)); // prettier-ignore
 
     // ---- registration: an instance that never became a Ready node is replaced
     const reg = await registration(o, pool, group, members);
