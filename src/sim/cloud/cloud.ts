@@ -49,7 +49,7 @@ export interface Instance {
   metadataOptions: { httpEndpoint: string; httpTokens: string; httpPutResponseHopLimit: number };
   operationLocks: string[];
   stoppedMode?: 'KeepCharging' | 'StopCharging' | 'Not-applicable';
-  systemDisk: { category: string; size: number };
+  systemDisk: { category: string; size: number; diskId?: string };
   dataDisks: { category: string; size: number; deleteWithInstance: boolean }[];
   internetMaxBandwidthOut: number;
   resourceGroupId: string;
@@ -57,6 +57,8 @@ export interface Instance {
   failed?: boolean;
   /** What the instance wrote to its serial console (a node simulation sets it: the boot's cloud-init output). */
   consoleOutput?: { text: string; updatedAt: number };
+  /** The console as ECS last cached it (GetInstanceConsoleOutput answers this, not consoleOutput). */
+  consolePosted?: { text: string; updatedAt: number };
 }
 
 /**
@@ -258,6 +260,8 @@ export class Cloud {
       if (!cur) return;
       cur.status = 'Stopped';
       cur.stoppedMode = stoppedMode;
+      // the console is cached when the instance stops (GetInstanceConsoleOutput)
+      if (cur.consoleOutput) cur.consolePosted = cur.consoleOutput;
       this.emit('stopped', cur);
       then?.();
     });

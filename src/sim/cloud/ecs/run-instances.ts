@@ -254,10 +254,12 @@ export function runInstances(cloud: Cloud, call: Call): ApiBody {
     const price = priceOf(cloud.world, zone, typeName);
     if (spotStrategy === 'SpotWithPriceLimit') {
       if (!p.has('SpotPriceLimit')) throw missingParameter('SpotPriceLimit');
+      // A limit below the current market price is refused outright, not taken as a stock problem
+      // (InvalidSpotPriceLimit.LowerThanPublicPrice: ECS API reference, RunInstances error codes; status 400).
       if (spotPriceLimit < price.spot) {
         throw new ApiError(
-          'OperationDenied.NoStock',
-          `The spot price limit ${spotPriceLimit} is below the market price ${price.spot} of ${typeName} in ${zone.zoneId}.`,
+          'InvalidSpotPriceLimit.LowerThanPublicPrice',
+          `The specified parameter "SpotPriceLimit" ${spotPriceLimit} is lower than the current public price ${price.spot} of ${typeName} in ${zone.zoneId}.`,
         );
       }
     }

@@ -380,8 +380,8 @@ export class EssEngine {
       a.created.push(m.instanceId);
       a.waiting.push(m.instanceId);
     }
-    let lastProblem: { code: string; message: string } | undefined;
-    while (a.created.length < count) {
+    let lastProblem: { code: string; message: string } | undefined = this.tagProblem(g, c);
+    while (!lastProblem && a.created.length < count) {
       let spot = this.wantSpot(g, c);
       let placed = this.place(g, c, spot);
       if (!placed.candidate && spot && g.compensateWithOnDemand) {
@@ -446,7 +446,8 @@ export class EssEngine {
         };
   }
 
-  private launch(g: ScalingGroup, c: ScalingConfiguration, cand: Candidate, spot: boolean): Instance {
+  /** The tags an instance of this group and configuration gets: the system's, the propagated, the configuration's. */
+  private instanceTags(g: ScalingGroup, c: ScalingConfiguration): Tag[] {
     const tags: Tag[] = [{ key: 'acs:autoscaling:scalingGroupId', value: g.id }];
     for (const t of g.tags) if (t.propagate) tags.push({ key: t.key, value: t.value });
     for (const [key, value] of Object.entries(c.tags)) {
@@ -454,6 +455,25 @@ export class EssEngine {
       if (cur) cur.value = value;
       else tags.push({ key, value });
     }
+    return tags;
+  }
+
+  /**
+   * An instance can carry 20 tags, the system tag included: a group whose propagated and configuration tags leave no
+   * room for it cannot create instances — the scale-out fails with `OperationDenied.QuotaExceed` (the code the
+   * issue's API audit names for ESS; unverified against a live account).
+   */
+  private tagProblem(g: ScalingGroup, c: ScalingConfiguration): { code: string; message: string } | undefined {
+    const n = this.instanceTags(g, c).length;
+    if (n <= 20) return undefined;
+    return {
+      code: 'OperationDenied.QuotaExceed',
+      message: `An instance of ${g.id} would carry ${n} tags (the system tag acs:autoscaling:scalingGroupId, the group's propagated tags and the configuration's), more than the 20 ECS allows.`,
+    };
+  }
+
+  private launch(g: ScalingGroup, c: ScalingConfiguration, cand: Candidate, spot: boolean): Instance {
+    const tags = this.instanceTags(g, c);
     const limit = c.spotPriceLimits.find((l) => l.instanceType === cand.instanceType)?.priceLimit;
     return createInstance(this.cloud, {
       regionId: g.regionId,
