@@ -246,6 +246,36 @@ export interface SystemEventInfo {
   reason: string | undefined;
 }
 
+/** DescribeInstancesFullStatus: an instance's lifecycle status, its health and its Scheduled system events. */
+export interface InstanceFullStatus {
+  instanceId: string;
+  /** Pending, Starting, Running, Stopping, Stopped. */
+  status: string;
+  /** Ok, Impaired, Warning, Maintaining, Initializing, InsufficientData, NotApplicable. */
+  health: string;
+  scheduledEvents: SystemEventInfo[];
+}
+
+/** One row of DescribeSpotPriceHistory: a zone's spot and pay-as-you-go price of a type at a time. */
+export interface SpotPricePoint {
+  zoneId: string;
+  instanceType: string;
+  /** Per hour, in the account's currency. */
+  spotPrice: number;
+  onDemandPrice: number;
+  /** ISO 8601 UTC. */
+  timestamp: string;
+}
+
+/** ReplaceSystemDisk: the image (and login) a Stopped instance's system disk is re-created with. */
+export interface ReplaceSystemDiskSpec {
+  imageId: string;
+  systemDiskSizeGiB?: number | undefined;
+  keyPairName?: string | undefined;
+  /** Never logged. */
+  password?: string | undefined;
+}
+
 /** Subscription instances launched by the operator itself (RunInstances, then AttachInstances). */
 export interface RunInstancesSpec extends Omit<LaunchSpec, 'instanceTypes'> {
   /** One type (RunInstances takes one); the pool picks from its list. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RejectedError } from '../../src/cloud/index.js';
 import { startSimulator, type Simulator } from '../../src/sim/cloud/index.js';
 import { eventually } from '../support/kube.js';
-import { cloudFor, groupSpec, launchSpec, log, type TestCloud } from './support.js';
+import { cloudFor, groupSpec, launchSpec, log, world, type TestCloud } from './support.js';
 
 // What the simulator's fidelity fixes ask of the operator's cloud adapter: no reliance on the order of
 // DescribeScalingActivities, lifecycle heartbeats, stale lifecycle tokens.
@@ -82,5 +82,110 @@ describe('lifecycle actions', () => {
     await cloud.provider.completeLifecycleAction({ ...ref, result: 'CONTINUE' });
     expect(await cloud.provider.recordLifecycleHeartbeat({ ...ref, timeoutSeconds: 600 })).toBe('gone');
     await members(r.group.id, 0);
+  });
+});
+
+describe('catalogue, network and Cloud Assistant', () => {
+  it('vSwitches(ids) asks for one VSwitchId per call; securityGroups(ids) reads every page', async () => {
+    const region = sim.world.regions[0]!;
+    const ids = region.vpcs[0]!.vSwitches.map((v) => v.vSwitchId);
+    const before = sim.calls.snapshot().DescribeVSwitches ?? 0;
+    const found = await cloud.provider.vSwitches([...ids, 'vsw-missing']);
+    expect(found.map((v) => v.id).sort()).toEqual([...ids].sort());
+    expect((sim.calls.snapshot().DescribeVSwitches ?? 0) - before).toBe(ids.length + 1);
+    const sgs = await cloud.provider.securityGroups(region.securityGroups.map((g) => g.securityGroupId));
+    expect(sgs.map((g) => g.id)).toEqual(region.securityGroups.map((g) => g.securityGroupId));
+  });
+
+  it('commandInvocation answers the output as plain text', async () => {
+    const [id] = await cloud.provider.runInstances(
+      {
+        ...launchSpec(sim),
+        instanceType: 'ecs.g7.large',
+        vSwitchId: world(sim).vSwitchIds[0]!,
+        amount: 1,
+        chargeType: 'PostPaid',
+      },
+      { operationId: 'op-invoke-1' },
+    );
+    await eventually('Running', async () =>
+      (await cloud.provider.describeInstances([id!]))[0]?.status === 'Running' ? true : undefined,
+    );
+    sim.setCommandResult({
+      contains: 'echo plain',
+      result: { exitCode: 0, output: 'plain output\n', durationS: 1 },
+    });
+    const invokeId = await cloud.provider.runCommand([id!], 'echo plain', { timeoutSeconds: 60 });
+    const inv = await eventually('finished', async () => {
+      const r = await cloud.provider.commandInvocation(invokeId);
+      return r?.status === 'Success' ? r : undefined;
+    });
+    expect(inv.results[0]?.output).toBe('plain output\n');
+  });
+});
+
+describe('automation operations', () => {
+  it('instancesFullStatus, systemEvents with an Inquiring one, acceptSystemEvent, replaceSystemDisk, spotPriceHistory', async () => {
+    const [id] = await cloud.provider.runInstances(
+      {
+        ...launchSpec(sim),
+        instanceType: 'ecs.g7.large',
+        vSwitchId: world(sim).vSwitchIds[0]!,
+        amount: 1,
+        chargeType: 'PostPaid',
+      },
+      { operationId: 'op-auto-1' },
+    );
+    await eventually('Running', async () =>
+      (await cloud.provider.describeInstances([id!]))[0]?.status === 'Running' ? true : undefined,
+    );
+    const scheduled = sim.scheduleSystemEvent(id!, 'SystemMaintenance.Redeploy', 86_400);
+    const asked = sim.scheduleSystemEvent(id!, 'SystemMaintenance.Reboot', 86_400, { inquiring: true });
+    const [full] = await cloud.provider.instancesFullStatus([id!]);
+    expect(full).toMatchObject({ instanceId: id, status: 'Running', health: 'Warning' });
+    expect(full?.scheduledEvents.map((e) => [e.id, e.type, e.cycle])).toEqual([
+      [scheduled.eventId, 'SystemMaintenance.Redeploy', 'Scheduled'],
+    ]);
+    const events = await cloud.provider.systemEvents([id!]);
+    expect(events.map((e) => e.cycle).sort()).toEqual(['Inquiring', 'Scheduled']);
+    await cloud.provider.acceptSystemEvent(asked.eventId);
+    await eventually('the accepted event executed', async () =>
+      asked.cycleStatus === 'Executed' ? true : undefined,
+    );
+
+    await eventually('Running again', async () =>
+      (await cloud.provider.describeInstances([id!]))[0]?.status === 'Running' ? true : undefined,
+    );
+    sim.cloud.stop(id!, 'KeepCharging');
+    await eventually('Stopped', async () =>
+      (await cloud.provider.describeInstances([id!]))[0]?.status === 'Stopped' ? true : undefined,
+    );
+    const image = sim.world.regions[0]!.images.find(
+      (i) => i.architecture === 'x86_64' && i.imageId !== launchSpec(sim).imageId,
+    )!;
+    const diskId = await cloud.provider.replaceSystemDisk(
+      id!,
+      { imageId: image.imageId },
+      { operationId: 'op-replace-1' },
+    );
+    expect(diskId).toMatch(/^d-/);
+    expect(
+      await cloud.provider.replaceSystemDisk(
+        id!,
+        { imageId: image.imageId },
+        { operationId: 'op-replace-1' },
+      ),
+    ).toBe(diskId);
+    expect((await cloud.provider.describeInstances([id!]))[0]?.imageId).toBe(image.imageId);
+
+    const end = new Date(Math.floor(sim.clock.now() / 3_600_000) * 3_600_000);
+    const points = await cloud.provider.spotPriceHistory({
+      instanceType: 'ecs.g7.large',
+      start: new Date(end.getTime() - 2 * 3_600_000),
+      end,
+    });
+    const zones = sim.world.regions[0]!.zones.filter((z) => z.offerings['ecs.g7.large']).length;
+    expect(points).toHaveLength(3 * zones);
+    expect(points.every((p) => p.spotPrice > 0 && p.spotPrice < p.onDemandPrice)).toBe(true);
   });
 });

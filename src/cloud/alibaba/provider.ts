@@ -18,15 +18,18 @@ import {
   type EnsureKnown,
   type EnsureResult,
   type ImageInfo,
+  type InstanceFullStatus,
   type InstanceTypeInfo,
   type LaunchSpec,
   type LifecycleAction,
   type PoolInstance,
+  type ReplaceSystemDiskSpec,
   type RunInstancesSpec,
   type ScalingActivity,
   type ScalingGroup,
   type ScalingGroupSpec,
   type SecurityGroupInfo,
+  type SpotPricePoint,
   type StockInfo,
   type SystemEventInfo,
   type VSwitchInfo,
@@ -406,6 +409,27 @@ export class AlibabaCloudProvider implements CloudProvider {
     return instanceIds.length === 0 ? Promise.resolve([]) : this.ecs.systemEvents(instanceIds);
   }
 
+  instancesFullStatus(instanceIds: readonly string[]): Promise<InstanceFullStatus[]> {
+    return instanceIds.length === 0 ? Promise.resolve([]) : this.ecs.instancesFullStatus(instanceIds);
+  }
+
+  acceptSystemEvent(eventId: string): Promise<void> {
+    return this.ecs.acceptSystemEvent(eventId);
+  }
+
+  replaceSystemDisk(instanceId: string, spec: ReplaceSystemDiskSpec, o: WriteOptions): Promise<string> {
+    return this.ecs.replaceSystemDisk(instanceId, spec, o.operationId);
+  }
+
+  spotPriceHistory(q: {
+    instanceType: string;
+    zoneId?: string | undefined;
+    start?: Date | undefined;
+    end?: Date | undefined;
+  }): Promise<SpotPricePoint[]> {
+    return this.ecs.spotPriceHistory(q);
+  }
+
   instanceTypes(types?: readonly string[]): Promise<InstanceTypeInfo[]> {
     return this.ecs.describeInstanceTypes(types);
   }
@@ -420,12 +444,29 @@ export class AlibabaCloudProvider implements CloudProvider {
     return this.ecs.stock(o);
   }
 
+  /**
+   * The vSwitches by id: DescribeVSwitches takes **one** `VSwitchId` (VPC API reference), so one call per id (a
+   * comma list would match none). Unknown ids are absent from the answer.
+   */
   async vSwitches(ids: readonly string[]): Promise<VSwitchInfo[]> {
-    if (ids.length === 0) return [];
-    const body = describeVSwitchesWire.parse(
-      await this.t.rpc('vpc', 'DescribeVSwitches', { VSwitchId: ids.join(','), PageSize: 50 }),
+    const found = await Promise.all(
+      [...new Set(ids)].map(
+        async (id) =>
+          describeVSwitchesWire.parse(
+            await this.t.rpc('vpc', 'DescribeVSwitches', { VSwitchId: id, PageSize: 50 }),
+          ).VSwitches,
+      ),
     );
-    return body.VSwitches.map((v) => ({ id: v.VSwitchId, vpcId: v.VpcId, zoneId: v.ZoneId, cidr: v.CidrBlock, availableIps: v.AvailableIpAddressCount, status: v.Status ?? 'Available' })); // prettier-ignore
+    return found
+      .flat()
+      .map((v) => ({
+        id: v.VSwitchId,
+        vpcId: v.VpcId,
+        zoneId: v.ZoneId,
+        cidr: v.CidrBlock,
+        availableIps: v.AvailableIpAddressCount,
+        status: v.Status ?? 'Available',
+      }));
   }
 
   /** Every vSwitch of a VPC (every page). */
