@@ -196,6 +196,66 @@ describe('ESS member writes', () => {
   });
 });
 
+describe('ESS errors', () => {
+  it('authentication errors have the statuses of the ESS common error table; configurations name existing key pairs, RAM roles and unique names', async () => {
+    const s = await sim();
+    const unknown = await sdkError(
+      rpcClient(s, 'ess', { accessKeyId: 'LTAI-nobody' })('DescribeScalingGroups'),
+    );
+    expect([unknown.code, unknown.statusCode]).toEqual(['InvalidAccessKeyId.NotFound', 400]);
+    const badSecret = await sdkError(
+      rpcClient(s, 'ess', { accessKeySecret: 'wrong' })('DescribeScalingGroups'),
+    );
+    expect([badSecret.code, badSecret.statusCode]).toEqual(['SignatureDoesNotMatch', 403]);
+    const ecsUnknown = await sdkError(rpcClient(s, 'ecs', { accessKeyId: 'LTAI-nobody' })('DescribeRegions'));
+    expect(ecsUnknown.statusCode).toBe(404);
+
+    const h = helpers(s);
+    const g = await h.ess('CreateScalingGroup', { MinSize: 0, MaxSize: 1, VSwitchIds: h.vsw });
+    const base = {
+      ScalingGroupId: g.ScalingGroupId,
+      ImageId: IMAGE,
+      InstanceTypes: ['ecs.g7.large'],
+      SecurityGroupIds: [h.sg],
+    };
+    const key = await sdkError(h.ess('CreateScalingConfiguration', { ...base, KeyPairName: 'no-such-key' }));
+    expect([key.code, key.statusCode]).toEqual(['InvalidKeyPairName.NotFound', 404]);
+    const role = await sdkError(
+      h.ess('CreateScalingConfiguration', { ...base, RamRoleName: 'no-such-role' }),
+    );
+    expect([role.code, role.statusCode]).toEqual(['InvalidRamRole.NotFound', 404]);
+    const arch = await sdkError(
+      h.ess('CreateScalingConfiguration', { ...base, InstanceTypes: ['ecs.g8y.large'] }),
+    );
+    expect([arch.code, arch.statusCode]).toEqual(['InvalidInstanceType.NotSupported', 400]);
+    const first = await h.ess('CreateScalingConfiguration', {
+      ...base,
+      ScalingConfigurationName: 'cfg-a',
+      KeyPairName: 'ops-key',
+      RamRoleName: 'k8s-worker-role',
+    });
+    const dup = await sdkError(
+      h.ess('CreateScalingConfiguration', { ...base, ScalingConfigurationName: 'cfg-a' }),
+    );
+    expect([dup.code, dup.statusCode]).toEqual(['InvalidScalingConfigurationName.Duplicate', 400]);
+    const second = await h.ess('CreateScalingConfiguration', { ...base, ScalingConfigurationName: 'cfg-b' });
+    const rename = await sdkError(
+      h.ess('ModifyScalingConfiguration', {
+        ScalingConfigurationId: second.ScalingConfigurationId,
+        ScalingConfigurationName: 'cfg-a',
+      }),
+    );
+    expect(rename.code).toBe('InvalidScalingConfigurationName.Duplicate');
+    const modRole = await sdkError(
+      h.ess('ModifyScalingConfiguration', {
+        ScalingConfigurationId: first.ScalingConfigurationId,
+        RamRoleName: 'gone-role',
+      }),
+    );
+    expect(modRole.code).toBe('InvalidRamRole.NotFound');
+  });
+});
+
 describe('ESS lifecycle actions', () => {
   it('RecordLifecycleActionHeartbeat takes lower-case parameters, ≤ 20 extensions and ≤ 6 h; stale tokens are 400', async () => {
     const s = await sim();

@@ -90,6 +90,10 @@ const quotasSchema = z.object({
   lifecycleHooksPerGroup: z.number().int().positive(),
 });
 
+/** The key pairs and RAM roles of the default world (also what a world file without them gets). */
+export const DEFAULT_KEY_PAIRS = ['ops-key', 'ops'];
+export const DEFAULT_RAM_ROLES = ['k8s-worker-role', 'KubernetesWorkerRole'];
+
 const regionSchema = z.object({
   regionId: z.string(),
   localName: z.string(),
@@ -97,12 +101,16 @@ const regionSchema = z.object({
   vpcs: z.array(vpcSchema),
   securityGroups: z.array(securityGroupSchema),
   images: z.array(imageSchema),
+  /** ECS key pairs of the region (KeyPairName must name one: InvalidKeyPairName.NotFound). */
+  keyPairs: z.array(z.string()).default(DEFAULT_KEY_PAIRS),
   quotas: quotasSchema,
 });
 
 export const worldSchema = z.object({
   version: z.literal(1),
   accountId: z.string(),
+  /** RAM roles of the account (RamRoleName must name one: InvalidRamRole.NotFound). */
+  ramRoles: z.array(z.string()).default(DEFAULT_RAM_ROLES),
   instanceTypes: z.array(instanceTypeSchema).min(1),
   regions: z.array(regionSchema).min(1),
 });
@@ -261,6 +269,7 @@ function region(regionId: string, localName: string, zoneLetters: string[], octe
       },
     ],
     images: images(regionId),
+    keyPairs: [...DEFAULT_KEY_PAIRS],
     quotas: {
       onDemandVcpus: 20_000,
       spotVcpus: 10_000,
@@ -276,6 +285,7 @@ export function defaultWorld(): World {
   return {
     version: 1,
     accountId: '1234567890123456',
+    ramRoles: [...DEFAULT_RAM_ROLES],
     instanceTypes: DEFAULT_INSTANCE_TYPES.map((t) => ({ ...t })),
     regions: [
       region('cn-hangzhou', '华东1（杭州）', ['h', 'i', 'j'], 0),

@@ -288,6 +288,21 @@ export function runInstances(cloud: Cloud, call: Call): ApiBody {
     const deletionProtection = p.bool('DeletionProtection') ?? false;
     const ramRoleName = p.text('RamRoleName', { max: 64 });
     const keyPairName = p.text('KeyPairName', { max: 128 });
+    // 404 InvalidKeyPairName.NotFound / InvalidRamRole.NotFound (ECS API reference, RunInstances error codes)
+    if (keyPairName !== undefined && !region.keyPairs.includes(keyPairName)) {
+      throw new ApiError(
+        'InvalidKeyPairName.NotFound',
+        `The specified KeyPairName "${keyPairName}" does not exist in our records.`,
+        404,
+      );
+    }
+    if (ramRoleName !== undefined && !cloud.world.ramRoles.includes(ramRoleName)) {
+      throw new ApiError(
+        'InvalidRamRole.NotFound',
+        `The specified RamRoleName "${ramRoleName}" does not exist.`,
+        404,
+      );
+    }
     const password = p.str('Password');
     if (password !== undefined && (password.length < 8 || password.length > 30)) {
       throw invalidParameter(
