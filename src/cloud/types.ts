@@ -62,6 +62,8 @@ export interface LaunchSpec {
   keyPairName?: string | undefined;
   /** Never logged. */
   password?: string | undefined;
+  /** Log in as ecs-user instead of root (ECS ImageOptions.LoginAsNonRoot; `login.user: ecs-user`). */
+  loginAsNonRoot?: boolean | undefined;
   spot?: { strategy: 'SpotAsPriceGo' | 'SpotWithPriceLimit'; priceLimits: { instanceType: string; maxPricePerHour: number }[] } | undefined; // prettier-ignore
   /** ECS tags of the instances (≤ 20 with the system's). */
   tags: Record<string, string>;
@@ -148,6 +150,7 @@ export interface CloudInstance {
   creationTime: string | undefined;
   /** Subscription expiry. */
   expiredTime: string | undefined;
+  /** A subscription instance renews itself at expiry (its own setting; listPoolInstances fills it). */
   autoRenew?: boolean | undefined;
   deletionProtection: boolean;
 }

@@ -189,3 +189,68 @@ describe('automation operations', () => {
     expect(points.every((p) => p.spotPrice > 0 && p.spotPrice < p.onDemandPrice)).toBe(true);
   });
 });
+
+describe('launch fields', () => {
+  it('loginAsNonRoot reaches ESS (ImageOptionsLoginAsNonRoot) and RunInstances (ImageOptions.LoginAsNonRoot)', async () => {
+    const r = await cloud.provider.ensureScalingGroup({
+      group: groupSpec(sim, 'ecs-user-1', { desiredCapacity: 1, scaleInHook: undefined }),
+      launch: launchSpec(sim, { loginAsNonRoot: true }),
+      operationId: 'op-ecs-user-1',
+    });
+    expect(sim.ess.state.configurations.get(r.configurationId)?.loginAsNonRoot).toBe(true);
+    const [m] = await members(r.group.id, 1);
+    expect(sim.cloud.instances.get(m!.instanceId)?.loginAsNonRoot).toBe(true);
+    const [id] = await cloud.provider.runInstances(
+      {
+        ...launchSpec(sim, { loginAsNonRoot: true }),
+        instanceType: 'ecs.g7.large',
+        vSwitchId: world(sim).vSwitchIds[0]!,
+        amount: 1,
+        chargeType: 'PostPaid',
+      },
+      { operationId: 'op-ecs-user-2' },
+    );
+    expect(sim.cloud.instances.get(id!)?.loginAsNonRoot).toBe(true);
+    const [plain] = await cloud.provider.runInstances(
+      {
+        ...launchSpec(sim),
+        instanceType: 'ecs.g7.large',
+        vSwitchId: world(sim).vSwitchIds[0]!,
+        amount: 1,
+        chargeType: 'PostPaid',
+      },
+      { operationId: 'op-ecs-user-3' },
+    );
+    expect(sim.cloud.instances.get(plain!)?.loginAsNonRoot).toBeUndefined();
+  });
+
+  it("listPoolInstances tells each Subscription member's own renewal setting", async () => {
+    const r = await cloud.provider.ensureScalingGroup({
+      group: groupSpec(sim, 'renew-1', { scaleInHook: undefined }),
+      launch: launchSpec(sim),
+      operationId: 'op-renew-1',
+    });
+    const run = (autoRenew: boolean, op: string) =>
+      cloud.provider.runInstances(
+        {
+          ...launchSpec(sim),
+          instanceType: 'ecs.g7.large',
+          vSwitchId: world(sim).vSwitchIds[0]!,
+          amount: 1,
+          chargeType: 'PrePaid',
+          subscription: { period: 1, periodUnit: 'Week', autoRenew },
+        },
+        { operationId: op },
+      );
+    const [renews] = await run(true, 'op-renew-2');
+    const [expires] = await run(false, 'op-renew-3');
+    await eventually('Running', async () => {
+      const list = await cloud.provider.describeInstances([renews!, expires!]);
+      return list.every((i) => i.status === 'Running') ? true : undefined;
+    });
+    await cloud.provider.attachInstances(r.group.id, [renews!, expires!], { operationId: 'op-renew-4' });
+    const list = await cloud.provider.listPoolInstances(r.group.id);
+    const byId = Object.fromEntries(list.map((i) => [i.instanceId, i.autoRenew]));
+    expect(byId).toEqual({ [renews!]: true, [expires!]: false });
+  });
+});

@@ -399,4 +399,77 @@ describe('new operations', () => {
     );
     expect(missing.code).toBe('MissingParameter');
   });
+
+  it('DescribeInstanceAutoRenewAttribute / ModifyInstanceAutoRenewAttribute: per subscription instance; RunInstances refuses an unknown key pair or RAM role (404)', async () => {
+    const id = await runOne({
+      instanceChargeType: 'PrePaid',
+      period: 1,
+      periodUnit: 'Week',
+      autoRenew: true,
+    });
+    const read = async () =>
+      (
+        await ecs().describeInstanceAutoRenewAttribute(
+          new $Ecs.DescribeInstanceAutoRenewAttributeRequest({ regionId: REGION, instanceId: id }),
+        )
+      ).body?.instanceRenewAttributes?.instanceRenewAttribute?.[0];
+    expect(await read()).toMatchObject({
+      instanceId: id,
+      autoRenewEnabled: true,
+      renewalStatus: 'AutoRenewal',
+    });
+    await ecs().modifyInstanceAutoRenewAttribute(
+      new $Ecs.ModifyInstanceAutoRenewAttributeRequest({
+        regionId: REGION,
+        instanceId: id,
+        autoRenew: false,
+      }),
+    );
+    expect(await read()).toMatchObject({ autoRenewEnabled: false, renewalStatus: 'Normal' });
+    const payg = await runOne();
+    const err = await sdkError(
+      ecs().modifyInstanceAutoRenewAttribute(
+        new $Ecs.ModifyInstanceAutoRenewAttributeRequest({
+          regionId: REGION,
+          instanceId: payg,
+          autoRenew: true,
+        }),
+      ),
+    );
+    expect([err.code, err.statusCode]).toEqual(['ChargeTypeViolation', 403]);
+
+    const key = await sdkError(
+      ecs().runInstances(
+        new $Ecs.RunInstancesRequest({
+          regionId: REGION,
+          imageId: IMAGE,
+          instanceType: 'ecs.g7.large',
+          vSwitchId: vsw,
+          securityGroupIds: [sg],
+          keyPairName: 'nobody-key',
+        }),
+      ),
+    );
+    expect([key.code, key.statusCode]).toEqual(['InvalidKeyPairName.NotFound', 404]);
+    const role = await sdkError(
+      ecs().runInstances(
+        new $Ecs.RunInstancesRequest({
+          regionId: REGION,
+          imageId: IMAGE,
+          instanceType: 'ecs.g7.large',
+          vSwitchId: vsw,
+          securityGroupIds: [sg],
+          ramRoleName: 'nobody-role',
+        }),
+      ),
+    );
+    expect([role.code, role.statusCode]).toEqual(['InvalidRamRole.NotFound', 404]);
+    const nonRoot = await runOne({
+      imageOptions: new $Ecs.RunInstancesRequestImageOptions({ loginAsNonRoot: true }),
+    });
+    const d = await ecs().describeInstances(
+      new $Ecs.DescribeInstancesRequest({ regionId: REGION, instanceIds: JSON.stringify([nonRoot]) }),
+    );
+    expect(d.body?.instances?.instance?.[0]?.imageOptions?.loginAsNonRoot).toBe(true);
+  });
 });

@@ -102,6 +102,7 @@ export class EcsApi {
       userData: s.userData,
       keyPairName: s.keyPairName,
       password: s.password,
+      loginAsNonRoot: s.loginAsNonRoot,
       ramRoleName: s.ramRoleName,
       httpTokens: s.metadataHttpTokens,
       deploymentSetId: s.deploymentSetId,
@@ -121,6 +122,9 @@ export class EcsApi {
       systemDisk: new $Ecs.RunInstancesRequestSystemDisk(dropUndefined(params.systemDisk)),
       dataDisk: params.dataDisk.map((d) => new $Ecs.RunInstancesRequestDataDisk(dropUndefined(d))),
       tag: params.tag.map((t) => new $Ecs.RunInstancesRequestTag(t)),
+      ...(s.loginAsNonRoot
+        ? { imageOptions: new $Ecs.RunInstancesRequestImageOptions({ loginAsNonRoot: true }) }
+        : {}),
       clientToken: token,
     });
     const body = W.runInstancesWire.parse(
@@ -313,6 +317,34 @@ export class EcsApi {
         );
         nextToken = body.NextToken;
       } while (nextToken);
+    }
+    return out;
+  }
+
+  /**
+   * Whether each subscription instance renews itself (DescribeInstanceAutoRenewAttribute, ≤ 100 comma-separated ids
+   * per call; RenewalStatus AutoRenewal). DescribeInstances does not say; pay-as-you-go ids are absent.
+   */
+  async autoRenew(ids: readonly string[]): Promise<Map<string, boolean>> {
+    const out = new Map<string, boolean>();
+    for (const batch of batches(ids, 100)) {
+      for (let page = 1; ; page++) {
+        const req = new $Ecs.DescribeInstanceAutoRenewAttributeRequest({
+          regionId: this.region,
+          instanceId: batch.join(','),
+          pageNumber: String(page),
+          pageSize: '100',
+        });
+        const body = W.describeAutoRenewWire.parse(
+          await this.t.ecs('DescribeInstanceAutoRenewAttribute', (c, rt) =>
+            c.describeInstanceAutoRenewAttributeWithOptions(req, rt),
+          ),
+        );
+        for (const a of body.InstanceRenewAttributes) {
+          out.set(a.InstanceId, a.AutoRenewEnabled ?? a.RenewalStatus === 'AutoRenewal');
+        }
+        if (body.InstanceRenewAttributes.length < 100) break;
+      }
     }
     return out;
   }

@@ -275,6 +275,9 @@ export class AlibabaCloudProvider implements CloudProvider {
   async listPoolInstances(groupId: string): Promise<PoolInstance[]> {
     const members = await this.ess.describeScalingInstances(groupId);
     const ecs = new Map((await this.ecs.describeInstancesById(members.map((m) => m.InstanceId))).map((i) => [i.instanceId, i])); // prettier-ignore
+    // a subscription member's own renewal setting (it may differ from the pool's: set in the console, or attached)
+    const prepaid = [...ecs.values()].filter((i) => i.chargeType === 'PrePaid').map((i) => i.instanceId);
+    const renews = prepaid.length > 0 ? await this.ecs.autoRenew(prepaid) : new Map<string, boolean>();
     return members.map((m): PoolInstance => {
       const i = ecs.get(m.InstanceId);
       return {
@@ -292,6 +295,7 @@ export class AlibabaCloudProvider implements CloudProvider {
         locks: i?.locks ?? [],
         creationTime: i?.creationTime,
         expiredTime: i?.expiredTime,
+        autoRenew: renews.get(m.InstanceId),
         deletionProtection: i?.deletionProtection ?? false,
         lifecycleState: m.LifecycleState,
         healthy: m.HealthStatus !== 'Unhealthy',

@@ -281,6 +281,14 @@ export const describeSpotPriceHistoryWire = z.object({
   ),
 });
 
+export const describeAutoRenewWire = z.object({
+  TotalCount: optNum,
+  InstanceRenewAttributes: wrapped(
+    'InstanceRenewAttribute',
+    z.object({ InstanceId: str, AutoRenewEnabled: bool.optional(), RenewalStatus: optStr }),
+  ),
+});
+
 export const replaceSystemDiskWire = z.object({ DiskId: z.string().min(1) });
 
 export const invokeWire = z.object({ InvokeId: str });

@@ -1,5 +1,6 @@
 import type { Cloud } from './cloud.js';
 import * as catalogue from './ecs/catalogue-calls.js';
+import { describeInstanceAutoRenewAttribute, modifyInstanceAutoRenewAttribute } from './ecs/auto-renew.js';
 import { describeInstanceHistoryEvents } from './ecs/history-events.js';
 import { acceptInquiredSystemEvent, describeInstancesFullStatus } from './ecs/instance-events.js';
 import { replaceSystemDisk } from './ecs/replace-system-disk.js';
@@ -83,6 +84,8 @@ export function buildRouter(
     AcceptInquiredSystemEvent: acceptInquiredSystemEvent,
     ReplaceSystemDisk: replaceSystemDisk,
     DescribeSpotPriceHistory: describeSpotPriceHistory,
+    DescribeInstanceAutoRenewAttribute: describeInstanceAutoRenewAttribute,
+    ModifyInstanceAutoRenewAttribute: modifyInstanceAutoRenewAttribute,
   };
   for (const [action, h] of Object.entries(ecs)) r.add(ECS, action, (call) => h(cloud, call));
   r.add(VPC, 'DescribeVpcs', (call) => vpc.describeVpcs(cloud, call));

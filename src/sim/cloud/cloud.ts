@@ -41,9 +41,13 @@ export interface Instance {
   expiredTime?: number;
   autoRenew: boolean;
   autoRenewPeriod: number;
+  /** Normal (default: not renewing automatically) or NotRenewal (ModifyInstanceAutoRenewAttribute). */
+  renewalStatus?: 'Normal' | 'NotRenewal';
   tags: Tag[];
   userData?: string;
   keyPairName?: string;
+  /** ImageOptions.LoginAsNonRoot: logins go to ecs-user, not root. */
+  loginAsNonRoot?: boolean;
   deletionProtection: boolean;
   ramRoleName?: string;
   metadataOptions: { httpEndpoint: string; httpTokens: string; httpPutResponseHopLimit: number };

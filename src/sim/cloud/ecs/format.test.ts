@@ -38,6 +38,7 @@ function sample(): Instance {
     tags: [{ key: 'a', value: '1' }],
     userData: 'IyEvYmluL3No',
     keyPairName: 'kp',
+    loginAsNonRoot: false,
     deletionProtection: false,
     ramRoleName: 'role',
     metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'optional', httpPutResponseHopLimit: 1 },

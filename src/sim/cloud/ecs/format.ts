@@ -26,6 +26,7 @@ type Described = Pick<
   | 'stoppedMode'
   | 'deletionProtection'
   | 'keyPairName'
+  | 'loginAsNonRoot'
   | 'resourceGroupId'
   | 'vpcId'
   | 'vSwitchId'
@@ -59,6 +60,7 @@ function described(i: Instance): Described {
     stoppedMode: i.stoppedMode,
     deletionProtection: i.deletionProtection,
     keyPairName: i.keyPairName,
+    loginAsNonRoot: i.loginAsNonRoot,
     resourceGroupId: i.resourceGroupId,
     vpcId: i.vpcId,
     vSwitchId: i.vSwitchId,
@@ -113,6 +115,7 @@ function unchanged(d: Described, i: Instance): boolean {
     d.internetMaxBandwidthOut === i.internetMaxBandwidthOut &&
     d.creationTime === i.creationTime &&
     d.keyPairName === i.keyPairName &&
+    d.loginAsNonRoot === i.loginAsNonRoot &&
     d.resourceGroupId === i.resourceGroupId &&
     d.vpcId === i.vpcId &&
     d.vSwitchId === i.vSwitchId &&
@@ -186,6 +189,7 @@ export function describeInstance(cloud: Cloud, i: Instance): Record<string, unkn
     Recyclable: false,
     DeviceAvailable: true,
     KeyPairName: i.keyPairName ?? '',
+    ImageOptions: { LoginAsNonRoot: i.loginAsNonRoot === true },
     ResourceGroupId: i.resourceGroupId,
     SaleCycle: i.chargeType === 'PrePaid' ? 'Month' : '',
     VpcAttributes: {

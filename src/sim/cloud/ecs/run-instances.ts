@@ -107,6 +107,7 @@ export interface InstanceSpec {
   tags: Tag[];
   userData?: string;
   keyPairName?: string;
+  loginAsNonRoot?: boolean;
   deletionProtection?: boolean;
   ramRoleName?: string;
   metadataOptions?: Instance['metadataOptions'];
@@ -155,6 +156,7 @@ export function createInstance(cloud: Cloud, s: InstanceSpec): Instance {
     tags: s.tags.map((t) => ({ ...t })),
     ...(s.userData === undefined ? {} : { userData: s.userData }),
     ...(s.keyPairName === undefined ? {} : { keyPairName: s.keyPairName }),
+    ...(s.loginAsNonRoot ? { loginAsNonRoot: true } : {}),
     deletionProtection: s.deletionProtection ?? false,
     ...(s.ramRoleName === undefined ? {} : { ramRoleName: s.ramRoleName }),
     metadataOptions: s.metadataOptions ?? {
@@ -303,6 +305,8 @@ export function runInstances(cloud: Cloud, call: Call): ApiBody {
         404,
       );
     }
+    // ImageOptions.LoginAsNonRoot: log in as ecs-user instead of root (ecs20140526 SDK model RunInstancesRequest)
+    const loginAsNonRoot = p.bool('ImageOptions.LoginAsNonRoot') ?? false;
     const password = p.str('Password');
     if (password !== undefined && (password.length < 8 || password.length > 30)) {
       throw invalidParameter(
@@ -426,6 +430,7 @@ export function runInstances(cloud: Cloud, call: Call): ApiBody {
         tags,
         ...(userData === undefined ? {} : { userData }),
         ...(keyPairName === undefined ? {} : { keyPairName }),
+        loginAsNonRoot,
         deletionProtection,
         ...(ramRoleName === undefined ? {} : { ramRoleName }),
         metadataOptions: { httpEndpoint, httpTokens, httpPutResponseHopLimit: hopLimit },

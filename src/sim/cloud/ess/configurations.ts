@@ -166,6 +166,9 @@ function readConfig(ess: Ess, p: Params, regionId: string, base?: ScalingConfigu
   const keyPairName = p.text('KeyPairName', { max: 128 }) ?? base?.keyPairName;
   const ramRoleName = p.text('RamRoleName', { max: 64 }) ?? base?.ramRoleName;
   checkReferences(ess, region, { keyPairName, ramRoleName });
+  // ImageOptionsLoginAsNonRoot (flat, as ESS spells it): instances log in as ecs-user (ESS SDK models
+  // Create/ModifyScalingConfigurationRequest, DescribeScalingConfigurations)
+  const loginAsNonRoot = p.bool('ImageOptionsLoginAsNonRoot') ?? base?.loginAsNonRoot ?? false;
   const hostName = p.text('HostName', { min: 2, max: 64 }) ?? base?.hostName;
   const instanceName = p.text('InstanceName', { min: 2, max: 128 }) ?? base?.instanceName;
   return {
@@ -176,6 +179,7 @@ function readConfig(ess: Ess, p: Params, regionId: string, base?: ScalingConfigu
     dataDisks: dataDisks.length > 0 ? dataDisks : (base?.dataDisks ?? []),
     ...(userData === undefined ? {} : { userData }),
     ...(keyPairName === undefined ? {} : { keyPairName }),
+    loginAsNonRoot,
     spotStrategy,
     spotPriceLimits: limits.length > 0 ? limits : (base?.spotPriceLimits ?? []),
     spotInterruptionBehavior:
@@ -301,6 +305,7 @@ export function describeScalingConfigurations(ess: Ess, call: Call): ApiBody {
           },
           UserData: c.userData ?? '',
           KeyPairName: c.keyPairName ?? '',
+          ImageOptionsLoginAsNonRoot: c.loginAsNonRoot,
           RamRoleName: c.ramRoleName ?? '',
           HostName: c.hostName ?? '',
           InstanceName: c.instanceName ?? '',

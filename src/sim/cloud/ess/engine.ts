@@ -463,7 +463,10 @@ export class EssEngine {
    * room for it cannot create instances — the scale-out fails with `OperationDenied.QuotaExceed` (the code the
    * issue's API audit names for ESS; unverified against a live account).
    */
-  private tagProblem(g: ScalingGroup, c: ScalingConfiguration): { code: string; message: string } | undefined {
+  private tagProblem(
+    g: ScalingGroup,
+    c: ScalingConfiguration,
+  ): { code: string; message: string } | undefined {
     const n = this.instanceTags(g, c).length;
     if (n <= 20) return undefined;
     return {
@@ -492,6 +495,7 @@ export class EssEngine {
       tags,
       ...(c.userData === undefined ? {} : { userData: c.userData }),
       ...(c.keyPairName === undefined ? {} : { keyPairName: c.keyPairName }),
+      loginAsNonRoot: c.loginAsNonRoot,
       ...(c.ramRoleName === undefined ? {} : { ramRoleName: c.ramRoleName }),
       systemDisk: c.systemDisk,
       dataDisks: c.dataDisks,
