@@ -472,4 +472,68 @@ describe('new operations', () => {
     );
     expect(d.body?.instances?.instance?.[0]?.imageOptions?.loginAsNonRoot).toBe(true);
   });
+
+  it('RunInstances: a public IP with bandwidth, DeploymentSetId must exist, a Target private pool gives its capacity and no more', async () => {
+    const region = sim.world.regions[0]!;
+    const withIp = await runOne({ internetMaxBandwidthOut: 10, internetChargeType: 'PayByTraffic' });
+    const d = await ecs().describeInstances(
+      new $Ecs.DescribeInstancesRequest({ regionId: REGION, instanceIds: JSON.stringify([withIp]) }),
+    );
+    expect(d.body?.instances?.instance?.[0]?.publicIpAddress?.ipAddress?.[0]).toMatch(/^47\./);
+    const noSet = await sdkError(
+      ecs().runInstances(
+        new $Ecs.RunInstancesRequest({
+          regionId: REGION,
+          imageId: IMAGE,
+          instanceType: 'ecs.g7.large',
+          vSwitchId: vsw,
+          securityGroupIds: [sg],
+          deploymentSetId: 'ds-nope',
+        }),
+      ),
+    );
+    expect([noSet.code, noSet.statusCode]).toEqual(['InvalidDeploymentSetId.NotFound', 404]);
+    const pool = region.privatePools[0]!;
+    const poolVsw = region.vpcs[0]!.vSwitches.find((v) => v.zoneId === pool.zoneId)!.vSwitchId;
+    const target = new $Ecs.RunInstancesRequestPrivatePoolOptions({
+      matchCriteria: 'Target',
+      id: pool.privatePoolId,
+    });
+    const run = (amount: number) =>
+      ecs().runInstances(
+        new $Ecs.RunInstancesRequest({
+          regionId: REGION,
+          imageId: IMAGE,
+          instanceType: pool.instanceType,
+          vSwitchId: poolVsw,
+          securityGroupIds: [sg],
+          amount,
+          privatePoolOptions: target,
+        }),
+      );
+    const tooMany = await sdkError(run(pool.capacity + 1));
+    expect(tooMany.code).toBe('OperationDenied.NoStock');
+    expect(tooMany.data.Message).toContain(pool.privatePoolId);
+    const ok = await run(pool.capacity);
+    const ids = ok.body?.instanceIdSets?.instanceIdSet ?? [];
+    expect(ids.map((i) => sim.cloud.instances.get(i)?.privatePoolId)).toEqual(
+      Array(pool.capacity).fill(pool.privatePoolId),
+    );
+    const badPool = await sdkError(
+      ecs().runInstances(
+        new $Ecs.RunInstancesRequest({
+          regionId: REGION,
+          imageId: IMAGE,
+          instanceType: pool.instanceType,
+          vSwitchId: poolVsw,
+          securityGroupIds: [sg],
+          privatePoolOptions: new $Ecs.RunInstancesRequestPrivatePoolOptions({
+            matchCriteria: 'Target',
+            id: 'crp-nope',
+          }),
+        }),
+      ),
+    );
+    expect([badPool.code, badPool.statusCode]).toEqual(['InvalidParameter.PrivatePoolOptions.Id', 400]);
+  });
 });

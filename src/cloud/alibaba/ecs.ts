@@ -106,6 +106,7 @@ export class EcsApi {
       ramRoleName: s.ramRoleName,
       httpTokens: s.metadataHttpTokens,
       deploymentSetId: s.deploymentSetId,
+      privatePool: s.privatePool,
       resourceGroupId: s.resourceGroupId,
       instanceName: s.instanceName,
       securityEnhancementStrategy: s.securityHardening === undefined ? undefined : s.securityHardening ? 'Active' : 'Deactive', // prettier-ignore
@@ -124,6 +125,13 @@ export class EcsApi {
       tag: params.tag.map((t) => new $Ecs.RunInstancesRequestTag(t)),
       ...(s.loginAsNonRoot
         ? { imageOptions: new $Ecs.RunInstancesRequestImageOptions({ loginAsNonRoot: true }) }
+        : {}),
+      ...(s.privatePool
+        ? {
+            privatePoolOptions: new $Ecs.RunInstancesRequestPrivatePoolOptions(
+              dropUndefined({ matchCriteria: s.privatePool.matchCriteria, id: s.privatePool.id }),
+            ),
+          }
         : {}),
       clientToken: token,
     });

@@ -56,6 +56,13 @@ export interface Instance {
   systemDisk: { category: string; size: number; diskId?: string };
   dataDisks: { category: string; size: number; deleteWithInstance: boolean }[];
   internetMaxBandwidthOut: number;
+  /** PayByTraffic | PayByBandwidth: how the public bandwidth is billed. */
+  internetChargeType?: 'PayByTraffic' | 'PayByBandwidth';
+  /** The public IP ECS assigns when InternetMaxBandwidthOut > 0. */
+  publicIp?: string;
+  deploymentSetId?: string;
+  /** The private pool (capacity reservation) the instance takes capacity from. */
+  privatePoolId?: string;
   resourceGroupId: string;
   /** Set by the fault API: the instance stopped responding (status stays, health checks fail). */
   failed?: boolean;
@@ -281,7 +288,8 @@ export class Cloud {
     this.ips.release(i.vSwitchId, i.privateIp);
     const region = this.world.regions.find((r) => r.regionId === i.regionId);
     const offering = region ? this.zone(region, i.zoneId)?.offerings[i.instanceType] : undefined;
-    if (offering) {
+    // an instance of a private pool gives the pool its capacity back (counted from live instances), not the zone
+    if (offering && i.privatePoolId === undefined) {
       if (i.spotStrategy === 'NoSpot') offering.onDemand++;
       else offering.spot++;
     }

@@ -46,7 +46,10 @@ function sample(): Instance {
     stoppedMode: 'KeepCharging',
     systemDisk: { category: 'cloud_essd', size: 40 },
     dataDisks: [],
-    internetMaxBandwidthOut: 0,
+    internetMaxBandwidthOut: 5,
+    internetChargeType: 'PayByTraffic',
+    publicIp: '47.96.0.1',
+    deploymentSetId: 'ds-1',
     resourceGroupId: '',
     failed: false,
   };

@@ -16,6 +16,9 @@ type Described = Pick<
   | 'imageId'
   | 'chargeType'
   | 'internetMaxBandwidthOut'
+  | 'internetChargeType'
+  | 'publicIp'
+  | 'deploymentSetId'
   | 'spotStrategy'
   | 'spotPriceLimit'
   | 'spotDuration'
@@ -50,6 +53,9 @@ function described(i: Instance): Described {
     imageId: i.imageId,
     chargeType: i.chargeType,
     internetMaxBandwidthOut: i.internetMaxBandwidthOut,
+    internetChargeType: i.internetChargeType,
+    publicIp: i.publicIp,
+    deploymentSetId: i.deploymentSetId,
     spotStrategy: i.spotStrategy,
     spotPriceLimit: i.spotPriceLimit,
     spotDuration: i.spotDuration,
@@ -113,6 +119,9 @@ function unchanged(d: Described, i: Instance): boolean {
     d.instanceType === i.instanceType &&
     d.imageId === i.imageId &&
     d.internetMaxBandwidthOut === i.internetMaxBandwidthOut &&
+    d.internetChargeType === i.internetChargeType &&
+    d.publicIp === i.publicIp &&
+    d.deploymentSetId === i.deploymentSetId &&
     d.creationTime === i.creationTime &&
     d.keyPairName === i.keyPairName &&
     d.loginAsNonRoot === i.loginAsNonRoot &&
@@ -171,7 +180,7 @@ export function describeInstance(cloud: Cloud, i: Instance): Record<string, unkn
     OSNameEn: image?.osNameEn ?? '',
     OSType: image?.osType ?? 'linux',
     InstanceChargeType: i.chargeType,
-    InternetChargeType: 'PayByTraffic',
+    InternetChargeType: i.internetChargeType ?? 'PayByTraffic',
     InternetMaxBandwidthIn: i.internetMaxBandwidthOut > 0 ? 100 : 0,
     InternetMaxBandwidthOut: i.internetMaxBandwidthOut,
     SpotStrategy: i.spotStrategy,
@@ -198,7 +207,8 @@ export function describeInstance(cloud: Cloud, i: Instance): Record<string, unkn
       NatIpAddress: '',
       PrivateIpAddress: { IpAddress: [i.privateIp] },
     },
-    PublicIpAddress: { IpAddress: [] },
+    PublicIpAddress: { IpAddress: i.publicIp === undefined ? [] : [i.publicIp] },
+    DeploymentSetId: i.deploymentSetId ?? '',
     InnerIpAddress: { IpAddress: [] },
     RdmaIpAddress: { IpAddress: [] },
     EipAddress: { AllocationId: '', IpAddress: '', Bandwidth: 0, InternetChargeType: '' },

@@ -3,6 +3,7 @@ import { ApiError, invalidParameter, missingParameter } from '../errors.js';
 import { resourceId } from '../ids.js';
 import type { Params } from '../params.js';
 import type { ApiBody, Call } from '../server.js';
+import { checkPlacementOptions, readPlacementOptions } from '../ecs/placement.js';
 import { readUserData } from '../ecs/run-instances.js';
 import { getGroup, type Ess } from './groups.js';
 import type { ScalingConfiguration } from './model.js';
@@ -169,6 +170,12 @@ function readConfig(ess: Ess, p: Params, regionId: string, base?: ScalingConfigu
   // ImageOptionsLoginAsNonRoot (flat, as ESS spells it): instances log in as ecs-user (ESS SDK models
   // Create/ModifyScalingConfigurationRequest, DescribeScalingConfigurations)
   const loginAsNonRoot = p.bool('ImageOptionsLoginAsNonRoot') ?? base?.loginAsNonRoot ?? false;
+  // DeploymentSetId and PrivatePoolOptions.* (ESS SDK model CreateScalingConfigurationRequest) are checked as
+  // RunInstances checks them, and applied to every instance the group creates (see ecs/placement.ts)
+  const placement = readPlacementOptions(p);
+  checkPlacementOptions(region, placement);
+  const deploymentSetId = placement.deploymentSetId ?? base?.deploymentSetId;
+  const privatePool = placement.privatePool ?? base?.privatePool;
   const hostName = p.text('HostName', { min: 2, max: 64 }) ?? base?.hostName;
   const instanceName = p.text('InstanceName', { min: 2, max: 128 }) ?? base?.instanceName;
   return {
@@ -192,6 +199,12 @@ function readConfig(ess: Ess, p: Params, regionId: string, base?: ScalingConfigu
     ...(instanceName === undefined ? {} : { instanceName }),
     internetMaxBandwidthOut:
       p.int('InternetMaxBandwidthOut', { min: 0, max: 100 }) ?? base?.internetMaxBandwidthOut ?? 0,
+    internetChargeType:
+      p.oneOf('InternetChargeType', ['PayByTraffic', 'PayByBandwidth'] as const) ??
+      base?.internetChargeType ??
+      'PayByTraffic',
+    ...(deploymentSetId === undefined ? {} : { deploymentSetId }),
+    ...(privatePool === undefined ? {} : { privatePool }),
     securityEnhancementStrategy:
       p.oneOf('SecurityEnhancementStrategy', ['Active', 'Deactive'] as const) ??
       base?.securityEnhancementStrategy ??
@@ -319,6 +332,12 @@ export function describeScalingConfigurations(ess: Ess, call: Call): ApiBody {
           SpotInterruptionBehavior: c.spotInterruptionBehavior,
           Tags: { Tag: Object.entries(c.tags).map(([Key, Value]) => ({ Key, Value })) },
           InternetMaxBandwidthOut: c.internetMaxBandwidthOut,
+          InternetChargeType: c.internetChargeType,
+          DeploymentSetId: c.deploymentSetId ?? '',
+          PrivatePoolOptions: {
+            MatchCriteria: c.privatePool?.matchCriteria ?? '',
+            Id: c.privatePool?.id ?? '',
+          },
           SecurityEnhancementStrategy: c.securityEnhancementStrategy,
           CreationTime: ecsTime(c.creationTime),
         };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Cloud, Instance, Tag } from '../cloud.js';
+import { placementProblem } from '../ecs/placement.js';
 import { capacityProblem, createInstance } from '../ecs/run-instances.js';
 import { resourceId } from '../ids.js';
 import { priceOf, type VSwitch, type Zone } from '../world.js';
@@ -27,6 +28,8 @@ interface Candidate {
   zone: Zone;
   instanceType: string;
   order: number;
+  /** The private pool the instance takes capacity from (set when placed). */
+  privatePoolId?: string;
 }
 
 /**
@@ -429,9 +432,32 @@ export class EssEngine {
   ): { candidate?: Candidate; problem?: { code: string; message: string }; skipped?: string } {
     let problem: { code: string; message: string } | undefined;
     let skipped: string | undefined;
+    const placement = {
+      ...(c.deploymentSetId === undefined ? {} : { deploymentSetId: c.deploymentSetId }),
+      ...(c.privatePool === undefined ? {} : { privatePool: c.privatePool }),
+    };
     for (const cand of this.candidates(g, c, spot)) {
-      const p = capacityProblem(this.cloud, g.regionId, cand.zone, cand.vSwitch, cand.instanceType, spot);
-      if (!p) return { candidate: cand, ...(skipped ? { skipped } : {}) };
+      const p = capacityProblem(
+        this.cloud,
+        g.regionId,
+        cand.zone,
+        cand.vSwitch,
+        cand.instanceType,
+        spot,
+        placement,
+      );
+      if (!p) {
+        const region = this.cloud.region(g.regionId);
+        const pool = placementProblem(
+          this.cloud,
+          region,
+          cand.zone,
+          cand.instanceType,
+          placement,
+        ).privatePoolId;
+        const placed = pool === undefined ? cand : { ...cand, privatePoolId: pool };
+        return { candidate: placed, ...(skipped ? { skipped } : {}) };
+      }
       skipped ??= `${p.code} for ${cand.instanceType} in ${cand.zone.zoneId}`;
       // a NoStock anywhere is what the activity reports, unless everything failed for another reason
       if (!problem || p.code === 'OperationDenied.NoStock') problem = p;
@@ -500,6 +526,9 @@ export class EssEngine {
       systemDisk: c.systemDisk,
       dataDisks: c.dataDisks,
       internetMaxBandwidthOut: c.internetMaxBandwidthOut,
+      internetChargeType: c.internetChargeType,
+      ...(c.deploymentSetId === undefined ? {} : { deploymentSetId: c.deploymentSetId }),
+      ...(cand.privatePoolId === undefined ? {} : { privatePoolId: cand.privatePoolId }),
       resourceGroupId: g.resourceGroupId,
     });
   }

@@ -61,6 +61,9 @@ export interface ScalingConfiguration {
   hostName?: string;
   instanceName?: string;
   internetMaxBandwidthOut: number;
+  internetChargeType: 'PayByTraffic' | 'PayByBandwidth';
+  deploymentSetId?: string;
+  privatePool?: { matchCriteria: 'Open' | 'Target' | 'None'; id?: string };
   securityEnhancementStrategy: string;
   creationTime: number;
 }
