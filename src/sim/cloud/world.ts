@@ -300,10 +300,10 @@ function region(regionId: string, localName: string, zoneLetters: string[], octe
     deploymentSets: [
       { deploymentSetId: stableId('ds', regionId, 'nodes'), name: 'k8s-nodes', maxInstancesPerZone: 20 },
     ],
-    // a targeted capacity reservation of two ecs.g7.xlarge in the second zone
+    // a targeted elasticity assurance (private pool) of two ecs.g7.xlarge in the second zone
     privatePools: [
       {
-        privatePoolId: stableId('crp', regionId, 'reserved'),
+        privatePoolId: stableId('eap', regionId, 'reserved'),
         zoneId: zones[1]?.zoneId ?? firstZone,
         instanceType: 'ecs.g7.xlarge',
         matchCriteria: 'Target',
