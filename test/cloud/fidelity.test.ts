@@ -52,6 +52,25 @@ describe('scaling activities', () => {
   });
 });
 
+describe('capacity bounds', () => {
+  it('a MaxSize lowered below the expected number takes the expected number along (ESS refuses bounds that exclude it)', async () => {
+    const spec = { launch: launchSpec(sim), operationId: 'op-bounds-1' };
+    const r = await cloud.provider.ensureScalingGroup({
+      ...spec,
+      group: groupSpec(sim, 'bounds-1', { maxSize: 10, desiredCapacity: 4, scaleInHook: undefined }),
+    });
+    await members(r.group.id, 4);
+    // the pool keeps asking for 4 (its own scale-in drains first), while its bounds shrink to 2
+    const after = await cloud.provider.ensureScalingGroup({
+      ...spec,
+      groupId: r.group.id,
+      group: groupSpec(sim, 'bounds-1', { maxSize: 2, desiredCapacity: 4, scaleInHook: undefined }),
+    });
+    expect(after.group).toMatchObject({ maxSize: 2, desiredCapacity: 2 });
+    expect(after.changes).toEqual(['modified scaling group: MaxSize, DesiredCapacity']);
+  });
+});
+
 describe('lifecycle actions', () => {
   it('a heartbeat extends the wait; completing twice is not an error; a heartbeat after completion is gone', async () => {
     const r = await cloud.provider.ensureScalingGroup({

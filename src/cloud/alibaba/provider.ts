@@ -61,7 +61,11 @@ export function groupDrift(g: ScalingGroup, spec: ScalingGroupSpec): Record<stri
   const out: Record<string, unknown> = {};
   if (g.minSize !== spec.minSize) out.MinSize = spec.minSize;
   if (g.maxSize !== spec.maxSize) out.MaxSize = spec.maxSize;
-  if (g.desiredCapacity !== spec.desiredCapacity) out.DesiredCapacity = spec.desiredCapacity;
+  // ESS keeps "MaxSize ≥ DesiredCapacity ≥ MinSize" and refuses a ModifyScalingGroup that would break it (ESS SDK model
+  // ModifyScalingGroupRequest.DesiredCapacity): the expected number sent is the spec's within the spec's bounds, so
+  // bounds that move past the group's current one take it along in the same call.
+  const desired = Math.min(spec.maxSize, Math.max(spec.minSize, spec.desiredCapacity));
+  if (g.desiredCapacity !== desired) out.DesiredCapacity = desired;
   if (g.vSwitchIds.join(',') !== spec.vSwitchIds.join(',')) out.VSwitchIds = spec.vSwitchIds;
   if (g.multiAZPolicy !== spec.multiAZPolicy) out.MultiAZPolicy = groupParams(spec).MultiAZPolicy;
   if (g.scalingPolicy !== spec.scalingPolicy) out.ScalingPolicy = spec.scalingPolicy;
@@ -461,16 +465,14 @@ export class AlibabaCloudProvider implements CloudProvider {
           ).VSwitches,
       ),
     );
-    return found
-      .flat()
-      .map((v) => ({
-        id: v.VSwitchId,
-        vpcId: v.VpcId,
-        zoneId: v.ZoneId,
-        cidr: v.CidrBlock,
-        availableIps: v.AvailableIpAddressCount,
-        status: v.Status ?? 'Available',
-      }));
+    return found.flat().map((v) => ({
+      id: v.VSwitchId,
+      vpcId: v.VpcId,
+      zoneId: v.ZoneId,
+      cidr: v.CidrBlock,
+      availableIps: v.AvailableIpAddressCount,
+      status: v.Status ?? 'Available',
+    }));
   }
 
   /** Every vSwitch of a VPC (every page). */
