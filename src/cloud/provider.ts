@@ -4,15 +4,18 @@ import type {
   EnsureKnown,
   EnsureResult,
   ImageInfo,
+  InstanceFullStatus,
   InstanceTypeInfo,
   LaunchSpec,
   LifecycleAction,
   PoolInstance,
+  ReplaceSystemDiskSpec,
   RunInstancesSpec,
   ScalingActivity,
   ScalingGroup,
   ScalingGroupSpec,
   SecurityGroupInfo,
+  SpotPricePoint,
   StockInfo,
   SystemEventInfo,
   VSwitchInfo,
@@ -117,8 +120,24 @@ export interface CloudProvider {
     token: string;
     timeoutSeconds: number;
   }): Promise<'extended' | 'gone'>;
-  /** Scheduled / executing system events (maintenance, failure, expiry) of these instances. */
+  /** Scheduled / executing / inquiring system events (maintenance, failure, expiry) of these instances. */
   systemEvents(instanceIds: readonly string[]): Promise<SystemEventInfo[]>;
+  /** DescribeInstancesFullStatus of these instances (batches of 100): status, health, Scheduled events. */
+  instancesFullStatus(instanceIds: readonly string[]): Promise<InstanceFullStatus[]>;
+  /** Accepts an Inquiring system event (AcceptInquiredSystemEvent): its default operation runs now. */
+  acceptSystemEvent(eventId: string): Promise<void>;
+  /**
+   * Re-creates the system disk of a Stopped instance from an image (ReplaceSystemDisk; the instance keeps its id,
+   * IP and user data, and runs its user data again on the next start). Returns the new disk's id.
+   */
+  replaceSystemDisk(instanceId: string, spec: ReplaceSystemDiskSpec, o: WriteOptions): Promise<string>;
+  /** Spot price history of a type (every zone, or one), hourly between `start` and `end` (default: the last 3 h). */
+  spotPriceHistory(q: {
+    instanceType: string;
+    zoneId?: string | undefined;
+    start?: Date | undefined;
+    end?: Date | undefined;
+  }): Promise<SpotPricePoint[]>;
 
   // ---- catalogue and network
   instanceTypes(types?: readonly string[]): Promise<InstanceTypeInfo[]>;

@@ -833,12 +833,10 @@ export function newNodePoolController(
     return [`attaching ${running.length} existing instance(s)`];
   }
 
-  /** Subscription instances the pool does not renew: a Warning Event from 7 days before they expire. */
-  async function warnExpiry(o: PoolObject, pool: NodePool, active: Member[]): Promise<void> {
-    const sub = pool.spec.billing.chargeType === 'Subscription' ? pool.spec.billing.subscription : undefined;
-    if (sub?.autoRenew) return;
+  /** Subscription instances that do not renew themselves (their own setting): a Warning Event from 7 days before they expire. */
+  async function warnExpiry(o: PoolObject, _pool: NodePool, active: Member[]): Promise<void> {
     const soon = clock.now() + 7 * 24 * 3600_000;
-    const expiring = active.filter((m) => m.instance.chargeType === 'PrePaid' && m.instance.expiredTime && Date.parse(m.instance.expiredTime) < soon); // prettier-ignore
+    const expiring = active.filter((m) => m.instance.chargeType === 'PrePaid' && m.instance.autoRenew !== true && m.instance.expiredTime && Date.parse(m.instance.expiredTime) < soon); // prettier-ignore
     if (expiring.length === 0) return;
     // The recorder folds repeats into one Event's series, so a reconcile every 30 s does not flood.
     await deps.events.warning(subjectOf(o), 'SubscriptionExpiring', 'Expire', `Subscription instance(s) that do not renew expire within 7 days: ${expiring.map((m) => `${m.instance.instanceId} (${m.instance.expiredTime})`).join(', ')}`); // prettier-ignore
