@@ -1,7 +1,9 @@
 // One catalogue for every system: the simulator's world (cn-hangzhou's zones, its x86 general-purpose types and
 // their pay-as-you-go prices), turned into each peer's own format. Each type's allocatable is what our simulated
-// node registers (src/sim/nodes/register.ts), so every system packs onto the same usable capacity.
-import { nodeObject } from '../../src/sim/nodes/register.js';
+// node registers (src/bootstrap/reservations.ts, pools with default kubelet settings), so every system packs onto
+// the same usable capacity.
+import { allocatableOf, type Allocatable } from '../../src/bootstrap/reservations.js';
+import { cpuMillis, mebibytes } from '../../src/util/quantity.js';
 import { defaultWorld, priceOf, type World } from '../../src/sim/cloud/world.js';
 
 /** The families every system may choose from: 7th and 8th generation c (1:2), g (1:4), r (1:8), large..8xlarge. */
@@ -18,8 +20,8 @@ export interface CatalogueType {
   family: string;
   vcpu: number;
   memoryGiB: number;
-  /** What the node registers as allocatable: millicores and MiB. */
-  allocatable: { cpuM: number; memoryMiB: number; pods: number };
+  /** What the node registers as allocatable. */
+  allocatable: Allocatable;
   offerings: Offering[];
 }
 
@@ -29,45 +31,9 @@ export interface Catalogue {
   types: CatalogueType[];
 }
 
-const SUFFIX: Record<string, number> = {
-  n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-}; // prettier-ignore
-
-/** A Kubernetes quantity (`3500m`, `3.1Gi`, `3328599654400m`, `1e3`) as a plain number. */
-export function quantity(q: string): number {
-  const m = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]))?$/.exec(q.trim());
-  if (!m) throw new Error(`not a Kubernetes quantity: ${q}`);
-  return Number(m[1]) * (m[2] ? 10 ** Number(m[2].slice(1)) : (SUFFIX[m[3] ?? ''] ?? 1));
-}
-export const cpuMillis = (q: string): number => Math.round(quantity(q) * 1000);
-export const memoryMiB = (q: string): number => quantity(q) / 2 ** 20;
-
-/** The allocatable our simulated kubelet registers for a machine of this shape. */
-function allocatableOf(vcpu: number, memGiB: number): CatalogueType['allocatable'] {
-  const node = nodeObject(
-    {
-      mode: 'Managed',
-      nodeName: 'probe',
-      providerId: 'probe',
-      nodeIp: '192.0.2.1',
-      labels: {},
-      taints: [],
-      server: 'https://127.0.0.1',
-      caPem: undefined,
-      bootstrapToken: '',
-      lastStep: 'done',
-      result: 'done',
-    },
-    { cpu: vcpu, memoryMiB: Math.round(memGiB * 1024) },
-  ) as { status: { allocatable: Record<string, string> } };
-  const a = node.status.allocatable;
-  return {
-    cpuM: cpuMillis(a.cpu ?? '0'),
-    memoryMiB: memoryMiB(a.memory ?? '0'),
-    pods: Number(a.pods ?? 110),
-  };
-}
+/** Millicores and MiB of a Kubernetes quantity (0 when it is not one: the API server never sends that). */
+export const cpuM = (q: string): number => cpuMillis(q) ?? 0;
+export const memMiB = (q: string): number => mebibytes(q) ?? 0;
 
 export function catalogue(world: World = defaultWorld()): Catalogue {
   const region = world.regions[0]!;
@@ -79,7 +45,8 @@ export function catalogue(world: World = defaultWorld()): Catalogue {
       family: t.family.replace(/^ecs\./, ''),
       vcpu: t.vcpu,
       memoryGiB: t.memoryGiB,
-      allocatable: allocatableOf(t.vcpu, t.memoryGiB),
+      // the kubelet's rule with the project's one reservation formula (what our simulated node registers)
+      allocatable: allocatableOf({ cpuMilli: t.vcpu * 1000, memoryMiB: Math.round(t.memoryGiB * 1024) }),
       offerings: region.zones
         .filter((z) => (z.offerings[t.instanceType]?.onDemand ?? 0) > 0)
         .map((z) => ({ zone: z.zoneId, price: priceOf(world, z, t.instanceType).onDemand })),
@@ -93,7 +60,7 @@ export function priceIn(c: Catalogue, type: string, zone: string): number | unde
 }
 
 /** The kubeReserved Karpenter's kwok provider subtracts from every type's capacity (kwok/cloudprovider/helpers.go). */
-export const KARPENTER_KWOK_OVERHEAD = { cpuM: 100, memoryMiB: 10 };
+export const KARPENTER_KWOK_OVERHEAD = { cpuMilli: 100, memoryMiB: 10 };
 
 /**
  * The catalogue as Karpenter kwok's instance-types file (`--instance-types-file-path`): on-demand offerings per
@@ -106,7 +73,7 @@ export function karpenterInstanceTypes(c: Catalogue): unknown[] {
     architecture: 'amd64',
     operatingSystems: ['linux'],
     resources: {
-      cpu: `${t.allocatable.cpuM + KARPENTER_KWOK_OVERHEAD.cpuM}m`,
+      cpu: `${t.allocatable.cpuMilli + KARPENTER_KWOK_OVERHEAD.cpuMilli}m`,
       memory: `${Math.round(t.allocatable.memoryMiB + KARPENTER_KWOK_OVERHEAD.memoryMiB)}Mi`,
       pods: String(t.allocatable.pods),
     },

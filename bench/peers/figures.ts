@@ -144,7 +144,7 @@ export function costLowerBound(c: Catalogue, pods: readonly PodTimes[]): number 
   let best = Infinity;
   for (const t of c.types) {
     for (const o of t.offerings) {
-      const machines = Math.max(cpu / t.allocatable.cpuM, mem / t.allocatable.memoryMiB);
+      const machines = Math.max(cpu / t.allocatable.cpuMilli, mem / t.allocatable.memoryMiB);
       best = Math.min(best, machines * o.price);
     }
   }

@@ -6,7 +6,7 @@ import { NodeSchema, PodSchema, Resources } from '../../src/kube/index.js';
 import type { Logger } from '../../src/log.js';
 import { procOf } from '../process.js';
 import { Informer } from '../../src/runtime/informer.js';
-import { cpuMillis, memoryMiB } from './catalogue.js';
+import { cpuM, memMiB } from './catalogue.js';
 import type { NodeTimes, PodTimes, ProcessFigures } from './figures.js';
 import { round } from './figures.js';
 
@@ -47,8 +47,8 @@ function requestsOf(p: Pod): { cpuM: number; memoryMiB: number } {
   let cpu = 0;
   let mem = 0;
   for (const c of p.spec?.containers ?? []) {
-    cpu += cpuMillis(c.resources?.requests?.cpu ?? '0');
-    mem += memoryMiB(c.resources?.requests?.memory ?? '0');
+    cpu += cpuM(c.resources?.requests?.cpu ?? '0');
+    mem += memMiB(c.resources?.requests?.memory ?? '0');
   }
   return { cpuM: cpu, memoryMiB: mem };
 }
@@ -110,8 +110,8 @@ export class Recorder {
         seenAt: now(),
         type: labels['node.kubernetes.io/instance-type'] ?? 'unknown',
         zone: labels['topology.kubernetes.io/zone'] ?? 'unknown',
-        cpuM: cpuMillis(a.cpu ?? '0'),
-        memoryMiB: memoryMiB(a.memory ?? '0'),
+        cpuM: cpuM(a.cpu ?? '0'),
+        memoryMiB: memMiB(a.memory ?? '0'),
       };
       this.nodes.set(name, rec);
     }
