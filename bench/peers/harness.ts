@@ -177,7 +177,6 @@ async function phase(
   const start = await act();
   const note = await until(run, what, start, done, () => podStatus(pods()));
   const fig = figures(run, pods(), start, await meter.end(), note);
-  run.opts.progress(`  ${what}: ${fig.note ?? `all ${fig.pods} pods Running in ${fig.allRunningS} s`}; ${fig.fleet.nodes} nodes, ${fig.fleet.costPerHour} CNY/h, CPU ${fig.fleet.cpuUtilisation} %, memory ${fig.fleet.memoryUtilisation} %`); // prettier-ignore
   return fig;
 }
 
@@ -256,6 +255,11 @@ async function bursts(run: Run): Promise<Partial<Record<PhaseName, PhaseFigures>
   return { bursts: fig };
 }
 
+function summary(phase: string, f: PhaseFigures): string {
+  const done = phase === 'consolidation' ? (f.settledS === undefined ? '' : `settled in ${f.settledS} s`) : `all ${f.pods} pods Running in ${f.allRunningS} s`; // prettier-ignore
+  return `  ${phase}: ${[f.note, done].filter(Boolean).join('; ')}; ${f.fleet.nodes} nodes, ${f.fleet.costPerHour} CNY/h, CPU ${f.fleet.cpuUtilisation} %, memory ${f.fleet.memoryUtilisation} %`; // prettier-ignore
+}
+
 const WORKLOAD_RUNNERS: Record<
   WorkloadName,
   (run: Run) => Promise<Partial<Record<PhaseName, PhaseFigures>>>
@@ -264,6 +268,16 @@ const WORKLOAD_RUNNERS: Record<
   spread,
   bursts,
 };
+
+/** The run under way's clean-ups (last first), for a signal to stop it: see `stopRunning`. */
+let running: (() => Promise<void> | void)[] = [];
+
+/** Stops the run under way (its controller, control plane, watches), e.g. on SIGINT. */
+export async function stopRunning(): Promise<void> {
+  const now = running;
+  running = [];
+  for (const c of now.reverse()) await Promise.resolve(c()).catch(() => undefined);
+}
 
 /** Starts a fresh control plane and the system, runs the workload, stops everything. */
 export async function runOne(
@@ -281,6 +295,7 @@ export async function runOne(
   await mkdir(runDir, { recursive: true });
   const log = createLogger({ level: 'silent' });
   const cleanups: (() => Promise<void> | void)[] = [];
+  running = cleanups;
   try {
     opts.progress(`run ${index}: ${system} × ${workload} (fresh control plane in ${runDir})`);
     const stack = await DevStack.start({ runDir: join(runDir, 'cluster'), binaries });
@@ -293,18 +308,20 @@ export async function runOne(
     await rec.start();
     cleanups.push(() => rec.stop());
     const ctx: SystemContext = { stack, client, catalogue: cat, runDir, bootSeconds: opts.bootSeconds, consolidateAfterSeconds: opts.consolidateAfterSeconds, recorder: rec, log, progress: opts.progress }; // prettier-ignore
-    let running: RunningSystem;
+    let sys: RunningSystem;
     if (system === 'karpenter') {
       if (!karpenter) throw new Error('Karpenter is not built: npm run bench:peers -- --build');
-      running = await startKarpenter(ctx, karpenter);
-    } else running = await startOurs(ctx);
-    cleanups.push(() => running.stop());
-    result.notes.push(...running.notes);
-    result.phases = await WORKLOAD_RUNNERS[workload]({ ctx, system: running, rec, opts });
+      sys = await startKarpenter(ctx, karpenter);
+    } else sys = await startOurs(ctx);
+    cleanups.push(() => sys.stop());
+    result.notes.push(...sys.notes);
+    result.phases = await WORKLOAD_RUNNERS[workload]({ ctx, system: sys, rec, opts });
+    for (const [phase, f] of Object.entries(result.phases)) opts.progress(summary(phase, f));
   } catch (err) {
     result.error = err instanceof Error ? err.message : String(err);
     opts.progress(`run ${index}: ${system} × ${workload} failed: ${result.error}`);
   } finally {
+    running = [];
     for (const c of cleanups.reverse()) {
       try {
         await c();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cachedBinaries, ensureBinaries } from '../../src/devstack/index.js';
 import { cachedKarpenter, ensureKarpenter, KARPENTER_VERSION } from './build.js';
-import { runBench, type BenchOptions, type RunResult } from './harness.js';
+import { runBench, stopRunning, type BenchOptions, type RunResult } from './harness.js';
 import { readSavedRuns, table } from './report.js';
 import { SYSTEMS, type SystemName } from './systems.js';
 import { WORKLOADS, type WorkloadName } from './workloads.js';
@@ -69,6 +69,13 @@ const progress = (line: string): void => void process.stderr.write(`[bench:peers
 function machine(): string {
   const load = (): string => execFileSync('uptime', { encoding: 'utf8' }).trim();
   return `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB; Node ${process.version}; ${load()}`; // prettier-ignore
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    progress(`${signal}: stopping the run under way (not reported)`);
+    void stopRunning().finally(() => process.exit(130));
+  });
 }
 
 if (a.help) {

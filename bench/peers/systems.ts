@@ -213,14 +213,27 @@ export function ourPools(
   }));
 }
 
-/** Whether the installed NodePool CRD has `spec.disruption.consolidation` (it came with elasticity). */
+const CrdView = z.object({
+  spec: z.object({
+    versions: z.array(
+      z.object({
+        name: z.string(),
+        schema: z.object({ openAPIV3Schema: z.looseObject({}) }).optional(),
+      }),
+    ),
+  }),
+});
+
+/** Whether the installed NodePool CRD has `spec.disruption.consolidation` (it comes with consolidation). */
 async function hasConsolidation(stack: DevStack): Promise<boolean> {
   const out = await kubectl(stack, ['get', 'crd', `${KINDS.NodePool.plural}.${GROUP}`, '-o', 'json']);
-  const crdObj = JSON.parse(out) as {
-    spec: { versions: { name: string; schema?: { openAPIV3Schema?: unknown } }[] };
-  };
-  const schema = JSON.stringify(crdObj.spec.versions.find((v) => v.name === VERSION)?.schema ?? {});
-  return /"consolidation":\{/.test(schema);
+  const root = CrdView.parse(JSON.parse(out)).spec.versions.find((v) => v.name === VERSION)?.schema
+    ?.openAPIV3Schema;
+  let at: unknown = root;
+  for (const key of ['spec', 'disruption', 'consolidation']) {
+    at = (at as { properties?: Record<string, unknown> } | undefined)?.properties?.[key];
+  }
+  return at !== undefined;
 }
 
 export async function startOurs(ctx: SystemContext): Promise<RunningSystem> {
