@@ -97,9 +97,8 @@ async function until(
     const running = [...rec.pods.values()].filter((p) => p.runningAt !== undefined).length;
     const m = `${running}/${rec.nodes.size}/${rec.requests.length}`;
     if (m !== mark) [mark, progressAt] = [m, now()];
-    if (now() - start > opts.timeoutSeconds)
-      return `${what}: not done after ${opts.timeoutSeconds} s (${status()})`;
-    if (now() - progressAt > opts.stallSeconds) return `${what}: no progress for ${opts.stallSeconds} s (${status()})`; // prettier-ignore
+    if (now() - start > opts.timeoutSeconds) return `not done after ${opts.timeoutSeconds} s (${status()})`;
+    if (now() - progressAt > opts.stallSeconds) return `no progress for ${opts.stallSeconds} s (${status()})`; // prettier-ignore
     if (now() - shown >= 10) {
       opts.progress(`  ${what}: ${status()} (${round(now() - start, 0)} s)`);
       shown = now();
