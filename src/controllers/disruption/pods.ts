@@ -1,5 +1,8 @@
 import { Annotation } from '../../apis/v1beta1/constants.js';
 import type { Pod } from '../../kube/index.js';
+import type { DeepReadonly } from '../../util/readonly.js';
+
+type P = DeepReadonly<Pod>;
 
 /** The annotation the kubelet puts on the API copy (mirror) of a static pod. */
 export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
@@ -15,24 +18,24 @@ export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
  */
 export type PodDisposition = 'ignore' | 'terminating' | 'delete' | 'protected' | 'evict';
 
-export function isMirrorPod(pod: Pod): boolean {
+export function isMirrorPod(pod: P): boolean {
   return pod.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== undefined;
 }
 
-export function isDaemonSetPod(pod: Pod): boolean {
+export function isDaemonSetPod(pod: P): boolean {
   return (pod.metadata.ownerReferences ?? []).some((o) => o.kind === 'DaemonSet' && o.controller !== false);
 }
 
-export function isFinished(pod: Pod): boolean {
+export function isFinished(pod: P): boolean {
   const phase = pod.status?.phase;
   return phase === 'Succeeded' || phase === 'Failed';
 }
 
-export function isDoNotDisrupt(pod: Pod): boolean {
+export function isDoNotDisrupt(pod: P): boolean {
   return pod.metadata.annotations?.[Annotation.doNotDisrupt] === 'true';
 }
 
-export function podDisposition(pod: Pod): PodDisposition {
+export function podDisposition(pod: P): PodDisposition {
   if (isMirrorPod(pod) || isDaemonSetPod(pod)) return 'ignore';
   if (pod.metadata.deletionTimestamp) return 'terminating';
   if (isFinished(pod)) return 'delete';
@@ -41,12 +44,12 @@ export function podDisposition(pod: Pod): PodDisposition {
 }
 
 /** A pod that makes a node non-empty for victim ordering: one a drain would have to evict or wait for. */
-export function isWorkloadPod(pod: Pod): boolean {
+export function isWorkloadPod(pod: P): boolean {
   const d = podDisposition(pod);
   return d === 'evict' || d === 'protected' || d === 'terminating';
 }
 
 /** `namespace/name`. */
-export function podKey(pod: Pod): string {
+export function podKey(pod: P): string {
   return `${pod.metadata.namespace ?? ''}/${pod.metadata.name}`;
 }
