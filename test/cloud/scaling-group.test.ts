@@ -108,8 +108,11 @@ describe('ensureScalingGroup', () => {
     await ensureScalingGroup(cloud.provider, { group: groupSpec(sim, 'owned-1'), launch: launchSpec(sim), operationId: 'op-owned-a' }); // prettier-ignore
     const other = groupSpec(sim, 'owned-1');
     other.tags['nodepool.alicloud.dev/cluster'] = 'c-other';
-    const err = await ensureScalingGroup(cloud.provider, { group: other, launch: launchSpec(sim), operationId: 'op-owned-b' })
-      .catch((e: unknown) => e);
+    const err = await ensureScalingGroup(cloud.provider, {
+      group: other,
+      launch: launchSpec(sim),
+      operationId: 'op-owned-b',
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidConfigurationError);
     expect(String(err)).toMatch(
       /is not this pool's: its tag nodepool.alicloud.dev\/cluster is "c-test", not "c-other"/,
@@ -117,12 +120,13 @@ describe('ensureScalingGroup', () => {
   });
 
   it('a bad vSwitch is InvalidConfiguration with the cloud message, and nothing is half-created', async () => {
-    const err = await ensureScalingGroup(cloud.provider, {
+    const err =
+      await ensureScalingGroup(cloud.provider, {
         group: groupSpec(sim, 'badvsw-1', { vSwitchIds: ['vsw-doesnotexist'] }),
         launch: launchSpec(sim),
         operationId: 'op-badvsw',
       }) // prettier-ignore
-      .catch((e: unknown) => e);
+        .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidConfigurationError);
     expect((err as InvalidConfigurationError).code).toBe('InvalidVSwitchId.NotFound');
     expect((err as InvalidConfigurationError).requestId).toBeTruthy();

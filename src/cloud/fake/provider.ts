@@ -151,7 +151,12 @@ export class FakeCloudProvider implements CloudProvider {
   }
 
   // ---- scaling groups
-  findScalingGroup(ref: { id?: string | undefined; name: string; cluster?: string | undefined }): Promise<ScalingGroup | undefined> { // prettier-ignore
+  findScalingGroup(ref: {
+    id?: string | undefined;
+    name: string;
+    cluster?: string | undefined;
+  }): Promise<ScalingGroup | undefined> {
+    // prettier-ignore
     this.record('findScalingGroup', ref);
     const byId = ref.id ? this.groups.get(ref.id) : undefined;
     const g = byId ?? [...this.groups.values()].find((x) => x.name === ref.name);
@@ -171,9 +176,13 @@ export class FakeCloudProvider implements CloudProvider {
     })); // prettier-ignore
   }
 
-  scalingConfigurations(groupId: string): Promise<{ id: string; name: string | undefined; active: boolean }[]> {
+  scalingConfigurations(
+    groupId: string,
+  ): Promise<{ id: string; name: string | undefined; active: boolean }[]> {
     this.record('scalingConfigurations', groupId);
-    return Promise.resolve(this.group(groupId).configurations.map(({ id, name, active }) => ({ id, name, active })));
+    return Promise.resolve(
+      this.group(groupId).configurations.map(({ id, name, active }) => ({ id, name, active })),
+    );
   }
 
   createScalingConfiguration(groupId: string, name: string, launch: LaunchSpec): Promise<string> {
@@ -219,7 +228,10 @@ export class FakeCloudProvider implements CloudProvider {
     return Promise.resolve();
   }
 
-  setCapacity(groupId: string, c: { minSize?: number; maxSize?: number; desiredCapacity?: number }): Promise<void> {
+  setCapacity(
+    groupId: string,
+    c: { minSize?: number; maxSize?: number; desiredCapacity?: number },
+  ): Promise<void> {
     this.record('setCapacity', groupId, c);
     return this.modifyScalingGroup(groupId, c);
   }
@@ -253,7 +265,11 @@ export class FakeCloudProvider implements CloudProvider {
 
   private ecsView(i: FakeInstance): CloudInstance {
     const { groupId: _g, lifecycleState: _l, creationType: _c, ...rest } = i;
-    return { ...rest, tags: { ...i.tags, ...(i.groupId ? { [ESS_GROUP_TAG]: i.groupId } : {}) }, locks: [...i.locks] };
+    return {
+      ...rest,
+      tags: { ...i.tags, ...(i.groupId ? { [ESS_GROUP_TAG]: i.groupId } : {}) },
+      locks: [...i.locks],
+    };
   }
 
   findInstancesByTags(tags: Record<string, string>): Promise<CloudInstance[]> {
@@ -261,7 +277,12 @@ export class FakeCloudProvider implements CloudProvider {
     return Promise.resolve([...this.instances.values()].filter((i) => i.status !== 'Deleted' && Object.entries(tags).every(([k, v]) => i.tags[k] === v)).map((i) => this.ecsView(i))); // prettier-ignore
   }
 
-  removeInstances(groupId: string, ids: readonly string[], o: { policy: 'release' | 'recycle'; decreaseDesired: boolean } & WriteOptions): Promise<string[]> { // prettier-ignore
+  removeInstances(
+    groupId: string,
+    ids: readonly string[],
+    o: { policy: 'release' | 'recycle'; decreaseDesired: boolean } & WriteOptions,
+  ): Promise<string[]> {
+    // prettier-ignore
     this.record('removeInstances', groupId, [...ids], o);
     const g = this.group(groupId);
     for (const id of ids) {
@@ -275,7 +296,8 @@ export class FakeCloudProvider implements CloudProvider {
         i.status = 'Deleted';
         i.groupId = undefined;
       }
-      if (o.decreaseDesired && g.desiredCapacity !== undefined) g.desiredCapacity = Math.max(0, g.desiredCapacity - 1);
+      if (o.decreaseDesired && g.desiredCapacity !== undefined)
+        g.desiredCapacity = Math.max(0, g.desiredCapacity - 1);
     }
     return Promise.resolve([this.id('asa')]);
   }
@@ -292,14 +314,20 @@ export class FakeCloudProvider implements CloudProvider {
     return Promise.resolve([this.id('asa')]);
   }
 
-  detachInstances(groupId: string, ids: readonly string[], o: { decreaseDesired: boolean } & WriteOptions): Promise<string[]> { // prettier-ignore
+  detachInstances(
+    groupId: string,
+    ids: readonly string[],
+    o: { decreaseDesired: boolean } & WriteOptions,
+  ): Promise<string[]> {
+    // prettier-ignore
     this.record('detachInstances', groupId, [...ids], o);
     const g = this.group(groupId);
     for (const id of ids) {
       const i = this.instances.get(id);
       if (!i || i.groupId !== groupId) continue;
       Object.assign(i, { groupId: undefined, lifecycleState: 'Detached' });
-      if (o.decreaseDesired && g.desiredCapacity !== undefined) g.desiredCapacity = Math.max(0, g.desiredCapacity - 1);
+      if (o.decreaseDesired && g.desiredCapacity !== undefined)
+        g.desiredCapacity = Math.max(0, g.desiredCapacity - 1);
     }
     return Promise.resolve([this.id('asa')]);
   }
@@ -314,7 +342,11 @@ export class FakeCloudProvider implements CloudProvider {
     return Promise.resolve(this.once(o.operationId, 'RunInstances', () => Array.from({ length: spec.amount }, () => this.addInstance({ instanceId: this.id('i'), instanceType: spec.instanceType, chargeType: spec.chargeType, tags: { ...spec.tags }, lifecycleState: 'Detached', expiredTime: undefined }).instanceId))); // prettier-ignore
   }
 
-  releaseInstances(ids: readonly string[], o: { force: boolean; liftProtection?: boolean } & WriteOptions): Promise<void> { // prettier-ignore
+  releaseInstances(
+    ids: readonly string[],
+    o: { force: boolean; liftProtection?: boolean } & WriteOptions,
+  ): Promise<void> {
+    // prettier-ignore
     this.record('releaseInstances', [...ids], o);
     for (const id of ids) {
       const i = this.instances.get(id);
@@ -347,7 +379,11 @@ export class FakeCloudProvider implements CloudProvider {
     return Promise.resolve(this.actions.filter((a) => a.instanceIds.some((id) => this.instances.get(id)?.groupId === groupId))); // prettier-ignore
   }
 
-  completeLifecycleAction(a: { hookId: string; token: string; result: 'CONTINUE' | 'ABANDON' }): Promise<void> {
+  completeLifecycleAction(a: {
+    hookId: string;
+    token: string;
+    result: 'CONTINUE' | 'ABANDON';
+  }): Promise<void> {
     this.record('completeLifecycleAction', a);
     const i = this.actions.findIndex((x) => x.hookId === a.hookId && x.token === a.token);
     if (i < 0) throw new NotFoundError({ code: 'InvalidLifecycleActionToken.NotExist', cloudMessage: 'no such action', action: 'CompleteLifecycleAction' }); // prettier-ignore
@@ -360,7 +396,11 @@ export class FakeCloudProvider implements CloudProvider {
     return Promise.resolve();
   }
 
-  recordLifecycleActionHeartbeat(a: { hookId: string; token: string; timeoutSeconds: number }): Promise<void> {
+  recordLifecycleActionHeartbeat(a: {
+    hookId: string;
+    token: string;
+    timeoutSeconds: number;
+  }): Promise<void> {
     this.record('recordLifecycleActionHeartbeat', a);
     this.heartbeats.push(a);
     return Promise.resolve();

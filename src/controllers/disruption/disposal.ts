@@ -13,8 +13,10 @@ export function deleteOutcome(i: DeepReadonly<Pick<PoolInstance, 'chargeType' | 
   outcome: 'release' | 'retain';
   reason: string;
 } {
-  if (i.chargeType === 'PrePaid') return { outcome: 'retain', reason: 'Subscription instances are never released' };
-  if (i.creationType === 'Attached') return { outcome: 'retain', reason: 'attached instances are never released' };
+  if (i.chargeType === 'PrePaid')
+    return { outcome: 'retain', reason: 'Subscription instances are never released' };
+  if (i.creationType === 'Attached')
+    return { outcome: 'retain', reason: 'attached instances are never released' };
   return { outcome: 'release', reason: 'created by the pool' };
 }
 

@@ -230,7 +230,11 @@ export class DisruptionExecutor {
       return;
     }
     const { hookId, token } = command.disposal;
-    await this.deps.cloud.recordLifecycleActionHeartbeat({ hookId, token, timeoutSeconds: plan.timeoutSeconds });
+    await this.deps.cloud.recordLifecycleActionHeartbeat({
+      hookId,
+      token,
+      timeoutSeconds: plan.timeoutSeconds,
+    });
     const next: Claim = { ...claim, hookSince: new Date(since).toISOString(), heartbeats: plan.heartbeats, hookDeadline: new Date(plan.deadline).toISOString() }; // prettier-ignore
     const fresh = await this.nodes.get(node.metadata.name).catch(() => undefined);
     if (fresh) await this.nodes.mergePatch(node.metadata.name, claimPatch(fresh, next));
@@ -254,7 +258,8 @@ export class DisruptionExecutor {
     } else if (d.kind === 'drain') {
       for (const r of p.ready) p.done.push({ target: r.target, outcome: 'drained' });
     } else {
-      if (!ctx.groupId) throw new Error(`${command.method}: the pool has no scaling group to remove instances from`);
+      if (!ctx.groupId)
+        throw new Error(`${command.method}: the pool has no scaling group to remove instances from`);
       const members = p.ready.filter((r) => r.cand !== undefined);
       const kept = members.filter((r) => deleteOutcome(r.cand!.instance).outcome === 'retain');
       const gone = members.filter((r) => deleteOutcome(r.cand!.instance).outcome === 'release');
@@ -283,7 +288,13 @@ export class DisruptionExecutor {
     if (done.length === 0) return;
     const e = DONE_EVENT[command.method] ?? { reason: 'NodeDisrupted', type: 'Normal' as const };
     const what = describeDone(command, done);
-    await this.deps.events.record(ctx.poolRef, e.type, e.reason, command.method, `${command.reason}: ${what}`);
+    await this.deps.events.record(
+      ctx.poolRef,
+      e.type,
+      e.reason,
+      command.method,
+      `${command.reason}: ${what}`,
+    );
     if (done.some((x) => x.outcome === 'retained')) {
       await this.deps.events.warning(ctx.poolRef, 'InstancesRetained', command.method, `detached and kept (never released): ${done.filter((x) => x.outcome === 'retained').map((x) => x.target.instanceId).join(', ')}`); // prettier-ignore
     }
@@ -351,15 +362,18 @@ export function replacementReady(view: PoolView): boolean {
   return readyUnclaimed(view) >= view.desired;
 }
 
+/** What became of a command's targets, for its Event (names left out when the reason already names them). */
 function describeDone(command: Command, done: readonly Done[]): string {
-  const by = (o: Done['outcome']) => done.filter((d) => d.outcome === o).map((d) => d.target.node ?? d.target.instanceId); // prettier-ignore
+  const named = (d: Done): boolean => command.reason.includes(d.target.instanceId) || (d.target.node !== undefined && command.reason.includes(d.target.node)); // prettier-ignore
+  const by = (o: Done['outcome']): string => { const xs = done.filter((d) => d.outcome === o); return xs.every(named) ? '' : ` ${xs.map((d) => d.target.node ?? d.target.instanceId).join(', ')}`; }; // prettier-ignore
+  const has = (o: Done['outcome']): boolean => done.some((d) => d.outcome === o);
   const parts: string[] = [];
-  const released = by('released');
   const replace = command.disposal.kind === 'remove' && command.disposal.replace;
-  if (released.length) parts.push(`released ${released.join(', ')}${replace ? '; ESS launches a replacement' : ''}`); // prettier-ignore
-  if (by('retained').length) parts.push(`detached and kept ${by('retained').join(', ')} (never released)`);
-  if (by('stopped').length) parts.push(`stopped ${by('stopped').join(', ')} (economical mode: kept with their Nodes for the next scale-out)`); // prettier-ignore
-  if (by('continued').length) parts.push(`drained ${by('continued').join(', ')}; ESS goes on with the removal`);
-  if (by('drained').length) parts.push(`drained ${by('drained').join(', ')}`);
+  if (has('released'))
+    parts.push(`released${by('released')}${replace ? '; ESS launches a replacement' : ''}`);
+  if (has('retained')) parts.push(`detached and kept${by('retained')} (never released)`);
+  if (has('stopped')) parts.push(`stopped${by('stopped')} (economical mode: kept with their Nodes for the next scale-out)`); // prettier-ignore
+  if (has('continued')) parts.push(`drained${by('continued')}; ESS goes on with the removal`);
+  if (has('drained')) parts.push(`drained${by('drained')}`);
   return parts.join('; ');
 }

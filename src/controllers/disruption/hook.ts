@@ -34,5 +34,10 @@ export function planHeartbeat(s: HookState, now: number): HeartbeatPlan {
   if (s.heartbeats >= HOOK_LIMITS.heartbeats || seconds < 60 || now + seconds * 1000 <= s.deadline) {
     return { kind: 'exhausted', deadline: s.deadline };
   }
-  return { kind: 'beat', timeoutSeconds: seconds, deadline: now + seconds * 1000, heartbeats: s.heartbeats + 1 };
+  return {
+    kind: 'beat',
+    timeoutSeconds: seconds,
+    deadline: now + seconds * 1000,
+    heartbeats: s.heartbeats + 1,
+  };
 }

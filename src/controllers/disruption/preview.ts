@@ -2,7 +2,12 @@ import type { AutomationStatus } from '../../apis/v1beta1/index.js';
 import type { DeepReadonly } from '../../util/readonly.js';
 import type { CommandOutcome, Method, MethodName, NextAction, PoolView, Proposal } from './types.js';
 
-const ACTION: Record<string, string> = { remove: 'Remove', stop: 'Stop', hook: 'DrainForESS', drain: 'Drain' };
+const ACTION: Record<string, string> = {
+  remove: 'Remove',
+  stop: 'Stop',
+  hook: 'DrainForESS',
+  drain: 'Drain',
+};
 const DONE: Record<string, string> = { released: 'Released', retained: 'Retained', stopped: 'Stopped', continued: 'Continued', drained: 'Drained' }; // prettier-ignore
 
 /** What a method's proposal and the executor's outcome say it will do next (undefined: nothing). */
@@ -15,7 +20,9 @@ export function nextOf(proposal: Proposal, outcomes: readonly CommandOutcome[]):
       action: ACTION[o.command.disposal.kind] ?? o.command.disposal.kind,
       nodes: open.map((t) => t.node ?? t.instanceId),
       reason: o.command.reason,
-      ...(o.command.notBefore !== undefined ? { notBefore: new Date(o.command.notBefore).toISOString() } : {}),
+      ...(o.command.notBefore !== undefined
+        ? { notBefore: new Date(o.command.notBefore).toISOString() }
+        : {}),
       blockedBy: dedupe(blockedBy),
     };
   }

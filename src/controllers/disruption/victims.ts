@@ -74,7 +74,10 @@ export function chooseVictims(candidates: readonly VictimCandidate[], count: num
 }
 
 /** Group pods by the node they are bound to, for `VictimCandidate`s built from a pod list. */
-export function candidatesOf(nodes: readonly DeepReadonly<Node>[], pods: readonly DeepReadonly<Pod>[]): VictimCandidate[] {
+export function candidatesOf(
+  nodes: readonly DeepReadonly<Node>[],
+  pods: readonly DeepReadonly<Pod>[],
+): VictimCandidate[] {
   const byNode = new Map<string, DeepReadonly<Pod>[]>();
   for (const p of pods) {
     const n = p.spec?.nodeName;

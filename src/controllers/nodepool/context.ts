@@ -2,7 +2,13 @@ import { z } from 'zod';
 import type { ManagedNodePool, NodePool, PoolStatus } from '../../apis/v1beta1/index.js';
 import type { CloudProvider } from '../../cloud/provider.js';
 import type { PoolInstance, ScalingGroup } from '../../cloud/types.js';
-import { ObjectMetaSchema, type KubeClient, type Node, type Pod, type TypedResource } from '../../kube/index.js';
+import {
+  ObjectMetaSchema,
+  type KubeClient,
+  type Node,
+  type Pod,
+  type TypedResource,
+} from '../../kube/index.js';
 import type { Logger } from '../../log.js';
 import type { Settings } from '../../operator/settings.js';
 import type { Clock } from '../../runtime/clock.js';
@@ -95,7 +101,11 @@ export interface PoolReconcile {
   reusedListing: boolean;
   /** How many members the spec asks for now. */
   wanted: number;
-  resolved?: { imageId: string; userData: string; password?: { value: string; revision: string } | undefined };
+  resolved?: {
+    imageId: string;
+    userData: string;
+    password?: { value: string; revision: string } | undefined;
+  };
   /** Lines of the Progressing condition. */
   progress: string[];
   /** Why the pool is Degraded, if it is (the first problem wins). */

@@ -17,7 +17,13 @@ import { admittedNodes, runDisruptions } from './disruption.js';
 import { attachExisting } from './existing/reconcile.js';
 import { AGENT_CONFIG } from './external.js';
 import { finalizePool, poolForDeletion } from './finalize/reconcile.js';
-import { POOL_KINDS, automationCondition, poolSpecOf, type PoolKindName, type PoolSpecResult } from './kinds.js';
+import {
+  POOL_KINDS,
+  automationCondition,
+  poolSpecOf,
+  type PoolKindName,
+  type PoolSpecResult,
+} from './kinds.js';
 import { nodeChanged } from './node-change.js';
 import { NODE_BY_INSTANCE, nodeByInstance } from './nodes/admit.js';
 import { admitAndSync, syncLabelsFirst } from './nodes/sync.js';
@@ -84,7 +90,14 @@ function poolDeps(deps: NodePoolControllerDeps, kindName: PoolKindName): PoolDep
     poolApi: new TypedResource(client, K.ref, PoolObjectSchema),
     state: new PoolStates(() => clock.now()),
     drainer,
-    executor: new DisruptionExecutor({ client, cloud, clock, logger: deps.logger, events: deps.events, drainer }),
+    executor: new DisruptionExecutor({
+      client,
+      cloud,
+      clock,
+      logger: deps.logger,
+      events: deps.events,
+      drainer,
+    }),
     methods: [],
     podsOn: listedPodsOnNodes(client),
   };
@@ -97,7 +110,10 @@ function poolDeps(deps: NodePoolControllerDeps, kindName: PoolKindName): PoolDep
  * tags — and writes the status once, last, with optimistic locking. Each sub-reconciler lives in the folder
  * named for its concern (see src/controllers/README.md).
  */
-export function newNodePoolController(deps: NodePoolControllerDeps, kindName: PoolKindName = 'NodePool'): Controller {
+export function newNodePoolController(
+  deps: NodePoolControllerDeps,
+  kindName: PoolKindName = 'NodePool',
+): Controller {
   const d = poolDeps(deps, kindName);
   d.methods.push(...poolMethods({ story: storyOf(d) }));
   const selector = deps.settings.poolSelector ? { labelSelector: deps.settings.poolSelector } : {};
@@ -140,7 +156,10 @@ export function newNodePoolController(deps: NodePoolControllerDeps, kindName: Po
     metrics: { controller: deps.metrics.controller(d.kind.controller), queue: deps.metrics.queue(d.kind.controller) }, // prettier-ignore
     reconcile,
   });
-  controller.watch(d.pools).watch(others).watch(d.nodes, (n: Node) => n.metadata.labels?.[POOL_LABEL], nodeChanged);
+  controller
+    .watch(d.pools)
+    .watch(others)
+    .watch(d.nodes, (n: Node) => n.metadata.labels?.[POOL_LABEL], nodeChanged);
   if (kindName === 'NodePool') {
     /** Where ACK registers an External pool's join script: a change re-checks every External pool. */
     const agentConfig = deps.informers.informer(Resources.configMaps, ConfigMapSchema, { namespace: AGENT_CONFIG.namespace, fieldSelector: `metadata.name=${AGENT_CONFIG.name}` }); // prettier-ignore
@@ -168,7 +187,12 @@ function begin(
     uid,
     generation: o.metadata.generation,
     version: `${uid}/${o.metadata.generation ?? ''}`,
-    subject: { apiVersion: o.apiVersion ?? `nodepool.alicloud.dev/v1beta1`, kind: d.kind.kind, name, uid: o.metadata.uid },
+    subject: {
+      apiVersion: o.apiVersion ?? `nodepool.alicloud.dev/v1beta1`,
+      kind: d.kind.kind,
+      name,
+      uid: o.metadata.uid,
+    },
     log: ctx.log.child({ pool: name }),
     prior,
     status: { ...(prior as Status) },

@@ -17,7 +17,10 @@ export function admittedNodes(r: PoolReconcile): DeepReadonly<Node>[] {
 }
 
 /** Members joined with their admitted Nodes, as the engine sees them. */
-export function candidatesOf(instances: readonly PoolInstance[], nodes: readonly DeepReadonly<Node>[]): Candidate[] {
+export function candidatesOf(
+  instances: readonly PoolInstance[],
+  nodes: readonly DeepReadonly<Node>[],
+): Candidate[] {
   const byInstance = new Map<string, DeepReadonly<Node>>();
   for (const n of nodes) {
     const id = instanceIdOf(n);
@@ -62,15 +65,26 @@ export function addRetained(status: Status, retained: readonly RetainedInstance[
  * deletion, scale-in — every removal — through the one executor; `status.automation`, retained instances,
  * progress and the requeue from what it did and waits for.
  */
-export async function runDisruptions(d: PoolDeps, r: PoolReconcile, group: ScalingGroup, deleting = false): Promise<EngineResult> {
+export async function runDisruptions(
+  d: PoolDeps,
+  r: PoolReconcile,
+  group: ScalingGroup,
+  deleting = false,
+): Promise<EngineResult> {
   const waiting = r.instances.some((i) => i.lifecycleState === 'Removing:Wait');
   const actions = waiting ? await d.cloud.pendingLifecycleActions(group.id) : [];
   const view = poolView(d, r, { group, actions, deleting, status: r.status });
   const forceDrain = r.obj.metadata.annotations?.[Annotation.forceDrain] === 'true';
-  const res = await runEngine(d.methods, d.executor, { view, poolRef: r.subject, groupId: group.id, forceDrain });
+  const res = await runEngine(d.methods, d.executor, {
+    view,
+    poolRef: r.subject,
+    groupId: group.id,
+    forceDrain,
+  });
   r.status.automation = { ...(r.status.automation ?? {}), ...res.automation };
   addRetained(r.status, res.retained);
   r.progress.push(...res.progress);
-  if (res.requeueAfterMs !== undefined) r.requeueAfterMs = Math.min(r.requeueAfterMs ?? Infinity, res.requeueAfterMs);
+  if (res.requeueAfterMs !== undefined)
+    r.requeueAfterMs = Math.min(r.requeueAfterMs ?? Infinity, res.requeueAfterMs);
   return res;
 }

@@ -32,7 +32,9 @@ export function admission(
   if (others.length > 0) return { admit: false, why: `instance ${id} is also claimed by Node ${others.map((n) => n.metadata.name).join(', ')}` }; // prettier-ignore
   const ip = instance.privateIp;
   if (!ip) return { admit: false, why: `instance ${id} has no private IP yet` };
-  const addresses = (node.status?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address);
+  const addresses = (node.status?.addresses ?? [])
+    .filter((a) => a.type === 'InternalIP')
+    .map((a) => a.address);
   if (!addresses.includes(ip)) return { admit: false, why: `its InternalIP ${addresses.join(', ') || '(none)'} is not instance ${id}'s private IP ${ip}` }; // prettier-ignore
   const name = node.metadata.name.toLowerCase();
   const named = name.includes(ip) || name.includes(ip.replaceAll('.', '-')) || (instance.hostName !== undefined && name === instance.hostName.toLowerCase()); // prettier-ignore

@@ -31,15 +31,20 @@ export interface TerminationDeps extends ControllerDeps {
  * finalizer. `kubectl delete node` of an admitted pool Node is the `deletedNode` disruption method — drained,
  * its instance removed by the Delete table through the one executor, the finalizer dropped — without waiting
  * for the pool's own reconcile and its cloud reads (one DescribeScalingInstances of that instance). A Node
- * that was never admitted, or whose pool or instance is gone, just loses the finalizer: nothing is removed
- * for it. A deleting pool's Nodes are its deletion's.
+ * that was never admitted, or whose instance is gone, just loses the finalizer: nothing is removed
+ * for it. A deleting pool's Nodes are its deletion's; a pool this operator does not manage is left alone.
  */
 export function newNodeTerminationController(deps: TerminationDeps): Controller {
   const selector = deps.settings.poolSelector ? { labelSelector: deps.settings.poolSelector } : {};
   const kinds: PoolKindName[] = ['NodePool', 'ManagedNodePool'];
   const pools = kinds.map((k) => ({ kind: k, informer: deps.informers.informer(POOL_KINDS[k].ref, PoolObjectSchema, selector), api: new TypedResource(deps.client, POOL_KINDS[k].ref, PoolObjectSchema) })); // prettier-ignore
   const nodes = poolNodesInformer(deps);
-  const drainer = new Drainer({ client: deps.client, clock: deps.clock, logger: deps.logger, events: deps.events });
+  const drainer = new Drainer({
+    client: deps.client,
+    clock: deps.clock,
+    logger: deps.logger,
+    events: deps.events,
+  });
   const executor = new DisruptionExecutor({ client: deps.client, cloud: deps.cloud, clock: deps.clock, logger: deps.logger, events: deps.events, drainer }); // prettier-ignore
   const podsOn = listedPodsOnNodes(deps.client);
 
@@ -50,8 +55,10 @@ export function newNodeTerminationController(deps: TerminationDeps): Controller 
     const owner = pools.find((p) => p.informer.get(poolName));
     const po = owner?.informer.get(poolName);
     const id = instanceIdOf(n);
-    if (!owner || !po || !id || !isAdmitted(n, poolName)) {
-      await executor.dropFinalizer(n); // never admitted, or its pool is gone: nothing is removed for it
+    // a pool this operator does not manage (another install's, by --pool-selector): not ours to touch
+    if (!owner || !po) return {};
+    if (!id || !isAdmitted(n, poolName)) {
+      await executor.dropFinalizer(n); // never admitted: nothing is removed for it
       return {};
     }
     if (po.metadata.deletionTimestamp) return { requeueAfter: 10_000 }; // the pool's deletion handles its Nodes
@@ -98,7 +105,9 @@ function viewOf(
     uid: po.metadata.uid ?? po.metadata.name,
     status: (po.status ?? {}) as PoolView['status'],
     group: undefined,
-    candidates: [{ instanceId: instance.instanceId, instance, node: n, ready: isNodeReady(n), claim: claimOf(n) }],
+    candidates: [
+      { instanceId: instance.instanceId, instance, node: n, ready: isNodeReady(n), claim: claimOf(n) },
+    ],
     desired: 0,
     lifecycleActions: [],
     deleting: false,

@@ -19,9 +19,13 @@ import { writeStatus } from '../status/write.js';
  * one reads (security finding 7: deletion never depends on the spec; the group is found from the status or
  * its name, every decision is by the instances' own charge types).
  */
-export function poolForDeletion(o: CachedPool, valid: DeepReadonly<NodePool> | undefined): DeepReadonly<NodePool> {
+export function poolForDeletion(
+  o: CachedPool,
+  valid: DeepReadonly<NodePool> | undefined,
+): DeepReadonly<NodePool> {
   if (valid) return valid;
-  const raw = (o.spec as { disruption?: { drainTimeout?: unknown; budget?: unknown } } | undefined)?.disruption;
+  const raw = (o.spec as { disruption?: { drainTimeout?: unknown; budget?: unknown } } | undefined)
+    ?.disruption;
   const t = typeof raw?.drainTimeout === 'string' ? raw.drainTimeout : undefined;
   const drainTimeout = t !== undefined && (() => { try { return parseDuration(t) >= 0; } catch { return false; } })() ? t : undefined; // prettier-ignore
   // only metadata and disruption.drainTimeout are read on this path (executor, deletion method)
@@ -29,10 +33,13 @@ export function poolForDeletion(o: CachedPool, valid: DeepReadonly<NodePool> | u
 }
 
 async function findGroup(d: PoolDeps, r: PoolReconcile): Promise<ScalingGroup | undefined> {
-  return d.cloud.findScalingGroup({ id: r.prior.scalingGroupId, name: scalingGroupName(d.cluster, r.name) }).catch((e: unknown) => { // prettier-ignore
-    if (e instanceof CloudError && e.kind === 'NotFound') return undefined;
-    throw e;
-  });
+  return d.cloud
+    .findScalingGroup({ id: r.prior.scalingGroupId, name: scalingGroupName(d.cluster, r.name) })
+    .catch((e: unknown) => {
+      // prettier-ignore
+      if (e instanceof CloudError && e.kind === 'NotFound') return undefined;
+      throw e;
+    });
 }
 
 /** Drains done: the kept are detached (their Nodes let go), then the group is deleted (it releases the rest). */
@@ -44,13 +51,17 @@ async function emptyGroup(d: PoolDeps, r: PoolReconcile, group: ScalingGroup): P
       await d.cloud.detachInstances(group.id, toDetach, { decreaseDesired: true, operationId: `${r.uid}/delete-detach/${[...toDetach].sort().join(',')}` }); // prettier-ignore
       await d.events.normal(r.subject, 'InstancesRetained', 'Delete', `detaching and keeping ${toDetach.length} instance(s) with their nodes: ${retain.map((i) => `${i.instanceId} (${deleteOutcome(i).reason})`).join(', ')}`); // prettier-ignore
     }
-    addRetained(r.status, retain.map((i) => retainedOf(i, deleteOutcome(i).reason)));
+    addRetained(
+      r.status,
+      retain.map((i) => retainedOf(i, deleteOutcome(i).reason)),
+    );
     for (const n of admittedNodes(r)) if (retain.some((i) => i.instanceId === instanceIdOf(n))) await d.executor.letGo(n); // prettier-ignore
     r.progress.push(`detaching ${retain.length} retained instance(s)`);
     return;
   }
   const state = await d.cloud.deleteScalingGroup(group.id);
-  if (state === 'deleting') r.progress.push(`deleting scaling group ${group.id} and releasing ${r.instances.length} instance(s)`); // prettier-ignore
+  if (state === 'deleting')
+    r.progress.push(`deleting scaling group ${group.id} and releasing ${r.instances.length} instance(s)`); // prettier-ignore
   else r.log.info({ action: 'delete-group', scalingGroupId: group.id }, 'scaling group deleted');
 }
 

@@ -15,7 +15,8 @@ export const nodeByInstance = (n: Node): string[] => { const id = instanceIdOf(n
 export function admitPatch(node: DeepReadonly<Node>, pool: string): JsonPatchOp[] {
   const ops: JsonPatchOp[] = [{ op: 'test', path: '/metadata/resourceVersion', value: node.metadata.resourceVersion }]; // prettier-ignore
   const key = ADMITTED_LABEL.replaceAll('~', '~0').replaceAll('/', '~1');
-  if (!node.metadata.labels) ops.push({ op: 'add', path: '/metadata/labels', value: { [ADMITTED_LABEL]: pool } });
+  if (!node.metadata.labels)
+    ops.push({ op: 'add', path: '/metadata/labels', value: { [ADMITTED_LABEL]: pool } });
   else ops.push({ op: 'add', path: `/metadata/labels/${key}`, value: pool });
   const f = node.metadata.finalizers;
   if (!f?.includes(NODE_FINALIZER)) ops.push(f?.length ? { op: 'add', path: '/metadata/finalizers/-', value: NODE_FINALIZER } : { op: 'add', path: '/metadata/finalizers', value: [NODE_FINALIZER] }); // prettier-ignore
@@ -43,7 +44,10 @@ export async function admitNode(
     if (/also claimed|InternalIP|name does not carry/.test(a.why) && !reported.has(key)) {
       reported.add(key);
       await d.events.warning(r.subject, 'NodeNotAdmitted', 'Admit', `Node ${node.metadata.name} is not admitted into the pool: ${a.why}; the operator never acts on it`); // prettier-ignore
-      r.log.warn({ node: node.metadata.name, instance: id, action: 'admit', why: a.why }, 'node not admitted');
+      r.log.warn(
+        { node: node.metadata.name, instance: id, action: 'admit', why: a.why },
+        'node not admitted',
+      );
     }
     return undefined;
   }

@@ -37,7 +37,9 @@ export async function syncLabelsFirst(d: PoolDeps, r: PoolReconcile): Promise<Sy
     synced.add(n.metadata.name);
     return false;
   });
-  await new PQueue({ concurrency: NODE_SYNC_CONCURRENCY }).addAll(todo.map((n) => () => syncOne(d, r, n, synced)));
+  await new PQueue({ concurrency: NODE_SYNC_CONCURRENCY }).addAll(
+    todo.map((n) => () => syncOne(d, r, n, synced)),
+  );
   d.state.pruneInStep((k) => d.nodes.get(k) !== undefined, d.nodes.size);
   return synced;
 }

@@ -69,7 +69,10 @@ export function planRegistration(input: RegistrationInput): RegistrationPlan {
 }
 
 /** The Degraded message when too many instances in a row did not register; undefined below the limit. */
-export function registrationProblem(s: DeepReadonly<RegistrationStatus> | undefined, timeoutText: string): string | undefined {
+export function registrationProblem(
+  s: DeepReadonly<RegistrationStatus> | undefined,
+  timeoutText: string,
+): string | undefined {
   if (!s?.failures || s.failures < REGISTRATION_FAILURE_LIMIT) return undefined;
   return `${s.failures} instances in a row did not become Ready nodes within ${timeoutText}; the last, ${s.last ?? '(unknown)'}`; // prettier-ignore
 }

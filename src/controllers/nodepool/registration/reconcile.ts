@@ -22,7 +22,11 @@ export function storyOf(d: PoolDeps): (instanceId: string) => Promise<string> {
  * just went past `registrationTimeout`, its story is the count's `last`; a Subscription one is reported once
  * with a Warning (it is kept). Removing the others is the `registration` disruption method's.
  */
-export async function reconcileRegistration(d: PoolDeps, r: PoolReconcile, members: readonly Member[]): Promise<void> {
+export async function reconcileRegistration(
+  d: PoolDeps,
+  r: PoolReconcile,
+  members: readonly Member[],
+): Promise<void> {
   const timeoutText = r.pool.spec.registrationTimeout ?? '10m';
   const plan = planRegistration({
     prior: r.prior.registration,

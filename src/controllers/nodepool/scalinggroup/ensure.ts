@@ -1,4 +1,9 @@
-import { CloudError, ConflictError, InvalidConfigurationError, NotFoundError } from '../../../cloud/errors.js';
+import {
+  CloudError,
+  ConflictError,
+  InvalidConfigurationError,
+  NotFoundError,
+} from '../../../cloud/errors.js';
 import type { CloudProvider, WriteOptions } from '../../../cloud/provider.js';
 import type { LaunchSpec, ScalingGroup, ScalingGroupSpec } from '../../../cloud/types.js';
 import {
@@ -68,7 +73,9 @@ export async function ensureScalingGroup(cloud: CloudProvider, req: EnsureReques
     const plan = planScalingGroup(observed, desired);
     if (plan.kind === 'refuse') {
       const e = { code: plan.code, cloudMessage: plan.message, action: 'EnsureScalingGroup' };
-      throw plan.code === 'IncorrectScalingGroupStatus' ? new ConflictError(e) : new InvalidConfigurationError(e);
+      throw plan.code === 'IncorrectScalingGroupStatus'
+        ? new ConflictError(e)
+        : new InvalidConfigurationError(e);
     }
     const g = observed.group;
     if (plan.kind === 'read') {
@@ -111,7 +118,10 @@ async function apply(
     switch (a.kind) {
       case 'createGroup':
         try {
-          g = groupOfSpec(await cloud.createScalingGroup(req.group, { operationId: req.operationId }), req.group);
+          g = groupOfSpec(
+            await cloud.createScalingGroup(req.group, { operationId: req.operationId }),
+            req.group,
+          );
         } catch (err) {
           if (err instanceof CloudError && err.code === 'InvalidScalingGroupName.Duplicate') throw new DuplicateName(err); // prettier-ignore
           throw err;

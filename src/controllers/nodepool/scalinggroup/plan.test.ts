@@ -5,7 +5,12 @@ import { configurationName, describeAction, planScalingGroup, type EnsureKnown, 
 const TAGS = { 'nodepool.alicloud.dev/cluster': 'c1', 'nodepool.alicloud.dev/pool': 'web' };
 const spec: ScalingGroupSpec = { name: 'np-c1-web', minSize: 0, maxSize: 2000, desiredCapacity: 3, vSwitchIds: ['vsw-a', 'vsw-b'], multiAZPolicy: 'PRIORITY', scalingPolicy: 'release', tags: TAGS, scaleInHook: { name: 'drain', heartbeatTimeoutSeconds: 3600, defaultResult: 'CONTINUE' } }; // prettier-ignore
 const group = (over: Partial<ScalingGroup> = {}): ScalingGroup => ({ id: 'asg-1', name: spec.name, state: 'Active', minSize: 0, maxSize: 2000, desiredCapacity: 3, activeConfigurationId: 'asc-1', vSwitchIds: ['vsw-a', 'vsw-b'], vpcId: 'vpc-1', multiAZPolicy: 'PRIORITY', scalingPolicy: 'release', tags: TAGS, deletionProtection: true, counts: { total: 3, pending: 0, removing: 0, protected: 0, standby: 0, stopped: 0 }, ...over }); // prettier-ignore
-const known: EnsureKnown = { groupId: 'asg-1', configurationId: 'asc-1', configurationName: 'np-digest', hook: true };
+const known: EnsureKnown = {
+  groupId: 'asg-1',
+  configurationId: 'asc-1',
+  configurationName: 'np-digest',
+  hook: true,
+};
 const desired = { group: spec, configurationName: 'np-digest' };
 const configs = [{ id: 'asc-1', name: 'np-digest', active: true }];
 
@@ -42,7 +47,9 @@ describe('configurationName', () => {
   const launch = { imageId: 'm-1', instanceTypes: ['ecs.g7.large'], securityGroupIds: ['sg-1'], systemDisk: { category: 'cloud_essd', sizeGiB: 40 }, dataDisks: [], userData: 'x', tags: {} }; // prettier-ignore
   test('a digest of the launch spec; the password stands in by its revision, never by its value', () => {
     expect(configurationName(launch)).toMatch(/^np-[0-9a-f]{24}$/);
-    expect(configurationName({ ...launch, instanceTypes: ['ecs.c7.large'] })).not.toBe(configurationName(launch));
+    expect(configurationName({ ...launch, instanceTypes: ['ecs.c7.large'] })).not.toBe(
+      configurationName(launch),
+    );
     expect(configurationName({ ...launch, password: 'a' }, '1')).toBe(configurationName({ ...launch, password: 'b' }, '1')); // prettier-ignore
     expect(configurationName({ ...launch, password: 'a' }, '1')).not.toBe(configurationName({ ...launch, password: 'a' }, '2')); // prettier-ignore
   });

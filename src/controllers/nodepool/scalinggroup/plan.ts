@@ -31,14 +31,19 @@ export interface EnsureKnown {
 export function configurationName(launch: DeepReadonly<LaunchSpec>, passwordRevision?: string): string {
   const { password, ...rest } = launch;
   const digest = createHash('sha256')
-    .update(stableJson({ ...rest, password: password === undefined ? undefined : (passwordRevision ?? 'set') })) // prettier-ignore
+    .update(
+      stableJson({ ...rest, password: password === undefined ? undefined : (passwordRevision ?? 'set') }),
+    ) // prettier-ignore
     .digest('hex')
     .slice(0, 24);
   return `np-${digest}`;
 }
 
 /** The ModifyScalingGroup fields that bring `g` to `spec` (empty when it already matches): the drift policy. */
-export function groupDrift(g: DeepReadonly<ScalingGroup>, spec: DeepReadonly<ScalingGroupSpec>): GroupChanges {
+export function groupDrift(
+  g: DeepReadonly<ScalingGroup>,
+  spec: DeepReadonly<ScalingGroupSpec>,
+): GroupChanges {
   const out: GroupChanges = {};
   if (g.minSize !== spec.minSize) out.minSize = spec.minSize;
   if (g.maxSize !== spec.maxSize) out.maxSize = spec.maxSize;
@@ -159,6 +164,7 @@ export function planScalingGroup(observed: ObservedGroup, desired: DesiredGroup)
   if (g.state === 'Inactive') actions.push({ kind: 'enable', configuration });
   const drift = groupDrift(g, spec);
   if (changedFields(drift).length > 0) actions.push({ kind: 'modifyGroup', changes: drift });
-  if (needHooks && !observed.hookNames?.includes(spec.scaleInHook!.name)) actions.push({ kind: 'createHook' });
+  if (needHooks && !observed.hookNames?.includes(spec.scaleInHook!.name))
+    actions.push({ kind: 'createHook' });
   return { kind: 'act', actions, configuration };
 }

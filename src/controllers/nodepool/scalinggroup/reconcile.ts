@@ -44,7 +44,11 @@ export function groupSpecFor(
 }
 
 /** The group's members: the last full listing while the pool is at rest and its group's counts stand. */
-async function members(d: PoolDeps, r: PoolReconcile, existing: ScalingGroup | undefined): Promise<PoolInstance[]> {
+async function members(
+  d: PoolDeps,
+  r: PoolReconcile,
+  existing: ScalingGroup | undefined,
+): Promise<PoolInstance[]> {
   const rest = d.state.atRest.get(r.name, r.version); // undefined once due for a full listing (≤ 5 min)
   r.reusedListing = existing !== undefined && rest !== undefined && rest.groupId === existing.id && rest.countsKey === groupCountsKey(existing) && membersAtRest(rest.instances, r.poolNodes); // prettier-ignore
   if (r.reusedListing) return rest!.instances;
@@ -52,7 +56,11 @@ async function members(d: PoolDeps, r: PoolReconcile, existing: ScalingGroup | u
 }
 
 /** Before a group is created: `status.operation` written first (its id seeds the ClientToken). */
-async function operationFirst(d: PoolDeps, r: PoolReconcile, existing: ScalingGroup | undefined): Promise<string> {
+async function operationFirst(
+  d: PoolDeps,
+  r: PoolReconcile,
+  existing: ScalingGroup | undefined,
+): Promise<string> {
   if (!existing && r.prior.scalingGroupId) {
     await d.events.warning(r.subject, Reason.ScalingGroupMissing, 'Recreate', `scaling group ${r.prior.scalingGroupId} no longer exists (deleted outside the operator): recreating it from the spec; its instances are gone`); // prettier-ignore
     r.log.warn({ action: 'recreate-group', scalingGroupId: r.prior.scalingGroupId }, 'scaling group deleted outside the operator'); // prettier-ignore
@@ -89,10 +97,17 @@ export async function reconcileScalingGroup(d: PoolDeps, r: PoolReconcile): Prom
     else if (change === 'modified scaling configuration') await d.events.normal(r.subject, 'LaunchConfigurationUpdated', 'Update', `scaling configuration ${ensured.configurationId} updated: new nodes launch with the new settings; existing nodes are not touched`); // prettier-ignore
     else if (change.startsWith('modified scaling group') && existing) await d.events.normal(r.subject, 'ScalingGroupUpdated', 'Update', `${change} (brought back to the pool's spec)`); // prettier-ignore
   }
-  r.log.debug({ action: 'ensure', scalingGroupId: group.id, changes: ensured.changes }, 'scaling group ensured');
+  r.log.debug(
+    { action: 'ensure', scalingGroupId: group.id, changes: ensured.changes },
+    'scaling group ensured',
+  );
   // a group created just now has no instance yet: not read until next time
   const createdNow = ensured.changes.includes('created scaling group');
-  r.instances = createdNow ? [] : ensured.changes.length > 0 ? await d.cloud.listPoolInstances(group.id) : instances0;
+  r.instances = createdNow
+    ? []
+    : ensured.changes.length > 0
+      ? await d.cloud.listPoolInstances(group.id)
+      : instances0;
   if (ensured.changes.length > 0) r.reusedListing = false;
   r.group = group;
   r.ensured = ensured;

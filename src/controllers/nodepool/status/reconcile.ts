@@ -27,7 +27,13 @@ function activityStatus(a: ScalingActivity): NonNullable<PoolStatus['lastScaling
  * A settled pool (its size reached, nothing changed, the last activity seen finished) keeps the activity it
  * reported: no call. A pool at rest keeps its member listing until the re-check falls due.
  */
-export async function finishStatus(d: PoolDeps, r: PoolReconcile, group: ScalingGroup, members: readonly Member[]): Promise<{ requeueAfter: number }> { // prettier-ignore
+export async function finishStatus(
+  d: PoolDeps,
+  r: PoolReconcile,
+  group: ScalingGroup,
+  members: readonly Member[],
+): Promise<{ requeueAfter: number }> {
+  // prettier-ignore
   const counts = countMembers(members);
   const desiredSize = r.wanted;
   const changes = r.ensured?.changes ?? [];

@@ -14,11 +14,16 @@ const nowIso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+
  * RunInstances under a persisted `status.operation` (the ClientToken's seed) and attaches them once Running;
  * instances launched before a crash but not attached are found by their tags and attached.
  */
-export async function reconcileSubscription(d: PoolDeps, r: PoolReconcile, group: ScalingGroup): Promise<void> {
+export async function reconcileSubscription(
+  d: PoolDeps,
+  r: PoolReconcile,
+  group: ScalingGroup,
+): Promise<void> {
   if (r.pool.spec.billing.chargeType !== 'Subscription') return;
   const active = activeMembers(joinMembers(r.instances, []));
   const s = r.pool.spec.scaling;
-  const want = s.mode === 'Manual' ? (s.desiredSize ?? active.length) : Math.max(s.minSize ?? 0, active.length);
+  const want =
+    s.mode === 'Manual' ? (s.desiredSize ?? active.length) : Math.max(s.minSize ?? 0, active.length);
   const tagged = await d.cloud.findInstancesByTags({ 'nodepool.alicloud.dev/pool': r.name, 'nodepool.alicloud.dev/cluster': d.cluster }); // prettier-ignore
   const inGroup = new Set(active.map((m) => m.instance.instanceId));
   const loose = tagged.filter((i) => !inGroup.has(i.instanceId) && i.chargeType === 'PrePaid' && i.status !== 'Deleted'); // prettier-ignore
@@ -45,7 +50,8 @@ async function launch(d: PoolDeps, r: PoolReconcile, missing: number, active: nu
     if (written) r.obj = written;
   }
   const op = r.status.operation;
-  const sub = r.pool.spec.billing.chargeType === 'Subscription' ? r.pool.spec.billing.subscription : undefined;
+  const sub =
+    r.pool.spec.billing.chargeType === 'Subscription' ? r.pool.spec.billing.subscription : undefined;
   const vSwitchId = r.pool.spec.vSwitchIds[active % r.pool.spec.vSwitchIds.length]!;
   const { instanceTypes, ...rest } = launchSpecOf(r.pool as NodePool, { cluster: d.cluster, imageId: r.resolved!.imageId, userData: r.resolved!.userData, password: r.resolved!.password?.value }); // prettier-ignore
   let lastErr: unknown;
@@ -70,7 +76,8 @@ async function launch(d: PoolDeps, r: PoolReconcile, missing: number, active: nu
 
 /** Subscription instances that do not renew: a Warning Event from 7 days before they expire. */
 export async function warnExpiry(d: PoolDeps, r: PoolReconcile): Promise<void> {
-  const sub = r.pool.spec.billing.chargeType === 'Subscription' ? r.pool.spec.billing.subscription : undefined;
+  const sub =
+    r.pool.spec.billing.chargeType === 'Subscription' ? r.pool.spec.billing.subscription : undefined;
   if (sub?.autoRenew) return;
   const soon = d.clock.now() + 7 * 24 * 3600_000;
   const expiring = activeMembers(joinMembers(r.instances, [])).filter((m) => m.instance.chargeType === 'PrePaid' && m.instance.expiredTime && Date.parse(m.instance.expiredTime) < soon); // prettier-ignore
