@@ -35,13 +35,82 @@ const DONE_EVENT: Record<string, { reason: string; type: 'Normal' | 'Warning' }>
   deletion: { reason: 'PoolNodeDrained', type: 'Normal' },
 };
 
+/** The Node writes the executor makes (the API server in production; in memory in unit tests). */
+export interface NodeOps {
+  get(name: string): Promise<DeepReadonly<Node> | undefined>;
+  /** Records (or removes) a command on a Node, guarded by its resourceVersion; false when the Node is gone. */
+  claim(node: DeepReadonly<Node>, claim: Claim | undefined): Promise<boolean>;
+  /** Removes the operator's finalizer, then the Node (gone is fine). */
+  deleteNode(node: DeepReadonly<Node>): Promise<void>;
+  /** The operator's finalizer, admission label and claim removed; the Node stays. */
+  letGo(node: DeepReadonly<Node>): Promise<void>;
+  dropFinalizer(node: DeepReadonly<Node>): Promise<void>;
+}
+
 export interface ExecutorDeps {
-  client: KubeClient;
   cloud: CloudProvider;
   clock: Clock;
   logger: Logger;
-  events: EventRecorder;
-  drainer: Drainer;
+  events: Pick<EventRecorder, 'record' | 'normal' | 'warning'>;
+  drainer: Pick<Drainer, 'drainStep' | 'cancelDrain'>;
+  /** The Node writes; default: the API server through `client`. */
+  nodes?: NodeOps | undefined;
+  client?: KubeClient | undefined;
+}
+
+/** NodeOps over the API server. */
+export class KubeNodeOps implements NodeOps {
+  private readonly api: TypedResource<typeof NodeSchema>;
+
+  constructor(client: KubeClient) {
+    this.api = new TypedResource(client, Resources.nodes, NodeSchema);
+  }
+
+  get(name: string): Promise<DeepReadonly<Node> | undefined> {
+    return this.api.get(name).catch((e: unknown) => {
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
+    });
+  }
+
+  async claim(node: DeepReadonly<Node>, claim: Claim | undefined): Promise<boolean> {
+    try {
+      await this.api.mergePatch(node.metadata.name, claimPatch(node, claim));
+      return true;
+    } catch (err) {
+      if (err instanceof NotFoundError) return false;
+      throw err; // a Conflict: the Node moved since the read; the next reconcile sees it fresh
+    }
+  }
+
+  async deleteNode(node: DeepReadonly<Node>): Promise<void> {
+    await this.dropFinalizer(node);
+    await this.api.delete(node.metadata.name).catch((e: unknown) => {
+      if (!(e instanceof NotFoundError)) throw e;
+    });
+  }
+
+  async letGo(node: DeepReadonly<Node>): Promise<void> {
+    await this.dropFinalizer(node);
+    await this.api.mergePatch(node.metadata.name, { metadata: { labels: { [ADMITTED_LABEL]: null }, annotations: { [Annotation.disruption]: null } } }).catch((e: unknown) => { if (!(e instanceof NotFoundError)) throw e; }); // prettier-ignore
+  }
+
+  /** A guarded patch; gone is fine; a Node that moved is read again (up to 3 times). */
+  async dropFinalizer(node: DeepReadonly<Node>): Promise<void> {
+    let n: DeepReadonly<Node> | undefined = node;
+    for (let attempt = 0; attempt < 3 && n; attempt++) {
+      const ops = finalizerPatch(n.metadata, NODE_FINALIZER, 'remove');
+      if (!ops) return;
+      try {
+        await this.api.jsonPatch(n.metadata.name, ops);
+        return;
+      } catch (err) {
+        if (err instanceof NotFoundError) return;
+        if (!(err instanceof InvalidError) && !(err instanceof ConflictError)) throw err;
+        n = await this.get(n.metadata.name);
+      }
+    }
+  }
 }
 
 /** Where a pool's commands run: the pool's identity and what its group and annotations allow. */
@@ -97,10 +166,11 @@ export function blockerOf(b: DrainBlocker): Blocker {
  * started it. Level-triggered: each call does what can be done now and says what it waits for.
  */
 export class DisruptionExecutor {
-  private readonly nodes: TypedResource<typeof NodeSchema>;
+  private readonly nodes: NodeOps;
 
   constructor(private readonly deps: ExecutorDeps) {
-    this.nodes = new TypedResource(deps.client, Resources.nodes, NodeSchema);
+    if (!deps.nodes && !deps.client) throw new Error('DisruptionExecutor: give it a client or NodeOps');
+    this.nodes = deps.nodes ?? new KubeNodeOps(deps.client!);
   }
 
   /** How many more voluntary disruptions may start in this pool now. */
@@ -112,6 +182,8 @@ export class DisruptionExecutor {
   }
 
   async execute(ctx: ExecutionContext, commands: readonly Command[]): Promise<ExecutionResult> {
+    /** Instances claimed by this call (the view does not show those claims yet); one executor serves many pools. */
+    const claimedNow = new Set<string>();
     const budget = this.allowance(ctx.view);
     let allowed = budget.allowed;
     const outcomes: CommandOutcome[] = [];
@@ -122,7 +194,13 @@ export class DisruptionExecutor {
       for (const target of command.nodes) {
         if (taken.has(target.instanceId)) continue; // an earlier command of this round has it
         taken.add(target.instanceId);
-        const r = await this.prepare(ctx, command, target, allowed, budget, p);
+        const r = await this.prepare(
+          ctx,
+          command,
+          target,
+          { limit: budget.limit, inFlight: budget.inFlight, allowed, claimedNow },
+          p,
+        );
         if (r === 'started') allowed--;
       }
       await this.dispose(ctx, command, p, retained);
@@ -136,11 +214,11 @@ export class DisruptionExecutor {
     ctx: ExecutionContext,
     command: Command,
     target: Target,
-    allowed: number,
-    budget: { limit: number; inFlight: number },
+    budget: { allowed: number; limit: number; inFlight: number; claimedNow: Set<string> },
     p: Progress,
   ): Promise<'started' | 'going' | 'held'> {
     const { view } = ctx;
+    const { allowed, claimedNow } = budget;
     const cand = view.candidates.find((c) => c.instanceId === target.instanceId);
     const node = target.node ? cand?.node : undefined;
     if (command.notBefore !== undefined && view.now < command.notBefore) {
@@ -171,8 +249,9 @@ export class DisruptionExecutor {
         return 'going';
       }
     }
-    if (command.replacementsFirst && !replacementReady(view)) {
-      p.waiting.push({ target, step: 'waiting for its replacement to be Ready', blockedBy: [{ kind: 'Replacement', message: `a replacement node is launched and not Ready yet (${readyUnclaimed(view)} of ${view.desired} Ready)` }] }); // prettier-ignore
+    if (!cand?.claim) claimedNow.add(target.instanceId);
+    if (command.replacementsFirst && !replacementReady(view, claimedNow)) {
+      p.waiting.push({ target, step: 'waiting for its replacement to be Ready', blockedBy: [{ kind: 'Replacement', message: `a replacement node is launched and not Ready yet (${readyUnclaimed(view, claimedNow)} of ${view.desired} Ready)` }] }); // prettier-ignore
       p.retry = minRetry(p.retry, 5_000);
       return started ? 'started' : 'going';
     }
@@ -199,12 +278,7 @@ export class DisruptionExecutor {
     ctx: ExecutionContext,
     command: Command,
   ): Promise<Claim | undefined> {
-    try {
-      await this.nodes.mergePatch(node.metadata.name, claimPatch(node, claim));
-    } catch (err) {
-      if (err instanceof NotFoundError) return undefined;
-      throw err; // a Conflict: the Node moved since the read; the next reconcile sees it fresh
-    }
+    if (!(await this.nodes.claim(node, claim))) return undefined;
     this.deps.logger.info({ pool: ctx.view.pool.metadata.name, node: node.metadata.name, action: 'claim', method: command.method, reason: command.reason }, 'a disruption command claimed the node'); // prettier-ignore
     await this.deps.events.normal(ctx.poolRef, 'DisruptionStarted', command.method, `${command.method}: ${command.reason}: node ${node.metadata.name}${command.replacementsFirst ? ' (a replacement first)' : ''}`); // prettier-ignore
     return claim;
@@ -236,8 +310,8 @@ export class DisruptionExecutor {
       timeoutSeconds: plan.timeoutSeconds,
     });
     const next: Claim = { ...claim, hookSince: new Date(since).toISOString(), heartbeats: plan.heartbeats, hookDeadline: new Date(plan.deadline).toISOString() }; // prettier-ignore
-    const fresh = await this.nodes.get(node.metadata.name).catch(() => undefined);
-    if (fresh) await this.nodes.mergePatch(node.metadata.name, claimPatch(fresh, next));
+    const fresh = await this.nodes.get(node.metadata.name);
+    if (fresh) await this.nodes.claim(fresh, next);
     await this.deps.events.warning(ctx.poolRef, 'ScaleInHookExtended', 'Drain', `the drain of node ${node.metadata.name} is blocked by ${what}: the ESS SCALE_IN hook is kept waiting until ${new Date(plan.deadline).toISOString()} (heartbeat ${plan.heartbeats} of 20; ESS goes on at the latest 6 h after the removal started)`); // prettier-ignore
   }
 
@@ -302,34 +376,17 @@ export class DisruptionExecutor {
   }
 
   /** Deletes a Node whose instance is released (its finalizer first; gone is fine). */
-  async deleteNode(node: DeepReadonly<Node>): Promise<void> {
-    await this.dropFinalizer(node);
-    await this.nodes.delete(node.metadata.name).catch((e: unknown) => {
-      if (!(e instanceof NotFoundError)) throw e;
-    });
+  deleteNode(node: DeepReadonly<Node>): Promise<void> {
+    return this.nodes.deleteNode(node);
   }
 
   /** A retained instance's Node stays (drained): the operator no longer manages it. */
-  async letGo(node: DeepReadonly<Node>): Promise<void> {
-    await this.dropFinalizer(node);
-    await this.nodes.mergePatch(node.metadata.name, { metadata: { labels: { [ADMITTED_LABEL]: null }, annotations: { [Annotation.disruption]: null } } }).catch((e: unknown) => { if (!(e instanceof NotFoundError)) throw e; }); // prettier-ignore
+  letGo(node: DeepReadonly<Node>): Promise<void> {
+    return this.nodes.letGo(node);
   }
 
-  /** Removes the operator's finalizer (a guarded patch; gone is fine; a moved Node is read again once). */
-  async dropFinalizer(node: DeepReadonly<Node>): Promise<void> {
-    let n: DeepReadonly<Node> | undefined = node;
-    for (let attempt = 0; attempt < 3 && n; attempt++) {
-      const ops = finalizerPatch(n.metadata, NODE_FINALIZER, 'remove');
-      if (!ops) return;
-      try {
-        await this.nodes.jsonPatch(n.metadata.name, ops);
-        return;
-      } catch (err) {
-        if (err instanceof NotFoundError) return;
-        if (!(err instanceof InvalidError) && !(err instanceof ConflictError)) throw err;
-        n = await this.nodes.get(n.metadata.name).catch(() => undefined);
-      }
-    }
+  dropFinalizer(node: DeepReadonly<Node>): Promise<void> {
+    return this.nodes.dropFinalizer(node);
   }
 
   /**
@@ -343,8 +400,8 @@ export class DisruptionExecutor {
       if (c.instance.lifecycleState !== 'InService' || c.instance.status !== 'Running') continue;
       if (c.claim.method === 'deletedNode' || c.claim.method === 'deletion') continue;
       await this.deps.drainer.cancelDrain(c.node.metadata.name, { pool: ctx.view.pool.metadata.name });
-      const fresh = await this.nodes.get(c.node.metadata.name).catch(() => undefined);
-      if (fresh) await this.nodes.mergePatch(fresh.metadata.name, claimPatch(fresh, undefined));
+      const fresh = await this.nodes.get(c.node.metadata.name);
+      if (fresh) await this.nodes.claim(fresh, undefined);
       this.deps.logger.info({ pool: ctx.view.pool.metadata.name, node: c.node.metadata.name, action: 'cancel', method: c.claim.method }, 'a disruption no longer wanted was cancelled'); // prettier-ignore
       out.push(c.node.metadata.name);
     }
@@ -352,14 +409,17 @@ export class DisruptionExecutor {
   }
 }
 
-/** Ready, in-service members not claimed by any command: the pool's strength without the nodes going. */
-export function readyUnclaimed(view: PoolView): number {
-  return view.candidates.filter((c) => c.ready && c.node && !c.claim && !c.node.metadata.deletionTimestamp && c.instance.lifecycleState === 'InService').length; // prettier-ignore
+/**
+ * Ready, in-service members not claimed by any command (nor by `claimedNow`, this round's new claims): the
+ * pool's strength without the nodes going.
+ */
+export function readyUnclaimed(view: PoolView, claimedNow: ReadonlySet<string> = new Set()): number {
+  return view.candidates.filter((c) => c.ready && c.node && !c.claim && !claimedNow.has(c.instanceId) && !c.node.metadata.deletionTimestamp && c.instance.lifecycleState === 'InService').length; // prettier-ignore
 }
 
 /** A command's replacement is Ready when the pool, without every claimed node, is at its desired size. */
-export function replacementReady(view: PoolView): boolean {
-  return readyUnclaimed(view) >= view.desired;
+export function replacementReady(view: PoolView, claimedNow: ReadonlySet<string> = new Set()): boolean {
+  return readyUnclaimed(view, claimedNow) >= view.desired;
 }
 
 /** What became of a command's targets, for its Event (names left out when the reason already names them). */
