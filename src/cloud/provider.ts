@@ -97,20 +97,29 @@ export interface CloudProvider {
   untagInstances(ids: readonly string[], keys: readonly string[]): Promise<void>;
 
   // ---- activities, hooks, events
-  /** The group's most recent scaling activities, newest first. */
+  /**
+   * The group's most recent scaling activities, newest first (by StartTime: the API documents no order, so the
+   * adapter reads every page and sorts).
+   */
   scalingActivities(groupId: string, limit?: number): Promise<ScalingActivity[]>;
   /** Instances held by the group's lifecycle hooks (ESS-started removals waiting for a drain). */
   pendingLifecycleActions(groupId: string): Promise<LifecycleAction[]>;
+  /** Ends a wait with a result; a wait that already ended (stale token) is not an error. */
   completeLifecycleAction(a: {
     hookId: string;
     token: string;
     result: 'CONTINUE' | 'ABANDON';
   }): Promise<void>;
   /**
-   * RecordLifecycleActionHeartbeat: the hook's wait starts over with `timeoutSeconds` (30–21,600). ESS allows
-   * 20 of these per action and 6 h of waiting in all (the API's documentation).
+   * Extends a lifecycle hook's wait: it then ends `timeoutSeconds` (30–21600) from now. A wait lasts at most 6 h in
+   * all and takes at most 20 heartbeats; beyond them a RejectedError (`LifecycleAction.TimeExceeded`,
+   * `LifecycleAction.RecordTimesExceeded`). `gone` when the wait already ended (stale token).
    */
-  recordLifecycleActionHeartbeat(a: { hookId: string; token: string; timeoutSeconds: number }): Promise<void>;
+  recordLifecycleHeartbeat(a: {
+    hookId: string;
+    token: string;
+    timeoutSeconds: number;
+  }): Promise<'extended' | 'gone'>;
   /** Scheduled / executing system events (maintenance, failure, expiry) of these instances. */
   systemEvents(instanceIds: readonly string[]): Promise<SystemEventInfo[]>;
 

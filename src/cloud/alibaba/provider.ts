@@ -264,7 +264,7 @@ export class AlibabaCloudProvider implements CloudProvider {
   }
 
   async pendingLifecycleActions(groupId: string): Promise<LifecycleAction[]> {
-    const running = await this.ess.describeScalingActivities(groupId, { limit: 20, status: 'InProgress' });
+    const running = await this.ess.describeScalingActivities(groupId, { limit: 100, status: 'InProgress' });
     const out: LifecycleAction[] = [];
     for (const a of running) {
       const actions = await orGone(this.ess.describeLifecycleActions(a.id));
@@ -273,15 +273,24 @@ export class AlibabaCloudProvider implements CloudProvider {
     return out;
   }
 
-  completeLifecycleAction(a: {
+  async completeLifecycleAction(a: {
     hookId: string;
     token: string;
     result: 'CONTINUE' | 'ABANDON';
   }): Promise<void> {
-    return this.ess.completeLifecycleAction(a);
+    const r = await this.ess.completeLifecycleAction(a);
+    if (r === 'gone')
+      this.log?.debug(
+        { action: 'CompleteLifecycleAction', hookId: a.hookId },
+        'the lifecycle action had already ended',
+      );
   }
 
-  recordLifecycleActionHeartbeat(a: { hookId: string; token: string; timeoutSeconds: number }): Promise<void> {
+  recordLifecycleHeartbeat(a: {
+    hookId: string;
+    token: string;
+    timeoutSeconds: number;
+  }): Promise<'extended' | 'gone'> {
     return this.ess.recordLifecycleHeartbeat(a);
   }
 

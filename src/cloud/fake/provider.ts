@@ -396,14 +396,11 @@ export class FakeCloudProvider implements CloudProvider {
     return Promise.resolve();
   }
 
-  recordLifecycleActionHeartbeat(a: {
-    hookId: string;
-    token: string;
-    timeoutSeconds: number;
-  }): Promise<void> {
-    this.record('recordLifecycleActionHeartbeat', a);
+  recordLifecycleHeartbeat(a: { hookId: string; token: string; timeoutSeconds: number }): Promise<'extended' | 'gone'> {
+    this.record('recordLifecycleHeartbeat', a);
+    if (!this.actions.some((x) => x.hookId === a.hookId && x.token === a.token)) return Promise.resolve('gone');
     this.heartbeats.push(a);
-    return Promise.resolve();
+    return Promise.resolve('extended');
   }
 
   systemEvents(_ids: readonly string[]): Promise<SystemEventInfo[]> {

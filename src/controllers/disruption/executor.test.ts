@@ -216,6 +216,7 @@ describe('the disruption executor (against the fake cloud)', () => {
     const w = world('100%', [{ id: 'i-1', claim }]);
     w.drains.answers.set('n-i-1', { state: 'waiting', node: 'n-i-1', startedAt: since, evicted: [], deleted: [], blockers: [{ pod: { namespace: 'a', name: 'p' }, reason: 'DoNotDisrupt', message: 'x' }], retryAfterMs: 30000, elapsedMs: 0, pastTimeout: true }); // prettier-ignore
     const hook = cmd('essHook', ['i-1'], { voluntary: false, disposal: { kind: 'hook', hookId: 'ash-1', token: 'tok', activityId: 'asa-1' } }); // prettier-ignore
+    w.cloud.addLifecycleAction({ activityId: 'asa-1', hookId: 'ash-1', token: 'tok', instanceIds: ['i-1'] });
     await w.executor.execute(w.ctx, [hook]);
     expect(w.cloud.heartbeats).toEqual([{ hookId: 'ash-1', token: 'tok', timeoutSeconds: 3600 }]);
     expect(claimOf(w.nodes.nodes.get('n-i-1'))).toMatchObject({ heartbeats: 1, hookDeadline: new Date(T0 + 3600_000).toISOString() }); // prettier-ignore
@@ -224,7 +225,6 @@ describe('the disruption executor (against the fake cloud)', () => {
     );
     expect(w.cloud.callsOf('completeLifecycleAction')).toEqual([]);
     w.drains.answers.delete('n-i-1');
-    w.cloud.addLifecycleAction({ activityId: 'asa-1', hookId: 'ash-1', token: 'tok', instanceIds: ['i-1'] });
     await w.executor.execute(w.ctx, [hook]);
     expect(w.cloud.callsOf('completeLifecycleAction')).toEqual([[{ hookId: 'ash-1', token: 'tok', result: 'CONTINUE' }]]); // prettier-ignore
   });

@@ -304,11 +304,8 @@ export class DisruptionExecutor {
       return;
     }
     const { hookId, token } = command.disposal;
-    await this.deps.cloud.recordLifecycleActionHeartbeat({
-      hookId,
-      token,
-      timeoutSeconds: plan.timeoutSeconds,
-    });
+    const beat = await this.deps.cloud.recordLifecycleHeartbeat({ hookId, token, timeoutSeconds: plan.timeoutSeconds }); // prettier-ignore
+    if (beat === 'gone') return; // the wait ended meanwhile: ESS went on
     const next: Claim = { ...claim, hookSince: new Date(since).toISOString(), heartbeats: plan.heartbeats, hookDeadline: new Date(plan.deadline).toISOString() }; // prettier-ignore
     const fresh = await this.nodes.get(node.metadata.name);
     if (fresh) await this.nodes.claim(fresh, next);

@@ -84,7 +84,7 @@ function poolDeps(deps: NodePoolControllerDeps, kindName: PoolKindName): PoolDep
     settings: deps.settings,
     cluster: deps.settings.clusterId ?? 'default',
     join: deps.join,
-    refs: new References(client, deps.settings.namespace),
+    refs: new References(client, deps.settings.namespace, { credentialsSecret: deps.settings.credentialsSecret }), // prettier-ignore
     pools: deps.informers.informer(K.ref, PoolObjectSchema, selector),
     nodes: poolNodesInformer(deps),
     poolApi: new TypedResource(client, K.ref, PoolObjectSchema),
