@@ -148,7 +148,7 @@ export function blockerOf(b: DrainBlocker): Blocker {
     case 'PodDisruptionBudget':
       return { kind: 'PodDisruptionBudget', message: b.pdb ? `PodDisruptionBudget ${b.pod.namespace}/${b.pdb} (pod ${pod})` : `a PodDisruptionBudget (pod ${pod}): ${b.message}` }; // prettier-ignore
     case 'DoNotDisrupt':
-      return { kind: 'DoNotDisrupt', message: `pod ${pod} is annotated do-not-disrupt` };
+      return { kind: 'DoNotDisrupt', message: `pod ${pod}: ${b.message}` };
     case 'Terminating':
       return { kind: 'Terminating', message: `pod ${pod} is terminating` };
     case 'EvictionFailed':

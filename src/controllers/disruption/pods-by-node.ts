@@ -1,21 +1,19 @@
-import { PodSchema, Resources, TypedResource, type KubeClient, type Pod } from '../../kube/index.js';
+import type { Pod } from '../../kube/index.js';
+import type { Informer } from '../../runtime/informer.js';
 import type { DeepReadonly } from '../../util/readonly.js';
+import { podsOnNode } from '../pods/index.js';
 
 /** The pods bound to some Nodes, by Node name. */
 export type PodsOnNodes = (nodes: readonly string[]) => Promise<ReadonlyMap<string, readonly DeepReadonly<Pod>[]>>; // prettier-ignore
 
 /**
- * Until the shared pod informer (with its pods-by-node index) lands: one listing of the pods bound to a node,
- * grouped by node — the one place to swap for the index. Called only when a method ranks Nodes by their pods
- * (scale-in beyond the nodeless instances).
+ * The pods bound to these Nodes, from the shared Pod informer's pods-by-node index (`src/controllers/pods`):
+ * no API call, no pod list of the cluster. Before the informer has synced (the first seconds after a start) it
+ * refuses (the reconcile is retried), so a victim order is never made from an empty cache.
  */
-export function listedPodsOnNodes(client: KubeClient): PodsOnNodes {
-  const pods = new TypedResource(client, Resources.pods, PodSchema);
-  return async (nodes) => {
-    const out = new Map<string, DeepReadonly<Pod>[]>(nodes.map((n) => [n, []]));
-    if (nodes.length === 0) return out;
-    const { items } = await pods.list({ fieldSelector: 'spec.nodeName!=' });
-    for (const p of items) out.get(p.spec?.nodeName ?? '')?.push(p);
-    return out;
+export function indexedPodsOnNodes(pods: Informer<Pod>): PodsOnNodes {
+  return (nodes) => {
+    if (!pods.hasSynced()) return Promise.reject(new Error('the Pod informer has not synced yet'));
+    return Promise.resolve(new Map(nodes.map((n) => [n, podsOnNode(pods, n)])));
   };
 }

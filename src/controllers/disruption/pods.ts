@@ -13,7 +13,7 @@ export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
  *   kubelet runs static pods whatever the API says);
  * - `terminating`: already being deleted; the drain waits for it to go;
  * - `delete`: finished (Succeeded or Failed): deleted directly, no eviction (nothing runs, no budget applies);
- * - `protected`: annotated `nodepool.alicloud.dev/do-not-disrupt: "true"`: never evicted, it blocks the drain;
+ * - `protected`: annotated do-not-disrupt (`DO_NOT_DISRUPT`): never evicted, it blocks the drain;
  * - `evict`: through the Eviction API, which honours PodDisruptionBudgets.
  */
 export type PodDisposition = 'ignore' | 'terminating' | 'delete' | 'protected' | 'evict';
@@ -31,8 +31,25 @@ export function isFinished(pod: P): boolean {
   return phase === 'Succeeded' || phase === 'Failed';
 }
 
+/**
+ * The annotations that keep a pod from being evicted (API.md): ours, Karpenter's and cluster-autoscaler's — a
+ * workload already marked for either autoscaler is protected the same way here.
+ */
+export const DO_NOT_DISRUPT: readonly (readonly [key: string, value: string])[] = [
+  [Annotation.doNotDisrupt, 'true'],
+  ['karpenter.sh/do-not-disrupt', 'true'],
+  ['cluster-autoscaler.kubernetes.io/safe-to-evict', 'false'],
+];
+
+/** The do-not-disrupt annotation a pod carries (`key=value`), if any. */
+export function doNotDisruptBy(pod: P): string | undefined {
+  const a = pod.metadata.annotations ?? {};
+  const hit = DO_NOT_DISRUPT.find(([k, v]) => a[k] === v);
+  return hit ? `${hit[0]}=${hit[1]}` : undefined;
+}
+
 export function isDoNotDisrupt(pod: P): boolean {
-  return pod.metadata.annotations?.[Annotation.doNotDisrupt] === 'true';
+  return doNotDisruptBy(pod) !== undefined;
 }
 
 export function podDisposition(pod: P): PodDisposition {

@@ -10,7 +10,8 @@ import type { ControllerDeps, JoinSource } from '../deps.js';
 import { Drainer } from '../disruption/drain.js';
 import { DisruptionExecutor } from '../disruption/executor.js';
 import { poolMethods } from '../disruption/methods/index.js';
-import { listedPodsOnNodes } from '../disruption/pods-by-node.js';
+import { indexedPodsOnNodes } from '../disruption/pods-by-node.js';
+import { podInformer } from '../pods/index.js';
 import { collectNodes } from './collect.js';
 import { POOL_FINALIZER, PoolObjectSchema, REQUEUE, type CachedPool, type PoolDeps, type PoolObject, type PoolReconcile, type Status } from './context.js'; // prettier-ignore
 import { admittedNodes, runDisruptions } from './disruption.js';
@@ -99,7 +100,7 @@ function poolDeps(deps: NodePoolControllerDeps, kindName: PoolKindName): PoolDep
       drainer,
     }),
     methods: [],
-    podsOn: listedPodsOnNodes(client),
+    podsOn: indexedPodsOnNodes(podInformer(deps.informers)),
   };
 }
 

@@ -8,7 +8,8 @@ import { claimOf } from '../../disruption/claim.js';
 import { Drainer } from '../../disruption/drain.js';
 import { DisruptionExecutor, NODE_FINALIZER, type ExecutionResult } from '../../disruption/executor.js';
 import { deletedNode, deletedNodeCommands } from '../../disruption/methods/index.js';
-import { listedPodsOnNodes } from '../../disruption/pods-by-node.js';
+import { indexedPodsOnNodes } from '../../disruption/pods-by-node.js';
+import { podInformer } from '../../pods/index.js';
 import { automationOf } from '../../disruption/preview.js';
 import type { PoolView } from '../../disruption/types.js';
 import { PoolObjectSchema, type CachedPool } from '../../nodepool/context.js';
@@ -46,7 +47,7 @@ export function newNodeTerminationController(deps: TerminationDeps): Controller 
     events: deps.events,
   });
   const executor = new DisruptionExecutor({ client: deps.client, cloud: deps.cloud, clock: deps.clock, logger: deps.logger, events: deps.events, drainer }); // prettier-ignore
-  const podsOn = listedPodsOnNodes(deps.client);
+  const podsOn = indexedPodsOnNodes(podInformer(deps.informers));
 
   const reconcile = async (name: string, ctx: ReconcileContext): Promise<ReconcileResult> => {
     const n = nodes.get(name);
