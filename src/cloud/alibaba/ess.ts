@@ -238,7 +238,11 @@ export class EssApi {
   }
 
   /** DescribeScalingInstances, every page (PageSize 100); with `ids`, only those (20 per call). */
-  async describeScalingInstances(groupId: string, ids?: readonly string[]): Promise<z.output<typeof W.scalingInstanceWire>[]> { // prettier-ignore
+  async describeScalingInstances(
+    groupId: string,
+    ids?: readonly string[],
+  ): Promise<z.output<typeof W.scalingInstanceWire>[]> {
+    // prettier-ignore
     const out: z.output<typeof W.scalingInstanceWire>[] = [];
     for (const batch of ids ? batches(ids, ESS_BATCH) : [undefined]) {
       const start = out.length;

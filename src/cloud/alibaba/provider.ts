@@ -95,7 +95,9 @@ export class AlibabaCloudProvider implements CloudProvider {
     return this.ess.createScalingGroup(spec, o.operationId);
   }
 
-  scalingConfigurations(groupId: string): Promise<{ id: string; name: string | undefined; active: boolean }[]> {
+  scalingConfigurations(
+    groupId: string,
+  ): Promise<{ id: string; name: string | undefined; active: boolean }[]> {
     return this.ess.configurationNames(groupId);
   }
 
@@ -128,7 +130,10 @@ export class AlibabaCloudProvider implements CloudProvider {
     return (await this.ess.describeLifecycleHooks(groupId)).map((h) => h.LifecycleHookName);
   }
 
-  async createLifecycleHook(groupId: string, hook: NonNullable<ScalingGroupSpec['scaleInHook']>): Promise<void> {
+  async createLifecycleHook(
+    groupId: string,
+    hook: NonNullable<ScalingGroupSpec['scaleInHook']>,
+  ): Promise<void> {
     await this.ess.createLifecycleHook(groupId, hook);
   }
 

@@ -396,9 +396,14 @@ export class FakeCloudProvider implements CloudProvider {
     return Promise.resolve();
   }
 
-  recordLifecycleHeartbeat(a: { hookId: string; token: string; timeoutSeconds: number }): Promise<'extended' | 'gone'> {
+  recordLifecycleHeartbeat(a: {
+    hookId: string;
+    token: string;
+    timeoutSeconds: number;
+  }): Promise<'extended' | 'gone'> {
     this.record('recordLifecycleHeartbeat', a);
-    if (!this.actions.some((x) => x.hookId === a.hookId && x.token === a.token)) return Promise.resolve('gone');
+    if (!this.actions.some((x) => x.hookId === a.hookId && x.token === a.token))
+      return Promise.resolve('gone');
     this.heartbeats.push(a);
     return Promise.resolve('extended');
   }

@@ -243,7 +243,10 @@ async function subReconcilers(d: PoolDeps, r: PoolReconcile): Promise<ReconcileR
   const checks = { get: () => d.state.cloudChecks.get(r.name, r.version), set: (id: string) => d.state.cloudChecks.set(r.name, r.version, id) }; // prettier-ignore
   // resolveLaunch reads the validated spec, a fresh object per pool version (never the informer's)
   r.resolved = await resolveLaunch(r.pool as NodePool, { cloud: d.lookups, refs: d.refs, checks, rendered, join: (p) => d.join.forPool(p.metadata.name, r.uid) }); // prettier-ignore
-  await reconcileScalingGroup(d, r);
+  if (!(await reconcileScalingGroup(d, r))) {
+    await writeStatus(d.poolApi, d.kind.kind, r.obj, { ...r.status, conditions: poolConditions(r.prior.conditions, r.generation, { ready: [false, 'ScalingGroupMissing', r.progress.join('; ')], progressing: [true, 'ScalingGroupMissing', r.progress.join('; ')], degraded: [false, 'Reconciled', 'no problem seen'] }, d.clock.now()) }); // prettier-ignore
+    return { requeueAfter: r.requeueAfterMs ?? REQUEUE.progressing };
+  }
   const group = r.group!;
   await admitAndSync(d, r, synced);
   const members = joinMembers(r.instances, admittedNodes(r));

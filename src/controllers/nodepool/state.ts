@@ -25,6 +25,8 @@ export class PoolStates {
   readonly moving = new Set<string>();
   /** Nodes found in step with their pool's labels and taints: Node name → pool uid / generation / resourceVersion. */
   readonly inStep = new Map<string, string>();
+  /** Scaling groups the status names and a look did not find: since when (recreated only once confirmed). */
+  readonly groupMissingSince = new Map<string, number>();
   /** How far an instance's bootstrap got (its console), read once per instance (bounded). */
   private readonly stories = new Map<string, string>();
 
@@ -41,6 +43,7 @@ export class PoolStates {
     this.cloudChecks.forget(pool);
     this.knownGroups.forget(pool);
     this.moving.delete(pool);
+    this.groupMissingSince.delete(pool);
   }
 
   /** Drop Nodes no longer in the cache from `inStep` once it has grown past twice their number. */

@@ -55,6 +55,27 @@ async function members(
   return existing ? d.cloud.listPoolInstances(existing.id) : [];
 }
 
+/** How long a group the status names must stay unseen before it is taken as deleted (reads may lag). */
+export const GROUP_MISSING_CONFIRM_MS = 30_000;
+
+/**
+ * A group the status names that a look did not find: a read right after its creation may not show it yet
+ * (eventually consistent reads), so it counts as deleted only when still unseen GROUP_MISSING_CONFIRM_MS later.
+ */
+function missingConfirmed(d: PoolDeps, r: PoolReconcile, existing: ScalingGroup | undefined): boolean {
+  if (existing || !r.prior.scalingGroupId) {
+    d.state.groupMissingSince.delete(r.name);
+    return true;
+  }
+  const now = d.clock.now();
+  const since = d.state.groupMissingSince.get(r.name) ?? now;
+  d.state.groupMissingSince.set(r.name, since);
+  if (now - since >= GROUP_MISSING_CONFIRM_MS) return true;
+  r.progress.push(`scaling group ${r.prior.scalingGroupId} not found; looking again before recreating it`);
+  r.requeueAfterMs = Math.min(r.requeueAfterMs ?? Infinity, 5_000);
+  return false;
+}
+
 /** Before a group is created: `status.operation` written first (its id seeds the ClientToken). */
 async function operationFirst(
   d: PoolDeps,
@@ -77,11 +98,13 @@ async function operationFirst(
 /**
  * The scaling group sub-reconciler: finds the group, lists its members (or keeps them at rest), decides the
  * sizes, and brings group and configuration to the spec (`ensureScalingGroup` → `planScalingGroup`), with an
- * Event for each change. Leaves `r.group`, `r.ensured`, `r.instances` and `r.wanted`.
+ * Event for each change. Leaves `r.group`, `r.ensured`, `r.instances` and `r.wanted` — or returns false when
+ * the group the status names was not found and is not yet confirmed gone (nothing else runs then).
  */
-export async function reconcileScalingGroup(d: PoolDeps, r: PoolReconcile): Promise<void> {
+export async function reconcileScalingGroup(d: PoolDeps, r: PoolReconcile): Promise<boolean> {
   const groupName = scalingGroupSpecOf(r.pool as NodePool, { cluster: d.cluster, current: { desired: 0, members: 0 } }).name; // prettier-ignore
   const existing = await d.cloud.findScalingGroup({ id: r.prior.scalingGroupId, name: groupName, cluster: d.cluster }); // prettier-ignore
+  if (!missingConfirmed(d, r, existing)) return false;
   const instances0 = await members(d, r, existing);
   const { spec, wanted } = groupSpecFor(r.pool, d.cluster, existing, activeMembers(joinMembers(instances0, [])).length, surgeOf(r, instances0)); // prettier-ignore
   r.wanted = wanted;
@@ -113,4 +136,5 @@ export async function reconcileScalingGroup(d: PoolDeps, r: PoolReconcile): Prom
   r.ensured = ensured;
   r.status.scalingGroupId = group.id;
   r.status.scalingConfigurationId = ensured.configurationId;
+  return true;
 }

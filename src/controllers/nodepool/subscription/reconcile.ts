@@ -63,7 +63,8 @@ async function launch(d: PoolDeps, r: PoolReconcile, missing: number, active: nu
       );
       r.log.info({ action: 'launch-subscription', instances: ids }, 'launched Subscription instances');
       await d.events.normal(r.subject, 'SubscriptionInstancesLaunched', 'Scale', `launched ${ids.length} Subscription instance(s) (${instanceType}): ${ids.join(', ')}; they are attached to the scaling group once running`); // prettier-ignore
-      delete r.status.operation;
+      // the operation stays until they are seen (attached): a look that does not see them yet (lagging reads)
+      // launches again with the same ClientToken, which the cloud answers with these same instances
       r.progress.push(`launched ${ids.length} Subscription instance(s)`);
       return;
     } catch (err) {
