@@ -34,6 +34,12 @@ export interface EnsureRequest extends WriteOptions {
   group: ScalingGroupSpec;
   launch: LaunchSpec;
   passwordRevision?: string;
+  /**
+   * This operation's CreateScalingGroup may have run before (a retry after a crash or a lost answer): the
+   * create is sent again (its ClientToken replays the first answer) and what the group already holds is read,
+   * rather than assumed empty — reads may not show a group made seconds ago.
+   */
+  retry?: boolean | undefined;
 }
 
 /** A group just created from `spec`, as DescribeScalingGroups would show it: Inactive, empty. */
@@ -69,6 +75,13 @@ export async function ensureScalingGroup(cloud: CloudProvider, req: EnsureReques
     group: req.current ?? (await cloud.findScalingGroup({ id: req.groupId, name: req.group.name })),
     known: req.known,
   };
+  if (!observed.group && req.retry) {
+    try {
+      observed.group = groupOfSpec(await cloud.createScalingGroup(req.group, { operationId: req.operationId }), req.group); // prettier-ignore
+    } catch (err) {
+      if (!(err instanceof CloudError && err.code === 'InvalidScalingGroupName.Duplicate')) throw err;
+    }
+  }
   for (let round = 0; round < 4; round++) {
     const plan = planScalingGroup(observed, desired);
     if (plan.kind === 'refuse') {
@@ -112,7 +125,7 @@ async function apply(
 ): Promise<EnsureResult> {
   let g = observed.group as ScalingGroup | undefined;
   let configurationId = configuration;
-  const created = g === undefined;
+  const created = g === undefined || (req.retry === true && g.state === 'Inactive' && g.activeConfigurationId === undefined && observed.configurations !== undefined && observed.configurations.length === 0); // prettier-ignore
   const changes: string[] = [];
   for (const a of actions) {
     switch (a.kind) {
@@ -148,9 +161,9 @@ async function apply(
   if (!g) throw new Error('ensureScalingGroup: no group');
   if (created) g = { ...g, state: 'Active', activeConfigurationId: configurationId };
   else if (changes.length > 0) {
+    // a read right after the writes may not show the group yet (lagging reads): what was written stands then
     const fresh = await cloud.findScalingGroup({ id: g.id, name: g.name });
-    if (!fresh) throw new NotFoundError({ code: 'InvalidScalingGroupId.NotFound', cloudMessage: `the scaling group ${g.id} does not exist`, action: 'DescribeScalingGroups' }); // prettier-ignore
-    g = fresh;
+    g = fresh ?? { ...g, state: 'Active', activeConfigurationId: configurationId };
   }
   const hook = req.group.scaleInHook !== undefined;
   return { group: g, configurationId, changes, known: { groupId: g.id, configurationId, configurationName: name, hook } }; // prettier-ignore

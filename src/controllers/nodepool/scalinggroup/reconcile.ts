@@ -37,7 +37,13 @@ export function groupSpecFor(
   const wanted = spec.desiredCapacity;
   let target = wanted + surge;
   if (existing && target < active) target = Math.min(existing.desiredCapacity ?? active, active);
-  if (pool.spec.billing.chargeType === 'Subscription') target = active;
+  if (pool.spec.billing.chargeType === 'Subscription') {
+    // ESS cannot launch Subscription instances: its desired follows what is attached, never above what ESS
+    // itself holds; the member listing may lag behind an attach, so the group's own counts bound it too
+    const c = existing?.counts;
+    const held = c ? c.total - c.removing - c.stopped - c.standby : 0;
+    target = existing ? Math.min(existing.desiredCapacity ?? active, Math.max(active, held)) : active;
+  }
   spec.desiredCapacity = Math.min(target, spec.maxSize);
   spec.minSize = Math.min(spec.minSize, spec.desiredCapacity);
   return { spec, wanted };
@@ -111,7 +117,8 @@ export async function reconcileScalingGroup(d: PoolDeps, r: PoolReconcile): Prom
   const operationId = await operationFirst(d, r, existing);
   const known = existing ? d.state.knownGroups.get(r.name, existing.id) : undefined;
   const launch = launchSpecOf(r.pool as NodePool, { cluster: d.cluster, imageId: r.resolved!.imageId, userData: r.resolved!.userData, password: r.resolved!.password?.value }); // prettier-ignore
-  const ensured = await ensureScalingGroup(d.cloud, { groupId: existing?.id, current: existing, known, group: spec, launch, operationId, ...(r.resolved!.password ? { passwordRevision: r.resolved!.password.revision } : {}) }); // prettier-ignore
+  const retry = !existing && r.prior.operation?.action === 'CreateScalingGroup' && r.prior.operation.id === operationId; // prettier-ignore
+  const ensured = await ensureScalingGroup(d.cloud, { groupId: existing?.id, current: existing, known, group: spec, launch, operationId, retry, ...(r.resolved!.password ? { passwordRevision: r.resolved!.password.revision } : {}) }); // prettier-ignore
   if (r.status.operation?.action === 'CreateScalingGroup') delete r.status.operation;
   const group = ensured.group;
   if (!known || known.configurationId !== ensured.known.configurationId || known.configurationName !== ensured.known.configurationName) d.state.knownGroups.set(r.name, group.id, ensured.known); // prettier-ignore
