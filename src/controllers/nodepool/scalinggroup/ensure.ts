@@ -1,9 +1,4 @@
-import {
-  CloudError,
-  ConflictError,
-  InvalidConfigurationError,
-  NotFoundError,
-} from '../../../cloud/errors.js';
+import { CloudError, ConflictError, InvalidConfigurationError } from '../../../cloud/errors.js';
 import type { CloudProvider, WriteOptions } from '../../../cloud/provider.js';
 import type { LaunchSpec, ScalingGroup, ScalingGroupSpec } from '../../../cloud/types.js';
 import {
