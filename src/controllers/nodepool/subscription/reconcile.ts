@@ -26,7 +26,9 @@ export async function reconcileSubscription(
     s.mode === 'Manual' ? (s.desiredSize ?? active.length) : Math.max(s.minSize ?? 0, active.length);
   const tagged = await d.cloud.findInstancesByTags({ 'nodepool.alicloud.dev/pool': r.name, 'nodepool.alicloud.dev/cluster': d.cluster }); // prettier-ignore
   const inGroup = new Set(active.map((m) => m.instance.instanceId));
-  const loose = tagged.filter((i) => !inGroup.has(i.instanceId) && i.chargeType === 'PrePaid' && i.status !== 'Deleted'); // prettier-ignore
+  // retained ones (detached on purpose: scale-in, a deleted Node) are not the pool's any more
+  const retained = new Set((r.status.retainedInstances ?? []).map((x) => x.instanceId));
+  const loose = tagged.filter((i) => !inGroup.has(i.instanceId) && !retained.has(i.instanceId) && i.chargeType === 'PrePaid' && i.status !== 'Deleted'); // prettier-ignore
   const running = loose.filter((i) => i.status === 'Running').map((i) => i.instanceId);
   if (running.length > 0) {
     await d.cloud.attachInstances(group.id, running, { operationId: `${r.uid}/attach/${[...running].sort().join(',')}` }); // prettier-ignore
