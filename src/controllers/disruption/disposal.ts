@@ -20,6 +20,12 @@ export function deleteOutcome(i: DeepReadonly<Pick<PoolInstance, 'chargeType' | 
   return { outcome: 'release', reason: 'created by the pool' };
 }
 
+/**
+ * The ECS tag an instance gets before the operator detaches it to keep it (`retained`): written first, so a
+ * crash between the detach and the status write never makes the pool take it back as one of its own.
+ */
+export const RETAINED_TAG = 'nodepool.alicloud.dev/retained';
+
 /** One instance a removal retained: what `status.retainedInstances` lists. */
 export interface RetainedInstance {
   instanceId: string;

@@ -17,7 +17,7 @@ import { finalizerPatch } from '../../runtime/finalizers.js';
 import type { DeepReadonly } from '../../util/readonly.js';
 import { budgetLimit, isDisrupting } from './budget.js';
 import { claimPatch, newClaim } from './claim.js';
-import { deleteOutcome, retainedOf, type RetainedInstance } from './disposal.js';
+import { RETAINED_TAG, deleteOutcome, retainedOf, type RetainedInstance } from './disposal.js';
 import { describeBlocker, type DrainBlocker, type Drainer } from './drain.js';
 import { drainTimeoutMs } from './duration.js';
 import { planHeartbeat } from './hook.js';
@@ -338,6 +338,7 @@ export class DisruptionExecutor {
       const ids = (rs: typeof members): string[] => rs.map((r) => r.target.instanceId);
       const decrease = d.kind === 'stop' || !d.replace;
       if (gone.length > 0) await this.deps.cloud.removeInstances(ctx.groupId, ids(gone), { policy: d.kind === 'stop' ? 'recycle' : 'release', decreaseDesired: decrease, operationId: op(d.kind, gone) }); // prettier-ignore
+      if (kept.length > 0) await this.deps.cloud.tagInstances(ids(kept), { [RETAINED_TAG]: 'true' });
       if (kept.length > 0) await this.deps.cloud.detachInstances(ctx.groupId, ids(kept), { decreaseDesired: decrease, operationId: op('detach', kept) }); // prettier-ignore
       for (const r of gone) {
         if (d.kind === 'stop') p.done.push({ target: r.target, outcome: 'stopped' });

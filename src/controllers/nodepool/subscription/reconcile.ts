@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NodePool } from '../../../apis/v1beta1/index.js';
 import { CloudError } from '../../../cloud/errors.js';
+import { RETAINED_TAG } from '../../disruption/disposal.js';
 import type { ScalingGroup } from '../../../cloud/types.js';
 import type { PoolDeps, PoolReconcile } from '../context.js';
 import { launchSpecOf } from '../launch.js';
@@ -28,7 +29,7 @@ export async function reconcileSubscription(
   const inGroup = new Set(active.map((m) => m.instance.instanceId));
   // retained ones (detached on purpose: scale-in, a deleted Node) are not the pool's any more
   const retained = new Set((r.status.retainedInstances ?? []).map((x) => x.instanceId));
-  const loose = tagged.filter((i) => !inGroup.has(i.instanceId) && !retained.has(i.instanceId) && i.chargeType === 'PrePaid' && i.status !== 'Deleted'); // prettier-ignore
+  const loose = tagged.filter((i) => !inGroup.has(i.instanceId) && !retained.has(i.instanceId) && i.tags[RETAINED_TAG] === undefined && i.chargeType === 'PrePaid' && i.status !== 'Deleted'); // prettier-ignore
   const running = loose.filter((i) => i.status === 'Running').map((i) => i.instanceId);
   if (running.length > 0) {
     await d.cloud.attachInstances(group.id, running, { operationId: `${r.uid}/attach/${[...running].sort().join(',')}` }); // prettier-ignore
