@@ -13,8 +13,7 @@ import type { Logger } from '../../log.js';
 import type { Settings } from '../../operator/settings.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { EventRecorder, EventSubject } from '../../runtime/events.js';
-import type { Informer } from '../../runtime/informer.js';
-import type { DeepReadonly } from '../../util/readonly.js';
+import type { DeepReadonly, ReadonlyCache } from '../../util/readonly.js';
 import type { JoinSource } from '../deps.js';
 import type { DisruptionExecutor } from '../disruption/executor.js';
 import type { Drainer } from '../disruption/drain.js';
@@ -58,8 +57,9 @@ export interface PoolDeps {
   cluster: string;
   join: JoinSource;
   refs: References;
-  pools: Informer<PoolObject>;
-  nodes: Informer<Node>;
+  /** The informers' caches, read-only by type. */
+  pools: ReadonlyCache<PoolObject>;
+  nodes: ReadonlyCache<Node>;
   poolApi: TypedResource<typeof PoolObjectSchema>;
   state: PoolStates;
   drainer: Drainer;

@@ -4,6 +4,7 @@ import { AuthFailedError, CloudError, ConflictError } from '../../cloud/errors.j
 import type { CloudProvider } from '../../cloud/provider.js';
 import { ConfigMapSchema, NodeSchema, Resources, TypedResource, type Node } from '../../kube/index.js';
 import { Controller, type ReconcileContext, type ReconcileResult } from '../../runtime/controller.js';
+import type { Informer } from '../../runtime/informer.js';
 import { finalizerPatch } from '../../runtime/finalizers.js';
 import type { DeepReadonly } from '../../util/readonly.js';
 import type { ControllerDeps, JoinSource } from '../deps.js';
@@ -69,10 +70,14 @@ export function poolNodesInformer(deps: ControllerDeps) {
   });
 }
 
-function poolDeps(deps: NodePoolControllerDeps, kindName: PoolKindName): PoolDeps {
+function poolDeps(
+  deps: NodePoolControllerDeps,
+  kindName: PoolKindName,
+  informers: { pools: Informer<PoolObject>; nodes: Informer<Node> },
+): PoolDeps {
+  // prettier-ignore
   const { client, clock, cloud } = deps;
   const K = POOL_KINDS[kindName];
-  const selector = deps.settings.poolSelector ? { labelSelector: deps.settings.poolSelector } : {};
   const drainer = new Drainer({ client, clock, logger: deps.logger, events: deps.events });
   return {
     kind: K,
@@ -86,8 +91,8 @@ function poolDeps(deps: NodePoolControllerDeps, kindName: PoolKindName): PoolDep
     cluster: deps.settings.clusterId ?? 'default',
     join: deps.join,
     refs: new References(client, deps.settings.namespace, { credentialsSecret: deps.settings.credentialsSecret }), // prettier-ignore
-    pools: deps.informers.informer(K.ref, PoolObjectSchema, selector),
-    nodes: poolNodesInformer(deps),
+    pools: informers.pools,
+    nodes: informers.nodes,
     poolApi: new TypedResource(client, K.ref, PoolObjectSchema),
     state: new PoolStates(() => clock.now()),
     drainer,
@@ -115,9 +120,11 @@ export function newNodePoolController(
   deps: NodePoolControllerDeps,
   kindName: PoolKindName = 'NodePool',
 ): Controller {
-  const d = poolDeps(deps, kindName);
-  d.methods.push(...poolMethods({ story: storyOf(d) }));
   const selector = deps.settings.poolSelector ? { labelSelector: deps.settings.poolSelector } : {};
+  const pools = deps.informers.informer(POOL_KINDS[kindName].ref, PoolObjectSchema, selector);
+  const nodes = poolNodesInformer(deps);
+  const d = poolDeps(deps, kindName, { pools, nodes });
+  d.methods.push(...poolMethods({ story: storyOf(d) }));
   /** Pools of the other kind: names are unique across both (conflicts), and both own scaling groups (orphans). */
   const others = deps.informers.informer(POOL_KINDS[d.kind.other].ref, PoolObjectSchema, selector);
   const owned = () => new Set([...d.pools.list(), ...others.list()].map((p) => p.metadata.name));
@@ -158,9 +165,9 @@ export function newNodePoolController(
     reconcile,
   });
   controller
-    .watch(d.pools)
+    .watch(pools)
     .watch(others)
-    .watch(d.nodes, (n: Node) => n.metadata.labels?.[POOL_LABEL], nodeChanged);
+    .watch(nodes, (n: Node) => n.metadata.labels?.[POOL_LABEL], nodeChanged);
   if (kindName === 'NodePool') {
     /** Where ACK registers an External pool's join script: a change re-checks every External pool. */
     const agentConfig = deps.informers.informer(Resources.configMaps, ConfigMapSchema, { namespace: AGENT_CONFIG.namespace, fieldSelector: `metadata.name=${AGENT_CONFIG.name}` }); // prettier-ignore
