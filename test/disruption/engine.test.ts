@@ -65,8 +65,8 @@ test('a PodDisruptionBudget holds a scale-in: the preview (status.automation and
     const kinds = (a?.next?.blockedBy ?? []).map((b) => b.kind);
     return kinds.includes('PodDisruptionBudget') && kinds.includes('Budget') ? a : undefined;
   }, { timeoutMs: 60_000 }); // prettier-ignore
-  expect(blocked!.next!.blockedBy!.find((b) => b.kind === 'PodDisruptionBudget')!.message).toMatch(new RegExp(`PodDisruptionBudget ${ns}/guard`)); // prettier-ignore
-  expect(blocked!.next!.blockedBy!.find((b) => b.kind === 'Budget')!.message).toMatch(
+  expect(blocked.next!.blockedBy!.find((b) => b.kind === 'PodDisruptionBudget')!.message).toMatch(new RegExp(`PodDisruptionBudget ${ns}/guard`)); // prettier-ignore
+  expect(blocked.next!.blockedBy!.find((b) => b.kind === 'Budget')!.message).toMatch(
     /disruption.budget 1 allows 1 node/,
   );
   const cordoned = (await poolNodes(name)).filter((n) => n.spec?.unschedulable).map((n) => n.metadata.name);

@@ -1,16 +1,9 @@
 import type { Logger } from '../../log.js';
-import {
-  CloudError,
-  ConflictError,
-  InvalidConfigurationError,
-  NotFoundError,
-  RejectedError,
-} from '../errors.js';
+import { InvalidConfigurationError, RejectedError } from '../errors.js';
 import type { CloudProvider, WriteOptions } from '../provider.js';
 import { NextFlight } from '../next-flight.js';
 import {
   CLUSTER_TAG,
-  POOL_TAG,
   type CloudInstance,
   type CommandInvocation,
   type GroupChanges,
@@ -29,7 +22,7 @@ import {
   type VSwitchInfo,
 } from '../types.js';
 import { EcsApi } from './ecs.js';
-import { EssApi, groupParams, orGone } from './ess.js';
+import { EssApi, orGone } from './ess.js';
 import type { AlibabaTransport } from './transport.js';
 import { describeVSwitchesWire } from './wire.js';
 

@@ -236,7 +236,7 @@ export class DisruptionExecutor {
         p.waiting.push({ target, step: `claimed by ${claim.method}`, blockedBy: [] });
         return 'held';
       }
-      if (command.voluntary && !claim && !isDisrupting(node as Node)) {
+      if (command.voluntary && !claim && !isDisrupting(node)) {
         if (allowed <= 0) {
           p.held.push({ kind: 'Budget', message: `disruption.budget ${String(view.pool.spec.disruption?.budget ?? '10%')} allows ${budget.limit} node(s) at once; ${budget.inFlight} in flight` }); // prettier-ignore
           return 'held';

@@ -1,4 +1,4 @@
-import type { ManagedNodePool, NodePool } from '../../apis/v1beta1/index.js';
+import type { NodePool } from '../../apis/v1beta1/index.js';
 import { POOL_LABEL } from '../../bootstrap/labels.js';
 import { AuthFailedError, CloudError, ConflictError } from '../../cloud/errors.js';
 import type { CloudProvider } from '../../cloud/provider.js';
@@ -63,7 +63,7 @@ const POOL_WORKERS = 16;
 const SHARED_LOOKUP_MS = 30_000;
 
 /** The pool Nodes informer (by the pool label), indexed by pool and by the instance a Node claims. */
-export function poolNodesInformer(deps: ControllerDeps) {
+export function poolNodesInformer(deps: ControllerDeps): Informer<Node> {
   return deps.informers.informer(Resources.nodes, NodeSchema, {
     labelSelector: POOL_LABEL,
     indexers: { pool: (n: Node) => { const p = n.metadata.labels?.[POOL_LABEL]; return p ? [p] : []; }, [NODE_BY_INSTANCE]: nodeByInstance }, // prettier-ignore
@@ -132,7 +132,7 @@ export function newNodePoolController(
   const specs = new WeakMap<CachedPool, PoolSpecResult>();
   const specOf = (o: CachedPool): PoolSpecResult => {
     let r = specs.get(o);
-    if (!r) specs.set(o, (r = poolSpecOf(kindName, o as PoolObject)));
+    if (!r) specs.set(o, (r = poolSpecOf(kindName, o)));
     return r;
   };
   const reconcile = async (key: string, ctx: ReconcileContext): Promise<ReconcileResult> => {
@@ -190,7 +190,7 @@ function begin(
   return {
     obj: o,
     pool: pool ?? poolForDeletion(o, undefined),
-    managed: spec?.ok ? (spec.managed as ManagedNodePool | undefined) : undefined,
+    managed: spec?.ok ? spec.managed : undefined,
     name,
     uid,
     generation: o.metadata.generation,

@@ -1,5 +1,4 @@
 import { Annotation } from '../../apis/v1beta1/constants.js';
-import type { NodePool, PoolStatus } from '../../apis/v1beta1/index.js';
 import type { LifecycleAction, PoolInstance, ScalingGroup } from '../../cloud/types.js';
 import type { Node } from '../../kube/index.js';
 import type { DeepReadonly } from '../../util/readonly.js';
@@ -39,9 +38,9 @@ export function poolView(
 ): PoolView {
   return {
     kind: d.kind.kind,
-    pool: r.pool as DeepReadonly<NodePool>,
+    pool: r.pool,
     uid: r.uid,
-    status: opts.status as DeepReadonly<PoolStatus>,
+    status: opts.status,
     group: opts.group,
     candidates: candidatesOf(r.instances, admittedNodes(r)),
     desired: r.wanted,

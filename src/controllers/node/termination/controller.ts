@@ -99,12 +99,12 @@ function viewOf(
   now: number,
   podsOn: PoolView['podsOn'],
 ): PoolView {
-  const spec = poolSpecOf(kind, po as never);
+  const spec = poolSpecOf(kind, po);
   return {
     kind,
     pool: poolForDeletion(po, spec.ok ? spec.pool : undefined),
     uid: po.metadata.uid ?? po.metadata.name,
-    status: (po.status ?? {}) as PoolView['status'],
+    status: po.status ?? {},
     group: undefined,
     candidates: [
       { instanceId: instance.instanceId, instance, node: n, ready: isNodeReady(n), claim: claimOf(n) },

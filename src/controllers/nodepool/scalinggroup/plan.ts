@@ -80,7 +80,7 @@ export type GroupAction =
   | { kind: 'createGroup' }
   | { kind: 'createConfiguration' }
   | { kind: 'modifyConfiguration'; configurationId: string }
-  | { kind: 'enable'; configuration: string | 'new' }
+  | { kind: 'enable'; configuration: string }
   | { kind: 'modifyGroup'; changes: GroupChanges }
   | { kind: 'createHook' };
 
@@ -90,7 +90,7 @@ export type GroupPlan =
   /** The group cannot be this pool's: refuse with this code and message. */
   | { kind: 'refuse'; code: 'IncorrectScalingGroupStatus' | 'ScalingGroupNotOwned'; message: string }
   /** Carry these out in order; the active configuration is `configuration` (or the one created). */
-  | { kind: 'act'; actions: GroupAction[]; configuration: string | 'new' };
+  | { kind: 'act'; actions: GroupAction[]; configuration: string };
 
 /** The change lines of a plan's actions (what the Events and logs say). */
 export function describeAction(a: GroupAction): string {
@@ -146,7 +146,7 @@ export function planScalingGroup(observed: ObservedGroup, desired: DesiredGroup)
   if (reads.length > 0) return { kind: 'read', reads };
 
   const actions: GroupAction[] = [];
-  let configuration: string | 'new';
+  let configuration: string;
   if (unchanged) configuration = known.configurationId;
   else {
     const configs = observed.configurations ?? [];
@@ -164,7 +164,6 @@ export function planScalingGroup(observed: ObservedGroup, desired: DesiredGroup)
   if (g.state === 'Inactive') actions.push({ kind: 'enable', configuration });
   const drift = groupDrift(g, spec);
   if (changedFields(drift).length > 0) actions.push({ kind: 'modifyGroup', changes: drift });
-  if (needHooks && !observed.hookNames?.includes(spec.scaleInHook!.name))
-    actions.push({ kind: 'createHook' });
+  if (needHooks && !observed.hookNames?.includes(spec.scaleInHook.name)) actions.push({ kind: 'createHook' });
   return { kind: 'act', actions, configuration };
 }

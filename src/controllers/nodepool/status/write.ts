@@ -1,6 +1,6 @@
 import { API_VERSION } from '../../../apis/v1beta1/index.js';
 import { NotFoundError, type TypedResource } from '../../../kube/index.js';
-import type { CachedPool, PoolObject, PoolObjectSchema, Status } from '../context.js';
+import type { CachedPool, PoolObjectSchema, Status } from '../context.js';
 
 /**
  * Writes a pool's status when it changed: the whole status (PUT of the status subresource) guarded by the
@@ -22,7 +22,7 @@ export async function writeStatus(
     status: next,
   };
   try {
-    return (await api.replace(o.metadata.name, body, undefined, 'status')) as PoolObject;
+    return await api.replace(o.metadata.name, body, undefined, 'status');
   } catch (err) {
     if (err instanceof NotFoundError) return undefined;
     throw err;
