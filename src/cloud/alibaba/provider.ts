@@ -8,15 +8,18 @@ import {
   type CommandInvocation,
   type GroupChanges,
   type ImageInfo,
+  type InstanceFullStatus,
   type InstanceTypeInfo,
   type LaunchSpec,
   type LifecycleAction,
   type PoolInstance,
+  type ReplaceSystemDiskSpec,
   type RunInstancesSpec,
   type ScalingActivity,
   type ScalingGroup,
   type ScalingGroupSpec,
   type SecurityGroupInfo,
+  type SpotPricePoint,
   type StockInfo,
   type SystemEventInfo,
   type VSwitchInfo,
@@ -162,6 +165,9 @@ export class AlibabaCloudProvider implements CloudProvider {
     if (ids?.length === 0) return [];
     const members = await this.ess.describeScalingInstances(groupId, ids);
     const ecs = new Map((await this.ecs.describeInstancesById(members.map((m) => m.InstanceId))).map((i) => [i.instanceId, i])); // prettier-ignore
+    // a subscription member's own renewal setting (it may differ from the pool's: set in the console, or attached)
+    const prepaid = [...ecs.values()].filter((i) => i.chargeType === 'PrePaid').map((i) => i.instanceId);
+    const renews = prepaid.length > 0 ? await this.ecs.autoRenew(prepaid) : new Map<string, boolean>();
     return members.map((m): PoolInstance => {
       const i = ecs.get(m.InstanceId);
       return {
@@ -179,10 +185,12 @@ export class AlibabaCloudProvider implements CloudProvider {
         locks: i?.locks ?? [],
         creationTime: i?.creationTime,
         expiredTime: i?.expiredTime,
+        autoRenew: renews.get(m.InstanceId),
         deletionProtection: i?.deletionProtection ?? false,
         lifecycleState: m.LifecycleState,
         healthy: m.HealthStatus !== 'Unhealthy',
         creationType: m.CreationType ?? 'AutoCreated',
+        entrusted: m.Entrusted ?? false,
         scalingConfigurationId: m.ScalingConfigurationId,
         reclaiming: (i?.locks ?? []).includes('Recycling'),
       };
@@ -206,8 +214,17 @@ export class AlibabaCloudProvider implements CloudProvider {
     return this.ess.memberWrite('RemoveInstances', groupId, ids, { RemovePolicy: o.policy, DecreaseDesiredCapacity: o.decreaseDesired }, o.operationId); // prettier-ignore
   }
 
-  attachInstances(groupId: string, ids: readonly string[], o: WriteOptions): Promise<string[]> {
-    return this.ess.memberWrite('AttachInstances', groupId, ids, {}, o.operationId);
+  attachInstances(
+    groupId: string,
+    ids: readonly string[],
+    o: WriteOptions & { entrusted?: boolean },
+  ): Promise<string[]> {
+    // prettier-ignore
+    return this.ess.memberWrite('AttachInstances', groupId, ids, o.entrusted ? { Entrusted: true } : {}, o.operationId); // prettier-ignore
+  }
+
+  price(o: { instanceType: string; zoneId: string; spot: boolean }): Promise<number> {
+    return this.ecs.price(o);
   }
 
   detachInstances(
@@ -296,6 +313,27 @@ export class AlibabaCloudProvider implements CloudProvider {
     return instanceIds.length === 0 ? Promise.resolve([]) : this.ecs.systemEvents(instanceIds);
   }
 
+  instancesFullStatus(instanceIds: readonly string[]): Promise<InstanceFullStatus[]> {
+    return instanceIds.length === 0 ? Promise.resolve([]) : this.ecs.instancesFullStatus(instanceIds);
+  }
+
+  acceptSystemEvent(eventId: string): Promise<void> {
+    return this.ecs.acceptSystemEvent(eventId);
+  }
+
+  replaceSystemDisk(instanceId: string, spec: ReplaceSystemDiskSpec, o: WriteOptions): Promise<string> {
+    return this.ecs.replaceSystemDisk(instanceId, spec, o.operationId);
+  }
+
+  spotPriceHistory(q: {
+    instanceType: string;
+    zoneId?: string | undefined;
+    start?: Date | undefined;
+    end?: Date | undefined;
+  }): Promise<SpotPricePoint[]> {
+    return this.ecs.spotPriceHistory(q);
+  }
+
   instanceTypes(types?: readonly string[]): Promise<InstanceTypeInfo[]> {
     return this.ecs.describeInstanceTypes(types);
   }
@@ -310,12 +348,27 @@ export class AlibabaCloudProvider implements CloudProvider {
     return this.ecs.stock(o);
   }
 
+  /**
+   * The vSwitches by id: DescribeVSwitches takes **one** `VSwitchId` (VPC API reference), so one call per id (a
+   * comma list would match none). Unknown ids are absent from the answer.
+   */
   async vSwitches(ids: readonly string[]): Promise<VSwitchInfo[]> {
-    if (ids.length === 0) return [];
-    const body = describeVSwitchesWire.parse(
-      await this.t.rpc('vpc', 'DescribeVSwitches', { VSwitchId: ids.join(','), PageSize: 50 }),
+    const found = await Promise.all(
+      [...new Set(ids)].map(
+        async (id) =>
+          describeVSwitchesWire.parse(
+            await this.t.rpc('vpc', 'DescribeVSwitches', { VSwitchId: id, PageSize: 50 }),
+          ).VSwitches,
+      ),
     );
-    return body.VSwitches.map((v) => ({ id: v.VSwitchId, vpcId: v.VpcId, zoneId: v.ZoneId, cidr: v.CidrBlock, availableIps: v.AvailableIpAddressCount, status: v.Status ?? 'Available' })); // prettier-ignore
+    return found.flat().map((v) => ({
+      id: v.VSwitchId,
+      vpcId: v.VpcId,
+      zoneId: v.ZoneId,
+      cidr: v.CidrBlock,
+      availableIps: v.AvailableIpAddressCount,
+      status: v.Status ?? 'Available',
+    }));
   }
 
   /** Every vSwitch of a VPC (every page). */

@@ -6,6 +6,9 @@ import {
   type CommandInvocation,
   type GroupChanges,
   type ImageInfo,
+  type InstanceFullStatus,
+  type ReplaceSystemDiskSpec,
+  type SpotPricePoint,
   type InstanceTypeInfo,
   type LaunchSpec,
   type LifecycleAction,
@@ -410,6 +413,24 @@ export class FakeCloudProvider implements CloudProvider {
 
   systemEvents(_ids: readonly string[]): Promise<SystemEventInfo[]> {
     return Promise.resolve([]);
+  }
+
+  instancesFullStatus(): Promise<InstanceFullStatus[]> {
+    return Promise.resolve([]);
+  }
+  acceptSystemEvent(eventId: string): Promise<void> {
+    this.record('acceptSystemEvent', eventId);
+    return Promise.resolve();
+  }
+  replaceSystemDisk(instanceId: string, spec: ReplaceSystemDiskSpec, o: WriteOptions): Promise<string> {
+    this.record('replaceSystemDisk', instanceId, spec, o);
+    return Promise.resolve(this.id('d'));
+  }
+  spotPriceHistory(): Promise<SpotPricePoint[]> {
+    return Promise.resolve([]);
+  }
+  price(): Promise<number> {
+    return Promise.resolve(0);
   }
 
   // ---- catalogue and network: empty answers a test replaces when it needs them

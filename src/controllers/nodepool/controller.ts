@@ -9,6 +9,8 @@ import { finalizerPatch } from '../../runtime/finalizers.js';
 import type { DeepReadonly } from '../../util/readonly.js';
 import type { ControllerDeps, JoinSource } from '../deps.js';
 import { Drainer } from '../disruption/drain.js';
+import { DrainMetrics } from '../disruption/metrics.js';
+import { registerPoolStatusMetrics } from './status-metrics.js';
 import { DisruptionExecutor } from '../disruption/executor.js';
 import { poolMethods } from '../disruption/methods/index.js';
 import { indexedPodsOnNodes } from '../disruption/pods-by-node.js';
@@ -78,7 +80,13 @@ function poolDeps(
   // prettier-ignore
   const { client, clock, cloud } = deps;
   const K = POOL_KINDS[kindName];
-  const drainer = new Drainer({ client, clock, logger: deps.logger, events: deps.events });
+  const drainer = new Drainer({ client, clock, logger: deps.logger, events: deps.events, metrics: DrainMetrics.of(deps.metrics.registry) }); // prettier-ignore
+  // pools by phase, nodes by pool and state, draining nodes: read from the informer caches when scraped
+  registerPoolStatusMetrics(deps.metrics.registry, {
+    kind: K.kind,
+    pools: informers.pools,
+    nodes: informers.nodes,
+  });
   return {
     kind: K,
     client,

@@ -22,7 +22,12 @@ export const scaleIn: Method = {
   async propose(view: PoolView): Promise<Proposal> {
     if (view.deleting) return { commands: [] };
     const active = view.candidates.filter(isActive);
-    const excess = active.length - view.desired;
+    // Auto pools: ESS's desired capacity grows with instant elasticity's launches (src/controllers/provisioning),
+    // so a size read before an attach must not remove what was just attached: only a maxSize lowered below the
+    // members scales an Auto pool in here (consolidation is its own method)
+    const s0 = view.pool.spec.scaling;
+    const target = s0.mode === 'Auto' ? Math.min(active.length, s0.maxSize ?? active.length) : view.desired;
+    const excess = active.length - target;
     if (excess <= 0) return { commands: [] };
     const nodeless = active.filter((c) => !c.node).slice(0, excess);
     const targets: Target[] = nodeless.map((c) => ({ instanceId: c.instanceId }));
@@ -39,7 +44,7 @@ export const scaleIn: Method = {
     }
     const s = view.pool.spec.scaling;
     const economical = s.mode === 'Auto' && s.economical === true;
-    const reason = s.mode === 'Manual' ? `desiredSize is ${view.desired}, the pool has ${active.length}` : `the pool is above its size (${active.length} for ${view.desired})`; // prettier-ignore
+    const reason = s.mode === 'Manual' ? `desiredSize is ${view.desired}, the pool has ${active.length}` : `maxSize is ${target}, the pool has ${active.length}`; // prettier-ignore
     return {
       commands: [
         {

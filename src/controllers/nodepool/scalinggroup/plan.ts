@@ -47,7 +47,11 @@ export function groupDrift(
   const out: GroupChanges = {};
   if (g.minSize !== spec.minSize) out.minSize = spec.minSize;
   if (g.maxSize !== spec.maxSize) out.maxSize = spec.maxSize;
-  if (g.desiredCapacity !== spec.desiredCapacity) out.desiredCapacity = spec.desiredCapacity;
+  // ESS keeps MaxSize ≥ DesiredCapacity ≥ MinSize and refuses a ModifyScalingGroup that would break it (ESS SDK
+  // model ModifyScalingGroupRequest.DesiredCapacity): the spec's desired within the spec's bounds, so bounds
+  // that move past the group's current desired take it along in the same call
+  const desired = Math.min(spec.maxSize, Math.max(spec.minSize, spec.desiredCapacity));
+  if (g.desiredCapacity !== desired) out.desiredCapacity = desired;
   if (g.vSwitchIds.join(',') !== spec.vSwitchIds.join(',')) out.vSwitchIds = [...spec.vSwitchIds];
   if (g.multiAZPolicy !== spec.multiAZPolicy) out.multiAZPolicy = spec.multiAZPolicy;
   if (g.scalingPolicy !== spec.scalingPolicy) out.scalingPolicy = spec.scalingPolicy;

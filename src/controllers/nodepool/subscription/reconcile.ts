@@ -78,13 +78,11 @@ async function launch(d: PoolDeps, r: PoolReconcile, missing: number, active: nu
   throw lastErr instanceof Error ? lastErr : new Error(String(lastErr));
 }
 
-/** Subscription instances that do not renew: a Warning Event from 7 days before they expire. */
+/** Subscription instances that do not renew themselves: a Warning Event from 7 days before they expire. */
 export async function warnExpiry(d: PoolDeps, r: PoolReconcile): Promise<void> {
-  const sub =
-    r.pool.spec.billing.chargeType === 'Subscription' ? r.pool.spec.billing.subscription : undefined;
-  if (sub?.autoRenew) return;
   const soon = d.clock.now() + 7 * 24 * 3600_000;
-  const expiring = activeMembers(joinMembers(r.instances, [])).filter((m) => m.instance.chargeType === 'PrePaid' && m.instance.expiredTime && Date.parse(m.instance.expiredTime) < soon); // prettier-ignore
+  // each instance's own renewal setting (it may differ from the pool's: set in the console, or attached)
+  const expiring = activeMembers(joinMembers(r.instances, [])).filter((m) => m.instance.chargeType === 'PrePaid' && m.instance.autoRenew !== true && m.instance.expiredTime && Date.parse(m.instance.expiredTime) < soon); // prettier-ignore
   if (expiring.length === 0) return;
   // the recorder folds repeats into one Event's series, so a reconcile every 30 s does not flood
   await d.events.warning(r.subject, 'SubscriptionExpiring', 'Expire', `Subscription instance(s) that do not renew expire within 7 days: ${expiring.map((m) => `${m.instance.instanceId} (${m.instance.expiredTime})`).join(', ')}`); // prettier-ignore
