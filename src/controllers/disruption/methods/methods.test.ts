@@ -24,7 +24,7 @@ function view(
   } = {},
 ): PoolView {
   // prettier-ignore
-  const scaling = over.economical ? { mode: 'Auto', minSize: 0, maxSize: 10, economical: true } : { mode: 'Manual', desiredSize: desired }; // prettier-ignore
+  const scaling = over.economical ? { mode: 'Auto', minSize: 0, maxSize: desired, economical: true } : { mode: 'Manual', desiredSize: desired }; // prettier-ignore
   return {
     kind: 'NodePool',
     pool: { metadata: { name: 'web' }, spec: { scaling, registrationTimeout: '10m' } } as unknown as DeepReadonly<NodePool>, // prettier-ignore
