@@ -120,6 +120,13 @@ describe('Managed bootstrap, run in the sandbox', () => {
     expect(config).toContain('maxPods: 64');
     expect(config).toMatch(/systemReserved:\n\s+cpu: 100m\n\s+memory: 512Mi/);
     expect(called(r.calls, 'systemctl', 'enable', '--now', 'kubelet')).toBe(true);
+    // the bootstrap kubeconfig (the pool's token) is removed once the kubelet has its own certificate
+    const cleanupPath = (await r.file('/etc/systemd/system/npo-bootstrap-cleanup.path')) ?? '';
+    expect(cleanupPath).toContain('PathExists=/var/lib/kubelet/pki/kubelet-client-current.pem');
+    const cleanup = (await r.file('/etc/systemd/system/npo-bootstrap-cleanup.service')) ?? '';
+    expect(cleanup).toContain('ExecStart=/bin/rm -f /etc/kubernetes/bootstrap-kubelet.conf');
+    expect(cleanup).toContain('ConditionPathExists=/etc/kubernetes/kubelet.conf');
+    expect(called(r.calls, 'systemctl', 'enable', '--now', 'npo-bootstrap-cleanup.path')).toBe(true);
 
     // Alibaba Cloud Linux: basic packages and the minimal security update
     expect(called(r.calls, 'yum', 'install', '-y', 'pigz', 'container-selinux', 'zlib')).toBe(true);

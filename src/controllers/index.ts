@@ -5,6 +5,7 @@ import {
   NODEPOOL_CONTROLLER,
   newNodePoolController,
 } from './nodepool/controller.js';
+import { CSR_APPROVER_CONTROLLER, newCsrApprover } from './join/approver.js';
 import { RUNTIME_PROBE_CONTROLLER, newRuntimeProbeController } from './runtimeprobe/controller.js';
 
 export type { ControllerDeps };
@@ -30,6 +31,13 @@ export const CONTROLLERS: readonly ControllerEntry[] = [
     // The NodePool lifecycle for ManagedNodePools (an Auto pool at minSize); their automation is not built yet.
     enabled: (d) => d.cloud !== undefined && d.join !== undefined,
     build: (d) => newNodePoolController({ ...d, cloud: d.cloud!, join: d.join! }, 'ManagedNodePool'),
+  },
+  {
+    name: CSR_APPROVER_CONTROLLER,
+    // Approves the kubelet certificates of the pools' new nodes (nothing else does: docs/security.md). It
+    // checks requests against the pools' instances in the cloud, so it runs where the NodePool controller does.
+    enabled: (d) => d.cloud !== undefined && d.join !== undefined,
+    build: (d) => newCsrApprover({ ...d, cloud: d.cloud! }),
   },
   {
     name: RUNTIME_PROBE_CONTROLLER,

@@ -68,7 +68,7 @@ export const SecretKeyRef = api(
       'The key inside the Secret.',
     ),
   }),
-  "A key of a Secret in the operator's own namespace (kube-system by default) labelled nodepool.alicloud.dev/referenceable: \"true\"; the operator's credentials Secret and bootstrap tokens are never followed. There is no namespace field: pools are cluster-scoped, and a reference into any namespace would let whoever may write a pool read any Secret.",
+  'A key of a Secret in the operator\'s own namespace (kube-system by default) labelled nodepool.alicloud.dev/referenceable: "true"; the operator\'s credentials Secret and bootstrap tokens are never followed. There is no namespace field: pools are cluster-scoped, and a reference into any namespace would let whoever may write a pool read any Secret.',
 );
 
 export const ConfigMapKeyRef = api(
@@ -82,7 +82,7 @@ export const ConfigMapKeyRef = api(
       'The key inside the ConfigMap.',
     ),
   }),
-  "A key of a ConfigMap in the operator's own namespace (kube-system by default) labelled nodepool.alicloud.dev/referenceable: \"true\"; there is no namespace field.",
+  'A key of a ConfigMap in the operator\'s own namespace (kube-system by default) labelled nodepool.alicloud.dev/referenceable: "true"; there is no namespace field.',
 );
 
 export const ScriptSource = api(
@@ -599,8 +599,8 @@ export function countOrPercent(what: string): z.ZodUnion<[z.ZodInt, z.ZodString]
 export const InstanceMetadataOptions = api(
   z.strictObject({
     httpTokens: api(
-      z.enum(['optional', 'required']).default('optional'),
-      'required: the metadata service accepts only tokens (IMDSv2, safer); optional: both modes. Immutable.',
+      z.enum(['optional', 'required']).default('required'),
+      "required (the default for new pools): the metadata service accepts only tokens (IMDSv2), so a request forged through a server-side request forgery cannot read the instance's user data or RAM role credentials; optional: both modes. Immutable: a pool created with the earlier default keeps optional (stored in the object); a full replace that omits the field is refused rather than switching it.",
       [immutable<string>('spec.instanceMetadataOptions.httpTokens')],
     ),
   }),
