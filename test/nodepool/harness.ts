@@ -49,8 +49,8 @@ export async function startHarness(opts: {
   beforeStart?: (cloud: Cloud, world: Harness['world']) => Promise<void>;
   /** Answers for URLs the nodes' boots fetch (an External pool's join script). */
   nodeHttp?: Record<string, string>;
-  /** More operator settings, as environment variables (e.g. NODEPOOL_CREDENTIALS_SECRET). */
-  env?: Record<string, string>;
+  /** More operator settings, as environment variables (e.g. NODEPOOL_CREDENTIALS_SECRET), or made from the world. */
+  env?: Record<string, string> | ((world: Harness['world']) => Record<string, string>);
   /**
    * Join as the operator does: each pool gets its own bootstrap token (ClusterJoinProvider) and the operator's
    * CSR approver approves its nodes. Otherwise every pool shares one kubeadm-style token, which the control
@@ -90,7 +90,7 @@ export async function startHarness(opts: {
       NODEPOOL_OPERATOR_IDENTITY: `e2e-${opts.clusterId}`,
       // Test files share one API server: each controller manages only its own file's pools.
       NODEPOOL_POOL_SELECTOR: `nodepool-e2e=${opts.clusterId}`,
-      ...opts.env,
+      ...(typeof opts.env === 'function' ? opts.env(world) : opts.env),
     },
   );
   const client = new KubeClient(loadKubeConfig({ kubeconfig: access.kubeconfig }));

@@ -609,7 +609,7 @@ export const InstanceMetadataOptions = api(
 
 export const RamRoleName = api(
   str(P.ramRoleName, 64, 'a RAM role name (letters, digits, "-" and ".")'),
-  'The RAM role of the nodes (the cloud controller, CSI and network plugins use it). Immutable.',
+  "The RAM role of the nodes (the cloud controller, CSI and network plugins use it); one the operator's --allowed-ram-roles allows (default KubernetesWorkerRole* and k8s-worker-role). Immutable.",
   [immutable<string>('spec.ramRoleName')],
 );
 

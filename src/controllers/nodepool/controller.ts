@@ -58,7 +58,8 @@ import { CheckCache } from './check-cache.js';
 import { SharedLookups } from './shared-lookups.js';
 import { lookAgainMs, restingLookMs } from './look-again.js';
 import { nodeChanged } from './node-change.js';
-import { ReferenceError, References, resolveLaunch } from './resolve.js';
+import { existingInstancesProblem } from './cloud-policy.js';
+import { poolPolicy, ReferenceError, References, resolveLaunch } from './resolve.js';
 import {
   POOL_KINDS,
   automationCondition,
@@ -140,7 +141,7 @@ export function newNodePoolController(
   const poolApi = new TypedResource(client, K.ref, PoolObjectSchema);
   const nodeApi = new TypedResource(client, Resources.nodes, NodeSchema);
   const podApi = new TypedResource(client, Resources.pods, PodSchema);
-  const refs = new References(client, deps.settings.namespace, { credentialsSecret: deps.settings.credentialsSecret }); // prettier-ignore
+  const refs = new References(client, deps.settings.namespace, poolPolicy(deps.settings));
   const drainer = new Drainer({ client, clock, logger: deps.logger, events: deps.events });
   // one check for both kinds: the NodePool controller's
   const orphanGauge = K.kind !== 'NodePool' ? undefined : new Gauge({ name: 'nodepool_orphan_scaling_groups', help: 'Scaling groups tagged with this cluster that no pool owns (checked at start-up)', registers: [deps.metrics.registry] }); // prettier-ignore
@@ -806,10 +807,8 @@ export function newNodePoolController(
     const missing = wanted.filter((id) => !inGroup.has(id));
     if (missing.length === 0) return [];
     const found = await cloud.describeInstances(missing);
-    const unknown = missing.filter((id) => !found.some((i) => i.instanceId === id));
-    if (unknown.length > 0) throw new ReferenceError(`spec.existingInstances: instance(s) ${unknown.join(', ')} do not exist in ${cloud.region}`); // prettier-ignore
-    const elsewhere = found.filter((i) => i.tags['acs:autoscaling:scalingGroupId'] && i.tags['acs:autoscaling:scalingGroupId'] !== group.id); // prettier-ignore
-    if (elsewhere.length > 0) throw new ReferenceError(`spec.existingInstances: instance(s) ${elsewhere.map((i) => `${i.instanceId} (in ${i.tags['acs:autoscaling:scalingGroupId']})`).join(', ')} belong to another scaling group`); // prettier-ignore
+    const problem = existingInstancesProblem(missing, found, group.id, cloud.region);
+    if (problem) throw new ReferenceError(problem);
     const running = found.filter((i) => i.status === 'Running');
     if (running.length === 0) return [`waiting for existing instance(s) ${missing.join(', ')} to run`];
     await deps.events.warning(subjectOf(o), 'ExistingInstancesAttached', 'Attach', `attaching ${running.map((i) => i.instanceId).join(', ')} to the pool: they are re-initialized with the pool's image and user data, and the data on their system disks is lost`); // prettier-ignore

@@ -16,6 +16,8 @@ import {
   type BootstrapTokenSecret,
 } from './external.js';
 import { nameRefused, referenceable, refusedMessage, type ReferencePolicy } from './referenceable.js';
+import { ramRoleProblem, securityGroupsProblem, type CloudPolicy } from './cloud-policy.js';
+import type { Settings } from '../../operator/settings.js';
 import {
   ConfigMapSchema,
   ForbiddenError,
@@ -62,7 +64,7 @@ export class References {
   constructor(
     client: KubeClient,
     private readonly namespace: string,
-    private readonly policy: ReferencePolicy = {},
+    readonly policy: ReferencePolicy & CloudPolicy = {},
   ) {
     this.secrets = new TypedResource(client, Resources.secrets, SecretSchema);
     this.configMaps = new TypedResource(client, Resources.configMaps, ConfigMapSchema);
@@ -140,6 +142,17 @@ export class References {
     if (from?.configMapKeyRef) return this.configMapKey(`${field}.configMapKeyRef`, from.configMapKeyRef);
     return undefined;
   }
+}
+
+/** What the operator's settings allow a pool to reference and borrow (referenceable.ts, cloud-policy.ts). */
+export function poolPolicy(
+  s: Pick<Settings, 'credentialsSecret' | 'allowedRamRoles' | 'allowedSecurityGroups'>,
+): ReferencePolicy & CloudPolicy {
+  return {
+    credentialsSecret: s.credentialsSecret,
+    allowedRamRoles: s.allowedRamRoles,
+    allowedSecurityGroups: s.allowedSecurityGroups,
+  };
 }
 
 /** The password rules of ECS (8–30 characters, three of: upper, lower, digit, special). */
@@ -250,6 +263,9 @@ export async function resolveLaunch(
   },
 ): Promise<Resolved> {
   const spec = pool.spec;
+  // what the pool borrows from the operator's cloud identity: checked before anything is looked up or launched
+  const borrowed = ramRoleProblem(spec.ramRoleName, deps.refs.policy) ?? securityGroupsProblem(spec.securityGroup.ids, deps.refs.policy); // prettier-ignore
+  if (borrowed) throw new ReferenceError(borrowed);
   let imageId = deps.checks?.get();
   if (imageId === undefined) {
     const arm = spec.instanceTypes.some((t) => /^ecs\.(g8y|c8y|r8y|g6r|c6r)\./.test(t));
