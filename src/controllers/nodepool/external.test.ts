@@ -45,5 +45,8 @@ describe('External bootstrap checks', () => {
       problem: expect.stringContaining('has no "addNodeScriptPath"'),
     });
     expect(agentScriptPath({ addNodeScriptPath: 'file:///x' })).toMatchObject({ problem: expect.stringContaining('not an http(s) URL') }); // prettier-ignore
+    // a plain-http location only with the pool's checksum (the script runs as root with the join command)
+    expect(agentScriptPath({ addNodeScriptPath: 'http://x.example/join.sh' })).toMatchObject({ problem: expect.stringContaining('set spec.bootstrap.external.scriptSHA256') }); // prettier-ignore
+    expect(agentScriptPath({ addNodeScriptPath: 'http://x.example/join.sh' }, true)).toEqual({ url: 'http://x.example/join.sh' }); // prettier-ignore
   });
 });

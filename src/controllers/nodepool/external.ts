@@ -73,9 +73,13 @@ export function joinTokenProblem(
   return undefined;
 }
 
-/** The script location ack-agent-config registers, or why there is none. */
+/**
+ * The script location ack-agent-config registers, or why there is none (or why it may not be used: a plain-http
+ * location needs the pool's `scriptSHA256`, `hasChecksum`, since the script runs as root with the join command).
+ */
 export function agentScriptPath(
   data: Record<string, string> | undefined,
+  hasChecksum = false,
 ): { url: string } | { problem: string } {
   const where = `ConfigMap ${AGENT_CONFIG.namespace}/${AGENT_CONFIG.name}`;
   const fix = `set spec.bootstrap.external.scriptURL, or register the script's URL as ${JSON.stringify(AGENT_CONFIG.key)} in ${where}`; // prettier-ignore
@@ -83,5 +87,6 @@ export function agentScriptPath(
   const url = data[AGENT_CONFIG.key]?.trim();
   if (!url) return { problem: `spec.bootstrap.external.scriptURL is not set and ${where} has no ${JSON.stringify(AGENT_CONFIG.key)}: no join script is registered, so new nodes cannot join. Fix: ${fix}` }; // prettier-ignore
   if (!/^https?:\/\/\S+$/.test(url)) return { problem: `${where} ${AGENT_CONFIG.key} is ${JSON.stringify(url.slice(0, 200))}, not an http(s) URL. Fix: ${fix}` }; // prettier-ignore
+  if (url.startsWith('http://') && !hasChecksum) return { problem: `${where} ${AGENT_CONFIG.key} is ${JSON.stringify(url.slice(0, 200))}, a plain-http URL: the join script runs as root with the join command, so it is fetched over https only, or over http with its checksum. Fix: set spec.bootstrap.external.scriptSHA256 to the script's SHA-256, or register an https URL` }; // prettier-ignore
   return { url };
 }

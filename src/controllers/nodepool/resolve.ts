@@ -236,7 +236,7 @@ async function resolveExternal(
     out.joinCommand = command;
   }
   if (!ext?.scriptURL) {
-    const found = agentScriptPath(await refs.agentConfig());
+    const found = agentScriptPath(await refs.agentConfig(), ext?.scriptSHA256 !== undefined);
     if ('problem' in found) throw new ReferenceError(found.problem);
     out.scriptURL = found.url;
   }
