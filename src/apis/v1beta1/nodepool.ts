@@ -318,7 +318,7 @@ export const ExternalBootstrap = api(
     ).optional(),
     joinCommandSecretRef: api(
       SecretKeyRef,
-      'A Secret key (the Secret labelled nodepool.alicloud.dev/referenceable: \"true\") holding a kubeadm join command (kubeadm token create --print-join-command). A token with an expiry is used while it lasts and refused from 10 minutes before it expires: rotate the command in the Secret before then.',
+      'A Secret key (the Secret labelled nodepool.alicloud.dev/referenceable: "true") holding a kubeadm join command (kubeadm token create --print-join-command). A token with an expiry is used while it lasts and refused from 10 minutes before it expires: rotate the command in the Secret before then.',
     ),
     kubeVersion: api(
       str(P.kubeVersion, 16, 'a Kubernetes version like 1.34.1'),
