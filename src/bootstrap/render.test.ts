@@ -478,12 +478,23 @@ describe('rendering', () => {
   });
 
   test('values with shell metacharacters stay data', async () => {
-    const r = await boot(managed({ labels: { workload: 'a$(touch /var/pwned)b' } }));
+    const r = await boot(managed({ sysctls: { 'net.core.somaxconn': '4096 $(touch /var/pwned) `id`' } }));
     expect(r.exitCode).toBe(0);
     expect(await r.file('/var/pwned')).toBeUndefined();
-    expect(await r.file('/etc/systemd/system/kubelet.service.d/10-nodepool.conf')).toContain(
-      'workload=a$(touch /var/pwned)b',
+    expect(await r.file('/etc/sysctl.d/99-nodepool-osconfig.conf')).toBe(
+      'net.core.somaxconn = 4096 $(touch /var/pwned) `id`\n',
     );
+  });
+
+  test('the renderer checks its own input: a label that would add labels, a multi-line sysctl, a bad pool name', () => {
+    expect(() => renderUserData(managed({ labels: { workload: 'a,node-role.kubernetes.io/control-plane=' } }))).toThrow(/labels[\s\S]*a label value/); // prettier-ignore
+    expect(() => renderUserData(managed({ labels: { 'bad key': 'x' } }))).toThrow(/a label key/);
+    expect(() => renderUserData(managed({ taints: [{ key: 'k', value: 'v:NoExecute,x=y', effect: 'NoSchedule' }] }))).toThrow(/taints[\s\S]*a label value/); // prettier-ignore
+    expect(() => renderUserData(managed({ sysctls: { 'vm.swappiness': '10\nkernel.core_pattern = |/tmp/x' } }))).toThrow(/sysctls[\s\S]*one line/); // prettier-ignore
+    expect(() => renderUserData(managed({ pool: 'Has Spaces' }))).toThrow(/pool[\s\S]*a pool name/);
+    expect(() => renderUserData(managed({ pool: 'p'.repeat(64) }))).toThrow(/pool/);
+    expect(() => renderUserData(managed({ kubelet: { systemReserved: { 'cpu\nmaxPods': '1' } } }))).toThrow(/resource or signal name/); // prettier-ignore
+    expect(renderUserData(managed({ pool: 'web.v2', labels: { 'team.example/app': 'api_v1.2' } })).script).toContain('team.example/app=api_v1.2'); // prettier-ignore
   });
 
   test('the join token stays out of the render result except the script itself', () => {

@@ -591,6 +591,10 @@ export function newNodePoolController(
         return { operation: undefined, progress: [`launched ${ids.length} Subscription instance(s)`] };
       } catch (err) {
         lastErr = err;
+        // The user data changed since this operation's first try (its token is not hashed into the ClientToken):
+        // what that try launched, if anything, is found by its tags before the next launch; start a new one.
+        if (err instanceof CloudError && err.kind === 'IdempotencyMismatch')
+          return { operation: undefined, progress: ['the launch changed since it was first tried: launching anew'] };
         if (!(err instanceof CloudError) || err.kind !== 'NoStock') throw err;
       }
     }
