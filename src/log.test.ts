@@ -3,7 +3,10 @@ import { createLogger } from './log.js';
 
 function capture(): { lines: Record<string, unknown>[]; stream: { write(s: string): void } } {
   const lines: Record<string, unknown>[] = [];
-  return { lines, stream: { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) } };
+  return {
+    lines,
+    stream: { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) },
+  };
 }
 
 describe('log redaction', () => {
@@ -14,7 +17,10 @@ describe('log redaction', () => {
       {
         password: 'p1',
         settings: { accessKeySecret: 'ak-secret', accessKeyId: 'LTAIvisible', securityToken: 'sts' },
-        request: { headers: { authorization: 'Bearer xyz' }, params: { UserData: 'IyEvYmlu', Password: 'x' } },
+        request: {
+          headers: { authorization: 'Bearer xyz' },
+          params: { UserData: 'IyEvYmlu', Password: 'x' },
+        },
         join: { token: 'abcdef.0123456789abcdef' },
         pool: 'web',
       },
@@ -23,7 +29,11 @@ describe('log redaction', () => {
     const text = JSON.stringify(lines[0]);
     for (const secret of ['p1', 'ak-secret', 'sts', 'Bearer xyz', 'IyEvYmlu', '0123456789abcdef'])
       expect(text).not.toContain(secret);
-    expect(lines[0]).toMatchObject({ pool: 'web', password: '[redacted]', settings: { accessKeyId: 'LTAIvisible' } });
+    expect(lines[0]).toMatchObject({
+      pool: 'web',
+      password: '[redacted]',
+      settings: { accessKeyId: 'LTAIvisible' },
+    });
   });
 
   test('a child logger redacts too', () => {

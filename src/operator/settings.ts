@@ -51,7 +51,12 @@ function List(item: RegExp, message: string) {
   return z
     .string()
     .trim()
-    .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
     .refine((items) => items.every((x) => item.test(x)), message);
 }
 

@@ -53,7 +53,9 @@ test('a request signed for StartInstance, sent with x-acs-action: DeleteInstance
     },
     { operationId: randomUUID() },
   );
-  await eventually('running', async () => (sim.cloud.instances.get(id!)?.status === 'Running' ? true : undefined));
+  await eventually('running', async () =>
+    sim.cloud.instances.get(id!)?.status === 'Running' ? true : undefined,
+  );
 
   const forged = await v1('StartInstance', { InstanceId: id! }, { 'x-acs-action': 'DeleteInstance', 'x-acs-version': '2014-05-26' }); // prettier-ignore
   expect(forged.status).toBeGreaterThanOrEqual(400);

@@ -12,7 +12,10 @@ export const POOL_NAME_MAX = 63;
 export const ObjectMeta = z.looseObject({
   name: z
     .string()
-    .max(POOL_NAME_MAX, `must be at most ${POOL_NAME_MAX} characters (it is a label value on the pool's Nodes)`)
+    .max(
+      POOL_NAME_MAX,
+      `must be at most ${POOL_NAME_MAX} characters (it is a label value on the pool's Nodes)`,
+    )
     .regex(re(P.objectName), 'must be a lowercase DNS subdomain name (letters, digits, "-", ".")'),
 });
 

@@ -594,7 +594,10 @@ export function newNodePoolController(
         // The user data changed since this operation's first try (its token is not hashed into the ClientToken):
         // what that try launched, if anything, is found by its tags before the next launch; start a new one.
         if (err instanceof CloudError && err.kind === 'IdempotencyMismatch')
-          return { operation: undefined, progress: ['the launch changed since it was first tried: launching anew'] };
+          return {
+            operation: undefined,
+            progress: ['the launch changed since it was first tried: launching anew'],
+          };
         if (!(err instanceof CloudError) || err.kind !== 'NoStock') throw err;
       }
     }

@@ -226,7 +226,10 @@ export class ApiServer {
       // refused (else one signed request, replayed with another header, would run any action).
       const v1 = merged.has('Signature') && !(headerValue(req, 'authorization') ?? '').startsWith('ACS3-');
       if (v1) {
-        for (const [h, p] of [['x-acs-action', 'Action'], ['x-acs-version', 'Version']] as const) {
+        for (const [h, p] of [
+          ['x-acs-action', 'Action'],
+          ['x-acs-version', 'Version'],
+        ] as const) {
           const hv = headerValue(req, h);
           if (hv !== undefined && hv !== merged.get(p)) {
             throw new ApiError('SignatureDoesNotMatch', `The ${h} header (${hv}) is not the signed ${p} (${merged.get(p) ?? 'none'}): a V1 signature covers the parameters only.`); // prettier-ignore
@@ -234,7 +237,9 @@ export class ApiServer {
         }
       }
       action = v1 ? merged.get('Action') : (headerValue(req, 'x-acs-action') ?? merged.get('Action'));
-      const version = v1 ? merged.get('Version') : (headerValue(req, 'x-acs-version') ?? merged.get('Version'));
+      const version = v1
+        ? merged.get('Version')
+        : (headerValue(req, 'x-acs-version') ?? merged.get('Version'));
       if (!action) {
         throw new ApiError(
           'MissingParameter',
