@@ -38,7 +38,9 @@ describe('log redaction', () => {
 
   test('a child logger redacts too', () => {
     const { lines, stream } = capture();
-    createLogger({ destination: stream }).child({ component: 'cloud' }).warn({ err: { joinCommand: 'kubeadm join x --token a.b' } }, 'x'); // prettier-ignore
+    createLogger({ destination: stream })
+      .child({ component: 'cloud' })
+      .warn({ err: { joinCommand: 'kubeadm join x --token a.b' } }, 'x');
     expect(JSON.stringify(lines[0])).not.toContain('--token');
   });
 });

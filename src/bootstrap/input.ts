@@ -38,17 +38,26 @@ export function packageManager(image: ImageType): 'yum' | 'apt' | 'none' {
 const labelKey = z
   .string()
   .max(316)
-  .regex(re(P.labelKey), 'a label key: an optional DNS prefix and "/", then 1-63 letters, digits, - _ . (alphanumeric at both ends)'); // prettier-ignore
+  .regex(
+    re(P.labelKey),
+    'a label key: an optional DNS prefix and "/", then 1-63 letters, digits, - _ . (alphanumeric at both ends)',
+  );
 const labelValue = z
   .string()
   .max(63)
-  .regex(re(P.labelValue), 'a label value: at most 63 letters, digits, - _ . (alphanumeric at both ends), or empty'); // prettier-ignore
+  .regex(
+    re(P.labelValue),
+    'a label value: at most 63 letters, digits, - _ . (alphanumeric at both ends), or empty',
+  );
 /** No control characters (newlines included): the value goes on one line of a file. */
 const oneLine = (max: number) =>
   z
     .string()
     .max(max)
-    .refine((v) => ![...v].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), 'one line, without control characters'); // prettier-ignore
+    .refine(
+      (v) => ![...v].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f),
+      'one line, without control characters',
+    );
 
 export const Taint = z.object({
   key: labelKey,
@@ -59,7 +68,9 @@ export type Taint = z.infer<typeof Taint>;
 
 const quantity = z.string().regex(/^[0-9.]+[A-Za-z%]*$/, 'a Kubernetes quantity, e.g. 100m or 512Mi');
 /** A resource or signal name (`cpu`, `memory.available`, `nodefs.inodesFree`): a key of the kubelet's configuration. */
-const resourceName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, 'a resource or signal name such as cpu or memory.available'); // prettier-ignore
+const resourceName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, 'a resource or signal name such as cpu or memory.available');
 
 export const KubeletSettings = z
   .object({
@@ -117,7 +128,13 @@ export type ExternalJoin = z.infer<typeof ExternalJoin>;
 export const BootstrapInput = z
   .object({
     /** The pool's name, for logs and labels. */
-    pool: z.string().max(63).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a pool name: 1-63 lowercase letters, digits, - and . (it is a label value)'), // prettier-ignore
+    pool: z
+      .string()
+      .max(63)
+      .regex(
+        /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+        'a pool name: 1-63 lowercase letters, digits, - and . (it is a label value)',
+      ),
     clusterId: z.string().min(1).max(64),
     image: ImageType,
     runtime: z.object({ name: z.literal('containerd'), version: z.string().min(1).max(32) }),

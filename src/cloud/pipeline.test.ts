@@ -157,7 +157,10 @@ describe('RequestPipeline fenced by a lost leader lease', () => {
     await new Promise((r) => setImmediate(r));
     expect(n).toBe(1);
     fence.abort();
-    await expect(p).rejects.toMatchObject({ name: 'FencedError', message: expect.stringContaining('ecs RunInstances') }); // prettier-ignore
+    await expect(p).rejects.toMatchObject({
+      name: 'FencedError',
+      message: expect.stringContaining('ecs RunInstances'),
+    });
     expect(n).toBe(1);
   });
 

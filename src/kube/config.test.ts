@@ -216,13 +216,17 @@ describe('kubeconfig: exec credential plugins', () => {
       return e.message.replaceAll(file, '<file>');
     };
     // what the plugin printed is never in the error (it may be a credential): only how much
-    expect(await err(exec(fails))).toBe(`kubeconfig <file>: users[0].user.exec: command ${JSON.stringify(fails)} failed: exited 3 (it printed 24 characters on stderr; run it by hand to read them)`); // prettier-ignore
+    expect(await err(exec(fails))).toBe(
+      `kubeconfig <file>: users[0].user.exec: command ${JSON.stringify(fails)} failed: exited 3 (it printed 24 characters on stderr; run it by hand to read them)`,
+    );
     expect(await err(exec('no-such-plugin-here', { installHint: 'install it with: brew install it' }))).toBe('kubeconfig <file>: users[0].user.exec: command "no-such-plugin-here" failed: not found\ninstall it with: brew install it'); // prettier-ignore
     const garbage = join(d, 'garbage.sh');
     write(garbage, '#!/bin/sh\necho "token: s3cr3t-from-stdout"\n');
     chmodSync(garbage, 0o755);
     const garbled = await err(exec(garbage));
-    expect(garbled).toContain(`command ${JSON.stringify(garbage)} printed no ExecCredential JSON (26 characters on stdout, not shown`); // prettier-ignore
+    expect(garbled).toContain(
+      `command ${JSON.stringify(garbage)} printed no ExecCredential JSON (26 characters on stdout, not shown`,
+    );
     expect(garbled).not.toContain('s3cr3t');
     const empty = join(d, 'empty.sh');
     write(empty, `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"expirationTimestamp":"soon"}}'\n`); // prettier-ignore

@@ -93,7 +93,11 @@ export async function runExecPlugin(
       const err = Buffer.concat(stderr).toString('utf8').trim();
       if (code !== 0) {
         const how = timedOut ? `timed out after ${opts.timeoutMs ?? 60_000} ms` : signal ? `was killed (${signal})` : `exited ${code}`; // prettier-ignore
-        reject(fail(`failed: ${how}${err ? ` (it printed ${err.length} characters on stderr; run it by hand to read them)` : ''}`)); // prettier-ignore
+        reject(
+          fail(
+            `failed: ${how}${err ? ` (it printed ${err.length} characters on stderr; run it by hand to read them)` : ''}`,
+          ),
+        );
       } else if (size > OUTPUT_LIMIT) {
         reject(fail(`failed: printed more than ${OUTPUT_LIMIT} bytes`));
       } else {
@@ -106,7 +110,9 @@ export async function runExecPlugin(
   try {
     json = JSON.parse(out.stdout);
   } catch {
-    throw fail(`printed no ExecCredential JSON (${out.stdout.length} characters on stdout, not shown: they may hold a credential)`); // prettier-ignore
+    throw fail(
+      `printed no ExecCredential JSON (${out.stdout.length} characters on stdout, not shown: they may hold a credential)`,
+    );
   }
   const parsed = ExecCredentialSchema.safeParse(json);
   if (!parsed.success) throw fail(`printed an invalid ExecCredential: ${describeIssues(parsed.error)}`);

@@ -59,8 +59,12 @@ export async function startOperator(
   log.info({ settings: redactedSettings(settings) }, 'starting');
 
   const cloud = cloudConfigured(settings)
-    ? createCloud(settings, { log: log.child({ component: 'cloud' }), registry: metrics.registry, clock, fence: fence.signal }) // prettier-ignore
-      .provider
+    ? createCloud(settings, {
+        log: log.child({ component: 'cloud' }),
+        registry: metrics.registry,
+        clock,
+        fence: fence.signal,
+      }).provider
     : undefined;
   if (!cloud)
     log.warn('no cloud configured (region and credentials): controllers that need the cloud stay off');

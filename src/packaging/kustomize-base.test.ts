@@ -88,7 +88,9 @@ spec:
 `);
     const text = files.get('deployment-op.yaml') ?? '';
     expect(text).toContain('defaultMode: 0440');
-    const doc = parse(text, { version: '1.1' }) as { spec: { template: { spec: { volumes: { secret: { defaultMode: number } }[] } } } }; // prettier-ignore
+    const doc = parse(text, { version: '1.1' }) as {
+      spec: { template: { spec: { volumes: { secret: { defaultMode: number } }[] } } };
+    };
     expect(doc.spec.template.spec.volumes[0]!.secret.defaultMode).toBe(0o440);
   });
 });

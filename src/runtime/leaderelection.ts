@@ -51,7 +51,9 @@ export function microTime(ms: number): string {
  * resourceVersion it read. `release()` hands the lease over at once on a clean shutdown.
  */
 export class LeaderElector {
-  private readonly opts: Required<Omit<LeaderElectionOptions, 'metrics' | 'fence'>> & { metrics?: RuntimeMetrics }; // prettier-ignore
+  private readonly opts: Required<Omit<LeaderElectionOptions, 'metrics' | 'fence'>> & {
+    metrics?: RuntimeMetrics;
+  };
   private readonly fenceCtl: AbortController;
   private readonly leases: TypedResource<typeof LeaseSchema>;
   private readonly log: Logger;

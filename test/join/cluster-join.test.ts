@@ -154,12 +154,16 @@ describe('ClusterJoinProvider against the API server', () => {
       },
       { apiServer: testCluster().server },
     );
-    interface Csr { metadata: { name: string }; spec: { username: string; groups: string[] }; status?: { conditions?: { type: string; reason?: string }[] } } // prettier-ignore
+    interface Csr {
+      metadata: { name: string };
+      spec: { username: string; groups: string[] };
+      status?: { conditions?: { type: string; reason?: string }[] };
+    }
     const username = `system:bootstrap:${j.token.split('.')[0] ?? ''}`;
     const pending = await eventually('the node’s CSR', async () => {
       const csrs = await getJson<{ items: Csr[] }>(['csr']);
       return csrs.items.find((c) => c.spec.username === username);
-    }); // prettier-ignore
+    });
     expect(pending.spec.groups).toContain(poolGroup(pool.metadata.name));
     // approved by hand here (what the operator's approver does after checking the pool's instances)
     await kubectlOk(['certificate', 'approve', pending.metadata.name]);
@@ -203,11 +207,26 @@ describe('ClusterJoinProvider against the API server', () => {
     const { pool, uid } = await createPool();
     const name = pool.metadata.name;
     const id = randomBytes(3).toString('hex');
-    await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({
-      apiVersion: 'v1', kind: 'Secret', type: 'bootstrap.kubernetes.io/token',
-      metadata: { name: `bootstrap-token-${id}`, namespace: 'kube-system', labels: { 'nodepool.alicloud.dev/pool': name }, ownerReferences: [{ apiVersion: 'nodepool.alicloud.dev/v1beta1', kind: 'NodePool', name, uid }] },
-      stringData: { 'token-id': id, 'token-secret': randomBytes(8).toString('hex'), expiration: new Date(Date.now() + 20 * HOUR).toISOString().replace(/\.\d+Z$/, 'Z'), 'usage-bootstrap-authentication': 'true', 'auth-extra-groups': 'system:bootstrappers:kubeadm:default-node-token' },
-    }) }); // prettier-ignore
+    await kubectlOk(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'bootstrap.kubernetes.io/token',
+        metadata: {
+          name: `bootstrap-token-${id}`,
+          namespace: 'kube-system',
+          labels: { 'nodepool.alicloud.dev/pool': name },
+          ownerReferences: [{ apiVersion: 'nodepool.alicloud.dev/v1beta1', kind: 'NodePool', name, uid }],
+        },
+        stringData: {
+          'token-id': id,
+          'token-secret': randomBytes(8).toString('hex'),
+          expiration: new Date(Date.now() + 20 * HOUR).toISOString().replace(/\.\d+Z$/, 'Z'),
+          'usage-bootstrap-authentication': 'true',
+          'auth-extra-groups': 'system:bootstrappers:kubeadm:default-node-token',
+        },
+      }),
+    });
     const j = await provider().forPool(name, uid);
     expect(j.token.split('.')[0]).not.toBe(id);
     expect((await poolSecrets(name)).map((s) => decoded(s)['token-id'])).toEqual([j.token.split('.')[0]]);

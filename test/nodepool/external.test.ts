@@ -36,7 +36,15 @@ async function joinSecret(name: string, token: string): Promise<void> {
   await kubectlOk(['create', 'secret', 'generic', name, '-n', 'kube-system', `--from-literal=command=${command}`, '--dry-run=client', '-o', 'json']) // prettier-ignore
     .then((json) => kubectlOk(['apply', '-f', '-'], { input: json }));
   // a pool follows only Secrets that opt in (docs/security.md)
-  await kubectlOk(['label', '--overwrite', 'secret', name, '-n', 'kube-system', 'nodepool.alicloud.dev/referenceable=true']); // prettier-ignore
+  await kubectlOk([
+    'label',
+    '--overwrite',
+    'secret',
+    name,
+    '-n',
+    'kube-system',
+    'nodepool.alicloud.dev/referenceable=true',
+  ]);
 }
 
 test('an External pool waits, Degraded with the fix, for a registered join script and a token that works; then its nodes join', async () => {

@@ -94,7 +94,8 @@ export async function startHarness(opts: {
     },
   );
   const client = new KubeClient(loadKubeConfig({ kubeconfig: access.kubeconfig }));
-  if (opts.operatorJoin) join = newClusterJoinProvider({ client, clock: systemClock, logger: quietLogger, settings }); // prettier-ignore
+  if (opts.operatorJoin)
+    join = newClusterJoinProvider({ client, clock: systemClock, logger: quietLogger, settings });
   const metrics = new RuntimeMetrics();
   const cloud = createCloud(simSettings(sim), { registry: new Registry(), log: quietLogger });
   await opts.beforeStart?.(cloud, world);

@@ -20,11 +20,20 @@ afterAll(async () => {
 });
 
 async function v1(action: string, params: Record<string, string>, headers: Record<string, string>) {
-  const p = new Map<string, string>(Object.entries({
-    Action: action, Version: '2014-05-26', Format: 'JSON', RegionId: sim.regionId, ...params,
-    AccessKeyId: sim.credentials.accessKeyId, SignatureMethod: 'HMAC-SHA1', SignatureVersion: '1.0',
-    SignatureNonce: randomUUID(), Timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-  })); // prettier-ignore
+  const p = new Map<string, string>(
+    Object.entries({
+      Action: action,
+      Version: '2014-05-26',
+      Format: 'JSON',
+      RegionId: sim.regionId,
+      ...params,
+      AccessKeyId: sim.credentials.accessKeyId,
+      SignatureMethod: 'HMAC-SHA1',
+      SignatureVersion: '1.0',
+      SignatureNonce: randomUUID(),
+      Timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    }),
+  );
   p.set('Signature', signV1(sim.credentials.accessKeySecret, 'POST', p));
   const res = await fetch(`http://${sim.endpoint}/`, {
     method: 'POST',
@@ -57,10 +66,16 @@ test('a request signed for StartInstance, sent with x-acs-action: DeleteInstance
     sim.cloud.instances.get(id!)?.status === 'Running' ? true : undefined,
   );
 
-  const forged = await v1('StartInstance', { InstanceId: id! }, { 'x-acs-action': 'DeleteInstance', 'x-acs-version': '2014-05-26' }); // prettier-ignore
+  const forged = await v1(
+    'StartInstance',
+    { InstanceId: id! },
+    { 'x-acs-action': 'DeleteInstance', 'x-acs-version': '2014-05-26' },
+  );
   expect(forged.status).toBeGreaterThanOrEqual(400);
   expect(forged.body.Code).toBe('SignatureDoesNotMatch');
-  expect(forged.body.Message).toContain('x-acs-action header (DeleteInstance) is not the signed Action (StartInstance)'); // prettier-ignore
+  expect(forged.body.Message).toContain(
+    'x-acs-action header (DeleteInstance) is not the signed Action (StartInstance)',
+  );
   expect(sim.cloud.instances.get(id!)?.status).toBe('Running');
 
   // the same kind of request, honest, is answered as signed

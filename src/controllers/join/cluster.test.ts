@@ -8,12 +8,17 @@ import { ClusterJoinError, readClusterCa } from './cluster.js';
 
 function clientFor(cluster: Record<string, unknown>): KubeClient {
   const file = join(mkdtempSync(join(tmpdir(), 'cluster-ca-')), 'kubeconfig');
-  writeFileSync(file, stringify({
-    apiVersion: 'v1', kind: 'Config', 'current-context': 'c',
-    clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:9', ...cluster } }],
-    users: [{ name: 'u', user: { token: 't' } }],
-    contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
-  })); // prettier-ignore
+  writeFileSync(
+    file,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': 'c',
+      clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:9', ...cluster } }],
+      users: [{ name: 'u', user: { token: 't' } }],
+      contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
+    }),
+  );
   return new KubeClient(loadKubeConfig({ kubeconfig: file }));
 }
 

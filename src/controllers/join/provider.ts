@@ -137,7 +137,11 @@ export function newClusterJoinProvider(deps: ClusterJoinDeps): ClusterJoinProvid
         if (!isNotFound(err)) throw err;
       }
     }
-    if (legacy.length > 0) log.info({ pool, action: 'delete-legacy-bootstrap-tokens', secrets: legacy.map((t) => t.secretName) }, 'deleted bootstrap tokens in the old group'); // prettier-ignore
+    if (legacy.length > 0)
+      log.info(
+        { pool, action: 'delete-legacy-bootstrap-tokens', secrets: legacy.map((t) => t.secretName) },
+        'deleted bootstrap tokens in the old group',
+      );
   };
   const resolve = async (pool: string, uid: string): Promise<PoolToken> => {
     const now = deps.clock.now();

@@ -120,12 +120,28 @@ describe('bootstrap tokens', () => {
       expect(poolOfGroups(['system:bootstrappers', poolGroup(pool)])).toBe(pool);
     }
     expect(poolGroup('a.b')).not.toBe(poolGroup('a-b'));
-    expect(poolOfGroups(['system:bootstrappers', 'system:bootstrappers:kubeadm:default-node-token'])).toBeUndefined(); // prettier-ignore
+    expect(
+      poolOfGroups(['system:bootstrappers', 'system:bootstrappers:kubeadm:default-node-token']),
+    ).toBeUndefined();
   });
 
   test("a token of an earlier version (kubeadm's auto-approved group) or of another pool is not reused", () => {
-    expect(pickReusable([token({ groups: ['system:bootstrappers:kubeadm:default-node-token'] })], NOW, 'uid-1', 'web')).toBeUndefined(); // prettier-ignore
-    expect(pickReusable([token({ groups: [poolGroup('web'), 'system:bootstrappers:kubeadm:default-node-token'] })], NOW, 'uid-1', 'web')).toBeUndefined(); // prettier-ignore
+    expect(
+      pickReusable(
+        [token({ groups: ['system:bootstrappers:kubeadm:default-node-token'] })],
+        NOW,
+        'uid-1',
+        'web',
+      ),
+    ).toBeUndefined();
+    expect(
+      pickReusable(
+        [token({ groups: [poolGroup('web'), 'system:bootstrappers:kubeadm:default-node-token'] })],
+        NOW,
+        'uid-1',
+        'web',
+      ),
+    ).toBeUndefined();
     expect(pickReusable([token({ groups: [poolGroup('other')] })], NOW, 'uid-1', 'web')).toBeUndefined();
   });
 

@@ -19,7 +19,11 @@ describe('External bootstrap checks', () => {
   });
 
   it('accepts a token that expires, while it lasts; refuses it once expired or about to, saying how to rotate it', () => {
-    const t = (expiration: string) => ({ tokenSecret: '0123456789abcdef', usageAuthentication: 'true', expiration }); // prettier-ignore
+    const t = (expiration: string) => ({
+      tokenSecret: '0123456789abcdef',
+      usageAuthentication: 'true',
+      expiration,
+    });
     expect(joinTokenProblem(FIELD, CMD, t('2026-11-24T06:00:00Z'), NOW)).toBeUndefined();
     const soon = joinTokenProblem(FIELD, CMD, t('2026-11-23T06:05:00Z'), NOW);
     expect(soon).toContain('expires at 2026-11-23T06:05:00Z, too soon');
@@ -46,7 +50,11 @@ describe('External bootstrap checks', () => {
     });
     expect(agentScriptPath({ addNodeScriptPath: 'file:///x' })).toMatchObject({ problem: expect.stringContaining('not an http(s) URL') }); // prettier-ignore
     // a plain-http location only with the pool's checksum (the script runs as root with the join command)
-    expect(agentScriptPath({ addNodeScriptPath: 'http://x.example/join.sh' })).toMatchObject({ problem: expect.stringContaining('set spec.bootstrap.external.scriptSHA256') }); // prettier-ignore
-    expect(agentScriptPath({ addNodeScriptPath: 'http://x.example/join.sh' }, true)).toEqual({ url: 'http://x.example/join.sh' }); // prettier-ignore
+    expect(agentScriptPath({ addNodeScriptPath: 'http://x.example/join.sh' })).toMatchObject({
+      problem: expect.stringContaining('set spec.bootstrap.external.scriptSHA256'),
+    });
+    expect(agentScriptPath({ addNodeScriptPath: 'http://x.example/join.sh' }, true)).toEqual({
+      url: 'http://x.example/join.sh',
+    });
   });
 });

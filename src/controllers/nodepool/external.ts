@@ -58,17 +58,22 @@ export function joinTokenProblem(
   const token = joinCommandToken(command);
   if (!token) return `${field}: the join command has no --token <id>.<secret> (a bootstrap token: 6 + 16 lowercase letters or digits)`; // prettier-ignore
   const where = `bootstrap token ${token.id} (Secret kube-system/bootstrap-token-${token.id})`;
-  if (!secret) return `${field}: the join command's ${where} does not exist in the cluster — deleted, or expired and cleaned up; nodes could not join. Fix: ${JOIN_TOKEN_FIX}`; // prettier-ignore
+  if (!secret)
+    return `${field}: the join command's ${where} does not exist in the cluster — deleted, or expired and cleaned up; nodes could not join. Fix: ${JOIN_TOKEN_FIX}`;
   if (secret.tokenSecret !== undefined && `${token.id}.${secret.tokenSecret}` !== token.token) {
-    return `${field}: the join command's token does not match ${where}; nodes could not join. Fix: ${JOIN_TOKEN_FIX}`; // prettier-ignore
+    return `${field}: the join command's token does not match ${where}; nodes could not join. Fix: ${JOIN_TOKEN_FIX}`;
   }
-  if (secret.usageAuthentication !== 'true') return `${field}: ${where} is not usable for authentication (usage-bootstrap-authentication is not "true"); nodes could not join. Fix: ${JOIN_TOKEN_FIX}`; // prettier-ignore
+  if (secret.usageAuthentication !== 'true')
+    return `${field}: ${where} is not usable for authentication (usage-bootstrap-authentication is not "true"); nodes could not join. Fix: ${JOIN_TOKEN_FIX}`;
   if (secret.expiration) {
     const at = Date.parse(secret.expiration);
     const when = Number.isNaN(at) ? secret.expiration : new Date(at).toISOString().replace(/\.\d+Z$/, 'Z');
-    if (Number.isNaN(at)) return `${field}: ${where} has an expiration ${JSON.stringify(when)} that is not a time. Fix: ${JOIN_TOKEN_FIX}`; // prettier-ignore
-    if (at <= nowMs) return `${field}: the join command's ${where} expired at ${when}; nodes cannot join. Fix: ${JOIN_TOKEN_FIX}`; // prettier-ignore
-    if (at - nowMs < JOIN_TOKEN_MIN_REMAINING_MS) return `${field}: the join command's ${where} expires at ${when}, too soon for a node launched now to join. Fix: ${JOIN_TOKEN_FIX}`; // prettier-ignore
+    if (Number.isNaN(at))
+      return `${field}: ${where} has an expiration ${JSON.stringify(when)} that is not a time. Fix: ${JOIN_TOKEN_FIX}`;
+    if (at <= nowMs)
+      return `${field}: the join command's ${where} expired at ${when}; nodes cannot join. Fix: ${JOIN_TOKEN_FIX}`;
+    if (at - nowMs < JOIN_TOKEN_MIN_REMAINING_MS)
+      return `${field}: the join command's ${where} expires at ${when}, too soon for a node launched now to join. Fix: ${JOIN_TOKEN_FIX}`;
   }
   return undefined;
 }
@@ -87,6 +92,9 @@ export function agentScriptPath(
   const url = data[AGENT_CONFIG.key]?.trim();
   if (!url) return { problem: `spec.bootstrap.external.scriptURL is not set and ${where} has no ${JSON.stringify(AGENT_CONFIG.key)}: no join script is registered, so new nodes cannot join. Fix: ${fix}` }; // prettier-ignore
   if (!/^https?:\/\/\S+$/.test(url)) return { problem: `${where} ${AGENT_CONFIG.key} is ${JSON.stringify(url.slice(0, 200))}, not an http(s) URL. Fix: ${fix}` }; // prettier-ignore
-  if (url.startsWith('http://') && !hasChecksum) return { problem: `${where} ${AGENT_CONFIG.key} is ${JSON.stringify(url.slice(0, 200))}, a plain-http URL: the join script runs as root with the join command, so it is fetched over https only, or over http with its checksum. Fix: set spec.bootstrap.external.scriptSHA256 to the script's SHA-256, or register an https URL` }; // prettier-ignore
+  if (url.startsWith('http://') && !hasChecksum)
+    return {
+      problem: `${where} ${AGENT_CONFIG.key} is ${JSON.stringify(url.slice(0, 200))}, a plain-http URL: the join script runs as root with the join command, so it is fetched over https only, or over http with its checksum. Fix: set spec.bootstrap.external.scriptSHA256 to the script's SHA-256, or register an https URL`,
+    };
   return { url };
 }

@@ -87,7 +87,10 @@ export class References {
     const seen = s && { name: s.metadata.name, labels: s.metadata.labels, type: s.type };
     if (!s || !referenceable('Secret', seen, this.policy)) throw refused;
     const v = s.data?.[ref.key];
-    if (v === undefined) throw new ReferenceError(`${field}: Secret ${this.namespace}/${ref.name} has no key ${JSON.stringify(ref.key)}`); // prettier-ignore
+    if (v === undefined)
+      throw new ReferenceError(
+        `${field}: Secret ${this.namespace}/${ref.name} has no key ${JSON.stringify(ref.key)}`,
+      );
     return { value: Buffer.from(v, 'base64').toString('utf8'), revision: s.metadata.resourceVersion ?? '' };
   }
 
@@ -126,7 +129,10 @@ export class References {
     if (!cm || !referenceable('ConfigMap', seen, this.policy))
       throw new ReferenceError(refusedMessage(field, 'ConfigMap', this.namespace, ref.name));
     const v = cm.data?.[ref.key];
-    if (v === undefined) throw new ReferenceError(`${field}: ConfigMap ${this.namespace}/${ref.name} has no key ${JSON.stringify(ref.key)}`); // prettier-ignore
+    if (v === undefined)
+      throw new ReferenceError(
+        `${field}: ConfigMap ${this.namespace}/${ref.name} has no key ${JSON.stringify(ref.key)}`,
+      );
     return v;
   }
 
@@ -264,7 +270,9 @@ export async function resolveLaunch(
 ): Promise<Resolved> {
   const spec = pool.spec;
   // what the pool borrows from the operator's cloud identity: checked before anything is looked up or launched
-  const borrowed = ramRoleProblem(spec.ramRoleName, deps.refs.policy) ?? securityGroupsProblem(spec.securityGroup.ids, deps.refs.policy); // prettier-ignore
+  const borrowed =
+    ramRoleProblem(spec.ramRoleName, deps.refs.policy) ??
+    securityGroupsProblem(spec.securityGroup.ids, deps.refs.policy);
   if (borrowed) throw new ReferenceError(borrowed);
   let imageId = deps.checks?.get();
   if (imageId === undefined) {

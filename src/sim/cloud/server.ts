@@ -232,7 +232,10 @@ export class ApiServer {
         ] as const) {
           const hv = headerValue(req, h);
           if (hv !== undefined && hv !== merged.get(p)) {
-            throw new ApiError('SignatureDoesNotMatch', `The ${h} header (${hv}) is not the signed ${p} (${merged.get(p) ?? 'none'}): a V1 signature covers the parameters only.`); // prettier-ignore
+            throw new ApiError(
+              'SignatureDoesNotMatch',
+              `The ${h} header (${hv}) is not the signed ${p} (${merged.get(p) ?? 'none'}): a V1 signature covers the parameters only.`,
+            );
           }
         }
       }

@@ -37,7 +37,9 @@ export class OperatorProcess {
   starts = 0;
   health = 0;
   /** How and when the last started process ended (pending while it runs). */
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }> = new Promise(() => undefined); // prettier-ignore
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }> = new Promise(
+    () => undefined,
+  );
 
   constructor(readonly opts: OperatorOptions) {}
 
@@ -96,7 +98,9 @@ export class OperatorProcess {
     child.stdout?.pipe(this.log, { end: false });
     child.stderr?.pipe(this.log, { end: false });
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    this.exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() }))); // prettier-ignore
+    this.exit = new Promise((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
+    );
     const port = this.health;
     await eventually(`operator ${o.identity} ready`, async () => {
       if (!this.running) throw new Error(`exited with ${child.exitCode ?? child.signalCode} (see ${this.logFile})`); // prettier-ignore
