@@ -4,15 +4,18 @@ import type {
   EnsureKnown,
   EnsureResult,
   ImageInfo,
+  InstanceFullStatus,
   InstanceTypeInfo,
   LaunchSpec,
   LifecycleAction,
   PoolInstance,
+  ReplaceSystemDiskSpec,
   RunInstancesSpec,
   ScalingActivity,
   ScalingGroup,
   ScalingGroupSpec,
   SecurityGroupInfo,
+  SpotPricePoint,
   StockInfo,
   SystemEventInfo,
   VSwitchInfo,
@@ -79,7 +82,11 @@ export interface CloudProvider {
   findInstancesByTags(tags: Record<string, string>): Promise<CloudInstance[]>;
   /** Removes members: `release` deletes them, `recycle` stops them (economical mode). Returns activity ids. */
   removeInstances(groupId: string, ids: readonly string[], o: { policy: 'release' | 'recycle'; decreaseDesired: boolean } & WriteOptions): Promise<string[]>; // prettier-ignore
-  attachInstances(groupId: string, ids: readonly string[], o: WriteOptions): Promise<string[]>;
+  /**
+   * AttachInstances. `entrusted`: ESS manages the instance's lifecycle as its own (releases it on scale-in and
+   * on group deletion) — for instances the operator launched for the pool, never for ones the user brought.
+   */
+  attachInstances(groupId: string, ids: readonly string[], o: WriteOptions & { entrusted?: boolean }): Promise<string[]>; // prettier-ignore
   detachInstances(groupId: string, ids: readonly string[], o: { decreaseDesired: boolean } & WriteOptions): Promise<string[]>; // prettier-ignore
   setScaleInProtection(groupId: string, ids: readonly string[], protect: boolean): Promise<void>;
   /** RunInstances (Subscription pools launch their own instances, then attach them). Returns the ids. */
@@ -90,20 +97,52 @@ export interface CloudProvider {
   untagInstances(ids: readonly string[], keys: readonly string[]): Promise<void>;
 
   // ---- activities, hooks, events
-  /** The group's most recent scaling activities, newest first. */
+  /**
+   * The group's most recent scaling activities, newest first (by StartTime: the API documents no order, so the
+   * adapter reads every page and sorts).
+   */
   scalingActivities(groupId: string, limit?: number): Promise<ScalingActivity[]>;
   /** Instances held by the group's lifecycle hooks (ESS-started removals waiting for a drain). */
   pendingLifecycleActions(groupId: string): Promise<LifecycleAction[]>;
+  /** Ends a wait with a result; a wait that already ended (stale token) is not an error. */
   completeLifecycleAction(a: {
     hookId: string;
     token: string;
     result: 'CONTINUE' | 'ABANDON';
   }): Promise<void>;
-  /** Scheduled / executing system events (maintenance, failure, expiry) of these instances. */
+  /**
+   * Extends a lifecycle hook's wait: it then ends `timeoutSeconds` (30–21600) from now. A wait lasts at most 6 h in
+   * all and takes at most 20 heartbeats; beyond them a RejectedError (`LifecycleAction.TimeExceeded`,
+   * `LifecycleAction.RecordTimesExceeded`). `gone` when the wait already ended (stale token).
+   */
+  recordLifecycleHeartbeat(a: {
+    hookId: string;
+    token: string;
+    timeoutSeconds: number;
+  }): Promise<'extended' | 'gone'>;
+  /** Scheduled / executing / inquiring system events (maintenance, failure, expiry) of these instances. */
   systemEvents(instanceIds: readonly string[]): Promise<SystemEventInfo[]>;
+  /** DescribeInstancesFullStatus of these instances (batches of 100): status, health, Scheduled events. */
+  instancesFullStatus(instanceIds: readonly string[]): Promise<InstanceFullStatus[]>;
+  /** Accepts an Inquiring system event (AcceptInquiredSystemEvent): its default operation runs now. */
+  acceptSystemEvent(eventId: string): Promise<void>;
+  /**
+   * Re-creates the system disk of a Stopped instance from an image (ReplaceSystemDisk; the instance keeps its id,
+   * IP and user data, and runs its user data again on the next start). Returns the new disk's id.
+   */
+  replaceSystemDisk(instanceId: string, spec: ReplaceSystemDiskSpec, o: WriteOptions): Promise<string>;
+  /** Spot price history of a type (every zone, or one), hourly between `start` and `end` (default: the last 3 h). */
+  spotPriceHistory(q: {
+    instanceType: string;
+    zoneId?: string | undefined;
+    start?: Date | undefined;
+    end?: Date | undefined;
+  }): Promise<SpotPricePoint[]>;
 
   // ---- catalogue and network
   instanceTypes(types?: readonly string[]): Promise<InstanceTypeInfo[]>;
+  /** DescribePrice: CNY per hour of one instance of a type in a zone, pay-as-you-go or spot. */
+  price(o: { instanceType: string; zoneId: string; spot: boolean }): Promise<number>;
   stock(o: { chargeType: 'PostPaid' | 'PrePaid'; spot: boolean; zoneId?: string; instanceType?: string }): Promise<StockInfo[]>; // prettier-ignore
   vSwitches(ids: readonly string[]): Promise<VSwitchInfo[]>;
   securityGroups(ids: readonly string[]): Promise<SecurityGroupInfo[]>;

@@ -9,6 +9,7 @@ import {
   newNodePoolController,
   NodePools,
   PoolObjectSchema,
+  type NodePoolControllerDeps,
 } from '../../src/controllers/nodepool/controller.js';
 import { KubeClient, TypedResource, loadKubeConfig } from '../../src/kube/index.js';
 import { resolveSettings, type Settings } from '../../src/operator/settings.js';
@@ -49,6 +50,8 @@ export async function startHarness(opts: {
   beforeStart?: (cloud: Cloud, world: Harness['world']) => Promise<void>;
   /** Answers for URLs the nodes' boots fetch (an External pool's join script). */
   nodeHttp?: Record<string, string>;
+  /** More controllers to run with the same deps (e.g. provisioning). */
+  more?: (deps: NodePoolControllerDeps) => Controller[];
   /** More operator settings, as environment variables (e.g. NODEPOOL_CREDENTIALS_SECRET), or made from the world. */
   env?: Record<string, string> | ((world: Harness['world']) => Record<string, string>);
   /**
@@ -116,6 +119,7 @@ export async function startHarness(opts: {
   const controllers: Controller[] = [newNodePoolController(deps)];
   if (opts.managed) controllers.push(newNodePoolController(deps, 'ManagedNodePool'));
   if (opts.operatorJoin) controllers.push(newCsrApprover(deps));
+  controllers.push(...(opts.more?.(deps) ?? []));
   informers.start();
   for (const c of controllers) await c.start();
   return {

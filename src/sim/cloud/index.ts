@@ -101,7 +101,16 @@ export interface Simulator {
    * the next `count` launched into a scaling group (`scalingGroupId`) or with a tag (`tag: {key, value?}`).
    */
   addNodeFault(input: NodeFaultInput): ReturnType<NodeFaults['add']>;
-  scheduleSystemEvent(instanceId: string, type: SystemEventType, inSeconds?: number): SystemEvent;
+  /**
+   * A system event on an instance, executed `inSeconds` (simulated, default 300) from now; `inquiring`: it asks
+   * first (Inquiring until AcceptInquiredSystemEvent or its NotBefore).
+   */
+  scheduleSystemEvent(
+    instanceId: string,
+    type: SystemEventType,
+    inSeconds?: number,
+    opts?: { reason?: string; inquiring?: boolean },
+  ): SystemEvent;
   /** Cloud Assistant: commands and invocations; `commandResults` sets what commands return. */
   assistant: CloudAssistant;
   /** Adds a Cloud Assistant result rule (last added wins for a command containing `contains`). */
@@ -214,7 +223,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     },
     nodeFaults,
     addNodeFault: (input) => nodeFaults.add(input, (id) => cloud.instances.has(id)),
-    scheduleSystemEvent: (id, type, inSeconds = 300) => scheduleSystemEvent(cloud, id, type, inSeconds),
+    scheduleSystemEvent: (id, type, inSeconds = 300, o = {}) =>
+      scheduleSystemEvent(cloud, id, type, inSeconds, o.reason, { inquiring: o.inquiring ?? false }),
     assistant,
     setCommandResult: (rule) => {
       assistant.rules.push(rule);

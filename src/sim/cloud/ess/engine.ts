@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Cloud, Instance, Tag } from '../cloud.js';
+import { placementProblem } from '../ecs/placement.js';
 import { capacityProblem, createInstance } from '../ecs/run-instances.js';
 import { resourceId } from '../ids.js';
 import { priceOf, type VSwitch, type Zone } from '../world.js';
@@ -12,8 +13,12 @@ import type {
 } from './model.js';
 
 const MAX_PER_ACTIVITY = 500;
-const ACTIVE_STATES = new Set(['Pending', 'Pending:Wait', 'InService', 'Protected']);
+// Standby instances count toward the expected number of instances: entering Standby does not start a scale-out,
+// and a Standby instance is never picked for scale-in (Auto Scaling docs, "Put an instance into the Standby
+// state": the instance stays in the group and its expected number is unchanged).
+const ACTIVE_STATES = new Set(['Pending', 'Pending:Wait', 'InService', 'Protected', 'Standby']);
 
+/** Members counted in the group's capacity: everything but Stopped (economical mode) and Removing. */
 export function activeMembers(ess: EssState, groupId: string): ScalingInstance[] {
   return ess.members(groupId).filter((m) => ACTIVE_STATES.has(m.state));
 }
@@ -23,6 +28,8 @@ interface Candidate {
   zone: Zone;
   instanceType: string;
   order: number;
+  /** The private pool the instance takes capacity from (set when placed). */
+  privatePoolId?: string;
 }
 
 /**
@@ -79,12 +86,14 @@ export class EssEngine {
           m.state = 'Pending:Wait';
           m.hookId = hook.id;
           m.hookDeadline = now + hook.heartbeatTimeout * 1000;
+          m.hookWaitStart = now;
+          m.heartbeats = 0;
         } else m.state = 'InService';
       } else if (m.state === 'Pending:Wait' && m.hookDeadline !== undefined && now >= m.hookDeadline) {
         const hook = m.hookId ? this.ess.hooks.get(m.hookId) : undefined;
         this.completeWait(m, hook?.defaultResult ?? 'CONTINUE');
       } else if (m.state === 'Removing:Wait' && m.hookDeadline !== undefined && now >= m.hookDeadline) {
-        m.state = 'Removing';
+        this.completeWait(m, 'CONTINUE');
       }
       if (m.state === 'Removing') this.remove(m);
     }
@@ -94,6 +103,8 @@ export class EssEngine {
   completeWait(m: ScalingInstance, result: 'CONTINUE' | 'ABANDON' | 'ROLLBACK'): void {
     delete m.hookDeadline;
     delete m.hookId;
+    delete m.hookWaitStart;
+    delete m.heartbeats;
     if (m.state === 'Pending:Wait') {
       if (result === 'CONTINUE') m.state = 'InService';
       else {
@@ -113,6 +124,14 @@ export class EssEngine {
       m.state = 'Stopped';
       delete m.removal;
       return;
+    }
+    // Release mode stops the instance first and releases it once Stopped ("If you do not specify
+    // [StopInstanceTimeout], the system proceeds with the scale-in process only after the ECS instance enters the
+    // Stopped state": ESS 2022-02-22 SDK models RemoveInstancesRequest / ModifyScalingGroupRequest); forcerelease
+    // releases a Running instance at once. The member stays Removing meanwhile; the next passes finish it.
+    if (how === 'release' && inst && this.ess.groups.get(m.groupId)?.scalingPolicy !== 'forcerelease') {
+      if (inst.status === 'Running') return this.cloud.stop(inst.instanceId, 'KeepCharging');
+      if (inst.status === 'Stopping') return;
     }
     this.ess.instances.delete(m.instanceId);
     if (!inst) return;
@@ -228,7 +247,7 @@ export class EssEngine {
   }
 
   private pickVictims(g: ScalingGroup, active: ScalingInstance[], n: number): ScalingInstance[] {
-    const removable = active.filter((m) => m.state !== 'Protected');
+    const removable = active.filter((m) => m.state !== 'Protected' && m.state !== 'Standby');
     const configOrder = new Map(this.ess.configurationsOf(g.id).map((c) => [c.id, c.creationTime]));
     const policies =
       g.removalPolicies.length > 0 ? g.removalPolicies : ['OldestScalingConfiguration', 'OldestInstance'];
@@ -267,15 +286,19 @@ export class EssEngine {
     return picked;
   }
 
-  /** Starts removing members: through SCALE_IN hooks (Removing:Wait) when the group has one. */
+  /**
+   * Starts removing members: through SCALE_IN hooks (Removing:Wait) when the group has one and `hooks` is not
+   * false (DetachInstances passes its `LifecycleHook` parameter, default false).
+   */
   startScaleIn(
     g: ScalingGroup,
     victims: ScalingInstance[],
     cause: string,
     how: 'release' | 'recycle' | 'detach',
+    opts: { hooks?: boolean } = {},
   ): ScalingActivity {
     const a = this.newActivity(g, cause, `Remove "${victims.length}" ECS instance(s)`);
-    const hook = this.ess.hooksOf(g.id, 'SCALE_IN')[0];
+    const hook = opts.hooks === false ? undefined : this.ess.hooksOf(g.id, 'SCALE_IN')[0];
     const now = this.cloud.clock.now();
     for (const m of victims) {
       m.removal = m.creationType === 'AutoCreated' ? how : how === 'release' && !m.entrusted ? 'detach' : how;
@@ -284,6 +307,8 @@ export class EssEngine {
         m.state = 'Removing:Wait';
         m.hookId = hook.id;
         m.hookDeadline = now + hook.heartbeatTimeout * 1000;
+        m.hookWaitStart = now;
+        m.heartbeats = 0;
       } else m.state = 'Removing';
       a.destroyed.push(m.instanceId);
       a.waiting.push(m.instanceId);
@@ -358,8 +383,8 @@ export class EssEngine {
       a.created.push(m.instanceId);
       a.waiting.push(m.instanceId);
     }
-    let lastProblem: { code: string; message: string } | undefined;
-    while (a.created.length < count) {
+    let lastProblem: { code: string; message: string } | undefined = this.tagProblem(g, c);
+    while (!lastProblem && a.created.length < count) {
       let spot = this.wantSpot(g, c);
       let placed = this.place(g, c, spot);
       if (!placed.candidate && spot && g.compensateWithOnDemand) {
@@ -407,9 +432,32 @@ export class EssEngine {
   ): { candidate?: Candidate; problem?: { code: string; message: string }; skipped?: string } {
     let problem: { code: string; message: string } | undefined;
     let skipped: string | undefined;
+    const placement = {
+      ...(c.deploymentSetId === undefined ? {} : { deploymentSetId: c.deploymentSetId }),
+      ...(c.privatePool === undefined ? {} : { privatePool: c.privatePool }),
+    };
     for (const cand of this.candidates(g, c, spot)) {
-      const p = capacityProblem(this.cloud, g.regionId, cand.zone, cand.vSwitch, cand.instanceType, spot);
-      if (!p) return { candidate: cand, ...(skipped ? { skipped } : {}) };
+      const p = capacityProblem(
+        this.cloud,
+        g.regionId,
+        cand.zone,
+        cand.vSwitch,
+        cand.instanceType,
+        spot,
+        placement,
+      );
+      if (!p) {
+        const region = this.cloud.region(g.regionId);
+        const pool = placementProblem(
+          this.cloud,
+          region,
+          cand.zone,
+          cand.instanceType,
+          placement,
+        ).privatePoolId;
+        const placed = pool === undefined ? cand : { ...cand, privatePoolId: pool };
+        return { candidate: placed, ...(skipped ? { skipped } : {}) };
+      }
       skipped ??= `${p.code} for ${cand.instanceType} in ${cand.zone.zoneId}`;
       // a NoStock anywhere is what the activity reports, unless everything failed for another reason
       if (!problem || p.code === 'OperationDenied.NoStock') problem = p;
@@ -424,7 +472,8 @@ export class EssEngine {
         };
   }
 
-  private launch(g: ScalingGroup, c: ScalingConfiguration, cand: Candidate, spot: boolean): Instance {
+  /** The tags an instance of this group and configuration gets: the system's, the propagated, the configuration's. */
+  private instanceTags(g: ScalingGroup, c: ScalingConfiguration): Tag[] {
     const tags: Tag[] = [{ key: 'acs:autoscaling:scalingGroupId', value: g.id }];
     for (const t of g.tags) if (t.propagate) tags.push({ key: t.key, value: t.value });
     for (const [key, value] of Object.entries(c.tags)) {
@@ -432,6 +481,28 @@ export class EssEngine {
       if (cur) cur.value = value;
       else tags.push({ key, value });
     }
+    return tags;
+  }
+
+  /**
+   * An instance can carry 20 tags, the system tag included: a group whose propagated and configuration tags leave no
+   * room for it cannot create instances — the scale-out fails with `OperationDenied.QuotaExceed` (the code the
+   * issue's API audit names for ESS; unverified against a live account).
+   */
+  private tagProblem(
+    g: ScalingGroup,
+    c: ScalingConfiguration,
+  ): { code: string; message: string } | undefined {
+    const n = this.instanceTags(g, c).length;
+    if (n <= 20) return undefined;
+    return {
+      code: 'OperationDenied.QuotaExceed',
+      message: `An instance of ${g.id} would carry ${n} tags (the system tag acs:autoscaling:scalingGroupId, the group's propagated tags and the configuration's), more than the 20 ECS allows.`,
+    };
+  }
+
+  private launch(g: ScalingGroup, c: ScalingConfiguration, cand: Candidate, spot: boolean): Instance {
+    const tags = this.instanceTags(g, c);
     const limit = c.spotPriceLimits.find((l) => l.instanceType === cand.instanceType)?.priceLimit;
     return createInstance(this.cloud, {
       regionId: g.regionId,
@@ -450,10 +521,14 @@ export class EssEngine {
       tags,
       ...(c.userData === undefined ? {} : { userData: c.userData }),
       ...(c.keyPairName === undefined ? {} : { keyPairName: c.keyPairName }),
+      loginAsNonRoot: c.loginAsNonRoot,
       ...(c.ramRoleName === undefined ? {} : { ramRoleName: c.ramRoleName }),
       systemDisk: c.systemDisk,
       dataDisks: c.dataDisks,
       internetMaxBandwidthOut: c.internetMaxBandwidthOut,
+      internetChargeType: c.internetChargeType,
+      ...(c.deploymentSetId === undefined ? {} : { deploymentSetId: c.deploymentSetId }),
+      ...(cand.privatePoolId === undefined ? {} : { privatePoolId: cand.privatePoolId }),
       resourceGroupId: g.resourceGroupId,
     });
   }
