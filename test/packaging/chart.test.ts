@@ -255,6 +255,7 @@ describe('helm install into kube-system, and the ServiceAccount identity', () =>
     ['watch', 'nodepools.nodepool.alicloud.dev', 'cluster', true],
     ['patch', 'managednodepools.nodepool.alicloud.dev', 'cluster', true],
     ['patch', 'nodepools.nodepool.alicloud.dev#status', 'cluster', true],
+    ['update', 'nodepools.nodepool.alicloud.dev#status', 'cluster', true],
     ['update', 'certificatesigningrequests.certificates.k8s.io#approval', 'cluster', true],
     ['delete', 'nodes', 'cluster', true],
     ['list', 'pods', 'all', true],
@@ -266,7 +267,6 @@ describe('helm install into kube-system, and the ServiceAccount identity', () =>
     ['create', 'secrets', 'kube-system', true],
     ['delete', 'secrets', 'kube-system', true],
     // outside the chart's rules
-    ['update', 'nodepools.nodepool.alicloud.dev#status', 'cluster', false],
     ['update', 'nodepools.nodepool.alicloud.dev#finalizers', 'cluster', false],
     ['watch', 'secrets', 'kube-system', false],
     ['update', 'secrets', 'kube-system', false],

@@ -69,7 +69,7 @@ describe('RBAC, verb by verb', () => {
     ['patch', 'nodes', [], 'yes'],
     ['update', 'nodepools.nodepool.alicloud.dev', [], 'no'],
     ['patch', 'nodepools.nodepool.alicloud.dev', [], 'yes'],
-    ['update', 'nodepools.nodepool.alicloud.dev#status', [], 'no'],
+    ['update', 'nodepools.nodepool.alicloud.dev#status', [], 'yes'],
     ['patch', 'nodepools.nodepool.alicloud.dev#status', [], 'yes'],
     ['update', 'nodepools.nodepool.alicloud.dev#finalizers', [], 'no'],
     ['create', 'events', ['-n', 'default'], 'no'],

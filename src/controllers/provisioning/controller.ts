@@ -9,7 +9,7 @@ import type { NodePoolControllerDeps } from '../nodepool/controller.js';
 import { PoolObjectSchema } from '../nodepool/controller.js';
 import { POOL_KINDS } from '../nodepool/kinds.js';
 import { instanceIdOf } from '../nodepool/observe.js';
-import { ReferenceError, References, resolveLaunch } from '../nodepool/resolve.js';
+import { poolPolicy, ReferenceError, References, resolveLaunch } from '../nodepool/resolve.js';
 import { SharedLookups } from '../nodepool/shared-lookups.js';
 import { podInformer, podsOnNode, unschedulablePods } from '../pods/index.js';
 import { Batcher } from './batcher.js';
@@ -69,7 +69,8 @@ export function newProvisioningController(
   const autoPools = new AutoPools(cloud, cluster);
   const launcher = new Launcher(cloud, cluster, log);
   const podEvents = new PodEvents(deps.events, () => clock.monotonic());
-  const refs = new References(deps.client, deps.settings.namespace);
+  // the same rules as the NodePool controller's: what a pool may reference and borrow (docs/security.md)
+  const refs = new References(deps.client, deps.settings.namespace, poolPolicy(deps.settings));
   const lookups = new SharedLookups(30_000, () => clock.now()).cloud(cloud);
   const resolvedCache = new Map<string, { key: string; at: number; value: ResolvedLaunch }>();
   const rendered = new Map<string, string>();
