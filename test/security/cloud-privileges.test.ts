@@ -93,7 +93,11 @@ test('existingInstances attaches only instances tagged nodepool.alicloud.dev/att
   await h.cloud.provider.tagInstances([own!], { 'nodepool.alicloud.dev/attachable': 'true' });
   await eventually(
     'the instance attached',
-    async () => (h.sim.ess.state.instances.get(own!)?.creationType === 'Attached' ? true : undefined),
-    { timeoutMs: 90_000 },
+    async () => {
+      if (h.sim.ess.state.instances.get(own!)?.creationType === 'Attached') return true;
+      const p = await pool(name);
+      throw new Error(`not yet; the pool: ${p.status?.phase ?? ''} ${JSON.stringify(p.status?.conditions?.map((x) => `${x.type}=${x.status} ${x.message}`))}`); // prettier-ignore
+    },
+    { timeoutMs: 120_000 },
   );
 }, 180_000);
