@@ -10,7 +10,6 @@ export type { Logger };
 export const REDACTED_KEYS = [
   'password',
   'Password',
-  'secret',
   'accessKeySecret',
   'AccessKeySecret',
   'securityToken',
