@@ -131,6 +131,12 @@ export function newProvisioningController(
 
   /** The pool's launches in flight: persisted records joined with ECS's and the API server's view. */
   async function flightsOf(list: AutoPool[]): Promise<Map<string, InFlight>> {
+    // a launch whose Node is not registered yet counts as its offering, so its instance type's shape must be
+    // known: right after a restart the catalogue is empty (an unknown shape would count as no room and launch
+    // again), and a launch's Node may register only after the restarted operator approved its certificate
+    const needs = list.map((p) => ({ types: [...new Set((records.get(p.name) ?? []).map((r) => r.instanceType))], zones: [], market: marketOf(p.pool) })); // prettier-ignore
+    if (needs.some((n) => n.types.length > 0))
+      await catalogue.prepare(needs.filter((n) => n.types.length > 0));
     const ids = list.flatMap((p) => (records.get(p.name) ?? []).flatMap((r) => r.instanceIds ?? []));
     const instances = new Map<string, CloudInstance>();
     if (ids.length > 0) for (const i of await cloud.describeInstances(ids)) instances.set(i.instanceId, i);
