@@ -9,7 +9,7 @@ import type { NodePoolControllerDeps } from '../nodepool/controller.js';
 import { PoolObjectSchema } from '../nodepool/controller.js';
 import { POOL_KINDS } from '../nodepool/kinds.js';
 import { instanceIdOf } from '../nodepool/observe.js';
-import { ReferenceError, References, resolveLaunch } from '../nodepool/resolve.js';
+import { poolPolicy, ReferenceError, References, resolveLaunch } from '../nodepool/resolve.js';
 import { SharedLookups } from '../nodepool/shared-lookups.js';
 import { podInformer, podsOnNode, unschedulablePods } from '../pods/index.js';
 import { Batcher } from './batcher.js';
@@ -69,7 +69,8 @@ export function newProvisioningController(
   const autoPools = new AutoPools(cloud, cluster);
   const launcher = new Launcher(cloud, cluster, log);
   const podEvents = new PodEvents(deps.events, () => clock.monotonic());
-  const refs = new References(deps.client, deps.settings.namespace);
+  // the same rules as the NodePool controller's: what a pool may reference and borrow (docs/security.md)
+  const refs = new References(deps.client, deps.settings.namespace, poolPolicy(deps.settings));
   const lookups = new SharedLookups(30_000, () => clock.now()).cloud(cloud);
   const resolvedCache = new Map<string, { key: string; at: number; value: ResolvedLaunch }>();
   const rendered = new Map<string, string>();
@@ -130,6 +131,12 @@ export function newProvisioningController(
 
   /** The pool's launches in flight: persisted records joined with ECS's and the API server's view. */
   async function flightsOf(list: AutoPool[]): Promise<Map<string, InFlight>> {
+    // a launch whose Node is not registered yet counts as its offering, so its instance type's shape must be
+    // known: right after a restart the catalogue is empty (an unknown shape would count as no room and launch
+    // again), and a launch's Node may register only after the restarted operator approved its certificate
+    const needs = list.map((p) => ({ types: [...new Set((records.get(p.name) ?? []).map((r) => r.instanceType))], zones: [], market: marketOf(p.pool) })); // prettier-ignore
+    if (needs.some((n) => n.types.length > 0))
+      await catalogue.prepare(needs.filter((n) => n.types.length > 0));
     const ids = list.flatMap((p) => (records.get(p.name) ?? []).flatMap((r) => r.instanceIds ?? []));
     const instances = new Map<string, CloudInstance>();
     if (ids.length > 0) for (const i of await cloud.describeInstances(ids)) instances.set(i.instanceId, i);

@@ -67,6 +67,10 @@ export class Launcher {
     } catch (err) {
       if (err instanceof CloudError && (err.kind === 'NoStock' || err.kind === 'QuotaExceeded'))
         return { ok: false, unavailable: true, code: err.code, message: err.message };
+      // a replay whose user data changed since its first try (the ClientToken does not hash it: it holds the
+      // rotating bootstrap token): the record is dropped and the pods planned again, as a new token did before
+      if (err instanceof CloudError && err.kind === 'IdempotencyMismatch')
+        return { ok: false, unavailable: true, code: err.code, message: err.message };
       this.log.warn({ pool: p.name, action: 'launch', err, instanceType: rec.instanceType, zone: rec.zoneId }, 'launch failed; it is tried again with the same ClientToken'); // prettier-ignore
       return { ok: false, unavailable: false, error: err };
     }
