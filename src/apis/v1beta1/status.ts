@@ -63,6 +63,10 @@ export const ElasticityLaunch = api(
     zoneId: api(z.string().max(64), 'The zone.'),
     vSwitchId: api(z.string().max(64), 'The vSwitch.'),
     count: api(z.int().min(1).max(100), 'How many instances.'),
+    chargeType: api(
+      z.enum(['PayAsYouGo', 'Spot', 'Subscription']),
+      "How they are bought: the pool's charge type, or PayAsYouGo for a Spot pool's on-demand fallback (billing.spot.onDemandFallback).",
+    ).optional(),
     instanceIds: api(z.array(api(z.string().max(64), 'An instance id.')).max(100), 'The instances, once launched.').optional(), // prettier-ignore
     attached: api(z.boolean(), 'Whether they were attached to the scaling group.').optional(),
     startedAt: Time('When it was decided.'),

@@ -28,10 +28,20 @@ import {
   type PlannedNode,
   type SimPod,
 } from './scheduling/index.js';
-import { marketOf, offeringOf, poolTemplate, type PoolView } from './templates.js';
+import {
+  CHARGE_TYPES,
+  marketOf,
+  needsOf,
+  offeringOf,
+  poolTemplate,
+  recordMarket,
+  type PoolView,
+} from './templates.js';
 import { elasticityStatus, notTriggeredMessage, triggeredMessage } from './report.js';
 
 export const PROVISIONING_CONTROLLER = 'provisioning';
+/** A planned node launched, with its instances; `fallback`: a Spot pool's pay-as-you-go (no spot instance). */
+type Launched = { node: PlannedNode; ids: string[]; fallback: boolean };
 /** The one key: every reconcile decides for all pending pods together. */
 const KEY = 'pending-pods';
 /** Re-plans after launches the cloud refused (next type, zone, pool), within one reconcile. */
@@ -175,7 +185,7 @@ export function newProvisioningController(
         }
       }
       for (const r of f.toResume) {
-        const out = await launcher.run(p, r, await resolved(p), marketOf(p.pool));
+        const out = await launcher.run(p, r, await resolved(p), recordMarket(p.pool, r));
         if (out.ok) r.instanceIds = out.ids;
         else if (out.unavailable)
           records.set(
@@ -210,7 +220,7 @@ export function newProvisioningController(
   /** With no pod waiting: fetch prices, stock and each pool's launch now, so the next decision waits for none. */
   async function prewarm(list: AutoPool[], log: ReconcileContext['log']): Promise<void> {
     const ready = list.filter((p) => !p.blocked);
-    await catalogue.prepare(ready.map((p) => ({ types: p.pool.spec.instanceTypes, zones: [...new Set(p.zones.values())], market: marketOf(p.pool) }))).catch((err: unknown) => log.debug({ err }, 'catalogue not prepared yet')); // prettier-ignore
+    await catalogue.prepare(needsOf(ready)).catch((err: unknown) => log.debug({ err }, 'catalogue not prepared yet')); // prettier-ignore
     for (const p of ready) await resolved(p).catch((err: unknown) => log.debug({ pool: p.name, err }, 'launch not resolved yet')); // prettier-ignore
   }
 
@@ -221,14 +231,13 @@ export function newProvisioningController(
     pending: Pod[],
     log: ReconcileContext['log'],
   ): Promise<Plan> {
-    // prettier-ignore
-    await catalogue.prepare(list.filter((p) => !p.blocked).map((p) => ({ types: p.pool.spec.instanceTypes, zones: [...new Set(p.zones.values())], market: marketOf(p.pool) }))); // prettier-ignore
+    await catalogue.prepare(needsOf(list.filter((p) => !p.blocked)));
     const byKey = new Map(pending.map((p) => [`${p.metadata.namespace ?? 'default'}/${p.metadata.name}`, p]));
     let simPods: SimPod[] = pending.map((p) => simPodOf(p, podVolumeZones(p, claims, volumes)));
     const ds = daemonSetPods(daemonSets.list());
     const zoneOfNode = (n: string): string | undefined => allNodes.get(n)?.metadata.labels?.[ZONE_LABEL];
     const zoneCounts = zoneCounter(() => pods.list(), zoneOfNode);
-    const launched: { node: PlannedNode; ids: string[] }[] = [];
+    const launched: Launched[] = [];
     const roomUsed = new Map<string, number>();
     let plan: Plan = { nodes: [], onExisting: new Map(), unschedulable: new Map() };
     for (let attempt = 0; attempt < MAX_REPLANS; attempt++) {
@@ -251,13 +260,16 @@ export function newProvisioningController(
   async function launchAll(
     list: AutoPool[],
     nodes: PlannedNode[],
-    launched: { node: PlannedNode; ids: string[] }[],
+    launched: Launched[],
     roomUsed: Map<string, number>,
     log: ReconcileContext['log'],
   ): Promise<boolean> {
     // prettier-ignore
     const groups = new Map<string, PlannedNode[]>();
-    for (const n of nodes) { const k = `${n.pool}|${n.instanceType}|${n.vSwitchId}`; groups.set(k, [...(groups.get(k) ?? []), n]); } // prettier-ignore
+    for (const n of nodes) {
+      const k = `${n.pool}|${n.instanceType}|${n.vSwitchId}|${n.market ?? ''}`;
+      groups.set(k, [...(groups.get(k) ?? []), n]);
+    }
     let refused = false;
     const byPool = new Map<
       string,
@@ -267,7 +279,9 @@ export function newProvisioningController(
       const p = list.find((x) => x.name === g[0]!.pool)!;
       for (let i = 0; i < g.length; i += 100) {
         const chunk = g.slice(i, i + 100);
-        const rec = launcher.newRecord({ instanceType: chunk[0]!.instanceType, zoneId: chunk[0]!.zoneId, vSwitchId: chunk[0]!.vSwitchId, count: chunk.length }, clock.now()); // prettier-ignore
+        const first = chunk[0]!;
+        const market = first.market ?? marketOf(p.pool);
+        const rec = launcher.newRecord({ instanceType: first.instanceType, zoneId: first.zoneId, vSwitchId: first.vSwitchId, count: chunk.length, chargeType: CHARGE_TYPES[market] }, clock.now()); // prettier-ignore
         const e = byPool.get(p.name) ?? { p, recs: [] };
         e.recs.push({ rec, nodes: chunk });
         byPool.set(p.name, e);
@@ -290,18 +304,20 @@ export function newProvisioningController(
       }
       const now = clock.monotonic();
       for (const n of chunk) for (const key of n.pods) observeDecision(key, now);
-      const out = await launcher.run(p, rec, launch, marketOf(p.pool));
+      const market = recordMarket(p.pool, rec);
+      const out = await launcher.run(p, rec, launch, market);
       if (out.ok) {
         rec.instanceIds = out.ids;
         metrics.requested.inc({ pool: p.name, instance_type: rec.instanceType }, out.ids.length);
         roomUsed.set(p.name, (roomUsed.get(p.name) ?? 0) + out.ids.length);
-        for (const n of chunk) launched.push({ node: n, ids: out.ids });
+        const fallback = market === 'onDemand' && marketOf(p.pool) === 'spot';
+        for (const n of chunk) launched.push({ node: n, ids: out.ids, fallback });
         lastAction.set(p.name, { time: new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'), action: 'ScaleOut', nodes: out.ids.slice(0, 100), message: `launched ${out.ids.length} × ${rec.instanceType} in ${rec.zoneId} for ${chunk.reduce((a, n) => a + n.pods.length, 0)} pending pod(s)` }); // prettier-ignore
       } else {
         if (out.unavailable) {
           refused = true;
           records.set(p.name, (records.get(p.name) ?? []).filter((x) => x !== rec));
-          catalogue.markUnavailable(rec.instanceType, rec.zoneId, marketOf(p.pool), `${out.code} just now`);
+          catalogue.markUnavailable(rec.instanceType, rec.zoneId, market, `${out.code} just now`);
           metrics.failures.inc({ pool: p.name, instance_type: rec.instanceType, code: out.code });
           log.info({ pool: p.name, action: 'launch-refused', instanceType: rec.instanceType, zone: rec.zoneId, code: out.code }, 'the cloud refused a launch: planning again without it'); // prettier-ignore
         }
@@ -322,13 +338,9 @@ export function newProvisioningController(
     firstSeen.set(uid, -1); // observed once
   }
 
-  function tellPods(
-    plan: Plan,
-    launched: { node: PlannedNode; ids: string[] }[],
-    byKey: Map<string, Pod>,
-  ): void {
+  function tellPods(plan: Plan, launched: Launched[], byKey: Map<string, Pod>): void {
     const items = [];
-    for (const l of launched) for (const key of l.node.pods) { const pod = byKey.get(key); if (pod) items.push({ pod, type: 'Normal' as const, reason: 'TriggeredScaleUp', message: triggeredMessage(l.node, l.ids.length) }); } // prettier-ignore
+    for (const l of launched) for (const key of l.node.pods) { const pod = byKey.get(key); if (pod) items.push({ pod, type: 'Normal' as const, reason: 'TriggeredScaleUp', message: triggeredMessage(l.node, l.ids.length, l.fallback) }); } // prettier-ignore
     for (const [key, reasons] of plan.unschedulable) { const pod = byKey.get(key); if (pod) items.push({ pod, type: 'Normal' as const, reason: 'NotTriggerScaleUp', message: notTriggeredMessage(reasons) }); } // prettier-ignore
     podEvents.tell(items);
   }

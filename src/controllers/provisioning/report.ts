@@ -33,8 +33,9 @@ export function elasticityStatus(o: {
 }
 
 /** cluster-autoscaler's TriggeredScaleUp, with the pool, count and type. */
-export function triggeredMessage(n: PlannedNode, count: number): string {
-  return `pod triggered scale-up: pool ${n.pool} +${count} node(s) of ${n.instanceType} in ${n.zoneId}`;
+export function triggeredMessage(n: PlannedNode, count: number, onDemandFallback = false): string {
+  const how = onDemandFallback ? ' pay-as-you-go (no spot instance available)' : '';
+  return `pod triggered scale-up: pool ${n.pool} +${count} node(s) of ${n.instanceType} in ${n.zoneId}${how}`;
 }
 
 /** cluster-autoscaler's NotTriggerScaleUp, with each pool's reason. */

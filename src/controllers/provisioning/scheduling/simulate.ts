@@ -210,6 +210,7 @@ class Simulation {
       zoneId: o.zoneId,
       vSwitchId: o.vSwitchId,
       pricePerHour: o.pricePerHour,
+      ...(o.market ? { market: o.market } : {}),
       pods: n.pods,
       alternatives: n.options.slice(1).map((x) => x.offering!.instanceType),
     };

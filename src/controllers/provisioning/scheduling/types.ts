@@ -61,6 +61,8 @@ export interface Offering {
   /** False when out of stock or failed recently: not launched, but named in the reasons. */
   available: boolean;
   unavailableReason?: string | undefined;
+  /** How it is bought (the launcher's business; absent: the pool's charge type). */
+  market?: 'onDemand' | 'spot' | 'prepaid' | undefined;
 }
 
 /** An Auto pool that can add nodes: the simulation's new-node templates. */
@@ -106,6 +108,8 @@ export interface PlannedNode {
   zoneId: string;
   vSwitchId: string;
   pricePerHour: number;
+  /** How it is bought: the offering's market (a Spot pool's pay-as-you-go fallback says `onDemand`). */
+  market?: Offering['market'];
   pods: string[];
   /** Other types (same pool and zone) that also hold these pods, cheapest first: the fallback when stock fails. */
   alternatives: string[];
