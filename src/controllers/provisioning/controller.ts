@@ -202,16 +202,15 @@ export function newProvisioningController(
     for (const p of list) if (!records.has(p.name)) records.set(p.name, p.records);
     for (const name of records.keys()) if (!list.some((p) => p.name === name)) records.delete(name);
     let flights = await flightsOf(list);
-    await followUp(list, flights, ctx.log);
     const pending = unschedulablePods(pods).filter((p) => provisionable(p) && scope(p));
     metrics.pending.set(pending.length);
-    if (pending.length === 0) await prewarm(list, ctx.log);
-    let plan: Plan | undefined;
+    // pending pods are decided first: attaching what earlier launches started (cloud writes) can wait for it
     if (pending.length > 0 && list.length > 0) {
+      await decide(list, flights, pending, ctx.log);
       flights = await flightsOf(list);
-      plan = await decide(list, flights, pending, ctx.log);
     }
-    flights = plan ? await flightsOf(list) : flights;
+    await followUp(list, flights, ctx.log);
+    if (pending.length === 0) await prewarm(list, ctx.log);
     await writeStatuses(list, flights);
     const anyInFlight = [...flights.values()].some((f) => f.keep.length > 0);
     return anyInFlight ? { requeueAfter: REQUEUE.inFlight } : pending.length > 0 ? { requeueAfter: REQUEUE.pending } : {}; // prettier-ignore
@@ -231,7 +230,7 @@ export function newProvisioningController(
     pending: Pod[],
     log: ReconcileContext['log'],
   ): Promise<Plan> {
-    await catalogue.prepare(needsOf(list.filter((p) => !p.blocked)));
+    await catalogue.prepare(needsOf(list.filter((p) => !p.blocked)), (err) => log.debug({ err }, 'catalogue refresh failed; its last answers stand')); // prettier-ignore
     const byKey = new Map(pending.map((p) => [`${p.metadata.namespace ?? 'default'}/${p.metadata.name}`, p]));
     let simPods: SimPod[] = pending.map((p) => simPodOf(p, podVolumeZones(p, claims, volumes)));
     const ds = daemonSetPods(daemonSets.list());
