@@ -27,6 +27,7 @@ import { CHEAPEST_RATES } from './elasticity-sim.js';
 import { procOf, scrape, startOperator, stopOperator, type OperatorProcess } from './operator-process.js';
 
 const run = promisify(execFile);
+const REPLANNED = 'nodepool_provisioning_pods_replanned_total';
 const NODE_POOLS = crd(GROUP, VERSION, KINDS.NodePool.plural, KINDS.NodePool.kind, false);
 const PoolView = z.object({ metadata: z.object({ name: z.string() }), status: z.object({ phase: z.string().optional(), scalingGroupId: z.string().optional() }).optional() }); // prettier-ignore
 const quiet = createLogger({ level: 'silent' });
@@ -66,6 +67,8 @@ export interface WorkloadFigures {
   rssMaxMB: number;
   cpuCores: number;
   decision: Quantiles;
+  /** Pods launched for again after the scheduler gave the room counted for them to other pods. */
+  replanned: number;
 }
 
 export interface BurstFigures {
@@ -76,6 +79,7 @@ export interface BurstFigures {
   /** Per burst: its Deployment applied → the first RunInstances after it (wall seconds). */
   applyToLaunch: { p50: number; max: number };
   nodes: number;
+  replanned: number;
 }
 
 export interface Quantiles {
@@ -90,6 +94,11 @@ export function buckets(text: string, metric: string): Map<number, number> {
   const re = new RegExp(`^${metric}_bucket\\{le="([^"]+)"\\} (\\S+)$`, 'gm');
   for (const m of text.matchAll(re)) out.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));
   return out;
+}
+
+/** The value of an unlabelled counter or gauge in a /metrics text (0 when absent). */
+export function valueOf(text: string, metric: string): number {
+  return Number(new RegExp(`^${metric} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
 }
 
 /** p50 / p99 of the observations between two scrapes, interpolated in the bucket as histogram_quantile does. */
@@ -150,7 +159,11 @@ class Cluster {
     await installCrds(this.stack.binaries.bin.kubectl, this.stack.kubeconfig);
     this.sim = await startSimulator({ log: quiet, timeScale: this.o.timeScale });
     this.cleanups.push(() => this.sim.stop());
-    const nodeSim = new NodeSimulation(this.sim, { apiServer: this.stack.server, log: quiet, cacheBoots: true });
+    const nodeSim = new NodeSimulation(this.sim, {
+      apiServer: this.stack.server,
+      log: quiet,
+      cacheBoots: true,
+    });
     nodeSim.start();
     this.cleanups.push(() => nodeSim.stop());
     this.client = new KubeClient(loadKubeConfig({ kubeconfig: this.stack.kubeconfig }), { connections: 16 });
@@ -204,7 +217,8 @@ class Cluster {
     const deadline = Date.now() + this.o.timeoutS * 1000;
     let shown = Date.now();
     while (!done()) {
-      if (Date.now() > deadline) throw new Error(`${what}: not done after ${this.o.timeoutS} s (${status()})`);
+      if (Date.now() > deadline)
+        throw new Error(`${what}: not done after ${this.o.timeoutS} s (${status()})`);
       if (Date.now() - shown >= 5_000) {
         this.o.progress(`${what}: ${status()}`);
         shown = Date.now();
@@ -295,8 +309,10 @@ async function workload(c: Cluster, o: ClusterOptions): Promise<WorkloadFigures>
   const large = o.pods - small;
   await c.kubectl(['create', 'namespace', ns]);
   const pid = c.operator.pid!;
-  const before = buckets(await scrape(c.operator.metrics), 'nodepool_provisioning_decision_seconds');
+  const text0 = await scrape(c.operator.metrics);
+  const before = buckets(text0, 'nodepool_provisioning_decision_seconds');
   const p0 = await procOf(pid);
+  o.progress(`operator before the apply: RSS ${round(p0.rssMB, 1)} MB`);
   const rss: number[] = [];
   let sampling = true;
   const sampler = (async () => {
@@ -315,7 +331,8 @@ async function workload(c: Cluster, o: ClusterOptions): Promise<WorkloadFigures>
   sampling = false;
   await sampler;
   const p1 = await procOf(pid);
-  const after = buckets(await scrape(c.operator.metrics), 'nodepool_provisioning_decision_seconds');
+  const text1 = await scrape(c.operator.metrics);
+  const after = buckets(text1, 'nodepool_provisioning_decision_seconds');
   // what was launched, what it costs, how full it is
   const mine = [...c.launched].filter(([id]) => !launchedBefore.has(id));
   const region = c.sim.world.regions[0]!;
@@ -323,7 +340,11 @@ async function workload(c: Cluster, o: ClusterOptions): Promise<WorkloadFigures>
   let cost = 0;
   for (const [, l] of mine) {
     byType[l.type] = (byType[l.type] ?? 0) + 1;
-    cost += priceOf(c.sim.world, region.zones.find((z) => z.zoneId === l.zone)!, l.type).onDemand;
+    cost += priceOf(
+      c.sim.world,
+      region.zones.find((z) => z.zoneId === l.zone)!,
+      l.type,
+    ).onDemand;
   }
   let capCpu = 0;
   let capMem = 0;
@@ -359,6 +380,7 @@ async function workload(c: Cluster, o: ClusterOptions): Promise<WorkloadFigures>
     rssMaxMB: round(Math.max(...rss), 1),
     cpuCores: round((p1.cpuS - p0.cpuS) / (allRunning - applied), 3),
     decision: histogramQuantiles(before, after),
+    replanned: valueOf(text1, REPLANNED) - valueOf(text0, REPLANNED),
   };
 }
 
@@ -366,10 +388,16 @@ async function workload(c: Cluster, o: ClusterOptions): Promise<WorkloadFigures>
 async function bursts(c: Cluster, o: ClusterOptions): Promise<BurstFigures> {
   const ns = 'bursts';
   await c.kubectl(['create', 'namespace', ns]);
-  const before = buckets(await scrape(c.operator.metrics), 'nodepool_provisioning_decision_seconds');
+  const text0 = await scrape(c.operator.metrics);
+  const before = buckets(text0, 'nodepool_provisioning_decision_seconds');
   const launchedBefore = new Set(c.launched.keys());
   const starts: number[] = [];
-  const shapes: [string, string][] = [['1', '2Gi'], ['2', '8Gi'], ['500m', '1Gi'], ['4', '16Gi']];
+  const shapes: [string, string][] = [
+    ['1', '2Gi'],
+    ['2', '8Gi'],
+    ['500m', '1Gi'],
+    ['4', '16Gi'],
+  ];
   for (let b = 0; b < o.bursts; b++) {
     const t = c.now();
     starts.push(t);
@@ -380,7 +408,8 @@ async function bursts(c: Cluster, o: ClusterOptions): Promise<BurstFigures> {
   }
   const total = o.bursts * o.burstPods;
   await c.until('bursts Running', () => c.running(ns) >= total, () => `${c.running(ns)}/${total} burst pods Running`); // prettier-ignore
-  const after = buckets(await scrape(c.operator.metrics), 'nodepool_provisioning_decision_seconds');
+  const text1 = await scrape(c.operator.metrics);
+  const after = buckets(text1, 'nodepool_provisioning_decision_seconds');
   const mine = [...c.launched].filter(([id]) => !launchedBefore.has(id)).map(([, l]) => l.at);
   const toLaunch = starts
     .map((s, i) => Math.min(...mine.filter((t) => t >= s && t < (starts[i + 1] ?? Infinity))) - s)
@@ -393,11 +422,14 @@ async function bursts(c: Cluster, o: ClusterOptions): Promise<BurstFigures> {
     decision,
     applyToLaunch: { p50: round(percentile(toLaunch, 0.5), 3), max: round(Math.max(...toLaunch), 3) },
     nodes: mine.length,
+    replanned: valueOf(text1, REPLANNED) - valueOf(text0, REPLANNED),
   };
 }
 
 /** One end-to-end run: a fresh cluster, phase a, then phase b (skipped with 0 bursts). */
-export async function endToEnd(o: ClusterOptions): Promise<{ workload: WorkloadFigures; bursts: BurstFigures | undefined }> {
+export async function endToEnd(
+  o: ClusterOptions,
+): Promise<{ workload: WorkloadFigures; bursts: BurstFigures | undefined }> {
   await mkdir(join(tmpdir(), 'nodepool-operator-bench'), { recursive: true });
   const runDir = await mkdtemp(join(tmpdir(), 'nodepool-operator-bench', 'elasticity-'));
   const c = new Cluster(o, runDir);

@@ -26,7 +26,9 @@ function cloud() {
       c.calls.stock++;
       const available = c.available;
       await c.gate;
-      return [{ zoneId: ZONE, instanceType: TYPE, status: available ? 'WithStock' : 'WithoutStock', available }];
+      return [
+        { zoneId: ZONE, instanceType: TYPE, status: available ? 'WithStock' : 'WithoutStock', available },
+      ];
     },
   };
   return c;
@@ -36,7 +38,10 @@ describe('OfferingCatalogue.prepare', () => {
   test('waits for what is missing; a stale answer is used while its refresh runs in the background', async () => {
     const clock = new FakeClock();
     const c = cloud();
-    const cat = new OfferingCatalogue({ instanceTypes: c.instanceTypes, price: c.priceOf, stock: c.stock }, clock);
+    const cat = new OfferingCatalogue(
+      { instanceTypes: c.instanceTypes, price: c.priceOf, stock: c.stock },
+      clock,
+    );
     await cat.prepare(NEEDS);
     expect(cat.inStock(TYPE, ZONE, 'onDemand')).toBe(true);
     expect(cat.price(TYPE, ZONE, 'onDemand')).toBe(1);

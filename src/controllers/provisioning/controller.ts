@@ -244,7 +244,10 @@ export function newProvisioningController(
       const existing = [...flights.values()].flatMap((f) => f.existing);
       const t0 = clock.monotonic();
       plan = simulate({ pods: simPods, pools: templates, existing, daemonSets: ds, zoneCounts });
-      metrics.simulation.observe((clock.monotonic() - t0) / 1000);
+      const decided = clock.monotonic();
+      metrics.simulation.observe((decided - t0) / 1000);
+      // a pod counted on a node already launched is decided now: the scale-out call for it was made before
+      for (const key of plan.onExisting.keys()) observeDecision(key, decided);
       if (plan.nodes.length === 0) break;
       const refused = await launchAll(list, plan.nodes, launched, roomUsed, log);
       const done = new Set(launched.flatMap((l) => l.node.pods));
@@ -302,7 +305,7 @@ export function newProvisioningController(
         return;
       }
       const now = clock.monotonic();
-      for (const n of chunk) for (const key of n.pods) observeDecision(key, now);
+      for (const n of chunk) for (const key of n.pods) observeDecision(key, now, true);
       const market = recordMarket(p.pool, rec);
       const out = await launcher.run(p, rec, launch, market);
       if (out.ok) {
@@ -327,11 +330,17 @@ export function newProvisioningController(
     return refused;
   }
 
-  function observeDecision(podKey: string, now: number): void {
+  /**
+   * The decision latency of a pod's first decision (a launch for it, or its place on a node launched before);
+   * a pod decided before and launched for again — the scheduler gave the room counted for it to other pods —
+   * is counted as re-planned instead.
+   */
+  function observeDecision(podKey: string, now: number, launch = false): void {
     const [ns, name] = podKey.split('/');
     const pod = pods.get(`${ns}/${name}`);
     const uid = pod?.metadata.uid ?? podKey;
     const seen = firstSeen.get(uid);
+    if (seen !== undefined && seen < 0 && launch) metrics.replanned.inc();
     if (seen === undefined || seen < 0) return;
     metrics.decision.observe(Math.max(0, now - seen) / 1000);
     firstSeen.set(uid, -1); // observed once
