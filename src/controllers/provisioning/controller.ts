@@ -12,6 +12,8 @@ import { instanceIdOf } from '../nodepool/observe.js';
 import { ReferenceError, References, resolveLaunch } from '../nodepool/resolve.js';
 import { SharedLookups } from '../nodepool/shared-lookups.js';
 import { podInformer, podsOnNode, unschedulablePods } from '../pods/index.js';
+import { Drainer } from '../disruption/drain.js';
+import { DrainMetrics } from '../disruption/metrics.js';
 import { Batcher } from './batcher.js';
 import { OfferingCatalogue } from './catalogue.js';
 import { inFlightOf, type InFlight } from './inflight.js';
@@ -20,6 +22,7 @@ import { Launcher, type ResolvedLaunch } from './launcher.js';
 import { ProvisioningMetrics } from './metrics.js';
 import { PodEvents } from './pod-events.js';
 import { AutoPools, type AutoPool } from './pools.js';
+import { chosenRestarts, restartableOf, type Restartable } from './restart.js';
 import {
   ZONE_LABEL,
   simPodOf,
@@ -37,7 +40,7 @@ import {
   recordMarket,
   type PoolView,
 } from './templates.js';
-import { elasticityStatus, notTriggeredMessage, triggeredMessage } from './report.js';
+import { elasticityStatus, notTriggeredMessage, restartedMessage, triggeredMessage } from './report.js';
 
 export const PROVISIONING_CONTROLLER = 'provisioning';
 /** A planned node launched, with its instances; `fallback`: a Spot pool's pay-as-you-go (no spot instance). */
@@ -47,6 +50,13 @@ const KEY = 'pending-pods';
 /** Re-plans after launches the cloud refused (next type, zone, pool), within one reconcile. */
 const MAX_REPLANS = 5;
 const REQUEUE = { inFlight: 2_000, pending: 10_000 } as const;
+/**
+ * A pod decided before (counted on a node launched for it) that is pending again — the scheduler gave that room
+ * to other pods as the nodes became Ready one by one — is planned again only once no launched node is still
+ * booting (the scheduler has then placed all it could), or after this long: re-planning while nodes boot chases
+ * the scheduler's placements and launches far more than the deficit.
+ */
+const REPLAN_HOLD_MS = 120_000;
 /** A pool's resolved launch (image, user data) is trusted this long for the same spec. */
 const RESOLVED_TTL_MS = 5 * 60_000;
 
@@ -80,6 +90,7 @@ export function newProvisioningController(
   const launcher = new Launcher(cloud, cluster, log);
   const podEvents = new PodEvents(deps.events, () => clock.monotonic());
   const refs = new References(deps.client, deps.settings.namespace);
+  const drainer = new Drainer({ client: deps.client, clock, logger: deps.logger, events: deps.events, metrics: DrainMetrics.of(deps.metrics.registry) }); // prettier-ignore
   const lookups = new SharedLookups(30_000, () => clock.now()).cloud(cloud);
   const resolvedCache = new Map<string, { key: string; at: number; value: ResolvedLaunch }>();
   const rendered = new Map<string, string>();
@@ -91,6 +102,8 @@ export function newProvisioningController(
   const attachedAt = new Map<string, number>();
   /** When the operator first saw each pod unschedulable (monotonic ms), for the decision-latency histogram. */
   const firstSeen = new Map<string, number>();
+  /** When each pod still pending was first decided (monotonic ms): held from re-plans while nodes boot. */
+  const decidedAt = new Map<string, number>();
 
   const controller = new Controller({ name: PROVISIONING_CONTROLLER, reconcile, logger, clock, concurrency: 1, metrics: { controller: deps.metrics.controller(PROVISIONING_CONTROLLER), queue: deps.metrics.queue(PROVISIONING_CONTROLLER) } }); // prettier-ignore
   const batcher = new Batcher({ idleMs: deps.settings.batchIdleDuration, maxMs: deps.settings.batchMaxDuration, clock, onBatch: () => controller.enqueue(KEY) }); // prettier-ignore
@@ -101,9 +114,10 @@ export function newProvisioningController(
         firstSeen.set(uid, clock.monotonic());
         batcher.trigger();
       }
-    } else firstSeen.delete(uid);
+    } else forget(p);
   };
-  pods.addEventHandler({ add: onPod, update: (_o, n) => onPod(n), delete: (p) => firstSeen.delete(p.metadata.uid ?? '') }); // prettier-ignore
+  const forget = (p: Pod): void => { firstSeen.delete(p.metadata.uid ?? ''); decidedAt.delete(p.metadata.uid ?? ''); }; // prettier-ignore
+  pods.addEventHandler({ add: onPod, update: (_o, n) => onPod(n), delete: forget });
   // a pool's spec, deletion or scaling group (a new pool becomes launchable) changes the plan; its counts do not
   const groupOf = (o: { status?: Record<string, unknown> | undefined }): unknown => o.status?.scalingGroupId;
   for (const k of kinds) controller.watch(k.informer, () => KEY, (a, b) => a.metadata.generation !== b.metadata.generation || a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp || groupOf(a) !== groupOf(b)); // prettier-ignore
@@ -185,6 +199,10 @@ export function newProvisioningController(
         }
       }
       for (const r of f.toResume) {
+        if (r.action === 'Restart') {
+          await askRestart(p, r, log);
+          continue;
+        }
         const out = await launcher.run(p, r, await resolved(p), recordMarket(p.pool, r));
         if (out.ok) r.instanceIds = out.ids;
         else if (out.unavailable)
@@ -204,9 +222,13 @@ export function newProvisioningController(
     let flights = await flightsOf(list);
     const pending = unschedulablePods(pods).filter((p) => provisionable(p) && scope(p));
     metrics.pending.set(pending.length);
+    const booting = [...flights.values()].some((f) => f.booting > 0);
+    const now = clock.monotonic();
+    const held = (p: Pod): boolean => { const at = decidedAt.get(p.metadata.uid ?? ''); return booting && at !== undefined && now - at < REPLAN_HOLD_MS; }; // prettier-ignore
+    const toDecide = pending.filter((p) => !held(p));
     // pending pods are decided first: attaching what earlier launches started (cloud writes) can wait for it
-    if (pending.length > 0 && list.length > 0) {
-      await decide(list, flights, pending, ctx.log);
+    if (toDecide.length > 0 && list.length > 0) {
+      await decide(list, flights, toDecide, ctx.log);
       flights = await flightsOf(list);
     }
     await followUp(list, flights, ctx.log);
@@ -239,23 +261,95 @@ export function newProvisioningController(
     const launched: Launched[] = [];
     const roomUsed = new Map<string, number>();
     let plan: Plan = { nodes: [], onExisting: new Map(), unschedulable: new Map() };
+    let offered = list.flatMap((p) => restartableIn(p, flights.get(p.name)));
+    const restarted = new Map<string, { pool: string; node: string }>();
     for (let attempt = 0; attempt < MAX_REPLANS; attempt++) {
       const templates = list.map((p) => { const v = viewOf(p, flights.get(p.name)); return poolTemplate({ ...v, room: v.room - (roomUsed.get(p.name) ?? 0) }, catalogue); }); // prettier-ignore
-      const existing = [...flights.values()].flatMap((f) => f.existing);
+      const existing = [...[...flights.values()].flatMap((f) => f.existing), ...offered.map((r) => r.node)];
       const t0 = clock.monotonic();
       plan = simulate({ pods: simPods, pools: templates, existing, daemonSets: ds, zoneCounts });
       const decided = clock.monotonic();
       metrics.simulation.observe((decided - t0) / 1000);
       // a pod counted on a node already launched is decided now: the scale-out call for it was made before
       for (const key of plan.onExisting.keys()) observeDecision(key, decided);
+      const chosen = chosenRestarts(offered, plan.onExisting);
+      if (chosen.size > 0) {
+        // economical pools start their Stopped members first; what they do not hold is planned again
+        const poolOf = new Map([...chosen.values()].flat().map((r) => [r.node.name, r.pool]));
+        const names = new Set(poolOf.keys());
+        for (const [key, node] of plan.onExisting) if (names.has(node)) restarted.set(key, { pool: poolOf.get(node)!, node }); // prettier-ignore
+        await restartAll(list, chosen, roomUsed, log);
+        offered = offered.filter((r) => !names.has(r.node.name));
+        simPods = simPods.filter((p) => !restarted.has(p.key));
+        continue;
+      }
       if (plan.nodes.length === 0) break;
       const refused = await launchAll(list, plan.nodes, launched, roomUsed, log);
       const done = new Set(launched.flatMap((l) => l.node.pods));
       simPods = simPods.filter((p) => !done.has(p.key));
       if (!refused) break;
     }
-    tellPods(plan, launched, byKey);
+    tellPods(plan, launched, byKey, restarted);
     return plan;
+  }
+
+  /** The Stopped members of an economical pool the simulation may start again (restart.ts). */
+  function restartableIn(p: AutoPool, flight: InFlight | undefined): Restartable[] {
+    if (p.blocked || p.stopped.length === 0) return [];
+    const nodes = new Map<string, Node>();
+    for (const n of poolNodes.byIndex('pool', p.name)) { const id = instanceIdOf(n); if (id) nodes.set(id, n); } // prettier-ignore
+    const view = viewOf(p, flight);
+    const vSwitchOf = (zone: string): string => [...p.zones].find(([, z]) => z === zone)?.[0] ?? '';
+    const taints = (p.pool.spec.taints ?? []).map((t) => ({ key: t.key, value: t.value, effect: t.effect }));
+    return restartableOf({ pool: p.name, stopped: p.stopped, records: records.get(p.name) ?? [], room: view.room, nodeOf: (id) => nodes.get(id), offering: (m) => offeringOf(view, catalogue, m.instanceType, m.vSwitchId ?? vSwitchOf(m.zoneId), m.zoneId), taints }); // prettier-ignore
+  }
+
+  /** Records and asks for the restarts the plan chose, per pool (un-cordoning the Stopped members' Nodes). */
+  async function restartAll(
+    list: AutoPool[],
+    chosen: Map<string, Restartable[]>,
+    roomUsed: Map<string, number>,
+    log: ReconcileContext['log'],
+  ): Promise<void> {
+    for (const [name, rs] of chosen) {
+      const p = list.find((x) => x.name === name)!;
+      const first = rs[0]!.instance;
+      const rec = launcher.newRecord({ instanceType: first.instanceType, zoneId: first.zoneId, vSwitchId: first.vSwitchId ?? '', count: rs.length, chargeType: CHARGE_TYPES[marketOf(p.pool)] }, clock.now()); // prettier-ignore
+      Object.assign(rec, {
+        action: 'Restart',
+        instanceIds: rs.map((r) => r.instance.instanceId),
+        attached: false,
+      });
+      records.set(p.name, [...(records.get(p.name) ?? []), rec]);
+      await writeElasticity(p, undefined); // persisted before the call: a crash neither forgets nor repeats it
+      // every Stopped member's Node is un-cordoned: whichever ESS starts is schedulable once Ready (the others
+      // stay NotReady, tainted by the node lifecycle controller, until they are started too)
+      const nodes = poolNodes.byIndex('pool', p.name);
+      for (const m of p.stopped) {
+        const n = nodes.find((x) => instanceIdOf(x) === m.instanceId);
+        if (n) await drainer.cancelDrain(n.metadata.name, { pool: p.name }).catch((err: unknown) => log.warn({ pool: p.name, node: n.metadata.name, err }, 'could not un-cordon a stopped member\'s node')); // prettier-ignore
+      }
+      roomUsed.set(p.name, (roomUsed.get(p.name) ?? 0) + rs.length);
+      await askRestart(p, rec, log);
+    }
+  }
+
+  /** The ESS scale-out that starts a Restart record's members (again after a crash: same ClientToken). */
+  async function askRestart(p: AutoPool, rec: ElasticityLaunch, log: ReconcileContext['log']): Promise<void> {
+    try {
+      await launcher.restart(p, rec);
+      rec.attached = true;
+      lastAction.set(p.name, { time: new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'), action: 'ScaleOut', nodes: (rec.instanceIds ?? []).slice(0, 100), message: `started ${rec.count} stopped member(s) (economical mode)` }); // prettier-ignore
+    } catch (err) {
+      const final = err instanceof CloudError && (err.kind === 'InvalidConfiguration' || err.kind === 'Rejected' || err.kind === 'Conflict'); // prettier-ignore
+      log.warn({ pool: p.name, action: 'restart', err, instances: rec.instanceIds }, final ? 'ESS refused to start stopped members; planning without them' : 'could not ask ESS to start stopped members yet'); // prettier-ignore
+      if (final)
+        records.set(
+          p.name,
+          (records.get(p.name) ?? []).filter((x) => x !== rec),
+        );
+    }
+    await writeElasticity(p, undefined).catch((e: unknown) => log.warn({ pool: p.name, err: e }, 'could not write the elasticity status')); // prettier-ignore
   }
 
   /** Launch the planned nodes, grouped by (pool, type, vSwitch); false when the cloud refused none. */
@@ -340,14 +434,21 @@ export function newProvisioningController(
     const pod = pods.get(`${ns}/${name}`);
     const uid = pod?.metadata.uid ?? podKey;
     const seen = firstSeen.get(uid);
+    if (!decidedAt.has(uid)) decidedAt.set(uid, now);
     if (seen !== undefined && seen < 0 && launch) metrics.replanned.inc();
     if (seen === undefined || seen < 0) return;
     metrics.decision.observe(Math.max(0, now - seen) / 1000);
     firstSeen.set(uid, -1); // observed once
   }
 
-  function tellPods(plan: Plan, launched: Launched[], byKey: Map<string, Pod>): void {
+  function tellPods(
+    plan: Plan,
+    launched: Launched[],
+    byKey: Map<string, Pod>,
+    restarted: Map<string, { pool: string; node: string }>,
+  ): void {
     const items = [];
+    for (const [key, r] of restarted) { const pod = byKey.get(key); if (pod) items.push({ pod, type: 'Normal' as const, reason: 'TriggeredScaleUp', message: restartedMessage(r.pool, r.node) }); } // prettier-ignore
     for (const l of launched) for (const key of l.node.pods) { const pod = byKey.get(key); if (pod) items.push({ pod, type: 'Normal' as const, reason: 'TriggeredScaleUp', message: triggeredMessage(l.node, l.ids.length, l.fallback) }); } // prettier-ignore
     for (const [key, reasons] of plan.unschedulable) { const pod = byKey.get(key); if (pod) items.push({ pod, type: 'Normal' as const, reason: 'NotTriggerScaleUp', message: notTriggeredMessage(reasons) }); } // prettier-ignore
     podEvents.tell(items);

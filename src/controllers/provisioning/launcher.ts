@@ -28,7 +28,10 @@ export type LaunchOutcome =
  */
 export class Launcher {
   constructor(
-    private readonly cloud: Pick<CloudProvider, 'runInstances' | 'attachInstances' | 'releaseInstances'>,
+    private readonly cloud: Pick<
+      CloudProvider,
+      'runInstances' | 'attachInstances' | 'releaseInstances' | 'scaleOut'
+    >,
     private readonly cluster: string,
     private readonly log: Logger,
   ) {}
@@ -76,6 +79,18 @@ export class Launcher {
       this.log.warn({ pool: p.name, action: 'launch', err, instanceType: rec.instanceType, zone: rec.zoneId }, 'launch failed; it is tried again with the same ClientToken'); // prettier-ignore
       return { ok: false, unavailable: false, error: err };
     }
+  }
+
+  /**
+   * Economical pools: ESS starts `rec.count` of the group's Stopped members (ScaleWithAdjustment; the only way a
+   * member leaves the Stopped state), ClientToken from the record's id: asked again after a crash, it starts
+   * nothing twice.
+   */
+  async restart(p: AutoPool, rec: ElasticityLaunch): Promise<void> {
+    const activity = await this.cloud.scaleOut(p.group!.id, rec.count, {
+      operationId: `elasticity/${rec.id}`,
+    });
+    this.log.info({ pool: p.name, action: 'restart', instances: rec.instanceIds, activity }, 'asked ESS to start stopped members for pending pods'); // prettier-ignore
   }
 
   /** Releases launched instances the group cannot take (never attached: nothing else would ever remove them). */

@@ -38,6 +38,11 @@ export function triggeredMessage(n: PlannedNode, count: number, onDemandFallback
   return `pod triggered scale-up: pool ${n.pool} +${count} node(s) of ${n.instanceType} in ${n.zoneId}${how}`;
 }
 
+/** TriggeredScaleUp for a pod placed on a Stopped member of an economical pool, started again for it. */
+export function restartedMessage(pool: string, node: string): string {
+  return `pod triggered scale-up: pool ${pool} starts its stopped node ${node} again (economical mode)`;
+}
+
 /** cluster-autoscaler's NotTriggerScaleUp, with each pool's reason. */
 export function notTriggeredMessage(reasons: readonly PoolReason[]): string {
   if (reasons.length === 0) return 'pod did not trigger scale-up: no Auto pool (NodePool scaling.mode Auto, or ManagedNodePool) exists'; // prettier-ignore
