@@ -224,11 +224,13 @@ export function newProvisioningController(
     metrics.pending.set(pending.length);
     const booting = [...flights.values()].some((f) => f.booting > 0);
     const now = clock.monotonic();
-    const held = (p: Pod): boolean => { const at = decidedAt.get(p.metadata.uid ?? ''); return booting && at !== undefined && now - at < REPLAN_HOLD_MS; }; // prettier-ignore
-    const toDecide = pending.filter((p) => !held(p));
+    const isHeld = (p: Pod): boolean => { const at = decidedAt.get(p.metadata.uid ?? ''); return booting && at !== undefined && now - at < REPLAN_HOLD_MS; }; // prettier-ignore
+    const held = new Set(
+      pending.filter(isHeld).map((p) => `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`),
+    );
     // pending pods are decided first: attaching what earlier launches started (cloud writes) can wait for it
-    if (toDecide.length > 0 && list.length > 0) {
-      await decide(list, flights, toDecide, ctx.log);
+    if (pending.length > held.size && list.length > 0) {
+      await decide(list, flights, pending, held, ctx.log);
       flights = await flightsOf(list);
     }
     await followUp(list, flights, ctx.log);
@@ -245,11 +247,16 @@ export function newProvisioningController(
     for (const p of ready) await resolved(p).catch((err: unknown) => log.debug({ pool: p.name, err }, 'launch not resolved yet')); // prettier-ignore
   }
 
-  /** Simulate, launch, re-plan what the cloud refused; tell the pods. */
+  /**
+   * Simulate, launch, re-plan what the cloud refused; tell the pods. Held pods (decided before, see
+   * REPLAN_HOLD_MS) are simulated too — they keep the room counted for them on nodes in flight — but a new node
+   * holding only held pods is not launched (yet).
+   */
   async function decide(
     list: AutoPool[],
     flights: Map<string, InFlight>,
     pending: Pod[],
+    held: ReadonlySet<string>,
     log: ReconcileContext['log'],
   ): Promise<Plan> {
     await catalogue.prepare(needsOf(list.filter((p) => !p.blocked)), (err) => log.debug({ err }, 'catalogue refresh failed; its last answers stand')); // prettier-ignore
@@ -268,6 +275,8 @@ export function newProvisioningController(
       const existing = [...[...flights.values()].flatMap((f) => f.existing), ...offered.map((r) => r.node)];
       const t0 = clock.monotonic();
       plan = simulate({ pods: simPods, pools: templates, existing, daemonSets: ds, zoneCounts });
+      plan = { ...plan, nodes: plan.nodes.filter((n) => n.pods.some((k) => !held.has(k))) };
+      for (const k of held) plan.unschedulable.delete(k);
       const decided = clock.monotonic();
       metrics.simulation.observe((decided - t0) / 1000);
       // a pod counted on a node already launched is decided now: the scale-out call for it was made before
