@@ -39,6 +39,8 @@ export interface SimPod {
   tolerations: readonly Toleration[];
   /** Required pod anti-affinity terms (topology `kubernetes.io/hostname` or `topology.kubernetes.io/zone`). */
   antiAffinity: readonly PodAffinityTerm[];
+  /** Required pod affinity terms (topology `kubernetes.io/hostname` or `topology.kubernetes.io/zone`). */
+  affinity: readonly PodAffinityTerm[];
   spread: readonly Spread[];
   /** `protocol/hostIP/port` of each host port. */
   hostPorts: readonly string[];
