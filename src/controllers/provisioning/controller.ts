@@ -50,6 +50,8 @@ const KEY = 'pending-pods';
 /** Re-plans after launches the cloud refused (next type, zone, pool), within one reconcile. */
 const MAX_REPLANS = 5;
 const REQUEUE = { inFlight: 2_000, pending: 10_000 } as const;
+/** Attaches run 4 at a time, and a reconcile starts none after 1 s (the rest go on in the next one). */
+const ATTACH = { concurrency: 4, budgetMs: 1_000 } as const;
 /**
  * A pod decided before (counted on a node launched for it) that is pending again — the scheduler gave that room
  * to other pods as the nodes became Ready one by one — is planned again only once no launched node is still
@@ -178,26 +180,13 @@ export function newProvisioningController(
     flights: Map<string, InFlight>,
     log: ReconcileContext['log'],
   ): Promise<void> {
+    const started = clock.monotonic();
+    const attaches: (() => Promise<void>)[] = [];
     for (const p of list) {
       const f = flights.get(p.name)!;
       records.set(p.name, f.keep);
       if (p.blocked) continue;
-      for (const a of f.toAttach) {
-        try {
-          await launcher.attach(p, a.record, a.ids);
-          a.record.attached = true;
-          attachedAt.set(a.record.id, clock.now());
-        } catch (err) {
-          if (err instanceof CloudError && /MaxSize/.test(err.code)) {
-            // the group is full (maxSize lowered, or members added another way): these would run outside it
-            await launcher.release(a.record, a.ids);
-            records.set(
-              p.name,
-              (records.get(p.name) ?? []).filter((x) => x !== a.record),
-            );
-          } else log.warn({ pool: p.name, err, instances: a.ids }, 'could not attach launched instances yet');
-        }
-      }
+      for (const a of f.toAttach) attaches.push(() => attachOne(p, a, log));
       for (const r of f.toResume) {
         if (r.action === 'Restart') {
           await askRestart(p, r, log);
@@ -211,6 +200,31 @@ export function newProvisioningController(
             (records.get(p.name) ?? []).filter((x) => x !== r),
           );
       }
+    }
+    // attaching can wait (the instances count in flight meanwhile): a reconcile gives it at most ATTACH.budgetMs,
+    // so the pods of the next batch do not wait behind dozens of AttachInstances calls
+    const queue = new PQueue({ concurrency: ATTACH.concurrency });
+    await queue.addAll(attaches.map((fn) => async () => { if (clock.monotonic() - started < ATTACH.budgetMs) await fn(); })); // prettier-ignore
+  }
+
+  async function attachOne(
+    p: AutoPool,
+    a: InFlight['toAttach'][number],
+    log: ReconcileContext['log'],
+  ): Promise<void> {
+    try {
+      await launcher.attach(p, a.record, a.ids);
+      a.record.attached = true;
+      attachedAt.set(a.record.id, clock.now());
+    } catch (err) {
+      if (err instanceof CloudError && /MaxSize/.test(err.code)) {
+        // the group is full (maxSize lowered, or members added another way): these would run outside it
+        await launcher.release(a.record, a.ids);
+        records.set(
+          p.name,
+          (records.get(p.name) ?? []).filter((x) => x !== a.record),
+        );
+      } else log.warn({ pool: p.name, err, instances: a.ids }, 'could not attach launched instances yet');
     }
   }
 
