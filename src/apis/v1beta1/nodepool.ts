@@ -203,7 +203,7 @@ export const Spot = api(
     ).optional(),
     onDemandFallback: api(
       z.boolean(),
-      'When no spot instance can be had, supplement with pay-as-you-go instances. Requires scaling.multiAZPolicy CostOptimized (the only policy ESS supports it with).',
+      'When no spot instance can be had, supplement with pay-as-you-go instances: ESS does so for its own scale-outs, and instant elasticity buys an offering pay-as-you-go when its spot market has no stock, refused a launch (stock, quota) or is priced above the limit. Requires scaling.multiAZPolicy CostOptimized (the only policy ESS supports it with).',
     ).optional(),
     replaceBeforeReclaim: api(
       z.boolean(),
