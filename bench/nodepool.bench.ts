@@ -3,7 +3,6 @@
 // on) in this process, and the operator as a child process (`nodepool-operator run`), so that its memory and
 // CPU are its own. Phases: create (POOLS × NODES_PER_POOL from scratch), steady state (RSS, CPU, cloud calls
 // per minute), label change on a BIG_POOL-node pool. What each figure means: docs/benchmarks.md.
-import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +11,6 @@ import { GROUP, KINDS, VERSION } from '../src/apis/v1beta1/constants.js';
 import { installCrds } from '../src/apis/install.js';
 import { POOL_LABEL } from '../src/bootstrap/labels.js';
 import { DevStack, cachedBinaries } from '../src/devstack/index.js';
-import { freePort } from '../src/devstack/ports.js';
-import { PACKAGE_ROOT } from '../src/devstack/paths.js';
 import {
   crd,
   KubeClient,
@@ -28,7 +25,8 @@ import { Informer } from '../src/runtime/informer.js';
 import { startSimulator, type Simulator } from '../src/sim/cloud/index.js';
 import { NodeSimulation } from '../src/sim/nodes/index.js';
 import { overheadOf, quantiles, rateByAction, writeCalls, type PoolTimes } from './nodepool-figures.js';
-import { procOf, spawnLogged, stopChild } from './process.js';
+import { scrape, startOperator } from './operator-process.js';
+import { procOf, stopChild } from './process.js';
 
 const num = (name: string, dflt: number): number => {
   const v = Number(process.env[name] ?? dflt);
@@ -134,47 +132,9 @@ class Recorder {
   }
 }
 
-/** `nodepool-operator run` as a child process, pointed at the simulator and this control plane. */
-async function startOperator(
-  stack: DevStack,
-  sim: Simulator,
-  logFile: string,
-): Promise<ChildProcess & { metrics: number }> {
-  // prettier-ignore
-  const health = await freePort();
-  const metrics = await freePort();
-  const region = sim.world.regions[0]!;
-  // prettier-ignore
-  const child = spawnLogged(process.execPath, [
-    ...OPERATOR_NODE_ARGS,
-    join(PACKAGE_ROOT, 'bin/nodepool-operator.js'), 'run',
-    '--kubeconfig', stack.kubeconfig,
-    '--namespace', 'kube-system',
-    '--identity', 'bench',
-    '--health-probe-bind-address', `127.0.0.1:${health}`,
-    '--metrics-bind-address', `127.0.0.1:${metrics}`,
-    ...(CLOUD_QPS ? ['--cloud-qps', CLOUD_QPS, '--cloud-burst', String(Math.max(20, 2 * Number(CLOUD_QPS)))] : []),
-  ], { ...process.env, ...sim.env(), KUBECONFIG: '', NODEPOOL_CLUSTER_ID: CLUSTER, NODEPOOL_VPC_ID: region.vpcs[0]!.vpcId, NODEPOOL_APISERVER_ENDPOINT: stack.server, LOG_LEVEL: process.env.NODEPOOL_BENCH_OPERATOR_LOG_LEVEL ?? 'info', MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' }, logFile); // as the image sets MALLOC_ARENA_MAX
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the operator exited (${child.exitCode ?? child.signalCode}); see ${logFile}`); // prettier-ignore
-    const ok = await fetch(`http://127.0.0.1:${health}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`the operator is not ready after 60 s; see ${logFile}`);
-    await sleep(100);
-  }
-  return Object.assign(child, { metrics });
-}
-
 /** The V8 heap as the operator's own /metrics has it (prom-client's default Node.js metrics), in MB. */
 async function heapOf(port: number): Promise<Record<string, number>> {
-  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
-    (r) => r.text(),
-    () => '',
-  );
+  const text = await scrape(port);
   const out: Record<string, number> = {};
   for (const [name, key] of [
     ['nodejs_heap_size_used_bytes', 'used'],
@@ -256,7 +216,7 @@ try {
   await Promise.all([nodes.waitForSync(), pools.waitForSync()]);
 
   const operatorLog = join(runDir, 'operator.log');
-  const operator = await startOperator(stack, sim, operatorLog);
+  const operator = await startOperator(stack, sim, operatorLog, { cluster: CLUSTER, nodeArgs: OPERATOR_NODE_ARGS, logLevel: process.env.NODEPOOL_BENCH_OPERATOR_LOG_LEVEL, args: CLOUD_QPS ? ['--cloud-qps', CLOUD_QPS, '--cloud-burst', String(Math.max(20, 2 * Number(CLOUD_QPS)))] : [] }); // prettier-ignore
   cleanups.push(() => stopChild(operator));
   const pid = operator.pid!;
   progress(`operator running (pid ${pid}, log ${operatorLog}); ${JSON.stringify(await procOf(pid))}`);

@@ -7,13 +7,13 @@ import { z } from 'zod';
 import { installCrds } from '../../src/apis/install.js';
 import { GROUP, KINDS, VERSION } from '../../src/apis/v1beta1/constants.js';
 import type { DevStack } from '../../src/devstack/index.js';
-import { PACKAGE_ROOT } from '../../src/devstack/paths.js';
 import { freePort } from '../../src/devstack/ports.js';
 import { crd, type KubeClient } from '../../src/kube/index.js';
 import type { Logger } from '../../src/log.js';
 import { Informer } from '../../src/runtime/informer.js';
 import { startSimulator, type Simulator } from '../../src/sim/cloud/index.js';
 import { NodeSimulation } from '../../src/sim/nodes/index.js';
+import { startOperator } from '../operator-process.js';
 import { spawnLogged, stopChild } from '../process.js';
 import type { KarpenterBuild } from './build.js';
 import { KARPENTER_VERSION } from './build.js';
@@ -248,31 +248,19 @@ export async function startOurs(ctx: SystemContext): Promise<RunningSystem> {
   });
   nodeSim.start();
 
-  const [health, metrics] = [await freePort(), await freePort()];
-  const region = sim.world.regions.find((r) => r.regionId === ctx.catalogue.region)!;
   const logFile = join(ctx.runDir, 'operator.log');
-  // prettier-ignore
-  const child = spawnLogged(process.execPath, [
-    join(PACKAGE_ROOT, 'bin/nodepool-operator.js'), 'run',
-    '--kubeconfig', stack.kubeconfig,
-    '--namespace', 'kube-system',
-    '--identity', 'bench-peers',
-    '--health-probe-bind-address', `127.0.0.1:${health}`,
-    '--metrics-bind-address', `127.0.0.1:${metrics}`,
-  ], {
-    ...process.env, ...sim.env(), KUBECONFIG: '', NODEPOOL_CLUSTER_ID: 'c-peers', NODEPOOL_VPC_ID: region.vpcs[0]!.vpcId,
-    NODEPOOL_APISERVER_ENDPOINT: stack.server, LOG_LEVEL: process.env.NODEPOOL_PEERS_OPERATOR_LOG_LEVEL ?? 'info',
-    MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2', // as the image sets it
-  }, logFile);
+  let child: ChildProcess | undefined;
+  let poll: NodeJS.Timeout | undefined;
   const stopAll = async () => {
     clearInterval(poll);
-    await stopChild(child);
+    if (child) await stopChild(child);
     await nodeSim.stop();
     await sim.stop();
   };
-  let poll: NodeJS.Timeout | undefined;
   try {
-    await waitFor('the operator ready', healthy(`http://127.0.0.1:${health}/readyz`), child, logFile);
+    // the catalogue is the simulator's first region, which startOperator points the operator at
+    child = await startOperator(stack, sim, logFile, { cluster: 'c-peers', identity: 'bench-peers', logLevel: process.env.NODEPOOL_PEERS_OPERATOR_LOG_LEVEL }); // prettier-ignore
+    const operator = child;
     const notes: string[] = [];
     const consolidation = (await hasConsolidation(stack))
       ? { policy: 'WhenEmptyOrUnderutilized', after: `${ctx.consolidateAfterSeconds}s` }
@@ -291,7 +279,7 @@ export async function startOurs(ctx: SystemContext): Promise<RunningSystem> {
     await views.waitForSync();
     const active = async () =>
       views.list().filter((p) => p.status?.phase === 'Active').length === pools.length;
-    await waitFor('our Auto pools Active', active, child, logFile, 180_000).catch((err: Error) => notes.push(`${err.message.split(';')[0]}: started the workload anyway`)); // prettier-ignore
+    await waitFor('our Auto pools Active', active, operator, logFile, 180_000).catch((err: Error) => notes.push(`${err.message.split(';')[0]}: started the workload anyway`)); // prettier-ignore
     await views.stop();
 
     // each cloud call asking for capacity is a capacity request (polled every 20 ms)
@@ -310,8 +298,8 @@ export async function startOurs(ctx: SystemContext): Promise<RunningSystem> {
     poll = setInterval(() => {
       if (count()) ctx.recorder.request();
     }, 20);
-    ctx.progress(`our operator running (pid ${child.pid}, log ${logFile}), ${pools.length} Auto pools${notes.length ? `; ${notes.join('; ')}` : ''}`); // prettier-ignore
-    return { pid: child.pid!, logFile, notes, stop: stopAll };
+    ctx.progress(`our operator running (pid ${operator.pid}, log ${logFile}), ${pools.length} Auto pools${notes.length ? `; ${notes.join('; ')}` : ''}`); // prettier-ignore
+    return { pid: operator.pid!, logFile, notes, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -5,6 +5,8 @@ import {
   NODEPOOL_CONTROLLER,
   newNodePoolController,
 } from './nodepool/controller.js';
+import { CSR_APPROVER_CONTROLLER, newCsrApprover } from './join/approver.js';
+import { NODE_TERMINATION_CONTROLLER, newNodeTerminationController } from './node/termination/controller.js';
 import { PROVISIONING_CONTROLLER, newProvisioningController } from './provisioning/controller.js';
 import { RUNTIME_PROBE_CONTROLLER, newRuntimeProbeController } from './runtimeprobe/controller.js';
 
@@ -33,10 +35,23 @@ export const CONTROLLERS: readonly ControllerEntry[] = [
     build: (d) => newNodePoolController({ ...d, cloud: d.cloud!, join: d.join! }, 'ManagedNodePool'),
   },
   {
+    name: NODE_TERMINATION_CONTROLLER,
+    // `kubectl delete node` of a pool Node: drained and its instance removed, keyed by Node (needs the cloud).
+    enabled: (d) => d.cloud !== undefined,
+    build: (d) => newNodeTerminationController({ ...d, cloud: d.cloud! }),
+  },
+  {
     name: PROVISIONING_CONTROLLER,
     // Instant elasticity for the Auto pools of both kinds: pending pods → batcher → simulation → launches.
     enabled: (d) => d.cloud !== undefined && d.join !== undefined,
     build: (d) => newProvisioningController({ ...d, cloud: d.cloud!, join: d.join! }),
+  },
+  {
+    name: CSR_APPROVER_CONTROLLER,
+    // Approves the kubelet certificates of the pools' new nodes (nothing else does: docs/security.md). It
+    // checks requests against the pools' instances in the cloud, so it runs where the NodePool controller does.
+    enabled: (d) => d.cloud !== undefined && d.join !== undefined,
+    build: (d) => newCsrApprover({ ...d, cloud: d.cloud! }),
   },
   {
     name: RUNTIME_PROBE_CONTROLLER,

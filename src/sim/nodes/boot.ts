@@ -33,6 +33,11 @@ export interface BootedNode {
   config: NodeConfig;
   /** The cloud-init output log of the boot. */
   log: string;
+  /**
+   * Register the Node again with the kubelet's own credentials, as a kubelet does when it starts on a machine
+   * whose Node object is gone (an instance stopped and started again); an existing Node is left as it is.
+   */
+  reregister: () => Promise<void>;
 }
 
 export function decodeUserData(base64: string): string {
@@ -128,13 +133,10 @@ export async function bootInstance(
   });
   const wait = (instance.registerAt ?? 0) - Date.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  await registerNode(
-    config.server,
-    caPem,
-    creds,
-    nodeObject(config, instance.resources, instance.annotations),
-  );
-  return { nodeName: config.nodeName, config, log: outcome.log };
+  const register = (): Promise<void> =>
+    registerNode(config.server, caPem, creds, nodeObject(config, instance.resources, instance.annotations));
+  await register();
+  return { nodeName: config.nodeName, config, log: outcome.log, reregister: register };
 }
 
 /** kubeadm's token discovery: read cluster-info without trusting it, then pin the CA by the join command's hash. */
