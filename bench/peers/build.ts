@@ -1,8 +1,8 @@
 // The peers the side-by-side bench runs, built from the Go module proxy like the control plane (bench/peers/gomod
 // holds their scratch modules) and cached beside its binaries, one folder per pinned version.
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { buildGroup, ensureCached, formatDuration, type BuildOptions } from '../../src/devstack/build.js';
 import { DevstackError } from '../../src/devstack/errors.js';
 import { run } from '../../src/devstack/exec.js';
@@ -64,12 +64,8 @@ async function moduleDir(work: string, module: string, env: NodeJS.ProcessEnv): 
  * longer cold) into `~/.cache/alicloud-nodepool-operator/peer-karpenter-kwok-<version>/`, with its CRDs beside it.
  */
 export async function ensureKarpenter(opts: BuildOptions = {}): Promise<KarpenterBuild> {
-  return ensureCached(opts, karpenterCacheKey(), cachedKarpenter, async ({ root, env, go, report }) => {
-    const final = join(root, karpenterCacheKey());
-    const partial = `${final}.partial`;
-    const workRoot = join(root, 'work');
-    await rm(partial, { recursive: true, force: true });
-    await mkdir(partial, { recursive: true });
+  return ensureCached(opts, karpenterCacheKey(), cachedKarpenter, async (b) => {
+    const { root, env, go, report, final, partial, workRoot } = b;
     const started = Date.now();
     report(`building Karpenter's kwok provider ${KARPENTER_VERSION} with ${go} into ${final}`);
     await buildGroup(
@@ -103,10 +99,7 @@ export async function ensureKarpenter(opts: BuildOptions = {}): Promise<Karpente
       buildSeconds: Math.round((Date.now() - started) / 1000),
       crds: KARPENTER_CRD_FILES,
     };
-    await writeFile(join(partial, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-    await rm(final, { recursive: true, force: true });
-    await mkdir(dirname(final), { recursive: true });
-    await rename(partial, final);
+    await b.finish(manifest);
     report(`Karpenter built in ${formatDuration(Date.now() - started)}: ${final}`);
     return karpenterIn(final);
   });

@@ -280,6 +280,14 @@ export interface BuildContext {
   env: NodeJS.ProcessEnv;
   go: string;
   report: Reporter;
+  /** The key's cache folder, complete once `finish` has run. */
+  final: string;
+  /** An empty folder the build writes into. */
+  partial: string;
+  /** The scratch Go modules every cached build shares. */
+  workRoot: string;
+  /** Writes `manifest.json` into `partial`, then puts `partial` in place of `final`. */
+  finish: (manifest: Record<string, unknown>) => Promise<void>;
 }
 
 /**
@@ -308,7 +316,17 @@ export async function ensureCached<T>(
       CGO_ENABLED: '0',
       GOFLAGS: [base.GOFLAGS, '-mod=readonly'].filter(Boolean).join(' '),
     };
-    return build({ root, env, go: await goVersion(env), report });
+    const final = join(root, key);
+    const partial = `${final}.partial`;
+    await rm(partial, { recursive: true, force: true });
+    await mkdir(partial, { recursive: true });
+    const finish = async (manifest: Record<string, unknown>): Promise<void> => {
+      await writeFile(join(partial, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+      await rm(final, { recursive: true, force: true });
+      await rename(partial, final);
+    };
+    const go = await goVersion(env);
+    return build({ root, env, go, report, final, partial, workRoot: join(root, 'work'), finish });
   });
 }
 
@@ -318,12 +336,8 @@ export async function ensureCached<T>(
  * never looks hung.
  */
 export async function ensureBinaries(opts: BuildOptions = {}): Promise<Binaries> {
-  return ensureCached(opts, cacheKey(), cachedBinaries, async ({ root, env, go, report }) => {
-    const final = join(root, cacheKey());
-    const partial = `${final}.partial`;
-    const workRoot = join(root, 'work');
-    await rm(partial, { recursive: true, force: true });
-    await mkdir(partial, { recursive: true });
+  return ensureCached(opts, cacheKey(), cachedBinaries, async (b) => {
+    const { root, env, go, report, final, partial, workRoot } = b;
     const started = Date.now();
     report(`building the local control plane with ${go} into ${final}`);
     report(
@@ -344,9 +358,7 @@ export async function ensureBinaries(opts: BuildOptions = {}): Promise<Binaries>
       buildSeconds: durations,
       binaries: await readdir(partial),
     };
-    await writeFile(join(partial, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-    await rm(final, { recursive: true, force: true });
-    await rename(partial, final);
+    await b.finish(manifest);
     report(`control plane built in ${formatDuration(Date.now() - started)}: ${final}`);
     return binariesIn(final);
   });

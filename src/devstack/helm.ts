@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildGroup, ensureCached, formatDuration, type BuildOptions } from './build.js';
 import { cacheRoot } from './paths.js';
@@ -17,11 +16,8 @@ export function cachedHelm(root = cacheRoot()): string | undefined {
  * in a folder of its own, so a new helm version never rebuilds Kubernetes. Returns the binary's path.
  */
 export async function ensureHelm(opts: BuildOptions = {}): Promise<string> {
-  return ensureCached(opts, helmCacheKey(), cachedHelm, async ({ root, env, go, report }) => {
-    const final = join(root, helmCacheKey());
-    const partial = `${final}.partial`;
-    await rm(partial, { recursive: true, force: true });
-    await mkdir(partial, { recursive: true });
+  return ensureCached(opts, helmCacheKey(), cachedHelm, async (b) => {
+    const { root, env, go, report, final, partial, workRoot } = b;
     const started = Date.now();
     report(`building helm ${VERSIONS.helm} with ${go} into ${final} (a few minutes the first time)`);
     await buildGroup(
@@ -33,7 +29,7 @@ export async function ensureHelm(opts: BuildOptions = {}): Promise<string> {
         outputs: ['helm'],
         ldflags: helmLdflags(),
       },
-      join(root, 'work'),
+      workRoot,
       partial,
       env,
       report,
@@ -46,9 +42,7 @@ export async function ensureHelm(opts: BuildOptions = {}): Promise<string> {
       builtAt: new Date().toISOString(),
       buildSeconds: Math.round((Date.now() - started) / 1000),
     };
-    await writeFile(join(partial, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-    await rm(final, { recursive: true, force: true });
-    await rename(partial, final);
+    await b.finish(manifest);
     report(`helm built in ${formatDuration(Date.now() - started)}: ${final}`);
     return join(final, 'helm');
   });
