@@ -227,9 +227,17 @@ async function spread(run: Run): Promise<Partial<Record<PhaseName, PhaseFigures>
   }, () => { const l = pods().filter(live); return l.length === n && l.every((p) => p.runningAt !== undefined); }, pods); // prettier-ignore
   const zoneOf = new Map([...run.rec.nodes].map(([name, node]: [string, NodeTimes]) => [name, node.zone]));
   const perZone: Record<string, number> = {};
-  for (const p of pods()) if (p.node) perZone[zoneOf.get(p.node) ?? '?'] = (perZone[zoneOf.get(p.node) ?? '?'] ?? 0) + 1; // prettier-ignore
-  const counts = Object.values(perZone);
-  fig.note = [fig.note, `pods per zone ${JSON.stringify(perZone)}${counts.length && Math.max(...counts) - Math.min(...counts) > 1 ? ' (skew > 1!)' : ''}`].filter(Boolean).join('; '); // prettier-ignore
+  for (const p of pods()) {
+    if (!p.node) continue;
+    const zone = zoneOf.get(p.node) ?? '?';
+    perZone[zone] = (perZone[zone] ?? 0) + 1;
+  }
+  // sorted by zone, so that the same spread reads the same in every run (the table lists distinct notes)
+  const sorted = Object.fromEntries(Object.entries(perZone).sort(([a], [b]) => (a < b ? -1 : 1)));
+  const counts = Object.values(sorted);
+  const skewed = counts.length > 0 && Math.max(...counts) - Math.min(...counts) > 1;
+  const note = `pods per zone ${JSON.stringify(sorted)}${skewed ? ' (skew > 1!)' : ''}`;
+  fig.note = [fig.note, note].filter(Boolean).join('; ');
   return { spread: fig };
 }
 
