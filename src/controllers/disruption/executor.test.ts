@@ -43,6 +43,14 @@ class MemoryNodes implements NodeOps {
   dropFinalizer() {
     return Promise.resolve();
   }
+  annotate(name: string, annotations: Readonly<Record<string, string | null>>) {
+    const n = this.nodes.get(name);
+    if (!n) return Promise.resolve();
+    const a = { ...(n.metadata.annotations ?? {}) };
+    for (const [k, v] of Object.entries(annotations)) if (v === null) delete a[k]; else a[k] = v;
+    n.metadata.annotations = a;
+    return Promise.resolve();
+  }
 }
 
 /** Drains answer what the test says per Node (default: drained at once). */

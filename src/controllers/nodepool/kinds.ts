@@ -73,7 +73,8 @@ export function managedAsNodePool(m: ManagedNodePool): PoolSpecResult {
     ...(s.userData !== undefined ? { userData: s.userData } : {}),
     ...(s.userDataFrom ? { userDataFrom: s.userDataFrom } : {}),
     bootstrap: { mode: 'Managed' },
-    ...(s.disruption ? { disruption: s.disruption } : {}),
+    // consolidation defaults to WhenEmptyOrUnderutilized on this kind (a NodePool's default is Never)
+    disruption: { ...(s.disruption ?? {}), consolidation: { ...(s.disruption?.consolidation ?? {}), policy: s.disruption?.consolidation?.policy ?? 'WhenEmptyOrUnderutilized' } }, // prettier-ignore
     registrationTimeout: s.registrationTimeout,
   };
   const v = validateObject({ apiVersion: API_VERSION, kind: 'NodePool', metadata: m.metadata, spec });
