@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { NodePool } from '../../apis/v1beta1/index.js';
 import { POOL_LABEL } from '../../bootstrap/labels.js';
 import { AuthFailedError, CloudError, ConflictError } from '../../cloud/errors.js';
@@ -201,9 +202,9 @@ function consolidatingPoolOf(
   return spec.ok && consolidationOf(spec.pool) ? name : undefined;
 }
 
-/** A pod change that can change how full its node is. */
+/** A pod change that can change how full its node is, or whether it may go (its do-not-disrupt annotations). */
 function podMoved(a: Pod, b: Pod): boolean {
-  return a.spec?.nodeName !== b.spec?.nodeName || a.status?.phase !== b.status?.phase || a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp; // prettier-ignore
+  return a.spec?.nodeName !== b.spec?.nodeName || a.status?.phase !== b.status?.phase || a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp || !isDeepStrictEqual(a.metadata.annotations, b.metadata.annotations); // prettier-ignore
 }
 
 /** A reconcile's context: the pool, its prior status as a draft, its Nodes. */

@@ -1,15 +1,13 @@
 import { Annotation } from '../../apis/v1beta1/constants.js';
-import type { ElasticityLaunch, NodePool } from '../../apis/v1beta1/index.js';
-import type { ReplacementLauncher } from '../disruption/executor.js';
-import { Launcher } from '../provisioning/launcher.js';
-import { marketOf } from '../provisioning/templates.js';
+import type { NodePool } from '../../apis/v1beta1/index.js';
+import { typedReplacements } from '../disruption/replacement.js';
 import type { LifecycleAction, PoolInstance, ScalingGroup } from '../../cloud/types.js';
 import type { Node } from '../../kube/index.js';
 import type { DeepReadonly } from '../../util/readonly.js';
 import { claimOf } from '../disruption/claim.js';
 import type { RetainedInstance } from '../disruption/disposal.js';
 import { runEngine, type EngineResult } from '../disruption/engine.js';
-import type { Candidate, PoolView, ReplacementRecord } from '../disruption/types.js';
+import type { Candidate, PoolView } from '../disruption/types.js';
 import { isAdmitted } from '../node/admission/admit.js';
 import type { PoolDeps, PoolReconcile, Status } from './context.js';
 import { instanceIdOf, isNodeReady } from './observe.js';
@@ -64,31 +62,6 @@ export function addRetained(status: Status, retained: readonly RetainedInstance[
 }
 
 /**
- * Typed replacements (consolidation's cheaper node) of this pool: launched exactly as elasticity launches —
- * RunInstances of the chosen type and vSwitch with the pool's launch (ClientToken from the record id), then an
- * entrusted AttachInstances into the group (released by ESS like its own).
- */
-export function poolReplacements(d: PoolDeps, r: PoolReconcile, group: ScalingGroup): ReplacementLauncher {
-  const launcher = new Launcher(d.cloud, d.cluster, r.log);
-  const pool = r.pool as NodePool; // read only
-  const target = { name: r.name, pool, group };
-  const record = (x: ReplacementRecord): ElasticityLaunch => ({ id: x.id, instanceType: x.instanceType, zoneId: x.zoneId, vSwitchId: x.vSwitchId, count: 1, startedAt: x.startedAt, ...(x.instanceIds ? { instanceIds: [...x.instanceIds] } : {}) }); // prettier-ignore
-  return {
-    async launch(x) {
-      if (!r.resolved) return { ok: false, unavailable: false, message: "the pool's launch is not resolved yet" };
-      const out = await launcher.run(target, record(x), r.resolved, marketOf(pool));
-      if (out.ok) return out;
-      return out.unavailable ? { ok: false, unavailable: true, message: `${out.code}: ${out.message}` } : { ok: false, unavailable: false, message: String(out.error) }; // prettier-ignore
-    },
-    async statuses(ids) {
-      return new Map((await d.cloud.describeInstances(ids)).map((i) => [i.instanceId, i.status]));
-    },
-    attach: (x, ids) => launcher.attach(target, record(x), [...ids]),
-    release: (x, ids) => launcher.release(record(x), [...ids]),
-  };
-}
-
-/**
  * The pool's disruption engine: ESS hooks (read only when a member waits in one), failed registrations,
  * deletion, scale-in — every removal — through the one executor; `status.automation`, retained instances,
  * progress and the requeue from what it did and waits for.
@@ -108,7 +81,7 @@ export async function runDisruptions(
     poolRef: r.subject,
     groupId: group.id,
     forceDrain,
-    replacements: poolReplacements(d, r, group),
+    replacements: typedReplacements(d.cloud, d.cluster, r.log, { name: r.name, pool: r.pool as NodePool, group }, r.resolved), // prettier-ignore
   });
   r.status.automation = { ...(r.status.automation ?? {}), ...res.automation };
   addRetained(r.status, res.retained);

@@ -120,6 +120,11 @@ describe('nodeUse', () => {
     expect(u).toMatchObject({ state: 'empty', moving: [], blockers: [] });
     expect(Math.round(u.cpuPercent)).toBe(28);
   });
+  test('a pod requesting a resource the simulation does not count keeps its node', () => {
+    const p = pod('fpga', 100, 100);
+    p.spec!.containers![0]!.resources = { requests: { cpu: '100m', 'example.com/fpga': '1' }, limits: { 'example.com/fpga': '1' } }; // prettier-ignore
+    expect(nodeUse(n(), [p], ALLOC, 50).blockers[0]?.message).toBe('pod default/fpga requests example.com/fpga, which the scheduling simulation does not count'); // prettier-ignore
+  });
   test('underused needs both CPU and memory below the threshold', () => {
     expect(nodeUse(n(), [pod('p', 1000, 12000)], ALLOC, 50).state).toBe('busy');
     expect(nodeUse(n(), [pod('p', 1000, 4000)], ALLOC, 50).state).toBe('underused');

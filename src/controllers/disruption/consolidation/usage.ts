@@ -34,10 +34,24 @@ function localStorage(p: P): string | undefined {
   return undefined;
 }
 
+/** Resources the scheduling simulation counts (ephemeral storage: nodes' disks are taken as large enough). */
+const SIMULATED = new Set(['cpu', 'memory', 'nvidia.com/gpu', 'ephemeral-storage']);
+
+/** A resource a pod requests that the simulation cannot place (e.g. an extended resource), if any. */
+function unsimulated(p: P): string | undefined {
+  for (const c of [...(p.spec?.containers ?? []), ...(p.spec?.initContainers ?? [])]) {
+    for (const k of Object.keys({ ...(c.resources?.requests ?? {}), ...(c.resources?.limits ?? {}) })) if (!SIMULATED.has(k)) return k; // prettier-ignore
+  }
+  return undefined;
+}
+
 /** Why a pod keeps its node from being consolidated (API.md "Consolidation"), if it does. */
 export function podBlocker(p: P): Blocker | undefined {
   const dnd = doNotDisruptBy(p);
   if (dnd) return { kind: 'DoNotDisrupt', message: `pod ${podKey(p)} is annotated ${dnd}` };
+  // where the simulation cannot tell that the pod fits, moving it could leave it pending (and start a node)
+  const r = unsimulated(p);
+  if (r) return { kind: 'PodsWouldNotFit', message: `pod ${podKey(p)} requests ${r}, which the scheduling simulation does not count` }; // prettier-ignore
   if (p.metadata.annotations?.[SAFE_TO_EVICT] === 'true') return undefined;
   const local = localStorage(p);
   if (local) return { kind: 'NotEvictable', message: `pod ${podKey(p)} has local storage (${local}); annotate it ${SAFE_TO_EVICT}: "true" to allow` }; // prettier-ignore
