@@ -22,6 +22,7 @@ import type { NodePool, PoolStatus } from '../../apis/v1beta1/index.js';
 import type { LifecycleAction, PoolInstance, ScalingGroup } from '../../cloud/types.js';
 import type { Node, Pod } from '../../kube/index.js';
 import type { DeepReadonly } from '../../util/readonly.js';
+import type { Window } from './windows.js';
 
 /** Every disruption method, by the name its status block and Events use. */
 export const METHOD_NAMES = [
@@ -75,6 +76,11 @@ export interface PoolView {
   readonly deleting: boolean;
   /** The engine's clock, in ms. */
   readonly now: number;
+  /**
+   * The weekly windows voluntary automation is confined to (a ManagedNodePool's `maintenance.windows`; none =
+   * at any time). Consolidation starts nothing outside them.
+   */
+  readonly windows?: readonly Window[] | undefined;
   /** The pods bound to these Nodes (the pods-by-node index); read only by methods that need them. */
   podsOn(nodes: readonly string[]): Promise<ReadonlyMap<string, readonly DeepReadonly<Pod>[]>>;
 }

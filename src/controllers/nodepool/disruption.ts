@@ -49,6 +49,7 @@ export function poolView(
     lifecycleActions: opts.actions,
     deleting: opts.deleting,
     now: d.clock.now(),
+    windows: r.managed?.spec.maintenance.windows,
     podsOn: d.podsOn,
   };
 }

@@ -17,7 +17,8 @@ import { podDisposition } from '../pods.js';
 import { isActive } from '../methods/scale-in.js';
 import type { Method, NodeMark, PoolView, Proposal } from '../types.js';
 import { markOf, markValue, nextMark, sameMark } from './mark.js';
-import { dueAt, planConsolidation, type Member } from './plan.js';
+import { inWindow } from '../windows.js';
+import { dueAt, planConsolidation, type ConsolidationPlan, type Member } from './plan.js';
 import { consolidationOf, type ConsolidationSettings } from './settings.js';
 import { nodeUse } from './usage.js';
 
@@ -64,7 +65,9 @@ class ClusterReader {
   async zonesOf(ids: readonly string[]): Promise<Map<string, string>> {
     const missing = ids.filter((v) => !this.zones.has(v));
     if (missing.length > 0) for (const v of await this.deps.cloud.vSwitches(missing)) this.zones.set(v.id, v.zoneId); // prettier-ignore
-    return new Map(ids.flatMap((v) => (this.zones.has(v) ? [[v, this.zones.get(v)!] as [string, string]] : [])));
+    return new Map(
+      ids.flatMap((v) => (this.zones.has(v) ? [[v, this.zones.get(v)!] as [string, string]] : [])),
+    );
   }
 }
 
@@ -96,9 +99,27 @@ export function consolidationMethod(deps: ConsolidationDeps): Method {
       if (!anyDue && !inFlight) return { ...planConsolidation({ ...base, nodes: [], reserved: [] }), marks };
       const world = readCluster(cluster);
       const template = members.some((m) => m.state === 'underused' && m.eligible && !m.claim) ? await templateOf(view, deps.cloud.region, cluster, catalogue, members) : undefined; // prettier-ignore
-      return { ...planConsolidation({ ...base, ...world, template }), marks };
+      return { ...inWindows(view, planConsolidation({ ...base, ...world, template })), marks };
     },
   };
+}
+
+/**
+ * Outside the pool's maintenance windows nothing new starts: only consolidations already under way go on (a
+ * drain begun inside a window finishes); the preview says which window opens when.
+ */
+export function inWindows(
+  view: Pick<PoolView, 'windows' | 'now' | 'candidates'>,
+  plan: ConsolidationPlan,
+): ConsolidationPlan {
+  const w = inWindow(view.windows, view.now);
+  if (w.open) return plan;
+  const claimed = new Set(view.candidates.filter((c) => c.claim?.method === 'consolidation').map((c) => c.instanceId)); // prettier-ignore
+  const going = plan.commands.filter((c) => c.nodes.every((t) => claimed.has(t.instanceId)));
+  const first = plan.commands.find((c) => !going.includes(c));
+  const held = { kind: 'MaintenanceWindow' as const, message: `outside the maintenance windows: the next, ${w.window}, opens at ${new Date(w.opensAt).toISOString()}` }; // prettier-ignore
+  const pending = first ? { action: 'Remove', nodes: first.nodes.map((t) => t.node ?? t.instanceId), reason: first.reason, notBefore: new Date(w.opensAt).toISOString(), blockedBy: [held] } : plan.pending ? { ...plan.pending, blockedBy: [held, ...plan.pending.blockedBy] } : undefined; // prettier-ignore
+  return { commands: going, pending, requeueAfterMs: Math.min(plan.requeueAfterMs ?? Infinity, Math.max(1_000, w.opensAt - view.now)) }; // prettier-ignore
 }
 
 /** The pool's members with Nodes, classified, with their new marks (and the writes those need). */
@@ -147,7 +168,12 @@ function membersOf(
  * scheduler may put the pods), the pods that need room first — unschedulable pods, and the pods of Nodes being
  * disrupted (drained, cordoned by the operator, deleted) — DaemonSets, and zone counts of bound pods.
  */
-function readCluster(cluster: ClusterReader): { nodes: ExistingNode[]; reserved: SimPod[]; daemonSets: SimPod[]; zoneCounts: ReturnType<typeof zoneCounter> } {
+function readCluster(cluster: ClusterReader): {
+  nodes: ExistingNode[];
+  reserved: SimPod[];
+  daemonSets: SimPod[];
+  zoneCounts: ReturnType<typeof zoneCounter>;
+} {
   const i = cluster.synced();
   const zonesOfPvcs = (p: Pod): string[] | undefined => podVolumeZones(p, i.claims, i.volumes);
   const nodes: ExistingNode[] = [];

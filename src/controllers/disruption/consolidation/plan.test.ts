@@ -2,7 +2,8 @@ import { describe, expect, test } from '@jest/globals';
 import { Annotation } from '../../../apis/v1beta1/constants.js';
 import type { Node, Pod } from '../../../kube/index.js';
 import { simPodOf, type ExistingNode, type Offering, type PoolTemplate, type SimPod } from '../../provisioning/scheduling/index.js'; // prettier-ignore
-import type { Claim } from '../types.js';
+import type { Claim, PoolView } from '../types.js';
+import { inWindows } from './method.js';
 import { nextMark, type Mark } from './mark.js';
 import { planConsolidation, type ConsolidationInput, type Member } from './plan.js';
 import type { ConsolidationSettings } from './settings.js';
@@ -136,5 +137,20 @@ describe('nodeUse', () => {
     expect(nodeUse(n(), [withVol('a', { emptyDir: { medium: 'Memory' } })], ALLOC, 50).blockers).toEqual([]);
     expect(nodeUse(n(), [withVol('a', { emptyDir: {} }, { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'true' })], ALLOC, 50).blockers).toEqual([]); // prettier-ignore
     expect(nodeUse(n({ [Annotation.doNotDisrupt]: 'true' }), [], ALLOC, 50).blockers[0]).toEqual({ kind: 'DoNotDisrupt', message: `node a is annotated ${Annotation.doNotDisrupt}=true` }); // prettier-ignore
+  });
+});
+
+describe('maintenance windows', () => {
+  test('outside them nothing new starts (a consolidation under way goes on); the preview names the window', () => {
+    const claimed = member('b', [], 30, { claim: { method: 'consolidation', reason: 'r', voluntary: true, replacementsFirst: false, disposal: 'remove', since: iso(T0) } }); // prettier-ignore
+    const plan = planConsolidation(input([member('a', [], 11), claimed], [dest('a', 0, 0)]));
+    expect(plan.commands.map((c) => c.nodes[0]!.node)).toEqual(['b', 'a']);
+    // T0 is Sunday 2026-03-01 00:00 UTC; the window opens Saturday 02:00 UTC
+    const candidates = [{ instanceId: 'i-b', claim: claimed.claim }] as unknown as PoolView['candidates'];
+    const closed = inWindows({ windows: [{ days: ['Sat'], start: '02:00', duration: '4h', timeZone: 'UTC' }], now: T0, candidates }, plan); // prettier-ignore
+    expect(closed.commands.map((c) => c.nodes[0]!.node)).toEqual(['b']);
+    expect(closed.pending).toMatchObject({ nodes: ['a'], notBefore: '2026-03-07T02:00:00.000Z', blockedBy: [{ kind: 'MaintenanceWindow', message: 'outside the maintenance windows: the next, Sat 02:00 for 4h (UTC), opens at 2026-03-07T02:00:00.000Z' }] }); // prettier-ignore
+    const open = inWindows({ windows: [{ days: ['Sun'], start: '00:00', duration: '1h' }], now: T0, candidates }, plan); // prettier-ignore
+    expect(open).toBe(plan);
   });
 });
