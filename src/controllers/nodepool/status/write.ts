@@ -25,18 +25,20 @@ export async function writeStatus(
     return await api.replace(o.metadata.name, body, undefined, 'status');
   } catch (err) {
     if (err instanceof NotFoundError) return undefined;
-    if (err instanceof ConflictError) return retryOverElasticity(api, kind, o, next, err);
+    if (err instanceof ConflictError) return retryMerged(api, kind, o, next, err);
     throw err;
   }
 }
 
 /**
- * A 409 caused only by the provisioning controller's own field (`status.automation.elasticity`, merge-patched
- * by elasticity while this reconcile ran) would lose what this reconcile did and cannot redo (a disruption's
- * `lastAction`): the status is written again over the fresh object, with its elasticity block. Any other
- * change since the read → the conflict stands (the reconcile is retried from a fresh read).
+ * A 409: the pool moved since this reconcile read it — elasticity merge-patched its own block
+ * (`status.automation.elasticity`), or the informer had not yet delivered this controller's previous write. What
+ * this reconcile did cannot be redone by a retry (a disruption carried out now records its `lastAction` now), so
+ * its changes are written again over the fresh object, once: every status field (and every automation block) this
+ * reconcile changed from what it read takes this reconcile's value; the others keep the fresh ones. A changed
+ * spec (generation) or a second conflict stands (the reconcile is retried from a fresh read).
  */
-async function retryOverElasticity(
+async function retryMerged(
   api: TypedResource<typeof PoolObjectSchema>,
   kind: string,
   o: CachedPool,
@@ -45,10 +47,26 @@ async function retryOverElasticity(
 ): Promise<CachedPool | undefined> {
   const fresh = await api.get(o.metadata.name).catch((e: unknown) => { if (e instanceof NotFoundError) return undefined; throw e; }); // prettier-ignore
   if (!fresh) return undefined;
-  const without = (st: unknown): string => { const a = (st ?? {}) as Status; return JSON.stringify({ ...a, automation: { ...(a.automation ?? {}), elasticity: undefined } }); }; // prettier-ignore
-  if (fresh.metadata.generation !== o.metadata.generation || without(fresh.status) !== without(o.status)) throw conflict; // prettier-ignore
-  const elasticity = (fresh.status as Status | undefined)?.automation?.elasticity;
-  const status: Status = { ...next, automation: { ...(next.automation ?? {}), ...(elasticity ? { elasticity } : {}) } }; // prettier-ignore
-  const body = { apiVersion: API_VERSION, kind, metadata: { name: o.metadata.name, resourceVersion: fresh.metadata.resourceVersion }, status }; // prettier-ignore
+  if (fresh.metadata.generation !== o.metadata.generation) throw conflict;
+  const body = { apiVersion: API_VERSION, kind, metadata: { name: o.metadata.name, resourceVersion: fresh.metadata.resourceVersion }, status: mergeChanges((o.status ?? {}) as Status, next, (fresh.status ?? {}) as Status) }; // prettier-ignore
   return api.replace(o.metadata.name, body, undefined, 'status');
+}
+
+/** `fresh` with the fields (and automation blocks) `next` changed from `read` (pure). */
+export function mergeChanges(read: Status, next: Status, fresh: Status): Status {
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+  const over = <T extends Record<string, unknown>>(r: T, n: T, f: T): T => {
+    const out: Record<string, unknown> = { ...f };
+    for (const k of new Set([...Object.keys(r), ...Object.keys(n)])) {
+      if (same(r[k], n[k])) continue;
+      if (n[k] === undefined) delete out[k];
+      else out[k] = n[k];
+    }
+    return out as T;
+  };
+  const merged = over({ ...read, automation: undefined }, { ...next, automation: undefined }, { ...fresh }) as Status; // prettier-ignore
+  const automation = over((read.automation ?? {}) as Record<string, unknown>, (next.automation ?? {}) as Record<string, unknown>, (fresh.automation ?? {}) as Record<string, unknown>); // prettier-ignore
+  // instances retained by either write stay listed (a list only ever added to by removals)
+  const kept = [...(fresh.retainedInstances ?? []), ...(next.retainedInstances ?? [])].filter((x, i, all) => all.findIndex((y) => y.instanceId === x.instanceId) === i); // prettier-ignore
+  return { ...merged, ...(kept.length > 0 ? { retainedInstances: kept } : {}), ...(Object.keys(automation).length > 0 ? { automation } : {}) } as Status; // prettier-ignore
 }
