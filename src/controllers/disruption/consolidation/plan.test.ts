@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { Annotation } from '../../../apis/v1beta1/constants.js';
 import type { Node, Pod } from '../../../kube/index.js';
 import { simPodOf, type ExistingNode, type Offering, type PoolTemplate, type SimPod } from '../../provisioning/scheduling/index.js'; // prettier-ignore
-import type { Claim, PoolView } from '../types.js';
+import type { PoolView } from '../types.js';
 import { inWindows } from './method.js';
 import { nextMark, type Mark } from './mark.js';
 import { planConsolidation, type ConsolidationInput, type Member } from './plan.js';
@@ -39,7 +39,11 @@ function dest(name: string, usedCpu: number, usedMem: number, podsHere = 0): Exi
 const offering = (type: string, cpu: number, mem: number, price: number): Offering => ({ instanceType: type, zoneId: 'z-a', vSwitchId: 'vsw-a', pricePerHour: price, allocatable: { cpuMilli: cpu, memoryMiB: mem, gpus: 0, pods: 110 }, labels: { 'topology.kubernetes.io/zone': 'z-a', 'nodepool.alicloud.dev/pool': 'web' }, available: true }); // prettier-ignore
 const template = (...offerings: Offering[]): PoolTemplate => ({ name: 'web', kind: 'NodePool', priority: 0, taints: [], offerings, room: 10 }); // prettier-ignore
 
-function input(members: Member[], nodes: ExistingNode[], o: Partial<ConsolidationInput> = {}): ConsolidationInput {
+function input(
+  members: Member[],
+  nodes: ExistingNode[],
+  o: Partial<ConsolidationInput> = {},
+): ConsolidationInput {
   return { settings: S, now: T0, minSize: 0, maxSize: 10, active: members.length, members, nodes, reserved: [], ...o }; // prettier-ignore
 }
 
@@ -67,7 +71,7 @@ describe('planConsolidation', () => {
     ['pending pods that would run on an empty node keep it (no ping-pong with elasticity)', () => input([member('a', [], 11)], [full('b'), dest('a', 0, 0)], { reserved: [sim(pod('pending', 2000, 2048))] }), [], 'PodsWouldNotFit'], // prettier-ignore
     ['pending pods that fit elsewhere do not', () => input([member('a', [], 11)], [dest('b', 0, 0), dest('a', 0, 0)], { reserved: [sim(pod('pending', 2000, 2048))] }), ['a'], undefined], // prettier-ignore
     ["two underused nodes, room for one's pods only: one goes, the other receives", () => input([member('a', [pod('p1', 1000, 1024)], 11), member('b', [pod('p2', 1000, 1024)], 11)], [dest('a', 1000, 1024, 1), dest('b', 1000, 1024, 1), dest('c', 2500, 4096, 1)]), ['a'], 'PodsWouldNotFit'], // prettier-ignore
-    ['a node claimed by consolidation is proposed again, with its replacement', () => input([member('a', [pod('p1', 1500, 4096)], 11, { claim: { method: 'consolidation', reason: 'r', voluntary: true, replacementsFirst: true, disposal: 'remove', since: iso(T0), replacement: { id: 'x', startedAt: iso(T0), instanceType: 'ecs.g7.large', zoneId: 'z-a', vSwitchId: 'vsw-a' } } as Claim })], [full('b')]), ['a→ecs.g7.large'], undefined], // prettier-ignore
+    ['a node claimed by consolidation is proposed again, with its replacement', () => input([member('a', [pod('p1', 1500, 4096)], 11, { claim: { method: 'consolidation', reason: 'r', voluntary: true, replacementsFirst: true, disposal: 'remove', since: iso(T0), replacement: { id: 'x', startedAt: iso(T0), instanceType: 'ecs.g7.large', zoneId: 'z-a', vSwitchId: 'vsw-a' } } })], [full('b')]), ['a→ecs.g7.large'], undefined], // prettier-ignore
   ];
   test.each(cases)('%s', (_n, make, expected, blocker) => {
     const i = make();
@@ -82,7 +86,10 @@ describe('planConsolidation', () => {
     expect(blocked.pending).toMatchObject({ action: 'Remove', nodes: ['a'], blockedBy: [{ kind: 'PodsWouldNotFit', message: 'pods would not fit on the other nodes: default/p1; no cheaper instance type than ecs.g7.xlarge in the pool' }] }); // prettier-ignore
     expect(blocked.pending?.reason).toMatch(/^node a underused since .* \(requests: CPU 38%, memory 25% of allocatable, below 50%; after 10m\)$/); // prettier-ignore
     const waiting = planConsolidation(input([member('a', [], 4)], [dest('a', 0, 0)]));
-    expect(waiting.pending).toMatchObject({ nodes: ['a'], notBefore: iso(T0 + 6 * MIN).replace(/\.\d+Z$/, 'Z') });
+    expect(waiting.pending).toMatchObject({
+      nodes: ['a'],
+      notBefore: iso(T0 + 6 * MIN).replace(/\.\d+Z$/, 'Z'),
+    });
     expect(waiting.requeueAfterMs).toBe(6 * MIN);
   });
 
@@ -99,7 +106,13 @@ describe('planConsolidation', () => {
 describe('nextMark: since when a node is empty or underused', () => {
   const t = (m: number) => T0 + m * MIN;
   test.each([
-    ['first seen empty: both start now', undefined, 'empty', true, { underusedSince: iso(t(0)), emptySince: iso(t(0)) }],
+    [
+      'first seen empty: both start now',
+      undefined,
+      'empty',
+      true,
+      { underusedSince: iso(t(0)), emptySince: iso(t(0)) },
+    ],
     ['still empty: kept', { underusedSince: iso(t(-5)), emptySince: iso(t(-3)), threshold: 50 }, 'empty', true, { underusedSince: iso(t(-5)), emptySince: iso(t(-3)) }], // prettier-ignore
     ['empty → underused: empty ends, underused goes on', { underusedSince: iso(t(-5)), emptySince: iso(t(-3)), threshold: 50 }, 'underused', true, { underusedSince: iso(t(-5)) }], // prettier-ignore
     ['busy: the mark goes', { underusedSince: iso(t(-5)), threshold: 50 }, 'busy', true, undefined],

@@ -48,7 +48,7 @@ async function retryMerged(
   const fresh = await api.get(o.metadata.name).catch((e: unknown) => { if (e instanceof NotFoundError) return undefined; throw e; }); // prettier-ignore
   if (!fresh) return undefined;
   if (fresh.metadata.generation !== o.metadata.generation) throw conflict;
-  const body = { apiVersion: API_VERSION, kind, metadata: { name: o.metadata.name, resourceVersion: fresh.metadata.resourceVersion }, status: mergeChanges((o.status ?? {}) as Status, next, (fresh.status ?? {}) as Status) }; // prettier-ignore
+  const body = { apiVersion: API_VERSION, kind, metadata: { name: o.metadata.name, resourceVersion: fresh.metadata.resourceVersion }, status: mergeChanges((o.status ?? {}), next, (fresh.status ?? {})) }; // prettier-ignore
   return api.replace(o.metadata.name, body, undefined, 'status');
 }
 
@@ -68,5 +68,5 @@ export function mergeChanges(read: Status, next: Status, fresh: Status): Status 
   const automation = over((read.automation ?? {}) as Record<string, unknown>, (next.automation ?? {}) as Record<string, unknown>, (fresh.automation ?? {}) as Record<string, unknown>); // prettier-ignore
   // instances retained by either write stay listed (a list only ever added to by removals)
   const kept = [...(fresh.retainedInstances ?? []), ...(next.retainedInstances ?? [])].filter((x, i, all) => all.findIndex((y) => y.instanceId === x.instanceId) === i); // prettier-ignore
-  return { ...merged, ...(kept.length > 0 ? { retainedInstances: kept } : {}), ...(Object.keys(automation).length > 0 ? { automation } : {}) } as Status; // prettier-ignore
+  return { ...merged, ...(kept.length > 0 ? { retainedInstances: kept } : {}), ...(Object.keys(automation).length > 0 ? { automation } : {}) }; // prettier-ignore
 }
