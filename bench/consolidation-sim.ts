@@ -4,10 +4,7 @@
 // a drain taking DRAIN_S, a replacement booting in BOOT_S), the scheduler (a drained node's pods placed by the
 // same simulation on the nodes left), and elasticity (pods the scheduler cannot place start new nodes: counted,
 // they would be a consolidation's ping-pong).
-import {
-  planConsolidation,
-  type Member,
-} from '../src/controllers/disruption/consolidation/plan.js';
+import { planConsolidation, type Member } from '../src/controllers/disruption/consolidation/plan.js';
 import { nextMark, type Mark } from '../src/controllers/disruption/consolidation/mark.js';
 import type { ConsolidationSettings } from '../src/controllers/disruption/consolidation/settings.js';
 import { parseDuration } from '../src/controllers/disruption/duration.js';
@@ -28,7 +25,6 @@ export interface ConsolidationKnobs {
   /** Give up after this long, simulated (s). */
   limitS: number;
 }
-
 
 interface MNode {
   name: string;
@@ -149,7 +145,8 @@ export function consolidationPhase(k: ConsolidationKnobs): ConsolidationFigures 
         const e = asExisting(n);
         const cpu = (100 * e.used.cpuMilli) / e.allocatable.cpuMilli;
         const mem = (100 * e.used.memoryMiB) / e.allocatable.memoryMiB;
-        const state = n.pods.length === 0 ? 'empty' : cpu < k.threshold && mem < k.threshold ? 'underused' : 'busy';
+        const state =
+          n.pods.length === 0 ? 'empty' : cpu < k.threshold && mem < k.threshold ? 'underused' : 'busy';
         if (ready(n) && !n.claim) n.mark = nextMark(n.mark, state, k.threshold, t, true);
         return { instanceId: n.name, node: n.name, createdAt: n.createdAt, eligible: ready(n), claim: n.claim ? { method: 'consolidation', reason: n.claim.reason, voluntary: true, replacementsFirst: n.claim.replacement !== undefined, disposal: 'remove', since: new Date(n.claim.since).toISOString() } : undefined, state, cpuPercent: cpu, memoryPercent: mem, mark: n.mark, pods: n.pods, blockers: [], instanceType: n.offering.instanceType, zoneId: n.offering.zoneId, pricePerHour: n.offering.pricePerHour }; // prettier-ignore
       });

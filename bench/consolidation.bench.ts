@@ -28,7 +28,9 @@ const RUNS = num('RUNS', 3);
 const load = (): string => loadavg().map((x) => x.toFixed(1)).join(' '); // prettier-ignore
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; }; // prettier-ignore
 
-console.log(`bench:consolidation — ${RUNS} runs; knobs ${JSON.stringify(knobs)}; load average before: ${load()}`);
+console.log(
+  `bench:consolidation — ${RUNS} runs; knobs ${JSON.stringify(knobs)}; load average before: ${load()}`,
+);
 const runs = Array.from({ length: RUNS }, () => consolidationPhase(knobs));
 const f = runs[0]!;
 const rss = process.memoryUsage().rss / 1048576;

@@ -4,6 +4,7 @@ import type { Cluster, KubeConfig } from './config.js';
 import { requestText } from './body.js';
 import { errorForStatus, KubeApiError, StatusSchema } from './errors.js';
 import { resourcePath, type ResourceRef } from './resources.js';
+import { assertNotFenced, raceFence } from '../runtime/fence.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -87,12 +88,19 @@ export class KubeClient {
   private auth: { headers: Record<string, string>; until: number } | undefined;
   private authRunning: Promise<Record<string, string>> | undefined;
 
+  /**
+   * The leader lease's fence (src/runtime/fence.ts): once aborted, every write (POST, PUT, PATCH, DELETE) is
+   * refused with a FencedError, the writes under way are cut, and nobody waits for a request any more.
+   */
+  private readonly fence: AbortSignal | undefined;
+
   constructor(
     readonly config: KubeConfig,
-    opts: { connections?: number } = {},
+    opts: { connections?: number; fence?: AbortSignal | undefined } = {},
   ) {
     const cluster = config.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster');
+    this.fence = opts.fence;
     this.server = cluster.server.replace(/\/+$/, '');
     this.tls = tlsOptions(config, cluster);
     this.connections = opts.connections ?? 32;
@@ -180,6 +188,7 @@ export class KubeClient {
     }
     const signals: AbortSignal[] = [];
     if (opts.signal) signals.push(opts.signal);
+    if (opts.method !== 'GET' && this.fence) signals.push(this.fence);
     if (opts.timeoutMs !== 0) signals.push(AbortSignal.timeout(opts.timeoutMs ?? 30_000));
     try {
       return await fetch(this.url(opts.path, opts.query), {
@@ -196,7 +205,11 @@ export class KubeClient {
 
   /** One request; the parsed JSON answer, or a typed KubeApiError. */
   async request(opts: RequestOptions): Promise<unknown> {
-    const res = await this.send(opts);
+    // fenced: a write is refused, and no caller is kept waiting on a request after the loss (informers' lists
+    // and watches go on until shutdown)
+    const what = `${opts.method} ${opts.path}`;
+    if (opts.method !== 'GET') assertNotFenced(this.fence, what);
+    const res = await raceFence(this.send(opts), this.fence, what);
     let text: string;
     try {
       text = await res.text();

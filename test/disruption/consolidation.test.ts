@@ -30,7 +30,12 @@ afterAll(async () => {
 interface Automation {
   enabled?: boolean;
   lastAction?: { action?: string; nodes?: string[]; message?: string };
-  next?: { action?: string; nodes?: string[]; reason?: string; blockedBy?: { kind: string; message: string }[] };
+  next?: {
+    action?: string;
+    nodes?: string[];
+    reason?: string;
+    blockedBy?: { kind: string; message: string }[];
+  };
 }
 const consolidation = async (name: string): Promise<Automation | undefined> =>
   ((await pool(name)) as { status?: { automation?: { consolidation?: Automation } } }).status?.automation
@@ -51,7 +56,14 @@ const on = (pool: string, spec: Record<string, unknown> = {}) => ({ nodeSelector
  * A one-pod Deployment of `pool`, kept off the nodes `notOn` (so pods land one per node), its pods carrying
  * `annotations`; resolves with the node its annotated pod runs on.
  */
-async function deployOne(pool: string, app: string, cpu: string, notOn: string[], annotations: Record<string, string> = {}): Promise<string> { // prettier-ignore
+async function deployOne(
+  pool: string,
+  app: string,
+  cpu: string,
+  notOn: string[],
+  annotations: Record<string, string> = {},
+): Promise<string> {
+  // prettier-ignore
   const affinity = notOn.length ? { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'NotIn', values: notOn }] }] } } } : undefined; // prettier-ignore
   await deploy(h, ns, app, 1, on(pool, affinity ? { affinity } : {}), { cpu, memory: '256Mi' });
   if (Object.keys(annotations).length > 0) await kubectlOk(['patch', 'deployment', app, '-n', ns, '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { annotations } } } })]); // prettier-ignore
@@ -146,7 +158,8 @@ test('a do-not-disrupt pod (each of the three annotations) keeps its node; witho
   ];
   // one small annotated pod per node: each Deployment kept off the nodes of the ones before it
   const keep = new Map<string, string>();
-  for (const [app, a] of annotations) keep.set(app, await deployOne(name, app, '300m', [...keep.values()], a));
+  for (const [app, a] of annotations)
+    keep.set(app, await deployOne(name, app, '300m', [...keep.values()], a));
   expect(new Set(keep.values()).size).toBe(3);
   await deleteDeployment('anchor');
   // each node: 0.3 CPU (8%), underused, the pods would fit together — but each is annotated

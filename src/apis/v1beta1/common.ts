@@ -599,8 +599,8 @@ export function countOrPercent(what: string): z.ZodUnion<[z.ZodInt, z.ZodString]
 export const InstanceMetadataOptions = api(
   z.strictObject({
     httpTokens: api(
-      z.enum(['optional', 'required']).default('optional'),
-      'required: the metadata service accepts only tokens (IMDSv2, safer); optional: both modes. Immutable.',
+      z.enum(['optional', 'required']).default('required'),
+      "required (the default for new pools): the metadata service accepts only tokens (IMDSv2), so a request forged through a server-side request forgery cannot read the instance's user data or RAM role credentials; optional: both modes. Immutable: a pool created with the earlier default keeps optional (stored in the object); a full replace that omits the field is refused rather than switching it.",
       [immutable<string>('spec.instanceMetadataOptions.httpTokens')],
     ),
   }),
@@ -609,7 +609,7 @@ export const InstanceMetadataOptions = api(
 
 export const RamRoleName = api(
   str(P.ramRoleName, 64, 'a RAM role name (letters, digits, "-" and ".")'),
-  'The RAM role of the nodes (the cloud controller, CSI and network plugins use it). Immutable.',
+  "The RAM role of the nodes (the cloud controller, CSI and network plugins use it); one the operator's --allowed-ram-roles allows (default KubernetesWorkerRole* and k8s-worker-role). Immutable.",
   [immutable<string>('spec.ramRoleName')],
 );
 
@@ -630,7 +630,7 @@ export const Consolidation = api(
       'Percent (1-100, default 50): a node whose CPU requests and memory requests are both below this share of its allocatable is underused.',
     ).default(50),
   }),
-  "Auto pools only: remove empty and underused nodes (the pool's own disruption method, held by the budget). Never below minSize; never a node with a pod annotated nodepool.alicloud.dev/do-not-disrupt, karpenter.sh/do-not-disrupt \"true\" or cluster-autoscaler.kubernetes.io/safe-to-evict \"false\", nor a node annotated nodepool.alicloud.dev/do-not-disrupt \"true\"; pods with local storage (emptyDir not in memory, hostPath) or without a controller block it unless annotated cluster-autoscaler.kubernetes.io/safe-to-evict \"true\". Not available with Subscription billing.",
+  'Auto pools only: remove empty and underused nodes (the pool\'s own disruption method, held by the budget). Never below minSize; never a node with a pod annotated nodepool.alicloud.dev/do-not-disrupt, karpenter.sh/do-not-disrupt "true" or cluster-autoscaler.kubernetes.io/safe-to-evict "false", nor a node annotated nodepool.alicloud.dev/do-not-disrupt "true"; pods with local storage (emptyDir not in memory, hostPath) or without a controller block it unless annotated cluster-autoscaler.kubernetes.io/safe-to-evict "true". Not available with Subscription billing.',
 );
 
 export const Disruption = api(

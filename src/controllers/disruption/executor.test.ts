@@ -51,7 +51,9 @@ class MemoryNodes implements NodeOps {
     const n = this.nodes.get(name);
     if (!n) return Promise.resolve();
     const a = { ...(n.metadata.annotations ?? {}) };
-    for (const [k, v] of Object.entries(annotations)) if (v === null) delete a[k]; else a[k] = v;
+    for (const [k, v] of Object.entries(annotations))
+      if (v === null) delete a[k];
+      else a[k] = v;
     n.metadata.annotations = a;
     return Promise.resolve();
   }
@@ -264,7 +266,9 @@ describe("a typed replacement (consolidation's cheaper node), against the fake c
 
   /** The world as the next reconcile reads it: claims from the Nodes, and the members the cloud's group holds. */
   function reread(w: ReturnType<typeof world>, ready: (id: string) => boolean): PoolView {
-    const members = [...w.cloud.instances.values()].filter((i) => i.groupId === w.g.id && i.status !== 'Deleted');
+    const members = [...w.cloud.instances.values()].filter(
+      (i) => i.groupId === w.g.id && i.status !== 'Deleted',
+    );
     const candidates: Candidate[] = members.map((i) => {
       const node = w.nodes.nodes.get(`n-${i.instanceId}`) ?? { metadata: { name: `n-${i.instanceId}`, annotations: {} }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }; // prettier-ignore
       w.nodes.nodes.set(node.metadata.name, node);
@@ -321,7 +325,9 @@ describe("a typed replacement (consolidation's cheaper node), against the fake c
   test('a replacement the cloud refuses (no stock) abandons the command: the claim goes, the node stays', async () => {
     const w = world(1, [{ id: 'i-1' }, { id: 'i-2' }]);
     const refusing = { launch: () => Promise.resolve({ ok: false as const, unavailable: true, message: 'OperationDenied.NoStock: sold out' }), statuses: () => Promise.resolve(new Map()), attach: () => Promise.resolve(), release: () => Promise.resolve() }; // prettier-ignore
-    const r = await w.executor.execute({ ...w.ctx, replacements: refusing }, [cmd('consolidation', ['i-1'], replace)]);
+    const r = await w.executor.execute({ ...w.ctx, replacements: refusing }, [
+      cmd('consolidation', ['i-1'], replace),
+    ]);
     expect(r.outcomes[0]!.held).toEqual([{ kind: 'Replacement', message: 'the replacement ecs.g7.large in cn-hangzhou-h cannot be launched: OperationDenied.NoStock: sold out' }]); // prettier-ignore
     expect(claimOf(w.nodes.nodes.get('n-i-1'))).toBeUndefined();
     expect(w.drains.calls).toEqual([]);

@@ -315,7 +315,12 @@ export class DisruptionExecutor {
     ctx: ExecutionContext,
     node: DeepReadonly<Node>,
     claim: Claim,
-  ): Promise<{ state: 'ready' } | { state: 'waiting'; step: string; message: string } | { state: 'abandoned'; message: string }> { // prettier-ignore
+  ): Promise<
+    | { state: 'ready' }
+    | { state: 'waiting'; step: string; message: string }
+    | { state: 'abandoned'; message: string }
+  > {
+    // prettier-ignore
     const rec = claim.replacement;
     const L = ctx.replacements;
     if (!rec || !L) throw new Error(`node ${node.metadata.name}: a replacement command without its record or launcher`); // prettier-ignore

@@ -14,7 +14,11 @@ import type { ReplacementRecord } from './types.js';
  * own, by the Delete table like the pool's).
  */
 export function typedReplacements(
-  cloud: Pick<CloudProvider, 'runInstances' | 'attachInstances' | 'releaseInstances' | 'describeInstances'>,
+  // scaleOut: the Launcher's restarts of Stopped members (elasticity's); a replacement never asks for one
+  cloud: Pick<
+    CloudProvider,
+    'runInstances' | 'attachInstances' | 'releaseInstances' | 'describeInstances' | 'scaleOut'
+  >,
   cluster: string,
   log: Logger,
   target: { name: string; pool: NodePool; group: ScalingGroup },
@@ -24,7 +28,8 @@ export function typedReplacements(
   const record = (x: ReplacementRecord): ElasticityLaunch => ({ id: x.id, instanceType: x.instanceType, zoneId: x.zoneId, vSwitchId: x.vSwitchId, count: 1, startedAt: x.startedAt, ...(x.instanceIds ? { instanceIds: [...x.instanceIds] } : {}) }); // prettier-ignore
   return {
     async launch(x) {
-      if (!resolved) return { ok: false, unavailable: false, message: "the pool's launch is not resolved yet" };
+      if (!resolved)
+        return { ok: false, unavailable: false, message: "the pool's launch is not resolved yet" };
       const out = await launcher.run(target, record(x), resolved, marketOf(target.pool));
       if (out.ok) return out;
       return out.unavailable ? { ok: false, unavailable: true, message: `${out.code}: ${out.message}` } : { ok: false, unavailable: false, message: String(out.error) }; // prettier-ignore

@@ -12,8 +12,18 @@ describe('inWindow', () => {
     ['before it', [sat('13:00', '4h')], '2026-03-07T12:00:00Z', false],
     ['its end is outside', [sat('08:00', '4h')], '2026-03-07T12:00:00Z', false],
     ['in its time zone: Sat 01:00 Shanghai is Fri 17:00 UTC', [sat('01:00', '3h', 'Asia/Shanghai')], '2026-03-06T18:00:00Z', true], // prettier-ignore
-    ['past midnight: Sat 22:00 for 4h is open on Sunday 01:00', [sat('22:00', '4h')], '2026-03-08T01:00:00Z', true],
-    ['another day', [{ days: ['Mon', 'Tue'], start: '00:00', duration: '24h' }], '2026-03-07T12:00:00Z', false],
+    [
+      'past midnight: Sat 22:00 for 4h is open on Sunday 01:00',
+      [sat('22:00', '4h')],
+      '2026-03-08T01:00:00Z',
+      true,
+    ],
+    [
+      'another day',
+      [{ days: ['Mon', 'Tue'], start: '00:00', duration: '24h' }],
+      '2026-03-07T12:00:00Z',
+      false,
+    ],
   ] as const)('%s', (_n, windows, now, open) => {
     expect(inWindow(windows, at(now)).open).toBe(open);
   });

@@ -40,9 +40,14 @@ export function inWindow(
       const since = (((now - start) % WEEK_MIN) + WEEK_MIN) % WEEK_MIN;
       if (since < length) return { open: true };
       const until = WEEK_MIN - since;
-      if (!best || until < best.inMin) best = { inMin: until, window: `${d} ${w.start} for ${w.duration} (${tz})` };
+      if (!best || until < best.inMin)
+        best = { inMin: until, window: `${d} ${w.start} for ${w.duration} (${tz})` };
     }
   }
   // minute resolution: counted from the start of the current minute
-  return { open: false, opensAt: Math.floor(at / 60_000) * 60_000 + best!.inMin * 60_000, window: best!.window };
+  return {
+    open: false,
+    opensAt: Math.floor(at / 60_000) * 60_000 + best!.inMin * 60_000,
+    window: best!.window,
+  };
 }

@@ -3,7 +3,14 @@ import type { NodePool } from '../../apis/v1beta1/index.js';
 import { POOL_LABEL } from '../../bootstrap/labels.js';
 import { AuthFailedError, CloudError, ConflictError } from '../../cloud/errors.js';
 import type { CloudProvider } from '../../cloud/provider.js';
-import { ConfigMapSchema, NodeSchema, Resources, TypedResource, type Node, type Pod } from '../../kube/index.js';
+import {
+  ConfigMapSchema,
+  NodeSchema,
+  Resources,
+  TypedResource,
+  type Node,
+  type Pod,
+} from '../../kube/index.js';
 import { Controller, type ReconcileContext, type ReconcileResult } from '../../runtime/controller.js';
 import type { Informer } from '../../runtime/informer.js';
 import { finalizerPatch } from '../../runtime/finalizers.js';
@@ -36,7 +43,7 @@ import { admitAndSync, syncLabelsFirst } from './nodes/sync.js';
 import { joinMembers } from './observe.js';
 import { orphanReporter } from './orphans.js';
 import { reconcileRegistration, storyOf } from './registration/reconcile.js';
-import { ReferenceError, References, resolveLaunch } from './resolve.js';
+import { poolPolicy, ReferenceError, References, resolveLaunch } from './resolve.js';
 import { reconcileScalingGroup } from './scalinggroup/reconcile.js';
 import { SharedLookups } from './shared-lookups.js';
 import { PoolStates } from './state.js';
@@ -100,7 +107,7 @@ function poolDeps(
     settings: deps.settings,
     cluster: deps.settings.clusterId ?? 'default',
     join: deps.join,
-    refs: new References(client, deps.settings.namespace, { credentialsSecret: deps.settings.credentialsSecret }), // prettier-ignore
+    refs: new References(client, deps.settings.namespace, poolPolicy(deps.settings)),
     pools: informers.pools,
     nodes: informers.nodes,
     poolApi: new TypedResource(client, K.ref, PoolObjectSchema),

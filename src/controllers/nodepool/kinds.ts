@@ -116,7 +116,11 @@ export function automationCondition(m: ManagedNodePool): [boolean, string, strin
   const active = `active: instant elasticity (scale-out on pending pods)${consolidating ? `, consolidation (${policy} after ${c?.after ?? '10m'})` : ''}`; // prettier-ignore
   const windows = (m.spec.maintenance.windows ?? []).length > 0 ? (consolidating ? '; consolidation removes nodes only inside the maintenance windows' : '; the maintenance windows are recorded but nothing acts in them yet') : ''; // prettier-ignore
   if (wanted.length === 0) return [true, 'AutomationActive', `${active}${windows}`];
-  return [false, 'AutomationNotActive', `${active}; not active in this version: ${wanted.join(', ')}${windows}`];
+  return [
+    false,
+    'AutomationNotActive',
+    `${active}; not active in this version: ${wanted.join(', ')}${windows}`,
+  ];
 }
 
 /**

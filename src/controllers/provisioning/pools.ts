@@ -1,6 +1,6 @@
 import type { ElasticityLaunch, NodePool } from '../../apis/v1beta1/index.js';
 import type { CloudProvider } from '../../cloud/provider.js';
-import type { ScalingGroup } from '../../cloud/types.js';
+import type { PoolInstance, ScalingGroup } from '../../cloud/types.js';
 import { scalingGroupName } from '../nodepool/launch.js';
 import { poolSpecOf, type PoolKindName } from '../nodepool/kinds.js';
 import type { PoolObject } from '../nodepool/controller.js';
@@ -18,6 +18,8 @@ export interface AutoPool {
   records: ElasticityLaunch[];
   /** Why it cannot scale out now, if it cannot. */
   blocked: string | undefined;
+  /** Economical pools: the members ESS holds Stopped (a scale-out starts them before launching new ones). */
+  stopped: PoolInstance[];
 }
 
 /** The launch records a pool's status holds (`status.automation.elasticity.inFlight`). */
@@ -29,13 +31,14 @@ export function recordsOf(o: PoolObject): ElasticityLaunch[] {
 /**
  * Finds the Auto pools (both kinds) and what the plan needs of each: the group (one DescribeScalingGroups for
  * up to 20 pools), the zones of its vSwitches (remembered: a vSwitch never moves), and why it is blocked if
- * it is (invalid spec, no group yet, group not Active, being deleted).
+ * it is (invalid spec, no group yet, group not Active, being deleted); for economical pools whose group holds
+ * Stopped members, those members (one DescribeScalingInstances).
  */
 export class AutoPools {
   private readonly zoneOf = new Map<string, string>();
 
   constructor(
-    private readonly cloud: Pick<CloudProvider, 'findScalingGroup' | 'vSwitches'>,
+    private readonly cloud: Pick<CloudProvider, 'findScalingGroup' | 'vSwitches' | 'listPoolInstances'>,
     private readonly cluster: string,
   ) {}
 
@@ -46,7 +49,7 @@ export class AutoPools {
       const r = poolSpecOf(kind, object);
       if (!r.ok || r.pool.spec.scaling.mode !== 'Auto') continue;
       for (const v of r.pool.spec.vSwitchIds) if (!this.zoneOf.has(v)) unknown.add(v);
-      out.push({ kind, object, name: object.metadata.name, pool: r.pool, group: undefined, zones: new Map(), records: recordsOf(object), blocked: undefined }); // prettier-ignore
+      out.push({ kind, object, name: object.metadata.name, pool: r.pool, group: undefined, zones: new Map(), records: recordsOf(object), blocked: undefined, stopped: [] }); // prettier-ignore
     }
     if (unknown.size > 0)
       for (const v of await this.cloud.vSwitches([...unknown])) this.zoneOf.set(v.id, v.zoneId);
@@ -63,6 +66,10 @@ export class AutoPools {
         if (!p.group) p.blocked = `scaling group ${id} not found`;
         else if (p.group.state !== 'Active') p.blocked = `scaling group ${p.group.id} is ${p.group.state}`;
         else if (p.zones.size === 0) p.blocked = 'none of its vSwitches was found';
+        else if (p.pool.spec.scaling.economical && p.group.counts.stopped > 0) {
+          const members = await this.cloud.listPoolInstances(p.group.id);
+          p.stopped = members.filter((m) => m.lifecycleState === 'Stopped' && m.status === 'Stopped');
+        }
       }),
     );
     return out;

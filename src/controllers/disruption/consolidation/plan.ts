@@ -78,7 +78,8 @@ export function dueAt(m: Member, s: ConsolidationSettings): number | undefined {
 }
 
 function describe(m: Member, s: ConsolidationSettings): string {
-  if (m.state === 'empty') return `node ${m.node} empty since ${m.mark?.emptySince ?? '?'} (after ${s.after})`;
+  if (m.state === 'empty')
+    return `node ${m.node} empty since ${m.mark?.emptySince ?? '?'} (after ${s.after})`;
   return `node ${m.node} underused since ${m.mark?.underusedSince ?? '?'} (requests: CPU ${pct(m.cpuPercent)}, memory ${pct(m.memoryPercent)} of allocatable, below ${s.threshold}%; after ${s.after})`; // prettier-ignore
 }
 
@@ -163,9 +164,14 @@ export function planConsolidation(input: ConsolidationInput): ConsolidationPlan 
   let remaining = input.active - going.size;
   const candidates = input.members.filter((m) => m.eligible && !m.claim && dueAt(m, s) !== undefined);
   const due = candidates.filter((m) => dueAt(m, s)! <= input.now).sort(order);
-  const later = candidates.filter((m) => dueAt(m, s)! > input.now).sort((a, b) => dueAt(a, s)! - dueAt(b, s)!);
+  const later = candidates
+    .filter((m) => dueAt(m, s)! > input.now)
+    .sort((a, b) => dueAt(a, s)! - dueAt(b, s)!);
   // pool members go last in the simulation's node order, the likeliest to be removed at the very end
-  const last = [...input.members].sort(order).reverse().map((m) => m.node);
+  const last = [...input.members]
+    .sort(order)
+    .reverse()
+    .map((m) => m.node);
   const room = new Room(input.nodes);
   const zoneCounts = input.zoneCounts;
   if (input.reserved.length > 0) {
@@ -214,7 +220,12 @@ export function planConsolidation(input: ConsolidationInput): ConsolidationPlan 
   }
   const next = later[0];
   const pending: NextAction | undefined = blocked
-    ? { action: 'Remove', nodes: [blocked.m.node], reason: describe(blocked.m, s), blockedBy: blocked.blockedBy }
+    ? {
+        action: 'Remove',
+        nodes: [blocked.m.node],
+        reason: describe(blocked.m, s),
+        blockedBy: blocked.blockedBy,
+      }
     : next
       ? { action: 'Remove', nodes: [next.node], reason: describe(next, s), notBefore: iso(dueAt(next, s)!), blockedBy: [{ kind: 'NotBefore', message: `${next.state} for less than ${s.after}` }] } // prettier-ignore
       : undefined;

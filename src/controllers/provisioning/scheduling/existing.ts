@@ -41,18 +41,25 @@ function hostPortsOf(pods: readonly P[]): string[] {
 }
 
 /**
- * A registered Node as the simulation sees it: its labels, taints (the not-ready taint of a booting node left
- * out), allocatable, and what the pods bound to it (DaemonSet pods included) already take — requests, members
+ * A registered Node as the simulation sees it: its labels, taints (the kubelet's not-ready and unreachable
+ * taints left out), allocatable, and what the pods bound to it (DaemonSet pods included) already take — requests, members
  * for anti-affinity and spread, host ports. Provisioning uses it for nodes in flight, consolidation for the
  * nodes a node's pods could move to.
  */
-export function existingNodeOf(n: DeepReadonly<Node>, pods: readonly P[], pool: string | undefined): ExistingNode {
+export function existingNodeOf(
+  n: DeepReadonly<Node>,
+  pods: readonly P[],
+  pool: string | undefined,
+): ExistingNode {
   const live = pods.filter((p) => !finished(p));
   return {
     name: n.metadata.name,
     pool,
     labels: n.metadata.labels ?? {},
-    taints: (n.spec?.taints ?? []).filter((t) => !t.key.startsWith('node.kubernetes.io/not-ready')),
+    // the kubelet's not-ready / unreachable taints go once it is Ready (a restarted member's Node carries them)
+    taints: (n.spec?.taints ?? []).filter(
+      (t) => !/^node\.kubernetes\.io\/(not-ready|unreachable)/.test(t.key),
+    ),
     allocatable: allocatableOfNode(n),
     used: requestedBy(live),
     // the simulation only reads these (informer objects are read-only by type)
