@@ -9,6 +9,19 @@ describe('mergeChanges: a status write that met a 409, written again over the fr
     const fresh = { phase: 'Active', readySize: 2, currentSize: 2, automation: { elasticity: { enabled: true, inFlight: [{ id: 'x' }] }, consolidation: { enabled: true } } } as unknown as Status; // prettier-ignore
     expect(mergeChanges(read, next, fresh)).toEqual({ phase: 'Active', readySize: 1, currentSize: 2, automation: { elasticity: { enabled: true, inFlight: [{ id: 'x' }] }, consolidation: { enabled: true, lastAction: { action: 'Released' } } } }); // prettier-ignore
   });
+  test('a lagging read: its missing lastAction does not erase the one written since; the fields it changed win', () => {
+    // read: before the previous write recorded the consolidation; next: this reconcile's preview changed
+    const read = { automation: { consolidation: { enabled: true, next: { nodes: ['x'] } } } } as unknown as Status; // prettier-ignore
+    const next = { automation: { consolidation: { enabled: true } } } as unknown as Status;
+    const fresh = { automation: { consolidation: { enabled: true, lastAction: { action: 'Released' }, next: { nodes: ['x'] } } } } as unknown as Status; // prettier-ignore
+    expect(mergeChanges(read, next, fresh).automation).toEqual({ consolidation: { enabled: true, lastAction: { action: 'Released' } } }); // prettier-ignore
+  });
+  test('an automation block this reconcile dropped is dropped; one it added is added', () => {
+    const read = { automation: { scaleIn: { enabled: true } } } as unknown as Status;
+    const next = { automation: { consolidation: { enabled: true } } } as unknown as Status;
+    const fresh = { automation: { scaleIn: { enabled: true }, elasticity: { enabled: true } } } as unknown as Status; // prettier-ignore
+    expect(mergeChanges(read, next, fresh).automation).toEqual({ elasticity: { enabled: true }, consolidation: { enabled: true } }); // prettier-ignore
+  });
   test('retained instances of both writes stay listed', () => {
     const read = { retainedInstances: [] } as unknown as Status;
     const next = { retainedInstances: [{ instanceId: 'i-b' }] } as unknown as Status;
