@@ -101,6 +101,42 @@ describe('planConsolidation', () => {
     expect(p.commands).toHaveLength(1);
     expect(p.pending?.blockedBy[0]?.message).toMatch(/a replacement is already under way/);
   });
+
+  test('required pod affinity: on the hostname it moves beside its peer; on another key it keeps its node', () => {
+    const withAffinity = (topologyKey: string): Pod => {
+      const p = pod('p1', 500, 1024, { labels: { app: 'api' } });
+      const term = { topologyKey, labelSelector: { matchLabels: { app: 'db' } } };
+      return {
+        ...p,
+        spec: {
+          ...p.spec!,
+          affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } },
+        },
+      };
+    };
+    // b has room but no db pod; c holds the db pod: p1 can only go to c
+    const db = { namespace: 'default', labels: { app: 'db' }, antiAffinity: [] };
+    const nodes = () => [
+      dest('a', 500, 1024, 1),
+      dest('b', 0, 0),
+      { ...dest('c', 500, 1024, 1), pods: [db] },
+    ];
+    const moved = planConsolidation(
+      input([member('a', [withAffinity('kubernetes.io/hostname')], 11)], nodes()),
+    );
+    expect(moved.commands.map((c) => c.nodes[0]!.node)).toEqual(['a']);
+    const withoutPeer = planConsolidation(
+      input(
+        [member('a', [withAffinity('kubernetes.io/hostname')], 11)],
+        [dest('a', 500, 1024, 1), dest('b', 0, 0)],
+      ),
+    );
+    expect(withoutPeer.commands).toEqual([]);
+    expect(withoutPeer.pending?.blockedBy[0]?.kind).toBe('PodsWouldNotFit');
+    const rack = planConsolidation(input([member('a', [withAffinity('example.com/rack')], 11)], nodes()));
+    expect(rack.commands).toEqual([]);
+    expect(rack.pending?.blockedBy[0]).toMatchObject({ kind: 'PodsWouldNotFit' });
+  });
 });
 
 describe('nextMark: since when a node is empty or underused', () => {
