@@ -41,6 +41,7 @@ export const Reason = {
   InvalidSpec: 'InvalidSpec',
   RegionMismatch: 'RegionMismatch',
   VpcMismatch: 'VpcMismatch',
+  ImmutableFieldChanged: 'ImmutableFieldChanged',
   CloudError: 'CloudError',
   ScalingGroupMissing: 'ScalingGroupMissing',
   RegistrationFailed: 'RegistrationFailed',
