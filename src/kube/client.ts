@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, fetch, type Response } from 'undici';
 import type { Cluster, KubeConfig } from './config.js';
 import { requestText } from './body.js';
-import { errorForStatus, KubeApiError, StatusSchema } from './errors.js';
+import { errorForStatus, KubeApiError, StatusSchema, TooManyRequestsError } from './errors.js';
 import { resourcePath, type ResourceRef } from './resources.js';
 import { assertNotFenced, raceFence } from '../runtime/fence.js';
 
@@ -205,6 +205,11 @@ export class KubeClient {
 
   /** One request; the parsed JSON answer, or a typed KubeApiError. */
   async request(opts: RequestOptions): Promise<unknown> {
+    if (opts.method !== 'GET') return this.requestOnce(opts);
+    return readRetryingThrottle(() => this.requestOnce(opts));
+  }
+
+  private async requestOnce(opts: RequestOptions): Promise<unknown> {
     // fenced: a write is refused, and no caller is kept waiting on a request after the loss (informers' lists
     // and watches go on until shutdown)
     const what = `${opts.method} ${opts.path}`;
@@ -228,6 +233,10 @@ export class KubeClient {
    * decoded, so listing 50,000 Pods leaves no pile of dead network buffers behind (see ReadBufferReleaser).
    */
   async list(ref: ResourceRef, opts: ListOptions = {}, signal?: AbortSignal): Promise<unknown> {
+    return readRetryingThrottle(() => this.listOnce(ref, opts, signal), signal);
+  }
+
+  private async listOnce(ref: ResourceRef, opts: ListOptions, signal?: AbortSignal): Promise<unknown> {
     const path = resourcePath(ref, { namespace: opts.namespace });
     const url = new URL(
       this.url(path, {
@@ -333,4 +342,25 @@ function tlsOptions(config: KubeConfig, cluster: Cluster): TlsOptions {
   if (cluster.skipTLSVerify) out.rejectUnauthorized = false;
   if (cluster.tlsServerName) out.servername = cluster.tlsServerName;
   return out;
+}
+
+/** How many times a read the API server throttled is sent again (client-go retries up to 10). */
+const THROTTLED_READ_ATTEMPTS = 6;
+
+/**
+ * A read the API server answered 429 (throttled, or "storage is (re)initializing" while a CRD's watch cache is
+ * rebuilt) is sent again after the Retry-After it named (1 s when none, at most 5 s), as client-go does; writes
+ * are never repeated here, and an eviction's 429 (a PodDisruptionBudget) is a POST.
+ */
+async function readRetryingThrottle<T>(read: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (err) {
+      if (!(err instanceof TooManyRequestsError) || attempt >= THROTTLED_READ_ATTEMPTS || signal?.aborted)
+        throw err;
+      const waitS = Math.min(Math.max(err.retryAfterSeconds ?? 1, 0.1), 5);
+      await new Promise((r) => setTimeout(r, waitS * 1000));
+    }
+  }
 }
