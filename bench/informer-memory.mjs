@@ -12,6 +12,7 @@ import {
 } from '../dist/kube/index.js';
 import { Informer } from '../dist/runtime/informer.js';
 import { nodeIndexers, podIndexers } from '../dist/runtime/indexes.js';
+import { trimPod } from '../dist/controllers/pods/index.js';
 
 const [kubeconfig, namespace, mode] = process.argv.slice(2);
 const client = new KubeClient(loadKubeConfig({ kubeconfig }));
@@ -19,7 +20,7 @@ const log = pino({ level: 'silent' });
 const trim = mode !== 'full';
 const t0 = performance.now();
 const nodes = new Informer({ client, ref: Resources.nodes, schema: trim ? NodeSchema : AnyObjectSchema, logger: log, indexers: trim ? nodeIndexers() : {} }).start(); // prettier-ignore
-const pods = new Informer({ client, ref: Resources.pods, schema: trim ? PodSchema : AnyObjectSchema, namespace, logger: log, indexers: trim ? podIndexers() : {} }).start(); // prettier-ignore
+const pods = new Informer({ client, ref: Resources.pods, schema: trim ? PodSchema : AnyObjectSchema, ...(trim ? { transform: trimPod } : {}), namespace, logger: log, indexers: trim ? podIndexers() : {} }).start(); // prettier-ignore
 await Promise.all([nodes.waitForSync(), pods.waitForSync()]);
 const syncSeconds = (performance.now() - t0) / 1000;
 for (let i = 0; i < 3; i++) globalThis.gc?.();

@@ -90,15 +90,29 @@ export interface CloudProvider {
   untagInstances(ids: readonly string[], keys: readonly string[]): Promise<void>;
 
   // ---- activities, hooks, events
-  /** The group's most recent scaling activities, newest first. */
+  /**
+   * The group's most recent scaling activities, newest first (by StartTime: the API documents no order, so the
+   * adapter reads every page and sorts).
+   */
   scalingActivities(groupId: string, limit?: number): Promise<ScalingActivity[]>;
   /** Instances held by the group's lifecycle hooks (ESS-started removals waiting for a drain). */
   pendingLifecycleActions(groupId: string): Promise<LifecycleAction[]>;
+  /** Ends a wait with a result; a wait that already ended (stale token) is not an error. */
   completeLifecycleAction(a: {
     hookId: string;
     token: string;
     result: 'CONTINUE' | 'ABANDON';
   }): Promise<void>;
+  /**
+   * Extends a lifecycle hook's wait: it then ends `timeoutSeconds` (30–21600) from now. A wait lasts at most 6 h in
+   * all and takes at most 20 heartbeats; beyond them a RejectedError (`LifecycleAction.TimeExceeded`,
+   * `LifecycleAction.RecordTimesExceeded`). `gone` when the wait already ended (stale token).
+   */
+  recordLifecycleHeartbeat(a: {
+    hookId: string;
+    token: string;
+    timeoutSeconds: number;
+  }): Promise<'extended' | 'gone'>;
   /** Scheduled / executing system events (maintenance, failure, expiry) of these instances. */
   systemEvents(instanceIds: readonly string[]): Promise<SystemEventInfo[]>;
 

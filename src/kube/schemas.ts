@@ -62,8 +62,66 @@ export const NodeSchema = z.object({
 export type Node = z.infer<typeof NodeSchema>;
 
 const resources = z.object({ requests: stringMap.optional(), limits: stringMap.optional() });
+/** Only host ports matter to scheduling (a container port without one is dropped by the informer's transform). */
+const port = z.object({ hostPort: z.number().optional(), protocol: z.string().optional(), hostIP: z.string().optional() }); // prettier-ignore
+const container = z.object({
+  name: z.string(),
+  resources: resources.optional(),
+  ports: z.array(port).optional(),
+  /** `Always` on an init container makes it a sidecar: it runs for the pod's life, its requests add up. */
+  restartPolicy: z.string().optional(),
+});
+const labelSelectorRequirement = z.object({ key: z.string(), operator: z.string(), values: z.array(z.string()).optional() }); // prettier-ignore
+export const LabelSelectorSchema = z.object({
+  matchLabels: stringMap.optional(),
+  matchExpressions: z.array(labelSelectorRequirement).optional(),
+});
+export type LabelSelector = z.infer<typeof LabelSelectorSchema>;
+const nodeSelectorTerm = z.object({
+  matchExpressions: z.array(labelSelectorRequirement).optional(),
+  matchFields: z.array(labelSelectorRequirement).optional(),
+});
+export type NodeSelectorTerm = z.infer<typeof nodeSelectorTerm>;
+const podAffinityTerm = z.object({
+  labelSelector: LabelSelectorSchema.optional(),
+  topologyKey: z.string(),
+  namespaces: z.array(z.string()).optional(),
+  namespaceSelector: LabelSelectorSchema.optional(),
+});
+export type PodAffinityTerm = z.infer<typeof podAffinityTerm>;
+const required = <T extends z.ZodType>(term: T) => z.object({ requiredDuringSchedulingIgnoredDuringExecution: term.optional() }); // prettier-ignore
+const toleration = z.object({
+  key: z.string().optional(),
+  operator: z.string().optional(),
+  value: z.string().optional(),
+  effect: z.string().optional(),
+});
+export type Toleration = z.infer<typeof toleration>;
+const topologySpreadConstraint = z.object({
+  maxSkew: z.number(),
+  topologyKey: z.string(),
+  whenUnsatisfiable: z.string(),
+  labelSelector: LabelSelectorSchema.optional(),
+  minDomains: z.number().optional(),
+  matchLabelKeys: z.array(z.string()).optional(),
+  nodeAffinityPolicy: z.string().optional(),
+  nodeTaintsPolicy: z.string().optional(),
+});
+export type TopologySpreadConstraint = z.infer<typeof topologySpreadConstraint>;
+/** Of a volume only what placement and disruption need: its claim, and whether it is node-local storage. */
+const volume = z.object({
+  name: z.string(),
+  persistentVolumeClaim: z.object({ claimName: z.string() }).optional(),
+  emptyDir: z.object({ medium: z.string().optional() }).optional(),
+  hostPath: z.object({}).optional(),
+});
 
-/** The Pod fields the operator uses: placement, requests, phase, owners, scheduling state. */
+/**
+ * The Pod fields the operator uses, and only those (a trimmed copy keeps 50,000 Pods small): placement, requests
+ * and everything the scheduling simulation evaluates (init containers, overhead, host ports, node selector,
+ * required node affinity, required pod (anti-)affinity, topology spread, tolerations, volume claims), owners,
+ * phase and scheduling state.
+ */
 export const PodSchema = z.object({
   metadata: ObjectMetaSchema,
   spec: z
@@ -72,24 +130,26 @@ export const PodSchema = z.object({
       nodeSelector: stringMap.optional(),
       priority: z.number().optional(),
       schedulerName: z.string().optional(),
-      containers: z.array(z.object({ name: z.string(), resources: resources.optional() })).optional(),
-      initContainers: z.array(z.object({ name: z.string(), resources: resources.optional() })).optional(),
-      tolerations: z
-        .array(
-          z.object({
-            key: z.string().optional(),
-            operator: z.string().optional(),
-            value: z.string().optional(),
-            effect: z.string().optional(),
-          }),
-        ) // prettier-ignore
+      containers: z.array(container).optional(),
+      initContainers: z.array(container).optional(),
+      overhead: stringMap.optional(),
+      tolerations: z.array(toleration).optional(),
+      affinity: z
+        .object({
+          nodeAffinity: required(z.object({ nodeSelectorTerms: z.array(nodeSelectorTerm) })).optional(),
+          podAffinity: required(z.array(podAffinityTerm)).optional(),
+          podAntiAffinity: required(z.array(podAffinityTerm)).optional(),
+        })
         .optional(),
+      topologySpreadConstraints: z.array(topologySpreadConstraint).optional(),
+      volumes: z.array(volume).optional(),
     })
     .optional(),
   status: z
     .object({
       phase: z.string().optional(),
-      conditions: z.array(condition.extend({ reason: z.string().optional() })).optional(),
+      conditions: z.array(condition).optional(),
+      nominatedNodeName: z.string().optional(),
     }) // prettier-ignore
     .optional(),
 });

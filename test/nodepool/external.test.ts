@@ -35,6 +35,8 @@ async function joinSecret(name: string, token: string): Promise<void> {
   const command = `kubeadm join ${server.host} --token ${token} --discovery-token-ca-cert-hash ${hash}`;
   await kubectlOk(['create', 'secret', 'generic', name, '-n', 'kube-system', `--from-literal=command=${command}`, '--dry-run=client', '-o', 'json']) // prettier-ignore
     .then((json) => kubectlOk(['apply', '-f', '-'], { input: json }));
+  // a pool follows only Secrets that opt in (docs/security.md)
+  await kubectlOk(['label', '--overwrite', 'secret', name, '-n', 'kube-system', 'nodepool.alicloud.dev/referenceable=true']); // prettier-ignore
 }
 
 test('an External pool waits, Degraded with the fix, for a registered join script and a token that never expires; then its nodes join', async () => {

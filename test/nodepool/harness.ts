@@ -47,6 +47,8 @@ export async function startHarness(opts: {
   beforeStart?: (cloud: Cloud, world: Harness['world']) => Promise<void>;
   /** Answers for URLs the nodes' boots fetch (an External pool's join script). */
   nodeHttp?: Record<string, string>;
+  /** More operator settings, as environment variables (e.g. NODEPOOL_CREDENTIALS_SECRET). */
+  env?: Record<string, string>;
 }): Promise<Harness> {
   // prettier-ignore
   const access = testCluster();
@@ -80,6 +82,7 @@ export async function startHarness(opts: {
       NODEPOOL_OPERATOR_IDENTITY: `e2e-${opts.clusterId}`,
       // Test files share one API server: each controller manages only its own file's pools.
       NODEPOOL_POOL_SELECTOR: `nodepool-e2e=${opts.clusterId}`,
+      ...opts.env,
     },
   );
   const client = new KubeClient(loadKubeConfig({ kubeconfig: access.kubeconfig }));

@@ -68,7 +68,7 @@ export const SecretKeyRef = api(
       'The key inside the Secret.',
     ),
   }),
-  "A key of a Secret in the operator's own namespace (kube-system by default). There is no namespace field: pools are cluster-scoped, and a reference into any namespace would let whoever may write a pool read any Secret.",
+  'A key of a Secret in the operator\'s own namespace (kube-system by default) labelled nodepool.alicloud.dev/referenceable: "true"; the operator\'s credentials Secret and bootstrap tokens are never followed. There is no namespace field: pools are cluster-scoped, and a reference into any namespace would let whoever may write a pool read any Secret.',
 );
 
 export const ConfigMapKeyRef = api(
@@ -82,7 +82,7 @@ export const ConfigMapKeyRef = api(
       'The key inside the ConfigMap.',
     ),
   }),
-  "A key of a ConfigMap in the operator's own namespace (kube-system by default); there is no namespace field.",
+  'A key of a ConfigMap in the operator\'s own namespace (kube-system by default) labelled nodepool.alicloud.dev/referenceable: "true"; there is no namespace field.',
 );
 
 export const ScriptSource = api(

@@ -67,7 +67,27 @@ export const Annotation = {
   cordoned: `${GROUP}/cordoned`,
   /** On a Node: when the operator's drain of it started (RFC 3339); a restarted operator continues that drain. */
   drainStarted: `${GROUP}/drain-started`,
+  /**
+   * On a Node: the disruption command carrying it out (JSON: method, reason, voluntary, replacementsFirst,
+   * disposal, since; heartbeats of an ESS hook). Counted against the budget; a restart goes on with it.
+   */
+  disruption: `${GROUP}/disruption`,
+  /**
+   * On a pool: `"true"` lets a deleting pool's drains that are past `drainTimeout` end without waiting for the
+   * pods that block them (PodDisruptionBudgets, do-not-disrupt): the instance goes with them. Explicit and
+   * audited (a Warning Event names every pod left behind); never applied without the annotation.
+   */
+  forceDrain: `${GROUP}/force-drain`,
 } as const;
+
+/**
+ * The label the operator puts on a Node it **admitted** into a pool (value: the pool's name): its providerID
+ * names a member instance of the pool, the instance's private IP is the Node's InternalIP and is in its name,
+ * and no other Node claims that instance. The kubelet cannot set a `node-restriction.kubernetes.io/` label on
+ * its own Node (the NodeRestriction admission plugin), so a Node cannot admit itself. Only admitted Nodes get
+ * the finalizer, are counted, and are ever drained or have their instance removed.
+ */
+export const ADMITTED_LABEL = 'node-restriction.kubernetes.io/nodepool.alicloud.dev-admitted';
 
 /** The ECS tags the operator sets on every instance of a pool. */
 export const SystemTag = {

@@ -314,7 +314,7 @@ export const ExternalBootstrap = api(
     ).optional(),
     joinCommandSecretRef: api(
       SecretKeyRef,
-      'A Secret key holding a kubeadm join command whose token never expires (kubeadm token create --ttl 0 --print-join-command).',
+      'A Secret key (the Secret labelled nodepool.alicloud.dev/referenceable: "true") holding a kubeadm join command whose token never expires (kubeadm token create --ttl 0 --print-join-command).',
     ),
     kubeVersion: api(
       str(P.kubeVersion, 16, 'a Kubernetes version like 1.34.1'),

@@ -19,6 +19,79 @@ export const Condition = api(
 );
 export type Condition = z.output<typeof Condition>;
 
+/** What one automation (a disruption method, or elasticity) did last and will do next (API.md "Status"). */
+const Blocker = api(
+  z.object({
+    kind: api(z.string().max(64), 'Budget, PodDisruptionBudget, DoNotDisrupt, MaintenanceWindow, Replacement, MinSize, MaxSize, NotBefore, Terminating or EvictionFailed.'), // prettier-ignore
+    message: api(z.string().max(1024), 'What exactly holds it: the budget, which PodDisruptionBudget, which pod, which window.'), // prettier-ignore
+  }),
+  'One thing that holds the next action back.',
+);
+
+export const AutomationStatus = api(
+  z.object({
+    enabled: api(z.boolean(), 'Whether this automation runs for the pool.').optional(),
+    lastAction: api(
+      z.object({
+        time: Time('When it was carried out (RFC 3339).'),
+        action: api(z.string().max(128), 'What was done (Removed, Retained, Stopped, Continued, Drained).').optional(), // prettier-ignore
+        nodes: api(z.array(api(z.string().max(253), 'A node or instance.')).max(50), 'The nodes (or instances) it acted on.').optional(), // prettier-ignore
+        message: api(z.string().max(2048), 'Why, and what became of them.').optional(),
+      }),
+      'The last command this automation carried out.',
+    ).optional(),
+    next: api(
+      z.object({
+        action: api(z.string().max(128), 'What it will do (Remove, Stop, Drain…).').optional(),
+        reason: api(z.string().max(1024), 'Why.').optional(),
+        notBefore: Time('The earliest time it may happen (RFC 3339); absent: as soon as nothing blocks it.'),
+        nodes: api(z.array(api(z.string().max(253), 'A node or instance.')).max(50), 'The nodes (or instances) it will act on.').optional(), // prettier-ignore
+        blockedBy: api(z.array(Blocker).max(20), 'What holds it back now (empty: under way).').optional(),
+      }),
+      'What this automation will do next, and what holds it.',
+    ).optional(),
+  }),
+  'One automation: enabled, its last action and its next one.',
+);
+export type AutomationStatus = z.output<typeof AutomationStatus>;
+
+/** The automations with a status block: the disruption methods, and elasticity (scale-out). */
+export const AUTOMATION_KEYS = ['elasticity', 'scaleIn', 'deletedNode', 'essHook', 'registration', 'deletion', 'consolidation', 'repair', 'upgrade', 'patch', 'systemEvents', 'spotInterruption'] as const; // prettier-ignore
+export type AutomationKey = (typeof AUTOMATION_KEYS)[number];
+
+export const Automation = api(
+  z.object(
+    Object.fromEntries(AUTOMATION_KEYS.map((k) => [k, AutomationStatus.optional()])) as Record<AutomationKey, z.ZodOptional<typeof AutomationStatus>>, // prettier-ignore
+  ),
+  'Per automation (each disruption method, and elasticity): what it did last and what it will do next, with what holds it back. `nodepool-operator disruptions` prints it.',
+);
+export type Automation = z.output<typeof Automation>;
+
+export const RegistrationStatus = api(
+  z.object({
+    failures: Count('Instances in a row that did not become Ready nodes within registrationTimeout (since a node last registered or the spec changed).'), // prettier-ignore
+    generation: api(z.int().min(0), 'The .metadata.generation the count is for (a spec change starts it over).').optional(), // prettier-ignore
+    last: api(z.string().max(2048), 'The last such instance and how far its bootstrap got.').optional(),
+    waiting: api(
+      z
+        .array(
+          api(
+            z.object({
+              instanceId: api(z.string().max(64), 'The instance.'),
+              since: Time('When the operator first saw it running without a Ready node (RFC 3339).'),
+            }),
+            'An instance running without a Ready node yet.',
+          ),
+        )
+        .max(2000),
+      'Instances running without a Ready node, and since when: the registration timeout counts from here, also across operator restarts.', // prettier-ignore
+    ).optional(),
+    reported: api(z.array(api(z.string().max(64), 'An instance.')).max(2000), 'Subscription instances already reported as not registering (kept, reported once).').optional(), // prettier-ignore
+  }),
+  'Registration health: the state of the registration timeout, kept in the status so a restart does not forget it.',
+);
+export type RegistrationStatus = z.output<typeof RegistrationStatus>;
+
 export const PoolStatus = api(
   z.object({
     observedGeneration: api(z.int().min(0), 'The .metadata.generation the status describes.').optional(),
@@ -97,6 +170,8 @@ export const PoolStatus = api(
       z.array(api(z.string().max(128), 'A tag key.')).max(64),
       'The ECS tag keys the pool last applied to its instances (a key dropped from spec.tags is removed from them; others are left alone).',
     ).optional(),
+    automation: Automation.optional(),
+    registration: RegistrationStatus.optional(),
     conditions: api(
       z.array(Condition).max(16),
       'Ready, Progressing and Degraded; on a ManagedNodePool also AutomationActive (which automation runs).',

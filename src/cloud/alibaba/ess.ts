@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { clientToken } from '../client-token.js';
-import { NotFoundError } from '../errors.js';
+import { CloudError, NotFoundError } from '../errors.js';
 import type {
   LaunchSpec,
   LifecycleAction,
@@ -104,6 +104,32 @@ export function toScalingGroup(g: z.output<typeof W.scalingGroupWire>): ScalingG
       stopped: g.StoppedCapacity ?? 0,
     },
   };
+}
+
+function toActivity(a: z.output<typeof W.scalingActivityWire>): ScalingActivity {
+  return {
+    id: a.ScalingActivityId,
+    status: a.StatusCode,
+    statusMessage: a.StatusMessage ?? '',
+    progress: a.Progress ?? 0,
+    cause: a.Cause ?? '',
+    description: a.Description ?? '',
+    startTime: a.StartTime ?? '',
+    endTime: a.EndTime,
+    errorCode: a.ErrorCode,
+    errorMessage: a.ErrorMessage,
+    createdInstances: a.CreatedInstances,
+    destroyedInstances: a.DestroyedInstances,
+  };
+}
+
+/** Newest first: later StartTime; at the same StartTime an unfinished one, then the later EndTime. */
+export function newestFirst(a: ScalingActivity, b: ScalingActivity): number {
+  if (a.startTime !== b.startTime) return a.startTime < b.startTime ? 1 : -1;
+  if ((a.endTime === undefined) !== (b.endTime === undefined)) return a.endTime === undefined ? -1 : 1;
+  const ea = a.endTime ?? '';
+  const eb = b.endTime ?? '';
+  return ea === eb ? 0 : ea < eb ? 1 : -1;
 }
 
 /** Thin typed ESS calls: one method per API action, zod-parsed answers. */
@@ -242,42 +268,31 @@ export class EssApi {
     return activities;
   }
 
+  /**
+   * DescribeScalingActivities, newest first. The API documents no order, so every page is read (PageSize 50, at
+   * most `maxPages`) and sorted here: by StartTime (minutes), an unfinished activity before a finished one, then by
+   * EndTime — never by the position the cloud answered in.
+   */
   async describeScalingActivities(
     groupId: string,
-    opts: { limit: number; status?: string; ids?: string[] },
+    opts: { limit: number; status?: string; ids?: string[]; maxPages?: number },
   ): Promise<ScalingActivity[]> {
-    // prettier-ignore
     const out: ScalingActivity[] = [];
-    for (let page = 1; out.length < opts.limit; page++) {
-      const size = Math.min(50, opts.limit);
+    const maxPages = opts.maxPages ?? 20;
+    for (let page = 1; page <= maxPages; page++) {
       const body = W.describeScalingActivitiesWire.parse(
         await this.t.rpc('ess', 'DescribeScalingActivities', {
           ScalingGroupId: groupId,
           StatusCode: opts.status,
           ScalingActivityId: opts.ids,
           PageNumber: page,
-          PageSize: size,
+          PageSize: 50,
         }),
       );
-      out.push(
-        ...body.ScalingActivities.map((a) => ({
-          id: a.ScalingActivityId,
-          status: a.StatusCode,
-          statusMessage: a.StatusMessage ?? '',
-          progress: a.Progress ?? 0,
-          cause: a.Cause ?? '',
-          description: a.Description ?? '',
-          startTime: a.StartTime ?? '',
-          endTime: a.EndTime,
-          errorCode: a.ErrorCode,
-          errorMessage: a.ErrorMessage,
-          createdInstances: a.CreatedInstances,
-          destroyedInstances: a.DestroyedInstances,
-        })),
-      );
-      if (body.ScalingActivities.length < size) break;
+      out.push(...body.ScalingActivities.map(toActivity));
+      if (body.ScalingActivities.length < 50 || out.length >= (body.TotalCount ?? Infinity)) break;
     }
-    return out.slice(0, opts.limit);
+    return out.sort(newestFirst).slice(0, opts.limit);
   }
 
   async describeLifecycleHooks(groupId: string): Promise<z.output<typeof W.lifecycleHookWire>[]> {
@@ -318,33 +333,58 @@ export class EssApi {
     }));
   }
 
+  /**
+   * CompleteLifecycleAction. A token no wait carries any more (the wait ended: completed before, or its heartbeat
+   * timeout passed and ESS applied the hook's default result) is `LifecycleHookIdAndLifecycleActionToken.Invalid`
+   * (400): answered here as `gone`, since there is nothing left to complete.
+   */
   async completeLifecycleAction(a: {
     hookId: string;
     token: string;
     result: 'CONTINUE' | 'ABANDON';
-  }): Promise<void> {
-    await this.t.rpc(
-      'ess',
-      'CompleteLifecycleAction',
-      { LifecycleHookId: a.hookId, LifecycleActionToken: a.token, LifecycleActionResult: a.result },
-      { write: true },
-    );
+  }): Promise<'completed' | 'gone'> {
+    try {
+      await this.t.rpc(
+        'ess',
+        'CompleteLifecycleAction',
+        { LifecycleHookId: a.hookId, LifecycleActionToken: a.token, LifecycleActionResult: a.result },
+        { write: true },
+      );
+      return 'completed';
+    } catch (err) {
+      if (err instanceof CloudError && err.code === STALE_TOKEN) return 'gone';
+      throw err;
+    }
   }
 
+  /**
+   * RecordLifecycleActionHeartbeat: its parameters are lower-case on the wire (`lifecycleHookId`,
+   * `lifecycleActionToken`, `heartbeatTimeout`); the wait then ends `timeoutSeconds` (30–21600) from now. A wait
+   * lasts at most 6 h and takes at most 20 heartbeats (`LifecycleAction.TimeExceeded`,
+   * `LifecycleAction.RecordTimesExceeded`: RejectedError); a stale token is `gone`.
+   */
   async recordLifecycleHeartbeat(a: {
     hookId: string;
     token: string;
     timeoutSeconds?: number | undefined;
-  }): Promise<void> {
-    // prettier-ignore
-    await this.t.rpc(
-      'ess',
-      'RecordLifecycleActionHeartbeat',
-      { lifecycleHookId: a.hookId, lifecycleActionToken: a.token, heartbeatTimeout: a.timeoutSeconds },
-      { write: true },
-    );
+  }): Promise<'extended' | 'gone'> {
+    try {
+      await this.t.rpc(
+        'ess',
+        'RecordLifecycleActionHeartbeat',
+        { lifecycleHookId: a.hookId, lifecycleActionToken: a.token, heartbeatTimeout: a.timeoutSeconds },
+        { write: true },
+      );
+      return 'extended';
+    } catch (err) {
+      if (err instanceof CloudError && err.code === STALE_TOKEN) return 'gone';
+      throw err;
+    }
   }
 }
+
+/** The code of a lifecycle action token that no longer names a pending wait. */
+const STALE_TOKEN = 'LifecycleHookIdAndLifecycleActionToken.Invalid';
 
 /** Null for a NotFound error (the thing is gone), rethrow anything else. */
 export async function orGone<T>(p: Promise<T>): Promise<T | undefined> {

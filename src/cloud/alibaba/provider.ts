@@ -372,7 +372,7 @@ export class AlibabaCloudProvider implements CloudProvider {
   }
 
   async pendingLifecycleActions(groupId: string): Promise<LifecycleAction[]> {
-    const running = await this.ess.describeScalingActivities(groupId, { limit: 20, status: 'InProgress' });
+    const running = await this.ess.describeScalingActivities(groupId, { limit: 100, status: 'InProgress' });
     const out: LifecycleAction[] = [];
     for (const a of running) {
       const actions = await orGone(this.ess.describeLifecycleActions(a.id));
@@ -381,12 +381,25 @@ export class AlibabaCloudProvider implements CloudProvider {
     return out;
   }
 
-  completeLifecycleAction(a: {
+  async completeLifecycleAction(a: {
     hookId: string;
     token: string;
     result: 'CONTINUE' | 'ABANDON';
   }): Promise<void> {
-    return this.ess.completeLifecycleAction(a);
+    const r = await this.ess.completeLifecycleAction(a);
+    if (r === 'gone')
+      this.log?.debug(
+        { action: 'CompleteLifecycleAction', hookId: a.hookId },
+        'the lifecycle action had already ended',
+      );
+  }
+
+  recordLifecycleHeartbeat(a: {
+    hookId: string;
+    token: string;
+    timeoutSeconds: number;
+  }): Promise<'extended' | 'gone'> {
+    return this.ess.recordLifecycleHeartbeat(a);
   }
 
   systemEvents(instanceIds: readonly string[]): Promise<SystemEventInfo[]> {

@@ -140,7 +140,7 @@ export function newNodePoolController(
   const poolApi = new TypedResource(client, K.ref, PoolObjectSchema);
   const nodeApi = new TypedResource(client, Resources.nodes, NodeSchema);
   const podApi = new TypedResource(client, Resources.pods, PodSchema);
-  const refs = new References(client, deps.settings.namespace);
+  const refs = new References(client, deps.settings.namespace, { credentialsSecret: deps.settings.credentialsSecret }); // prettier-ignore
   const drainer = new Drainer({ client, clock, logger: deps.logger, events: deps.events });
   // one check for both kinds: the NodePool controller's
   const orphanGauge = K.kind !== 'NodePool' ? undefined : new Gauge({ name: 'nodepool_orphan_scaling_groups', help: 'Scaling groups tagged with this cluster that no pool owns (checked at start-up)', registers: [deps.metrics.registry] }); // prettier-ignore

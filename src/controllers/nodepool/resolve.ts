@@ -15,8 +15,10 @@ import {
   joinTokenProblem,
   type BootstrapTokenSecret,
 } from './external.js';
+import { nameRefused, referenceable, refusedMessage, type ReferencePolicy } from './referenceable.js';
 import {
   ConfigMapSchema,
+  ForbiddenError,
   NotFoundError,
   Resources,
   TypedResource,
@@ -34,7 +36,12 @@ export class ReferenceError extends Error {
 }
 
 const SecretSchema = z.object({
-  metadata: z.object({ name: z.string(), resourceVersion: z.string().optional() }),
+  metadata: z.object({
+    name: z.string(),
+    resourceVersion: z.string().optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+  }),
+  type: z.string().optional(),
   data: z.record(z.string(), z.string()).optional(),
 });
 
@@ -43,7 +50,11 @@ interface KeyRef {
   key: string;
 }
 
-/** Reads Secret and ConfigMap keys in the operator's own namespace (the only place pools may point to). */
+/**
+ * Reads Secret and ConfigMap keys in the operator's own namespace (the only place pools may point to), and only
+ * of the objects that opt in (referenceable.ts): anything else — missing, unlabelled, the operator's
+ * credentials, a bootstrap token, or forbidden to the operator — is one ReferenceError that does not say which.
+ */
 export class References {
   private readonly secrets: TypedResource<typeof SecretSchema>;
   private readonly configMaps: TypedResource<typeof ConfigMapSchema>;
@@ -51,21 +62,31 @@ export class References {
   constructor(
     client: KubeClient,
     private readonly namespace: string,
+    private readonly policy: ReferencePolicy = {},
   ) {
     this.secrets = new TypedResource(client, Resources.secrets, SecretSchema);
     this.configMaps = new TypedResource(client, Resources.configMaps, ConfigMapSchema);
   }
 
-  async secretKey(field: string, ref: KeyRef): Promise<{ value: string; revision: string }> {
+  /** The object, or undefined when it does not exist or the operator may not read it. */
+  private async read<T>(get: () => Promise<T>): Promise<T | undefined> {
     try {
-      const s = await this.secrets.get(ref.name, this.namespace);
-      const v = s.data?.[ref.key];
-      if (v === undefined) throw new ReferenceError(`${field}: Secret ${this.namespace}/${ref.name} has no key ${JSON.stringify(ref.key)}`); // prettier-ignore
-      return { value: Buffer.from(v, 'base64').toString('utf8'), revision: s.metadata.resourceVersion ?? '' };
+      return await get();
     } catch (err) {
-      if (err instanceof NotFoundError) throw new ReferenceError(`${field}: Secret ${this.namespace}/${ref.name} does not exist`); // prettier-ignore
+      if (err instanceof NotFoundError || err instanceof ForbiddenError) return undefined;
       throw err;
     }
+  }
+
+  async secretKey(field: string, ref: KeyRef): Promise<{ value: string; revision: string }> {
+    const refused = new ReferenceError(refusedMessage(field, 'Secret', this.namespace, ref.name));
+    if (nameRefused('Secret', ref.name, this.policy)) throw refused;
+    const s = await this.read(() => this.secrets.get(ref.name, this.namespace));
+    const seen = s && { name: s.metadata.name, labels: s.metadata.labels, type: s.type };
+    if (!s || !referenceable('Secret', seen, this.policy)) throw refused;
+    const v = s.data?.[ref.key];
+    if (v === undefined) throw new ReferenceError(`${field}: Secret ${this.namespace}/${ref.name} has no key ${JSON.stringify(ref.key)}`); // prettier-ignore
+    return { value: Buffer.from(v, 'base64').toString('utf8'), revision: s.metadata.resourceVersion ?? '' };
   }
 
   /** `kube-system/bootstrap-token-<id>` decoded, or undefined when the cluster has no such token. */
@@ -98,15 +119,13 @@ export class References {
   }
 
   async configMapKey(field: string, ref: KeyRef): Promise<string> {
-    try {
-      const cm = await this.configMaps.get(ref.name, this.namespace);
-      const v = cm.data?.[ref.key];
-      if (v === undefined) throw new ReferenceError(`${field}: ConfigMap ${this.namespace}/${ref.name} has no key ${JSON.stringify(ref.key)}`); // prettier-ignore
-      return v;
-    } catch (err) {
-      if (err instanceof NotFoundError) throw new ReferenceError(`${field}: ConfigMap ${this.namespace}/${ref.name} does not exist`); // prettier-ignore
-      throw err;
-    }
+    const cm = await this.read(() => this.configMaps.get(ref.name, this.namespace));
+    const seen = cm && { name: cm.metadata.name, labels: cm.metadata.labels };
+    if (!cm || !referenceable('ConfigMap', seen, this.policy))
+      throw new ReferenceError(refusedMessage(field, 'ConfigMap', this.namespace, ref.name));
+    const v = cm.data?.[ref.key];
+    if (v === undefined) throw new ReferenceError(`${field}: ConfigMap ${this.namespace}/${ref.name} has no key ${JSON.stringify(ref.key)}`); // prettier-ignore
+    return v;
   }
 
   /** A script given inline, or from a Secret or ConfigMap key. */

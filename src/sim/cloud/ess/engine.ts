@@ -12,8 +12,12 @@ import type {
 } from './model.js';
 
 const MAX_PER_ACTIVITY = 500;
-const ACTIVE_STATES = new Set(['Pending', 'Pending:Wait', 'InService', 'Protected']);
+// Standby instances count toward the expected number of instances: entering Standby does not start a scale-out,
+// and a Standby instance is never picked for scale-in (Auto Scaling docs, "Put an instance into the Standby
+// state": the instance stays in the group and its expected number is unchanged).
+const ACTIVE_STATES = new Set(['Pending', 'Pending:Wait', 'InService', 'Protected', 'Standby']);
 
+/** Members counted in the group's capacity: everything but Stopped (economical mode) and Removing. */
 export function activeMembers(ess: EssState, groupId: string): ScalingInstance[] {
   return ess.members(groupId).filter((m) => ACTIVE_STATES.has(m.state));
 }
@@ -79,12 +83,14 @@ export class EssEngine {
           m.state = 'Pending:Wait';
           m.hookId = hook.id;
           m.hookDeadline = now + hook.heartbeatTimeout * 1000;
+          m.hookWaitStart = now;
+          m.heartbeats = 0;
         } else m.state = 'InService';
       } else if (m.state === 'Pending:Wait' && m.hookDeadline !== undefined && now >= m.hookDeadline) {
         const hook = m.hookId ? this.ess.hooks.get(m.hookId) : undefined;
         this.completeWait(m, hook?.defaultResult ?? 'CONTINUE');
       } else if (m.state === 'Removing:Wait' && m.hookDeadline !== undefined && now >= m.hookDeadline) {
-        m.state = 'Removing';
+        this.completeWait(m, 'CONTINUE');
       }
       if (m.state === 'Removing') this.remove(m);
     }
@@ -94,6 +100,8 @@ export class EssEngine {
   completeWait(m: ScalingInstance, result: 'CONTINUE' | 'ABANDON' | 'ROLLBACK'): void {
     delete m.hookDeadline;
     delete m.hookId;
+    delete m.hookWaitStart;
+    delete m.heartbeats;
     if (m.state === 'Pending:Wait') {
       if (result === 'CONTINUE') m.state = 'InService';
       else {
@@ -113,6 +121,14 @@ export class EssEngine {
       m.state = 'Stopped';
       delete m.removal;
       return;
+    }
+    // Release mode stops the instance first and releases it once Stopped ("If you do not specify
+    // [StopInstanceTimeout], the system proceeds with the scale-in process only after the ECS instance enters the
+    // Stopped state": ESS 2022-02-22 SDK models RemoveInstancesRequest / ModifyScalingGroupRequest); forcerelease
+    // releases a Running instance at once. The member stays Removing meanwhile; the next passes finish it.
+    if (how === 'release' && inst && this.ess.groups.get(m.groupId)?.scalingPolicy !== 'forcerelease') {
+      if (inst.status === 'Running') return this.cloud.stop(inst.instanceId, 'KeepCharging');
+      if (inst.status === 'Stopping') return;
     }
     this.ess.instances.delete(m.instanceId);
     if (!inst) return;
@@ -228,7 +244,7 @@ export class EssEngine {
   }
 
   private pickVictims(g: ScalingGroup, active: ScalingInstance[], n: number): ScalingInstance[] {
-    const removable = active.filter((m) => m.state !== 'Protected');
+    const removable = active.filter((m) => m.state !== 'Protected' && m.state !== 'Standby');
     const configOrder = new Map(this.ess.configurationsOf(g.id).map((c) => [c.id, c.creationTime]));
     const policies =
       g.removalPolicies.length > 0 ? g.removalPolicies : ['OldestScalingConfiguration', 'OldestInstance'];
@@ -267,15 +283,19 @@ export class EssEngine {
     return picked;
   }
 
-  /** Starts removing members: through SCALE_IN hooks (Removing:Wait) when the group has one. */
+  /**
+   * Starts removing members: through SCALE_IN hooks (Removing:Wait) when the group has one and `hooks` is not
+   * false (DetachInstances passes its `LifecycleHook` parameter, default false).
+   */
   startScaleIn(
     g: ScalingGroup,
     victims: ScalingInstance[],
     cause: string,
     how: 'release' | 'recycle' | 'detach',
+    opts: { hooks?: boolean } = {},
   ): ScalingActivity {
     const a = this.newActivity(g, cause, `Remove "${victims.length}" ECS instance(s)`);
-    const hook = this.ess.hooksOf(g.id, 'SCALE_IN')[0];
+    const hook = opts.hooks === false ? undefined : this.ess.hooksOf(g.id, 'SCALE_IN')[0];
     const now = this.cloud.clock.now();
     for (const m of victims) {
       m.removal = m.creationType === 'AutoCreated' ? how : how === 'release' && !m.entrusted ? 'detach' : how;
@@ -284,6 +304,8 @@ export class EssEngine {
         m.state = 'Removing:Wait';
         m.hookId = hook.id;
         m.hookDeadline = now + hook.heartbeatTimeout * 1000;
+        m.hookWaitStart = now;
+        m.heartbeats = 0;
       } else m.state = 'Removing';
       a.destroyed.push(m.instanceId);
       a.waiting.push(m.instanceId);

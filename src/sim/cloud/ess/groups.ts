@@ -21,11 +21,17 @@ export function groupNotFound(id: string): ApiError {
   );
 }
 
+/**
+ * The group a write names. A group being deleted (ForceDelete) is still there: writes on it answer
+ * IncorrectScalingGroupStatus (ESS API reference: "The current status of the specified scaling group does not
+ * support this action"), and it disappears (InvalidScalingGroupId.NotFound) once the deletion finished.
+ */
 export function getGroup(ess: Ess, p: Params, name = 'ScalingGroupId'): ScalingGroup {
   const region = ess.cloud.region(p.str('RegionId'));
   const id = p.required(name);
   const g = ess.state.groups.get(id);
-  if (!g || g.regionId !== region.regionId || g.state === 'Deleting') throw groupNotFound(id);
+  if (!g || g.regionId !== region.regionId) throw groupNotFound(id);
+  if (g.state === 'Deleting') throw incorrectGroupStatus(g, 'Active or Inactive');
   return g;
 }
 
@@ -167,14 +173,22 @@ export function modifyScalingGroup(ess: Ess, call: Call): ApiBody {
   const g = getGroup(ess, p);
   const min = p.int('MinSize', { min: 0, max: 2000 }) ?? g.minSize;
   const max = p.int('MaxSize', { min: 0, max: 2000 }) ?? g.maxSize;
-  let desired = p.int('DesiredCapacity', { min: 0, max: 2000 }) ?? g.desiredCapacity;
+  const desired = p.int('DesiredCapacity', { min: 0, max: 2000 }) ?? g.desiredCapacity;
   if (p.has('DesiredCapacity') && g.desiredCapacity === undefined) {
     throw invalidParameter(
       'DesiredCapacity',
       'the expected number of instances can only be enabled when the group is created',
     );
   }
-  if (desired !== undefined && !p.has('DesiredCapacity')) desired = Math.min(max, Math.max(min, desired));
+  // A MinSize / MaxSize that leaves the current expected number outside them is refused, not clamped: "MaxSize ≥
+  // DesiredCapacity ≥ MinSize" (ESS 2022-02-22 SDK model ModifyScalingGroupRequest.DesiredCapacity); change it in
+  // the same call. (The error code for this case is not documented; the simulator answers InvalidParameter.)
+  if (desired !== undefined && !p.has('DesiredCapacity') && (desired < min || desired > max)) {
+    throw invalidParameter(
+      desired < min ? 'MinSize' : 'MaxSize',
+      `the expected number of instances ${desired} of ${g.id} must stay between MinSize ${min} and MaxSize ${max}: set DesiredCapacity in the same call`,
+    );
+  }
   checkSizes(min, max, desired);
   const name = p.text('ScalingGroupName', { min: 2, max: 64 });
   if (
@@ -422,14 +436,24 @@ export function scaleWithAdjustment(ess: Ess, call: Call): ApiBody {
         `The adjustment leaves ${g.id} at ${current} instances.`,
       );
     }
+    // ActivityType: `CapacityChange` when the call only changed the expected number and started no scaling
+    // activity (groups with an expected number; ESS SDK model ScaleWithAdjustmentResponseBody.ActivityType). The
+    // value for a call that started an activity is not documented: the simulator answers `Normal` (unverified).
     if (g.desiredCapacity !== undefined) {
       g.desiredCapacity = target;
       const before = new Set(ess.state.activities.keys());
       ess.engine.tickGroup(g);
       const started = [...ess.state.activities.keys()].find((k) => !before.has(k));
-      return { ScalingActivityId: started ?? '' };
+      if (started !== undefined) return { ScalingActivityId: started, ActivityType: 'Normal' };
+      const changed = ess.engine.recordActivity(
+        g,
+        'A user executed ScaleWithAdjustment.',
+        `Change the expected number of instances to ${target}`,
+        [],
+      );
+      return { ScalingActivityId: changed.id, ActivityType: 'CapacityChange' };
     }
     const a = ess.engine.reconcileTo(g, target, 'A user executed ScaleWithAdjustment.');
-    return { ScalingActivityId: a?.id ?? '' };
+    return { ScalingActivityId: a?.id ?? '', ActivityType: 'Normal' };
   });
 }

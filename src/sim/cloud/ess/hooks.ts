@@ -38,10 +38,10 @@ export function createLifecycleHook(ess: Ess, call: Call): ApiBody {
   return { LifecycleHookId: id };
 }
 
-function getHook(ess: Ess, call: Call): LifecycleHook {
+function getHook(ess: Ess, call: Call, idParam = 'LifecycleHookId'): LifecycleHook {
   const p = call.params;
   ess.cloud.region(p.str('RegionId'));
-  const id = p.str('LifecycleHookId');
+  const id = p.str(idParam);
   if (id !== undefined) {
     const h = ess.state.hooks.get(id);
     if (!h)
@@ -52,6 +52,7 @@ function getHook(ess: Ess, call: Call): LifecycleHook {
       );
     return h;
   }
+  if (idParam !== 'LifecycleHookId') throw missingParameter(idParam);
   const g = getGroup(ess, p);
   const name = p.required('LifecycleHookName');
   const h = ess.state.hooksOf(g.id).find((x) => x.name === name);
@@ -108,19 +109,25 @@ function waiting(ess: Ess, hook: LifecycleHook, token: string | undefined): stri
     .map((m) => m.instanceId);
 }
 
+/**
+ * A token that no wait carries (the wait already ended: completed, or its heartbeat timeout passed) is 400
+ * `LifecycleHookIdAndLifecycleActionToken.Invalid` (ESS API reference, CompleteLifecycleAction error codes).
+ */
+function staleToken(hook: LifecycleHook): ApiError {
+  return new ApiError(
+    'LifecycleHookIdAndLifecycleActionToken.Invalid',
+    `The specified lifecycle hook ${hook.id} and lifecycle action token do not match a pending lifecycle action.`,
+    400,
+  );
+}
+
 export function completeLifecycleAction(ess: Ess, call: Call): ApiBody {
   const p = call.params;
   const hook = getHook(ess, call);
   const token = p.required('LifecycleActionToken');
   const result = p.oneOf('LifecycleActionResult', ['CONTINUE', 'ABANDON', 'ROLLBACK'] as const) ?? 'CONTINUE';
   const ids = waiting(ess, hook, token);
-  if (ids.length === 0) {
-    throw new ApiError(
-      'InvalidLifecycleActionToken.NotExist',
-      `No instance waits on lifecycle hook ${hook.id} with this token.`,
-      404,
-    );
-  }
+  if (ids.length === 0) throw staleToken(hook);
   for (const id of ids) {
     const m = ess.state.instances.get(id);
     if (m) ess.engine.completeWait(m, result);
@@ -130,22 +137,44 @@ export function completeLifecycleAction(ess: Ess, call: Call): ApiBody {
   return {};
 }
 
+/** A wait lasts at most 6 hours in all and can be extended at most 20 times (ESS API reference). */
+const MAX_WAIT_MS = 6 * 3600 * 1000;
+const MAX_HEARTBEATS = 20;
+
+/**
+ * RecordLifecycleActionHeartbeat: its parameters are spelled in lower case — `lifecycleHookId`,
+ * `lifecycleActionToken`, `heartbeatTimeout` (30–21600, default 600) — and it sets the wait to end
+ * `heartbeatTimeout` seconds from now. "The wait time of an ECS instance cannot exceed 6 hours, and each wait state
+ * can be extended up to 20 times" (ESS API reference and 2022-02-22 SDK model RecordLifecycleActionHeartbeatRequest):
+ * beyond them `LifecycleAction.TimeExceeded` / `LifecycleAction.RecordTimesExceeded` (HTTP status unverified: 400).
+ */
 export function recordLifecycleActionHeartbeat(ess: Ess, call: Call): ApiBody {
   const p = call.params;
-  const hook = getHook(ess, call);
+  const hook = getHook(ess, call, 'lifecycleHookId');
   const token = p.required('lifecycleActionToken');
-  const timeout = p.int('heartbeatTimeout', { min: 30, max: 21_600 }) ?? hook.heartbeatTimeout;
+  const timeout = p.int('heartbeatTimeout', { min: 30, max: 21_600 }) ?? 600;
   const ids = waiting(ess, hook, token);
-  if (ids.length === 0)
-    throw new ApiError(
-      'InvalidLifecycleActionToken.NotExist',
-      `No instance waits on lifecycle hook ${hook.id} with this token.`,
-      404,
-    );
-  const deadline = ess.cloud.clock.now() + timeout * 1000;
-  for (const id of ids) {
-    const m = ess.state.instances.get(id);
-    if (m) m.hookDeadline = deadline;
+  if (ids.length === 0) throw staleToken(hook);
+  const now = ess.cloud.clock.now();
+  const deadline = now + timeout * 1000;
+  const members = ids.flatMap((id) => ess.state.instances.get(id) ?? []);
+  for (const m of members) {
+    if ((m.heartbeats ?? 0) >= MAX_HEARTBEATS) {
+      throw new ApiError(
+        'LifecycleAction.RecordTimesExceeded',
+        `The lifecycle action of ${m.instanceId} has been extended ${MAX_HEARTBEATS} times, the most allowed.`,
+      );
+    }
+    if (deadline - (m.hookWaitStart ?? now) > MAX_WAIT_MS) {
+      throw new ApiError(
+        'LifecycleAction.TimeExceeded',
+        `The wait of ${m.instanceId} would last more than 6 hours (heartbeatTimeout ${timeout} s from now).`,
+      );
+    }
+  }
+  for (const m of members) {
+    m.hookDeadline = deadline;
+    m.heartbeats = (m.heartbeats ?? 0) + 1;
   }
   return {};
 }

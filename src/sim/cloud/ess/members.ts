@@ -87,7 +87,10 @@ export function removeInstances(ess: Ess, call: Call): ApiBody {
   return idempotent(ess.cloud, call, () => {
     const ids = p.list('InstanceId', 20);
     if (ids.length === 0) throw missingParameter('InstanceId.N');
-    const policy = p.oneOf('RemovePolicy', ['release', 'recycle'] as const) ?? 'release';
+    const asked = p.oneOf('RemovePolicy', ['release', 'recycle'] as const) ?? 'release';
+    // "recycle takes effect only when the ScalingPolicy of the scaling group is recycle"; otherwise the instances
+    // are released (ESS SDK model RemoveInstancesRequest.RemovePolicy).
+    const policy = asked === 'recycle' && g.scalingPolicy.endsWith('recycle') ? 'recycle' : 'release';
     const decrease = p.bool('DecreaseDesiredCapacity') ?? true;
     const ignoreInvalid = p.bool('IgnoreInvalidInstance') ?? false;
     requireActive(ess, g);
@@ -103,9 +106,7 @@ export function removeInstances(ess: Ess, call: Call): ApiBody {
       return [memberOf(ess, g, id)];
     });
     const active = activeMembers(ess.state, g.id).length;
-    const leaving = members.filter((m) =>
-      ['Pending', 'Pending:Wait', 'InService', 'Protected'].includes(m.state),
-    ).length;
+    const leaving = members.filter((m) => COUNTED.includes(m.state)).length;
     if (active - leaving < g.minSize) {
       throw new ApiError(
         'IncorrectCapacity.MinSize',
@@ -114,95 +115,126 @@ export function removeInstances(ess: Ess, call: Call): ApiBody {
     }
     if (decrease && g.desiredCapacity !== undefined)
       g.desiredCapacity = Math.max(g.minSize, g.desiredCapacity - leaving);
-    const a = ess.engine.startScaleIn(
-      g,
-      members,
-      'A user removed instances.',
-      policy === 'recycle' ? 'recycle' : 'release',
-    );
+    const a = ess.engine.startScaleIn(g, members, 'A user removed instances.', policy);
     return { ScalingActivityId: a.id };
   });
 }
 
+/** The member states counted in the group's capacity (engine's activeMembers). */
+const COUNTED: readonly ScalingInstanceState[] = [
+  'Pending',
+  'Pending:Wait',
+  'InService',
+  'Protected',
+  'Standby',
+];
+
+/**
+ * AttachInstances: the instances must be Running, in the group's VPC and in no other group; every refusal is
+ * HTTP 400 (ESS API reference, AttachInstances error codes). `ClientToken` replays the first answer (ESS SDK model
+ * AttachInstancesRequest).
+ */
 export function attachInstances(ess: Ess, call: Call): ApiBody {
   const p = call.params;
   const g = getGroup(ess, p);
-  const ids = p.list('InstanceId', 20);
-  if (ids.length === 0) throw missingParameter('InstanceId.N');
-  requireActive(ess, g);
-  const entrusted = p.bool('Entrusted') ?? false;
-  const instances = ids.map((id) => ess.cloud.instance(g.regionId, id));
-  for (const i of instances) {
-    if (ess.state.instances.has(i.instanceId)) {
+  return idempotent(ess.cloud, call, () => {
+    const ids = p.list('InstanceId', 20);
+    if (ids.length === 0) throw missingParameter('InstanceId.N');
+    requireActive(ess, g);
+    if (g.desiredCapacity === undefined && ess.state.inProgress(g.id).length > 0) {
       throw new ApiError(
-        'InvalidInstanceId.InUse',
-        `The instance ${i.instanceId} is already in a scaling group.`,
+        'ScalingActivityInProgress',
+        `The scaling group ${g.id} has a scaling activity in progress.`,
       );
     }
-    if (i.vpcId !== g.vpcId)
+    const entrusted = p.bool('Entrusted') ?? false;
+    const instances = ids.map((id) => ess.cloud.instance(g.regionId, id));
+    for (const i of instances) {
+      if (ess.state.instances.has(i.instanceId)) {
+        throw new ApiError(
+          'InvalidInstanceId.InUse',
+          `Instance "${i.instanceId}" is already attached to another scaling group.`,
+          400,
+        );
+      }
+      if (i.vpcId !== g.vpcId)
+        throw new ApiError(
+          'InvalidInstanceId.VPCMismatch',
+          `Instance "${i.instanceId}" and the specified scaling group ${g.id} are not in the same VPC.`,
+          400,
+        );
+      if (i.status !== 'Running')
+        throw new ApiError(
+          'IncorrectInstanceStatus',
+          `The current status of instance "${i.instanceId}" (${i.status}) does not support this action: only Running instances can be attached.`,
+          400,
+        );
+    }
+    const total = activeMembers(ess.state, g.id).length + instances.length;
+    if (total > g.maxSize) {
       throw new ApiError(
-        'InvalidInstanceId.VPCMismatch',
-        `The instance ${i.instanceId} is not in the VPC ${g.vpcId} of ${g.id}.`,
+        'IncorrectCapacity.MaxSize',
+        `Attaching ${instances.length} instance(s) would put ${total} in ${g.id}, above its MaxSize ${g.maxSize}.`,
       );
-    if (i.status !== 'Running')
-      throw new ApiError(
-        'IncorrectInstanceStatus',
-        `The instance ${i.instanceId} is ${i.status}; only Running instances can be attached.`,
-        403,
-      );
-  }
-  const total = activeMembers(ess.state, g.id).length + instances.length;
-  if (total > g.maxSize) {
-    throw new ApiError(
-      'IncorrectCapacity.MaxSize',
-      `Attaching ${instances.length} instance(s) would put ${total} in ${g.id}, above its MaxSize ${g.maxSize}.`,
+    }
+    const now = ess.cloud.clock.now();
+    for (const i of instances) {
+      ess.state.instances.set(i.instanceId, {
+        instanceId: i.instanceId,
+        groupId: g.id,
+        state: 'InService',
+        health: 'Healthy',
+        creationType: 'Attached',
+        entrusted,
+        creationTime: now,
+      });
+      if (!i.tags.some((t) => t.key === 'acs:autoscaling:scalingGroupId'))
+        i.tags.push({ key: 'acs:autoscaling:scalingGroupId', value: g.id });
+    }
+    if (g.desiredCapacity !== undefined)
+      g.desiredCapacity = Math.min(g.maxSize, g.desiredCapacity + instances.length);
+    const activity = ess.engine.recordActivity(
+      g,
+      'A user attached instances.',
+      `Add "${instances.length}" ECS instance(s)`,
+      instances.map((i) => i.instanceId),
     );
-  }
-  const now = ess.cloud.clock.now();
-  for (const i of instances) {
-    ess.state.instances.set(i.instanceId, {
-      instanceId: i.instanceId,
-      groupId: g.id,
-      state: 'InService',
-      health: 'Healthy',
-      creationType: 'Attached',
-      entrusted,
-      creationTime: now,
-    });
-    if (!i.tags.some((t) => t.key === 'acs:autoscaling:scalingGroupId'))
-      i.tags.push({ key: 'acs:autoscaling:scalingGroupId', value: g.id });
-  }
-  if (g.desiredCapacity !== undefined)
-    g.desiredCapacity = Math.min(g.maxSize, g.desiredCapacity + instances.length);
-  const activity = ess.engine.recordActivity(
-    g,
-    'A user attached instances.',
-    `Add "${instances.length}" ECS instance(s)`,
-    instances.map((i) => i.instanceId),
-  );
-  return { ScalingActivityId: activity.id };
+    return { ScalingActivityId: activity.id };
+  });
 }
 
+/**
+ * DetachInstances: `ClientToken` replays the first answer; the SCALE_IN lifecycle hooks hold the instances only
+ * with `LifecycleHook=true` (default false); `IgnoreInvalidInstance` skips ids not in the group (ESS SDK model
+ * DetachInstancesRequest).
+ */
 export function detachInstances(ess: Ess, call: Call): ApiBody {
   const p = call.params;
   const g = getGroup(ess, p);
-  const ids = p.list('InstanceId', 20);
-  if (ids.length === 0) throw missingParameter('InstanceId.N');
-  requireActive(ess, g);
-  const members = ids.map((id) => memberOf(ess, g, id));
-  const decrease = p.bool('DecreaseDesiredCapacity') ?? true;
-  const active = activeMembers(ess.state, g.id).length;
-  if (active - members.length < g.minSize && decrease) {
-    throw new ApiError(
-      'IncorrectCapacity.MinSize',
-      `Detaching would leave ${active - members.length} in ${g.id}, below its MinSize ${g.minSize}.`,
-    );
-  }
-  if (decrease && g.desiredCapacity !== undefined)
-    g.desiredCapacity = Math.max(g.minSize, g.desiredCapacity - members.length);
-  const a = ess.engine.startScaleIn(g, members, 'A user detached instances.', 'detach');
-  for (const m of members) m.removal = 'detach';
-  return { ScalingActivityId: a.id };
+  return idempotent(ess.cloud, call, () => {
+    const ids = p.list('InstanceId', 20);
+    if (ids.length === 0) throw missingParameter('InstanceId.N');
+    requireActive(ess, g);
+    const ignoreInvalid = p.bool('IgnoreInvalidInstance') ?? false;
+    const members = ids.flatMap((id) => {
+      const m = ess.state.instances.get(id);
+      if ((!m || m.groupId !== g.id) && ignoreInvalid) return [];
+      return [memberOf(ess, g, id)];
+    });
+    const decrease = p.bool('DecreaseDesiredCapacity') ?? true;
+    const hooks = p.bool('LifecycleHook') ?? false;
+    const active = activeMembers(ess.state, g.id).length;
+    if (active - members.length < g.minSize && decrease) {
+      throw new ApiError(
+        'IncorrectCapacity.MinSize',
+        `Detaching would leave ${active - members.length} in ${g.id}, below its MinSize ${g.minSize}.`,
+      );
+    }
+    if (decrease && g.desiredCapacity !== undefined)
+      g.desiredCapacity = Math.max(g.minSize, g.desiredCapacity - members.length);
+    const a = ess.engine.startScaleIn(g, members, 'A user detached instances.', 'detach', { hooks });
+    return { ScalingActivityId: a.id };
+  });
 }
 
 function setState(ess: Ess, call: Call, from: ScalingInstanceState[], to: ScalingInstanceState): ApiBody {
@@ -265,7 +297,10 @@ export function describeScalingActivities(ess: Ess, call: Call): ApiBody {
         (status === undefined || a.status === status)
       );
     })
-    .sort((a, b) => b.startTime - a.startTime);
+    // The API documents no order: the simulator lists activities by id (random, stable across pages), never by
+    // time, so a caller that needs the newest sorts by StartTime itself (ESS API reference,
+    // DescribeScalingActivities: no sort order is stated).
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return {
     TotalCount: all.length,
     PageNumber: pageNumber,

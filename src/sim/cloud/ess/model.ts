@@ -89,6 +89,9 @@ export interface ScalingInstance {
   /** Deadline of the lifecycle hook holding it (Pending:Wait / Removing:Wait). */
   hookDeadline?: number;
   hookId?: string;
+  /** When the current wait began, and how many heartbeats extended it (≤ 6 h and ≤ 20 extensions). */
+  hookWaitStart?: number;
+  heartbeats?: number;
 }
 
 export type ActivityStatus = 'InProgress' | 'Successful' | 'Warning' | 'Failed' | 'Rejected';
