@@ -802,11 +802,11 @@ export const CASES: Case[] = [
     zod: 'must be an ECS instance id',
   }),
   np('unknown-field', {
-    mutate: (s) => (s.management = { enabled: true }),
+    mutate: (s) => (s.autoscaler = { enabled: true }),
     path: 'spec',
     api: '',
-    zod: 'unknown field "management"',
-    unknown: 'spec.management',
+    zod: 'unknown field "autoscaler"',
+    unknown: 'spec.autoscaler',
   }),
   // ManagedNodePool
   mnp('managed-mode', {
@@ -921,6 +921,17 @@ export const CASES: Case[] = [
     path: 'spec.autoRepair.maxUnhealthy',
     api: 'must be a count (0-2000) or a percentage (0%-100%)',
     zod: 'must be a percentage',
+  }),
+  np('management-surge-zero', {
+    mutate: (s) => (s.management = { autoUpgrade: { enabled: true, maxSurge: 0, maxUnavailable: 0 } }),
+    path: 'spec.management.autoUpgrade.maxSurge',
+    api: 'maxSurge and maxUnavailable cannot both be 0',
+  }),
+  np('management-window', {
+    mutate: (s) =>
+      (s.management = { maintenance: { windows: [{ days: ['Sat'], start: '02:00', duration: '25h' }] } }),
+    path: 'spec.management.maintenance.windows[0].duration',
+    api: 'a maintenance window lasts 1h to 24h',
   }),
   mnp('managed-repair-timeout', {
     mutate: (s) => (s.autoRepair = { notReadyTimeout: 'soon' }),

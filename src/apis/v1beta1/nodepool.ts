@@ -27,6 +27,7 @@ import {
   NodePoolSystemDisk,
   uniqueList,
 } from './common.js';
+import { Management } from './automation.js';
 import { P, re } from './patterns.js';
 import { api, celString, type Rule } from './rules.js';
 
@@ -438,6 +439,7 @@ const NodePoolSpecShape = z.strictObject({
   registrationTimeout: Duration(
     'An instance that is not a Ready node this long after launch is removed and replaced (default 10m).',
   ).default('10m'),
+  management: Management.optional(),
   existingInstances: api(
     uniqueList(str(P.instanceId, 64, 'an ECS instance id like i-bp1example'), 0, 100, 'instance id'),
     'ECS instances to add to the pool (they are re-initialized: their system disk data is lost). They are never released by the operator.',

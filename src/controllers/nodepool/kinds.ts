@@ -75,6 +75,14 @@ export function managedAsNodePool(m: ManagedNodePool): PoolSpecResult {
     bootstrap: { mode: 'Managed' },
     ...(s.disruption ? { disruption: s.disruption } : {}),
     registrationTimeout: s.registrationTimeout,
+    // the automation blocks, on by default on this kind, are a NodePool's opt-in `management`
+    management: {
+      maintenance: s.maintenance,
+      autoRepair: s.autoRepair,
+      autoUpgrade: s.autoUpgrade,
+      autoPatch: s.autoPatch,
+      systemEvents: s.systemEvents,
+    },
   };
   const v = validateObject({ apiVersion: API_VERSION, kind: 'NodePool', metadata: m.metadata, spec });
   if (!v.ok) return { ok: false, problems: v.problems.map((p) => ({ path: p.path, message: `${p.message} (as a NodePool)` })) }; // prettier-ignore
