@@ -49,7 +49,7 @@ export const MaintenanceWindow = api(
 );
 
 /** The five blocks, with `enabled` defaulting to `on` (ManagedNodePool: true; NodePool's management: false). */
-export function automationBlocks(on: boolean) {
+function blocks(on: boolean) {
   const byDefault = on ? 'on by default' : 'off by default';
   const Maintenance = api(
     z.strictObject({
@@ -125,6 +125,10 @@ export function automationBlocks(on: boolean) {
   );
   return { Maintenance, AutoRepair, AutoUpgrade, AutoPatch, SystemEvents };
 }
+
+/** The five blocks' zod shapes. */
+export type AutomationBlocks = ReturnType<typeof blocks>;
+export const automationBlocks: (on: boolean) => AutomationBlocks = blocks;
 
 const off = automationBlocks(false);
 

@@ -22,10 +22,8 @@ import {
   UserData,
   VSwitchIds,
   VpcId,
-  countOrPercent,
   str,
   ManagedSystemDisk,
-  uniqueList,
 } from './common.js';
 import {
   ARM_FAMILIES,
