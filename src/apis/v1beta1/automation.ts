@@ -49,6 +49,7 @@ export const MaintenanceWindow = api(
 );
 
 /** The five blocks, with `enabled` defaulting to `on` (ManagedNodePool: true; NodePool's management: false). */
+// eslint-disable-next-line @typescript-eslint/explicit-module-boundary-types -- five zod schemas: their types are what zod infers
 function blocks(on: boolean) {
   const byDefault = on ? 'on by default' : 'off by default';
   const Maintenance = api(
