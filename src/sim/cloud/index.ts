@@ -11,8 +11,9 @@ import { NodeFaults, type NodeFaultInput } from './node-faults.js';
 import { ActionCounter, ApiServer, LatencyRecorder } from './server.js';
 import { generateOidcProvider, type OidcProvider } from './sts.js';
 import { readState, restoreEss, restoreInstances, writeState } from './state-file.js';
+import { publishImage, type PublishImage } from './images.js';
 import { reclaimSpot, scheduleSystemEvent, type SystemEvent, type SystemEventType } from './system-events.js';
-import { defaultWorld, loadWorld, saveWorld, type World } from './world.js';
+import { defaultWorld, loadWorld, saveWorld, type Image, type World } from './world.js';
 
 export type { Cloud, Instance, LifecycleEvent, Latencies } from './cloud.js';
 export type { World } from './world.js';
@@ -102,6 +103,8 @@ export interface Simulator {
    */
   addNodeFault(input: NodeFaultInput): ReturnType<NodeFaults['add']>;
   scheduleSystemEvent(instanceId: string, type: SystemEventType, inSeconds?: number): SystemEvent;
+  /** Publishes a newer image in a family (DescribeImages lists it as the family's newest; `POST /images`). */
+  publishImage(input: PublishImage): Image;
   /** Cloud Assistant: commands and invocations; `commandResults` sets what commands return. */
   assistant: CloudAssistant;
   /** Adds a Cloud Assistant result rule (last added wins for a command containing `contains`). */
@@ -215,6 +218,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     nodeFaults,
     addNodeFault: (input) => nodeFaults.add(input, (id) => cloud.instances.has(id)),
     scheduleSystemEvent: (id, type, inSeconds = 300) => scheduleSystemEvent(cloud, id, type, inSeconds),
+    publishImage: (input) => publishImage(cloud, input),
     assistant,
     setCommandResult: (rule) => {
       assistant.rules.push(rule);

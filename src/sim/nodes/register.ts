@@ -10,6 +10,13 @@ export interface NodeResources {
   maxPods?: number;
 }
 
+/** What the kubelet reports of its machine (`status.nodeInfo`): from the image the instance booted. */
+export interface NodeSoftware {
+  osImage: string;
+  kubeletVersion: string;
+  containerRuntimeVersion: string;
+}
+
 /**
  * The Node the kubelet registers, exactly as the bootstrap configured it: name, providerID, addresses, the
  * labels and taints of its flags, capacity from the instance type (allocatable less the usual reservations).
@@ -19,6 +26,7 @@ export function nodeObject(
   config: NodeConfig,
   resources: NodeResources,
   annotations: Record<string, string> = {},
+  software?: NodeSoftware,
 ): Record<string, unknown> {
   const capacity: Record<string, string> = {
     cpu: String(resources.cpu),
@@ -55,6 +63,17 @@ export function nodeObject(
     status: {
       capacity,
       allocatable,
+      ...(software
+        ? {
+            nodeInfo: {
+              osImage: software.osImage,
+              kubeletVersion: software.kubeletVersion,
+              containerRuntimeVersion: software.containerRuntimeVersion,
+              operatingSystem: 'linux',
+              architecture: 'amd64',
+            },
+          }
+        : {}),
       addresses: [
         { type: 'InternalIP', address: config.nodeIp },
         { type: 'Hostname', address: config.nodeName },

@@ -2,7 +2,12 @@ import PQueue from 'p-queue';
 import type { Logger } from '../../log.js';
 import { SIM_KUBELET_ANNOTATION, type SimKubeletState } from '../../devstack/kwok-stages.js';
 import type { LifecycleEvent, NodeFaultInput, Simulator } from '../cloud/index.js';
+import { VERSIONS } from '../../devstack/versions.js';
 import { bootInstance, type BootedNode } from './boot.js';
+import type { NodeSoftware } from './register.js';
+
+/** containerd of the images that do not say (what the bootstrap sandbox has installed). */
+const DEFAULT_CONTAINERD = '1.7.20';
 import { BootCache, type BootCacheStats } from './boot-cache.js';
 import { kubeletAgent } from './kube-http.js';
 import { KubeletStates } from './kubelet-state.js';
@@ -152,6 +157,18 @@ export class NodeSimulation {
     this.syncs.set(instanceId, tracked);
   }
 
+  /** What a node booted from the image reports in `status.nodeInfo` (versions the image carries, else defaults). */
+  private softwareOf(regionId: string, imageId: string): NodeSoftware | undefined {
+    const region = this.sim.world.regions.find((r) => r.regionId === regionId);
+    const image = region?.images.find((x) => x.imageId === imageId);
+    if (!image) return undefined;
+    return {
+      osImage: `${image.osNameEn}${image.imageVersion ? ` (${image.imageVersion})` : ''}`,
+      kubeletVersion: image.kubeletVersion ?? VERSIONS.kubernetes,
+      containerRuntimeVersion: `containerd://${image.containerdVersion ?? DEFAULT_CONTAINERD}`,
+    };
+  }
+
   private boot(e: LifecycleEvent): void {
     const i = e.instance;
     this.booting.add(i.instanceId);
@@ -159,6 +176,7 @@ export class NodeSimulation {
     const type = this.sim.world.instanceTypes.find((t) => t.instanceType === i.instanceType);
     const record = this.sim.cloud.instances.get(i.instanceId);
     const dataDisks = record?.dataDisks.length ?? 0;
+    const software = this.softwareOf(i.regionId, i.imageId);
     const disks = [
       { name: '/dev/vda', system: true },
       ...Array.from({ length: dataDisks }, (_, n) => ({ name: `/dev/vd${String.fromCharCode(98 + n)}` })),
@@ -183,6 +201,7 @@ export class NodeSimulation {
               gpus: type?.gpuAmount ?? 0,
             },
             disks,
+            ...(software ? { software } : {}),
             ...(this.opts.installed ? { installed: this.opts.installed } : {}),
             ...(this.opts.http ? { http: this.opts.http } : {}),
             ...(fault?.kind === 'bootstrap-fails' ? { fail: { [fault.command]: fault.exitCode } } : {}),
