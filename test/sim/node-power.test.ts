@@ -337,7 +337,9 @@ describe('a newer image published in a family', () => {
     const newest = [...images].sort((a, b) => Date.parse(b.creationTime ?? '') - Date.parse(a.creationTime ?? ''))[0]; // prettier-ignore
     expect(newest?.imageId).toBe(published.imageId);
     expect(newest?.imageVersion).toBe('3.2104.9');
-    const tags = Object.fromEntries((newest?.tags?.tag ?? []).map((t) => [t.tagKey, t.tagValue]));
+    const tags: Record<string, string | undefined> = Object.fromEntries(
+      (newest?.tags?.tag ?? []).map((t): [string, string | undefined] => [t.tagKey ?? '', t.tagValue]),
+    );
     expect(tags).toMatchObject({
       'nodepool.alicloud.dev/kubelet-version': 'v1.34.9',
       'nodepool.alicloud.dev/containerd-version': '1.7.29',
