@@ -41,6 +41,17 @@ npo_kubelet_install() {
   esac
 }
 
+# kubeReserved from this machine's CPUs and memory by the operator's tiered formula (npo_kube_reserved, rendered
+# with the user data); recorded in a marker so the node's reservation policy can be read back.
+npo_kube_reserved_config() {
+  local cpu_milli mem_mib cpu mem
+  cpu_milli=$(($(nproc) * 1000)) || return 1
+  mem_mib=$(($(awk '/^MemTotal:/ {print $2}' /proc/meminfo) / 1024)) || return 1
+  read -r cpu mem <<<"$(npo_kube_reserved "$cpu_milli" "$mem_mib")" || return 1
+  printf 'kubeReserved:\n  cpu: %s\n  memory: %s\n' "$cpu" "$mem" >>/var/lib/kubelet/config.yaml
+  echo "auto" >/var/lib/nodepool-bootstrap/kube-reserved
+}
+
 npo_kubelet_config() {
   local labels
   mkdir -p /etc/kubernetes /var/lib/kubelet /etc/systemd/system/kubelet.service.d
@@ -65,6 +76,9 @@ current-context: bootstrap
 KUBECONFIG
   )
   printf '%s\n' "$NPO_KUBELET_CONFIG" >/var/lib/kubelet/config.yaml
+  if [ "$NPO_KUBE_RESERVED_AUTO" = true ]; then
+    npo_kube_reserved_config || return 1
+  fi
   labels="${NPO_LABELS:+${NPO_LABELS},}node.kubernetes.io/instance-type=${INSTANCE_TYPE}"
   labels="${labels},topology.kubernetes.io/region=${REGION_ID},topology.kubernetes.io/zone=${ZONE_ID}"
   cat >/etc/systemd/system/kubelet.service.d/10-nodepool.conf <<UNIT

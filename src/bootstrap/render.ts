@@ -7,6 +7,7 @@ import { PACKAGE_ROOT } from '../devstack/paths.js';
 import { shellQuote } from '../util/shell.js';
 import { BootstrapInput, packageManager, type BootstrapInputSource } from './input.js';
 import { POOL_LABEL, labelsFlag, splitLabels, taintsFlag } from './labels.js';
+import { kubeReservedShell } from './reservations.js';
 
 /** ESS and ECS accept at most 32 KB of user data before base64 encoding. */
 export const USER_DATA_LIMIT = 32 * 1024;
@@ -111,6 +112,8 @@ function header(input: BootstrapInput, kubeletLabels: Record<string, string>): s
       assign('NPO_BOOTSTRAP_TOKEN', input.managed.token),
       assign('NPO_KUBERNETES_VERSION', input.managed.kubernetesVersion),
       assign('NPO_KUBELET_CONFIG', kubeletConfiguration(input)),
+      // no kubelet.kubeReserved in the pool: the node computes it from its own CPUs and memory (reservations.ts)
+      assign('NPO_KUBE_RESERVED_AUTO', String(input.kubelet.kubeReserved === undefined)),
     );
   }
   if (input.mode === 'External' && input.external) {
@@ -144,6 +147,7 @@ export function renderUserData(source: BootstrapInputSource): RenderedUserData {
     ...header(input, kubelet),
     '',
     script('lib'),
+    ...(input.mode === 'Managed' ? [kubeReservedShell()] : []),
     script(input.mode === 'Managed' ? 'managed' : 'external'),
   ].join('\n');
   const raw = Buffer.from(text, 'utf8');

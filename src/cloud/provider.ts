@@ -4,15 +4,18 @@ import type {
   EnsureKnown,
   EnsureResult,
   ImageInfo,
+  InstanceFullStatus,
   InstanceTypeInfo,
   LaunchSpec,
   LifecycleAction,
   PoolInstance,
+  ReplaceSystemDiskSpec,
   RunInstancesSpec,
   ScalingActivity,
   ScalingGroup,
   ScalingGroupSpec,
   SecurityGroupInfo,
+  SpotPricePoint,
   StockInfo,
   SystemEventInfo,
   VSwitchInfo,
@@ -79,7 +82,11 @@ export interface CloudProvider {
   findInstancesByTags(tags: Record<string, string>): Promise<CloudInstance[]>;
   /** Removes members: `release` deletes them, `recycle` stops them (economical mode). Returns activity ids. */
   removeInstances(groupId: string, ids: readonly string[], o: { policy: 'release' | 'recycle'; decreaseDesired: boolean } & WriteOptions): Promise<string[]>; // prettier-ignore
-  attachInstances(groupId: string, ids: readonly string[], o: WriteOptions): Promise<string[]>;
+  /**
+   * AttachInstances. `entrusted`: ESS manages the instance's lifecycle as its own (releases it on scale-in and
+   * on group deletion) — for instances the operator launched for the pool, never for ones the user brought.
+   */
+  attachInstances(groupId: string, ids: readonly string[], o: WriteOptions & { entrusted?: boolean }): Promise<string[]>; // prettier-ignore
   detachInstances(groupId: string, ids: readonly string[], o: { decreaseDesired: boolean } & WriteOptions): Promise<string[]>; // prettier-ignore
   setScaleInProtection(groupId: string, ids: readonly string[], protect: boolean): Promise<void>;
   /** RunInstances (Subscription pools launch their own instances, then attach them). Returns the ids. */
@@ -113,11 +120,29 @@ export interface CloudProvider {
     token: string;
     timeoutSeconds: number;
   }): Promise<'extended' | 'gone'>;
-  /** Scheduled / executing system events (maintenance, failure, expiry) of these instances. */
+  /** Scheduled / executing / inquiring system events (maintenance, failure, expiry) of these instances. */
   systemEvents(instanceIds: readonly string[]): Promise<SystemEventInfo[]>;
+  /** DescribeInstancesFullStatus of these instances (batches of 100): status, health, Scheduled events. */
+  instancesFullStatus(instanceIds: readonly string[]): Promise<InstanceFullStatus[]>;
+  /** Accepts an Inquiring system event (AcceptInquiredSystemEvent): its default operation runs now. */
+  acceptSystemEvent(eventId: string): Promise<void>;
+  /**
+   * Re-creates the system disk of a Stopped instance from an image (ReplaceSystemDisk; the instance keeps its id,
+   * IP and user data, and runs its user data again on the next start). Returns the new disk's id.
+   */
+  replaceSystemDisk(instanceId: string, spec: ReplaceSystemDiskSpec, o: WriteOptions): Promise<string>;
+  /** Spot price history of a type (every zone, or one), hourly between `start` and `end` (default: the last 3 h). */
+  spotPriceHistory(q: {
+    instanceType: string;
+    zoneId?: string | undefined;
+    start?: Date | undefined;
+    end?: Date | undefined;
+  }): Promise<SpotPricePoint[]>;
 
   // ---- catalogue and network
   instanceTypes(types?: readonly string[]): Promise<InstanceTypeInfo[]>;
+  /** DescribePrice: CNY per hour of one instance of a type in a zone, pay-as-you-go or spot. */
+  price(o: { instanceType: string; zoneId: string; spot: boolean }): Promise<number>;
   stock(o: { chargeType: 'PostPaid' | 'PrePaid'; spot: boolean; zoneId?: string; instanceType?: string }): Promise<StockInfo[]>; // prettier-ignore
   vSwitches(ids: readonly string[]): Promise<VSwitchInfo[]>;
   securityGroups(ids: readonly string[]): Promise<SecurityGroupInfo[]>;

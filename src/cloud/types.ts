@@ -62,6 +62,8 @@ export interface LaunchSpec {
   keyPairName?: string | undefined;
   /** Never logged. */
   password?: string | undefined;
+  /** Log in as ecs-user instead of root (ECS ImageOptions.LoginAsNonRoot; `login.user: ecs-user`). */
+  loginAsNonRoot?: boolean | undefined;
   spot?: { strategy: 'SpotAsPriceGo' | 'SpotWithPriceLimit'; priceLimits: { instanceType: string; maxPricePerHour: number }[] } | undefined; // prettier-ignore
   /** ECS tags of the instances (≤ 20 with the system's). */
   tags: Record<string, string>;
@@ -148,6 +150,7 @@ export interface CloudInstance {
   creationTime: string | undefined;
   /** Subscription expiry. */
   expiredTime: string | undefined;
+  /** A subscription instance renews itself at expiry (its own setting; listPoolInstances fills it). */
   autoRenew?: boolean | undefined;
   deletionProtection: boolean;
 }
@@ -161,6 +164,8 @@ export interface PoolInstance extends Omit<CloudInstance, 'status'> {
   healthy: boolean;
   /** `AutoCreated`, `Attached` or `Managed`. */
   creationType: string;
+  /** Attached with `Entrusted`: ESS manages it as its own (the operator launched it for the pool). */
+  entrusted?: boolean;
   scalingConfigurationId: string | undefined;
   /** Spot reclamation notice seen (the `Recycling` lock). */
   reclaiming: boolean;
@@ -244,6 +249,36 @@ export interface SystemEventInfo {
   notBefore: string | undefined;
   publishTime: string | undefined;
   reason: string | undefined;
+}
+
+/** DescribeInstancesFullStatus: an instance's lifecycle status, its health and its Scheduled system events. */
+export interface InstanceFullStatus {
+  instanceId: string;
+  /** Pending, Starting, Running, Stopping, Stopped. */
+  status: string;
+  /** Ok, Impaired, Warning, Maintaining, Initializing, InsufficientData, NotApplicable. */
+  health: string;
+  scheduledEvents: SystemEventInfo[];
+}
+
+/** One row of DescribeSpotPriceHistory: a zone's spot and pay-as-you-go price of a type at a time. */
+export interface SpotPricePoint {
+  zoneId: string;
+  instanceType: string;
+  /** Per hour, in the account's currency. */
+  spotPrice: number;
+  onDemandPrice: number;
+  /** ISO 8601 UTC. */
+  timestamp: string;
+}
+
+/** ReplaceSystemDisk: the image (and login) a Stopped instance's system disk is re-created with. */
+export interface ReplaceSystemDiskSpec {
+  imageId: string;
+  systemDiskSizeGiB?: number | undefined;
+  keyPairName?: string | undefined;
+  /** Never logged. */
+  password?: string | undefined;
 }
 
 /** Subscription instances launched by the operator itself (RunInstances, then AttachInstances). */

@@ -5,6 +5,7 @@ import {
   NODEPOOL_CONTROLLER,
   newNodePoolController,
 } from './nodepool/controller.js';
+import { PROVISIONING_CONTROLLER, newProvisioningController } from './provisioning/controller.js';
 import { RUNTIME_PROBE_CONTROLLER, newRuntimeProbeController } from './runtimeprobe/controller.js';
 
 export type { ControllerDeps };
@@ -27,9 +28,15 @@ export const CONTROLLERS: readonly ControllerEntry[] = [
   },
   {
     name: MANAGEDNODEPOOL_CONTROLLER,
-    // The NodePool lifecycle for ManagedNodePools (an Auto pool at minSize); their automation is not built yet.
+    // The NodePool lifecycle for ManagedNodePools (an Auto pool); elasticity is the provisioning controller's.
     enabled: (d) => d.cloud !== undefined && d.join !== undefined,
     build: (d) => newNodePoolController({ ...d, cloud: d.cloud!, join: d.join! }, 'ManagedNodePool'),
+  },
+  {
+    name: PROVISIONING_CONTROLLER,
+    // Instant elasticity for the Auto pools of both kinds: pending pods → batcher → simulation → launches.
+    enabled: (d) => d.cloud !== undefined && d.join !== undefined,
+    build: (d) => newProvisioningController({ ...d, cloud: d.cloud!, join: d.join! }),
   },
   {
     name: RUNTIME_PROBE_CONTROLLER,

@@ -97,6 +97,8 @@ export const SETTINGS = {
   cloudMaxConcurrency: { flag: 'cloud-max-concurrency', env: ['NODEPOOL_CLOUD_MAX_CONCURRENCY'], description: 'cloud API calls in flight at once', default: '8', schema: z.coerce.number().int('must be a whole number').min(1).max(256) }, // prettier-ignore
   cloudTimeout: { flag: 'cloud-timeout', env: ['NODEPOOL_CLOUD_TIMEOUT'], description: 'timeout of one cloud API attempt', default: '15s', schema: Duration }, // prettier-ignore
   cloudMaxAttempts: { flag: 'cloud-max-attempts', env: ['NODEPOOL_CLOUD_MAX_ATTEMPTS'], description: 'attempts per cloud call on throttling, 5xx and network errors (never on 4xx)', default: '6', schema: z.coerce.number().int('must be a whole number').min(1).max(20) }, // prettier-ignore
+  batchIdleDuration: { flag: 'batch-idle-duration', env: ['NODEPOOL_BATCH_IDLE_DURATION'], description: 'instant elasticity: a batch of pending pods closes after this long without a new one', default: '200ms', schema: Duration }, // prettier-ignore
+  batchMaxDuration: { flag: 'batch-max-duration', env: ['NODEPOOL_BATCH_MAX_DURATION'], description: 'instant elasticity: a batch of pending pods closes this long after its first pod at the latest', default: '700ms', schema: Duration }, // prettier-ignore
   cloudProtocol: { flag: 'cloud-protocol', env: ['ALIBABA_CLOUD_PROTOCOL'], description: 'https|http (http only for the simulator)', default: 'https', schema: z.enum(['https', 'http']) }, // prettier-ignore
 } as const satisfies Record<string, Setting>;
 
@@ -159,6 +161,8 @@ export function resolveSettings(
     problems.push(
       `--leader-election-renew-deadline must be greater than 1.2 × --leader-election-retry-period`,
     );
+  if (result.batchIdleDuration > result.batchMaxDuration)
+    problems.push('--batch-idle-duration must not exceed --batch-max-duration');
   if ((result.accessKeyId === undefined) !== (result.accessKeySecret === undefined))
     problems.push(
       'ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are set together or not at all',

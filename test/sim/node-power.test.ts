@@ -206,12 +206,20 @@ describe('injected machine failures', () => {
     expect(o.node).toBeUndefined();
     expect(o.error).toBeDefined();
     expect(sim.cloud.instances.get(bad!)?.status).toBe('Running');
-    const consoleB64 = (
-      await ecsClient(sim).getInstanceConsoleOutput(
-        new $Ecs.GetInstanceConsoleOutputRequest({ regionId: REGION, instanceId: bad!, removeSymbols: true }),
-      )
-    ).body?.consoleOutput;
-    const text = Buffer.from(consoleB64 ?? '', 'base64').toString('utf8');
+    // the console is cached, not a live tail: it shows the boot once the console has been quiet for a while
+    const text = await eventually('the failed boot in the console output', async () => {
+      const consoleB64 = (
+        await ecsClient(sim).getInstanceConsoleOutput(
+          new $Ecs.GetInstanceConsoleOutputRequest({
+            regionId: REGION,
+            instanceId: bad!,
+            removeSymbols: true,
+          }),
+        )
+      ).body?.consoleOutput;
+      const t = Buffer.from(consoleB64 ?? '', 'base64').toString('utf8');
+      return /FAILED/.test(t) ? t : undefined;
+    });
     const progress = bootstrapProgress(text);
     expect(progress).toMatchObject({ state: 'failed', exitCode: 5 });
     expect(text).toMatch(/FAILED \(exit 5\)/);

@@ -126,8 +126,14 @@ describe('the node simulation follows the simulator', () => {
     expect(after.hits - before.hits).toBeGreaterThanOrEqual(3);
     expect(after.verified - before.verified).toBe(1);
     const last = ids[ids.length - 1]!;
-    const console = await ecsClient(sim).getInstanceConsoleOutput(new $Ecs.GetInstanceConsoleOutputRequest({ regionId: 'cn-hangzhou', instanceId: last, removeSymbols: true })); // prettier-ignore
-    expect(Buffer.from(console.body?.consoleOutput ?? '', 'base64').toString('utf8')).toContain('[nodepool-bootstrap] bootstrap finished'); // prettier-ignore
+    // the console is cached, not a live tail: the boot shows once the console has been quiet for a while
+    const text = await eventually('the boot in the console output', async () => {
+      const req = new $Ecs.GetInstanceConsoleOutputRequest({ regionId: 'cn-hangzhou', instanceId: last, removeSymbols: true }); // prettier-ignore
+      const out = (await ecsClient(sim).getInstanceConsoleOutput(req)).body?.consoleOutput;
+      const t = Buffer.from(out ?? '', 'base64').toString('utf8');
+      return t === '' ? undefined : t;
+    });
+    expect(text).toContain('[nodepool-bootstrap] bootstrap finished');
   });
 
   test('an instance whose bootstrap cannot join is reported with its error; one without user data is never booted', async () => {

@@ -32,6 +32,7 @@ import {
   LOCAL_DISK_FAMILIES,
   LOCAL_DISK_TYPE,
   MAX_POOL_SIZE,
+  SCALING_PRIORITY,
   MULTI_AZ_POLICIES,
   SCALING_MODES,
 } from './nodepool.js';
@@ -79,6 +80,7 @@ export const ManagedScaling = api(
       z.enum(MULTI_AZ_POLICIES).default('Priority'),
       'Priority, CostOptimized or Balance (needs 2 or more vSwitches).',
     ),
+    priority: SCALING_PRIORITY.optional(),
   }),
   'Scaling bounds. Instant elasticity scales out from pending pods within seconds.',
   [

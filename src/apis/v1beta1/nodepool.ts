@@ -63,6 +63,12 @@ export const BOOTSTRAP_MODES = ['Managed', 'External'] as const;
 
 const Size = (what: string) => api(z.int().min(0).max(MAX_POOL_SIZE), what);
 
+/** `spec.scaling.priority`: which Auto pool instant elasticity tries first for a pending pod. */
+export const SCALING_PRIORITY = api(
+  z.int().min(-1000).max(1000),
+  'Auto only: when several Auto pools can host pending pods, new nodes go to the highest priority first (default 0); among equal priorities, the lowest price per packed pod wins. -1000 to 1000.',
+);
+
 export const NodePoolScaling = api(
   z.strictObject({
     mode: api(
@@ -80,6 +86,7 @@ export const NodePoolScaling = api(
       z.boolean(),
       'Auto only: scale-in stops instances instead of releasing them, and scale-out restarts stopped ones first (not for local-disk instance families).',
     ).optional(),
+    priority: SCALING_PRIORITY.optional(),
   }),
   'How many nodes the pool has, and how they spread over zones.',
   [
@@ -116,6 +123,13 @@ export const NodePoolScaling = api(
       message: 'minSize must not exceed maxSize',
       fieldPath: '.minSize',
       check: (s) => s.minSize === undefined || s.maxSize === undefined || s.minSize <= s.maxSize,
+    },
+    {
+      cel: "self.mode == 'Auto' || !has(self.priority)",
+      message: 'priority is for Auto mode only: it orders the Auto pools instant elasticity scales out',
+      fieldPath: '.priority',
+      reason: 'FieldValueForbidden',
+      check: (s) => s.mode === 'Auto' || s.priority === undefined,
     },
     {
       cel: "!has(self.economical) || !self.economical || self.mode == 'Auto'",

@@ -55,13 +55,38 @@ export const AutomationStatus = api(
 );
 export type AutomationStatus = z.output<typeof AutomationStatus>;
 
+/** A launch instant elasticity made and has not seen through yet (persisted before the cloud call). */
+export const ElasticityLaunch = api(
+  z.object({
+    id: api(z.string().max(128), 'The launch id: the seed of its ClientTokens (a retry after a crash launches nothing twice).'), // prettier-ignore
+    instanceType: api(z.string().max(64), 'The instance type launched.'),
+    zoneId: api(z.string().max(64), 'The zone.'),
+    vSwitchId: api(z.string().max(64), 'The vSwitch.'),
+    count: api(z.int().min(1).max(100), 'How many instances.'),
+    instanceIds: api(z.array(api(z.string().max(64), 'An instance id.')).max(100), 'The instances, once launched.').optional(), // prettier-ignore
+    attached: api(z.boolean(), 'Whether they were attached to the scaling group.').optional(),
+    startedAt: Time('When it was decided.'),
+  }),
+  'One launch in flight.',
+);
+export type ElasticityLaunch = z.output<typeof ElasticityLaunch>;
+
+/** Elasticity's status: an automation's, plus the launches in flight. */
+export const ElasticityStatus = api(
+  AutomationStatus.extend({
+    inFlight: api(z.array(ElasticityLaunch).max(200), 'Launches not yet Ready nodes: counted so one pod never starts two nodes, also across an operator restart.').optional(), // prettier-ignore
+  }),
+  'Instant elasticity: its last scale-out, what it waits for, and the launches in flight.',
+);
+export type ElasticityStatus = z.output<typeof ElasticityStatus>;
+
 /** The automations with a status block: the disruption methods, and elasticity (scale-out). */
 export const AUTOMATION_KEYS = ['elasticity', 'scaleIn', 'deletedNode', 'essHook', 'registration', 'deletion', 'consolidation', 'repair', 'upgrade', 'patch', 'systemEvents', 'spotInterruption'] as const; // prettier-ignore
 export type AutomationKey = (typeof AUTOMATION_KEYS)[number];
 
 export const Automation = api(
   z.object(
-    Object.fromEntries(AUTOMATION_KEYS.map((k) => [k, AutomationStatus.optional()])) as Record<AutomationKey, z.ZodOptional<typeof AutomationStatus>>, // prettier-ignore
+    Object.fromEntries(AUTOMATION_KEYS.map((k) => [k, (k === 'elasticity' ? ElasticityStatus : AutomationStatus).optional()])) as Record<AutomationKey, z.ZodOptional<typeof AutomationStatus>>, // prettier-ignore
   ),
   'Per automation (each disruption method, and elasticity): what it did last and what it will do next, with what holds it back. `nodepool-operator disruptions` prints it.',
 );

@@ -5,9 +5,12 @@ import type {
   CloudInstance,
   CommandInvocation,
   ImageInfo,
+  InstanceFullStatus,
   InstanceTypeInfo,
+  ReplaceSystemDiskSpec,
   RunInstancesSpec,
   SecurityGroupInfo,
+  SpotPricePoint,
   StockInfo,
   SystemEventInfo,
 } from '../types.js';
@@ -96,12 +99,15 @@ export class EcsApi {
       autoRenew: s.subscription?.autoRenew,
       autoRenewPeriod: s.subscription?.autoRenew ? s.subscription.autoRenewPeriod : undefined,
       spotStrategy: s.spot ? s.spot.strategy : 'NoSpot',
+      spotPriceLimit: s.spot?.strategy === 'SpotWithPriceLimit' ? s.spot.priceLimits.find((l) => l.instanceType === s.instanceType)?.maxPricePerHour : undefined, // prettier-ignore
       userData: s.userData,
       keyPairName: s.keyPairName,
       password: s.password,
+      loginAsNonRoot: s.loginAsNonRoot,
       ramRoleName: s.ramRoleName,
       httpTokens: s.metadataHttpTokens,
       deploymentSetId: s.deploymentSetId,
+      privatePool: s.privatePool,
       resourceGroupId: s.resourceGroupId,
       instanceName: s.instanceName,
       securityEnhancementStrategy: s.securityHardening === undefined ? undefined : s.securityHardening ? 'Active' : 'Deactive', // prettier-ignore
@@ -118,6 +124,16 @@ export class EcsApi {
       systemDisk: new $Ecs.RunInstancesRequestSystemDisk(dropUndefined(params.systemDisk)),
       dataDisk: params.dataDisk.map((d) => new $Ecs.RunInstancesRequestDataDisk(dropUndefined(d))),
       tag: params.tag.map((t) => new $Ecs.RunInstancesRequestTag(t)),
+      ...(s.loginAsNonRoot
+        ? { imageOptions: new $Ecs.RunInstancesRequestImageOptions({ loginAsNonRoot: true }) }
+        : {}),
+      ...(s.privatePool
+        ? {
+            privatePoolOptions: new $Ecs.RunInstancesRequestPrivatePoolOptions(
+              dropUndefined({ matchCriteria: s.privatePool.matchCriteria, id: s.privatePool.id }),
+            ),
+          }
+        : {}),
       clientToken: token,
     });
     const body = W.runInstancesWire.parse(
@@ -197,6 +213,15 @@ export class EcsApi {
     return out;
   }
 
+  /** DescribePrice: what one instance of a type costs per hour in a zone (pay-as-you-go, or spot). */
+  async price(o: { instanceType: string; zoneId: string; spot: boolean }): Promise<number> {
+    const req = new $Ecs.DescribePriceRequest({ regionId: this.region, resourceType: 'instance', instanceType: o.instanceType, zoneId: o.zoneId, priceUnit: 'Hour', amount: 1, spotStrategy: o.spot ? 'SpotAsPriceGo' : 'NoSpot' }); // prettier-ignore
+    const body = W.describePriceWire.parse(
+      await this.t.ecs('DescribePrice', (c, rt) => c.describePriceWithOptions(req, rt)),
+    );
+    return body.PriceInfo.Price.TradePrice;
+  }
+
   /** DescribeAvailableResource for instance types: stock per zone and type. */
   async stock(opts: {
     chargeType: 'PostPaid' | 'PrePaid';
@@ -230,13 +255,32 @@ export class EcsApi {
     return out;
   }
 
+  /** DescribeSecurityGroups by id (a JSON array, ≤ 100 per call), every page by `MaxResults` + `NextToken`. */
   async describeSecurityGroups(ids: readonly string[]): Promise<SecurityGroupInfo[]> {
-    if (ids.length === 0) return [];
-    const req = new $Ecs.DescribeSecurityGroupsRequest({ regionId: this.region, securityGroupIds: JSON.stringify(ids), maxResults: 100 }); // prettier-ignore
-    const body = W.describeSecurityGroupsWire.parse(
-      await this.t.ecs('DescribeSecurityGroups', (c, rt) => c.describeSecurityGroupsWithOptions(req, rt)),
-    );
-    return body.SecurityGroups.map((g) => ({ id: g.SecurityGroupId, vpcId: g.VpcId ?? '', type: g.SecurityGroupType ?? 'normal' })); // prettier-ignore
+    const out: SecurityGroupInfo[] = [];
+    for (const batch of batches(ids, 100)) {
+      let nextToken: string | undefined;
+      do {
+        const req = new $Ecs.DescribeSecurityGroupsRequest({
+          regionId: this.region,
+          securityGroupIds: JSON.stringify(batch),
+          maxResults: 100,
+          ...(nextToken ? { nextToken } : {}),
+        });
+        const body = W.describeSecurityGroupsWire.parse(
+          await this.t.ecs('DescribeSecurityGroups', (c, rt) => c.describeSecurityGroupsWithOptions(req, rt)),
+        );
+        out.push(
+          ...body.SecurityGroups.map((g) => ({
+            id: g.SecurityGroupId,
+            vpcId: g.VpcId ?? '',
+            type: g.SecurityGroupType ?? 'normal',
+          })),
+        );
+        nextToken = body.NextToken;
+      } while (nextToken);
+    }
+    return out;
   }
 
   async describeImages(ids: readonly string[]): Promise<ImageInfo[]> {
@@ -291,6 +335,147 @@ export class EcsApi {
         );
         nextToken = body.NextToken;
       } while (nextToken);
+    }
+    return out;
+  }
+
+  /**
+   * Whether each subscription instance renews itself (DescribeInstanceAutoRenewAttribute, ≤ 100 comma-separated ids
+   * per call; RenewalStatus AutoRenewal). DescribeInstances does not say; pay-as-you-go ids are absent.
+   */
+  async autoRenew(ids: readonly string[]): Promise<Map<string, boolean>> {
+    const out = new Map<string, boolean>();
+    for (const batch of batches(ids, 100)) {
+      for (let page = 1; ; page++) {
+        const req = new $Ecs.DescribeInstanceAutoRenewAttributeRequest({
+          regionId: this.region,
+          instanceId: batch.join(','),
+          pageNumber: String(page),
+          pageSize: '100',
+        });
+        const body = W.describeAutoRenewWire.parse(
+          await this.t.ecs('DescribeInstanceAutoRenewAttribute', (c, rt) =>
+            c.describeInstanceAutoRenewAttributeWithOptions(req, rt),
+          ),
+        );
+        for (const a of body.InstanceRenewAttributes) {
+          out.set(a.InstanceId, a.AutoRenewEnabled ?? a.RenewalStatus === 'AutoRenewal');
+        }
+        if (body.InstanceRenewAttributes.length < 100) break;
+      }
+    }
+    return out;
+  }
+
+  /** DescribeInstancesFullStatus: batches of 100 ids (`InstanceId.N`), every page (PageSize 100). */
+  async instancesFullStatus(ids: readonly string[]): Promise<InstanceFullStatus[]> {
+    const out: InstanceFullStatus[] = [];
+    for (const batch of batches(ids, 100)) {
+      for (let page = 1; ; page++) {
+        const req = new $Ecs.DescribeInstancesFullStatusRequest({
+          regionId: this.region,
+          instanceId: batch,
+          pageNumber: page,
+          pageSize: 100,
+        });
+        const body = W.describeInstancesFullStatusWire.parse(
+          await this.t.ecs('DescribeInstancesFullStatus', (c, rt) =>
+            c.describeInstancesFullStatusWithOptions(req, rt),
+          ),
+        );
+        out.push(
+          ...body.InstanceFullStatusSet.map((i) => ({
+            instanceId: i.InstanceId,
+            status: i.Status?.Name ?? '',
+            health: i.HealthStatus?.Name ?? '',
+            scheduledEvents: i.ScheduledSystemEventSet.map((e) => ({
+              id: e.EventId,
+              instanceId: i.InstanceId,
+              type: e.EventType?.Name ?? '',
+              cycle: e.EventCycleStatus?.Name ?? '',
+              notBefore: e.NotBefore,
+              publishTime: e.EventPublishTime,
+              reason: e.Reason,
+            })),
+          })),
+        );
+        if (body.InstanceFullStatusSet.length < 100) break;
+      }
+    }
+    return out;
+  }
+
+  async acceptSystemEvent(eventId: string): Promise<void> {
+    const req = new $Ecs.AcceptInquiredSystemEventRequest({ regionId: this.region, eventId });
+    await this.t.ecs(
+      'AcceptInquiredSystemEvent',
+      (c, rt) => c.acceptInquiredSystemEventWithOptions(req, rt),
+      { write: true },
+    );
+  }
+
+  /** ReplaceSystemDisk (the instance must be Stopped); the ClientToken comes from the caller's operation id. */
+  async replaceSystemDisk(
+    instanceId: string,
+    spec: ReplaceSystemDiskSpec,
+    operationId: string,
+  ): Promise<string> {
+    const params = {
+      instanceId,
+      imageId: spec.imageId,
+      systemDisk: spec.systemDiskSizeGiB === undefined ? undefined : { size: spec.systemDiskSizeGiB },
+      keyPairName: spec.keyPairName,
+      password: spec.password,
+    };
+    const { systemDisk, ...rest } = dropUndefined(params);
+    const req = new $Ecs.ReplaceSystemDiskRequest({
+      ...rest,
+      ...(systemDisk ? { systemDisk: new $Ecs.ReplaceSystemDiskRequestSystemDisk(systemDisk) } : {}),
+      clientToken: clientToken(operationId, 'ReplaceSystemDisk', params),
+    });
+    const body = W.replaceSystemDiskWire.parse(
+      await this.t.ecs('ReplaceSystemDisk', (c, rt) => c.replaceSystemDiskWithOptions(req, rt), {
+        write: true,
+      }),
+    );
+    return body.DiskId;
+  }
+
+  /** DescribeSpotPriceHistory (VPC network), every page (`Offset` / `NextOffset`). */
+  async spotPriceHistory(q: {
+    instanceType: string;
+    zoneId?: string | undefined;
+    start?: Date | undefined;
+    end?: Date | undefined;
+  }): Promise<SpotPricePoint[]> {
+    const out: SpotPricePoint[] = [];
+    const iso = (d: Date): string => `${d.toISOString().slice(0, 19)}Z`;
+    for (let offset = 0; ;) {
+      const req = new $Ecs.DescribeSpotPriceHistoryRequest({
+        regionId: this.region,
+        instanceType: q.instanceType,
+        networkType: 'vpc',
+        ...(q.zoneId ? { zoneId: q.zoneId } : {}),
+        ...(q.start ? { startTime: iso(q.start) } : {}),
+        ...(q.end ? { endTime: iso(q.end) } : {}),
+        ...(offset ? { offset } : {}),
+      });
+      const body = W.describeSpotPriceHistoryWire.parse(
+        await this.t.ecs('DescribeSpotPriceHistory', (c, rt) =>
+          c.describeSpotPriceHistoryWithOptions(req, rt),
+        ),
+      );
+      out.push(
+        ...body.SpotPrices.map((p) => ({
+          zoneId: p.ZoneId,
+          instanceType: p.InstanceType,
+          spotPrice: p.SpotPrice,
+          onDemandPrice: p.OriginPrice,
+          timestamp: p.Timestamp,
+        })),
+      );
+      if (!body.NextOffset || body.NextOffset <= offset) break;
+      offset = body.NextOffset;
     }
     return out;
   }

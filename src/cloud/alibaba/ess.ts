@@ -62,6 +62,8 @@ export function configurationParams(l: LaunchSpec): Record<string, unknown> {
     UserData: l.userData,
     KeyPairName: l.keyPairName,
     Password: l.password,
+    // ESS spells it flat (ESS SDK model CreateScalingConfigurationRequest.ImageOptionsLoginAsNonRoot)
+    ImageOptionsLoginAsNonRoot: l.loginAsNonRoot,
     SpotStrategy: l.spot ? l.spot.strategy : 'NoSpot',
     SpotPriceLimit: l.spot?.priceLimits.length
       ? l.spot.priceLimits.map((p) => ({ InstanceType: p.instanceType, PriceLimit: p.maxPricePerHour }))

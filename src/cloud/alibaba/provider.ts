@@ -18,15 +18,18 @@ import {
   type EnsureKnown,
   type EnsureResult,
   type ImageInfo,
+  type InstanceFullStatus,
   type InstanceTypeInfo,
   type LaunchSpec,
   type LifecycleAction,
   type PoolInstance,
+  type ReplaceSystemDiskSpec,
   type RunInstancesSpec,
   type ScalingActivity,
   type ScalingGroup,
   type ScalingGroupSpec,
   type SecurityGroupInfo,
+  type SpotPricePoint,
   type StockInfo,
   type SystemEventInfo,
   type VSwitchInfo,
@@ -58,7 +61,11 @@ export function groupDrift(g: ScalingGroup, spec: ScalingGroupSpec): Record<stri
   const out: Record<string, unknown> = {};
   if (g.minSize !== spec.minSize) out.MinSize = spec.minSize;
   if (g.maxSize !== spec.maxSize) out.MaxSize = spec.maxSize;
-  if (g.desiredCapacity !== spec.desiredCapacity) out.DesiredCapacity = spec.desiredCapacity;
+  // ESS keeps "MaxSize ≥ DesiredCapacity ≥ MinSize" and refuses a ModifyScalingGroup that would break it (ESS SDK model
+  // ModifyScalingGroupRequest.DesiredCapacity): the expected number sent is the spec's within the spec's bounds, so
+  // bounds that move past the group's current one take it along in the same call.
+  const desired = Math.min(spec.maxSize, Math.max(spec.minSize, spec.desiredCapacity));
+  if (g.desiredCapacity !== desired) out.DesiredCapacity = desired;
   if (g.vSwitchIds.join(',') !== spec.vSwitchIds.join(',')) out.VSwitchIds = spec.vSwitchIds;
   if (g.multiAZPolicy !== spec.multiAZPolicy) out.MultiAZPolicy = groupParams(spec).MultiAZPolicy;
   if (g.scalingPolicy !== spec.scalingPolicy) out.ScalingPolicy = spec.scalingPolicy;
@@ -272,6 +279,9 @@ export class AlibabaCloudProvider implements CloudProvider {
   async listPoolInstances(groupId: string): Promise<PoolInstance[]> {
     const members = await this.ess.describeScalingInstances(groupId);
     const ecs = new Map((await this.ecs.describeInstancesById(members.map((m) => m.InstanceId))).map((i) => [i.instanceId, i])); // prettier-ignore
+    // a subscription member's own renewal setting (it may differ from the pool's: set in the console, or attached)
+    const prepaid = [...ecs.values()].filter((i) => i.chargeType === 'PrePaid').map((i) => i.instanceId);
+    const renews = prepaid.length > 0 ? await this.ecs.autoRenew(prepaid) : new Map<string, boolean>();
     return members.map((m): PoolInstance => {
       const i = ecs.get(m.InstanceId);
       return {
@@ -289,10 +299,12 @@ export class AlibabaCloudProvider implements CloudProvider {
         locks: i?.locks ?? [],
         creationTime: i?.creationTime,
         expiredTime: i?.expiredTime,
+        autoRenew: renews.get(m.InstanceId),
         deletionProtection: i?.deletionProtection ?? false,
         lifecycleState: m.LifecycleState,
         healthy: m.HealthStatus !== 'Unhealthy',
         creationType: m.CreationType ?? 'AutoCreated',
+        entrusted: m.Entrusted ?? false,
         scalingConfigurationId: m.ScalingConfigurationId,
         reclaiming: (i?.locks ?? []).includes('Recycling'),
       };
@@ -316,8 +328,17 @@ export class AlibabaCloudProvider implements CloudProvider {
     return this.ess.memberWrite('RemoveInstances', groupId, ids, { RemovePolicy: o.policy, DecreaseDesiredCapacity: o.decreaseDesired }, o.operationId); // prettier-ignore
   }
 
-  attachInstances(groupId: string, ids: readonly string[], o: WriteOptions): Promise<string[]> {
-    return this.ess.memberWrite('AttachInstances', groupId, ids, {}, o.operationId);
+  attachInstances(
+    groupId: string,
+    ids: readonly string[],
+    o: WriteOptions & { entrusted?: boolean },
+  ): Promise<string[]> {
+    // prettier-ignore
+    return this.ess.memberWrite('AttachInstances', groupId, ids, o.entrusted ? { Entrusted: true } : {}, o.operationId); // prettier-ignore
+  }
+
+  price(o: { instanceType: string; zoneId: string; spot: boolean }): Promise<number> {
+    return this.ecs.price(o);
   }
 
   detachInstances(
@@ -406,6 +427,27 @@ export class AlibabaCloudProvider implements CloudProvider {
     return instanceIds.length === 0 ? Promise.resolve([]) : this.ecs.systemEvents(instanceIds);
   }
 
+  instancesFullStatus(instanceIds: readonly string[]): Promise<InstanceFullStatus[]> {
+    return instanceIds.length === 0 ? Promise.resolve([]) : this.ecs.instancesFullStatus(instanceIds);
+  }
+
+  acceptSystemEvent(eventId: string): Promise<void> {
+    return this.ecs.acceptSystemEvent(eventId);
+  }
+
+  replaceSystemDisk(instanceId: string, spec: ReplaceSystemDiskSpec, o: WriteOptions): Promise<string> {
+    return this.ecs.replaceSystemDisk(instanceId, spec, o.operationId);
+  }
+
+  spotPriceHistory(q: {
+    instanceType: string;
+    zoneId?: string | undefined;
+    start?: Date | undefined;
+    end?: Date | undefined;
+  }): Promise<SpotPricePoint[]> {
+    return this.ecs.spotPriceHistory(q);
+  }
+
   instanceTypes(types?: readonly string[]): Promise<InstanceTypeInfo[]> {
     return this.ecs.describeInstanceTypes(types);
   }
@@ -420,12 +462,27 @@ export class AlibabaCloudProvider implements CloudProvider {
     return this.ecs.stock(o);
   }
 
+  /**
+   * The vSwitches by id: DescribeVSwitches takes **one** `VSwitchId` (VPC API reference), so one call per id (a
+   * comma list would match none). Unknown ids are absent from the answer.
+   */
   async vSwitches(ids: readonly string[]): Promise<VSwitchInfo[]> {
-    if (ids.length === 0) return [];
-    const body = describeVSwitchesWire.parse(
-      await this.t.rpc('vpc', 'DescribeVSwitches', { VSwitchId: ids.join(','), PageSize: 50 }),
+    const found = await Promise.all(
+      [...new Set(ids)].map(
+        async (id) =>
+          describeVSwitchesWire.parse(
+            await this.t.rpc('vpc', 'DescribeVSwitches', { VSwitchId: id, PageSize: 50 }),
+          ).VSwitches,
+      ),
     );
-    return body.VSwitches.map((v) => ({ id: v.VSwitchId, vpcId: v.VpcId, zoneId: v.ZoneId, cidr: v.CidrBlock, availableIps: v.AvailableIpAddressCount, status: v.Status ?? 'Available' })); // prettier-ignore
+    return found.flat().map((v) => ({
+      id: v.VSwitchId,
+      vpcId: v.VpcId,
+      zoneId: v.ZoneId,
+      cidr: v.CidrBlock,
+      availableIps: v.AvailableIpAddressCount,
+      status: v.Status ?? 'Available',
+    }));
   }
 
   /** Every vSwitch of a VPC (every page). */

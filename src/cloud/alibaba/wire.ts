@@ -83,6 +83,7 @@ export const describeScalingConfigurationsWire = z.object({
 
 export const scalingInstanceWire = z.object({
   InstanceId: str,
+  Entrusted: bool.optional(),
   LifecycleState: str,
   HealthStatus: optStr,
   CreationType: optStr,
@@ -188,6 +189,11 @@ export const describeInstanceTypesWire = z.object({
   InstanceTypes: wrapped('InstanceType', instanceTypeWire),
 });
 
+/** DescribePrice: the hourly price of one instance (`PriceUnit=Hour`). */
+export const describePriceWire = z.object({
+  PriceInfo: z.object({ Price: z.object({ TradePrice: num, OriginalPrice: optNum, Currency: optStr }) }),
+});
+
 export const describeAvailableResourceWire = z.object({
   AvailableZones: wrapped(
     'AvailableZone',
@@ -247,6 +253,49 @@ export const describeHistoryEventsWire = z.object({
     }),
   ),
 });
+
+const eventCodeName = z.object({ Name: optStr, Code: optNum }).optional().nullable();
+
+export const describeInstancesFullStatusWire = z.object({
+  TotalCount: optNum,
+  InstanceFullStatusSet: wrapped(
+    'InstanceFullStatusType',
+    z.object({
+      InstanceId: str,
+      Status: eventCodeName,
+      HealthStatus: eventCodeName,
+      ScheduledSystemEventSet: wrapped(
+        'ScheduledSystemEventType',
+        z.object({
+          EventId: str,
+          EventType: eventCodeName,
+          EventCycleStatus: eventCodeName,
+          NotBefore: optStr,
+          EventPublishTime: optStr,
+          Reason: optStr,
+        }),
+      ),
+    }),
+  ),
+});
+
+export const describeSpotPriceHistoryWire = z.object({
+  NextOffset: optNum,
+  SpotPrices: wrapped(
+    'SpotPriceType',
+    z.object({ ZoneId: str, InstanceType: str, SpotPrice: num, OriginPrice: num, Timestamp: str }),
+  ),
+});
+
+export const describeAutoRenewWire = z.object({
+  TotalCount: optNum,
+  InstanceRenewAttributes: wrapped(
+    'InstanceRenewAttribute',
+    z.object({ InstanceId: str, AutoRenewEnabled: bool.optional(), RenewalStatus: optStr }),
+  ),
+});
+
+export const replaceSystemDiskWire = z.object({ DiskId: z.string().min(1) });
 
 export const invokeWire = z.object({ InvokeId: str });
 export const describeInvocationsWire = z.object({

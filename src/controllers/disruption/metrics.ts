@@ -5,6 +5,8 @@ export type EvictionResult = 'evicted' | 'pdb_blocked' | 'failed' | 'finished_de
 /** A drain's milestones. */
 export type DrainMilestone = 'started' | 'done' | 'blocked_past_timeout';
 
+const byRegistry = new WeakMap<Registry, DrainMetrics>();
+
 /**
  * Drain metrics, on the operator's registry (`deps.metrics.registry`; create one per registry):
  * `nodepool_evictions_total{pool,result}` (result: evicted, pdb_blocked, failed, finished_deleted) and
@@ -12,6 +14,13 @@ export type DrainMilestone = 'started' | 'done' | 'blocked_past_timeout';
  * when the DrainBlocked Warning is emitted, at most once a minute per Node).
  */
 export class DrainMetrics {
+  /** The registry's drain metrics, made once (the NodePool and ManagedNodePool controllers share them). */
+  static of(registry: Registry): DrainMetrics {
+    let m = byRegistry.get(registry);
+    if (!m) byRegistry.set(registry, (m = new DrainMetrics(registry)));
+    return m;
+  }
+
   private readonly evictions: Counter<'pool' | 'result'>;
   private readonly drains: Counter<'pool' | 'milestone'>;
 

@@ -33,6 +33,7 @@ import type { EventSubject } from '../../runtime/events.js';
 import { finalizerPatch } from '../../runtime/finalizers.js';
 import type { ControllerDeps, JoinSource } from '../deps.js';
 import {
+  DrainMetrics,
   Drainer,
   allowedDisruptions,
   isDisrupting,
@@ -59,6 +60,7 @@ import { SharedLookups } from './shared-lookups.js';
 import { lookAgainMs, restingLookMs } from './look-again.js';
 import { nodeChanged } from './node-change.js';
 import { ReferenceError, References, resolveLaunch } from './resolve.js';
+import { registerPoolStatusMetrics } from './status-metrics.js';
 import {
   POOL_KINDS,
   automationCondition,
@@ -141,7 +143,15 @@ export function newNodePoolController(
   const nodeApi = new TypedResource(client, Resources.nodes, NodeSchema);
   const podApi = new TypedResource(client, Resources.pods, PodSchema);
   const refs = new References(client, deps.settings.namespace, { credentialsSecret: deps.settings.credentialsSecret }); // prettier-ignore
-  const drainer = new Drainer({ client, clock, logger: deps.logger, events: deps.events });
+  const drainer = new Drainer({
+    client,
+    clock,
+    logger: deps.logger,
+    events: deps.events,
+    metrics: DrainMetrics.of(deps.metrics.registry),
+  });
+  // pools by phase, nodes by pool and state, draining nodes: read from the informer caches when scraped
+  registerPoolStatusMetrics(deps.metrics.registry, { kind: K.kind, pools, nodes });
   // one check for both kinds: the NodePool controller's
   const orphanGauge = K.kind !== 'NodePool' ? undefined : new Gauge({ name: 'nodepool_orphan_scaling_groups', help: 'Scaling groups tagged with this cluster that no pool owns (checked at start-up)', registers: [deps.metrics.registry] }); // prettier-ignore
   /** When the operator first saw an instance running without a Node (registration timeout; wall clock). */
@@ -199,8 +209,10 @@ export function newNodePoolController(
   const subjectOf = (o: PoolObject): EventSubject => ({ apiVersion: API_VERSION, kind: K.kind, name: o.metadata.name, uid: o.metadata.uid }); // prettier-ignore
 
   /** Writes the status when it changed (merge patch of the status subresource). */
-  async function writeStatus(o: PoolObject, next: Status): Promise<void> {
-    const prior = (o.status ?? {}) as Status;
+  async function writeStatus(o: PoolObject, next0: Status): Promise<void> {
+    // status.automation belongs to the automation controllers (provisioning): never written back from a stale copy
+    const { automation: _a, ...prior } = (o.status ?? {}) as Status;
+    const { automation: _b, ...next } = next0;
     if (JSON.stringify(prior) === JSON.stringify(next)) return;
     try {
       await poolApi.patchStatus(o.metadata.name, { ...next, ...(next.operation ? {} : { operation: null }) });
@@ -457,7 +469,11 @@ export function newNodePoolController(
     progressing = progressing.concat(await serveLifecycleHook(o, pool, group, members));
 
     // ---- scale in: victims in API.md's order, never more at once than the budget, drained, then removed
-    if (active.length > wanted) progressing = progressing.concat(await scaleIn(o, pool, group, active, wanted, poolNodes)); // prettier-ignore
+    // Auto pools: ESS's desired capacity grows with instant elasticity's launches (src/controllers/provisioning),
+    // so a read of it from before an attach must not remove what was just attached: only a maxSize lowered
+    // below the members scales an Auto pool in here (consolidation is the disruption engine's).
+    const inTarget = pool.spec.scaling.mode === 'Auto' ? Math.min(active.length, pool.spec.scaling.maxSize ?? active.length) : wanted; // prettier-ignore
+    if (active.length > inTarget) progressing = progressing.concat(await scaleIn(o, pool, group, active, inTarget, poolNodes)); // prettier-ignore
 
     // ---- registration: an instance that never became a Ready node is replaced
     const reg = await registration(o, pool, group, members);
@@ -817,12 +833,10 @@ export function newNodePoolController(
     return [`attaching ${running.length} existing instance(s)`];
   }
 
-  /** Subscription instances the pool does not renew: a Warning Event from 7 days before they expire. */
-  async function warnExpiry(o: PoolObject, pool: NodePool, active: Member[]): Promise<void> {
-    const sub = pool.spec.billing.chargeType === 'Subscription' ? pool.spec.billing.subscription : undefined;
-    if (sub?.autoRenew) return;
+  /** Subscription instances that do not renew themselves (their own setting): a Warning Event from 7 days before they expire. */
+  async function warnExpiry(o: PoolObject, _pool: NodePool, active: Member[]): Promise<void> {
     const soon = clock.now() + 7 * 24 * 3600_000;
-    const expiring = active.filter((m) => m.instance.chargeType === 'PrePaid' && m.instance.expiredTime && Date.parse(m.instance.expiredTime) < soon); // prettier-ignore
+    const expiring = active.filter((m) => m.instance.chargeType === 'PrePaid' && m.instance.autoRenew !== true && m.instance.expiredTime && Date.parse(m.instance.expiredTime) < soon); // prettier-ignore
     if (expiring.length === 0) return;
     // The recorder folds repeats into one Event's series, so a reconcile every 30 s does not flood.
     await deps.events.warning(subjectOf(o), 'SubscriptionExpiring', 'Expire', `Subscription instance(s) that do not renew expire within 7 days: ${expiring.map((m) => `${m.instance.instanceId} (${m.instance.expiredTime})`).join(', ')}`); // prettier-ignore

@@ -51,7 +51,7 @@ describe('ManagedNodePool in NodePool terms', () => {
     const [on, reason, message] = automationCondition(r.managed);
     expect([on, reason]).toEqual([false, 'AutomationNotActive']);
     expect(message).toBe(
-      'not active in this version: instant elasticity (scale-out on pending pods), autoRepair, autoUpgrade, systemEvents; the pool is kept at minSize (0) like an Auto NodePool, and the maintenance windows are recorded but nothing acts in them yet',
+      'active: instant elasticity (scale-out on pending pods); not active in this version: autoRepair, autoUpgrade, systemEvents; the maintenance windows are recorded but nothing acts in them yet',
     );
   });
 });

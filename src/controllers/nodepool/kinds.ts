@@ -13,8 +13,8 @@ import { crd, type ResourceRef } from '../../kube/index.js';
 /**
  * The two pool kinds one controller implementation serves. A ManagedNodePool shares the NodePool lifecycle
  * (scaling group, configuration, launch, labels / taints / tags, scale-in, registration, drift, delete) as an
- * Auto pool kept at its `minSize` with the managed defaults; its automation is not built yet, and its status
- * says so (see `automationCondition`).
+ * Auto pool with the managed defaults, scaled out for pending pods by instant elasticity (src/controllers/
+ * provisioning); its other automation is not built yet, and its status says so (see `automationCondition`).
  */
 export type PoolKindName = 'NodePool' | 'ManagedNodePool';
 
@@ -48,7 +48,7 @@ export function managedAsNodePool(m: ManagedNodePool): PoolSpecResult {
     region: s.region,
     vpcId: s.vpcId,
     vSwitchIds: [...s.vSwitchIds],
-    scaling: { mode: 'Auto', minSize: s.scaling.minSize, maxSize: s.scaling.maxSize, multiAZPolicy: s.scaling.multiAZPolicy }, // prettier-ignore
+    scaling: { mode: 'Auto', minSize: s.scaling.minSize, maxSize: s.scaling.maxSize, multiAZPolicy: s.scaling.multiAZPolicy, ...(s.scaling.priority !== undefined ? { priority: s.scaling.priority } : {}) }, // prettier-ignore
     instanceTypes: [...s.instanceTypes],
     billing: { chargeType: 'PayAsYouGo' },
     image: { type: 'ContainerOS' },
@@ -101,7 +101,6 @@ export function poolSpecOf(kind: PoolKindName, obj: Record<string, unknown>): Po
 function automationOf(m: ManagedNodePool): { name: string; on: boolean }[] {
   const s = m.spec;
   return [
-    { name: 'instant elasticity (scale-out on pending pods)', on: true },
     { name: 'autoRepair', on: s.autoRepair.enabled },
     { name: 'autoUpgrade', on: s.autoUpgrade.enabled },
     { name: 'autoPatch', on: s.autoPatch.enabled },
@@ -117,11 +116,11 @@ export function automationCondition(m: ManagedNodePool): [boolean, string, strin
   const wanted = automationOf(m)
     .filter((a) => a.on)
     .map((a) => a.name);
-  const min = m.spec.scaling.minSize;
+  if (wanted.length === 0) return [true, 'AutomationActive', 'active: instant elasticity (scale-out on pending pods)']; // prettier-ignore
   return [
     false,
     'AutomationNotActive',
-    `not active in this version: ${wanted.join(', ')}; the pool is kept at minSize (${min}) like an Auto NodePool, and the maintenance windows are recorded but nothing acts in them yet`,
+    `active: instant elasticity (scale-out on pending pods); not active in this version: ${wanted.join(', ')}; the maintenance windows are recorded but nothing acts in them yet`,
   ];
 }
 

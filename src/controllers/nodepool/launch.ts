@@ -120,6 +120,8 @@ export function launchSpecOf(pool: NodePool, ctx: LaunchContext): LaunchSpec {
     userData: ctx.userData,
     keyPairName: spec.login?.keyPairName,
     password: ctx.password,
+    // login.user ecs-user: ECS logs in as ecs-user (ImageOptions.LoginAsNonRoot); root is the default and not sent
+    loginAsNonRoot: spec.login?.user === 'ecs-user' ? true : undefined,
     spot: spot
       ? {
           strategy: spot.strategy ?? 'SpotAsPriceGo',

@@ -82,7 +82,8 @@ export function countMembers(members: readonly Member[]): Counts {
 export function deleteOutcome(i: PoolInstance): { outcome: 'release' | 'retain'; reason: string } {
   if (i.chargeType === 'PrePaid')
     return { outcome: 'retain', reason: 'Subscription instances are never released' };
-  if (i.creationType === 'Attached')
+  // an entrusted attached instance is one the operator launched for the pool's pending pods (elasticity)
+  if (i.creationType === 'Attached' && !i.entrusted)
     return { outcome: 'retain', reason: 'attached instances are never released' };
   return { outcome: 'release', reason: 'created by the pool' };
 }

@@ -24,6 +24,8 @@ const systemEventSchema = z.object({
   type: z.enum(SYSTEM_EVENT_TYPES),
   inSeconds: z.number().nonnegative().default(300),
   reason: z.string().optional(),
+  /** Inquiring until AcceptInquiredSystemEvent (or its NotBefore), instead of Scheduled. */
+  inquiring: z.boolean().default(false),
 });
 const reclaimSchema = z.object({ noticeSeconds: z.number().nonnegative().default(300) });
 const clockSchema = z.object({ scale: z.number().positive().max(10_000) });
@@ -261,7 +263,10 @@ export class AdminServer {
           return send(200, { ok: true });
         }
         const e = parse(systemEventSchema, await this.body(req));
-        return send(201, scheduleSystemEvent(cloud, id, e.type, e.inSeconds, e.reason));
+        return send(
+          201,
+          scheduleSystemEvent(cloud, id, e.type, e.inSeconds, e.reason, { inquiring: e.inquiring }),
+        );
       }
       send(404, { error: `no admin route ${method} ${path}` });
     } catch (err) {

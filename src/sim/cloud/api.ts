@@ -1,6 +1,11 @@
 import type { Cloud } from './cloud.js';
 import * as catalogue from './ecs/catalogue-calls.js';
+import { describeInstanceAutoRenewAttribute, modifyInstanceAutoRenewAttribute } from './ecs/auto-renew.js';
 import { describeInstanceHistoryEvents } from './ecs/history-events.js';
+import { acceptInquiredSystemEvent, describeInstancesFullStatus } from './ecs/instance-events.js';
+import { replaceSystemDisk } from './ecs/replace-system-disk.js';
+import { describeSecurityGroups } from './ecs/security-groups.js';
+import { describeSpotPriceHistory } from './ecs/spot-price-history.js';
 import * as instances from './ecs/instances.js';
 import { getInstanceConsoleOutput } from './ecs/console-output.js';
 import { runInstances } from './ecs/run-instances.js';
@@ -71,10 +76,16 @@ export function buildRouter(
     DescribeZones: catalogue.describeZones,
     DescribeInstanceTypes: catalogue.describeInstanceTypes,
     DescribeAvailableResource: catalogue.describeAvailableResource,
-    DescribeSecurityGroups: catalogue.describeSecurityGroups,
+    DescribeSecurityGroups: describeSecurityGroups,
     DescribeImages: catalogue.describeImages,
     DescribePrice: catalogue.describePrice,
     DescribeInstanceHistoryEvents: describeInstanceHistoryEvents,
+    DescribeInstancesFullStatus: describeInstancesFullStatus,
+    AcceptInquiredSystemEvent: acceptInquiredSystemEvent,
+    ReplaceSystemDisk: replaceSystemDisk,
+    DescribeSpotPriceHistory: describeSpotPriceHistory,
+    DescribeInstanceAutoRenewAttribute: describeInstanceAutoRenewAttribute,
+    ModifyInstanceAutoRenewAttribute: modifyInstanceAutoRenewAttribute,
   };
   for (const [action, h] of Object.entries(ecs)) r.add(ECS, action, (call) => h(cloud, call));
   r.add(VPC, 'DescribeVpcs', (call) => vpc.describeVpcs(cloud, call));

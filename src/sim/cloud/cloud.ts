@@ -41,22 +41,35 @@ export interface Instance {
   expiredTime?: number;
   autoRenew: boolean;
   autoRenewPeriod: number;
+  /** Normal (default: not renewing automatically) or NotRenewal (ModifyInstanceAutoRenewAttribute). */
+  renewalStatus?: 'Normal' | 'NotRenewal';
   tags: Tag[];
   userData?: string;
   keyPairName?: string;
+  /** ImageOptions.LoginAsNonRoot: logins go to ecs-user, not root. */
+  loginAsNonRoot?: boolean;
   deletionProtection: boolean;
   ramRoleName?: string;
   metadataOptions: { httpEndpoint: string; httpTokens: string; httpPutResponseHopLimit: number };
   operationLocks: string[];
   stoppedMode?: 'KeepCharging' | 'StopCharging' | 'Not-applicable';
-  systemDisk: { category: string; size: number };
+  systemDisk: { category: string; size: number; diskId?: string };
   dataDisks: { category: string; size: number; deleteWithInstance: boolean }[];
   internetMaxBandwidthOut: number;
+  /** PayByTraffic | PayByBandwidth: how the public bandwidth is billed. */
+  internetChargeType?: 'PayByTraffic' | 'PayByBandwidth';
+  /** The public IP ECS assigns when InternetMaxBandwidthOut > 0. */
+  publicIp?: string;
+  deploymentSetId?: string;
+  /** The private pool (capacity reservation) the instance takes capacity from. */
+  privatePoolId?: string;
   resourceGroupId: string;
   /** Set by the fault API: the instance stopped responding (status stays, health checks fail). */
   failed?: boolean;
   /** What the instance wrote to its serial console (a node simulation sets it: the boot's cloud-init output). */
   consoleOutput?: { text: string; updatedAt: number };
+  /** The console as ECS last cached it (GetInstanceConsoleOutput answers this, not consoleOutput). */
+  consolePosted?: { text: string; updatedAt: number };
 }
 
 /**
@@ -258,6 +271,8 @@ export class Cloud {
       if (!cur) return;
       cur.status = 'Stopped';
       cur.stoppedMode = stoppedMode;
+      // the console is cached when the instance stops (GetInstanceConsoleOutput)
+      if (cur.consoleOutput) cur.consolePosted = cur.consoleOutput;
       this.emit('stopped', cur);
       then?.();
     });
@@ -273,7 +288,8 @@ export class Cloud {
     this.ips.release(i.vSwitchId, i.privateIp);
     const region = this.world.regions.find((r) => r.regionId === i.regionId);
     const offering = region ? this.zone(region, i.zoneId)?.offerings[i.instanceType] : undefined;
-    if (offering) {
+    // an instance of a private pool gives the pool its capacity back (counted from live instances), not the zone
+    if (offering && i.privatePoolId === undefined) {
       if (i.spotStrategy === 'NoSpot') offering.onDemand++;
       else offering.spot++;
     }

@@ -39,6 +39,21 @@ const STATUS: Record<string, number> = {
   ServiceUnavailable: 503,
 };
 
+/**
+ * Statuses that differ by product. ESS's common error table: `InvalidAccessKeyId.NotFound` 400,
+ * `SignatureDoesNotMatch` 403 (ESS API reference, "Response results", common error codes). ECS, VPC and STS keep
+ * 404 for an unknown AccessKey (what the real gateway answers; the design card) and 400 for a bad signature (the
+ * design card: "likely 400"; no ECS table found).
+ */
+const PRODUCT_STATUS: Record<string, Record<string, number>> = {
+  Ess: { 'InvalidAccessKeyId.NotFound': 400, SignatureDoesNotMatch: 403 },
+};
+
+/** The status of a code in one product when it differs from statusOf's, else undefined. */
+export function productStatus(product: string, code: string): number | undefined {
+  return PRODUCT_STATUS[product]?.[code];
+}
+
 /** The HTTP status the real API answers a code with (400 for every code not listed). */
 export function statusOf(code: string): number {
   return STATUS[code] ?? 400;

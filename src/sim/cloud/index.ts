@@ -102,7 +102,16 @@ export interface Simulator {
    * the next `count` launched into a scaling group (`scalingGroupId`) or with a tag (`tag: {key, value?}`).
    */
   addNodeFault(input: NodeFaultInput): ReturnType<NodeFaults['add']>;
-  scheduleSystemEvent(instanceId: string, type: SystemEventType, inSeconds?: number): SystemEvent;
+  /**
+   * A system event on an instance, executed `inSeconds` (simulated, default 300) from now; `inquiring`: it asks
+   * first (Inquiring until AcceptInquiredSystemEvent or its NotBefore).
+   */
+  scheduleSystemEvent(
+    instanceId: string,
+    type: SystemEventType,
+    inSeconds?: number,
+    opts?: { reason?: string; inquiring?: boolean },
+  ): SystemEvent;
   /** Publishes a newer image in a family (DescribeImages lists it as the family's newest; `POST /images`). */
   publishImage(input: PublishImage): Image;
   /** Cloud Assistant: commands and invocations; `commandResults` sets what commands return. */
@@ -217,7 +226,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     },
     nodeFaults,
     addNodeFault: (input) => nodeFaults.add(input, (id) => cloud.instances.has(id)),
-    scheduleSystemEvent: (id, type, inSeconds = 300) => scheduleSystemEvent(cloud, id, type, inSeconds),
+    scheduleSystemEvent: (id, type, inSeconds = 300, o = {}) =>
+      scheduleSystemEvent(cloud, id, type, inSeconds, o.reason, { inquiring: o.inquiring ?? false }),
     publishImage: (input) => publishImage(cloud, input),
     assistant,
     setCommandResult: (rule) => {

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../log.js';
 import { type Authenticator, type Credential } from './auth.js';
-import { ApiError } from './errors.js';
+import { ApiError, productStatus } from './errors.js';
 import { ConnectionDrop } from './faults.js';
 import { requestId as newRequestId } from './ids.js';
 import { Params } from './params.js';
@@ -284,7 +284,8 @@ export class ApiServer {
         Message: e.message,
         Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(e.code)}&product=${product?.name ?? ''}&requestId=${requestId}`,
       };
-      this.send(res, e.status, bodyOut, requestId, e.headers);
+      const status = (product && productStatus(product.name, e.code)) ?? e.status;
+      this.send(res, status, bodyOut, requestId, e.headers);
       this.opts.log.debug({ action, requestId, code: e.code }, 'api error');
     } finally {
       this.opts.latency?.record(performance.now() - started);

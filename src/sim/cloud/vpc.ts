@@ -48,11 +48,17 @@ export function describeVpcs(cloud: Cloud, call: Call): ApiBody {
   };
 }
 
+/**
+ * DescribeVSwitches (VPC 2016-04-28, API reference): `VSwitchId` names **one** vSwitch ("the ID of the vSwitch to
+ * query"); it is matched as it is, so a comma list matches none. `VpcId`, `ZoneId`, `VSwitchName`, `IsDefault`;
+ * `PageNumber` / `PageSize` (1–50, default 10).
+ */
 export function describeVSwitches(cloud: Cloud, call: Call): ApiBody {
   const p = call.params;
   const region = cloud.region(p.str('RegionId'));
   const vpcId = p.str('VpcId');
-  const want = ids(p.str('VSwitchId'));
+  const one = p.str('VSwitchId');
+  const want = one === undefined ? undefined : [one];
   const zoneId = p.str('ZoneId');
   const pageSize = p.int('PageSize', { min: 1, max: 50 }) ?? 10;
   const pageNumber = p.int('PageNumber', { min: 1 }) ?? 1;

@@ -99,6 +99,33 @@ const quotasSchema = z.object({
   lifecycleHooksPerGroup: z.number().int().positive(),
 });
 
+/**
+ * A deployment set: instances launched into it are spread over distinct physical servers; with the Availability
+ * strategy a zone holds at most 20 of its instances (ECS docs, deployment sets; over it RunInstances answers 403
+ * QuotaExceed.DeploymentSetInstanceQuotaFull).
+ */
+const deploymentSetSchema = z.object({
+  deploymentSetId: z.string(),
+  name: z.string(),
+  maxInstancesPerZone: z.number().int().positive().default(20),
+});
+
+/**
+ * A private pool (an elasticity assurance or capacity reservation): capacity of one type in one zone kept for the
+ * account. `Open` pools are matched automatically; `Target` ones only when named (PrivatePoolOptions).
+ */
+const privatePoolSchema = z.object({
+  privatePoolId: z.string(),
+  zoneId: z.string(),
+  instanceType: z.string(),
+  matchCriteria: z.enum(['Open', 'Target']),
+  capacity: z.number().int().nonnegative(),
+});
+
+/** The key pairs and RAM roles of the default world (also what a world file without them gets). */
+export const DEFAULT_KEY_PAIRS = ['ops-key', 'ops'];
+export const DEFAULT_RAM_ROLES = ['k8s-worker-role', 'KubernetesWorkerRole'];
+
 const regionSchema = z.object({
   regionId: z.string(),
   localName: z.string(),
@@ -106,12 +133,18 @@ const regionSchema = z.object({
   vpcs: z.array(vpcSchema),
   securityGroups: z.array(securityGroupSchema),
   images: z.array(imageSchema),
+  /** ECS key pairs of the region (KeyPairName must name one: InvalidKeyPairName.NotFound). */
+  keyPairs: z.array(z.string()).default(DEFAULT_KEY_PAIRS),
+  deploymentSets: z.array(deploymentSetSchema).default([]),
+  privatePools: z.array(privatePoolSchema).default([]),
   quotas: quotasSchema,
 });
 
 export const worldSchema = z.object({
   version: z.literal(1),
   accountId: z.string(),
+  /** RAM roles of the account (RamRoleName must name one: InvalidRamRole.NotFound). */
+  ramRoles: z.array(z.string()).default(DEFAULT_RAM_ROLES),
   instanceTypes: z.array(instanceTypeSchema).min(1),
   regions: z.array(regionSchema).min(1),
 });
@@ -123,6 +156,8 @@ export type VSwitch = z.infer<typeof vSwitchSchema>;
 export type Vpc = z.infer<typeof vpcSchema>;
 export type SecurityGroup = z.infer<typeof securityGroupSchema>;
 export type Image = z.infer<typeof imageSchema>;
+export type DeploymentSet = z.infer<typeof deploymentSetSchema>;
+export type PrivatePool = z.infer<typeof privatePoolSchema>;
 export type InstanceType = z.infer<typeof instanceTypeSchema>;
 
 function hashUnit(s: string): number {
@@ -276,6 +311,20 @@ function region(regionId: string, localName: string, zoneLetters: string[], octe
       },
     ],
     images: images(regionId),
+    keyPairs: [...DEFAULT_KEY_PAIRS],
+    deploymentSets: [
+      { deploymentSetId: stableId('ds', regionId, 'nodes'), name: 'k8s-nodes', maxInstancesPerZone: 20 },
+    ],
+    // a targeted elasticity assurance (private pool) of two ecs.g7.xlarge in the second zone
+    privatePools: [
+      {
+        privatePoolId: stableId('eap', regionId, 'reserved'),
+        zoneId: zones[1]?.zoneId ?? firstZone,
+        instanceType: 'ecs.g7.xlarge',
+        matchCriteria: 'Target',
+        capacity: 2,
+      },
+    ],
     quotas: {
       onDemandVcpus: 20_000,
       spotVcpus: 10_000,
@@ -291,6 +340,7 @@ export function defaultWorld(): World {
   return {
     version: 1,
     accountId: '1234567890123456',
+    ramRoles: [...DEFAULT_RAM_ROLES],
     instanceTypes: DEFAULT_INSTANCE_TYPES.map((t) => ({ ...t })),
     regions: [
       region('cn-hangzhou', '华东1（杭州）', ['h', 'i', 'j'], 0),

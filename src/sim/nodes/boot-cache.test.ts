@@ -7,7 +7,7 @@ const shape = (n: number, zoneId?: string): BootShape => ({ script: 'c2NyaXB0', 
 /** What a well-behaved script configures for an instance: everything instance-specific copied from metadata. */
 function script(m: ReturnType<typeof meta>, extra: Record<string, string> = {}): ScriptOutcome {
   return {
-    config: { mode: 'Managed', nodeName: `pre${m.privateIp}`, providerId: `${m.regionId}.${m.instanceId}`, nodeIp: m.privateIp, labels: { 'topology.kubernetes.io/zone': m.zoneId, dns: '10.0.0.10', ...extra }, taints: [], server: 'https://127.0.0.1:6443', caPem: 'PEM', bootstrapToken: 'abcdef.0123456789abcdef', lastStep: 'user-data', result: 'done' }, // prettier-ignore
+    config: { mode: 'Managed', nodeName: `pre${m.privateIp}`, providerId: `${m.regionId}.${m.instanceId}`, nodeIp: m.privateIp, labels: { 'topology.kubernetes.io/zone': m.zoneId, dns: '10.0.0.10', ...extra }, taints: [], server: 'https://127.0.0.1:6443', caPem: 'PEM', bootstrapToken: 'abcdef.0123456789abcdef', lastStep: 'user-data', result: 'done', kubelet: {} }, // prettier-ignore
     joinArgs: [],
     log: `step node-identity: done in ${Math.round(Math.random() * 100)} ms (${m.instanceId})`,
   };

@@ -1,4 +1,6 @@
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import type { KubeletReservations } from '../../bootstrap/reservations.js';
 import type { SandboxResult } from '../../bootstrap/sandbox.js';
 
 /** What a booted instance's bootstrap configured, read back from its disk as a kubelet would read it. */
@@ -16,6 +18,30 @@ export interface NodeConfig {
   /** The last bootstrap step reached, and `done` or `failed:<step>`. */
   lastStep: string;
   result: string;
+  /**
+   * What the kubelet's configuration file reserves. `kubeReserved` is left out when the boot computed it from the
+   * machine (the `auto` marker): the sandbox's CPUs and memory are the host's, so the simulated node applies
+   * the same formula (src/bootstrap/reservations.ts) to the instance type's.
+   */
+  kubelet: KubeletReservations;
+}
+
+const strings = z.record(z.string(), z.union([z.string(), z.number()]).transform(String));
+const KubeletFile = z.looseObject({
+  maxPods: z.number().int().positive().optional(),
+  kubeReserved: strings.optional(),
+  systemReserved: strings.optional(),
+  evictionHard: strings.optional(),
+});
+
+async function readKubelet(boot: SandboxResult): Promise<KubeletReservations> {
+  const text = await boot.file('/var/lib/kubelet/config.yaml');
+  if (text === undefined) return {};
+  const r = KubeletFile.safeParse(parseYaml(text));
+  if (!r.success) return {};
+  const auto = ((await boot.file('/var/lib/nodepool-bootstrap/kube-reserved')) ?? '').trim() === 'auto';
+  const { maxPods, kubeReserved, systemReserved, evictionHard } = r.data;
+  return { maxPods, ...(auto ? {} : { kubeReserved }), systemReserved, evictionHard };
 }
 
 export class NodeBootError extends Error {
@@ -113,6 +139,7 @@ export async function readNodeConfig(boot: SandboxResult): Promise<NodeConfig> {
     return {
       mode: 'Managed',
       ...fromFlags(flags),
+      kubelet: await readKubelet(boot),
       server,
       caPem: await boot.file('/etc/kubernetes/pki/ca.crt'),
       bootstrapToken: token,
@@ -127,6 +154,7 @@ export async function readNodeConfig(boot: SandboxResult): Promise<NodeConfig> {
   return {
     mode: 'External',
     ...fromFlags(flags),
+    kubelet: {},
     server: `https://${endpoint}`,
     caPem: undefined,
     bootstrapToken: token,

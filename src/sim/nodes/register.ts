@@ -1,4 +1,5 @@
 import { KWOK_NODE_ANNOTATION, KWOK_NODE_ANNOTATION_VALUE } from '../../devstack/controlplane.js';
+import { allocatableOf } from '../../bootstrap/reservations.js';
 import { kubeRequest, type Credentials } from './kube-http.js';
 import { NodeBootError, type NodeConfig } from './node-config.js';
 
@@ -19,7 +20,8 @@ export interface NodeSoftware {
 
 /**
  * The Node the kubelet registers, exactly as the bootstrap configured it: name, providerID, addresses, the
- * labels and taints of its flags, capacity from the instance type (allocatable less the usual reservations).
+ * labels and taints of its flags, capacity from the instance type, allocatable by the kubelet's rule and the
+ * operator's reservation formula with the kubelet configuration the boot wrote.
  * It registers NotReady; kwok, which acts as its kubelet from then on, makes it Ready and runs its pods.
  */
 export function nodeObject(
@@ -28,18 +30,16 @@ export function nodeObject(
   annotations: Record<string, string> = {},
   software?: NodeSoftware,
 ): Record<string, unknown> {
+  // the kubelet's rule with the operator's reservation formula (src/bootstrap/reservations.ts)
+  const alloc = allocatableOf({ cpuMilli: resources.cpu * 1000, memoryMiB: resources.memoryMiB, gpus: resources.gpus }, { ...config.kubelet, ...(resources.maxPods !== undefined ? { maxPods: resources.maxPods } : {}) }); // prettier-ignore
   const capacity: Record<string, string> = {
     cpu: String(resources.cpu),
     memory: `${resources.memoryMiB}Mi`,
-    pods: String(resources.maxPods ?? 110),
+    pods: String(alloc.pods),
     'ephemeral-storage': '100Gi',
   };
   if (resources.gpus) capacity['nvidia.com/gpu'] = String(resources.gpus);
-  const allocatable = {
-    ...capacity,
-    cpu: `${Math.max(resources.cpu * 1000 - 100, 100)}m`,
-    memory: `${Math.max(resources.memoryMiB - 512, 256)}Mi`,
-  };
+  const allocatable = { ...capacity, cpu: `${alloc.cpuMilli}m`, memory: `${alloc.memoryMiB}Mi` };
   return {
     apiVersion: 'v1',
     kind: 'Node',

@@ -1,4 +1,3 @@
-import { ecsTime } from '../clock.js';
 import { imageTags } from '../images.js';
 import type { Cloud } from '../cloud.js';
 import { ApiError } from '../errors.js';
@@ -143,44 +142,6 @@ export function describeAvailableResource(cloud: Cloud, call: Call): ApiBody {
           },
         };
       }),
-    },
-  };
-}
-
-export function describeSecurityGroups(cloud: Cloud, call: Call): ApiBody {
-  const p = call.params;
-  const region = cloud.region(p.str('RegionId'));
-  const vpcId = p.str('VpcId');
-  const ids = p.jsonStringArray('SecurityGroupIds', 100);
-  const single = p.str('SecurityGroupId');
-  const type = p.oneOf('SecurityGroupType', ['normal', 'enterprise'] as const);
-  const all = region.securityGroups.filter(
-    (g) =>
-      (vpcId === undefined || g.vpcId === vpcId) &&
-      (!ids || ids.includes(g.securityGroupId)) &&
-      (single === undefined || g.securityGroupId === single) &&
-      (type === undefined || g.type === type),
-  );
-  const pageSize = p.int('PageSize', { min: 1, max: 50 }) ?? 10;
-  const pageNumber = p.int('PageNumber', { min: 1 }) ?? 1;
-  return {
-    RegionId: region.regionId,
-    TotalCount: all.length,
-    PageNumber: pageNumber,
-    PageSize: pageSize,
-    NextToken: '',
-    SecurityGroups: {
-      SecurityGroup: all.slice((pageNumber - 1) * pageSize, pageNumber * pageSize).map((g) => ({
-        SecurityGroupId: g.securityGroupId,
-        SecurityGroupName: g.name,
-        SecurityGroupType: g.type,
-        VpcId: g.vpcId,
-        Description: '',
-        CreationTime: ecsTime(Date.UTC(2025, 0, 1)),
-        ServiceManaged: false,
-        ResourceGroupId: '',
-        Tags: { Tag: [] },
-      })),
     },
   };
 }

@@ -162,6 +162,10 @@ export class CloudAssistant {
     const commandId = p.str('CommandId');
     const instanceId = p.str('InstanceId');
     const includeOutput = p.bool('IncludeOutput') ?? false;
+    // ContentEncoding says how CommandContent and Output come back: Base64 (default) or PlainText (ECS API
+    // reference and the ecs20140526 SDK model DescribeInvocationsRequest.ContentEncoding).
+    const plain = (p.oneOf('ContentEncoding', ['PlainText', 'Base64'] as const) ?? 'Base64') === 'PlainText';
+    const encode = (text: string): string => (plain ? text : Buffer.from(text).toString('base64'));
     const status = p.str('InvokeStatus');
     const pageSize = p.int('PageSize', { min: 1, max: 50 }) ?? 10;
     const pageNumber = p.int('PageNumber', { min: 1 }) ?? 1;
@@ -191,7 +195,7 @@ export class CloudAssistant {
             CommandId: i.commandId,
             CommandName: c?.name ?? '',
             CommandType: c?.type ?? '',
-            CommandContent: Buffer.from(c?.content ?? '').toString('base64'),
+            CommandContent: encode(c?.content ?? ''),
             InvocationStatus: overall(i),
             InvokeStatus: overall(i) === 'Running' ? 'Running' : 'Finished',
             CreationTime: ecsTime(i.creationTime),
@@ -201,7 +205,7 @@ export class CloudAssistant {
                 InvocationStatus: t.status,
                 InstanceInvokeStatus: t.status === 'Running' ? 'Running' : 'Finished',
                 ExitCode: t.exitCode ?? 0,
-                Output: includeOutput ? Buffer.from(t.output).toString('base64') : '',
+                Output: includeOutput ? encode(t.output) : '',
                 StartTime: ecsTime(t.startTime),
                 FinishTime: t.finishTime === undefined ? '' : ecsTime(t.finishTime),
                 ErrorCode: t.status === 'Failed' ? 'NonZeroExitCode' : '',

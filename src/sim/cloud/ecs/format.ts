@@ -16,6 +16,9 @@ type Described = Pick<
   | 'imageId'
   | 'chargeType'
   | 'internetMaxBandwidthOut'
+  | 'internetChargeType'
+  | 'publicIp'
+  | 'deploymentSetId'
   | 'spotStrategy'
   | 'spotPriceLimit'
   | 'spotDuration'
@@ -26,6 +29,7 @@ type Described = Pick<
   | 'stoppedMode'
   | 'deletionProtection'
   | 'keyPairName'
+  | 'loginAsNonRoot'
   | 'resourceGroupId'
   | 'vpcId'
   | 'vSwitchId'
@@ -49,6 +53,9 @@ function described(i: Instance): Described {
     imageId: i.imageId,
     chargeType: i.chargeType,
     internetMaxBandwidthOut: i.internetMaxBandwidthOut,
+    internetChargeType: i.internetChargeType,
+    publicIp: i.publicIp,
+    deploymentSetId: i.deploymentSetId,
     spotStrategy: i.spotStrategy,
     spotPriceLimit: i.spotPriceLimit,
     spotDuration: i.spotDuration,
@@ -59,6 +66,7 @@ function described(i: Instance): Described {
     stoppedMode: i.stoppedMode,
     deletionProtection: i.deletionProtection,
     keyPairName: i.keyPairName,
+    loginAsNonRoot: i.loginAsNonRoot,
     resourceGroupId: i.resourceGroupId,
     vpcId: i.vpcId,
     vSwitchId: i.vSwitchId,
@@ -111,8 +119,12 @@ function unchanged(d: Described, i: Instance): boolean {
     d.instanceType === i.instanceType &&
     d.imageId === i.imageId &&
     d.internetMaxBandwidthOut === i.internetMaxBandwidthOut &&
+    d.internetChargeType === i.internetChargeType &&
+    d.publicIp === i.publicIp &&
+    d.deploymentSetId === i.deploymentSetId &&
     d.creationTime === i.creationTime &&
     d.keyPairName === i.keyPairName &&
+    d.loginAsNonRoot === i.loginAsNonRoot &&
     d.resourceGroupId === i.resourceGroupId &&
     d.vpcId === i.vpcId &&
     d.vSwitchId === i.vSwitchId &&
@@ -168,7 +180,7 @@ export function describeInstance(cloud: Cloud, i: Instance): Record<string, unkn
     OSNameEn: image?.osNameEn ?? '',
     OSType: image?.osType ?? 'linux',
     InstanceChargeType: i.chargeType,
-    InternetChargeType: 'PayByTraffic',
+    InternetChargeType: i.internetChargeType ?? 'PayByTraffic',
     InternetMaxBandwidthIn: i.internetMaxBandwidthOut > 0 ? 100 : 0,
     InternetMaxBandwidthOut: i.internetMaxBandwidthOut,
     SpotStrategy: i.spotStrategy,
@@ -186,6 +198,7 @@ export function describeInstance(cloud: Cloud, i: Instance): Record<string, unkn
     Recyclable: false,
     DeviceAvailable: true,
     KeyPairName: i.keyPairName ?? '',
+    ImageOptions: { LoginAsNonRoot: i.loginAsNonRoot === true },
     ResourceGroupId: i.resourceGroupId,
     SaleCycle: i.chargeType === 'PrePaid' ? 'Month' : '',
     VpcAttributes: {
@@ -194,7 +207,8 @@ export function describeInstance(cloud: Cloud, i: Instance): Record<string, unkn
       NatIpAddress: '',
       PrivateIpAddress: { IpAddress: [i.privateIp] },
     },
-    PublicIpAddress: { IpAddress: [] },
+    PublicIpAddress: { IpAddress: i.publicIp === undefined ? [] : [i.publicIp] },
+    DeploymentSetId: i.deploymentSetId ?? '',
     InnerIpAddress: { IpAddress: [] },
     RdmaIpAddress: { IpAddress: [] },
     EipAddress: { AllocationId: '', IpAddress: '', Bandwidth: 0, InternetChargeType: '' },

@@ -3,8 +3,14 @@ import { ApiError, invalidParameter, missingParameter } from '../errors.js';
 import type { ChargeType, Cloud, Instance, SpotStrategy, Tag } from '../cloud.js';
 import { resourceId } from '../ids.js';
 import type { Params } from '../params.js';
-import { priceOf, type VSwitch, type Zone } from '../world.js';
+import { priceOf, type Region, type VSwitch, type Zone } from '../world.js';
 import type { ApiBody, Call } from '../server.js';
+import {
+  checkPlacementOptions,
+  placementProblem,
+  readPlacementOptions,
+  type PlacementOptions,
+} from './placement.js';
 import { readTags } from './tags.js';
 
 /** Parameters that are part of the transport, not of the operation (left out of the ClientToken hash). */
@@ -107,13 +113,26 @@ export interface InstanceSpec {
   tags: Tag[];
   userData?: string;
   keyPairName?: string;
+  loginAsNonRoot?: boolean;
   deletionProtection?: boolean;
   ramRoleName?: string;
   metadataOptions?: Instance['metadataOptions'];
   systemDisk?: Instance['systemDisk'];
   dataDisks?: Instance['dataDisks'];
   internetMaxBandwidthOut?: number;
+  internetChargeType?: 'PayByTraffic' | 'PayByBandwidth';
+  deploymentSetId?: string;
+  privatePoolId?: string;
   resourceGroupId?: string;
+}
+
+/**
+ * The public IP of an instance with public bandwidth (InternetMaxBandwidthOut > 0: "a public IP address is
+ * assigned", ECS API reference RunInstances), derived from its creation number so it is unique and survives a
+ * restart of the simulator.
+ */
+function publicIpOf(seq: number): string {
+  return `47.${96 + ((seq >> 16) & 31)}.${(seq >> 8) & 255}.${seq & 255 || 1}`;
 }
 
 /**
@@ -124,13 +143,15 @@ export function createInstance(cloud: Cloud, s: InstanceSpec): Instance {
   const instanceId = resourceId('i', s.regionId);
   const ip = cloud.ips.allocate(s.vSwitch) ?? '0.0.0.0';
   const offering = s.zone.offerings[s.instanceType];
-  if (offering) {
+  if (offering && s.privatePoolId === undefined) {
     if (s.spotStrategy === 'NoSpot') offering.onDemand = Math.max(0, offering.onDemand - 1);
     else offering.spot = Math.max(0, offering.spot - 1);
   }
+  const seq = cloud.nextSeq();
+  const bandwidth = s.internetMaxBandwidthOut ?? 0;
   const inst: Instance = {
     instanceId,
-    seq: cloud.nextSeq(),
+    seq,
     regionId: s.regionId,
     zoneId: s.zone.zoneId,
     instanceType: s.instanceType,
@@ -155,6 +176,7 @@ export function createInstance(cloud: Cloud, s: InstanceSpec): Instance {
     tags: s.tags.map((t) => ({ ...t })),
     ...(s.userData === undefined ? {} : { userData: s.userData }),
     ...(s.keyPairName === undefined ? {} : { keyPairName: s.keyPairName }),
+    ...(s.loginAsNonRoot ? { loginAsNonRoot: true } : {}),
     deletionProtection: s.deletionProtection ?? false,
     ...(s.ramRoleName === undefined ? {} : { ramRoleName: s.ramRoleName }),
     metadataOptions: s.metadataOptions ?? {
@@ -165,7 +187,12 @@ export function createInstance(cloud: Cloud, s: InstanceSpec): Instance {
     operationLocks: [],
     systemDisk: s.systemDisk ?? { category: 'cloud_essd', size: 40 },
     dataDisks: s.dataDisks ?? [],
-    internetMaxBandwidthOut: s.internetMaxBandwidthOut ?? 0,
+    internetMaxBandwidthOut: bandwidth,
+    ...(bandwidth > 0
+      ? { publicIp: publicIpOf(seq), internetChargeType: s.internetChargeType ?? 'PayByTraffic' }
+      : {}),
+    ...(s.deploymentSetId === undefined ? {} : { deploymentSetId: s.deploymentSetId }),
+    ...(s.privatePoolId === undefined ? {} : { privatePoolId: s.privatePoolId }),
     resourceGroupId: s.resourceGroupId ?? '',
   };
   cloud.launch(inst);
@@ -254,10 +281,12 @@ export function runInstances(cloud: Cloud, call: Call): ApiBody {
     const price = priceOf(cloud.world, zone, typeName);
     if (spotStrategy === 'SpotWithPriceLimit') {
       if (!p.has('SpotPriceLimit')) throw missingParameter('SpotPriceLimit');
+      // A limit below the current market price is refused outright, not taken as a stock problem
+      // (InvalidSpotPriceLimit.LowerThanPublicPrice: ECS API reference, RunInstances error codes; status 400).
       if (spotPriceLimit < price.spot) {
         throw new ApiError(
-          'OperationDenied.NoStock',
-          `The spot price limit ${spotPriceLimit} is below the market price ${price.spot} of ${typeName} in ${zone.zoneId}.`,
+          'InvalidSpotPriceLimit.LowerThanPublicPrice',
+          `The specified parameter "SpotPriceLimit" ${spotPriceLimit} is lower than the current public price ${price.spot} of ${typeName} in ${zone.zoneId}.`,
         );
       }
     }
@@ -286,6 +315,23 @@ export function runInstances(cloud: Cloud, call: Call): ApiBody {
     const deletionProtection = p.bool('DeletionProtection') ?? false;
     const ramRoleName = p.text('RamRoleName', { max: 64 });
     const keyPairName = p.text('KeyPairName', { max: 128 });
+    // 404 InvalidKeyPairName.NotFound / InvalidRamRole.NotFound (ECS API reference, RunInstances error codes)
+    if (keyPairName !== undefined && !region.keyPairs.includes(keyPairName)) {
+      throw new ApiError(
+        'InvalidKeyPairName.NotFound',
+        `The specified KeyPairName "${keyPairName}" does not exist in our records.`,
+        404,
+      );
+    }
+    if (ramRoleName !== undefined && !cloud.world.ramRoles.includes(ramRoleName)) {
+      throw new ApiError(
+        'InvalidRamRole.NotFound',
+        `The specified RamRoleName "${ramRoleName}" does not exist.`,
+        404,
+      );
+    }
+    // ImageOptions.LoginAsNonRoot: log in as ecs-user instead of root (ecs20140526 SDK model RunInstancesRequest)
+    const loginAsNonRoot = p.bool('ImageOptions.LoginAsNonRoot') ?? false;
     const password = p.str('Password');
     if (password !== undefined && (password.length < 8 || password.length > 30)) {
       throw invalidParameter(
@@ -342,6 +388,9 @@ export function runInstances(cloud: Cloud, call: Call): ApiBody {
       };
     });
     const internetMaxBandwidthOut = p.int('InternetMaxBandwidthOut', { min: 0, max: 100 }) ?? 0;
+    const internetChargeType = p.oneOf('InternetChargeType', ['PayByTraffic', 'PayByBandwidth'] as const);
+    const placement = readPlacementOptions(p);
+    checkPlacementOptions(region, placement);
     const resourceGroupId = p.str('ResourceGroupId') ?? '';
     if (p.bool('DryRun') === true) {
       throw new ApiError('DryRunOperation', 'Request validation has been passed with DryRun flag set.');
@@ -356,14 +405,19 @@ export function runInstances(cloud: Cloud, call: Call): ApiBody {
       );
     }
     const isSpot = spotStrategy !== 'NoSpot';
-    const stock = isSpot ? offering.spot : offering.onDemand;
+    // deployment set and private pool: how many of the Amount fit (each one taken in turn)
+    const places = placeEach(cloud, region, zone, typeName, placement, amount);
+    if (places.length < minAmount && places.problem)
+      throw new ApiError(places.problem.code, places.problem.message);
+    const fromPool = places.filter((x) => x !== undefined).length;
+    const stock = (isSpot ? offering.spot : offering.onDemand) + fromPool;
     const freeIps = cloud.ips.free(net.vSwitch);
     const used = cloud.vcpusInUse(region.regionId);
     const quotaRoom = Math.floor(
       (isSpot ? region.quotas.spotVcpus - used.spot : region.quotas.onDemandVcpus - used.onDemand) /
         type.vcpu,
     );
-    const n = Math.min(amount, stock, freeIps, Math.max(0, quotaRoom));
+    const n = Math.min(amount, places.length, stock, freeIps, Math.max(0, quotaRoom));
     if (n < minAmount) {
       if (stock < minAmount) {
         throw new ApiError(
@@ -409,12 +463,16 @@ export function runInstances(cloud: Cloud, call: Call): ApiBody {
         tags,
         ...(userData === undefined ? {} : { userData }),
         ...(keyPairName === undefined ? {} : { keyPairName }),
+        loginAsNonRoot,
         deletionProtection,
         ...(ramRoleName === undefined ? {} : { ramRoleName }),
         metadataOptions: { httpEndpoint, httpTokens, httpPutResponseHopLimit: hopLimit },
         systemDisk: { category: sysCategory, size: sysSize },
         dataDisks,
         internetMaxBandwidthOut,
+        ...(internetChargeType === undefined ? {} : { internetChargeType }),
+        ...(placement.deploymentSetId === undefined ? {} : { deploymentSetId: placement.deploymentSetId }),
+        ...(places[k] === undefined ? {} : { privatePoolId: places[k] }),
         resourceGroupId,
       });
       ids.push(inst.instanceId);
@@ -428,6 +486,35 @@ export function runInstances(cloud: Cloud, call: Call): ApiBody {
   });
 }
 
+/**
+ * The private pool each of `amount` instances would take (undefined: the public pool), as far as the deployment set
+ * and private pool allow; `problem` says why the list is shorter than `amount`.
+ */
+function placeEach(
+  cloud: Cloud,
+  region: Region,
+  zone: Zone,
+  type: string,
+  o: PlacementOptions,
+  amount: number,
+): (string | undefined)[] & { problem?: { code: string; message: string } } {
+  const out: (string | undefined)[] & { problem?: { code: string; message: string } } = [];
+  // placementProblem counts live instances: count the ones this call adds on top
+  const extra = new Map<string, number>();
+  let inSet = 0;
+  for (let k = 0; k < amount; k++) {
+    const r = placementProblem(cloud, region, zone, type, o, { extraInPool: extra, extraInSet: inSet });
+    if (r.problem) {
+      out.problem = r.problem;
+      break;
+    }
+    out.push(r.privatePoolId);
+    if (r.privatePoolId !== undefined) extra.set(r.privatePoolId, (extra.get(r.privatePoolId) ?? 0) + 1);
+    inSet++;
+  }
+  return out;
+}
+
 /** Why one more instance of this type cannot be created in this vSwitch now (error code), or undefined. */
 export function capacityProblem(
   cloud: Cloud,
@@ -436,7 +523,8 @@ export function capacityProblem(
   vSwitch: VSwitch,
   instanceType: string,
   spot: boolean,
-): { code: string; message: string } | undefined {
+  placement: PlacementOptions = {},
+): { code: string; message: string; privatePoolId?: string } | undefined {
   const region = cloud.region(regionId);
   const type = cloud.instanceType(instanceType);
   const offering = zone.offerings[instanceType];
@@ -446,7 +534,9 @@ export function capacityProblem(
       message: `The zone ${zone.zoneId} does not sell ${instanceType}.`,
     };
   }
-  if ((spot ? offering.spot : offering.onDemand) < 1) {
+  const placed = placementProblem(cloud, region, zone, instanceType, placement);
+  if (placed.problem) return placed.problem;
+  if (placed.privatePoolId === undefined && (spot ? offering.spot : offering.onDemand) < 1) {
     return {
       code: 'OperationDenied.NoStock',
       message: `The requested resource ${instanceType} (${spot ? 'spot' : 'on-demand'}) is sold out in zone ${zone.zoneId}.`,

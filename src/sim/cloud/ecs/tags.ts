@@ -86,7 +86,11 @@ export function matchesTags(
   );
 }
 
-/** Merges tags (same key overwrites) and enforces the 20-tag limit. */
+/**
+ * Merges tags (same key overwrites) and enforces the 20-tag limit. The limit counts every tag of the resource,
+ * the system's `acs:` tags (e.g. `acs:autoscaling:scalingGroupId`) included ("each resource can have up to 20
+ * tags": ECS API reference, TagResources); over it: 403 `QuotaExceed.Tags`.
+ */
 export function mergeTags(existing: readonly Tag[], add: readonly Tag[], resourceId: string): Tag[] {
   const out = existing.map((t) => ({ ...t }));
   for (const t of add) {
@@ -94,11 +98,11 @@ export function mergeTags(existing: readonly Tag[], add: readonly Tag[], resourc
     if (cur) cur.value = t.value;
     else out.push({ ...t });
   }
-  const user = out.filter((t) => !t.key.startsWith('acs:'));
-  if (user.length > MAX_TAGS_PER_RESOURCE) {
+  if (out.length > MAX_TAGS_PER_RESOURCE) {
+    const system = out.filter((t) => t.key.startsWith('acs:')).length;
     throw new ApiError(
       'QuotaExceed.Tags',
-      `The resource ${resourceId} would have more than ${MAX_TAGS_PER_RESOURCE} tags.`,
+      `The resource ${resourceId} would have ${out.length} tags (${system} of them system tags), more than ${MAX_TAGS_PER_RESOURCE}.`,
     );
   }
   return out;

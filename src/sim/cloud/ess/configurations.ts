@@ -3,9 +3,11 @@ import { ApiError, invalidParameter, missingParameter } from '../errors.js';
 import { resourceId } from '../ids.js';
 import type { Params } from '../params.js';
 import type { ApiBody, Call } from '../server.js';
+import { checkPlacementOptions, readPlacementOptions } from '../ecs/placement.js';
 import { readUserData } from '../ecs/run-instances.js';
 import { getGroup, type Ess } from './groups.js';
 import type { ScalingConfiguration } from './model.js';
+import type { Region } from '../world.js';
 
 /** `Tags` of a scaling configuration: a JSON object string, ≤ 20 tags, no reserved prefixes. */
 function readConfigTags(p: Params): Record<string, string> | undefined {
@@ -47,6 +49,43 @@ function readConfigTags(p: Params): Record<string, string> | undefined {
 }
 
 type ConfigFields = Omit<ScalingConfiguration, 'id' | 'groupId' | 'creationTime' | 'name'>;
+
+/**
+ * The key pair and RAM role a configuration names must exist: 404 `InvalidKeyPairName.NotFound` /
+ * `InvalidRamRole.NotFound` (ECS API reference, RunInstances error codes — ESS checks them when the configuration
+ * is written; the ESS status of these codes is unverified).
+ */
+export function checkReferences(
+  ess: Ess,
+  region: Region,
+  ref: { keyPairName?: string | undefined; ramRoleName?: string | undefined },
+): void {
+  if (ref.keyPairName !== undefined && !region.keyPairs.includes(ref.keyPairName)) {
+    throw new ApiError(
+      'InvalidKeyPairName.NotFound',
+      `The specified KeyPairName "${ref.keyPairName}" does not exist in our records.`,
+      404,
+    );
+  }
+  if (ref.ramRoleName !== undefined && !ess.cloud.world.ramRoles.includes(ref.ramRoleName)) {
+    throw new ApiError(
+      'InvalidRamRole.NotFound',
+      `The specified RamRoleName "${ref.ramRoleName}" does not exist.`,
+      404,
+    );
+  }
+}
+
+/** Configuration names are unique within a scaling group (400 `InvalidScalingConfigurationName.Duplicate`). */
+function checkName(ess: Ess, groupId: string, name: string | undefined, self?: string): void {
+  if (name === undefined) return;
+  if (ess.state.configurationsOf(groupId).some((c) => c.name === name && c.id !== self)) {
+    throw new ApiError(
+      'InvalidScalingConfigurationName.Duplicate',
+      `The specified scaling configuration name "${name}" already exists in ${groupId}.`,
+    );
+  }
+}
 
 /** The fields of Create/ModifyScalingConfiguration; `base` gives the current values for Modify. */
 function readConfig(ess: Ess, p: Params, regionId: string, base?: ScalingConfiguration): ConfigFields {
@@ -127,6 +166,16 @@ function readConfig(ess: Ess, p: Params, regionId: string, base?: ScalingConfigu
   });
   const keyPairName = p.text('KeyPairName', { max: 128 }) ?? base?.keyPairName;
   const ramRoleName = p.text('RamRoleName', { max: 64 }) ?? base?.ramRoleName;
+  checkReferences(ess, region, { keyPairName, ramRoleName });
+  // ImageOptionsLoginAsNonRoot (flat, as ESS spells it): instances log in as ecs-user (ESS SDK models
+  // Create/ModifyScalingConfigurationRequest, DescribeScalingConfigurations)
+  const loginAsNonRoot = p.bool('ImageOptionsLoginAsNonRoot') ?? base?.loginAsNonRoot ?? false;
+  // DeploymentSetId and PrivatePoolOptions.* (ESS SDK model CreateScalingConfigurationRequest) are checked as
+  // RunInstances checks them, and applied to every instance the group creates (see ecs/placement.ts)
+  const placement = readPlacementOptions(p);
+  checkPlacementOptions(region, placement);
+  const deploymentSetId = placement.deploymentSetId ?? base?.deploymentSetId;
+  const privatePool = placement.privatePool ?? base?.privatePool;
   const hostName = p.text('HostName', { min: 2, max: 64 }) ?? base?.hostName;
   const instanceName = p.text('InstanceName', { min: 2, max: 128 }) ?? base?.instanceName;
   return {
@@ -137,6 +186,7 @@ function readConfig(ess: Ess, p: Params, regionId: string, base?: ScalingConfigu
     dataDisks: dataDisks.length > 0 ? dataDisks : (base?.dataDisks ?? []),
     ...(userData === undefined ? {} : { userData }),
     ...(keyPairName === undefined ? {} : { keyPairName }),
+    loginAsNonRoot,
     spotStrategy,
     spotPriceLimits: limits.length > 0 ? limits : (base?.spotPriceLimits ?? []),
     spotInterruptionBehavior:
@@ -149,6 +199,12 @@ function readConfig(ess: Ess, p: Params, regionId: string, base?: ScalingConfigu
     ...(instanceName === undefined ? {} : { instanceName }),
     internetMaxBandwidthOut:
       p.int('InternetMaxBandwidthOut', { min: 0, max: 100 }) ?? base?.internetMaxBandwidthOut ?? 0,
+    internetChargeType:
+      p.oneOf('InternetChargeType', ['PayByTraffic', 'PayByBandwidth'] as const) ??
+      base?.internetChargeType ??
+      'PayByTraffic',
+    ...(deploymentSetId === undefined ? {} : { deploymentSetId }),
+    ...(privatePool === undefined ? {} : { privatePool }),
     securityEnhancementStrategy:
       p.oneOf('SecurityEnhancementStrategy', ['Active', 'Deactive'] as const) ??
       base?.securityEnhancementStrategy ??
@@ -169,6 +225,7 @@ export function createScalingConfiguration(ess: Ess, call: Call): ApiBody {
   }
   const fields = readConfig(ess, p, g.regionId);
   const name = p.text('ScalingConfigurationName', { min: 2, max: 64 });
+  checkName(ess, g.id, name);
   const id = resourceId('asc', g.regionId);
   ess.state.configurations.set(id, {
     ...fields,
@@ -198,6 +255,7 @@ export function modifyScalingConfiguration(ess: Ess, call: Call): ApiBody {
   const g = ess.state.groups.get(c.groupId);
   const fields = readConfig(ess, p, g?.regionId ?? ess.cloud.world.regions[0]?.regionId ?? '', c);
   const name = p.text('ScalingConfigurationName', { min: 2, max: 64 });
+  checkName(ess, c.groupId, name, c.id);
   Object.assign(c, fields, name === undefined ? {} : { name });
   return {};
 }
@@ -260,6 +318,7 @@ export function describeScalingConfigurations(ess: Ess, call: Call): ApiBody {
           },
           UserData: c.userData ?? '',
           KeyPairName: c.keyPairName ?? '',
+          ImageOptionsLoginAsNonRoot: c.loginAsNonRoot,
           RamRoleName: c.ramRoleName ?? '',
           HostName: c.hostName ?? '',
           InstanceName: c.instanceName ?? '',
@@ -273,6 +332,12 @@ export function describeScalingConfigurations(ess: Ess, call: Call): ApiBody {
           SpotInterruptionBehavior: c.spotInterruptionBehavior,
           Tags: { Tag: Object.entries(c.tags).map(([Key, Value]) => ({ Key, Value })) },
           InternetMaxBandwidthOut: c.internetMaxBandwidthOut,
+          InternetChargeType: c.internetChargeType,
+          DeploymentSetId: c.deploymentSetId ?? '',
+          PrivatePoolOptions: {
+            MatchCriteria: c.privatePool?.matchCriteria ?? '',
+            Id: c.privatePool?.id ?? '',
+          },
           SecurityEnhancementStrategy: c.securityEnhancementStrategy,
           CreationTime: ecsTime(c.creationTime),
         };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Cloud, Instance, Tag } from '../cloud.js';
+import { placementProblem } from '../ecs/placement.js';
 import { capacityProblem, createInstance } from '../ecs/run-instances.js';
 import { resourceId } from '../ids.js';
 import { priceOf, type VSwitch, type Zone } from '../world.js';
@@ -27,6 +28,8 @@ interface Candidate {
   zone: Zone;
   instanceType: string;
   order: number;
+  /** The private pool the instance takes capacity from (set when placed). */
+  privatePoolId?: string;
 }
 
 /**
@@ -380,8 +383,8 @@ export class EssEngine {
       a.created.push(m.instanceId);
       a.waiting.push(m.instanceId);
     }
-    let lastProblem: { code: string; message: string } | undefined;
-    while (a.created.length < count) {
+    let lastProblem: { code: string; message: string } | undefined = this.tagProblem(g, c);
+    while (!lastProblem && a.created.length < count) {
       let spot = this.wantSpot(g, c);
       let placed = this.place(g, c, spot);
       if (!placed.candidate && spot && g.compensateWithOnDemand) {
@@ -429,9 +432,32 @@ export class EssEngine {
   ): { candidate?: Candidate; problem?: { code: string; message: string }; skipped?: string } {
     let problem: { code: string; message: string } | undefined;
     let skipped: string | undefined;
+    const placement = {
+      ...(c.deploymentSetId === undefined ? {} : { deploymentSetId: c.deploymentSetId }),
+      ...(c.privatePool === undefined ? {} : { privatePool: c.privatePool }),
+    };
     for (const cand of this.candidates(g, c, spot)) {
-      const p = capacityProblem(this.cloud, g.regionId, cand.zone, cand.vSwitch, cand.instanceType, spot);
-      if (!p) return { candidate: cand, ...(skipped ? { skipped } : {}) };
+      const p = capacityProblem(
+        this.cloud,
+        g.regionId,
+        cand.zone,
+        cand.vSwitch,
+        cand.instanceType,
+        spot,
+        placement,
+      );
+      if (!p) {
+        const region = this.cloud.region(g.regionId);
+        const pool = placementProblem(
+          this.cloud,
+          region,
+          cand.zone,
+          cand.instanceType,
+          placement,
+        ).privatePoolId;
+        const placed = pool === undefined ? cand : { ...cand, privatePoolId: pool };
+        return { candidate: placed, ...(skipped ? { skipped } : {}) };
+      }
       skipped ??= `${p.code} for ${cand.instanceType} in ${cand.zone.zoneId}`;
       // a NoStock anywhere is what the activity reports, unless everything failed for another reason
       if (!problem || p.code === 'OperationDenied.NoStock') problem = p;
@@ -446,7 +472,8 @@ export class EssEngine {
         };
   }
 
-  private launch(g: ScalingGroup, c: ScalingConfiguration, cand: Candidate, spot: boolean): Instance {
+  /** The tags an instance of this group and configuration gets: the system's, the propagated, the configuration's. */
+  private instanceTags(g: ScalingGroup, c: ScalingConfiguration): Tag[] {
     const tags: Tag[] = [{ key: 'acs:autoscaling:scalingGroupId', value: g.id }];
     for (const t of g.tags) if (t.propagate) tags.push({ key: t.key, value: t.value });
     for (const [key, value] of Object.entries(c.tags)) {
@@ -454,6 +481,28 @@ export class EssEngine {
       if (cur) cur.value = value;
       else tags.push({ key, value });
     }
+    return tags;
+  }
+
+  /**
+   * An instance can carry 20 tags, the system tag included: a group whose propagated and configuration tags leave no
+   * room for it cannot create instances — the scale-out fails with `OperationDenied.QuotaExceed` (the code the
+   * issue's API audit names for ESS; unverified against a live account).
+   */
+  private tagProblem(
+    g: ScalingGroup,
+    c: ScalingConfiguration,
+  ): { code: string; message: string } | undefined {
+    const n = this.instanceTags(g, c).length;
+    if (n <= 20) return undefined;
+    return {
+      code: 'OperationDenied.QuotaExceed',
+      message: `An instance of ${g.id} would carry ${n} tags (the system tag acs:autoscaling:scalingGroupId, the group's propagated tags and the configuration's), more than the 20 ECS allows.`,
+    };
+  }
+
+  private launch(g: ScalingGroup, c: ScalingConfiguration, cand: Candidate, spot: boolean): Instance {
+    const tags = this.instanceTags(g, c);
     const limit = c.spotPriceLimits.find((l) => l.instanceType === cand.instanceType)?.priceLimit;
     return createInstance(this.cloud, {
       regionId: g.regionId,
@@ -472,10 +521,14 @@ export class EssEngine {
       tags,
       ...(c.userData === undefined ? {} : { userData: c.userData }),
       ...(c.keyPairName === undefined ? {} : { keyPairName: c.keyPairName }),
+      loginAsNonRoot: c.loginAsNonRoot,
       ...(c.ramRoleName === undefined ? {} : { ramRoleName: c.ramRoleName }),
       systemDisk: c.systemDisk,
       dataDisks: c.dataDisks,
       internetMaxBandwidthOut: c.internetMaxBandwidthOut,
+      internetChargeType: c.internetChargeType,
+      ...(c.deploymentSetId === undefined ? {} : { deploymentSetId: c.deploymentSetId }),
+      ...(cand.privatePoolId === undefined ? {} : { privatePoolId: cand.privatePoolId }),
       resourceGroupId: g.resourceGroupId,
     });
   }

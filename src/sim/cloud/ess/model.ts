@@ -51,6 +51,8 @@ export interface ScalingConfiguration {
   dataDisks: { category: string; size: number; deleteWithInstance: boolean }[];
   userData?: string;
   keyPairName?: string;
+  /** ImageOptionsLoginAsNonRoot: instances log in as ecs-user. */
+  loginAsNonRoot: boolean;
   spotStrategy: 'NoSpot' | 'SpotWithPriceLimit' | 'SpotAsPriceGo';
   spotPriceLimits: { instanceType: string; priceLimit: number }[];
   spotInterruptionBehavior: 'Terminate' | 'Stop';
@@ -59,6 +61,9 @@ export interface ScalingConfiguration {
   hostName?: string;
   instanceName?: string;
   internetMaxBandwidthOut: number;
+  internetChargeType: 'PayByTraffic' | 'PayByBandwidth';
+  deploymentSetId?: string;
+  privatePool?: { matchCriteria: 'Open' | 'Target' | 'None'; id?: string };
   securityEnhancementStrategy: string;
   creationTime: number;
 }
