@@ -3,6 +3,7 @@ import type {
   CommandInvocation,
   EnsureKnown,
   EnsureResult,
+  FamilyImageInfo,
   ImageInfo,
   InstanceFullStatus,
   InstanceTypeInfo,
@@ -147,6 +148,13 @@ export interface CloudProvider {
   vSwitches(ids: readonly string[]): Promise<VSwitchInfo[]>;
   securityGroups(ids: readonly string[]): Promise<SecurityGroupInfo[]>;
   images(ids: readonly string[]): Promise<ImageInfo[]>;
+  /** Every available image of a family, with its creation time, versions and fixed CVEs (from its tags). */
+  familyImages(family: string): Promise<FamilyImageInfo[]>;
+  /**
+   * RebootInstance (repair). ECS takes no ClientToken for it: a reboot is idempotent in effect, and the caller
+   * records the reboot on the Node before asking, so a retry after a crash reboots at most once more.
+   */
+  rebootInstance(instanceId: string): Promise<void>;
   /** The newest public image of a family (`acs:alibaba_cloud_linux_3_container_optimized_x64`), if any. */
   latestImage(family: string): Promise<string | undefined>;
 

@@ -241,6 +241,22 @@ export interface ImageInfo {
   architecture: string;
 }
 
+/**
+ * An image of a family, for rotation (autoUpgrade / autoPatch): when it was made, what it runs, what it fixes.
+ * Versions and fixed CVEs come from the image's tags (`nodepool.alicloud.dev/kubelet-version`,
+ * `…/containerd-version`, `…/fixes-high|medium|low`): DescribeImages has no field for them.
+ */
+export interface FamilyImageInfo {
+  id: string;
+  name: string;
+  version: string | undefined;
+  /** CreationTime in ms. */
+  created: number;
+  kubeletVersion: string | undefined;
+  containerdVersion: string | undefined;
+  fixedCves: { id: string; severity: string }[];
+}
+
 export interface SystemEventInfo {
   id: string;
   instanceId: string;

@@ -4,6 +4,7 @@ import { clientToken } from '../client-token.js';
 import type {
   CloudInstance,
   CommandInvocation,
+  FamilyImageInfo,
   ImageInfo,
   InstanceFullStatus,
   InstanceTypeInfo,
@@ -306,6 +307,25 @@ export class EcsApi {
     return sorted[0]?.ImageId;
   }
 
+  /** Every available image of a family (system images first: its owner is whoever publishes the family). */
+  async familyImages(family: string): Promise<FamilyImageInfo[]> {
+    const out: FamilyImageInfo[] = [];
+    for (let page = 1; ; page++) {
+      const req = new $Ecs.DescribeImagesRequest({ regionId: this.region, imageFamily: family, status: 'Available', pageSize: 100, pageNumber: page }); // prettier-ignore
+      const body = W.describeImagesWire.parse(
+        await this.t.ecs('DescribeImages', (c, rt) => c.describeImagesWithOptions(req, rt)),
+      );
+      out.push(...body.Images.map(familyImageOf));
+      if (body.Images.length < 100 || out.length >= (body.TotalCount ?? 0)) return out;
+    }
+  }
+
+  /** RebootInstance: no ClientToken in the API (a reboot is idempotent in effect). */
+  async rebootInstance(instanceId: string): Promise<void> {
+    const req = new $Ecs.RebootInstanceRequest({ instanceId });
+    await this.t.ecs('RebootInstance', (c, rt) => c.rebootInstanceWithOptions(req, rt), { write: true });
+  }
+
   /** Scheduled and executing system events (DescribeInstanceHistoryEvents only lists finished ones unless asked). */
   async systemEvents(instanceIds?: readonly string[]): Promise<SystemEventInfo[]> {
     const out: SystemEventInfo[] = [];
@@ -526,4 +546,30 @@ export class EcsApi {
 
 function dropUndefined<T extends Record<string, unknown>>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The tags an image carries its versions and fixed CVEs in (see FamilyImageInfo). */
+export const IMAGE_TAGS = {
+  kubelet: 'nodepool.alicloud.dev/kubelet-version',
+  containerd: 'nodepool.alicloud.dev/containerd-version',
+  fixes: { High: 'nodepool.alicloud.dev/fixes-high', Medium: 'nodepool.alicloud.dev/fixes-medium', Low: 'nodepool.alicloud.dev/fixes-low' }, // prettier-ignore
+} as const;
+
+function familyImageOf(i: z.output<typeof W.describeImagesWire>['Images'][number]): FamilyImageInfo {
+  const tags = i.Tags;
+  const fixedCves = Object.entries(IMAGE_TAGS.fixes).flatMap(([severity, key]) =>
+    (tags[key] ?? '')
+      .split(/[\s,]+/)
+      .filter((id) => /^CVE-\d{4}-\d+$/.test(id))
+      .map((id) => ({ id, severity })),
+  );
+  return {
+    id: i.ImageId,
+    name: i.ImageName ?? i.ImageId,
+    version: i.ImageVersion || undefined,
+    created: Date.parse(i.CreationTime ?? '') || 0,
+    kubeletVersion: tags[IMAGE_TAGS.kubelet],
+    containerdVersion: tags[IMAGE_TAGS.containerd],
+    fixedCves,
+  };
 }

@@ -17,6 +17,7 @@ import {
   type CommandInvocation,
   type EnsureKnown,
   type EnsureResult,
+  type FamilyImageInfo,
   type ImageInfo,
   type InstanceFullStatus,
   type InstanceTypeInfo,
@@ -506,6 +507,14 @@ export class AlibabaCloudProvider implements CloudProvider {
 
   latestImage(family: string): Promise<string | undefined> {
     return this.ecs.latestImage(family);
+  }
+
+  familyImages(family: string): Promise<FamilyImageInfo[]> {
+    return this.ecs.familyImages(family);
+  }
+
+  rebootInstance(instanceId: string): Promise<void> {
+    return this.ecs.rebootInstance(instanceId);
   }
 
   consoleOutput(instanceId: string): Promise<string> {

@@ -233,7 +233,18 @@ export const describeImagesWire = z.object({
   TotalCount: optNum,
   Images: wrapped(
     'Image',
-    z.object({ ImageId: str, OSType: optStr, Platform: optStr, OSName: optStr, OSNameEn: optStr, Architecture: optStr, CreationTime: optStr }), // prettier-ignore
+    z.object({
+      ImageId: str,
+      ImageName: optStr,
+      ImageVersion: optStr,
+      OSType: optStr,
+      Platform: optStr,
+      OSName: optStr,
+      OSNameEn: optStr,
+      Architecture: optStr,
+      CreationTime: optStr,
+      Tags: tags('TagKey', 'TagValue'),
+    }),
   ),
 });
 
