@@ -10,6 +10,7 @@ import { dev } from './dev.js';
 import { register as registerRun } from './commands/run.js';
 import { register as registerCloud } from './commands/cloud.js';
 import { register as registerUninstall } from './commands/uninstall.js';
+import { register as registerDisruptions } from './commands/disruptions.js';
 
 const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
 
@@ -94,6 +95,7 @@ export function buildProgram(): Command {
   registerRenderUserData(program);
   registerSim(program);
   registerUninstall(program);
+  registerDisruptions(program);
   return program;
 }
 

@@ -1,9 +1,8 @@
 import type {
   CloudInstance,
   CommandInvocation,
-  EnsureKnown,
-  EnsureResult,
   FamilyImageInfo,
+  GroupChanges,
   ImageInfo,
   InstanceFullStatus,
   InstanceTypeInfo,
@@ -55,14 +54,22 @@ export interface CloudProvider {
   /** Every scaling group tagged with the cluster (to report groups no pool owns). */
   listClusterScalingGroups(cluster: string): Promise<ScalingGroup[]>;
   /**
-   * Makes the pool's scaling group and its active configuration match the specs: creates the group
-   * (with desired capacity and deletion protection) and its configuration, enables it, modifies the
-   * configuration in place when the launch spec changed, brings vSwitches, policy and sizes to the spec and
-   * adds the SCALE_IN hook. Idempotent; safe to call on every reconcile. `current`: the group as the caller
-   * has just read it (`findScalingGroup`), so it is not read again; `known`: what an earlier ensure of it left
-   * (EnsureResult.known), so its configurations and hooks are not read again while they still match.
+   * CreateScalingGroup with the spec's sizes (DesiredCapacity is only allowed at creation), deletion
+   * protection and the tags (propagated to its instances). Returns the new group's id. Idempotent by the
+   * operation's ClientToken. What to create and when is the caller's policy (`planScalingGroup`).
    */
-  ensureScalingGroup(req: { groupId?: string | undefined; current?: ScalingGroup | undefined; known?: EnsureKnown | undefined; group: ScalingGroupSpec; launch: LaunchSpec; passwordRevision?: string } & WriteOptions): Promise<EnsureResult>; // prettier-ignore
+  createScalingGroup(spec: ScalingGroupSpec, o: WriteOptions): Promise<string>;
+  /** The group's scaling configurations (id, name, whether active). */
+  scalingConfigurations(groupId: string): Promise<{ id: string; name: string | undefined; active: boolean }[]>; // prettier-ignore
+  createScalingConfiguration(groupId: string, name: string, launch: LaunchSpec): Promise<string>;
+  /** Modifies a configuration in place (new instances launch with it; existing ones keep theirs). */
+  modifyScalingConfiguration(configurationId: string, name: string, launch: LaunchSpec): Promise<void>;
+  enableScalingGroup(groupId: string, configurationId: string): Promise<void>;
+  /** ModifyScalingGroup with the fields given (those that differ from the spec; `planScalingGroup`). */
+  modifyScalingGroup(groupId: string, changes: GroupChanges): Promise<void>;
+  /** The names of the group's lifecycle hooks. */
+  lifecycleHookNames(groupId: string): Promise<string[]>;
+  createLifecycleHook(groupId: string, hook: NonNullable<ScalingGroupSpec['scaleInHook']>): Promise<void>;
   /** Min / max / desired (each optional). A no-change is not an error. */
   setCapacity(
     groupId: string,
@@ -75,8 +82,8 @@ export interface CloudProvider {
   deleteScalingGroup(groupId: string): Promise<'deleting' | 'gone'>;
 
   // ---- instances of a pool
-  /** The group's members, ESS lifecycle state joined with ECS state, IP, zone, type, charge type, tags, locks. */
-  listPoolInstances(groupId: string): Promise<PoolInstance[]>;
+  /** The group's members (or only `ids` of them), ESS lifecycle state joined with ECS state, IP, zone, type, charge type, tags, locks. */
+  listPoolInstances(groupId: string, ids?: readonly string[]): Promise<PoolInstance[]>;
   /** ECS instances by id (unknown ids are absent from the answer). */
   describeInstances(ids: readonly string[]): Promise<CloudInstance[]>;
   /** ECS instances carrying all these tags (every page). */

@@ -96,26 +96,14 @@ export interface ScalingGroup {
   counts: { total: number; pending: number; removing: number; protected: number; standby: number; stopped: number }; // prettier-ignore
 }
 
-/** What `ensureScalingGroup` did. */
-export interface EnsureResult {
-  group: ScalingGroup;
-  configurationId: string;
-  /** What changed (`created group`, `modified configuration: InstanceTypes`, …); empty when nothing did. */
-  changes: string[];
-  /** What this ensure left in place, for the next one (`ensureScalingGroup`'s `known`). */
-  known: EnsureKnown;
-}
-
-/**
- * What an ensure found or made in a group: its active configuration (id and name, the launch spec's digest) and
- * whether the SCALE_IN hook is there. Given to the next ensure of the same group, the configurations and hooks
- * are not read again while the group's active configuration and the launch spec still match.
- */
-export interface EnsureKnown {
-  groupId: string;
-  configurationId: string;
-  configurationName: string;
-  hook: boolean;
+/** The ModifyScalingGroup fields a plan changes (only those that differ from the spec). */
+export interface GroupChanges {
+  minSize?: number | undefined;
+  maxSize?: number | undefined;
+  desiredCapacity?: number | undefined;
+  vSwitchIds?: string[] | undefined;
+  multiAZPolicy?: MultiAZPolicy | undefined;
+  scalingPolicy?: GroupScalingPolicy | undefined;
 }
 
 export type EssInstanceState =

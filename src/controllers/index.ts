@@ -5,6 +5,7 @@ import {
   NODEPOOL_CONTROLLER,
   newNodePoolController,
 } from './nodepool/controller.js';
+import { NODE_TERMINATION_CONTROLLER, newNodeTerminationController } from './node/termination/controller.js';
 import { PROVISIONING_CONTROLLER, newProvisioningController } from './provisioning/controller.js';
 import { RUNTIME_PROBE_CONTROLLER, newRuntimeProbeController } from './runtimeprobe/controller.js';
 
@@ -31,6 +32,12 @@ export const CONTROLLERS: readonly ControllerEntry[] = [
     // The NodePool lifecycle for ManagedNodePools (an Auto pool); elasticity is the provisioning controller's.
     enabled: (d) => d.cloud !== undefined && d.join !== undefined,
     build: (d) => newNodePoolController({ ...d, cloud: d.cloud!, join: d.join! }, 'ManagedNodePool'),
+  },
+  {
+    name: NODE_TERMINATION_CONTROLLER,
+    // `kubectl delete node` of a pool Node: drained and its instance removed, keyed by Node (needs the cloud).
+    enabled: (d) => d.cloud !== undefined,
+    build: (d) => newNodeTerminationController({ ...d, cloud: d.cloud! }),
   },
   {
     name: PROVISIONING_CONTROLLER,

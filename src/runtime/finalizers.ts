@@ -5,7 +5,7 @@ interface Meta {
   name: string;
   namespace?: string | undefined;
   resourceVersion?: string | undefined;
-  finalizers?: string[] | undefined;
+  finalizers?: readonly string[] | undefined;
 }
 
 export function hasFinalizer(meta: Meta, finalizer: string): boolean {

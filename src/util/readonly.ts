@@ -14,3 +14,14 @@ export type DeepReadonly<T> = T extends (...args: never[]) => unknown
         : T extends object
           ? { readonly [P in keyof T]: DeepReadonly<T[P]> }
           : T;
+
+/**
+ * An informer's cache as code that reads it sees it: every object read-only by type. An `Informer<T>` is one
+ * (structurally); handing it out as a `ReadonlyCache<T>` keeps its objects from being changed by mistake.
+ */
+export interface ReadonlyCache<T> {
+  get(key: string): DeepReadonly<T> | undefined;
+  list(): DeepReadonly<T>[];
+  byIndex(index: string, value: string): DeepReadonly<T>[];
+  readonly size: number;
+}

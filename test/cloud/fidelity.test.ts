@@ -3,6 +3,7 @@ import { RejectedError } from '../../src/cloud/index.js';
 import { startSimulator, type Simulator } from '../../src/sim/cloud/index.js';
 import { eventually } from '../support/kube.js';
 import { cloudFor, groupSpec, launchSpec, log, world, type TestCloud } from './support.js';
+import { ensureScalingGroup } from '../../src/controllers/nodepool/scalinggroup/ensure.js';
 
 // What the simulator's fidelity fixes ask of the operator's cloud adapter: no reliance on the order of
 // DescribeScalingActivities, lifecycle heartbeats, stale lifecycle tokens.
@@ -26,7 +27,7 @@ const members = (groupId: string, n: number, state = 'InService') =>
 
 describe('scaling activities', () => {
   it('scalingActivities(group, 1) is the newest one whatever order the cloud lists them in', async () => {
-    const r = await cloud.provider.ensureScalingGroup({
+    const r = await ensureScalingGroup(cloud.provider, {
       group: groupSpec(sim, 'activities-1', { scaleInHook: undefined }),
       launch: launchSpec(sim),
       operationId: 'op-activities-1',
@@ -55,13 +56,13 @@ describe('scaling activities', () => {
 describe('capacity bounds', () => {
   it('a MaxSize lowered below the expected number takes the expected number along (ESS refuses bounds that exclude it)', async () => {
     const spec = { launch: launchSpec(sim), operationId: 'op-bounds-1' };
-    const r = await cloud.provider.ensureScalingGroup({
+    const r = await ensureScalingGroup(cloud.provider, {
       ...spec,
       group: groupSpec(sim, 'bounds-1', { maxSize: 10, desiredCapacity: 4, scaleInHook: undefined }),
     });
     await members(r.group.id, 4);
     // the pool keeps asking for 4 (its own scale-in drains first), while its bounds shrink to 2
-    const after = await cloud.provider.ensureScalingGroup({
+    const after = await ensureScalingGroup(cloud.provider, {
       ...spec,
       groupId: r.group.id,
       group: groupSpec(sim, 'bounds-1', { maxSize: 2, desiredCapacity: 4, scaleInHook: undefined }),
@@ -73,7 +74,7 @@ describe('capacity bounds', () => {
 
 describe('lifecycle actions', () => {
   it('a heartbeat extends the wait; completing twice is not an error; a heartbeat after completion is gone', async () => {
-    const r = await cloud.provider.ensureScalingGroup({
+    const r = await ensureScalingGroup(cloud.provider, {
       group: groupSpec(sim, 'heartbeat-1', {
         desiredCapacity: 1,
         scaleInHook: { name: 'drain', heartbeatTimeoutSeconds: 600, defaultResult: 'CONTINUE' },
@@ -211,7 +212,7 @@ describe('automation operations', () => {
 
 describe('launch fields', () => {
   it('loginAsNonRoot reaches ESS (ImageOptionsLoginAsNonRoot) and RunInstances (ImageOptions.LoginAsNonRoot)', async () => {
-    const r = await cloud.provider.ensureScalingGroup({
+    const r = await ensureScalingGroup(cloud.provider, {
       group: groupSpec(sim, 'ecs-user-1', { desiredCapacity: 1, scaleInHook: undefined }),
       launch: launchSpec(sim, { loginAsNonRoot: true }),
       operationId: 'op-ecs-user-1',
@@ -244,7 +245,7 @@ describe('launch fields', () => {
   });
 
   it("listPoolInstances tells each Subscription member's own renewal setting", async () => {
-    const r = await cloud.provider.ensureScalingGroup({
+    const r = await ensureScalingGroup(cloud.provider, {
       group: groupSpec(sim, 'renew-1', { scaleInHook: undefined }),
       launch: launchSpec(sim),
       operationId: 'op-renew-1',

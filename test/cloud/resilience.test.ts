@@ -12,6 +12,7 @@ import {
 import { startSimulator, type Simulator } from '../../src/sim/cloud/index.js';
 import { cloudFor, groupSpec, launchSpec, log, world } from './support.js';
 import { eventually } from '../support/kube.js';
+import { ensureScalingGroup } from '../../src/controllers/nodepool/scalinggroup/ensure.js';
 
 const OTHER = {
   accessKeyId: 'LTAI5tRotatedKey0002',
@@ -134,7 +135,7 @@ describe('typed errors', () => {
     const cloud = cloudFor(sim);
     const w = world(sim);
     for (const z of w.zones) sim.setStock({ zoneId: z, instanceType: 'ecs.r7.4xlarge', onDemand: 0 });
-    const r = await cloud.provider.ensureScalingGroup({
+    const r = await ensureScalingGroup(cloud.provider, {
       group: groupSpec(sim, 'nostock-1', { desiredCapacity: 1 }),
       launch: launchSpec(sim, { instanceTypes: ['ecs.r7.4xlarge'] }),
       operationId: 'op-nostock-group',
@@ -229,7 +230,7 @@ describe('credentials', () => {
 describe('pagination', () => {
   it('lists all 2,500 instances of a large pool in at most 25 DescribeInstances calls', async () => {
     const cloud = cloudFor(sim);
-    const r = await cloud.provider.ensureScalingGroup({
+    const r = await ensureScalingGroup(cloud.provider, {
       group: groupSpec(sim, 'big-1', { desiredCapacity: 2000, maxSize: 2000 }),
       launch: launchSpec(sim, { instanceTypes: ['ecs.g7.large', 'ecs.c7.large', 'ecs.r7.large'] }),
       operationId: 'op-big-1',

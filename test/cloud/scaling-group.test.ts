@@ -3,6 +3,7 @@ import { InvalidConfigurationError } from '../../src/cloud/index.js';
 import { startSimulator, type Simulator } from '../../src/sim/cloud/index.js';
 import { cloudFor, groupSpec, launchSpec, log, world, type TestCloud } from './support.js';
 import { eventually } from '../support/kube.js';
+import { ensureScalingGroup } from '../../src/controllers/nodepool/scalinggroup/ensure.js';
 
 let sim: Simulator;
 let cloud: TestCloud;
@@ -23,7 +24,7 @@ const inService = (groupId: string, n: number) =>
 
 describe('ensureScalingGroup', () => {
   it('creates the group, its configuration and its SCALE_IN hook, enabled, with desired capacity and deletion protection', async () => {
-    const r = await cloud.provider.ensureScalingGroup({
+    const r = await ensureScalingGroup(cloud.provider, {
       group: groupSpec(sim, 'create-1', { desiredCapacity: 2 }),
       launch: launchSpec(sim),
       operationId: 'op-create-1',
@@ -44,13 +45,13 @@ describe('ensureScalingGroup', () => {
 
   it('is idempotent: a second call changes nothing, a retry of the create operation finds the group', async () => {
     const spec = { group: groupSpec(sim, 'idem-1'), launch: launchSpec(sim), operationId: 'op-idem-1' };
-    const first = await cloud.provider.ensureScalingGroup(spec);
-    const again = await cloud.provider.ensureScalingGroup(spec);
+    const first = await ensureScalingGroup(cloud.provider, spec);
+    const again = await ensureScalingGroup(cloud.provider, spec);
     expect(again.changes).toEqual([]);
     expect(again.group.id).toBe(first.group.id);
     expect(again.configurationId).toBe(first.configurationId);
     // The same operation after a crash that lost the group id: found by name, nothing duplicated.
-    const afterCrash = await cloud.provider.ensureScalingGroup({ ...spec, groupId: undefined });
+    const afterCrash = await ensureScalingGroup(cloud.provider, { ...spec, groupId: undefined });
     expect(afterCrash.group.id).toBe(first.group.id);
     const all = (await cloud.provider.listClusterScalingGroups('c-test')).filter((g) => g.name === 'idem-1');
     expect(all).toHaveLength(1);
@@ -58,11 +59,11 @@ describe('ensureScalingGroup', () => {
 
   it('given what the last ensure left (known) and the group as just read, reads neither the group, its configurations nor its hooks again; a launch change still modifies the configuration', async () => {
     const spec = { group: groupSpec(sim, 'known-1'), launch: launchSpec(sim), operationId: 'op-known-1' };
-    const first = await cloud.provider.ensureScalingGroup(spec);
+    const first = await ensureScalingGroup(cloud.provider, spec);
     expect(first.known).toMatchObject({ groupId: first.group.id, configurationId: first.configurationId, hook: true }); // prettier-ignore
     const current = await cloud.provider.findScalingGroup({ id: first.group.id, name: 'known-1' });
     const before = sim.calls.snapshot();
-    const again = await cloud.provider.ensureScalingGroup({ ...spec, groupId: first.group.id, current, known: first.known }); // prettier-ignore
+    const again = await ensureScalingGroup(cloud.provider, { ...spec, groupId: first.group.id, current, known: first.known }); // prettier-ignore
     expect(again.changes).toEqual([]);
     expect(again.configurationId).toBe(first.configurationId);
     const after = sim.calls.snapshot();
@@ -70,20 +71,20 @@ describe('ensureScalingGroup', () => {
     expect(called).toEqual([]);
 
     // the launch spec changed: the configurations are read and the active one modified in place
-    const edited = await cloud.provider.ensureScalingGroup({ ...spec, groupId: first.group.id, current, known: first.known, launch: launchSpec(sim, { instanceTypes: ['ecs.c7.large'] }) }); // prettier-ignore
+    const edited = await ensureScalingGroup(cloud.provider, { ...spec, groupId: first.group.id, current, known: first.known, launch: launchSpec(sim, { instanceTypes: ['ecs.c7.large'] }) }); // prettier-ignore
     expect(edited.changes).toEqual(['modified scaling configuration']);
     expect(edited.known.configurationName).not.toBe(first.known.configurationName);
     // known for another group is not used
-    const other = await cloud.provider.ensureScalingGroup({ ...spec, groupId: first.group.id, known: { ...first.known, groupId: 'asg-other' } }); // prettier-ignore
+    const other = await ensureScalingGroup(cloud.provider, { ...spec, groupId: first.group.id, known: { ...first.known, groupId: 'asg-other' } }); // prettier-ignore
     expect(other.changes).toEqual(['modified scaling configuration']);
   });
 
   it('modifies the configuration in place for launch changes (existing instances keep theirs) and the group for vSwitches and sizes', async () => {
     const group = groupSpec(sim, 'edit-1', { desiredCapacity: 1 });
-    const first = await cloud.provider.ensureScalingGroup({ group, launch: launchSpec(sim), operationId: 'op-edit-1' }); // prettier-ignore
+    const first = await ensureScalingGroup(cloud.provider, { group, launch: launchSpec(sim), operationId: 'op-edit-1' }); // prettier-ignore
     const [before] = await inService(first.group.id, 1);
 
-    const edited = await cloud.provider.ensureScalingGroup({
+    const edited = await ensureScalingGroup(cloud.provider, {
       groupId: first.group.id,
       group: { ...group, vSwitchIds: [...group.vSwitchIds].reverse(), maxSize: 50 },
       launch: launchSpec(sim, { instanceTypes: ['ecs.c7.large', 'ecs.g7.large'] }),
@@ -104,12 +105,14 @@ describe('ensureScalingGroup', () => {
   });
 
   it('refuses a group of the same name that another pool owns', async () => {
-    await cloud.provider.ensureScalingGroup({ group: groupSpec(sim, 'owned-1'), launch: launchSpec(sim), operationId: 'op-owned-a' }); // prettier-ignore
+    await ensureScalingGroup(cloud.provider, { group: groupSpec(sim, 'owned-1'), launch: launchSpec(sim), operationId: 'op-owned-a' }); // prettier-ignore
     const other = groupSpec(sim, 'owned-1');
     other.tags['nodepool.alicloud.dev/cluster'] = 'c-other';
-    const err = await cloud.provider
-      .ensureScalingGroup({ group: other, launch: launchSpec(sim), operationId: 'op-owned-b' })
-      .catch((e: unknown) => e);
+    const err = await ensureScalingGroup(cloud.provider, {
+      group: other,
+      launch: launchSpec(sim),
+      operationId: 'op-owned-b',
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidConfigurationError);
     expect(String(err)).toMatch(
       /is not this pool's: its tag nodepool.alicloud.dev\/cluster is "c-test", not "c-other"/,
@@ -117,13 +120,13 @@ describe('ensureScalingGroup', () => {
   });
 
   it('a bad vSwitch is InvalidConfiguration with the cloud message, and nothing is half-created', async () => {
-    const err = await cloud.provider
-      .ensureScalingGroup({
+    const err =
+      await ensureScalingGroup(cloud.provider, {
         group: groupSpec(sim, 'badvsw-1', { vSwitchIds: ['vsw-doesnotexist'] }),
         launch: launchSpec(sim),
         operationId: 'op-badvsw',
       }) // prettier-ignore
-      .catch((e: unknown) => e);
+        .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidConfigurationError);
     expect((err as InvalidConfigurationError).code).toBe('InvalidVSwitchId.NotFound');
     expect((err as InvalidConfigurationError).requestId).toBeTruthy();
@@ -133,7 +136,7 @@ describe('ensureScalingGroup', () => {
 
 describe('members', () => {
   it('an ESS-started removal waits in the SCALE_IN hook until completed; tags reach existing instances; delete releases', async () => {
-    const r = await cloud.provider.ensureScalingGroup({ group: groupSpec(sim, 'hook-1', { desiredCapacity: 2 }), launch: launchSpec(sim), operationId: 'op-hook-1' }); // prettier-ignore
+    const r = await ensureScalingGroup(cloud.provider, { group: groupSpec(sim, 'hook-1', { desiredCapacity: 2 }), launch: launchSpec(sim), operationId: 'op-hook-1' }); // prettier-ignore
     const members = await inService(r.group.id, 2);
     const ids = members.map((m) => m.instanceId);
 
@@ -169,7 +172,7 @@ describe('members', () => {
   });
 
   it('Subscription: RunInstances (PrePaid) + attach; release refuses it; detach keeps it', async () => {
-    const r = await cloud.provider.ensureScalingGroup({ group: groupSpec(sim, 'sub-1'), launch: launchSpec(sim), operationId: 'op-sub-1' }); // prettier-ignore
+    const r = await ensureScalingGroup(cloud.provider, { group: groupSpec(sim, 'sub-1'), launch: launchSpec(sim), operationId: 'op-sub-1' }); // prettier-ignore
     const w = world(sim);
     const ids = await cloud.provider.runInstances(
       { ...launchSpec(sim), instanceType: 'ecs.g7.large', vSwitchId: w.vSwitchIds[0]!, amount: 2, chargeType: 'PrePaid', subscription: { period: 1, periodUnit: 'Month', autoRenew: false } }, // prettier-ignore

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { eventually, getJson, kubectl, kubectlOk, uniqueName } from '../support/kube.js';
 import { applyPool, poolManifest, startHarness, type Harness } from './harness.js';
 import { activeWith, instanceOf, pool, poolNodes } from './poll.js';
+import { ensureScalingGroup } from '../../src/controllers/nodepool/scalinggroup/ensure.js';
 
 // Out-of-band operations (seed 004), done the way a user or another tool does them: kubectl, the real SDK.
 
@@ -11,7 +12,7 @@ beforeAll(async () => {
   h = await startHarness({
     clusterId: 'c-drift',
     beforeStart: async (cloud, world) => {
-      await cloud.provider.ensureScalingGroup({
+      await ensureScalingGroup(cloud.provider, {
         group: { name: 'np-c-drift-ghost', minSize: 0, maxSize: 1, desiredCapacity: 0, vSwitchIds: world.vSwitchIds.slice(0, 1), multiAZPolicy: 'PRIORITY', scalingPolicy: 'release', tags: { 'nodepool.alicloud.dev/cluster': 'c-drift', 'nodepool.alicloud.dev/pool': 'ghost' } }, // prettier-ignore
         launch: { imageId: 'aliyun_3_x64_20G_container_optimized_alibase_20250629.vhd', instanceTypes: ['ecs.g7.large'], securityGroupIds: [world.securityGroupId], systemDisk: { category: 'cloud_essd', sizeGiB: 40 }, dataDisks: [], userData: '', tags: {} }, // prettier-ignore
         operationId: 'ghost',

@@ -9,6 +9,7 @@ import {
   PoolObjectSchema,
   type NodePoolControllerDeps,
 } from '../../src/controllers/nodepool/controller.js';
+import { newNodeTerminationController } from '../../src/controllers/node/termination/controller.js';
 import { KubeClient, TypedResource, loadKubeConfig } from '../../src/kube/index.js';
 import { resolveSettings, type Settings } from '../../src/operator/settings.js';
 import { systemClock } from '../../src/runtime/clock.js';
@@ -106,7 +107,7 @@ export async function startHarness(opts: {
     cloud: cloud.provider,
     join,
   };
-  const controllers: Controller[] = [newNodePoolController(deps)];
+  const controllers: Controller[] = [newNodePoolController(deps), newNodeTerminationController(deps)];
   if (opts.managed) controllers.push(newNodePoolController(deps, 'ManagedNodePool'));
   controllers.push(...(opts.more?.(deps) ?? []));
   informers.start();

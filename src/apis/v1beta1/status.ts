@@ -104,6 +104,7 @@ export const RegistrationStatus = api(
             z.object({
               instanceId: api(z.string().max(64), 'The instance.'),
               since: Time('When the operator first saw it running without a Ready node (RFC 3339).'),
+              late: api(z.boolean(), 'It is past registrationTimeout (counted once; a Subscription instance is kept, any other removed).').optional(), // prettier-ignore
             }),
             'An instance running without a Ready node yet.',
           ),
@@ -111,7 +112,6 @@ export const RegistrationStatus = api(
         .max(2000),
       'Instances running without a Ready node, and since when: the registration timeout counts from here, also across operator restarts.', // prettier-ignore
     ).optional(),
-    reported: api(z.array(api(z.string().max(64), 'An instance.')).max(2000), 'Subscription instances already reported as not registering (kept, reported once).').optional(), // prettier-ignore
   }),
   'Registration health: the state of the registration timeout, kept in the status so a restart does not forget it.',
 );

@@ -239,15 +239,22 @@ export class EssApi {
     );
   }
 
-  /** DescribeScalingInstances, every page (PageSize 100). */
-  async describeScalingInstances(groupId: string): Promise<z.output<typeof W.scalingInstanceWire>[]> {
+  /** DescribeScalingInstances, every page (PageSize 100); with `ids`, only those (20 per call). */
+  async describeScalingInstances(
+    groupId: string,
+    ids?: readonly string[],
+  ): Promise<z.output<typeof W.scalingInstanceWire>[]> {
+    // prettier-ignore
     const out: z.output<typeof W.scalingInstanceWire>[] = [];
-    for (let page = 1; ; page++) {
-      const body = W.describeScalingInstancesWire.parse(
-        await this.t.rpc('ess', 'DescribeScalingInstances', { ScalingGroupId: groupId, PageNumber: page, PageSize: 100 }), // prettier-ignore
-      );
-      out.push(...body.ScalingInstances);
-      if (body.ScalingInstances.length < 100 || out.length >= (body.TotalCount ?? Infinity)) break;
+    for (const batch of ids ? batches(ids, ESS_BATCH) : [undefined]) {
+      const start = out.length;
+      for (let page = 1; ; page++) {
+        const body = W.describeScalingInstancesWire.parse(
+          await this.t.rpc('ess', 'DescribeScalingInstances', { ScalingGroupId: groupId, InstanceId: batch, PageNumber: page, PageSize: 100 }), // prettier-ignore
+        );
+        out.push(...body.ScalingInstances);
+        if (body.ScalingInstances.length < 100 || out.length - start >= (body.TotalCount ?? Infinity)) break;
+      }
     }
     return out;
   }

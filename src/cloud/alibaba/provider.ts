@@ -1,23 +1,13 @@
-import { createHash } from 'node:crypto';
 import type { Logger } from '../../log.js';
-import { stableJson } from '../client-token.js';
-import {
-  CloudError,
-  ConflictError,
-  InvalidConfigurationError,
-  NotFoundError,
-  RejectedError,
-} from '../errors.js';
+import { InvalidConfigurationError, RejectedError } from '../errors.js';
 import type { CloudProvider, WriteOptions } from '../provider.js';
 import { NextFlight } from '../next-flight.js';
 import {
   CLUSTER_TAG,
-  POOL_TAG,
   type CloudInstance,
   type CommandInvocation,
-  type EnsureKnown,
-  type EnsureResult,
   type FamilyImageInfo,
+  type GroupChanges,
   type ImageInfo,
   type InstanceFullStatus,
   type InstanceTypeInfo,
@@ -36,62 +26,9 @@ import {
   type VSwitchInfo,
 } from '../types.js';
 import { EcsApi } from './ecs.js';
-import { EssApi, groupParams, orGone } from './ess.js';
+import { EssApi, orGone } from './ess.js';
 import type { AlibabaTransport } from './transport.js';
 import { describeVSwitchesWire } from './wire.js';
-
-/**
- * The name of a scaling configuration records a digest of the launch spec it was last written with, so
- * `ensureScalingGroup` knows whether to modify it without keeping state of its own. The password is left out
- * of the digest (a name is not a place for anything derived from a secret); `passwordRevision` (e.g. the
- * Secret's resourceVersion) stands in for it.
- */
-export function configurationName(launch: LaunchSpec, passwordRevision?: string): string {
-  const { password, ...rest } = launch;
-  const digest = createHash('sha256')
-    .update(
-      stableJson({ ...rest, password: password === undefined ? undefined : (passwordRevision ?? 'set') }),
-    )
-    .digest('hex')
-    .slice(0, 24);
-  return `np-${digest}`;
-}
-
-/** The ModifyScalingGroup parameters that bring `g` to `spec` (empty when it already matches). */
-export function groupDrift(g: ScalingGroup, spec: ScalingGroupSpec): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (g.minSize !== spec.minSize) out.MinSize = spec.minSize;
-  if (g.maxSize !== spec.maxSize) out.MaxSize = spec.maxSize;
-  // ESS keeps "MaxSize ≥ DesiredCapacity ≥ MinSize" and refuses a ModifyScalingGroup that would break it (ESS SDK model
-  // ModifyScalingGroupRequest.DesiredCapacity): the expected number sent is the spec's within the spec's bounds, so
-  // bounds that move past the group's current one take it along in the same call.
-  const desired = Math.min(spec.maxSize, Math.max(spec.minSize, spec.desiredCapacity));
-  if (g.desiredCapacity !== desired) out.DesiredCapacity = desired;
-  if (g.vSwitchIds.join(',') !== spec.vSwitchIds.join(',')) out.VSwitchIds = spec.vSwitchIds;
-  if (g.multiAZPolicy !== spec.multiAZPolicy) out.MultiAZPolicy = groupParams(spec).MultiAZPolicy;
-  if (g.scalingPolicy !== spec.scalingPolicy) out.ScalingPolicy = spec.scalingPolicy;
-  return out;
-}
-
-/** A group just created from `spec`, as DescribeScalingGroups would show it: Inactive, empty. */
-function groupOfSpec(id: string, spec: ScalingGroupSpec): ScalingGroup {
-  return {
-    id,
-    name: spec.name,
-    state: 'Inactive',
-    minSize: spec.minSize,
-    maxSize: spec.maxSize,
-    desiredCapacity: spec.desiredCapacity,
-    activeConfigurationId: undefined,
-    vSwitchIds: [...spec.vSwitchIds],
-    vpcId: undefined,
-    multiAZPolicy: spec.multiAZPolicy,
-    scalingPolicy: spec.scalingPolicy,
-    tags: { ...spec.tags },
-    deletionProtection: true,
-    counts: { total: 0, pending: 0, removing: 0, protected: 0, standby: 0, stopped: 0 },
-  };
-}
 
 export interface AlibabaCloudProviderOptions {
   transport: AlibabaTransport;
@@ -151,102 +88,50 @@ export class AlibabaCloudProvider implements CloudProvider {
     return this.ess.describeScalingGroups({ tags: { [CLUSTER_TAG]: cluster } });
   }
 
-  async ensureScalingGroup(
-    req: {
-      groupId?: string | undefined;
-      current?: ScalingGroup | undefined;
-      known?: EnsureKnown | undefined;
-      group: ScalingGroupSpec;
-      launch: LaunchSpec;
-      passwordRevision?: string;
-    } & WriteOptions,
-  ): Promise<EnsureResult> {
-    // prettier-ignore
-    const { group: spec, launch } = req;
-    const changes: string[] = [];
-    let g = req.current ?? (await this.findScalingGroup({ id: req.groupId, name: spec.name }));
-    if (g?.state === 'Deleting') {
-      throw new ConflictError({ code: 'IncorrectScalingGroupStatus', cloudMessage: `the scaling group ${g.id} is being deleted`, action: 'EnsureScalingGroup' }); // prettier-ignore
-    }
-    // A group created here is new and empty (no configuration, no hook, nothing running): what it holds is the
-    // spec, and the reads that would say so are skipped (a pool's creation is 4 writes and no read after them).
-    let created = false;
-    if (!g) {
-      try {
-        const id = await this.ess.createScalingGroup(spec, req.operationId);
-        changes.push('created scaling group');
-        g = groupOfSpec(id, spec);
-        created = true;
-      } catch (err) {
-        // the name is taken by a group the caller's lookup did not see (one not tagged with the cluster):
-        // read it, so that it is either this pool's or refused below as another's
-        if (!(err instanceof CloudError && err.code === 'InvalidScalingGroupName.Duplicate')) throw err;
-        g = await this.findByName(spec.name);
-        if (!g) throw err;
-      }
-    }
-    for (const key of [CLUSTER_TAG, POOL_TAG]) {
-      const want = spec.tags[key];
-      if (want !== undefined && g.tags[key] !== want) {
-        throw new InvalidConfigurationError({
-          code: 'ScalingGroupNotOwned',
-          cloudMessage: `the scaling group ${g.id} named ${g.name} is not this pool's: its tag ${key} is ${JSON.stringify(g.tags[key] ?? null)}, not ${JSON.stringify(want)}`, // prettier-ignore
-          action: 'EnsureScalingGroup',
-        });
-      }
-    }
-
-    const name = configurationName(launch, req.passwordRevision);
-    const known = req.known?.groupId === g.id ? req.known : undefined;
-    const unchanged = known !== undefined && g.activeConfigurationId === known.configurationId && known.configurationName === name; // prettier-ignore
-    const configs = unchanged || created ? [] : await this.ess.configurationNames(g.id);
-    const activeId = g.activeConfigurationId;
-    const active = configs.find((c) => c.id === activeId) ?? configs.find((c) => c.active);
-    let configurationId: string;
-    if (unchanged) configurationId = known.configurationId;
-    else if (!active) {
-      // A configuration created before a crash (same digest) is reused, not duplicated.
-      const existing = configs.find((c) => c.name === name);
-      configurationId = existing?.id ?? (await this.ess.createScalingConfiguration(g.id, name, launch));
-      if (!existing) changes.push('created scaling configuration');
-    } else if (active.name !== name) {
-      await this.ess.modifyScalingConfiguration(active.id, name, launch);
-      changes.push('modified scaling configuration');
-      configurationId = active.id;
-    } else configurationId = active.id;
-
-    if (g.state === 'Inactive') {
-      await this.ess.enableScalingGroup(g.id, configurationId);
-      changes.push('enabled scaling group');
-    }
-    const drift = groupDrift(g, spec);
-    if (Object.keys(drift).length > 0) {
-      await this.ess.modifyScalingGroup(g.id, drift);
-      changes.push(`modified scaling group: ${Object.keys(drift).join(', ')}`);
-    }
-    if (spec.scaleInHook && !known?.hook) {
-      const hooks = created ? [] : await this.ess.describeLifecycleHooks(g.id);
-      if (!hooks.some((h) => h.LifecycleHookName === spec.scaleInHook!.name)) {
-        await this.ess.createLifecycleHook(g.id, spec.scaleInHook);
-        changes.push('created SCALE_IN lifecycle hook');
-      }
-    }
-    if (created) g = { ...g, state: 'Active', activeConfigurationId: configurationId };
-    else if (changes.length > 0) g = await this.mustGet(g.id);
-    if (changes.length > 0) {
-      this.log?.info(
-        { action: 'EnsureScalingGroup', scalingGroupId: g.id, changes },
-        'scaling group changed',
-      );
-    }
-    const hook = spec.scaleInHook !== undefined;
-    return { group: g, configurationId, changes, known: { groupId: g.id, configurationId, configurationName: name, hook } }; // prettier-ignore
+  createScalingGroup(spec: ScalingGroupSpec, o: WriteOptions): Promise<string> {
+    return this.ess.createScalingGroup(spec, o.operationId);
   }
 
-  private async mustGet(id: string): Promise<ScalingGroup> {
-    const [g] = await this.ess.describeScalingGroups({ ids: [id] });
-    if (!g) throw new NotFoundError({ code: 'InvalidScalingGroupId.NotFound', cloudMessage: `the scaling group ${id} does not exist`, action: 'DescribeScalingGroups' }); // prettier-ignore
-    return g;
+  scalingConfigurations(
+    groupId: string,
+  ): Promise<{ id: string; name: string | undefined; active: boolean }[]> {
+    return this.ess.configurationNames(groupId);
+  }
+
+  createScalingConfiguration(groupId: string, name: string, launch: LaunchSpec): Promise<string> {
+    return this.ess.createScalingConfiguration(groupId, name, launch);
+  }
+
+  modifyScalingConfiguration(configurationId: string, name: string, launch: LaunchSpec): Promise<void> {
+    return this.ess.modifyScalingConfiguration(configurationId, name, launch);
+  }
+
+  enableScalingGroup(groupId: string, configurationId: string): Promise<void> {
+    return this.ess.enableScalingGroup(groupId, configurationId);
+  }
+
+  async modifyScalingGroup(groupId: string, c: GroupChanges): Promise<void> {
+    const params = {
+      MinSize: c.minSize,
+      MaxSize: c.maxSize,
+      DesiredCapacity: c.desiredCapacity,
+      VSwitchIds: c.vSwitchIds,
+      MultiAZPolicy: c.multiAZPolicy,
+      ScalingPolicy: c.scalingPolicy,
+    };
+    if (Object.values(params).every((v) => v === undefined)) return;
+    await this.ess.modifyScalingGroup(groupId, params);
+  }
+
+  async lifecycleHookNames(groupId: string): Promise<string[]> {
+    return (await this.ess.describeLifecycleHooks(groupId)).map((h) => h.LifecycleHookName);
+  }
+
+  async createLifecycleHook(
+    groupId: string,
+    hook: NonNullable<ScalingGroupSpec['scaleInHook']>,
+  ): Promise<void> {
+    await this.ess.createLifecycleHook(groupId, hook);
   }
 
   async setCapacity(
@@ -277,8 +162,9 @@ export class AlibabaCloudProvider implements CloudProvider {
     return after ? 'deleting' : 'gone';
   }
 
-  async listPoolInstances(groupId: string): Promise<PoolInstance[]> {
-    const members = await this.ess.describeScalingInstances(groupId);
+  async listPoolInstances(groupId: string, ids?: readonly string[]): Promise<PoolInstance[]> {
+    if (ids?.length === 0) return [];
+    const members = await this.ess.describeScalingInstances(groupId, ids);
     const ecs = new Map((await this.ecs.describeInstancesById(members.map((m) => m.InstanceId))).map((i) => [i.instanceId, i])); // prettier-ignore
     // a subscription member's own renewal setting (it may differ from the pool's: set in the console, or attached)
     const prepaid = [...ecs.values()].filter((i) => i.chargeType === 'PrePaid').map((i) => i.instanceId);

@@ -1,5 +1,6 @@
 import { Annotation } from '../../apis/v1beta1/constants.js';
 import type { Node } from '../../kube/index.js';
+import type { DeepReadonly } from '../../util/readonly.js';
 
 /** The budget of a pool that sets none (Karpenter's default too). */
 export const DEFAULT_BUDGET = '10%';
@@ -30,12 +31,13 @@ export function budgetLimit(budget: Budget | undefined, poolSize: number): numbe
 }
 
 /**
- * Whether the operator is disrupting this Node: it cordoned it, started draining it, or the Node is being
- * deleted. These count against the budget.
+ * Whether the operator is disrupting this Node: a disruption command claimed it, the operator cordoned it or
+ * started draining it, or the Node is being deleted. These count against the budget.
  */
-export function isDisrupting(node: Node): boolean {
+export function isDisrupting(node: DeepReadonly<Node>): boolean {
   const a = node.metadata.annotations ?? {};
   return (
+    a[Annotation.disruption] !== undefined ||
     a[Annotation.cordoned] === 'true' ||
     a[Annotation.drainStarted] !== undefined ||
     node.metadata.deletionTimestamp !== undefined
@@ -46,7 +48,7 @@ export function isDisrupting(node: Node): boolean {
  * How many more nodes of the pool may start being disrupted now: the budget for the pool's size, minus the
  * nodes already disrupting (never negative).
  */
-export function allowedDisruptions(budget: Budget | undefined, nodes: readonly Node[]): number {
+export function allowedDisruptions(budget: Budget | undefined, nodes: readonly DeepReadonly<Node>[]): number {
   const disrupting = nodes.filter(isDisrupting).length;
   return Math.max(0, budgetLimit(budget, nodes.length) - disrupting);
 }

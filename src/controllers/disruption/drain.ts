@@ -17,7 +17,7 @@ import type { Logger } from '../../log.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { EventRecorder, EventSubject } from '../../runtime/events.js';
 import type { DrainMetrics } from './metrics.js';
-import { podDisposition } from './pods.js';
+import { doNotDisruptBy, podDisposition } from './pods.js';
 
 /** Event reasons of a drain. */
 export const DrainEvent = {
@@ -147,7 +147,7 @@ export class Drainer {
             blockers.push({ pod: ref, reason: 'Terminating', message: 'terminating' });
             return;
           case 'protected':
-            blockers.push({ pod: ref, reason: 'DoNotDisrupt', message: `annotated ${Annotation.doNotDisrupt}: never evicted` }); // prettier-ignore
+            blockers.push({ pod: ref, reason: 'DoNotDisrupt', message: `annotated ${doNotDisruptBy(pod) ?? Annotation.doNotDisrupt}: never evicted` }); // prettier-ignore
             return;
           case 'delete':
             if (await this.deleteFinished(pod)) {

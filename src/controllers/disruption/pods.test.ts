@@ -19,6 +19,9 @@ const cases: [string, Pod, PodDisposition, boolean][] = [
     false,
   ],
   ['a Failed do-not-disrupt pod is deleted (nothing runs)', { metadata: { name: 'p', annotations: { [Annotation.doNotDisrupt]: 'true' } }, status: { phase: 'Failed' } }, 'delete', false], // prettier-ignore
+  ["karpenter.sh/do-not-disrupt is protected too", { metadata: { name: 'p', annotations: { 'karpenter.sh/do-not-disrupt': 'true' } }, status: { phase: 'Running' } }, 'protected', true], // prettier-ignore
+  ["cluster-autoscaler's safe-to-evict=false is protected too", { metadata: { name: 'p', annotations: { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'false' } }, status: { phase: 'Running' } }, 'protected', true], // prettier-ignore
+  ['safe-to-evict=true is evicted', { metadata: { name: 'p', annotations: { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'true' } }, status: { phase: 'Running' } }, 'evict', true], // prettier-ignore
   ['a do-not-disrupt pod is protected', { metadata: { name: 'p', annotations: { [Annotation.doNotDisrupt]: 'true' } }, status: { phase: 'Running' } }, 'protected', true], // prettier-ignore
   ['do-not-disrupt other than "true" does not protect', { metadata: { name: 'p', annotations: { [Annotation.doNotDisrupt]: 'false' } } }, 'evict', true], // prettier-ignore
   ['a terminating pod is waited for', { metadata: { name: 'p', deletionTimestamp: '2026-01-01T00:00:00Z' }, status: { phase: 'Running' } }, 'terminating', true], // prettier-ignore

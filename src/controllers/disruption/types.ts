@@ -52,8 +52,6 @@ export interface Candidate {
   readonly node: DeepReadonly<Node> | undefined;
   /** The Node is Ready. */
   readonly ready: boolean;
-  /** Pods bound to the Node (from the pods-by-node index); empty without a Node. */
-  readonly pods: readonly DeepReadonly<Pod>[];
   /** The command already carrying this member out, as recorded on its Node (survives restarts). */
   readonly claim: Claim | undefined;
 }
@@ -77,6 +75,8 @@ export interface PoolView {
   readonly deleting: boolean;
   /** The engine's clock, in ms. */
   readonly now: number;
+  /** The pods bound to these Nodes (the pods-by-node index); read only by methods that need them. */
+  podsOn(nodes: readonly string[]): Promise<ReadonlyMap<string, readonly DeepReadonly<Pod>[]>>;
 }
 
 /** One node (or a nodeless instance) a command removes. */
@@ -139,9 +139,13 @@ export interface Claim {
   readonly disposal: Disposal['kind'];
   /** When the command claimed the node (RFC 3339). */
   readonly since: string;
-  /** ESS hook: heartbeats recorded so far, and when the hook's wait started (RFC 3339). */
-  readonly heartbeats?: number | undefined;
+  /**
+   * ESS hook: when the operator first saw the hook's wait (RFC 3339), heartbeats recorded so far, and when ESS
+   * goes on by itself unless another heartbeat comes (RFC 3339).
+   */
   readonly hookSince?: string | undefined;
+  readonly heartbeats?: number | undefined;
+  readonly hookDeadline?: string | undefined;
 }
 
 /** Why a command (or the next one) does not run now: the preview's `blockedBy`. */

@@ -1,17 +1,18 @@
 import { Annotation } from '../../apis/v1beta1/constants.js';
 import type { Node, Pod } from '../../kube/index.js';
+import type { DeepReadonly } from '../../util/readonly.js';
 import { isDisrupting } from './budget.js';
 import { isDoNotDisrupt, isWorkloadPod } from './pods.js';
 
 /** A Node of the pool with the pods bound to it. */
 export interface VictimCandidate {
-  node: Node;
-  pods: readonly Pod[];
+  node: DeepReadonly<Node>;
+  pods: readonly DeepReadonly<Pod>[];
 }
 
 /** A candidate with what ordered it, for logs and status. */
 export interface RankedVictim {
-  node: Node;
+  node: DeepReadonly<Node>;
   name: string;
   /** Already cordoned or drained by the operator, or being deleted: finishing it comes first. */
   disrupting: boolean;
@@ -73,8 +74,11 @@ export function chooseVictims(candidates: readonly VictimCandidate[], count: num
 }
 
 /** Group pods by the node they are bound to, for `VictimCandidate`s built from a pod list. */
-export function candidatesOf(nodes: readonly Node[], pods: readonly Pod[]): VictimCandidate[] {
-  const byNode = new Map<string, Pod[]>();
+export function candidatesOf(
+  nodes: readonly DeepReadonly<Node>[],
+  pods: readonly DeepReadonly<Pod>[],
+): VictimCandidate[] {
+  const byNode = new Map<string, DeepReadonly<Pod>[]>();
   for (const p of pods) {
     const n = p.spec?.nodeName;
     if (!n) continue;

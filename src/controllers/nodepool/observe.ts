@@ -1,28 +1,31 @@
 import type { Node } from '../../kube/index.js';
+import type { DeepReadonly } from '../../util/readonly.js';
+
+type RNode = DeepReadonly<Node>;
 import type { PoolInstance } from '../../cloud/types.js';
 
 /** The instance id of a Node, from its providerID (`<region>.<id>`, optionally `alicloud://`-prefixed). */
-export function instanceIdOf(node: Node): string | undefined {
+export function instanceIdOf(node: RNode): string | undefined {
   const p = node.spec?.providerID;
   if (!p) return undefined;
   const m = /^(?:alicloud:\/\/)?[a-z0-9-]+\.(i-[A-Za-z0-9]+)$/.exec(p);
   return m?.[1];
 }
 
-export function isNodeReady(node: Node): boolean {
+export function isNodeReady(node: RNode): boolean {
   return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
 /** A pool member with its Node (if it registered). */
 export interface Member {
   instance: PoolInstance;
-  node: Node | undefined;
+  node: RNode | undefined;
   ready: boolean;
 }
 
 /** Joins the scaling group's members with the pool's Nodes by instance id. */
-export function joinMembers(instances: readonly PoolInstance[], nodes: readonly Node[]): Member[] {
-  const byInstance = new Map<string, Node>();
+export function joinMembers(instances: readonly PoolInstance[], nodes: readonly RNode[]): Member[] {
+  const byInstance = new Map<string, RNode>();
   for (const n of nodes) {
     const id = instanceIdOf(n);
     if (id) byInstance.set(id, n);
@@ -73,27 +76,14 @@ export function countMembers(members: readonly Member[]): Counts {
   };
 }
 
-/**
- * What deleting the pool does to one instance (API.md's release table, decided by the instance's real charge
- * type): instances the pool's group created (pay-as-you-go or spot) are released; Subscription instances and
- * instances the user attached are retained (detached, their Node kept) — the operator never deletes a
- * Subscription instance nor a machine the user brought.
- */
-export function deleteOutcome(i: PoolInstance): { outcome: 'release' | 'retain'; reason: string } {
-  if (i.chargeType === 'PrePaid')
-    return { outcome: 'retain', reason: 'Subscription instances are never released' };
-  // an entrusted attached instance is one the operator launched for the pool's pending pods (elasticity)
-  if (i.creationType === 'Attached' && !i.entrusted)
-    return { outcome: 'retain', reason: 'attached instances are never released' };
-  return { outcome: 'release', reason: 'created by the pool' };
-}
+export { deleteOutcome } from '../disruption/disposal.js';
 
 /**
  * A pool with nothing to act on: every instance In Service with a Ready Node, and every one of the pool's Nodes
  * (none being deleted) one of them. Such a pool's member list, read in full, can stand for the next look while
  * its scaling group's counts do not move (see `groupCountsKey`).
  */
-export function membersAtRest(instances: readonly PoolInstance[], nodes: readonly Node[]): boolean {
+export function membersAtRest(instances: readonly PoolInstance[], nodes: readonly RNode[]): boolean {
   if (nodes.length !== instances.length || nodes.some((n) => n.metadata.deletionTimestamp)) return false;
   return joinMembers(instances, nodes).every((m) => m.ready && m.instance.lifecycleState === 'InService');
 }

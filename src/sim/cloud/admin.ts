@@ -210,6 +210,13 @@ export class AdminServer {
         faults.throttle(decodeURIComponent(m[1] ?? ''), undefined);
         return send(200, { throttles: faults.throttles() });
       }
+      if (path === '/read-lag') {
+        if (method === 'PUT') {
+          const { seconds } = parse(z.object({ seconds: z.number().min(0).max(3600) }), await this.body(req));
+          cloud.readLag.set(seconds);
+        }
+        if (method === 'PUT' || method === 'GET') return send(200, { seconds: cloud.readLag.seconds });
+      }
       if (path === '/node-faults' && method === 'POST') {
         const body = parse(nodeFaultSchema, await this.body(req));
         try {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { ReadLag } from './faults.js';
 import { type SimClock } from './clock.js';
 import { ApiError } from './errors.js';
 import { IpAllocator } from './network.js';
@@ -118,6 +119,8 @@ export class Cloud {
   readonly world: World;
   readonly clock: SimClock;
   readonly ips = new IpAllocator();
+  /** Lagging reads (faults.ts): off unless a test sets it. */
+  readonly readLag = new ReadLag();
   readonly instances = new Map<string, Instance>();
   readonly clientTokens = new Map<string, { hash: string; result: Record<string, unknown> }>();
   readonly feed = new EventEmitter<{ lifecycle: [LifecycleEvent] }>();
@@ -242,6 +245,7 @@ export class Cloud {
   /** Adds a new instance (status Pending) and runs it up to Running. */
   launch(i: Instance): void {
     this.instances.set(i.instanceId, i);
+    this.readLag.made(i.instanceId);
     this.emit('launched', i);
     this.schedule(i.instanceId, this.latencies.pendingS, () => this.boot(i.instanceId));
   }

@@ -54,12 +54,15 @@ export class ConnectionDrop extends Error {
  * answers InternalError (500) only when a rule says so.
  */
 export class Faults {
+  /** Lagging reads (off by default): new instances, groups, members and tags invisible to reads for a while. */
+  readonly readLag: ReadLag;
   private readonly rules: FaultRule[] = [];
   private readonly buckets = new Map<string, { qps: number; tokens: number; at: number }>();
   private readonly random: () => number;
 
-  constructor(random: () => number = Math.random) {
+  constructor(random: () => number = Math.random, readLag: ReadLag = new ReadLag()) {
     this.random = random;
+    this.readLag = readLag;
   }
 
   add(input: FaultRuleInput): FaultRule {
@@ -116,6 +119,7 @@ export class Faults {
 
   /** The interceptor the API server runs after each handler, before answering (lost answers). */
   readonly interceptAfter = async (call: Call): Promise<void> => {
+    if (call.action === 'TagResources') this.readLag.observe(call.action, call.params, []);
     await this.apply(call, true);
   };
 
@@ -137,5 +141,86 @@ export class Faults {
         );
       }
     }
+  }
+}
+
+/**
+ * Lagging reads — the eventual consistency any cloud API may show (and ECS documents for new resources and
+ * tags): for `seconds` of wall time after it is made, a new instance, a new scaling group, a new member of a
+ * group, or a tag just written is invisible to DescribeInstances, DescribeScalingGroups and
+ * DescribeScalingInstances (and to their tag filters). Writes see everything at once, as the real API's
+ * idempotency does. With this on, a client that finds what it created before a crash by looking it up (name,
+ * tags) instead of replaying its ClientToken creates it twice: the crash trials use it to prove idempotency.
+ * Off by default (`seconds` 0); set through the library (`sim.setReadLag`) or the admin API (`PUT /read-lag`).
+ */
+export class ReadLag {
+  private lagMs = 0;
+  /** Tags written: resource id → tag key → wall ms. */
+  private readonly tagsAt = new Map<string, Map<string, number>>();
+  /** Resources made: id → wall ms (instances, groups, memberships by `member:<id>`). */
+  private readonly madeAt = new Map<string, number>();
+
+  get seconds(): number {
+    return this.lagMs / 1000;
+  }
+
+  set(seconds: number): void {
+    if (!(seconds >= 0)) throw new RangeError('read lag: seconds must be ≥ 0');
+    this.lagMs = seconds * 1000;
+    if (seconds === 0) {
+      this.tagsAt.clear();
+      this.madeAt.clear();
+    }
+  }
+
+  /** A resource was made now (only recorded while a lag is set). */
+  made(id: string): void {
+    if (this.lagMs > 0) this.madeAt.set(id, Date.now());
+  }
+
+  tagged(resourceIds: readonly string[], keys: readonly string[]): void {
+    if (this.lagMs === 0) return;
+    const now = Date.now();
+    for (const id of resourceIds) {
+      const m = this.tagsAt.get(id) ?? new Map<string, number>();
+      for (const k of keys) m.set(k, now);
+      this.tagsAt.set(id, m);
+    }
+  }
+
+  /** Whether a read sees this resource yet. */
+  visible(id: string): boolean {
+    const at = this.madeAt.get(id);
+    if (at === undefined) return true;
+    if (Date.now() - at >= this.lagMs) {
+      this.madeAt.delete(id);
+      return true;
+    }
+    return false;
+  }
+
+  /** Whether a read's tag filter sees this tag of the resource yet. */
+  tagVisible(id: string, key: string): boolean {
+    const at = this.tagsAt.get(id)?.get(key);
+    return at === undefined || Date.now() - at >= this.lagMs;
+  }
+
+  /** What a write answered and the resources it made (the lag starts when the cloud made them). */
+  observe(
+    action: string,
+    params: {
+      list(name: string, max: number): string[];
+      structList(name: string, max: number): Record<string, string | undefined>[];
+      str(name: string): string | undefined;
+    },
+    ids: readonly string[],
+  ): void {
+    // prettier-ignore
+    if (this.lagMs === 0) return;
+    if (action === 'TagResources') {
+      this.tagged(params.list('ResourceId', 50), params.structList('Tag', 20).flatMap((t) => (t.Key ? [t.Key] : []))); // prettier-ignore
+      return;
+    }
+    for (const id of ids) this.made(id);
   }
 }

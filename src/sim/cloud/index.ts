@@ -90,6 +90,11 @@ export interface Simulator {
   /** Subscribes to the instance lifecycle feed; returns the unsubscribe function. */
   onLifecycle(fn: (e: LifecycleEvent) => void): () => void;
   addFault(rule: FaultRuleInput): FaultRule;
+  /**
+   * Lagging reads: for `seconds` (wall time) after they are made, new instances, scaling groups, group members
+   * and tags are invisible to DescribeInstances / DescribeScalingGroups / DescribeScalingInstances (0: off).
+   */
+  setReadLag(seconds: number): void;
   setStock(change: StockChange): void;
   /** Spot reclamation: `Recycling` lock now, release after `noticeSeconds` (simulated, default 300). */
   reclaimSpot(instanceId: string, noticeSeconds?: number): void;
@@ -144,7 +149,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const auth = new Authenticator(creds);
   const latency = new LatencyRecorder();
   const calls = new ActionCounter();
-  const faults = new Faults();
+  const faults = new Faults(Math.random, cloud.readLag);
   const ess = createEss(cloud, opts.essTickSeconds ?? 5);
   restoreEss(ess.state, saved?.ess);
   const assistant = new CloudAssistant(cloud);
@@ -217,6 +222,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       return () => cloud.feed.off('lifecycle', fn);
     },
     addFault: (rule) => faults.add(rule),
+    setReadLag: (seconds) => cloud.readLag.set(seconds),
     setStock: (change) => setStock(cloud, change),
     reclaimSpot: (id, notice) => reclaimSpot(cloud, id, notice),
     failInstance: (id) => {

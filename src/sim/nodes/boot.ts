@@ -33,6 +33,11 @@ export interface BootedNode {
   config: NodeConfig;
   /** The cloud-init output log of the boot. */
   log: string;
+  /**
+   * Register the Node again with the kubelet's own credentials, as a kubelet does when it starts on a machine
+   * whose Node object is gone (an instance stopped and started again); an existing Node is left as it is.
+   */
+  reregister: () => Promise<void>;
 }
 
 export function decodeUserData(base64: string): string {
@@ -122,13 +127,15 @@ export async function bootInstance(
     nodeName: config.nodeName,
     ...(cluster.bootstrapAgent ? { agent: cluster.bootstrapAgent } : {}),
   });
-  await registerNode(
-    config.server,
-    caPem,
-    creds,
-    nodeObject(config, instance.resources, instance.annotations, instance.software),
-  );
-  return { nodeName: config.nodeName, config, log: outcome.log };
+  const register = (): Promise<void> =>
+    registerNode(
+      config.server,
+      caPem,
+      creds,
+      nodeObject(config, instance.resources, instance.annotations, instance.software),
+    );
+  await register();
+  return { nodeName: config.nodeName, config, log: outcome.log, reregister: register };
 }
 
 /** kubeadm's token discovery: read cluster-info without trusting it, then pin the CA by the join command's hash. */

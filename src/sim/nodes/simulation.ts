@@ -118,7 +118,10 @@ export class NodeSimulation {
     if (!e.instance.userData) return; // a bare instance never joins: no Node to follow
     if (e.type === 'running' && !this.booted.has(id) && !this.booting.has(id)) this.boot(e);
     else if (e.type === 'running' || e.type === 'stopped' || e.type === 'failed' || e.type === 'released') {
-      if (!this.booting.has(id)) this.syncKubelet(id); // a boot in progress syncs when it ends
+      if (this.booting.has(id)) return; // a boot in progress syncs when it ends
+      // started again (economical mode's restart): the kubelet registers its Node again if it is gone
+      if (e.type === 'running') this.syncs.set(id, (this.syncs.get(id) ?? Promise.resolve()).then(() => this.reregister(id))); // prettier-ignore
+      this.syncKubelet(id);
     }
   }
 
@@ -130,6 +133,17 @@ export class NodeSimulation {
     const rec = this.sim.cloud.instances.get(instanceId);
     if (!rec || rec.status !== 'Running' || rec.failed) return 'stopped';
     return this.sim.nodeFaults.forInstance(instanceId)?.kind === 'never-ready' ? 'not-ready' : undefined;
+  }
+
+  /** A restarted machine's kubelet re-creates its Node when the Node object is gone (a 409 leaves it as it is). */
+  private async reregister(instanceId: string): Promise<void> {
+    const node = this.booted.get(instanceId)?.node;
+    if (!node) return;
+    try {
+      await node.reregister();
+    } catch (err) {
+      this.opts.log.warn({ instance: instanceId, node: node.nodeName, action: 'reregister', err: err instanceof Error ? err.message : String(err) }, 'the node could not register again'); // prettier-ignore
+    }
   }
 
   /** Brings the instance's Node (if it has one) to the kubelet state the machine is in; one sync at a time. */

@@ -25,8 +25,17 @@ export interface TestCloud {
   stop(): Promise<void>;
 }
 
-export async function startTestCloud(clusterId: string, timeScale = 200): Promise<TestCloud> {
+/**
+ * `readLagSeconds`: the simulator's lagging reads (new instances, groups, members and tags invisible to
+ * Describe* that long): the trials run with it, so a lost ClientToken idempotency shows as a duplicate.
+ */
+export async function startTestCloud(
+  clusterId: string,
+  timeScale = 200,
+  readLagSeconds = 0,
+): Promise<TestCloud> {
   const sim = await startSimulator({ log: quietLogger, timeScale });
+  sim.setReadLag(readLagSeconds);
   const nodeSim = new NodeSimulation(sim, { apiServer: testCluster().server, log: quietLogger });
   nodeSim.start();
   const histories = new Map<string, PoolHistory>();

@@ -19,11 +19,13 @@ export function crashSuite(opts: { clusterId: string; lifecycles: number; name: 
   let operator: OperatorProcess;
   const ns = uniqueName(`${opts.clusterId}-lease`);
   const seed = Number(process.env.NODEPOOL_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  /** Lagging reads (seconds; NODEPOOL_CRASH_READ_LAG, default 3): lookups cannot stand in for idempotency. */
+  const readLag = Number(process.env.NODEPOOL_CRASH_READ_LAG ?? 3);
 
   beforeAll(async () => {
     await ensureCrds();
     await kubectlOk(['create', 'namespace', ns]);
-    cloud = await startTestCloud(opts.clusterId);
+    cloud = await startTestCloud(opts.clusterId, 200, readLag);
     proxy = new CloudProxy(cloud.sim.endpoint);
     const endpoint = await proxy.start();
     operator = new OperatorProcess({
@@ -47,7 +49,7 @@ export function crashSuite(opts: { clusterId: string; lifecycles: number; name: 
   });
 
   test(
-    `${opts.lifecycles} pool lifecycle(s), the operator SIGKILLed in every step (create, scale out, scale in with drain, Subscription launch + attach, delete): every pool converges, 0 leaked / 0 duplicate / 0 Subscription released (seed ${seed})`,
+    `${opts.lifecycles} pool lifecycle(s), the operator SIGKILLed in every step (create, scale out, scale in with drain, Subscription launch + attach, delete): every pool converges, 0 leaked / 0 duplicate / 0 Subscription released (seed ${seed}, reads lagging ${readLag} s)`,
     async () => {
       const random = rng(seed);
       const results: TrialResult[] = [];

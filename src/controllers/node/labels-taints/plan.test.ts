@@ -20,7 +20,7 @@ function node(
   labels: Record<string, string>,
   taints: NodeTaint[],
   applied?: AppliedMetadata,
-): NodeMetadataView {
+): NodeMetadataView & { metadata: { annotations?: Record<string, string> | undefined } } {
   return {
     metadata: { labels, annotations: applied ? appliedAnnotations(applied) : {} },
     spec: { taints },

@@ -30,8 +30,8 @@ export interface AppliedMetadata {
 
 /** The parts of a Node the planner reads. */
 export interface NodeMetadataView {
-  metadata: { labels?: Record<string, string> | undefined; annotations?: Record<string, string> | undefined };
-  spec?: { taints?: NodeTaint[] | undefined } | undefined;
+  readonly metadata: { readonly labels?: Readonly<Record<string, string>> | undefined; readonly annotations?: Readonly<Record<string, string>> | undefined }; // prettier-ignore
+  readonly spec?: { readonly taints?: readonly Readonly<NodeTaint>[] | undefined } | undefined;
 }
 
 /** The change that brings a Node to the pool's labels and taints; `undefined` from the planner means none. */

@@ -8,6 +8,7 @@ import {
   type Node,
 } from '../../../kube/index.js';
 import type { Logger } from '../../../log.js';
+import type { DeepReadonly } from '../../../util/readonly.js';
 import type { Clock } from '../../../runtime/clock.js';
 import type { EventRecorder, EventSubject } from '../../../runtime/events.js';
 import {
@@ -48,7 +49,7 @@ export interface NodeMetadataSyncRequest {
 }
 
 export type NodeMetadataSyncResult =
-  | { outcome: 'unchanged'; attempts: number; node: Node }
+  | { outcome: 'unchanged'; attempts: number; node: DeepReadonly<Node> }
   | { outcome: 'updated'; attempts: number; node: Node; plan: NodeMetadataPlan; addedNoExecute: NodeTaint[] }
   | { outcome: 'gone'; attempts: number };
 
@@ -60,11 +61,11 @@ export type NodeMetadataSyncResult =
  */
 export async function syncNodeMetadata(
   deps: NodeMetadataSyncDeps,
-  node: Node,
+  node: DeepReadonly<Node>,
   req: NodeMetadataSyncRequest,
 ): Promise<NodeMetadataSyncResult> {
   const maxAttempts = req.maxAttempts ?? 5;
-  let current = node;
+  let current: DeepReadonly<Node> = node;
   // made only when there is something to write: a pool at rest runs this for each of its Nodes on every look
   let nodes: TypedResource<typeof NodeSchema> | undefined;
   let log: Logger | undefined;

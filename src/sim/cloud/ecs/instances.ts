@@ -68,6 +68,8 @@ function filterInstances(cloud: Cloud, p: Params, regionId: string): Instance[] 
     if (keyPair !== undefined && i.keyPairName !== keyPair) continue;
     if (privateIps && !privateIps.includes(i.privateIp)) continue;
     if (tagFilters.length > 0 && !matchesTags(i.tags, tagFilters)) continue;
+    if (!cloud.readLag.visible(i.instanceId)) continue; // lagging reads (faults.ts)
+    if (tagFilters.some((f) => !cloud.readLag.tagVisible(i.instanceId, f.key))) continue;
     out.push(i);
   }
   return out;

@@ -164,6 +164,7 @@ export function createScalingGroup(ess: Ess, call: Call): ApiBody {
       modificationTime: now,
     };
     ess.state.groups.set(id, g);
+    ess.cloud.readLag.made(id);
     return { ScalingGroupId: id };
   });
 }
@@ -343,6 +344,7 @@ export function describeScalingGroups(ess: Ess, call: Call): ApiBody {
   const all = [...ess.state.groups.values()].filter(
     (g) =>
       g.regionId === region.regionId &&
+      ess.cloud.readLag.visible(g.id) &&
       (ids.length === 0 || ids.includes(g.id)) &&
       (names.length === 0 || names.includes(g.name)) &&
       (name === undefined || g.name === name) &&

@@ -38,6 +38,7 @@ export function describeScalingInstances(ess: Ess, call: Call): ApiBody {
     const g = ess.state.groups.get(m.groupId);
     return (
       g?.regionId === region.regionId &&
+      ess.cloud.readLag.visible(`member:${m.instanceId}`) &&
       (groupId === undefined || m.groupId === groupId) &&
       (ids.length === 0 || ids.includes(m.instanceId)) &&
       (states.length === 0 || states.includes(m.state)) &&
@@ -179,6 +180,7 @@ export function attachInstances(ess: Ess, call: Call): ApiBody {
     }
     const now = ess.cloud.clock.now();
     for (const i of instances) {
+      ess.cloud.readLag.made(`member:${i.instanceId}`);
       ess.state.instances.set(i.instanceId, {
         instanceId: i.instanceId,
         groupId: g.id,

@@ -1,0 +1,245 @@
+import { describe, expect, test } from '@jest/globals';
+import { Annotation } from '../../apis/v1beta1/constants.js';
+import type { NodePool } from '../../apis/v1beta1/index.js';
+import { FakeCloudProvider } from '../../cloud/fake/provider.js';
+import type { PoolInstance } from '../../cloud/types.js';
+import type { Node } from '../../kube/index.js';
+import { createLogger } from '../../log.js';
+import type { DeepReadonly } from '../../util/readonly.js';
+import { claimOf } from './claim.js';
+import type { DrainRequest, DrainResult } from './drain.js';
+import { DisruptionExecutor, type NodeOps } from './executor.js';
+import type { Candidate, Claim, Command, PoolView } from './types.js';
+
+const T0 = Date.parse('2026-03-01T00:00:00Z');
+const log = createLogger({ level: 'silent' });
+
+/** The API server's Nodes, in memory: what the executor wrote is read back from here. */
+class MemoryNodes implements NodeOps {
+  readonly nodes = new Map<string, Node>();
+  readonly deleted: string[] = [];
+  readonly letGone: string[] = [];
+  get(name: string) {
+    return Promise.resolve(this.nodes.get(name));
+  }
+  claim(node: DeepReadonly<Node>, claim: Claim | undefined) {
+    const n = this.nodes.get(node.metadata.name);
+    if (!n) return Promise.resolve(false);
+    const a = { ...(n.metadata.annotations ?? {}) };
+    if (claim) a[Annotation.disruption] = JSON.stringify(claim);
+    else delete a[Annotation.disruption];
+    n.metadata.annotations = a;
+    return Promise.resolve(true);
+  }
+  deleteNode(node: DeepReadonly<Node>) {
+    this.nodes.delete(node.metadata.name);
+    this.deleted.push(node.metadata.name);
+    return Promise.resolve();
+  }
+  letGo(node: DeepReadonly<Node>) {
+    this.letGone.push(node.metadata.name);
+    return Promise.resolve();
+  }
+  dropFinalizer() {
+    return Promise.resolve();
+  }
+}
+
+/** Drains answer what the test says per Node (default: drained at once). */
+class ScriptedDrains {
+  readonly calls: string[] = [];
+  readonly answers = new Map<string, DrainResult>();
+  drainStep(req: DrainRequest): Promise<DrainResult> {
+    this.calls.push(req.node);
+    return Promise.resolve(this.answers.get(req.node) ?? { state: 'done', node: req.node, startedAt: new Date(T0).toISOString(), evicted: [], deleted: [] }); // prettier-ignore
+  }
+  cancelDrain() {
+    return Promise.resolve(true);
+  }
+}
+
+const events: { type: string; reason: string; note: string }[] = [];
+const push = (type: string, reason: string, note: string): Promise<void> => {
+  events.push({ type, reason, note });
+  return Promise.resolve();
+};
+const recorder = {
+  record: (_s: unknown, type: string, reason: string, _a: string, note: string) => push(type, reason, note),
+  normal: (_s: unknown, reason: string, _a: string, note: string) => push('Normal', reason, note),
+  warning: (_s: unknown, reason: string, _a: string, note: string) => push('Warning', reason, note),
+};
+
+function world(
+  budget: number | string,
+  members: {
+    id: string;
+    charge?: 'PostPaid' | 'PrePaid';
+    attached?: boolean;
+    claim?: Claim;
+    ready?: boolean;
+  }[],
+) {
+  // prettier-ignore
+  const cloud = new FakeCloudProvider();
+  const g = cloud.addGroup({ name: 'np-c-web', desiredCapacity: members.length });
+  const nodes = new MemoryNodes();
+  const drains = new ScriptedDrains();
+  const candidates: Candidate[] = members.map((m) => {
+    const inst = cloud.addInstance({ instanceId: m.id, groupId: g.id, chargeType: m.charge ?? 'PostPaid', creationType: m.attached ? 'Attached' : 'AutoCreated' }); // prettier-ignore
+    const node: Node = { metadata: { name: `n-${m.id}`, annotations: m.claim ? { [Annotation.disruption]: JSON.stringify(m.claim) } : {} }, status: { conditions: [{ type: 'Ready', status: m.ready === false ? 'False' : 'True' }] } }; // prettier-ignore
+    nodes.nodes.set(node.metadata.name, node);
+    const { groupId: _g, ...rest } = inst;
+    const instance: PoolInstance = {
+      ...rest,
+      healthy: true,
+      scalingConfigurationId: undefined,
+      reclaiming: false,
+    };
+    return { instanceId: m.id, instance, node, ready: m.ready !== false, claim: m.claim };
+  });
+  const view: PoolView = {
+    kind: 'NodePool',
+    pool: { metadata: { name: 'web' }, spec: { disruption: { budget, drainTimeout: '15m' }, scaling: { mode: 'Manual', desiredSize: members.length } } } as unknown as DeepReadonly<NodePool>, // prettier-ignore
+    uid: 'uid-web',
+    status: {},
+    group: g,
+    candidates,
+    desired: members.length,
+    lifecycleActions: [],
+    deleting: false,
+    now: T0,
+    podsOn: () => Promise.resolve(new Map()),
+  };
+  const executor = new DisruptionExecutor({ cloud, clock: { now: () => T0, monotonic: () => 0 } as never, logger: log, events: recorder, drainer: drains, nodes }); // prettier-ignore
+  const ctx = { view, poolRef: { apiVersion: 'nodepool.alicloud.dev/v1beta1', kind: 'NodePool', name: 'web' }, groupId: g.id, forceDrain: false }; // prettier-ignore
+  return { cloud, g, nodes, drains, view, executor, ctx };
+}
+
+const cmd = (method: Command['method'], ids: string[], over: Partial<Command> = {}): Command => ({
+  method,
+  nodes: ids.map((id) => ({ instanceId: id, node: `n-${id}` })),
+  replacementsFirst: false,
+  reason: `${method} test`,
+  voluntary: true,
+  disposal: { kind: 'remove', replace: false },
+  ...over,
+});
+
+describe('the disruption executor (against the fake cloud)', () => {
+  test('the Delete table: a pay-as-you-go instance the pool created is released and its Node deleted; a Subscription one and an attached one are detached and kept, never released', async () => {
+    // prettier-ignore
+    const w = world('100%', [{ id: 'i-payg' }, { id: 'i-sub', charge: 'PrePaid' }, { id: 'i-att', attached: true }]);
+    const r = await w.executor.execute(w.ctx, [cmd('scaleIn', ['i-payg', 'i-sub', 'i-att'])]);
+    expect(w.cloud.callsOf('removeInstances')).toEqual([[w.g.id, ['i-payg'], expect.objectContaining({ policy: 'release', decreaseDesired: true })]]); // prettier-ignore
+    expect(w.cloud.callsOf('detachInstances')).toEqual([[w.g.id, ['i-sub', 'i-att'], expect.objectContaining({ decreaseDesired: true })]]); // prettier-ignore
+    expect(w.cloud.instances.get('i-sub')?.status).toBe('Running');
+    expect(w.nodes.deleted).toEqual(['n-i-payg']);
+    expect(w.nodes.letGone.sort()).toEqual(['n-i-att', 'n-i-sub']);
+    expect(r.retained.map((x) => x.instanceId).sort()).toEqual(['i-att', 'i-sub']);
+    expect(r.outcomes[0]!.done.map((d) => d.outcome)).toEqual(['released', 'retained', 'retained']);
+  });
+
+  test('a replacement instead of a smaller pool: the desired capacity stays (ESS launches another)', async () => {
+    const w = world('100%', [{ id: 'i-1' }, { id: 'i-2' }]);
+    await w.executor.execute(w.ctx, [cmd('registration', ['i-1'], { voluntary: false, disposal: { kind: 'remove', replace: true } })]); // prettier-ignore
+    expect(w.cloud.callsOf('removeInstances')[0]![2]).toMatchObject({
+      policy: 'release',
+      decreaseDesired: false,
+    });
+  });
+
+  test('the budget holds across methods: with a budget of 1, one voluntary node starts, whatever method asks; involuntary commands are not held', async () => {
+    // prettier-ignore
+    const w = world(1, [{ id: 'i-1' }, { id: 'i-2' }, { id: 'i-3' }, { id: 'i-4' }]);
+    const r = await w.executor.execute(w.ctx, [
+      cmd('consolidation', ['i-1']),
+      cmd('scaleIn', ['i-2', 'i-3']),
+      cmd('deletedNode', ['i-4'], { voluntary: false, disposal: { kind: 'remove', replace: true } }),
+    ]);
+    expect(w.drains.calls).toEqual(['n-i-1', 'n-i-4']);
+    expect(r.outcomes[1]!.held.map((h) => h.kind)).toEqual(['Budget', 'Budget']);
+    expect(r.outcomes[1]!.held[0]!.message).toMatch(/disruption.budget 1 allows 1 node\(s\) at once/);
+  });
+
+  test('a node already claimed counts against the budget and goes on; nothing new starts', async () => {
+    const claim: Claim = { method: 'consolidation', reason: 'x', voluntary: true, replacementsFirst: false, disposal: 'remove', since: new Date(T0 - 60_000).toISOString() }; // prettier-ignore
+    const w = world(1, [{ id: 'i-1', claim }, { id: 'i-2' }, { id: 'i-3' }]);
+    const r = await w.executor.execute(w.ctx, [cmd('consolidation', ['i-1']), cmd('scaleIn', ['i-2'])]);
+    expect(w.drains.calls).toEqual(['n-i-1']);
+    expect(r.outcomes[1]!.held.map((h) => h.kind)).toEqual(['Budget']);
+    // the operation id of the removal carries the claim's time: a later disruption of the same ids is a new write
+    expect(w.cloud.callsOf('removeInstances')[0]![2]).toMatchObject({ operationId: `uid-web/consolidation/remove/i-1@${claim.since}` }); // prettier-ignore
+  });
+
+  test('replacement first: nothing is drained until the pool, without the claimed node, has its desired Ready nodes', async () => {
+    // prettier-ignore
+    const w = world('100%', [{ id: 'i-1' }, { id: 'i-2' }]);
+    const first = await w.executor.execute(w.ctx, [cmd('repair', ['i-1'], { replacementsFirst: true, voluntary: false })]); // prettier-ignore
+    expect(w.drains.calls).toEqual([]);
+    expect(first.outcomes[0]!.waiting[0]!.blockedBy[0]!.kind).toBe('Replacement');
+    expect(claimOf(w.nodes.nodes.get('n-i-1'))).toMatchObject({ method: 'repair', replacementsFirst: true });
+    // the replacement came up Ready: the claimed node drains and goes
+    const c1 = { ...w.view.candidates[0]!, claim: claimOf(w.nodes.nodes.get('n-i-1')) };
+    const repl = { ...w.view.candidates[1]!, instanceId: 'i-3', instance: { ...w.view.candidates[1]!.instance, instanceId: 'i-3' } }; // prettier-ignore
+    const view = { ...w.view, candidates: [c1, w.view.candidates[1]!, repl] };
+    await w.executor.execute({ ...w.ctx, view }, [cmd('repair', ['i-1'], { replacementsFirst: true, voluntary: false })]); // prettier-ignore
+    expect(w.drains.calls).toEqual(['n-i-1']);
+    expect(w.cloud.callsOf('removeInstances')[0]![1]).toEqual(['i-1']);
+  });
+
+  test("a blocked drain: nothing removed, the drain's retryAfterMs is the requeue, the PodDisruptionBudget named", async () => {
+    // prettier-ignore
+    const w = world('100%', [{ id: 'i-1' }, { id: 'i-2' }]);
+    w.drains.answers.set('n-i-1', { state: 'waiting', node: 'n-i-1', startedAt: new Date(T0).toISOString(), evicted: [], deleted: [], blockers: [{ pod: { namespace: 'shop', name: 'db-0' }, reason: 'PodDisruptionBudget', message: 'Cannot evict', pdb: 'guard' }], retryAfterMs: 5000, elapsedMs: 0, pastTimeout: false }); // prettier-ignore
+    const r = await w.executor.execute(w.ctx, [cmd('scaleIn', ['i-1'])]);
+    expect(w.cloud.callsOf('removeInstances')).toEqual([]);
+    expect(r.outcomes[0]!.retryAfterMs).toBe(5000);
+    expect(r.outcomes[0]!.waiting[0]!.blockedBy).toEqual([{ kind: 'PodDisruptionBudget', message: 'PodDisruptionBudget shop/guard (pod shop/db-0)' }]); // prettier-ignore
+  });
+
+  test('economical mode: the instance is stopped (recycle) and keeps its Node', async () => {
+    const w = world('100%', [{ id: 'i-1' }, { id: 'i-2' }]);
+    const r = await w.executor.execute(w.ctx, [cmd('scaleIn', ['i-1'], { disposal: { kind: 'stop' } })]);
+    expect(w.cloud.callsOf('removeInstances')[0]![2]).toMatchObject({
+      policy: 'recycle',
+      decreaseDesired: true,
+    });
+    expect(w.nodes.deleted).toEqual([]);
+    expect(w.nodes.nodes.has('n-i-1')).toBe(true);
+    expect(r.outcomes[0]!.done[0]!.outcome).toBe('stopped');
+  });
+
+  test('an ESS hook: a blocked drain near the hook timeout gets a heartbeat (and a Warning saying so); a drained one gets CONTINUE', async () => {
+    // prettier-ignore
+    const since = new Date(T0 - 50 * 60_000).toISOString();
+    const claim: Claim = { method: 'essHook', reason: 'x', voluntary: false, replacementsFirst: false, disposal: 'hook', since, hookSince: since, heartbeats: 0 }; // prettier-ignore
+    const w = world('100%', [{ id: 'i-1', claim }]);
+    w.drains.answers.set('n-i-1', { state: 'waiting', node: 'n-i-1', startedAt: since, evicted: [], deleted: [], blockers: [{ pod: { namespace: 'a', name: 'p' }, reason: 'DoNotDisrupt', message: 'x' }], retryAfterMs: 30000, elapsedMs: 0, pastTimeout: true }); // prettier-ignore
+    const hook = cmd('essHook', ['i-1'], { voluntary: false, disposal: { kind: 'hook', hookId: 'ash-1', token: 'tok', activityId: 'asa-1' } }); // prettier-ignore
+    w.cloud.addLifecycleAction({ activityId: 'asa-1', hookId: 'ash-1', token: 'tok', instanceIds: ['i-1'] });
+    await w.executor.execute(w.ctx, [hook]);
+    expect(w.cloud.heartbeats).toEqual([{ hookId: 'ash-1', token: 'tok', timeoutSeconds: 3600 }]);
+    expect(claimOf(w.nodes.nodes.get('n-i-1'))).toMatchObject({ heartbeats: 1, hookDeadline: new Date(T0 + 3600_000).toISOString() }); // prettier-ignore
+    expect(events.some((e) => e.reason === 'ScaleInHookExtended' && /heartbeat 1 of 20/.test(e.note))).toBe(
+      true,
+    );
+    expect(w.cloud.callsOf('completeLifecycleAction')).toEqual([]);
+    w.drains.answers.delete('n-i-1');
+    await w.executor.execute(w.ctx, [hook]);
+    expect(w.cloud.callsOf('completeLifecycleAction')).toEqual([[{ hookId: 'ash-1', token: 'tok', result: 'CONTINUE' }]]); // prettier-ignore
+  });
+
+  test('force-drain: only pool deletion, only past drainTimeout, only with the annotation — and a Warning names the pods left', async () => {
+    // prettier-ignore
+    const w = world('100%', [{ id: 'i-1' }]);
+    w.drains.answers.set('n-i-1', { state: 'waiting', node: 'n-i-1', startedAt: new Date(T0).toISOString(), evicted: [], deleted: [], blockers: [{ pod: { namespace: 'a', name: 'p' }, reason: 'PodDisruptionBudget', message: 'x', pdb: 'g' }], retryAfterMs: 5000, elapsedMs: 20 * 60_000, pastTimeout: true }); // prettier-ignore
+    const del = cmd('deletion', ['i-1'], { voluntary: false, disposal: { kind: 'drain' } });
+    const held = await w.executor.execute(w.ctx, [del]);
+    expect(held.outcomes[0]!.done).toEqual([]);
+    const forced = await w.executor.execute({ ...w.ctx, forceDrain: true }, [del]);
+    expect(forced.outcomes[0]!.done.map((d) => d.outcome)).toEqual(['drained']);
+    expect(events.some((e) => e.reason === 'ForceDrain' && /a\/p \(blocked by PodDisruptionBudget g\)/.test(e.note))).toBe(true); // prettier-ignore
+    const other = await w.executor.execute({ ...w.ctx, forceDrain: true }, [cmd('scaleIn', ['i-1'])]);
+    expect(other.outcomes[0]!.done).toEqual([]);
+  });
+});

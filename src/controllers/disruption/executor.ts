@@ -1,0 +1,437 @@
+import { ADMITTED_LABEL, Annotation } from '../../apis/v1beta1/constants.js';
+import type { CloudProvider } from '../../cloud/provider.js';
+import {
+  ConflictError,
+  InvalidError,
+  NodeSchema,
+  NotFoundError,
+  Resources,
+  TypedResource,
+  type KubeClient,
+  type Node,
+} from '../../kube/index.js';
+import type { Logger } from '../../log.js';
+import type { Clock } from '../../runtime/clock.js';
+import type { EventRecorder, EventSubject } from '../../runtime/events.js';
+import { finalizerPatch } from '../../runtime/finalizers.js';
+import type { DeepReadonly } from '../../util/readonly.js';
+import { budgetLimit, isDisrupting } from './budget.js';
+import { claimPatch, newClaim } from './claim.js';
+import { RETAINED_TAG, deleteOutcome, retainedOf, type RetainedInstance } from './disposal.js';
+import { describeBlocker, type DrainBlocker, type Drainer } from './drain.js';
+import { drainTimeoutMs } from './duration.js';
+import { planHeartbeat } from './hook.js';
+import type { Blocker, Candidate, Claim, Command, CommandOutcome, PoolView, Target } from './types.js';
+
+/** The Node finalizer the operator owns on admitted Nodes (the termination controller removes it). */
+export const NODE_FINALIZER = 'nodepool.alicloud.dev/instance';
+
+/** The Events the executor records on the pool when a command's targets are done, by method. */
+const DONE_EVENT: Record<string, { reason: string; type: 'Normal' | 'Warning' }> = {
+  scaleIn: { reason: 'ScaledIn', type: 'Normal' },
+  deletedNode: { reason: 'NodeDeleted', type: 'Normal' },
+  essHook: { reason: 'ScaleInHookContinued', type: 'Normal' },
+  registration: { reason: 'RegistrationFailed', type: 'Warning' },
+  deletion: { reason: 'PoolNodeDrained', type: 'Normal' },
+};
+
+/** The Node writes the executor makes (the API server in production; in memory in unit tests). */
+export interface NodeOps {
+  get(name: string): Promise<DeepReadonly<Node> | undefined>;
+  /** Records (or removes) a command on a Node, guarded by its resourceVersion; false when the Node is gone. */
+  claim(node: DeepReadonly<Node>, claim: Claim | undefined): Promise<boolean>;
+  /** Removes the operator's finalizer, then the Node (gone is fine). */
+  deleteNode(node: DeepReadonly<Node>): Promise<void>;
+  /** The operator's finalizer, admission label and claim removed; the Node stays. */
+  letGo(node: DeepReadonly<Node>): Promise<void>;
+  dropFinalizer(node: DeepReadonly<Node>): Promise<void>;
+}
+
+export interface ExecutorDeps {
+  cloud: CloudProvider;
+  clock: Clock;
+  logger: Logger;
+  events: Pick<EventRecorder, 'record' | 'normal' | 'warning'>;
+  drainer: Pick<Drainer, 'drainStep' | 'cancelDrain'>;
+  /** The Node writes; default: the API server through `client`. */
+  nodes?: NodeOps | undefined;
+  client?: KubeClient | undefined;
+}
+
+/** NodeOps over the API server. */
+export class KubeNodeOps implements NodeOps {
+  private readonly api: TypedResource<typeof NodeSchema>;
+
+  constructor(client: KubeClient) {
+    this.api = new TypedResource(client, Resources.nodes, NodeSchema);
+  }
+
+  get(name: string): Promise<DeepReadonly<Node> | undefined> {
+    return this.api.get(name).catch((e: unknown) => {
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
+    });
+  }
+
+  async claim(node: DeepReadonly<Node>, claim: Claim | undefined): Promise<boolean> {
+    try {
+      await this.api.mergePatch(node.metadata.name, claimPatch(node, claim));
+      return true;
+    } catch (err) {
+      if (err instanceof NotFoundError) return false;
+      throw err; // a Conflict: the Node moved since the read; the next reconcile sees it fresh
+    }
+  }
+
+  async deleteNode(node: DeepReadonly<Node>): Promise<void> {
+    await this.dropFinalizer(node);
+    await this.api.delete(node.metadata.name).catch((e: unknown) => {
+      if (!(e instanceof NotFoundError)) throw e;
+    });
+  }
+
+  async letGo(node: DeepReadonly<Node>): Promise<void> {
+    await this.dropFinalizer(node);
+    await this.api.mergePatch(node.metadata.name, { metadata: { labels: { [ADMITTED_LABEL]: null }, annotations: { [Annotation.disruption]: null } } }).catch((e: unknown) => { if (!(e instanceof NotFoundError)) throw e; }); // prettier-ignore
+  }
+
+  /** A guarded patch; gone is fine; a Node that moved is read again (up to 3 times). */
+  async dropFinalizer(node: DeepReadonly<Node>): Promise<void> {
+    let n: DeepReadonly<Node> | undefined = node;
+    for (let attempt = 0; attempt < 3 && n; attempt++) {
+      const ops = finalizerPatch(n.metadata, NODE_FINALIZER, 'remove');
+      if (!ops) return;
+      try {
+        await this.api.jsonPatch(n.metadata.name, ops);
+        return;
+      } catch (err) {
+        if (err instanceof NotFoundError) return;
+        if (!(err instanceof InvalidError) && !(err instanceof ConflictError)) throw err;
+        n = await this.get(n.metadata.name);
+      }
+    }
+  }
+}
+
+/** Where a pool's commands run: the pool's identity and what its group and annotations allow. */
+export interface ExecutionContext {
+  view: PoolView;
+  poolRef: EventSubject;
+  groupId: string | undefined;
+  /** The pool carries `nodepool.alicloud.dev/force-drain: "true"` (honoured only for pool deletion). */
+  forceDrain: boolean;
+}
+
+export interface ExecutionResult {
+  outcomes: CommandOutcome[];
+  /** Instances detached and kept by these commands: `status.retainedInstances`. */
+  retained: RetainedInstance[];
+}
+
+type Done = CommandOutcome['done'][number];
+type Waiting = CommandOutcome['waiting'][number];
+interface Progress {
+  done: Done[];
+  waiting: Waiting[];
+  held: Blocker[];
+  ready: { target: Target; cand: Candidate | undefined; node: DeepReadonly<Node> | undefined }[];
+  retry: number | undefined;
+}
+
+const minRetry = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined ? b : b === undefined ? a : Math.min(a, b);
+
+/** A drain's blocker in the preview's words. */
+export function blockerOf(b: DrainBlocker): Blocker {
+  const pod = `${b.pod.namespace}/${b.pod.name}`;
+  switch (b.reason) {
+    case 'PodDisruptionBudget':
+      return { kind: 'PodDisruptionBudget', message: b.pdb ? `PodDisruptionBudget ${b.pod.namespace}/${b.pdb} (pod ${pod})` : `a PodDisruptionBudget (pod ${pod}): ${b.message}` }; // prettier-ignore
+    case 'DoNotDisrupt':
+      return { kind: 'DoNotDisrupt', message: `pod ${pod}: ${b.message}` };
+    case 'Terminating':
+      return { kind: 'Terminating', message: `pod ${pod} is terminating` };
+    case 'EvictionFailed':
+      return { kind: 'EvictionFailed', message: `pod ${pod}: ${b.message}` };
+  }
+}
+
+/**
+ * The one disruption executor: every removal of a node goes through `execute`. Per command and target it
+ * claims the Node (the command recorded on it, counted against the budget from then on), waits for a
+ * replacement when asked, drains (one step; the drain's `retryAfterMs` becomes the requeue), then disposes of
+ * the instance — by the Delete table for `remove`, stopped for `stop`, CONTINUE for an ESS hook — deletes or
+ * lets go of the Node, and records an Event. Voluntary commands start only while `disruption.budget` allows:
+ * every Node already claimed, cordoned or draining by the operator, or being deleted, counts, whatever method
+ * started it. Level-triggered: each call does what can be done now and says what it waits for.
+ */
+export class DisruptionExecutor {
+  private readonly nodes: NodeOps;
+
+  constructor(private readonly deps: ExecutorDeps) {
+    if (!deps.nodes && !deps.client) throw new Error('DisruptionExecutor: give it a client or NodeOps');
+    this.nodes = deps.nodes ?? new KubeNodeOps(deps.client!);
+  }
+
+  /** How many more voluntary disruptions may start in this pool now. */
+  allowance(view: PoolView): { limit: number; inFlight: number; allowed: number } {
+    const admitted = view.candidates.filter((c) => c.node);
+    const limit = budgetLimit(view.pool.spec.disruption?.budget, admitted.length);
+    const inFlight = admitted.filter((c) => c.claim !== undefined || isDisrupting(c.node as Node)).length;
+    return { limit, inFlight, allowed: Math.max(0, limit - inFlight) };
+  }
+
+  async execute(ctx: ExecutionContext, commands: readonly Command[]): Promise<ExecutionResult> {
+    /** Instances claimed by this call (the view does not show those claims yet); one executor serves many pools. */
+    const claimedNow = new Set<string>();
+    const budget = this.allowance(ctx.view);
+    let allowed = budget.allowed;
+    const outcomes: CommandOutcome[] = [];
+    const retained: RetainedInstance[] = [];
+    const taken = new Set<string>();
+    for (const command of commands) {
+      const p: Progress = { done: [], waiting: [], held: [], ready: [], retry: undefined };
+      for (const target of command.nodes) {
+        if (taken.has(target.instanceId)) continue; // an earlier command of this round has it
+        taken.add(target.instanceId);
+        const r = await this.prepare(
+          ctx,
+          command,
+          target,
+          { limit: budget.limit, inFlight: budget.inFlight, allowed, claimedNow },
+          p,
+        );
+        if (r === 'started') allowed--;
+      }
+      await this.dispose(ctx, command, p, retained);
+      outcomes.push({ command, done: p.done, waiting: p.waiting, held: p.held, retryAfterMs: p.retry });
+    }
+    return { outcomes, retained };
+  }
+
+  /** Claim, replacement, drain: the target joins `p.ready` once nothing holds it. */
+  private async prepare(
+    ctx: ExecutionContext,
+    command: Command,
+    target: Target,
+    budget: { allowed: number; limit: number; inFlight: number; claimedNow: Set<string> },
+    p: Progress,
+  ): Promise<'started' | 'going' | 'held'> {
+    const { view } = ctx;
+    const { allowed, claimedNow } = budget;
+    const cand = view.candidates.find((c) => c.instanceId === target.instanceId);
+    const node = target.node ? cand?.node : undefined;
+    if (command.notBefore !== undefined && view.now < command.notBefore) {
+      p.held.push({ kind: 'NotBefore', message: `not before ${new Date(command.notBefore).toISOString()}` });
+      return 'held';
+    }
+    if (!node) {
+      p.ready.push({ target, cand, node: undefined }); // nothing to drain
+      return 'going';
+    }
+    let claim = cand?.claim;
+    let started = false;
+    if (claim?.method !== command.method) {
+      if (claim && command.voluntary) {
+        p.waiting.push({ target, step: `claimed by ${claim.method}`, blockedBy: [] });
+        return 'held';
+      }
+      if (command.voluntary && !claim && !isDisrupting(node)) {
+        if (allowed <= 0) {
+          p.held.push({ kind: 'Budget', message: `disruption.budget ${String(view.pool.spec.disruption?.budget ?? '10%')} allows ${budget.limit} node(s) at once; ${budget.inFlight} in flight` }); // prettier-ignore
+          return 'held';
+        }
+        started = true;
+      }
+      claim = await this.writeClaim(node, newClaim(command, view.now), ctx, command);
+      if (!claim) {
+        p.done.push({ target, outcome: 'drained' }); // the Node is gone
+        return 'going';
+      }
+    }
+    if (!cand?.claim) claimedNow.add(target.instanceId);
+    if (command.replacementsFirst && !replacementReady(view, claimedNow)) {
+      p.waiting.push({ target, step: 'waiting for its replacement to be Ready', blockedBy: [{ kind: 'Replacement', message: `a replacement node is launched and not Ready yet (${readyUnclaimed(view, claimedNow)} of ${view.desired} Ready)` }] }); // prettier-ignore
+      p.retry = minRetry(p.retry, 5_000);
+      return started ? 'started' : 'going';
+    }
+    const r = await this.deps.drainer.drainStep({ node: node.metadata.name, pool: view.pool.metadata.name, poolRef: ctx.poolRef, drainTimeoutMs: drainTimeoutMs(view.pool.spec.disruption?.drainTimeout) }); // prettier-ignore
+    if (r.state === 'waiting') {
+      const forced = command.method === 'deletion' && ctx.forceDrain && r.pastTimeout;
+      if (!forced) {
+        p.waiting.push({ target, step: `draining ${node.metadata.name}${r.pastTimeout ? ' (blocked past drainTimeout)' : ''}`, blockedBy: r.blockers.map(blockerOf) }); // prettier-ignore
+        p.retry = minRetry(p.retry, r.retryAfterMs);
+        if (command.disposal.kind === 'hook') await this.keepHook(ctx, command, node, claim, r.blockers);
+        return started ? 'started' : 'going';
+      }
+      await this.deps.events.warning(ctx.poolRef, 'ForceDrain', 'Drain', `annotation ${Annotation.forceDrain}: the drain of node ${node.metadata.name} is past drainTimeout and ends without waiting for ${r.blockers.map((b) => `${b.pod.namespace}/${b.pod.name} (${describeBlocker(b)})`).join(', ')}; its instance is removed with them`); // prettier-ignore
+      this.deps.logger.warn({ pool: view.pool.metadata.name, node: node.metadata.name, action: 'force-drain', pods: r.blockers.map((b) => `${b.pod.namespace}/${b.pod.name}`) }, 'drain forced by the pool annotation'); // prettier-ignore
+    }
+    p.ready.push({ target, cand, node });
+    return started ? 'started' : 'going';
+  }
+
+  /** Records the command on the Node; undefined when the Node is gone. */
+  private async writeClaim(
+    node: DeepReadonly<Node>,
+    claim: Claim,
+    ctx: ExecutionContext,
+    command: Command,
+  ): Promise<Claim | undefined> {
+    if (!(await this.nodes.claim(node, claim))) return undefined;
+    this.deps.logger.info({ pool: ctx.view.pool.metadata.name, node: node.metadata.name, action: 'claim', method: command.method, reason: command.reason }, 'a disruption command claimed the node'); // prettier-ignore
+    await this.deps.events.normal(ctx.poolRef, 'DisruptionStarted', command.method, `${command.method}: ${command.reason}: node ${node.metadata.name}${command.replacementsFirst ? ' (a replacement first)' : ''}`); // prettier-ignore
+    return claim;
+  }
+
+  /** A blocked drain inside an ESS SCALE_IN hook: heartbeats keep ESS waiting, within its limits. */
+  private async keepHook(
+    ctx: ExecutionContext,
+    command: Command,
+    node: DeepReadonly<Node>,
+    claim: Claim,
+    blockers: readonly DrainBlocker[],
+  ): Promise<void> {
+    if (command.disposal.kind !== 'hook') return;
+    const now = ctx.view.now;
+    const since = Date.parse(claim.hookSince ?? claim.since);
+    const deadline = claim.hookDeadline ? Date.parse(claim.hookDeadline) : since + 3600_000;
+    const plan = planHeartbeat({ since, heartbeats: claim.heartbeats ?? 0, deadline }, now);
+    if (plan.kind === 'wait') return;
+    const what = blockers.map((b) => `${b.pod.namespace}/${b.pod.name} (${describeBlocker(b)})`).join(', ');
+    if (plan.kind === 'exhausted') {
+      await this.deps.events.warning(ctx.poolRef, 'ScaleInHookExpiring', 'Drain', `the drain of node ${node.metadata.name} is still blocked by ${what}; ESS allows no more waiting (20 heartbeats, 6 h in all) and removes its instance at ${new Date(plan.deadline).toISOString()}`); // prettier-ignore
+      return;
+    }
+    const { hookId, token } = command.disposal;
+    const beat = await this.deps.cloud.recordLifecycleHeartbeat({ hookId, token, timeoutSeconds: plan.timeoutSeconds }); // prettier-ignore
+    if (beat === 'gone') return; // the wait ended meanwhile: ESS went on
+    const next: Claim = { ...claim, hookSince: new Date(since).toISOString(), heartbeats: plan.heartbeats, hookDeadline: new Date(plan.deadline).toISOString() }; // prettier-ignore
+    const fresh = await this.nodes.get(node.metadata.name);
+    if (fresh) await this.nodes.claim(fresh, next);
+    await this.deps.events.warning(ctx.poolRef, 'ScaleInHookExtended', 'Drain', `the drain of node ${node.metadata.name} is blocked by ${what}: the ESS SCALE_IN hook is kept waiting until ${new Date(plan.deadline).toISOString()} (heartbeat ${plan.heartbeats} of 20; ESS goes on at the latest 6 h after the removal started)`); // prettier-ignore
+  }
+
+  /** The cloud side of the targets that are ready, then their Nodes, then one Event for the command. */
+  private async dispose(
+    ctx: ExecutionContext,
+    command: Command,
+    p: Progress,
+    retained: RetainedInstance[],
+  ): Promise<void> {
+    const { view } = ctx;
+    if (p.ready.length === 0) return;
+    const d = command.disposal;
+    if (d.kind === 'hook') {
+      if (p.waiting.length > 0 || p.held.length > 0) return; // ESS goes on once every instance of the action is drained
+      await this.deps.cloud.completeLifecycleAction({ hookId: d.hookId, token: d.token, result: 'CONTINUE' });
+      for (const r of p.ready) p.done.push({ target: r.target, outcome: 'continued' });
+    } else if (d.kind === 'drain') {
+      for (const r of p.ready) p.done.push({ target: r.target, outcome: 'drained' });
+    } else {
+      if (!ctx.groupId)
+        throw new Error(`${command.method}: the pool has no scaling group to remove instances from`);
+      const members = p.ready.filter((r) => r.cand !== undefined);
+      const kept = members.filter((r) => deleteOutcome(r.cand!.instance).outcome === 'retain');
+      const gone = members.filter((r) => deleteOutcome(r.cand!.instance).outcome === 'release');
+      const op = (what: string, rs: typeof members): string => `${view.uid}/${command.method}/${what}/${rs.map((r) => `${r.target.instanceId}@${r.cand?.claim?.since ?? ''}`).sort().join(',')}`; // prettier-ignore
+      const ids = (rs: typeof members): string[] => rs.map((r) => r.target.instanceId);
+      const decrease = d.kind === 'stop' || !d.replace;
+      if (gone.length > 0) await this.deps.cloud.removeInstances(ctx.groupId, ids(gone), { policy: d.kind === 'stop' ? 'recycle' : 'release', decreaseDesired: decrease, operationId: op(d.kind, gone) }); // prettier-ignore
+      if (kept.length > 0) await this.deps.cloud.tagInstances(ids(kept), { [RETAINED_TAG]: 'true' });
+      if (kept.length > 0) await this.deps.cloud.detachInstances(ctx.groupId, ids(kept), { decreaseDesired: decrease, operationId: op('detach', kept) }); // prettier-ignore
+      for (const r of gone) {
+        if (d.kind === 'stop') p.done.push({ target: r.target, outcome: 'stopped' });
+        else {
+          if (r.node) await this.deleteNode(r.node);
+          p.done.push({ target: r.target, outcome: 'released' });
+        }
+      }
+      for (const r of kept) {
+        retained.push(retainedOf(r.cand!.instance, deleteOutcome(r.cand!.instance).reason));
+        if (r.node) await this.letGo(r.node);
+        p.done.push({ target: r.target, outcome: 'retained' });
+      }
+    }
+    await this.record(ctx, command, p.done);
+  }
+
+  private async record(ctx: ExecutionContext, command: Command, done: readonly Done[]): Promise<void> {
+    if (done.length === 0) return;
+    const e = DONE_EVENT[command.method] ?? { reason: 'NodeDisrupted', type: 'Normal' as const };
+    const what = describeDone(command, done);
+    await this.deps.events.record(
+      ctx.poolRef,
+      e.type,
+      e.reason,
+      command.method,
+      `${command.reason}: ${what}`,
+    );
+    if (done.some((x) => x.outcome === 'retained')) {
+      await this.deps.events.warning(ctx.poolRef, 'InstancesRetained', command.method, `detached and kept (never released): ${done.filter((x) => x.outcome === 'retained').map((x) => x.target.instanceId).join(', ')}`); // prettier-ignore
+    }
+    this.deps.logger.info({ pool: ctx.view.pool.metadata.name, action: command.method, instances: done.map((x) => `${x.target.instanceId}:${x.outcome}`) }, 'disruption carried out'); // prettier-ignore
+  }
+
+  /** Deletes a Node whose instance is released (its finalizer first; gone is fine). */
+  deleteNode(node: DeepReadonly<Node>): Promise<void> {
+    return this.nodes.deleteNode(node);
+  }
+
+  /** A retained instance's Node stays (drained): the operator no longer manages it. */
+  letGo(node: DeepReadonly<Node>): Promise<void> {
+    return this.nodes.letGo(node);
+  }
+
+  dropFinalizer(node: DeepReadonly<Node>): Promise<void> {
+    return this.nodes.dropFinalizer(node);
+  }
+
+  /**
+   * Claims no command proposes any more on members back in service (a desired size raised again, an economical
+   * node started again): un-cordoned (only if the operator cordoned it) and the claim removed.
+   */
+  async cancelStale(ctx: ExecutionContext, live: ReadonlySet<string>): Promise<string[]> {
+    const out: string[] = [];
+    for (const c of ctx.view.candidates) {
+      if (!c.claim || !c.node || live.has(c.instanceId) || c.node.metadata.deletionTimestamp) continue;
+      if (c.instance.lifecycleState !== 'InService' || c.instance.status !== 'Running') continue;
+      if (c.claim.method === 'deletedNode' || c.claim.method === 'deletion') continue;
+      await this.deps.drainer.cancelDrain(c.node.metadata.name, { pool: ctx.view.pool.metadata.name });
+      const fresh = await this.nodes.get(c.node.metadata.name);
+      if (fresh) await this.nodes.claim(fresh, undefined);
+      this.deps.logger.info({ pool: ctx.view.pool.metadata.name, node: c.node.metadata.name, action: 'cancel', method: c.claim.method }, 'a disruption no longer wanted was cancelled'); // prettier-ignore
+      out.push(c.node.metadata.name);
+    }
+    return out;
+  }
+}
+
+/**
+ * Ready, in-service members not claimed by any command (nor by `claimedNow`, this round's new claims): the
+ * pool's strength without the nodes going.
+ */
+export function readyUnclaimed(view: PoolView, claimedNow: ReadonlySet<string> = new Set()): number {
+  return view.candidates.filter((c) => c.ready && c.node && !c.claim && !claimedNow.has(c.instanceId) && !c.node.metadata.deletionTimestamp && c.instance.lifecycleState === 'InService').length; // prettier-ignore
+}
+
+/** A command's replacement is Ready when the pool, without every claimed node, is at its desired size. */
+export function replacementReady(view: PoolView, claimedNow: ReadonlySet<string> = new Set()): boolean {
+  return readyUnclaimed(view, claimedNow) >= view.desired;
+}
+
+/** What became of a command's targets, for its Event (names left out when the reason already names them). */
+function describeDone(command: Command, done: readonly Done[]): string {
+  const named = (d: Done): boolean => command.reason.includes(d.target.instanceId) || (d.target.node !== undefined && command.reason.includes(d.target.node)); // prettier-ignore
+  const by = (o: Done['outcome']): string => { const xs = done.filter((d) => d.outcome === o); return xs.every(named) ? '' : ` ${xs.map((d) => d.target.node ?? d.target.instanceId).join(', ')}`; }; // prettier-ignore
+  const has = (o: Done['outcome']): boolean => done.some((d) => d.outcome === o);
+  const parts: string[] = [];
+  const replace = command.disposal.kind === 'remove' && command.disposal.replace;
+  if (has('released'))
+    parts.push(`released${by('released')}${replace ? '; ESS launches a replacement' : ''}`);
+  if (has('retained')) parts.push(`detached and kept${by('retained')} (never released)`);
+  if (has('stopped')) parts.push(`stopped${by('stopped')} (economical mode: kept with their Nodes for the next scale-out)`); // prettier-ignore
+  if (has('continued')) parts.push(`drained${by('continued')}; ESS goes on with the removal`);
+  if (has('drained')) parts.push(`drained${by('drained')}`);
+  return parts.join('; ');
+}

@@ -1,0 +1,98 @@
+import { describe, expect, test } from '@jest/globals';
+import { Annotation } from '../../../apis/v1beta1/constants.js';
+import type { NodePool } from '../../../apis/v1beta1/index.js';
+import type { PoolInstance } from '../../../cloud/types.js';
+import type { Node, Pod } from '../../../kube/index.js';
+import type { DeepReadonly } from '../../../util/readonly.js';
+import type { Candidate, PoolView } from '../types.js';
+import { deletion, essHook, registrationMethod, scaleIn } from './index.js';
+import { deletedNodeCommands } from './deleted-node.js';
+
+const inst = (id: string, over: Partial<PoolInstance> = {}): PoolInstance => ({ instanceId: id, status: 'Running', zoneId: 'z', instanceType: 't', chargeType: 'PostPaid', spotStrategy: 'NoSpot', privateIp: undefined, vSwitchId: undefined, hostName: undefined, imageId: undefined, tags: {}, locks: [], creationTime: undefined, expiredTime: undefined, deletionProtection: false, lifecycleState: 'InService', healthy: true, creationType: 'AutoCreated', scalingConfigurationId: undefined, reclaiming: false, ...over }); // prettier-ignore
+const node = (name: string, created: string, annotations: Record<string, string> = {}, deleting = false): Node => ({ metadata: { name, creationTimestamp: created, annotations, ...(deleting ? { deletionTimestamp: created } : {}) } }); // prettier-ignore
+const cand = (id: string, n?: Node, over: Partial<PoolInstance> = {}): Candidate => ({ instanceId: id, instance: inst(id, over), node: n, ready: n !== undefined, claim: undefined }); // prettier-ignore
+const pod = (nodeName: string, name: string): Pod => ({ metadata: { name, namespace: 'default' }, spec: { nodeName }, status: { phase: 'Running' } }); // prettier-ignore
+
+function view(
+  candidates: Candidate[],
+  desired: number,
+  over: {
+    economical?: boolean;
+    deleting?: boolean;
+    pods?: Pod[];
+    waiting?: { instanceId: string; late?: boolean }[];
+  } = {},
+): PoolView {
+  // prettier-ignore
+  const scaling = over.economical ? { mode: 'Auto', minSize: 0, maxSize: desired, economical: true } : { mode: 'Manual', desiredSize: desired }; // prettier-ignore
+  return {
+    kind: 'NodePool',
+    pool: { metadata: { name: 'web' }, spec: { scaling, registrationTimeout: '10m' } } as unknown as DeepReadonly<NodePool>, // prettier-ignore
+    uid: 'u',
+    status: over.waiting ? { registration: { waiting: over.waiting } } : {},
+    group: undefined,
+    candidates,
+    desired,
+    lifecycleActions: [],
+    deleting: over.deleting ?? false,
+    now: 0,
+    podsOn: (names) => Promise.resolve(new Map(names.map((n) => [n, (over.pods ?? []).filter((p) => p.spec?.nodeName === n)]))), // prettier-ignore
+  };
+}
+
+describe('scaleIn', () => {
+  const a = node('a', '2026-01-01T00:00:00Z');
+  const b = node('b', '2026-01-02T00:00:00Z');
+  const c = node('c', '2026-01-03T00:00:00Z', { [Annotation.removeFirst]: 'true' });
+  const cases: [
+    string,
+    Candidate[],
+    number,
+    { economical?: boolean; pods?: Pod[]; deleting?: boolean },
+    string[],
+    string | undefined,
+  ][] = [
+    // prettier-ignore
+    ['at its size: nothing', [cand('i-a', a), cand('i-b', b)], 2, {}, [], undefined],
+    ['nodeless instances go first', [cand('i-a', a), cand('i-x'), cand('i-b', b)], 2, {}, ['i-x'], 'remove'],
+    ['remove-first, then empty, then newest', [cand('i-a', a), cand('i-b', b), cand('i-c', c)], 1, { pods: [pod('b', 'p1')] }, ['i-c', 'i-a'], 'remove'], // prettier-ignore
+    ['the newest of equally empty nodes', [cand('i-a', a), cand('i-b', b)], 1, {}, ['i-b'], 'remove'],
+    ['economical: stop instead of release', [cand('i-a', a), cand('i-b', b)], 1, { economical: true }, ['i-b'], 'stop'], // prettier-ignore
+    ['stopped and removing members do not count', [cand('i-a', a), cand('i-s', undefined, { lifecycleState: 'Stopped' }), cand('i-r', undefined, { lifecycleState: 'Removing' })], 1, {}, [], undefined], // prettier-ignore
+    ['a deleting pool: nothing (deletion is its own method)', [cand('i-a', a), cand('i-b', b)], 0, { deleting: true }, [], undefined], // prettier-ignore
+  ];
+  test.each(cases)('%s', async (_n, cs, desired, over, ids, disposal) => {
+    const p = await scaleIn.propose(view(cs, desired, over));
+    expect(p.commands.flatMap((x) => x.nodes.map((t) => t.instanceId))).toEqual(ids);
+    expect(p.commands[0]?.disposal.kind).toBe(disposal);
+    if (p.commands[0]) expect(p.commands[0].voluntary).toBe(true);
+  });
+});
+
+describe('the involuntary methods', () => {
+  test('essHook: one command per lifecycle action, with the Nodes of its instances', async () => {
+    const v = { ...view([cand('i-a', node('a', 'x')), cand('i-b')], 2), lifecycleActions: [{ activityId: 'asa-1', hookId: 'ash-1', token: 't', instanceIds: ['i-a', 'i-b'] }] }; // prettier-ignore
+    const [c] = (await essHook.propose(v)).commands;
+    expect(c).toMatchObject({ voluntary: false, disposal: { kind: 'hook', hookId: 'ash-1', token: 't' }, nodes: [{ instanceId: 'i-a', node: 'a' }, { instanceId: 'i-b', node: undefined }] }); // prettier-ignore
+  });
+  test('registration: late instances (from status.registration) are removed and replaced; Subscription ones and Ready ones never', async () => {
+    // prettier-ignore
+    const m = registrationMethod((id) => Promise.resolve(`story of ${id}`));
+    const cs = [cand('i-late'), cand('i-sub', undefined, { chargeType: 'PrePaid' }), cand('i-wait'), cand('i-ready', node('r', 'x'))]; // prettier-ignore
+    const v = view(cs, 4, { waiting: [{ instanceId: 'i-late', late: true }, { instanceId: 'i-sub', late: true }, { instanceId: 'i-wait' }, { instanceId: 'i-ready', late: true }] }); // prettier-ignore
+    const p = await m.propose(v);
+    expect(p.commands.map((c) => [c.nodes[0]!.instanceId, c.reason, c.disposal])).toEqual([['i-late', 'instance i-late did not become a Ready node within 10m; story of i-late', { kind: 'remove', replace: true }]]); // prettier-ignore
+    expect((await m.propose({ ...v, deleting: true })).commands).toEqual([]);
+  });
+  test('deletion: drains only the Nodes of instances that are released (the Delete table); retained ones keep working', async () => {
+    // prettier-ignore
+    const cs = [cand('i-a', node('a', 'x')), cand('i-sub', node('s', 'x'), { chargeType: 'PrePaid' }), cand('i-att', node('t', 'x'), { creationType: 'Attached' })]; // prettier-ignore
+    expect((await deletion.propose(view(cs, 0))).commands).toEqual([]);
+    const [c] = (await deletion.propose(view(cs, 0, { deleting: true }))).commands;
+    expect(c).toMatchObject({ disposal: { kind: 'drain' }, voluntary: false, nodes: [{ instanceId: 'i-a', node: 'a' }] }); // prettier-ignore
+  });
+  test('deletedNode: one command per admitted Node being deleted, replaced by ESS', () => {
+    const cs = [cand('i-a', node('a', 'x', {}, true)), cand('i-b', node('b', 'x'))];
+    expect(deletedNodeCommands(view(cs, 2))).toEqual([expect.objectContaining({ method: 'deletedNode', nodes: [{ instanceId: 'i-a', node: 'a' }], disposal: { kind: 'remove', replace: true }, voluntary: false })]); // prettier-ignore
+  });
+});

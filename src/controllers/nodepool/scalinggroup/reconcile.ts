@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import { Reason } from '../../../apis/v1beta1/index.js';
+import type { PoolInstance, ScalingGroup, ScalingGroupSpec } from '../../../cloud/types.js';
+import type { NodePool } from '../../../apis/v1beta1/index.js';
+import type { DeepReadonly } from '../../../util/readonly.js';
+import { claimOf } from '../../disruption/claim.js';
+import { isAdmitted } from '../../node/admission/admit.js';
+import type { PoolDeps, PoolReconcile } from '../context.js';
+import { launchSpecOf, scalingGroupSpecOf } from '../launch.js';
+import { activeMembers, groupCountsKey, instanceIdOf, joinMembers, membersAtRest } from '../observe.js';
+import { writeStatus } from '../status/write.js';
+import { ensureScalingGroup } from './ensure.js';
+
+const nowIso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+
+/** Members whose Node a command claimed with replacementsFirst: the group launches one more for each. */
+function surgeOf(r: PoolReconcile, instances: readonly PoolInstance[]): number {
+  const claimed = new Set(r.poolNodes.filter((n) => isAdmitted(n, r.name) && claimOf(n)?.replacementsFirst).map((n) => instanceIdOf(n))); // prettier-ignore
+  return activeMembers(joinMembers(instances, [])).filter((m) => claimed.has(m.instance.instanceId)).length;
+}
+
+/**
+ * The sizes the pool asks ESS for (pure): the spec's, plus one per replacement launched first; never below
+ * what runs (scale-in is the operator's: victims are drained, then removed with the desired capacity); a
+ * Subscription pool's desired follows what is attached (the operator launches those itself).
+ */
+export function groupSpecFor(
+  pool: DeepReadonly<NodePool>,
+  cluster: string,
+  existing: ScalingGroup | undefined,
+  active: number,
+  surge: number,
+): { spec: ScalingGroupSpec; wanted: number } {
+  const auto = pool.spec.scaling.mode === 'Auto';
+  const current = { desired: existing?.desiredCapacity === undefined ? undefined : existing.desiredCapacity - (auto ? surge : 0), members: active }; // prettier-ignore
+  const spec = scalingGroupSpecOf(pool as NodePool, { cluster, current });
+  const wanted = spec.desiredCapacity;
+  let target = wanted + surge;
+  if (existing && target < active) target = Math.min(existing.desiredCapacity ?? active, active);
+  if (pool.spec.billing.chargeType === 'Subscription') {
+    // ESS cannot launch Subscription instances: its desired follows what is attached, never above what ESS
+    // itself holds; the member listing may lag behind an attach, so the group's own counts bound it too
+    const c = existing?.counts;
+    const held = c ? c.total - c.removing - c.stopped - c.standby : 0;
+    target = existing ? Math.min(existing.desiredCapacity ?? active, Math.max(active, held)) : active;
+  }
+  spec.desiredCapacity = Math.min(target, spec.maxSize);
+  spec.minSize = Math.min(spec.minSize, spec.desiredCapacity);
+  return { spec, wanted };
+}
+
+/** The group's members: the last full listing while the pool is at rest and its group's counts stand. */
+async function members(
+  d: PoolDeps,
+  r: PoolReconcile,
+  existing: ScalingGroup | undefined,
+): Promise<PoolInstance[]> {
+  const rest = d.state.atRest.get(r.name, r.version); // undefined once due for a full listing (≤ 5 min)
+  r.reusedListing = existing !== undefined && rest !== undefined && rest.groupId === existing.id && rest.countsKey === groupCountsKey(existing) && membersAtRest(rest.instances, r.poolNodes); // prettier-ignore
+  if (r.reusedListing) return rest!.instances;
+  return existing ? d.cloud.listPoolInstances(existing.id) : [];
+}
+
+/** How long a group the status names must stay unseen before it is taken as deleted (reads may lag). */
+export const GROUP_MISSING_CONFIRM_MS = 30_000;
+
+/**
+ * A group the status names that a look did not find: a read right after its creation may not show it yet
+ * (eventually consistent reads), so it counts as deleted only when still unseen GROUP_MISSING_CONFIRM_MS later.
+ */
+function missingConfirmed(d: PoolDeps, r: PoolReconcile, existing: ScalingGroup | undefined): boolean {
+  if (existing || !r.prior.scalingGroupId) {
+    d.state.groupMissingSince.delete(r.name);
+    return true;
+  }
+  const now = d.clock.now();
+  const since = d.state.groupMissingSince.get(r.name) ?? now;
+  d.state.groupMissingSince.set(r.name, since);
+  if (now - since >= GROUP_MISSING_CONFIRM_MS) return true;
+  r.progress.push(`scaling group ${r.prior.scalingGroupId} not found; looking again before recreating it`);
+  r.requeueAfterMs = Math.min(r.requeueAfterMs ?? Infinity, 5_000);
+  return false;
+}
+
+/** Before a group is created: `status.operation` written first (its id seeds the ClientToken). */
+async function operationFirst(
+  d: PoolDeps,
+  r: PoolReconcile,
+  existing: ScalingGroup | undefined,
+): Promise<string> {
+  if (!existing && r.prior.scalingGroupId) {
+    await d.events.warning(r.subject, Reason.ScalingGroupMissing, 'Recreate', `scaling group ${r.prior.scalingGroupId} no longer exists (deleted outside the operator): recreating it from the spec; its instances are gone`); // prettier-ignore
+    r.log.warn({ action: 'recreate-group', scalingGroupId: r.prior.scalingGroupId }, 'scaling group deleted outside the operator'); // prettier-ignore
+  }
+  if (existing) return `${r.uid}/ensure`;
+  if (r.status.operation?.action !== 'CreateScalingGroup') {
+    r.status.operation = { id: randomUUID(), action: 'CreateScalingGroup', startedAt: nowIso(d.clock.now()) };
+    const written = await writeStatus(d.poolApi, d.kind.kind, r.obj, { ...r.status, phase: r.prior.phase ?? 'Initializing' }); // prettier-ignore
+    if (written) r.obj = written;
+  }
+  return r.status.operation.id;
+}
+
+/**
+ * The scaling group sub-reconciler: finds the group, lists its members (or keeps them at rest), decides the
+ * sizes, and brings group and configuration to the spec (`ensureScalingGroup` → `planScalingGroup`), with an
+ * Event for each change. Leaves `r.group`, `r.ensured`, `r.instances` and `r.wanted` — or returns false when
+ * the group the status names was not found and is not yet confirmed gone (nothing else runs then).
+ */
+export async function reconcileScalingGroup(d: PoolDeps, r: PoolReconcile): Promise<boolean> {
+  const groupName = scalingGroupSpecOf(r.pool as NodePool, { cluster: d.cluster, current: { desired: 0, members: 0 } }).name; // prettier-ignore
+  const existing = await d.cloud.findScalingGroup({ id: r.prior.scalingGroupId, name: groupName, cluster: d.cluster }); // prettier-ignore
+  if (!missingConfirmed(d, r, existing)) return false;
+  const instances0 = await members(d, r, existing);
+  const { spec, wanted } = groupSpecFor(r.pool, d.cluster, existing, activeMembers(joinMembers(instances0, [])).length, surgeOf(r, instances0)); // prettier-ignore
+  r.wanted = wanted;
+  const operationId = await operationFirst(d, r, existing);
+  const known = existing ? d.state.knownGroups.get(r.name, existing.id) : undefined;
+  const launch = launchSpecOf(r.pool as NodePool, { cluster: d.cluster, imageId: r.resolved!.imageId, userData: r.resolved!.userData, password: r.resolved!.password?.value }); // prettier-ignore
+  const retry = !existing && r.prior.operation?.action === 'CreateScalingGroup' && r.prior.operation.id === operationId; // prettier-ignore
+  const ensured = await ensureScalingGroup(d.cloud, { groupId: existing?.id, current: existing, known, group: spec, launch, operationId, retry, ...(r.resolved!.password ? { passwordRevision: r.resolved!.password.revision } : {}) }); // prettier-ignore
+  if (r.status.operation?.action === 'CreateScalingGroup') delete r.status.operation;
+  const group = ensured.group;
+  if (!known || known.configurationId !== ensured.known.configurationId || known.configurationName !== ensured.known.configurationName) d.state.knownGroups.set(r.name, group.id, ensured.known); // prettier-ignore
+  for (const change of ensured.changes) {
+    if (change === 'created scaling group') await d.events.normal(r.subject, 'ScalingGroupCreated', 'Create', `created ESS scaling group ${group.id} (${group.name})`); // prettier-ignore
+    else if (change === 'modified scaling configuration') await d.events.normal(r.subject, 'LaunchConfigurationUpdated', 'Update', `scaling configuration ${ensured.configurationId} updated: new nodes launch with the new settings; existing nodes are not touched`); // prettier-ignore
+    else if (change.startsWith('modified scaling group') && existing) await d.events.normal(r.subject, 'ScalingGroupUpdated', 'Update', `${change} (brought back to the pool's spec)`); // prettier-ignore
+  }
+  r.log.debug(
+    { action: 'ensure', scalingGroupId: group.id, changes: ensured.changes },
+    'scaling group ensured',
+  );
+  // a group created just now has no instance yet: not read until next time
+  const createdNow = ensured.changes.includes('created scaling group');
+  r.instances = createdNow
+    ? []
+    : ensured.changes.length > 0
+      ? await d.cloud.listPoolInstances(group.id)
+      : instances0;
+  if (ensured.changes.length > 0) r.reusedListing = false;
+  r.group = group;
+  r.ensured = ensured;
+  r.status.scalingGroupId = group.id;
+  r.status.scalingConfigurationId = ensured.configurationId;
+  return true;
+}

@@ -1,0 +1,32 @@
+import { Reason, type ManagedNodePool, type NodePool } from '../../../apis/v1beta1/index.js';
+import type { Settings } from '../../../operator/settings.js';
+import type { CachedPool } from '../context.js';
+import { nameConflict, type PoolKindName, type PoolSpecResult } from '../kinds.js';
+
+export type Validation =
+  | { ok: true; pool: NodePool; managed?: ManagedNodePool | undefined }
+  | { ok: false; reason: string; message: string };
+
+/**
+ * The validation sub-reconciler (pure): the spec against the API's schemas (what admission checked, again),
+ * the name against the other kind's pools, region and VPC against the cluster's. A problem is a Degraded pool
+ * with that reason and message, and no cloud call.
+ */
+export function validatePool(
+  kind: PoolKindName,
+  o: CachedPool,
+  spec: PoolSpecResult,
+  other: CachedPool | undefined,
+  settings: Pick<Settings, 'region' | 'vpcId'>,
+): Validation {
+  if (!spec.ok) {
+    const message = spec.problems.map((p) => `${p.path ? `${p.path}: ` : ''}${p.message}`).join('; ');
+    return { ok: false, reason: Reason.InvalidSpec, message: `the spec is invalid: ${message}` };
+  }
+  const clash = nameConflict({ kind, name: o.metadata.name, created: o.metadata.creationTimestamp }, other && { created: other.metadata.creationTimestamp }); // prettier-ignore
+  if (clash) return { ok: false, reason: Reason.NameConflict, message: clash };
+  const p = spec.pool;
+  if (settings.region && p.spec.region !== settings.region) return { ok: false, reason: Reason.RegionMismatch, message: `spec.region ${p.spec.region} is not the cluster's region ${settings.region}` }; // prettier-ignore
+  if (settings.vpcId && p.spec.vpcId !== settings.vpcId) return { ok: false, reason: Reason.VpcMismatch, message: `spec.vpcId ${p.spec.vpcId} is not the cluster's VPC ${settings.vpcId}` }; // prettier-ignore
+  return { ok: true, pool: p, managed: spec.managed };
+}
