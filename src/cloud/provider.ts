@@ -59,8 +59,8 @@ export interface CloudProvider {
    * operation's ClientToken. What to create and when is the caller's policy (`planScalingGroup`).
    */
   createScalingGroup(spec: ScalingGroupSpec, o: WriteOptions): Promise<string>;
-  /** The group's scaling configurations (id, name, whether active). */
-  scalingConfigurations(groupId: string): Promise<{ id: string; name: string | undefined; active: boolean }[]>; // prettier-ignore
+  /** The group's scaling configurations (id, name, whether active, the image it launches). */
+  scalingConfigurations(groupId: string): Promise<{ id: string; name: string | undefined; active: boolean; imageId?: string | undefined }[]>; // prettier-ignore
   createScalingConfiguration(groupId: string, name: string, launch: LaunchSpec): Promise<string>;
   /** Modifies a configuration in place (new instances launch with it; existing ones keep theirs). */
   modifyScalingConfiguration(configurationId: string, name: string, launch: LaunchSpec): Promise<void>;

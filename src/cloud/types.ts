@@ -223,6 +223,9 @@ export interface SecurityGroupInfo {
 
 export interface ImageInfo {
   id: string;
+  /** ImageName and ImageVersion, when the cloud gives them. */
+  name?: string | undefined;
+  version?: string | undefined;
   osType: string;
   platform: string;
   osName: string;

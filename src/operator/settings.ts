@@ -99,6 +99,14 @@ export const SETTINGS = {
   cloudMaxAttempts: { flag: 'cloud-max-attempts', env: ['NODEPOOL_CLOUD_MAX_ATTEMPTS'], description: 'attempts per cloud call on throttling, 5xx and network errors (never on 4xx)', default: '6', schema: z.coerce.number().int('must be a whole number').min(1).max(20) }, // prettier-ignore
   batchIdleDuration: { flag: 'batch-idle-duration', env: ['NODEPOOL_BATCH_IDLE_DURATION'], description: 'instant elasticity: a batch of pending pods closes after this long without a new one', default: '200ms', schema: Duration }, // prettier-ignore
   batchMaxDuration: { flag: 'batch-max-duration', env: ['NODEPOOL_BATCH_MAX_DURATION'], description: 'instant elasticity: a batch of pending pods closes this long after its first pod at the latest', default: '700ms', schema: Duration }, // prettier-ignore
+  imageCheckInterval: {
+    flag: 'image-check-interval',
+    env: ['NODEPOOL_IMAGE_CHECK_INTERVAL'],
+    description:
+      "how often a pool's image family is listed for newer images (autoUpgrade, autoPatch, UpgradeAvailable)",
+    default: '5m',
+    schema: Duration,
+  },
   cloudProtocol: { flag: 'cloud-protocol', env: ['ALIBABA_CLOUD_PROTOCOL'], description: 'https|http (http only for the simulator)', default: 'https', schema: z.enum(['https', 'http']) }, // prettier-ignore
 } as const satisfies Record<string, Setting>;
 

@@ -28,6 +28,8 @@ export const ConditionType = {
   Degraded: 'Degraded',
   /** ManagedNodePool only: whether its automation (elasticity, repair, upgrades, patches, events) runs. */
   AutomationActive: 'AutomationActive',
+  /** A newer image of the pool's family exists that the pool does not adopt by itself (no autoUpgrade / autoPatch for it). */
+  UpgradeAvailable: 'UpgradeAvailable',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 

@@ -117,6 +117,35 @@ export const RegistrationStatus = api(
 );
 export type RegistrationStatus = z.output<typeof RegistrationStatus>;
 
+/** The image the pool launches, pinned when first resolved (API.md "Image pinning"). */
+export const PoolImage = api(
+  z.object({
+    id: api(z.string().max(128), 'The image id new nodes launch with (the scaling configuration\'s).'),
+    name: api(z.string().max(256), 'The image name.').optional(),
+    version: api(z.string().max(64), 'The image version, when the image has one.').optional(),
+    family: api(
+      z.string().max(128),
+      'The image family it was resolved from (absent for a Custom image): a spec change to another family resolves again.',
+    ).optional(),
+    kubeletVersion: api(
+      z.string().max(64),
+      'The kubelet version the image carries, when its tags say so.',
+    ).optional(),
+    containerdVersion: api(
+      z.string().max(64),
+      'The containerd version the image carries, when its tags say so.',
+    ).optional(),
+    adoptedBy: api(
+      z.enum(['Resolved', 'Configuration', 'Spec', 'AutoUpgrade', 'AutoPatch']),
+      'How the pool came to run it: Resolved (the family\'s newest when the pool was created), Configuration (what the scaling configuration already ran when the pin was first recorded), Spec (a change of spec.image), AutoUpgrade or AutoPatch (adopted by rotation).',
+    ).optional(),
+    adoptedAt: Time('When it was pinned or adopted (RFC 3339).'),
+    reason: api(z.string().max(1024), 'Why it was adopted (the newer image, the CVEs it fixes).').optional(),
+  }),
+  'The pinned image: a newer image of the family is adopted only by autoUpgrade / autoPatch (rotation) or a change of spec.image, and otherwise reported by the condition UpgradeAvailable.',
+);
+export type PoolImage = z.output<typeof PoolImage>;
+
 export const PoolStatus = api(
   z.object({
     observedGeneration: api(z.int().min(0), 'The .metadata.generation the status describes.').optional(),
@@ -197,9 +226,10 @@ export const PoolStatus = api(
     ).optional(),
     automation: Automation.optional(),
     registration: RegistrationStatus.optional(),
+    image: PoolImage.optional(),
     conditions: api(
       z.array(Condition).max(16),
-      'Ready, Progressing and Degraded; on a ManagedNodePool also AutomationActive (which automation runs).',
+      'Ready, Progressing and Degraded; UpgradeAvailable (a newer image of the family that the pool does not adopt by itself); on a ManagedNodePool also AutomationActive (which automation runs).',
       [],
       {
         'x-kubernetes-list-type': 'map',

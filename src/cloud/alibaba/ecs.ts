@@ -294,7 +294,7 @@ export class EcsApi {
     const body = W.describeImagesWire.parse(
       await this.t.ecs('DescribeImages', (c, rt) => c.describeImagesWithOptions(req, rt)),
     );
-    return body.Images.map((i) => ({ id: i.ImageId, osType: i.OSType ?? '', platform: i.Platform ?? '', osName: i.OSNameEn ?? i.OSName ?? '', architecture: i.Architecture ?? '' })); // prettier-ignore
+    return body.Images.map((i) => ({ id: i.ImageId, name: i.ImageName, version: i.ImageVersion || undefined, osType: i.OSType ?? '', platform: i.Platform ?? '', osName: i.OSNameEn ?? i.OSName ?? '', architecture: i.Architecture ?? '' })); // prettier-ignore
   }
 
   /** The newest system image of a family (ImageFamily, owner `system`). */

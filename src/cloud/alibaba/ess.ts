@@ -208,13 +208,13 @@ export class EssApi {
 
   async configurationNames(
     groupId: string,
-  ): Promise<{ id: string; name: string | undefined; active: boolean }[]> {
-    const out: { id: string; name: string | undefined; active: boolean }[] = [];
+  ): Promise<{ id: string; name: string | undefined; active: boolean; imageId?: string | undefined }[]> {
+    const out: { id: string; name: string | undefined; active: boolean; imageId?: string | undefined }[] = [];
     for (let page = 1; ; page++) {
       const list = W.describeScalingConfigurationsWire.parse(
         await this.t.rpc('ess', 'DescribeScalingConfigurations', { ScalingGroupId: groupId, PageNumber: page, PageSize: 50 }), // prettier-ignore
       ).ScalingConfigurations;
-      out.push(...list.map((c) => ({ id: c.ScalingConfigurationId, name: c.ScalingConfigurationName, active: c.LifecycleState === 'Active' }))); // prettier-ignore
+      out.push(...list.map((c) => ({ id: c.ScalingConfigurationId, name: c.ScalingConfigurationName, active: c.LifecycleState === 'Active', imageId: c.ImageId }))); // prettier-ignore
       if (list.length < 50) break;
     }
     return out;

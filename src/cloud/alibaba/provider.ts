@@ -94,7 +94,7 @@ export class AlibabaCloudProvider implements CloudProvider {
 
   scalingConfigurations(
     groupId: string,
-  ): Promise<{ id: string; name: string | undefined; active: boolean }[]> {
+  ): Promise<{ id: string; name: string | undefined; active: boolean; imageId?: string | undefined }[]> {
     return this.ess.configurationNames(groupId);
   }
 

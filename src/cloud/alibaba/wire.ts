@@ -75,6 +75,7 @@ export const scalingConfigurationWire = z.object({
   ScalingConfigurationName: optStr,
   ScalingGroupId: optStr,
   LifecycleState: optStr,
+  ImageId: optStr,
 });
 export const describeScalingConfigurationsWire = z.object({
   TotalCount: optNum,

@@ -182,10 +182,10 @@ export class FakeCloudProvider implements CloudProvider {
 
   scalingConfigurations(
     groupId: string,
-  ): Promise<{ id: string; name: string | undefined; active: boolean }[]> {
+  ): Promise<{ id: string; name: string | undefined; active: boolean; imageId?: string | undefined }[]> {
     this.record('scalingConfigurations', groupId);
     return Promise.resolve(
-      this.group(groupId).configurations.map(({ id, name, active }) => ({ id, name, active })),
+      this.group(groupId).configurations.map(({ id, name, active, launch }) => ({ id, name, active, imageId: launch.imageId })),
     );
   }
 

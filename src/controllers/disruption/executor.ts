@@ -33,6 +33,8 @@ const DONE_EVENT: Record<string, { reason: string; type: 'Normal' | 'Warning' }>
   essHook: { reason: 'ScaleInHookContinued', type: 'Normal' },
   registration: { reason: 'RegistrationFailed', type: 'Warning' },
   deletion: { reason: 'PoolNodeDrained', type: 'Normal' },
+  upgrade: { reason: 'NodeRotated', type: 'Normal' },
+  patch: { reason: 'NodeRotated', type: 'Normal' },
 };
 
 /** The Node writes the executor makes (the API server in production; in memory in unit tests). */

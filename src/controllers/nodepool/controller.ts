@@ -19,6 +19,7 @@ import { collectNodes } from './collect.js';
 import { POOL_FINALIZER, PoolObjectSchema, REQUEUE, type CachedPool, type PoolDeps, type PoolObject, type PoolReconcile, type Status } from './context.js'; // prettier-ignore
 import { admittedNodes, runDisruptions } from './disruption.js';
 import { attachExisting } from './existing/reconcile.js';
+import { reconcileImage } from './image/reconcile.js';
 import { AGENT_CONFIG } from './external.js';
 import { finalizePool, poolForDeletion } from './finalize/reconcile.js';
 import {
@@ -92,6 +93,7 @@ function poolDeps(
     client,
     cloud,
     lookups: new SharedLookups(SHARED_LOOKUP_MS, () => clock.now()).cloud(cloud),
+    images: new SharedLookups(deps.settings.imageCheckInterval, () => clock.now()).cloud(cloud),
     clock,
     logger: deps.logger,
     events: deps.events,
@@ -256,8 +258,10 @@ async function subReconcilers(d: PoolDeps, r: PoolReconcile): Promise<ReconcileR
   const synced = await syncLabelsFirst(d, r);
   const rendered = { get: (k: string) => { const x = d.state.lastRendered.get(r.name); return x?.key === k ? x.userData : undefined; }, set: (key: string, userData: string) => void d.state.lastRendered.set(r.name, { key, userData }) }; // prettier-ignore
   const checks = { get: () => d.state.cloudChecks.get(r.name, r.version), set: (id: string) => d.state.cloudChecks.set(r.name, r.version, id) }; // prettier-ignore
+  // the pinned image (status.image) is what the scaling configuration launches
+  const imageId = await reconcileImage(d, r);
   // resolveLaunch reads the validated spec, a fresh object per pool version (never the informer's)
-  r.resolved = await resolveLaunch(r.pool as NodePool, { cloud: d.lookups, refs: d.refs, checks, rendered, join: (p) => d.join.forPool(p.metadata.name, r.uid) }); // prettier-ignore
+  r.resolved = await resolveLaunch(r.pool as NodePool, { cloud: d.lookups, refs: d.refs, checks, rendered, imageId, join: (p) => d.join.forPool(p.metadata.name, r.uid) }); // prettier-ignore
   if (!(await reconcileScalingGroup(d, r))) {
     await writeStatus(d.poolApi, d.kind.kind, r.obj, { ...r.status, conditions: poolConditions(r.prior.conditions, r.generation, { ready: [false, 'ScalingGroupMissing', r.progress.join('; ')], progressing: [true, 'ScalingGroupMissing', r.progress.join('; ')], degraded: [false, 'Reconciled', 'no problem seen'] }, d.clock.now()) }); // prettier-ignore
     return { requeueAfter: r.requeueAfterMs ?? REQUEUE.progressing };

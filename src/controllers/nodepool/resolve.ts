@@ -161,21 +161,41 @@ export interface Resolved {
   password?: { value: string; revision: string } | undefined;
 }
 
-/** The image a pool launches: its Custom id, or the newest image of the type's family for the types' CPU. */
-export async function resolveImage(pool: NodePool, cloud: LookupCloud, arm: boolean): Promise<string> {
+/** The pool's instance types include Arm ones (their images are the family's arm64 build). */
+export function isArmPool(spec: Pick<NodePool['spec'], 'instanceTypes'>): boolean {
+  return spec.instanceTypes.some((t) => /^ecs\.(g8y|c8y|r8y|g6r|c6r)\./.test(t));
+}
+
+/** Where the pool's image comes from: the image family of its type for the types' CPU, or its Custom id. */
+export function imageSourceOf(
+  pool: Pick<NodePool, 'spec'>,
+): { kind: 'family'; family: string } | { kind: 'custom'; id: string } {
   const image = pool.spec.image;
   if (image.type === 'Custom') {
     if (!image.id) throw new ReferenceError('spec.image.id: a Custom image needs an id');
-    const [found] = await cloud.images([image.id]);
-    if (!found)
-      throw new ReferenceError(`spec.image.id: image ${image.id} does not exist in ${cloud.region}`);
-    return found.id;
+    return { kind: 'custom', id: image.id };
   }
+  const arm = isArmPool(pool.spec);
   const families = IMAGE_FAMILIES[image.type];
   const family = arm ? families?.arm64 : families?.x86_64;
   if (!family) throw new ReferenceError(`spec.image.type: ${image.type} has no ${arm ? 'Arm' : 'x86'} image`);
-  const id = await cloud.latestImage(family);
-  if (!id) throw new InvalidConfigurationError({ code: 'InvalidImageId.NotFound', cloudMessage: `no image of family ${family} in ${cloud.region}`, action: 'DescribeImages' }); // prettier-ignore
+  return { kind: 'family', family };
+}
+
+/**
+ * The image a pool launches when nothing is pinned yet: its Custom id (checked to exist), or the newest image
+ * of its type's family. Pools pin their image (`image/`): the pool controller passes the pinned id instead.
+ */
+export async function resolveImage(pool: NodePool, cloud: LookupCloud): Promise<string> {
+  const source = imageSourceOf(pool);
+  if (source.kind === 'custom') {
+    const [found] = await cloud.images([source.id]);
+    if (!found)
+      throw new ReferenceError(`spec.image.id: image ${source.id} does not exist in ${cloud.region}`);
+    return found.id;
+  }
+  const id = await cloud.latestImage(source.family);
+  if (!id) throw new InvalidConfigurationError({ code: 'InvalidImageId.NotFound', cloudMessage: `no image of family ${source.family} in ${cloud.region}`, action: 'DescribeImages' }); // prettier-ignore
   return id;
 }
 
@@ -245,15 +265,17 @@ export async function resolveLaunch(
     /** The clock for token expiry (wall clock by default). */
     now?: () => number;
     checks?: CloudChecks | undefined;
+    /** The pool's pinned image (`status.image.id`): launched instead of resolving the family's newest. */
+    imageId?: string | undefined;
     /** The pool's last rendered user data by its inputs (kept by the caller per pool). */
     rendered?: { get(key: string): string | undefined; set(key: string, userData: string): void } | undefined;
   },
 ): Promise<Resolved> {
   const spec = pool.spec;
-  let imageId = deps.checks?.get();
-  if (imageId === undefined) {
-    const arm = spec.instanceTypes.some((t) => /^ecs\.(g8y|c8y|r8y|g6r|c6r)\./.test(t));
-    imageId = await resolveImage(pool, deps.cloud, arm);
+  const checked = deps.checks?.get();
+  let imageId = deps.imageId ?? checked;
+  if (checked === undefined || imageId === undefined) {
+    imageId ??= await resolveImage(pool, deps.cloud);
     const sgProblem = securityGroupProblem(spec, await deps.cloud.securityGroups(spec.securityGroup.ids));
     if (sgProblem) throw new ReferenceError(sgProblem);
     deps.checks?.set(imageId);

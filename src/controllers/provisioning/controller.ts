@@ -96,7 +96,9 @@ export function newProvisioningController(
   pods.addEventHandler({ add: onPod, update: (_o, n) => onPod(n), delete: (p) => firstSeen.delete(p.metadata.uid ?? '') }); // prettier-ignore
   // a pool's spec, deletion or scaling group (a new pool becomes launchable) changes the plan; its counts do not
   const groupOf = (o: { status?: Record<string, unknown> | undefined }): unknown => o.status?.scalingGroupId;
-  for (const k of kinds) controller.watch(k.informer, () => KEY, (a, b) => a.metadata.generation !== b.metadata.generation || a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp || groupOf(a) !== groupOf(b)); // prettier-ignore
+  const imageOf = (o: { status?: Record<string, unknown> | undefined }): unknown =>
+    (o.status?.image as { id?: string } | undefined)?.id;
+  for (const k of kinds) controller.watch(k.informer, () => KEY, (a, b) => a.metadata.generation !== b.metadata.generation || a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp || groupOf(a) !== groupOf(b) || imageOf(a) !== imageOf(b)); // prettier-ignore
   // watched for their sync only (the controller waits for every source before its first decision)
   const none = (): undefined => undefined;
   controller.watch(pods, none).watch(poolNodes, none).watch(allNodes, none).watch(daemonSets, none).watch(claims, none).watch(volumes, none); // prettier-ignore
@@ -106,10 +108,10 @@ export function newProvisioningController(
   }
 
   async function resolved(p: AutoPool): Promise<ResolvedLaunch> {
-    const key = `${p.object.metadata.uid ?? ''}/${p.object.metadata.generation ?? 0}`;
+    const key = `${p.object.metadata.uid ?? ''}/${p.object.metadata.generation ?? 0}/${p.image ?? ''}`;
     const c = resolvedCache.get(p.name);
     if (c && c.key === key && clock.monotonic() - c.at < RESOLVED_TTL_MS) return c.value;
-    const value = await resolveLaunch(p.pool, { cloud: lookups, refs, join: () => deps.join.forPool(p.name, p.object.metadata.uid ?? p.name), rendered: { get: (k) => rendered.get(`${p.name}|${k}`), set: (k, v) => { rendered.clear(); rendered.set(`${p.name}|${k}`, v); } } }); // prettier-ignore
+    const value = await resolveLaunch(p.pool, { cloud: lookups, refs, imageId: p.image, join: () => deps.join.forPool(p.name, p.object.metadata.uid ?? p.name), rendered: { get: (k) => rendered.get(`${p.name}|${k}`), set: (k, v) => { rendered.clear(); rendered.set(`${p.name}|${k}`, v); } } }); // prettier-ignore
     resolvedCache.set(p.name, { key, at: clock.monotonic(), value });
     return value;
   }

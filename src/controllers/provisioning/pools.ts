@@ -1,8 +1,10 @@
-import type { ElasticityLaunch, NodePool } from '../../apis/v1beta1/index.js';
+import type { ElasticityLaunch, NodePool, PoolImage } from '../../apis/v1beta1/index.js';
 import type { CloudProvider } from '../../cloud/provider.js';
 import type { ScalingGroup } from '../../cloud/types.js';
 import { scalingGroupName } from '../nodepool/launch.js';
+import { pinnedFor } from '../nodepool/image/pin.js';
 import { poolSpecOf, type PoolKindName } from '../nodepool/kinds.js';
+import { imageSourceOf } from '../nodepool/resolve.js';
 import type { PoolObject } from '../nodepool/controller.js';
 
 /** An Auto pool of either kind, its spec in NodePool terms, and the group it scales. */
@@ -18,6 +20,18 @@ export interface AutoPool {
   records: ElasticityLaunch[];
   /** Why it cannot scale out now, if it cannot. */
   blocked: string | undefined;
+  /** The image the pool pinned (`status.image`): every launch uses it. */
+  image: string | undefined;
+}
+
+/** The image a pool pinned for its spec's image source (status.image), if any. */
+function pinnedImageOf(pool: NodePool, o: PoolObject): string | undefined {
+  const image = (o.status as { image?: PoolImage } | undefined)?.image;
+  try {
+    return pinnedFor(imageSourceOf(pool), image);
+  } catch {
+    return undefined; // a spec the pool controller reports (Degraded)
+  }
 }
 
 /** The launch records a pool's status holds (`status.automation.elasticity.inFlight`). */
@@ -46,7 +60,7 @@ export class AutoPools {
       const r = poolSpecOf(kind, object);
       if (!r.ok || r.pool.spec.scaling.mode !== 'Auto') continue;
       for (const v of r.pool.spec.vSwitchIds) if (!this.zoneOf.has(v)) unknown.add(v);
-      out.push({ kind, object, name: object.metadata.name, pool: r.pool, group: undefined, zones: new Map(), records: recordsOf(object), blocked: undefined }); // prettier-ignore
+      out.push({ kind, object, name: object.metadata.name, pool: r.pool, group: undefined, zones: new Map(), records: recordsOf(object), blocked: undefined, image: pinnedImageOf(r.pool, object) }); // prettier-ignore
     }
     if (unknown.size > 0)
       for (const v of await this.cloud.vSwitches([...unknown])) this.zoneOf.set(v.id, v.zoneId);
@@ -57,7 +71,7 @@ export class AutoPools {
           if (z) p.zones.set(v, z);
         }
         const id = (p.object.status as { scalingGroupId?: string } | undefined)?.scalingGroupId;
-        p.blocked = p.object.metadata.deletionTimestamp ? 'the pool is being deleted' : !id ? 'the pool has no scaling group yet' : undefined; // prettier-ignore
+        p.blocked = p.object.metadata.deletionTimestamp ? 'the pool is being deleted' : !id ? 'the pool has no scaling group yet' : !p.image ? "the pool's image is not pinned yet" : undefined; // prettier-ignore
         if (p.blocked) return;
         p.group = await this.cloud.findScalingGroup({ id, name: scalingGroupName(this.cluster, p.name), cluster: this.cluster }); // prettier-ignore
         if (!p.group) p.blocked = `scaling group ${id} not found`;

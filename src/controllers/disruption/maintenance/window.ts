@@ -114,3 +114,10 @@ export function mayActNow(windows: readonly MaintenanceWindowSpec[] | undefined,
   if (!windows || windows.length === 0) return { open: true, closesAt: Number.POSITIVE_INFINITY };
   return windowState(windows, nowMs);
 }
+
+/** The windows for a human: `Sat,Sun 02:00 for 4h (Asia/Shanghai)`, joined by `; `. */
+export function describeWindows(windows: readonly MaintenanceWindowSpec[]): string {
+  return windows
+    .map((w) => `${w.days.join(',')} ${w.start} for ${w.duration} (${w.timeZone ?? 'UTC'})`)
+    .join('; ');
+}

@@ -2,6 +2,7 @@ import type { Method } from '../types.js';
 import { deletion } from './deletion.js';
 import { essHook } from './ess-hook.js';
 import { registrationMethod } from './registration.js';
+import { rotationMethod } from './rotation.js';
 import { scaleIn } from './scale-in.js';
 
 export { deletedNode, deletedNodeCommands } from './deleted-node.js';
@@ -9,6 +10,7 @@ export { deletion } from './deletion.js';
 export { essHook } from './ess-hook.js';
 export { registrationMethod } from './registration.js';
 export { isActive, scaleIn } from './scale-in.js';
+export { rotationMethod, rotationOwner } from './rotation.js';
 
 export interface MethodDeps {
   /** How far an instance's bootstrap got (its serial console), for the registration Events. */
@@ -22,5 +24,6 @@ export interface MethodDeps {
  * node` (`deletedNode`) runs in the Node termination controller, keyed by Node.
  */
 export function poolMethods(deps: MethodDeps): Method[] {
-  return [essHook, registrationMethod(deps.story), deletion, scaleIn];
+  const rotations = [rotationMethod('upgrade'), rotationMethod('patch')];
+  return [essHook, registrationMethod(deps.story), deletion, scaleIn, ...rotations];
 }

@@ -69,6 +69,29 @@ describe('scaleIn', () => {
   });
 });
 
+test('scaleIn: replacements launched first for claimed members (rotation, consolidation) are no excess', async () => {
+  const claim = {
+    method: 'upgrade' as const,
+    reason: 'r',
+    voluntary: true,
+    replacementsFirst: true,
+    disposal: 'remove' as const,
+    since: 'x',
+  };
+  const a = node('a', '2026-01-01T00:00:00Z');
+  const b = node('b', '2026-01-02T00:00:00Z');
+  const cs = [
+    { ...cand('i-a', a), claim },
+    cand('i-b', b),
+    cand('i-new'),
+    cand('i-new2', node('n', '2026-01-03T00:00:00Z')),
+  ];
+  expect((await scaleIn.propose(view(cs, 3))).commands).toEqual([]);
+  // the spec lowered meanwhile: the excess is counted without the member being replaced
+  const p = await scaleIn.propose(view(cs, 2));
+  expect(p.commands.flatMap((c) => c.nodes.map((t) => t.instanceId))).toEqual(['i-new']);
+});
+
 describe('the involuntary methods', () => {
   test('essHook: one command per lifecycle action, with the Nodes of its instances', async () => {
     const v = { ...view([cand('i-a', node('a', 'x')), cand('i-b')], 2), lifecycleActions: [{ activityId: 'asa-1', hookId: 'ash-1', token: 't', instanceIds: ['i-a', 'i-b'] }] }; // prettier-ignore

@@ -22,12 +22,15 @@ export const scaleIn: Method = {
   async propose(view: PoolView): Promise<Proposal> {
     if (view.deleting) return { commands: [] };
     const active = view.candidates.filter(isActive);
+    // members a command replaces with one launched first (rotation, consolidation) are on their way out: the
+    // pool's size is what stays, so their replacements are no excess
+    const staying = active.filter((c) => !c.claim?.replacementsFirst).length;
     // Auto pools: ESS's desired capacity grows with instant elasticity's launches (src/controllers/provisioning),
     // so a size read before an attach must not remove what was just attached: only a maxSize lowered below the
     // members scales an Auto pool in here (consolidation is its own method)
     const s0 = view.pool.spec.scaling;
-    const target = s0.mode === 'Auto' ? Math.min(active.length, s0.maxSize ?? active.length) : view.desired;
-    const excess = active.length - target;
+    const target = s0.mode === 'Auto' ? Math.min(staying, s0.maxSize ?? staying) : view.desired;
+    const excess = staying - target;
     if (excess <= 0) return { commands: [] };
     const nodeless = active.filter((c) => !c.node).slice(0, excess);
     const targets: Target[] = nodeless.map((c) => ({ instanceId: c.instanceId }));

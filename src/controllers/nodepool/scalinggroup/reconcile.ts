@@ -23,6 +23,11 @@ function surgeOf(r: PoolReconcile, instances: readonly PoolInstance[]): number {
  * The sizes the pool asks ESS for (pure): the spec's, plus one per replacement launched first; never below
  * what runs (scale-in is the operator's: victims are drained, then removed with the desired capacity); a
  * Subscription pool's desired follows what is attached (the operator launches those itself).
+ *
+ * An Auto pool's size is ESS's desired capacity (elasticity's attaches raise it), which includes the surge once
+ * it was asked for — and not in the reconcile right after the claims were written. While replacements are
+ * launched first, its size is therefore the one it had before they began: `surgeBase` (the pool's
+ * `status.desiredSize`, written every reconcile from the size without the surge).
  */
 export function groupSpecFor(
   pool: DeepReadonly<NodePool>,
@@ -30,9 +35,13 @@ export function groupSpecFor(
   existing: ScalingGroup | undefined,
   active: number,
   surge: number,
+  surgeBase?: number,
 ): { spec: ScalingGroupSpec; wanted: number } {
   const auto = pool.spec.scaling.mode === 'Auto';
-  const current = { desired: existing?.desiredCapacity === undefined ? undefined : existing.desiredCapacity - (auto ? surge : 0), members: active }; // prettier-ignore
+  const essDesired = existing?.desiredCapacity;
+  const base =
+    essDesired === undefined ? undefined : auto && surge > 0 ? (surgeBase ?? essDesired - surge) : essDesired;
+  const current = { desired: base, members: active };
   const spec = scalingGroupSpecOf(pool as NodePool, { cluster, current });
   const wanted = spec.desiredCapacity;
   let target = wanted + surge;
@@ -112,7 +121,7 @@ export async function reconcileScalingGroup(d: PoolDeps, r: PoolReconcile): Prom
   const existing = await d.cloud.findScalingGroup({ id: r.prior.scalingGroupId, name: groupName, cluster: d.cluster }); // prettier-ignore
   if (!missingConfirmed(d, r, existing)) return false;
   const instances0 = await members(d, r, existing);
-  const { spec, wanted } = groupSpecFor(r.pool, d.cluster, existing, activeMembers(joinMembers(instances0, [])).length, surgeOf(r, instances0)); // prettier-ignore
+  const { spec, wanted } = groupSpecFor(r.pool, d.cluster, existing, activeMembers(joinMembers(instances0, [])).length, surgeOf(r, instances0), r.prior.desiredSize); // prettier-ignore
   r.wanted = wanted;
   const operationId = await operationFirst(d, r, existing);
   const known = existing ? d.state.knownGroups.get(r.name, existing.id) : undefined;

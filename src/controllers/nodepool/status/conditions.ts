@@ -11,6 +11,8 @@ export interface PoolConditions {
   degraded: ConditionValue;
   /** ManagedNodePool only. */
   automation?: ConditionValue | undefined;
+  /** Once the pool's image is pinned (`image/`). */
+  upgradeAvailable?: ConditionValue | undefined;
 }
 
 /** The pool's conditions after this reconcile: transition times kept where the status did not change. */
@@ -28,5 +30,6 @@ export function poolConditions(
   put(ConditionType.Progressing, set.progressing);
   put(ConditionType.Degraded, set.degraded);
   if (set.automation) put(ConditionType.AutomationActive, set.automation);
+  if (set.upgradeAvailable) put(ConditionType.UpgradeAvailable, set.upgradeAvailable);
   return list;
 }

@@ -54,7 +54,7 @@ export async function finishStatus(
     zones: counts.zones,
     instanceTypes: counts.instanceTypes,
     ...(activity ? { lastScalingActivity: activityStatus(activity) } : {}),
-    conditions: poolConditions(r.prior.conditions, r.generation, { ...s.conditions, ...(managed ? { automation: automationCondition(managed) } : {}) }, d.clock.now()), // prettier-ignore
+    conditions: poolConditions(r.prior.conditions, r.generation, { ...s.conditions, ...(managed ? { automation: automationCondition(managed) } : {}), upgradeAvailable: r.upgradeAvailable }, d.clock.now()), // prettier-ignore
   };
   if (s.failed && r.prior.phase !== 'Degraded') await d.events.warning(r.subject, 'ScalingActivityFailed', 'Scale', s.failed); // prettier-ignore
   await writeStatus(d.poolApi, d.kind.kind, r.obj, status);
