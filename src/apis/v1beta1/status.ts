@@ -120,7 +120,7 @@ export type RegistrationStatus = z.output<typeof RegistrationStatus>;
 /** The image the pool launches, pinned when first resolved (API.md "Image pinning"). */
 export const PoolImage = api(
   z.object({
-    id: api(z.string().max(128), 'The image id new nodes launch with (the scaling configuration\'s).'),
+    id: api(z.string().max(128), "The image id new nodes launch with (the scaling configuration's)."),
     name: api(z.string().max(256), 'The image name.').optional(),
     version: api(z.string().max(64), 'The image version, when the image has one.').optional(),
     family: api(
@@ -137,7 +137,7 @@ export const PoolImage = api(
     ).optional(),
     adoptedBy: api(
       z.enum(['Resolved', 'Configuration', 'Spec', 'AutoUpgrade', 'AutoPatch']),
-      'How the pool came to run it: Resolved (the family\'s newest when the pool was created), Configuration (what the scaling configuration already ran when the pin was first recorded), Spec (a change of spec.image), AutoUpgrade or AutoPatch (adopted by rotation).',
+      "How the pool came to run it: Resolved (the family's newest when the pool was created), Configuration (what the scaling configuration already ran when the pin was first recorded), Spec (a change of spec.image), AutoUpgrade or AutoPatch (adopted by rotation).",
     ).optional(),
     adoptedAt: Time('When it was pinned or adopted (RFC 3339).'),
     reason: api(z.string().max(1024), 'Why it was adopted (the newer image, the CVEs it fixes).').optional(),

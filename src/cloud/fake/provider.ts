@@ -185,7 +185,12 @@ export class FakeCloudProvider implements CloudProvider {
   ): Promise<{ id: string; name: string | undefined; active: boolean; imageId?: string | undefined }[]> {
     this.record('scalingConfigurations', groupId);
     return Promise.resolve(
-      this.group(groupId).configurations.map(({ id, name, active, launch }) => ({ id, name, active, imageId: launch.imageId })),
+      this.group(groupId).configurations.map(({ id, name, active, launch }) => ({
+        id,
+        name,
+        active,
+        imageId: launch.imageId,
+      })),
     );
   }
 

@@ -161,6 +161,7 @@ export function pinnedFor(
   image: DeepReadonly<PoolImage> | undefined,
 ): string | undefined {
   if (!image) return undefined;
-  if (source.kind === 'custom') return image.family === undefined && image.id === source.id ? image.id : undefined;
+  if (source.kind === 'custom')
+    return image.family === undefined && image.id === source.id ? image.id : undefined;
   return image.family === source.family ? image.id : undefined;
 }
