@@ -36,13 +36,23 @@ export async function installCrds(
     ...files,
   ]);
   if (applied.code !== 0) throw new CrdInstallError(`applying the CRDs failed: ${applied.stderr.trim()}`);
-  const waited = await run(kubectlPath, [
-    ...base,
-    'wait',
-    '--for=condition=Established',
-    `--timeout=${opts.timeoutSeconds ?? 60}s`,
-    ...CRD_NAMES.map((n) => `crd/${n}`),
-  ]);
-  if (waited.code !== 0)
-    throw new CrdInstallError(`the CRDs did not become Established: ${waited.stderr.trim()}`);
+  // `kubectl wait` fails at once ("…conditions accessor error: <nil> is of the type <nil>") when it reads a CRD
+  // the API server has not given any condition yet (a busy machine): that is "not yet", so it waits again.
+  const deadline = Date.now() + (opts.timeoutSeconds ?? 60) * 1000;
+  for (;;) {
+    const left = Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
+    const waited = await run(kubectlPath, [
+      ...base,
+      'wait',
+      '--for=condition=Established',
+      `--timeout=${left}s`,
+      ...CRD_NAMES.map((n) => `crd/${n}`),
+    ]);
+    if (waited.code === 0) return;
+    const notYet = /conditions accessor error/.test(waited.stderr);
+    if (!notYet || Date.now() >= deadline) {
+      throw new CrdInstallError(`the CRDs did not become Established: ${waited.stderr.trim()}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
