@@ -3,8 +3,6 @@
 // on) in this process, and the operator as a child process (`nodepool-operator run`), so that its memory and
 // CPU are its own. Phases: create (POOLS × NODES_PER_POOL from scratch), steady state (RSS, CPU, cloud calls
 // per minute), label change on a BIG_POOL-node pool. What each figure means: docs/benchmarks.md.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,8 +11,6 @@ import { GROUP, KINDS, VERSION } from '../src/apis/v1beta1/constants.js';
 import { installCrds } from '../src/apis/install.js';
 import { POOL_LABEL } from '../src/bootstrap/labels.js';
 import { DevStack, cachedBinaries } from '../src/devstack/index.js';
-import { freePort } from '../src/devstack/ports.js';
-import { PACKAGE_ROOT } from '../src/devstack/paths.js';
 import {
   crd,
   KubeClient,
@@ -29,6 +25,7 @@ import { Informer } from '../src/runtime/informer.js';
 import { startSimulator, type Simulator } from '../src/sim/cloud/index.js';
 import { NodeSimulation } from '../src/sim/nodes/index.js';
 import { overheadOf, quantiles, rateByAction, writeCalls, type PoolTimes } from './nodepool-figures.js';
+import { procOf, startOperator, stopOperator } from './operator-process.js';
 
 const num = (name: string, dflt: number): number => {
   const v = Number(process.env[name] ?? dflt);
@@ -49,7 +46,6 @@ const KEEP = process.env.NODEPOOL_BENCH_KEEP === '1';
 /** The operator's cloud call budget (`--cloud-qps`); unset: its default (10 calls/s). */
 const CLOUD_QPS = process.env.NODEPOOL_BENCH_CLOUD_QPS;
 const CLUSTER = 'c-bench';
-const TICK_MS = 10; // USER_HZ = 100 on Linux
 
 const NODE_POOLS = crd(GROUP, VERSION, KINDS.NodePool.plural, KINDS.NodePool.kind, false);
 const PoolView = z.object({
@@ -75,15 +71,6 @@ const progress = (s: string): void => void process.stderr.write(`[bench:nodepool
 const isReady = (n: Node): boolean => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false; // prettier-ignore
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
-
-/** The operator's process figures from /proc: resident memory (MB) and CPU seconds (user + system). */
-async function procOf(pid: number): Promise<{ rssMB: number; hwmMB: number; cpuS: number }> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { rssMB: kb('VmRSS') / 1024, hwmMB: kb('VmHWM') / 1024, cpuS: ((Number(f[11]) + Number(f[12])) * TICK_MS) / 1000 }; // prettier-ignore
-}
 
 /** What the bench saw, per pool and per node, on its one clock. */
 class Recorder {
@@ -144,50 +131,6 @@ class Recorder {
   }
 }
 
-/** `nodepool-operator run` as a child process, pointed at the simulator and this control plane. */
-async function startOperator(
-  stack: DevStack,
-  sim: Simulator,
-  logFile: string,
-): Promise<ChildProcess & { metrics: number }> {
-  // prettier-ignore
-  const health = await freePort();
-  const metrics = await freePort();
-  const region = sim.world.regions[0]!;
-  // prettier-ignore
-  const child = spawn(process.execPath, [
-    ...OPERATOR_NODE_ARGS,
-    join(PACKAGE_ROOT, 'bin/nodepool-operator.js'), 'run',
-    '--kubeconfig', stack.kubeconfig,
-    '--namespace', 'kube-system',
-    '--identity', 'bench',
-    '--health-probe-bind-address', `127.0.0.1:${health}`,
-    '--metrics-bind-address', `127.0.0.1:${metrics}`,
-    ...(CLOUD_QPS ? ['--cloud-qps', CLOUD_QPS, '--cloud-burst', String(Math.max(20, 2 * Number(CLOUD_QPS)))] : []),
-  ], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...sim.env(), KUBECONFIG: '', NODEPOOL_CLUSTER_ID: CLUSTER, NODEPOOL_VPC_ID: region.vpcs[0]!.vpcId, NODEPOOL_APISERVER_ENDPOINT: stack.server, LOG_LEVEL: process.env.NODEPOOL_BENCH_OPERATOR_LOG_LEVEL ?? 'info', MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' }, // as the image sets it
-  });
-  const guard = () => child.kill('SIGKILL');
-  process.once('exit', guard);
-  child.once('exit', () => process.off('exit', guard));
-  const log = createWriteStream(logFile);
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the operator exited (${child.exitCode ?? child.signalCode}); see ${logFile}`); // prettier-ignore
-    const ok = await fetch(`http://127.0.0.1:${health}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`the operator is not ready after 60 s; see ${logFile}`);
-    await sleep(100);
-  }
-  return Object.assign(child, { metrics });
-}
-
 /** The V8 heap as the operator's own /metrics has it (prom-client's default Node.js metrics), in MB. */
 async function heapOf(port: number): Promise<Record<string, number>> {
   const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
@@ -205,15 +148,6 @@ async function heapOf(port: number): Promise<Record<string, number>> {
     if (m?.[1]) out[key] = round(Number(m[1]) / 1048576, 1);
   }
   return out;
-}
-
-async function stopOperator(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** Polls `done` every 250 ms, printing `status()` every 5 s; throws after TIMEOUT_S. */
@@ -284,7 +218,7 @@ try {
   await Promise.all([nodes.waitForSync(), pools.waitForSync()]);
 
   const operatorLog = join(runDir, 'operator.log');
-  const operator = await startOperator(stack, sim, operatorLog);
+  const operator = await startOperator({ stack, sim, logFile: operatorLog, cluster: CLUSTER, nodeArgs: OPERATOR_NODE_ARGS, args: CLOUD_QPS ? ['--cloud-qps', CLOUD_QPS, '--cloud-burst', String(Math.max(20, 2 * Number(CLOUD_QPS)))] : [] }); // prettier-ignore
   cleanups.push(() => stopOperator(operator));
   const pid = operator.pid!;
   progress(`operator running (pid ${pid}, log ${operatorLog}); ${JSON.stringify(await procOf(pid))}`);
