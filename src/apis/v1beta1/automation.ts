@@ -56,7 +56,7 @@ function blocks(on: boolean) {
     z.strictObject({
       windows: api(
         z.array(MaintenanceWindow).max(7),
-        'When voluntary automation (upgrade and patch rotations) may disrupt nodes; none = at any time. Repair, system events and spot interruption act whenever needed.',
+        'When voluntary automation (upgrade and patch rotations) may start disrupting nodes; none = at any time. A rotation started inside a window finishes the nodes it took; no new one starts outside. Repair, system events and spot interruption act whenever needed.',
       ).optional(),
       allowReboot: api(
         z.boolean().default(false),
@@ -82,14 +82,16 @@ function blocks(on: boolean) {
     z.strictObject({
       enabled: api(
         z.boolean().default(on),
-        `Roll newer images of the pool's image family (new kubelet and containerd versions with them) through the pool (${byDefault}).`,
+        `Adopt newer images of the pool's image family (new kubelet and containerd versions with them): new nodes launch with the newer image at once, and the nodes running another image are replaced (${byDefault}). Off: a newer image is only reported by the condition UpgradeAvailable.`,
       ),
-      maxSurge: countOrPercent('Extra nodes during a rotation (count or percentage).').default(1),
+      maxSurge: countOrPercent(
+        "Replacements launched and Ready before their nodes are drained, at once (count, or percentage of the pool's size rounded up; an Auto pool's is capped by maxSize).",
+      ).default(1),
       maxUnavailable: countOrPercent(
-        'Nodes that may be unavailable during a rotation (count or percentage).',
+        "Nodes drained without a replacement first, at once (count, or percentage of the pool's size rounded down); unready nodes count against it.",
       ).default(0),
     }),
-    'Automatic OS image rotation by node replacement, inside the maintenance windows.',
+    'Automatic OS image rotation by node replacement: oldest first, maxSurge / maxUnavailable at once, within disruption.budget, drained through the Eviction API (PodDisruptionBudgets, graceful termination), inside the maintenance windows.',
     [
       {
         cel: "!(string(self.maxSurge) in ['0', '0%'] && string(self.maxUnavailable) in ['0', '0%'])",
@@ -104,7 +106,7 @@ function blocks(on: boolean) {
     z.strictObject({
       enabled: api(
         z.boolean().default(on),
-        `Apply CVE fixes by node rotation: a newer image of the family that fixes a CVE of a listed severity is rolled through the pool (${byDefault}).`,
+        `Apply CVE fixes by node rotation: a newer image of the family that fixes a CVE of a listed severity (read from the image's nodepool.alicloud.dev/fixes-high|medium|low tags) is adopted and rolled through the pool (${byDefault}).`,
       ),
       severities: api(
         uniqueList(z.enum(PATCH_SEVERITIES), 1, 3, 'severity'),

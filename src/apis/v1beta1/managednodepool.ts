@@ -152,7 +152,7 @@ const ManagedImage = api(
   z.strictObject({
     type: api(z.enum(IMAGE_TYPES).default('ContainerOS'), 'ContainerOS only on a ManagedNodePool.'),
   }),
-  'The OS image: ContainerOS only.',
+  'The OS image: ContainerOS only, pinned in status.image; a newer ContainerOS image is adopted by autoUpgrade / autoPatch (rotation), otherwise reported by the condition UpgradeAvailable.',
   [
     {
       cel: "self.type == 'ContainerOS'",

@@ -283,7 +283,7 @@ export const Image = api(
       'The custom image (type Custom only).',
     ).optional(),
   }),
-  'The OS image of new nodes.',
+  "The OS image of new nodes: resolved once (the family's newest, or the Custom id) and pinned in status.image. A newer image of the family is adopted only by management.autoUpgrade / autoPatch (nodes replaced by rotation) or by changing this field; otherwise the condition UpgradeAvailable reports it.",
   [
     {
       cel: "self.type != 'Custom' || has(self.id)",

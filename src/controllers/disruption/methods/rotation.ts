@@ -50,9 +50,12 @@ function rotationNode(c: Candidate): RotationNode {
 }
 
 function reasonOf(name: RotationName, image: DeepReadonly<PoolImage>, outdated: number): string {
-  const label = `${image.name ?? image.id}${image.version ? ` (version ${image.version})` : ''}${image.kubeletVersion ? `, kubelet ${image.kubeletVersion}` : ''}`;
-  const why = image.reason ?? (image.adoptedBy === 'Spec' ? 'spec.image changed' : `the pool's image`);
-  return `${name === 'patch' ? 'autoPatch' : 'autoUpgrade'}: ${outdated} node(s) run another image than ${image.id} (${label}); ${why}`;
+  const version = image.version ? ` (version ${image.version})` : '';
+  const kubelet = image.kubeletVersion ? `, kubelet ${image.kubeletVersion}` : '';
+  const by = name === 'patch' ? 'autoPatch' : 'autoUpgrade';
+  const why =
+    image.reason ?? (image.adoptedBy === 'Spec' ? `${by}: spec.image changed` : `${by}: the pool's image`);
+  return `${why}; ${outdated} node(s) run another image than ${image.id} (${image.name ?? image.id}${version}${kubelet})`;
 }
 
 /** The maintenance window holds new rotations: the preview's next action, with the next opening. */
