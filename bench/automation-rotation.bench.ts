@@ -187,8 +187,9 @@ async function oneRun(
             template: {
               metadata: { labels: { app } },
               spec: {
+                // no blanket toleration: a pod tolerating everything tolerates the cordon's
+                // node.kubernetes.io/unschedulable taint too and is scheduled back onto the draining node
                 nodeSelector: { [POOL_LABEL]: name },
-                tolerations: [{ operator: 'Exists' }],
                 terminationGracePeriodSeconds: 10,
                 containers: [
                   {

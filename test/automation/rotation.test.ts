@@ -118,7 +118,7 @@ test('a published image rotates the pool inside a maintenance window and not out
 
   // an app of 3 pods on the pool, guarded by a PDB (minAvailable 2)
   await kubectlOk(['create', 'namespace', ns]);
-  await kubectlOk(['apply', '-n', ns, '-f', '-'], { input: JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { nodeSelector: { [POOL_LABEL]: name }, tolerations: [{ operator: 'Exists' }], terminationGracePeriodSeconds: 5, containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '100m' } } }] } } } }) }); // prettier-ignore
+  await kubectlOk(['apply', '-n', ns, '-f', '-'], { input: JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { nodeSelector: { [POOL_LABEL]: name }, terminationGracePeriodSeconds: 5, containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '100m' } } }] } } } }) }); // prettier-ignore
   await kubectlOk(['apply', '-n', ns, '-f', '-'], { input: JSON.stringify({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web' }, spec: { minAvailable: 2, selector: { matchLabels: { app: 'web' } } } }) }); // prettier-ignore
   await eventually('the PDB sees 3 healthy pods', async () => ((await getJson<{ status?: { currentHealthy?: number } }>(['pdb', 'web', '-n', ns])).status?.currentHealthy === 3 ? true : undefined), { timeoutMs: 90_000 }); // prettier-ignore
 
