@@ -78,6 +78,17 @@ export const Annotation = {
    * audited (a Warning Event names every pod left behind); never applied without the annotation.
    */
   forceDrain: `${GROUP}/force-drain`,
+  /**
+   * On a Node: when the operator first saw the admitted Node Ready (RFC 3339), written once. A Node that was
+   * Ready once and went NotReady is never released by the registration timeout (that is for machines that never
+   * joined): it is repair's business.
+   */
+  wasReady: `${GROUP}/was-ready`,
+  /**
+   * On a Node: repair rebooted its instance (JSON `{"at": RFC 3339, "unhealthySince": RFC 3339}`), written before
+   * RebootInstance; removed when the Node is Ready again. A restart remembers the reboot and its grace.
+   */
+  repairReboot: `${GROUP}/repair-reboot`,
 } as const;
 
 /**

@@ -43,6 +43,17 @@ class MemoryNodes implements NodeOps {
   dropFinalizer() {
     return Promise.resolve();
   }
+  annotate(node: DeepReadonly<Node>, annotations: Record<string, string | null>) {
+    const n = this.nodes.get(node.metadata.name);
+    if (!n) return Promise.resolve(false);
+    const a = { ...(n.metadata.annotations ?? {}) };
+    for (const [k, v] of Object.entries(annotations)) {
+      if (v === null) delete a[k];
+      else a[k] = v;
+    }
+    n.metadata.annotations = a;
+    return Promise.resolve(true);
+  }
 }
 
 /** Drains answer what the test says per Node (default: drained at once). */
