@@ -98,7 +98,10 @@ export interface Simulator {
   setStock(change: StockChange): void;
   /** Spot reclamation: `Recycling` lock now, release after `noticeSeconds` (simulated, default 300). */
   reclaimSpot(instanceId: string, noticeSeconds?: number): void;
-  /** The instance stops responding (it stays Running; ESS health checks see it unhealthy; feed: `failed`). */
+  /**
+   * The instance stops responding (it stays Running, so ESS's health check — not Running = unhealthy — does not
+   * see it; its Node goes NotReady; a reboot brings it back; feed: `failed`).
+   */
   failInstance(instanceId: string): void;
   /** Injected machine failures a node simulation applies when an instance boots (see NodeFaults). */
   nodeFaults: NodeFaults;

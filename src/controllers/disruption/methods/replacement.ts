@@ -41,7 +41,7 @@ export function replaceCommand(
   const target = { instanceId: c.instanceId, node: c.node?.metadata.name };
   const base = { method: o.method, nodes: [target], reason: o.reason, voluntary: o.voluntary };
   // a command in flight keeps the way it started: its claim decides whether the group was raised for it
-  const mine = c.claim?.method === o.method ? c.claim : undefined;
+  const mine = c.claim?.method === o.method && c.claim.disposal === 'remove' ? c.claim : undefined;
   if (mine ? mine.replacementsFirst : o.first && canSurge(view, c.instanceId)) {
     return { ...base, replacementsFirst: true, drainBy: o.drainBy, disposal: { kind: 'remove', replace: false } };
   }
