@@ -259,7 +259,11 @@ describe('the disruption executor (against the fake cloud)', () => {
 
 describe('the executor for automation: reboot, drain deadlines, machines released', () => {
   /** The view after the writes of a round: each candidate with its Node (and claim) as the executor left it. */
-  const reread = (w: ReturnType<typeof world>, over: Partial<Record<string, Partial<Node['status']>>> = {}): PoolView => ({ // prettier-ignore
+  const reread = (
+    w: ReturnType<typeof world>,
+    over: Partial<Record<string, Partial<Node['status']>>> = {},
+  ): PoolView => ({
+    // prettier-ignore
     ...w.view,
     candidates: w.view.candidates.map((c) => {
       const n = w.nodes.nodes.get(`n-${c.instanceId}`);
@@ -287,10 +291,14 @@ describe('the executor for automation: reboot, drain deadlines, machines release
     const ready = reread(w, { 'i-1': { conditions: [{ type: 'Ready', status: 'True' }] } });
     const protectedView = { ...ready, candidates: ready.candidates.map((c) => (c.instanceId === 'i-1' ? { ...c, instance: { ...c.instance, lifecycleState: 'Protected' } } : c)) }; // prettier-ignore
     const done = await w.executor.execute({ ...w.ctx, view: protectedView }, [reboot]);
-    expect(done.outcomes[0]!.done).toEqual([{ target: { instanceId: 'i-1', node: 'n-i-1' }, outcome: 'rebooted' }]);
+    expect(done.outcomes[0]!.done).toEqual([
+      { target: { instanceId: 'i-1', node: 'n-i-1' }, outcome: 'rebooted' },
+    ]);
     expect(w.cloud.callsOf('setScaleInProtection')[1]).toEqual([w.g.id, ['i-1'], false]);
     expect(w.nodes.nodes.get('n-i-1')!.metadata.annotations).toEqual({});
-    expect(events.some((e) => e.reason === 'NodeRepaired' && /rebooted n-i-1: Ready again/.test(e.note))).toBe(true);
+    expect(
+      events.some((e) => e.reason === 'NodeRepaired' && /rebooted n-i-1: Ready again/.test(e.note)),
+    ).toBe(true);
   });
 
   test('drainBy: "replacement first, drained by the deadline regardless" — recorded in the claim; past it the node drains once its replacement was asked for', async () => {
@@ -300,7 +308,9 @@ describe('the executor for automation: reboot, drain deadlines, machines release
     expect(w.drains.calls).toEqual([]);
     expect(r1.outcomes[0]!.waiting[0]!.blockedBy[0]!.message).toMatch(/drained at .* at the latest/);
     expect(r1.outcomes[0]!.retryAfterMs).toBe(5_000);
-    expect(claimOf(w.nodes.nodes.get('n-i-1'))).toMatchObject({ drainBy: new Date(T0 + 120_000).toISOString() });
+    expect(claimOf(w.nodes.nodes.get('n-i-1'))).toMatchObject({
+      drainBy: new Date(T0 + 120_000).toISOString(),
+    });
     // the deadline has come (no replacement Ready): drained and removed, the desired capacity lowered again
     const view = { ...reread(w), now: T0 + 121_000 };
     const r2 = await w.executor.execute({ ...w.ctx, view }, [later]);

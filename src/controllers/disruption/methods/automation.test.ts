@@ -41,7 +41,11 @@ function inst(id: string, over: Partial<PoolInstance> = {}): PoolInstance {
 }
 
 /** A member whose Node is Ready, or unhealthy since `sickFor` ms (Ready Unknown); marked was-ready. */
-function member(id: string, o: { sickFor?: number; rebootedAgo?: number; claim?: Claim; over?: Partial<PoolInstance> } = {}): Candidate { // prettier-ignore
+function member(
+  id: string,
+  o: { sickFor?: number; rebootedAgo?: number; claim?: Claim; over?: Partial<PoolInstance> } = {},
+): Candidate {
+  // prettier-ignore
   const since = o.sickFor !== undefined ? NOW - o.sickFor : undefined;
   const annotations: Record<string, string> = { [Annotation.wasReady]: iso(NOW - 60 * MIN) };
   if (o.rebootedAgo !== undefined) annotations[Annotation.repairReboot] = JSON.stringify({ at: iso(NOW - o.rebootedAgo), unhealthySince: iso(since ?? NOW) }); // prettier-ignore
@@ -110,7 +114,9 @@ describe('repair', () => {
   });
 
   test('allowReboot: a reboot first, carried on (not repeated) within its grace, replaced after it', async () => {
-    const first = await m.propose(view([...healthy(9), member('bad', { sickFor: 11 * MIN })], management({}, true)));
+    const first = await m.propose(
+      view([...healthy(9), member('bad', { sickFor: 11 * MIN })], management({}, true)),
+    );
     expect(first.commands).toEqual([expect.objectContaining({ disposal: { kind: 'reboot', unhealthySince: NOW - 11 * MIN } })]); // prettier-ignore
     const claim: Claim = { method: 'repair', reason: 'x', voluntary: true, replacementsFirst: false, disposal: 'reboot', since: iso(NOW - 2 * MIN) }; // prettier-ignore
     const during = await m.propose(view([...healthy(9), member('bad', { sickFor: 13 * MIN, rebootedAgo: 2 * MIN, claim })], management({}, true))); // prettier-ignore
@@ -197,13 +203,17 @@ describe('spotInterruption', () => {
   const spotMember = (id: string, over: Partial<PoolInstance> = {}) => member(id, { over: { spotStrategy: 'SpotAsPriceGo', ...over } }); // prettier-ignore
   test('replaceBeforeReclaim: the replacement first, drained when Ready or 2 min before the reclamation (notice counted from the read before)', async () => {
     const f = fakeCloud([], ['a']);
-    const p = await spotInterruptionMethod(f.reads).propose(view([spotMember('a'), spotMember('b')], spot(true)));
+    const p = await spotInterruptionMethod(f.reads).propose(
+      view([spotMember('a'), spotMember('b')], spot(true)),
+    );
     expect(p.commands).toEqual([expect.objectContaining({ method: 'spotInterruption', voluntary: false, replacementsFirst: true, drainBy: NOW - 30_000 + 5 * MIN - 2 * MIN })]); // prettier-ignore
     expect(f.calls.locks).toEqual([['a', 'b']]);
   });
   test('without it: drained at once, ESS replaces afterwards', async () => {
     const f = fakeCloud([], ['a']);
-    const p = await spotInterruptionMethod(f.reads).propose(view([spotMember('a'), spotMember('b')], spot(false)));
+    const p = await spotInterruptionMethod(f.reads).propose(
+      view([spotMember('a'), spotMember('b')], spot(false)),
+    );
     expect(p.commands).toEqual([expect.objectContaining({ replacementsFirst: false, disposal: { kind: 'remove', replace: true } })]); // prettier-ignore
   });
   test('the pool listing’s Recycling lock counts too; a pay-as-you-go pool has no spot interruption', async () => {

@@ -43,7 +43,12 @@ export function replaceCommand(
   // a command in flight keeps the way it started: its claim decides whether the group was raised for it
   const mine = c.claim?.method === o.method && c.claim.disposal === 'remove' ? c.claim : undefined;
   if (mine ? mine.replacementsFirst : o.first && canSurge(view, c.instanceId)) {
-    return { ...base, replacementsFirst: true, drainBy: o.drainBy, disposal: { kind: 'remove', replace: false } };
+    return {
+      ...base,
+      replacementsFirst: true,
+      drainBy: o.drainBy,
+      disposal: { kind: 'remove', replace: false },
+    };
   }
   return { ...base, replacementsFirst: false, disposal: { kind: 'remove', replace: true } };
 }
