@@ -140,7 +140,8 @@ export class TypedResource<S extends z.ZodType> {
       opts.resourceVersion || opts.uid
         ? { preconditions: { ...(opts.resourceVersion ? { resourceVersion: opts.resourceVersion } : {}), ...(opts.uid ? { uid: opts.uid } : {}) } } // prettier-ignore
         : {};
-    const grace = opts.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: opts.gracePeriodSeconds };
+    const grace =
+      opts.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: opts.gracePeriodSeconds };
     await this.client.request({
       method: 'DELETE',
       path: this.path(name, opts.namespace),

@@ -148,7 +148,13 @@ export class Drainer {
     const blockers: DrainBlocker[] = [];
     const unreachable = req.abandonUnreachable === true && isUnreachable(node);
     const forced = unreachable ? await this.forceDeletePastGrace(items, req, node, log) : [];
-    const todo = items.filter((p) => podDisposition(p) !== 'ignore' && !forced.some((f) => f.name === p.metadata.name && f.namespace === (p.metadata.namespace ?? 'default'))); // prettier-ignore
+    const todo = items.filter(
+      (p) =>
+        podDisposition(p) !== 'ignore' &&
+        !forced.some(
+          (f) => f.name === p.metadata.name && f.namespace === (p.metadata.namespace ?? 'default'),
+        ),
+    );
     if (fresh) {
       this.deps.metrics?.drain(req.pool, 'started');
       await this.event(node, req, 'Normal', DrainEvent.Draining, `cordoned node ${req.node} and draining it: ${todo.length} pod(s) to move`); // prettier-ignore
@@ -315,14 +321,25 @@ export class Drainer {
    * deletionTimestamp is when the grace ends) are deleted with grace 0 and a uid precondition; a Warning names
    * them. Returns the pods deleted.
    */
-  private async forceDeletePastGrace(items: readonly Pod[], req: DrainRequest, node: Node, log: Logger): Promise<PodRef[]> {
+  private async forceDeletePastGrace(
+    items: readonly Pod[],
+    req: DrainRequest,
+    node: Node,
+    log: Logger,
+  ): Promise<PodRef[]> {
     const now = this.deps.clock.now();
-    const stuck = items.filter((p) => podDisposition(p) === 'terminating' && Date.parse(p.metadata.deletionTimestamp ?? '') <= now); // prettier-ignore
+    const stuck = items.filter(
+      (p) => podDisposition(p) === 'terminating' && Date.parse(p.metadata.deletionTimestamp ?? '') <= now,
+    );
     const out: PodRef[] = [];
     for (const pod of stuck) {
       const ref = refOf(pod);
       try {
-        await this.pods.delete(ref.name, { namespace: ref.namespace, gracePeriodSeconds: 0, ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}) }); // prettier-ignore
+        await this.pods.delete(ref.name, {
+          namespace: ref.namespace,
+          gracePeriodSeconds: 0,
+          ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}),
+        });
       } catch (err) {
         if (!(err instanceof NotFoundError) && !(err instanceof ConflictError)) throw err;
       }
@@ -331,8 +348,17 @@ export class Drainer {
     }
     if (out.length === 0) return out;
     const list = out.map((r) => `${r.namespace}/${r.name}`).join(', ');
-    log.warn({ action: 'force-delete-unreachable', pods: list }, 'deleted terminating pods of an unreachable node being released'); // prettier-ignore
-    await this.event(node, req, 'Warning', DrainEvent.PodsForceDeleted, `node ${req.node} is unreachable (its kubelet stopped posting status) and its machine is released: its pods past their deletion grace can never finish terminating and were deleted: ${list}`); // prettier-ignore
+    log.warn(
+      { action: 'force-delete-unreachable', pods: list },
+      'deleted terminating pods of an unreachable node being released',
+    );
+    await this.event(
+      node,
+      req,
+      'Warning',
+      DrainEvent.PodsForceDeleted,
+      `node ${req.node} is unreachable (its kubelet stopped posting status) and its machine is released: its pods past their deletion grace can never finish terminating and were deleted: ${list}`,
+    );
     return out;
   }
 

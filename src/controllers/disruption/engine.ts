@@ -47,7 +47,8 @@ export async function runEngine(
       if (o.retryAfterMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, o.retryAfterMs);
     }
     const at = proposals.get(m)?.recheckAt;
-    if (at !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, Math.max(1_000, at - ctx.view.now)); // prettier-ignore
+    if (at !== undefined)
+      requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, Math.max(1_000, at - ctx.view.now));
   }
   return { automation, retained, progress, outcomes, requeueAfterMs, cancelled };
 }

@@ -280,7 +280,10 @@ describe('the executor for automation: reboot, drain deadlines, machines release
     const first = await w.executor.execute(w.ctx, [reboot, cmd('scaleIn', ['i-2'])]);
     expect(w.cloud.callsOf('setScaleInProtection')).toEqual([[w.g.id, ['i-1'], true]]);
     expect(w.cloud.callsOf('rebootInstance')).toEqual([['i-1']]);
-    expect(JSON.parse(w.nodes.nodes.get('n-i-1')!.metadata.annotations![Annotation.repairReboot]!)).toEqual({ at: new Date(T0).toISOString(), unhealthySince: new Date(T0 - 60_000).toISOString() }); // prettier-ignore
+    expect(JSON.parse(w.nodes.nodes.get('n-i-1')!.metadata.annotations![Annotation.repairReboot]!)).toEqual({
+      at: new Date(T0).toISOString(),
+      unhealthySince: new Date(T0 - 60_000).toISOString(),
+    });
     expect(first.outcomes[0]!.waiting[0]!.blockedBy[0]!.kind).toBe('Rebooting');
     expect(first.outcomes[1]!.held.map((h) => h.kind)).toEqual(['Budget']); // the reboot took the budget of 1
     expect(w.drains.calls).toEqual([]); // no drain: the pods start again with the kubelet
@@ -289,7 +292,12 @@ describe('the executor for automation: reboot, drain deadlines, machines release
     expect(w.cloud.callsOf('rebootInstance')).toHaveLength(1);
     // Ready again: the protection lifted, the record and the claim gone, an Event
     const ready = reread(w, { 'i-1': { conditions: [{ type: 'Ready', status: 'True' }] } });
-    const protectedView = { ...ready, candidates: ready.candidates.map((c) => (c.instanceId === 'i-1' ? { ...c, instance: { ...c.instance, lifecycleState: 'Protected' } } : c)) }; // prettier-ignore
+    const protectedView = {
+      ...ready,
+      candidates: ready.candidates.map((c) =>
+        c.instanceId === 'i-1' ? { ...c, instance: { ...c.instance, lifecycleState: 'Protected' } } : c,
+      ),
+    };
     const done = await w.executor.execute({ ...w.ctx, view: protectedView }, [reboot]);
     expect(done.outcomes[0]!.done).toEqual([
       { target: { instanceId: 'i-1', node: 'n-i-1' }, outcome: 'rebooted' },
@@ -303,7 +311,11 @@ describe('the executor for automation: reboot, drain deadlines, machines release
 
   test('drainBy: "replacement first, drained by the deadline regardless" — recorded in the claim; past it the node drains once its replacement was asked for', async () => {
     const w = world('100%', [{ id: 'i-1' }, { id: 'i-2' }]);
-    const later = cmd('spotInterruption', ['i-1'], { voluntary: false, replacementsFirst: true, drainBy: T0 + 120_000 }); // prettier-ignore
+    const later = cmd('spotInterruption', ['i-1'], {
+      voluntary: false,
+      replacementsFirst: true,
+      drainBy: T0 + 120_000,
+    });
     const r1 = await w.executor.execute(w.ctx, [later]);
     expect(w.drains.calls).toEqual([]);
     expect(r1.outcomes[0]!.waiting[0]!.blockedBy[0]!.message).toMatch(/drained at .* at the latest/);
@@ -331,7 +343,14 @@ describe('the executor for automation: reboot, drain deadlines, machines release
 
   test('pods of an unreachable node may be abandoned only when its machine is released', async () => {
     const w = world('100%', [{ id: 'i-rel' }, { id: 'i-sub', charge: 'PrePaid' }, { id: 'i-stop' }]);
-    await w.executor.execute(w.ctx, [cmd('repair', ['i-rel', 'i-sub']), cmd('scaleIn', ['i-stop'], { disposal: { kind: 'stop' } })]); // prettier-ignore
-    expect(w.drains.requests.map((r) => [r.node, r.abandonUnreachable])).toEqual([['n-i-rel', true], ['n-i-sub', false], ['n-i-stop', false]]); // prettier-ignore
+    await w.executor.execute(w.ctx, [
+      cmd('repair', ['i-rel', 'i-sub']),
+      cmd('scaleIn', ['i-stop'], { disposal: { kind: 'stop' } }),
+    ]);
+    expect(w.drains.requests.map((r) => [r.node, r.abandonUnreachable])).toEqual([
+      ['n-i-rel', true],
+      ['n-i-sub', false],
+      ['n-i-stop', false],
+    ]);
   });
 });

@@ -23,7 +23,16 @@ import { drainTimeoutMs } from './duration.js';
 import { planHeartbeat } from './hook.js';
 import type { AutomationMetrics } from './metrics.js';
 import { isReady, rebootOf, rebootRecord } from '../node/health/health.js';
-import type { Blocker, Candidate, Claim, Command, CommandOutcome, Notice, PoolView, Target } from './types.js';
+import type {
+  Blocker,
+  Candidate,
+  Claim,
+  Command,
+  CommandOutcome,
+  Notice,
+  PoolView,
+  Target,
+} from './types.js';
 
 /** The Node finalizer the operator owns on admitted Nodes (the termination controller removes it). */
 export const NODE_FINALIZER = 'nodepool.alicloud.dev/instance';
@@ -175,7 +184,9 @@ interface Budget {
 /** A command's drain deadline: the earlier of the command's and the one recorded in its claim. */
 export function drainByOf(command: Command, claim: Claim | undefined): number | undefined {
   const recorded = claim?.drainBy ? Date.parse(claim.drainBy) : NaN;
-  const times = [command.drainBy, Number.isNaN(recorded) ? undefined : recorded].filter((t): t is number => t !== undefined); // prettier-ignore
+  const times = [command.drainBy, Number.isNaN(recorded) ? undefined : recorded].filter(
+    (t): t is number => t !== undefined,
+  );
   return times.length > 0 ? Math.min(...times) : undefined;
 }
 
@@ -346,12 +357,30 @@ export class DisruptionExecutor {
     const by = drainByOf(command, claim);
     if (by !== undefined && view.now >= by && surged) return true;
     if (by !== undefined && view.now >= by) {
-      p.waiting.push({ target, step: 'launching its replacement', blockedBy: [{ kind: 'Replacement', message: 'the replacement is being launched; the drain starts at once after' }] }); // prettier-ignore
+      p.waiting.push({
+        target,
+        step: 'launching its replacement',
+        blockedBy: [
+          {
+            kind: 'Replacement',
+            message: 'the replacement is being launched; the drain starts at once after',
+          },
+        ],
+      });
       p.retry = minRetry(p.retry, 1_000);
       return false;
     }
     const until = by === undefined ? '' : `; drained at ${new Date(by).toISOString()} at the latest`;
-    p.waiting.push({ target, step: `waiting for its replacement to be Ready${until}`, blockedBy: [{ kind: 'Replacement', message: `a replacement node is launched and not Ready yet (${readyUnclaimed(view, claimedNow)} of ${view.desired} Ready)${until}` }] }); // prettier-ignore
+    p.waiting.push({
+      target,
+      step: `waiting for its replacement to be Ready${until}`,
+      blockedBy: [
+        {
+          kind: 'Replacement',
+          message: `a replacement node is launched and not Ready yet (${readyUnclaimed(view, claimedNow)} of ${view.desired} Ready)${until}`,
+        },
+      ],
+    });
     p.retry = minRetry(p.retry, by === undefined ? 5_000 : Math.max(1_000, Math.min(5_000, by - view.now)));
     return false;
   }
@@ -369,8 +398,17 @@ export class DisruptionExecutor {
     const { view } = ctx;
     // the machine is going (released by the Delete table, by ESS, or by the group's deletion): pods of an
     // unreachable Node, past their deletion grace, never finish terminating and are deleted (drain.ts)
-    const releasing = command.disposal.kind !== 'stop' && cand !== undefined && deleteOutcome(cand.instance).outcome === 'release'; // prettier-ignore
-    const r = await this.deps.drainer.drainStep({ node: node.metadata.name, pool: view.pool.metadata.name, poolRef: ctx.poolRef, drainTimeoutMs: drainTimeoutMs(view.pool.spec.disruption?.drainTimeout), abandonUnreachable: releasing }); // prettier-ignore
+    const releasing =
+      command.disposal.kind !== 'stop' &&
+      cand !== undefined &&
+      deleteOutcome(cand.instance).outcome === 'release';
+    const r = await this.deps.drainer.drainStep({
+      node: node.metadata.name,
+      pool: view.pool.metadata.name,
+      poolRef: ctx.poolRef,
+      drainTimeoutMs: drainTimeoutMs(view.pool.spec.disruption?.drainTimeout),
+      abandonUnreachable: releasing,
+    });
     if (r.state === 'waiting') {
       const forced = command.method === 'deletion' && ctx.forceDrain && r.pastTimeout;
       if (!forced) {
@@ -455,7 +493,9 @@ export class DisruptionExecutor {
       const ids = (rs: typeof members): string[] => rs.map((r) => r.target.instanceId);
       const decrease = d.kind === 'stop' || !d.replace;
       // a node repair rebooted is protected from ESS's health check while it restarts: lifted before it goes
-      const rebooted = members.filter((r) => r.cand!.instance.lifecycleState === 'Protected' && rebootOf(r.node));
+      const rebooted = members.filter(
+        (r) => r.cand!.instance.lifecycleState === 'Protected' && rebootOf(r.node),
+      );
       if (rebooted.length > 0) await this.deps.cloud.setScaleInProtection(ctx.groupId, ids(rebooted), false);
       if (gone.length > 0) await this.deps.cloud.removeInstances(ctx.groupId, ids(gone), { policy: d.kind === 'stop' ? 'recycle' : 'release', decreaseDesired: decrease, operationId: op(d.kind, gone) }); // prettier-ignore
       if (kept.length > 0) await this.deps.cloud.tagInstances(ids(kept), { [RETAINED_TAG]: 'true' });
@@ -483,7 +523,12 @@ export class DisruptionExecutor {
    * twice for it), then RebootInstance. Done when the Node is Ready again: protection lifted, record and claim
    * removed. A node still unhealthy after the grace is the method's to replace.
    */
-  private async reboot(ctx: ExecutionContext, command: Command, unhealthySince: number, p: Progress): Promise<void> {
+  private async reboot(
+    ctx: ExecutionContext,
+    command: Command,
+    unhealthySince: number,
+    p: Progress,
+  ): Promise<void> {
     const { view } = ctx;
     for (const r of p.ready) {
       const node = r.node;
@@ -496,20 +541,48 @@ export class DisruptionExecutor {
         continue;
       }
       const at = rec?.at ?? view.now;
-      p.waiting.push({ target: r.target, step: `rebooting ${node.metadata.name}`, blockedBy: [{ kind: 'Rebooting', message: `instance ${id} rebooted at ${new Date(at).toISOString()}; waiting for node ${node.metadata.name} to be Ready again` }] }); // prettier-ignore
+      p.waiting.push({
+        target: r.target,
+        step: `rebooting ${node.metadata.name}`,
+        blockedBy: [
+          {
+            kind: 'Rebooting',
+            message: `instance ${id} rebooted at ${new Date(at).toISOString()}; waiting for node ${node.metadata.name} to be Ready again`,
+          },
+        ],
+      });
       p.retry = minRetry(p.retry, 5_000);
       if (rec) continue;
-      if (ctx.groupId && r.cand?.instance.lifecycleState === 'InService') await this.deps.cloud.setScaleInProtection(ctx.groupId, [id], true); // prettier-ignore
-      if (!(await this.nodes.annotate(node, { [Annotation.repairReboot]: rebootRecord(view.now, unhealthySince) }))) continue; // prettier-ignore
+      if (ctx.groupId && r.cand?.instance.lifecycleState === 'InService')
+        await this.deps.cloud.setScaleInProtection(ctx.groupId, [id], true);
+      if (
+        !(await this.nodes.annotate(node, {
+          [Annotation.repairReboot]: rebootRecord(view.now, unhealthySince),
+        }))
+      )
+        continue;
       await this.deps.cloud.rebootInstance(id);
-      this.deps.logger.info({ pool: view.pool.metadata.name, node: node.metadata.name, instance: id, action: 'reboot' }, 'repair rebooted the instance'); // prettier-ignore
-      await this.deps.events.normal(ctx.poolRef, 'NodeRebooting', command.method, `${command.reason}: rebooting instance ${id} of node ${node.metadata.name} (protected from ESS's health check while it restarts)`); // prettier-ignore
+      this.deps.logger.info(
+        { pool: view.pool.metadata.name, node: node.metadata.name, instance: id, action: 'reboot' },
+        'repair rebooted the instance',
+      );
+      await this.deps.events.normal(
+        ctx.poolRef,
+        'NodeRebooting',
+        command.method,
+        `${command.reason}: rebooting instance ${id} of node ${node.metadata.name} (protected from ESS's health check while it restarts)`,
+      );
     }
   }
 
   /** The end of a reboot: protection lifted, the record and the claim removed. */
-  private async endReboot(ctx: ExecutionContext, cand: Candidate | undefined, node: DeepReadonly<Node>): Promise<void> {
-    if (ctx.groupId && cand?.instance.lifecycleState === 'Protected') await this.deps.cloud.setScaleInProtection(ctx.groupId, [cand.instanceId], false); // prettier-ignore
+  private async endReboot(
+    ctx: ExecutionContext,
+    cand: Candidate | undefined,
+    node: DeepReadonly<Node>,
+  ): Promise<void> {
+    if (ctx.groupId && cand?.instance.lifecycleState === 'Protected')
+      await this.deps.cloud.setScaleInProtection(ctx.groupId, [cand.instanceId], false);
     await this.nodes.annotate(node, { [Annotation.repairReboot]: null, [Annotation.disruption]: null });
   }
 
@@ -521,12 +594,16 @@ export class DisruptionExecutor {
     if (this.noticed.size > 10_000) this.noticed.delete(this.noticed.values().next().value!);
     await this.deps.events.record(ctx.poolRef, n.type, n.reason, method, n.message);
     this.deps.metrics?.action(ctx.view.pool.metadata.name, method, n.reason, n.outcome);
-    this.deps.logger.info({ pool: ctx.view.pool.metadata.name, action: method, reason: n.reason, outcome: n.outcome }, n.message); // prettier-ignore
+    this.deps.logger.info(
+      { pool: ctx.view.pool.metadata.name, action: method, reason: n.reason, outcome: n.outcome },
+      n.message,
+    );
   }
 
   private async record(ctx: ExecutionContext, command: Command, done: readonly Done[]): Promise<void> {
     if (done.length === 0) return;
-    for (const x of done) this.deps.metrics?.action(ctx.view.pool.metadata.name, command.method, actionOf(command), x.outcome); // prettier-ignore
+    for (const x of done)
+      this.deps.metrics?.action(ctx.view.pool.metadata.name, command.method, actionOf(command), x.outcome);
     const e = DONE_EVENT[command.method] ?? { reason: 'NodeDisrupted', type: 'Normal' as const };
     const what = describeDone(command, done);
     await this.deps.events.record(
@@ -565,7 +642,11 @@ export class DisruptionExecutor {
     for (const c of ctx.view.candidates) {
       if (!c.claim || !c.node || live.has(c.instanceId) || c.node.metadata.deletionTimestamp) continue;
       const rebooting = c.claim.disposal === 'reboot';
-      if (!['InService', ...(rebooting ? ['Protected'] : [])].includes(c.instance.lifecycleState) || c.instance.status !== 'Running') continue; // prettier-ignore
+      if (
+        !['InService', ...(rebooting ? ['Protected'] : [])].includes(c.instance.lifecycleState) ||
+        c.instance.status !== 'Running'
+      )
+        continue;
       if (c.claim.method === 'deletedNode' || c.claim.method === 'deletion') continue;
       if (rebooting) await this.endReboot(ctx, c, c.node);
       await this.deps.drainer.cancelDrain(c.node.metadata.name, { pool: ctx.view.pool.metadata.name });

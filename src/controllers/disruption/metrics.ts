@@ -86,7 +86,9 @@ export class AutomationMetrics {
   async value(labels: Partial<Record<'pool' | 'method' | 'action' | 'outcome', string>>): Promise<number> {
     const data = await this.actions.get();
     return data.values
-      .filter((v) => Object.entries(labels).every(([k, val]) => (v.labels as Record<string, unknown>)[k] === val))
+      .filter((v) =>
+        Object.entries(labels).every(([k, val]) => (v.labels as Record<string, unknown>)[k] === val),
+      )
       .reduce((sum, v) => sum + v.value, 0);
   }
 }

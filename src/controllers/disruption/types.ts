@@ -236,7 +236,10 @@ export interface Method {
 export interface CommandOutcome {
   readonly command: Command;
   /** Targets finished (instance removed / stopped / let go by the hook), with what became of them. */
-  readonly done: readonly { readonly target: Target; readonly outcome: 'released' | 'retained' | 'stopped' | 'continued' | 'drained' | 'rebooted' }[]; // prettier-ignore
+  readonly done: readonly {
+    readonly target: Target;
+    readonly outcome: 'released' | 'retained' | 'stopped' | 'continued' | 'drained' | 'rebooted';
+  }[];
   /** Targets under way, and what holds them. */
   readonly waiting: readonly { readonly target: Target; readonly step: string; readonly blockedBy: readonly Blocker[] }[]; // prettier-ignore
   /** Not started: held by the budget (or another blocker) before anything happened. */

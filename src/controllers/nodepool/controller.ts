@@ -23,12 +23,7 @@ import { admittedNodes, runDisruptions } from './disruption.js';
 import { attachExisting } from './existing/reconcile.js';
 import { AGENT_CONFIG } from './external.js';
 import { finalizePool, poolForDeletion } from './finalize/reconcile.js';
-import {
-  POOL_KINDS,
-  poolSpecOf,
-  type PoolKindName,
-  type PoolSpecResult,
-} from './kinds.js';
+import { POOL_KINDS, poolSpecOf, type PoolKindName, type PoolSpecResult } from './kinds.js';
 import { markWasReady } from '../node/health/mark.js';
 import { nodeChanged } from './node-change.js';
 import { NODE_BY_INSTANCE, nodeByInstance } from './nodes/admit.js';
@@ -237,8 +232,16 @@ function begin(
 async function degraded(d: PoolDeps, r: PoolReconcile, reason: string, message: string): Promise<void> {
   const c: [boolean, string, string] = [false, reason, message];
   // a Degraded pool runs no automation until it is fixed
-  const automation: [boolean, string, string] | undefined = r.managed || managementOn(r.obj.spec) ? [false, 'PoolDegraded', `the pool is Degraded (${reason}): no automation acts until it is fixed`] : undefined; // prettier-ignore
-  const conditions = poolConditions(r.prior.conditions, r.generation, { ready: c, progressing: c, degraded: [true, reason, message], ...(automation ? { automation } : {}) }, d.clock.now()); // prettier-ignore
+  const automation: [boolean, string, string] | undefined =
+    r.managed || managementOn(r.obj.spec)
+      ? [false, 'PoolDegraded', `the pool is Degraded (${reason}): no automation acts until it is fixed`]
+      : undefined;
+  const conditions = poolConditions(
+    r.prior.conditions,
+    r.generation,
+    { ready: c, progressing: c, degraded: [true, reason, message], ...(automation ? { automation } : {}) },
+    d.clock.now(),
+  );
   await writeStatus(d.poolApi, d.kind.kind, r.obj, { ...r.status, observedGeneration: r.generation, phase: 'Degraded', conditions }); // prettier-ignore
 }
 
@@ -291,8 +294,11 @@ async function subReconcilers(d: PoolDeps, r: PoolReconcile): Promise<ReconcileR
 
 /** A pool spec (not yet validated) whose `management` turns an automation block on. */
 function managementOn(spec: unknown): boolean {
-  const m = (spec as { management?: Record<string, { enabled?: unknown } | undefined> } | null | undefined)?.management; // prettier-ignore
-  return !!m && ['autoRepair', 'autoUpgrade', 'autoPatch', 'systemEvents'].some((k) => m[k]?.enabled === true);
+  const m = (spec as { management?: Record<string, { enabled?: unknown } | undefined> } | null | undefined)
+    ?.management;
+  return (
+    !!m && ['autoRepair', 'autoUpgrade', 'autoPatch', 'systemEvents'].some((k) => m[k]?.enabled === true)
+  );
 }
 
 /** A pool spec (not yet validated) that asks for External bootstrap. */

@@ -50,8 +50,13 @@ describe('ManagedNodePool in NodePool terms', () => {
     if (!r.ok || !r.managed) throw new Error('invalid');
     const [on, reason, message] = automationCondition('ManagedNodePool', r.pool)!;
     expect([on, reason]).toEqual([false, 'AutomationNotActive']);
-    expect(message).toMatch(/^active: instant elasticity \(scale-out on pending pods\); autoRepair \(notReadyTimeout 10m, maxUnhealthy 20%, (reboot first|replace)\); systemEvents \(.*\); not active in this version: autoUpgrade \(/); // prettier-ignore
-    const off = poolSpecOf('ManagedNodePool', { ...example, spec: { ...example.spec, autoUpgrade: { enabled: false }, autoPatch: { enabled: false } } }); // prettier-ignore
+    expect(message).toMatch(
+      /^active: instant elasticity \(scale-out on pending pods\); autoRepair \(notReadyTimeout 10m, maxUnhealthy 20%, (reboot first|replace)\); systemEvents \(.*\); not active in this version: autoUpgrade \(/,
+    );
+    const off = poolSpecOf('ManagedNodePool', {
+      ...example,
+      spec: { ...example.spec, autoUpgrade: { enabled: false }, autoPatch: { enabled: false } },
+    });
     if (!off.ok) throw new Error('invalid');
     expect(automationCondition('ManagedNodePool', off.pool)?.slice(0, 2)).toEqual([true, 'AutomationActive']);
   });

@@ -100,15 +100,28 @@ export function poolSpecOf(kind: PoolKindName, obj: Record<string, unknown>): Po
 }
 
 /** What runs for a pool (in NodePool terms), and what its spec turns on that this version does not run yet. */
-export function automationOf(kind: PoolKindName, pool: DeepReadonly<NodePool>): { active: string[]; inactive: string[] } { // prettier-ignore
+export function automationOf(
+  kind: PoolKindName,
+  pool: DeepReadonly<NodePool>,
+): { active: string[]; inactive: string[] } {
   const m = pool.spec.management;
   const active: string[] = [];
   if (kind === 'ManagedNodePool') active.push('instant elasticity (scale-out on pending pods)');
-  if (m?.autoRepair.enabled) active.push(`autoRepair (notReadyTimeout ${m.autoRepair.notReadyTimeout}, maxUnhealthy ${String(m.autoRepair.maxUnhealthy)}, ${m.maintenance.allowReboot ? 'reboot first' : 'replace'})`); // prettier-ignore
-  if (m?.systemEvents.enabled) active.push('systemEvents (nodes replaced ahead of ECS maintenance and failure events)');
+  if (m?.autoRepair.enabled)
+    active.push(
+      `autoRepair (notReadyTimeout ${m.autoRepair.notReadyTimeout}, maxUnhealthy ${String(m.autoRepair.maxUnhealthy)}, ${m.maintenance.allowReboot ? 'reboot first' : 'replace'})`,
+    );
+  if (m?.systemEvents.enabled)
+    active.push('systemEvents (nodes replaced ahead of ECS maintenance and failure events)');
   const b = pool.spec.billing;
-  if (b.chargeType === 'Spot') active.push(`spotInterruption (${b.spot?.replaceBeforeReclaim ? 'replacement launched on the notice, drained when Ready' : 'drained at once on the notice'})`); // prettier-ignore
-  const inactive = [m?.autoUpgrade.enabled ? 'autoUpgrade' : '', m?.autoPatch.enabled ? 'autoPatch' : ''].filter((x) => x); // prettier-ignore
+  if (b.chargeType === 'Spot')
+    active.push(
+      `spotInterruption (${b.spot?.replaceBeforeReclaim ? 'replacement launched on the notice, drained when Ready' : 'drained at once on the notice'})`,
+    );
+  const inactive = [
+    m?.autoUpgrade.enabled ? 'autoUpgrade' : '',
+    m?.autoPatch.enabled ? 'autoPatch' : '',
+  ].filter((x) => x);
   return { active, inactive };
 }
 
@@ -117,14 +130,22 @@ export function automationOf(kind: PoolKindName, pool: DeepReadonly<NodePool>): 
  * block on (undefined otherwise). True listing what runs; False naming what the spec turns on that this version
  * does not run.
  */
-export function automationCondition(kind: PoolKindName, pool: DeepReadonly<NodePool>): [boolean, string, string] | undefined { // prettier-ignore
+export function automationCondition(
+  kind: PoolKindName,
+  pool: DeepReadonly<NodePool>,
+): [boolean, string, string] | undefined {
   const m = pool.spec.management;
-  const any = m && (m.autoRepair.enabled || m.autoUpgrade.enabled || m.autoPatch.enabled || m.systemEvents.enabled);
+  const any =
+    m && (m.autoRepair.enabled || m.autoUpgrade.enabled || m.autoPatch.enabled || m.systemEvents.enabled);
   if (kind === 'NodePool' && !any) return undefined;
   const { active, inactive } = automationOf(kind, pool);
   const runs = `active: ${active.join('; ') || 'none'}`;
   if (inactive.length === 0) return [true, 'AutomationActive', runs];
-  return [false, 'AutomationNotActive', `${runs}; not active in this version: ${inactive.join(', ')} (accepted, but nothing acts on them yet)`]; // prettier-ignore
+  return [
+    false,
+    'AutomationNotActive',
+    `${runs}; not active in this version: ${inactive.join(', ')} (accepted, but nothing acts on them yet)`,
+  ];
 }
 
 /**

@@ -45,14 +45,23 @@ function member(
   id: string,
   o: { sickFor?: number; rebootedAgo?: number; claim?: Claim; over?: Partial<PoolInstance> } = {},
 ): Candidate {
-  // prettier-ignore
   const since = o.sickFor !== undefined ? NOW - o.sickFor : undefined;
   const annotations: Record<string, string> = { [Annotation.wasReady]: iso(NOW - 60 * MIN) };
-  if (o.rebootedAgo !== undefined) annotations[Annotation.repairReboot] = JSON.stringify({ at: iso(NOW - o.rebootedAgo), unhealthySince: iso(since ?? NOW) }); // prettier-ignore
+  if (o.rebootedAgo !== undefined)
+    annotations[Annotation.repairReboot] = JSON.stringify({
+      at: iso(NOW - o.rebootedAgo),
+      unhealthySince: iso(since ?? NOW),
+    });
   if (o.claim) annotations[Annotation.disruption] = JSON.stringify(o.claim);
   const node: Node = {
     metadata: { name: `n-${id}`, annotations },
-    status: { conditions: [since === undefined ? { type: 'Ready', status: 'True' } : { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', lastTransitionTime: iso(since) }] }, // prettier-ignore
+    status: {
+      conditions: [
+        since === undefined
+          ? { type: 'Ready', status: 'True' }
+          : { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', lastTransitionTime: iso(since) },
+      ],
+    },
   };
   return { instanceId: id, instance: inst(id, o.over), node, ready: since === undefined, claim: o.claim };
 }
@@ -60,7 +69,14 @@ function member(
 function view(candidates: Candidate[], spec: Record<string, unknown>): PoolView {
   return {
     kind: 'NodePool',
-    pool: { metadata: { name: 'web' }, spec: { scaling: { mode: 'Manual', desiredSize: candidates.length }, billing: { chargeType: 'PayAsYouGo' }, ...spec } } as unknown as DeepReadonly<NodePool>, // prettier-ignore
+    pool: {
+      metadata: { name: 'web' },
+      spec: {
+        scaling: { mode: 'Manual', desiredSize: candidates.length },
+        billing: { chargeType: 'PayAsYouGo' },
+        ...spec,
+      },
+    } as unknown as DeepReadonly<NodePool>,
     uid: 'uid-web',
     status: {},
     group: undefined,
@@ -94,7 +110,16 @@ describe('repair', () => {
 
   test('a node past notReadyTimeout is replaced: the replacement launched at once, drained at once (voluntary: the budget holds it)', async () => {
     const p = await m.propose(view([...healthy(9), member('bad', { sickFor: 11 * MIN })], management({})));
-    expect(p.commands).toEqual([expect.objectContaining({ method: 'repair', voluntary: true, replacementsFirst: true, drainBy: NOW, disposal: { kind: 'remove', replace: false }, nodes: [{ instanceId: 'bad', node: 'n-bad' }] })]); // prettier-ignore
+    expect(p.commands).toEqual([
+      expect.objectContaining({
+        method: 'repair',
+        voluntary: true,
+        replacementsFirst: true,
+        drainBy: NOW,
+        disposal: { kind: 'remove', replace: false },
+        nodes: [{ instanceId: 'bad', node: 'n-bad' }],
+      }),
+    ]);
     expect(p.commands[0]!.reason).toMatch(/^node n-bad: Ready=Unknown \(NodeStatusUnknown\) for 660s/);
   });
 
@@ -109,42 +134,106 @@ describe('repair', () => {
     const sick = ['a', 'b', 'c'].map((id) => member(id, { sickFor: 30 * MIN }));
     const p = await m.propose(view([...healthy(7), ...sick], management({})));
     expect(p.commands).toEqual([]);
-    expect(p.notices).toEqual([expect.objectContaining({ type: 'Warning', reason: 'RepairHeldBack', key: 'held/n-a,n-b,n-c', outcome: 'held' })]); // prettier-ignore
-    expect(p.pending?.blockedBy).toEqual([{ kind: 'MaxUnhealthy', message: expect.stringContaining('3 of 10 nodes are unhealthy, more than maxUnhealthy (20% = 2)') }]); // prettier-ignore
+    expect(p.notices).toEqual([
+      expect.objectContaining({
+        type: 'Warning',
+        reason: 'RepairHeldBack',
+        key: 'held/n-a,n-b,n-c',
+        outcome: 'held',
+      }),
+    ]);
+    expect(p.pending?.blockedBy).toEqual([
+      {
+        kind: 'MaxUnhealthy',
+        message: expect.stringContaining('3 of 10 nodes are unhealthy, more than maxUnhealthy (20% = 2)'),
+      },
+    ]);
   });
 
   test('allowReboot: a reboot first, carried on (not repeated) within its grace, replaced after it', async () => {
     const first = await m.propose(
       view([...healthy(9), member('bad', { sickFor: 11 * MIN })], management({}, true)),
     );
-    expect(first.commands).toEqual([expect.objectContaining({ disposal: { kind: 'reboot', unhealthySince: NOW - 11 * MIN } })]); // prettier-ignore
-    const claim: Claim = { method: 'repair', reason: 'x', voluntary: true, replacementsFirst: false, disposal: 'reboot', since: iso(NOW - 2 * MIN) }; // prettier-ignore
-    const during = await m.propose(view([...healthy(9), member('bad', { sickFor: 13 * MIN, rebootedAgo: 2 * MIN, claim })], management({}, true))); // prettier-ignore
+    expect(first.commands).toEqual([
+      expect.objectContaining({ disposal: { kind: 'reboot', unhealthySince: NOW - 11 * MIN } }),
+    ]);
+    const claim: Claim = {
+      method: 'repair',
+      reason: 'x',
+      voluntary: true,
+      replacementsFirst: false,
+      disposal: 'reboot',
+      since: iso(NOW - 2 * MIN),
+    };
+    const during = await m.propose(
+      view(
+        [...healthy(9), member('bad', { sickFor: 13 * MIN, rebootedAgo: 2 * MIN, claim })],
+        management({}, true),
+      ),
+    );
     expect(during.commands.map((c) => c.disposal.kind)).toEqual(['reboot']); // the same reboot, waiting for Ready
     expect(during.recheckAt).toBe(NOW + 3 * MIN);
-    const after = await m.propose(view([...healthy(9), member('bad', { sickFor: 20 * MIN, rebootedAgo: 6 * MIN, claim })], management({}, true))); // prettier-ignore
-    expect(after.commands).toEqual([expect.objectContaining({ disposal: { kind: 'remove', replace: false }, reason: expect.stringContaining('after a reboot') })]); // prettier-ignore
+    const after = await m.propose(
+      view(
+        [...healthy(9), member('bad', { sickFor: 20 * MIN, rebootedAgo: 6 * MIN, claim })],
+        management({}, true),
+      ),
+    );
+    expect(after.commands).toEqual([
+      expect.objectContaining({
+        disposal: { kind: 'remove', replace: false },
+        reason: expect.stringContaining('after a reboot'),
+      }),
+    ]);
   });
 
   test('a rebooted node Ready again: the reboot command is proposed to finish it', async () => {
-    const claim: Claim = { method: 'repair', reason: 'x', voluntary: true, replacementsFirst: false, disposal: 'reboot', since: iso(NOW - 2 * MIN) }; // prettier-ignore
-    const p = await m.propose(view([...healthy(9), member('bad', { rebootedAgo: 2 * MIN, claim })], management({}, true))); // prettier-ignore
-    expect(p.commands).toEqual([expect.objectContaining({ disposal: expect.objectContaining({ kind: 'reboot' }), reason: expect.stringContaining('Ready again') })]); // prettier-ignore
+    const claim: Claim = {
+      method: 'repair',
+      reason: 'x',
+      voluntary: true,
+      replacementsFirst: false,
+      disposal: 'reboot',
+      since: iso(NOW - 2 * MIN),
+    };
+    const p = await m.propose(
+      view([...healthy(9), member('bad', { rebootedAgo: 2 * MIN, claim })], management({}, true)),
+    );
+    expect(p.commands).toEqual([
+      expect.objectContaining({
+        disposal: expect.objectContaining({ kind: 'reboot' }),
+        reason: expect.stringContaining('Ready again'),
+      }),
+    ]);
   });
 
   test('never a node that never was Ready (registration), nor one another method disrupts', async () => {
     const fresh = member('new', { sickFor: 30 * MIN });
     const node = fresh.node!;
     const stripped = { ...fresh, node: { ...node, metadata: { ...node.metadata, annotations: {} } } };
-    const other: Claim = { method: 'scaleIn', reason: 'x', voluntary: true, replacementsFirst: false, disposal: 'remove', since: iso(NOW) }; // prettier-ignore
-    const p = await m.propose(view([...healthy(8), stripped, member('busy', { sickFor: 30 * MIN, claim: other })], management({}))); // prettier-ignore
+    const other: Claim = {
+      method: 'scaleIn',
+      reason: 'x',
+      voluntary: true,
+      replacementsFirst: false,
+      disposal: 'remove',
+      since: iso(NOW),
+    };
+    const p = await m.propose(
+      view([...healthy(8), stripped, member('busy', { sickFor: 30 * MIN, claim: other })], management({})),
+    );
     expect(p.commands).toEqual([]);
   });
 
   test('a pool at its maxSize: no room for a replacement first; ESS replaces after the removal', async () => {
-    const v = view([...healthy(2), member('bad', { sickFor: 11 * MIN })], { ...management({ maxUnhealthy: 1 }), scaling: { mode: 'Auto', minSize: 0, maxSize: 3 } }); // prettier-ignore
+    const v = view([...healthy(2), member('bad', { sickFor: 11 * MIN })], {
+      ...management({ maxUnhealthy: 1 }),
+      scaling: { mode: 'Auto', minSize: 0, maxSize: 3 },
+    });
     const p = await m.propose(v);
-    expect(p.commands).toEqual([expect.objectContaining({ replacementsFirst: false, disposal: { kind: 'remove', replace: true } })]); // prettier-ignore
+    expect(p.commands).toEqual([
+      expect.objectContaining({ replacementsFirst: false, disposal: { kind: 'remove', replace: true } }),
+    ]);
   });
 });
 
@@ -153,28 +242,80 @@ function fakeCloud(events: SystemEventInfo[], reclaiming: string[] = []) {
   const calls: { events: string[][]; locks: string[][] } = { events: [], locks: [] };
   let now = NOW;
   const cloud = {
-    systemEvents: (ids: readonly string[]) => { calls.events.push([...ids]); return Promise.resolve(events.filter((e) => ids.includes(e.instanceId))); }, // prettier-ignore
-    describeInstances: (ids: readonly string[]) => { calls.locks.push([...ids]); return Promise.resolve(ids.map((id) => ({ instanceId: id, locks: reclaiming.includes(id) ? ['Recycling'] : [] }) as unknown as CloudInstance)); }, // prettier-ignore
+    systemEvents: (ids: readonly string[]) => {
+      calls.events.push([...ids]);
+      return Promise.resolve(events.filter((e) => ids.includes(e.instanceId)));
+    },
+    describeInstances: (ids: readonly string[]) => {
+      calls.locks.push([...ids]);
+      return Promise.resolve(
+        ids.map(
+          (id) =>
+            ({
+              instanceId: id,
+              locks: reclaiming.includes(id) ? ['Recycling'] : [],
+            }) as unknown as CloudInstance,
+        ),
+      );
+    },
   };
   return { calls, reads: new SharedReads(cloud, () => now), advance: (ms: number) => (now += ms) };
 }
-const ev = (id: string, instanceId: string, type: string, inMin: number, cycle = 'Scheduled'): SystemEventInfo => ({ id, instanceId, type, cycle, notBefore: iso(NOW + inMin * MIN), publishTime: iso(NOW), reason: 'maintenance' }); // prettier-ignore
+const ev = (
+  id: string,
+  instanceId: string,
+  type: string,
+  inMin: number,
+  cycle = 'Scheduled',
+): SystemEventInfo => ({
+  id,
+  instanceId,
+  type,
+  cycle,
+  notBefore: iso(NOW + inMin * MIN),
+  publishTime: iso(NOW),
+  reason: 'maintenance',
+});
 
 describe('systemEvents', () => {
   const spec = management({ enabled: false });
   test('a maintenance reboot 30 min ahead: replaced first, drained by NotBefore − margin − drain time; the reason names the event', async () => {
     const f = fakeCloud([ev('e-1', 'a', 'SystemMaintenance.Reboot', 30)]);
     const p = await systemEventsMethod(f.reads).propose(view([member('a'), member('b')], spec));
-    expect(p.commands).toEqual([expect.objectContaining({ method: 'systemEvents', voluntary: false, replacementsFirst: true, drainBy: NOW + 22 * MIN, disposal: { kind: 'remove', replace: false } })]); // prettier-ignore
-    expect(p.commands[0]!.reason).toMatch(/ECS system event e-1 \(SystemMaintenance.Reboot, Scheduled\) executes at 2026-05-01T00:30:00.000Z/); // prettier-ignore
+    expect(p.commands).toEqual([
+      expect.objectContaining({
+        method: 'systemEvents',
+        voluntary: false,
+        replacementsFirst: true,
+        drainBy: NOW + 22 * MIN,
+        disposal: { kind: 'remove', replace: false },
+      }),
+    ]);
+    expect(p.commands[0]!.reason).toMatch(
+      /ECS system event e-1 \(SystemMaintenance.Reboot, Scheduled\) executes at 2026-05-01T00:30:00.000Z/,
+    );
   });
   test('too close, or executing: drained at once (the replacement launched alongside)', async () => {
-    const f = fakeCloud([ev('e-1', 'a', 'SystemFailure.Delete', 8), ev('e-2', 'b', 'InstanceFailure.Reboot', 60, 'Executing')]); // prettier-ignore
+    const f = fakeCloud([
+      ev('e-1', 'a', 'SystemFailure.Delete', 8),
+      ev('e-2', 'b', 'InstanceFailure.Reboot', 60, 'Executing'),
+    ]);
     const p = await systemEventsMethod(f.reads).propose(view([member('a'), member('b'), member('c')], spec));
-    expect(p.commands.map((c) => [c.nodes[0]!.instanceId, c.drainBy, c.replacementsFirst])).toEqual([['a', NOW, true], ['b', NOW, true]]); // prettier-ignore
+    expect(p.commands.map((c) => [c.nodes[0]!.instanceId, c.drainBy, c.replacementsFirst])).toEqual([
+      ['a', NOW, true],
+      ['b', NOW, true],
+    ]);
   });
   test('a node claimed earlier keeps its deadline as time runs short', async () => {
-    const claim: Claim = { method: 'systemEvents', reason: 'x', voluntary: false, replacementsFirst: true, disposal: 'remove', since: iso(NOW - 20 * MIN), drainBy: iso(NOW + 2 * MIN) }; // prettier-ignore
+    const claim: Claim = {
+      method: 'systemEvents',
+      reason: 'x',
+      voluntary: false,
+      replacementsFirst: true,
+      disposal: 'remove',
+      since: iso(NOW - 20 * MIN),
+      drainBy: iso(NOW + 2 * MIN),
+    };
     const f = fakeCloud([ev('e-1', 'a', 'SystemMaintenance.Reboot', 10)]);
     const p = await systemEventsMethod(f.reads).propose(view([member('a', { claim }), member('b')], spec));
     expect(p.commands[0]).toMatchObject({ drainBy: NOW + 2 * MIN, replacementsFirst: true });
@@ -183,7 +324,9 @@ describe('systemEvents', () => {
     const f = fakeCloud([ev('e-9', 'a', 'InstanceExpiration.Stop', 60)]);
     const p = await systemEventsMethod(f.reads).propose(view([member('a')], spec));
     expect(p.commands).toEqual([]);
-    expect(p.notices).toEqual([expect.objectContaining({ reason: 'SystemEventWarning', key: 'e-9', outcome: 'warned' })]); // prettier-ignore
+    expect(p.notices).toEqual([
+      expect.objectContaining({ reason: 'SystemEventWarning', key: 'e-9', outcome: 'warned' }),
+    ]);
   });
   test('ONE batched read per interval for every pool; a new member of a fresh snapshot is read alone', async () => {
     const f = fakeCloud([]);
@@ -199,14 +342,24 @@ describe('systemEvents', () => {
 });
 
 describe('spotInterruption', () => {
-  const spot = (replaceBeforeReclaim: boolean) => ({ billing: { chargeType: 'Spot', spot: { strategy: 'SpotAsPriceGo', replaceBeforeReclaim } } }); // prettier-ignore
-  const spotMember = (id: string, over: Partial<PoolInstance> = {}) => member(id, { over: { spotStrategy: 'SpotAsPriceGo', ...over } }); // prettier-ignore
+  const spot = (replaceBeforeReclaim: boolean) => ({
+    billing: { chargeType: 'Spot', spot: { strategy: 'SpotAsPriceGo', replaceBeforeReclaim } },
+  });
+  const spotMember = (id: string, over: Partial<PoolInstance> = {}) =>
+    member(id, { over: { spotStrategy: 'SpotAsPriceGo', ...over } });
   test('replaceBeforeReclaim: the replacement first, drained when Ready or 2 min before the reclamation (notice counted from the read before)', async () => {
     const f = fakeCloud([], ['a']);
     const p = await spotInterruptionMethod(f.reads).propose(
       view([spotMember('a'), spotMember('b')], spot(true)),
     );
-    expect(p.commands).toEqual([expect.objectContaining({ method: 'spotInterruption', voluntary: false, replacementsFirst: true, drainBy: NOW - 30_000 + 5 * MIN - 2 * MIN })]); // prettier-ignore
+    expect(p.commands).toEqual([
+      expect.objectContaining({
+        method: 'spotInterruption',
+        voluntary: false,
+        replacementsFirst: true,
+        drainBy: NOW - 30_000 + 5 * MIN - 2 * MIN,
+      }),
+    ]);
     expect(f.calls.locks).toEqual([['a', 'b']]);
   });
   test('without it: drained at once, ESS replaces afterwards', async () => {
@@ -214,11 +367,15 @@ describe('spotInterruption', () => {
     const p = await spotInterruptionMethod(f.reads).propose(
       view([spotMember('a'), spotMember('b')], spot(false)),
     );
-    expect(p.commands).toEqual([expect.objectContaining({ replacementsFirst: false, disposal: { kind: 'remove', replace: true } })]); // prettier-ignore
+    expect(p.commands).toEqual([
+      expect.objectContaining({ replacementsFirst: false, disposal: { kind: 'remove', replace: true } }),
+    ]);
   });
   test('the pool listing’s Recycling lock counts too; a pay-as-you-go pool has no spot interruption', async () => {
     const f = fakeCloud([]);
-    const p = await spotInterruptionMethod(f.reads).propose(view([spotMember('a', { reclaiming: true })], spot(true))); // prettier-ignore
+    const p = await spotInterruptionMethod(f.reads).propose(
+      view([spotMember('a', { reclaiming: true })], spot(true)),
+    );
     expect(p.commands.map((c) => c.nodes[0]!.instanceId)).toEqual(['a']);
     expect(spotInterruptionMethod(f.reads).enabled(view([member('a')], {}))).toBe(false);
   });

@@ -80,8 +80,22 @@ describe('the involuntary methods', () => {
     const m = registrationMethod((id) => Promise.resolve(`story of ${id}`));
     // i-was: its Node was Ready once and is NotReady now — repair's business, never released here
     const was = { ...cand('i-was', node('w', 'x', { [Annotation.wasReady]: 'x' })), ready: false };
-    const cs = [cand('i-late'), cand('i-sub', undefined, { chargeType: 'PrePaid' }), cand('i-wait'), cand('i-ready', node('r', 'x')), was]; // prettier-ignore
-    const v = view(cs, 5, { waiting: [{ instanceId: 'i-late', late: true }, { instanceId: 'i-sub', late: true }, { instanceId: 'i-wait' }, { instanceId: 'i-ready', late: true }, { instanceId: 'i-was', late: true }] }); // prettier-ignore
+    const cs = [
+      cand('i-late'),
+      cand('i-sub', undefined, { chargeType: 'PrePaid' }),
+      cand('i-wait'),
+      cand('i-ready', node('r', 'x')),
+      was,
+    ];
+    const v = view(cs, 5, {
+      waiting: [
+        { instanceId: 'i-late', late: true },
+        { instanceId: 'i-sub', late: true },
+        { instanceId: 'i-wait' },
+        { instanceId: 'i-ready', late: true },
+        { instanceId: 'i-was', late: true },
+      ],
+    });
     const p = await m.propose(v);
     expect(p.commands.map((c) => [c.nodes[0]!.instanceId, c.reason, c.disposal])).toEqual([['i-late', 'instance i-late did not become a Ready node within 10m; story of i-late', { kind: 'remove', replace: true }]]); // prettier-ignore
     expect((await m.propose({ ...v, deleting: true })).commands).toEqual([]);

@@ -18,7 +18,14 @@ export function registrationMethod(story: (instanceId: string) => Promise<string
       const timeout = view.pool.spec.registrationTimeout ?? '10m';
       const late = new Set((view.status.registration?.waiting ?? []).filter((w) => w.late).map((w) => w.instanceId)); // prettier-ignore
       // a Node that was Ready once is never released here (repair's business): only machines that never joined
-      const going = view.candidates.filter((c) => late.has(c.instanceId) && !c.ready && !wasReady(c.node) && c.instance.chargeType !== 'PrePaid' && c.instance.lifecycleState === 'InService'); // prettier-ignore
+      const going = view.candidates.filter(
+        (c) =>
+          late.has(c.instanceId) &&
+          !c.ready &&
+          !wasReady(c.node) &&
+          c.instance.chargeType !== 'PrePaid' &&
+          c.instance.lifecycleState === 'InService',
+      );
       const commands = [];
       for (const c of going.sort((a, b) => a.instanceId.localeCompare(b.instanceId))) {
         commands.push({

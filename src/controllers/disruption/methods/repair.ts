@@ -53,7 +53,7 @@ function rebootsInFlight(view: PoolView, plan: RepairPlan, nodes: readonly Repai
       method: 'repair' as const,
       nodes: [{ instanceId: n.instanceId, node: n.name }],
       replacementsFirst: false,
-      reason: `node ${n.name} rebooted at ${new Date(n.rebootedAt!).toISOString()}${n.unhealthySince !== undefined ? `: ${n.problem ?? 'unhealthy'}` : ': Ready again'}`, // prettier-ignore
+      reason: `node ${n.name} rebooted at ${new Date(n.rebootedAt!).toISOString()}${n.unhealthySince !== undefined ? `: ${n.problem ?? 'unhealthy'}` : ': Ready again'}`,
       voluntary: true,
       disposal: { kind: 'reboot' as const, unhealthySince: n.unhealthySince ?? view.now },
     }));
@@ -61,11 +61,25 @@ function rebootsInFlight(view: PoolView, plan: RepairPlan, nodes: readonly Repai
 
 /** What repair waits for (the preview): held back by maxUnhealthy, or the next node falling due. */
 function pendingOf(plan: RepairPlan, nodes: readonly RepairNode[], s: Settings): NextAction | undefined {
-  const sick = nodes.filter((n) => n.wasReady && n.unhealthySince !== undefined && !n.disrupting).map((n) => n.name); // prettier-ignore
-  if (plan.heldBack) return { action: 'Repair', nodes: sick, reason: plan.heldBack.message, blockedBy: [{ kind: 'MaxUnhealthy', message: plan.heldBack.message }] }; // prettier-ignore
+  const sick = nodes
+    .filter((n) => n.wasReady && n.unhealthySince !== undefined && !n.disrupting)
+    .map((n) => n.name);
+  if (plan.heldBack)
+    return {
+      action: 'Repair',
+      nodes: sick,
+      reason: plan.heldBack.message,
+      blockedBy: [{ kind: 'MaxUnhealthy', message: plan.heldBack.message }],
+    };
   if (plan.nextAt === undefined || sick.length === 0) return undefined;
   const at = new Date(plan.nextAt).toISOString();
-  return { action: s.allowReboot ? 'Reboot' : 'Replace', nodes: sick, reason: `unhealthy, not yet for notReadyTimeout (or a reboot's grace): due at ${at}`, notBefore: at, blockedBy: [{ kind: 'NotBefore', message: `due at ${at}` }] }; // prettier-ignore
+  return {
+    action: s.allowReboot ? 'Reboot' : 'Replace',
+    nodes: sick,
+    reason: `unhealthy, not yet for notReadyTimeout (or a reboot's grace): due at ${at}`,
+    notBefore: at,
+    blockedBy: [{ kind: 'NotBefore', message: `due at ${at}` }],
+  };
 }
 
 /**
@@ -94,15 +108,45 @@ export function repairMethod(rebootGraceMs = REBOOT_GRACE_MS): Method {
         const reason = `node ${a.node}: ${a.reason}`;
         if (a.action === 'reboot') {
           const since = nodes.find((n) => n.name === a.node)!.unhealthySince!;
-          return { method: 'repair', nodes: [{ instanceId: a.instanceId, node: a.node }], replacementsFirst: false, reason, voluntary: true, disposal: { kind: 'reboot', unhealthySince: since } }; // prettier-ignore
+          return {
+            method: 'repair',
+            nodes: [{ instanceId: a.instanceId, node: a.node }],
+            replacementsFirst: false,
+            reason,
+            voluntary: true,
+            disposal: { kind: 'reboot', unhealthySince: since },
+          };
         }
-        return replaceCommand(view, c, { method: 'repair', reason, voluntary: true, first: true, drainBy: view.now }); // prettier-ignore
+        return replaceCommand(view, c, {
+          method: 'repair',
+          reason,
+          voluntary: true,
+          first: true,
+          drainBy: view.now,
+        });
       });
       commands.push(...rebootsInFlight(view, plan, nodes));
       const notices: Notice[] = plan.heldBack
-        ? [{ type: 'Warning', reason: 'RepairHeldBack', message: plan.heldBack.message, key: `held/${nodes.filter((n) => n.wasReady && n.unhealthySince !== undefined).map((n) => n.name).sort().join(',')}`, outcome: 'held' }] // prettier-ignore
+        ? [
+            {
+              type: 'Warning',
+              reason: 'RepairHeldBack',
+              message: plan.heldBack.message,
+              key: `held/${nodes
+                .filter((n) => n.wasReady && n.unhealthySince !== undefined)
+                .map((n) => n.name)
+                .sort()
+                .join(',')}`,
+              outcome: 'held',
+            },
+          ]
         : [];
-      return { commands, pending: pendingOf(plan, nodes, s), notices, ...(plan.nextAt !== undefined ? { recheckAt: plan.nextAt } : {}) }; // prettier-ignore
+      return {
+        commands,
+        pending: pendingOf(plan, nodes, s),
+        notices,
+        ...(plan.nextAt !== undefined ? { recheckAt: plan.nextAt } : {}),
+      };
     },
   };
 }

@@ -7,7 +7,8 @@ const GROUP_MAX = 2000;
 
 /** Members whose claim launches a replacement first (the pool's desired capacity is raised by one for each). */
 function surging(view: PoolView, except: string): number {
-  return view.candidates.filter((c) => c.instanceId !== except && isActive(c) && c.claim?.replacementsFirst).length; // prettier-ignore
+  return view.candidates.filter((c) => c.instanceId !== except && isActive(c) && c.claim?.replacementsFirst)
+    .length;
 }
 
 /** Whether the pool may launch one more node for this member's replacement (its size stays within maxSize). */
@@ -22,7 +23,7 @@ export function takenByOther(c: Candidate, method: MethodName): boolean {
   if (!c.node) return false;
   if (c.node.metadata.deletionTimestamp) return true;
   if (c.claim) return c.claim.method !== method;
-  return isDisrupting(c.node as Parameters<typeof isDisrupting>[0]);
+  return isDisrupting(c.node);
 }
 
 /**

@@ -32,21 +32,46 @@ export function spotInterruptionMethod(
     async propose(view: PoolView): Promise<Proposal> {
       const b = view.pool.spec.billing;
       if (view.deleting || b.chargeType !== 'Spot') return { commands: [] };
-      const members = view.candidates.filter((c) => isActive(c) && c.node && c.instance.spotStrategy !== 'NoSpot'); // prettier-ignore
+      const members = view.candidates.filter(
+        (c) => isActive(c) && c.node && c.instance.spotStrategy !== 'NoSpot',
+      );
       if (members.length === 0) return { commands: [] };
-      const seen = new Map((await reads.reclaiming(view.uid, members.map((c) => c.instanceId))).map((r) => [r.instanceId, r.firstSeen])); // prettier-ignore
+      const seen = new Map(
+        (
+          await reads.reclaiming(
+            view.uid,
+            members.map((c) => c.instanceId),
+          )
+        ).map((r) => [r.instanceId, r.firstSeen]),
+      );
       const notices: ReclaimNotice[] = [];
       for (const c of members) {
         const first = seen.get(c.instanceId) ?? (c.instance.reclaiming ? view.now : undefined);
         if (first === undefined) continue;
         // claimed earlier: the notice started no later than the claim (a restarted operator keeps the time)
-        const since = c.claim?.method === 'spotInterruption' ? Math.min(first, Date.parse(c.claim.since)) : first;
-        notices.push({ instanceId: c.instanceId, node: c.node!.metadata.name, reclaimAt: since - readIntervalMs + noticeMs, disrupting: takenByOther(c, 'spotInterruption') }); // prettier-ignore
+        const since =
+          c.claim?.method === 'spotInterruption' ? Math.min(first, Date.parse(c.claim.since)) : first;
+        notices.push({
+          instanceId: c.instanceId,
+          node: c.node!.metadata.name,
+          reclaimAt: since - readIntervalMs + noticeMs,
+          disrupting: takenByOther(c, 'spotInterruption'),
+        });
       }
-      const plan = planSpotInterruption(notices, { replaceBeforeReclaim: b.spot?.replaceBeforeReclaim === true, drainLeadMs }, view.now); // prettier-ignore
+      const plan = planSpotInterruption(
+        notices,
+        { replaceBeforeReclaim: b.spot?.replaceBeforeReclaim === true, drainLeadMs },
+        view.now,
+      );
       const commands: Command[] = plan.map((p) => {
         const c = members.find((m) => m.instanceId === p.instanceId)!;
-        return replaceCommand(view, c, { method: 'spotInterruption', reason: `node ${p.node}: ${p.reason}`, voluntary: false, first: p.replacementsFirst, drainBy: p.drainBy }); // prettier-ignore
+        return replaceCommand(view, c, {
+          method: 'spotInterruption',
+          reason: `node ${p.node}: ${p.reason}`,
+          voluntary: false,
+          first: p.replacementsFirst,
+          drainBy: p.drainBy,
+        });
       });
       const next = plan.filter((p) => p.replacementsFirst).map((p) => p.drainBy);
       return { commands, ...(next.length > 0 ? { recheckAt: Math.min(...next) } : {}) };

@@ -15,7 +15,11 @@ export interface SystemEventTimes {
 }
 
 /** ECS boots and joins a node in 2–3 minutes; with a drain, 10 minutes is "time allows". */
-export const SYSTEM_EVENT_TIMES: SystemEventTimes = { leadMs: 10 * 60_000, marginMs: 5 * 60_000, drainMs: 3 * 60_000 }; // prettier-ignore
+export const SYSTEM_EVENT_TIMES: SystemEventTimes = {
+  leadMs: 10 * 60_000,
+  marginMs: 5 * 60_000,
+  drainMs: 3 * 60_000,
+};
 
 /** A system event as the planner takes it (times in ms); undefined when its NotBefore is unreadable. */
 export function poolEventOf(e: SystemEventInfo): PoolSystemEvent | undefined {
@@ -44,24 +48,57 @@ export function systemEventsMethod(reads: SharedReads, times: SystemEventTimes =
       if (view.deleting || view.pool.spec.management?.systemEvents.enabled !== true) return { commands: [] };
       const members = view.candidates.filter((c) => isActive(c) && c.instance.status !== undefined);
       if (members.length === 0) return { commands: [] };
-      const infos = await reads.systemEvents(view.uid, members.map((c) => c.instanceId));
+      const infos = await reads.systemEvents(
+        view.uid,
+        members.map((c) => c.instanceId),
+      );
       const events = infos.map(poolEventOf).filter((e): e is PoolSystemEvent => e !== undefined);
-      const targets = new Map<string, EventTarget>(members.map((c) => [c.instanceId, { node: c.node?.metadata.name, chargeType: c.instance.chargeType, disrupting: takenByOther(c, 'systemEvents') }])); // prettier-ignore
+      const targets = new Map<string, EventTarget>(
+        members.map((c) => [
+          c.instanceId,
+          {
+            node: c.node?.metadata.name,
+            chargeType: c.instance.chargeType,
+            disrupting: takenByOther(c, 'systemEvents'),
+          },
+        ]),
+      );
       const actions = planSystemEvents(events, targets, times, view.now);
       const commands: Command[] = [];
       const notices: Notice[] = [];
       let recheckAt: number | undefined;
       for (const a of actions) {
         if (a.action === 'warn') {
-          notices.push({ type: 'Warning', reason: 'SystemEventWarning', message: a.node ? `node ${a.node}: ${a.reason}` : a.reason, key: a.event.eventId, outcome: 'warned' }); // prettier-ignore
+          notices.push({
+            type: 'Warning',
+            reason: 'SystemEventWarning',
+            message: a.node ? `node ${a.node}: ${a.reason}` : a.reason,
+            key: a.event.eventId,
+            outcome: 'warned',
+          });
           continue;
         }
         const c = members.find((m) => m.instanceId === a.event.instanceId)!;
         // the deadline set when the node was claimed stands (time running out is what it is for), unless the
         // event already executes
-        const kept = c.claim?.method === 'systemEvents' && c.claim.drainBy && a.event.status !== 'Executing' ? Date.parse(c.claim.drainBy) : NaN; // prettier-ignore
-        const drainBy = !Number.isNaN(kept) ? kept : a.action === 'replace' ? a.deadline - times.drainMs : view.now;
-        commands.push(replaceCommand(view, c, { method: 'systemEvents', reason: `node ${a.node}: ${a.reason}`, voluntary: false, first: true, drainBy })); // prettier-ignore
+        const kept =
+          c.claim?.method === 'systemEvents' && c.claim.drainBy && a.event.status !== 'Executing'
+            ? Date.parse(c.claim.drainBy)
+            : NaN;
+        const drainBy = !Number.isNaN(kept)
+          ? kept
+          : a.action === 'replace'
+            ? a.deadline - times.drainMs
+            : view.now;
+        commands.push(
+          replaceCommand(view, c, {
+            method: 'systemEvents',
+            reason: `node ${a.node}: ${a.reason}`,
+            voluntary: false,
+            first: true,
+            drainBy,
+          }),
+        );
         recheckAt = Math.min(recheckAt ?? Infinity, drainBy);
       }
       return { commands, notices, ...(recheckAt !== undefined && recheckAt > view.now ? { recheckAt } : {}) };

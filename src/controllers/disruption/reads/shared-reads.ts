@@ -32,7 +32,8 @@ class BatchedRead<T extends { instanceId: string }> {
   async get(pool: string, ids: readonly string[]): Promise<{ items: T[]; at: number }> {
     const now = this.now();
     this.wanted.set(pool, { ids, seen: now });
-    for (const [k, w] of this.wanted) if (now - w.seen > FORGET_AFTER * this.intervalMs) this.wanted.delete(k);
+    for (const [k, w] of this.wanted)
+      if (now - w.seen > FORGET_AFTER * this.intervalMs) this.wanted.delete(k);
     if (!this.snapshot || now - this.snapshot.at >= this.intervalMs) await this.refresh();
     const snap = this.snapshot!;
     const missing = ids.filter((id) => !snap.covered.has(id));
@@ -79,9 +80,21 @@ export class SharedReads {
   /** When each instance was first seen reclaiming (ms): the notice's start, as well as the operator can tell. */
   private readonly firstSeen = new Map<string, number>();
 
-  constructor(cloud: Pick<CloudProvider, 'systemEvents' | 'describeInstances'>, now: () => number, intervalMs = SHARED_READ_MS) { // prettier-ignore
+  constructor(
+    cloud: Pick<CloudProvider, 'systemEvents' | 'describeInstances'>,
+    now: () => number,
+    intervalMs = SHARED_READ_MS,
+  ) {
     this.events = new BatchedRead((ids) => cloud.systemEvents(ids), now, intervalMs);
-    this.locks = new BatchedRead(async (ids) => (await cloud.describeInstances(ids)).map((i) => ({ instanceId: i.instanceId, reclaiming: i.locks.includes('Recycling') })), now, intervalMs); // prettier-ignore
+    this.locks = new BatchedRead(
+      async (ids) =>
+        (await cloud.describeInstances(ids)).map((i) => ({
+          instanceId: i.instanceId,
+          reclaiming: i.locks.includes('Recycling'),
+        })),
+      now,
+      intervalMs,
+    );
   }
 
   /** Active system events of a pool's instances. */

@@ -5,16 +5,42 @@ import { isUnreachable, rebootOf, rebootRecord, unhealthOf, wasReady } from './h
 import { unmarkedReady } from './mark.js';
 
 const NOW = Date.parse('2026-05-01T00:00:00Z');
-const node = (conditions: NonNullable<Node['status']>['conditions'], annotations: Record<string, string> = {}, taints: { key: string; effect: string }[] = []): Node => ({ metadata: { name: 'n', annotations }, spec: { taints }, status: { conditions } }); // prettier-ignore
+const node = (
+  conditions: NonNullable<Node['status']>['conditions'],
+  annotations: Record<string, string> = {},
+  taints: { key: string; effect: string }[] = [],
+): Node => ({ metadata: { name: 'n', annotations }, spec: { taints }, status: { conditions } });
 const at = (msAgo: number): string => new Date(NOW - msAgo).toISOString();
 
 describe('node health', () => {
   test.each([
     ['Ready', [{ type: 'Ready', status: 'True' }], undefined],
-    ['Ready Unknown since 5 min', [{ type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', lastTransitionTime: at(300_000) }], { since: NOW - 300_000, problem: 'Ready=Unknown (NodeStatusUnknown)' }], // prettier-ignore
-    ['NotReady', [{ type: 'Ready', status: 'False', lastTransitionTime: at(60_000) }], { since: NOW - 60_000, problem: 'Ready=False' }], // prettier-ignore
-    ['a failing condition reported by a problem detector', [{ type: 'Ready', status: 'True' }, { type: 'KernelDeadlock', status: 'True', lastTransitionTime: at(120_000) }], { since: NOW - 120_000, problem: 'KernelDeadlock=True' }], // prettier-ignore
-    ['pressure is not a failure', [{ type: 'Ready', status: 'True' }, { type: 'DiskPressure', status: 'True' }], undefined], // prettier-ignore
+    [
+      'Ready Unknown since 5 min',
+      [{ type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', lastTransitionTime: at(300_000) }],
+      { since: NOW - 300_000, problem: 'Ready=Unknown (NodeStatusUnknown)' },
+    ],
+    [
+      'NotReady',
+      [{ type: 'Ready', status: 'False', lastTransitionTime: at(60_000) }],
+      { since: NOW - 60_000, problem: 'Ready=False' },
+    ],
+    [
+      'a failing condition reported by a problem detector',
+      [
+        { type: 'Ready', status: 'True' },
+        { type: 'KernelDeadlock', status: 'True', lastTransitionTime: at(120_000) },
+      ],
+      { since: NOW - 120_000, problem: 'KernelDeadlock=True' },
+    ],
+    [
+      'pressure is not a failure',
+      [
+        { type: 'Ready', status: 'True' },
+        { type: 'DiskPressure', status: 'True' },
+      ],
+      undefined,
+    ],
     ['no Ready condition at all', [], { since: NOW, problem: 'no Ready condition' }],
   ] as const)('%s', (_n, conditions, want) => {
     expect(unhealthOf(node([...conditions]), NOW)).toEqual(want);
@@ -30,7 +56,13 @@ describe('node health', () => {
 
   test('unreachable: Ready Unknown, or the unreachable taint; NotReady with a live kubelet is not', () => {
     expect(isUnreachable(node([{ type: 'Ready', status: 'Unknown' }]))).toBe(true);
-    expect(isUnreachable(node([{ type: 'Ready', status: 'False' }], {}, [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }]))).toBe(true); // prettier-ignore
+    expect(
+      isUnreachable(
+        node([{ type: 'Ready', status: 'False' }], {}, [
+          { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' },
+        ]),
+      ),
+    ).toBe(true);
     expect(isUnreachable(node([{ type: 'Ready', status: 'False' }]))).toBe(false);
   });
 

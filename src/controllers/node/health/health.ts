@@ -47,10 +47,15 @@ export interface Unhealth {
  */
 export function unhealthOf(node: RNode, now: number): Unhealth | undefined {
   const conditions = node.status?.conditions ?? [];
-  const bad = conditions.filter((c) => (c.type === 'Ready' ? c.status !== 'True' : FAILING_CONDITIONS.includes(c.type) && c.status === 'True')); // prettier-ignore
+  const bad = conditions.filter((c) =>
+    c.type === 'Ready' ? c.status !== 'True' : FAILING_CONDITIONS.includes(c.type) && c.status === 'True',
+  );
   if (!conditions.some((c) => c.type === 'Ready')) return { since: now, problem: 'no Ready condition' };
   if (bad.length === 0) return undefined;
-  const at = (t: string | undefined): number => { const ms = t ? Date.parse(t) : NaN; return Number.isNaN(ms) ? now : Math.min(ms, now); }; // prettier-ignore
+  const at = (t: string | undefined): number => {
+    const ms = t ? Date.parse(t) : NaN;
+    return Number.isNaN(ms) ? now : Math.min(ms, now);
+  };
   const first = [...bad].sort((a, b) => at(a.lastTransitionTime) - at(b.lastTransitionTime))[0]!;
   const problem = bad.map((c) => `${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}`).join(', ');
   return { since: at(first.lastTransitionTime), problem };
@@ -72,5 +77,8 @@ export function rebootOf(node: RNode | undefined): { at: number; unhealthySince:
 
 /** The annotation value recording a reboot. */
 export function rebootRecord(at: number, unhealthySince: number): string {
-  return JSON.stringify({ at: new Date(at).toISOString(), unhealthySince: new Date(unhealthySince).toISOString() }); // prettier-ignore
+  return JSON.stringify({
+    at: new Date(at).toISOString(),
+    unhealthySince: new Date(unhealthySince).toISOString(),
+  });
 }

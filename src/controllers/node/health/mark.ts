@@ -1,6 +1,13 @@
 import PQueue from 'p-queue';
 import { Annotation } from '../../../apis/v1beta1/constants.js';
-import { NodeSchema, NotFoundError, Resources, TypedResource, type KubeClient, type Node } from '../../../kube/index.js'; // prettier-ignore
+import {
+  NodeSchema,
+  NotFoundError,
+  Resources,
+  TypedResource,
+  type KubeClient,
+  type Node,
+} from '../../../kube/index.js';
 import type { Logger } from '../../../log.js';
 import type { DeepReadonly } from '../../../util/readonly.js';
 import { isReady } from './health.js';
@@ -10,7 +17,12 @@ const CONCURRENCY = 8;
 
 /** Nodes Ready now that carry no `was-ready` mark yet (pure). */
 export function unmarkedReady(nodes: readonly DeepReadonly<Node>[]): DeepReadonly<Node>[] {
-  return nodes.filter((n) => !n.metadata.deletionTimestamp && isReady(n) && n.metadata.annotations?.[Annotation.wasReady] === undefined); // prettier-ignore
+  return nodes.filter(
+    (n) =>
+      !n.metadata.deletionTimestamp &&
+      isReady(n) &&
+      n.metadata.annotations?.[Annotation.wasReady] === undefined,
+  );
 }
 
 /**

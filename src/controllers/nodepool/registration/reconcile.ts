@@ -32,7 +32,11 @@ export async function reconcileRegistration(
   const plan = planRegistration({
     prior: r.prior.registration,
     // a Node that was Ready once joined: NotReady now is repair's business, never a failed registration
-    members: members.map((m) => ({ instanceId: m.instance.instanceId, ready: m.ready || wasReady(m.node), running: m.instance.status === 'Running' && m.instance.lifecycleState === 'InService' })), // prettier-ignore
+    members: members.map((m) => ({
+      instanceId: m.instance.instanceId,
+      ready: m.ready || wasReady(m.node),
+      running: m.instance.status === 'Running' && m.instance.lifecycleState === 'InService',
+    })),
     now: d.clock.now(),
     timeoutMs: parseDuration(timeoutText),
     generation: r.generation ?? 0,

@@ -64,7 +64,13 @@ export function groupDrift(
   return out;
 }
 
-const SPOT_KEYS = ['onDemandBaseCapacity', 'onDemandPercentageAboveBaseCapacity', 'spotInstancePools', 'spotInstanceRemedy', 'compensateWithOnDemand'] as const; // prettier-ignore
+const SPOT_KEYS = [
+  'onDemandBaseCapacity',
+  'onDemandPercentageAboveBaseCapacity',
+  'spotInstancePools',
+  'spotInstanceRemedy',
+  'compensateWithOnDemand',
+] as const;
 
 /** The wire names of a change, for the `modified scaling group: …` change line and its Event. */
 const WIRE: Record<keyof GroupChanges, string> = {

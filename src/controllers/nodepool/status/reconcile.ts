@@ -54,7 +54,12 @@ export async function finishStatus(
     zones: counts.zones,
     instanceTypes: counts.instanceTypes,
     ...(activity ? { lastScalingActivity: activityStatus(activity) } : {}),
-    conditions: poolConditions(r.prior.conditions, r.generation, { ...s.conditions, ...(automation ? { automation } : {}) }, d.clock.now()), // prettier-ignore
+    conditions: poolConditions(
+      r.prior.conditions,
+      r.generation,
+      { ...s.conditions, ...(automation ? { automation } : {}) },
+      d.clock.now(),
+    ),
   };
   if (s.failed && r.prior.phase !== 'Degraded') await d.events.warning(r.subject, 'ScalingActivityFailed', 'Scale', s.failed); // prettier-ignore
   await writeStatus(d.poolApi, d.kind.kind, r.obj, status);
