@@ -24,7 +24,7 @@ export { NODE_FAULT_KINDS, NodeFaults, type NodeFault, type NodeFaultInput, type
 export type { OidcProvider } from './sts.js';
 export type { CommandResult, CommandResultRule } from './ecs/cloud-assistant.js';
 export type { Ess } from './ess/groups.js';
-export { SimClock } from './clock.js';
+export { SimClock, runtimeClockOf } from './clock.js';
 export { ApiError } from './errors.js';
 export {
   defaultWorld,
