@@ -93,11 +93,22 @@ export interface ScalingGroup {
   scalingPolicy: string;
   tags: Record<string, string>;
   deletionProtection: boolean;
+  /** The group's spot settings as ESS reports them (undefined: not reported). */
+  spot?: SpotGroupSettings | undefined;
   counts: { total: number; pending: number; removing: number; protected: number; standby: number; stopped: number }; // prettier-ignore
 }
 
+/** A scaling group's spot settings (CreateScalingGroup / ModifyScalingGroup / DescribeScalingGroups). */
+export interface SpotGroupSettings {
+  onDemandBaseCapacity?: number | undefined;
+  onDemandPercentageAboveBaseCapacity?: number | undefined;
+  spotInstancePools?: number | undefined;
+  spotInstanceRemedy?: boolean | undefined;
+  compensateWithOnDemand?: boolean | undefined;
+}
+
 /** The ModifyScalingGroup fields a plan changes (only those that differ from the spec). */
-export interface GroupChanges {
+export interface GroupChanges extends SpotGroupSettings {
   minSize?: number | undefined;
   maxSize?: number | undefined;
   desiredCapacity?: number | undefined;

@@ -134,16 +134,18 @@ export class TypedResource<S extends z.ZodType> {
 
   async delete(
     name: string,
-    opts: { namespace?: string; resourceVersion?: string; uid?: string } = {},
+    opts: { namespace?: string; resourceVersion?: string; uid?: string; gracePeriodSeconds?: number } = {},
   ): Promise<void> {
     const preconditions =
       opts.resourceVersion || opts.uid
         ? { preconditions: { ...(opts.resourceVersion ? { resourceVersion: opts.resourceVersion } : {}), ...(opts.uid ? { uid: opts.uid } : {}) } } // prettier-ignore
         : {};
+    const grace =
+      opts.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: opts.gracePeriodSeconds };
     await this.client.request({
       method: 'DELETE',
       path: this.path(name, opts.namespace),
-      body: { kind: 'DeleteOptions', apiVersion: 'v1', ...preconditions },
+      body: { kind: 'DeleteOptions', apiVersion: 'v1', ...preconditions, ...grace },
     });
   }
 

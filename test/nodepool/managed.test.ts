@@ -7,7 +7,8 @@ import { instanceOf, poolNodes, ready, type PoolJson } from './poll.js';
 
 // A ManagedNodePool from examples/ shares the NodePool lifecycle: an Auto pool at its minSize with the managed
 // defaults (ContainerOS, PayAsYouGo), labelled nodes, edits reaching existing nodes, delete; its status says
-// which automation is not active yet; a NodePool of the same name waits, Degraded, with nothing created.
+// which automation runs and which is not active yet; a NodePool of the same name waits, Degraded, with nothing
+// created.
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({ clusterId: 'c-mnp', managed: true });
@@ -56,7 +57,7 @@ test('the example ManagedNodePool: created at minSize with managed defaults, aut
   expect(p.status?.desiredSize).toBe(2);
   const automation = cond(p, 'AutomationActive');
   expect(automation).toMatchObject({ status: 'False', reason: 'AutomationNotActive' });
-  expect(automation?.message).toMatch(/^active: instant elasticity \(scale-out on pending pods\); not active in this version: autoRepair, autoUpgrade, autoPatch, systemEvents;/); // prettier-ignore
+  expect(automation?.message).toMatch(/^active: instant elasticity \(scale-out on pending pods\); autoRepair \(notReadyTimeout 10m, maxUnhealthy 20%, .*\); systemEvents \(.*\); not active in this version: autoUpgrade, autoPatch/); // prettier-ignore
   const group = h.sim.ess.state.groups.get(p.status!.scalingGroupId!);
   expect(group).toMatchObject({ minSize: 2, maxSize: 5 });
   const nodes = await poolNodes(name);

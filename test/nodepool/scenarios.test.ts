@@ -74,14 +74,14 @@ test('scale-in waits for a PodDisruptionBudget, reports the blocked drain, and f
   await gone(name);
 });
 
-test('an ESS-started removal (health-check replacement) is drained through the SCALE_IN hook, then ESS replaces the instance', async () => {
+test('an ESS-started removal (health-check replacement of a stopped instance) is drained through the SCALE_IN hook, then ESS replaces the instance', async () => {
   const name = uniqueName('np-hook');
   await applyPool(poolManifest(h, name, { scaling: { mode: 'Manual', desiredSize: 2 } }));
   await activeWith(name, 2);
   const [victim] = await poolNodes(name);
   const id = instanceOf(victim!);
-  h.sim.failInstance(id);
-  await eventually('the failed instance replaced and released', async () => {
+  h.sim.cloud.stop(id, 'KeepCharging'); // not Running: unhealthy to ESS
+  await eventually('the stopped instance replaced and released', async () => {
     const nodes = await poolNodes(name);
     const ids = nodes.filter(ready).map(instanceOf);
     return !ids.includes(id) && ids.length === 2 && h.sim.cloud.instances.get(id)?.status !== 'Running' ? true : undefined; // prettier-ignore

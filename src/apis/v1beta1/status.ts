@@ -22,7 +22,7 @@ export type Condition = z.output<typeof Condition>;
 /** What one automation (a disruption method, or elasticity) did last and will do next (API.md "Status"). */
 const Blocker = api(
   z.object({
-    kind: api(z.string().max(64), 'Budget, PodDisruptionBudget, DoNotDisrupt, MaintenanceWindow, Replacement, MinSize, MaxSize, NotBefore, Terminating or EvictionFailed.'), // prettier-ignore
+    kind: api(z.string().max(64), 'Budget, PodDisruptionBudget, DoNotDisrupt, MaintenanceWindow, Replacement, MinSize, MaxSize, NotBefore, Terminating, EvictionFailed, MaxUnhealthy or Rebooting.'), // prettier-ignore
     message: api(z.string().max(1024), 'What exactly holds it: the budget, which PodDisruptionBudget, which pod, which window.'), // prettier-ignore
   }),
   'One thing that holds the next action back.',
@@ -34,7 +34,7 @@ export const AutomationStatus = api(
     lastAction: api(
       z.object({
         time: Time('When it was carried out (RFC 3339).'),
-        action: api(z.string().max(128), 'What was done (Removed, Retained, Stopped, Continued, Drained).').optional(), // prettier-ignore
+        action: api(z.string().max(128), 'What was done (Released, Retained, Stopped, Continued, Drained, Rebooted).').optional(), // prettier-ignore
         nodes: api(z.array(api(z.string().max(253), 'A node or instance.')).max(50), 'The nodes (or instances) it acted on.').optional(), // prettier-ignore
         message: api(z.string().max(2048), 'Why, and what became of them.').optional(),
       }),
@@ -42,7 +42,10 @@ export const AutomationStatus = api(
     ).optional(),
     next: api(
       z.object({
-        action: api(z.string().max(128), 'What it will do (Remove, Stop, Drain…).').optional(),
+        action: api(
+          z.string().max(128),
+          'What it will do (Remove, Stop, Drain, Reboot, Repair…).',
+        ).optional(),
         reason: api(z.string().max(1024), 'Why.').optional(),
         notBefore: Time('The earliest time it may happen (RFC 3339); absent: as soon as nothing blocks it.'),
         nodes: api(z.array(api(z.string().max(253), 'A node or instance.')).max(50), 'The nodes (or instances) it will act on.').optional(), // prettier-ignore
@@ -229,7 +232,7 @@ export const PoolStatus = api(
     image: PoolImage.optional(),
     conditions: api(
       z.array(Condition).max(16),
-      'Ready, Progressing and Degraded; UpgradeAvailable (a newer image of the family that the pool does not adopt by itself); on a ManagedNodePool also AutomationActive (which automation runs).',
+      'Ready, Progressing and Degraded; UpgradeAvailable (a newer image of the family that the pool does not adopt by itself); AutomationActive (which automation runs) on a ManagedNodePool and on a NodePool whose management turns a block on.',
       [],
       {
         'x-kubernetes-list-type': 'map',

@@ -97,6 +97,13 @@ export function toScalingGroup(g: z.output<typeof W.scalingGroupWire>): ScalingG
     scalingPolicy: g.ScalingPolicy ?? 'release',
     tags: g.Tags,
     deletionProtection: g.GroupDeletionProtection ?? false,
+    spot: {
+      onDemandBaseCapacity: g.OnDemandBaseCapacity,
+      onDemandPercentageAboveBaseCapacity: g.OnDemandPercentageAboveBaseCapacity,
+      spotInstancePools: g.SpotInstancePools,
+      spotInstanceRemedy: g.SpotInstanceRemedy,
+      compensateWithOnDemand: g.CompensateWithOnDemand,
+    },
     counts: {
       total: g.TotalCapacity ?? 0,
       pending: g.PendingCapacity ?? 0,

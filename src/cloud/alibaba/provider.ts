@@ -118,6 +118,11 @@ export class AlibabaCloudProvider implements CloudProvider {
       VSwitchIds: c.vSwitchIds,
       MultiAZPolicy: c.multiAZPolicy,
       ScalingPolicy: c.scalingPolicy,
+      OnDemandBaseCapacity: c.onDemandBaseCapacity,
+      OnDemandPercentageAboveBaseCapacity: c.onDemandPercentageAboveBaseCapacity,
+      SpotInstancePools: c.spotInstancePools,
+      SpotInstanceRemedy: c.spotInstanceRemedy,
+      CompensateWithOnDemand: c.compensateWithOnDemand,
     };
     if (Object.values(params).every((v) => v === undefined)) return;
     await this.ess.modifyScalingGroup(groupId, params);

@@ -17,6 +17,7 @@ import type { Logger } from '../../log.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { EventRecorder, EventSubject } from '../../runtime/events.js';
 import type { DrainMetrics } from './metrics.js';
+import { isUnreachable } from '../node/health/health.js';
 import { doNotDisruptBy, podDisposition } from './pods.js';
 
 /** Event reasons of a drain. */
@@ -27,6 +28,8 @@ export const DrainEvent = {
   DrainBlocked: 'DrainBlocked',
   /** Normal, on the Node and the pool: every pod that had to go is gone. */
   Drained: 'Drained',
+  /** Warning, on the Node and the pool: terminating pods of an unreachable Node being released were deleted. */
+  PodsForceDeleted: 'PodsForceDeleted',
 } as const;
 
 export interface PodRef {
@@ -57,6 +60,8 @@ interface StepBase {
   evicted: PodRef[];
   /** Finished pods this step deleted. */
   deleted: PodRef[];
+  /** Terminating pods of an unreachable Node this step deleted with grace 0 (`abandonUnreachable`). */
+  forced?: PodRef[];
 }
 
 export type DrainResult =
@@ -91,6 +96,13 @@ export interface DrainRequest {
   poolRef?: EventSubject | undefined;
   /** After this long since the drain started, the result is `pastTimeout` with a DrainBlocked Warning. */
   drainTimeoutMs: number;
+  /**
+   * The Node's machine is being released (the caller says so): when the Node is unreachable (Ready Unknown, or
+   * the `node.kubernetes.io/unreachable` taint), its pods that are terminating past their deletion grace are
+   * deleted with grace 0 — their kubelet is gone and will never confirm it, so the drain could never end. Only
+   * then: never for a reachable Node, a pod still within its grace, or a machine that is kept.
+   */
+  abandonUnreachable?: boolean | undefined;
 }
 
 /** Retry hints (ms) by what the drain waits for. */
@@ -134,7 +146,15 @@ export class Drainer {
     const evicted: PodRef[] = [];
     const deleted: PodRef[] = [];
     const blockers: DrainBlocker[] = [];
-    const todo = items.filter((p) => podDisposition(p) !== 'ignore');
+    const unreachable = req.abandonUnreachable === true && isUnreachable(node);
+    const forced = unreachable ? await this.forceDeletePastGrace(items, req, node, log) : [];
+    const todo = items.filter(
+      (p) =>
+        podDisposition(p) !== 'ignore' &&
+        !forced.some(
+          (f) => f.name === p.metadata.name && f.namespace === (p.metadata.namespace ?? 'default'),
+        ),
+    );
     if (fresh) {
       this.deps.metrics?.drain(req.pool, 'started');
       await this.event(node, req, 'Normal', DrainEvent.Draining, `cordoned node ${req.node} and draining it: ${todo.length} pod(s) to move`); // prettier-ignore
@@ -178,7 +198,7 @@ export class Drainer {
       }),
     );
 
-    const base = { node: req.node, startedAt, evicted, deleted };
+    const base = { node: req.node, startedAt, evicted, deleted, ...(forced.length > 0 ? { forced } : {}) };
     if (todo.length === 0) {
       const key = `${req.node}@${startedAt}`;
       if (!this.reportedDrained.has(key)) {
@@ -294,6 +314,52 @@ export class Drainer {
       }
       throw err;
     }
+  }
+
+  /**
+   * `abandonUnreachable` on an unreachable Node: its terminating pods past their deletion grace (the API server's
+   * deletionTimestamp is when the grace ends) are deleted with grace 0 and a uid precondition; a Warning names
+   * them. Returns the pods deleted.
+   */
+  private async forceDeletePastGrace(
+    items: readonly Pod[],
+    req: DrainRequest,
+    node: Node,
+    log: Logger,
+  ): Promise<PodRef[]> {
+    const now = this.deps.clock.now();
+    const stuck = items.filter(
+      (p) => podDisposition(p) === 'terminating' && Date.parse(p.metadata.deletionTimestamp ?? '') <= now,
+    );
+    const out: PodRef[] = [];
+    for (const pod of stuck) {
+      const ref = refOf(pod);
+      try {
+        await this.pods.delete(ref.name, {
+          namespace: ref.namespace,
+          gracePeriodSeconds: 0,
+          ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}),
+        });
+      } catch (err) {
+        if (!(err instanceof NotFoundError) && !(err instanceof ConflictError)) throw err;
+      }
+      out.push(ref);
+      this.deps.metrics?.eviction(req.pool, 'force_deleted');
+    }
+    if (out.length === 0) return out;
+    const list = out.map((r) => `${r.namespace}/${r.name}`).join(', ');
+    log.warn(
+      { action: 'force-delete-unreachable', pods: list },
+      'deleted terminating pods of an unreachable node being released',
+    );
+    await this.event(
+      node,
+      req,
+      'Warning',
+      DrainEvent.PodsForceDeleted,
+      `node ${req.node} is unreachable (its kubelet stopped posting status) and its machine is released: its pods past their deletion grace can never finish terminating and were deleted: ${list}`,
+    );
+    return out;
   }
 
   private async deleteFinished(pod: Pod): Promise<boolean> {

@@ -30,6 +30,7 @@ export async function runEngine(
   const proposals = new Map<Method, Proposal>();
   for (const m of methods) if (m.enabled(ctx.view)) proposals.set(m, await m.propose(ctx.view));
   const commands = [...proposals.values()].flatMap((p) => p.commands);
+  for (const [m, p] of proposals) for (const n of p.notices ?? []) await executor.notice(ctx, m.name, n);
   const { outcomes, retained } = await executor.execute(ctx, commands);
   const live = new Set(commands.flatMap((c) => c.nodes.map((t) => t.instanceId)));
   const cancelled = await executor.cancelStale(ctx, live);
@@ -45,6 +46,9 @@ export async function runEngine(
     for (const o of mine) {
       if (o.retryAfterMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, o.retryAfterMs);
     }
+    const at = proposals.get(m)?.recheckAt;
+    if (at !== undefined)
+      requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, Math.max(1_000, at - ctx.view.now));
   }
   return { automation, retained, progress, outcomes, requeueAfterMs, cancelled };
 }

@@ -21,7 +21,18 @@ import { RETAINED_TAG, deleteOutcome, retainedOf, type RetainedInstance } from '
 import { describeBlocker, type DrainBlocker, type Drainer } from './drain.js';
 import { drainTimeoutMs } from './duration.js';
 import { planHeartbeat } from './hook.js';
-import type { Blocker, Candidate, Claim, Command, CommandOutcome, PoolView, Target } from './types.js';
+import type { AutomationMetrics } from './metrics.js';
+import { isReady, rebootOf, rebootRecord } from '../node/health/health.js';
+import type {
+  Blocker,
+  Candidate,
+  Claim,
+  Command,
+  CommandOutcome,
+  Notice,
+  PoolView,
+  Target,
+} from './types.js';
 
 /** The Node finalizer the operator owns on admitted Nodes (the termination controller removes it). */
 export const NODE_FINALIZER = 'nodepool.alicloud.dev/instance';
@@ -35,7 +46,17 @@ const DONE_EVENT: Record<string, { reason: string; type: 'Normal' | 'Warning' }>
   deletion: { reason: 'PoolNodeDrained', type: 'Normal' },
   upgrade: { reason: 'NodeRotated', type: 'Normal' },
   patch: { reason: 'NodeRotated', type: 'Normal' },
+  repair: { reason: 'NodeRepaired', type: 'Normal' },
+  systemEvents: { reason: 'SystemEventHandled', type: 'Normal' },
+  spotInterruption: { reason: 'SpotInterruptionHandled', type: 'Normal' },
 };
+
+/** The metrics' `action` of a command: what it does to the node. */
+export function actionOf(command: Command): string {
+  const d = command.disposal;
+  if (d.kind === 'remove') return d.replace || command.replacementsFirst ? 'replace' : 'remove';
+  return d.kind;
+}
 
 /** The Node writes the executor makes (the API server in production; in memory in unit tests). */
 export interface NodeOps {
@@ -47,6 +68,8 @@ export interface NodeOps {
   /** The operator's finalizer, admission label and claim removed; the Node stays. */
   letGo(node: DeepReadonly<Node>): Promise<void>;
   dropFinalizer(node: DeepReadonly<Node>): Promise<void>;
+  /** Sets (or, with null, removes) the operator's annotations on a Node; false when the Node is gone. */
+  annotate(node: DeepReadonly<Node>, annotations: Record<string, string | null>): Promise<boolean>;
 }
 
 export interface ExecutorDeps {
@@ -58,6 +81,8 @@ export interface ExecutorDeps {
   /** The Node writes; default: the API server through `client`. */
   nodes?: NodeOps | undefined;
   client?: KubeClient | undefined;
+  /** `nodepool_automation_actions_total`; optional. */
+  metrics?: AutomationMetrics | undefined;
 }
 
 /** NodeOps over the API server. */
@@ -95,6 +120,16 @@ export class KubeNodeOps implements NodeOps {
   async letGo(node: DeepReadonly<Node>): Promise<void> {
     await this.dropFinalizer(node);
     await this.api.mergePatch(node.metadata.name, { metadata: { labels: { [ADMITTED_LABEL]: null }, annotations: { [Annotation.disruption]: null } } }).catch((e: unknown) => { if (!(e instanceof NotFoundError)) throw e; }); // prettier-ignore
+  }
+
+  async annotate(node: DeepReadonly<Node>, annotations: Record<string, string | null>): Promise<boolean> {
+    try {
+      await this.api.mergePatch(node.metadata.name, { metadata: { annotations } });
+      return true;
+    } catch (err) {
+      if (err instanceof NotFoundError) return false;
+      throw err;
+    }
   }
 
   /** A guarded patch; gone is fine; a Node that moved is read again (up to 3 times). */
@@ -140,6 +175,23 @@ interface Progress {
   retry: number | undefined;
 }
 
+/** What a pool may still start this round: the budget's limit, what is in flight, what is left. */
+interface Budget {
+  allowed: number;
+  limit: number;
+  inFlight: number;
+  claimedNow: Set<string>;
+}
+
+/** A command's drain deadline: the earlier of the command's and the one recorded in its claim. */
+export function drainByOf(command: Command, claim: Claim | undefined): number | undefined {
+  const recorded = claim?.drainBy ? Date.parse(claim.drainBy) : NaN;
+  const times = [command.drainBy, Number.isNaN(recorded) ? undefined : recorded].filter(
+    (t): t is number => t !== undefined,
+  );
+  return times.length > 0 ? Math.min(...times) : undefined;
+}
+
 const minRetry = (a: number | undefined, b: number | undefined): number | undefined =>
   a === undefined ? b : b === undefined ? a : Math.min(a, b);
 
@@ -169,6 +221,8 @@ export function blockerOf(b: DrainBlocker): Blocker {
  */
 export class DisruptionExecutor {
   private readonly nodes: NodeOps;
+  /** Notices already recorded (pool uid / method / key), so each is one Event while the process runs. */
+  private readonly noticed = new Set<string>();
 
   constructor(private readonly deps: ExecutorDeps) {
     if (!deps.nodes && !deps.client) throw new Error('DisruptionExecutor: give it a client or NodeOps');
@@ -216,11 +270,10 @@ export class DisruptionExecutor {
     ctx: ExecutionContext,
     command: Command,
     target: Target,
-    budget: { allowed: number; limit: number; inFlight: number; claimedNow: Set<string> },
+    budget: Budget,
     p: Progress,
   ): Promise<'started' | 'going' | 'held'> {
     const { view } = ctx;
-    const { allowed, claimedNow } = budget;
     const cand = view.candidates.find((c) => c.instanceId === target.instanceId);
     const node = target.node ? cand?.node : undefined;
     if (command.notBefore !== undefined && view.now < command.notBefore) {
@@ -231,46 +284,145 @@ export class DisruptionExecutor {
       p.ready.push({ target, cand, node: undefined }); // nothing to drain
       return 'going';
     }
-    let claim = cand?.claim;
+    const c = await this.claimFor(ctx, command, target, cand, node, budget, p);
+    if (c.state !== 'claimed') return c.state;
+    const res = c.started ? 'started' : 'going';
+    if (!cand?.claim) budget.claimedNow.add(target.instanceId);
+    if (command.disposal.kind === 'reboot') {
+      p.ready.push({ target, cand, node }); // not a removal: no replacement, no drain
+      return res;
+    }
+    const surged = cand?.claim?.replacementsFirst === true; // claimed before this round: its replacement is asked for
+    if (!this.drainMayStart(view, command, c.claim, surged, target, budget.claimedNow, p)) return res;
+    await this.drainTarget(ctx, command, target, cand, node, c.claim, p);
+    return res;
+  }
+
+  /**
+   * The target's claim: the command's own (its disposal brought up to date when the method changed its mind: a
+   * reboot that did not help becomes a replacement), a new one when the budget allows, or held.
+   */
+  private async claimFor(
+    ctx: ExecutionContext,
+    command: Command,
+    target: Target,
+    cand: Candidate | undefined,
+    node: DeepReadonly<Node>,
+    budget: Budget,
+    p: Progress,
+  ): Promise<{ state: 'claimed'; claim: Claim; started: boolean } | { state: 'held' | 'going' }> {
+    const { view } = ctx;
+    const claim = cand?.claim;
+    if (claim?.method === command.method) {
+      if (claim.disposal === command.disposal.kind) return { state: 'claimed', claim, started: false };
+      const next: Claim = { ...newClaim(command, view.now), since: claim.since };
+      if (await this.nodes.claim(node, next)) return { state: 'claimed', claim: next, started: false };
+      p.done.push({ target, outcome: 'drained' }); // the Node is gone
+      return { state: 'going' };
+    }
+    if (claim && command.voluntary) {
+      p.waiting.push({ target, step: `claimed by ${claim.method}`, blockedBy: [] });
+      return { state: 'held' };
+    }
     let started = false;
-    if (claim?.method !== command.method) {
-      if (claim && command.voluntary) {
-        p.waiting.push({ target, step: `claimed by ${claim.method}`, blockedBy: [] });
-        return 'held';
+    if (command.voluntary && !claim && !isDisrupting(node)) {
+      if (budget.allowed <= 0) {
+        p.held.push({ kind: 'Budget', message: `disruption.budget ${String(view.pool.spec.disruption?.budget ?? '10%')} allows ${budget.limit} node(s) at once; ${budget.inFlight} in flight` }); // prettier-ignore
+        return { state: 'held' };
       }
-      if (command.voluntary && !claim && !isDisrupting(node)) {
-        if (allowed <= 0) {
-          p.held.push({ kind: 'Budget', message: `disruption.budget ${String(view.pool.spec.disruption?.budget ?? '10%')} allows ${budget.limit} node(s) at once; ${budget.inFlight} in flight` }); // prettier-ignore
-          return 'held';
-        }
-        started = true;
-      }
-      claim = await this.writeClaim(node, newClaim(command, view.now), ctx, command);
-      if (!claim) {
-        p.done.push({ target, outcome: 'drained' }); // the Node is gone
-        return 'going';
-      }
+      started = true;
     }
-    if (!cand?.claim) claimedNow.add(target.instanceId);
-    if (command.replacementsFirst && !replacementReady(view, claimedNow)) {
-      p.waiting.push({ target, step: 'waiting for its replacement to be Ready', blockedBy: [{ kind: 'Replacement', message: `a replacement node is launched and not Ready yet (${readyUnclaimed(view, claimedNow)} of ${view.desired} Ready)` }] }); // prettier-ignore
-      p.retry = minRetry(p.retry, 5_000);
-      return started ? 'started' : 'going';
+    const written = await this.writeClaim(node, newClaim(command, view.now), ctx, command);
+    if (!written) {
+      p.done.push({ target, outcome: 'drained' }); // the Node is gone
+      return { state: 'going' };
     }
-    const r = await this.deps.drainer.drainStep({ node: node.metadata.name, pool: view.pool.metadata.name, poolRef: ctx.poolRef, drainTimeoutMs: drainTimeoutMs(view.pool.spec.disruption?.drainTimeout) }); // prettier-ignore
+    return { state: 'claimed', claim: written, started };
+  }
+
+  /**
+   * Replacement first: the drain may start once the pool, without the claimed nodes, has its desired number of
+   * Ready nodes — or once the command's `drainBy` (the earlier of the command's and the claim's) has come and
+   * the replacement has been asked for (`surged`: the claim existed when this reconcile sized the group; a node
+   * removed before that would lower the desired capacity without a replacement ever launched).
+   */
+  private drainMayStart(
+    view: PoolView,
+    command: Command,
+    claim: Claim,
+    surged: boolean,
+    target: Target,
+    claimedNow: ReadonlySet<string>,
+    p: Progress,
+  ): boolean {
+    if (!command.replacementsFirst || replacementReady(view, claimedNow)) return true;
+    const by = drainByOf(command, claim);
+    if (by !== undefined && view.now >= by && surged) return true;
+    if (by !== undefined && view.now >= by) {
+      p.waiting.push({
+        target,
+        step: 'launching its replacement',
+        blockedBy: [
+          {
+            kind: 'Replacement',
+            message: 'the replacement is being launched; the drain starts at once after',
+          },
+        ],
+      });
+      p.retry = minRetry(p.retry, 1_000);
+      return false;
+    }
+    const until = by === undefined ? '' : `; drained at ${new Date(by).toISOString()} at the latest`;
+    p.waiting.push({
+      target,
+      step: `waiting for its replacement to be Ready${until}`,
+      blockedBy: [
+        {
+          kind: 'Replacement',
+          message: `a replacement node is launched and not Ready yet (${readyUnclaimed(view, claimedNow)} of ${view.desired} Ready)${until}`,
+        },
+      ],
+    });
+    p.retry = minRetry(p.retry, by === undefined ? 5_000 : Math.max(1_000, Math.min(5_000, by - view.now)));
+    return false;
+  }
+
+  /** One drain step; the target joins `p.ready` when drained (or force-drained by a deleting pool's annotation). */
+  private async drainTarget(
+    ctx: ExecutionContext,
+    command: Command,
+    target: Target,
+    cand: Candidate | undefined,
+    node: DeepReadonly<Node>,
+    claim: Claim,
+    p: Progress,
+  ): Promise<void> {
+    const { view } = ctx;
+    // the machine is going (released by the Delete table, by ESS, or by the group's deletion): pods of an
+    // unreachable Node, past their deletion grace, never finish terminating and are deleted (drain.ts)
+    const releasing =
+      command.disposal.kind !== 'stop' &&
+      cand !== undefined &&
+      deleteOutcome(cand.instance).outcome === 'release';
+    const r = await this.deps.drainer.drainStep({
+      node: node.metadata.name,
+      pool: view.pool.metadata.name,
+      poolRef: ctx.poolRef,
+      drainTimeoutMs: drainTimeoutMs(view.pool.spec.disruption?.drainTimeout),
+      abandonUnreachable: releasing,
+    });
     if (r.state === 'waiting') {
       const forced = command.method === 'deletion' && ctx.forceDrain && r.pastTimeout;
       if (!forced) {
         p.waiting.push({ target, step: `draining ${node.metadata.name}${r.pastTimeout ? ' (blocked past drainTimeout)' : ''}`, blockedBy: r.blockers.map(blockerOf) }); // prettier-ignore
         p.retry = minRetry(p.retry, r.retryAfterMs);
         if (command.disposal.kind === 'hook') await this.keepHook(ctx, command, node, claim, r.blockers);
-        return started ? 'started' : 'going';
+        return;
       }
       await this.deps.events.warning(ctx.poolRef, 'ForceDrain', 'Drain', `annotation ${Annotation.forceDrain}: the drain of node ${node.metadata.name} is past drainTimeout and ends without waiting for ${r.blockers.map((b) => `${b.pod.namespace}/${b.pod.name} (${describeBlocker(b)})`).join(', ')}; its instance is removed with them`); // prettier-ignore
       this.deps.logger.warn({ pool: view.pool.metadata.name, node: node.metadata.name, action: 'force-drain', pods: r.blockers.map((b) => `${b.pod.namespace}/${b.pod.name}`) }, 'drain forced by the pool annotation'); // prettier-ignore
     }
     p.ready.push({ target, cand, node });
-    return started ? 'started' : 'going';
   }
 
   /** Records the command on the Node; undefined when the Node is gone. */
@@ -282,6 +434,7 @@ export class DisruptionExecutor {
   ): Promise<Claim | undefined> {
     if (!(await this.nodes.claim(node, claim))) return undefined;
     this.deps.logger.info({ pool: ctx.view.pool.metadata.name, node: node.metadata.name, action: 'claim', method: command.method, reason: command.reason }, 'a disruption command claimed the node'); // prettier-ignore
+    this.deps.metrics?.action(ctx.view.pool.metadata.name, command.method, actionOf(command), 'started');
     await this.deps.events.normal(ctx.poolRef, 'DisruptionStarted', command.method, `${command.method}: ${command.reason}: node ${node.metadata.name}${command.replacementsFirst ? ' (a replacement first)' : ''}`); // prettier-ignore
     return claim;
   }
@@ -330,6 +483,8 @@ export class DisruptionExecutor {
       for (const r of p.ready) p.done.push({ target: r.target, outcome: 'continued' });
     } else if (d.kind === 'drain') {
       for (const r of p.ready) p.done.push({ target: r.target, outcome: 'drained' });
+    } else if (d.kind === 'reboot') {
+      await this.reboot(ctx, command, d.unhealthySince, p);
     } else {
       if (!ctx.groupId)
         throw new Error(`${command.method}: the pool has no scaling group to remove instances from`);
@@ -339,6 +494,11 @@ export class DisruptionExecutor {
       const op = (what: string, rs: typeof members): string => `${view.uid}/${command.method}/${what}/${rs.map((r) => `${r.target.instanceId}@${r.cand?.claim?.since ?? ''}`).sort().join(',')}`; // prettier-ignore
       const ids = (rs: typeof members): string[] => rs.map((r) => r.target.instanceId);
       const decrease = d.kind === 'stop' || !d.replace;
+      // a node repair rebooted is protected from ESS's health check while it restarts: lifted before it goes
+      const rebooted = members.filter(
+        (r) => r.cand!.instance.lifecycleState === 'Protected' && rebootOf(r.node),
+      );
+      if (rebooted.length > 0) await this.deps.cloud.setScaleInProtection(ctx.groupId, ids(rebooted), false);
       if (gone.length > 0) await this.deps.cloud.removeInstances(ctx.groupId, ids(gone), { policy: d.kind === 'stop' ? 'recycle' : 'release', decreaseDesired: decrease, operationId: op(d.kind, gone) }); // prettier-ignore
       if (kept.length > 0) await this.deps.cloud.tagInstances(ids(kept), { [RETAINED_TAG]: 'true' });
       if (kept.length > 0) await this.deps.cloud.detachInstances(ctx.groupId, ids(kept), { decreaseDesired: decrease, operationId: op('detach', kept) }); // prettier-ignore
@@ -358,8 +518,94 @@ export class DisruptionExecutor {
     await this.record(ctx, command, p.done);
   }
 
+  /**
+   * A reboot (repair with `maintenance.allowReboot`; not a removal, but counted against the budget while it
+   * runs): the instance is protected from ESS's health check (an instance that is not Running is unhealthy to
+   * ESS, which would replace it), the reboot recorded on the Node (a restart remembers it and never reboots
+   * twice for it), then RebootInstance. Done when the Node is Ready again: protection lifted, record and claim
+   * removed. A node still unhealthy after the grace is the method's to replace.
+   */
+  private async reboot(
+    ctx: ExecutionContext,
+    command: Command,
+    unhealthySince: number,
+    p: Progress,
+  ): Promise<void> {
+    const { view } = ctx;
+    for (const r of p.ready) {
+      const node = r.node;
+      if (!node) continue;
+      const id = r.target.instanceId;
+      const rec = rebootOf(node);
+      if (rec && isReady(node)) {
+        await this.endReboot(ctx, r.cand, node);
+        p.done.push({ target: r.target, outcome: 'rebooted' });
+        continue;
+      }
+      const at = rec?.at ?? view.now;
+      p.waiting.push({
+        target: r.target,
+        step: `rebooting ${node.metadata.name}`,
+        blockedBy: [
+          {
+            kind: 'Rebooting',
+            message: `instance ${id} rebooted at ${new Date(at).toISOString()}; waiting for node ${node.metadata.name} to be Ready again`,
+          },
+        ],
+      });
+      p.retry = minRetry(p.retry, 5_000);
+      if (rec) continue;
+      if (ctx.groupId && r.cand?.instance.lifecycleState === 'InService')
+        await this.deps.cloud.setScaleInProtection(ctx.groupId, [id], true);
+      if (
+        !(await this.nodes.annotate(node, {
+          [Annotation.repairReboot]: rebootRecord(view.now, unhealthySince),
+        }))
+      )
+        continue;
+      await this.deps.cloud.rebootInstance(id);
+      this.deps.logger.info(
+        { pool: view.pool.metadata.name, node: node.metadata.name, instance: id, action: 'reboot' },
+        'repair rebooted the instance',
+      );
+      await this.deps.events.normal(
+        ctx.poolRef,
+        'NodeRebooting',
+        command.method,
+        `${command.reason}: rebooting instance ${id} of node ${node.metadata.name} (protected from ESS's health check while it restarts)`,
+      );
+    }
+  }
+
+  /** The end of a reboot: protection lifted, the record and the claim removed. */
+  private async endReboot(
+    ctx: ExecutionContext,
+    cand: Candidate | undefined,
+    node: DeepReadonly<Node>,
+  ): Promise<void> {
+    if (ctx.groupId && cand?.instance.lifecycleState === 'Protected')
+      await this.deps.cloud.setScaleInProtection(ctx.groupId, [cand.instanceId], false);
+    await this.nodes.annotate(node, { [Annotation.repairReboot]: null, [Annotation.disruption]: null });
+  }
+
+  /** Notices of the methods (repair held back, a billing event): an Event each (once per key), counted. */
+  async notice(ctx: ExecutionContext, method: string, n: Notice): Promise<void> {
+    const key = `${ctx.view.uid}/${method}/${n.key}`;
+    if (this.noticed.has(key)) return;
+    this.noticed.add(key);
+    if (this.noticed.size > 10_000) this.noticed.delete(this.noticed.values().next().value!);
+    await this.deps.events.record(ctx.poolRef, n.type, n.reason, method, n.message);
+    this.deps.metrics?.action(ctx.view.pool.metadata.name, method, n.reason, n.outcome);
+    this.deps.logger.info(
+      { pool: ctx.view.pool.metadata.name, action: method, reason: n.reason, outcome: n.outcome },
+      n.message,
+    );
+  }
+
   private async record(ctx: ExecutionContext, command: Command, done: readonly Done[]): Promise<void> {
     if (done.length === 0) return;
+    for (const x of done)
+      this.deps.metrics?.action(ctx.view.pool.metadata.name, command.method, actionOf(command), x.outcome);
     const e = DONE_EVENT[command.method] ?? { reason: 'NodeDisrupted', type: 'Normal' as const };
     const what = describeDone(command, done);
     await this.deps.events.record(
@@ -397,8 +643,14 @@ export class DisruptionExecutor {
     const out: string[] = [];
     for (const c of ctx.view.candidates) {
       if (!c.claim || !c.node || live.has(c.instanceId) || c.node.metadata.deletionTimestamp) continue;
-      if (c.instance.lifecycleState !== 'InService' || c.instance.status !== 'Running') continue;
+      const rebooting = c.claim.disposal === 'reboot';
+      if (
+        !['InService', ...(rebooting ? ['Protected'] : [])].includes(c.instance.lifecycleState) ||
+        c.instance.status !== 'Running'
+      )
+        continue;
       if (c.claim.method === 'deletedNode' || c.claim.method === 'deletion') continue;
+      if (rebooting) await this.endReboot(ctx, c, c.node);
       await this.deps.drainer.cancelDrain(c.node.metadata.name, { pool: ctx.view.pool.metadata.name });
       const fresh = await this.nodes.get(c.node.metadata.name);
       if (fresh) await this.nodes.claim(fresh, undefined);
@@ -435,5 +687,6 @@ function describeDone(command: Command, done: readonly Done[]): string {
   if (has('stopped')) parts.push(`stopped${by('stopped')} (economical mode: kept with their Nodes for the next scale-out)`); // prettier-ignore
   if (has('continued')) parts.push(`drained${by('continued')}; ESS goes on with the removal`);
   if (has('drained')) parts.push(`drained${by('drained')}`);
+  if (has('rebooted')) parts.push(`rebooted${by('rebooted')}: Ready again`);
   return parts.join('; ');
 }

@@ -7,8 +7,16 @@ const ACTION: Record<string, string> = {
   stop: 'Stop',
   hook: 'DrainForESS',
   drain: 'Drain',
+  reboot: 'Reboot',
 };
-const DONE: Record<string, string> = { released: 'Released', retained: 'Retained', stopped: 'Stopped', continued: 'Continued', drained: 'Drained' }; // prettier-ignore
+const DONE: Record<string, string> = {
+  released: 'Released',
+  retained: 'Retained',
+  stopped: 'Stopped',
+  continued: 'Continued',
+  drained: 'Drained',
+  rebooted: 'Rebooted',
+};
 
 /** What a method's proposal and the executor's outcome say it will do next (undefined: nothing). */
 export function nextOf(proposal: Proposal, outcomes: readonly CommandOutcome[]): NextAction | undefined {

@@ -103,7 +103,13 @@ export type Disposal =
   | { readonly kind: 'remove'; readonly replace: boolean }
   | { readonly kind: 'stop' }
   | { readonly kind: 'hook'; readonly hookId: string; readonly token: string; readonly activityId: string }
-  | { readonly kind: 'drain' };
+  | { readonly kind: 'drain' }
+  /**
+   * `reboot`: not a removal — RebootInstance (repair with `maintenance.allowReboot`), the instance protected from
+   * ESS's health check while it restarts; the command counts against the budget until the Node is Ready again
+   * or the method replaces it. No drain: the pods stay bound and start again with the kubelet.
+   */
+  | { readonly kind: 'reboot'; readonly unhealthySince: number };
 
 /** What a method asks the executor to do. */
 export interface Command {
@@ -125,6 +131,13 @@ export interface Command {
   readonly disposal: Disposal;
   /** The command may not start before this time (ms; the preview's `notBefore`). */
   readonly notBefore?: number | undefined;
+  /**
+   * With `replacementsFirst`: the drain starts at this time (ms) at the latest, the replacement Ready or not
+   * ("replacement first, but drained by the deadline regardless": a system event, a spot reclamation). A
+   * deadline already past means the replacement is launched alongside and the drain starts at once. Recorded
+   * in the claim (the earliest one wins), so a restart keeps it.
+   */
+  readonly drainBy?: number | undefined;
 }
 
 /**
@@ -146,6 +159,8 @@ export interface Claim {
   readonly hookSince?: string | undefined;
   readonly heartbeats?: number | undefined;
   readonly hookDeadline?: string | undefined;
+  /** The command's drain deadline (RFC 3339), when it has one (`Command.drainBy`). */
+  readonly drainBy?: string | undefined;
 }
 
 /** Why a command (or the next one) does not run now: the preview's `blockedBy`. */
@@ -160,7 +175,9 @@ export interface Blocker {
     | 'MaxSize'
     | 'NotBefore'
     | 'Terminating'
-    | 'EvictionFailed';
+    | 'EvictionFailed'
+    | 'MaxUnhealthy'
+    | 'Rebooting';
   /** What exactly: `pdb web/guard`, `pod web/db-0`, `window Sat 01:00 Asia/Shanghai`, `budget 1 of 10%`. */
   readonly message: string;
 }
@@ -175,11 +192,29 @@ export interface NextAction {
   readonly blockedBy: readonly Blocker[];
 }
 
+/**
+ * Something a user must see that is not a command (repair held back by maxUnhealthy, a billing system event):
+ * the engine records it as an Event on the pool, once per `key` while the process runs.
+ */
+export interface Notice {
+  readonly type: 'Normal' | 'Warning';
+  readonly reason: string;
+  readonly message: string;
+  /** Recorded once per key (an event id, a held-back episode). */
+  readonly key: string;
+  /** For the automation metrics: what the method did about it (`held`, `warned`). */
+  readonly outcome: string;
+}
+
 /** A method's answer for one pool. */
 export interface Proposal {
   readonly commands: readonly Command[];
   /** What it waits to do (a node not yet empty long enough, a window not open): for the preview only. */
   readonly pending?: NextAction | undefined;
+  /** Events to record (each once per key). */
+  readonly notices?: readonly Notice[] | undefined;
+  /** When to look at the pool again for this method (ms): a node falling due, a deadline coming. */
+  readonly recheckAt?: number | undefined;
 }
 
 /** A disruption method. */
@@ -201,7 +236,10 @@ export interface Method {
 export interface CommandOutcome {
   readonly command: Command;
   /** Targets finished (instance removed / stopped / let go by the hook), with what became of them. */
-  readonly done: readonly { readonly target: Target; readonly outcome: 'released' | 'retained' | 'stopped' | 'continued' | 'drained' }[]; // prettier-ignore
+  readonly done: readonly {
+    readonly target: Target;
+    readonly outcome: 'released' | 'retained' | 'stopped' | 'continued' | 'drained' | 'rebooted';
+  }[];
   /** Targets under way, and what holds them. */
   readonly waiting: readonly { readonly target: Target; readonly step: string; readonly blockedBy: readonly Blocker[] }[]; // prettier-ignore
   /** Not started: held by the budget (or another blocker) before anything happened. */

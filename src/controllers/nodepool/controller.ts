@@ -3,13 +3,15 @@ import { POOL_LABEL } from '../../bootstrap/labels.js';
 import { AuthFailedError, CloudError, ConflictError } from '../../cloud/errors.js';
 import type { CloudProvider } from '../../cloud/provider.js';
 import { ConfigMapSchema, NodeSchema, Resources, TypedResource, type Node } from '../../kube/index.js';
+import type { Clock } from '../../runtime/clock.js';
 import { Controller, type ReconcileContext, type ReconcileResult } from '../../runtime/controller.js';
 import type { Informer } from '../../runtime/informer.js';
 import { finalizerPatch } from '../../runtime/finalizers.js';
 import type { DeepReadonly } from '../../util/readonly.js';
 import type { ControllerDeps, JoinSource } from '../deps.js';
 import { Drainer } from '../disruption/drain.js';
-import { DrainMetrics } from '../disruption/metrics.js';
+import { AutomationMetrics, DrainMetrics } from '../disruption/metrics.js';
+import { SharedReads } from '../disruption/reads/shared-reads.js';
 import { registerPoolStatusMetrics } from './status-metrics.js';
 import { DisruptionExecutor } from '../disruption/executor.js';
 import { poolMethods } from '../disruption/methods/index.js';
@@ -22,13 +24,8 @@ import { attachExisting } from './existing/reconcile.js';
 import { reconcileImage } from './image/reconcile.js';
 import { AGENT_CONFIG } from './external.js';
 import { finalizePool, poolForDeletion } from './finalize/reconcile.js';
-import {
-  POOL_KINDS,
-  automationCondition,
-  poolSpecOf,
-  type PoolKindName,
-  type PoolSpecResult,
-} from './kinds.js';
+import { POOL_KINDS, poolSpecOf, type PoolKindName, type PoolSpecResult } from './kinds.js';
+import { markWasReady } from '../node/health/mark.js';
 import { nodeChanged } from './node-change.js';
 import { NODE_BY_INSTANCE, nodeByInstance } from './nodes/admit.js';
 import { admitAndSync, syncLabelsFirst } from './nodes/sync.js';
@@ -64,6 +61,14 @@ export interface NodePoolControllerDeps extends ControllerDeps {
 const POOL_WORKERS = 16;
 /** How long one image / security-group answer serves other pools checking the same ids. */
 const SHARED_LOOKUP_MS = 30_000;
+
+/** One SharedReads per cloud: the NodePool and ManagedNodePool controllers batch their reads together. */
+const readsByCloud = new WeakMap<CloudProvider, SharedReads>();
+function sharedReadsOf(cloud: CloudProvider, clock: Clock): SharedReads {
+  let r = readsByCloud.get(cloud);
+  if (!r) readsByCloud.set(cloud, (r = new SharedReads(cloud, () => clock.now())));
+  return r;
+}
 
 /** The pool Nodes informer (by the pool label), indexed by pool and by the instance a Node claims. */
 export function poolNodesInformer(deps: ControllerDeps): Informer<Node> {
@@ -113,6 +118,7 @@ function poolDeps(
       logger: deps.logger,
       events: deps.events,
       drainer,
+      metrics: AutomationMetrics.of(deps.metrics.registry),
     }),
     methods: [],
     podsOn: indexedPodsOnNodes(podInformer(deps.informers)),
@@ -134,7 +140,7 @@ export function newNodePoolController(
   const pools = deps.informers.informer(POOL_KINDS[kindName].ref, PoolObjectSchema, selector);
   const nodes = poolNodesInformer(deps);
   const d = poolDeps(deps, kindName, { pools, nodes });
-  d.methods.push(...poolMethods({ story: storyOf(d) }));
+  d.methods.push(...poolMethods({ story: storyOf(d), reads: sharedReadsOf(deps.cloud, deps.clock) }));
   /** Pools of the other kind: names are unique across both (conflicts), and both own scaling groups (orphans). */
   const others = deps.informers.informer(POOL_KINDS[d.kind.other].ref, PoolObjectSchema, selector);
   const owned = () => new Set([...d.pools.list(), ...others.list()].map((p) => p.metadata.name));
@@ -227,7 +233,17 @@ function begin(
 /** A pool that cannot proceed: Degraded with the reason and message, nothing else touched. */
 async function degraded(d: PoolDeps, r: PoolReconcile, reason: string, message: string): Promise<void> {
   const c: [boolean, string, string] = [false, reason, message];
-  const conditions = poolConditions(r.prior.conditions, r.generation, { ready: c, progressing: c, degraded: [true, reason, message], ...(r.managed ? { automation: automationCondition(r.managed) } : {}) }, d.clock.now()); // prettier-ignore
+  // a Degraded pool runs no automation until it is fixed
+  const automation: [boolean, string, string] | undefined =
+    r.managed || managementOn(r.obj.spec)
+      ? [false, 'PoolDegraded', `the pool is Degraded (${reason}): no automation acts until it is fixed`]
+      : undefined;
+  const conditions = poolConditions(
+    r.prior.conditions,
+    r.generation,
+    { ready: c, progressing: c, degraded: [true, reason, message], ...(automation ? { automation } : {}) },
+    d.clock.now(),
+  );
   await writeStatus(d.poolApi, d.kind.kind, r.obj, { ...r.status, observedGeneration: r.generation, phase: 'Degraded', conditions }); // prettier-ignore
 }
 
@@ -268,6 +284,7 @@ async function subReconcilers(d: PoolDeps, r: PoolReconcile): Promise<ReconcileR
   }
   const group = r.group!;
   await admitAndSync(d, r, synced);
+  await markWasReady(d.client, admittedNodes(r), d.clock.now(), r.log);
   const members = joinMembers(r.instances, admittedNodes(r));
   await reconcileRegistration(d, r, members);
   await reconcileSubscription(d, r, group);
@@ -277,6 +294,15 @@ async function subReconcilers(d: PoolDeps, r: PoolReconcile): Promise<ReconcileR
   await collectNodes(d, r);
   await syncTags(d, r);
   return finishStatus(d, r, group, members);
+}
+
+/** A pool spec (not yet validated) whose `management` turns an automation block on. */
+function managementOn(spec: unknown): boolean {
+  const m = (spec as { management?: Record<string, { enabled?: unknown } | undefined> } | null | undefined)
+    ?.management;
+  return (
+    !!m && ['autoRepair', 'autoUpgrade', 'autoPatch', 'systemEvents'].some((k) => m[k]?.enabled === true)
+  );
 }
 
 /** A pool spec (not yet validated) that asks for External bootstrap. */

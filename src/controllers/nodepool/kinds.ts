@@ -9,12 +9,15 @@ import {
   type NodePoolSpecInput,
 } from '../../apis/v1beta1/index.js';
 import { crd, type ResourceRef } from '../../kube/index.js';
+import type { DeepReadonly } from '../../util/readonly.js';
+import { describeWindows } from '../disruption/maintenance/window.js';
 
 /**
  * The two pool kinds one controller implementation serves. A ManagedNodePool shares the NodePool lifecycle
  * (scaling group, configuration, launch, labels / taints / tags, scale-in, registration, drift, delete) as an
  * Auto pool with the managed defaults, scaled out for pending pods by instant elasticity (src/controllers/
- * provisioning); its other automation is not built yet, and its status says so (see `automationCondition`).
+ * provisioning), with its automation blocks mapped to a NodePool's `management` (repair, system events… are
+ * disruption methods reading `spec.management` for both kinds; `automationCondition` says what runs).
  */
 export type PoolKindName = 'NodePool' | 'ManagedNodePool';
 
@@ -97,30 +100,62 @@ export function poolSpecOf(kind: PoolKindName, obj: Record<string, unknown>): Po
   return managedAsNodePool(v.value as ManagedNodePool);
 }
 
-/** The automation a ManagedNodePool promises, with whether its spec turns each on. */
-function automationOf(m: ManagedNodePool): { name: string; on: boolean }[] {
-  const s = m.spec;
-  return [
-    { name: 'autoRepair', on: s.autoRepair.enabled },
-    { name: 'autoUpgrade', on: s.autoUpgrade.enabled },
-    { name: 'autoPatch', on: s.autoPatch.enabled },
-    { name: 'systemEvents', on: s.systemEvents.enabled },
-  ];
+/** When the rotations may start disrupting nodes: the maintenance windows, or at any time. */
+function rotationWhen(m: DeepReadonly<NonNullable<NodePool['spec']['management']>>): string {
+  const w = m.maintenance.windows ?? [];
+  return w.length > 0
+    ? `inside the maintenance windows ${describeWindows(w)}`
+    : 'at any time (no maintenance windows)';
+}
+
+/** What runs for a pool (in NodePool terms), and what its spec turns on that this version does not run yet. */
+export function automationOf(
+  kind: PoolKindName,
+  pool: DeepReadonly<NodePool>,
+): { active: string[]; inactive: string[] } {
+  const m = pool.spec.management;
+  const active: string[] = [];
+  if (kind === 'ManagedNodePool') active.push('instant elasticity (scale-out on pending pods)');
+  if (m?.autoRepair.enabled)
+    active.push(
+      `autoRepair (notReadyTimeout ${m.autoRepair.notReadyTimeout}, maxUnhealthy ${String(m.autoRepair.maxUnhealthy)}, ${m.maintenance.allowReboot ? 'reboot first' : 'replace'})`,
+    );
+  if (m?.systemEvents.enabled)
+    active.push('systemEvents (nodes replaced ahead of ECS maintenance and failure events)');
+  const b = pool.spec.billing;
+  if (b.chargeType === 'Spot')
+    active.push(
+      `spotInterruption (${b.spot?.replaceBeforeReclaim ? 'replacement launched on the notice, drained when Ready' : 'drained at once on the notice'})`,
+    );
+  if (m?.autoUpgrade.enabled)
+    active.push(
+      `autoUpgrade (rotation, maxSurge ${String(m.autoUpgrade.maxSurge)}, maxUnavailable ${String(m.autoUpgrade.maxUnavailable)}, ${rotationWhen(m)})`,
+    );
+  if (m?.autoPatch.enabled)
+    active.push(`autoPatch (severities ${m.autoPatch.severities.join(', ')}, ${rotationWhen(m)})`);
+  return { active, inactive: [] };
 }
 
 /**
- * The `AutomationActive` condition of a ManagedNodePool: False, naming each automation its spec turns on that
- * this version does not run yet, and what the pool does instead.
+ * The `AutomationActive` condition: for every ManagedNodePool, and for a NodePool whose `management` turns a
+ * block on (undefined otherwise). True listing what runs; False naming what the spec turns on that this version
+ * does not run.
  */
-export function automationCondition(m: ManagedNodePool): [boolean, string, string] {
-  const wanted = automationOf(m)
-    .filter((a) => a.on)
-    .map((a) => a.name);
-  if (wanted.length === 0) return [true, 'AutomationActive', 'active: instant elasticity (scale-out on pending pods)']; // prettier-ignore
+export function automationCondition(
+  kind: PoolKindName,
+  pool: DeepReadonly<NodePool>,
+): [boolean, string, string] | undefined {
+  const m = pool.spec.management;
+  const any =
+    m && (m.autoRepair.enabled || m.autoUpgrade.enabled || m.autoPatch.enabled || m.systemEvents.enabled);
+  if (kind === 'NodePool' && !any) return undefined;
+  const { active, inactive } = automationOf(kind, pool);
+  const runs = `active: ${active.join('; ') || 'none'}`;
+  if (inactive.length === 0) return [true, 'AutomationActive', runs];
   return [
     false,
     'AutomationNotActive',
-    `active: instant elasticity (scale-out on pending pods); not active in this version: ${wanted.join(', ')}; the maintenance windows are recorded but nothing acts in them yet`,
+    `${runs}; not active in this version: ${inactive.join(', ')} (accepted, but nothing acts on them yet)`,
   ];
 }
 

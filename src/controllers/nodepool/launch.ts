@@ -64,7 +64,9 @@ export function scalingGroupSpecOf(pool: NodePool, ctx: GroupContext): ScalingGr
       ? {
           onDemandBaseCapacity: 0,
           onDemandPercentageAboveBaseCapacity: 0,
-          spotInstanceRemedy: spot.replaceBeforeReclaim ?? false,
+          // the operator replaces a spot node on its notice itself (spotInterruption: replacement first, drain
+          // when Ready): ESS's own remedy would launch a second replacement and start removing the node at once
+          spotInstanceRemedy: false,
           compensateWithOnDemand: spot.onDemandFallback ?? false,
         }
       : {}),

@@ -48,7 +48,7 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   return r.data;
 }
 
-/** The instance stops responding (it stays Running): health checks fail; the feed says `failed` once. */
+/** The instance stops responding (it stays Running, so ESS's health check passes it); the feed says `failed` once. */
 export function failInstance(cloud: Cloud, inst: Instance): void {
   if (inst.failed) return;
   inst.failed = true;

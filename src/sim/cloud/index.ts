@@ -24,7 +24,7 @@ export { NODE_FAULT_KINDS, NodeFaults, type NodeFault, type NodeFaultInput, type
 export type { OidcProvider } from './sts.js';
 export type { CommandResult, CommandResultRule } from './ecs/cloud-assistant.js';
 export type { Ess } from './ess/groups.js';
-export { SimClock } from './clock.js';
+export { SimClock, runtimeClockOf } from './clock.js';
 export { ApiError } from './errors.js';
 export {
   defaultWorld,
@@ -98,7 +98,10 @@ export interface Simulator {
   setStock(change: StockChange): void;
   /** Spot reclamation: `Recycling` lock now, release after `noticeSeconds` (simulated, default 300). */
   reclaimSpot(instanceId: string, noticeSeconds?: number): void;
-  /** The instance stops responding (it stays Running; ESS health checks see it unhealthy; feed: `failed`). */
+  /**
+   * The instance stops responding (it stays Running, so ESS's health check — not Running = unhealthy — does not
+   * see it; its Node goes NotReady; a reboot brings it back; feed: `failed`).
+   */
   failInstance(instanceId: string): void;
   /** Injected machine failures a node simulation applies when an instance boots (see NodeFaults). */
   nodeFaults: NodeFaults;

@@ -101,8 +101,24 @@ describe('the involuntary methods', () => {
   test('registration: late instances (from status.registration) are removed and replaced; Subscription ones and Ready ones never', async () => {
     // prettier-ignore
     const m = registrationMethod((id) => Promise.resolve(`story of ${id}`));
-    const cs = [cand('i-late'), cand('i-sub', undefined, { chargeType: 'PrePaid' }), cand('i-wait'), cand('i-ready', node('r', 'x'))]; // prettier-ignore
-    const v = view(cs, 4, { waiting: [{ instanceId: 'i-late', late: true }, { instanceId: 'i-sub', late: true }, { instanceId: 'i-wait' }, { instanceId: 'i-ready', late: true }] }); // prettier-ignore
+    // i-was: its Node was Ready once and is NotReady now — repair's business, never released here
+    const was = { ...cand('i-was', node('w', 'x', { [Annotation.wasReady]: 'x' })), ready: false };
+    const cs = [
+      cand('i-late'),
+      cand('i-sub', undefined, { chargeType: 'PrePaid' }),
+      cand('i-wait'),
+      cand('i-ready', node('r', 'x')),
+      was,
+    ];
+    const v = view(cs, 5, {
+      waiting: [
+        { instanceId: 'i-late', late: true },
+        { instanceId: 'i-sub', late: true },
+        { instanceId: 'i-wait' },
+        { instanceId: 'i-ready', late: true },
+        { instanceId: 'i-was', late: true },
+      ],
+    });
     const p = await m.propose(v);
     expect(p.commands.map((c) => [c.nodes[0]!.instanceId, c.reason, c.disposal])).toEqual([['i-late', 'instance i-late did not become a Ready node within 10m; story of i-late', { kind: 'remove', replace: true }]]); // prettier-ignore
     expect((await m.propose({ ...v, deleting: true })).commands).toEqual([]);

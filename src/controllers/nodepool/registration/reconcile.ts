@@ -2,6 +2,7 @@ import { Reason } from '../../../apis/v1beta1/index.js';
 import { bootstrapProgress, describeBootstrap } from '../../../bootstrap/progress.js';
 import { parseDuration } from '../../disruption/duration.js';
 import type { PoolDeps, PoolReconcile } from '../context.js';
+import { wasReady } from '../../node/health/health.js';
 import type { Member } from '../observe.js';
 import { planRegistration } from './health.js';
 
@@ -18,9 +19,9 @@ export function storyOf(d: PoolDeps): (instanceId: string) => Promise<string> {
 }
 
 /**
- * Registration health: `status.registration` brought up to date (`planRegistration`); for each instance that
- * just went past `registrationTimeout`, its story is the count's `last`; a Subscription one is reported once
- * with a Warning (it is kept). Removing the others is the `registration` disruption method's.
+ * Registration health — only instances whose Node never became Ready (`wasReady`): `status.registration` up
+ * to date (`planRegistration`); for each instance that just went past `registrationTimeout`, its story is the
+ * count's `last`; a Subscription one is reported once with a Warning (it is kept). Removing the others is the `registration` disruption method's.
  */
 export async function reconcileRegistration(
   d: PoolDeps,
@@ -30,7 +31,12 @@ export async function reconcileRegistration(
   const timeoutText = r.pool.spec.registrationTimeout ?? '10m';
   const plan = planRegistration({
     prior: r.prior.registration,
-    members: members.map((m) => ({ instanceId: m.instance.instanceId, ready: m.ready, running: m.instance.status === 'Running' && m.instance.lifecycleState === 'InService' })), // prettier-ignore
+    // a Node that was Ready once joined: NotReady now is repair's business, never a failed registration
+    members: members.map((m) => ({
+      instanceId: m.instance.instanceId,
+      ready: m.ready || wasReady(m.node),
+      running: m.instance.status === 'Running' && m.instance.lifecycleState === 'InService',
+    })),
     now: d.clock.now(),
     timeoutMs: parseDuration(timeoutText),
     generation: r.generation ?? 0,

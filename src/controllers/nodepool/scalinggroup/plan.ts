@@ -55,11 +55,37 @@ export function groupDrift(
   if (g.vSwitchIds.join(',') !== spec.vSwitchIds.join(',')) out.vSwitchIds = [...spec.vSwitchIds];
   if (g.multiAZPolicy !== spec.multiAZPolicy) out.multiAZPolicy = spec.multiAZPolicy;
   if (g.scalingPolicy !== spec.scalingPolicy) out.scalingPolicy = spec.scalingPolicy;
+  // spot settings (a Spot pool's billing.spot is editable): compared only where the spec sets them and ESS says
+  for (const k of SPOT_KEYS) {
+    const want = spec[k];
+    const have = g.spot?.[k];
+    if (want !== undefined && have !== undefined && want !== have) (out as Record<string, unknown>)[k] = want;
+  }
   return out;
 }
 
+const SPOT_KEYS = [
+  'onDemandBaseCapacity',
+  'onDemandPercentageAboveBaseCapacity',
+  'spotInstancePools',
+  'spotInstanceRemedy',
+  'compensateWithOnDemand',
+] as const;
+
 /** The wire names of a change, for the `modified scaling group: …` change line and its Event. */
-const WIRE: Record<keyof GroupChanges, string> = { minSize: 'MinSize', maxSize: 'MaxSize', desiredCapacity: 'DesiredCapacity', vSwitchIds: 'VSwitchIds', multiAZPolicy: 'MultiAZPolicy', scalingPolicy: 'ScalingPolicy' }; // prettier-ignore
+const WIRE: Record<keyof GroupChanges, string> = {
+  minSize: 'MinSize',
+  maxSize: 'MaxSize',
+  desiredCapacity: 'DesiredCapacity',
+  vSwitchIds: 'VSwitchIds',
+  multiAZPolicy: 'MultiAZPolicy',
+  scalingPolicy: 'ScalingPolicy',
+  onDemandBaseCapacity: 'OnDemandBaseCapacity',
+  onDemandPercentageAboveBaseCapacity: 'OnDemandPercentageAboveBaseCapacity',
+  spotInstancePools: 'SpotInstancePools',
+  spotInstanceRemedy: 'SpotInstanceRemedy',
+  compensateWithOnDemand: 'CompensateWithOnDemand',
+};
 export const changedFields = (c: GroupChanges): string[] =>
   (Object.keys(WIRE) as (keyof GroupChanges)[]).filter((k) => c[k] !== undefined).map((k) => WIRE[k]);
 

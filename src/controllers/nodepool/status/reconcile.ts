@@ -43,7 +43,7 @@ export async function finishStatus(
   const activity = settled || createdNow ? undefined : (await d.cloud.scalingActivities(group.id, 1))[0];
   const regProblem = registrationProblem(r.status.registration, r.pool.spec.registrationTimeout ?? '10m');
   const s = summarize({ prior: r.prior, counts, desiredSize, changes, activity, progress: r.progress, registrationProblem: regProblem }); // prettier-ignore
-  const managed = d.kind.kind === 'ManagedNodePool' ? r.managed : undefined;
+  const automation = automationCondition(d.kind.kind, r.pool);
   const status: Status = {
     ...r.status,
     observedGeneration: r.generation,
@@ -54,7 +54,12 @@ export async function finishStatus(
     zones: counts.zones,
     instanceTypes: counts.instanceTypes,
     ...(activity ? { lastScalingActivity: activityStatus(activity) } : {}),
-    conditions: poolConditions(r.prior.conditions, r.generation, { ...s.conditions, ...(managed ? { automation: automationCondition(managed) } : {}), upgradeAvailable: r.upgradeAvailable }, d.clock.now()), // prettier-ignore
+    conditions: poolConditions(
+      r.prior.conditions,
+      r.generation,
+      { ...s.conditions, ...(automation ? { automation } : {}), upgradeAvailable: r.upgradeAvailable },
+      d.clock.now(),
+    ),
   };
   if (s.failed && r.prior.phase !== 'Degraded') await d.events.warning(r.subject, 'ScalingActivityFailed', 'Scale', s.failed); // prettier-ignore
   await writeStatus(d.poolApi, d.kind.kind, r.obj, status);

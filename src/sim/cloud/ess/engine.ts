@@ -166,7 +166,10 @@ export class EssEngine {
       if (m.state !== 'InService') continue;
       const inst = this.ecs(m.instanceId);
       const reclaimed = g.spotInstanceRemedy && inst?.operationLocks.includes('Recycling') === true;
-      if (!inst || inst.status !== 'Running' || inst.failed === true || reclaimed) {
+      // "ECS instances are regarded as unhealthy when they are not Running" (Auto Scaling, ECS instance lifecycle:
+      // https://www.alibabacloud.com/help/doc-detail/25911.htm): a machine that stopped responding but is still
+      // Running (`failed`) passes ESS's check — noticing it is the operator's repair
+      if (!inst || inst.status !== 'Running' || reclaimed) {
         m.health = 'Unhealthy';
         bad.push(m);
       }
