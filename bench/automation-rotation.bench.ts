@@ -123,12 +123,10 @@ async function oneRun(
   const deployments = new TypedResource(client, DEPLOYMENTS_REF, Loose);
   const logFile = join(ctx.runDir, `operator-${run}.log`);
   // the operator lists image families every 5 s here (--image-check-interval; 5m by default)
-  const operator = await startOperator({
-    stack,
-    sim,
-    logFile,
+  const operator = await startOperator(stack, sim, logFile, {
     cluster: CLUSTER,
-    env: { NODEPOOL_IMAGE_CHECK_INTERVAL: '5s' },
+    logLevel: process.env.NODEPOOL_BENCH_OPERATOR_LOG_LEVEL,
+    args: ['--image-check-interval', '5s'],
   });
   const pid = operator.pid!;
   try {

@@ -5,6 +5,8 @@ import { simPodOf, simulate, type Offering, type PlannedNode, type PoolTemplate,
 import { DEFAULT_INSTANCE_TYPES } from '../src/sim/cloud/catalogue.js';
 
 const ZONE_FACTORS = [1, 0.97, 1.03, 1, 0.97, 1.03];
+/** The catalogue's cheapest rates, CNY per hour (src/sim/cloud/catalogue.ts: the 8th generation's vCPU, r8i's GiB). */
+export const CHEAPEST_RATES = { cpu: 0.098, memoryGiB: 0.019 } as const;
 
 function offerings(
   pool: string,
@@ -72,8 +74,8 @@ export function karpenterPacking(): Packing {
   const reqMem = pods.reduce((a, p) => a + p.requests.memoryMiB, 0);
   // the bound: every request priced at the cheapest CPU and the cheapest GiB the catalogue sells (per hour)
   // the catalogue's cheapest rates (src/sim/cloud/catalogue.ts: 8th generation, per vCPU and per GiB) in the cheapest zone
-  const cpuRate = 0.098 * 0.97;
-  const memRate = 0.019 * 0.97;
+  const cpuRate = CHEAPEST_RATES.cpu * 0.97;
+  const memRate = CHEAPEST_RATES.memoryGiB * 0.97;
   const bound = (reqCpu / 1000) * cpuRate + (reqMem / 1024) * memRate;
   const byType: Record<string, number> = {};
   let cost = 0;

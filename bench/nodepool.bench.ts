@@ -25,7 +25,7 @@ import { Informer } from '../src/runtime/informer.js';
 import { startSimulator, type Simulator } from '../src/sim/cloud/index.js';
 import { NodeSimulation } from '../src/sim/nodes/index.js';
 import { overheadOf, quantiles, rateByAction, writeCalls, type PoolTimes } from './nodepool-figures.js';
-import { procOf, startOperator, stopOperator } from './operator-process.js';
+import { procOf, scrape, startOperator, stopOperator } from './operator-process.js';
 
 const num = (name: string, dflt: number): number => {
   const v = Number(process.env[name] ?? dflt);
@@ -133,10 +133,7 @@ class Recorder {
 
 /** The V8 heap as the operator's own /metrics has it (prom-client's default Node.js metrics), in MB. */
 async function heapOf(port: number): Promise<Record<string, number>> {
-  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
-    (r) => r.text(),
-    () => '',
-  );
+  const text = await scrape(port);
   const out: Record<string, number> = {};
   for (const [name, key] of [
     ['nodejs_heap_size_used_bytes', 'used'],
@@ -218,7 +215,7 @@ try {
   await Promise.all([nodes.waitForSync(), pools.waitForSync()]);
 
   const operatorLog = join(runDir, 'operator.log');
-  const operator = await startOperator({ stack, sim, logFile: operatorLog, cluster: CLUSTER, nodeArgs: OPERATOR_NODE_ARGS, args: CLOUD_QPS ? ['--cloud-qps', CLOUD_QPS, '--cloud-burst', String(Math.max(20, 2 * Number(CLOUD_QPS)))] : [] }); // prettier-ignore
+  const operator = await startOperator(stack, sim, operatorLog, { cluster: CLUSTER, nodeArgs: OPERATOR_NODE_ARGS, logLevel: process.env.NODEPOOL_BENCH_OPERATOR_LOG_LEVEL, args: CLOUD_QPS ? ['--cloud-qps', CLOUD_QPS, '--cloud-burst', String(Math.max(20, 2 * Number(CLOUD_QPS)))] : [] }); // prettier-ignore
   cleanups.push(() => stopOperator(operator));
   const pid = operator.pid!;
   progress(`operator running (pid ${pid}, log ${operatorLog}); ${JSON.stringify(await procOf(pid))}`);

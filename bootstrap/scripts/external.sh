@@ -81,12 +81,26 @@ npo_kubelet_flags() {
   echo "kubelet flags: ${merged}"
 }
 
+# The user's script runs as root with the join command in its environment: it is fetched over https only
+# (redirects included), unless the pool gave its SHA-256, which is then checked before it runs.
 npo_external_script() {
-  curl -fsSL --retry 5 --retry-connrefused "$NPO_SCRIPT_URL" -o "${NPO_STATE}/external-bootstrap.sh" || {
+  local script="${NPO_STATE}/external-bootstrap.sh" have
+  local -a proto=(--proto "=https" --proto-redir "=https")
+  [ -n "$NPO_SCRIPT_SHA256" ] && proto=()
+  curl -fsSL "${proto[@]}" --retry 5 --retry-connrefused "$NPO_SCRIPT_URL" -o "$script" || {
     echo "cannot download ${NPO_SCRIPT_URL}"
     return 1
   }
-  chmod 700 "${NPO_STATE}/external-bootstrap.sh"
+  if [ -n "$NPO_SCRIPT_SHA256" ]; then
+    have=$(sha256sum "$script" | cut -d' ' -f1)
+    if [ "$have" != "$NPO_SCRIPT_SHA256" ]; then
+      echo "the script from ${NPO_SCRIPT_URL} has SHA-256 ${have}, not the pool's scriptSHA256 ${NPO_SCRIPT_SHA256}: not running it"
+      rm -f "$script"
+      return 1
+    fi
+    echo "script checksum verified (${have})"
+  fi
+  chmod 700 "$script"
   KUBE_VERSION="${NPO_KUBE_VERSION#v}" RUNTIME="$NPO_EXTERNAL_RUNTIME" RUNTIME_VERSION="$NPO_EXTERNAL_RUNTIME_VERSION" \
     KUBEADM_JOIN_CMD="$NPO_JOIN_COMMAND" bash "${NPO_STATE}/external-bootstrap.sh"
 }

@@ -233,8 +233,9 @@ YAML
 
 npo_cloud_monitor() {
   [ "$NPO_CLOUD_MONITOR" = true ] || return 0
-  local url="http://cms-agent-${REGION_ID}.oss-${REGION_ID}-internal.aliyuncs.com/Argus/agent_install_ecs-1.7.sh"
-  curl -fsSL --retry 3 "$url" -o "${NPO_STATE}/cloudmonitor-install.sh" || return 1
+  # https only (redirects included): the installer runs as root
+  local url="https://cms-agent-${REGION_ID}.oss-${REGION_ID}-internal.aliyuncs.com/Argus/agent_install_ecs-1.7.sh"
+  curl -fsSL --proto =https --proto-redir =https --retry 3 "$url" -o "${NPO_STATE}/cloudmonitor-install.sh" || return 1
   REGION_ID="$REGION_ID" bash "${NPO_STATE}/cloudmonitor-install.sh"
 }
 

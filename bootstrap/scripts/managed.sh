@@ -87,10 +87,35 @@ Environment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/boot
 Environment="KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml"
 Environment="KUBELET_EXTRA_ARGS=--hostname-override=${NODE_NAME} --provider-id=${PROVIDER_ID} --node-ip=${PRIVATE_IP} --node-labels=${labels}${NPO_TAINTS:+ --register-with-taints=${NPO_TAINTS}}"
 UNIT
+  npo_bootstrap_cleanup_units
+}
+
+# The bootstrap kubeconfig holds the pool's token: once the kubelet has its own client certificate (and
+# kubelet.conf), a systemd path unit removes it, so the token is not left on disk for the node's life.
+npo_bootstrap_cleanup_units() {
+  cat >/etc/systemd/system/npo-bootstrap-cleanup.path <<'UNIT'
+[Unit]
+Description=Remove the kubelet's bootstrap kubeconfig once it has joined (alicloud-nodepool-operator)
+
+[Path]
+PathExists=/var/lib/kubelet/pki/kubelet-client-current.pem
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+  cat >/etc/systemd/system/npo-bootstrap-cleanup.service <<'UNIT'
+[Unit]
+Description=Remove the kubelet's bootstrap kubeconfig once it has joined (alicloud-nodepool-operator)
+ConditionPathExists=/etc/kubernetes/kubelet.conf
+
+[Service]
+Type=oneshot
+ExecStart=/bin/rm -f /etc/kubernetes/bootstrap-kubelet.conf
+UNIT
 }
 
 npo_kubelet_start() {
-  systemctl daemon-reload && systemctl enable --now kubelet
+  systemctl daemon-reload && systemctl enable --now kubelet && systemctl enable --now npo-bootstrap-cleanup.path
 }
 
 npo_main() {

@@ -100,6 +100,7 @@ export function bootstrapInputFromPool(
     mode: 'External',
     external: {
       scriptURL,
+      ...(ext?.scriptSHA256 ? { scriptSHA256: ext.scriptSHA256 } : {}),
       joinCommand: refs.joinCommand,
       kubeVersion: ext?.kubeVersion ?? cluster.kubernetesVersion,
       runtime: ext?.runtime ?? 'containerd',

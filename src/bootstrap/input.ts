@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { P, re } from '../apis/v1beta1/patterns.js';
 
 /**
  * What the user-data renderer needs, in its own terms: the pool's spec (resolved — Secret and ConfigMap
@@ -29,21 +30,54 @@ export function packageManager(image: ImageType): 'yum' | 'apt' | 'none' {
   }
 }
 
+/**
+ * The renderer checks its own input, whoever calls it (the controller after the API's rules, `render-userdata`
+ * from a file): what goes into a kubelet flag or a configuration file must be what it looks like — a label
+ * value with a comma would add labels to `--node-labels`, a sysctl value with a newline would add lines.
+ */
+const labelKey = z
+  .string()
+  .max(316)
+  .regex(
+    re(P.labelKey),
+    'a label key: an optional DNS prefix and "/", then 1-63 letters, digits, - _ . (alphanumeric at both ends)',
+  );
+const labelValue = z
+  .string()
+  .max(63)
+  .regex(
+    re(P.labelValue),
+    'a label value: at most 63 letters, digits, - _ . (alphanumeric at both ends), or empty',
+  );
+/** No control characters (newlines included): the value goes on one line of a file. */
+const oneLine = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine(
+      (v) => ![...v].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f),
+      'one line, without control characters',
+    );
+
 export const Taint = z.object({
-  key: z.string().min(1).max(316),
-  value: z.string().max(63).default(''),
+  key: labelKey,
+  value: labelValue.default(''),
   effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']),
 });
 export type Taint = z.infer<typeof Taint>;
 
 const quantity = z.string().regex(/^[0-9.]+[A-Za-z%]*$/, 'a Kubernetes quantity, e.g. 100m or 512Mi');
+/** A resource or signal name (`cpu`, `memory.available`, `nodefs.inodesFree`): a key of the kubelet's configuration. */
+const resourceName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, 'a resource or signal name such as cpu or memory.available');
 
 export const KubeletSettings = z
   .object({
     maxPods: z.number().int().min(1).max(1024).optional(),
-    systemReserved: z.record(z.string(), quantity).optional(),
-    kubeReserved: z.record(z.string(), quantity).optional(),
-    evictionHard: z.record(z.string(), quantity).optional(),
+    systemReserved: z.record(resourceName, quantity).optional(),
+    kubeReserved: z.record(resourceName, quantity).optional(),
+    evictionHard: z.record(resourceName, quantity).optional(),
     cpuManagerPolicy: z.enum(['none', 'static']).optional(),
   })
   .strict();
@@ -70,30 +104,46 @@ export const ManagedJoin = z.object({
 });
 export type ManagedJoin = z.infer<typeof ManagedJoin>;
 
-export const ExternalJoin = z.object({
-  /** Where the node downloads the user's bootstrap script (scriptURL, or ack-agent-config's addNodeScriptPath). */
-  scriptURL: z.url(),
-  /** The full `kubeadm join ...` command, read from its Secret. Secret: never logged. */
-  joinCommand: z.string().regex(/^kubeadm join \S+/, 'a command starting with "kubeadm join <endpoint>"'),
-  kubeVersion: z.string().regex(/^v?\d+\.\d+\.\d+$/),
-  runtime: z.enum(['containerd', 'docker']),
-  runtimeVersion: z.string().min(1).max(32),
-});
+export const ExternalJoin = z
+  .object({
+    /** Where the node downloads the user's bootstrap script (scriptURL, or ack-agent-config's addNodeScriptPath). */
+    scriptURL: z.url({ protocol: /^https?$/ }),
+    /** The script's SHA-256 (hex), checked before it runs; required for a plain-http URL. */
+    scriptSHA256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits')
+      .optional(),
+    /** The full `kubeadm join ...` command, read from its Secret. Secret: never logged. */
+    joinCommand: z.string().regex(/^kubeadm join \S+/, 'a command starting with "kubeadm join <endpoint>"'),
+    kubeVersion: z.string().regex(/^v?\d+\.\d+\.\d+$/),
+    runtime: z.enum(['containerd', 'docker']),
+    runtimeVersion: z.string().min(1).max(32),
+  })
+  .refine((e) => e.scriptURL.startsWith('https://') || e.scriptSHA256 !== undefined, {
+    path: ['scriptURL'],
+    message: 'the join script runs as root with the join command: https, or plain http with scriptSHA256',
+  });
 export type ExternalJoin = z.infer<typeof ExternalJoin>;
 
 export const BootstrapInput = z
   .object({
     /** The pool's name, for logs and labels. */
-    pool: z.string().min(1).max(253),
+    pool: z
+      .string()
+      .max(63)
+      .regex(
+        /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+        'a pool name: 1-63 lowercase letters, digits, - and . (it is a label value)',
+      ),
     clusterId: z.string().min(1).max(64),
     image: ImageType,
     runtime: z.object({ name: z.literal('containerd'), version: z.string().min(1).max(32) }),
     dataDisks: z.number().int().min(0).max(16).default(0),
     customNodeName: z.object({ prefix: nodeNamePart, suffix: nodeNamePart.optional() }).optional(),
-    labels: z.record(z.string(), z.string()).default({}),
+    labels: z.record(labelKey, labelValue).default({}),
     taints: z.array(Taint).default([]),
     kubelet: KubeletSettings.default({}),
-    sysctls: z.record(z.string().regex(/^[a-z0-9_.\-/]+$/, 'a sysctl key'), z.string().max(256)).default({}),
+    sysctls: z.record(z.string().regex(/^[a-z0-9_.\-/]+$/, 'a sysctl key'), oneLine(256)).default({}),
     skip: z
       .object({
         autoFdisk: z.boolean().default(false),

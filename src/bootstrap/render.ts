@@ -119,6 +119,7 @@ function header(input: BootstrapInput, kubeletLabels: Record<string, string>): s
   if (input.mode === 'External' && input.external) {
     lines.push(
       assign('NPO_SCRIPT_URL', input.external.scriptURL),
+      assign('NPO_SCRIPT_SHA256', input.external.scriptSHA256 ?? ''),
       assign('NPO_JOIN_COMMAND', input.external.joinCommand),
       assign('NPO_KUBE_VERSION', input.external.kubeVersion),
       assign('NPO_EXTERNAL_RUNTIME', input.external.runtime),

@@ -35,4 +35,21 @@ describe('clientToken', () => {
   it('stableJson leaves undefined members out and keeps array order', () => {
     expect(stableJson({ b: 1, a: undefined, c: [2, 1] })).toBe('{"b":1,"c":[2,1]}');
   });
+
+  it('never hashes the user data or the password: the same operation replays whatever they are now', () => {
+    const run = { RegionId: 'cn-hangzhou', InstanceType: 'ecs.g7.xlarge', Amount: 1 };
+    const a = clientToken('op-1', 'RunInstances', {
+      ...run,
+      userData: 'token=aaaaaa.0123456789abcdef',
+      password: 'Secret-1',
+    });
+    const b = clientToken('op-1', 'RunInstances', {
+      ...run,
+      UserData: 'token=bbbbbb.fedcba9876543210',
+      Password: 'Other-2',
+    });
+    expect(a).toBe(b);
+    expect(a).toBe(clientToken('op-1', 'RunInstances', run));
+    expect(clientToken('op-1', 'RunInstances', { ...run, Amount: 2 })).not.toBe(a);
+  });
 });

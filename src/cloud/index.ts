@@ -74,6 +74,8 @@ export interface CloudDeps {
   /** Overrides of the pipeline (tests). */
   pipeline?: Partial<PipelineOptions> | undefined;
   signature?: 'v3' | 'v1' | undefined;
+  /** The leader lease's fence: once aborted, no cloud call starts (src/runtime/fence.ts). */
+  fence?: AbortSignal | undefined;
 }
 
 export interface Cloud {
@@ -103,6 +105,7 @@ export function createCloud(s: CloudSettings, deps: CloudDeps = {}): Cloud {
     clock,
     metrics,
     log: deps.log,
+    fence: deps.fence,
   });
   const endpoints = resolveEndpoints(s.region, { ecs: s.ecsEndpoint, ess: s.essEndpoint, vpc: s.vpcEndpoint, sts: s.stsEndpoint }); // prettier-ignore
   const source = credentialSource(s);

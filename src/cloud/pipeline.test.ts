@@ -3,6 +3,7 @@ import { SystemClock } from '../runtime/clock.js';
 import { FakeClock } from '../runtime/fake-clock.js';
 import { classify, CloudError, TransientError, type CloudErrorDetails } from './errors.js';
 import { RequestPipeline, TokenBucket, type CallInfo } from './pipeline.js';
+import { FencedError } from '../runtime/fence.js';
 
 /** The real clock, except that sleeps are recorded and return at once. */
 class RecordingClock extends SystemClock {
@@ -126,5 +127,55 @@ describe('TokenBucket', () => {
     expect(b.currentRate).toBe(2);
     for (let i = 0; i < 100; i++) b.succeeded();
     expect(b.currentRate).toBe(8);
+  });
+});
+
+describe('RequestPipeline fenced by a lost leader lease', () => {
+  it('starts no attempt once the fence is down', async () => {
+    const fence = new AbortController();
+    fence.abort();
+    let n = 0;
+    const p = pipeline(new RecordingClock(), { fence: fence.signal }).call(info, () => {
+      n++;
+      return Promise.resolve('sent');
+    });
+    await expect(p).rejects.toBeInstanceOf(FencedError);
+    expect(n).toBe(0);
+  });
+
+  it('stops waiting for an attempt under way the moment the fence goes down, and retries nothing', async () => {
+    const fence = new AbortController();
+    let n = 0;
+    const p = pipeline(new RecordingClock(), { fence: fence.signal, clock: new SystemClock() }).call(
+      info,
+      () => {
+        n++;
+        return new Promise<string>(() => undefined); // an answer that never comes
+      },
+    );
+    await Promise.resolve();
+    await new Promise((r) => setImmediate(r));
+    expect(n).toBe(1);
+    fence.abort();
+    await expect(p).rejects.toMatchObject({
+      name: 'FencedError',
+      message: expect.stringContaining('ecs RunInstances'),
+    });
+    expect(n).toBe(1);
+  });
+
+  it('a retry waiting out its backoff is not sent once the fence is down', async () => {
+    const fence = new AbortController();
+    const clock = new FakeClock(0);
+    let n = 0;
+    const p = pipeline(new RecordingClock(), { fence: fence.signal, clock }).call(info, () => {
+      n++;
+      return Promise.reject(fail({ code: 'InternalError', httpStatus: 500 }));
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(n).toBe(1);
+    fence.abort();
+    await expect(p).rejects.toBeInstanceOf(FencedError);
+    expect(n).toBe(1);
   });
 });

@@ -2,6 +2,7 @@ import PQueue from 'p-queue';
 import type { Logger } from '../log.js';
 import { backoffDelay } from '../runtime/backoff.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
+import { assertNotFenced, FencedError, raceFence } from '../runtime/fence.js';
 import { CloudError, type ErrorContext } from './errors.js';
 import type { CloudMetrics } from './metrics.js';
 
@@ -135,6 +136,11 @@ export class RequestPipeline {
       random?: () => number;
       metrics?: CloudMetrics;
       log?: Logger;
+      /**
+       * The leader lease's fence (src/runtime/fence.ts): once aborted no attempt starts, a retry's backoff and a
+       * wait for a token end, and a call under way stops being waited for — each with a FencedError.
+       */
+      fence?: AbortSignal | undefined;
     } = {},
   ) {
     this.options = { ...DEFAULT_PIPELINE, ...stripUndefined(opts) };
@@ -145,27 +151,34 @@ export class RequestPipeline {
     this.random = opts.random ?? Math.random;
     this.metrics = opts.metrics;
     this.log = opts.log;
+    this.fence = opts.fence;
     this.queue = new PQueue({ concurrency: o.maxConcurrency });
     this.global = new TokenBucket(o.qps, Math.max(1, o.burst), this.clock);
   }
 
   private readonly metrics: CloudMetrics | undefined;
   private readonly log: Logger | undefined;
+  private readonly fence: AbortSignal | undefined;
 
   /** Runs `attempt` under the limits, retrying as described; resolves with its result or throws a CloudError. */
   async call<T>(info: CallInfo, attempt: (timeoutMs: number) => Promise<T>): Promise<T> {
     const o = this.options;
+    const what = `${info.product} ${info.action}`;
     for (let n = 1; ; n++) {
+      assertNotFenced(this.fence, what);
       const waited = await this.admit(info.action);
       const started = this.clock.monotonic();
       try {
-        const result = await this.queue.add(() => this.withTimeout(attempt, info));
+        // the fence is checked again at the last moment before the attempt is sent (after the token and slot waits)
+        const run = () => (assertNotFenced(this.fence, what), this.withTimeout(attempt, info));
+        const result = await raceFence(this.queue.add(run), this.fence, what);
         this.bucketFor(info.action)?.succeeded();
         const seconds = (this.clock.monotonic() - started) / 1000;
         this.metrics?.called(info, 'Success', seconds, waited / 1000);
         this.log?.debug({ action: info.action, product: info.product, attempt: n, ms: Math.round(seconds * 1000) }, 'cloud call'); // prettier-ignore
         return result;
       } catch (raw) {
+        if (raw instanceof FencedError) throw raw;
         const err = raw instanceof CloudError ? raw : this.classify(raw, info);
         const seconds = (this.clock.monotonic() - started) / 1000;
         this.metrics?.called(info, err.code, seconds, waited / 1000);
@@ -185,7 +198,7 @@ export class RequestPipeline {
           err.retryAfterMs ?? 0,
         );
         this.metrics?.retried(info, err.kind === 'Throttled' ? 'throttled' : 'transient');
-        await this.clock.sleep(delay);
+        await this.clock.sleep(delay, this.fence);
       }
     }
   }
@@ -210,7 +223,7 @@ export class RequestPipeline {
   private async admit(action: string): Promise<number> {
     const bucket = this.bucketFor(action);
     const wait = Math.max(this.global.reserve(), bucket?.reserve() ?? 0);
-    if (wait > 0) await this.clock.sleep(wait);
+    if (wait > 0) await this.clock.sleep(wait, this.fence);
     return wait;
   }
 

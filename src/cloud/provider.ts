@@ -91,6 +91,11 @@ export interface CloudProvider {
   /** Removes members: `release` deletes them, `recycle` stops them (economical mode). Returns activity ids. */
   removeInstances(groupId: string, ids: readonly string[], o: { policy: 'release' | 'recycle'; decreaseDesired: boolean } & WriteOptions): Promise<string[]>; // prettier-ignore
   /**
+   * ScaleWithAdjustment: `count` more instances (ESS clamps to MaxSize). In economical mode ESS starts the
+   * group's Stopped members first — the only way a member leaves the Stopped state. Returns the activity id.
+   */
+  scaleOut(groupId: string, count: number, o: WriteOptions): Promise<string>;
+  /**
    * AttachInstances. `entrusted`: ESS manages the instance's lifecycle as its own (releases it on scale-in and
    * on group deletion) — for instances the operator launched for the pool, never for ones the user brought.
    */

@@ -5,6 +5,7 @@ import {
   NODEPOOL_CONTROLLER,
   newNodePoolController,
 } from './nodepool/controller.js';
+import { CSR_APPROVER_CONTROLLER, newCsrApprover } from './join/approver.js';
 import { NODE_TERMINATION_CONTROLLER, newNodeTerminationController } from './node/termination/controller.js';
 import { PROVISIONING_CONTROLLER, newProvisioningController } from './provisioning/controller.js';
 import { RUNTIME_PROBE_CONTROLLER, newRuntimeProbeController } from './runtimeprobe/controller.js';
@@ -44,6 +45,13 @@ export const CONTROLLERS: readonly ControllerEntry[] = [
     // Instant elasticity for the Auto pools of both kinds: pending pods → batcher → simulation → launches.
     enabled: (d) => d.cloud !== undefined && d.join !== undefined,
     build: (d) => newProvisioningController({ ...d, cloud: d.cloud!, join: d.join! }),
+  },
+  {
+    name: CSR_APPROVER_CONTROLLER,
+    // Approves the kubelet certificates of the pools' new nodes (nothing else does: docs/security.md). It
+    // checks requests against the pools' instances in the cloud, so it runs where the NodePool controller does.
+    enabled: (d) => d.cloud !== undefined && d.join !== undefined,
+    build: (d) => newCsrApprover({ ...d, cloud: d.cloud! }),
   },
   {
     name: RUNTIME_PROBE_CONTROLLER,

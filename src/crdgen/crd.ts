@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import type * as z from 'zod';
 import { CATEGORY, GROUP, KINDS, VERSION, type Kind } from '../apis/v1beta1/constants.js';
-import { SPEC_SCHEMAS } from '../apis/v1beta1/kinds.js';
+import { POOL_NAME_MAX, SPEC_SCHEMAS } from '../apis/v1beta1/kinds.js';
 import { PoolStatus } from '../apis/v1beta1/status.js';
 import { StructuralSchemaError, lint, structuralSchemaOf, type Schema } from './structural.js';
 
@@ -34,10 +34,24 @@ function schemaFor(kind: Kind, opts: CrdOptions): Schema {
         description: `APIVersion defines the versioned schema of this representation of an object: ${GROUP}/${VERSION}.`,
       },
       kind: { type: 'string', description: `Kind is the REST resource this object represents: ${kind}.` },
-      metadata: { type: 'object' },
+      // a pool's name is a label value on its Nodes: 63 characters at most. The schema (only metadata.name may
+      // be restricted) and a CEL rule that holds on create only (optionalOldSelf: a pool that exists is never
+      // refused an update for its name, not even the removal of its finalizer)
+      metadata: {
+        type: 'object',
+        properties: { name: { type: 'string', maxLength: POOL_NAME_MAX } },
+      },
       spec,
       status,
     },
+    'x-kubernetes-validations': [
+      {
+        rule: `oldSelf.hasValue() || self.metadata.name.size() <= ${POOL_NAME_MAX}`,
+        optionalOldSelf: true,
+        message: `metadata.name must be at most ${POOL_NAME_MAX} characters: it is a label value on the pool's Nodes`,
+        fieldPath: '.metadata.name',
+      },
+    ],
   };
   const problems = lint(spec, `${kind}.spec`).concat(lint(status, `${kind}.status`));
   if (problems.length > 0)

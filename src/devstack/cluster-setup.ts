@@ -1,9 +1,18 @@
 import { stringify } from 'yaml';
 
+/** The group of the tokens `kubeadm token create` makes (the one kubeadm binds to automatic approval). */
+export const KUBEADM_TOKEN_GROUP = 'system:bootstrappers:kubeadm:default-node-token';
+
 /**
  * What kubeadm creates so that nodes can join with a bootstrap token: RBAC for the bootstrappers to create
  * CSRs, auto-approval of node client certificates (first and renewed), the public `cluster-info` ConfigMap
  * that a joining node reads (and the bootstrap signer signs), and anonymous read access to it.
+ *
+ * As in a kubeadm cluster, automatic approval (and reading Nodes) is bound to kubeadm's own token group
+ * `system:bootstrappers:kubeadm:default-node-token` (tokens made by `kubeadm token create`, an External
+ * pool's join command), never to all of `system:bootstrappers`: the operator's pool tokens are in
+ * `system:bootstrappers:nodepool:<pool>` and only the operator's CSR approver approves them (docs/security.md).
+ * Every token may create a CSR, which grants nothing by itself.
  */
 export function clusterSetupManifest(opts: { server: string; caPem: string }): string {
   const bind = (name: string, clusterRole: string, group: string): object => ({
@@ -32,7 +41,7 @@ export function clusterSetupManifest(opts: { server: string; caPem: string }): s
   });
   const docs: object[] = [
     bind('kubeadm:kubelet-bootstrap', 'system:node-bootstrapper', 'system:bootstrappers'),
-    bind('kubeadm:node-autoapprove-bootstrap', 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', 'system:bootstrappers'),
+    bind('kubeadm:node-autoapprove-bootstrap', 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', KUBEADM_TOKEN_GROUP),
     bind('kubeadm:node-autoapprove-certificate-rotation', 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', 'system:nodes'),
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -40,7 +49,7 @@ export function clusterSetupManifest(opts: { server: string; caPem: string }): s
       metadata: { name: 'kubeadm:get-nodes' },
       rules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['get'] }],
     },
-    bind('kubeadm:get-nodes', 'kubeadm:get-nodes', 'system:bootstrappers'),
+    bind('kubeadm:get-nodes', 'kubeadm:get-nodes', KUBEADM_TOKEN_GROUP),
     {
       apiVersion: 'v1',
       kind: 'ConfigMap',

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { Agent, fetch, type Response } from 'undici';
 import type { Cluster, KubeConfig } from './config.js';
 import { requestText } from './body.js';
-import { errorForStatus, KubeApiError, StatusSchema } from './errors.js';
+import { errorForStatus, KubeApiError, StatusSchema, TooManyRequestsError } from './errors.js';
 import { resourcePath, type ResourceRef } from './resources.js';
+import { assertNotFenced, raceFence } from '../runtime/fence.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -87,12 +88,19 @@ export class KubeClient {
   private auth: { headers: Record<string, string>; until: number } | undefined;
   private authRunning: Promise<Record<string, string>> | undefined;
 
+  /**
+   * The leader lease's fence (src/runtime/fence.ts): once aborted, every write (POST, PUT, PATCH, DELETE) is
+   * refused with a FencedError, the writes under way are cut, and nobody waits for a request any more.
+   */
+  private readonly fence: AbortSignal | undefined;
+
   constructor(
     readonly config: KubeConfig,
-    opts: { connections?: number } = {},
+    opts: { connections?: number; fence?: AbortSignal | undefined } = {},
   ) {
     const cluster = config.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster');
+    this.fence = opts.fence;
     this.server = cluster.server.replace(/\/+$/, '');
     this.tls = tlsOptions(config, cluster);
     this.connections = opts.connections ?? 32;
@@ -180,6 +188,7 @@ export class KubeClient {
     }
     const signals: AbortSignal[] = [];
     if (opts.signal) signals.push(opts.signal);
+    if (opts.method !== 'GET' && this.fence) signals.push(this.fence);
     if (opts.timeoutMs !== 0) signals.push(AbortSignal.timeout(opts.timeoutMs ?? 30_000));
     try {
       return await fetch(this.url(opts.path, opts.query), {
@@ -196,7 +205,16 @@ export class KubeClient {
 
   /** One request; the parsed JSON answer, or a typed KubeApiError. */
   async request(opts: RequestOptions): Promise<unknown> {
-    const res = await this.send(opts);
+    if (opts.method !== 'GET') return this.requestOnce(opts);
+    return readRetryingThrottle(() => this.requestOnce(opts));
+  }
+
+  private async requestOnce(opts: RequestOptions): Promise<unknown> {
+    // fenced: a write is refused, and no caller is kept waiting on a request after the loss (informers' lists
+    // and watches go on until shutdown)
+    const what = `${opts.method} ${opts.path}`;
+    if (opts.method !== 'GET') assertNotFenced(this.fence, what);
+    const res = await raceFence(this.send(opts), this.fence, what);
     let text: string;
     try {
       text = await res.text();
@@ -215,6 +233,10 @@ export class KubeClient {
    * decoded, so listing 50,000 Pods leaves no pile of dead network buffers behind (see ReadBufferReleaser).
    */
   async list(ref: ResourceRef, opts: ListOptions = {}, signal?: AbortSignal): Promise<unknown> {
+    return readRetryingThrottle(() => this.listOnce(ref, opts, signal), signal);
+  }
+
+  private async listOnce(ref: ResourceRef, opts: ListOptions, signal?: AbortSignal): Promise<unknown> {
     const path = resourcePath(ref, { namespace: opts.namespace });
     const url = new URL(
       this.url(path, {
@@ -320,4 +342,25 @@ function tlsOptions(config: KubeConfig, cluster: Cluster): TlsOptions {
   if (cluster.skipTLSVerify) out.rejectUnauthorized = false;
   if (cluster.tlsServerName) out.servername = cluster.tlsServerName;
   return out;
+}
+
+/** How many times a read the API server throttled is sent again (client-go retries up to 10). */
+const THROTTLED_READ_ATTEMPTS = 6;
+
+/**
+ * A read the API server answered 429 (throttled, or "storage is (re)initializing" while a CRD's watch cache is
+ * rebuilt) is sent again after the Retry-After it named (1 s when none, at most 5 s), as client-go does; writes
+ * are never repeated here, and an eviction's 429 (a PodDisruptionBudget) is a POST.
+ */
+async function readRetryingThrottle<T>(read: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (err) {
+      if (!(err instanceof TooManyRequestsError) || attempt >= THROTTLED_READ_ATTEMPTS || signal?.aborted)
+        throw err;
+      const waitS = Math.min(Math.max(err.retryAfterSeconds ?? 1, 0.1), 5);
+      await new Promise((r) => setTimeout(r, waitS * 1000));
+    }
+  }
 }

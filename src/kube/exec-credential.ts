@@ -88,10 +88,16 @@ export async function runExecPlugin(
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const err = Buffer.concat(stderr).toString('utf8').trim().slice(-1000);
+      // What the plugin printed never goes into an error (errors are logged and shown): stdout may hold a
+      // credential, and so may stderr. Only its size is told; run the command by hand to read it.
+      const err = Buffer.concat(stderr).toString('utf8').trim();
       if (code !== 0) {
         const how = timedOut ? `timed out after ${opts.timeoutMs ?? 60_000} ms` : signal ? `was killed (${signal})` : `exited ${code}`; // prettier-ignore
-        reject(fail(`failed: ${how}${err ? `: ${err}` : ''}`));
+        reject(
+          fail(
+            `failed: ${how}${err ? ` (it printed ${err.length} characters on stderr; run it by hand to read them)` : ''}`,
+          ),
+        );
       } else if (size > OUTPUT_LIMIT) {
         reject(fail(`failed: printed more than ${OUTPUT_LIMIT} bytes`));
       } else {
@@ -104,7 +110,9 @@ export async function runExecPlugin(
   try {
     json = JSON.parse(out.stdout);
   } catch {
-    throw fail(`printed no ExecCredential JSON: ${JSON.stringify(out.stdout.trim().slice(0, 200))}`);
+    throw fail(
+      `printed no ExecCredential JSON (${out.stdout.length} characters on stdout, not shown: they may hold a credential)`,
+    );
   }
   const parsed = ExecCredentialSchema.safeParse(json);
   if (!parsed.success) throw fail(`printed an invalid ExecCredential: ${describeIssues(parsed.error)}`);

@@ -37,20 +37,34 @@ export interface OperatorHandle {
  */
 export async function startOperator(
   settings: Settings,
-  opts: { logger?: Logger; clock?: Clock } = {},
+  opts: {
+    logger?: Logger;
+    clock?: Clock;
+    /**
+     * Called the instant the Lease is lost, after every write has been fenced off (`run` ends the process
+     * within 2 s of it, whatever is still pending).
+     */
+    onLeaseLost?: () => void;
+  } = {},
 ): Promise<OperatorHandle> {
   const log =
     opts.logger ?? createLogger({ level: settings.logLevel, pretty: settings.logFormat === 'pretty' });
   const clock = opts.clock ?? systemClock;
   const metrics = new RuntimeMetrics({ processMetrics: true });
-  const client = new KubeClient(loadKubeConfig({ kubeconfig: settings.kubeconfig }));
+  // Fencing (src/runtime/fence.ts): the moment the Lease is lost, no cloud call and no API write starts.
+  const fence = new AbortController();
+  const client = new KubeClient(loadKubeConfig({ kubeconfig: settings.kubeconfig }), { fence: fence.signal });
   const informers = new InformerFactory({ client, logger: log, clock, metrics, resyncPeriodMs: 10 * 60_000 });
   const events = new EventRecorder({ client, controller: REPORTING_CONTROLLER, instance: settings.identity, logger: log, clock }); // prettier-ignore
   log.info({ settings: redactedSettings(settings) }, 'starting');
 
   const cloud = cloudConfigured(settings)
-    ? createCloud(settings, { log: log.child({ component: 'cloud' }), registry: metrics.registry, clock })
-        .provider
+    ? createCloud(settings, {
+        log: log.child({ component: 'cloud' }),
+        registry: metrics.registry,
+        clock,
+        fence: fence.signal,
+      }).provider
     : undefined;
   if (!cloud)
     log.warn('no cloud configured (region and credentials): controllers that need the cloud stay off');
@@ -117,8 +131,10 @@ export async function startOperator(
         clock,
         logger: log,
         metrics,
+        fence,
       })
     : undefined;
+  fence.signal.addEventListener('abort', () => opts.onLeaseLost?.(), { once: true });
 
   const stopControllers = async (deadlineMs: number): Promise<void> => {
     await Promise.all(controllers.map((c) => c.stop(deadlineMs)));
@@ -166,8 +182,16 @@ export async function startOperator(
     return stopped;
   };
 
-  // a lost lease or a failure ends the operator by itself
-  const done = exited.then(async (code) => (stopping ? code : stop().then(() => code)));
+  // a lost lease or a failure ends the operator by itself; after a lost lease nothing waits for the cleanup
+  // (a connection to an API server it cannot reach would hold it): every write is fenced off already
+  const done = exited.then(async (code) => {
+    if (stopping) return code;
+    if (code === EXIT.lostLease) {
+      void stop();
+      return code;
+    }
+    return stop().then(() => code);
+  });
 
   return {
     exited: done,

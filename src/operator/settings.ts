@@ -46,6 +46,20 @@ const Endpoint = z
   .trim()
   .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be host or host:port, without a scheme');
 
+/** A comma-separated list, each item matching `item`; empty → []. */
+function List(item: RegExp, message: string) {
+  return z
+    .string()
+    .trim()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .refine((items) => items.every((x) => item.test(x)), message);
+}
+
 interface Setting {
   flag: string;
   env?: readonly string[];
@@ -87,6 +101,8 @@ export const SETTINGS = {
   securityToken: { flag: 'security-token', env: ['ALIBABA_CLOUD_SECURITY_TOKEN'], description: 'STS token that goes with the AccessKey pair (temporary credentials)', schema: z.string().trim().min(1).optional(), secret: true }, // prettier-ignore
   credentialsFile: { flag: 'credentials-file', env: ['ALIBABA_CLOUD_CREDENTIALS_FILE'], description: 'JSON file {"accessKeyId","accessKeySecret","securityToken"?} (a mounted Secret), re-read when it changes; wins over the AccessKey settings', schema: z.string().trim().min(1).optional() }, // prettier-ignore
   credentialsSecret: { flag: 'credentials-secret', env: ['NODEPOOL_CREDENTIALS_SECRET'], description: "the name of the Secret (in --namespace) holding the operator's cloud credentials: never followed by a pool's references, even labelled referenceable", schema: Name.optional() }, // prettier-ignore
+  allowedRamRoles: { flag: 'allowed-ram-roles', env: ['NODEPOOL_ALLOWED_RAM_ROLES'], description: "RAM roles a pool's ramRoleName may name (names, or prefixes ending in *; * allows any); empty: KubernetesWorkerRole*,k8s-worker-role", default: '', schema: List(/^[A-Za-z0-9.-]+\*?$|^\*$/, 'must be RAM role names or prefixes ending in * (letters, digits, - and .)') }, // prettier-ignore
+  allowedSecurityGroups: { flag: 'allowed-security-groups', env: ['NODEPOOL_ALLOWED_SECURITY_GROUPS'], description: "security groups a pool may use (ids); empty: any of the cluster's VPC", default: '', schema: List(/^sg-[a-z0-9]+$/, 'must be security group ids such as sg-bp1example') }, // prettier-ignore
   roleArn: { flag: 'role-arn', env: ['ALIBABA_CLOUD_ROLE_ARN'], description: 'RRSA: the RAM role to assume with the pod\'s OIDC token', schema: z.string().trim().regex(/^acs:ram::\d+:role\/.+$/, 'must be a RAM role ARN such as acs:ram::123456789012:role/name').optional() }, // prettier-ignore
   oidcProviderArn: { flag: 'oidc-provider-arn', env: ['ALIBABA_CLOUD_OIDC_PROVIDER_ARN'], description: 'RRSA: the OIDC provider ARN', schema: z.string().trim().min(1).optional() }, // prettier-ignore
   oidcTokenFile: { flag: 'oidc-token-file', env: ['ALIBABA_CLOUD_OIDC_TOKEN_FILE'], description: 'RRSA: the projected service account token file', schema: z.string().trim().min(1).optional() }, // prettier-ignore

@@ -71,4 +71,26 @@ describe('kustomize base from helm template output', () => {
     const twice = `${RENDERED}---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: op\n`;
     expect(() => kustomizeBase(twice)).toThrow(/two objects map to serviceaccount-op\.yaml/);
   });
+
+  test('file modes stay octal, as Kubernetes reads YAML (1.1): 0440 is r--r-----, never the decimal 440', () => {
+    const files = kustomizeBase(`apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: op
+spec:
+  template:
+    spec:
+      volumes:
+        - name: credentials
+          secret:
+            secretName: creds
+            defaultMode: 0440
+`);
+    const text = files.get('deployment-op.yaml') ?? '';
+    expect(text).toContain('defaultMode: 0440');
+    const doc = parse(text, { version: '1.1' }) as {
+      spec: { template: { spec: { volumes: { secret: { defaultMode: number } }[] } } };
+    };
+    expect(doc.spec.template.spec.volumes[0]!.secret.defaultMode).toBe(0o440);
+  });
 });

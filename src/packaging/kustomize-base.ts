@@ -23,7 +23,9 @@ function fileName(kind: string, name: string): string {
  */
 export function kustomizeBase(rendered: string): Map<string, string> {
   const files = new Map<string, string>();
-  for (const doc of parseAllDocuments(rendered)) {
+  // YAML 1.1, as Kubernetes reads it: a file mode `0440` is octal (288), and stays written `0440`. Read as YAML
+  // 1.2 it would be the decimal 440 (mode 0670: group-writable credentials) and be written so.
+  for (const doc of parseAllDocuments(rendered, { version: '1.1' })) {
     if (doc.errors.length > 0) throw new Error(`helm rendered invalid YAML: ${doc.errors[0]?.message ?? ''}`);
     if (!isMap(doc.contents)) continue;
     const kind = doc.getIn(['kind']);

@@ -28,6 +28,12 @@ export interface LeaderElectionOptions {
   logger: Logger;
   metrics?: RuntimeMetrics;
   random?: () => number;
+  /**
+   * Aborted the instant leadership is lost (the renew deadline passes, or another holder is seen): the fence
+   * the process's cloud pipeline and API client honour (src/runtime/fence.ts). Default: one of its own
+   * (`elector.fence`).
+   */
+  fence?: AbortController;
 }
 
 type LeaseSpec = NonNullable<Lease['spec']>;
@@ -45,7 +51,10 @@ export function microTime(ms: number): string {
  * resourceVersion it read. `release()` hands the lease over at once on a clean shutdown.
  */
 export class LeaderElector {
-  private readonly opts: Required<Omit<LeaderElectionOptions, 'metrics'>> & { metrics?: RuntimeMetrics };
+  private readonly opts: Required<Omit<LeaderElectionOptions, 'metrics' | 'fence'>> & {
+    metrics?: RuntimeMetrics;
+  };
+  private readonly fenceCtl: AbortController;
   private readonly leases: TypedResource<typeof LeaseSchema>;
   private readonly log: Logger;
   private observed: { spec: string; at: number } | undefined;
@@ -66,6 +75,7 @@ export class LeaderElector {
       throw new Error('leader election: the lease duration must be greater than the renew deadline');
     if (this.opts.renewDeadlineMs <= this.opts.retryPeriodMs * 1.2)
       throw new Error('leader election: the renew deadline must be greater than 1.2 × the retry period');
+    this.fenceCtl = opts.fence ?? new AbortController();
     this.leases = new TypedResource(opts.client, Resources.leases, LeaseSchema);
     this.log = opts.logger.child({ lease: `${opts.namespace}/${opts.name}`, identity: opts.identity });
     this.opts.metrics?.leaderStatus(opts.name, false);
@@ -73,6 +83,11 @@ export class LeaderElector {
 
   get isLeader(): boolean {
     return this.leading;
+  }
+
+  /** Aborted when leadership is lost: nothing may be written after it (see `LeaderElectionOptions.fence`). */
+  get fence(): AbortSignal {
+    return this.fenceCtl.signal;
   }
 
   /** The holder this process last saw in the Lease. */
@@ -105,28 +120,44 @@ export class LeaderElector {
   /**
    * Renew every retryPeriod while leading. Resolves when leadership is lost (could not renew within the renew
    * deadline, or another holder is seen) — resolving `'lost'` — or when `signal` aborts — resolving `'stopped'`.
+   * The renew deadline is kept by a timer, not by the loop: the fence goes down when it passes even while a
+   * renewal is still waiting for its answer.
    */
   async hold(signal: AbortSignal): Promise<'lost' | 'stopped'> {
     const { clock, retryPeriodMs, renewDeadlineMs } = this.opts;
-    while (!signal.aborted) {
-      await clock.sleep(retryPeriodMs, signal);
-      if (signal.aborted) break;
-      const left = renewDeadlineMs - (clock.monotonic() - this.lastRenew);
-      const ok = left > 0 && (await this.tryAcquireOrRenew(Math.max(100, Math.min(left, retryPeriodMs * 2))));
-      if (ok) {
-        this.lastRenew = clock.monotonic();
-        continue;
+    const fence = this.fenceCtl.signal;
+    const expire = () => this.lost(`could not renew the lease within ${renewDeadlineMs} ms`);
+    let timer = clock.setTimeout(expire, Math.max(0, renewDeadlineMs - (clock.monotonic() - this.lastRenew)));
+    const wake = AbortSignal.any([signal, fence]);
+    try {
+      while (!signal.aborted && !fence.aborted) {
+        await clock.sleep(retryPeriodMs, wake);
+        if (fence.aborted) return 'lost';
+        if (signal.aborted) break;
+        const left = renewDeadlineMs - (clock.monotonic() - this.lastRenew);
+        const ok =
+          left > 0 && (await this.tryAcquireOrRenew(Math.max(100, Math.min(left, retryPeriodMs * 2))));
+        // a renewal answered after the deadline passed does not undo the loss
+        if (fence.aborted) return 'lost';
+        if (ok) {
+          this.lastRenew = clock.monotonic();
+          clock.clearTimeout(timer);
+          timer = clock.setTimeout(expire, renewDeadlineMs);
+          continue;
+        }
+        if (this.lease?.spec?.holderIdentity && this.lease.spec.holderIdentity !== this.opts.identity) {
+          this.lost(`the lease is held by ${this.lease.spec.holderIdentity}`);
+          return 'lost';
+        }
+        if (clock.monotonic() - this.lastRenew >= renewDeadlineMs) {
+          this.lost(`could not renew the lease within ${renewDeadlineMs} ms`);
+          return 'lost';
+        }
       }
-      if (this.lease?.spec?.holderIdentity && this.lease.spec.holderIdentity !== this.opts.identity) {
-        this.lost(`the lease is held by ${this.lease.spec.holderIdentity}`);
-        return 'lost';
-      }
-      if (clock.monotonic() - this.lastRenew >= renewDeadlineMs) {
-        this.lost(`could not renew the lease within ${renewDeadlineMs} ms`);
-        return 'lost';
-      }
+      return fence.aborted ? 'lost' : 'stopped';
+    } finally {
+      clock.clearTimeout(timer);
     }
-    return 'stopped';
   }
 
   /** On a clean shutdown: give the lease up so a standby takes over at its next retry. */
@@ -156,7 +187,10 @@ export class LeaderElector {
     }
   }
 
+  /** Leadership is gone: the fence goes down first (nothing is written from here on), then it is said. */
   private lost(why: string): void {
+    if (this.fenceCtl.signal.aborted) return;
+    this.fenceCtl.abort();
     this.leading = false;
     this.opts.metrics?.leaderStatus(this.opts.name, false);
     this.log.error({ why }, 'lost the lease');

@@ -136,6 +136,11 @@ export const CASES: Case[] = [
     path: 'spec.scaling.minSize',
     api: 'minSize must not exceed maxSize',
   }),
+  np('priority-in-manual', {
+    mutate: (s) => (s.scaling.priority = 10),
+    path: 'spec.scaling.priority',
+    api: 'priority is for Auto mode only',
+  }),
   np('max-above-2000', {
     mutate: (s) => (s.scaling = { mode: 'Auto', maxSize: 2001 }),
     path: 'spec.scaling.maxSize',

@@ -218,7 +218,17 @@ describe('ratcheting', () => {
       },
     });
     await applyCrd(withoutTagRules);
-    await kubectlOk(['wait', '--for=condition=Established', `crd/${crdName}`, '--timeout=60s']);
+    // Polled rather than `kubectl wait`: that fails at once on a CRD that has no conditions yet (a busy machine).
+    await eventually(`CRD ${crdName} to be Established`, async () => {
+      const r = await kubectl([
+        'get',
+        'crd',
+        crdName,
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Established")].status}',
+      ]);
+      return r.code === 0 && r.stdout.trim() === 'True' ? true : undefined;
+    });
     const old = {
       ...manifest('NodePool', name, { ...baseNodePoolSpec(), tags: { 'ack.aliyun.com': 'legacy' } }),
       apiVersion: gv,

@@ -9,9 +9,9 @@ import { caCertHash } from '../../src/bootstrap/ca-hash.js';
 import { bootstrapInputFromPool } from '../../src/bootstrap/from-pool.js';
 import { renderUserData } from '../../src/bootstrap/render.js';
 import {
-  BOOTSTRAPPERS_GROUP,
   ClusterJoinError,
   newClusterJoinProvider,
+  poolGroup,
   type ClusterJoinProvider,
 } from '../../src/controllers/join/index.js';
 import { KubeClient, loadKubeConfig } from '../../src/kube/index.js';
@@ -127,25 +127,26 @@ describe('ClusterJoinProvider against the API server', () => {
       'token-id': id,
       'token-secret': secret,
       'usage-bootstrap-authentication': 'true',
-      'auth-extra-groups': BOOTSTRAPPERS_GROUP,
+      // the pool's own group: not kubeadm's, which kubeadm clusters approve automatically for any node name
+      'auth-extra-groups': poolGroup(name),
     });
     expect(data.description).toContain(name);
     const expires = Date.parse(data.expiration ?? '');
-    expect(expires).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 24 * HOUR);
-    expect(expires).toBeLessThanOrEqual(Date.now() + 24 * HOUR);
+    expect(expires).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 4 * HOUR);
+    expect(expires).toBeLessThanOrEqual(Date.now() + 4 * HOUR);
 
     // asked again: the same token, no new Secret
     expect((await p.forPool(name, uid)).token).toBe(j.token);
     expect((await poolSecrets(name)).length).toBe(1);
   });
 
-  test('a node joins with the user data rendered from the pool and the provider’s ClusterJoin (TLS bootstrap as the pool token)', async () => {
+  test('a node booting with the user data rendered from the pool and the provider’s ClusterJoin asks for its certificate as the pool token; nothing but an approver approves it (the operator’s, test/security/csr-approval.test.ts), then it joins', async () => {
     const { pool, uid } = await createPool();
     const j = await provider().forPool(pool.metadata.name, uid);
     const input = bootstrapInputFromPool(pool, j);
     const ip = `10.78.${randomInt(0, 255)}.${randomInt(1, 254)}`;
     const instanceId = `i-${randomBytes(8).toString('hex')}`;
-    const booted = await bootInstance(
+    const booting = bootInstance(
       {
         metadata: { instanceId, regionId: 'cn-hangzhou', zoneId: 'cn-hangzhou-h', privateIp: ip, instanceType: 'ecs.g7.xlarge' }, // prettier-ignore
         userDataBase64: renderUserData(input).base64,
@@ -153,32 +154,43 @@ describe('ClusterJoinProvider against the API server', () => {
       },
       { apiServer: testCluster().server },
     );
+    interface Csr {
+      metadata: { name: string };
+      spec: { username: string; groups: string[] };
+      status?: { conditions?: { type: string; reason?: string }[] };
+    }
+    const username = `system:bootstrap:${j.token.split('.')[0] ?? ''}`;
+    const pending = await eventually('the node’s CSR', async () => {
+      const csrs = await getJson<{ items: Csr[] }>(['csr']);
+      return csrs.items.find((c) => c.spec.username === username);
+    });
+    expect(pending.spec.groups).toContain(poolGroup(pool.metadata.name));
+    // approved by hand here (what the operator's approver does after checking the pool's instances)
+    await kubectlOk(['certificate', 'approve', pending.metadata.name]);
+    const booted = await booting;
     nodes.push(booted.nodeName);
+    const approved = await getJson<Csr>(['csr', pending.metadata.name]);
+    // the controller manager did not approve it on its own (it would add reason AutoApproved)
+    expect(approved.status?.conditions?.map((c) => c.reason)).toEqual(['KubectlApprove']);
     const node = await getJson<{
       metadata: { labels: Record<string, string> };
       spec: { providerID?: string };
     }>(['node', booted.nodeName]);
     expect(node.metadata.labels['nodepool.alicloud.dev/pool']).toBe(pool.metadata.name);
     expect(node.spec.providerID).toBe(`cn-hangzhou.${instanceId}`);
-    // the kubelet's client certificate was requested as the pool's token
-    const csrs = await getJson<{ items: { metadata: { name: string }; spec: { username: string } }[] }>([
-      'csr',
-    ]);
-    const mine = csrs.items.filter((c) => c.metadata.name.startsWith(`node-csr-${booted.nodeName}-`));
-    expect(mine.map((c) => c.spec.username)).toEqual([`system:bootstrap:${j.token.split('.')[0] ?? ''}`]);
-    for (const c of mine) await kubectl(['delete', 'csr', c.metadata.name, '--wait=false']);
+    await kubectl(['delete', 'csr', pending.metadata.name, '--wait=false']);
   });
 
-  test('rotation: with 12 h or less left a new token is made and the old one is kept; a restarted provider reuses the newest', async () => {
+  test('rotation: with 2 h or less left (of 4 h) a new token is made and the old one is kept; a restarted provider reuses the newest', async () => {
     const { pool, uid } = await createPool();
     const name = pool.metadata.name;
     const clock = new FakeClock(Date.now());
     const p = provider(clock);
     const first = (await p.forPool(name, uid)).token;
-    clock.advance(11 * HOUR);
-    expect((await p.forPool(name, uid)).token).toBe(first); // 13 h left: reused
-    clock.advance(1 * HOUR);
-    const second = (await p.forPool(name, uid)).token; // 12 h left: replaced
+    clock.advance(1.5 * HOUR);
+    expect((await p.forPool(name, uid)).token).toBe(first); // 2.5 h left: reused
+    clock.advance(0.5 * HOUR);
+    const second = (await p.forPool(name, uid)).token; // 2 h left: replaced
     expect(second).not.toBe(first);
     const ids = (await poolSecrets(name)).map((s) => decoded(s)['token-id']).sort();
     expect(ids).toEqual([first.split('.')[0], second.split('.')[0]].sort());
@@ -189,6 +201,35 @@ describe('ClusterJoinProvider against the API server', () => {
     // and one at the real time, too (both tokens are valid: the newer lasts longer)
     expect((await provider().forPool(name, uid)).token).toBe(second);
     expect((await poolSecrets(name)).length).toBe(2);
+  });
+
+  test('a token an earlier version made (kubeadm’s auto-approved group) is not reused but replaced, and deleted', async () => {
+    const { pool, uid } = await createPool();
+    const name = pool.metadata.name;
+    const id = randomBytes(3).toString('hex');
+    await kubectlOk(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'bootstrap.kubernetes.io/token',
+        metadata: {
+          name: `bootstrap-token-${id}`,
+          namespace: 'kube-system',
+          labels: { 'nodepool.alicloud.dev/pool': name },
+          ownerReferences: [{ apiVersion: 'nodepool.alicloud.dev/v1beta1', kind: 'NodePool', name, uid }],
+        },
+        stringData: {
+          'token-id': id,
+          'token-secret': randomBytes(8).toString('hex'),
+          expiration: new Date(Date.now() + 20 * HOUR).toISOString().replace(/\.\d+Z$/, 'Z'),
+          'usage-bootstrap-authentication': 'true',
+          'auth-extra-groups': 'system:bootstrappers:kubeadm:default-node-token',
+        },
+      }),
+    });
+    const j = await provider().forPool(name, uid);
+    expect(j.token.split('.')[0]).not.toBe(id);
+    expect((await poolSecrets(name)).map((s) => decoded(s)['token-id'])).toEqual([j.token.split('.')[0]]);
   });
 
   test('a token Secret deleted behind the provider’s back is replaced once its memory is rechecked', async () => {

@@ -3,6 +3,8 @@ import { Registry } from 'prom-client';
 import { caCertHash } from '../../src/bootstrap/ca-hash.js';
 import { createCloud, type Cloud } from '../../src/cloud/index.js';
 import type { JoinSource } from '../../src/controllers/deps.js';
+import { newCsrApprover } from '../../src/controllers/join/approver.js';
+import { newClusterJoinProvider } from '../../src/controllers/join/index.js';
 import {
   newNodePoolController,
   NodePools,
@@ -51,8 +53,14 @@ export async function startHarness(opts: {
   nodeHttp?: Record<string, string>;
   /** More controllers to run with the same deps (e.g. provisioning). */
   more?: (deps: NodePoolControllerDeps) => Controller[];
-  /** More operator settings, as environment variables (e.g. NODEPOOL_CREDENTIALS_SECRET). */
-  env?: Record<string, string>;
+  /** More operator settings, as environment variables (e.g. NODEPOOL_CREDENTIALS_SECRET), or made from the world. */
+  env?: Record<string, string> | ((world: Harness['world']) => Record<string, string>);
+  /**
+   * Join as the operator does: each pool gets its own bootstrap token (ClusterJoinProvider) and the operator's
+   * CSR approver approves its nodes. Otherwise every pool shares one kubeadm-style token, which the control
+   * plane approves by itself (as a kubeadm cluster does for its own tokens).
+   */
+  operatorJoin?: boolean;
   /** Nodes follow their machines' power (stopped, failed, released: NotReady/Unknown; running again: Ready). */
   nodePower?: boolean;
   /** The operator on the simulator's clock (`runtimeClockOf`): cloud deadlines line up at any time scale. */
@@ -76,7 +84,7 @@ export async function startHarness(opts: {
   nodeSim.start();
   const token = await createBootstrapToken({ expiresInMs: 3 * 3600_000 });
   const ca = await readFile(access.caFile);
-  const join: JoinSource = {
+  let join: JoinSource = {
     forPool: () => Promise.resolve({ clusterId: opts.clusterId, apiServer: access.server, caCertHash: caCertHash(ca), token: token.token, kubernetesVersion: 'v1.34.4' }), // prettier-ignore
     forget: () => Promise.resolve(),
   };
@@ -90,10 +98,12 @@ export async function startHarness(opts: {
       NODEPOOL_OPERATOR_IDENTITY: `e2e-${opts.clusterId}`,
       // Test files share one API server: each controller manages only its own file's pools.
       NODEPOOL_POOL_SELECTOR: `nodepool-e2e=${opts.clusterId}`,
-      ...opts.env,
+      ...(typeof opts.env === 'function' ? opts.env(world) : opts.env),
     },
   );
   const client = new KubeClient(loadKubeConfig({ kubeconfig: access.kubeconfig }));
+  if (opts.operatorJoin)
+    join = newClusterJoinProvider({ client, clock: systemClock, logger: quietLogger, settings });
   const metrics = new RuntimeMetrics();
   const cloud = createCloud(simSettings(sim), { registry: new Registry(), log: quietLogger });
   await opts.beforeStart?.(cloud, world);
@@ -113,6 +123,7 @@ export async function startHarness(opts: {
   };
   const controllers: Controller[] = [newNodePoolController(deps), newNodeTerminationController(deps)];
   if (opts.managed) controllers.push(newNodePoolController(deps, 'ManagedNodePool'));
+  if (opts.operatorJoin) controllers.push(newCsrApprover(deps));
   controllers.push(...(opts.more?.(deps) ?? []));
   informers.start();
   for (const c of controllers) await c.start();

@@ -135,7 +135,18 @@ test('Manual → Auto keeps the nodes within min/max; Auto → Manual: min 0, ma
 test('existingInstances are attached with a data-loss warning, count toward the size, and are retained on delete', async () => {
   const name = uniqueName('np-exist');
   const [own] = await h.cloud.provider.runInstances(
-    { imageId: 'aliyun_3_x64_20G_container_optimized_alibase_20250629.vhd', instanceType: 'ecs.g7.xlarge', vSwitchId: h.world.vSwitchIds[0]!, securityGroupIds: [h.world.securityGroupId], amount: 1, chargeType: 'PostPaid', systemDisk: { category: 'cloud_essd', sizeGiB: 40 }, dataDisks: [], userData: '', tags: {} }, // prettier-ignore
+    {
+      imageId: 'aliyun_3_x64_20G_container_optimized_alibase_20250629.vhd',
+      instanceType: 'ecs.g7.xlarge',
+      vSwitchId: h.world.vSwitchIds[0]!,
+      securityGroupIds: [h.world.securityGroupId],
+      amount: 1,
+      chargeType: 'PostPaid',
+      systemDisk: { category: 'cloud_essd', sizeGiB: 40 },
+      dataDisks: [],
+      userData: '',
+      tags: { 'nodepool.alicloud.dev/attachable': 'true' },
+    },
     { operationId: `${name}-own` },
   );
   await eventually('the user instance running', async () => (h.sim.cloud.instances.get(own!)?.status === 'Running' ? true : undefined)); // prettier-ignore

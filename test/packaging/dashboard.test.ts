@@ -98,11 +98,14 @@ describe('the Grafana dashboard ConfigMap', () => {
     expect((bad as Error).message).toMatch(/additional properties 'folder' not allowed/);
   });
 
-  test('its panels: pools by phase, nodes by pool and state, cloud calls / errors / throttling, drains, reconcile errors', () => {
+  test('its panels: pools by phase, nodes by pool and state, elasticity, cloud calls / errors / throttling, drains, reconcile errors', () => {
     const metrics = new Set(dashboardQueries().flatMap((q) => namesIn(q.expr).metrics));
     for (const m of [
       'nodepool_pools',
       'nodepool_nodes',
+      'nodepool_pods_pending',
+      'nodepool_provisioning_decision_seconds_bucket',
+      'nodepool_provisioning_nodes_requested_total',
       'alibabacloud_api_requests_total',
       'alibabacloud_api_throttled_total',
       'nodepool_nodes_draining',

@@ -82,3 +82,37 @@ test('a slow cloud (5 s per launch call): one pod still starts one node', async 
   }
   expect(launchedFor('ela-slow')).toHaveLength(1);
 });
+
+test('a Spot pool with billing.spot.onDemandFallback: spot refused → the same offering pay-as-you-go at once', async () => {
+  const spot = { chargeType: 'Spot', spot: { strategy: 'SpotAsPriceGo', onDemandFallback: true } };
+  await applyAndWaitActive(h, casePool('ela-spot', 'spot', { vSwitchIds: [h.world.vSwitchIds[0]], instanceTypes: ['ecs.g7.xlarge'], billing: spot, scaling: { mode: 'Auto', minSize: 0, maxSize: 5, multiAZPolicy: 'CostOptimized' } })); // prettier-ignore
+  // the only offering's spot market refuses the launch (after the operator read its stock)
+  const rule = h.sim.faults.add({ action: 'RunInstances', code: 'OperationDenied.NoStock', count: 1 });
+  try {
+    await deploy(h, ns, 'spot', 1, { nodeSelector: { case: 'spot' } });
+    const placed = await nodeOfPod('spot');
+    expect(placed).toEqual({ pool: 'ela-spot', type: 'ecs.g7.xlarge', zone: h.world.zones[0] });
+  } finally {
+    h.sim.faults.remove(rule.id);
+  }
+  expect(rule.fired).toBe(1);
+  const ids = launchedFor('ela-spot');
+  expect(ids).toHaveLength(1);
+  const i = h.sim.cloud.instances.get(ids[0]!)!;
+  expect({ spot: i.spotStrategy, charge: i.chargeType }).toEqual({ spot: 'NoSpot', charge: 'PostPaid' });
+  const e = await eventually('TriggeredScaleUp (pay-as-you-go)', async () => (await podEvents(ns, 'TriggeredScaleUp')).find((x) => x.note?.includes('pool ela-spot'))); // prettier-ignore
+  expect(e.note).toContain('pay-as-you-go (no spot instance available)');
+});
+
+test('a Spot pool whose spot price is above its limit: never a spot launch; pay-as-you-go with the fallback', async () => {
+  const limited = { chargeType: 'Spot', spot: { strategy: 'SpotWithPriceLimit', priceLimits: [{ instanceType: 'ecs.g7.xlarge', maxPricePerHour: '0.001' }], onDemandFallback: true } }; // prettier-ignore
+  await applyAndWaitActive(h, casePool('ela-spotlim', 'spotlim', { vSwitchIds: [h.world.vSwitchIds[0]], instanceTypes: ['ecs.g7.xlarge'], billing: limited, scaling: { mode: 'Auto', minSize: 0, maxSize: 5, multiAZPolicy: 'CostOptimized' } })); // prettier-ignore
+  const failures = h.sim.calls.snapshot();
+  await deploy(h, ns, 'spotlim', 1, { nodeSelector: { case: 'spotlim' } });
+  await nodeOfPod('spotlim');
+  const ids = launchedFor('ela-spotlim');
+  expect(ids).toHaveLength(1);
+  expect(h.sim.cloud.instances.get(ids[0]!)!.spotStrategy).toBe('NoSpot');
+  // one RunInstances: the pay-as-you-go one (the spot offering above its limit was never tried)
+  expect((h.sim.calls.snapshot().RunInstances ?? 0) - (failures.RunInstances ?? 0)).toBe(1);
+});

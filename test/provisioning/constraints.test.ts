@@ -22,7 +22,7 @@ interface NodeInfo {
   metadata: { name: string; labels: Record<string, string> };
 }
 
-test('nodeSelector, node affinity, tolerations + GPUs, anti-affinity, zone spread, host ports, volume zone, init containers, DaemonSet overhead', async () => {
+test('nodeSelector, node affinity, tolerations + GPUs, anti-affinity, pod affinity, zone spread, host ports, volume zone, init containers, DaemonSet overhead', async () => {
   const zones = h.world.zones;
   await applyAndWaitActive(h, autoPool(h, 'ela-gen', { vSwitchIds: h.world.vSwitchIds.slice(0, 2), instanceTypes: ['ecs.g7.xlarge', 'ecs.g7.2xlarge'], scaling: { mode: 'Auto', minSize: 0, maxSize: 20 } })); // prettier-ignore
   await applyAndWaitActive(h, autoPool(h, 'ela-gpu', { vSwitchIds: h.world.vSwitchIds.slice(1, 3), instanceTypes: ['ecs.gn7i-c8g1.2xlarge'], taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }], labels: { [TEST_LABEL]: h.settings.clusterId, accel: 'gpu' } })); // prettier-ignore
@@ -50,6 +50,12 @@ test('nodeSelector, node affinity, tolerations + GPUs, anti-affinity, zone sprea
     { volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }] },
     small,
   );
+  // required pod affinity: a group that selects itself on hostname (one node for the three; a pool of its own, so
+  // that the scheduler cannot start the group on another test's node with room for one), and a pod that must be
+  // in the zone of `sel` (zones[1])
+  await applyAndWaitActive(h, autoPool(h, 'ela-grp', { vSwitchIds: h.world.vSwitchIds.slice(0, 1), instanceTypes: ['ecs.g7.xlarge', 'ecs.g7.2xlarge'], labels: { [TEST_LABEL]: h.settings.clusterId, case: 'group' } })); // prettier-ignore
+  await deploy(h, ns, 'group', 3, { nodeSelector: { case: 'group' }, affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: hostname, labelSelector: { matchLabels: { app: 'group' } } }] } } }, { cpu: '1500m', memory: '1Gi' }); // prettier-ignore
+  await deploy(h, ns, 'near', 1, { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'topology.kubernetes.io/zone', labelSelector: { matchLabels: { app: 'sel' } } }] } } }, small); // prettier-ignore
   // 3 CPU in an init container: with the DaemonSet's 1 CPU, a g7.xlarge (3.92 allocatable) cannot take it
   await deploy(h, ns, 'init', 1, { initContainers: [{ name: 'prep', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '3', memory: '1Gi' } } }] }, { cpu: '100m', memory: '128Mi' }); // prettier-ignore
 
@@ -71,4 +77,6 @@ test('nodeSelector, node affinity, tolerations + GPUs, anti-affinity, zone sprea
   expect(new Set((await nodeOf('port', 2)).map((n) => n.metadata.name)).size).toBe(2);
   expect(zone((await nodeOf('vol'))[0]!)).toBe(zones[0]);
   expect(type((await nodeOf('init'))[0]!)).toBe('ecs.g7.2xlarge');
+  expect(new Set((await nodeOf('group', 3)).map((n) => n.metadata.name)).size).toBe(1);
+  expect(zone((await nodeOf('near'))[0]!)).toBe(zones[1]);
 });

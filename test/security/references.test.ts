@@ -38,12 +38,17 @@ async function poolReferencing(spec: Record<string, unknown>): Promise<string> {
 }
 
 const invalidReference = (name: string) =>
-  eventually(`pool ${name} Degraded with InvalidReference`, async () => {
-    const p = await pool(name);
-    const c = condition(p, 'Degraded');
-    if (p.status?.phase === 'Active') throw new Error(`pool ${name} went Active: the reference was followed`);
-    return c?.status === 'True' && c.reason === 'InvalidReference' ? c.message : undefined;
-  }, { timeoutMs: 60_000 }); // prettier-ignore
+  eventually(
+    `pool ${name} Degraded with InvalidReference`,
+    async () => {
+      const p = await pool(name);
+      const c = condition(p, 'Degraded');
+      if (p.status?.phase === 'Active')
+        throw new Error(`pool ${name} went Active: the reference was followed`);
+      return c?.status === 'True' && c.reason === 'InvalidReference' ? c.message : undefined;
+    },
+    { timeoutMs: 60_000 },
+  );
 
 /** Every scaling configuration's user data in the simulator, decoded. */
 function allUserData(): string[] {
@@ -80,23 +85,33 @@ test("the operator's credentials Secret and bootstrap tokens are never followed,
   const allowed = uniqueName('sec-ref-allowed');
   await secret(allowed, { script: 'echo referenced-by-opt-in' }, true);
   const cm = uniqueName('sec-ref-cm');
-  await kubectlOk(['create', 'configmap', cm, '-n', 'kube-system', `--from-literal=script=echo ${SENTINEL}`]); // prettier-ignore
+  await kubectlOk(['create', 'configmap', cm, '-n', 'kube-system', `--from-literal=script=echo ${SENTINEL}`]);
   cleanup.push(() => kubectl(['delete', 'configmap', cm, '-n', 'kube-system', '--ignore-not-found']));
 
   const [creds, tokenPool, cmPool, ok] = await Promise.all([
     poolReferencing(fromSecret(CREDENTIALS, 'credentials.json')),
-    poolReferencing({ preUserDataFrom: { secretKeyRef: { name: `bootstrap-token-${token.id}`, key: 'token-secret' } } }), // prettier-ignore
+    poolReferencing({
+      preUserDataFrom: { secretKeyRef: { name: `bootstrap-token-${token.id}`, key: 'token-secret' } },
+    }),
     poolReferencing({ userDataFrom: { configMapKeyRef: { name: cm, key: 'script' } } }),
     poolReferencing(fromSecret(allowed, 'script')),
   ]);
   expect(await invalidReference(creds)).toContain(`Secret kube-system/${CREDENTIALS}`);
   expect(await invalidReference(tokenPool)).toContain('spec.preUserDataFrom.secretKeyRef');
   expect(await invalidReference(cmPool)).toContain('spec.userDataFrom.configMapKeyRef');
-  await eventually(`pool ${ok} Active`, async () => ((await pool(ok)).status?.phase === 'Active' ? true : undefined), { timeoutMs: 60_000 }); // prettier-ignore
+  await eventually(
+    `pool ${ok} Active`,
+    async () => ((await pool(ok)).status?.phase === 'Active' ? true : undefined),
+    { timeoutMs: 60_000 },
+  );
   const data = allUserData();
   expect(data.some((u) => u.includes('echo referenced-by-opt-in'))).toBe(true);
   expect(data.some((u) => u.includes(SENTINEL) || u.includes(token.token.split('.')[1]!))).toBe(false);
   // labelling the ConfigMap lets its pool go on (a reference is read again at the pool's next look)
   await kubectlOk(['label', 'configmap', cm, '-n', 'kube-system', LABEL]);
-  await eventually(`pool ${cmPool} Active`, async () => ((await pool(cmPool)).status?.phase === 'Active' ? true : undefined), { timeoutMs: 90_000 }); // prettier-ignore
+  await eventually(
+    `pool ${cmPool} Active`,
+    async () => ((await pool(cmPool)).status?.phase === 'Active' ? true : undefined),
+    { timeoutMs: 90_000 },
+  );
 }, 240_000);

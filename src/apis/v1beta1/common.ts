@@ -599,8 +599,8 @@ export function countOrPercent(what: string): z.ZodUnion<[z.ZodInt, z.ZodString]
 export const InstanceMetadataOptions = api(
   z.strictObject({
     httpTokens: api(
-      z.enum(['optional', 'required']).default('optional'),
-      'required: the metadata service accepts only tokens (IMDSv2, safer); optional: both modes. Immutable.',
+      z.enum(['optional', 'required']).default('required'),
+      "required (the default for new pools): the metadata service accepts only tokens (IMDSv2), so a request forged through a server-side request forgery cannot read the instance's user data or RAM role credentials; optional: both modes. Immutable: a pool created with the earlier default keeps optional (stored in the object); a full replace that omits the field is refused rather than switching it.",
       [immutable<string>('spec.instanceMetadataOptions.httpTokens')],
     ),
   }),
@@ -609,7 +609,7 @@ export const InstanceMetadataOptions = api(
 
 export const RamRoleName = api(
   str(P.ramRoleName, 64, 'a RAM role name (letters, digits, "-" and ".")'),
-  'The RAM role of the nodes (the cloud controller, CSI and network plugins use it). Immutable.',
+  "The RAM role of the nodes (the cloud controller, CSI and network plugins use it); one the operator's --allowed-ram-roles allows (default KubernetesWorkerRole* and k8s-worker-role). Immutable.",
   [immutable<string>('spec.ramRoleName')],
 );
 

@@ -5,11 +5,17 @@ import { NodePoolSpec } from './nodepool.js';
 import { P, re } from './patterns.js';
 import { PoolStatus } from './status.js';
 
+/** A pool's name is a label value (`nodepool.alicloud.dev/pool` on its Nodes) and a token group: 63 at most. */
+export const POOL_NAME_MAX = 63;
+
 /** What the schemas check of metadata (the apiserver checks the rest). */
 export const ObjectMeta = z.looseObject({
   name: z
     .string()
-    .max(253)
+    .max(
+      POOL_NAME_MAX,
+      `must be at most ${POOL_NAME_MAX} characters (it is a label value on the pool's Nodes)`,
+    )
     .regex(re(P.objectName), 'must be a lowercase DNS subdomain name (letters, digits, "-", ".")'),
 });
 

@@ -204,7 +204,7 @@ export const Spot = api(
     ).optional(),
     onDemandFallback: api(
       z.boolean(),
-      'When no spot instance can be had, supplement with pay-as-you-go instances. Requires scaling.multiAZPolicy CostOptimized (the only policy ESS supports it with).',
+      'When no spot instance can be had, supplement with pay-as-you-go instances: ESS does so for its own scale-outs, and instant elasticity buys an offering pay-as-you-go when its spot market has no stock, refused a launch (stock, quota) or is priced above the limit. Requires scaling.multiAZPolicy CostOptimized (the only policy ESS supports it with).',
     ).optional(),
     replaceBeforeReclaim: api(
       z.boolean(),
@@ -325,11 +325,15 @@ export const ExternalBootstrap = api(
   z.strictObject({
     scriptURL: api(
       str(P.https, 2048, 'an http(s) URL'),
-      "The join script's URL; default: addNodeScriptPath of ConfigMap kube-system/ack-agent-config.",
+      "The join script's URL; default: addNodeScriptPath of ConfigMap kube-system/ack-agent-config. It runs as root with the join command in its environment: https, or http with scriptSHA256.",
+    ).optional(),
+    scriptSHA256: api(
+      str(P.sha256, 64, '64 lowercase hex digits'),
+      'The SHA-256 of the join script (hex), checked on the node after the download and before it runs (a mismatch fails the boot). Required when the script is fetched over plain http (scriptURL or addNodeScriptPath).',
     ).optional(),
     joinCommandSecretRef: api(
       SecretKeyRef,
-      'A Secret key (the Secret labelled nodepool.alicloud.dev/referenceable: "true") holding a kubeadm join command whose token never expires (kubeadm token create --ttl 0 --print-join-command).',
+      'A Secret key (the Secret labelled nodepool.alicloud.dev/referenceable: "true") holding a kubeadm join command (kubeadm token create --print-join-command). A token with an expiry is used while it lasts and refused from 10 minutes before it expires: rotate the command in the Secret before then.',
     ),
     kubeVersion: api(
       str(P.kubeVersion, 16, 'a Kubernetes version like 1.34.1'),
@@ -339,6 +343,15 @@ export const ExternalBootstrap = api(
     runtimeVersion: api(str(P.semver, 32, 'a version like 1.7.20'), 'The runtime version.').optional(),
   }),
   'External mode only: the registered (self-managed) cluster join. The node receives ALIBABA_CLOUD_PROVIDER_ID, ALIBABA_CLOUD_NODE_NAME, ALIBABA_CLOUD_LABELS and ALIBABA_CLOUD_TAINTS.',
+  [
+    {
+      cel: "!has(self.scriptURL) || self.scriptURL.startsWith('https://') || has(self.scriptSHA256)",
+      message:
+        'scriptURL must be https://, or plain http with scriptSHA256 (checked on the node before the script runs)',
+      check: (e) =>
+        e.scriptURL === undefined || e.scriptURL.startsWith('https://') || e.scriptSHA256 !== undefined,
+    },
+  ],
 );
 
 export const BootstrapSkip = api(

@@ -62,12 +62,23 @@ export type AutomationStatus = z.output<typeof AutomationStatus>;
 export const ElasticityLaunch = api(
   z.object({
     id: api(z.string().max(128), 'The launch id: the seed of its ClientTokens (a retry after a crash launches nothing twice).'), // prettier-ignore
+    action: api(
+      z.enum(['Launch', 'Restart']),
+      "Launch: new instances (RunInstances, then attached). Restart: an economical pool's Stopped members started again by an ESS scale-out (ScaleWithAdjustment); instanceIds are the ones planned on. Absent: Launch.",
+    ).optional(),
     instanceType: api(z.string().max(64), 'The instance type launched.'),
     zoneId: api(z.string().max(64), 'The zone.'),
     vSwitchId: api(z.string().max(64), 'The vSwitch.'),
     count: api(z.int().min(1).max(100), 'How many instances.'),
+    chargeType: api(
+      z.enum(['PayAsYouGo', 'Spot', 'Subscription']),
+      "How they are bought: the pool's charge type, or PayAsYouGo for a Spot pool's on-demand fallback (billing.spot.onDemandFallback).",
+    ).optional(),
     instanceIds: api(z.array(api(z.string().max(64), 'An instance id.')).max(100), 'The instances, once launched.').optional(), // prettier-ignore
-    attached: api(z.boolean(), 'Whether they were attached to the scaling group.').optional(),
+    attached: api(
+      z.boolean(),
+      'Whether they were attached to the scaling group (Restart: whether the scale-out was asked for).',
+    ).optional(),
     startedAt: Time('When it was decided.'),
   }),
   'One launch in flight.',

@@ -13,7 +13,11 @@ export function register(program: Command): void {
   cmd.action(async (flags: Record<string, unknown>) => {
     const settings = settingsOrExit(flags);
     if (!settings) return;
-    const operator = await startOperator(settings);
+    // a lost lease ends the process within 2 s, like controller-runtime: every write is fenced off at once, and
+    // whatever is still pending (a reconcile waiting on a slow call, an open watch) does not keep it alive
+    const operator = await startOperator(settings, {
+      onLeaseLost: () => setTimeout(() => process.exit(EXIT.lostLease), 1_000).unref(),
+    });
     let signals = 0;
     const onSignal = (): void => {
       signals++;
@@ -25,6 +29,6 @@ export function register(program: Command): void {
     const code = await operator.exited;
     process.exitCode = code;
     // a lost lease must end the process even if something still holds the event loop
-    if (code === EXIT.lostLease) setTimeout(() => process.exit(code), 1000).unref();
+    if (code === EXIT.lostLease) process.exit(code);
   });
 }

@@ -266,6 +266,20 @@ export class EssApi {
     return out;
   }
 
+  /**
+   * ScaleWithAdjustment by `count` more instances (QuantityChangeInCapacity; clamped to MaxSize by ESS), with a
+   * ClientToken: a retry of the same operation changes nothing twice. Returns the activity id ('' when none).
+   */
+  async scaleOut(groupId: string, count: number, operationId: string): Promise<string> {
+    const params = {
+      ScalingGroupId: groupId,
+      AdjustmentType: 'QuantityChangeInCapacity',
+      AdjustmentValue: count,
+    };
+    const body = await this.t.rpc('ess', 'ScaleWithAdjustment', { ...params, ClientToken: clientToken(operationId, 'ScaleWithAdjustment', params) }, { write: true }); // prettier-ignore
+    return typeof body.ScalingActivityId === 'string' ? body.ScalingActivityId : '';
+  }
+
   /** RemoveInstances, DetachInstances, AttachInstances, SetInstancesProtection: batches of 20, one token each. */
   async memberWrite(
     action: 'RemoveInstances' | 'DetachInstances' | 'AttachInstances' | 'SetInstancesProtection',

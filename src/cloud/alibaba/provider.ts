@@ -220,6 +220,10 @@ export class AlibabaCloudProvider implements CloudProvider {
     return this.ess.memberWrite('RemoveInstances', groupId, ids, { RemovePolicy: o.policy, DecreaseDesiredCapacity: o.decreaseDesired }, o.operationId); // prettier-ignore
   }
 
+  scaleOut(groupId: string, count: number, o: WriteOptions): Promise<string> {
+    return this.ess.scaleOut(groupId, count, o.operationId);
+  }
+
   attachInstances(
     groupId: string,
     ids: readonly string[],

@@ -311,6 +311,26 @@ export class FakeCloudProvider implements CloudProvider {
     return Promise.resolve([this.id('asa')]);
   }
 
+  /** ScaleWithAdjustment +count (clamped to maxSize): Stopped members start first (economical mode). */
+  scaleOut(groupId: string, count: number, o: WriteOptions): Promise<string> {
+    this.record('scaleOut', groupId, count, o);
+    return Promise.resolve(
+      this.once(o.operationId, 'scaleOut', () => {
+        const g = this.group(groupId);
+        const before = g.desiredCapacity ?? 0;
+        g.desiredCapacity = Math.min(g.maxSize, before + count);
+        let start = g.desiredCapacity - before;
+        for (const i of this.instances.values()) {
+          if (start <= 0) break;
+          if (i.groupId !== groupId || i.lifecycleState !== 'Stopped') continue;
+          Object.assign(i, { lifecycleState: 'InService', status: 'Running' });
+          start--;
+        }
+        return this.id('asa');
+      }),
+    );
+  }
+
   attachInstances(groupId: string, ids: readonly string[], o: WriteOptions): Promise<string[]> {
     this.record('attachInstances', groupId, [...ids], o);
     const g = this.group(groupId);

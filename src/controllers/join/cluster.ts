@@ -52,6 +52,13 @@ export async function readClusterCa(client: KubeClient, given?: string): Promise
   if (given) return given;
   const local = caFromKubeconfig(client);
   if (local) return local;
+  // The CA pinned into every node's user data must not come from a connection that verified nobody: with
+  // insecure-skip-tls-verify, cluster-info could be anyone's answer (a man in the middle would pin its own CA).
+  if (client.config.getCurrentCluster()?.skipTLSVerify) {
+    throw new ClusterJoinError(
+      "the kubeconfig skips TLS verification (insecure-skip-tls-verify), so the cluster CA cannot be read from the API server: nodes would pin a CA nobody verified. Use a kubeconfig with the cluster's certificate-authority",
+    );
+  }
   const published = await caFromClusterInfo(client).catch((err: unknown) => {
     throw new ClusterJoinError(
       `the cluster CA is neither in the kubeconfig nor readable from kube-public/cluster-info: ${err instanceof Error ? err.message : String(err)}`,

@@ -8,6 +8,7 @@ export {
 export { newClusterJoinProvider, type ClusterJoinDeps, type ClusterJoinProvider } from './provider.js';
 export {
   BOOTSTRAPPERS_GROUP,
+  POOL_GROUP_PREFIX,
   BOOTSTRAP_TOKEN_NAMESPACE,
   BOOTSTRAP_TOKEN_TYPE,
   REUSE_MIN_REMAINING_MS,
@@ -16,6 +17,8 @@ export {
   generateToken,
   parseTokenSecret,
   pickReusable,
+  poolGroup,
+  poolOfGroups,
   tokenSecretManifest,
   tokenSecretName,
   type PoolOwner,

@@ -10,6 +10,7 @@ import { ClusterJoinError, readClusterCa, readKubernetesVersion } from './cluste
 import {
   BOOTSTRAP_TOKEN_NAMESPACE,
   generateToken,
+  inPoolGroupOnly,
   parseTokenSecret,
   pickReusable,
   REUSE_MIN_REMAINING_MS,
@@ -57,8 +58,8 @@ const MANAGED_NODE_POOLS = crd(GROUP, VERSION, KINDS.ManagedNodePool.plural, KIN
 const PoolMetaSchema = z.object({ metadata: z.object({ name: z.string(), uid: z.string() }) });
 
 /**
- * The ClusterJoinProvider over the API server: one bootstrap token Secret per pool in kube-system, reused while
- * more than 12 h of its 24 h are left, then replaced by a new one (the old one is left to expire: nodes booting
+ * The ClusterJoinProvider over the API server: one bootstrap token Secret per pool in kube-system, in the pool's
+ * own group (`system:bootstrappers:nodepool:<pool>`), reused while more than 2 h of its 4 h are left, then replaced by a new one (the old one is left to expire: nodes booting
  * now may still hold it; the controller manager's token cleaner deletes it after expiry). Each Secret is owned
  * by its pool (ownerReference), so the garbage collector deletes it with the pool even if `forget` is never
  * called. The Secrets are the truth: a restarted operator finds and reuses a valid token; memory only saves
@@ -122,6 +123,26 @@ export function newClusterJoinProvider(deps: ClusterJoinDeps): ClusterJoinProvid
     }
   };
 
+  /**
+   * Tokens an earlier version made for the pool, in kubeadm's group (automatically approved for any node name
+   * in kubeadm clusters), are deleted once the pool has a token of its own: instances still booting with one
+   * fail to register and are replaced (registrationTimeout), which beats leaving that token usable for a day.
+   */
+  const dropLegacy = async (pool: string, tokens: readonly PoolToken[]): Promise<void> => {
+    const legacy = tokens.filter((t) => !t.deleting && !inPoolGroupOnly(t, pool));
+    for (const t of legacy) {
+      try {
+        await secrets.delete(t.secretName, { namespace: BOOTSTRAP_TOKEN_NAMESPACE });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    if (legacy.length > 0)
+      log.info(
+        { pool, action: 'delete-legacy-bootstrap-tokens', secrets: legacy.map((t) => t.secretName) },
+        'deleted bootstrap tokens in the old group',
+      );
+  };
   const resolve = async (pool: string, uid: string): Promise<PoolToken> => {
     const now = deps.clock.now();
     const cached = cache.get(pool);
@@ -133,7 +154,8 @@ export function newClusterJoinProvider(deps: ClusterJoinDeps): ClusterJoinProvid
       }
     }
     cache.delete(pool);
-    const existing = pickReusable(await poolTokens(pool), now, uid);
+    const all = await poolTokens(pool);
+    const existing = pickReusable(all, now, uid, pool);
     if (existing) {
       cache.set(pool, { token: existing, uid, checkedAt: deps.clock.monotonic() });
       log.debug({ pool, secret: existing.secretName }, 'reusing the bootstrap token');
@@ -151,6 +173,7 @@ export function newClusterJoinProvider(deps: ClusterJoinDeps): ClusterJoinProvid
       'created a bootstrap token',
     );
     cache.set(pool, { token: created, uid, checkedAt: deps.clock.monotonic() });
+    await dropLegacy(pool, all);
     return created;
   };
 

@@ -1,11 +1,12 @@
 import { describe, expect, test } from '@jest/globals';
 import {
-  BOOTSTRAPPERS_GROUP,
   REUSE_MIN_REMAINING_MS,
   formatExpiration,
   generateToken,
   parseTokenSecret,
   pickReusable,
+  poolGroup,
+  poolOfGroups,
   tokenSecretManifest,
   type PoolToken,
   type TokenSecret,
@@ -32,9 +33,10 @@ function token(over: Partial<PoolToken>): PoolToken {
     secretName: 'bootstrap-token-abcdef',
     id: 'abcdef',
     secret: '0123456789abcdef',
-    expiresAt: NOW + 20 * HOUR,
+    expiresAt: NOW + 3 * HOUR,
     ownerUid: 'uid-1',
     deleting: false,
+    groups: ['system:bootstrappers:nodepool:web'],
     ...over,
   };
 }
@@ -74,7 +76,7 @@ describe('bootstrap tokens', () => {
         'token-secret': 'abcdefghij012345',
         expiration: '2026-03-02T12:00:00Z',
         'usage-bootstrap-authentication': 'true',
-        'auth-extra-groups': BOOTSTRAPPERS_GROUP,
+        'auth-extra-groups': 'system:bootstrappers:nodepool:web',
       },
     });
     expect(parseTokenSecret(asStored(m))).toEqual({
@@ -84,6 +86,7 @@ describe('bootstrap tokens', () => {
       expiresAt: NOW + 24 * HOUR,
       ownerUid: 'uid-1',
       deleting: false,
+      groups: ['system:bootstrappers:nodepool:web'],
     });
   });
 
@@ -110,21 +113,55 @@ describe('bootstrap tokens', () => {
     expect(parseTokenSecret({ ...good, data: { ...good.data, 'usage-bootstrap-authentication': b64('false') } })).toBeUndefined(); // prettier-ignore
   });
 
-  test('reuse: more than 12 h left, this pool object, not being deleted; the longest-lived wins', () => {
-    expect(pickReusable([token({})], NOW, 'uid-1')?.id).toBe('abcdef');
-    // exactly 12 h left is not enough: a node booting from a scaling configuration may need it for hours
-    expect(pickReusable([token({ expiresAt: NOW + REUSE_MIN_REMAINING_MS })], NOW, 'uid-1')).toBeUndefined();
+  test("pool groups: one per pool, in the authenticator's charset, read back", () => {
+    const authenticator = /^system:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]$/;
+    for (const pool of ['web', 'a.b-c', 'x'.repeat(63)]) {
+      expect(poolGroup(pool)).toMatch(authenticator);
+      expect(poolOfGroups(['system:bootstrappers', poolGroup(pool)])).toBe(pool);
+    }
+    expect(poolGroup('a.b')).not.toBe(poolGroup('a-b'));
     expect(
-      pickReusable([token({ expiresAt: NOW + REUSE_MIN_REMAINING_MS + 1 })], NOW, 'uid-1'),
+      poolOfGroups(['system:bootstrappers', 'system:bootstrappers:kubeadm:default-node-token']),
+    ).toBeUndefined();
+  });
+
+  test("a token of an earlier version (kubeadm's auto-approved group) or of another pool is not reused", () => {
+    expect(
+      pickReusable(
+        [token({ groups: ['system:bootstrappers:kubeadm:default-node-token'] })],
+        NOW,
+        'uid-1',
+        'web',
+      ),
+    ).toBeUndefined();
+    expect(
+      pickReusable(
+        [token({ groups: [poolGroup('web'), 'system:bootstrappers:kubeadm:default-node-token'] })],
+        NOW,
+        'uid-1',
+        'web',
+      ),
+    ).toBeUndefined();
+    expect(pickReusable([token({ groups: [poolGroup('other')] })], NOW, 'uid-1', 'web')).toBeUndefined();
+  });
+
+  test('reuse: more than 2 h left, this pool object, not being deleted; the longest-lived wins', () => {
+    expect(pickReusable([token({})], NOW, 'uid-1', 'web')?.id).toBe('abcdef');
+    // exactly 2 h left is not enough: a node booting from a scaling configuration may need it for hours
+    expect(
+      pickReusable([token({ expiresAt: NOW + REUSE_MIN_REMAINING_MS })], NOW, 'uid-1', 'web'),
+    ).toBeUndefined();
+    expect(
+      pickReusable([token({ expiresAt: NOW + REUSE_MIN_REMAINING_MS + 1 })], NOW, 'uid-1', 'web'),
     ).toBeDefined();
-    expect(pickReusable([token({ expiresAt: NOW - HOUR })], NOW, 'uid-1')).toBeUndefined();
+    expect(pickReusable([token({ expiresAt: NOW - HOUR })], NOW, 'uid-1', 'web')).toBeUndefined();
     // an earlier pool of the same name: not its token
-    expect(pickReusable([token({ ownerUid: 'uid-0' })], NOW, 'uid-1')).toBeUndefined();
-    expect(pickReusable([token({ ownerUid: undefined })], NOW, 'uid-1')).toBeUndefined();
-    expect(pickReusable([token({ deleting: true })], NOW, 'uid-1')).toBeUndefined();
-    const older = token({ id: 'older1', expiresAt: NOW + 13 * HOUR });
-    const newer = token({ id: 'newer1', expiresAt: NOW + 23 * HOUR });
-    expect(pickReusable([older, newer], NOW, 'uid-1')?.id).toBe('newer1');
-    expect(pickReusable([newer, older], NOW, 'uid-1')?.id).toBe('newer1');
+    expect(pickReusable([token({ ownerUid: 'uid-0' })], NOW, 'uid-1', 'web')).toBeUndefined();
+    expect(pickReusable([token({ ownerUid: undefined })], NOW, 'uid-1', 'web')).toBeUndefined();
+    expect(pickReusable([token({ deleting: true })], NOW, 'uid-1', 'web')).toBeUndefined();
+    const older = token({ id: 'older1', expiresAt: NOW + 2.5 * HOUR });
+    const newer = token({ id: 'newer1', expiresAt: NOW + 3.5 * HOUR });
+    expect(pickReusable([older, newer], NOW, 'uid-1', 'web')?.id).toBe('newer1');
+    expect(pickReusable([newer, older], NOW, 'uid-1', 'web')?.id).toBe('newer1');
   });
 });

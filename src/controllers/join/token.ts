@@ -10,14 +10,41 @@ export const BOOTSTRAP_TOKEN_NAMESPACE = 'kube-system';
 /** The label naming the pool a token Secret belongs to. */
 export const TOKEN_POOL_LABEL = `${GROUP}/pool`;
 /**
- * The extra group of the pool tokens: the one `kubeadm token create` uses, which the kubeadm-style RBAC of the
- * control plane binds (through `system:bootstrappers`) to CSR creation and node client auto-approval.
+ * The group every bootstrap token is in (the authenticator adds it): RBAC lets it create CSRs, nothing more. The
+ * chart binds no automatic approval to it; the operator's CSR approver decides for its pools' tokens.
  */
-export const BOOTSTRAPPERS_GROUP = 'system:bootstrappers:kubeadm:default-node-token';
-/** A new token lives 24 h. */
-export const TOKEN_TTL_MS = 24 * 3600_000;
-/** A token is reused while more than this is left; below it a new one is made (the old one stays to expire). */
-export const REUSE_MIN_REMAINING_MS = 12 * 3600_000;
+export const BOOTSTRAPPERS_GROUP = 'system:bootstrappers';
+
+/** The extra group of a pool's tokens: `system:bootstrappers:nodepool:<pool>`. */
+export const POOL_GROUP_PREFIX = 'system:bootstrappers:nodepool:';
+
+/**
+ * A pool's token group. The authenticator accepts `system:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]`: a pool
+ * name is a DNS subdomain (`[a-z0-9.-]`), so its dots become colons (a name has no colon: no two pools share a
+ * group). Deliberately not kubeadm's `system:bootstrappers:kubeadm:default-node-token`, which kubeadm clusters
+ * bind to automatic approval of any node name.
+ */
+export function poolGroup(pool: string): string {
+  return `${POOL_GROUP_PREFIX}${pool.replaceAll('.', ':')}`;
+}
+
+/** The pool a token's groups name (the inverse of `poolGroup`), if any. */
+export function poolOfGroups(groups: readonly string[]): string | undefined {
+  const g = groups.find((x) => x.startsWith(POOL_GROUP_PREFIX));
+  return g === undefined ? undefined : g.slice(POOL_GROUP_PREFIX.length).replaceAll(':', '.');
+}
+
+/**
+ * A new token lives 4 h: it is in the pool's user data, which anyone on the node (and, with `httpTokens:
+ * optional`, any process that can reach the metadata service) can read. What it can still do is bounded by the
+ * CSR approver (a client certificate only for a member instance of this pool that has no Node yet).
+ */
+export const TOKEN_TTL_MS = 4 * 3600_000;
+/**
+ * A token is reused while more than this is left; below it a new one is made and the pool's scaling
+ * configuration re-rendered (the old token stays until it expires: instances booting now may hold it).
+ */
+export const REUSE_MIN_REMAINING_MS = 2 * 3600_000;
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -80,7 +107,7 @@ export function tokenSecretManifest(opts: {
       'token-secret': opts.secret,
       expiration: formatExpiration(opts.expiresAt),
       'usage-bootstrap-authentication': 'true',
-      'auth-extra-groups': BOOTSTRAPPERS_GROUP,
+      'auth-extra-groups': poolGroup(opts.pool),
     },
   };
 }
@@ -103,6 +130,8 @@ export interface PoolToken {
   /** The uid of the pool the Secret is owned by, when it has that owner. */
   ownerUid: string | undefined;
   deleting: boolean;
+  /** Its `auth-extra-groups`. */
+  groups: string[];
 }
 
 const decode = (v: string | undefined): string | undefined =>
@@ -129,24 +158,32 @@ export function parseTokenSecret(s: TokenSecret): PoolToken | undefined {
     expiresAt,
     ownerUid: s.metadata.ownerReferences?.find((o) => o.apiVersion.startsWith(`${GROUP}/`))?.uid,
     deleting: s.metadata.deletionTimestamp !== undefined,
+    groups: (decode(s.data?.['auth-extra-groups']) ?? '').split(',').filter(Boolean),
   };
 }
 
 /**
  * The token to hand out among a pool's: one that is not being deleted, belongs to this pool object (a Secret
- * owned by an earlier pool of the same name is never reused) and has more than `REUSE_MIN_REMAINING_MS` left;
- * the one that lasts longest. Undefined: a new token is needed.
+ * owned by an earlier pool of the same name is never reused), is in exactly the pool's group (a token made by
+ * an earlier version, in kubeadm's auto-approved group, is not) and has more than `REUSE_MIN_REMAINING_MS`
+ * left; the one that lasts longest. Undefined: a new token is needed.
  */
 export function pickReusable(
   tokens: readonly PoolToken[],
   now: number,
   poolUid: string,
+  pool: string,
 ): PoolToken | undefined {
   let best: PoolToken | undefined;
   for (const t of tokens) {
-    if (t.deleting || t.ownerUid !== poolUid) continue;
+    if (t.deleting || t.ownerUid !== poolUid || !inPoolGroupOnly(t, pool)) continue;
     if (t.expiresAt - now <= REUSE_MIN_REMAINING_MS) continue;
     if (!best || t.expiresAt > best.expiresAt) best = t;
   }
   return best;
+}
+
+/** Whether the token's only extra group is its pool's (tokens of earlier versions were in kubeadm's group). */
+export function inPoolGroupOnly(t: Pick<PoolToken, 'groups'>, pool: string): boolean {
+  return t.groups.length === 1 && t.groups[0] === poolGroup(pool);
 }

@@ -32,7 +32,7 @@ import { admitAndSync, syncLabelsFirst } from './nodes/sync.js';
 import { joinMembers } from './observe.js';
 import { orphanReporter } from './orphans.js';
 import { reconcileRegistration, storyOf } from './registration/reconcile.js';
-import { ReferenceError, References, resolveLaunch } from './resolve.js';
+import { poolPolicy, ReferenceError, References, resolveLaunch } from './resolve.js';
 import { reconcileScalingGroup } from './scalinggroup/reconcile.js';
 import { SharedLookups } from './shared-lookups.js';
 import { PoolStates } from './state.js';
@@ -105,7 +105,7 @@ function poolDeps(
     settings: deps.settings,
     cluster: deps.settings.clusterId ?? 'default',
     join: deps.join,
-    refs: new References(client, deps.settings.namespace, { credentialsSecret: deps.settings.credentialsSecret }), // prettier-ignore
+    refs: new References(client, deps.settings.namespace, poolPolicy(deps.settings)),
     pools: informers.pools,
     nodes: informers.nodes,
     poolApi: new TypedResource(client, K.ref, PoolObjectSchema),

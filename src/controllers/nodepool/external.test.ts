@@ -18,13 +18,20 @@ describe('External bootstrap checks', () => {
     expect(joinTokenProblem(FIELD, CMD, { tokenSecret: '0123456789abcdef', usageAuthentication: 'true' }, NOW)).toBeUndefined(); // prettier-ignore
   });
 
-  it('refuses a token that expires, saying when and how to make one that does not', () => {
-    const p = joinTokenProblem(FIELD, CMD, { tokenSecret: '0123456789abcdef', usageAuthentication: 'true', expiration: '2026-11-24T06:00:00Z' }, NOW); // prettier-ignore
-    expect(p).toContain(FIELD);
-    expect(p).toContain('expires at 2026-11-24T06:00:00Z');
-    expect(p).toContain('--ttl 0');
-    const past = joinTokenProblem(FIELD, CMD, { tokenSecret: '0123456789abcdef', usageAuthentication: 'true', expiration: '2026-11-22T06:00:00Z' }, NOW); // prettier-ignore
+  it('accepts a token that expires, while it lasts; refuses it once expired or about to, saying how to rotate it', () => {
+    const t = (expiration: string) => ({
+      tokenSecret: '0123456789abcdef',
+      usageAuthentication: 'true',
+      expiration,
+    });
+    expect(joinTokenProblem(FIELD, CMD, t('2026-11-24T06:00:00Z'), NOW)).toBeUndefined();
+    const soon = joinTokenProblem(FIELD, CMD, t('2026-11-23T06:05:00Z'), NOW);
+    expect(soon).toContain('expires at 2026-11-23T06:05:00Z, too soon');
+    const past = joinTokenProblem(FIELD, CMD, t('2026-11-22T06:00:00Z'), NOW);
+    expect(past).toContain(FIELD);
     expect(past).toContain('expired at 2026-11-22T06:00:00Z');
+    expect(past).toContain('kubeadm token create --print-join-command');
+    expect(joinTokenProblem(FIELD, CMD, t('tomorrow'), NOW)).toContain('not a time');
   });
 
   it('refuses a missing, mismatched or non-authenticating token, and a command that is not a join', () => {
@@ -42,5 +49,12 @@ describe('External bootstrap checks', () => {
       problem: expect.stringContaining('has no "addNodeScriptPath"'),
     });
     expect(agentScriptPath({ addNodeScriptPath: 'file:///x' })).toMatchObject({ problem: expect.stringContaining('not an http(s) URL') }); // prettier-ignore
+    // a plain-http location only with the pool's checksum (the script runs as root with the join command)
+    expect(agentScriptPath({ addNodeScriptPath: 'http://x.example/join.sh' })).toMatchObject({
+      problem: expect.stringContaining('set spec.bootstrap.external.scriptSHA256'),
+    });
+    expect(agentScriptPath({ addNodeScriptPath: 'http://x.example/join.sh' }, true)).toEqual({
+      url: 'http://x.example/join.sh',
+    });
   });
 });

@@ -1,8 +1,11 @@
 /**
  * What breaks an External pool's scale-out before any instance is launched [seed 002]: no join script
  * registered (no `scriptURL` and no `addNodeScriptPath` in ConfigMap `kube-system/ack-agent-config`), and a
- * kubeadm join command whose token expires — a token made without `--ttl 0` lives 24 hours, after which every new
- * node fails to join while the pool looks healthy. Pure: the caller reads the Secret and ConfigMap.
+ * kubeadm join command whose token no longer works — missing, mismatched, not for authentication, expired or
+ * about to. A token with an expiry is accepted while it lasts (a never-expiring `--ttl 0` token is no longer
+ * demanded: a join token in user data is better short-lived and rotated); the pool is re-rendered whenever the
+ * Secret's command changes, so rotating the Secret is all it takes. Pure: the caller reads the Secret and
+ * ConfigMap.
  */
 
 /** Where ACK publishes the default join script of a registered cluster. */
@@ -12,9 +15,12 @@ export const AGENT_CONFIG = {
   key: 'addNodeScriptPath',
 } as const;
 
-/** The fix the docs and the pool's condition give for a join token that expires. */
-export const NON_EXPIRING_TOKEN_FIX =
-  'create a token that never expires with `kubeadm token create --ttl 0 --print-join-command` and store that command in the Secret';
+/** The fix the docs and the pool's condition give for a join token that does not work (any more). */
+export const JOIN_TOKEN_FIX =
+  'create a new token with `kubeadm token create --print-join-command` (its --ttl is yours to choose; rotate it before it expires) and store that command in the Secret';
+
+/** A token that expires within this is refused already: an instance launched now would not join in time. */
+export const JOIN_TOKEN_MIN_REMAINING_MS = 10 * 60_000;
 
 const TOKEN = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
 
@@ -52,23 +58,33 @@ export function joinTokenProblem(
   const token = joinCommandToken(command);
   if (!token) return `${field}: the join command has no --token <id>.<secret> (a bootstrap token: 6 + 16 lowercase letters or digits)`; // prettier-ignore
   const where = `bootstrap token ${token.id} (Secret kube-system/bootstrap-token-${token.id})`;
-  if (!secret) return `${field}: the join command's ${where} does not exist in the cluster — deleted, or expired and cleaned up; nodes could not join. Fix: ${NON_EXPIRING_TOKEN_FIX}`; // prettier-ignore
+  if (!secret)
+    return `${field}: the join command's ${where} does not exist in the cluster — deleted, or expired and cleaned up; nodes could not join. Fix: ${JOIN_TOKEN_FIX}`;
   if (secret.tokenSecret !== undefined && `${token.id}.${secret.tokenSecret}` !== token.token) {
-    return `${field}: the join command's token does not match ${where}; nodes could not join. Fix: ${NON_EXPIRING_TOKEN_FIX}`; // prettier-ignore
+    return `${field}: the join command's token does not match ${where}; nodes could not join. Fix: ${JOIN_TOKEN_FIX}`;
   }
-  if (secret.usageAuthentication !== 'true') return `${field}: ${where} is not usable for authentication (usage-bootstrap-authentication is not "true"); nodes could not join. Fix: ${NON_EXPIRING_TOKEN_FIX}`; // prettier-ignore
+  if (secret.usageAuthentication !== 'true')
+    return `${field}: ${where} is not usable for authentication (usage-bootstrap-authentication is not "true"); nodes could not join. Fix: ${JOIN_TOKEN_FIX}`;
   if (secret.expiration) {
     const at = Date.parse(secret.expiration);
     const when = Number.isNaN(at) ? secret.expiration : new Date(at).toISOString().replace(/\.\d+Z$/, 'Z');
-    if (!Number.isNaN(at) && at <= nowMs) return `${field}: the join command's ${where} expired at ${when}; nodes cannot join. Fix: ${NON_EXPIRING_TOKEN_FIX}`; // prettier-ignore
-    return `${field}: the join command's ${where} expires at ${when} (it was not created with --ttl 0): every node launched after that fails to join. Fix: ${NON_EXPIRING_TOKEN_FIX}`; // prettier-ignore
+    if (Number.isNaN(at))
+      return `${field}: ${where} has an expiration ${JSON.stringify(when)} that is not a time. Fix: ${JOIN_TOKEN_FIX}`;
+    if (at <= nowMs)
+      return `${field}: the join command's ${where} expired at ${when}; nodes cannot join. Fix: ${JOIN_TOKEN_FIX}`;
+    if (at - nowMs < JOIN_TOKEN_MIN_REMAINING_MS)
+      return `${field}: the join command's ${where} expires at ${when}, too soon for a node launched now to join. Fix: ${JOIN_TOKEN_FIX}`;
   }
   return undefined;
 }
 
-/** The script location ack-agent-config registers, or why there is none. */
+/**
+ * The script location ack-agent-config registers, or why there is none (or why it may not be used: a plain-http
+ * location needs the pool's `scriptSHA256`, `hasChecksum`, since the script runs as root with the join command).
+ */
 export function agentScriptPath(
   data: Record<string, string> | undefined,
+  hasChecksum = false,
 ): { url: string } | { problem: string } {
   const where = `ConfigMap ${AGENT_CONFIG.namespace}/${AGENT_CONFIG.name}`;
   const fix = `set spec.bootstrap.external.scriptURL, or register the script's URL as ${JSON.stringify(AGENT_CONFIG.key)} in ${where}`; // prettier-ignore
@@ -76,5 +92,9 @@ export function agentScriptPath(
   const url = data[AGENT_CONFIG.key]?.trim();
   if (!url) return { problem: `spec.bootstrap.external.scriptURL is not set and ${where} has no ${JSON.stringify(AGENT_CONFIG.key)}: no join script is registered, so new nodes cannot join. Fix: ${fix}` }; // prettier-ignore
   if (!/^https?:\/\/\S+$/.test(url)) return { problem: `${where} ${AGENT_CONFIG.key} is ${JSON.stringify(url.slice(0, 200))}, not an http(s) URL. Fix: ${fix}` }; // prettier-ignore
+  if (url.startsWith('http://') && !hasChecksum)
+    return {
+      problem: `${where} ${AGENT_CONFIG.key} is ${JSON.stringify(url.slice(0, 200))}, a plain-http URL: the join script runs as root with the join command, so it is fetched over https only, or over http with its checksum. Fix: set spec.bootstrap.external.scriptSHA256 to the script's SHA-256, or register an https URL`,
+    };
   return { url };
 }

@@ -16,6 +16,8 @@ import {
   type BootstrapTokenSecret,
 } from './external.js';
 import { nameRefused, referenceable, refusedMessage, type ReferencePolicy } from './referenceable.js';
+import { ramRoleProblem, securityGroupsProblem, type CloudPolicy } from './cloud-policy.js';
+import type { Settings } from '../../operator/settings.js';
 import {
   ConfigMapSchema,
   ForbiddenError,
@@ -62,7 +64,7 @@ export class References {
   constructor(
     client: KubeClient,
     private readonly namespace: string,
-    private readonly policy: ReferencePolicy = {},
+    readonly policy: ReferencePolicy & CloudPolicy = {},
   ) {
     this.secrets = new TypedResource(client, Resources.secrets, SecretSchema);
     this.configMaps = new TypedResource(client, Resources.configMaps, ConfigMapSchema);
@@ -85,7 +87,10 @@ export class References {
     const seen = s && { name: s.metadata.name, labels: s.metadata.labels, type: s.type };
     if (!s || !referenceable('Secret', seen, this.policy)) throw refused;
     const v = s.data?.[ref.key];
-    if (v === undefined) throw new ReferenceError(`${field}: Secret ${this.namespace}/${ref.name} has no key ${JSON.stringify(ref.key)}`); // prettier-ignore
+    if (v === undefined)
+      throw new ReferenceError(
+        `${field}: Secret ${this.namespace}/${ref.name} has no key ${JSON.stringify(ref.key)}`,
+      );
     return { value: Buffer.from(v, 'base64').toString('utf8'), revision: s.metadata.resourceVersion ?? '' };
   }
 
@@ -124,7 +129,10 @@ export class References {
     if (!cm || !referenceable('ConfigMap', seen, this.policy))
       throw new ReferenceError(refusedMessage(field, 'ConfigMap', this.namespace, ref.name));
     const v = cm.data?.[ref.key];
-    if (v === undefined) throw new ReferenceError(`${field}: ConfigMap ${this.namespace}/${ref.name} has no key ${JSON.stringify(ref.key)}`); // prettier-ignore
+    if (v === undefined)
+      throw new ReferenceError(
+        `${field}: ConfigMap ${this.namespace}/${ref.name} has no key ${JSON.stringify(ref.key)}`,
+      );
     return v;
   }
 
@@ -140,6 +148,17 @@ export class References {
     if (from?.configMapKeyRef) return this.configMapKey(`${field}.configMapKeyRef`, from.configMapKeyRef);
     return undefined;
   }
+}
+
+/** What the operator's settings allow a pool to reference and borrow (referenceable.ts, cloud-policy.ts). */
+export function poolPolicy(
+  s: Pick<Settings, 'credentialsSecret' | 'allowedRamRoles' | 'allowedSecurityGroups'>,
+): ReferencePolicy & CloudPolicy {
+  return {
+    credentialsSecret: s.credentialsSecret,
+    allowedRamRoles: s.allowedRamRoles,
+    allowedSecurityGroups: s.allowedSecurityGroups,
+  };
 }
 
 /** The password rules of ECS (8–30 characters, three of: upper, lower, digit, special). */
@@ -243,7 +262,7 @@ async function resolveExternal(
     out.joinCommand = command;
   }
   if (!ext?.scriptURL) {
-    const found = agentScriptPath(await refs.agentConfig());
+    const found = agentScriptPath(await refs.agentConfig(), ext?.scriptSHA256 !== undefined);
     if ('problem' in found) throw new ReferenceError(found.problem);
     out.scriptURL = found.url;
   }
@@ -272,6 +291,11 @@ export async function resolveLaunch(
   },
 ): Promise<Resolved> {
   const spec = pool.spec;
+  // what the pool borrows from the operator's cloud identity: checked before anything is looked up or launched
+  const borrowed =
+    ramRoleProblem(spec.ramRoleName, deps.refs.policy) ??
+    securityGroupsProblem(spec.securityGroup.ids, deps.refs.policy);
+  if (borrowed) throw new ReferenceError(borrowed);
   const checked = deps.checks?.get();
   let imageId = deps.imageId ?? checked;
   if (checked === undefined || imageId === undefined) {

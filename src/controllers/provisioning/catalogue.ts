@@ -66,14 +66,20 @@ export class OfferingCatalogue {
     this.failed.set(`${type}|${zone}|${market}`, { at: this.clock.monotonic(), value: reason });
   }
 
-  /** Fetch what is missing or stale for these offerings (concurrent calls share one fetch). */
+  /**
+   * Fetch what is missing for these offerings, and refresh what is stale (concurrent calls share one fetch).
+   * Only missing answers are waited for: a stale price or stock is used while its refresh runs in the
+   * background (`onRefreshError` hears a failed one), so a decision never waits for a TTL to run out.
+   */
   async prepare(
     needs: readonly { types: readonly string[]; zones: readonly string[]; market: Market }[],
+    onRefreshError: (err: unknown) => void = () => undefined,
   ): Promise<void> {
     const now = this.clock.monotonic();
     const types = new Set<string>();
     const markets = new Set<Market>();
-    const prices: { type: string; zone: string; market: Market }[] = [];
+    const jobs: Promise<void>[] = [];
+    const refresh = (p: Promise<void>): void => void p.catch(onRefreshError);
     for (const n of needs) {
       markets.add(n.market);
       for (const t of n.types) {
@@ -81,20 +87,22 @@ export class OfferingCatalogue {
         for (const z of n.zones) {
           const p = this.prices.get(`${t}|${z}|${n.market === 'spot' ? 'spot' : 'od'}`);
           const ttl = n.market === 'spot' ? CATALOGUE_TTL.spotPriceMs : CATALOGUE_TTL.priceMs;
-          if (!p || now - p.at > ttl) prices.push({ type: t, zone: z, market: n.market });
+          if (p && now - p.at <= ttl) continue;
+          const job = this.once(`price:${t}|${z}|${n.market}`, () => this.fetchPrice({ type: t, zone: z, market: n.market })); // prettier-ignore
+          if (p) refresh(job);
+          else jobs.push(job);
         }
       }
     }
-    const jobs: Promise<void>[] = [];
     if (types.size > 0)
       jobs.push(this.once(`types:${[...types].sort().join(',')}`, () => this.fetchTypes([...types])));
     for (const m of markets) {
       const s = this.stockByMarket.get(m);
-      if (!s || now - s.at > CATALOGUE_TTL.stockMs)
-        jobs.push(this.once(`stock:${m}`, () => this.fetchStock(m)));
+      if (s && now - s.at <= CATALOGUE_TTL.stockMs) continue;
+      const job = this.once(`stock:${m}`, () => this.fetchStock(m));
+      if (s) refresh(job);
+      else jobs.push(job);
     }
-    for (const p of prices)
-      jobs.push(this.once(`price:${p.type}|${p.zone}|${p.market}`, () => this.fetchPrice(p)));
     const results = await Promise.allSettled(jobs);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed && failed.status === 'rejected') throw failed.reason;

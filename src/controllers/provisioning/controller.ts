@@ -9,9 +9,11 @@ import type { NodePoolControllerDeps } from '../nodepool/controller.js';
 import { PoolObjectSchema } from '../nodepool/controller.js';
 import { POOL_KINDS } from '../nodepool/kinds.js';
 import { instanceIdOf } from '../nodepool/observe.js';
-import { ReferenceError, References, resolveLaunch } from '../nodepool/resolve.js';
+import { poolPolicy, ReferenceError, References, resolveLaunch } from '../nodepool/resolve.js';
 import { SharedLookups } from '../nodepool/shared-lookups.js';
 import { podInformer, podsOnNode, unschedulablePods } from '../pods/index.js';
+import { Drainer } from '../disruption/drain.js';
+import { DrainMetrics } from '../disruption/metrics.js';
 import { Batcher } from './batcher.js';
 import { OfferingCatalogue } from './catalogue.js';
 import { inFlightOf, type InFlight } from './inflight.js';
@@ -20,6 +22,7 @@ import { Launcher, type ResolvedLaunch } from './launcher.js';
 import { ProvisioningMetrics } from './metrics.js';
 import { PodEvents } from './pod-events.js';
 import { AutoPools, type AutoPool } from './pools.js';
+import { chosenRestarts, restartableOf, type Restartable } from './restart.js';
 import {
   ZONE_LABEL,
   simPodOf,
@@ -28,15 +31,34 @@ import {
   type PlannedNode,
   type SimPod,
 } from './scheduling/index.js';
-import { marketOf, offeringOf, poolTemplate, type PoolView } from './templates.js';
-import { elasticityStatus, notTriggeredMessage, triggeredMessage } from './report.js';
+import {
+  CHARGE_TYPES,
+  marketOf,
+  needsOf,
+  offeringOf,
+  poolTemplate,
+  recordMarket,
+  type PoolView,
+} from './templates.js';
+import { elasticityStatus, notTriggeredMessage, restartedMessage, triggeredMessage } from './report.js';
 
 export const PROVISIONING_CONTROLLER = 'provisioning';
+/** A planned node launched, with its instances; `fallback`: a Spot pool's pay-as-you-go (no spot instance). */
+type Launched = { node: PlannedNode; ids: string[]; fallback: boolean };
 /** The one key: every reconcile decides for all pending pods together. */
 const KEY = 'pending-pods';
 /** Re-plans after launches the cloud refused (next type, zone, pool), within one reconcile. */
 const MAX_REPLANS = 5;
 const REQUEUE = { inFlight: 2_000, pending: 10_000 } as const;
+/** Attaches run 4 at a time, and a reconcile starts none after 1 s (the rest go on in the next one). */
+const ATTACH = { concurrency: 4, budgetMs: 1_000 } as const;
+/**
+ * A pod decided before (counted on a node launched for it) that is pending again — the scheduler gave that room
+ * to other pods as the nodes became Ready one by one — is planned again only once no launched node is still
+ * booting (the scheduler has then placed all it could), or after this long: re-planning while nodes boot chases
+ * the scheduler's placements and launches far more than the deficit.
+ */
+const REPLAN_HOLD_MS = 120_000;
 /** A pool's resolved launch (image, user data) is trusted this long for the same spec. */
 const RESOLVED_TTL_MS = 5 * 60_000;
 
@@ -69,7 +91,15 @@ export function newProvisioningController(
   const autoPools = new AutoPools(cloud, cluster);
   const launcher = new Launcher(cloud, cluster, log);
   const podEvents = new PodEvents(deps.events, () => clock.monotonic());
-  const refs = new References(deps.client, deps.settings.namespace);
+  // the same rules as the NodePool controller's: what a pool may reference and borrow (docs/security.md)
+  const refs = new References(deps.client, deps.settings.namespace, poolPolicy(deps.settings));
+  const drainer = new Drainer({
+    client: deps.client,
+    clock,
+    logger: deps.logger,
+    events: deps.events,
+    metrics: DrainMetrics.of(deps.metrics.registry),
+  });
   const lookups = new SharedLookups(30_000, () => clock.now()).cloud(cloud);
   const resolvedCache = new Map<string, { key: string; at: number; value: ResolvedLaunch }>();
   const rendered = new Map<string, string>();
@@ -81,6 +111,8 @@ export function newProvisioningController(
   const attachedAt = new Map<string, number>();
   /** When the operator first saw each pod unschedulable (monotonic ms), for the decision-latency histogram. */
   const firstSeen = new Map<string, number>();
+  /** When each pod still pending was first decided (monotonic ms): held from re-plans while nodes boot. */
+  const decidedAt = new Map<string, number>();
 
   const controller = new Controller({ name: PROVISIONING_CONTROLLER, reconcile, logger, clock, concurrency: 1, metrics: { controller: deps.metrics.controller(PROVISIONING_CONTROLLER), queue: deps.metrics.queue(PROVISIONING_CONTROLLER) } }); // prettier-ignore
   const batcher = new Batcher({ idleMs: deps.settings.batchIdleDuration, maxMs: deps.settings.batchMaxDuration, clock, onBatch: () => controller.enqueue(KEY) }); // prettier-ignore
@@ -91,9 +123,10 @@ export function newProvisioningController(
         firstSeen.set(uid, clock.monotonic());
         batcher.trigger();
       }
-    } else firstSeen.delete(uid);
+    } else forget(p);
   };
-  pods.addEventHandler({ add: onPod, update: (_o, n) => onPod(n), delete: (p) => firstSeen.delete(p.metadata.uid ?? '') }); // prettier-ignore
+  const forget = (p: Pod): void => { firstSeen.delete(p.metadata.uid ?? ''); decidedAt.delete(p.metadata.uid ?? ''); }; // prettier-ignore
+  pods.addEventHandler({ add: onPod, update: (_o, n) => onPod(n), delete: forget });
   // a pool's spec, deletion or scaling group (a new pool becomes launchable) changes the plan; its counts do not
   const groupOf = (o: { status?: Record<string, unknown> | undefined }): unknown => o.status?.scalingGroupId;
   const imageOf = (o: { status?: Record<string, unknown> | undefined }): unknown =>
@@ -132,6 +165,12 @@ export function newProvisioningController(
 
   /** The pool's launches in flight: persisted records joined with ECS's and the API server's view. */
   async function flightsOf(list: AutoPool[]): Promise<Map<string, InFlight>> {
+    // a launch whose Node is not registered yet counts as its offering, so its instance type's shape must be
+    // known: right after a restart the catalogue is empty (an unknown shape would count as no room and launch
+    // again), and a launch's Node may register only after the restarted operator approved its certificate
+    const needs = list.map((p) => ({ types: [...new Set((records.get(p.name) ?? []).map((r) => r.instanceType))], zones: [], market: marketOf(p.pool) })); // prettier-ignore
+    if (needs.some((n) => n.types.length > 0))
+      await catalogue.prepare(needs.filter((n) => n.types.length > 0));
     const ids = list.flatMap((p) => (records.get(p.name) ?? []).flatMap((r) => r.instanceIds ?? []));
     const instances = new Map<string, CloudInstance>();
     if (ids.length > 0) for (const i of await cloud.describeInstances(ids)) instances.set(i.instanceId, i);
@@ -156,28 +195,19 @@ export function newProvisioningController(
     flights: Map<string, InFlight>,
     log: ReconcileContext['log'],
   ): Promise<void> {
+    const started = clock.monotonic();
+    const attaches: (() => Promise<void>)[] = [];
     for (const p of list) {
       const f = flights.get(p.name)!;
       records.set(p.name, f.keep);
       if (p.blocked) continue;
-      for (const a of f.toAttach) {
-        try {
-          await launcher.attach(p, a.record, a.ids);
-          a.record.attached = true;
-          attachedAt.set(a.record.id, clock.now());
-        } catch (err) {
-          if (err instanceof CloudError && /MaxSize/.test(err.code)) {
-            // the group is full (maxSize lowered, or members added another way): these would run outside it
-            await launcher.release(a.record, a.ids);
-            records.set(
-              p.name,
-              (records.get(p.name) ?? []).filter((x) => x !== a.record),
-            );
-          } else log.warn({ pool: p.name, err, instances: a.ids }, 'could not attach launched instances yet');
-        }
-      }
+      for (const a of f.toAttach) attaches.push(() => attachOne(p, a, log));
       for (const r of f.toResume) {
-        const out = await launcher.run(p, r, await resolved(p), marketOf(p.pool));
+        if (r.action === 'Restart') {
+          await askRestart(p, r, log);
+          continue;
+        }
+        const out = await launcher.run(p, r, await resolved(p), recordMarket(p.pool, r));
         if (out.ok) r.instanceIds = out.ids;
         else if (out.unavailable)
           records.set(
@@ -185,6 +215,31 @@ export function newProvisioningController(
             (records.get(p.name) ?? []).filter((x) => x !== r),
           );
       }
+    }
+    // attaching can wait (the instances count in flight meanwhile): a reconcile gives it at most ATTACH.budgetMs,
+    // so the pods of the next batch do not wait behind dozens of AttachInstances calls
+    const queue = new PQueue({ concurrency: ATTACH.concurrency });
+    await queue.addAll(attaches.map((fn) => async () => { if (clock.monotonic() - started < ATTACH.budgetMs) await fn(); })); // prettier-ignore
+  }
+
+  async function attachOne(
+    p: AutoPool,
+    a: InFlight['toAttach'][number],
+    log: ReconcileContext['log'],
+  ): Promise<void> {
+    try {
+      await launcher.attach(p, a.record, a.ids);
+      a.record.attached = true;
+      attachedAt.set(a.record.id, clock.now());
+    } catch (err) {
+      if (err instanceof CloudError && /MaxSize/.test(err.code)) {
+        // the group is full (maxSize lowered, or members added another way): these would run outside it
+        await launcher.release(a.record, a.ids);
+        records.set(
+          p.name,
+          (records.get(p.name) ?? []).filter((x) => x !== a.record),
+        );
+      } else log.warn({ pool: p.name, err, instances: a.ids }, 'could not attach launched instances yet');
     }
   }
 
@@ -194,16 +249,21 @@ export function newProvisioningController(
     for (const p of list) if (!records.has(p.name)) records.set(p.name, p.records);
     for (const name of records.keys()) if (!list.some((p) => p.name === name)) records.delete(name);
     let flights = await flightsOf(list);
-    await followUp(list, flights, ctx.log);
     const pending = unschedulablePods(pods).filter((p) => provisionable(p) && scope(p));
     metrics.pending.set(pending.length);
-    if (pending.length === 0) await prewarm(list, ctx.log);
-    let plan: Plan | undefined;
-    if (pending.length > 0 && list.length > 0) {
+    const booting = [...flights.values()].some((f) => f.booting > 0);
+    const now = clock.monotonic();
+    const isHeld = (p: Pod): boolean => { const at = decidedAt.get(p.metadata.uid ?? ''); return booting && at !== undefined && now - at < REPLAN_HOLD_MS; }; // prettier-ignore
+    const held = new Set(
+      pending.filter(isHeld).map((p) => `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`),
+    );
+    // pending pods are decided first: attaching what earlier launches started (cloud writes) can wait for it
+    if (pending.length > held.size && list.length > 0) {
+      await decide(list, flights, pending, held, ctx.log);
       flights = await flightsOf(list);
-      plan = await decide(list, flights, pending, ctx.log);
     }
-    flights = plan ? await flightsOf(list) : flights;
+    await followUp(list, flights, ctx.log);
+    if (pending.length === 0) await prewarm(list, ctx.log);
     await writeStatuses(list, flights);
     const anyInFlight = [...flights.values()].some((f) => f.keep.length > 0);
     return anyInFlight ? { requeueAfter: REQUEUE.inFlight } : pending.length > 0 ? { requeueAfter: REQUEUE.pending } : {}; // prettier-ignore
@@ -212,54 +272,138 @@ export function newProvisioningController(
   /** With no pod waiting: fetch prices, stock and each pool's launch now, so the next decision waits for none. */
   async function prewarm(list: AutoPool[], log: ReconcileContext['log']): Promise<void> {
     const ready = list.filter((p) => !p.blocked);
-    await catalogue.prepare(ready.map((p) => ({ types: p.pool.spec.instanceTypes, zones: [...new Set(p.zones.values())], market: marketOf(p.pool) }))).catch((err: unknown) => log.debug({ err }, 'catalogue not prepared yet')); // prettier-ignore
+    await catalogue.prepare(needsOf(ready)).catch((err: unknown) => log.debug({ err }, 'catalogue not prepared yet')); // prettier-ignore
     for (const p of ready) await resolved(p).catch((err: unknown) => log.debug({ pool: p.name, err }, 'launch not resolved yet')); // prettier-ignore
   }
 
-  /** Simulate, launch, re-plan what the cloud refused; tell the pods. */
+  /**
+   * Simulate, launch, re-plan what the cloud refused; tell the pods. Held pods (decided before, see
+   * REPLAN_HOLD_MS) are simulated too — they keep the room counted for them on nodes in flight — but a new node
+   * holding only held pods is not launched (yet).
+   */
   async function decide(
     list: AutoPool[],
     flights: Map<string, InFlight>,
     pending: Pod[],
+    held: ReadonlySet<string>,
     log: ReconcileContext['log'],
   ): Promise<Plan> {
-    // prettier-ignore
-    await catalogue.prepare(list.filter((p) => !p.blocked).map((p) => ({ types: p.pool.spec.instanceTypes, zones: [...new Set(p.zones.values())], market: marketOf(p.pool) }))); // prettier-ignore
+    await catalogue.prepare(needsOf(list.filter((p) => !p.blocked)), (err) => log.debug({ err }, 'catalogue refresh failed; its last answers stand')); // prettier-ignore
     const byKey = new Map(pending.map((p) => [`${p.metadata.namespace ?? 'default'}/${p.metadata.name}`, p]));
     let simPods: SimPod[] = pending.map((p) => simPodOf(p, podVolumeZones(p, claims, volumes)));
     const ds = daemonSetPods(daemonSets.list());
     const zoneOfNode = (n: string): string | undefined => allNodes.get(n)?.metadata.labels?.[ZONE_LABEL];
     const zoneCounts = zoneCounter(() => pods.list(), zoneOfNode);
-    const launched: { node: PlannedNode; ids: string[] }[] = [];
+    const launched: Launched[] = [];
     const roomUsed = new Map<string, number>();
     let plan: Plan = { nodes: [], onExisting: new Map(), unschedulable: new Map() };
+    let offered = list.flatMap((p) => restartableIn(p, flights.get(p.name)));
+    const restarted = new Map<string, { pool: string; node: string }>();
     for (let attempt = 0; attempt < MAX_REPLANS; attempt++) {
       const templates = list.map((p) => { const v = viewOf(p, flights.get(p.name)); return poolTemplate({ ...v, room: v.room - (roomUsed.get(p.name) ?? 0) }, catalogue); }); // prettier-ignore
-      const existing = [...flights.values()].flatMap((f) => f.existing);
+      const existing = [...[...flights.values()].flatMap((f) => f.existing), ...offered.map((r) => r.node)];
       const t0 = clock.monotonic();
       plan = simulate({ pods: simPods, pools: templates, existing, daemonSets: ds, zoneCounts });
-      metrics.simulation.observe((clock.monotonic() - t0) / 1000);
+      plan = { ...plan, nodes: plan.nodes.filter((n) => n.pods.some((k) => !held.has(k))) };
+      for (const k of held) plan.unschedulable.delete(k);
+      const decided = clock.monotonic();
+      metrics.simulation.observe((decided - t0) / 1000);
+      // a pod counted on a node already launched is decided now: the scale-out call for it was made before
+      for (const key of plan.onExisting.keys()) observeDecision(key, decided);
+      const chosen = chosenRestarts(offered, plan.onExisting);
+      if (chosen.size > 0) {
+        // economical pools start their Stopped members first; what they do not hold is planned again
+        const poolOf = new Map([...chosen.values()].flat().map((r) => [r.node.name, r.pool]));
+        const names = new Set(poolOf.keys());
+        for (const [key, node] of plan.onExisting) if (names.has(node)) restarted.set(key, { pool: poolOf.get(node)!, node }); // prettier-ignore
+        await restartAll(list, chosen, roomUsed, log);
+        offered = offered.filter((r) => !names.has(r.node.name));
+        simPods = simPods.filter((p) => !restarted.has(p.key));
+        continue;
+      }
       if (plan.nodes.length === 0) break;
       const refused = await launchAll(list, plan.nodes, launched, roomUsed, log);
       const done = new Set(launched.flatMap((l) => l.node.pods));
       simPods = simPods.filter((p) => !done.has(p.key));
       if (!refused) break;
     }
-    tellPods(plan, launched, byKey);
+    tellPods(plan, launched, byKey, restarted);
     return plan;
+  }
+
+  /** The Stopped members of an economical pool the simulation may start again (restart.ts). */
+  function restartableIn(p: AutoPool, flight: InFlight | undefined): Restartable[] {
+    if (p.blocked || p.stopped.length === 0) return [];
+    const nodes = new Map<string, Node>();
+    for (const n of poolNodes.byIndex('pool', p.name)) { const id = instanceIdOf(n); if (id) nodes.set(id, n); } // prettier-ignore
+    const view = viewOf(p, flight);
+    const vSwitchOf = (zone: string): string => [...p.zones].find(([, z]) => z === zone)?.[0] ?? '';
+    const taints = (p.pool.spec.taints ?? []).map((t) => ({ key: t.key, value: t.value, effect: t.effect }));
+    return restartableOf({ pool: p.name, stopped: p.stopped, records: records.get(p.name) ?? [], room: view.room, nodeOf: (id) => nodes.get(id), offering: (m) => offeringOf(view, catalogue, m.instanceType, m.vSwitchId ?? vSwitchOf(m.zoneId), m.zoneId), taints }); // prettier-ignore
+  }
+
+  /** Records and asks for the restarts the plan chose, per pool (un-cordoning the Stopped members' Nodes). */
+  async function restartAll(
+    list: AutoPool[],
+    chosen: Map<string, Restartable[]>,
+    roomUsed: Map<string, number>,
+    log: ReconcileContext['log'],
+  ): Promise<void> {
+    for (const [name, rs] of chosen) {
+      const p = list.find((x) => x.name === name)!;
+      const first = rs[0]!.instance;
+      const rec = launcher.newRecord({ instanceType: first.instanceType, zoneId: first.zoneId, vSwitchId: first.vSwitchId ?? '', count: rs.length, chargeType: CHARGE_TYPES[marketOf(p.pool)] }, clock.now()); // prettier-ignore
+      Object.assign(rec, {
+        action: 'Restart',
+        instanceIds: rs.map((r) => r.instance.instanceId),
+        attached: false,
+      });
+      records.set(p.name, [...(records.get(p.name) ?? []), rec]);
+      await writeElasticity(p, undefined); // persisted before the call: a crash neither forgets nor repeats it
+      // every Stopped member's Node is un-cordoned: whichever ESS starts is schedulable once Ready (the others
+      // stay NotReady, tainted by the node lifecycle controller, until they are started too)
+      const nodes = poolNodes.byIndex('pool', p.name);
+      for (const m of p.stopped) {
+        const n = nodes.find((x) => instanceIdOf(x) === m.instanceId);
+        if (n) await drainer.cancelDrain(n.metadata.name, { pool: p.name }).catch((err: unknown) => log.warn({ pool: p.name, node: n.metadata.name, err }, 'could not un-cordon a stopped member\'s node')); // prettier-ignore
+      }
+      roomUsed.set(p.name, (roomUsed.get(p.name) ?? 0) + rs.length);
+      await askRestart(p, rec, log);
+    }
+  }
+
+  /** The ESS scale-out that starts a Restart record's members (again after a crash: same ClientToken). */
+  async function askRestart(p: AutoPool, rec: ElasticityLaunch, log: ReconcileContext['log']): Promise<void> {
+    try {
+      await launcher.restart(p, rec);
+      rec.attached = true;
+      lastAction.set(p.name, { time: new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'), action: 'ScaleOut', nodes: (rec.instanceIds ?? []).slice(0, 100), message: `started ${rec.count} stopped member(s) (economical mode)` }); // prettier-ignore
+    } catch (err) {
+      const final = err instanceof CloudError && (err.kind === 'InvalidConfiguration' || err.kind === 'Rejected' || err.kind === 'Conflict'); // prettier-ignore
+      log.warn({ pool: p.name, action: 'restart', err, instances: rec.instanceIds }, final ? 'ESS refused to start stopped members; planning without them' : 'could not ask ESS to start stopped members yet'); // prettier-ignore
+      if (final)
+        records.set(
+          p.name,
+          (records.get(p.name) ?? []).filter((x) => x !== rec),
+        );
+    }
+    await writeElasticity(p, undefined).catch((e: unknown) => log.warn({ pool: p.name, err: e }, 'could not write the elasticity status')); // prettier-ignore
   }
 
   /** Launch the planned nodes, grouped by (pool, type, vSwitch); false when the cloud refused none. */
   async function launchAll(
     list: AutoPool[],
     nodes: PlannedNode[],
-    launched: { node: PlannedNode; ids: string[] }[],
+    launched: Launched[],
     roomUsed: Map<string, number>,
     log: ReconcileContext['log'],
   ): Promise<boolean> {
     // prettier-ignore
     const groups = new Map<string, PlannedNode[]>();
-    for (const n of nodes) { const k = `${n.pool}|${n.instanceType}|${n.vSwitchId}`; groups.set(k, [...(groups.get(k) ?? []), n]); } // prettier-ignore
+    for (const n of nodes) {
+      const k = `${n.pool}|${n.instanceType}|${n.vSwitchId}|${n.market ?? ''}`;
+      groups.set(k, [...(groups.get(k) ?? []), n]);
+    }
     let refused = false;
     const byPool = new Map<
       string,
@@ -269,7 +413,9 @@ export function newProvisioningController(
       const p = list.find((x) => x.name === g[0]!.pool)!;
       for (let i = 0; i < g.length; i += 100) {
         const chunk = g.slice(i, i + 100);
-        const rec = launcher.newRecord({ instanceType: chunk[0]!.instanceType, zoneId: chunk[0]!.zoneId, vSwitchId: chunk[0]!.vSwitchId, count: chunk.length }, clock.now()); // prettier-ignore
+        const first = chunk[0]!;
+        const market = first.market ?? marketOf(p.pool);
+        const rec = launcher.newRecord({ instanceType: first.instanceType, zoneId: first.zoneId, vSwitchId: first.vSwitchId, count: chunk.length, chargeType: CHARGE_TYPES[market] }, clock.now()); // prettier-ignore
         const e = byPool.get(p.name) ?? { p, recs: [] };
         e.recs.push({ rec, nodes: chunk });
         byPool.set(p.name, e);
@@ -291,19 +437,21 @@ export function newProvisioningController(
         return;
       }
       const now = clock.monotonic();
-      for (const n of chunk) for (const key of n.pods) observeDecision(key, now);
-      const out = await launcher.run(p, rec, launch, marketOf(p.pool));
+      for (const n of chunk) for (const key of n.pods) observeDecision(key, now, true);
+      const market = recordMarket(p.pool, rec);
+      const out = await launcher.run(p, rec, launch, market);
       if (out.ok) {
         rec.instanceIds = out.ids;
         metrics.requested.inc({ pool: p.name, instance_type: rec.instanceType }, out.ids.length);
         roomUsed.set(p.name, (roomUsed.get(p.name) ?? 0) + out.ids.length);
-        for (const n of chunk) launched.push({ node: n, ids: out.ids });
+        const fallback = market === 'onDemand' && marketOf(p.pool) === 'spot';
+        for (const n of chunk) launched.push({ node: n, ids: out.ids, fallback });
         lastAction.set(p.name, { time: new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'), action: 'ScaleOut', nodes: out.ids.slice(0, 100), message: `launched ${out.ids.length} × ${rec.instanceType} in ${rec.zoneId} for ${chunk.reduce((a, n) => a + n.pods.length, 0)} pending pod(s)` }); // prettier-ignore
       } else {
         if (out.unavailable) {
           refused = true;
           records.set(p.name, (records.get(p.name) ?? []).filter((x) => x !== rec));
-          catalogue.markUnavailable(rec.instanceType, rec.zoneId, marketOf(p.pool), `${out.code} just now`);
+          catalogue.markUnavailable(rec.instanceType, rec.zoneId, market, `${out.code} just now`);
           metrics.failures.inc({ pool: p.name, instance_type: rec.instanceType, code: out.code });
           log.info({ pool: p.name, action: 'launch-refused', instanceType: rec.instanceType, zone: rec.zoneId, code: out.code }, 'the cloud refused a launch: planning again without it'); // prettier-ignore
         }
@@ -314,11 +462,18 @@ export function newProvisioningController(
     return refused;
   }
 
-  function observeDecision(podKey: string, now: number): void {
+  /**
+   * The decision latency of a pod's first decision (a launch for it, or its place on a node launched before);
+   * a pod decided before and launched for again — the scheduler gave the room counted for it to other pods —
+   * is counted as re-planned instead.
+   */
+  function observeDecision(podKey: string, now: number, launch = false): void {
     const [ns, name] = podKey.split('/');
     const pod = pods.get(`${ns}/${name}`);
     const uid = pod?.metadata.uid ?? podKey;
     const seen = firstSeen.get(uid);
+    if (!decidedAt.has(uid)) decidedAt.set(uid, now);
+    if (seen !== undefined && seen < 0 && launch) metrics.replanned.inc();
     if (seen === undefined || seen < 0) return;
     metrics.decision.observe(Math.max(0, now - seen) / 1000);
     firstSeen.set(uid, -1); // observed once
@@ -326,11 +481,13 @@ export function newProvisioningController(
 
   function tellPods(
     plan: Plan,
-    launched: { node: PlannedNode; ids: string[] }[],
+    launched: Launched[],
     byKey: Map<string, Pod>,
+    restarted: Map<string, { pool: string; node: string }>,
   ): void {
     const items = [];
-    for (const l of launched) for (const key of l.node.pods) { const pod = byKey.get(key); if (pod) items.push({ pod, type: 'Normal' as const, reason: 'TriggeredScaleUp', message: triggeredMessage(l.node, l.ids.length) }); } // prettier-ignore
+    for (const [key, r] of restarted) { const pod = byKey.get(key); if (pod) items.push({ pod, type: 'Normal' as const, reason: 'TriggeredScaleUp', message: restartedMessage(r.pool, r.node) }); } // prettier-ignore
+    for (const l of launched) for (const key of l.node.pods) { const pod = byKey.get(key); if (pod) items.push({ pod, type: 'Normal' as const, reason: 'TriggeredScaleUp', message: triggeredMessage(l.node, l.ids.length, l.fallback) }); } // prettier-ignore
     for (const [key, reasons] of plan.unschedulable) { const pod = byKey.get(key); if (pod) items.push({ pod, type: 'Normal' as const, reason: 'NotTriggerScaleUp', message: notTriggeredMessage(reasons) }); } // prettier-ignore
     podEvents.tell(items);
   }

@@ -9,6 +9,8 @@ import { cpuMillis, mebibytes, parseQuantity } from '../../util/quantity.js';
 export const READY_GRACE_MS = 30_000;
 /** An instance id the cloud does not know yet is given this long (eventually consistent reads). */
 export const UNSEEN_GRACE_MS = 60_000;
+/** A restarted member still Stopped this long after the scale-out was asked for: ESS started another one. */
+export const RESTART_GRACE_MS = 60_000;
 /** A launch is forgotten after this long whatever became of it (registration timeouts take over). */
 export const LAUNCH_TTL_MS = 15 * 60_000;
 
@@ -44,6 +46,8 @@ export interface InFlight {
   toResume: ElasticityLaunch[];
   /** Instances launched and not yet in the scaling group: they take room under maxSize. */
   unattached: number;
+  /** Launched instances whose Node is not Ready yet (the scheduler has not had them to place pods on). */
+  booting: number;
 }
 
 const isReady = (n: Node): { ready: boolean; since: number } => {
@@ -73,7 +77,10 @@ function fromNode(pool: string, n: Node, podsOn: InFlightInput['podsOn']): Exist
     name: n.metadata.name,
     pool,
     labels: n.metadata.labels ?? {},
-    taints: (n.spec?.taints ?? []).filter((t) => !t.key.startsWith('node.kubernetes.io/not-ready')),
+    // the kubelet's not-ready / unreachable taints go once it is Ready (a restarted member's Node carries them)
+    taints: (n.spec?.taints ?? []).filter(
+      (t) => !/^node\.kubernetes\.io\/(not-ready|unreachable)/.test(t.key),
+    ),
     allocatable: { cpuMilli: q(a.cpu, cpuMillis), memoryMiB: q(a.memory, mebibytes), gpus: q(a['nvidia.com/gpu'], parseQuantity), pods: q(a.pods, parseQuantity) }, // prettier-ignore
     used: usedBy(pods),
     pods: pods.map((p) => ({ namespace: p.metadata.namespace ?? 'default', labels: p.metadata.labels ?? {}, antiAffinity: p.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [] })), // prettier-ignore
@@ -93,15 +100,23 @@ function fromOffering(pool: string, name: string, o: Offering, taints: ExistingN
  * cloud's and the API server's view make it survive an operator restart: a pod never starts two nodes.
  */
 export function inFlightOf(input: InFlightInput, taints: ExistingNode['taints']): InFlight {
-  const out: InFlight = { existing: [], keep: [], toAttach: [], toResume: [], unattached: 0 };
+  const out: InFlight = { existing: [], keep: [], toAttach: [], toResume: [], unattached: 0, booting: 0 };
   for (const r of input.records) {
     const age = input.now - Date.parse(r.startedAt ?? '');
     if (!(age < LAUNCH_TTL_MS)) continue;
     const o = input.offering(r);
+    const restart = r.action === 'Restart';
+    if (restart && !r.attached) {
+      // the scale-out was never asked for (a crash in between): asked again, with the same ClientToken
+      out.toResume.push(r);
+      out.keep.push(r);
+      out.unattached += r.count;
+    }
     if (!r.instanceIds || r.instanceIds.length === 0) {
       out.toResume.push(r);
       out.keep.push(r);
       out.unattached += r.count;
+      out.booting += r.count;
       if (o) for (let i = 0; i < r.count; i++) out.existing.push(fromOffering(input.pool, `launch-${r.id}-${i}`, o, taints)); // prettier-ignore
       continue;
     }
@@ -111,12 +126,18 @@ export function inFlightOf(input: InFlightInput, taints: ExistingNode['taints'])
     for (const id of r.instanceIds) {
       const node = input.nodes.get(id);
       const inst = input.instances.get(id);
+      // a member planned on that ESS did not start (it started another Stopped one): no longer counted
+      if (restart && r.attached && inst?.status === 'Stopped' && age > RESTART_GRACE_MS) continue;
+      const alive = inst
+        ? inst.status !== 'Deleted' && (inst.status !== 'Stopped' || restart)
+        : age < UNSEEN_GRACE_MS;
+      if (alive && !(node && isReady(node).ready)) out.booting++;
       if (node) {
         const { ready, since } = isReady(node);
         if (!ready || input.now - since < READY_GRACE_MS)
           out.existing.push(fromNode(input.pool, node, input.podsOn));
         if (!ready || input.now - since < READY_GRACE_MS || !r.attached) live++;
-      } else if (inst ? inst.status !== 'Deleted' && inst.status !== 'Stopped' : age < UNSEEN_GRACE_MS) {
+      } else if (alive) {
         live++;
         if (o) out.existing.push(fromOffering(input.pool, id, o, taints));
       }
@@ -124,6 +145,11 @@ export function inFlightOf(input: InFlightInput, taints: ExistingNode['taints'])
       else if (!inst || inst.status === 'Pending' || inst.status === 'Starting') starting++;
     }
     if (live === 0) continue;
+    if (restart) {
+      // ESS counts restarted members itself: nothing to attach; an unasked scale-out was kept above
+      if (r.attached) out.keep.push(r);
+      continue;
+    }
     out.keep.push(r);
     const at = input.attachedAt(r);
     if (!input.prepaid && (!r.attached || (at !== undefined && input.now - at < ATTACH_SETTLE_MS))) {

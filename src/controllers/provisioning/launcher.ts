@@ -28,13 +28,16 @@ export type LaunchOutcome =
  */
 export class Launcher {
   constructor(
-    private readonly cloud: Pick<CloudProvider, 'runInstances' | 'attachInstances' | 'releaseInstances'>,
+    private readonly cloud: Pick<
+      CloudProvider,
+      'runInstances' | 'attachInstances' | 'releaseInstances' | 'scaleOut'
+    >,
     private readonly cluster: string,
     private readonly log: Logger,
   ) {}
 
   newRecord(
-    p: { instanceType: string; zoneId: string; vSwitchId: string; count: number },
+    p: Pick<ElasticityLaunch, 'instanceType' | 'zoneId' | 'vSwitchId' | 'count' | 'chargeType'>,
     now: number,
   ): ElasticityLaunch {
     // prettier-ignore
@@ -48,12 +51,14 @@ export class Launcher {
     market: Market,
   ): Promise<LaunchOutcome> {
     const launch = launchSpecOf(p.pool, { cluster: this.cluster, imageId: resolved.imageId, userData: resolved.userData, password: resolved.password?.value }); // prettier-ignore
-    const { instanceTypes: _all, ...rest } = launch;
+    // a Spot pool's on-demand fallback (billing.spot.onDemandFallback) launches the same offering without spot
+    const { instanceTypes: _all, spot, ...rest } = launch;
     const sub = p.pool.spec.billing.subscription;
     try {
       const ids = await this.cloud.runInstances(
         {
           ...rest,
+          spot: market === 'spot' ? spot : undefined,
           instanceType: rec.instanceType,
           vSwitchId: rec.vSwitchId,
           amount: rec.count,
@@ -62,14 +67,34 @@ export class Launcher {
         },
         { operationId: `elasticity/${rec.id}` },
       );
-      this.log.info({ pool: p.name, action: 'launch', instances: ids, instanceType: rec.instanceType, zone: rec.zoneId }, 'launched instances for pending pods'); // prettier-ignore
+      this.log.info({ pool: p.name, action: 'launch', instances: ids, instanceType: rec.instanceType, zone: rec.zoneId, market }, 'launched instances for pending pods'); // prettier-ignore
       return { ok: true, ids };
     } catch (err) {
-      if (err instanceof CloudError && (err.kind === 'NoStock' || err.kind === 'QuotaExceeded'))
+      // a spot price above the pool's limit (InvalidSpotPriceLimit.LowerThanPublicPrice: the price rose after the
+      // catalogue read it) is that offering's spot market being unavailable, not a launch to try again
+      const overLimit =
+        market === 'spot' && err instanceof CloudError && /^InvalidSpotPriceLimit/.test(err.code);
+      if (err instanceof CloudError && (err.kind === 'NoStock' || err.kind === 'QuotaExceeded' || overLimit))
+        return { ok: false, unavailable: true, code: err.code, message: err.message };
+      // a replay whose user data changed since its first try (the ClientToken does not hash it: it holds the
+      // rotating bootstrap token): the record is dropped and the pods planned again, as a new token did before
+      if (err instanceof CloudError && err.kind === 'IdempotencyMismatch')
         return { ok: false, unavailable: true, code: err.code, message: err.message };
       this.log.warn({ pool: p.name, action: 'launch', err, instanceType: rec.instanceType, zone: rec.zoneId }, 'launch failed; it is tried again with the same ClientToken'); // prettier-ignore
       return { ok: false, unavailable: false, error: err };
     }
+  }
+
+  /**
+   * Economical pools: ESS starts `rec.count` of the group's Stopped members (ScaleWithAdjustment; the only way a
+   * member leaves the Stopped state), ClientToken from the record's id: asked again after a crash, it starts
+   * nothing twice.
+   */
+  async restart(p: AutoPool, rec: ElasticityLaunch): Promise<void> {
+    const activity = await this.cloud.scaleOut(p.group!.id, rec.count, {
+      operationId: `elasticity/${rec.id}`,
+    });
+    this.log.info({ pool: p.name, action: 'restart', instances: rec.instanceIds, activity }, 'asked ESS to start stopped members for pending pods'); // prettier-ignore
   }
 
   /** Releases launched instances the group cannot take (never attached: nothing else would ever remove them). */

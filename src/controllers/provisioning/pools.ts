@@ -1,6 +1,6 @@
 import type { ElasticityLaunch, NodePool, PoolImage } from '../../apis/v1beta1/index.js';
 import type { CloudProvider } from '../../cloud/provider.js';
-import type { ScalingGroup } from '../../cloud/types.js';
+import type { PoolInstance, ScalingGroup } from '../../cloud/types.js';
 import { scalingGroupName } from '../nodepool/launch.js';
 import { pinnedFor } from '../nodepool/image/pin.js';
 import { poolSpecOf, type PoolKindName } from '../nodepool/kinds.js';
@@ -22,6 +22,8 @@ export interface AutoPool {
   blocked: string | undefined;
   /** The image the pool pinned (`status.image`): every launch uses it. */
   image: string | undefined;
+  /** Economical pools: the members ESS holds Stopped (a scale-out starts them before launching new ones). */
+  stopped: PoolInstance[];
 }
 
 /** The image a pool pinned for its spec's image source (status.image), if any. */
@@ -43,13 +45,14 @@ export function recordsOf(o: PoolObject): ElasticityLaunch[] {
 /**
  * Finds the Auto pools (both kinds) and what the plan needs of each: the group (one DescribeScalingGroups for
  * up to 20 pools), the zones of its vSwitches (remembered: a vSwitch never moves), and why it is blocked if
- * it is (invalid spec, no group yet, group not Active, being deleted).
+ * it is (invalid spec, no group yet, group not Active, being deleted); for economical pools whose group holds
+ * Stopped members, those members (one DescribeScalingInstances).
  */
 export class AutoPools {
   private readonly zoneOf = new Map<string, string>();
 
   constructor(
-    private readonly cloud: Pick<CloudProvider, 'findScalingGroup' | 'vSwitches'>,
+    private readonly cloud: Pick<CloudProvider, 'findScalingGroup' | 'vSwitches' | 'listPoolInstances'>,
     private readonly cluster: string,
   ) {}
 
@@ -60,7 +63,7 @@ export class AutoPools {
       const r = poolSpecOf(kind, object);
       if (!r.ok || r.pool.spec.scaling.mode !== 'Auto') continue;
       for (const v of r.pool.spec.vSwitchIds) if (!this.zoneOf.has(v)) unknown.add(v);
-      out.push({ kind, object, name: object.metadata.name, pool: r.pool, group: undefined, zones: new Map(), records: recordsOf(object), blocked: undefined, image: pinnedImageOf(r.pool, object) }); // prettier-ignore
+      out.push({ kind, object, name: object.metadata.name, pool: r.pool, group: undefined, zones: new Map(), records: recordsOf(object), blocked: undefined, image: pinnedImageOf(r.pool, object), stopped: [] }); // prettier-ignore
     }
     if (unknown.size > 0)
       for (const v of await this.cloud.vSwitches([...unknown])) this.zoneOf.set(v.id, v.zoneId);
@@ -77,6 +80,10 @@ export class AutoPools {
         if (!p.group) p.blocked = `scaling group ${id} not found`;
         else if (p.group.state !== 'Active') p.blocked = `scaling group ${p.group.id} is ${p.group.state}`;
         else if (p.zones.size === 0) p.blocked = 'none of its vSwitches was found';
+        else if (p.pool.spec.scaling.economical && p.group.counts.stopped > 0) {
+          const members = await this.cloud.listPoolInstances(p.group.id);
+          p.stopped = members.filter((m) => m.lifecycleState === 'Stopped' && m.status === 'Stopped');
+        }
       }),
     );
     return out;

@@ -33,8 +33,14 @@ export function elasticityStatus(o: {
 }
 
 /** cluster-autoscaler's TriggeredScaleUp, with the pool, count and type. */
-export function triggeredMessage(n: PlannedNode, count: number): string {
-  return `pod triggered scale-up: pool ${n.pool} +${count} node(s) of ${n.instanceType} in ${n.zoneId}`;
+export function triggeredMessage(n: PlannedNode, count: number, onDemandFallback = false): string {
+  const how = onDemandFallback ? ' pay-as-you-go (no spot instance available)' : '';
+  return `pod triggered scale-up: pool ${n.pool} +${count} node(s) of ${n.instanceType} in ${n.zoneId}${how}`;
+}
+
+/** TriggeredScaleUp for a pod placed on a Stopped member of an economical pool, started again for it. */
+export function restartedMessage(pool: string, node: string): string {
+  return `pod triggered scale-up: pool ${pool} starts its stopped node ${node} again (economical mode)`;
 }
 
 /** cluster-autoscaler's NotTriggerScaleUp, with each pool's reason. */

@@ -36,7 +36,56 @@ export function poolLabels(name: string, pool: NodePool): Record<string, string>
   return { ...(pool.spec.labels ?? {}), [POOL_LABEL]: name, [OS_LABEL]: 'linux' };
 }
 
-/** The labels and allocatable a new node of one offering will have. */
+/** Why an offering of the market cannot be launched now (undefined: it can), and its price. */
+function marketState(
+  v: PoolView,
+  cat: CatalogueView,
+  type: string,
+  zone: string,
+  market: Market,
+): { price: number | undefined; reason: string | undefined } {
+  const price = cat.price(type, zone, market);
+  const failed = cat.unavailable(type, zone, market);
+  const stock = cat.inStock(type, zone, market);
+  const spot = v.pool.spec.billing.spot;
+  const limit = market === 'spot' && spot?.strategy === 'SpotWithPriceLimit' ? Number(spot.priceLimits?.find((l) => l.instanceType === type)?.maxPricePerHour ?? 0) : undefined; // prettier-ignore
+  const what = market === 'spot' && v.pool.spec.billing.spot?.onDemandFallback ? 'spot: ' : '';
+  // prettier-ignore
+  const reason = failed ? `${what}${failed}` : stock === false ? `${what}no stock` : price === undefined ? `${what}price unknown yet` : limit !== undefined && price > limit ? `spot price ${price} above the limit ${limit}` : undefined;
+  return { price, reason };
+}
+
+/** Whether the pool's spot launches fall back to pay-as-you-go (`billing.spot.onDemandFallback`). */
+export function fallsBackOnDemand(pool: NodePool): boolean {
+  return pool.spec.billing.chargeType === 'Spot' && pool.spec.billing.spot?.onDemandFallback === true;
+}
+
+/** A launch record's charge type per market, and back. */
+export const CHARGE_TYPES = { onDemand: 'PayAsYouGo', spot: 'Spot', prepaid: 'Subscription' } as const;
+
+/** The market a launch record buys in: its own charge type (records before it existed: the pool's). */
+export function recordMarket(pool: NodePool, r: { chargeType?: string | undefined }): Market {
+  const m = (Object.keys(CHARGE_TYPES) as Market[]).find((k) => CHARGE_TYPES[k] === r.chargeType);
+  return m ?? marketOf(pool);
+}
+
+/** What the catalogue must hold for these pools' offerings: types and zones, per market. */
+export function needsOf(
+  pools: readonly { pool: NodePool; zones: ReadonlyMap<string, string> }[],
+): { types: readonly string[]; zones: string[]; market: Market }[] {
+  return pools.flatMap((p) => marketsOf(p.pool).map((market) => ({ types: p.pool.spec.instanceTypes, zones: [...new Set(p.zones.values())], market }))); // prettier-ignore
+}
+
+/** The markets a pool's offerings are priced and stocked in (a Spot pool with the fallback: both). */
+export function marketsOf(pool: NodePool): Market[] {
+  return fallsBackOnDemand(pool) ? ['spot', 'onDemand'] : [marketOf(pool)];
+}
+
+/**
+ * The labels and allocatable a new node of one offering will have, and the market it is bought in: the pool's;
+ * for a Spot pool with `onDemandFallback`, pay-as-you-go when no spot instance of it can be had (no stock, a
+ * recent refusal, its spot price above the pool's limit) — ESS's CompensateWithOnDemand, per offering.
+ */
 export function offeringOf(
   v: PoolView,
   cat: CatalogueView,
@@ -44,14 +93,15 @@ export function offeringOf(
   vSwitchId: string,
   zone: string,
 ): Offering {
-  // prettier-ignore
-  const market = marketOf(v.pool);
   const shape = cat.shape(type);
-  const price = cat.price(type, zone, market);
-  const stock = cat.inStock(type, zone, market);
-  const failed = cat.unavailable(type, zone, market);
-  const limit = v.pool.spec.billing.spot?.strategy === 'SpotWithPriceLimit' ? Number(v.pool.spec.billing.spot.priceLimits?.find((l) => l.instanceType === type)?.maxPricePerHour ?? 0) : undefined; // prettier-ignore
-  const reason = !shape ? 'instance type unknown in the region' : failed ? failed : stock === false ? 'no stock' : price === undefined ? 'price unknown yet' : limit !== undefined && price > limit ? `spot price ${price} above the limit ${limit}` : undefined; // prettier-ignore
+  let market = marketOf(v.pool);
+  let { price, reason } = marketState(v, cat, type, zone, market);
+  if (reason !== undefined && fallsBackOnDemand(v.pool)) {
+    const od = marketState(v, cat, type, zone, 'onDemand');
+    if (od.reason === undefined) ({ price, reason, market } = { ...od, market: 'onDemand' });
+    else reason = `${reason}; pay-as-you-go: ${od.reason}`;
+  }
+  if (!shape) reason = 'instance type unknown in the region';
   const a = allocatableOf({ cpuMilli: (shape?.vCpus ?? 0) * 1000, memoryMiB: (shape?.memoryGiB ?? 0) * 1024, gpus: shape?.gpus ?? 0 }, v.pool.spec.kubelet); // prettier-ignore
   return {
     instanceType: type,
@@ -69,6 +119,7 @@ export function offeringOf(
     },
     available: reason === undefined,
     ...(reason ? { unavailableReason: reason } : {}),
+    market,
   };
 }
 

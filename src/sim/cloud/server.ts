@@ -221,8 +221,28 @@ export class ApiServer {
       if (body.length > 0 && contentType.startsWith('application/x-www-form-urlencoded')) {
         for (const [k, v] of parseQuery(body.toString('utf8'))) merged.set(k, v);
       }
-      action = headerValue(req, 'x-acs-action') ?? merged.get('Action');
-      const version = headerValue(req, 'x-acs-version') ?? merged.get('Version');
+      // A V1 (HMAC-SHA1) signature covers the parameters, not the x-acs-* headers: such a request is dispatched on
+      // its signed Action / Version alone — as the RPC gateway does — and one whose headers name another action is
+      // refused (else one signed request, replayed with another header, would run any action).
+      const v1 = merged.has('Signature') && !(headerValue(req, 'authorization') ?? '').startsWith('ACS3-');
+      if (v1) {
+        for (const [h, p] of [
+          ['x-acs-action', 'Action'],
+          ['x-acs-version', 'Version'],
+        ] as const) {
+          const hv = headerValue(req, h);
+          if (hv !== undefined && hv !== merged.get(p)) {
+            throw new ApiError(
+              'SignatureDoesNotMatch',
+              `The ${h} header (${hv}) is not the signed ${p} (${merged.get(p) ?? 'none'}): a V1 signature covers the parameters only.`,
+            );
+          }
+        }
+      }
+      action = v1 ? merged.get('Action') : (headerValue(req, 'x-acs-action') ?? merged.get('Action'));
+      const version = v1
+        ? merged.get('Version')
+        : (headerValue(req, 'x-acs-version') ?? merged.get('Version'));
       if (!action) {
         throw new ApiError(
           'MissingParameter',

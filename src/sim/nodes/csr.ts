@@ -15,12 +15,17 @@ export interface KeyAndCsr {
 export interface CsrSubject {
   commonName: string;
   organizations?: string[];
+  /** Subject alternative names (a kubelet's serving certificate request carries its name and IPs). */
+  dnsNames?: string[];
+  ipAddresses?: string[];
 }
 
 const OID = {
   commonName: '2.5.4.3',
   organization: '2.5.4.10',
   ecdsaWithSha256: '1.2.840.10045.4.3.2',
+  extensionRequest: '1.2.840.113549.1.9.14',
+  subjectAltName: '2.5.29.17',
 } as const;
 
 /** A DER length: short form below 128, else the long form with its byte count first. */
@@ -63,6 +68,20 @@ function derName(subject: CsrSubject): Buffer {
   );
 }
 
+/** The `[0]` attributes: an extensionRequest with the subject alternative names, when there are any. */
+function derAttributes(subject: CsrSubject): Buffer {
+  const dns = (subject.dnsNames ?? []).map((d) => tlv(0x82, Buffer.from(d, 'latin1')));
+  const ips = (subject.ipAddresses ?? []).map((a) => tlv(0x87, ipBytes(a)));
+  if (dns.length + ips.length === 0) return tlv(0xa0);
+  const san = sequence(derOid(OID.subjectAltName), tlv(0x04, sequence(...dns, ...ips)));
+  return tlv(0xa0, sequence(derOid(OID.extensionRequest), set(sequence(san))));
+}
+
+function ipBytes(a: string): Buffer {
+  if (a.includes(':')) throw new Error('IPv6 SANs are not made by the simulated kubelet');
+  return Buffer.from(a.split('.').map(Number));
+}
+
 function pem(label: string, der: Buffer): string {
   const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
@@ -77,7 +96,7 @@ export function csrFor(key: KeyObject, subject: CsrSubject): string {
     tlv(0x02, Buffer.from([0])), // version 0
     derName(subject),
     spki,
-    tlv(0xa0), // attributes: none
+    derAttributes(subject),
   );
   const signature = sign('sha256', info, { key, dsaEncoding: 'der' });
   const der = sequence(

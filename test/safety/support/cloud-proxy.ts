@@ -39,7 +39,11 @@ export class CloudProxy {
   private cut: (Cut & { seen: number; fired?: Promise<void> }) | undefined;
   private readonly sockets = new Set<Socket>();
 
-  constructor(private readonly target: string) {}
+  constructor(
+    private readonly target: string,
+    /** Answers are held this long (calls stay in flight: a slow cloud). */
+    private readonly opts: { delayMs?: number } = {},
+  ) {}
 
   /** Starts listening on 127.0.0.1; returns `host:port` (the endpoint to give the operator). */
   async start(): Promise<string> {
@@ -122,6 +126,7 @@ export class CloudProxy {
       return;
     }
     try {
+      if (this.opts.delayMs) await new Promise((r) => setTimeout(r, this.opts.delayMs));
       const answer = await this.forward(req, body);
       if (cutHere && armed) {
         call.cut = 'after';

@@ -24,6 +24,8 @@ export interface OperatorOptions {
   logName: string;
   /** More environment (operator settings such as NODEPOOL_IMAGE_CHECK_INTERVAL). */
   env?: Record<string, string>;
+  /** The kubeconfig the process uses (default: the test cluster's admin kubeconfig). */
+  kubeconfig?: string;
 }
 
 /**
@@ -36,6 +38,10 @@ export class OperatorProcess {
   private log: WriteStream | undefined;
   starts = 0;
   health = 0;
+  /** How and when the last started process ended (pending while it runs). */
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }> = new Promise(
+    () => undefined,
+  );
 
   constructor(readonly opts: OperatorOptions) {}
 
@@ -74,7 +80,7 @@ export class OperatorProcess {
     // prettier-ignore
     const child = spawn(process.execPath, [
       join(PACKAGE_ROOT, 'bin/nodepool-operator.js'), 'run',
-      '--kubeconfig', c.kubeconfig,
+      '--kubeconfig', o.kubeconfig ?? c.kubeconfig,
       '--namespace', 'kube-system',
       '--leader-election-namespace', o.leaseNamespace,
       '--identity', o.identity,
@@ -95,6 +101,9 @@ export class OperatorProcess {
     child.stdout?.pipe(this.log, { end: false });
     child.stderr?.pipe(this.log, { end: false });
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    this.exit = new Promise((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
+    );
     const port = this.health;
     await eventually(`operator ${o.identity} ready`, async () => {
       if (!this.running) throw new Error(`exited with ${child.exitCode ?? child.signalCode} (see ${this.logFile})`); // prettier-ignore

@@ -1,10 +1,12 @@
 import type { ScalingGroup } from '../../../cloud/types.js';
 import type { PoolDeps, PoolReconcile } from '../context.js';
+import { existingInstancesProblem } from '../cloud-policy.js';
 import { ReferenceError } from '../resolve.js';
 
 /**
  * `existingInstances`: attached to the group (ESS re-initializes them: a Warning Event says their system disk's
- * data is lost). Unknown instances or another group's are refused (Degraded, naming them).
+ * data is lost). Unknown instances, another group's, or ones their owner did not tag
+ * `nodepool.alicloud.dev/attachable=true` are refused (Degraded, naming them: cloud-policy.ts).
  */
 export async function attachExisting(d: PoolDeps, r: PoolReconcile, group: ScalingGroup): Promise<void> {
   const wanted = r.pool.spec.existingInstances ?? [];
@@ -13,11 +15,8 @@ export async function attachExisting(d: PoolDeps, r: PoolReconcile, group: Scali
   const missing = wanted.filter((id) => !inGroup.has(id));
   if (missing.length === 0) return;
   const found = await d.cloud.describeInstances(missing);
-  const unknown = missing.filter((id) => !found.some((i) => i.instanceId === id));
-  if (unknown.length > 0) throw new ReferenceError(`spec.existingInstances: instance(s) ${unknown.join(', ')} do not exist in ${d.cloud.region}`); // prettier-ignore
-  const gid = (i: (typeof found)[number]): string | undefined => i.tags['acs:autoscaling:scalingGroupId'];
-  const elsewhere = found.filter((i) => gid(i) && gid(i) !== group.id);
-  if (elsewhere.length > 0) throw new ReferenceError(`spec.existingInstances: instance(s) ${elsewhere.map((i) => `${i.instanceId} (in ${gid(i)})`).join(', ')} belong to another scaling group`); // prettier-ignore
+  const problem = existingInstancesProblem(missing, found, group.id, d.cloud.region);
+  if (problem) throw new ReferenceError(problem);
   const running = found.filter((i) => i.status === 'Running').map((i) => i.instanceId);
   if (running.length === 0) return void r.progress.push(`waiting for existing instance(s) ${missing.join(', ')} to run`); // prettier-ignore
   await d.events.warning(r.subject, 'ExistingInstancesAttached', 'Attach', `attaching ${running.join(', ')} to the pool: they are re-initialized with the pool's image and user data, and the data on their system disks is lost`); // prettier-ignore

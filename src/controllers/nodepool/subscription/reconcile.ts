@@ -72,6 +72,13 @@ async function launch(d: PoolDeps, r: PoolReconcile, missing: number, active: nu
       return;
     } catch (err) {
       lastErr = err;
+      // The user data changed since this operation's first try (the ClientToken does not hash it: it holds the
+      // rotating bootstrap token): whatever that try launched is found by its tags first (loose instances,
+      // above) at the next look; this one starts anew.
+      if (err instanceof CloudError && err.kind === 'IdempotencyMismatch') {
+        delete r.status.operation;
+        return void r.progress.push('the launch changed since it was first tried: launching anew');
+      }
       if (!(err instanceof CloudError) || err.kind !== 'NoStock') throw err;
     }
   }

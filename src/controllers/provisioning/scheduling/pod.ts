@@ -76,6 +76,21 @@ function antiAffinityOf(pod: Pod, problems: string[]): SimPod['antiAffinity'] {
   return terms;
 }
 
+/**
+ * The pod's required pod affinity terms the simulation understands: topology hostname or zone, namespaces
+ * listed or the pod's own; other topology keys and namespace selectors are a problem (not simulated).
+ */
+function affinityOf(pod: Pod, problems: string[]): SimPod['affinity'] {
+  const terms = pod.spec?.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+  for (const t of terms) {
+    if (t.topologyKey !== HOSTNAME_LABEL && t.topologyKey !== ZONE_LABEL)
+      problems.push(`required pod affinity on ${t.topologyKey} (only ${HOSTNAME_LABEL} and ${ZONE_LABEL} are simulated)`); // prettier-ignore
+    if (t.namespaceSelector !== undefined)
+      problems.push('required pod affinity with a namespaceSelector is not simulated');
+  }
+  return terms;
+}
+
 /** Hard (DoNotSchedule) spread constraints on zone or hostname; ScheduleAnyway ones do not block a node. */
 function spreadOf(pod: Pod, problems: string[]): Spread[] {
   const hard = (pod.spec?.topologySpreadConstraints ?? []).filter(
@@ -93,8 +108,6 @@ export function simPodOf(pod: Pod, volumeZones?: readonly string[]): SimPod {
   const requests = podRequests(pod, problems);
   if (requests.cpuMilli > LIMITS.cpuMilli || requests.memoryMiB > LIMITS.memoryMiB || requests.gpus > LIMITS.gpus)
     problems.push(`requests ${requests.cpuMilli / 1000} CPU / ${Math.round(requests.memoryMiB / 1024)} GiB / ${requests.gpus} GPU: beyond any instance type`); // prettier-ignore
-  if (pod.spec?.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length)
-    problems.push('required pod affinity is not simulated: such a pod is left to existing nodes');
   const ns = pod.metadata.namespace ?? 'default';
   return {
     key: `${ns}/${pod.metadata.name}`,
@@ -105,6 +118,7 @@ export function simPodOf(pod: Pod, volumeZones?: readonly string[]): SimPod {
     nodeAffinity: pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms, // prettier-ignore
     tolerations: pod.spec?.tolerations ?? [],
     antiAffinity: antiAffinityOf(pod, problems),
+    affinity: affinityOf(pod, problems),
     spread: spreadOf(pod, problems),
     hostPorts: hostPortsOf(pod),
     volumeZones,

@@ -222,6 +222,40 @@ describe('simulate: every constraint decides', () => {
     expect(simulate({ pods, pools: [general] }).nodes.map((n) => n.pods.length)).toEqual([1, 1, 1]);
   });
 
+  describe('required pod affinity', () => {
+    const HOST = 'kubernetes.io/hostname';
+    const ZONE = 'topology.kubernetes.io/zone';
+    const aff = (key: string, app: string, extra: Record<string, unknown> = {}): NonNullable<Pod['spec']> => ({ ...req('1', '1Gi'), affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: key, labelSelector: { matchLabels: { app } }, ...extra }] } } }); // prettier-ignore
+    const alloc = offering('general', 'ecs.g7.xlarge').allocatable;
+    const inflight = (name: string, zone: string, podLabels: Record<string, string>[]): ExistingNode => ({ name, pool: 'general', labels: { ...offering('general', 'ecs.g7.xlarge', zone).labels, [HOST]: name }, taints: [], allocatable: alloc, used: { cpuMilli: podLabels.length * 1000, memoryMiB: podLabels.length * 1024, gpus: 0, pods: podLabels.length }, pods: podLabels.map((labels) => ({ namespace: 'default', labels, antiAffinity: [] })), hostPorts: [], inFlight: true }); // prettier-ignore
+    // prettier-ignore
+    const cases: [string, () => { pods: SimPod[]; pools?: PoolTemplate[]; existing?: ExistingNode[]; zoneCounts?: (ns: string) => Map<string, number> }, (plan: ReturnType<typeof simulate>, pods: SimPod[]) => void][] = [
+      ['hostname, a group that selects itself: together on one new node', () => ({ pods: many(3, aff(HOST, 'cache'), { app: 'cache' }) }),
+        (plan) => expect(plan.nodes.map((n) => n.pods.length)).toEqual([3])],
+      ['hostname, beyond one node: the rest cannot follow (no second node for them)', () => ({ pods: many(20, aff(HOST, 'cache'), { app: 'cache' }) }),
+        (plan, pods) => { expect(plan.nodes).toHaveLength(1); expect(plan.nodes[0]!.pods.length + plan.unschedulable.size).toBe(pods.length); expect([...plan.unschedulable.values()][0]?.[0]?.reason).toMatch(/^required pod affinity on hostname: a new node would not run the pods it must be with/); }],
+      ['hostname, to a pod on a node in flight with room: there, no new node', () => ({ pods: many(2, aff(HOST, 'db'), { app: 'web' }), existing: [inflight('n-1', 'z-b', [{ app: 'db' }]), inflight('n-2', 'z-a', [])] }),
+        (plan) => { expect(plan.nodes).toHaveLength(0); expect(new Set(plan.onExisting.values())).toEqual(new Set(['n-1'])); }],
+      ['hostname, to pods running where the simulation cannot place: no new node, the reason named', () => ({ pods: [pod(aff(HOST, 'db'), { app: 'web' })], zoneCounts: () => new Map([['z-a', 2]]) }),
+        (plan, pods) => { expect(plan.nodes).toHaveLength(0); expect(plan.unschedulable.get(pods[0]!.key)?.[0]?.reason).toMatch(/^required pod affinity on hostname/); }],
+      ['zone, to pods running in z-b: the new node is in z-b', () => ({ pods: many(2, aff(ZONE, 'db'), { app: 'web' }), zoneCounts: (ns: string) => new Map(ns === 'default' ? [['z-b', 1]] : []) }),
+        (plan) => expect(plan.nodes.map((n) => n.zoneId)).toEqual(['z-b'])],
+      // z-a is cheaper but its pool has room for one node: the group's first node goes there, and the rest may
+      // not follow into z-b (without the affinity they would)
+      ['zone, a group that selects itself: every node in the first one’s zone', () => ({ pods: many(30, { ...req('1500m', '1Gi'), affinity: aff(ZONE, 'batch').affinity }, { app: 'batch' }), pools: [pool('cheap', ['ecs.g7.4xlarge'], { zones: ['z-a'], room: 1, offerings: [offering('cheap', 'ecs.g7.4xlarge', 'z-a', { pricePerHour: 3 })] }), pool('dear', ['ecs.g7.4xlarge'], { zones: ['z-b'] })] }),
+        (plan, pods) => { expect(plan.nodes.map((n) => n.zoneId)).toEqual(['z-a']); expect(plan.unschedulable.size).toBe(pods.length - plan.nodes[0]!.pods.length); expect([...plan.unschedulable.values()][0]).toEqual([{ pool: 'cheap', reason: 'at maxSize (no room for another node)' }, { pool: 'dear', reason: 'topology spread / zone (anti-)affinity leaves none of its zones' }]); }],
+      ['zone, pods in another namespace listed by the term', () => ({ pods: [pod(aff(ZONE, 'db', { namespaces: ['data'] }), { app: 'web' })], zoneCounts: (ns: string) => new Map(ns === 'data' ? [['z-b', 1]] : [['z-a', 5]]) }),
+        (plan) => expect(plan.nodes.map((n) => n.zoneId)).toEqual(['z-b'])],
+      ['another topology key, or a namespace selector: not simulated, said so', () => ({ pods: [pod(aff('rack', 'db')), pod(aff(ZONE, 'db', { namespaceSelector: {} }))] }),
+        (plan, pods) => { expect(plan.nodes).toHaveLength(0); expect(plan.unschedulable.get(pods[0]!.key)?.[0]?.reason).toBe('required pod affinity on rack (only kubernetes.io/hostname and topology.kubernetes.io/zone are simulated)'); expect(plan.unschedulable.get(pods[1]!.key)?.[0]?.reason).toBe('required pod affinity with a namespaceSelector is not simulated'); }],
+    ];
+    test.each(cases)('%s', (_name, input, check) => {
+      const i = input();
+      const plan = simulate({ pods: i.pods, pools: i.pools ?? [general], ...(i.existing ? { existing: i.existing } : {}), ...(i.zoneCounts ? { zoneCounts: i.zoneCounts } : {}) }); // prettier-ignore
+      check(plan, i.pods);
+    });
+  });
+
   test('host ports: two pods wanting the same port get two nodes', () => {
     const spec = {
       containers: [{ name: 'c', resources: { requests: { cpu: '100m' } }, ports: [{ hostPort: 8080 }] }],

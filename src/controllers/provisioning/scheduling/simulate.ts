@@ -84,7 +84,7 @@ function copies(req: Resources, cap: Resources): number {
 }
 
 function signature(p: SimPod): string {
-  return JSON.stringify([p.namespace, p.labels, p.requests, p.nodeSelector, p.nodeAffinity, p.tolerations, p.antiAffinity, p.spread, p.hostPorts, p.volumeZones, p.problem]); // prettier-ignore
+  return JSON.stringify([p.namespace, p.labels, p.requests, p.nodeSelector, p.nodeAffinity, p.tolerations, p.antiAffinity, p.affinity, p.spread, p.hostPorts, p.volumeZones, p.problem]); // prettier-ignore
 }
 
 /** The anti-affinity term selects `m` (namespaces: the term's, else the owner's; a namespaceSelector: any). */
@@ -210,6 +210,7 @@ class Simulation {
       zoneId: o.zoneId,
       vSwitchId: o.vSwitchId,
       pricePerHour: o.pricePerHour,
+      ...(o.market ? { market: o.market } : {}),
       pods: n.pods,
       alternatives: n.options.slice(1).map((x) => x.offering!.instanceType),
     };
@@ -247,6 +248,7 @@ class Simulation {
     if (!n.options.some((o) => this.compatible(g, o, taints, n.isNew ? undefined : n.name) && fits(n.used, p.requests, o.capacity))) return false; // prettier-ignore
     for (const port of p.hostPorts) if (n.ports.has(port)) return false;
     if (!this.antiAffinityAllows(p, n.members)) return false;
+    if (!this.hostAffinityAllows(p, n.members)) return false;
     for (const s of p.spread) {
       if (s.topologyKey === HOSTNAME_LABEL) {
         const here = n.members.filter((m) => m.namespace === p.namespace && selectorMatches(s.selector, m.labels)).length; // prettier-ignore
@@ -270,6 +272,28 @@ class Simulation {
     return true;
   }
 
+  /**
+   * Required pod affinity on hostname: the node runs a pod the term selects — or nothing the term selects runs
+   * anywhere yet and the pod matches its own term (the scheduler lets the first of a co-located group go).
+   */
+  private hostAffinityAllows(p: SimPod, members: readonly Member[]): boolean {
+    for (const t of p.affinity) {
+      if (t.topologyKey !== HOSTNAME_LABEL) continue;
+      if (members.some((m) => termSelects(t, p.namespace, m))) continue;
+      if (!this.firstOfGroup(p, t)) return false;
+    }
+    return true;
+  }
+
+  /** Nothing the affinity term selects runs or is placed anywhere, and the pod itself matches it. */
+  private firstOfGroup(p: SimPod, t: PodAffinityTerm): boolean {
+    if (!termSelects(t, p.namespace, p)) return false;
+    for (const ns of t.namespaces?.length ? t.namespaces : [p.namespace])
+      for (const c of this.tracked(ns, t.labelSelector).values()) if (c > 0) return false;
+    for (const n of this.nodes) if (n.members.some((m) => termSelects(t, p.namespace, m))) return false;
+    return true;
+  }
+
   private tracked(ns: string, selector: LabelSelector | undefined): Map<string, number> {
     const key = `${ns}|${JSON.stringify(selector ?? null)}`;
     let t = this.zoneTracked.get(key);
@@ -289,7 +313,8 @@ class Simulation {
     const p = g.pod;
     const zoneSpread = p.spread.filter((s) => s.topologyKey === ZONE_LABEL);
     const zoneAnti = p.antiAffinity.filter((t) => t.topologyKey === ZONE_LABEL);
-    if (zoneSpread.length === 0 && zoneAnti.length === 0) return undefined;
+    const zoneAffinity = p.affinity.filter((t) => t.topologyKey === ZONE_LABEL);
+    if (zoneSpread.length === 0 && zoneAnti.length === 0 && zoneAffinity.length === 0) return undefined;
     if (!g.domains) {
       const domains = new Set<string>();
       for (const n of this.nodes) if (!n.isNew) for (const o of n.options) if (o.zone && this.compatible(g, o, n.taints, n.name)) domains.add(o.zone); // prettier-ignore
@@ -307,6 +332,13 @@ class Simulation {
       const namespaces = t.namespaces?.length ? t.namespaces : [p.namespace];
       for (const ns of namespaces) for (const [z, c] of this.tracked(ns, t.labelSelector)) if (c > 0) allowed.delete(z); // prettier-ignore
     }
+    // required pod affinity on zone: only zones where a pod it selects runs (the first of a group: any)
+    for (const t of zoneAffinity) {
+      if (this.firstOfGroup(p, t)) continue;
+      const with_ = new Set<string>();
+      for (const ns of t.namespaces?.length ? t.namespaces : [p.namespace]) for (const [z, c] of this.tracked(ns, t.labelSelector)) if (c > 0) with_.add(z); // prettier-ignore
+      for (const z of [...allowed]) if (!with_.has(z)) allowed.delete(z);
+    }
     return allowed;
   }
 
@@ -314,6 +346,7 @@ class Simulation {
   private openNode(g: Group): SimNode | undefined {
     if (this.input.maxNewNodes !== undefined && this.newCount >= this.input.maxNewNodes) return undefined;
     const p = g.pod;
+    if (!this.hostAffinityAllows(p, [])) return undefined;
     const zones = this.allowedZones(g);
     let best: { option: Option; perPod: number; priority: number } | undefined;
     for (const pool of this.input.pools) {
@@ -383,9 +416,10 @@ class Simulation {
       return `no fitting offering available: ${names.join(', ')}${big.length > 3 ? ` and ${big.length - 3} more` : ''}`; // prettier-ignore
     }
     if ((this.room.get(pool) ?? 0) <= 0) return `at maxSize (no room for another node)`;
+    if (!this.hostAffinityAllows(p, [])) return 'required pod affinity on hostname: a new node would not run the pods it must be with (they run, or are placed, on a node with no room left)'; // prettier-ignore
     const zones = this.allowedZones(g);
     if (zones && !stocked.some((o) => zones.has(o.zone!)))
-      return 'topology spread / zone anti-affinity leaves none of its zones';
+      return 'topology spread / zone (anti-)affinity leaves none of its zones';
     if (this.input.maxNewNodes !== undefined && this.newCount >= this.input.maxNewNodes)
       return 'no new node may be planned';
     return 'host ports or pod anti-affinity conflict on every node it could open';

@@ -39,6 +39,8 @@ export interface SimPod {
   tolerations: readonly Toleration[];
   /** Required pod anti-affinity terms (topology `kubernetes.io/hostname` or `topology.kubernetes.io/zone`). */
   antiAffinity: readonly PodAffinityTerm[];
+  /** Required pod affinity terms (topology `kubernetes.io/hostname` or `topology.kubernetes.io/zone`). */
+  affinity: readonly PodAffinityTerm[];
   spread: readonly Spread[];
   /** `protocol/hostIP/port` of each host port. */
   hostPorts: readonly string[];
@@ -61,6 +63,8 @@ export interface Offering {
   /** False when out of stock or failed recently: not launched, but named in the reasons. */
   available: boolean;
   unavailableReason?: string | undefined;
+  /** How it is bought (the launcher's business; absent: the pool's charge type). */
+  market?: 'onDemand' | 'spot' | 'prepaid' | undefined;
 }
 
 /** An Auto pool that can add nodes: the simulation's new-node templates. */
@@ -106,6 +110,8 @@ export interface PlannedNode {
   zoneId: string;
   vSwitchId: string;
   pricePerHour: number;
+  /** How it is bought: the offering's market (a Spot pool's pay-as-you-go fallback says `onDemand`). */
+  market?: Offering['market'];
   pods: string[];
   /** Other types (same pool and zone) that also hold these pods, cheapest first: the fallback when stock fails. */
   alternatives: string[];
