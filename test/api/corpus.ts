@@ -938,6 +938,30 @@ export const CASES: Case[] = [
     path: 'spec.management.maintenance.windows[0].duration',
     api: 'a maintenance window lasts 1h to 24h',
   }),
+  np('management-patch-custom', {
+    mutate: (s) => {
+      s.image = { type: 'Custom', id: 'm-bp1example' };
+      s.management = { autoPatch: { enabled: true } };
+    },
+    path: 'spec.management.autoPatch.enabled',
+    api: 'management.autoPatch needs an image family, and a Custom image has none',
+  }),
+  np('management-upgrade-subscription', {
+    mutate: (s) => {
+      s.billing = { chargeType: 'Subscription', subscription: { period: 1 } };
+      s.management = { autoUpgrade: { enabled: true } };
+    },
+    path: 'spec.management.autoUpgrade.enabled',
+    api: 'management.autoUpgrade replaces nodes by rotation, and Subscription instances are never released',
+  }),
+  np('management-patch-subscription', {
+    mutate: (s) => {
+      s.billing = { chargeType: 'Subscription', subscription: { period: 1 } };
+      s.management = { autoPatch: { enabled: true } };
+    },
+    path: 'spec.management.autoPatch.enabled',
+    api: 'management.autoPatch replaces nodes by rotation, and Subscription instances are never released',
+  }),
   mnp('managed-repair-timeout', {
     mutate: (s) => (s.autoRepair = { notReadyTimeout: 'soon' }),
     path: 'spec.autoRepair.notReadyTimeout',

@@ -49,10 +49,20 @@ test('system events: a SystemMaintenance.Reboot 30 min ahead and a SystemFailure
   expect(after.nodes).toHaveLength(3);
   const ev = await eventsOf(name);
   const started = ev.filter((e) => e.reason === 'DisruptionStarted' && e.note?.startsWith('systemEvents:'));
-  expect(started.map((e) => e.note).join('\n')).toMatch(new RegExp(`ECS system event ${reboot.eventId} \\(SystemMaintenance.Reboot, Scheduled\\) executes at ${new Date(reboot.notBefore).toISOString()}: replaced ahead of it`)); // prettier-ignore
+  // the API gives NotBefore in whole seconds (isoSeconds), as ECS does
+  const notBefore = new Date(Math.floor(reboot.notBefore / 1000) * 1000).toISOString();
+  expect(started.map((e) => e.note).join('\n')).toMatch(
+    new RegExp(
+      `ECS system event ${reboot.eventId} \\(SystemMaintenance.Reboot, Scheduled\\) executes at ${notBefore}: replaced ahead of it`,
+    ),
+  );
   expect(started.map((e) => e.note).join('\n')).toMatch(new RegExp(`${del.eventId} \\(SystemFailure.Delete, Scheduled\\).*too close for a replacement first, drained at once`)); // prettier-ignore
   expect(ev.some((e) => e.reason === 'SystemEventHandled')).toBe(true);
-  expect((await automation(name, 'systemEvents'))?.lastAction?.action).toBe('Released');
+  const sa = await eventually('status.automation.systemEvents.lastAction', async () => {
+    const x = await automation(name, 'systemEvents');
+    return x?.lastAction ? x : undefined;
+  });
+  expect(sa.lastAction?.action).toBe('Released');
   process.stdout.write(`system events: replaced ${((reboot.notBefore - earlyGone) / MIN).toFixed(1)} min before NotBefore (30 min notice), ${((del.notBefore - lateGone) / MIN).toFixed(1)} min (8 min notice)\n`); // prettier-ignore
   await remove(name);
 }, 420_000);
@@ -75,7 +85,12 @@ const spotPool = (name: string, replaceBeforeReclaim: boolean) =>
 test('spot reclamation with replaceBeforeReclaim: the replacement is Ready while the old node is still there; the old one drained before ECS takes it', async () => {
   const name = uniqueName('np-spot');
   await applyPool(spotPool(name, true));
-  const { nodes } = await activeWith(name, 2, { timeoutMs: 180_000 });
+  const { nodes, pool: p } = await activeWith(name, 2, { timeoutMs: 180_000 });
+  // no management block: spot interruption runs for every Spot pool, and the condition says so
+  expect(condition(p, 'AutomationActive')).toMatchObject({
+    status: 'True',
+    message: 'active: spotInterruption (replacement launched on the notice, drained when Ready)',
+  });
   const id = instanceOf(nodes[0]!);
   const oldNode = nodes[0]!.metadata.name;
   const noticeAt = h.sim.clock.now();
@@ -90,7 +105,11 @@ test('spot reclamation with replaceBeforeReclaim: the replacement is Ready while
   const out = await goneAt(id, 60_000);
   expect(out - noticeAt).toBeLessThan(5 * MIN); // out of the group before the notice ran out
   await activeWith(name, 2, { timeoutMs: 120_000, without: [id] });
-  const a = await automation(name, 'spotInterruption');
+  // the status is written after the release: polled, not read once
+  const a = await eventually('status.automation.spotInterruption.lastAction', async () => {
+    const x = await automation(name, 'spotInterruption');
+    return x?.lastAction ? x : undefined;
+  });
   expect(a).toMatchObject({ enabled: true, lastAction: { action: 'Released', nodes: [oldNode] } });
   expect(a?.lastAction?.message).toMatch(/replacement launched, the node is drained when it is Ready/);
   expect(h.sim.ess.state.groups.get((await pool(name)).status!.scalingGroupId!)?.spotInstanceRemedy).toBe(
@@ -109,6 +128,10 @@ test('spot reclamation without replaceBeforeReclaim: the node is drained at once
   const out = await goneAt(id, 60_000);
   expect(out - noticeAt).toBeLessThan(2 * MIN); // drained at once, not held for a replacement
   await activeWith(name, 2, { timeoutMs: 120_000, without: [id] });
-  expect((await automation(name, 'spotInterruption'))?.lastAction?.message).toMatch(/drained at once/);
+  const a = await eventually('status.automation.spotInterruption.lastAction', async () => {
+    const x = await automation(name, 'spotInterruption');
+    return x?.lastAction ? x : undefined;
+  });
+  expect(a.lastAction?.message).toMatch(/drained at once/);
   await remove(name);
 }, 420_000);

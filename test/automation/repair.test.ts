@@ -135,9 +135,18 @@ test('allowReboot: the failed machine is rebooted first and comes back — the s
   const id = before[0]!;
   h.sim.failInstance(id);
   await eventually('its Node Unknown', async () => (unknown(await nodeOf(name, id)) ? true : undefined));
+  // a timeout says where it stood: repair's status, the Node's Ready condition and annotations, the member
   const a = await eventually('repair rebooted it and it is Ready again', async () => {
     const x = await automation(name, 'repair');
-    return x?.lastAction?.action === 'Rebooted' ? x : undefined;
+    if (x?.lastAction?.action === 'Rebooted') return x;
+    const n = await nodeOf(name, id);
+    const r = n?.status?.conditions?.find((c) => c.type === 'Ready');
+    const ess = h.sim.ess.state.instances.get(id)?.state;
+    const ecs = h.sim.cloud.instances.get(id)?.status;
+    const notes = JSON.stringify(n?.metadata.annotations);
+    throw new Error(
+      `repair ${JSON.stringify(x)}; Ready=${r?.status}; annotations ${notes}; ESS ${ess}; ECS ${ecs}`,
+    );
   }, { timeoutMs: 120_000 }); // prettier-ignore
   expect(a.lastAction?.nodes).toEqual([(await nodeOf(name, id))!.metadata.name]);
   const after = await activeWith(name, 2);

@@ -144,5 +144,5 @@ export const Management = api(
     autoPatch: off.AutoPatch.prefault({}),
     systemEvents: off.SystemEvents.prefault({}),
   }),
-  "Opt-in automation, the same blocks as a ManagedNodePool's, all off by default: maintenance windows, autoRepair, autoUpgrade, autoPatch, systemEvents.",
+  "Opt-in automation, the same blocks as a ManagedNodePool's, all off by default: maintenance windows, autoRepair, autoUpgrade, autoPatch, systemEvents. Refused where they could do nothing: autoUpgrade and autoPatch with billing.chargeType Subscription (rotation never releases a Subscription instance), autoPatch with a Custom image (no family to patch from).",
 );

@@ -539,6 +539,19 @@ const specRules: Rule<Spec>[] = [
     fieldPath: '.scaling.economical',
     check: (s) => s.scaling.economical !== true || !s.instanceTypes.some((t) => re(LOCAL_DISK_TYPE).test(t)),
   },
+  {
+    cel: "!has(self.management) || !has(self.management.autoPatch) || !self.management.autoPatch.enabled || self.image.type != 'Custom'",
+    message:
+      'management.autoPatch needs an image family, and a Custom image has none: change spec.image.id to move the pool (management.autoUpgrade rotates the nodes onto it)',
+    fieldPath: '.management.autoPatch.enabled',
+    check: (s) => s.management?.autoPatch.enabled !== true || s.image.type !== 'Custom',
+  },
+  ...(['autoUpgrade', 'autoPatch'] as const).map((block): Rule<Spec> => ({
+    cel: `self.billing.chargeType != 'Subscription' || !has(self.management) || !has(self.management.${block}) || !self.management.${block}.enabled`,
+    message: `management.${block} replaces nodes by rotation, and Subscription instances are never released: not available with billing.chargeType Subscription`,
+    fieldPath: `.management.${block}.enabled`,
+    check: (s) => s.billing.chargeType !== 'Subscription' || s.management?.[block].enabled !== true,
+  })),
 ];
 
 export const NodePoolSpec = api(

@@ -243,7 +243,7 @@ export const PoolStatus = api(
     image: PoolImage.optional(),
     conditions: api(
       z.array(Condition).max(16),
-      'Ready, Progressing and Degraded; UpgradeAvailable (a newer image of the family that the pool does not adopt by itself); AutomationActive (which automation runs) on a ManagedNodePool and on a NodePool whose management turns a block on.',
+      'Ready, Progressing and Degraded; UpgradeAvailable (a newer image of the family that the pool does not adopt by itself); AutomationActive (which automation runs) on a ManagedNodePool, and on a NodePool whose management turns a block on or that is billed Spot (spot interruption).',
       [],
       {
         'x-kubernetes-list-type': 'map',

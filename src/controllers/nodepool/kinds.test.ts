@@ -75,8 +75,8 @@ describe('ManagedNodePool in NodePool terms', () => {
     ]);
   });
 
-  test('a NodePool has the condition only when its management turns a block on', () => {
-    const np = (management?: Record<string, unknown>) => {
+  test('a NodePool has the condition only when its management turns a block on, or when it is billed Spot', () => {
+    const np = (management?: Record<string, unknown>, billing?: Record<string, unknown>) => {
       const r = poolSpecOf('NodePool', {
         apiVersion: 'nodepool.alicloud.dev/v1beta1',
         kind: 'NodePool',
@@ -91,6 +91,7 @@ describe('ManagedNodePool in NodePool terms', () => {
           securityGroup: { ids: ['sg-1'] },
           ramRoleName: 'r',
           ...(management ? { management } : {}),
+          ...(billing ? { billing } : {}),
         },
       });
       if (!r.ok) throw new Error(JSON.stringify(r.problems));
@@ -102,6 +103,12 @@ describe('ManagedNodePool in NodePool terms', () => {
       true,
       'AutomationActive',
       'active: autoRepair (notReadyTimeout 10m, maxUnhealthy 20%, replace)',
+    ]);
+    const spot = np(undefined, { chargeType: 'Spot', spot: { replaceBeforeReclaim: true } });
+    expect(automationCondition('NodePool', spot)).toEqual([
+      true,
+      'AutomationActive',
+      'active: spotInterruption (replacement launched on the notice, drained when Ready)',
     ]);
   });
 });

@@ -138,7 +138,7 @@ export function automationOf(
 
 /**
  * The `AutomationActive` condition: for every ManagedNodePool, and for a NodePool whose `management` turns a
- * block on (undefined otherwise). True listing what runs; False naming what the spec turns on that this version
+ * block on or that is billed Spot (spot interruption runs for every Spot pool); undefined otherwise. True listing what runs; False naming what the spec turns on that this version
  * does not run.
  */
 export function automationCondition(
@@ -147,7 +147,8 @@ export function automationCondition(
 ): [boolean, string, string] | undefined {
   const m = pool.spec.management;
   const any =
-    m && (m.autoRepair.enabled || m.autoUpgrade.enabled || m.autoPatch.enabled || m.systemEvents.enabled);
+    (m && (m.autoRepair.enabled || m.autoUpgrade.enabled || m.autoPatch.enabled || m.systemEvents.enabled)) ||
+    pool.spec.billing.chargeType === 'Spot';
   if (kind === 'NodePool' && !any) return undefined;
   const { active, inactive } = automationOf(kind, pool);
   const runs = `active: ${active.join('; ') || 'none'}`;
