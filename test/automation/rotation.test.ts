@@ -40,6 +40,12 @@ interface RotationStatus {
 }
 const status = async (name: string): Promise<RotationStatus> =>
   ((await pool(name)) as { status?: RotationStatus }).status ?? {};
+/** `status.automation.<method>` once it records a last action (the status is written after the release: polled). */
+const lastActionOf = (name: string, method: string): Promise<Automation> =>
+  eventually(`status.automation.${method}.lastAction`, async () => {
+    const a = (await status(name)).automation?.[method];
+    return a?.lastAction ? a : undefined;
+  });
 const upgradeAvailable = (s: RotationStatus) => s.conditions?.find((c) => c.type === 'UpgradeAvailable');
 const family = (type: keyof typeof IMAGE_FAMILIES): string => IMAGE_FAMILIES[type]!.x86_64;
 /** The image each of the pool's Nodes was launched from (the simulator's instance record). */
@@ -164,8 +170,10 @@ test('a published image rotates the pool inside a maintenance window and not out
   expect(watch.seen.minAppPods).toBeGreaterThanOrEqual(2); // the PDB held
   const infos = (await getJson<{ items: { status?: { nodeInfo?: { kubeletVersion?: string; containerRuntimeVersion?: string } } }[] }>(['nodes', '-l', `${POOL_LABEL}=${name}`])).items; // prettier-ignore
   expect(infos.map((n) => [n.status?.nodeInfo?.kubeletVersion, n.status?.nodeInfo?.containerRuntimeVersion])).toEqual(Array(3).fill(['v1.34.9', 'containerd://1.7.29'])); // prettier-ignore
-  const s = await status(name);
-  expect(s.automation?.upgrade).toMatchObject({ enabled: true, lastAction: { action: 'Released' } });
+  expect(await lastActionOf(name, 'upgrade')).toMatchObject({
+    enabled: true,
+    lastAction: { action: 'Released' },
+  });
   const reasons = (await events(name)).map((e) => e.reason);
   expect(reasons).toEqual(expect.arrayContaining(['ImagePinned', 'ImageAdopted', 'NodeRotated']));
   await kubectlOk(['delete', 'namespace', ns, '--wait=false']);
@@ -201,7 +209,11 @@ test('autoPatch for High: a Low-only fix is reported (UpgradeAvailable) and noth
   const s = await status(name);
   expect(s.image).toMatchObject({ id: high.imageId, adoptedBy: 'AutoPatch', reason: expect.stringContaining('CVE-2026-10002 (High)') }); // prettier-ignore
   expect(upgradeAvailable(s)).toMatchObject({ status: 'False' });
-  expect(s.automation?.patch?.lastAction).toMatchObject({ action: 'Released', message: expect.stringContaining('autoPatch') }); // prettier-ignore
+  const patched = await lastActionOf(name, 'patch');
+  expect(patched.lastAction).toMatchObject({
+    action: 'Released',
+    message: expect.stringContaining('autoPatch'),
+  });
   await kubectlOk(['delete', 'nodepool', name, '--wait=false']);
   await gone(name);
 }, 600_000);

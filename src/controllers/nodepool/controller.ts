@@ -157,6 +157,7 @@ export function newNodePoolController(
     const o = d.pools.get(key);
     if (!o) {
       d.state.forget(key);
+      d.state.lastActions.forget(key);
       return {};
     }
     const spec = specOf(o);

@@ -72,6 +72,9 @@ export async function runDisruptions(
 ): Promise<EngineResult> {
   const waiting = r.instances.some((i) => i.lifecycleState === 'Removing:Wait');
   const actions = waiting ? await d.cloud.pendingLifecycleActions(group.id) : [];
+  // a last action whose status write was refused (or never made) is shown again, not lost
+  const restored = d.state.lastActions.restore(r.name, r.uid, r.status.automation);
+  if (restored) r.status.automation = restored as Status['automation'];
   const view = poolView(d, r, { group, actions, deleting, status: r.status });
   const forceDrain = r.obj.metadata.annotations?.[Annotation.forceDrain] === 'true';
   const res = await runEngine(d.methods, d.executor, {
@@ -81,6 +84,7 @@ export async function runDisruptions(
     forceDrain,
   });
   r.status.automation = { ...(r.status.automation ?? {}), ...res.automation };
+  d.state.lastActions.remember(r.name, r.uid, res.automation);
   addRetained(r.status, res.retained);
   r.progress.push(...res.progress);
   if (res.requeueAfterMs !== undefined)
