@@ -4,6 +4,7 @@ import type { NodePool } from '../../../apis/v1beta1/index.js';
 import type { CloudInstance, PoolInstance, SystemEventInfo } from '../../../cloud/types.js';
 import type { Node } from '../../../kube/index.js';
 import type { DeepReadonly } from '../../../util/readonly.js';
+import { poolInstance } from '../../../cloud/fake/instances.js';
 import { SharedReads } from '../reads/shared-reads.js';
 import type { Candidate, Claim, PoolView } from '../types.js';
 import { repairMethod } from './repair.js';
@@ -13,32 +14,6 @@ import { systemEventsMethod } from './system-events.js';
 const MIN = 60_000;
 const NOW = Date.parse('2026-05-01T00:00:00Z');
 const iso = (ms: number): string => new Date(ms).toISOString();
-
-function inst(id: string, over: Partial<PoolInstance> = {}): PoolInstance {
-  return {
-    instanceId: id,
-    status: 'Running',
-    zoneId: 'z',
-    instanceType: 't',
-    chargeType: 'PostPaid',
-    spotStrategy: 'NoSpot',
-    privateIp: undefined,
-    vSwitchId: undefined,
-    hostName: undefined,
-    imageId: undefined,
-    tags: {},
-    locks: [],
-    creationTime: undefined,
-    expiredTime: undefined,
-    deletionProtection: false,
-    lifecycleState: 'InService',
-    healthy: true,
-    creationType: 'AutoCreated',
-    scalingConfigurationId: undefined,
-    reclaiming: false,
-    ...over,
-  };
-}
 
 /** A member whose Node is Ready, or unhealthy since `sickFor` ms (Ready Unknown); marked was-ready. */
 function member(
@@ -63,7 +38,13 @@ function member(
       ],
     },
   };
-  return { instanceId: id, instance: inst(id, o.over), node, ready: since === undefined, claim: o.claim };
+  return {
+    instanceId: id,
+    instance: poolInstance(id, o.over),
+    node,
+    ready: since === undefined,
+    claim: o.claim,
+  };
 }
 
 function view(candidates: Candidate[], spec: Record<string, unknown>): PoolView {

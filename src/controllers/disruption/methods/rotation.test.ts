@@ -2,34 +2,14 @@ import { describe, expect, test } from '@jest/globals';
 import type { NodePool, PoolImage } from '../../../apis/v1beta1/index.js';
 import type { PoolInstance } from '../../../cloud/types.js';
 import type { Node } from '../../../kube/index.js';
+import { poolInstance } from '../../../cloud/fake/instances.js';
 import type { DeepReadonly } from '../../../util/readonly.js';
 import type { Candidate, Claim, PoolView } from '../types.js';
 import { rotationMethod, rotationOwner } from './rotation.js';
 
 const NOW = Date.parse('2026-03-04T12:00:00Z'); // a Wednesday, 12:00 UTC
-const inst = (id: string, imageId: string, over: Partial<PoolInstance> = {}): PoolInstance => ({
-  instanceId: id,
-  status: 'Running',
-  zoneId: 'z',
-  instanceType: 't',
-  chargeType: 'PostPaid',
-  spotStrategy: 'NoSpot',
-  privateIp: undefined,
-  vSwitchId: undefined,
-  hostName: undefined,
-  imageId,
-  tags: {},
-  locks: [],
-  creationTime: undefined,
-  expiredTime: undefined,
-  deletionProtection: false,
-  lifecycleState: 'InService',
-  healthy: true,
-  creationType: 'AutoCreated',
-  scalingConfigurationId: undefined,
-  reclaiming: false,
-  ...over,
-});
+const inst = (id: string, imageId: string, over: Partial<PoolInstance> = {}): PoolInstance =>
+  poolInstance(id, { imageId, ...over });
 /** Member `n` (created on day n), running `imageId`, with a Ready Node. */
 const member = (n: number, imageId: string, over: Partial<PoolInstance> = {}, claim?: Claim): Candidate => {
   const node: Node = {
