@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { POOL_LABEL } from '../../src/bootstrap/labels.js';
+import { NodePools } from '../../src/controllers/nodepool/controller.js';
 import { IMAGE_FAMILIES } from '../../src/controllers/nodepool/launch.js';
 import { PACKAGE_ROOT } from '../../src/devstack/paths.js';
 import { NodeSchema, PodSchema, Resources, TypedResource } from '../../src/kube/index.js';
@@ -77,11 +78,26 @@ function watchPool(name: string, app?: { ns: string; name: string }) {
   const nodes = new TypedResource(h.client, Resources.nodes, NodeSchema);
   const pods = new TypedResource(h.client, Resources.pods, PodSchema);
   const seen = { maxDisrupting: 0, minServing: Infinity, maxNodes: 0, minAppPods: Infinity, samples: 0, blocked: new Set<string>() }; // prettier-ignore
-  const tick = async (): Promise<void> => {
-    const p = (await h.pools.get(name)) as { status?: RotationStatus };
-    for (const [method, a] of Object.entries(p.status?.automation ?? {})) {
+  // every version of the pool's status (a watch: a blocker shown for a moment is not missed on a loaded machine)
+  const stopped = new AbortController();
+  const blockers = (o: Record<string, unknown>): void => {
+    for (const [method, a] of Object.entries((o as { status?: RotationStatus }).status?.automation ?? {})) {
       for (const b of a.next?.blockedBy ?? []) seen.blocked.add(`${method}:${b.kind}`);
     }
+  };
+  void (async () => {
+    while (!stopped.signal.aborted) {
+      const opts = { fieldSelector: `metadata.name=${name}`, timeoutSeconds: 60 };
+      const failed = await h.client
+        .watch(NodePools, opts, (e) => blockers(e.object), stopped.signal)
+        .then(
+          () => false,
+          () => true,
+        );
+      if (failed) await new Promise((r) => setTimeout(r, 500)); // watched again: not in a tight loop
+    }
+  })();
+  const tick = async (): Promise<void> => {
     const ns = (await nodes.list({ labelSelector: `${POOL_LABEL}=${name}` })).items;
     const disrupting = ns.filter((n) => n.metadata.annotations?.['nodepool.alicloud.dev/disruption'] !== undefined || n.spec?.unschedulable === true); // prettier-ignore
     const serving = ns.filter((n) => !n.spec?.unschedulable && n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')); // prettier-ignore
@@ -101,7 +117,13 @@ function watchPool(name: string, app?: { ns: string; name: string }) {
     busy = true;
     void tick().finally(() => (busy = false));
   }, 300);
-  return { seen, stop: () => clearInterval(timer) };
+  return {
+    seen,
+    stop: () => {
+      clearInterval(timer);
+      stopped.abort();
+    },
+  };
 }
 
 test('a published image rotates the pool inside a maintenance window and not outside it: the preview names the window and its next opening; nodes then report the new kubelet; PDBs hold', async () => {
