@@ -58,7 +58,7 @@ test('the example ManagedNodePool: created at minSize with managed defaults, Aut
   const automation = cond(p, 'AutomationActive');
   expect(automation).toMatchObject({ status: 'True', reason: 'AutomationActive' });
   expect(automation?.message).toMatch(
-    /^active: instant elasticity \(scale-out on pending pods\); autoRepair \(notReadyTimeout 10m, maxUnhealthy 20%, .*\); systemEvents \(.*\); autoUpgrade \(rotation, maxSurge .*\); autoPatch \(severities High, Medium, Low, .*\)$/,
+    /^active: instant elasticity \(scale-out on pending pods\); autoRepair \(notReadyTimeout 10m, maxUnhealthy 20%, .*\); systemEvents \(.*\); autoUpgrade \(rotation, maxSurge .*\); autoPatch \(severities High, Medium, Low, [^;]*\); consolidation \(WhenEmptyOrUnderutilized after 10m, [^;]*\)$/,
   );
   const group = h.sim.ess.state.groups.get(p.status!.scalingGroupId!);
   expect(group).toMatchObject({ minSize: 2, maxSize: 5 });

@@ -43,6 +43,7 @@ export const Reason = {
   InvalidSpec: 'InvalidSpec',
   RegionMismatch: 'RegionMismatch',
   VpcMismatch: 'VpcMismatch',
+  ImmutableFieldChanged: 'ImmutableFieldChanged',
   CloudError: 'CloudError',
   ScalingGroupMissing: 'ScalingGroupMissing',
   RegistrationFailed: 'RegistrationFailed',
@@ -91,6 +92,12 @@ export const Annotation = {
    * RebootInstance; removed when the Node is Ready again. A restart remembers the reboot and its grace.
    */
   repairReboot: `${GROUP}/repair-reboot`,
+  /**
+   * On a Node: since when consolidation has seen it empty or underused (JSON: `underusedSince`, `emptySince`
+   * (RFC 3339), the `threshold` it was measured against). Written by the disruption engine for the
+   * consolidation method, so `after` counts across operator restarts; removed when the node is busy again.
+   */
+  consolidatable: `${GROUP}/consolidatable`,
 } as const;
 
 /**

@@ -165,6 +165,12 @@ export const PoolStatus = api(
     observedGeneration: api(z.int().min(0), 'The .metadata.generation the status describes.').optional(),
     phase: api(z.enum(PHASES), 'Initializing, Active, Updating, Scaling, Deleting or Degraded.').optional(),
     scalingGroupId: Id('The ESS scaling group of the pool.'),
+    createdWith: api(
+      z.record(z.string().max(128), z.string().max(256)),
+      "The values the pool's immutable fields had when its scaling group was created, by spec path (recorded once by the controller). A change that reached the controller anyway (an object older than a rule, a CRD without its rules) makes the pool Degraded with reason ImmutableFieldChanged, and nothing is changed in the cloud.",
+      [],
+      { maxProperties: 16 },
+    ).optional(),
     scalingConfigurationId: Id('The active ESS scaling configuration.'),
     desiredSize: Count('The number of nodes the pool aims for.'),
     currentSize: Count('Instances in the scaling group.'),

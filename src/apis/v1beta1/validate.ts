@@ -177,3 +177,51 @@ export function updateProblems(
   }
   return problems;
 }
+
+/** The spec paths `createdWith` records: the immutable fields, and the charge type (Spot ↔ the others). */
+function recordedPaths(kind: 'NodePool' | 'ManagedNodePool'): string[] {
+  return [...IMMUTABLE_FIELDS[kind], 'billing.chargeType'];
+}
+
+/**
+ * What a pool's status records of its immutable fields when its scaling group is created (`status.createdWith`):
+ * each set field's value by spec path, as JSON text (a string stays quoted, so `"1"` and `1` differ).
+ */
+export function immutableSnapshot(
+  kind: 'NodePool' | 'ManagedNodePool',
+  spec: Readonly<Record<string, unknown>>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of recordedPaths(kind)) {
+    const v = at(spec, f);
+    if (v !== undefined) out[`spec.${f}`] = JSON.stringify(v);
+  }
+  return out;
+}
+
+/**
+ * The controller's side of the transition rules: the problems of going from what `createdWith` recorded to the
+ * spec now (the same messages as admission's). An entry that does not parse is ignored, never fatal.
+ */
+export function createdWithProblems(
+  kind: 'NodePool' | 'ManagedNodePool',
+  createdWith: Readonly<Record<string, string>>,
+  spec: Readonly<Record<string, unknown>>,
+): Problem[] {
+  const old: Record<string, unknown> = {};
+  for (const f of recordedPaths(kind)) {
+    const text = createdWith[`spec.${f}`];
+    if (text === undefined) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      continue;
+    }
+    const parts = f.split('.');
+    let cur = old;
+    for (const p of parts.slice(0, -1)) cur = (cur[p] ??= {}) as Record<string, unknown>;
+    cur[parts[parts.length - 1]!] = value;
+  }
+  return updateProblems(kind, old, { ...spec });
+}

@@ -1,4 +1,6 @@
 import { Annotation } from '../../apis/v1beta1/constants.js';
+import type { NodePool } from '../../apis/v1beta1/index.js';
+import { typedReplacements } from '../disruption/replacement.js';
 import type { LifecycleAction, PoolInstance, ScalingGroup } from '../../cloud/types.js';
 import type { Node } from '../../kube/index.js';
 import type { DeepReadonly } from '../../util/readonly.js';
@@ -47,6 +49,7 @@ export function poolView(
     lifecycleActions: opts.actions,
     deleting: opts.deleting,
     now: d.clock.now(),
+    windows: r.pool.spec.management?.maintenance.windows, // a ManagedNodePool's maintenance, mapped there
     podsOn: d.podsOn,
   };
 }
@@ -72,9 +75,6 @@ export async function runDisruptions(
 ): Promise<EngineResult> {
   const waiting = r.instances.some((i) => i.lifecycleState === 'Removing:Wait');
   const actions = waiting ? await d.cloud.pendingLifecycleActions(group.id) : [];
-  // a last action whose status write was refused (or never made) is shown again, not lost
-  const restored = d.state.lastActions.restore(r.name, r.uid, r.status.automation);
-  if (restored) r.status.automation = restored as Status['automation'];
   const view = poolView(d, r, { group, actions, deleting, status: r.status });
   const forceDrain = r.obj.metadata.annotations?.[Annotation.forceDrain] === 'true';
   const res = await runEngine(d.methods, d.executor, {
@@ -82,9 +82,9 @@ export async function runDisruptions(
     poolRef: r.subject,
     groupId: group.id,
     forceDrain,
+    replacements: typedReplacements(d.cloud, d.cluster, r.log, { name: r.name, pool: r.pool as NodePool, group }, r.resolved), // prettier-ignore
   });
   r.status.automation = { ...(r.status.automation ?? {}), ...res.automation };
-  d.state.lastActions.remember(r.name, r.uid, res.automation);
   addRetained(r.status, res.retained);
   r.progress.push(...res.progress);
   if (res.requeueAfterMs !== undefined)

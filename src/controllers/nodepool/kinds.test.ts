@@ -51,7 +51,7 @@ describe('ManagedNodePool in NodePool terms', () => {
     const [on, reason, message] = automationCondition('ManagedNodePool', r.pool)!;
     expect([on, reason]).toEqual([true, 'AutomationActive']);
     expect(message).toMatch(
-      /^active: instant elasticity \(scale-out on pending pods\); autoRepair \(notReadyTimeout 10m, maxUnhealthy 20%, (reboot first|replace)\); systemEvents \(.*\); autoUpgrade \(rotation, maxSurge \S+, maxUnavailable \S+, (inside the maintenance windows .*\(.*\)|at any time \(no maintenance windows\))\)$/,
+      /^active: instant elasticity \(scale-out on pending pods\); autoRepair \(notReadyTimeout 10m, maxUnhealthy 20%, (reboot first|replace)\); systemEvents \(.*\); autoUpgrade \(rotation, maxSurge \S+, maxUnavailable \S+, [^;]*\); consolidation \(WhenEmptyOrUnderutilized after 10m, [^;]*\)$/,
     );
     expect(message).not.toMatch(/autoPatch/);
     const off = poolSpecOf('ManagedNodePool', {
@@ -71,7 +71,7 @@ describe('ManagedNodePool in NodePool terms', () => {
     expect(automationCondition('ManagedNodePool', off.pool)).toEqual([
       true,
       'AutomationActive',
-      'active: instant elasticity (scale-out on pending pods); autoPatch (severities High, inside the maintenance windows Sat 02:00 for 4h (Asia/Shanghai))',
+      'active: instant elasticity (scale-out on pending pods); autoPatch (severities High, inside the maintenance windows Sat 02:00 for 4h (Asia/Shanghai)); consolidation (WhenEmptyOrUnderutilized after 10m, inside the maintenance windows Sat 02:00 for 4h (Asia/Shanghai))',
     ]);
   });
 

@@ -10,6 +10,7 @@ import {
 } from '../../apis/v1beta1/index.js';
 import { crd, type ResourceRef } from '../../kube/index.js';
 import type { DeepReadonly } from '../../util/readonly.js';
+import { consolidationOf } from '../disruption/consolidation/settings.js';
 import { describeWindows } from '../disruption/maintenance/window.js';
 
 /**
@@ -76,7 +77,8 @@ export function managedAsNodePool(m: ManagedNodePool): PoolSpecResult {
     ...(s.userData !== undefined ? { userData: s.userData } : {}),
     ...(s.userDataFrom ? { userDataFrom: s.userDataFrom } : {}),
     bootstrap: { mode: 'Managed' },
-    ...(s.disruption ? { disruption: s.disruption } : {}),
+    // consolidation defaults to WhenEmptyOrUnderutilized on this kind (a NodePool's default is Never)
+    disruption: { ...(s.disruption ?? {}), consolidation: { ...(s.disruption?.consolidation ?? {}), policy: s.disruption?.consolidation?.policy ?? 'WhenEmptyOrUnderutilized' } }, // prettier-ignore
     registrationTimeout: s.registrationTimeout,
     // the automation blocks, on by default on this kind, are a NodePool's opt-in `management`
     management: {
@@ -100,9 +102,9 @@ export function poolSpecOf(kind: PoolKindName, obj: Record<string, unknown>): Po
   return managedAsNodePool(v.value as ManagedNodePool);
 }
 
-/** When the rotations may start disrupting nodes: the maintenance windows, or at any time. */
-function rotationWhen(m: DeepReadonly<NonNullable<NodePool['spec']['management']>>): string {
-  const w = m.maintenance.windows ?? [];
+/** When rotations and consolidation may start disrupting nodes: the maintenance windows, or at any time. */
+function rotationWhen(m: DeepReadonly<NodePool['spec']['management']>): string {
+  const w = m?.maintenance.windows ?? [];
   return w.length > 0
     ? `inside the maintenance windows ${describeWindows(w)}`
     : 'at any time (no maintenance windows)';
@@ -133,13 +135,15 @@ export function automationOf(
     );
   if (m?.autoPatch.enabled)
     active.push(`autoPatch (severities ${m.autoPatch.severities.join(', ')}, ${rotationWhen(m)})`);
+  const c = consolidationOf(pool);
+  if (c) active.push(`consolidation (${c.policy} after ${c.after}, ${rotationWhen(m)})`);
   return { active, inactive: [] };
 }
 
 /**
  * The `AutomationActive` condition: for every ManagedNodePool, and for a NodePool whose `management` turns a
- * block on or that is billed Spot (spot interruption runs for every Spot pool); undefined otherwise. True listing what runs; False naming what the spec turns on that this version
- * does not run.
+ * block on, that is billed Spot (spot interruption runs for every Spot pool) or that consolidates; undefined
+ * otherwise. True listing what runs; False naming what the spec turns on that this version does not run.
  */
 export function automationCondition(
   kind: PoolKindName,
@@ -148,7 +152,8 @@ export function automationCondition(
   const m = pool.spec.management;
   const any =
     (m && (m.autoRepair.enabled || m.autoUpgrade.enabled || m.autoPatch.enabled || m.systemEvents.enabled)) ||
-    pool.spec.billing.chargeType === 'Spot';
+    pool.spec.billing.chargeType === 'Spot' ||
+    consolidationOf(pool) !== undefined;
   if (kind === 'NodePool' && !any) return undefined;
   const { active, inactive } = automationOf(kind, pool);
   const runs = `active: ${active.join('; ') || 'none'}`;

@@ -1,5 +1,4 @@
 import type { PoolInstance } from '../../cloud/types.js';
-import { LastActions } from '../disruption/last-actions.js';
 import { CheckCache } from './check-cache.js';
 import type { EnsureKnown } from './scalinggroup/plan.js';
 
@@ -28,11 +27,6 @@ export class PoolStates {
   readonly inStep = new Map<string, string>();
   /** Scaling groups the status names and a look did not find: since when (recreated only once confirmed). */
   readonly groupMissingSince = new Map<string, number>();
-  /**
-   * Each pool's methods' last actions, shown again when the status write that carried them was refused or not
-   * made (kept through `forget`, which a cloud error calls: dropped only when the pool is gone; keyed by uid).
-   */
-  readonly lastActions = new LastActions();
   /** How far an instance's bootstrap got (its console), read once per instance (bounded). */
   private readonly stories = new Map<string, string>();
 

@@ -107,7 +107,7 @@ describe('repair', () => {
   test('not yet due: nothing, the preview says when, and the engine looks again then', async () => {
     const p = await m.propose(view([...healthy(9), member('bad', { sickFor: 4 * MIN })], management({})));
     expect(p.commands).toEqual([]);
-    expect(p.recheckAt).toBe(NOW + 6 * MIN);
+    expect(p.requeueAfterMs).toBe(6 * MIN);
     expect(p.pending).toMatchObject({ action: 'Replace', nodes: ['n-bad'], notBefore: iso(NOW + 6 * MIN) });
   });
 
@@ -153,7 +153,7 @@ describe('repair', () => {
       ),
     );
     expect(during.commands.map((c) => c.disposal.kind)).toEqual(['reboot']); // the same reboot, waiting for Ready
-    expect(during.recheckAt).toBe(NOW + 3 * MIN);
+    expect(during.requeueAfterMs).toBe(3 * MIN);
     const after = await m.propose(
       view(
         [...healthy(9), member('bad', { sickFor: 20 * MIN, rebootedAgo: 6 * MIN, claim })],

@@ -1,3 +1,4 @@
+import { consolidationMethod, type ConsolidationDeps } from '../consolidation/method.js';
 import type { SharedReads } from '../reads/shared-reads.js';
 import type { Method } from '../types.js';
 import { deletion } from './deletion.js';
@@ -24,14 +25,16 @@ export interface MethodDeps {
   story: (instanceId: string) => Promise<string>;
   /** The system events and spot notices of every pool, one batched read per interval (shared by the pools). */
   reads: SharedReads;
+  /** The cluster and the offerings consolidation reads (absent: no consolidation, e.g. in unit tests). */
+  consolidation?: ConsolidationDeps | undefined;
 }
 
 /**
  * The methods a pool's engine runs, in the order their commands are carried out: the involuntary ones first
  * (ESS hooks, failed registrations, pool deletion, system events, spot interruption), then the voluntary ones
- * (repair before scale-in: a broken node is mended first; then the upgrade and patch rotations), which share
- * the budget. A new method (consolidation) is added here. `kubectl delete node` (`deletedNode`) runs in the Node termination
- * controller, keyed by Node.
+ * (repair before scale-in: a broken node is mended first; then consolidation and the upgrade and patch
+ * rotations), which share the budget. A new method is added here. `kubectl delete node` (`deletedNode`) runs in
+ * the Node termination controller, keyed by Node.
  */
 export function poolMethods(deps: MethodDeps): Method[] {
   return [
@@ -42,6 +45,7 @@ export function poolMethods(deps: MethodDeps): Method[] {
     spotInterruptionMethod(deps.reads),
     repairMethod(),
     scaleIn,
+    ...(deps.consolidation ? [consolidationMethod(deps.consolidation)] : []),
     rotationMethod('upgrade'),
     rotationMethod('patch'),
   ];

@@ -145,7 +145,7 @@ export function repairMethod(rebootGraceMs = REBOOT_GRACE_MS): Method {
         commands,
         pending: pendingOf(plan, nodes, s),
         notices,
-        ...(plan.nextAt !== undefined ? { recheckAt: plan.nextAt } : {}),
+        ...(plan.nextAt !== undefined ? { requeueAfterMs: Math.max(1_000, plan.nextAt - view.now) } : {}),
       };
     },
   };

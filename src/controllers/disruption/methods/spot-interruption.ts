@@ -74,7 +74,10 @@ export function spotInterruptionMethod(
         });
       });
       const next = plan.filter((p) => p.replacementsFirst).map((p) => p.drainBy);
-      return { commands, ...(next.length > 0 ? { recheckAt: Math.min(...next) } : {}) };
+      return {
+        commands,
+        ...(next.length > 0 ? { requeueAfterMs: Math.max(1_000, Math.min(...next) - view.now) } : {}),
+      };
     },
   };
 }

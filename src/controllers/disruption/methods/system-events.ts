@@ -101,7 +101,13 @@ export function systemEventsMethod(reads: SharedReads, times: SystemEventTimes =
         );
         recheckAt = Math.min(recheckAt ?? Infinity, drainBy);
       }
-      return { commands, notices, ...(recheckAt !== undefined && recheckAt > view.now ? { recheckAt } : {}) };
+      return {
+        commands,
+        notices,
+        ...(recheckAt !== undefined && recheckAt > view.now
+          ? { requeueAfterMs: Math.max(1_000, recheckAt - view.now) }
+          : {}),
+      };
     },
   };
 }

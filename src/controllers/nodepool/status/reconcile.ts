@@ -1,4 +1,5 @@
 import type { PoolStatus } from '../../../apis/v1beta1/index.js';
+import { immutableSnapshot } from '../../../apis/v1beta1/validate.js';
 import type { ScalingActivity, ScalingGroup } from '../../../cloud/types.js';
 import type { PoolDeps, PoolReconcile, Status } from '../context.js';
 import { REQUEUE } from '../context.js';
@@ -47,6 +48,7 @@ export async function finishStatus(
   const status: Status = {
     ...r.status,
     observedGeneration: r.generation,
+    createdWith: r.prior.createdWith ?? immutableSnapshot('NodePool', r.pool.spec),
     phase: s.phase,
     desiredSize,
     currentSize: counts.currentSize,
