@@ -56,7 +56,7 @@ function blocks(on: boolean) {
     z.strictObject({
       windows: api(
         z.array(MaintenanceWindow).max(7),
-        'When voluntary automation (upgrade and patch rotations) may start disrupting nodes; none = at any time. A rotation started inside a window finishes the nodes it took; no new one starts outside. Repair, system events and spot interruption act whenever needed.',
+        'When voluntary automation (upgrade and patch rotations, consolidation) may start disrupting nodes; none = at any time. What started inside a window finishes the nodes it took; nothing new starts outside. Repair, system events and spot interruption act whenever needed.',
       ).optional(),
       allowReboot: api(
         z.boolean().default(false),
