@@ -1,14 +1,13 @@
-import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
+import { crashRig } from './crash-rig.js';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TEST_RUNS_DIR } from '../../support/access.js';
-import { ensureCrds } from '../../api/support/crds.js';
 import { eventually, kubectl, kubectlOk, uniqueName } from '../../support/kube.js';
 import { instanceOf, pool as readPool, poolNodes, ready } from '../../nodepool/poll.js';
-import { CloudProxy, isWrite, type CloudCall } from './cloud-proxy.js';
-import { applyPool, poolManifest, startTestCloud, type TestCloud } from './cloud.js';
+import { isWrite, type CloudCall } from './cloud-proxy.js';
+import { applyPool, poolManifest, type TestCloud } from './cloud.js';
 import { NONE, checkPool, count, type Violations } from './invariants.js';
-import { OperatorProcess } from './operator-process.js';
 import { rng } from './trials.js';
 
 const FAMILY = 'acs:alibaba_cloud_linux_3_container_optimized_x64';
@@ -53,43 +52,17 @@ async function rotated(c: TestCloud, pool: string, imageId: string): Promise<boo
  * (released once each, and only nodes that ran an older image).
  */
 export function rotationCrashSuite(opts: { clusterId: string; trials: number; name: string }): void {
-  let cloud: TestCloud;
-  let proxy: CloudProxy;
-  let operator: OperatorProcess;
-  const ns = uniqueName(`${opts.clusterId}-lease`);
-  const seed = Number(process.env.NODEPOOL_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
-  const readLag = Number(process.env.NODEPOOL_CRASH_READ_LAG ?? 3);
-
-  beforeAll(async () => {
-    await ensureCrds();
-    await kubectlOk(['create', 'namespace', ns]);
-    cloud = await startTestCloud(opts.clusterId, 200, readLag);
-    proxy = new CloudProxy(cloud.sim.endpoint);
-    const endpoint = await proxy.start();
-    operator = new OperatorProcess({
-      identity: `${opts.clusterId}-0`,
-      leaseName: `${opts.clusterId}-lease`,
-      leaseNamespace: ns,
-      cloudEndpoint: endpoint,
-      simEnv: cloud.sim.env(),
-      clusterId: opts.clusterId,
-      vpcId: cloud.world.vpcId,
-      logName: `${opts.name}-${ns}`,
-      env: { NODEPOOL_IMAGE_CHECK_INTERVAL: '1s' },
-    });
-    await operator.start();
-  }, 120_000);
-
-  afterAll(async () => {
-    await operator?.stop();
-    await proxy?.stop();
-    await cloud?.stop();
-    await kubectl(['delete', 'namespace', ns, '--wait=false']);
+  const rig = crashRig({
+    clusterId: opts.clusterId,
+    name: opts.name,
+    env: { NODEPOOL_IMAGE_CHECK_INTERVAL: '1s' },
   });
+  const { seed, readLag } = rig;
 
   test(
     `${opts.trials} rotations of a 3-node pool, the operator SIGKILLed in each: every rotation completes, 0 leaked / 0 duplicate / 0 removed twice (seed ${seed}, reads lagging ${readLag} s)`,
     async () => {
+      const { cloud, proxy, operator } = rig;
       const random = rng(seed);
       const log = (l: string) => process.stderr.write(`${l}\n`);
       const pool = uniqueName('np-crashrot');
