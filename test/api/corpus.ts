@@ -1011,6 +1011,16 @@ export const CASES: Case[] = [
     path: 'spec.management.autoPatch.enabled',
     api: 'management.autoPatch replaces nodes by rotation, and Subscription instances are never released',
   }),
+  mnp('managed-repair-max-unhealthy-zero', {
+    mutate: (s) => (s.autoRepair = { maxUnhealthy: '0%' }),
+    path: 'spec.autoRepair.maxUnhealthy',
+    api: 'maxUnhealthy 0 would never repair anything',
+  }),
+  np('management-repair-max-unhealthy-zero', {
+    mutate: (s) => (s.management = { autoRepair: { enabled: true, maxUnhealthy: 0 } }),
+    path: 'spec.management.autoRepair.maxUnhealthy',
+    api: 'maxUnhealthy 0 would never repair anything',
+  }),
   mnp('managed-repair-timeout', {
     mutate: (s) => (s.autoRepair = { notReadyTimeout: 'soon' }),
     path: 'spec.autoRepair.notReadyTimeout',

@@ -77,6 +77,15 @@ function blocks(on: boolean) {
       ).default('20%'),
     }),
     'Self-healing: reboot (if allowed) or replace nodes NotReady beyond notReadyTimeout, within the disruption budget.',
+    [
+      {
+        cel: "!self.enabled || !(string(self.maxUnhealthy) in ['0', '0%'])",
+        message:
+          'maxUnhealthy 0 would never repair anything: one unhealthy node is already more than it; use at least 1',
+        fieldPath: '.maxUnhealthy',
+        check: (r) => !r.enabled || !['0', '0%'].includes(String(r.maxUnhealthy)),
+      },
+    ],
   );
   const AutoUpgrade = api(
     z.strictObject({
