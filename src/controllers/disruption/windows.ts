@@ -14,7 +14,13 @@ const WEEK_MIN = 7 * 1440;
 
 /** Minutes since Monday 00:00 of `at` in a time zone. */
 function minuteOfWeek(at: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(at)); // prettier-ignore
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(at));
   const get = (t: string): string => parts.find((p) => p.type === t)?.value ?? '';
   const day = WEEKDAYS.indexOf(get('weekday') as (typeof WEEKDAYS)[number]);
   return day * 1440 + Number(get('hour')) * 60 + Number(get('minute'));
