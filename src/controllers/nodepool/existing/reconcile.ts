@@ -71,18 +71,20 @@ async function act(d: PoolDeps, r: PoolReconcile, i: CloudInstance, step: Existi
 }
 
 /**
- * The destructive step, once: the Warning Event, the pool's user data, ReplaceSystemDisk (its ClientToken from the
- * pool and the instance: a retry after a crash replays it), then the tags that record it — the operator's own (so
- * the join approver knows the instance as the pool's before it is attached) and REINITIALIZED_TAG.
+ * The destructive step, once: the Warning Event, ReplaceSystemDisk (its ClientToken from the pool and the instance:
+ * a retry after a crash replays it), the pool's user data (run by the new disk's first boot), then the tags that
+ * record it — the operator's own (so the join approver knows the instance as the pool's before it is attached)
+ * and REINITIALIZED_TAG.
  */
 async function reinitialize(d: PoolDeps, r: PoolReconcile, id: string): Promise<void> {
   const { imageId, userData, password } = r.resolved!;
   await d.events.warning(r.subject, 'ExistingInstanceReinitialized', 'Reinitialize', `re-initializing existing instance ${id} with the pool's image ${imageId} and user data: the data on its system disk is lost`); // prettier-ignore
-  if (!(await refusedAs(id, 'set the user data of', () => d.cloud.setUserData(id, userData)))) return;
   const keyPairName = r.pool.spec.login?.keyPairName;
   const spec = { imageId, ...(keyPairName ? { keyPairName } : password ? { password: password.value } : {}) }; // prettier-ignore
   const operationId = `${r.uid}/existing/${id}`;
+  // the re-image first: a refused one (another architecture, …) leaves the instance as its owner had it, only stopped
   if (!(await refusedAs(id, 're-image', () => d.cloud.replaceSystemDisk(id, spec, { operationId })))) return;
+  if (!(await refusedAs(id, 'set the user data of', () => d.cloud.setUserData(id, userData)))) return;
   await d.cloud.tagInstances([id], {
     ...poolTags(r.pool as NodePool, d.cluster),
     [REINITIALIZED_TAG]: r.uid,
