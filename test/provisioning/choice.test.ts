@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, jest, test } from '@jest/globals';
 import { eventually, getJson, kubectlOk } from '../support/kube.js';
 import type { Harness } from '../nodepool/harness.js';
 import { TEST_LABEL, allRunning, applyAndWaitActive, autoPool, deploy, podEvents, podsOf, startElasticity } from './support.js'; // prettier-ignore
@@ -6,6 +6,8 @@ import { TEST_LABEL, allRunning, applyAndWaitActive, autoPool, deploy, podEvents
 // Which pool and offering a scale-out goes to, and the limits on it: scaling.priority, then price; maxSize; a
 // launch refused for lack of stock falls back to the next offering at once; a ManagedNodePool at minSize 0; a
 // slow cloud does not make one pod start two nodes.
+// each case waits up to 180 s for its pods (allRunning) on a loaded machine: the test's own limit is above that
+jest.setTimeout(300_000);
 const ns = 'ela-choice';
 let h: Harness;
 beforeAll(async () => {
@@ -87,7 +89,7 @@ test('a Spot pool with billing.spot.onDemandFallback: spot refused → the same 
   const spot = { chargeType: 'Spot', spot: { strategy: 'SpotAsPriceGo', onDemandFallback: true } };
   await applyAndWaitActive(h, casePool('ela-spot', 'spot', { vSwitchIds: [h.world.vSwitchIds[0]], instanceTypes: ['ecs.g7.xlarge'], billing: spot, scaling: { mode: 'Auto', minSize: 0, maxSize: 5, multiAZPolicy: 'CostOptimized' } })); // prettier-ignore
   // the only offering's spot market refuses the launch (after the operator read its stock)
-  const rule = h.sim.faults.add({ action: 'RunInstances', code: 'OperationDenied.NoStock', count: 1 });
+  const rule = h.sim.faults.add({ action: 'RunInstances', params: { SpotStrategy: 'SpotAsPriceGo' }, code: 'OperationDenied.NoStock', count: 1 }); // prettier-ignore
   try {
     await deploy(h, ns, 'spot', 1, { nodeSelector: { case: 'spot' } });
     const placed = await nodeOfPod('spot');

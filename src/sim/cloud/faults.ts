@@ -10,6 +10,11 @@ export const faultRuleSchema = z
     action: z.string().min(1),
     /** Limit to one product (`Ecs`, `Ess`, `Vpc`, `Sts`). */
     product: z.enum(['Ecs', 'Ess', 'Vpc', 'Sts']).optional(),
+    /**
+     * Only calls whose request parameters have these values (e.g. `{ SpotStrategy: 'SpotAsPriceGo' }`): a fault
+     * aimed at one kind of call, not at whichever call of the action comes first.
+     */
+    params: z.record(z.string(), z.string()).optional(),
     /** Error code to answer with; without it the rule only adds latency. */
     code: z.string().min(1).optional(),
     /** HTTP status (default: the real status of `code`). */
@@ -128,6 +133,7 @@ export class Faults {
       if (rule.after !== after) continue;
       if (rule.action !== '*' && rule.action !== call.action) continue;
       if (rule.product !== undefined && rule.product !== call.product.name) continue;
+      if (rule.params && Object.entries(rule.params).some(([k, v]) => call.params.str(k) !== v)) continue;
       if (this.random() >= rule.probability) continue;
       rule.fired++;
       if (rule.count !== undefined && rule.fired >= rule.count) this.remove(rule.id);
