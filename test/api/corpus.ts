@@ -794,6 +794,55 @@ export const CASES: Case[] = [
     api: SHOULD_MATCH,
     zod: 'must be a duration',
   }),
+  np('consolidation-manual', {
+    mutate: (s) => (s.disruption = { consolidation: { policy: 'WhenEmpty' } }),
+    path: 'spec.disruption.consolidation',
+    api: 'disruption.consolidation is for Auto mode only',
+  }),
+  np('consolidation-policy-required', {
+    mutate: (s) => {
+      auto(s);
+      s.disruption = { consolidation: { after: '5m' } };
+    },
+    path: 'spec.disruption.consolidation.policy',
+    api: 'disruption.consolidation.policy is required on a NodePool',
+  }),
+  np('consolidation-subscription', {
+    mutate: (s) => {
+      auto(s);
+      s.billing = { chargeType: 'Subscription' };
+      s.disruption = { consolidation: { policy: 'WhenEmpty' } };
+    },
+    path: 'spec.disruption.consolidation.policy',
+    api: 'not available with billing.chargeType Subscription',
+  }),
+  np('consolidation-policy-enum', {
+    mutate: (s) => {
+      auto(s);
+      s.disruption = { consolidation: { policy: 'Always' } };
+    },
+    path: 'spec.disruption.consolidation.policy',
+    api: 'Unsupported value',
+    zod: 'must be one of',
+  }),
+  np('consolidation-threshold', {
+    mutate: (s) => {
+      auto(s);
+      s.disruption = { consolidation: { policy: 'WhenEmptyOrUnderutilized', utilizationThreshold: 0 } };
+    },
+    path: 'spec.disruption.consolidation.utilizationThreshold',
+    api: 'greater than or equal to 1',
+    zod: '>=1',
+  }),
+  np('consolidation-after', {
+    mutate: (s) => {
+      auto(s);
+      s.disruption = { consolidation: { policy: 'WhenEmpty', after: '10 minutes' } };
+    },
+    path: 'spec.disruption.consolidation.after',
+    api: SHOULD_MATCH,
+    zod: 'must be a duration',
+  }),
   np('registration-timeout', {
     mutate: (s) => (s.registrationTimeout = '10'),
     path: 'spec.registrationTimeout',
@@ -949,6 +998,12 @@ export const CASES: Case[] = [
     path: 'spec.disruption.budget',
     api: 'must be a count (0-2000) or a percentage (0%-100%)',
     zod: 'must be a percentage',
+  }),
+  mnp('managed-consolidation-threshold', {
+    mutate: (s) => (s.disruption = { consolidation: { utilizationThreshold: 101 } }),
+    path: 'spec.disruption.consolidation.utilizationThreshold',
+    api: 'less than or equal to 100',
+    zod: '<=100',
   }),
   mnp('managed-labels-reserved', {
     mutate: (s) => (s.labels = { 'node-role.kubernetes.io/worker': '' }),

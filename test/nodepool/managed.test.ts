@@ -56,7 +56,7 @@ test('the example ManagedNodePool: created at minSize with managed defaults, aut
   expect(p.status?.desiredSize).toBe(2);
   const automation = cond(p, 'AutomationActive');
   expect(automation).toMatchObject({ status: 'False', reason: 'AutomationNotActive' });
-  expect(automation?.message).toMatch(/^active: instant elasticity \(scale-out on pending pods\); not active in this version: autoRepair, autoUpgrade, autoPatch, systemEvents;/); // prettier-ignore
+  expect(automation?.message).toMatch(/^active: instant elasticity \(scale-out on pending pods\), consolidation \(WhenEmptyOrUnderutilized after 10m\); not active in this version: autoRepair, autoUpgrade, autoPatch, systemEvents;/); // prettier-ignore
   const group = h.sim.ess.state.groups.get(p.status!.scalingGroupId!);
   expect(group).toMatchObject({ minSize: 2, maxSize: 5 });
   const nodes = await poolNodes(name);

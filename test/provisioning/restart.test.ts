@@ -22,7 +22,7 @@ beforeAll(async () => {
   cloud = await startTestCloud(CLUSTER);
   proxy = new CloudProxy(cloud.sim.endpoint);
   const endpoint = await proxy.start();
-  op = new OperatorProcess({ identity: `${CLUSTER}-a`, leaseName: `${CLUSTER}-lease`, leaseNamespace: ns, cloudEndpoint: endpoint, simEnv: cloud.sim.env(), clusterId: CLUSTER, vpcId: cloud.world.vpcId, lease: ['4s', '3s', '1s'], logName: `ela-restart-${Date.now()}` }); // prettier-ignore
+  op = new OperatorProcess({ identity: `${CLUSTER}-a`, leaseName: `${CLUSTER}-lease`, leaseNamespace: ns, cloudEndpoint: endpoint, simEnv: cloud.sim.env(), clusterId: CLUSTER, vpcId: cloud.world.vpcId, lease: ['8s', '6s', '1s'], logName: `ela-restart-${Date.now()}` }); // prettier-ignore
   await op.start();
 });
 afterAll(async () => {

@@ -613,6 +613,26 @@ export const RamRoleName = api(
   [immutable<string>('spec.ramRoleName')],
 );
 
+export const CONSOLIDATION_POLICIES = ['WhenEmpty', 'WhenEmptyOrUnderutilized', 'Never'] as const;
+export type ConsolidationPolicy = (typeof CONSOLIDATION_POLICIES)[number];
+
+export const Consolidation = api(
+  z.strictObject({
+    policy: api(
+      z.enum(CONSOLIDATION_POLICIES),
+      'WhenEmpty: remove nodes that ran no pods (but DaemonSet, mirror and finished ones) for `after`. WhenEmptyOrUnderutilized: also nodes whose CPU and memory requests both stayed below utilizationThreshold for `after`, when the scheduling simulation places all their pods on the other nodes, or on one cheaper replacement launched and Ready first. Never: off. Default: WhenEmptyOrUnderutilized on a ManagedNodePool, Never on a NodePool (where it must then be set).',
+    ).optional(),
+    after: Duration(
+      'How long a node must stay empty (or underused) before it is removed (default 10m). A node launched for pending pods is never removed sooner.',
+    ).default('10m'),
+    utilizationThreshold: api(
+      z.int().min(1).max(100),
+      'Percent (1-100, default 50): a node whose CPU requests and memory requests are both below this share of its allocatable is underused.',
+    ).default(50),
+  }),
+  'Auto pools only: remove empty and underused nodes (the pool\'s own disruption method, held by the budget). Never below minSize; never a node with a pod annotated nodepool.alicloud.dev/do-not-disrupt, karpenter.sh/do-not-disrupt "true" or cluster-autoscaler.kubernetes.io/safe-to-evict "false", nor a node annotated nodepool.alicloud.dev/do-not-disrupt "true"; pods with local storage (emptyDir not in memory, hostPath) or without a controller block it unless annotated cluster-autoscaler.kubernetes.io/safe-to-evict "true". Not available with Subscription billing.',
+);
+
 export const Disruption = api(
   z.strictObject({
     budget: countOrPercent(
@@ -621,8 +641,9 @@ export const Disruption = api(
     drainTimeout: Duration(
       'After this long a drain is reported blocked and waits; pods a PodDisruptionBudget protects are never deleted.',
     ).optional(),
+    consolidation: Consolidation.optional(),
   }),
-  'Limits for voluntary disruption (scale-in, replacement, upgrades).',
+  'Limits for voluntary disruption (scale-in, consolidation, replacement, upgrades).',
 );
 
 export const NodePoolSystemDisk = systemDisk(120);

@@ -79,6 +79,12 @@ export const Annotation = {
    * audited (a Warning Event names every pod left behind); never applied without the annotation.
    */
   forceDrain: `${GROUP}/force-drain`,
+  /**
+   * On a Node: since when consolidation has seen it empty or underused (JSON: `underusedSince`, `emptySince`
+   * (RFC 3339), the `threshold` it was measured against). Written by the disruption engine for the
+   * consolidation method, so `after` counts across operator restarts; removed when the node is busy again.
+   */
+  consolidatable: `${GROUP}/consolidatable`,
 } as const;
 
 /**

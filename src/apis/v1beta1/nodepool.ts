@@ -477,6 +477,32 @@ const HARDENED_IMAGES = ['AliyunLinux3ContainerOptimized', 'AliyunLinux3', 'Cust
 
 const specRules: Rule<Spec>[] = [
   {
+    cel: "!has(self.disruption) || !has(self.disruption.consolidation) || self.scaling.mode == 'Auto'",
+    message:
+      'disruption.consolidation is for Auto mode only: a Manual pool keeps desiredSize nodes (lower desiredSize to remove nodes)',
+    fieldPath: '.disruption.consolidation',
+    reason: 'FieldValueForbidden',
+    check: (s) => s.disruption?.consolidation === undefined || s.scaling.mode === 'Auto',
+  },
+  {
+    cel: '!has(self.disruption) || !has(self.disruption.consolidation) || has(self.disruption.consolidation.policy)',
+    message:
+      'disruption.consolidation.policy is required on a NodePool (WhenEmpty, WhenEmptyOrUnderutilized or Never; without the block it is Never)',
+    fieldPath: '.disruption.consolidation.policy',
+    reason: 'FieldValueRequired',
+    check: (s) =>
+      s.disruption?.consolidation === undefined || s.disruption.consolidation.policy !== undefined,
+  },
+  {
+    cel: "!has(self.disruption) || !has(self.disruption.consolidation) || !has(self.disruption.consolidation.policy) || self.disruption.consolidation.policy == 'Never' || self.billing.chargeType != 'Subscription'",
+    message:
+      'disruption.consolidation is not available with billing.chargeType Subscription: a Subscription instance is never released (use policy Never or remove the block)',
+    fieldPath: '.disruption.consolidation.policy',
+    reason: 'FieldValueForbidden',
+    check: (s) =>
+      (s.disruption?.consolidation?.policy ?? 'Never') === 'Never' || s.billing.chargeType !== 'Subscription',
+  },
+  {
     cel: "self.scaling.multiAZPolicy != 'Balance' || size(self.vSwitchIds) >= 2",
     message: 'multiAZPolicy Balance needs at least 2 vSwitches',
     fieldPath: '.scaling.multiAZPolicy',

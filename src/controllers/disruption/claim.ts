@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { Annotation } from '../../apis/v1beta1/constants.js';
 import type { Node } from '../../kube/index.js';
@@ -14,6 +15,17 @@ const ClaimSchema = z.object({
   hookSince: z.string().optional(),
   heartbeats: z.number().int().min(0).optional(),
   hookDeadline: z.string().optional(),
+  replacement: z
+    .object({
+      id: z.string(),
+      startedAt: z.string(),
+      instanceType: z.string(),
+      zoneId: z.string(),
+      vSwitchId: z.string(),
+      instanceIds: z.array(z.string()).optional(),
+      attached: z.boolean().optional(),
+    })
+    .optional(),
 });
 
 /** The command recorded on a Node (annotation `nodepool.alicloud.dev/disruption`); undefined if none or unreadable. */
@@ -28,8 +40,8 @@ export function claimOf(node: DeepReadonly<Node> | undefined): Claim | undefined
   }
 }
 
-/** A new claim of a command on a Node, at `now`. */
-export function newClaim(c: Command, now: number): Claim {
+/** A new claim of a command on a Node, at `now` (`id`: a typed replacement's record id, its ClientToken's seed). */
+export function newClaim(c: Command, now: number, id: () => string = randomUUID): Claim {
   const since = new Date(now).toISOString();
   return {
     method: c.method,
@@ -39,6 +51,7 @@ export function newClaim(c: Command, now: number): Claim {
     disposal: c.disposal.kind,
     since,
     ...(c.disposal.kind === 'hook' ? { hookSince: since, heartbeats: 0 } : {}),
+    ...(c.replacement ? { replacement: { id: id(), startedAt: since, ...c.replacement } } : {}),
   };
 }
 

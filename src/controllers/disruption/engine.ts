@@ -11,7 +11,7 @@ export interface EngineResult {
   /** Lines for the Progressing condition. */
   progress: string[];
   outcomes: CommandOutcome[];
-  /** The soonest a command asked to be looked at again (a drain's retryAfterMs, a replacement's boot). */
+  /** The soonest a command or method asked to be looked at again (a drain's retryAfterMs, a replacement's boot, a node becoming due). */
   requeueAfterMs: number | undefined;
   /** Nodes whose command no method proposes any more, un-cordoned. */
   cancelled: string[];
@@ -29,6 +29,7 @@ export async function runEngine(
 ): Promise<EngineResult> {
   const proposals = new Map<Method, Proposal>();
   for (const m of methods) if (m.enabled(ctx.view)) proposals.set(m, await m.propose(ctx.view));
+  for (const p of proposals.values()) for (const m of p.marks ?? []) await executor.mark(m);
   const commands = [...proposals.values()].flatMap((p) => p.commands);
   const { outcomes, retained } = await executor.execute(ctx, commands);
   const live = new Set(commands.flatMap((c) => c.nodes.map((t) => t.instanceId)));
@@ -45,6 +46,8 @@ export async function runEngine(
     for (const o of mine) {
       if (o.retryAfterMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, o.retryAfterMs);
     }
+    const again = proposals.get(m)?.requeueAfterMs;
+    if (again !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, again);
   }
   return { automation, retained, progress, outcomes, requeueAfterMs, cancelled };
 }

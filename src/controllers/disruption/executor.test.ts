@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from '@jest/globals';
+import { parse } from 'yaml';
 import { Annotation } from '../../apis/v1beta1/constants.js';
 import type { NodePool } from '../../apis/v1beta1/index.js';
 import { FakeCloudProvider } from '../../cloud/fake/provider.js';
@@ -6,7 +8,9 @@ import type { PoolInstance } from '../../cloud/types.js';
 import type { Node } from '../../kube/index.js';
 import { createLogger } from '../../log.js';
 import type { DeepReadonly } from '../../util/readonly.js';
+import { poolSpecOf } from '../nodepool/kinds.js';
 import { claimOf } from './claim.js';
+import { typedReplacements } from './replacement.js';
 import type { DrainRequest, DrainResult } from './drain.js';
 import { DisruptionExecutor, type NodeOps } from './executor.js';
 import type { Candidate, Claim, Command, PoolView } from './types.js';
@@ -41,6 +45,16 @@ class MemoryNodes implements NodeOps {
     return Promise.resolve();
   }
   dropFinalizer() {
+    return Promise.resolve();
+  }
+  annotate(name: string, annotations: Readonly<Record<string, string | null>>) {
+    const n = this.nodes.get(name);
+    if (!n) return Promise.resolve();
+    const a = { ...(n.metadata.annotations ?? {}) };
+    for (const [k, v] of Object.entries(annotations))
+      if (v === null) delete a[k];
+      else a[k] = v;
+    n.metadata.annotations = a;
     return Promise.resolve();
   }
 }
@@ -241,5 +255,82 @@ describe('the disruption executor (against the fake cloud)', () => {
     expect(events.some((e) => e.reason === 'ForceDrain' && /a\/p \(blocked by PodDisruptionBudget g\)/.test(e.note))).toBe(true); // prettier-ignore
     const other = await w.executor.execute({ ...w.ctx, forceDrain: true }, [cmd('scaleIn', ['i-1'])]);
     expect(other.outcomes[0]!.done).toEqual([]);
+  });
+});
+
+describe("a typed replacement (consolidation's cheaper node), against the fake cloud", () => {
+  const example = parse(readFileSync('examples/nodepool-auto.yaml', 'utf8')) as Record<string, unknown>;
+  const spec = poolSpecOf('NodePool', example);
+  if (!spec.ok) throw new Error(JSON.stringify(spec.problems));
+  const replace = { replacementsFirst: true, replacement: { instanceType: 'ecs.g7.large', zoneId: 'cn-hangzhou-h', vSwitchId: 'vsw-bp1zonea' } }; // prettier-ignore
+
+  /** The world as the next reconcile reads it: claims from the Nodes, and the members the cloud's group holds. */
+  function reread(w: ReturnType<typeof world>, ready: (id: string) => boolean): PoolView {
+    const members = [...w.cloud.instances.values()].filter(
+      (i) => i.groupId === w.g.id && i.status !== 'Deleted',
+    );
+    const candidates: Candidate[] = members.map((i) => {
+      const node = w.nodes.nodes.get(`n-${i.instanceId}`) ?? { metadata: { name: `n-${i.instanceId}`, annotations: {} }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }; // prettier-ignore
+      w.nodes.nodes.set(node.metadata.name, node);
+      const { groupId: _g, ...rest } = i;
+      return { instanceId: i.instanceId, instance: { ...rest, healthy: true, scalingConfigurationId: undefined, reclaiming: false }, node, ready: ready(i.instanceId), claim: claimOf(node) }; // prettier-ignore
+    });
+    return { ...w.view, candidates };
+  }
+
+  test('its record is in the claim before the launch; a launch whose answer was lost is replayed (same instance); attached once running; the target drains only when it is a Ready member, then goes with the desired capacity lowered', async () => {
+    const w = world(1, [{ id: 'i-1' }, { id: 'i-2' }]);
+    const ctx = { ...w.ctx, replacements: typedReplacements(w.cloud, 'c-1', log, { name: 'web', pool: spec.pool, group: w.g }, { imageId: 'm-1', userData: 'IyE=' }) }; // prettier-ignore
+    const c = cmd('consolidation', ['i-1'], replace);
+    const first = await w.executor.execute(ctx, [c]);
+    const claim = claimOf(w.nodes.nodes.get('n-i-1'))!;
+    expect(claim.replacement).toMatchObject({ instanceType: 'ecs.g7.large', zoneId: 'cn-hangzhou-h', instanceIds: [expect.stringMatching(/^i-/)] }); // prettier-ignore
+    const id = claim.replacement!.instanceIds![0]!;
+    expect(w.cloud.callsOf('runInstances')).toEqual([[expect.objectContaining({ instanceType: 'ecs.g7.large', vSwitchId: 'vsw-bp1zonea', amount: 1 }), { operationId: `elasticity/${claim.replacement!.id}` }]]); // prettier-ignore
+    expect(first.outcomes[0]!.waiting[0]!.blockedBy[0]!.kind).toBe('Replacement');
+    expect(w.drains.calls).toEqual([]);
+    // a crash after RunInstances, before its ids were recorded: the same ClientToken gives the same instance
+    const lost = { ...claim, replacement: { ...claim.replacement!, instanceIds: undefined } };
+    await w.nodes.claim(w.nodes.nodes.get('n-i-1')!, lost);
+    await w.executor.execute({ ...ctx, view: reread(w, () => true) }, [c]);
+    expect(w.cloud.callsOf('runInstances')).toHaveLength(2);
+    expect(claimOf(w.nodes.nodes.get('n-i-1'))!.replacement!.instanceIds).toEqual([id]);
+    expect([...w.cloud.instances.values()].filter((i) => i.instanceType === 'ecs.g7.large')).toHaveLength(1);
+    // running: attached to the group (its desired capacity + 1); not a Ready node yet: nothing drained
+    await w.executor.execute({ ...ctx, view: reread(w, (x) => x !== id) }, [c]);
+    expect(w.cloud.callsOf('attachInstances')).toEqual([[w.g.id, [id], expect.objectContaining({ entrusted: true })]]); // prettier-ignore
+    expect(claimOf(w.nodes.nodes.get('n-i-1'))!.replacement!.attached).toBe(true);
+    await w.executor.execute({ ...ctx, view: reread(w, (x) => x !== id) }, [c]);
+    expect(w.drains.calls).toEqual([]);
+    // a Ready member: the target drains and goes, the desired capacity lowered (3 → 2)
+    const done = await w.executor.execute({ ...ctx, view: reread(w, () => true) }, [c]);
+    expect(w.drains.calls).toEqual(['n-i-1']);
+    expect(w.cloud.callsOf('removeInstances')).toEqual([[w.g.id, ['i-1'], expect.objectContaining({ policy: 'release', decreaseDesired: true })]]); // prettier-ignore
+    expect(done.outcomes[0]!.done.map((d) => d.outcome)).toEqual(['released']);
+    expect(w.g.desiredCapacity).toBe(2);
+  });
+
+  test('a consolidation no longer wanted before its replacement was attached: the replacement is released, never left outside the pool', async () => {
+    const w = world(1, [{ id: 'i-1' }, { id: 'i-2' }]);
+    const ctx = { ...w.ctx, replacements: typedReplacements(w.cloud, 'c-1', log, { name: 'web', pool: spec.pool, group: w.g }, { imageId: 'm-1', userData: 'IyE=' }) }; // prettier-ignore
+    await w.executor.execute(ctx, [cmd('consolidation', ['i-1'], replace)]);
+    const id = claimOf(w.nodes.nodes.get('n-i-1'))!.replacement!.instanceIds![0]!;
+    const cancelled = await w.executor.cancelStale({ ...ctx, view: reread(w, () => true) }, new Set());
+    expect(cancelled).toEqual(['n-i-1']);
+    expect(w.cloud.callsOf('releaseInstances')).toEqual([[[id], expect.objectContaining({ force: true })]]);
+    expect(w.cloud.instances.get(id)?.status).toBe('Deleted');
+    expect(claimOf(w.nodes.nodes.get('n-i-1'))).toBeUndefined();
+  });
+
+  test('a replacement the cloud refuses (no stock) abandons the command: the claim goes, the node stays', async () => {
+    const w = world(1, [{ id: 'i-1' }, { id: 'i-2' }]);
+    const refusing = { launch: () => Promise.resolve({ ok: false as const, unavailable: true, message: 'OperationDenied.NoStock: sold out' }), statuses: () => Promise.resolve(new Map()), attach: () => Promise.resolve(), release: () => Promise.resolve() }; // prettier-ignore
+    const r = await w.executor.execute({ ...w.ctx, replacements: refusing }, [
+      cmd('consolidation', ['i-1'], replace),
+    ]);
+    expect(r.outcomes[0]!.held).toEqual([{ kind: 'Replacement', message: 'the replacement ecs.g7.large in cn-hangzhou-h cannot be launched: OperationDenied.NoStock: sold out' }]); // prettier-ignore
+    expect(claimOf(w.nodes.nodes.get('n-i-1'))).toBeUndefined();
+    expect(w.drains.calls).toEqual([]);
+    expect(events.some((e) => e.reason === 'DisruptionAbandoned')).toBe(true);
   });
 });

@@ -21,7 +21,7 @@ import { RETAINED_TAG, deleteOutcome, retainedOf, type RetainedInstance } from '
 import { describeBlocker, type DrainBlocker, type Drainer } from './drain.js';
 import { drainTimeoutMs } from './duration.js';
 import { planHeartbeat } from './hook.js';
-import type { Blocker, Candidate, Claim, Command, CommandOutcome, PoolView, Target } from './types.js';
+import type { Blocker, Candidate, Claim, Command, CommandOutcome, NodeMark, PoolView, ReplacementRecord, Target } from './types.js'; // prettier-ignore
 
 /** The Node finalizer the operator owns on admitted Nodes (the termination controller removes it). */
 export const NODE_FINALIZER = 'nodepool.alicloud.dev/instance';
@@ -33,6 +33,7 @@ const DONE_EVENT: Record<string, { reason: string; type: 'Normal' | 'Warning' }>
   essHook: { reason: 'ScaleInHookContinued', type: 'Normal' },
   registration: { reason: 'RegistrationFailed', type: 'Warning' },
   deletion: { reason: 'PoolNodeDrained', type: 'Normal' },
+  consolidation: { reason: 'Consolidated', type: 'Normal' },
 };
 
 /** The Node writes the executor makes (the API server in production; in memory in unit tests). */
@@ -45,6 +46,8 @@ export interface NodeOps {
   /** The operator's finalizer, admission label and claim removed; the Node stays. */
   letGo(node: DeepReadonly<Node>): Promise<void>;
   dropFinalizer(node: DeepReadonly<Node>): Promise<void>;
+  /** Sets (or, with null, removes) annotations a method keeps on a Node (no precondition: single keys); gone is fine. */
+  annotate(name: string, annotations: Readonly<Record<string, string | null>>): Promise<void>;
 }
 
 export interface ExecutorDeps {
@@ -95,6 +98,12 @@ export class KubeNodeOps implements NodeOps {
     await this.api.mergePatch(node.metadata.name, { metadata: { labels: { [ADMITTED_LABEL]: null }, annotations: { [Annotation.disruption]: null } } }).catch((e: unknown) => { if (!(e instanceof NotFoundError)) throw e; }); // prettier-ignore
   }
 
+  async annotate(name: string, annotations: Readonly<Record<string, string | null>>): Promise<void> {
+    await this.api.mergePatch(name, { metadata: { annotations } }).catch((e: unknown) => {
+      if (!(e instanceof NotFoundError)) throw e;
+    });
+  }
+
   /** A guarded patch; gone is fine; a Node that moved is read again (up to 3 times). */
   async dropFinalizer(node: DeepReadonly<Node>): Promise<void> {
     let n: DeepReadonly<Node> | undefined = node;
@@ -120,7 +129,24 @@ export interface ExecutionContext {
   groupId: string | undefined;
   /** The pool carries `nodepool.alicloud.dev/force-drain: "true"` (honoured only for pool deletion). */
   forceDrain: boolean;
+  /** Launches typed replacements (`Command.replacement`) into this pool; required when a command has one. */
+  replacements?: ReplacementLauncher | undefined;
 }
+
+/** What launches a command's typed replacement into one pool (the pool controller gives it, per reconcile). */
+export interface ReplacementLauncher {
+  /** RunInstances of the record's type and vSwitch, ClientToken from its id (a retry replays the answer). */
+  launch(r: ReplacementRecord): Promise<{ ok: true; ids: string[] } | { ok: false; unavailable: boolean; message: string }>; // prettier-ignore
+  /** The instances' ECS status (`Pending`, `Running`, … ; absent: not seen). */
+  statuses(ids: readonly string[]): Promise<ReadonlyMap<string, string>>;
+  /** Entrusted AttachInstances into the pool's group (raises its desired capacity by the count). */
+  attach(r: ReplacementRecord, ids: readonly string[]): Promise<void>;
+  /** Releases launched instances that were never attached (a cancelled consolidation). */
+  release(r: ReplacementRecord, ids: readonly string[]): Promise<void>;
+}
+
+/** A launched replacement the cloud does not show yet is given this long before it counts as lost. */
+export const REPLACEMENT_UNSEEN_MS = 5 * 60_000;
 
 export interface ExecutionResult {
   outcomes: CommandOutcome[];
@@ -250,7 +276,15 @@ export class DisruptionExecutor {
       }
     }
     if (!cand?.claim) claimedNow.add(target.instanceId);
-    if (command.replacementsFirst && !replacementReady(view, claimedNow)) {
+    if (command.replacement) {
+      const r = await this.typedReplacement(ctx, node, claim);
+      if (r.state !== 'ready') {
+        if (r.state === 'abandoned') p.held.push({ kind: 'Replacement', message: r.message });
+        else p.waiting.push({ target, step: r.step, blockedBy: [{ kind: 'Replacement', message: r.message }] }); // prettier-ignore
+        p.retry = minRetry(p.retry, 5_000);
+        return started ? 'started' : 'going';
+      }
+    } else if (command.replacementsFirst && !replacementReady(view, claimedNow)) {
       p.waiting.push({ target, step: 'waiting for its replacement to be Ready', blockedBy: [{ kind: 'Replacement', message: `a replacement node is launched and not Ready yet (${readyUnclaimed(view, claimedNow)} of ${view.desired} Ready)` }] }); // prettier-ignore
       p.retry = minRetry(p.retry, 5_000);
       return started ? 'started' : 'going';
@@ -269,6 +303,81 @@ export class DisruptionExecutor {
     }
     p.ready.push({ target, cand, node });
     return started ? 'started' : 'going';
+  }
+
+  /**
+   * A typed replacement, one step at a time (level-triggered): launched (ClientToken from the record written in
+   * the claim before the call: a crash replays it), its instance ids recorded in the claim, attached (entrusted)
+   * once running, then waited for as a Ready member. A launch the cloud refuses (no stock, quota) or an instance
+   * lost on the way abandons the command: the claim is removed and the next plan decides again.
+   */
+  private async typedReplacement(
+    ctx: ExecutionContext,
+    node: DeepReadonly<Node>,
+    claim: Claim,
+  ): Promise<
+    | { state: 'ready' }
+    | { state: 'waiting'; step: string; message: string }
+    | { state: 'abandoned'; message: string }
+  > {
+    // prettier-ignore
+    const rec = claim.replacement;
+    const L = ctx.replacements;
+    if (!rec || !L) throw new Error(`node ${node.metadata.name}: a replacement command without its record or launcher`); // prettier-ignore
+    const what = `${rec.instanceType} in ${rec.zoneId}`;
+    const waiting = (step: string, message: string) => ({ state: 'waiting' as const, step, message });
+    if (!rec.instanceIds?.length) {
+      const out = await L.launch(rec);
+      if (!out.ok) {
+        if (!out.unavailable) return waiting('launching its replacement', `the launch of ${what} failed (${out.message}); tried again with the same ClientToken`); // prettier-ignore
+        return this.abandon(ctx, node, `the replacement ${what} cannot be launched: ${out.message}`);
+      }
+      await this.updateClaim(node, { ...claim, replacement: { ...rec, instanceIds: out.ids } });
+      return waiting('its replacement launched', `replacement ${out.ids.join(', ')} (${what}) launched, not running yet`); // prettier-ignore
+    }
+    const ids = rec.instanceIds;
+    const member = ctx.view.candidates.find((c) => ids.includes(c.instanceId));
+    if (rec.attached && member?.ready && member.node && !member.node.metadata.deletionTimestamp)
+      return { state: 'ready' };
+    const st = await L.statuses(ids);
+    const unseenTooLong = ctx.view.now - Date.parse(rec.startedAt) > REPLACEMENT_UNSEEN_MS;
+    const lost = ids.filter((id) => st.get(id) === 'Deleted' || st.get(id) === 'Stopped' || (!st.has(id) && unseenTooLong)); // prettier-ignore
+    if (lost.length > 0) {
+      const alive = ids.filter((id) => !lost.includes(id) && st.has(id));
+      if (!rec.attached && alive.length > 0) await L.release(rec, alive);
+      return this.abandon(ctx, node, `the replacement ${ids.join(', ')} (${what}) was lost before it became a Ready node`); // prettier-ignore
+    }
+    if (!rec.attached) {
+      if (!ids.every((id) => st.get(id) === 'Running')) return waiting('its replacement starting', `replacement ${ids.join(', ')} (${what}) is starting`); // prettier-ignore
+      await L.attach(rec, ids);
+      await this.updateClaim(node, { ...claim, replacement: { ...rec, attached: true } });
+      this.deps.logger.info({ pool: ctx.view.pool.metadata.name, node: node.metadata.name, action: 'attach-replacement', instances: ids }, 'a replacement was attached to the scaling group'); // prettier-ignore
+    }
+    return waiting('waiting for its replacement to be Ready', `replacement ${ids.join(', ')} (${what}) is not a Ready node yet`); // prettier-ignore
+  }
+
+  /** A command given up before its node was touched: the claim removed, so the next plan decides afresh. */
+  private async abandon(
+    ctx: ExecutionContext,
+    node: DeepReadonly<Node>,
+    message: string,
+  ): Promise<{ state: 'abandoned'; message: string }> {
+    const fresh = await this.nodes.get(node.metadata.name);
+    if (fresh) await this.nodes.claim(fresh, undefined);
+    await this.deps.events.warning(ctx.poolRef, 'DisruptionAbandoned', 'Replace', `node ${node.metadata.name}: ${message}; the node stays`); // prettier-ignore
+    return { state: 'abandoned', message };
+  }
+
+  /** Writes a changed claim on the Node as it is now (the claim written earlier in this round moved it). */
+  private async updateClaim(node: DeepReadonly<Node>, claim: Claim): Promise<void> {
+    const fresh = await this.nodes.get(node.metadata.name);
+    if (!fresh) return;
+    if (!(await this.nodes.claim(fresh, claim))) return;
+  }
+
+  /** A method's bookkeeping on a Node (consolidation's "empty since"). */
+  async mark(m: NodeMark): Promise<void> {
+    await this.nodes.annotate(m.node, m.annotations);
   }
 
   /** Records the command on the Node; undefined when the Node is gone. */
@@ -388,6 +497,26 @@ export class DisruptionExecutor {
   }
 
   /**
+   * Before a claim with a typed replacement is cancelled: a replacement launched and never attached would run
+   * outside any pool, so it is released (a launch whose answer was lost is replayed with its ClientToken first).
+   * False when that cannot be done now (no launcher: the claim stays until a reconcile that has one).
+   */
+  private async dropReplacement(ctx: ExecutionContext, claim: Claim): Promise<boolean> {
+    const rec = claim.replacement;
+    if (!rec || rec.attached) return true;
+    const L = ctx.replacements;
+    if (!L) return false;
+    let ids = rec.instanceIds ? [...rec.instanceIds] : [];
+    if (ids.length === 0) {
+      const out = await L.launch(rec);
+      if (!out.ok && !out.unavailable) return false;
+      ids = out.ok ? out.ids : [];
+    }
+    if (ids.length > 0) await L.release(rec, ids);
+    return true;
+  }
+
+  /**
    * Claims no command proposes any more on members back in service (a desired size raised again, an economical
    * node started again): un-cordoned (only if the operator cordoned it) and the claim removed.
    */
@@ -397,6 +526,7 @@ export class DisruptionExecutor {
       if (!c.claim || !c.node || live.has(c.instanceId) || c.node.metadata.deletionTimestamp) continue;
       if (c.instance.lifecycleState !== 'InService' || c.instance.status !== 'Running') continue;
       if (c.claim.method === 'deletedNode' || c.claim.method === 'deletion') continue;
+      if (!(await this.dropReplacement(ctx, c.claim))) continue;
       await this.deps.drainer.cancelDrain(c.node.metadata.name, { pool: ctx.view.pool.metadata.name });
       const fresh = await this.nodes.get(c.node.metadata.name);
       if (fresh) await this.nodes.claim(fresh, undefined);

@@ -22,6 +22,7 @@ import type { NodePool, PoolStatus } from '../../apis/v1beta1/index.js';
 import type { LifecycleAction, PoolInstance, ScalingGroup } from '../../cloud/types.js';
 import type { Node, Pod } from '../../kube/index.js';
 import type { DeepReadonly } from '../../util/readonly.js';
+import type { Window } from './windows.js';
 
 /** Every disruption method, by the name its status block and Events use. */
 export const METHOD_NAMES = [
@@ -75,6 +76,11 @@ export interface PoolView {
   readonly deleting: boolean;
   /** The engine's clock, in ms. */
   readonly now: number;
+  /**
+   * The weekly windows voluntary automation is confined to (a ManagedNodePool's `maintenance.windows`; none =
+   * at any time). Consolidation starts nothing outside them.
+   */
+  readonly windows?: readonly Window[] | undefined;
   /** The pods bound to these Nodes (the pods-by-node index); read only by methods that need them. */
   podsOn(nodes: readonly string[]): Promise<ReadonlyMap<string, readonly DeepReadonly<Pod>[]>>;
 }
@@ -125,6 +131,28 @@ export interface Command {
   readonly disposal: Disposal;
   /** The command may not start before this time (ms; the preview's `notBefore`). */
   readonly notBefore?: number | undefined;
+  /**
+   * With `replacementsFirst`: the ONE replacement node to launch, of exactly this type and vSwitch
+   * (RunInstances + entrusted AttachInstances, as elasticity launches; consolidation's cheaper node) instead of
+   * a like-for-like one from the scaling group. Recorded in the claim before the launch (its ClientToken).
+   */
+  readonly replacement?: ReplacementSpec | undefined;
+}
+
+/** A replacement of a chosen type (a consolidation's cheaper node). */
+export interface ReplacementSpec {
+  readonly instanceType: string;
+  readonly zoneId: string;
+  readonly vSwitchId: string;
+}
+
+/** A typed replacement as the claim records it: launched with ClientToken from `id`, attached, then waited for. */
+export interface ReplacementRecord extends ReplacementSpec {
+  readonly id: string;
+  /** RFC 3339: when the record was written (before the launch). */
+  readonly startedAt: string;
+  readonly instanceIds?: readonly string[] | undefined;
+  readonly attached?: boolean | undefined;
 }
 
 /**
@@ -146,6 +174,8 @@ export interface Claim {
   readonly hookSince?: string | undefined;
   readonly heartbeats?: number | undefined;
   readonly hookDeadline?: string | undefined;
+  /** A typed replacement launched first (consolidation): what was launched and whether it is attached. */
+  readonly replacement?: ReplacementRecord | undefined;
 }
 
 /** Why a command (or the next one) does not run now: the preview's `blockedBy`. */
@@ -160,7 +190,9 @@ export interface Blocker {
     | 'MaxSize'
     | 'NotBefore'
     | 'Terminating'
-    | 'EvictionFailed';
+    | 'EvictionFailed'
+    | 'PodsWouldNotFit'
+    | 'NotEvictable';
   /** What exactly: `pdb web/guard`, `pod web/db-0`, `window Sat 01:00 Asia/Shanghai`, `budget 1 of 10%`. */
   readonly message: string;
 }
@@ -180,6 +212,19 @@ export interface Proposal {
   readonly commands: readonly Command[];
   /** What it waits to do (a node not yet empty long enough, a window not open): for the preview only. */
   readonly pending?: NextAction | undefined;
+  /**
+   * Bookkeeping a method keeps on Nodes (e.g. consolidation's "empty since"), written by the engine: annotation
+   * → value, `null` removes it. A method itself writes nothing.
+   */
+  readonly marks?: readonly NodeMark[] | undefined;
+  /** When the method wants to look again although nothing happened (a node becomes due), ms. */
+  readonly requeueAfterMs?: number | undefined;
+}
+
+/** Annotations a method keeps on a Node. */
+export interface NodeMark {
+  readonly node: string;
+  readonly annotations: Readonly<Record<string, string | null>>;
 }
 
 /** A disruption method. */

@@ -1,8 +1,16 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { NodePool } from '../../apis/v1beta1/index.js';
 import { POOL_LABEL } from '../../bootstrap/labels.js';
 import { AuthFailedError, CloudError, ConflictError } from '../../cloud/errors.js';
 import type { CloudProvider } from '../../cloud/provider.js';
-import { ConfigMapSchema, NodeSchema, Resources, TypedResource, type Node } from '../../kube/index.js';
+import {
+  ConfigMapSchema,
+  NodeSchema,
+  Resources,
+  TypedResource,
+  type Node,
+  type Pod,
+} from '../../kube/index.js';
 import { Controller, type ReconcileContext, type ReconcileResult } from '../../runtime/controller.js';
 import type { Informer } from '../../runtime/informer.js';
 import { finalizerPatch } from '../../runtime/finalizers.js';
@@ -11,6 +19,7 @@ import type { ControllerDeps, JoinSource } from '../deps.js';
 import { Drainer } from '../disruption/drain.js';
 import { DrainMetrics } from '../disruption/metrics.js';
 import { registerPoolStatusMetrics } from './status-metrics.js';
+import { consolidationOf } from '../disruption/consolidation/settings.js';
 import { DisruptionExecutor } from '../disruption/executor.js';
 import { poolMethods } from '../disruption/methods/index.js';
 import { indexedPodsOnNodes } from '../disruption/pods-by-node.js';
@@ -132,7 +141,7 @@ export function newNodePoolController(
   const pools = deps.informers.informer(POOL_KINDS[kindName].ref, PoolObjectSchema, selector);
   const nodes = poolNodesInformer(deps);
   const d = poolDeps(deps, kindName, { pools, nodes });
-  d.methods.push(...poolMethods({ story: storyOf(d) }));
+  d.methods.push(...poolMethods({ story: storyOf(d), consolidation: { informers: deps.informers, cloud: deps.cloud, clock: deps.clock } })); // prettier-ignore
   /** Pools of the other kind: names are unique across both (conflicts), and both own scaling groups (orphans). */
   const others = deps.informers.informer(POOL_KINDS[d.kind.other].ref, PoolObjectSchema, selector);
   const owned = () => new Set([...d.pools.list(), ...others.list()].map((p) => p.metadata.name));
@@ -175,13 +184,34 @@ export function newNodePoolController(
   controller
     .watch(pools)
     .watch(others)
-    .watch(nodes, (n: Node) => n.metadata.labels?.[POOL_LABEL], nodeChanged);
+    .watch(nodes, (n: Node) => n.metadata.labels?.[POOL_LABEL], nodeChanged)
+    // a pod bound, finished or gone can make a node empty or underused (or busy again): consolidating pools look
+    .watch(podInformer(deps.informers), (p: Pod) => consolidatingPoolOf(d, specOf, p), podMoved);
   if (kindName === 'NodePool') {
     /** Where ACK registers an External pool's join script: a change re-checks every External pool. */
     const agentConfig = deps.informers.informer(Resources.configMaps, ConfigMapSchema, { namespace: AGENT_CONFIG.namespace, fieldSelector: `metadata.name=${AGENT_CONFIG.name}` }); // prettier-ignore
     controller.watch(agentConfig, () => d.pools.list().filter((p) => isExternal(p.spec)).map((p) => p.metadata.name)); // prettier-ignore
   }
   return controller;
+}
+
+/** The pool a pod's node belongs to, when that pool consolidates (its reconcile keeps "empty since" current). */
+function consolidatingPoolOf(
+  d: PoolDeps,
+  specOf: (o: CachedPool) => PoolSpecResult,
+  p: Pod,
+): string | undefined {
+  const node = p.spec?.nodeName ? d.nodes.get(p.spec.nodeName) : undefined;
+  const name = node?.metadata.labels?.[POOL_LABEL];
+  const o = name ? d.pools.get(name) : undefined;
+  if (!o) return undefined;
+  const spec = specOf(o);
+  return spec.ok && consolidationOf(spec.pool) ? name : undefined;
+}
+
+/** A pod change that can change how full its node is, or whether it may go (its do-not-disrupt annotations). */
+function podMoved(a: Pod, b: Pod): boolean {
+  return a.spec?.nodeName !== b.spec?.nodeName || a.status?.phase !== b.status?.phase || a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp || !isDeepStrictEqual(a.metadata.annotations, b.metadata.annotations); // prettier-ignore
 }
 
 /** A reconcile's context: the pool, its prior status as a draft, its Nodes. */

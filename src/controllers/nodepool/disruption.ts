@@ -1,4 +1,6 @@
 import { Annotation } from '../../apis/v1beta1/constants.js';
+import type { NodePool } from '../../apis/v1beta1/index.js';
+import { typedReplacements } from '../disruption/replacement.js';
 import type { LifecycleAction, PoolInstance, ScalingGroup } from '../../cloud/types.js';
 import type { Node } from '../../kube/index.js';
 import type { DeepReadonly } from '../../util/readonly.js';
@@ -47,6 +49,7 @@ export function poolView(
     lifecycleActions: opts.actions,
     deleting: opts.deleting,
     now: d.clock.now(),
+    windows: r.managed?.spec.maintenance.windows,
     podsOn: d.podsOn,
   };
 }
@@ -79,6 +82,7 @@ export async function runDisruptions(
     poolRef: r.subject,
     groupId: group.id,
     forceDrain,
+    replacements: typedReplacements(d.cloud, d.cluster, r.log, { name: r.name, pool: r.pool as NodePool, group }, r.resolved), // prettier-ignore
   });
   r.status.automation = { ...(r.status.automation ?? {}), ...res.automation };
   addRetained(r.status, res.retained);

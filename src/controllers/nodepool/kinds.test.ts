@@ -51,7 +51,7 @@ describe('ManagedNodePool in NodePool terms', () => {
     const [on, reason, message] = automationCondition(r.managed);
     expect([on, reason]).toEqual([false, 'AutomationNotActive']);
     expect(message).toBe(
-      'active: instant elasticity (scale-out on pending pods); not active in this version: autoRepair, autoUpgrade, systemEvents; the maintenance windows are recorded but nothing acts in them yet',
+      'active: instant elasticity (scale-out on pending pods), consolidation (WhenEmptyOrUnderutilized after 10m); not active in this version: autoRepair, autoUpgrade, systemEvents; consolidation removes nodes only inside the maintenance windows',
     );
   });
 });

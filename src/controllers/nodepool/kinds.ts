@@ -73,7 +73,8 @@ export function managedAsNodePool(m: ManagedNodePool): PoolSpecResult {
     ...(s.userData !== undefined ? { userData: s.userData } : {}),
     ...(s.userDataFrom ? { userDataFrom: s.userDataFrom } : {}),
     bootstrap: { mode: 'Managed' },
-    ...(s.disruption ? { disruption: s.disruption } : {}),
+    // consolidation defaults to WhenEmptyOrUnderutilized on this kind (a NodePool's default is Never)
+    disruption: { ...(s.disruption ?? {}), consolidation: { ...(s.disruption?.consolidation ?? {}), policy: s.disruption?.consolidation?.policy ?? 'WhenEmptyOrUnderutilized' } }, // prettier-ignore
     registrationTimeout: s.registrationTimeout,
   };
   const v = validateObject({ apiVersion: API_VERSION, kind: 'NodePool', metadata: m.metadata, spec });
@@ -102,17 +103,23 @@ function automationOf(m: ManagedNodePool): { name: string; on: boolean }[] {
 
 /**
  * The `AutomationActive` condition of a ManagedNodePool: False, naming each automation its spec turns on that
- * this version does not run yet, and what the pool does instead.
+ * this version does not run yet, and what the pool does instead (elasticity, and consolidation unless its policy
+ * is Never — inside the maintenance windows when it has them).
  */
 export function automationCondition(m: ManagedNodePool): [boolean, string, string] {
   const wanted = automationOf(m)
     .filter((a) => a.on)
     .map((a) => a.name);
-  if (wanted.length === 0) return [true, 'AutomationActive', 'active: instant elasticity (scale-out on pending pods)']; // prettier-ignore
+  const c = m.spec.disruption?.consolidation;
+  const policy = c?.policy ?? 'WhenEmptyOrUnderutilized';
+  const consolidating = policy !== 'Never';
+  const active = `active: instant elasticity (scale-out on pending pods)${consolidating ? `, consolidation (${policy} after ${c?.after ?? '10m'})` : ''}`; // prettier-ignore
+  const windows = (m.spec.maintenance.windows ?? []).length > 0 ? (consolidating ? '; consolidation removes nodes only inside the maintenance windows' : '; the maintenance windows are recorded but nothing acts in them yet') : ''; // prettier-ignore
+  if (wanted.length === 0) return [true, 'AutomationActive', `${active}${windows}`];
   return [
     false,
     'AutomationNotActive',
-    `active: instant elasticity (scale-out on pending pods); not active in this version: ${wanted.join(', ')}; the maintenance windows are recorded but nothing acts in them yet`,
+    `${active}; not active in this version: ${wanted.join(', ')}${windows}`,
   ];
 }
 

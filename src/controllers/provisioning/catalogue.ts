@@ -32,6 +32,18 @@ export class OfferingCatalogue {
     private readonly clock: Clock,
   ) {}
 
+  private static readonly byCloud = new WeakMap<object, OfferingCatalogue>();
+
+  /** The one catalogue of a cloud client: elasticity and consolidation read (and mark) the same offerings. */
+  static shared(
+    cloud: Pick<CloudProvider, 'instanceTypes' | 'price' | 'stock'>,
+    clock: Clock,
+  ): OfferingCatalogue {
+    let c = OfferingCatalogue.byCloud.get(cloud);
+    if (!c) OfferingCatalogue.byCloud.set(cloud, (c = new OfferingCatalogue(cloud, clock)));
+    return c;
+  }
+
   shape(type: string): InstanceTypeInfo | undefined {
     return this.shapes.get(type);
   }

@@ -87,7 +87,7 @@ export function newProvisioningController(
   const claims = deps.informers.informer(Resources.persistentVolumeClaims, ClaimSchema);
   const volumes = deps.informers.informer(Resources.persistentVolumes, VolumeSchema);
   const metrics = new ProvisioningMetrics(deps.metrics.registry);
-  const catalogue = new OfferingCatalogue(cloud, clock);
+  const catalogue = OfferingCatalogue.shared(cloud, clock);
   const autoPools = new AutoPools(cloud, cluster);
   const launcher = new Launcher(cloud, cluster, log);
   const podEvents = new PodEvents(deps.events, () => clock.monotonic());

@@ -1,9 +1,8 @@
 import type { ElasticityLaunch } from '../../apis/v1beta1/index.js';
 import type { CloudInstance } from '../../cloud/types.js';
 import type { Node, Pod } from '../../kube/index.js';
-import type { ExistingNode, Offering, Resources } from './scheduling/index.js';
-import { podRequests } from './scheduling/index.js';
-import { cpuMillis, mebibytes, parseQuantity } from '../../util/quantity.js';
+import type { ExistingNode, Offering } from './scheduling/index.js';
+import { existingNodeOf } from './scheduling/index.js';
 
 /** A Ready node still counts as in flight this long (the scheduler binds the pods it was launched for). */
 export const READY_GRACE_MS = 30_000;
@@ -55,38 +54,9 @@ const isReady = (n: Node): { ready: boolean; since: number } => {
   return { ready: c?.status === 'True', since: c?.lastTransitionTime ? Date.parse(c.lastTransitionTime) : 0 };
 };
 
-function usedBy(pods: readonly Pod[]): Resources {
-  const r: Resources = { cpuMilli: 0, memoryMiB: 0, gpus: 0, pods: 0 };
-  for (const p of pods) {
-    if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') continue;
-    const q = podRequests(p);
-    r.cpuMilli += q.cpuMilli;
-    r.memoryMiB += q.memoryMiB;
-    r.gpus += q.gpus;
-    r.pods += 1;
-  }
-  return r;
-}
-
 /** An in-flight node from a registered (not yet long Ready) Node. */
 function fromNode(pool: string, n: Node, podsOn: InFlightInput['podsOn']): ExistingNode {
-  const a = n.status?.allocatable ?? {};
-  const q = (s: string | undefined, f: (x: string) => number | undefined): number => (s ? (f(s) ?? 0) : 0);
-  const pods = podsOn(n.metadata.name);
-  return {
-    name: n.metadata.name,
-    pool,
-    labels: n.metadata.labels ?? {},
-    // the kubelet's not-ready / unreachable taints go once it is Ready (a restarted member's Node carries them)
-    taints: (n.spec?.taints ?? []).filter(
-      (t) => !/^node\.kubernetes\.io\/(not-ready|unreachable)/.test(t.key),
-    ),
-    allocatable: { cpuMilli: q(a.cpu, cpuMillis), memoryMiB: q(a.memory, mebibytes), gpus: q(a['nvidia.com/gpu'], parseQuantity), pods: q(a.pods, parseQuantity) }, // prettier-ignore
-    used: usedBy(pods),
-    pods: pods.map((p) => ({ namespace: p.metadata.namespace ?? 'default', labels: p.metadata.labels ?? {}, antiAffinity: p.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [] })), // prettier-ignore
-    hostPorts: [],
-    inFlight: true,
-  };
+  return { ...existingNodeOf(n, podsOn(n.metadata.name), pool), hostPorts: [], inFlight: true };
 }
 
 /** An in-flight node from the offering it was launched as (no Node yet). */

@@ -45,7 +45,7 @@ export class Launcher {
   }
 
   async run(
-    p: AutoPool,
+    p: Pick<AutoPool, 'name' | 'pool'>,
     rec: ElasticityLaunch,
     resolved: ResolvedLaunch,
     market: Market,
@@ -104,7 +104,7 @@ export class Launcher {
   }
 
   /** Attach running instances of a launch to the pool's group (entrusted: released by ESS like its own). */
-  async attach(p: AutoPool, rec: ElasticityLaunch, ids: string[]): Promise<void> {
+  async attach(p: Pick<AutoPool, 'name' | 'group'>, rec: ElasticityLaunch, ids: string[]): Promise<void> {
     await this.cloud.attachInstances(p.group!.id, ids, { operationId: `elasticity/${rec.id}/attach/${ids.join(',')}`, entrusted: true }); // prettier-ignore
     this.log.info({ pool: p.name, action: 'attach', instances: ids }, 'attached launched instances to the scaling group'); // prettier-ignore
   }

@@ -8,7 +8,7 @@ import { count } from './invariants.js';
 import { rng, runLifecycle, summarize, writeResults, type TrialResult } from './trials.js';
 
 /**
- * The SIGKILL trials, shared by `npm test` (test/safety/crash.test.ts: one lifecycle, 5 kills) and
+ * The SIGKILL trials, shared by `npm test` (test/safety/crash.test.ts: one lifecycle, 6 kills) and
  * `npm run test:long` (test/safety/crash.long.ts: NODEPOOL_CRASH_LIFECYCLES lifecycles, ≥ 50 kills).
  * The test process is the cloud (simulator + node simulation); the operator is `nodepool-operator run`, a
  * child process behind a recording proxy that kills it at a chosen cloud write.
@@ -49,7 +49,7 @@ export function crashSuite(opts: { clusterId: string; lifecycles: number; name: 
   });
 
   test(
-    `${opts.lifecycles} pool lifecycle(s), the operator SIGKILLed in every step (create, scale out, scale in with drain, Subscription launch + attach, delete): every pool converges, 0 leaked / 0 duplicate / 0 Subscription released (seed ${seed}, reads lagging ${readLag} s)`,
+    `${opts.lifecycles} pool lifecycle(s), the operator SIGKILLed in every step (create, scale out, consolidation of empty nodes, scale in with drain, Subscription launch + attach, delete): every pool converges, 0 leaked / 0 duplicate / 0 Subscription released (seed ${seed}, reads lagging ${readLag} s)`,
     async () => {
       const random = rng(seed);
       const results: TrialResult[] = [];
@@ -62,7 +62,7 @@ export function crashSuite(opts: { clusterId: string; lifecycles: number; name: 
       log(`[crash] seed ${seed}: ${JSON.stringify(summary)} (details: ${file}; operator log: ${operator.logFile})`); // prettier-ignore
       const bad = results.filter((r) => count(r.violations) > 0);
       expect(bad).toEqual([]);
-      expect(summary.trials).toBe(opts.lifecycles * 5);
+      expect(summary.trials).toBe(opts.lifecycles * 6);
       // most kills must land inside the operation, or the trials test little
       expect(summary.midOperation).toBeGreaterThanOrEqual(Math.ceil(summary.trials / 2));
     },

@@ -20,7 +20,7 @@ export function rng(seed: number): () => number {
   };
 }
 
-export type PhaseName = 'create' | 'scale-out' | 'scale-in' | 'subscription' | 'delete';
+export type PhaseName = 'create' | 'scale-out' | 'consolidate' | 'scale-in' | 'subscription' | 'delete';
 
 /** How one kill was placed: at the nth cloud write (dropped before the cloud, or answer lost after it), or a random delay. */
 export type CutPlan =
@@ -72,16 +72,20 @@ async function gone(c: TestCloud, pool: string): Promise<boolean> {
 
 /**
  * One pool's whole life, with the operator SIGKILLed once in every step and started again:
- * create (2) → scale out (4) → scale in with drain (1) → billing to Subscription (2: RunInstances + attach)
- * → delete (the Subscription instance is detached and kept, the pay-as-you-go one released).
+ * create (2) → scale out (4) → Auto with consolidation (WhenEmpty after 2s, minSize 2: two empty nodes claimed,
+ * drained and removed with the desired capacity lowered) → scale in with drain (1) → billing to Subscription
+ * (2: RunInstances + attach) → delete (the Subscription instance is detached and kept, the pay-as-you-go one
+ * released).
  */
 function phases(c: TestCloud): Phase[] {
   const manual = (n: number, extra: Record<string, unknown> = {}) => (pool: string) =>
     applyPool(poolManifest(c, pool, { scaling: { mode: 'Manual', desiredSize: n }, disruption: { budget: 3, drainTimeout: '5m' }, ...extra })); // prettier-ignore
+  const consolidating = (pool: string) => applyPool(poolManifest(c, pool, { scaling: { mode: 'Auto', minSize: 2, maxSize: 4 }, disruption: { budget: 3, drainTimeout: '5m', consolidation: { policy: 'WhenEmpty', after: '2s' } } })); // prettier-ignore
   const subscription = { billing: { chargeType: 'Subscription', subscription: { period: 1, periodUnit: 'Month', autoRenew: false } } }; // prettier-ignore
   return [
     { name: 'create', apply: manual(2), converged: (p) => activeWith(p, 2), expect: { desired: 2 }, writes: 4, delayMs: 3000 }, // prettier-ignore
     { name: 'scale-out', apply: manual(4), converged: (p) => activeWith(p, 4), expect: { desired: 4 }, writes: 1, delayMs: 2000 }, // prettier-ignore
+    { name: 'consolidate', apply: consolidating, converged: (p) => activeWith(p, 2), expect: { desired: 2 }, writes: 2, delayMs: 4000 }, // prettier-ignore
     { name: 'scale-in', apply: manual(1), converged: (p) => activeWith(p, 1), expect: { desired: 1 }, writes: 2, delayMs: 2000 }, // prettier-ignore
     { name: 'subscription', apply: manual(2, subscription), converged: (p) => activeWith(p, 2), expect: { desired: 2 }, writes: 2, delayMs: 3000 }, // prettier-ignore
     { name: 'delete', apply: async (p) => void (await kubectlOk(['delete', 'nodepool', p, '--wait=false'])), converged: (p) => gone(c, p), expect: { deleted: true }, writes: 4, delayMs: 2000 }, // prettier-ignore
@@ -110,7 +114,7 @@ export interface TrialContext {
   log: (line: string) => void;
 }
 
-/** Runs one lifecycle (5 trials: one SIGKILL per step); returns each trial's result. */
+/** Runs one lifecycle (6 trials: one SIGKILL per step); returns each trial's result. */
 export async function runLifecycle(ctx: TrialContext, lifecycle: number): Promise<TrialResult[]> {
   const { cloud, operator, proxy } = ctx;
   const pool = uniqueName(`np-crash-${lifecycle}`);

@@ -3,6 +3,7 @@ import { Reason } from '../../../apis/v1beta1/index.js';
 import type { PoolInstance, ScalingGroup, ScalingGroupSpec } from '../../../cloud/types.js';
 import type { NodePool } from '../../../apis/v1beta1/index.js';
 import type { DeepReadonly } from '../../../util/readonly.js';
+import type { Node } from '../../../kube/index.js';
 import { claimOf } from '../../disruption/claim.js';
 import { isAdmitted } from '../../node/admission/admit.js';
 import type { PoolDeps, PoolReconcile } from '../context.js';
@@ -13,9 +14,14 @@ import { ensureScalingGroup } from './ensure.js';
 
 const nowIso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
-/** Members whose Node a command claimed with replacementsFirst: the group launches one more for each. */
+/**
+ * Members whose Node a command claimed with replacementsFirst: the group launches one more for each — except
+ * typed replacements (consolidation's cheaper node), which are launched and attached by the executor (the
+ * attach raises the desired capacity itself).
+ */
 function surgeOf(r: PoolReconcile, instances: readonly PoolInstance[]): number {
-  const claimed = new Set(r.poolNodes.filter((n) => isAdmitted(n, r.name) && claimOf(n)?.replacementsFirst).map((n) => instanceIdOf(n))); // prettier-ignore
+  const surges = (n: DeepReadonly<Node>): boolean => { const c = claimOf(n); return c?.replacementsFirst === true && !c.replacement; }; // prettier-ignore
+  const claimed = new Set(r.poolNodes.filter((n) => isAdmitted(n, r.name) && surges(n)).map((n) => instanceIdOf(n))); // prettier-ignore
   return activeMembers(joinMembers(instances, [])).filter((m) => claimed.has(m.instance.instanceId)).length;
 }
 
