@@ -85,11 +85,9 @@ async function reinitialize(d: PoolDeps, r: PoolReconcile, id: string): Promise<
   // the re-image first: a refused one (another architecture, …) leaves the instance as its owner had it, only stopped
   if (!(await refusedAs(id, 're-image', () => d.cloud.replaceSystemDisk(id, spec, { operationId })))) return;
   if (!(await refusedAs(id, 'set the user data of', () => d.cloud.setUserData(id, userData)))) return;
-  await d.cloud.tagInstances([id], {
-    ...poolTags(r.pool as NodePool, d.cluster),
-    [REINITIALIZED_TAG]: r.uid,
-  });
-  r.tagged = true;
+  // (an instance with too many tags of its own is refused here, QuotaExceed.Tags: Degraded, not re-imaged again)
+  const tags = { ...poolTags(r.pool as NodePool, d.cluster), [REINITIALIZED_TAG]: r.uid };
+  r.tagged = await refusedAs(id, 'tag', () => d.cloud.tagInstances([id], tags));
 }
 
 /**
