@@ -4,8 +4,8 @@ import type { Method, PoolView, Proposal } from '../types.js';
  * Failed registration: an instance running in service without a Ready Node for `registrationTimeout` (its
  * wait recorded in `status.registration`, so a restart does not start it over) is removed by the Delete
  * table and ESS launches a replacement; the Event names the instance and how far its bootstrap got (its
- * serial console, `story`). A Subscription instance is never removed here: it is kept and reported once (by
- * the registration health). Involuntary: a machine that never joined serves nobody.
+ * serial console, `story`). A Subscription instance, or one of the pool's `existingInstances`, is never removed
+ * here: it is kept and reported once (by the registration health). Involuntary: a machine that never joined serves nobody.
  */
 export function registrationMethod(story: (instanceId: string) => Promise<string>): Method {
   return {
@@ -16,7 +16,8 @@ export function registrationMethod(story: (instanceId: string) => Promise<string
       if (view.deleting) return { commands: [] };
       const timeout = view.pool.spec.registrationTimeout ?? '10m';
       const late = new Set((view.status.registration?.waiting ?? []).filter((w) => w.late).map((w) => w.instanceId)); // prettier-ignore
-      const going = view.candidates.filter((c) => late.has(c.instanceId) && !c.ready && c.instance.chargeType !== 'PrePaid' && c.instance.lifecycleState === 'InService'); // prettier-ignore
+      const mine = new Set(view.pool.spec.existingInstances ?? []); // the user's: kept and reported, as Subscription ones
+      const going = view.candidates.filter((c) => late.has(c.instanceId) && !c.ready && c.instance.chargeType !== 'PrePaid' && !mine.has(c.instanceId) && c.instance.lifecycleState === 'InService'); // prettier-ignore
       const commands = [];
       for (const c of going.sort((a, b) => a.instanceId.localeCompare(b.instanceId))) {
         commands.push({
