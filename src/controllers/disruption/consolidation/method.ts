@@ -189,6 +189,8 @@ function membersOf(
   podsOn: (node: string) => readonly DeepReadonly<Pod>[],
 ): { members: Member[]; marks: NodeMark[] } {
   const trusted = view.status.automation?.consolidation?.enabled === true;
+  // the user's existingInstances are never consolidated (they would be detached, retained and never attached again)
+  const own = new Set(view.pool.spec.existingInstances ?? []);
   const members: Member[] = [];
   const marks: NodeMark[] = [];
   for (const c of view.candidates) {
@@ -204,7 +206,8 @@ function membersOf(
       !n.metadata.deletionTimestamp &&
       c.instance.lifecycleState === 'InService' &&
       c.instance.status === 'Running' &&
-      !cordonedByOthers;
+      !cordonedByOthers &&
+      !own.has(c.instanceId);
     const prior = markOf(n);
     // a claimed node keeps its mark as it is; one that may not be consolidated now starts again later
     const mark = c.claim
