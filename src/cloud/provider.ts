@@ -144,6 +144,18 @@ export interface CloudProvider {
    * IP and user data, and runs its user data again on the next start). Returns the new disk's id.
    */
   replaceSystemDisk(instanceId: string, spec: ReplaceSystemDiskSpec, o: WriteOptions): Promise<string>;
+  /**
+   * StopInstance (Running → Stopping → Stopped; pay-as-you-go ones keep charging, as a re-image needs). ECS takes no
+   * ClientToken here: the caller asks only when its read found the instance Running.
+   */
+  stopInstance(instanceId: string): Promise<void>;
+  /** StartInstance (Stopped → Starting → Running). No ClientToken either: asked only of a Stopped instance. */
+  startInstance(instanceId: string): Promise<void>;
+  /**
+   * ModifyInstanceAttribute UserData (base64, ≤ 32 KB raw): what the instance's next first boot (a new system disk)
+   * runs. A plain restart shows it but does not run it (ecs20140526 ModifyInstanceAttributeRequest.userData).
+   */
+  setUserData(instanceId: string, userDataBase64: string): Promise<void>;
   /** Spot price history of a type (every zone, or one), hourly between `start` and `end` (default: the last 3 h). */
   spotPriceHistory(q: {
     instanceType: string;

@@ -469,7 +469,7 @@ const NodePoolSpecShape = z.strictObject({
   management: Management.optional(),
   existingInstances: api(
     uniqueList(str(P.instanceId, 64, 'an ECS instance id like i-bp1example'), 0, 100, 'instance id'),
-    'ECS instances to add to the pool (they are re-initialized: their system disk data is lost). They are never released by the operator.',
+    "ECS instances to add to the pool, each tagged nodepool.alicloud.dev/attachable=true by its owner. Each is stopped, re-imaged with the pool's image (ReplaceSystemDisk: the data on its system disk is lost; a Warning Event says so first), given the pool's user data, started and attached to the scaling group, then joins as a Node of the pool. They count toward the pool's size, are never scale-in or registration-timeout victims, and are never released by the operator (detached and kept when the pool is deleted). A step the cloud refuses makes the pool Degraded naming the instance.",
     [],
     { 'x-kubernetes-list-type': 'set' },
   ).optional(),

@@ -160,6 +160,23 @@ export class EcsApi {
     await this.t.ecs('ModifyInstanceAttribute', (c, rt) => c.modifyInstanceAttributeWithOptions(req, rt), { write: true }); // prettier-ignore
   }
 
+  /** StopInstance, keeping the instance (and its charge: a re-image needs it Stopped, not reclaimed). */
+  async stopInstance(id: string): Promise<void> {
+    const req = new $Ecs.StopInstanceRequest({ instanceId: id, stoppedMode: 'KeepCharging' });
+    await this.t.ecs('StopInstance', (c, rt) => c.stopInstanceWithOptions(req, rt), { write: true });
+  }
+
+  async startInstance(id: string): Promise<void> {
+    const req = new $Ecs.StartInstanceRequest({ instanceId: id });
+    await this.t.ecs('StartInstance', (c, rt) => c.startInstanceWithOptions(req, rt), { write: true });
+  }
+
+  /** ModifyInstanceAttribute UserData (base64). */
+  async setUserData(id: string, userData: string): Promise<void> {
+    const req = new $Ecs.ModifyInstanceAttributeRequest({ instanceId: id, userData });
+    await this.t.ecs('ModifyInstanceAttribute', (c, rt) => c.modifyInstanceAttributeWithOptions(req, rt), { write: true }); // prettier-ignore
+  }
+
   /** TagResources in batches of 50 resources (at most 20 tags per call, as the API allows). */
   async tagInstances(ids: readonly string[], tags: Record<string, string>): Promise<void> {
     const entries = Object.entries(tags);

@@ -335,6 +335,18 @@ export class AlibabaCloudProvider implements CloudProvider {
     return this.ecs.replaceSystemDisk(instanceId, spec, o.operationId);
   }
 
+  stopInstance(instanceId: string): Promise<void> {
+    return this.ecs.stopInstance(instanceId);
+  }
+
+  startInstance(instanceId: string): Promise<void> {
+    return this.ecs.startInstance(instanceId);
+  }
+
+  setUserData(instanceId: string, userDataBase64: string): Promise<void> {
+    return this.ecs.setUserData(instanceId, userDataBase64);
+  }
+
   spotPriceHistory(q: {
     instanceType: string;
     zoneId?: string | undefined;

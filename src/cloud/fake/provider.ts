@@ -452,6 +452,22 @@ export class FakeCloudProvider implements CloudProvider {
     this.record('replaceSystemDisk', instanceId, spec, o);
     return Promise.resolve(this.id('d'));
   }
+  stopInstance(instanceId: string): Promise<void> {
+    this.record('stopInstance', instanceId);
+    const i = this.instances.get(instanceId);
+    if (i) i.status = 'Stopped';
+    return Promise.resolve();
+  }
+  startInstance(instanceId: string): Promise<void> {
+    this.record('startInstance', instanceId);
+    const i = this.instances.get(instanceId);
+    if (i) i.status = 'Running';
+    return Promise.resolve();
+  }
+  setUserData(instanceId: string, userDataBase64: string): Promise<void> {
+    this.record('setUserData', instanceId, userDataBase64.length);
+    return Promise.resolve();
+  }
   spotPriceHistory(): Promise<SpotPricePoint[]> {
     return Promise.resolve([]);
   }

@@ -29,7 +29,7 @@ import { podInformer } from '../pods/index.js';
 import { collectNodes } from './collect.js';
 import { POOL_FINALIZER, PoolObjectSchema, REQUEUE, type CachedPool, type PoolDeps, type PoolObject, type PoolReconcile, type Status } from './context.js'; // prettier-ignore
 import { admittedNodes, runDisruptions } from './disruption.js';
-import { attachExisting } from './existing/reconcile.js';
+import { attachExisting, EXISTING_FAILED, ExistingInstanceError } from './existing/reconcile.js';
 import { reconcileImage } from './image/reconcile.js';
 import { AGENT_CONFIG } from './external.js';
 import { finalizePool, poolForDeletion } from './finalize/reconcile.js';
@@ -290,8 +290,8 @@ async function reconcileLive(d: PoolDeps, r: PoolReconcile): Promise<ReconcileRe
     return await subReconcilers(d, r);
   } catch (err) {
     if (err instanceof CloudError) d.state.forget(r.name); // what was checked may be what fails now
-    if (err instanceof ReferenceError) {
-      await degraded(d, r, 'InvalidReference', err.message);
+    if (err instanceof ReferenceError || err instanceof ExistingInstanceError) {
+      await degraded(d, r, err instanceof ReferenceError ? 'InvalidReference' : EXISTING_FAILED, err.message);
       return { requeueAfter: REQUEUE.steady };
     }
     if (err instanceof CloudError && !err.retryable && !(err instanceof ConflictError)) {

@@ -58,6 +58,8 @@ export class NodeSimulation {
   private readonly queue: PQueue;
   private unsubscribe: (() => void) | undefined;
   private readonly booted = new Map<string, BootOutcome>();
+  /** The system disk each boot ran from: a start on a new disk (ReplaceSystemDisk) is a first boot again. */
+  private readonly bootDisks = new Map<string, string | undefined>();
   private readonly listeners = new Set<(o: BootOutcome) => void>();
   private readonly cache: BootCache | undefined;
   /** The TLS bootstrap's token requests share kept-alive connections (see bootInstance). */
@@ -116,6 +118,11 @@ export class NodeSimulation {
   private onEvent(e: LifecycleEvent): void {
     const id = e.instance.instanceId;
     if (!e.instance.userData) return; // a bare instance never joins: no Node to follow
+    // a re-imaged instance (ReplaceSystemDisk) boots its new disk as a first boot: cloud-init runs the user data
+    // current at this start (ECS: "runs its user data again"; ModifyInstanceAttribute's user data runs only so)
+    const disk = this.sim.cloud.instances.get(id)?.systemDisk.diskId;
+    if (e.type === 'running' && this.booted.has(id) && this.bootDisks.get(id) !== disk)
+      this.booted.delete(id);
     if (e.type === 'running' && !this.booted.has(id) && !this.booting.has(id)) this.boot(e);
     else if (e.type === 'running' || e.type === 'stopped' || e.type === 'failed' || e.type === 'released') {
       if (this.booting.has(id)) return; // a boot in progress syncs when it ends
@@ -186,6 +193,7 @@ export class NodeSimulation {
   private boot(e: LifecycleEvent): void {
     const i = e.instance;
     this.booting.add(i.instanceId);
+    this.bootDisks.set(i.instanceId, this.sim.cloud.instances.get(i.instanceId)?.systemDisk.diskId);
     const fault = this.sim.nodeFaults.forInstance(i.instanceId);
     const type = this.sim.world.instanceTypes.find((t) => t.instanceType === i.instanceType);
     const record = this.sim.cloud.instances.get(i.instanceId);

@@ -21,13 +21,14 @@ function view(
     deleting?: boolean;
     pods?: Pod[];
     waiting?: { instanceId: string; late?: boolean }[];
+    existing?: string[];
   } = {},
 ): PoolView {
   // prettier-ignore
   const scaling = over.economical ? { mode: 'Auto', minSize: 0, maxSize: desired, economical: true } : { mode: 'Manual', desiredSize: desired }; // prettier-ignore
   return {
     kind: 'NodePool',
-    pool: { metadata: { name: 'web' }, spec: { scaling, registrationTimeout: '10m' } } as unknown as DeepReadonly<NodePool>, // prettier-ignore
+    pool: { metadata: { name: 'web' }, spec: { scaling, registrationTimeout: '10m', existingInstances: over.existing } } as unknown as DeepReadonly<NodePool>, // prettier-ignore
     uid: 'u',
     status: over.waiting ? { registration: { waiting: over.waiting } } : {},
     group: undefined,
@@ -48,7 +49,7 @@ describe('scaleIn', () => {
     string,
     Candidate[],
     number,
-    { economical?: boolean; pods?: Pod[]; deleting?: boolean },
+    { economical?: boolean; pods?: Pod[]; deleting?: boolean; existing?: string[] },
     string[],
     string | undefined,
   ][] = [
@@ -59,6 +60,8 @@ describe('scaleIn', () => {
     ['the newest of equally empty nodes', [cand('i-a', a), cand('i-b', b)], 1, {}, ['i-b'], 'remove'],
     ['economical: stop instead of release', [cand('i-a', a), cand('i-b', b)], 1, { economical: true }, ['i-b'], 'stop'], // prettier-ignore
     ['stopped and removing members do not count', [cand('i-a', a), cand('i-s', undefined, { lifecycleState: 'Stopped' }), cand('i-r', undefined, { lifecycleState: 'Removing' })], 1, {}, [], undefined], // prettier-ignore
+    ["the pool's existingInstances count toward the size but are never victims, even nodeless", [cand('i-a', a), cand('i-own'), cand('i-b', b)], 2, { existing: ['i-own'] }, ['i-b'], 'remove'], // prettier-ignore
+    ['more existingInstances than desiredSize: none removed', [cand('i-o1', a), cand('i-o2', b)], 1, { existing: ['i-o1', 'i-o2'] }, [], undefined], // prettier-ignore
     ['a deleting pool: nothing (deletion is its own method)', [cand('i-a', a), cand('i-b', b)], 0, { deleting: true }, [], undefined], // prettier-ignore
   ];
   test.each(cases)('%s', async (_n, cs, desired, over, ids, disposal) => {
@@ -98,7 +101,7 @@ describe('the involuntary methods', () => {
     const [c] = (await essHook.propose(v)).commands;
     expect(c).toMatchObject({ voluntary: false, disposal: { kind: 'hook', hookId: 'ash-1', token: 't' }, nodes: [{ instanceId: 'i-a', node: 'a' }, { instanceId: 'i-b', node: undefined }] }); // prettier-ignore
   });
-  test('registration: late instances (from status.registration) are removed and replaced; Subscription ones and Ready ones never', async () => {
+  test('registration: late instances (from status.registration) are removed and replaced; Subscription ones, existingInstances and Ready ones never', async () => {
     // prettier-ignore
     const m = registrationMethod((id) => Promise.resolve(`story of ${id}`));
     // i-was: its Node was Ready once and is NotReady now — repair's business, never released here
@@ -106,14 +109,17 @@ describe('the involuntary methods', () => {
     const cs = [
       cand('i-late'),
       cand('i-sub', undefined, { chargeType: 'PrePaid' }),
+      cand('i-own', undefined, { creationType: 'Attached' }),
       cand('i-wait'),
       cand('i-ready', node('r', 'x')),
       was,
     ];
     const v = view(cs, 5, {
+      existing: ['i-own'],
       waiting: [
         { instanceId: 'i-late', late: true },
         { instanceId: 'i-sub', late: true },
+        { instanceId: 'i-own', late: true },
         { instanceId: 'i-wait' },
         { instanceId: 'i-ready', late: true },
         { instanceId: 'i-was', late: true },

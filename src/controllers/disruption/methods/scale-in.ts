@@ -29,14 +29,20 @@ export const scaleIn: Method = {
     // so a size read before an attach must not remove what was just attached: only a maxSize lowered below the
     // members scales an Auto pool in here (consolidation is its own method)
     const s0 = view.pool.spec.scaling;
-    const target = s0.mode === 'Auto' ? Math.min(staying, s0.maxSize ?? staying) : view.desired;
+    // the user's existingInstances count toward the size and are never its victims (they would be attached again)
+    const mine = new Set(view.pool.spec.existingInstances ?? []);
+    const kept = active.filter((c) => mine.has(c.instanceId)).length;
+    const target = Math.max(
+      kept,
+      s0.mode === 'Auto' ? Math.min(staying, s0.maxSize ?? staying) : view.desired,
+    );
     const excess = staying - target;
     if (excess <= 0) return { commands: [] };
-    const nodeless = active.filter((c) => !c.node).slice(0, excess);
+    const nodeless = active.filter((c) => !c.node && !mine.has(c.instanceId)).slice(0, excess);
     const targets: Target[] = nodeless.map((c) => ({ instanceId: c.instanceId }));
     const left = excess - nodeless.length;
     if (left > 0) {
-      const eligible = active.filter((c) => c.node && !c.node.metadata.deletionTimestamp && (!c.claim || c.claim.method === 'scaleIn')); // prettier-ignore
+      const eligible = active.filter((c) => c.node && !mine.has(c.instanceId) && !c.node.metadata.deletionTimestamp && (!c.claim || c.claim.method === 'scaleIn')); // prettier-ignore
       const nodes = eligible.map((c) => c.node as DeepReadonly<Node>);
       const pods = await view.podsOn(nodes.map((n) => n.metadata.name));
       const ranked = rankVictims(candidatesOf(nodes, [...pods.values()].flat())).slice(0, left);

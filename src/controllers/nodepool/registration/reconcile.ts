@@ -21,7 +21,8 @@ export function storyOf(d: PoolDeps): (instanceId: string) => Promise<string> {
 /**
  * Registration health — only instances whose Node never became Ready (`wasReady`): `status.registration` up
  * to date (`planRegistration`); for each instance that just went past `registrationTimeout`, its story is the
- * count's `last`; a Subscription one is reported once with a Warning (it is kept). Removing the others is the `registration` disruption method's.
+ * count's `last`; a Subscription one, or one of the pool's `existingInstances`, is reported once with a Warning
+ * (it is kept). Removing the others is the `registration` disruption method's.
  */
 export async function reconcileRegistration(
   d: PoolDeps,
@@ -49,6 +50,8 @@ export async function reconcileRegistration(
     const m = members.find((x) => x.instance.instanceId === id);
     if (m?.instance.chargeType === 'PrePaid') {
       await d.events.warning(r.subject, Reason.RegistrationFailed, 'Replace', `instance ${id} did not become a Ready node within ${timeoutText}; ${why}: kept (Subscription instances are never released): see the instance, or delete its Node to detach it`); // prettier-ignore
+    } else if (r.pool.spec.existingInstances?.includes(id)) {
+      await d.events.warning(r.subject, Reason.RegistrationFailed, 'Replace', `existing instance ${id} did not become a Ready node within ${timeoutText}; ${why}: kept (the pool's existingInstances are never removed for this): see the instance`); // prettier-ignore
     }
   }
   if (plan.waiting.length > 0) r.progress.push(`${plan.waiting.length} instance(s) running, waiting for their nodes to register`); // prettier-ignore

@@ -51,7 +51,13 @@ export function groupSpecFor(
   const spec = scalingGroupSpecOf(pool as NodePool, { cluster, current });
   const wanted = spec.desiredCapacity;
   let target = wanted + surge;
-  if (existing && target < active) target = Math.min(existing.desiredCapacity ?? active, active);
+  // an attach (existingInstances) raises ESS's desired before the member listing shows the instance: the group's
+  // own counts bound it too, else a stale listing would lower the desired and ESS would remove one by itself
+  const c0 = existing?.counts;
+  const held =
+    c0 && pool.spec.existingInstances?.length ? c0.total - c0.removing - c0.stopped - c0.standby : 0;
+  const floor = Math.max(active, held);
+  if (existing && target < floor) target = Math.min(existing.desiredCapacity ?? floor, floor);
   if (pool.spec.billing.chargeType === 'Subscription') {
     // ESS cannot launch Subscription instances: its desired follows what is attached, never above what ESS
     // itself holds; the member listing may lag behind an attach, so the group's own counts bound it too
