@@ -116,7 +116,7 @@ function watchPool(name: string, app?: { ns: string; name: string }) {
     if (busy) return;
     busy = true;
     void tick().finally(() => (busy = false));
-  }, 300);
+  }, 100); // often enough that a quick rotation (seconds on an idle machine) is seen more than 10 times
   return {
     seen,
     stop: () => {
