@@ -50,7 +50,11 @@ export interface CloudProvider {
    * `cluster`, the name is looked for among the groups tagged with that cluster (one listing answers many
    * pools at once); lookups by id made at the same time are one call for up to 20 groups.
    */
-  findScalingGroup(ref: { id?: string | undefined; name: string; cluster?: string | undefined }): Promise<ScalingGroup | undefined>; // prettier-ignore
+  findScalingGroup(ref: {
+    id?: string | undefined;
+    name: string;
+    cluster?: string | undefined;
+  }): Promise<ScalingGroup | undefined>;
   /** Every scaling group tagged with the cluster (to report groups no pool owns). */
   listClusterScalingGroups(cluster: string): Promise<ScalingGroup[]>;
   /**
@@ -60,7 +64,9 @@ export interface CloudProvider {
    */
   createScalingGroup(spec: ScalingGroupSpec, o: WriteOptions): Promise<string>;
   /** The group's scaling configurations (id, name, whether active, the image it launches). */
-  scalingConfigurations(groupId: string): Promise<{ id: string; name: string | undefined; active: boolean; imageId?: string | undefined }[]>; // prettier-ignore
+  scalingConfigurations(
+    groupId: string,
+  ): Promise<{ id: string; name: string | undefined; active: boolean; imageId?: string | undefined }[]>;
   createScalingConfiguration(groupId: string, name: string, launch: LaunchSpec): Promise<string>;
   /** Modifies a configuration in place (new instances launch with it; existing ones keep theirs). */
   modifyScalingConfiguration(configurationId: string, name: string, launch: LaunchSpec): Promise<void>;
@@ -89,7 +95,11 @@ export interface CloudProvider {
   /** ECS instances carrying all these tags (every page). */
   findInstancesByTags(tags: Record<string, string>): Promise<CloudInstance[]>;
   /** Removes members: `release` deletes them, `recycle` stops them (economical mode). Returns activity ids. */
-  removeInstances(groupId: string, ids: readonly string[], o: { policy: 'release' | 'recycle'; decreaseDesired: boolean } & WriteOptions): Promise<string[]>; // prettier-ignore
+  removeInstances(
+    groupId: string,
+    ids: readonly string[],
+    o: { policy: 'release' | 'recycle'; decreaseDesired: boolean } & WriteOptions,
+  ): Promise<string[]>;
   /**
    * ScaleWithAdjustment: `count` more instances (ESS clamps to MaxSize). In economical mode ESS starts the
    * group's Stopped members first — the only way a member leaves the Stopped state. Returns the activity id.
@@ -99,13 +109,24 @@ export interface CloudProvider {
    * AttachInstances. `entrusted`: ESS manages the instance's lifecycle as its own (releases it on scale-in and
    * on group deletion) — for instances the operator launched for the pool, never for ones the user brought.
    */
-  attachInstances(groupId: string, ids: readonly string[], o: WriteOptions & { entrusted?: boolean }): Promise<string[]>; // prettier-ignore
-  detachInstances(groupId: string, ids: readonly string[], o: { decreaseDesired: boolean } & WriteOptions): Promise<string[]>; // prettier-ignore
+  attachInstances(
+    groupId: string,
+    ids: readonly string[],
+    o: WriteOptions & { entrusted?: boolean },
+  ): Promise<string[]>;
+  detachInstances(
+    groupId: string,
+    ids: readonly string[],
+    o: { decreaseDesired: boolean } & WriteOptions,
+  ): Promise<string[]>;
   setScaleInProtection(groupId: string, ids: readonly string[], protect: boolean): Promise<void>;
   /** RunInstances (Subscription pools launch their own instances, then attach them). Returns the ids. */
   runInstances(spec: RunInstancesSpec, o: WriteOptions): Promise<string[]>;
   /** Releases instances (lifting deletion protection first when `liftProtection`). Never Subscription ones. */
-  releaseInstances(ids: readonly string[], o: { force: boolean; liftProtection?: boolean } & WriteOptions): Promise<void>; // prettier-ignore
+  releaseInstances(
+    ids: readonly string[],
+    o: { force: boolean; liftProtection?: boolean } & WriteOptions,
+  ): Promise<void>;
   tagInstances(ids: readonly string[], tags: Record<string, string>): Promise<void>;
   untagInstances(ids: readonly string[], keys: readonly string[]): Promise<void>;
 
@@ -168,7 +189,12 @@ export interface CloudProvider {
   instanceTypes(types?: readonly string[]): Promise<InstanceTypeInfo[]>;
   /** DescribePrice: CNY per hour of one instance of a type in a zone, pay-as-you-go or spot. */
   price(o: { instanceType: string; zoneId: string; spot: boolean }): Promise<number>;
-  stock(o: { chargeType: 'PostPaid' | 'PrePaid'; spot: boolean; zoneId?: string; instanceType?: string }): Promise<StockInfo[]>; // prettier-ignore
+  stock(o: {
+    chargeType: 'PostPaid' | 'PrePaid';
+    spot: boolean;
+    zoneId?: string;
+    instanceType?: string;
+  }): Promise<StockInfo[]>;
   vSwitches(ids: readonly string[]): Promise<VSwitchInfo[]>;
   securityGroups(ids: readonly string[]): Promise<SecurityGroupInfo[]>;
   images(ids: readonly string[]): Promise<ImageInfo[]>;
@@ -186,6 +212,10 @@ export interface CloudProvider {
   consoleOutput(instanceId: string): Promise<string>;
 
   // ---- Cloud Assistant
-  runCommand(ids: readonly string[], script: string, o: { timeoutSeconds: number; name?: string }): Promise<string>; // prettier-ignore
+  runCommand(
+    ids: readonly string[],
+    script: string,
+    o: { timeoutSeconds: number; name?: string },
+  ): Promise<string>;
   commandInvocation(invokeId: string): Promise<CommandInvocation | undefined>;
 }

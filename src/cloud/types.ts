@@ -64,7 +64,12 @@ export interface LaunchSpec {
   password?: string | undefined;
   /** Log in as ecs-user instead of root (ECS ImageOptions.LoginAsNonRoot; `login.user: ecs-user`). */
   loginAsNonRoot?: boolean | undefined;
-  spot?: { strategy: 'SpotAsPriceGo' | 'SpotWithPriceLimit'; priceLimits: { instanceType: string; maxPricePerHour: number }[] } | undefined; // prettier-ignore
+  spot?:
+    | {
+        strategy: 'SpotAsPriceGo' | 'SpotWithPriceLimit';
+        priceLimits: { instanceType: string; maxPricePerHour: number }[];
+      }
+    | undefined;
   /** ECS tags of the instances (≤ 20 with the system's). */
   tags: Record<string, string>;
   publicIp?: { chargeType: 'PayByTraffic' | 'PayByBandwidth'; maxBandwidthOutMbps: number } | undefined;
@@ -95,7 +100,14 @@ export interface ScalingGroup {
   deletionProtection: boolean;
   /** The group's spot settings as ESS reports them (undefined: not reported). */
   spot?: SpotGroupSettings | undefined;
-  counts: { total: number; pending: number; removing: number; protected: number; standby: number; stopped: number }; // prettier-ignore
+  counts: {
+    total: number;
+    pending: number;
+    removing: number;
+    protected: number;
+    standby: number;
+    stopped: number;
+  };
 }
 
 /** A scaling group's spot settings (CreateScalingGroup / ModifyScalingGroup / DescribeScalingGroups). */
@@ -308,7 +320,14 @@ export interface RunInstancesSpec extends Omit<LaunchSpec, 'instanceTypes'> {
   /** Accept fewer than `amount` (down to this many) rather than none. */
   minAmount?: number | undefined;
   chargeType: 'PostPaid' | 'PrePaid';
-  subscription?: { period: number; periodUnit: 'Week' | 'Month'; autoRenew: boolean; autoRenewPeriod?: number | undefined } | undefined; // prettier-ignore
+  subscription?:
+    | {
+        period: number;
+        periodUnit: 'Week' | 'Month';
+        autoRenew: boolean;
+        autoRenewPeriod?: number | undefined;
+      }
+    | undefined;
   deletionProtection?: boolean | undefined;
 }
 

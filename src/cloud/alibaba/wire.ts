@@ -342,6 +342,13 @@ export const describeVSwitchesWire = z.object({
   TotalCount: optNum,
   VSwitches: wrapped(
     'VSwitch',
-    z.object({ VSwitchId: str, VpcId: str, ZoneId: str, CidrBlock: str, AvailableIpAddressCount: num, Status: optStr }), // prettier-ignore
+    z.object({
+      VSwitchId: str,
+      VpcId: str,
+      ZoneId: str,
+      CidrBlock: str,
+      AvailableIpAddressCount: num,
+      Status: optStr,
+    }),
   ),
 });

@@ -157,7 +157,13 @@ export class Drainer {
     );
     if (fresh) {
       this.deps.metrics?.drain(req.pool, 'started');
-      await this.event(node, req, 'Normal', DrainEvent.Draining, `cordoned node ${req.node} and draining it: ${todo.length} pod(s) to move`); // prettier-ignore
+      await this.event(
+        node,
+        req,
+        'Normal',
+        DrainEvent.Draining,
+        `cordoned node ${req.node} and draining it: ${todo.length} pod(s) to move`,
+      );
     }
     await Promise.all(
       todo.map(async (pod) => {
@@ -167,13 +173,20 @@ export class Drainer {
             blockers.push({ pod: ref, reason: 'Terminating', message: 'terminating' });
             return;
           case 'protected':
-            blockers.push({ pod: ref, reason: 'DoNotDisrupt', message: `annotated ${doNotDisruptBy(pod) ?? Annotation.doNotDisrupt}: never evicted` }); // prettier-ignore
+            blockers.push({
+              pod: ref,
+              reason: 'DoNotDisrupt',
+              message: `annotated ${doNotDisruptBy(pod) ?? Annotation.doNotDisrupt}: never evicted`,
+            });
             return;
           case 'delete':
             if (await this.deleteFinished(pod)) {
               deleted.push(ref);
               this.deps.metrics?.eviction(req.pool, 'finished_deleted');
-              log.info({ action: 'delete-finished-pod', pod: `${ref.namespace}/${ref.name}` }, 'deleted a finished pod of a draining node'); // prettier-ignore
+              log.info(
+                { action: 'delete-finished-pod', pod: `${ref.namespace}/${ref.name}` },
+                'deleted a finished pod of a draining node',
+              );
             }
             return;
           case 'evict': {
@@ -181,14 +194,25 @@ export class Drainer {
             if (outcome === 'evicted') {
               evicted.push(ref);
               this.deps.metrics?.eviction(req.pool, 'evicted');
-              log.info({ action: 'evict', pod: `${ref.namespace}/${ref.name}` }, 'evicted a pod of a draining node'); // prettier-ignore
+              log.info(
+                { action: 'evict', pod: `${ref.namespace}/${ref.name}` },
+                'evicted a pod of a draining node',
+              );
             } else if (outcome !== 'gone') {
               blockers.push({ pod: ref, ...outcome });
               this.deps.metrics?.eviction(
                 req.pool,
                 outcome.reason === 'PodDisruptionBudget' ? 'pdb_blocked' : 'failed',
               );
-              log.info({ action: 'evict-blocked', pod: `${ref.namespace}/${ref.name}`, reason: outcome.reason, message: outcome.message }, 'an eviction was refused'); // prettier-ignore
+              log.info(
+                {
+                  action: 'evict-blocked',
+                  pod: `${ref.namespace}/${ref.name}`,
+                  reason: outcome.reason,
+                  message: outcome.message,
+                },
+                'an eviction was refused',
+              );
             }
             return;
           }
@@ -203,15 +227,23 @@ export class Drainer {
       const key = `${req.node}@${startedAt}`;
       if (!this.reportedDrained.has(key)) {
         this.reportedDrained.add(key);
-        if (this.reportedDrained.size > 4096) this.reportedDrained.delete(this.reportedDrained.values().next().value!); // prettier-ignore
+        if (this.reportedDrained.size > 4096)
+          this.reportedDrained.delete(this.reportedDrained.values().next().value!);
         log.info({ action: 'drained' }, 'the node is drained');
         this.deps.metrics?.drain(req.pool, 'done');
         await this.event(node, req, 'Normal', DrainEvent.Drained, `node ${req.node} is drained`);
       }
       return { ...base, state: 'done' };
     }
-    for (const ref of [...evicted, ...deleted]) blockers.push({ pod: ref, reason: 'Terminating', message: evicted.includes(ref) ? 'evicted' : 'deleted (finished)' }); // prettier-ignore
-    blockers.sort((a, b) => `${a.pod.namespace}/${a.pod.name}`.localeCompare(`${b.pod.namespace}/${b.pod.name}`)); // prettier-ignore
+    for (const ref of [...evicted, ...deleted])
+      blockers.push({
+        pod: ref,
+        reason: 'Terminating',
+        message: evicted.includes(ref) ? 'evicted' : 'deleted (finished)',
+      });
+    blockers.sort((a, b) =>
+      `${a.pod.namespace}/${a.pod.name}`.localeCompare(`${b.pod.namespace}/${b.pod.name}`),
+    );
     const elapsedMs = Math.max(0, this.deps.clock.now() - Date.parse(startedAt));
     const pastTimeout = elapsedMs >= req.drainTimeoutMs;
     if (pastTimeout) await this.reportBlocked(node, req, blockers, elapsedMs, log);
@@ -243,10 +275,16 @@ export class Drainer {
       if (!ours && a[Annotation.drainStarted] === undefined) return false;
       try {
         await this.nodes.mergePatch(nodeName, {
-          metadata: { resourceVersion: node.metadata.resourceVersion, annotations: { [Annotation.cordoned]: null, [Annotation.drainStarted]: null } }, // prettier-ignore
+          metadata: {
+            resourceVersion: node.metadata.resourceVersion,
+            annotations: { [Annotation.cordoned]: null, [Annotation.drainStarted]: null },
+          },
           ...(ours ? { spec: { unschedulable: false } } : {}),
         });
-        this.deps.logger.info({ pool: opts.pool, node: nodeName, action: 'cancel-drain', uncordoned: ours }, 'cancelled a drain'); // prettier-ignore
+        this.deps.logger.info(
+          { pool: opts.pool, node: nodeName, action: 'cancel-drain', uncordoned: ours },
+          'cancelled a drain',
+        );
         return true;
       } catch (err) {
         if (err instanceof NotFoundError) return false;
@@ -285,7 +323,10 @@ export class Drainer {
           metadata: { resourceVersion: node.metadata.resourceVersion, annotations },
           spec: { unschedulable: true },
         });
-        log.info({ action: 'cordon', startedAt, alreadyCordoned: unschedulable }, started ? 'cordoned the draining node again' : 'cordoned the node and started draining it'); // prettier-ignore
+        log.info(
+          { action: 'cordon', startedAt, alreadyCordoned: unschedulable },
+          started ? 'cordoned the draining node again' : 'cordoned the node and started draining it',
+        );
         return { node: updated, startedAt, fresh: !started };
       } catch (err) {
         if (err instanceof NotFoundError) return undefined;
@@ -387,11 +428,29 @@ export class Drainer {
     if (last !== undefined && now - last < BLOCKED_EVENT_INTERVAL) return;
     this.lastBlockedEvent.set(key, now);
     this.deps.metrics?.drain(req.pool, 'blocked_past_timeout');
-    if (this.lastBlockedEvent.size > 4096) this.lastBlockedEvent.delete(this.lastBlockedEvent.keys().next().value!); // prettier-ignore
+    if (this.lastBlockedEvent.size > 4096)
+      this.lastBlockedEvent.delete(this.lastBlockedEvent.keys().next().value!);
     const list = blockers.map((b) => `${b.pod.namespace}/${b.pod.name} (${describeBlocker(b)})`).join(', ');
     const minutes = Math.floor(elapsedMs / 60_000);
-    log.warn({ action: 'drain-blocked', elapsedMs, blockers: blockers.map((b) => ({ pod: `${b.pod.namespace}/${b.pod.name}`, reason: b.reason, message: b.message })) }, 'the drain is blocked past its timeout'); // prettier-ignore
-    await this.event(node, req, 'Warning', DrainEvent.DrainBlocked, `drain of node ${req.node} blocked past drainTimeout (${minutes}m so far); waiting for ${list}`); // prettier-ignore
+    log.warn(
+      {
+        action: 'drain-blocked',
+        elapsedMs,
+        blockers: blockers.map((b) => ({
+          pod: `${b.pod.namespace}/${b.pod.name}`,
+          reason: b.reason,
+          message: b.message,
+        })),
+      },
+      'the drain is blocked past its timeout',
+    );
+    await this.event(
+      node,
+      req,
+      'Warning',
+      DrainEvent.DrainBlocked,
+      `drain of node ${req.node} blocked past drainTimeout (${minutes}m so far); waiting for ${list}`,
+    );
   }
 
   private async event(
@@ -403,7 +462,12 @@ export class Drainer {
   ): Promise<void> {
     const events = this.deps.events;
     if (!events) return;
-    const subject: EventSubject = { apiVersion: 'v1', kind: 'Node', name: node.metadata.name, uid: node.metadata.uid }; // prettier-ignore
+    const subject: EventSubject = {
+      apiVersion: 'v1',
+      kind: 'Node',
+      name: node.metadata.name,
+      uid: node.metadata.uid,
+    };
     await events.record(subject, type, reason, 'Drain', note);
     if (req.poolRef) await events.record(req.poolRef, type, reason, 'Drain', note);
   }

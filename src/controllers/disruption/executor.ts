@@ -125,7 +125,13 @@ export class KubeNodeOps implements NodeOps {
 
   async letGo(node: DeepReadonly<Node>): Promise<void> {
     await this.dropFinalizer(node);
-    await this.api.mergePatch(node.metadata.name, { metadata: { labels: { [ADMITTED_LABEL]: null }, annotations: { [Annotation.disruption]: null } } }).catch((e: unknown) => { if (!(e instanceof NotFoundError)) throw e; }); // prettier-ignore
+    await this.api
+      .mergePatch(node.metadata.name, {
+        metadata: { labels: { [ADMITTED_LABEL]: null }, annotations: { [Annotation.disruption]: null } },
+      })
+      .catch((e: unknown) => {
+        if (!(e instanceof NotFoundError)) throw e;
+      });
   }
 
   async annotate(name: string, annotations: Readonly<Record<string, string | null>>): Promise<boolean> {
@@ -170,7 +176,9 @@ export interface ExecutionContext {
 /** What launches a command's typed replacement into one pool (the pool controller gives it, per reconcile). */
 export interface ReplacementLauncher {
   /** RunInstances of the record's type and vSwitch, ClientToken from its id (a retry replays the answer). */
-  launch(r: ReplacementRecord): Promise<{ ok: true; ids: string[] } | { ok: false; unavailable: boolean; message: string }>; // prettier-ignore
+  launch(
+    r: ReplacementRecord,
+  ): Promise<{ ok: true; ids: string[] } | { ok: false; unavailable: boolean; message: string }>;
   /** The instances' ECS status (`Pending`, `Running`, … ; absent: not seen). */
   statuses(ids: readonly string[]): Promise<ReadonlyMap<string, string>>;
   /** Entrusted AttachInstances into the pool's group (raises its desired capacity by the count). */
@@ -223,7 +231,12 @@ export function blockerOf(b: DrainBlocker): Blocker {
   const pod = `${b.pod.namespace}/${b.pod.name}`;
   switch (b.reason) {
     case 'PodDisruptionBudget':
-      return { kind: 'PodDisruptionBudget', message: b.pdb ? `PodDisruptionBudget ${b.pod.namespace}/${b.pdb} (pod ${pod})` : `a PodDisruptionBudget (pod ${pod}): ${b.message}` }; // prettier-ignore
+      return {
+        kind: 'PodDisruptionBudget',
+        message: b.pdb
+          ? `PodDisruptionBudget ${b.pod.namespace}/${b.pdb} (pod ${pod})`
+          : `a PodDisruptionBudget (pod ${pod}): ${b.message}`,
+      };
     case 'DoNotDisrupt':
       return { kind: 'DoNotDisrupt', message: `pod ${pod}: ${b.message}` };
     case 'Terminating':
@@ -320,7 +333,8 @@ export class DisruptionExecutor {
       const r = await this.typedReplacement(ctx, node, c.claim);
       if (r.state !== 'ready') {
         if (r.state === 'abandoned') p.held.push({ kind: 'Replacement', message: r.message });
-        else p.waiting.push({ target, step: r.step, blockedBy: [{ kind: 'Replacement', message: r.message }] }); // prettier-ignore
+        else
+          p.waiting.push({ target, step: r.step, blockedBy: [{ kind: 'Replacement', message: r.message }] });
         p.retry = minRetry(p.retry, 5_000);
         return res;
       }
@@ -361,7 +375,10 @@ export class DisruptionExecutor {
     let started = false;
     if (command.voluntary && !claim && !isDisrupting(node)) {
       if (budget.allowed <= 0) {
-        p.held.push({ kind: 'Budget', message: `disruption.budget ${String(view.pool.spec.disruption?.budget ?? '10%')} allows ${budget.limit} node(s) at once; ${budget.inFlight} in flight` }); // prettier-ignore
+        p.held.push({
+          kind: 'Budget',
+          message: `disruption.budget ${String(view.pool.spec.disruption?.budget ?? '10%')} allows ${budget.limit} node(s) at once; ${budget.inFlight} in flight`,
+        });
         return { state: 'held' };
       }
       started = true;
@@ -448,13 +465,30 @@ export class DisruptionExecutor {
     if (r.state === 'waiting') {
       const forced = command.method === 'deletion' && ctx.forceDrain && r.pastTimeout;
       if (!forced) {
-        p.waiting.push({ target, step: `draining ${node.metadata.name}${r.pastTimeout ? ' (blocked past drainTimeout)' : ''}`, blockedBy: r.blockers.map(blockerOf) }); // prettier-ignore
+        p.waiting.push({
+          target,
+          step: `draining ${node.metadata.name}${r.pastTimeout ? ' (blocked past drainTimeout)' : ''}`,
+          blockedBy: r.blockers.map(blockerOf),
+        });
         p.retry = minRetry(p.retry, r.retryAfterMs);
         if (command.disposal.kind === 'hook') await this.keepHook(ctx, command, node, claim, r.blockers);
         return;
       }
-      await this.deps.events.warning(ctx.poolRef, 'ForceDrain', 'Drain', `annotation ${Annotation.forceDrain}: the drain of node ${node.metadata.name} is past drainTimeout and ends without waiting for ${r.blockers.map((b) => `${b.pod.namespace}/${b.pod.name} (${describeBlocker(b)})`).join(', ')}; its instance is removed with them`); // prettier-ignore
-      this.deps.logger.warn({ pool: view.pool.metadata.name, node: node.metadata.name, action: 'force-drain', pods: r.blockers.map((b) => `${b.pod.namespace}/${b.pod.name}`) }, 'drain forced by the pool annotation'); // prettier-ignore
+      await this.deps.events.warning(
+        ctx.poolRef,
+        'ForceDrain',
+        'Drain',
+        `annotation ${Annotation.forceDrain}: the drain of node ${node.metadata.name} is past drainTimeout and ends without waiting for ${r.blockers.map((b) => `${b.pod.namespace}/${b.pod.name} (${describeBlocker(b)})`).join(', ')}; its instance is removed with them`,
+      );
+      this.deps.logger.warn(
+        {
+          pool: view.pool.metadata.name,
+          node: node.metadata.name,
+          action: 'force-drain',
+          pods: r.blockers.map((b) => `${b.pod.namespace}/${b.pod.name}`),
+        },
+        'drain forced by the pool annotation',
+      );
     }
     p.ready.push({ target, cand, node });
   }
@@ -477,17 +511,25 @@ export class DisruptionExecutor {
     // prettier-ignore
     const rec = claim.replacement;
     const L = ctx.replacements;
-    if (!rec || !L) throw new Error(`node ${node.metadata.name}: a replacement command without its record or launcher`); // prettier-ignore
+    if (!rec || !L)
+      throw new Error(`node ${node.metadata.name}: a replacement command without its record or launcher`);
     const what = `${rec.instanceType} in ${rec.zoneId}`;
     const waiting = (step: string, message: string) => ({ state: 'waiting' as const, step, message });
     if (!rec.instanceIds?.length) {
       const out = await L.launch(rec);
       if (!out.ok) {
-        if (!out.unavailable) return waiting('launching its replacement', `the launch of ${what} failed (${out.message}); tried again with the same ClientToken`); // prettier-ignore
+        if (!out.unavailable)
+          return waiting(
+            'launching its replacement',
+            `the launch of ${what} failed (${out.message}); tried again with the same ClientToken`,
+          );
         return this.abandon(ctx, node, `the replacement ${what} cannot be launched: ${out.message}`);
       }
       await this.updateClaim(node, { ...claim, replacement: { ...rec, instanceIds: out.ids } });
-      return waiting('its replacement launched', `replacement ${out.ids.join(', ')} (${what}) launched, not running yet`); // prettier-ignore
+      return waiting(
+        'its replacement launched',
+        `replacement ${out.ids.join(', ')} (${what}) launched, not running yet`,
+      );
     }
     const ids = rec.instanceIds;
     const member = ctx.view.candidates.find((c) => ids.includes(c.instanceId));
@@ -495,19 +537,37 @@ export class DisruptionExecutor {
       return { state: 'ready' };
     const st = await L.statuses(ids);
     const unseenTooLong = ctx.view.now - Date.parse(rec.startedAt) > REPLACEMENT_UNSEEN_MS;
-    const lost = ids.filter((id) => st.get(id) === 'Deleted' || st.get(id) === 'Stopped' || (!st.has(id) && unseenTooLong)); // prettier-ignore
+    const lost = ids.filter(
+      (id) => st.get(id) === 'Deleted' || st.get(id) === 'Stopped' || (!st.has(id) && unseenTooLong),
+    );
     if (lost.length > 0) {
       const alive = ids.filter((id) => !lost.includes(id) && st.has(id));
       if (!rec.attached && alive.length > 0) await L.release(rec, alive);
-      return this.abandon(ctx, node, `the replacement ${ids.join(', ')} (${what}) was lost before it became a Ready node`); // prettier-ignore
+      return this.abandon(
+        ctx,
+        node,
+        `the replacement ${ids.join(', ')} (${what}) was lost before it became a Ready node`,
+      );
     }
     if (!rec.attached) {
-      if (!ids.every((id) => st.get(id) === 'Running')) return waiting('its replacement starting', `replacement ${ids.join(', ')} (${what}) is starting`); // prettier-ignore
+      if (!ids.every((id) => st.get(id) === 'Running'))
+        return waiting('its replacement starting', `replacement ${ids.join(', ')} (${what}) is starting`);
       await L.attach(rec, ids);
       await this.updateClaim(node, { ...claim, replacement: { ...rec, attached: true } });
-      this.deps.logger.info({ pool: ctx.view.pool.metadata.name, node: node.metadata.name, action: 'attach-replacement', instances: ids }, 'a replacement was attached to the scaling group'); // prettier-ignore
+      this.deps.logger.info(
+        {
+          pool: ctx.view.pool.metadata.name,
+          node: node.metadata.name,
+          action: 'attach-replacement',
+          instances: ids,
+        },
+        'a replacement was attached to the scaling group',
+      );
     }
-    return waiting('waiting for its replacement to be Ready', `replacement ${ids.join(', ')} (${what}) is not a Ready node yet`); // prettier-ignore
+    return waiting(
+      'waiting for its replacement to be Ready',
+      `replacement ${ids.join(', ')} (${what}) is not a Ready node yet`,
+    );
   }
 
   /** A command given up before its node was touched: the claim removed, so the next plan decides afresh. */
@@ -518,7 +578,12 @@ export class DisruptionExecutor {
   ): Promise<{ state: 'abandoned'; message: string }> {
     const fresh = await this.nodes.get(node.metadata.name);
     if (fresh) await this.nodes.claim(fresh, undefined);
-    await this.deps.events.warning(ctx.poolRef, 'DisruptionAbandoned', 'Replace', `node ${node.metadata.name}: ${message}; the node stays`); // prettier-ignore
+    await this.deps.events.warning(
+      ctx.poolRef,
+      'DisruptionAbandoned',
+      'Replace',
+      `node ${node.metadata.name}: ${message}; the node stays`,
+    );
     return { state: 'abandoned', message };
   }
 
@@ -542,9 +607,23 @@ export class DisruptionExecutor {
     command: Command,
   ): Promise<Claim | undefined> {
     if (!(await this.nodes.claim(node, claim))) return undefined;
-    this.deps.logger.info({ pool: ctx.view.pool.metadata.name, node: node.metadata.name, action: 'claim', method: command.method, reason: command.reason }, 'a disruption command claimed the node'); // prettier-ignore
+    this.deps.logger.info(
+      {
+        pool: ctx.view.pool.metadata.name,
+        node: node.metadata.name,
+        action: 'claim',
+        method: command.method,
+        reason: command.reason,
+      },
+      'a disruption command claimed the node',
+    );
     this.deps.metrics?.action(ctx.view.pool.metadata.name, command.method, actionOf(command), 'started');
-    await this.deps.events.normal(ctx.poolRef, 'DisruptionStarted', command.method, `${command.method}: ${command.reason}: node ${node.metadata.name}${command.replacementsFirst ? ' (a replacement first)' : ''}`); // prettier-ignore
+    await this.deps.events.normal(
+      ctx.poolRef,
+      'DisruptionStarted',
+      command.method,
+      `${command.method}: ${command.reason}: node ${node.metadata.name}${command.replacementsFirst ? ' (a replacement first)' : ''}`,
+    );
     return claim;
   }
 
@@ -564,16 +643,35 @@ export class DisruptionExecutor {
     if (plan.kind === 'wait') return;
     const what = blockers.map((b) => `${b.pod.namespace}/${b.pod.name} (${describeBlocker(b)})`).join(', ');
     if (plan.kind === 'exhausted') {
-      await this.deps.events.warning(ctx.poolRef, 'ScaleInHookExpiring', 'Drain', `the drain of node ${node.metadata.name} is still blocked by ${what}; ESS allows no more waiting (20 heartbeats, 6 h in all) and removes its instance at ${new Date(plan.deadline).toISOString()}`); // prettier-ignore
+      await this.deps.events.warning(
+        ctx.poolRef,
+        'ScaleInHookExpiring',
+        'Drain',
+        `the drain of node ${node.metadata.name} is still blocked by ${what}; ESS allows no more waiting (20 heartbeats, 6 h in all) and removes its instance at ${new Date(plan.deadline).toISOString()}`,
+      );
       return;
     }
     const { hookId, token } = command.disposal;
-    const beat = await this.deps.cloud.recordLifecycleHeartbeat({ hookId, token, timeoutSeconds: plan.timeoutSeconds }); // prettier-ignore
+    const beat = await this.deps.cloud.recordLifecycleHeartbeat({
+      hookId,
+      token,
+      timeoutSeconds: plan.timeoutSeconds,
+    });
     if (beat === 'gone') return; // the wait ended meanwhile: ESS went on
-    const next: Claim = { ...claim, hookSince: new Date(since).toISOString(), heartbeats: plan.heartbeats, hookDeadline: new Date(plan.deadline).toISOString() }; // prettier-ignore
+    const next: Claim = {
+      ...claim,
+      hookSince: new Date(since).toISOString(),
+      heartbeats: plan.heartbeats,
+      hookDeadline: new Date(plan.deadline).toISOString(),
+    };
     const fresh = await this.nodes.get(node.metadata.name);
     if (fresh) await this.nodes.claim(fresh, next);
-    await this.deps.events.warning(ctx.poolRef, 'ScaleInHookExtended', 'Drain', `the drain of node ${node.metadata.name} is blocked by ${what}: the ESS SCALE_IN hook is kept waiting until ${new Date(plan.deadline).toISOString()} (heartbeat ${plan.heartbeats} of 20; ESS goes on at the latest 6 h after the removal started)`); // prettier-ignore
+    await this.deps.events.warning(
+      ctx.poolRef,
+      'ScaleInHookExtended',
+      'Drain',
+      `the drain of node ${node.metadata.name} is blocked by ${what}: the ESS SCALE_IN hook is kept waiting until ${new Date(plan.deadline).toISOString()} (heartbeat ${plan.heartbeats} of 20; ESS goes on at the latest 6 h after the removal started)`,
+    );
   }
 
   /** The cloud side of the targets that are ready, then their Nodes, then one Event for the command. */
@@ -600,7 +698,11 @@ export class DisruptionExecutor {
       const members = p.ready.filter((r) => r.cand !== undefined);
       const kept = members.filter((r) => deleteOutcome(r.cand!.instance).outcome === 'retain');
       const gone = members.filter((r) => deleteOutcome(r.cand!.instance).outcome === 'release');
-      const op = (what: string, rs: typeof members): string => `${view.uid}/${command.method}/${what}/${rs.map((r) => `${r.target.instanceId}@${r.cand?.claim?.since ?? ''}`).sort().join(',')}`; // prettier-ignore
+      const op = (what: string, rs: typeof members): string =>
+        `${view.uid}/${command.method}/${what}/${rs
+          .map((r) => `${r.target.instanceId}@${r.cand?.claim?.since ?? ''}`)
+          .sort()
+          .join(',')}`;
       const ids = (rs: typeof members): string[] => rs.map((r) => r.target.instanceId);
       const decrease = d.kind === 'stop' || !d.replace;
       // a node repair rebooted is protected from ESS's health check while it restarts: lifted before it goes
@@ -608,9 +710,18 @@ export class DisruptionExecutor {
         (r) => r.cand!.instance.lifecycleState === 'Protected' && rebootOf(r.node),
       );
       if (rebooted.length > 0) await this.deps.cloud.setScaleInProtection(ctx.groupId, ids(rebooted), false);
-      if (gone.length > 0) await this.deps.cloud.removeInstances(ctx.groupId, ids(gone), { policy: d.kind === 'stop' ? 'recycle' : 'release', decreaseDesired: decrease, operationId: op(d.kind, gone) }); // prettier-ignore
+      if (gone.length > 0)
+        await this.deps.cloud.removeInstances(ctx.groupId, ids(gone), {
+          policy: d.kind === 'stop' ? 'recycle' : 'release',
+          decreaseDesired: decrease,
+          operationId: op(d.kind, gone),
+        });
       if (kept.length > 0) await this.deps.cloud.tagInstances(ids(kept), { [RETAINED_TAG]: 'true' });
-      if (kept.length > 0) await this.deps.cloud.detachInstances(ctx.groupId, ids(kept), { decreaseDesired: decrease, operationId: op('detach', kept) }); // prettier-ignore
+      if (kept.length > 0)
+        await this.deps.cloud.detachInstances(ctx.groupId, ids(kept), {
+          decreaseDesired: decrease,
+          operationId: op('detach', kept),
+        });
       for (const r of gone) {
         if (d.kind === 'stop') p.done.push({ target: r.target, outcome: 'stopped' });
         else {
@@ -728,9 +839,24 @@ export class DisruptionExecutor {
       `${command.reason}: ${what}`,
     );
     if (done.some((x) => x.outcome === 'retained')) {
-      await this.deps.events.warning(ctx.poolRef, 'InstancesRetained', command.method, `detached and kept (never released): ${done.filter((x) => x.outcome === 'retained').map((x) => x.target.instanceId).join(', ')}`); // prettier-ignore
+      await this.deps.events.warning(
+        ctx.poolRef,
+        'InstancesRetained',
+        command.method,
+        `detached and kept (never released): ${done
+          .filter((x) => x.outcome === 'retained')
+          .map((x) => x.target.instanceId)
+          .join(', ')}`,
+      );
     }
-    this.deps.logger.info({ pool: ctx.view.pool.metadata.name, action: command.method, instances: done.map((x) => `${x.target.instanceId}:${x.outcome}`) }, 'disruption carried out'); // prettier-ignore
+    this.deps.logger.info(
+      {
+        pool: ctx.view.pool.metadata.name,
+        action: command.method,
+        instances: done.map((x) => `${x.target.instanceId}:${x.outcome}`),
+      },
+      'disruption carried out',
+    );
   }
 
   /** Deletes a Node whose instance is released (its finalizer first; gone is fine). */
@@ -787,7 +913,15 @@ export class DisruptionExecutor {
       await this.deps.drainer.cancelDrain(c.node.metadata.name, { pool: ctx.view.pool.metadata.name });
       const fresh = await this.nodes.get(c.node.metadata.name);
       if (fresh) await this.nodes.claim(fresh, undefined);
-      this.deps.logger.info({ pool: ctx.view.pool.metadata.name, node: c.node.metadata.name, action: 'cancel', method: c.claim.method }, 'a disruption no longer wanted was cancelled'); // prettier-ignore
+      this.deps.logger.info(
+        {
+          pool: ctx.view.pool.metadata.name,
+          node: c.node.metadata.name,
+          action: 'cancel',
+          method: c.claim.method,
+        },
+        'a disruption no longer wanted was cancelled',
+      );
       out.push(c.node.metadata.name);
     }
     return out;
@@ -799,7 +933,15 @@ export class DisruptionExecutor {
  * pool's strength without the nodes going.
  */
 export function readyUnclaimed(view: PoolView, claimedNow: ReadonlySet<string> = new Set()): number {
-  return view.candidates.filter((c) => c.ready && c.node && !c.claim && !claimedNow.has(c.instanceId) && !c.node.metadata.deletionTimestamp && c.instance.lifecycleState === 'InService').length; // prettier-ignore
+  return view.candidates.filter(
+    (c) =>
+      c.ready &&
+      c.node &&
+      !c.claim &&
+      !claimedNow.has(c.instanceId) &&
+      !c.node.metadata.deletionTimestamp &&
+      c.instance.lifecycleState === 'InService',
+  ).length;
 }
 
 /** A command's replacement is Ready when the pool, without every claimed node, is at its desired size. */
@@ -809,15 +951,21 @@ export function replacementReady(view: PoolView, claimedNow: ReadonlySet<string>
 
 /** What became of a command's targets, for its Event (names left out when the reason already names them). */
 function describeDone(command: Command, done: readonly Done[]): string {
-  const named = (d: Done): boolean => command.reason.includes(d.target.instanceId) || (d.target.node !== undefined && command.reason.includes(d.target.node)); // prettier-ignore
-  const by = (o: Done['outcome']): string => { const xs = done.filter((d) => d.outcome === o); return xs.every(named) ? '' : ` ${xs.map((d) => d.target.node ?? d.target.instanceId).join(', ')}`; }; // prettier-ignore
+  const named = (d: Done): boolean =>
+    command.reason.includes(d.target.instanceId) ||
+    (d.target.node !== undefined && command.reason.includes(d.target.node));
+  const by = (o: Done['outcome']): string => {
+    const xs = done.filter((d) => d.outcome === o);
+    return xs.every(named) ? '' : ` ${xs.map((d) => d.target.node ?? d.target.instanceId).join(', ')}`;
+  };
   const has = (o: Done['outcome']): boolean => done.some((d) => d.outcome === o);
   const parts: string[] = [];
   const replace = command.disposal.kind === 'remove' && command.disposal.replace;
   if (has('released'))
     parts.push(`released${by('released')}${replace ? '; ESS launches a replacement' : ''}`);
   if (has('retained')) parts.push(`detached and kept${by('retained')} (never released)`);
-  if (has('stopped')) parts.push(`stopped${by('stopped')} (economical mode: kept with their Nodes for the next scale-out)`); // prettier-ignore
+  if (has('stopped'))
+    parts.push(`stopped${by('stopped')} (economical mode: kept with their Nodes for the next scale-out)`);
   if (has('continued')) parts.push(`drained${by('continued')}; ESS goes on with the removal`);
   if (has('drained')) parts.push(`drained${by('drained')}`);
   if (has('rebooted')) parts.push(`rebooted${by('rebooted')}: Ready again`);

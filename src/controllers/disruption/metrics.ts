@@ -27,8 +27,18 @@ export class DrainMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.evictions = new Counter({ name: 'nodepool_evictions_total', help: 'Pod evictions (and deletions of finished pods) by drains, by result', labelNames: ['pool', 'result'], registers }); // prettier-ignore
-    this.drains = new Counter({ name: 'nodepool_drains_total', help: 'Node drains by milestone: started, done, blocked past drainTimeout', labelNames: ['pool', 'milestone'], registers }); // prettier-ignore
+    this.evictions = new Counter({
+      name: 'nodepool_evictions_total',
+      help: 'Pod evictions (and deletions of finished pods) by drains, by result',
+      labelNames: ['pool', 'result'],
+      registers,
+    });
+    this.drains = new Counter({
+      name: 'nodepool_drains_total',
+      help: 'Node drains by milestone: started, done, blocked past drainTimeout',
+      labelNames: ['pool', 'milestone'],
+      registers,
+    });
   }
 
   eviction(pool: string, result: EvictionResult): void {

@@ -284,7 +284,11 @@ export interface CommandOutcome {
     readonly outcome: 'released' | 'retained' | 'stopped' | 'continued' | 'drained' | 'rebooted';
   }[];
   /** Targets under way, and what holds them. */
-  readonly waiting: readonly { readonly target: Target; readonly step: string; readonly blockedBy: readonly Blocker[] }[]; // prettier-ignore
+  readonly waiting: readonly {
+    readonly target: Target;
+    readonly step: string;
+    readonly blockedBy: readonly Blocker[];
+  }[];
   /** Not started: held by the budget (or another blocker) before anything happened. */
   readonly held: readonly Blocker[];
   /** When to look again (the drain's retryAfterMs, the replacement's boot…), ms. */

@@ -27,7 +27,16 @@ import { poolMethods } from '../disruption/methods/index.js';
 import { indexedPodsOnNodes } from '../disruption/pods-by-node.js';
 import { podInformer } from '../pods/index.js';
 import { collectNodes } from './collect.js';
-import { POOL_FINALIZER, PoolObjectSchema, REQUEUE, type CachedPool, type PoolDeps, type PoolObject, type PoolReconcile, type Status } from './context.js'; // prettier-ignore
+import {
+  POOL_FINALIZER,
+  PoolObjectSchema,
+  REQUEUE,
+  type CachedPool,
+  type PoolDeps,
+  type PoolObject,
+  type PoolReconcile,
+  type Status,
+} from './context.js';
 import { admittedNodes, runDisruptions } from './disruption.js';
 import { attachExisting, EXISTING_FAILED, ExistingInstanceError } from './existing/reconcile.js';
 import { reconcileImage } from './image/reconcile.js';
@@ -83,7 +92,13 @@ function sharedReadsOf(cloud: CloudProvider, clock: Clock): SharedReads {
 export function poolNodesInformer(deps: ControllerDeps): Informer<Node> {
   return deps.informers.informer(Resources.nodes, NodeSchema, {
     labelSelector: POOL_LABEL,
-    indexers: { pool: (n: Node) => { const p = n.metadata.labels?.[POOL_LABEL]; return p ? [p] : []; }, [NODE_BY_INSTANCE]: nodeByInstance }, // prettier-ignore
+    indexers: {
+      pool: (n: Node) => {
+        const p = n.metadata.labels?.[POOL_LABEL];
+        return p ? [p] : [];
+      },
+      [NODE_BY_INSTANCE]: nodeByInstance,
+    },
   });
 }
 
@@ -95,7 +110,13 @@ function poolDeps(
   // prettier-ignore
   const { client, clock, cloud } = deps;
   const K = POOL_KINDS[kindName];
-  const drainer = new Drainer({ client, clock, logger: deps.logger, events: deps.events, metrics: DrainMetrics.of(deps.metrics.registry) }); // prettier-ignore
+  const drainer = new Drainer({
+    client,
+    clock,
+    logger: deps.logger,
+    events: deps.events,
+    metrics: DrainMetrics.of(deps.metrics.registry),
+  });
   // pools by phase, nodes by pool and state, draining nodes: read from the informer caches when scraped
   registerPoolStatusMetrics(deps.metrics.registry, {
     kind: K.kind,
@@ -158,7 +179,8 @@ export function newNodePoolController(
   /** Pools of the other kind: names are unique across both (conflicts), and both own scaling groups (orphans). */
   const others = deps.informers.informer(POOL_KINDS[d.kind.other].ref, PoolObjectSchema, selector);
   const owned = () => new Set([...d.pools.list(), ...others.list()].map((p) => p.metadata.name));
-  const reportOrphans = kindName === 'NodePool' ? orphanReporter(deps.cloud, d.cluster, deps.metrics, owned) : undefined; // prettier-ignore
+  const reportOrphans =
+    kindName === 'NodePool' ? orphanReporter(deps.cloud, d.cluster, deps.metrics, owned) : undefined;
   const specs = new WeakMap<CachedPool, PoolSpecResult>();
   const specOf = (o: CachedPool): PoolSpecResult => {
     let r = specs.get(o);
@@ -191,7 +213,10 @@ export function newNodePoolController(
     logger: deps.logger,
     clock: deps.clock,
     concurrency: POOL_WORKERS,
-    metrics: { controller: deps.metrics.controller(d.kind.controller), queue: deps.metrics.queue(d.kind.controller) }, // prettier-ignore
+    metrics: {
+      controller: deps.metrics.controller(d.kind.controller),
+      queue: deps.metrics.queue(d.kind.controller),
+    },
     reconcile,
   });
   controller
@@ -202,8 +227,16 @@ export function newNodePoolController(
     .watch(podInformer(deps.informers), (p: Pod) => consolidatingPoolOf(d, specOf, p), podMoved);
   if (kindName === 'NodePool') {
     /** Where ACK registers an External pool's join script: a change re-checks every External pool. */
-    const agentConfig = deps.informers.informer(Resources.configMaps, ConfigMapSchema, { namespace: AGENT_CONFIG.namespace, fieldSelector: `metadata.name=${AGENT_CONFIG.name}` }); // prettier-ignore
-    controller.watch(agentConfig, () => d.pools.list().filter((p) => isExternal(p.spec)).map((p) => p.metadata.name)); // prettier-ignore
+    const agentConfig = deps.informers.informer(Resources.configMaps, ConfigMapSchema, {
+      namespace: AGENT_CONFIG.namespace,
+      fieldSelector: `metadata.name=${AGENT_CONFIG.name}`,
+    });
+    controller.watch(agentConfig, () =>
+      d.pools
+        .list()
+        .filter((p) => isExternal(p.spec))
+        .map((p) => p.metadata.name),
+    );
   }
   return controller;
 }
@@ -224,7 +257,12 @@ function consolidatingPoolOf(
 
 /** A pod change that can change how full its node is, or whether it may go (its do-not-disrupt annotations). */
 function podMoved(a: Pod, b: Pod): boolean {
-  return a.spec?.nodeName !== b.spec?.nodeName || a.status?.phase !== b.status?.phase || a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp || !isDeepStrictEqual(a.metadata.annotations, b.metadata.annotations); // prettier-ignore
+  return (
+    a.spec?.nodeName !== b.spec?.nodeName ||
+    a.status?.phase !== b.status?.phase ||
+    a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp ||
+    !isDeepStrictEqual(a.metadata.annotations, b.metadata.annotations)
+  );
 }
 
 /** A reconcile's context: the pool, its prior status as a draft, its Nodes. */
@@ -279,7 +317,12 @@ async function degraded(d: PoolDeps, r: PoolReconcile, reason: string, message: 
     { ready: c, progressing: c, degraded: [true, reason, message], ...(automation ? { automation } : {}) },
     d.clock.now(),
   );
-  await writeStatus(d.poolApi, d.kind.kind, r.obj, { ...r.status, observedGeneration: r.generation, phase: 'Degraded', conditions }); // prettier-ignore
+  await writeStatus(d.poolApi, d.kind.kind, r.obj, {
+    ...r.status,
+    observedGeneration: r.generation,
+    phase: 'Degraded',
+    conditions,
+  });
 }
 
 /** A valid pool: its finalizer first (before anything exists in the cloud), then the sub-reconcilers. */
@@ -295,7 +338,12 @@ async function reconcileLive(d: PoolDeps, r: PoolReconcile): Promise<ReconcileRe
       return { requeueAfter: REQUEUE.steady };
     }
     if (err instanceof CloudError && !err.retryable && !(err instanceof ConflictError)) {
-      await degraded(d, r, err instanceof AuthFailedError ? 'CloudAuthFailed' : 'CloudError', `${err.kind}: ${err.message}`); // prettier-ignore
+      await degraded(
+        d,
+        r,
+        err instanceof AuthFailedError ? 'CloudAuthFailed' : 'CloudError',
+        `${err.kind}: ${err.message}`,
+      );
       r.log.warn({ action: err.action, code: err.code, requestId: err.requestId }, 'cloud refused');
       return { requeueAfter: err instanceof AuthFailedError ? REQUEUE.steady : REQUEUE.error };
     }
@@ -307,14 +355,42 @@ async function reconcileLive(d: PoolDeps, r: PoolReconcile): Promise<ReconcileRe
 async function subReconcilers(d: PoolDeps, r: PoolReconcile): Promise<ReconcileResult> {
   // labels and taints first: they need nothing from the cloud
   const synced = await syncLabelsFirst(d, r);
-  const rendered = { get: (k: string) => { const x = d.state.lastRendered.get(r.name); return x?.key === k ? x.userData : undefined; }, set: (key: string, userData: string) => void d.state.lastRendered.set(r.name, { key, userData }) }; // prettier-ignore
-  const checks = { get: () => d.state.cloudChecks.get(r.name, r.version), set: (id: string) => d.state.cloudChecks.set(r.name, r.version, id) }; // prettier-ignore
+  const rendered = {
+    get: (k: string) => {
+      const x = d.state.lastRendered.get(r.name);
+      return x?.key === k ? x.userData : undefined;
+    },
+    set: (key: string, userData: string) => void d.state.lastRendered.set(r.name, { key, userData }),
+  };
+  const checks = {
+    get: () => d.state.cloudChecks.get(r.name, r.version),
+    set: (id: string) => d.state.cloudChecks.set(r.name, r.version, id),
+  };
   // the pinned image (status.image) is what the scaling configuration launches
   const imageId = await reconcileImage(d, r);
   // resolveLaunch reads the validated spec, a fresh object per pool version (never the informer's)
-  r.resolved = await resolveLaunch(r.pool as NodePool, { cloud: d.lookups, refs: d.refs, checks, rendered, imageId, join: (p) => d.join.forPool(p.metadata.name, r.uid) }); // prettier-ignore
+  r.resolved = await resolveLaunch(r.pool as NodePool, {
+    cloud: d.lookups,
+    refs: d.refs,
+    checks,
+    rendered,
+    imageId,
+    join: (p) => d.join.forPool(p.metadata.name, r.uid),
+  });
   if (!(await reconcileScalingGroup(d, r))) {
-    await writeStatus(d.poolApi, d.kind.kind, r.obj, { ...r.status, conditions: poolConditions(r.prior.conditions, r.generation, { ready: [false, 'ScalingGroupMissing', r.progress.join('; ')], progressing: [true, 'ScalingGroupMissing', r.progress.join('; ')], degraded: [false, 'Reconciled', 'no problem seen'] }, d.clock.now()) }); // prettier-ignore
+    await writeStatus(d.poolApi, d.kind.kind, r.obj, {
+      ...r.status,
+      conditions: poolConditions(
+        r.prior.conditions,
+        r.generation,
+        {
+          ready: [false, 'ScalingGroupMissing', r.progress.join('; ')],
+          progressing: [true, 'ScalingGroupMissing', r.progress.join('; ')],
+          degraded: [false, 'Reconciled', 'no problem seen'],
+        },
+        d.clock.now(),
+      ),
+    });
     return { requeueAfter: r.requeueAfterMs ?? REQUEUE.progressing };
   }
   const group = r.group!;

@@ -32,8 +32,18 @@ export interface PoolKind {
 }
 
 export const POOL_KINDS: Record<PoolKindName, PoolKind> = {
-  NodePool: { kind: 'NodePool', ref: crd(GROUP, VERSION, KINDS.NodePool.plural, 'NodePool', false), controller: 'nodepool', other: 'ManagedNodePool' }, // prettier-ignore
-  ManagedNodePool: { kind: 'ManagedNodePool', ref: crd(GROUP, VERSION, KINDS.ManagedNodePool.plural, 'ManagedNodePool', false), controller: 'managednodepool', other: 'NodePool' }, // prettier-ignore
+  NodePool: {
+    kind: 'NodePool',
+    ref: crd(GROUP, VERSION, KINDS.NodePool.plural, 'NodePool', false),
+    controller: 'nodepool',
+    other: 'ManagedNodePool',
+  },
+  ManagedNodePool: {
+    kind: 'ManagedNodePool',
+    ref: crd(GROUP, VERSION, KINDS.ManagedNodePool.plural, 'ManagedNodePool', false),
+    controller: 'managednodepool',
+    other: 'NodePool',
+  },
 };
 
 export type PoolSpecResult =
@@ -52,7 +62,13 @@ export function managedAsNodePool(m: ManagedNodePool): PoolSpecResult {
     region: s.region,
     vpcId: s.vpcId,
     vSwitchIds: [...s.vSwitchIds],
-    scaling: { mode: 'Auto', minSize: s.scaling.minSize, maxSize: s.scaling.maxSize, multiAZPolicy: s.scaling.multiAZPolicy, ...(s.scaling.priority !== undefined ? { priority: s.scaling.priority } : {}) }, // prettier-ignore
+    scaling: {
+      mode: 'Auto',
+      minSize: s.scaling.minSize,
+      maxSize: s.scaling.maxSize,
+      multiAZPolicy: s.scaling.multiAZPolicy,
+      ...(s.scaling.priority !== undefined ? { priority: s.scaling.priority } : {}),
+    },
     instanceTypes: [...s.instanceTypes],
     billing: { chargeType: 'PayAsYouGo' },
     image: { type: 'ContainerOS' },
@@ -78,7 +94,13 @@ export function managedAsNodePool(m: ManagedNodePool): PoolSpecResult {
     ...(s.userDataFrom ? { userDataFrom: s.userDataFrom } : {}),
     bootstrap: { mode: 'Managed' },
     // consolidation defaults to WhenEmptyOrUnderutilized on this kind (a NodePool's default is Never)
-    disruption: { ...(s.disruption ?? {}), consolidation: { ...(s.disruption?.consolidation ?? {}), policy: s.disruption?.consolidation?.policy ?? 'WhenEmptyOrUnderutilized' } }, // prettier-ignore
+    disruption: {
+      ...(s.disruption ?? {}),
+      consolidation: {
+        ...(s.disruption?.consolidation ?? {}),
+        policy: s.disruption?.consolidation?.policy ?? 'WhenEmptyOrUnderutilized',
+      },
+    },
     registrationTimeout: s.registrationTimeout,
     // the automation blocks, on by default on this kind, are a NodePool's opt-in `management`
     management: {
@@ -90,7 +112,11 @@ export function managedAsNodePool(m: ManagedNodePool): PoolSpecResult {
     },
   };
   const v = validateObject({ apiVersion: API_VERSION, kind: 'NodePool', metadata: m.metadata, spec });
-  if (!v.ok) return { ok: false, problems: v.problems.map((p) => ({ path: p.path, message: `${p.message} (as a NodePool)` })) }; // prettier-ignore
+  if (!v.ok)
+    return {
+      ok: false,
+      problems: v.problems.map((p) => ({ path: p.path, message: `${p.message} (as a NodePool)` })),
+    };
   return { ok: true, pool: v.value as NodePool, managed: m };
 }
 

@@ -98,7 +98,10 @@ export class References {
   async bootstrapToken(id: string): Promise<BootstrapTokenSecret | undefined> {
     try {
       const s = await this.secrets.get(`bootstrap-token-${id}`, 'kube-system');
-      const field = (k: string) => { const v = s.data?.[k]; return v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8'); }; // prettier-ignore
+      const field = (k: string) => {
+        const v = s.data?.[k];
+        return v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8');
+      };
       const out: BootstrapTokenSecret = {};
       const secret = field('token-secret');
       const expiration = field('expiration');
@@ -214,7 +217,12 @@ export async function resolveImage(pool: NodePool, cloud: LookupCloud): Promise<
     return found.id;
   }
   const id = await cloud.latestImage(source.family);
-  if (!id) throw new InvalidConfigurationError({ code: 'InvalidImageId.NotFound', cloudMessage: `no image of family ${source.family} in ${cloud.region}`, action: 'DescribeImages' }); // prettier-ignore
+  if (!id)
+    throw new InvalidConfigurationError({
+      code: 'InvalidImageId.NotFound',
+      cloudMessage: `no image of family ${source.family} in ${cloud.region}`,
+      action: 'DescribeImages',
+    });
   return id;
 }
 
@@ -233,10 +241,11 @@ export function securityGroupProblem(
   for (const id of spec.securityGroup.ids) {
     const g = found.find((x) => x.id === id);
     if (!g) return `spec.securityGroup.ids: security group ${id} does not exist in the pool's region`;
-    if (g.vpcId && g.vpcId !== spec.vpcId) return `spec.securityGroup.ids: security group ${id} is in ${g.vpcId}, not the pool's VPC ${spec.vpcId}`; // prettier-ignore
+    if (g.vpcId && g.vpcId !== spec.vpcId)
+      return `spec.securityGroup.ids: security group ${id} is in ${g.vpcId}, not the pool's VPC ${spec.vpcId}`;
     if (g.type !== want) {
       const actual = g.type === 'enterprise' ? 'an Advanced (enterprise)' : 'a Basic (normal)';
-      return `spec.securityGroup: ${id} is ${actual} security group, but spec.securityGroup.type is ${spec.securityGroup.type}`; // prettier-ignore
+      return `spec.securityGroup: ${id} is ${actual} security group, but spec.securityGroup.type is ${spec.securityGroup.type}`;
     }
   }
   return undefined;
@@ -257,7 +266,12 @@ async function resolveExternal(
     const field = 'spec.bootstrap.external.joinCommandSecretRef';
     const command = (await refs.secretKey(field, ext.joinCommandSecretRef)).value;
     const token = joinCommandToken(command);
-    const problem = joinTokenProblem(field, command, token ? await refs.bootstrapToken(token.id) : undefined, nowMs); // prettier-ignore
+    const problem = joinTokenProblem(
+      field,
+      command,
+      token ? await refs.bootstrapToken(token.id) : undefined,
+      nowMs,
+    );
     if (problem) throw new ReferenceError(problem);
     out.joinCommand = command;
   }
@@ -309,7 +323,8 @@ export async function resolveLaunch(
   if (pre !== undefined) refs.preUserData = pre;
   const post = await deps.refs.script('spec.userDataFrom', spec.userData, spec.userDataFrom);
   if (post !== undefined) refs.userData = post;
-  if (spec.bootstrap.mode === 'External') Object.assign(refs, await resolveExternal(spec, deps.refs, deps.now?.() ?? Date.now())); // prettier-ignore
+  if (spec.bootstrap.mode === 'External')
+    Object.assign(refs, await resolveExternal(spec, deps.refs, deps.now?.() ?? Date.now()));
   const join = await deps.join(pool);
   // the same inputs render the same script: a pool at rest is not rendered again on every reconcile
   const renderKey = JSON.stringify([pool.metadata.name, spec, join, refs]);

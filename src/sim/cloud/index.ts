@@ -20,7 +20,14 @@ export type { World } from './world.js';
 export type { FaultRule, FaultRuleInput } from './faults.js';
 export type { SystemEvent, SystemEventType } from './system-events.js';
 export type { StockChange } from './admin.js';
-export { NODE_FAULT_KINDS, NodeFaults, type NodeFault, type NodeFaultInput, type NodeFaultKind, type NodeFaultRule } from './node-faults.js'; // prettier-ignore
+export {
+  NODE_FAULT_KINDS,
+  NodeFaults,
+  type NodeFault,
+  type NodeFaultInput,
+  type NodeFaultKind,
+  type NodeFaultRule,
+} from './node-faults.js';
 export type { OidcProvider } from './sts.js';
 export type { CommandResult, CommandResultRule } from './ecs/cloud-assistant.js';
 export type { Ess } from './ess/groups.js';

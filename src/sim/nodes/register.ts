@@ -31,7 +31,10 @@ export function nodeObject(
   software?: NodeSoftware,
 ): Record<string, unknown> {
   // the kubelet's rule with the operator's reservation formula (src/bootstrap/reservations.ts)
-  const alloc = allocatableOf({ cpuMilli: resources.cpu * 1000, memoryMiB: resources.memoryMiB, gpus: resources.gpus }, { ...config.kubelet, ...(resources.maxPods !== undefined ? { maxPods: resources.maxPods } : {}) }); // prettier-ignore
+  const alloc = allocatableOf(
+    { cpuMilli: resources.cpu * 1000, memoryMiB: resources.memoryMiB, gpus: resources.gpus },
+    { ...config.kubelet, ...(resources.maxPods !== undefined ? { maxPods: resources.maxPods } : {}) },
+  );
   const capacity: Record<string, string> = {
     cpu: String(resources.cpu),
     memory: `${resources.memoryMiB}Mi`,

@@ -17,7 +17,9 @@ export function registrationMethod(story: (instanceId: string) => Promise<string
     async propose(view: PoolView): Promise<Proposal> {
       if (view.deleting) return { commands: [] };
       const timeout = view.pool.spec.registrationTimeout ?? '10m';
-      const late = new Set((view.status.registration?.waiting ?? []).filter((w) => w.late).map((w) => w.instanceId)); // prettier-ignore
+      const late = new Set(
+        (view.status.registration?.waiting ?? []).filter((w) => w.late).map((w) => w.instanceId),
+      );
       // a Node that was Ready once is never released here (repair's business): only machines that never joined;
       // the user's existingInstances are kept and reported, as Subscription ones
       const mine = new Set(view.pool.spec.existingInstances ?? []);

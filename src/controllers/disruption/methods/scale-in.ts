@@ -42,7 +42,13 @@ export const scaleIn: Method = {
     const targets: Target[] = nodeless.map((c) => ({ instanceId: c.instanceId }));
     const left = excess - nodeless.length;
     if (left > 0) {
-      const eligible = active.filter((c) => c.node && !mine.has(c.instanceId) && !c.node.metadata.deletionTimestamp && (!c.claim || c.claim.method === 'scaleIn')); // prettier-ignore
+      const eligible = active.filter(
+        (c) =>
+          c.node &&
+          !mine.has(c.instanceId) &&
+          !c.node.metadata.deletionTimestamp &&
+          (!c.claim || c.claim.method === 'scaleIn'),
+      );
       const nodes = eligible.map((c) => c.node as DeepReadonly<Node>);
       const pods = await view.podsOn(nodes.map((n) => n.metadata.name));
       const ranked = rankVictims(candidatesOf(nodes, [...pods.values()].flat())).slice(0, left);
@@ -53,7 +59,10 @@ export const scaleIn: Method = {
     }
     const s = view.pool.spec.scaling;
     const economical = s.mode === 'Auto' && s.economical === true;
-    const reason = s.mode === 'Manual' ? `desiredSize is ${view.desired}, the pool has ${active.length}` : `maxSize is ${target}, the pool has ${active.length}`; // prettier-ignore
+    const reason =
+      s.mode === 'Manual'
+        ? `desiredSize is ${view.desired}, the pool has ${active.length}`
+        : `maxSize is ${target}, the pool has ${active.length}`;
     return {
       commands: [
         {

@@ -69,7 +69,7 @@ export function planRepair(nodes: readonly RepairNode[], s: RepairSettings, now:
   const sick = nodes.filter((n) => n.wasReady && n.unhealthySince !== undefined);
   const limit = maxUnhealthyOf(s.maxUnhealthy, nodes.length);
   if (sick.length > limit) {
-    const message = `${sick.length} of ${nodes.length} nodes are unhealthy, more than maxUnhealthy (${String(s.maxUnhealthy)} = ${limit}): repair waits (a zone outage is not fixed by replacing every node)`; // prettier-ignore
+    const message = `${sick.length} of ${nodes.length} nodes are unhealthy, more than maxUnhealthy (${String(s.maxUnhealthy)} = ${limit}): repair waits (a zone outage is not fixed by replacing every node)`;
     return { actions: [], heldBack: { unhealthy: sick.length, limit, message }, unhealthy: sick.length };
   }
   const actions: RepairAction[] = [];
@@ -77,7 +77,9 @@ export function planRepair(nodes: readonly RepairNode[], s: RepairSettings, now:
   const later = (t: number): void => {
     nextAt = nextAt === undefined ? t : Math.min(nextAt, t);
   };
-  const byAge = [...sick].sort((a, b) => a.unhealthySince! - b.unhealthySince! || a.name.localeCompare(b.name)); // prettier-ignore
+  const byAge = [...sick].sort(
+    (a, b) => a.unhealthySince! - b.unhealthySince! || a.name.localeCompare(b.name),
+  );
   for (const n of byAge) {
     if (n.disrupting) continue;
     const since = n.unhealthySince!;
@@ -86,7 +88,7 @@ export function planRepair(nodes: readonly RepairNode[], s: RepairSettings, now:
       later(due);
       continue;
     }
-    const what = `${n.problem ?? 'unhealthy'} for ${Math.round((now - since) / 1000)}s (notReadyTimeout ${Math.round(s.notReadyTimeoutMs / 1000)}s)`; // prettier-ignore
+    const what = `${n.problem ?? 'unhealthy'} for ${Math.round((now - since) / 1000)}s (notReadyTimeout ${Math.round(s.notReadyTimeoutMs / 1000)}s)`;
     const rebooted = n.rebootedAt !== undefined && n.rebootedAt >= since;
     if (s.allowReboot && !rebooted) {
       actions.push({ action: 'reboot', node: n.name, instanceId: n.instanceId, reason: what });
@@ -96,7 +98,9 @@ export function planRepair(nodes: readonly RepairNode[], s: RepairSettings, now:
       later(n.rebootedAt! + s.rebootGraceMs);
       continue;
     }
-    const reason = rebooted ? `${what}; still unhealthy ${Math.round((now - n.rebootedAt!) / 1000)}s after a reboot` : what; // prettier-ignore
+    const reason = rebooted
+      ? `${what}; still unhealthy ${Math.round((now - n.rebootedAt!) / 1000)}s after a reboot`
+      : what;
     actions.push({ action: 'replace', node: n.name, instanceId: n.instanceId, reason });
   }
   return { actions, nextAt, unhealthy: sick.length };

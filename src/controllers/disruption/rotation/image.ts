@@ -50,17 +50,29 @@ export function decideImage(
   const newer = family.filter((i) => i.created > since);
   if (newer.length === 0) return pinned ? { kind: 'stay', image: pinned } : undefined;
   if (policy.autoUpgrade) {
-    return { kind: 'rotate', image: newest, from: pinnedId, by: 'autoUpgrade', reason: `a newer image of the family: ${label(newest)}` }; // prettier-ignore
+    return {
+      kind: 'rotate',
+      image: newest,
+      from: pinnedId,
+      by: 'autoUpgrade',
+      reason: `a newer image of the family: ${label(newest)}`,
+    };
   }
   const wanted = new Set(policy.patchSeverities);
   const fixes = newer.flatMap((i) => (i.fixedCves ?? []).filter((c) => wanted.has(c.severity)));
   if (fixes.length > 0) {
     const ids = [...new Set(fixes.map((c) => `${c.id} (${c.severity})`))].sort().join(', ');
-    return { kind: 'rotate', image: newest, from: pinnedId, by: 'autoPatch', reason: `${label(newest)} fixes ${ids}` }; // prettier-ignore
+    return {
+      kind: 'rotate',
+      image: newest,
+      from: pinnedId,
+      by: 'autoPatch',
+      reason: `${label(newest)} fixes ${ids}`,
+    };
   }
   const all = [
     ...new Set(newer.flatMap((i) => (i.fixedCves ?? []).map((c) => `${c.id} (${c.severity})`))),
   ].sort();
-  const message = `a newer image is available: ${label(newest)}${all.length > 0 ? `, fixing ${all.join(', ')}` : ''}; enable autoUpgrade (or autoPatch for these severities) or change the image to adopt it`; // prettier-ignore
+  const message = `a newer image is available: ${label(newest)}${all.length > 0 ? `, fixing ${all.join(', ')}` : ''}; enable autoUpgrade (or autoPatch for these severities) or change the image to adopt it`;
   return { kind: 'available', image: newest, pinned, message };
 }

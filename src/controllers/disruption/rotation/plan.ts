@@ -73,7 +73,10 @@ export function planRotation(nodes: readonly RotationNode[], s: RotationSettings
     .filter((n) => !n.disrupting)
     .sort((a, b) => a.created - b.created || a.name.localeCompare(b.name));
   if (room <= 0) {
-    const why = s.budgetLeft <= 0 ? 'the disruption budget is used up' : `${inFlight} rotation(s) in flight (maxSurge ${String(s.maxSurge)}, maxUnavailable ${String(s.maxUnavailable)})`; // prettier-ignore
+    const why =
+      s.budgetLeft <= 0
+        ? 'the disruption budget is used up'
+        : `${inFlight} rotation(s) in flight (maxSurge ${String(s.maxSurge)}, maxUnavailable ${String(s.maxUnavailable)})`;
     return { commands: [], outdated: outdated.length, ...(todo.length > 0 ? { waiting: why } : {}) };
   }
   const surgeLeft = Math.max(0, surge - inFlight);

@@ -48,7 +48,7 @@ export function planSpotInterruption(
       replacementsFirst: first,
       drainBy: first ? drainBy : now,
       reason: first
-        ? `spot instance ${n.instanceId} is reclaimed at ${at}: replacement launched, the node is drained when it is Ready (at the latest ${new Date(drainBy).toISOString()})` // prettier-ignore
+        ? `spot instance ${n.instanceId} is reclaimed at ${at}: replacement launched, the node is drained when it is Ready (at the latest ${new Date(drainBy).toISOString()})`
         : `spot instance ${n.instanceId} is reclaimed at ${at}: drained at once`,
     });
   }

@@ -63,7 +63,12 @@ export function planSystemEvents(
     const t = targets.get(e.instanceId);
     if (!t) continue;
     if (BILLING.test(e.type)) {
-      out.push({ action: 'warn', event: e, node: t.node, reason: `${describe(e)}: replacing the node would not help; renew the instance or top up the account` }); // prettier-ignore
+      out.push({
+        action: 'warn',
+        event: e,
+        node: t.node,
+        reason: `${describe(e)}: replacing the node would not help; renew the instance or top up the account`,
+      });
       continue;
     }
     if (!DISRUPTIVE.test(e.type) || !t.node || t.disrupting || seen.has(e.instanceId)) continue;

@@ -40,17 +40,27 @@ export async function attachExisting(d: PoolDeps, r: PoolReconcile, group: Scali
   const problem = existingInstancesProblem(missing, found, group.id, d.cloud.region);
   if (problem) throw new ReferenceError(problem);
   const retained = new Set((r.status.retainedInstances ?? []).map((x) => x.instanceId));
-  const steps = found.map((i) => ({ i, step: planExisting({ member: false, retained: retained.has(i.instanceId), instance: i, poolUid: r.uid }) })); // prettier-ignore
+  const steps = found.map((i) => ({
+    i,
+    step: planExisting({ member: false, retained: retained.has(i.instanceId), instance: i, poolUid: r.uid }),
+  }));
   for (const { i, step } of steps) {
     const words = describeStep(i.instanceId, step);
     if (words) r.progress.push(words);
     if (step.kind === 'retained')
-      r.log.info({ instance: i.instanceId, action: 'existing' }, 'existing instance detached by the pool earlier (retained): not attached again'); // prettier-ignore
+      r.log.info(
+        { instance: i.instanceId, action: 'existing' },
+        'existing instance detached by the pool earlier (retained): not attached again',
+      );
     else await act(d, r, i, step);
   }
   const attach = steps.filter((s) => s.step.kind === 'attach').map((s) => s.i.instanceId);
   if (attach.length === 0) return;
-  await refusedAs(attach.join(', '), 'attach', () => d.cloud.attachInstances(group.id, attach, { operationId: `${r.uid}/existing-attach/${[...attach].sort().join(',')}` })); // prettier-ignore
+  await refusedAs(attach.join(', '), 'attach', () =>
+    d.cloud.attachInstances(group.id, attach, {
+      operationId: `${r.uid}/existing-attach/${[...attach].sort().join(',')}`,
+    }),
+  );
   r.log.info({ instance: attach.join(','), action: 'existing-attach' }, 'existing instances attached');
 }
 
@@ -78,9 +88,14 @@ async function act(d: PoolDeps, r: PoolReconcile, i: CloudInstance, step: Existi
  */
 async function reinitialize(d: PoolDeps, r: PoolReconcile, id: string): Promise<void> {
   const { imageId, userData, password } = r.resolved!;
-  await d.events.warning(r.subject, 'ExistingInstanceReinitialized', 'Reinitialize', `re-initializing existing instance ${id} with the pool's image ${imageId} and user data: the data on its system disk is lost`); // prettier-ignore
+  await d.events.warning(
+    r.subject,
+    'ExistingInstanceReinitialized',
+    'Reinitialize',
+    `re-initializing existing instance ${id} with the pool's image ${imageId} and user data: the data on its system disk is lost`,
+  );
   const keyPairName = r.pool.spec.login?.keyPairName;
-  const spec = { imageId, ...(keyPairName ? { keyPairName } : password ? { password: password.value } : {}) }; // prettier-ignore
+  const spec = { imageId, ...(keyPairName ? { keyPairName } : password ? { password: password.value } : {}) };
   const operationId = `${r.uid}/existing/${id}`;
   // the re-image first: a refused one (another architecture, …) leaves the instance as its owner had it, only stopped
   if (!(await refusedAs(id, 're-image', () => d.cloud.replaceSystemDisk(id, spec, { operationId })))) return;
@@ -101,7 +116,9 @@ async function refusedAs(ids: string, what: string, call: () => Promise<unknown>
   } catch (err) {
     if (err instanceof ConflictError) return false;
     if (err instanceof CloudError && !err.retryable)
-      throw new ExistingInstanceError(`spec.existingInstances: could not ${what} instance ${ids}: ${err.code}: ${err.cloudMessage} (not tried again until the pool's spec changes)`); // prettier-ignore
+      throw new ExistingInstanceError(
+        `spec.existingInstances: could not ${what} instance ${ids}: ${err.code}: ${err.cloudMessage} (not tried again until the pool's spec changes)`,
+      );
     throw err;
   }
 }

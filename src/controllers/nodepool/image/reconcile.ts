@@ -38,11 +38,20 @@ function changeEvent(c: PinChange, rotates: boolean): [string, string] {
     : 'existing nodes are not replaced (autoUpgrade is off)';
   switch (c.kind) {
     case 'pinned':
-      return ['ImagePinned', `the pool's image is pinned to ${c.image.id} (${imageLabel(c.image)}); a newer image of its family is adopted only by autoUpgrade / autoPatch or a change of spec.image`]; // prettier-ignore
+      return [
+        'ImagePinned',
+        `the pool's image is pinned to ${c.image.id} (${imageLabel(c.image)}); a newer image of its family is adopted only by autoUpgrade / autoPatch or a change of spec.image`,
+      ];
     case 'spec':
-      return ['ImageChanged', `spec.image changed: new nodes launch with ${c.image.id} (${imageLabel(c.image)}) instead of ${c.from}; ${rotation}`]; // prettier-ignore
+      return [
+        'ImageChanged',
+        `spec.image changed: new nodes launch with ${c.image.id} (${imageLabel(c.image)}) instead of ${c.from}; ${rotation}`,
+      ];
     case 'adopted':
-      return ['ImageAdopted', `${c.image.reason ?? c.by}: new nodes launch with ${c.image.id} instead of ${c.from}; ${rotation}`]; // prettier-ignore
+      return [
+        'ImageAdopted',
+        `${c.image.reason ?? c.by}: new nodes launch with ${c.image.id} instead of ${c.from}; ${rotation}`,
+      ];
   }
 }
 
@@ -57,17 +66,36 @@ export async function reconcileImage(d: PoolDeps, r: PoolReconcile): Promise<str
   const source = await sourceOf(d, r.pool);
   const family = source.kind === 'family' ? await d.images.familyImages(source.family) : [];
   const policy = imagePolicyOf(r.pool);
-  const res = pinImage({ source, prior: r.prior.image, family, configurationImage: await configurationImage(d, r), policy, now: d.clock.now() }); // prettier-ignore
+  const res = pinImage({
+    source,
+    prior: r.prior.image,
+    family,
+    configurationImage: await configurationImage(d, r),
+    policy,
+    now: d.clock.now(),
+  });
   if (!res) {
     const family0 = source.kind === 'family' ? source.family : '';
-    throw new InvalidConfigurationError({ code: 'InvalidImageId.NotFound', cloudMessage: `no image of family ${family0} in ${d.cloud.region}`, action: 'DescribeImages' }); // prettier-ignore
+    throw new InvalidConfigurationError({
+      code: 'InvalidImageId.NotFound',
+      cloudMessage: `no image of family ${family0} in ${d.cloud.region}`,
+      action: 'DescribeImages',
+    });
   }
   r.status.image = res.image;
   r.upgradeAvailable = res.upgradeAvailable;
   if (res.change) {
     const [reason, message] = changeEvent(res.change, policy.autoUpgrade || res.change.kind === 'adopted');
     await d.events.normal(r.subject, reason, 'Image', message);
-    r.log.info({ action: 'image', image: res.image.id, change: res.change.kind, from: 'from' in res.change ? res.change.from : undefined }, message); // prettier-ignore
+    r.log.info(
+      {
+        action: 'image',
+        image: res.image.id,
+        change: res.change.kind,
+        from: 'from' in res.change ? res.change.from : undefined,
+      },
+      message,
+    );
   }
   const prior = r.prior.conditions?.find((c) => c.type === ConditionType.UpgradeAvailable);
   const [available, , message] = res.upgradeAvailable;

@@ -49,12 +49,23 @@ export async function reconcileRegistration(
     d.logger.warn({ pool: r.name, instance: id, action: 'registration', why }, 'instance did not register');
     const m = members.find((x) => x.instance.instanceId === id);
     if (m?.instance.chargeType === 'PrePaid') {
-      await d.events.warning(r.subject, Reason.RegistrationFailed, 'Replace', `instance ${id} did not become a Ready node within ${timeoutText}; ${why}: kept (Subscription instances are never released): see the instance, or delete its Node to detach it`); // prettier-ignore
+      await d.events.warning(
+        r.subject,
+        Reason.RegistrationFailed,
+        'Replace',
+        `instance ${id} did not become a Ready node within ${timeoutText}; ${why}: kept (Subscription instances are never released): see the instance, or delete its Node to detach it`,
+      );
     } else if (r.pool.spec.existingInstances?.includes(id)) {
-      await d.events.warning(r.subject, Reason.RegistrationFailed, 'Replace', `existing instance ${id} did not become a Ready node within ${timeoutText}; ${why}: kept (the pool's existingInstances are never removed for this): see the instance`); // prettier-ignore
+      await d.events.warning(
+        r.subject,
+        Reason.RegistrationFailed,
+        'Replace',
+        `existing instance ${id} did not become a Ready node within ${timeoutText}; ${why}: kept (the pool's existingInstances are never removed for this): see the instance`,
+      );
     }
   }
-  if (plan.waiting.length > 0) r.progress.push(`${plan.waiting.length} instance(s) running, waiting for their nodes to register`); // prettier-ignore
+  if (plan.waiting.length > 0)
+    r.progress.push(`${plan.waiting.length} instance(s) running, waiting for their nodes to register`);
   if (Object.keys(plan.status).length > 0) r.status.registration = plan.status;
   else delete r.status.registration;
 }

@@ -33,7 +33,7 @@ export function configurationName(launch: DeepReadonly<LaunchSpec>, passwordRevi
   const digest = createHash('sha256')
     .update(
       stableJson({ ...rest, password: password === undefined ? undefined : (passwordRevision ?? 'set') }),
-    ) // prettier-ignore
+    )
     .digest('hex')
     .slice(0, 24);
   return `np-${digest}`;
@@ -156,19 +156,35 @@ export function planScalingGroup(observed: ObservedGroup, desired: DesiredGroup)
   const g = observed.group;
   const spec = desired.group;
   if (!g) {
-    const actions: GroupAction[] = [{ kind: 'createGroup' }, { kind: 'createConfiguration' }, { kind: 'enable', configuration: 'new' }]; // prettier-ignore
+    const actions: GroupAction[] = [
+      { kind: 'createGroup' },
+      { kind: 'createConfiguration' },
+      { kind: 'enable', configuration: 'new' },
+    ];
     if (spec.scaleInHook) actions.push({ kind: 'createHook' });
     return { kind: 'act', actions, configuration: 'new' };
   }
-  if (g.state === 'Deleting') return { kind: 'refuse', code: 'IncorrectScalingGroupStatus', message: `the scaling group ${g.id} is being deleted` }; // prettier-ignore
+  if (g.state === 'Deleting')
+    return {
+      kind: 'refuse',
+      code: 'IncorrectScalingGroupStatus',
+      message: `the scaling group ${g.id} is being deleted`,
+    };
   for (const key of [CLUSTER_TAG, POOL_TAG]) {
     const want = spec.tags[key];
     if (want !== undefined && g.tags[key] !== want) {
-      return { kind: 'refuse', code: 'ScalingGroupNotOwned', message: `the scaling group ${g.id} named ${g.name} is not this pool's: its tag ${key} is ${JSON.stringify(g.tags[key] ?? null)}, not ${JSON.stringify(want)}` }; // prettier-ignore
+      return {
+        kind: 'refuse',
+        code: 'ScalingGroupNotOwned',
+        message: `the scaling group ${g.id} named ${g.name} is not this pool's: its tag ${key} is ${JSON.stringify(g.tags[key] ?? null)}, not ${JSON.stringify(want)}`,
+      };
     }
   }
   const known = observed.known?.groupId === g.id ? observed.known : undefined;
-  const unchanged = known !== undefined && g.activeConfigurationId === known.configurationId && known.configurationName === desired.configurationName; // prettier-ignore
+  const unchanged =
+    known !== undefined &&
+    g.activeConfigurationId === known.configurationId &&
+    known.configurationName === desired.configurationName;
   const needHooks = spec.scaleInHook !== undefined && !known?.hook;
   const reads: ('configurations' | 'hooks')[] = [];
   if (!unchanged && !observed.configurations) reads.push('configurations');
@@ -188,7 +204,8 @@ export function planScalingGroup(observed: ObservedGroup, desired: DesiredGroup)
       if (!existing) actions.push({ kind: 'createConfiguration' });
     } else {
       configuration = active.id;
-      if (active.name !== desired.configurationName) actions.push({ kind: 'modifyConfiguration', configurationId: active.id }); // prettier-ignore
+      if (active.name !== desired.configurationName)
+        actions.push({ kind: 'modifyConfiguration', configurationId: active.id });
     }
   }
   if (g.state === 'Inactive') actions.push({ kind: 'enable', configuration });

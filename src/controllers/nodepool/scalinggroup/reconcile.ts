@@ -20,8 +20,13 @@ const nowIso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+
  * attach raises the desired capacity itself).
  */
 function surgeOf(r: PoolReconcile, instances: readonly PoolInstance[]): number {
-  const surges = (n: DeepReadonly<Node>): boolean => { const c = claimOf(n); return c?.replacementsFirst === true && !c.replacement; }; // prettier-ignore
-  const claimed = new Set(r.poolNodes.filter((n) => isAdmitted(n, r.name) && surges(n)).map((n) => instanceIdOf(n))); // prettier-ignore
+  const surges = (n: DeepReadonly<Node>): boolean => {
+    const c = claimOf(n);
+    return c?.replacementsFirst === true && !c.replacement;
+  };
+  const claimed = new Set(
+    r.poolNodes.filter((n) => isAdmitted(n, r.name) && surges(n)).map((n) => instanceIdOf(n)),
+  );
   return activeMembers(joinMembers(instances, [])).filter((m) => claimed.has(m.instance.instanceId)).length;
 }
 
@@ -77,7 +82,12 @@ async function members(
   existing: ScalingGroup | undefined,
 ): Promise<PoolInstance[]> {
   const rest = d.state.atRest.get(r.name, r.version); // undefined once due for a full listing (≤ 5 min)
-  r.reusedListing = existing !== undefined && rest !== undefined && rest.groupId === existing.id && rest.countsKey === groupCountsKey(existing) && membersAtRest(rest.instances, r.poolNodes); // prettier-ignore
+  r.reusedListing =
+    existing !== undefined &&
+    rest !== undefined &&
+    rest.groupId === existing.id &&
+    rest.countsKey === groupCountsKey(existing) &&
+    membersAtRest(rest.instances, r.poolNodes);
   if (r.reusedListing) return rest!.instances;
   return existing ? d.cloud.listPoolInstances(existing.id) : [];
 }
@@ -110,13 +120,24 @@ async function operationFirst(
   existing: ScalingGroup | undefined,
 ): Promise<string> {
   if (!existing && r.prior.scalingGroupId) {
-    await d.events.warning(r.subject, Reason.ScalingGroupMissing, 'Recreate', `scaling group ${r.prior.scalingGroupId} no longer exists (deleted outside the operator): recreating it from the spec; its instances are gone`); // prettier-ignore
-    r.log.warn({ action: 'recreate-group', scalingGroupId: r.prior.scalingGroupId }, 'scaling group deleted outside the operator'); // prettier-ignore
+    await d.events.warning(
+      r.subject,
+      Reason.ScalingGroupMissing,
+      'Recreate',
+      `scaling group ${r.prior.scalingGroupId} no longer exists (deleted outside the operator): recreating it from the spec; its instances are gone`,
+    );
+    r.log.warn(
+      { action: 'recreate-group', scalingGroupId: r.prior.scalingGroupId },
+      'scaling group deleted outside the operator',
+    );
   }
   if (existing) return `${r.uid}/ensure`;
   if (r.status.operation?.action !== 'CreateScalingGroup') {
     r.status.operation = { id: randomUUID(), action: 'CreateScalingGroup', startedAt: nowIso(d.clock.now()) };
-    const written = await writeStatus(d.poolApi, d.kind.kind, r.obj, { ...r.status, phase: r.prior.phase ?? 'Initializing' }); // prettier-ignore
+    const written = await writeStatus(d.poolApi, d.kind.kind, r.obj, {
+      ...r.status,
+      phase: r.prior.phase ?? 'Initializing',
+    });
     if (written) r.obj = written;
   }
   return r.status.operation.id;
@@ -129,24 +150,76 @@ async function operationFirst(
  * the group the status names was not found and is not yet confirmed gone (nothing else runs then).
  */
 export async function reconcileScalingGroup(d: PoolDeps, r: PoolReconcile): Promise<boolean> {
-  const groupName = scalingGroupSpecOf(r.pool as NodePool, { cluster: d.cluster, current: { desired: 0, members: 0 } }).name; // prettier-ignore
-  const existing = await d.cloud.findScalingGroup({ id: r.prior.scalingGroupId, name: groupName, cluster: d.cluster }); // prettier-ignore
+  const groupName = scalingGroupSpecOf(r.pool as NodePool, {
+    cluster: d.cluster,
+    current: { desired: 0, members: 0 },
+  }).name;
+  const existing = await d.cloud.findScalingGroup({
+    id: r.prior.scalingGroupId,
+    name: groupName,
+    cluster: d.cluster,
+  });
   if (!missingConfirmed(d, r, existing)) return false;
   const instances0 = await members(d, r, existing);
-  const { spec, wanted } = groupSpecFor(r.pool, d.cluster, existing, activeMembers(joinMembers(instances0, [])).length, surgeOf(r, instances0), r.prior.desiredSize); // prettier-ignore
+  const { spec, wanted } = groupSpecFor(
+    r.pool,
+    d.cluster,
+    existing,
+    activeMembers(joinMembers(instances0, [])).length,
+    surgeOf(r, instances0),
+    r.prior.desiredSize,
+  );
   r.wanted = wanted;
   const operationId = await operationFirst(d, r, existing);
   const known = existing ? d.state.knownGroups.get(r.name, existing.id) : undefined;
-  const launch = launchSpecOf(r.pool as NodePool, { cluster: d.cluster, imageId: r.resolved!.imageId, userData: r.resolved!.userData, password: r.resolved!.password?.value }); // prettier-ignore
-  const retry = !existing && r.prior.operation?.action === 'CreateScalingGroup' && r.prior.operation.id === operationId; // prettier-ignore
-  const ensured = await ensureScalingGroup(d.cloud, { groupId: existing?.id, current: existing, known, group: spec, launch, operationId, retry, ...(r.resolved!.password ? { passwordRevision: r.resolved!.password.revision } : {}) }); // prettier-ignore
+  const launch = launchSpecOf(r.pool as NodePool, {
+    cluster: d.cluster,
+    imageId: r.resolved!.imageId,
+    userData: r.resolved!.userData,
+    password: r.resolved!.password?.value,
+  });
+  const retry =
+    !existing && r.prior.operation?.action === 'CreateScalingGroup' && r.prior.operation.id === operationId;
+  const ensured = await ensureScalingGroup(d.cloud, {
+    groupId: existing?.id,
+    current: existing,
+    known,
+    group: spec,
+    launch,
+    operationId,
+    retry,
+    ...(r.resolved!.password ? { passwordRevision: r.resolved!.password.revision } : {}),
+  });
   if (r.status.operation?.action === 'CreateScalingGroup') delete r.status.operation;
   const group = ensured.group;
-  if (!known || known.configurationId !== ensured.known.configurationId || known.configurationName !== ensured.known.configurationName) d.state.knownGroups.set(r.name, group.id, ensured.known); // prettier-ignore
+  if (
+    !known ||
+    known.configurationId !== ensured.known.configurationId ||
+    known.configurationName !== ensured.known.configurationName
+  )
+    d.state.knownGroups.set(r.name, group.id, ensured.known);
   for (const change of ensured.changes) {
-    if (change === 'created scaling group') await d.events.normal(r.subject, 'ScalingGroupCreated', 'Create', `created ESS scaling group ${group.id} (${group.name})`); // prettier-ignore
-    else if (change === 'modified scaling configuration') await d.events.normal(r.subject, 'LaunchConfigurationUpdated', 'Update', `scaling configuration ${ensured.configurationId} updated: new nodes launch with the new settings; existing nodes are not touched`); // prettier-ignore
-    else if (change.startsWith('modified scaling group') && existing) await d.events.normal(r.subject, 'ScalingGroupUpdated', 'Update', `${change} (brought back to the pool's spec)`); // prettier-ignore
+    if (change === 'created scaling group')
+      await d.events.normal(
+        r.subject,
+        'ScalingGroupCreated',
+        'Create',
+        `created ESS scaling group ${group.id} (${group.name})`,
+      );
+    else if (change === 'modified scaling configuration')
+      await d.events.normal(
+        r.subject,
+        'LaunchConfigurationUpdated',
+        'Update',
+        `scaling configuration ${ensured.configurationId} updated: new nodes launch with the new settings; existing nodes are not touched`,
+      );
+    else if (change.startsWith('modified scaling group') && existing)
+      await d.events.normal(
+        r.subject,
+        'ScalingGroupUpdated',
+        'Update',
+        `${change} (brought back to the pool's spec)`,
+      );
   }
   r.log.debug(
     { action: 'ensure', scalingGroupId: group.id, changes: ensured.changes },

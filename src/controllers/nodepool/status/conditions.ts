@@ -24,7 +24,11 @@ export function poolConditions(
 ): Condition[] {
   let list = (prior ?? []).map((c) => ({ ...c }));
   const put = (type: string, [on, reason, message]: ConditionValue): void => {
-    list = setCondition(list, { type, status: on ? 'True' : 'False', reason, message }, { now, observedGeneration: generation }); // prettier-ignore
+    list = setCondition(
+      list,
+      { type, status: on ? 'True' : 'False', reason, message },
+      { now, observedGeneration: generation },
+    );
   };
   put(ConditionType.Ready, set.ready);
   put(ConditionType.Progressing, set.progressing);

@@ -400,7 +400,8 @@ export class EssEngine {
       }
       const inst = this.launch(g, c, placed.candidate, spot);
       // The fallback is visible in the activity, as ESS shows it: what was skipped and what was created.
-      if (placed.skipped && !a.statusMessage) a.statusMessage = `${placed.skipped}; created ${placed.candidate.instanceType} in ${placed.candidate.zone.zoneId} instead`; // prettier-ignore
+      if (placed.skipped && !a.statusMessage)
+        a.statusMessage = `${placed.skipped}; created ${placed.candidate.instanceType} in ${placed.candidate.zone.zoneId} instead`;
       this.cloud.readLag.made(`member:${inst.instanceId}`);
       this.ess.instances.set(inst.instanceId, {
         instanceId: inst.instanceId,
