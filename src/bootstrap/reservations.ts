@@ -77,7 +77,7 @@ export interface Allocatable {
 }
 
 const cpuOf = (m: Record<string, string> | undefined): number => (m?.cpu ? (cpuMillis(m.cpu) ?? 0) : 0);
-const memOf = (m: Record<string, string> | undefined): number => (m?.memory ? (mebibytes(m.memory) ?? 0) : 0); // prettier-ignore
+const memOf = (m: Record<string, string> | undefined): number => (m?.memory ? (mebibytes(m.memory) ?? 0) : 0);
 
 /** The allocatable a node of this shape registers under these kubelet settings (never below zero). */
 export function allocatableOf(shape: MachineShape, kubelet: KubeletReservations = {}): Allocatable {
@@ -85,7 +85,12 @@ export function allocatableOf(shape: MachineShape, kubelet: KubeletReservations 
   const kubeCpu = kubelet.kubeReserved ? cpuOf(kubelet.kubeReserved) : formula.cpuMilli;
   const kubeMem = kubelet.kubeReserved ? memOf(kubelet.kubeReserved) : formula.memoryMiB;
   const evictionText = kubelet.evictionHard?.['memory.available'];
-  const eviction = evictionText === undefined ? DEFAULT_EVICTION_MEMORY_MIB : evictionText.endsWith('%') ? (shape.memoryMiB * Number(evictionText.slice(0, -1))) / 100 : (mebibytes(evictionText) ?? 0); // prettier-ignore
+  const eviction =
+    evictionText === undefined
+      ? DEFAULT_EVICTION_MEMORY_MIB
+      : evictionText.endsWith('%')
+        ? (shape.memoryMiB * Number(evictionText.slice(0, -1))) / 100
+        : (mebibytes(evictionText) ?? 0);
   return {
     cpuMilli: Math.max(0, shape.cpuMilli - kubeCpu - cpuOf(kubelet.systemReserved)),
     memoryMiB: Math.max(0, Math.floor(shape.memoryMiB - kubeMem - memOf(kubelet.systemReserved) - eviction)),

@@ -25,9 +25,24 @@ import { PACKAGE_ROOT } from '../devstack/paths.js';
 
 /** Commands replaced by the recording stub. Everything else (bash, coreutils, awk, sed, openssl) is real. */
 export const STUBBED_COMMANDS = [
-  'curl', 'systemctl', 'hostnamectl', 'yum', 'apt-get', 'mkfs.ext4', 'mount', 'lsblk', 'findmnt', 'blkid',
-  'modprobe', 'sysctl', 'containerd', 'kubelet', 'kubeadm', 'nvidia-smi', 'nvidia-ctk',
-] as const; // prettier-ignore
+  'curl',
+  'systemctl',
+  'hostnamectl',
+  'yum',
+  'apt-get',
+  'mkfs.ext4',
+  'mount',
+  'lsblk',
+  'findmnt',
+  'blkid',
+  'modprobe',
+  'sysctl',
+  'containerd',
+  'kubelet',
+  'kubeadm',
+  'nvidia-smi',
+  'nvidia-ctk',
+] as const;
 
 const OVERLAID = ['etc', 'var', 'usr', 'opt', 'root'] as const;
 

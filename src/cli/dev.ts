@@ -153,7 +153,9 @@ export async function dev(opts: DevOptions): Promise<number> {
   } catch (err) {
     await stop();
     if (hadState)
-      say(`this run started from the state an earlier run kept in ${relative(process.cwd(), state.dir) || state.dir}: if that is what fails, \`npm start -- --fresh\` starts from nothing`); // prettier-ignore
+      say(
+        `this run started from the state an earlier run kept in ${relative(process.cwd(), state.dir) || state.dir}: if that is what fails, \`npm start -- --fresh\` starts from nothing`,
+      );
     throw err;
   }
   env
@@ -235,13 +237,18 @@ export async function dev(opts: DevOptions): Promise<number> {
           '',
         ].join('\n'),
       );
-    })().catch((err: unknown) => say(`the sample pool's progress stopped: ${err instanceof Error ? err.message : String(err)}`)); // prettier-ignore
+    })().catch((err: unknown) =>
+      say(`the sample pool's progress stopped: ${err instanceof Error ? err.message : String(err)}`),
+    );
   }
 
   const running = operator;
   const ended = await Promise.race([
     stack.crashed().then((crash) => `error: ${crash.describe()}`),
-    running.exited.then((code) => `error: the operator stopped (exit code ${code}); see ${relative(process.cwd(), operatorLogPath) || operatorLogPath}`), // prettier-ignore
+    running.exited.then(
+      (code) =>
+        `error: the operator stopped (exit code ${code}); see ${relative(process.cwd(), operatorLogPath) || operatorLogPath}`,
+    ),
   ]);
   if (stopping) {
     await stopping;

@@ -137,8 +137,20 @@ const AUTH = [
   /^InvalidIdentityToken/,
   /^AuthenticationFail/,
 ];
-const NO_STOCK = [/NoStock/, /^Zone\.NotOnSale$/, /^InvalidInstanceType\.ZoneNotSupported$/, /^InvalidZoneId\.NotOnSale$/, /^OperationDenied\.InsufficientBalance$/]; // prettier-ignore
-const QUOTA = [/^QuotaExceed/, /QuotaExceed/, /^NumberExceed/, /^InvalidVSwitchId\.IpNotEnough$/, /^InvalidTagCount$/]; // prettier-ignore
+const NO_STOCK = [
+  /NoStock/,
+  /^Zone\.NotOnSale$/,
+  /^InvalidInstanceType\.ZoneNotSupported$/,
+  /^InvalidZoneId\.NotOnSale$/,
+  /^OperationDenied\.InsufficientBalance$/,
+];
+const QUOTA = [
+  /^QuotaExceed/,
+  /QuotaExceed/,
+  /^NumberExceed/,
+  /^InvalidVSwitchId\.IpNotEnough$/,
+  /^InvalidTagCount$/,
+];
 /** NotFound codes that mean the pool's configuration points at something that does not exist. */
 const CONFIG_NOT_FOUND = [
   /^InvalidVSwitchId\.NotFound$/,
@@ -207,7 +219,8 @@ export function classify(d: CloudErrorDetails, ctx: ErrorContext = {}): CloudErr
   }
   if (match(code, QUOTA)) return new QuotaExceededError(d);
   if (match(code, CONFIG_NOT_FOUND)) return new InvalidConfigurationError(d);
-  if (/NotFound$|NotExist$|\.NotFound\.|^InvalidInstanceId\./.test(code) || status === 404) return new NotFoundError(d); // prettier-ignore
+  if (/NotFound$|NotExist$|\.NotFound\.|^InvalidInstanceId\./.test(code) || status === 404)
+    return new NotFoundError(d);
   if (match(code, CONFLICT) || status === 409) return new ConflictError(d);
   if (status !== undefined && status >= 500) return new TransientError(d);
   if (/^(InternalError|ServiceUnavailable|UnknownError)/.test(code)) return new TransientError(d);

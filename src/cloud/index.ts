@@ -46,14 +46,24 @@ export interface CloudSettings {
 
 /** True when the settings name a region and some credentials. */
 export function cloudConfigured(s: CloudSettings): boolean {
-  return Boolean(s.region && (s.credentialsFile || (s.accessKeyId && s.accessKeySecret) || (s.roleArn && s.oidcProviderArn && s.oidcTokenFile))); // prettier-ignore
+  return Boolean(
+    s.region &&
+    (s.credentialsFile ||
+      (s.accessKeyId && s.accessKeySecret) ||
+      (s.roleArn && s.oidcProviderArn && s.oidcTokenFile)),
+  );
 }
 
 /** Which credential source the settings choose: a credentials file, else an AccessKey pair, else RRSA. */
 export function credentialSource(s: CloudSettings): CredentialSource {
   if (s.credentialsFile) return { kind: 'file', path: s.credentialsFile };
   if (s.accessKeyId && s.accessKeySecret)
-    return { kind: 'static', accessKeyId: s.accessKeyId, accessKeySecret: s.accessKeySecret, securityToken: s.securityToken }; // prettier-ignore
+    return {
+      kind: 'static',
+      accessKeyId: s.accessKeyId,
+      accessKeySecret: s.accessKeySecret,
+      securityToken: s.securityToken,
+    };
   if (s.roleArn && s.oidcProviderArn && s.oidcTokenFile)
     return {
       kind: 'oidc',
@@ -62,7 +72,7 @@ export function credentialSource(s: CloudSettings): CredentialSource {
       oidcTokenFile: s.oidcTokenFile,
     };
   throw new Error(
-    'no Alibaba Cloud credentials: set ALIBABA_CLOUD_CREDENTIALS_FILE, or ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or RRSA (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE)', // prettier-ignore
+    'no Alibaba Cloud credentials: set ALIBABA_CLOUD_CREDENTIALS_FILE, or ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or RRSA (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE)',
   );
 }
 
@@ -107,7 +117,12 @@ export function createCloud(s: CloudSettings, deps: CloudDeps = {}): Cloud {
     log: deps.log,
     fence: deps.fence,
   });
-  const endpoints = resolveEndpoints(s.region, { ecs: s.ecsEndpoint, ess: s.essEndpoint, vpc: s.vpcEndpoint, sts: s.stsEndpoint }); // prettier-ignore
+  const endpoints = resolveEndpoints(s.region, {
+    ecs: s.ecsEndpoint,
+    ess: s.essEndpoint,
+    vpc: s.vpcEndpoint,
+    sts: s.stsEndpoint,
+  });
   const source = credentialSource(s);
   // The transport needs the credentials provider and the OIDC provider needs the transport (STS): the
   // closure below runs only after `transport` exists.
@@ -116,7 +131,11 @@ export function createCloud(s: CloudSettings, deps: CloudDeps = {}): Cloud {
       ? new FileCredentialsProvider(source.path, clock)
       : source.kind === 'static'
         ? new StaticCredentialsProvider(source)
-        : new OidcRoleCredentialsProvider(source, (params) => transport.rpc('sts', 'AssumeRoleWithOIDC', params), clock); // prettier-ignore
+        : new OidcRoleCredentialsProvider(
+            source,
+            (params) => transport.rpc('sts', 'AssumeRoleWithOIDC', params),
+            clock,
+          );
   const transport: AlibabaTransport = new AlibabaTransport({
     region: s.region,
     endpoints,

@@ -19,11 +19,38 @@ export class CloudMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.requests = new Counter({ name: 'alibabacloud_api_requests_total', help: 'Alibaba Cloud API calls (attempts) by result code', labelNames: ['product', 'action', 'code'], registers }); // prettier-ignore
-    this.duration = new Histogram({ name: 'alibabacloud_api_request_duration_seconds', help: 'Latency of one Alibaba Cloud API attempt', labelNames: ['product', 'action'], buckets: LATENCY_BUCKETS, registers }); // prettier-ignore
-    this.retries = new Counter({ name: 'alibabacloud_api_retries_total', help: 'Alibaba Cloud API attempts retried, by reason (throttled, transient)', labelNames: ['product', 'action', 'reason'], registers }); // prettier-ignore
-    this.throttles = new Counter({ name: 'alibabacloud_api_throttled_total', help: 'Alibaba Cloud API attempts the cloud throttled', labelNames: ['product', 'action'], registers }); // prettier-ignore
-    this.limiterWait = new Histogram({ name: 'alibabacloud_api_rate_limit_wait_seconds', help: "Time a call waited for the operator's own rate limiter", labelNames: ['product', 'action'], buckets: LATENCY_BUCKETS, registers }); // prettier-ignore
+    this.requests = new Counter({
+      name: 'alibabacloud_api_requests_total',
+      help: 'Alibaba Cloud API calls (attempts) by result code',
+      labelNames: ['product', 'action', 'code'],
+      registers,
+    });
+    this.duration = new Histogram({
+      name: 'alibabacloud_api_request_duration_seconds',
+      help: 'Latency of one Alibaba Cloud API attempt',
+      labelNames: ['product', 'action'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.retries = new Counter({
+      name: 'alibabacloud_api_retries_total',
+      help: 'Alibaba Cloud API attempts retried, by reason (throttled, transient)',
+      labelNames: ['product', 'action', 'reason'],
+      registers,
+    });
+    this.throttles = new Counter({
+      name: 'alibabacloud_api_throttled_total',
+      help: 'Alibaba Cloud API attempts the cloud throttled',
+      labelNames: ['product', 'action'],
+      registers,
+    });
+    this.limiterWait = new Histogram({
+      name: 'alibabacloud_api_rate_limit_wait_seconds',
+      help: "Time a call waited for the operator's own rate limiter",
+      labelNames: ['product', 'action'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
   }
 
   called(info: CallInfo, code: string, seconds: number, waitedSeconds: number): void {

@@ -5,7 +5,10 @@
  * which takes them all (split into reads of at most `maxKeys`).
  */
 export class NextFlight<V> {
-  private waiting = new Map<string, { resolve: (v: V | undefined) => void; reject: (e: unknown) => void }[]>(); // prettier-ignore
+  private waiting = new Map<
+    string,
+    { resolve: (v: V | undefined) => void; reject: (e: unknown) => void }[]
+  >();
   private flying = false;
   private scheduled = false;
 
@@ -41,7 +44,8 @@ export class NextFlight<V> {
     this.waiting = new Map();
     const keys = [...batch.keys()];
     const chunks: string[][] = [];
-    for (let i = 0; i < keys.length; i += Math.min(this.maxKeys, keys.length)) chunks.push(keys.slice(i, i + this.maxKeys)); // prettier-ignore
+    for (let i = 0; i < keys.length; i += Math.min(this.maxKeys, keys.length))
+      chunks.push(keys.slice(i, i + this.maxKeys));
     await Promise.all(
       chunks.map(async (chunk) => {
         try {

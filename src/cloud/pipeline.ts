@@ -70,7 +70,8 @@ export class TokenBucket {
     private readonly clock: Clock,
     private readonly floor = Math.min(rate, 0.5),
   ) {
-    if (!(rate > 0) || !(size >= 1)) throw new Error(`TokenBucket: rate must be > 0 and size >= 1 (got ${rate}, ${size})`); // prettier-ignore
+    if (!(rate > 0) || !(size >= 1))
+      throw new Error(`TokenBucket: rate must be > 0 and size >= 1 (got ${rate}, ${size})`);
     this.tokens = size;
     this.current = rate;
     this.at = clock.monotonic();
@@ -175,7 +176,10 @@ export class RequestPipeline {
         this.bucketFor(info.action)?.succeeded();
         const seconds = (this.clock.monotonic() - started) / 1000;
         this.metrics?.called(info, 'Success', seconds, waited / 1000);
-        this.log?.debug({ action: info.action, product: info.product, attempt: n, ms: Math.round(seconds * 1000) }, 'cloud call'); // prettier-ignore
+        this.log?.debug(
+          { action: info.action, product: info.product, attempt: n, ms: Math.round(seconds * 1000) },
+          'cloud call',
+        );
         return result;
       } catch (raw) {
         if (raw instanceof FencedError) throw raw;
@@ -189,7 +193,15 @@ export class RequestPipeline {
         }
         const more = err.retryable && n < o.maxAttempts;
         this.log?.debug(
-          { action: info.action, product: info.product, attempt: n, code: err.code, requestId: err.requestId, ms: Math.round(seconds * 1000), retry: more }, // prettier-ignore
+          {
+            action: info.action,
+            product: info.product,
+            attempt: n,
+            code: err.code,
+            requestId: err.requestId,
+            ms: Math.round(seconds * 1000),
+            retry: more,
+          },
           'cloud call failed',
         );
         if (!more) throw err;
@@ -207,7 +219,10 @@ export class RequestPipeline {
   private bucketFor(action: string, create = false): TokenBucket | undefined {
     let bucket = this.perAction.get(action);
     if (bucket) return bucket;
-    const qps = this.options.actionQps?.[action] ?? this.options.defaultActionQps ?? (create ? this.options.qps : undefined); // prettier-ignore
+    const qps =
+      this.options.actionQps?.[action] ??
+      this.options.defaultActionQps ??
+      (create ? this.options.qps : undefined);
     if (qps === undefined) return undefined;
     bucket = new TokenBucket(qps, Math.max(1, Math.ceil(qps)), this.clock);
     this.perAction.set(action, bucket);
@@ -217,7 +232,10 @@ export class RequestPipeline {
   /** The rate an action runs at now (its adaptive bucket's, else the global one). */
   currentRate(action: string): number {
     const o = this.options;
-    return this.perAction.get(action)?.currentRate ?? Math.min(o.qps, o.actionQps?.[action] ?? o.defaultActionQps ?? o.qps); // prettier-ignore
+    return (
+      this.perAction.get(action)?.currentRate ??
+      Math.min(o.qps, o.actionQps?.[action] ?? o.defaultActionQps ?? o.qps)
+    );
   }
 
   private async admit(action: string): Promise<number> {
@@ -231,7 +249,9 @@ export class RequestPipeline {
     const ms = this.options.attemptTimeoutMs;
     return new Promise<T>((resolve, reject) => {
       const timer = this.clock.setTimeout(() => {
-        reject(this.classify(Object.assign(new Error(`no answer within ${ms} ms`), { code: 'Timeout' }), info)); // prettier-ignore
+        reject(
+          this.classify(Object.assign(new Error(`no answer within ${ms} ms`), { code: 'Timeout' }), info),
+        );
       }, ms + 1000);
       attempt(ms).then(
         (v) => {

@@ -1,6 +1,7 @@
 import type {
   CloudInstance,
   CommandInvocation,
+  FamilyImageInfo,
   GroupChanges,
   ImageInfo,
   InstanceFullStatus,
@@ -49,7 +50,11 @@ export interface CloudProvider {
    * `cluster`, the name is looked for among the groups tagged with that cluster (one listing answers many
    * pools at once); lookups by id made at the same time are one call for up to 20 groups.
    */
-  findScalingGroup(ref: { id?: string | undefined; name: string; cluster?: string | undefined }): Promise<ScalingGroup | undefined>; // prettier-ignore
+  findScalingGroup(ref: {
+    id?: string | undefined;
+    name: string;
+    cluster?: string | undefined;
+  }): Promise<ScalingGroup | undefined>;
   /** Every scaling group tagged with the cluster (to report groups no pool owns). */
   listClusterScalingGroups(cluster: string): Promise<ScalingGroup[]>;
   /**
@@ -58,8 +63,10 @@ export interface CloudProvider {
    * operation's ClientToken. What to create and when is the caller's policy (`planScalingGroup`).
    */
   createScalingGroup(spec: ScalingGroupSpec, o: WriteOptions): Promise<string>;
-  /** The group's scaling configurations (id, name, whether active). */
-  scalingConfigurations(groupId: string): Promise<{ id: string; name: string | undefined; active: boolean }[]>; // prettier-ignore
+  /** The group's scaling configurations (id, name, whether active, the image it launches). */
+  scalingConfigurations(
+    groupId: string,
+  ): Promise<{ id: string; name: string | undefined; active: boolean; imageId?: string | undefined }[]>;
   createScalingConfiguration(groupId: string, name: string, launch: LaunchSpec): Promise<string>;
   /** Modifies a configuration in place (new instances launch with it; existing ones keep theirs). */
   modifyScalingConfiguration(configurationId: string, name: string, launch: LaunchSpec): Promise<void>;
@@ -88,7 +95,11 @@ export interface CloudProvider {
   /** ECS instances carrying all these tags (every page). */
   findInstancesByTags(tags: Record<string, string>): Promise<CloudInstance[]>;
   /** Removes members: `release` deletes them, `recycle` stops them (economical mode). Returns activity ids. */
-  removeInstances(groupId: string, ids: readonly string[], o: { policy: 'release' | 'recycle'; decreaseDesired: boolean } & WriteOptions): Promise<string[]>; // prettier-ignore
+  removeInstances(
+    groupId: string,
+    ids: readonly string[],
+    o: { policy: 'release' | 'recycle'; decreaseDesired: boolean } & WriteOptions,
+  ): Promise<string[]>;
   /**
    * ScaleWithAdjustment: `count` more instances (ESS clamps to MaxSize). In economical mode ESS starts the
    * group's Stopped members first — the only way a member leaves the Stopped state. Returns the activity id.
@@ -98,13 +109,24 @@ export interface CloudProvider {
    * AttachInstances. `entrusted`: ESS manages the instance's lifecycle as its own (releases it on scale-in and
    * on group deletion) — for instances the operator launched for the pool, never for ones the user brought.
    */
-  attachInstances(groupId: string, ids: readonly string[], o: WriteOptions & { entrusted?: boolean }): Promise<string[]>; // prettier-ignore
-  detachInstances(groupId: string, ids: readonly string[], o: { decreaseDesired: boolean } & WriteOptions): Promise<string[]>; // prettier-ignore
+  attachInstances(
+    groupId: string,
+    ids: readonly string[],
+    o: WriteOptions & { entrusted?: boolean },
+  ): Promise<string[]>;
+  detachInstances(
+    groupId: string,
+    ids: readonly string[],
+    o: { decreaseDesired: boolean } & WriteOptions,
+  ): Promise<string[]>;
   setScaleInProtection(groupId: string, ids: readonly string[], protect: boolean): Promise<void>;
   /** RunInstances (Subscription pools launch their own instances, then attach them). Returns the ids. */
   runInstances(spec: RunInstancesSpec, o: WriteOptions): Promise<string[]>;
   /** Releases instances (lifting deletion protection first when `liftProtection`). Never Subscription ones. */
-  releaseInstances(ids: readonly string[], o: { force: boolean; liftProtection?: boolean } & WriteOptions): Promise<void>; // prettier-ignore
+  releaseInstances(
+    ids: readonly string[],
+    o: { force: boolean; liftProtection?: boolean } & WriteOptions,
+  ): Promise<void>;
   tagInstances(ids: readonly string[], tags: Record<string, string>): Promise<void>;
   untagInstances(ids: readonly string[], keys: readonly string[]): Promise<void>;
 
@@ -143,6 +165,18 @@ export interface CloudProvider {
    * IP and user data, and runs its user data again on the next start). Returns the new disk's id.
    */
   replaceSystemDisk(instanceId: string, spec: ReplaceSystemDiskSpec, o: WriteOptions): Promise<string>;
+  /**
+   * StopInstance (Running → Stopping → Stopped; pay-as-you-go ones keep charging, as a re-image needs). ECS takes no
+   * ClientToken here: the caller asks only when its read found the instance Running.
+   */
+  stopInstance(instanceId: string): Promise<void>;
+  /** StartInstance (Stopped → Starting → Running). No ClientToken either: asked only of a Stopped instance. */
+  startInstance(instanceId: string): Promise<void>;
+  /**
+   * ModifyInstanceAttribute UserData (base64, ≤ 32 KB raw): what the instance's next first boot (a new system disk)
+   * runs. A plain restart shows it but does not run it (ecs20140526 ModifyInstanceAttributeRequest.userData).
+   */
+  setUserData(instanceId: string, userDataBase64: string): Promise<void>;
   /** Spot price history of a type (every zone, or one), hourly between `start` and `end` (default: the last 3 h). */
   spotPriceHistory(q: {
     instanceType: string;
@@ -155,10 +189,22 @@ export interface CloudProvider {
   instanceTypes(types?: readonly string[]): Promise<InstanceTypeInfo[]>;
   /** DescribePrice: CNY per hour of one instance of a type in a zone, pay-as-you-go or spot. */
   price(o: { instanceType: string; zoneId: string; spot: boolean }): Promise<number>;
-  stock(o: { chargeType: 'PostPaid' | 'PrePaid'; spot: boolean; zoneId?: string; instanceType?: string }): Promise<StockInfo[]>; // prettier-ignore
+  stock(o: {
+    chargeType: 'PostPaid' | 'PrePaid';
+    spot: boolean;
+    zoneId?: string;
+    instanceType?: string;
+  }): Promise<StockInfo[]>;
   vSwitches(ids: readonly string[]): Promise<VSwitchInfo[]>;
   securityGroups(ids: readonly string[]): Promise<SecurityGroupInfo[]>;
   images(ids: readonly string[]): Promise<ImageInfo[]>;
+  /** Every available image of a family, with its creation time, versions and fixed CVEs (from its tags). */
+  familyImages(family: string): Promise<FamilyImageInfo[]>;
+  /**
+   * RebootInstance (repair). ECS takes no ClientToken for it: a reboot is idempotent in effect, and the caller
+   * records the reboot on the Node before asking, so a retry after a crash reboots at most once more.
+   */
+  rebootInstance(instanceId: string): Promise<void>;
   /** The newest public image of a family (`acs:alibaba_cloud_linux_3_container_optimized_x64`), if any. */
   latestImage(family: string): Promise<string | undefined>;
 
@@ -166,6 +212,10 @@ export interface CloudProvider {
   consoleOutput(instanceId: string): Promise<string>;
 
   // ---- Cloud Assistant
-  runCommand(ids: readonly string[], script: string, o: { timeoutSeconds: number; name?: string }): Promise<string>; // prettier-ignore
+  runCommand(
+    ids: readonly string[],
+    script: string,
+    o: { timeoutSeconds: number; name?: string },
+  ): Promise<string>;
   commandInvocation(invokeId: string): Promise<CommandInvocation | undefined>;
 }

@@ -64,7 +64,12 @@ export interface LaunchSpec {
   password?: string | undefined;
   /** Log in as ecs-user instead of root (ECS ImageOptions.LoginAsNonRoot; `login.user: ecs-user`). */
   loginAsNonRoot?: boolean | undefined;
-  spot?: { strategy: 'SpotAsPriceGo' | 'SpotWithPriceLimit'; priceLimits: { instanceType: string; maxPricePerHour: number }[] } | undefined; // prettier-ignore
+  spot?:
+    | {
+        strategy: 'SpotAsPriceGo' | 'SpotWithPriceLimit';
+        priceLimits: { instanceType: string; maxPricePerHour: number }[];
+      }
+    | undefined;
   /** ECS tags of the instances (≤ 20 with the system's). */
   tags: Record<string, string>;
   publicIp?: { chargeType: 'PayByTraffic' | 'PayByBandwidth'; maxBandwidthOutMbps: number } | undefined;
@@ -93,11 +98,29 @@ export interface ScalingGroup {
   scalingPolicy: string;
   tags: Record<string, string>;
   deletionProtection: boolean;
-  counts: { total: number; pending: number; removing: number; protected: number; standby: number; stopped: number }; // prettier-ignore
+  /** The group's spot settings as ESS reports them (undefined: not reported). */
+  spot?: SpotGroupSettings | undefined;
+  counts: {
+    total: number;
+    pending: number;
+    removing: number;
+    protected: number;
+    standby: number;
+    stopped: number;
+  };
+}
+
+/** A scaling group's spot settings (CreateScalingGroup / ModifyScalingGroup / DescribeScalingGroups). */
+export interface SpotGroupSettings {
+  onDemandBaseCapacity?: number | undefined;
+  onDemandPercentageAboveBaseCapacity?: number | undefined;
+  spotInstancePools?: number | undefined;
+  spotInstanceRemedy?: boolean | undefined;
+  compensateWithOnDemand?: boolean | undefined;
 }
 
 /** The ModifyScalingGroup fields a plan changes (only those that differ from the spec). */
-export interface GroupChanges {
+export interface GroupChanges extends SpotGroupSettings {
   minSize?: number | undefined;
   maxSize?: number | undefined;
   desiredCapacity?: number | undefined;
@@ -223,10 +246,29 @@ export interface SecurityGroupInfo {
 
 export interface ImageInfo {
   id: string;
+  /** ImageName and ImageVersion, when the cloud gives them. */
+  name?: string | undefined;
+  version?: string | undefined;
   osType: string;
   platform: string;
   osName: string;
   architecture: string;
+}
+
+/**
+ * An image of a family, for rotation (autoUpgrade / autoPatch): when it was made, what it runs, what it fixes.
+ * Versions and fixed CVEs come from the image's tags (`nodepool.alicloud.dev/kubelet-version`,
+ * `…/containerd-version`, `…/fixes-high|medium|low`): DescribeImages has no field for them.
+ */
+export interface FamilyImageInfo {
+  id: string;
+  name: string;
+  version: string | undefined;
+  /** CreationTime in ms. */
+  created: number;
+  kubeletVersion: string | undefined;
+  containerdVersion: string | undefined;
+  fixedCves: { id: string; severity: string }[];
 }
 
 export interface SystemEventInfo {
@@ -278,7 +320,14 @@ export interface RunInstancesSpec extends Omit<LaunchSpec, 'instanceTypes'> {
   /** Accept fewer than `amount` (down to this many) rather than none. */
   minAmount?: number | undefined;
   chargeType: 'PostPaid' | 'PrePaid';
-  subscription?: { period: number; periodUnit: 'Week' | 'Month'; autoRenew: boolean; autoRenewPeriod?: number | undefined } | undefined; // prettier-ignore
+  subscription?:
+    | {
+        period: number;
+        periodUnit: 'Week' | 'Month';
+        autoRenew: boolean;
+        autoRenewPeriod?: number | undefined;
+      }
+    | undefined;
   deletionProtection?: boolean | undefined;
 }
 

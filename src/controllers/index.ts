@@ -66,7 +66,9 @@ export function newControllers(deps: ControllerDeps): Controller[] {
   const all = wanted.includes('*');
   const unknown = wanted.filter((w) => w !== '*' && !CONTROLLERS.some((c) => c.name === w));
   if (unknown.length > 0) {
-    throw new Error(`--controllers: unknown controller(s) ${unknown.join(', ')}; known: ${CONTROLLERS.map((c) => c.name).join(', ')}`); // prettier-ignore
+    throw new Error(
+      `--controllers: unknown controller(s) ${unknown.join(', ')}; known: ${CONTROLLERS.map((c) => c.name).join(', ')}`,
+    );
   }
   return CONTROLLERS.filter((c) => (all || wanted.includes(c.name)) && c.enabled(deps)).map((c) =>
     c.build(deps),

@@ -41,8 +41,16 @@ export function clusterSetupManifest(opts: { server: string; caPem: string }): s
   });
   const docs: object[] = [
     bind('kubeadm:kubelet-bootstrap', 'system:node-bootstrapper', 'system:bootstrappers'),
-    bind('kubeadm:node-autoapprove-bootstrap', 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', KUBEADM_TOKEN_GROUP),
-    bind('kubeadm:node-autoapprove-certificate-rotation', 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', 'system:nodes'),
+    bind(
+      'kubeadm:node-autoapprove-bootstrap',
+      'system:certificates.k8s.io:certificatesigningrequests:nodeclient',
+      KUBEADM_TOKEN_GROUP,
+    ),
+    bind(
+      'kubeadm:node-autoapprove-certificate-rotation',
+      'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient',
+      'system:nodes',
+    ),
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
@@ -60,15 +68,21 @@ export function clusterSetupManifest(opts: { server: string; caPem: string }): s
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
       metadata: { name: 'kubeadm:bootstrap-signer-clusterinfo', namespace: 'kube-public' },
-      rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: ['cluster-info'], verbs: ['get'] }],
+      rules: [
+        { apiGroups: [''], resources: ['configmaps'], resourceNames: ['cluster-info'], verbs: ['get'] },
+      ],
     },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'RoleBinding',
       metadata: { name: 'kubeadm:bootstrap-signer-clusterinfo', namespace: 'kube-public' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'kubeadm:bootstrap-signer-clusterinfo' },
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'Role',
+        name: 'kubeadm:bootstrap-signer-clusterinfo',
+      },
       subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'system:anonymous' }],
     },
-  ]; // prettier-ignore
+  ];
   return docs.map((d) => stringify(d)).join('---\n');
 }

@@ -68,7 +68,9 @@ async function readSavedPorts(file: string): Promise<Partial<Record<PortName, nu
   try {
     const r = savedPortsSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
     if (!r.success) return {};
-    return Object.fromEntries(Object.entries(r.data).filter(([k]) => (PORT_NAMES as readonly string[]).includes(k))); // prettier-ignore
+    return Object.fromEntries(
+      Object.entries(r.data).filter(([k]) => (PORT_NAMES as readonly string[]).includes(k)),
+    );
   } catch {
     return {};
   }
@@ -161,7 +163,11 @@ export class DevStack implements ClusterAccess {
     } else {
       const kept = await reuseOrCreateClusterPki(join(state, 'pki'));
       pki = kept.pki;
-      report(kept.reused ? `reusing the certificates in ${join(state, 'pki')}` : `new certificates in ${join(state, 'pki')}`); // prettier-ignore
+      report(
+        kept.reused
+          ? `reusing the certificates in ${join(state, 'pki')}`
+          : `new certificates in ${join(state, 'pki')}`,
+      );
     }
     const server = `https://127.0.0.1:${ports.apiserver}`;
     const kubeconfigs = {
@@ -171,11 +177,31 @@ export class DevStack implements ClusterAccess {
       scheduler: folder.path('kube-scheduler.kubeconfig'),
     };
     await Promise.all([
-      writeKubeconfig(kubeconfigs.admin, { server, caFile: pki.ca.cert, userName: 'admin', user: { clientCert: pki.admin.cert, clientKey: pki.admin.key } }),
-      writeKubeconfig(kubeconfigs.developer, { server, caFile: pki.ca.cert, userName: 'developer', user: { clientCert: pki.developer.cert, clientKey: pki.developer.key } }),
-      writeKubeconfig(kubeconfigs.controllerManager, { server, caFile: pki.ca.cert, userName: 'kube-controller-manager', user: { clientCert: pki.controllerManager.cert, clientKey: pki.controllerManager.key } }),
-      writeKubeconfig(kubeconfigs.scheduler, { server, caFile: pki.ca.cert, userName: 'kube-scheduler', user: { clientCert: pki.scheduler.cert, clientKey: pki.scheduler.key } }),
-    ]); // prettier-ignore
+      writeKubeconfig(kubeconfigs.admin, {
+        server,
+        caFile: pki.ca.cert,
+        userName: 'admin',
+        user: { clientCert: pki.admin.cert, clientKey: pki.admin.key },
+      }),
+      writeKubeconfig(kubeconfigs.developer, {
+        server,
+        caFile: pki.ca.cert,
+        userName: 'developer',
+        user: { clientCert: pki.developer.cert, clientKey: pki.developer.key },
+      }),
+      writeKubeconfig(kubeconfigs.controllerManager, {
+        server,
+        caFile: pki.ca.cert,
+        userName: 'kube-controller-manager',
+        user: { clientCert: pki.controllerManager.cert, clientKey: pki.controllerManager.key },
+      }),
+      writeKubeconfig(kubeconfigs.scheduler, {
+        server,
+        caFile: pki.ca.cert,
+        userName: 'kube-scheduler',
+        user: { clientCert: pki.scheduler.cert, clientKey: pki.scheduler.key },
+      }),
+    ]);
     const stack = new DevStack(folder, binaries, ports, pki, kubeconfigs.admin, kubeconfigs.developer);
     try {
       await stack.boot(opts, kubeconfigs, report);
@@ -236,13 +262,18 @@ export class DevStack implements ClusterAccess {
         name: 'etcd',
         command: bin.etcd,
         args: [
-          '--name=devstack', `--data-dir=${etcdData}`,
-          `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`,
-          `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`,
-          `--initial-cluster=devstack=${peerUrl}`, '--unsafe-no-fsync=true', '--log-level=warn',
+          '--name=devstack',
+          `--data-dir=${etcdData}`,
+          `--listen-client-urls=${etcdUrl}`,
+          `--advertise-client-urls=${etcdUrl}`,
+          `--listen-peer-urls=${peerUrl}`,
+          `--initial-advertise-peer-urls=${peerUrl}`,
+          `--initial-cluster=devstack=${peerUrl}`,
+          '--unsafe-no-fsync=true',
+          '--log-level=warn',
           '--quota-backend-bytes=4294967296',
           ...walDir,
-        ], // prettier-ignore
+        ],
       },
       report,
     );
@@ -255,8 +286,11 @@ export class DevStack implements ClusterAccess {
         command: bin['kube-apiserver'],
         args: [
           `--etcd-servers=${etcdUrl}`,
-          '--bind-address=127.0.0.1', `--secure-port=${ports.apiserver}`, `--advertise-address=${ADVERTISE_ADDRESS}`,
-          `--tls-cert-file=${pki.apiserver.cert}`, `--tls-private-key-file=${pki.apiserver.key}`,
+          '--bind-address=127.0.0.1',
+          `--secure-port=${ports.apiserver}`,
+          `--advertise-address=${ADVERTISE_ADDRESS}`,
+          `--tls-cert-file=${pki.apiserver.cert}`,
+          `--tls-private-key-file=${pki.apiserver.key}`,
           `--client-ca-file=${pki.ca.cert}`,
           '--authorization-mode=Node,RBAC',
           '--enable-bootstrap-token-auth=true',
@@ -268,9 +302,10 @@ export class DevStack implements ClusterAccess {
           '--allow-privileged=true',
           `--cert-dir=${this.folder.path('apiserver-certs')}`,
           '--profiling=false',
-          '--max-requests-inflight=1600', '--max-mutating-requests-inflight=800',
+          '--max-requests-inflight=1600',
+          '--max-mutating-requests-inflight=800',
           ...(opts.apiserverArgs ?? []),
-        ], // prettier-ignore
+        ],
       },
       report,
     );
@@ -301,15 +336,17 @@ export class DevStack implements ClusterAccess {
           `--cert-dir=${this.folder.path('kcm-certs')}`,
           `--service-account-private-key-file=${pki.serviceAccount.key}`,
           `--root-ca-file=${pki.ca.cert}`,
-          `--cluster-signing-cert-file=${pki.ca.cert}`, `--cluster-signing-key-file=${pki.ca.key}`,
+          `--cluster-signing-cert-file=${pki.ca.cert}`,
+          `--cluster-signing-key-file=${pki.ca.key}`,
           '--use-service-account-credentials=true',
           // every default controller (garbage collector, deployment, replicaset, daemonset, namespace,
           // disruption, node-lifecycle, taint-eviction, podgc, serviceaccount(+token), root-ca publisher,
           // endpointslice, statefulset, job, CSR approving and signing, ...) plus the two that are off by default
           '--controllers=*,bootstrap-signer-controller,token-cleaner-controller',
           '--node-monitor-grace-period=40s',
-          '--kube-api-qps=200', '--kube-api-burst=400',
-        ], // prettier-ignore
+          '--kube-api-qps=200',
+          '--kube-api-burst=400',
+        ],
       },
       report,
     );
@@ -321,15 +358,24 @@ export class DevStack implements ClusterAccess {
           ...delegated(kubeconfigs.scheduler),
           `--secure-port=${ports.scheduler}`,
           `--cert-dir=${this.folder.path('scheduler-certs')}`,
-          '--kube-api-qps=200', '--kube-api-burst=400',
-        ], // prettier-ignore
+          '--kube-api-qps=200',
+          '--kube-api-burst=400',
+        ],
       },
       report,
     );
     await Promise.all([
-      kcm.waitUntil(healthy(`https://127.0.0.1:${ports.controllerManager}/healthz`, { insecure: true }), 'healthy', timeout),
-      scheduler.waitUntil(healthy(`https://127.0.0.1:${ports.scheduler}/healthz`, { insecure: true }), 'healthy', timeout),
-    ]); // prettier-ignore
+      kcm.waitUntil(
+        healthy(`https://127.0.0.1:${ports.controllerManager}/healthz`, { insecure: true }),
+        'healthy',
+        timeout,
+      ),
+      scheduler.waitUntil(
+        healthy(`https://127.0.0.1:${ports.scheduler}/healthz`, { insecure: true }),
+        'healthy',
+        timeout,
+      ),
+    ]);
 
     // kwok: the kubelet stand-in for simulated nodes
     if (opts.kwok !== false) {
@@ -353,7 +399,7 @@ export class DevStack implements ClusterAccess {
             `--node-ip=${ADVERTISE_ADDRESS}`,
             '--node-lease-duration-seconds=40',
             `--server-address=127.0.0.1:${ports.kwok}`,
-          ], // prettier-ignore
+          ],
         },
         report,
       );
@@ -376,7 +422,9 @@ export class DevStack implements ClusterAccess {
   async startApiserver(timeoutMs = 90_000): Promise<void> {
     const spec = this.specs.get('kube-apiserver');
     if (!spec || this.components.some((x) => x.name === 'kube-apiserver' && x.running)) {
-      throw new DevstackError('kube-apiserver was not stopped with stopApiserver()', { component: 'kube-apiserver' }); // prettier-ignore
+      throw new DevstackError('kube-apiserver was not stopped with stopApiserver()', {
+        component: 'kube-apiserver',
+      });
     }
     const c = await this.launch(spec, () => undefined);
     const tls = {

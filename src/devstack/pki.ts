@@ -66,11 +66,22 @@ export async function newCa(dir: string, name: string, days = 3650): Promise<Cer
   const files = { key: join(dir, `${name}.key`), cert: join(dir, `${name}.crt`) };
   await newKey(files.key);
   await openssl([
-    'req', '-x509', '-new', '-key', files.key, '-subj', subjectString({ commonName: name }), '-days', String(days),
-    '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign',
-    '-out', files.cert,
-  ]); // prettier-ignore
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    files.key,
+    '-subj',
+    subjectString({ commonName: name }),
+    '-days',
+    String(days),
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign',
+    '-out',
+    files.cert,
+  ]);
   return files;
 }
 
@@ -94,8 +105,22 @@ export async function issue(
   ];
   await writeFile(extPath, ext.join('\n') + '\n');
   await openssl(
-    ['x509', '-req', '-CA', ca.cert, '-CAkey', ca.key, '-set_serial', `0x${randomBytes(16).toString('hex')}`, '-days', String(opts.days ?? 365),
-      '-extfile', extPath, '-out', files.cert], // prettier-ignore
+    [
+      'x509',
+      '-req',
+      '-CA',
+      ca.cert,
+      '-CAkey',
+      ca.key,
+      '-set_serial',
+      `0x${randomBytes(16).toString('hex')}`,
+      '-days',
+      String(opts.days ?? 365),
+      '-extfile',
+      extPath,
+      '-out',
+      files.cert,
+    ],
     csr,
   );
   return files;
@@ -131,8 +156,15 @@ export async function createClusterPki(dir: string): Promise<ClusterPki> {
       'apiserver',
       { commonName: 'kube-apiserver' },
       {
-        sans: ['IP:127.0.0.1', 'DNS:localhost', 'IP:10.0.0.1', 'DNS:kubernetes', 'DNS:kubernetes.default',
-        'DNS:kubernetes.default.svc', 'DNS:kubernetes.default.svc.cluster.local'], // prettier-ignore
+        sans: [
+          'IP:127.0.0.1',
+          'DNS:localhost',
+          'IP:10.0.0.1',
+          'DNS:kubernetes',
+          'DNS:kubernetes.default',
+          'DNS:kubernetes.default.svc',
+          'DNS:kubernetes.default.svc.cluster.local',
+        ],
       },
     ),
     issue(ca, dir, 'admin', { commonName: 'admin', organizations: ['system:masters'] }),

@@ -149,7 +149,9 @@ export class KubeClient {
       creds.cert && creds.key ? creds.cert.toString('base64') + '.' + creds.key.toString('base64') : '';
     if (cert !== this.pooledCert) {
       const old = [this.agent, this.listAgent];
-      [this.agent, this.listAgent] = this.pools(creds.cert && creds.key ? { ...this.tls, cert: creds.cert, key: creds.key } : this.tls); // prettier-ignore
+      [this.agent, this.listAgent] = this.pools(
+        creds.cert && creds.key ? { ...this.tls, cert: creds.cert, key: creds.key } : this.tls,
+      );
       this.pooledCert = cert;
       // requests under way finish on the old pools (a watch until its server-side timeout, or `close()`)
       for (const a of old) {

@@ -122,7 +122,9 @@ export class KubeConfig {
     const file = join(env.HOME || homedir(), '.kube', 'config');
     this.reset();
     if (!this.addFile(file, false)) {
-      throw new KubeConfigError(`kubeconfig: ${file} does not exist; set KUBECONFIG (or --kubeconfig), or run in a cluster`); // prettier-ignore
+      throw new KubeConfigError(
+        `kubeconfig: ${file} does not exist; set KUBECONFIG (or --kubeconfig), or run in a cluster`,
+      );
     }
   }
 
@@ -268,10 +270,13 @@ export class KubeConfig {
       (entries ?? []).forEach((e, i) => {
         const before = seen.get(e.name);
         if (before !== undefined) {
-          throw new KubeConfigError(`${origin}: ${section}[${i}]: the name ${JSON.stringify(e.name)} is also ${section}[${before}]'s`); // prettier-ignore
+          throw new KubeConfigError(
+            `${origin}: ${section}[${i}]: the name ${JSON.stringify(e.name)} is also ${section}[${before}]'s`,
+          );
         }
         seen.set(e.name, i);
-        if (!into.has(e.name)) into.set(e.name, { value: make(e), origin, path: `${section}[${i}].${section.slice(0, -1)}` }); // prettier-ignore
+        if (!into.has(e.name))
+          into.set(e.name, { value: make(e), origin, path: `${section}[${i}].${section.slice(0, -1)}` });
       });
     };
     merge('clusters', kc.clusters, this.clusters, (e) => toCluster(e.name, e.cluster, path));
@@ -294,22 +299,30 @@ export class KubeConfig {
     const { name, origin } = this.currentContext;
     const context = this.contexts.get(name);
     if (!context) {
-      throw new KubeConfigError(`${origin}: current-context ${JSON.stringify(name)} names a context which is not defined`); // prettier-ignore
+      throw new KubeConfigError(
+        `${origin}: current-context ${JSON.stringify(name)} names a context which is not defined`,
+      );
     }
     const ctx = context.value;
     const cluster = this.clusters.get(ctx.cluster);
     if (!cluster) {
-      throw new KubeConfigError(`${context.origin}: context ${JSON.stringify(name)} names cluster ${JSON.stringify(ctx.cluster)} which is not defined`); // prettier-ignore
+      throw new KubeConfigError(
+        `${context.origin}: context ${JSON.stringify(name)} names cluster ${JSON.stringify(ctx.cluster)} which is not defined`,
+      );
     }
     if (!ctx.user) return { context, cluster };
     const user = this.users.get(ctx.user);
     if (!user) {
-      throw new KubeConfigError(`${context.origin}: context ${JSON.stringify(name)} names user ${JSON.stringify(ctx.user)} which is not defined`); // prettier-ignore
+      throw new KubeConfigError(
+        `${context.origin}: context ${JSON.stringify(name)} names user ${JSON.stringify(ctx.user)} which is not defined`,
+      );
     }
     const u = user.value;
     const usable = u.exec || u.token || u.tokenFile || u.username !== undefined || u.certFile || u.certData;
     if (u.authProvider && !usable) {
-      throw new KubeConfigError(`${user.origin}: ${user.path}.auth-provider: auth provider ${JSON.stringify(u.authProvider)} is not supported; use an exec credential plugin (user.exec)`); // prettier-ignore
+      throw new KubeConfigError(
+        `${user.origin}: ${user.path}.auth-provider: auth provider ${JSON.stringify(u.authProvider)} is not supported; use an exec credential plugin (user.exec)`,
+      );
     }
     return { context, cluster, user };
   }
@@ -354,7 +367,10 @@ function toUser(
       ? {
           apiVersion: exec.apiVersion,
           // like kubectl: a command with a slash is relative to the kubeconfig's folder; a bare name is looked up on PATH
-          command: isAbsolute(exec.command) || !exec.command.includes(sep) ? exec.command : resolve(dir, exec.command), // prettier-ignore
+          command:
+            isAbsolute(exec.command) || !exec.command.includes(sep)
+              ? exec.command
+              : resolve(dir, exec.command),
           args: exec.args ?? [],
           env: exec.env ?? [],
           installHint: exec.installHint,

@@ -72,7 +72,9 @@ export class UnauthorizedError extends KubeApiError {
 export function errorForStatus(statusCode: number, body: unknown, context: string): KubeApiError {
   const parsed = StatusSchema.safeParse(typeof body === 'string' ? safeJson(body) : body);
   const status = parsed.success ? parsed.data : undefined;
-  const message = `${context}: ${statusCode} ${status?.reason ?? ''} ${status?.message ?? ''}`.replace(/\s+/g, ' ').trim(); // prettier-ignore
+  const message = `${context}: ${statusCode} ${status?.reason ?? ''} ${status?.message ?? ''}`
+    .replace(/\s+/g, ' ')
+    .trim();
   switch (statusCode) {
     case 400:
     case 422:

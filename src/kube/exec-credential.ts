@@ -92,7 +92,11 @@ export async function runExecPlugin(
       // credential, and so may stderr. Only its size is told; run the command by hand to read it.
       const err = Buffer.concat(stderr).toString('utf8').trim();
       if (code !== 0) {
-        const how = timedOut ? `timed out after ${opts.timeoutMs ?? 60_000} ms` : signal ? `was killed (${signal})` : `exited ${code}`; // prettier-ignore
+        const how = timedOut
+          ? `timed out after ${opts.timeoutMs ?? 60_000} ms`
+          : signal
+            ? `was killed (${signal})`
+            : `exited ${code}`;
         reject(
           fail(
             `failed: ${how}${err ? ` (it printed ${err.length} characters on stderr; run it by hand to read them)` : ''}`,

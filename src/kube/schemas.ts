@@ -23,7 +23,7 @@ export const ObjectMetaSchema = z.object({
         uid: z.string(),
         controller: z.boolean().optional(),
       }),
-    ) // prettier-ignore
+    )
     .optional(),
 });
 export type ObjectMeta = z.infer<typeof ObjectMetaSchema>;
@@ -37,8 +37,18 @@ export const AnyObjectSchema = z.looseObject({
 export type AnyObject = z.infer<typeof AnyObjectSchema>;
 
 // timeAdded is kept so a read-modify-write of spec.taints (an atomic list) does not drop it from others' taints
-const taint = z.object({ key: z.string(), value: z.string().optional(), effect: z.string(), timeAdded: z.string().optional() }); // prettier-ignore
-const condition = z.object({ type: z.string(), status: z.string(), reason: z.string().optional(), lastTransitionTime: z.string().optional() }); // prettier-ignore
+const taint = z.object({
+  key: z.string(),
+  value: z.string().optional(),
+  effect: z.string(),
+  timeAdded: z.string().optional(),
+});
+const condition = z.object({
+  type: z.string(),
+  status: z.string(),
+  reason: z.string().optional(),
+  lastTransitionTime: z.string().optional(),
+});
 
 /** The Node fields the operator uses (a trimmed copy keeps 5,000 Nodes small). */
 export const NodeSchema = z.object({
@@ -48,7 +58,7 @@ export const NodeSchema = z.object({
       providerID: z.string().optional(),
       unschedulable: z.boolean().optional(),
       taints: z.array(taint).optional(),
-    }) // prettier-ignore
+    })
     .optional(),
   status: z
     .object({
@@ -63,7 +73,11 @@ export type Node = z.infer<typeof NodeSchema>;
 
 const resources = z.object({ requests: stringMap.optional(), limits: stringMap.optional() });
 /** Only host ports matter to scheduling (a container port without one is dropped by the informer's transform). */
-const port = z.object({ hostPort: z.number().optional(), protocol: z.string().optional(), hostIP: z.string().optional() }); // prettier-ignore
+const port = z.object({
+  hostPort: z.number().optional(),
+  protocol: z.string().optional(),
+  hostIP: z.string().optional(),
+});
 const container = z.object({
   name: z.string(),
   resources: resources.optional(),
@@ -71,7 +85,11 @@ const container = z.object({
   /** `Always` on an init container makes it a sidecar: it runs for the pod's life, its requests add up. */
   restartPolicy: z.string().optional(),
 });
-const labelSelectorRequirement = z.object({ key: z.string(), operator: z.string(), values: z.array(z.string()).optional() }); // prettier-ignore
+const labelSelectorRequirement = z.object({
+  key: z.string(),
+  operator: z.string(),
+  values: z.array(z.string()).optional(),
+});
 export const LabelSelectorSchema = z.object({
   matchLabels: stringMap.optional(),
   matchExpressions: z.array(labelSelectorRequirement).optional(),
@@ -89,7 +107,8 @@ const podAffinityTerm = z.object({
   namespaceSelector: LabelSelectorSchema.optional(),
 });
 export type PodAffinityTerm = z.infer<typeof podAffinityTerm>;
-const required = <T extends z.ZodType>(term: T) => z.object({ requiredDuringSchedulingIgnoredDuringExecution: term.optional() }); // prettier-ignore
+const required = <T extends z.ZodType>(term: T) =>
+  z.object({ requiredDuringSchedulingIgnoredDuringExecution: term.optional() });
 const toleration = z.object({
   key: z.string().optional(),
   operator: z.string().optional(),
@@ -150,7 +169,7 @@ export const PodSchema = z.object({
       phase: z.string().optional(),
       conditions: z.array(condition).optional(),
       nominatedNodeName: z.string().optional(),
-    }) // prettier-ignore
+    })
     .optional(),
 });
 export type Pod = z.infer<typeof PodSchema>;

@@ -70,7 +70,10 @@ export class TypedResource<S extends z.ZodType> {
         items?: unknown[];
         metadata?: { continue?: string; resourceVersion?: string };
       };
-      for (const item of page.items ?? []) items.push(this.parse({ apiVersion: apiVersionOf(this.ref), kind: this.ref.kind, ...(item as object) })); // prettier-ignore
+      for (const item of page.items ?? [])
+        items.push(
+          this.parse({ apiVersion: apiVersionOf(this.ref), kind: this.ref.kind, ...(item as object) }),
+        );
       cont = page.metadata?.continue || undefined;
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
     } while (cont);
@@ -79,13 +82,20 @@ export class TypedResource<S extends z.ZodType> {
 
   async create(obj: unknown, namespace?: string): Promise<z.output<S>> {
     const path = resourcePath(this.ref, { namespace });
-    return this.parse(await this.client.request({ method: 'POST', path, body: obj, query: { fieldManager: FIELD_MANAGER } })); // prettier-ignore
+    return this.parse(
+      await this.client.request({ method: 'POST', path, body: obj, query: { fieldManager: FIELD_MANAGER } }),
+    );
   }
 
   /** PUT: fails with ConflictError when `obj.metadata.resourceVersion` is stale (optimistic locking). */
   async replace(name: string, obj: unknown, namespace?: string, subresource?: string): Promise<z.output<S>> {
     return this.parse(
-      await this.client.request({ method: 'PUT', path: this.path(name, namespace, subresource), body: obj, query: { fieldManager: FIELD_MANAGER } }), // prettier-ignore
+      await this.client.request({
+        method: 'PUT',
+        path: this.path(name, namespace, subresource),
+        body: obj,
+        query: { fieldManager: FIELD_MANAGER },
+      }),
       name,
     );
   }
@@ -134,16 +144,23 @@ export class TypedResource<S extends z.ZodType> {
 
   async delete(
     name: string,
-    opts: { namespace?: string; resourceVersion?: string; uid?: string } = {},
+    opts: { namespace?: string; resourceVersion?: string; uid?: string; gracePeriodSeconds?: number } = {},
   ): Promise<void> {
     const preconditions =
       opts.resourceVersion || opts.uid
-        ? { preconditions: { ...(opts.resourceVersion ? { resourceVersion: opts.resourceVersion } : {}), ...(opts.uid ? { uid: opts.uid } : {}) } } // prettier-ignore
+        ? {
+            preconditions: {
+              ...(opts.resourceVersion ? { resourceVersion: opts.resourceVersion } : {}),
+              ...(opts.uid ? { uid: opts.uid } : {}),
+            },
+          }
         : {};
+    const grace =
+      opts.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: opts.gracePeriodSeconds };
     await this.client.request({
       method: 'DELETE',
       path: this.path(name, opts.namespace),
-      body: { kind: 'DeleteOptions', apiVersion: 'v1', ...preconditions },
+      body: { kind: 'DeleteOptions', apiVersion: 'v1', ...preconditions, ...grace },
     });
   }
 
@@ -156,7 +173,13 @@ export class TypedResource<S extends z.ZodType> {
   ): Promise<z.output<S>> {
     const path = this.path(name, opts.namespace, opts.subresource);
     return this.parse(
-      await this.client.request({ method: 'PATCH', path, body, contentType, query: { fieldManager: FIELD_MANAGER, ...query } }), // prettier-ignore
+      await this.client.request({
+        method: 'PATCH',
+        path,
+        body,
+        contentType,
+        query: { fieldManager: FIELD_MANAGER, ...query },
+      }),
       name,
     );
   }

@@ -17,7 +17,9 @@ export async function serve(
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const route = routes[path];
     if (!route || (req.method !== 'GET' && req.method !== 'HEAD')) {
-      res.writeHead(route ? 405 : 404, { 'Content-Type': 'text/plain' }).end(route ? 'method not allowed\n' : 'not found\n'); // prettier-ignore
+      res
+        .writeHead(route ? 405 : 404, { 'Content-Type': 'text/plain' })
+        .end(route ? 'method not allowed\n' : 'not found\n');
       return;
     }
     route(req).then(

@@ -55,7 +55,13 @@ export async function startOperator(
   const fence = new AbortController();
   const client = new KubeClient(loadKubeConfig({ kubeconfig: settings.kubeconfig }), { fence: fence.signal });
   const informers = new InformerFactory({ client, logger: log, clock, metrics, resyncPeriodMs: 10 * 60_000 });
-  const events = new EventRecorder({ client, controller: REPORTING_CONTROLLER, instance: settings.identity, logger: log, clock }); // prettier-ignore
+  const events = new EventRecorder({
+    client,
+    controller: REPORTING_CONTROLLER,
+    instance: settings.identity,
+    logger: log,
+    clock,
+  });
   log.info({ settings: redactedSettings(settings) }, 'starting');
 
   const cloud = cloudConfigured(settings)
@@ -73,10 +79,24 @@ export async function startOperator(
     ? newClusterJoinProvider({ client, clock, logger: log, settings })
     : undefined;
   if (cloud && !join) log.warn('no cluster id (NODEPOOL_CLUSTER_ID): the NodePool controller stays off');
-  const controllers: Controller[] = newControllers({ client, informers, events, settings, logger: log, clock, metrics, identity: settings.identity, cloud, join }); // prettier-ignore
+  const controllers: Controller[] = newControllers({
+    client,
+    informers,
+    events,
+    settings,
+    logger: log,
+    clock,
+    metrics,
+    identity: settings.identity,
+    cloud,
+    join,
+  });
   informers.start();
   // what bursts of reconciles grow V8's heap by is given back once they are over (memory.ts)
-  const stopMemoryRelease = startMemoryRelease({ clock, onRelease: (slack) => log.debug({ slackMB: Math.round(slack / 1048576) }, 'released unused heap') }); // prettier-ignore
+  const stopMemoryRelease = startMemoryRelease({
+    clock,
+    onRelease: (slack) => log.debug({ slackMB: Math.round(slack / 1048576) }, 'released unused heap'),
+  });
 
   let stopping = false;
   const endpoints: HttpEndpoint[] = [];
@@ -95,7 +115,9 @@ export async function startOperator(
         '/readyz': async () => {
           const unsynced = informers.unsynced();
           if (stopping) return { status: 503, body: 'shutting down\n' };
-          return unsynced.length === 0 ? { status: 200, body: 'ok\n' } : { status: 503, body: `caches not synced: ${unsynced.join(', ')}\n` }; // prettier-ignore
+          return unsynced.length === 0
+            ? { status: 200, body: 'ok\n' }
+            : { status: 503, body: `caches not synced: ${unsynced.join(', ')}\n` };
         },
       });
       endpoints.push(health);
@@ -149,7 +171,9 @@ export async function startOperator(
       }
       for (const c of controllers) void c.start();
       if (!elector) {
-        await new Promise<void>((resolve) => holdStop.signal.addEventListener('abort', () => resolve(), { once: true })); // prettier-ignore
+        await new Promise<void>((resolve) =>
+          holdStop.signal.addEventListener('abort', () => resolve(), { once: true }),
+        );
         return EXIT.ok;
       }
       const outcome = await elector.hold(holdStop.signal);

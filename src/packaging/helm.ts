@@ -10,7 +10,12 @@ export const CRD_CHART_DIR = join(PACKAGE_ROOT, 'charts', 'alicloud-nodepool-ope
 /** helm's environment: its cache, config and data folders under the temp folder, never the user's. */
 export function helmEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const home = join(tmpdir(), 'nodepool-operator-helm');
-  return { ...base, HELM_CACHE_HOME: join(home, 'cache'), HELM_CONFIG_HOME: join(home, 'config'), HELM_DATA_HOME: join(home, 'data') }; // prettier-ignore
+  return {
+    ...base,
+    HELM_CACHE_HOME: join(home, 'cache'),
+    HELM_CONFIG_HOME: join(home, 'config'),
+    HELM_DATA_HOME: join(home, 'data'),
+  };
 }
 
 /** `helm template` of a chart; throws with helm's message when it fails. */

@@ -171,7 +171,8 @@ export class Controller {
     metrics?.activeWorkers(this.active);
     const seconds = (): number => (this.clock.monotonic() - started) / 1000;
     try {
-      const result = (await this.opts.reconcile(key, { key, reconcileId, log, signal: this.abort.signal })) ?? {}; // prettier-ignore
+      const result =
+        (await this.opts.reconcile(key, { key, reconcileId, log, signal: this.abort.signal })) ?? {};
       if (result.requeueAfter !== undefined && result.requeueAfter > 0) {
         this.queue.forget(key);
         this.queue.addAfter(key, result.requeueAfter);

@@ -22,7 +22,9 @@ export const EventSchema = z.object({
   action: z.string().optional(),
   reportingController: z.string().optional(),
   series: z.object({ count: z.number(), lastObservedTime: z.string() }).optional(),
-  regarding: z.object({ kind: z.string().optional(), name: z.string().optional(), namespace: z.string().optional() }).optional(), // prettier-ignore
+  regarding: z
+    .object({ kind: z.string().optional(), name: z.string().optional(), namespace: z.string().optional() })
+    .optional(),
 });
 
 export interface EventRecorderOptions {
@@ -69,7 +71,7 @@ export class EventRecorder {
     note: string,
   ): Promise<void> {
     // prettier-ignore
-    const key = JSON.stringify([subject.uid ?? '', subject.kind, subject.namespace ?? '', subject.name, type, reason, action, note]); // prettier-ignore
+    const key = JSON.stringify([subject.uid ?? '', subject.kind, subject.namespace ?? '', subject.name, type, reason, action, note]);
     const now = this.clock.now();
     const window = this.opts.dedupeWindowMs ?? 600_000;
     const prior = this.seen.get(key);
@@ -77,7 +79,11 @@ export class EventRecorder {
       if (prior && this.clock.monotonic() - prior.at < window) {
         prior.count++;
         try {
-          await this.events.mergePatch(prior.name, { series: { count: prior.count, lastObservedTime: microTime(now) } }, { namespace: prior.namespace }); // prettier-ignore
+          await this.events.mergePatch(
+            prior.name,
+            { series: { count: prior.count, lastObservedTime: microTime(now) } },
+            { namespace: prior.namespace },
+          );
           return;
         } catch (err) {
           if (!(err instanceof NotFoundError)) throw err;
@@ -98,7 +104,13 @@ export class EventRecorder {
           reason,
           type,
           note: note.slice(0, 1024),
-          regarding: { apiVersion: subject.apiVersion, kind: subject.kind, name: subject.name, namespace: subject.namespace, uid: subject.uid }, // prettier-ignore
+          regarding: {
+            apiVersion: subject.apiVersion,
+            kind: subject.kind,
+            name: subject.name,
+            namespace: subject.namespace,
+            uid: subject.uid,
+          },
         },
         namespace,
       );
@@ -106,7 +118,10 @@ export class EventRecorder {
       this.seen.set(key, { name, namespace, count: 1, at: this.clock.monotonic() });
       if (this.seen.size > 4096) this.seen.delete(this.seen.keys().next().value!);
     } catch (err) {
-      this.opts.logger.warn({ err: err instanceof Error ? err.message : String(err), reason, object: subject.name }, 'could not record an event'); // prettier-ignore
+      this.opts.logger.warn(
+        { err: err instanceof Error ? err.message : String(err), reason, object: subject.name },
+        'could not record an event',
+      );
     }
   }
 }

@@ -54,7 +54,11 @@ export async function addFinalizer<S extends z.ZodType<{ metadata: Meta }>>(
 ): Promise<z.output<S>> {
   const ops = finalizerPatch(obj.metadata, finalizer, 'add');
   if (!ops) return obj;
-  return resource.jsonPatch(obj.metadata.name, ops, obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}); // prettier-ignore
+  return resource.jsonPatch(
+    obj.metadata.name,
+    ops,
+    obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {},
+  );
 }
 
 /** Remove `finalizer` (after cleanup). Returns the updated object, or `obj` if it was not there. */
@@ -65,5 +69,9 @@ export async function removeFinalizer<S extends z.ZodType<{ metadata: Meta }>>(
 ): Promise<z.output<S>> {
   const ops = finalizerPatch(obj.metadata, finalizer, 'remove');
   if (!ops) return obj;
-  return resource.jsonPatch(obj.metadata.name, ops, obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}); // prettier-ignore
+  return resource.jsonPatch(
+    obj.metadata.name,
+    ops,
+    obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {},
+  );
 }

@@ -15,7 +15,13 @@ export class InformerFactory {
   private started = false;
 
   constructor(
-    private readonly deps: { client: KubeClient; logger: Logger; clock?: Clock; metrics?: RuntimeMetrics; resyncPeriodMs?: number }, // prettier-ignore
+    private readonly deps: {
+      client: KubeClient;
+      logger: Logger;
+      clock?: Clock;
+      metrics?: RuntimeMetrics;
+      resyncPeriodMs?: number;
+    },
   ) {}
 
   informer<T extends KeyedObject>(

@@ -250,7 +250,10 @@ export class Informer<T extends KeyedObject> implements EventSource<T> {
         this.stats.errors++;
         this.opts.metrics?.informerRestart(this.name, 'error');
         const delay = backoffDelay(failures, backoff);
-        this.log.warn({ err: this.stats.lastError, attempt: failures, retryInMs: Math.round(delay) }, 'list/watch failed; retrying'); // prettier-ignore
+        this.log.warn(
+          { err: this.stats.lastError, attempt: failures, retryInMs: Math.round(delay) },
+          'list/watch failed; retrying',
+        );
         await this.clock.sleep(delay, this.stopper.signal);
       }
     }
@@ -260,7 +263,13 @@ export class Informer<T extends KeyedObject> implements EventSource<T> {
     const r = this.opts.schema.safeParse(raw);
     if (!r.success) {
       const meta = (raw as { metadata?: { name?: string; namespace?: string } } | undefined)?.metadata;
-      this.log.warn({ object: meta?.namespace ? `${meta.namespace}/${meta.name}` : meta?.name, issues: r.error.issues.slice(0, 3) }, 'object does not match the schema; ignored'); // prettier-ignore
+      this.log.warn(
+        {
+          object: meta?.namespace ? `${meta.namespace}/${meta.name}` : meta?.name,
+          issues: r.error.issues.slice(0, 3),
+        },
+        'object does not match the schema; ignored',
+      );
       return undefined;
     }
     return this.opts.transform ? this.opts.transform(r.data) : r.data;

@@ -217,11 +217,18 @@ export class LeaderElector {
           renewTime: microTime(now),
           leaseTransitions: 0,
         };
-        this.lease = await withTimeout(this.leases.create({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec }, namespace), timeoutMs); // prettier-ignore
+        this.lease = await withTimeout(
+          this.leases.create(
+            { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec },
+            namespace,
+          ),
+          timeoutMs,
+        );
         this.observe(this.lease);
         return true;
       } catch (createErr) {
-        if (!(createErr instanceof ConflictError)) this.log.warn({ err: errText(createErr) }, 'could not create the lease'); // prettier-ignore
+        if (!(createErr instanceof ConflictError))
+          this.log.warn({ err: errText(createErr) }, 'could not create the lease');
         return false;
       }
     }

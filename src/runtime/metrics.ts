@@ -49,27 +49,101 @@ export class RuntimeMetrics {
     this.registry = registry;
     if (opts.processMetrics) collectDefaultMetrics({ register: registry });
     const r = [registry];
-    this.reconcileTotal = new Counter({ name: 'controller_runtime_reconcile_total', help: 'Total number of reconciliations per controller', labelNames: ['controller', 'result'], registers: r }); // prettier-ignore
-    this.reconcileErrors = new Counter({ name: 'controller_runtime_reconcile_errors_total', help: 'Total number of reconciliation errors per controller', labelNames: ['controller'], registers: r }); // prettier-ignore
-    this.terminalErrors = new Counter({ name: 'controller_runtime_terminal_reconcile_errors_total', help: 'Total number of terminal reconciliation errors per controller', labelNames: ['controller'], registers: r }); // prettier-ignore
-    this.reconcileTime = new Histogram({ name: 'controller_runtime_reconcile_time_seconds', help: 'Length of time per reconciliation per controller', labelNames: ['controller'], buckets: RECONCILE_BUCKETS, registers: r }); // prettier-ignore
-    this.activeWorkersGauge = new Gauge({ name: 'controller_runtime_active_workers', help: 'Number of currently used workers per controller', labelNames: ['controller'], registers: r }); // prettier-ignore
-    this.maxConcurrentGauge = new Gauge({ name: 'controller_runtime_max_concurrent_reconciles', help: 'Maximum number of concurrent reconciles per controller', labelNames: ['controller'], registers: r }); // prettier-ignore
-    this.depth = new Gauge({ name: 'workqueue_depth', help: 'Current depth of workqueue', labelNames: ['name', 'controller'], registers: r }); // prettier-ignore
-    this.adds = new Counter({ name: 'workqueue_adds_total', help: 'Total number of adds handled by workqueue', labelNames: ['name', 'controller'], registers: r }); // prettier-ignore
-    this.retries = new Counter({ name: 'workqueue_retries_total', help: 'Total number of retries handled by workqueue', labelNames: ['name', 'controller'], registers: r }); // prettier-ignore
-    this.queueDuration = new Histogram({ name: 'workqueue_queue_duration_seconds', help: 'How long in seconds an item stays in workqueue before being requested', labelNames: ['name', 'controller'], buckets: QUEUE_BUCKETS, registers: r }); // prettier-ignore
-    this.workDuration = new Histogram({ name: 'workqueue_work_duration_seconds', help: 'How long in seconds processing an item from workqueue takes', labelNames: ['name', 'controller'], buckets: QUEUE_BUCKETS, registers: r }); // prettier-ignore
-    this.leader = new Gauge({ name: 'leader_election_master_status', help: 'Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. name is the string used to identify the lease', labelNames: ['name'], registers: r }); // prettier-ignore
-    this.informerRestarts = new Counter({ name: 'nodepool_informer_restarts_total', help: 'Watch restarts of an informer by reason (relist after 410 Gone, error, stale watch)', labelNames: ['resource', 'reason'], registers: r }); // prettier-ignore
-    this.informerObjects = new Gauge({ name: 'nodepool_informer_objects', help: 'Objects in an informer cache', labelNames: ['resource'], registers: r }); // prettier-ignore
+    this.reconcileTotal = new Counter({
+      name: 'controller_runtime_reconcile_total',
+      help: 'Total number of reconciliations per controller',
+      labelNames: ['controller', 'result'],
+      registers: r,
+    });
+    this.reconcileErrors = new Counter({
+      name: 'controller_runtime_reconcile_errors_total',
+      help: 'Total number of reconciliation errors per controller',
+      labelNames: ['controller'],
+      registers: r,
+    });
+    this.terminalErrors = new Counter({
+      name: 'controller_runtime_terminal_reconcile_errors_total',
+      help: 'Total number of terminal reconciliation errors per controller',
+      labelNames: ['controller'],
+      registers: r,
+    });
+    this.reconcileTime = new Histogram({
+      name: 'controller_runtime_reconcile_time_seconds',
+      help: 'Length of time per reconciliation per controller',
+      labelNames: ['controller'],
+      buckets: RECONCILE_BUCKETS,
+      registers: r,
+    });
+    this.activeWorkersGauge = new Gauge({
+      name: 'controller_runtime_active_workers',
+      help: 'Number of currently used workers per controller',
+      labelNames: ['controller'],
+      registers: r,
+    });
+    this.maxConcurrentGauge = new Gauge({
+      name: 'controller_runtime_max_concurrent_reconciles',
+      help: 'Maximum number of concurrent reconciles per controller',
+      labelNames: ['controller'],
+      registers: r,
+    });
+    this.depth = new Gauge({
+      name: 'workqueue_depth',
+      help: 'Current depth of workqueue',
+      labelNames: ['name', 'controller'],
+      registers: r,
+    });
+    this.adds = new Counter({
+      name: 'workqueue_adds_total',
+      help: 'Total number of adds handled by workqueue',
+      labelNames: ['name', 'controller'],
+      registers: r,
+    });
+    this.retries = new Counter({
+      name: 'workqueue_retries_total',
+      help: 'Total number of retries handled by workqueue',
+      labelNames: ['name', 'controller'],
+      registers: r,
+    });
+    this.queueDuration = new Histogram({
+      name: 'workqueue_queue_duration_seconds',
+      help: 'How long in seconds an item stays in workqueue before being requested',
+      labelNames: ['name', 'controller'],
+      buckets: QUEUE_BUCKETS,
+      registers: r,
+    });
+    this.workDuration = new Histogram({
+      name: 'workqueue_work_duration_seconds',
+      help: 'How long in seconds processing an item from workqueue takes',
+      labelNames: ['name', 'controller'],
+      buckets: QUEUE_BUCKETS,
+      registers: r,
+    });
+    this.leader = new Gauge({
+      name: 'leader_election_master_status',
+      help: 'Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. name is the string used to identify the lease',
+      labelNames: ['name'],
+      registers: r,
+    });
+    this.informerRestarts = new Counter({
+      name: 'nodepool_informer_restarts_total',
+      help: 'Watch restarts of an informer by reason (relist after 410 Gone, error, stale watch)',
+      labelNames: ['resource', 'reason'],
+      registers: r,
+    });
+    this.informerObjects = new Gauge({
+      name: 'nodepool_informer_objects',
+      help: 'Objects in an informer cache',
+      labelNames: ['resource'],
+      registers: r,
+    });
   }
 
   controller(name: string): ControllerMetrics {
     const labels = { controller: name };
     this.reconcileErrors.inc(labels, 0);
     this.terminalErrors.inc(labels, 0);
-    for (const result of ['success', 'error', 'requeue', 'requeue_after']) this.reconcileTotal.inc({ ...labels, result }, 0); // prettier-ignore
+    for (const result of ['success', 'error', 'requeue', 'requeue_after'])
+      this.reconcileTotal.inc({ ...labels, result }, 0);
     return {
       reconciled: (result, seconds) => {
         this.reconcileTotal.inc({ ...labels, result });

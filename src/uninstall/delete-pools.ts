@@ -97,7 +97,10 @@ export async function deletePools(opts: DeletePoolsOptions): Promise<DeletePools
       try {
         const listed = await k.res.list(opts.selector ? { labelSelector: opts.selector } : {});
         items = listed.items;
-        const watchOpts = { resourceVersion: listed.resourceVersion, ...(opts.selector ? { labelSelector: opts.selector } : {}) }; // prettier-ignore
+        const watchOpts = {
+          resourceVersion: listed.resourceVersion,
+          ...(opts.selector ? { labelSelector: opts.selector } : {}),
+        };
         void opts.client.watch(k.res.ref, watchOpts, recordRetained, watching.signal).catch(() => undefined);
       } catch (err) {
         if (toKubeError(err) instanceof NotFoundError) {
@@ -109,14 +112,23 @@ export async function deletePools(opts: DeletePoolsOptions): Promise<DeletePools
       for (const pool of items) {
         const name = pool.metadata.name;
         const sg = pool.status?.scalingGroupId;
-        tracked.set(key(k.kind, name), { kind: k.kind, name, ...(sg ? { scalingGroupId: sg } : {}), nodes: 0, retained: [], gone: false }); // prettier-ignore
+        tracked.set(key(k.kind, name), {
+          kind: k.kind,
+          name,
+          ...(sg ? { scalingGroupId: sg } : {}),
+          nodes: 0,
+          retained: [],
+          gone: false,
+        });
         if (pool.metadata.deletionTimestamp) {
           opts.report(`${k.kind} ${name}: already being deleted`);
           continue;
         }
         try {
           await k.res.delete(name, pool.metadata.uid ? { uid: pool.metadata.uid } : {});
-          opts.report(`${k.kind} ${name}: deleted${sg ? ` (scaling group ${sg})` : ''}; the operator releases its instances`); // prettier-ignore
+          opts.report(
+            `${k.kind} ${name}: deleted${sg ? ` (scaling group ${sg})` : ''}; the operator releases its instances`,
+          );
         } catch (err) {
           if (!(toKubeError(err) instanceof NotFoundError)) throw toKubeError(err);
         }

@@ -16,7 +16,10 @@ export function isOperatorFinalizer(f: string): boolean {
 export type CloudResources = 'keep' | 'delete';
 
 /** `--keep-cloud-resources` / `--delete-cloud-resources`: exactly one. */
-export function cloudResourcesChoice(opts: { keepCloudResources?: boolean; deleteCloudResources?: boolean }): CloudResources {
+export function cloudResourcesChoice(opts: {
+  keepCloudResources?: boolean;
+  deleteCloudResources?: boolean;
+}): CloudResources {
   if (opts.keepCloudResources && opts.deleteCloudResources)
     throw new UninstallError('choose one: --keep-cloud-resources or --delete-cloud-resources, not both');
   if (opts.keepCloudResources) return 'keep';
@@ -24,7 +27,7 @@ export function cloudResourcesChoice(opts: { keepCloudResources?: boolean; delet
   throw new UninstallError(
     'choose what happens to the scaling groups and instances: --keep-cloud-resources (they stay, unmanaged) or --delete-cloud-resources (the pools are deleted first; Subscription instances always stay)',
   );
-} // prettier-ignore
+}
 
 /** One pool being deleted by `--delete-cloud-resources`, as the last poll saw it. */
 export interface PoolInDeletion {

@@ -63,7 +63,11 @@ async function releaseFinalizers(
     if (!ops) return { changed: attempt > 0, gone: false };
     try {
       const after = await resource.jsonPatch(obj.metadata.name, ops);
-      return { changed: true, gone: after.metadata.deletionTimestamp !== undefined && (after.metadata.finalizers ?? []).length === 0 }; // prettier-ignore
+      return {
+        changed: true,
+        gone:
+          after.metadata.deletionTimestamp !== undefined && (after.metadata.finalizers ?? []).length === 0,
+      };
     } catch (err) {
       const e = toKubeError(err);
       if (e instanceof NotFoundError) return { changed: attempt > 0, gone: true };
@@ -95,19 +99,24 @@ async function releaseNodes(
     const r = await releaseFinalizers(nodes, node);
     if (!r.changed) continue;
     changed.push(node.metadata.name);
-    report(`Node ${node.metadata.name}: finalizers removed${r.gone ? ' (it was being deleted: now gone)' : '; the node and its instance stay'}`); // prettier-ignore
+    report(
+      `Node ${node.metadata.name}: finalizers removed${r.gone ? ' (it was being deleted: now gone)' : '; the node and its instance stay'}`,
+    );
   }
   return changed;
 }
 
-async function currentLease(client: KubeClient, where: { namespace: string; name: string }): Promise<Lease | undefined> {
+async function currentLease(
+  client: KubeClient,
+  where: { namespace: string; name: string },
+): Promise<Lease | undefined> {
   try {
     return await new TypedResource(client, Resources.leases, LeaseSchema).get(where.name, where.namespace);
   } catch (err) {
     if (toKubeError(err) instanceof NotFoundError) return undefined;
     throw toKubeError(err);
   }
-} // prettier-ignore
+}
 
 /**
  * `nodepool-operator uninstall`, in one of two modes:
@@ -130,7 +139,9 @@ export async function uninstall(opts: UninstallOptions): Promise<UninstallResult
           `no operator is running (nobody holds the Lease ${opts.lease.namespace}/${opts.lease.name}): --delete-cloud-resources deletes the pools and waits for the operator to release their instances, so it must run. Start it (or pass --namespace / --leader-election-id where it runs), or use --keep-cloud-resources. --force skips this check.`,
         );
       }
-      report(`warning: no operator holds the Lease ${opts.lease.namespace}/${opts.lease.name}; going on because of --force`); // prettier-ignore
+      report(
+        `warning: no operator holds the Lease ${opts.lease.namespace}/${opts.lease.name}; going on because of --force`,
+      );
     } else {
       report(`${running}: it releases the instances`);
     }
@@ -143,7 +154,12 @@ export async function uninstall(opts: UninstallOptions): Promise<UninstallResult
       ...(opts.now ? { now: opts.now } : {}),
     });
     const result: UninstallResult = {
-      pools: deleted.pools.map((p) => ({ kind: p.kind, name: p.name, ...(p.scalingGroupId ? { scalingGroupId: p.scalingGroupId } : {}), deleted: true })), // prettier-ignore
+      pools: deleted.pools.map((p) => ({
+        kind: p.kind,
+        name: p.name,
+        ...(p.scalingGroupId ? { scalingGroupId: p.scalingGroupId } : {}),
+        deleted: true,
+      })),
       nodes: [],
       retained: deleted.retained,
     };
@@ -152,9 +168,11 @@ export async function uninstall(opts: UninstallOptions): Promise<UninstallResult
     result.nodes = await releaseNodes(opts.client, new Set(deleted.pools.map((p) => p.name)), report);
     report(
       `done: ${result.pools.length} pool(s) deleted with their scaling groups and pay-as-you-go / spot instances` +
-        (deleted.retained.length > 0 ? `; ${deleted.retained.length} instance(s) kept in the cloud, with their Nodes: ${deleted.retained.join(', ')}` : '') +
+        (deleted.retained.length > 0
+          ? `; ${deleted.retained.length} instance(s) kept in the cloud, with their Nodes: ${deleted.retained.join(', ')}`
+          : '') +
         '. Now remove the operator (helm uninstall, or kubectl delete -k deploy/base).',
-    ); // prettier-ignore
+    );
     return result;
   }
   if (running) {
@@ -186,7 +204,12 @@ export async function uninstall(opts: UninstallOptions): Promise<UninstallResult
       const r = await releaseFinalizers(pools, pool);
       if (!r.changed) continue;
       const sg = pool.status?.scalingGroupId;
-      result.pools.push({ kind: k.kind, name: pool.metadata.name, ...(sg ? { scalingGroupId: sg } : {}), deleted: r.gone }); // prettier-ignore
+      result.pools.push({
+        kind: k.kind,
+        name: pool.metadata.name,
+        ...(sg ? { scalingGroupId: sg } : {}),
+        deleted: r.gone,
+      });
       report(
         `${k.kind} ${pool.metadata.name}: finalizers removed${r.gone ? ' (it was being deleted: now gone)' : ''}${sg ? `; scaling group ${sg} stays in the cloud` : ''}`,
       );

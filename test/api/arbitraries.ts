@@ -181,6 +181,34 @@ const common: Record<string, fc.Arbitrary<unknown>> = {
   runtime: partial({ name: v(['containerd'], ['docker']), version: v(['1.7.20'], ['1.7']) }),
 };
 
+/** The automation blocks: a ManagedNodePool's top-level fields, a NodePool's `management`. */
+const automation: Record<string, fc.Arbitrary<unknown>> = {
+  maintenance: partial({
+    windows: fc.array(
+      partial({
+        days: mostly(
+          fc.uniqueArray(v(['Mon', 'Tue', 'Sat', 'Sun']), { minLength: 1, maxLength: 4 }),
+          v([list([]), list(['Funday'])]),
+        ),
+        start: v(['02:00', '23:59', '00:00'], ['24:00', '2:00']),
+        duration: v(['4h', '1h', '24h', '90m'], ['30m', '25h']),
+        timeZone: v(['Asia/Shanghai', 'UTC'], ['UTC+8 hours']),
+      }).map((w) => ({ days: ['Sat'], start: '02:00', duration: '4h', ...w })),
+      { maxLength: 2 },
+    ),
+    allowReboot: fc.boolean(),
+  }),
+  autoRepair: partial({ enabled: fc.boolean(), notReadyTimeout: duration, maxUnhealthy: countOrPercent }),
+  autoUpgrade: partial({ enabled: fc.boolean(), maxSurge: countOrPercent, maxUnavailable: countOrPercent }),
+  autoPatch: partial({
+    enabled: fc.boolean(),
+    severities: mostly(
+      fc.uniqueArray(v(['High', 'Medium', 'Low']), { minLength: 1, maxLength: 3 }),
+      v([list([]), list(['Critical'])]),
+    ),
+  }),
+};
+
 const nodePoolOnly: Record<string, fc.Arbitrary<unknown>> = {
   scaling: fc.oneof(
     partial({
@@ -259,6 +287,7 @@ const nodePoolOnly: Record<string, fc.Arbitrary<unknown>> = {
     }),
   ),
   existingInstances: fc.uniqueArray(v(['i-a', 'i-b'], ['vm-1']), { maxLength: 2 }),
+  management: partial(automation),
 };
 
 const managedOnly: Record<string, fc.Arbitrary<unknown>> = {
@@ -274,30 +303,7 @@ const managedOnly: Record<string, fc.Arbitrary<unknown>> = {
     disk(65536).map((d) => ({ sizeGiB: 40, ...d })),
     { maxLength: 2 },
   ),
-  maintenance: partial({
-    windows: fc.array(
-      partial({
-        days: mostly(
-          fc.uniqueArray(v(['Mon', 'Tue', 'Sat', 'Sun']), { minLength: 1, maxLength: 4 }),
-          v([list([]), list(['Funday'])]),
-        ),
-        start: v(['02:00', '23:59', '00:00'], ['24:00', '2:00']),
-        duration: v(['4h', '1h', '24h', '90m'], ['30m', '25h']),
-        timeZone: v(['Asia/Shanghai', 'UTC'], ['UTC+8 hours']),
-      }).map((w) => ({ days: ['Sat'], start: '02:00', duration: '4h', ...w })),
-      { maxLength: 2 },
-    ),
-    allowReboot: fc.boolean(),
-  }),
-  autoRepair: partial({ enabled: fc.boolean(), notReadyTimeout: duration, maxUnhealthy: countOrPercent }),
-  autoUpgrade: partial({ enabled: fc.boolean(), maxSurge: countOrPercent, maxUnavailable: countOrPercent }),
-  autoPatch: partial({
-    enabled: fc.boolean(),
-    severities: mostly(
-      fc.uniqueArray(v(['High', 'Medium', 'Low']), { minLength: 1, maxLength: 3 }),
-      v([list([]), list(['Critical'])]),
-    ),
-  }),
+  ...automation,
   systemEvents: partial({ enabled: fc.boolean() }),
   login: v<unknown>([undefined], [{ keyPairName: 'ops' }]),
 };

@@ -856,11 +856,11 @@ export const CASES: Case[] = [
     zod: 'must be an ECS instance id',
   }),
   np('unknown-field', {
-    mutate: (s) => (s.management = { enabled: true }),
+    mutate: (s) => (s.autoscaler = { enabled: true }),
     path: 'spec',
     api: '',
-    zod: 'unknown field "management"',
-    unknown: 'spec.management',
+    zod: 'unknown field "autoscaler"',
+    unknown: 'spec.autoscaler',
   }),
   // ManagedNodePool
   mnp('managed-mode', {
@@ -975,6 +975,51 @@ export const CASES: Case[] = [
     path: 'spec.autoRepair.maxUnhealthy',
     api: 'must be a count (0-2000) or a percentage (0%-100%)',
     zod: 'must be a percentage',
+  }),
+  np('management-surge-zero', {
+    mutate: (s) => (s.management = { autoUpgrade: { enabled: true, maxSurge: 0, maxUnavailable: 0 } }),
+    path: 'spec.management.autoUpgrade.maxSurge',
+    api: 'maxSurge and maxUnavailable cannot both be 0',
+  }),
+  np('management-window', {
+    mutate: (s) =>
+      (s.management = { maintenance: { windows: [{ days: ['Sat'], start: '02:00', duration: '25h' }] } }),
+    path: 'spec.management.maintenance.windows[0].duration',
+    api: 'a maintenance window lasts 1h to 24h',
+  }),
+  np('management-patch-custom', {
+    mutate: (s) => {
+      s.image = { type: 'Custom', id: 'm-bp1example' };
+      s.management = { autoPatch: { enabled: true } };
+    },
+    path: 'spec.management.autoPatch.enabled',
+    api: 'management.autoPatch needs an image family, and a Custom image has none',
+  }),
+  np('management-upgrade-subscription', {
+    mutate: (s) => {
+      s.billing = { chargeType: 'Subscription', subscription: { period: 1 } };
+      s.management = { autoUpgrade: { enabled: true } };
+    },
+    path: 'spec.management.autoUpgrade.enabled',
+    api: 'management.autoUpgrade replaces nodes by rotation, and Subscription instances are never released',
+  }),
+  np('management-patch-subscription', {
+    mutate: (s) => {
+      s.billing = { chargeType: 'Subscription', subscription: { period: 1 } };
+      s.management = { autoPatch: { enabled: true } };
+    },
+    path: 'spec.management.autoPatch.enabled',
+    api: 'management.autoPatch replaces nodes by rotation, and Subscription instances are never released',
+  }),
+  mnp('managed-repair-max-unhealthy-zero', {
+    mutate: (s) => (s.autoRepair = { maxUnhealthy: '0%' }),
+    path: 'spec.autoRepair.maxUnhealthy',
+    api: 'maxUnhealthy 0 would never repair anything',
+  }),
+  np('management-repair-max-unhealthy-zero', {
+    mutate: (s) => (s.management = { autoRepair: { enabled: true, maxUnhealthy: 0 } }),
+    path: 'spec.management.autoRepair.maxUnhealthy',
+    api: 'maxUnhealthy 0 would never repair anything',
   }),
   mnp('managed-repair-timeout', {
     mutate: (s) => (s.autoRepair = { notReadyTimeout: 'soon' }),

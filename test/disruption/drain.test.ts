@@ -214,6 +214,41 @@ describe('Drainer.drainStep against the API server', () => {
     expect(await restarted.cancelDrain(node, { pool })).toBe(false);
   });
 
+  test('an unreachable Node whose machine is released: its pods past their deletion grace are deleted (they never finish terminating); never within the grace, never without abandonUnreachable', async () => {
+    // a Node no kubelet (nor kwok) answers for, its Ready condition Unknown as the node lifecycle controller sets it
+    const node = uniqueName('drain-gone');
+    created.push(node);
+    await nodes.create({ apiVersion: 'v1', kind: 'Node', metadata: { name: node, labels: { [POOL_LABEL]: pool } } }); // prettier-ignore
+    await nodes.patchStatus(node, { conditions: [{ type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastHeartbeatTime: new Date().toISOString(), lastTransitionTime: new Date().toISOString() }] }); // prettier-ignore
+    const short = pod('stuck', node) as { spec: Record<string, unknown> };
+    short.spec.terminationGracePeriodSeconds = 1;
+    const long = pod('patient', node) as { spec: Record<string, unknown> };
+    long.spec.terminationGracePeriodSeconds = 3600;
+    await pods.create(short, ns);
+    await pods.create(long, ns);
+    const metrics = new DrainMetrics(new Registry());
+    const drainer = new Drainer({ client, clock: systemClock, logger: quietLogger, events: recorder(client), metrics }); // prettier-ignore
+    const req = { node, pool, poolRef, drainTimeoutMs: 600_000 };
+    // without abandonUnreachable: evicted, then terminating for ever
+    const first = await drainer.drainStep(req);
+    expect(first).toMatchObject({ state: 'waiting' });
+    const stuck = await eventually('the evicted pods terminating past the short grace', async () => {
+      const r = await drainer.drainStep(req);
+      const terminating = (await podsOn(node)).filter((p) => p.metadata.deletionTimestamp);
+      const past = terminating.some((p) => p.metadata.name === 'stuck' && Date.parse(p.metadata.deletionTimestamp!) < Date.now() - 1_000); // prettier-ignore
+      return r.state === 'waiting' && terminating.length === 2 && past ? r : undefined;
+    }, { intervalMs: 500 }); // prettier-ignore
+    expect(stuck.state === 'waiting' && stuck.blockers.map((b) => [b.pod.name, b.reason])).toEqual([['patient', 'Terminating'], ['stuck', 'Terminating']]); // prettier-ignore
+    // the machine is released: the pod past its grace goes; the one within its grace stays
+    const forced = await drainer.drainStep({ ...req, abandonUnreachable: true });
+    expect(forced).toMatchObject({ state: 'waiting', forced: [{ namespace: ns, name: 'stuck' }] });
+    expect((await podsOn(node)).map((p) => p.metadata.name)).toEqual(['patient']);
+    expect(await metrics.value('evictions', { pool, result: 'force_deleted' })).toBe(1);
+    const warning = (await eventsAbout(client, node)).find((e) => e.reason === 'PodsForceDeleted');
+    expect(warning).toMatchObject({ type: 'Warning' });
+    expect(warning?.note).toContain(`${ns}/stuck`);
+  });
+
   test('a Node someone else cordoned stays cordoned when the drain is aborted; a missing Node is gone', async () => {
     const node = await newNode({ unschedulable: true });
     const drainer = new Drainer({ client, clock: systemClock, logger: quietLogger });

@@ -19,7 +19,7 @@ import type { Controller } from '../../src/runtime/controller.js';
 import { EventRecorder } from '../../src/runtime/events.js';
 import { InformerFactory } from '../../src/runtime/informer-factory.js';
 import { RuntimeMetrics } from '../../src/runtime/metrics.js';
-import { startSimulator, type Simulator } from '../../src/sim/cloud/index.js';
+import { runtimeClockOf, startSimulator, type Simulator } from '../../src/sim/cloud/index.js';
 import { NodeSimulation } from '../../src/sim/nodes/index.js';
 import { testCluster } from '../support/access.js';
 import { createBootstrapToken, kubectlOk } from '../support/kube.js';
@@ -61,6 +61,10 @@ export async function startHarness(opts: {
    * plane approves by itself (as a kubeadm cluster does for its own tokens).
    */
   operatorJoin?: boolean;
+  /** Nodes follow their machines' power (stopped, failed, released: NotReady/Unknown; running again: Ready). */
+  nodePower?: boolean;
+  /** The operator on the simulator's clock (`runtimeClockOf`): cloud deadlines line up at any time scale. */
+  simClock?: boolean;
 }): Promise<Harness> {
   // prettier-ignore
   const access = testCluster();
@@ -76,7 +80,7 @@ export async function startHarness(opts: {
     zones: nodesVsw.map((v) => v.zoneId),
     securityGroupId: region.securityGroups[0]!.securityGroupId,
   };
-  const nodeSim = new NodeSimulation(sim, { apiServer: access.server, log: quietLogger, ...(opts.nodeHttp ? { http: opts.nodeHttp } : {}) }); // prettier-ignore
+  const nodeSim = new NodeSimulation(sim, { apiServer: access.server, log: quietLogger, ...(opts.nodeHttp ? { http: opts.nodeHttp } : {}), ...(opts.nodePower ? { kubeconfig: access.kubeconfig } : {}) }); // prettier-ignore
   nodeSim.start();
   const token = await createBootstrapToken({ expiresInMs: 3 * 3600_000 });
   const ca = await readFile(access.caFile);
@@ -111,7 +115,7 @@ export async function startHarness(opts: {
     events,
     settings,
     logger: quietLogger,
-    clock: systemClock,
+    clock: opts.simClock ? runtimeClockOf(sim.clock) : systemClock,
     metrics,
     identity: settings.identity,
     cloud: cloud.provider,

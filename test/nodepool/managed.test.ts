@@ -7,7 +7,8 @@ import { instanceOf, poolNodes, ready, type PoolJson } from './poll.js';
 
 // A ManagedNodePool from examples/ shares the NodePool lifecycle: an Auto pool at its minSize with the managed
 // defaults (ContainerOS, PayAsYouGo), labelled nodes, edits reaching existing nodes, delete; its status says
-// which automation is not active yet; a NodePool of the same name waits, Degraded, with nothing created.
+// which automation runs and which is not active yet; a NodePool of the same name waits, Degraded, with nothing
+// created.
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({ clusterId: 'c-mnp', managed: true });
@@ -49,14 +50,16 @@ async function activeWith(name: string, n: number): Promise<PoolJson> {
   }, { timeoutMs: 150_000 }); // prettier-ignore
 }
 
-test('the example ManagedNodePool: created at minSize with managed defaults, automation reported as not active, edited, deleted; a NodePool of the same name waits', async () => {
+test('the example ManagedNodePool: created at minSize with managed defaults, AutomationActive listing what runs, edited, deleted; a NodePool of the same name waits', async () => {
   const name = uniqueName('mnp');
   await applyPool(await manifest(name, () => undefined));
   const p = await activeWith(name, 2);
   expect(p.status?.desiredSize).toBe(2);
   const automation = cond(p, 'AutomationActive');
-  expect(automation).toMatchObject({ status: 'False', reason: 'AutomationNotActive' });
-  expect(automation?.message).toMatch(/^active: instant elasticity \(scale-out on pending pods\), consolidation \(WhenEmptyOrUnderutilized after 10m\); not active in this version: autoRepair, autoUpgrade, autoPatch, systemEvents;/); // prettier-ignore
+  expect(automation).toMatchObject({ status: 'True', reason: 'AutomationActive' });
+  expect(automation?.message).toMatch(
+    /^active: instant elasticity \(scale-out on pending pods\); autoRepair \(notReadyTimeout 10m, maxUnhealthy 20%, .*\); systemEvents \(.*\); autoUpgrade \(rotation, maxSurge .*\); autoPatch \(severities High, Medium, Low, [^;]*\); consolidation \(WhenEmptyOrUnderutilized after 10m, [^;]*\)$/,
+  );
   const group = h.sim.ess.state.groups.get(p.status!.scalingGroupId!);
   expect(group).toMatchObject({ minSize: 2, maxSize: 5 });
   const nodes = await poolNodes(name);

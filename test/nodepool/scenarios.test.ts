@@ -74,14 +74,14 @@ test('scale-in waits for a PodDisruptionBudget, reports the blocked drain, and f
   await gone(name);
 });
 
-test('an ESS-started removal (health-check replacement) is drained through the SCALE_IN hook, then ESS replaces the instance', async () => {
+test('an ESS-started removal (health-check replacement of a stopped instance) is drained through the SCALE_IN hook, then ESS replaces the instance', async () => {
   const name = uniqueName('np-hook');
   await applyPool(poolManifest(h, name, { scaling: { mode: 'Manual', desiredSize: 2 } }));
   await activeWith(name, 2);
   const [victim] = await poolNodes(name);
   const id = instanceOf(victim!);
-  h.sim.failInstance(id);
-  await eventually('the failed instance replaced and released', async () => {
+  h.sim.cloud.stop(id, 'KeepCharging'); // not Running: unhealthy to ESS
+  await eventually('the stopped instance replaced and released', async () => {
     const nodes = await poolNodes(name);
     const ids = nodes.filter(ready).map(instanceOf);
     return !ids.includes(id) && ids.length === 2 && h.sim.cloud.instances.get(id)?.status !== 'Running' ? true : undefined; // prettier-ignore
@@ -153,15 +153,16 @@ test('existingInstances are attached with a data-loss warning, count toward the 
   await applyPool(
     poolManifest(h, name, { scaling: { mode: 'Manual', desiredSize: 2 }, existingInstances: [own] }),
   );
-  await eventually('the instance attached', async () => (h.sim.ess.state.instances.get(own!)?.creationType === 'Attached' ? true : undefined), { timeoutMs: 60_000 }); // prettier-ignore
+  // re-initialized (stop, re-image, start) before it is attached: test/nodepool/existing-instances.test.ts
+  await eventually('the instance attached', async () => (h.sim.ess.state.instances.get(own!)?.creationType === 'Attached' ? true : undefined), { timeoutMs: 180_000 }); // prettier-ignore
   const events = await getJson<{ items: { reason?: string; note?: string; regarding?: { name?: string } }[] }>(['events.v1.events.k8s.io', '-n', 'default']); // prettier-ignore
   const warn = events.items.find(
-    (e) => e.regarding?.name === name && e.reason === 'ExistingInstancesAttached',
+    (e) => e.regarding?.name === name && e.reason === 'ExistingInstanceReinitialized',
   );
-  expect(warn?.note).toMatch(/data on their system disks is lost/);
-  await eventually('2 members', async () => ((await pool(name)).status?.currentSize === 2 ? true : undefined), { timeoutMs: 60_000 }); // prettier-ignore
+  expect(warn?.note).toMatch(/data on its system disk is lost/);
+  await eventually('2 members', async () => ((await pool(name)).status?.currentSize === 2 ? true : undefined), { timeoutMs: 120_000 }); // prettier-ignore
 
   await kubectlOk(['delete', 'nodepool', name, '--wait=false']);
   await gone(name);
   expect(h.sim.cloud.instances.get(own!)?.status).toBe('Running');
-});
+}, 420_000);

@@ -68,12 +68,18 @@ async function userData(pool: string): Promise<string> {
   }).base64;
 }
 
-async function launch(amount: number, pool: string, tags: Record<string, string> = {}): Promise<string[]> {
+async function launch(
+  amount: number,
+  pool: string,
+  tags: Record<string, string> = {},
+  imageId = 'aliyun_3_x64_20G_container_optimized_alibase_20250629.vhd',
+): Promise<string[]> {
+  // prettier-ignore
   const region = sim.world.regions.find((r) => r.regionId === REGION);
   const res = await ecsClient(sim).runInstances(
     new $Ecs.RunInstancesRequest({
       regionId: REGION,
-      imageId: 'aliyun_3_x64_20G_container_optimized_alibase_20250629.vhd',
+      imageId,
       instanceType: 'ecs.g7.large',
       vSwitchId: region?.vpcs[0]?.vSwitches[0]?.vSwitchId,
       securityGroupIds: [region?.securityGroups[0]?.securityGroupId ?? ''],
@@ -100,7 +106,10 @@ interface Condition {
 interface NodeJson {
   metadata: { name: string; annotations?: Record<string, string>; labels?: Record<string, string> };
   spec: { providerID?: string; taints?: { key: string; effect: string }[] };
-  status: { conditions?: Condition[] };
+  status: {
+    conditions?: Condition[];
+    nodeInfo?: { osImage?: string; kubeletVersion?: string; containerRuntimeVersion?: string };
+  };
 }
 
 const ready = (n: NodeJson): Condition | undefined => n.status.conditions?.find((c) => c.type === 'Ready');
@@ -314,5 +323,45 @@ describe('injected machine failures', () => {
     expect(r.status).toBe(200);
     const after = (await (await fetch(`${sim.adminUrl}/node-faults`)).json()) as { rules: { id: string }[] };
     expect(after.rules.some((x) => x.id === created.rule.id)).toBe(false);
+  });
+});
+
+describe('a newer image published in a family', () => {
+  test('DescribeImages lists it as the newest of the family, with its versions and fixed CVEs as tags; a node booted from it reports them', async () => {
+    const family = 'acs:alibaba_cloud_linux_3_container_optimized_x64';
+    const r = await fetch(`${sim.adminUrl}/images`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ regionId: REGION, family, version: '3.2104.9', kubeletVersion: 'v1.34.9', containerdVersion: '1.7.29', fixedCves: [{ id: 'CVE-2026-12345', severity: 'High' }, { id: 'CVE-2026-23456', severity: 'Low' }] }), // prettier-ignore
+    });
+    expect(r.status).toBe(201);
+    const published = (await r.json()) as { imageId: string };
+    const bad = await fetch(`${sim.adminUrl}/images`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ family, fixedCves: [{ id: 'CVE-1', severity: 'High' }] }) }); // prettier-ignore
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/^fixedCves\.0\.id: /);
+
+    const res = await ecsClient(sim).describeImages(new $Ecs.DescribeImagesRequest({ regionId: REGION, imageFamily: family })); // prettier-ignore
+    const images = res.body?.images?.image ?? [];
+    const newest = [...images].sort((a, b) => Date.parse(b.creationTime ?? '') - Date.parse(a.creationTime ?? ''))[0]; // prettier-ignore
+    expect(newest?.imageId).toBe(published.imageId);
+    expect(newest?.imageVersion).toBe('3.2104.9');
+    const tags: Record<string, string | undefined> = Object.fromEntries(
+      (newest?.tags?.tag ?? []).map((t): [string, string | undefined] => [t.tagKey ?? '', t.tagValue]),
+    );
+    expect(tags).toMatchObject({
+      'nodepool.alicloud.dev/kubelet-version': 'v1.34.9',
+      'nodepool.alicloud.dev/containerd-version': '1.7.29',
+      'nodepool.alicloud.dev/fixes-high': 'CVE-2026-12345',
+      'nodepool.alicloud.dev/fixes-low': 'CVE-2026-23456',
+    });
+
+    const [id] = await launch(1, 'image-pool', {}, published.imageId);
+    const name = await booted(id!);
+    const n = await readyIs(name, 'True');
+    expect(n.status.nodeInfo).toMatchObject({
+      kubeletVersion: 'v1.34.9',
+      containerRuntimeVersion: 'containerd://1.7.29',
+      osImage: expect.stringContaining('3.2104.9'),
+    });
   });
 });

@@ -26,8 +26,10 @@ export const ConditionType = {
   Ready: 'Ready',
   Progressing: 'Progressing',
   Degraded: 'Degraded',
-  /** ManagedNodePool only: whether its automation (elasticity, repair, upgrades, patches, events) runs. */
+  /** Which automation runs (elasticity, repair, upgrades, patches, events, spot): every ManagedNodePool, a NodePool with management. */
   AutomationActive: 'AutomationActive',
+  /** A newer image of the pool's family exists that the pool does not adopt by itself (no autoUpgrade / autoPatch for it). */
+  UpgradeAvailable: 'UpgradeAvailable',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -79,6 +81,17 @@ export const Annotation = {
    * audited (a Warning Event names every pod left behind); never applied without the annotation.
    */
   forceDrain: `${GROUP}/force-drain`,
+  /**
+   * On a Node: when the operator first saw the admitted Node Ready (RFC 3339), written once. A Node that was
+   * Ready once and went NotReady is never released by the registration timeout (that is for machines that never
+   * joined): it is repair's business.
+   */
+  wasReady: `${GROUP}/was-ready`,
+  /**
+   * On a Node: repair rebooted its instance (JSON `{"at": RFC 3339, "unhealthySince": RFC 3339}`), written before
+   * RebootInstance; removed when the Node is Ready again. A restart remembers the reboot and its grace.
+   */
+  repairReboot: `${GROUP}/repair-reboot`,
   /**
    * On a Node: since when consolidation has seen it empty or underused (JSON: `underusedSince`, `emptySince`
    * (RFC 3339), the `threshold` it was measured against). Written by the disruption engine for the

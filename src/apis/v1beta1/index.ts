@@ -4,6 +4,7 @@ export * from './rules.js';
 export * from './common.js';
 export * from './nodepool.js';
 export * from './managednodepool.js';
+export { Management, automationBlocks } from './automation.js';
 export * from './status.js';
 export * from './kinds.js';
 export * from './validate.js';

@@ -22,10 +22,8 @@ import {
   UserData,
   VSwitchIds,
   VpcId,
-  countOrPercent,
   str,
   ManagedSystemDisk,
-  uniqueList,
 } from './common.js';
 import {
   ARM_FAMILIES,
@@ -38,13 +36,13 @@ import {
   MULTI_AZ_POLICIES,
   SCALING_MODES,
 } from './nodepool.js';
+import { automationBlocks } from './automation.js';
 import { P, re } from './patterns.js';
 import { api, celString, type Rule } from './rules.js';
 
 export const MANAGED_DEFAULT_MAX_SIZE = 50;
 export const MANAGED_SYSTEM_DISK_GIB = 20;
-export const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
-export const PATCH_SEVERITIES = ['High', 'Medium', 'Low'] as const;
+export { PATCH_SEVERITIES, WEEKDAYS, goDurationMs, MaintenanceWindow } from './automation.js';
 
 /** Why fields a NodePool has are missing here: the text of the error when someone sets one. */
 export const NOT_ON_MANAGED: Record<string, string> = {
@@ -154,7 +152,7 @@ const ManagedImage = api(
   z.strictObject({
     type: api(z.enum(IMAGE_TYPES).default('ContainerOS'), 'ContainerOS only on a ManagedNodePool.'),
   }),
-  'The OS image: ContainerOS only.',
+  'The OS image: ContainerOS only, pinned in status.image; a newer ContainerOS image is adopted by autoUpgrade / autoPatch (rotation), otherwise reported by the condition UpgradeAvailable.',
   [
     {
       cel: "self.type == 'ContainerOS'",
@@ -165,112 +163,7 @@ const ManagedImage = api(
   ],
 );
 
-export const MaintenanceWindow = api(
-  z.strictObject({
-    days: api(uniqueList(z.enum(WEEKDAYS), 1, 7, 'day'), 'Days of the week: Mon..Sun.', [], {
-      'x-kubernetes-list-type': 'set',
-    }),
-    start: api(
-      str(P.hhmm, 5, 'a time like 02:00 (24-hour HH:MM)'),
-      'Start time, HH:MM (24-hour), in timeZone.',
-    ),
-    duration: api(str(P.duration, 16, 'a duration like 4h'), 'How long the window lasts, 1h to 24h.', [
-      {
-        cel: "duration(self) >= duration('1h') && duration(self) <= duration('24h')",
-        message: 'a maintenance window lasts 1h to 24h',
-        check: (d) => {
-          const ms = goDurationMs(d);
-          return ms >= 3_600_000 && ms <= 86_400_000;
-        },
-      },
-    ]),
-    timeZone: api(
-      str(P.timeZone, 64, 'an IANA time zone like Asia/Shanghai'),
-      'IANA time zone, e.g. Asia/Shanghai (default UTC).',
-    ).default('UTC'),
-  }),
-  'A weekly window in which automation may disrupt nodes.',
-);
-
-/** Milliseconds of a Go duration string matched by P.duration. */
-export function goDurationMs(d: string): number {
-  let ms = 0;
-  for (const m of d.matchAll(/([0-9]+)(ms|s|m|h)/g)) {
-    const n = Number(m[1]);
-    ms += m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n * 3_600_000;
-  }
-  return ms;
-}
-
-export const Maintenance = api(
-  z.strictObject({
-    windows: api(
-      z.array(MaintenanceWindow).max(7),
-      'When automation may disrupt nodes; none = at any time.',
-    ).optional(),
-    allowReboot: api(z.boolean().default(false), 'Fault recovery may reboot a node (else it replaces it).'),
-  }),
-  'When and how automation may disrupt nodes.',
-);
-
-export const AutoRepair = api(
-  z.strictObject({
-    enabled: api(z.boolean().default(true), 'Repair unhealthy nodes.'),
-    notReadyTimeout: api(
-      str(P.duration, 16, 'a duration like 10m'),
-      'A node NotReady this long is repaired.',
-    ).default('10m'),
-    maxUnhealthy: countOrPercent(
-      'Repair nothing while more than this many (or this share) of the nodes are unhealthy: a zone outage is not fixed by replacing every node.',
-    ).default('20%'),
-  }),
-  'Self-healing: reboot (if allowed) or replace nodes NotReady beyond notReadyTimeout.',
-);
-
-export const AutoUpgrade = api(
-  z.strictObject({
-    enabled: api(
-      z.boolean().default(true),
-      'Roll new ContainerOS images, kubelet and containerd versions through the pool.',
-    ),
-    maxSurge: countOrPercent('Extra nodes during a rotation (count or percentage).').default(1),
-    maxUnavailable: countOrPercent(
-      'Nodes that may be unavailable during a rotation (count or percentage).',
-    ).default(0),
-  }),
-  'Automatic OS image rotation by node replacement, inside the maintenance windows.',
-  [
-    {
-      cel: "!(string(self.maxSurge) in ['0', '0%'] && string(self.maxUnavailable) in ['0', '0%'])",
-      message: 'maxSurge and maxUnavailable cannot both be 0: a rotation could never progress',
-      fieldPath: '.maxSurge',
-      check: (u) =>
-        !(['0', '0%'].includes(String(u.maxSurge)) && ['0', '0%'].includes(String(u.maxUnavailable))),
-    },
-  ],
-);
-
-export const AutoPatch = api(
-  z.strictObject({
-    enabled: api(z.boolean().default(true), 'Apply CVE patches by node rotation.'),
-    severities: api(
-      uniqueList(z.enum(PATCH_SEVERITIES), 1, 3, 'severity'),
-      'Which CVE severities to patch: High, Medium, Low.',
-      [],
-      {
-        'x-kubernetes-list-type': 'set',
-      },
-    ).default(['High', 'Medium', 'Low']),
-  }),
-  'CVE patching.',
-);
-
-export const SystemEvents = api(
-  z.strictObject({
-    enabled: api(z.boolean().default(true), 'Cordon, drain and replace nodes ahead of ECS system events.'),
-  }),
-  'Handling of ECS system events (maintenance reboot, hardware failure, spot reclamation).',
-);
+const { Maintenance, AutoRepair, AutoUpgrade, AutoPatch, SystemEvents } = automationBlocks(true);
 
 const ManagedSpecShape = strictWithReasons({
   region: Region,

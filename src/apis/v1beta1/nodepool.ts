@@ -27,6 +27,7 @@ import {
   NodePoolSystemDisk,
   uniqueList,
 } from './common.js';
+import { Management } from './automation.js';
 import { P, re } from './patterns.js';
 import { api, celString, type Rule } from './rules.js';
 
@@ -282,7 +283,7 @@ export const Image = api(
       'The custom image (type Custom only).',
     ).optional(),
   }),
-  'The OS image of new nodes.',
+  "The OS image of new nodes: resolved once (the family's newest, or the Custom id) and pinned in status.image. A newer image of the family is adopted only by management.autoUpgrade / autoPatch (nodes replaced by rotation) or by changing this field; otherwise the condition UpgradeAvailable reports it.",
   [
     {
       cel: "self.type != 'Custom' || has(self.id)",
@@ -465,9 +466,10 @@ const NodePoolSpecShape = z.strictObject({
   registrationTimeout: Duration(
     'An instance that is not a Ready node this long after launch is removed and replaced (default 10m).',
   ).default('10m'),
+  management: Management.optional(),
   existingInstances: api(
     uniqueList(str(P.instanceId, 64, 'an ECS instance id like i-bp1example'), 0, 100, 'instance id'),
-    'ECS instances to add to the pool (they are re-initialized: their system disk data is lost). They are never released by the operator.',
+    "ECS instances to add to the pool, each tagged nodepool.alicloud.dev/attachable=true by its owner. Each is stopped, re-imaged with the pool's image (ReplaceSystemDisk: the data on its system disk is lost; a Warning Event says so first), given the pool's user data, started and attached to the scaling group, then joins as a Node of the pool. They count toward the pool's size, are never scale-in or registration-timeout victims, and are never released by the operator (detached and kept when the pool is deleted). A step the cloud refuses makes the pool Degraded naming the instance.",
     [],
     { 'x-kubernetes-list-type': 'set' },
   ).optional(),
@@ -563,6 +565,19 @@ const specRules: Rule<Spec>[] = [
     fieldPath: '.scaling.economical',
     check: (s) => s.scaling.economical !== true || !s.instanceTypes.some((t) => re(LOCAL_DISK_TYPE).test(t)),
   },
+  {
+    cel: "!has(self.management) || !has(self.management.autoPatch) || !self.management.autoPatch.enabled || self.image.type != 'Custom'",
+    message:
+      'management.autoPatch needs an image family, and a Custom image has none: change spec.image.id to move the pool (management.autoUpgrade rotates the nodes onto it)',
+    fieldPath: '.management.autoPatch.enabled',
+    check: (s) => s.management?.autoPatch.enabled !== true || s.image.type !== 'Custom',
+  },
+  ...(['autoUpgrade', 'autoPatch'] as const).map((block): Rule<Spec> => ({
+    cel: `self.billing.chargeType != 'Subscription' || !has(self.management) || !has(self.management.${block}) || !self.management.${block}.enabled`,
+    message: `management.${block} replaces nodes by rotation, and Subscription instances are never released: not available with billing.chargeType Subscription`,
+    fieldPath: `.management.${block}.enabled`,
+    check: (s) => s.billing.chargeType !== 'Subscription' || s.management?.[block].enabled !== true,
+  })),
 ];
 
 export const NodePoolSpec = api(

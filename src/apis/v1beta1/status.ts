@@ -22,8 +22,14 @@ export type Condition = z.output<typeof Condition>;
 /** What one automation (a disruption method, or elasticity) did last and will do next (API.md "Status"). */
 const Blocker = api(
   z.object({
-    kind: api(z.string().max(64), 'Budget, PodDisruptionBudget, DoNotDisrupt, MaintenanceWindow, Replacement, MinSize, MaxSize, NotBefore, Terminating or EvictionFailed.'), // prettier-ignore
-    message: api(z.string().max(1024), 'What exactly holds it: the budget, which PodDisruptionBudget, which pod, which window.'), // prettier-ignore
+    kind: api(
+      z.string().max(64),
+      'Budget, PodDisruptionBudget, DoNotDisrupt, MaintenanceWindow, Replacement, MinSize, MaxSize, NotBefore, Terminating, EvictionFailed, MaxUnhealthy or Rebooting.',
+    ),
+    message: api(
+      z.string().max(1024),
+      'What exactly holds it: the budget, which PodDisruptionBudget, which pod, which window.',
+    ),
   }),
   'One thing that holds the next action back.',
 );
@@ -34,18 +40,30 @@ export const AutomationStatus = api(
     lastAction: api(
       z.object({
         time: Time('When it was carried out (RFC 3339).'),
-        action: api(z.string().max(128), 'What was done (Removed, Retained, Stopped, Continued, Drained).').optional(), // prettier-ignore
-        nodes: api(z.array(api(z.string().max(253), 'A node or instance.')).max(50), 'The nodes (or instances) it acted on.').optional(), // prettier-ignore
+        action: api(
+          z.string().max(128),
+          'What was done (Released, Retained, Stopped, Continued, Drained, Rebooted).',
+        ).optional(),
+        nodes: api(
+          z.array(api(z.string().max(253), 'A node or instance.')).max(50),
+          'The nodes (or instances) it acted on.',
+        ).optional(),
         message: api(z.string().max(2048), 'Why, and what became of them.').optional(),
       }),
       'The last command this automation carried out.',
     ).optional(),
     next: api(
       z.object({
-        action: api(z.string().max(128), 'What it will do (Remove, Stop, Drain…).').optional(),
+        action: api(
+          z.string().max(128),
+          'What it will do (Remove, Stop, Drain, Reboot, Repair…).',
+        ).optional(),
         reason: api(z.string().max(1024), 'Why.').optional(),
         notBefore: Time('The earliest time it may happen (RFC 3339); absent: as soon as nothing blocks it.'),
-        nodes: api(z.array(api(z.string().max(253), 'A node or instance.')).max(50), 'The nodes (or instances) it will act on.').optional(), // prettier-ignore
+        nodes: api(
+          z.array(api(z.string().max(253), 'A node or instance.')).max(50),
+          'The nodes (or instances) it will act on.',
+        ).optional(),
         blockedBy: api(z.array(Blocker).max(20), 'What holds it back now (empty: under way).').optional(),
       }),
       'What this automation will do next, and what holds it.',
@@ -58,7 +76,10 @@ export type AutomationStatus = z.output<typeof AutomationStatus>;
 /** A launch instant elasticity made and has not seen through yet (persisted before the cloud call). */
 export const ElasticityLaunch = api(
   z.object({
-    id: api(z.string().max(128), 'The launch id: the seed of its ClientTokens (a retry after a crash launches nothing twice).'), // prettier-ignore
+    id: api(
+      z.string().max(128),
+      'The launch id: the seed of its ClientTokens (a retry after a crash launches nothing twice).',
+    ),
     action: api(
       z.enum(['Launch', 'Restart']),
       "Launch: new instances (RunInstances, then attached). Restart: an economical pool's Stopped members started again by an ESS scale-out (ScaleWithAdjustment); instanceIds are the ones planned on. Absent: Launch.",
@@ -71,7 +92,10 @@ export const ElasticityLaunch = api(
       z.enum(['PayAsYouGo', 'Spot', 'Subscription']),
       "How they are bought: the pool's charge type, or PayAsYouGo for a Spot pool's on-demand fallback (billing.spot.onDemandFallback).",
     ).optional(),
-    instanceIds: api(z.array(api(z.string().max(64), 'An instance id.')).max(100), 'The instances, once launched.').optional(), // prettier-ignore
+    instanceIds: api(
+      z.array(api(z.string().max(64), 'An instance id.')).max(100),
+      'The instances, once launched.',
+    ).optional(),
     attached: api(
       z.boolean(),
       'Whether they were attached to the scaling group (Restart: whether the scale-out was asked for).',
@@ -85,19 +109,37 @@ export type ElasticityLaunch = z.output<typeof ElasticityLaunch>;
 /** Elasticity's status: an automation's, plus the launches in flight. */
 export const ElasticityStatus = api(
   AutomationStatus.extend({
-    inFlight: api(z.array(ElasticityLaunch).max(200), 'Launches not yet Ready nodes: counted so one pod never starts two nodes, also across an operator restart.').optional(), // prettier-ignore
+    inFlight: api(
+      z.array(ElasticityLaunch).max(200),
+      'Launches not yet Ready nodes: counted so one pod never starts two nodes, also across an operator restart.',
+    ).optional(),
   }),
   'Instant elasticity: its last scale-out, what it waits for, and the launches in flight.',
 );
 export type ElasticityStatus = z.output<typeof ElasticityStatus>;
 
 /** The automations with a status block: the disruption methods, and elasticity (scale-out). */
-export const AUTOMATION_KEYS = ['elasticity', 'scaleIn', 'deletedNode', 'essHook', 'registration', 'deletion', 'consolidation', 'repair', 'upgrade', 'patch', 'systemEvents', 'spotInterruption'] as const; // prettier-ignore
+export const AUTOMATION_KEYS = [
+  'elasticity',
+  'scaleIn',
+  'deletedNode',
+  'essHook',
+  'registration',
+  'deletion',
+  'consolidation',
+  'repair',
+  'upgrade',
+  'patch',
+  'systemEvents',
+  'spotInterruption',
+] as const;
 export type AutomationKey = (typeof AUTOMATION_KEYS)[number];
 
 export const Automation = api(
   z.object(
-    Object.fromEntries(AUTOMATION_KEYS.map((k) => [k, (k === 'elasticity' ? ElasticityStatus : AutomationStatus).optional()])) as Record<AutomationKey, z.ZodOptional<typeof AutomationStatus>>, // prettier-ignore
+    Object.fromEntries(
+      AUTOMATION_KEYS.map((k) => [k, (k === 'elasticity' ? ElasticityStatus : AutomationStatus).optional()]),
+    ) as Record<AutomationKey, z.ZodOptional<typeof AutomationStatus>>,
   ),
   'Per automation (each disruption method, and elasticity): what it did last and what it will do next, with what holds it back. `nodepool-operator disruptions` prints it.',
 );
@@ -105,8 +147,13 @@ export type Automation = z.output<typeof Automation>;
 
 export const RegistrationStatus = api(
   z.object({
-    failures: Count('Instances in a row that did not become Ready nodes within registrationTimeout (since a node last registered or the spec changed).'), // prettier-ignore
-    generation: api(z.int().min(0), 'The .metadata.generation the count is for (a spec change starts it over).').optional(), // prettier-ignore
+    failures: Count(
+      'Instances in a row that did not become Ready nodes within registrationTimeout (since a node last registered or the spec changed).',
+    ),
+    generation: api(
+      z.int().min(0),
+      'The .metadata.generation the count is for (a spec change starts it over).',
+    ).optional(),
     last: api(z.string().max(2048), 'The last such instance and how far its bootstrap got.').optional(),
     waiting: api(
       z
@@ -115,18 +162,50 @@ export const RegistrationStatus = api(
             z.object({
               instanceId: api(z.string().max(64), 'The instance.'),
               since: Time('When the operator first saw it running without a Ready node (RFC 3339).'),
-              late: api(z.boolean(), 'It is past registrationTimeout (counted once; a Subscription instance is kept, any other removed).').optional(), // prettier-ignore
+              late: api(
+                z.boolean(),
+                'It is past registrationTimeout (counted once; a Subscription instance is kept, any other removed).',
+              ).optional(),
             }),
             'An instance running without a Ready node yet.',
           ),
         )
         .max(2000),
-      'Instances running without a Ready node, and since when: the registration timeout counts from here, also across operator restarts.', // prettier-ignore
+      'Instances running without a Ready node, and since when: the registration timeout counts from here, also across operator restarts.',
     ).optional(),
   }),
   'Registration health: the state of the registration timeout, kept in the status so a restart does not forget it.',
 );
 export type RegistrationStatus = z.output<typeof RegistrationStatus>;
+
+/** The image the pool launches, pinned when first resolved (API.md "Image pinning"). */
+export const PoolImage = api(
+  z.object({
+    id: api(z.string().max(128), "The image id new nodes launch with (the scaling configuration's)."),
+    name: api(z.string().max(256), 'The image name.').optional(),
+    version: api(z.string().max(64), 'The image version, when the image has one.').optional(),
+    family: api(
+      z.string().max(128),
+      'The image family it was resolved from (absent for a Custom image): a spec change to another family resolves again.',
+    ).optional(),
+    kubeletVersion: api(
+      z.string().max(64),
+      'The kubelet version the image carries, when its tags say so.',
+    ).optional(),
+    containerdVersion: api(
+      z.string().max(64),
+      'The containerd version the image carries, when its tags say so.',
+    ).optional(),
+    adoptedBy: api(
+      z.enum(['Resolved', 'Configuration', 'Spec', 'AutoUpgrade', 'AutoPatch']),
+      "How the pool came to run it: Resolved (the family's newest when the pool was created), Configuration (what the scaling configuration already ran when the pin was first recorded), Spec (a change of spec.image), AutoUpgrade or AutoPatch (adopted by rotation).",
+    ).optional(),
+    adoptedAt: Time('When it was pinned or adopted (RFC 3339).'),
+    reason: api(z.string().max(1024), 'Why it was adopted (the newer image, the CVEs it fixes).').optional(),
+  }),
+  'The pinned image: a newer image of the family is adopted only by autoUpgrade / autoPatch (rotation) or a change of spec.image, and otherwise reported by the condition UpgradeAvailable.',
+);
+export type PoolImage = z.output<typeof PoolImage>;
 
 export const PoolStatus = api(
   z.object({
@@ -214,9 +293,10 @@ export const PoolStatus = api(
     ).optional(),
     automation: Automation.optional(),
     registration: RegistrationStatus.optional(),
+    image: PoolImage.optional(),
     conditions: api(
       z.array(Condition).max(16),
-      'Ready, Progressing and Degraded; on a ManagedNodePool also AutomationActive (which automation runs).',
+      'Ready, Progressing and Degraded; UpgradeAvailable (a newer image of the family that the pool does not adopt by itself); AutomationActive (which automation runs) on a ManagedNodePool, and on a NodePool whose management turns a block on or that is billed Spot (spot interruption).',
       [],
       {
         'x-kubernetes-list-type': 'map',

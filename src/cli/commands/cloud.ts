@@ -4,11 +4,30 @@ import { createLogger } from '../../log.js';
 import { addSettingsOptions, settingsOrExit } from '../settings-options.js';
 
 const CLOUD_FLAGS = new Set([
-  'region', 'cluster-id', 'vpc-id', 'access-key-id', 'access-key-secret', 'security-token', 'credentials-file',
-  'role-arn', 'oidc-provider-arn', 'oidc-token-file', 'ecs-endpoint', 'ess-endpoint', 'vpc-endpoint',
-  'sts-endpoint', 'cloud-protocol', 'cloud-qps', 'cloud-burst', 'cloud-action-default-qps', 'cloud-action-qps', 'cloud-max-concurrency',
-  'cloud-timeout', 'cloud-max-attempts', 'log-level',
-]); // prettier-ignore
+  'region',
+  'cluster-id',
+  'vpc-id',
+  'access-key-id',
+  'access-key-secret',
+  'security-token',
+  'credentials-file',
+  'role-arn',
+  'oidc-provider-arn',
+  'oidc-token-file',
+  'ecs-endpoint',
+  'ess-endpoint',
+  'vpc-endpoint',
+  'sts-endpoint',
+  'cloud-protocol',
+  'cloud-qps',
+  'cloud-burst',
+  'cloud-action-default-qps',
+  'cloud-action-qps',
+  'cloud-max-concurrency',
+  'cloud-timeout',
+  'cloud-max-attempts',
+  'log-level',
+]);
 
 /**
  * `nodepool-operator cloud check`: the operator's cloud settings tried for real, read-only — credentials,
@@ -25,7 +44,9 @@ export function register(program: Command): void {
     const settings = settingsOrExit(flags);
     if (!settings) return;
     if (!cloudConfigured(settings)) {
-      process.stderr.write('error: no cloud configured: set the region (ALIBABA_CLOUD_REGION_ID) and credentials (see --help)\n'); // prettier-ignore
+      process.stderr.write(
+        'error: no cloud configured: set the region (ALIBABA_CLOUD_REGION_ID) and credentials (see --help)\n',
+      );
       process.exitCode = 2;
       return;
     }
@@ -51,11 +72,21 @@ export function register(program: Command): void {
     );
     if (settings.vpcId) {
       const vpcId = settings.vpcId;
-      ok = (await step(`vSwitches of ${vpcId}`, () => provider.vSwitchesOfVpc(vpcId), (v) => v.map((x) => `${x.id} (${x.zoneId}, ${x.availableIps} free IPs)`).join(', ') || 'none')) && ok; // prettier-ignore
+      ok =
+        (await step(
+          `vSwitches of ${vpcId}`,
+          () => provider.vSwitchesOfVpc(vpcId),
+          (v) => v.map((x) => `${x.id} (${x.zoneId}, ${x.availableIps} free IPs)`).join(', ') || 'none',
+        )) && ok;
     }
     if (settings.clusterId) {
       const cluster = settings.clusterId;
-      ok = (await step(`scaling groups tagged ${CLUSTER_TAG}=${cluster}`, () => provider.listClusterScalingGroups(cluster), (g) => g.map((x) => `${x.id} ${x.name} ${x.state}`).join(', ') || 'none')) && ok; // prettier-ignore
+      ok =
+        (await step(
+          `scaling groups tagged ${CLUSTER_TAG}=${cluster}`,
+          () => provider.listClusterScalingGroups(cluster),
+          (g) => g.map((x) => `${x.id} ${x.name} ${x.state}`).join(', ') || 'none',
+        )) && ok;
     }
     process.exitCode = ok ? 0 : 1;
   });

@@ -20,7 +20,7 @@ export function register(program: Command): void {
     .command('disruptions')
     .description(
       'what will be disrupted next in each pool, why, the earliest time, and what holds it back (from status.automation)',
-    ) // prettier-ignore
+    )
     .option('--pool <name>', 'only this pool (NodePool or ManagedNodePool)')
     .option('-o, --output <format>', 'table, wide or json', 'table')
     .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config or in-cluster)')
@@ -43,7 +43,9 @@ export function register(program: Command): void {
           process.exitCode = 1;
           return;
         }
-        process.stdout.write(`${f.output === 'json' ? JSON.stringify(rows, null, 2) : formatTable(rows, f.output === 'wide')}\n`); // prettier-ignore
+        process.stdout.write(
+          `${f.output === 'json' ? JSON.stringify(rows, null, 2) : formatTable(rows, f.output === 'wide')}\n`,
+        );
       } finally {
         await client.close();
       }

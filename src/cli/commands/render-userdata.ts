@@ -111,13 +111,18 @@ export function renderCommand(o: Options): { stdout: string; notes: string[] } {
     input = bootstrapInputFromPool(checked.value, cluster, refs);
   } catch (err) {
     // offline there is no Secret or ConfigMap to read: say which flag gives the content
-    const ref = err instanceof UnresolvedReferenceError ? REFERENCE_FLAGS.find(([field]) => err.message.startsWith(`${field}:`)) : undefined; // prettier-ignore
+    const ref =
+      err instanceof UnresolvedReferenceError
+        ? REFERENCE_FLAGS.find(([field]) => err.message.startsWith(`${field}:`))
+        : undefined;
     if (ref)
       throw new Error(`${o.file}: ${ref[0]} is a reference: give its content with ${ref[1]}`, { cause: err });
     throw err;
   }
   if (input.mode === 'Managed' && !o.token) {
-    notes.push(`no --token: the script carries the placeholder ${PLACEHOLDER_TOKEN} (a preview; it cannot join)`); // prettier-ignore
+    notes.push(
+      `no --token: the script carries the placeholder ${PLACEHOLDER_TOKEN} (a preview; it cannot join)`,
+    );
   }
   const rendered = renderUserData(input);
   notes.push(

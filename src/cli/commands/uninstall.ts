@@ -22,10 +22,20 @@ export function register(program: Command): void {
     .description(
       "before removing the operator: say whether the cloud's scaling groups and instances stay (--keep-cloud-resources, with the operator stopped: its finalizers are removed from every NodePool, ManagedNodePool and Node) or go (--delete-cloud-resources, with the operator running: every pool is deleted and its instances released), so no object is left stuck",
     )
-    .option('--keep-cloud-resources', 'the operator is stopped: remove its finalizers; scaling groups and instances stay in the cloud, unmanaged')
-    .option('--delete-cloud-resources', 'the operator runs: delete the pools and wait until their instances are released and groups deleted (Subscription and attached instances always stay)')
+    .option(
+      '--keep-cloud-resources',
+      'the operator is stopped: remove its finalizers; scaling groups and instances stay in the cloud, unmanaged',
+    )
+    .option(
+      '--delete-cloud-resources',
+      'the operator runs: delete the pools and wait until their instances are released and groups deleted (Subscription and attached instances always stay)',
+    )
     .option('--selector <labels>', 'only the pools with these labels (e.g. team=data), and their Nodes')
-    .option('--timeout <duration>', 'with --delete-cloud-resources: how long to wait for the pools to go (90s, 15m, 1h)', '30m')
+    .option(
+      '--timeout <duration>',
+      'with --delete-cloud-resources: how long to wait for the pools to go (90s, 15m, 1h)',
+      '30m',
+    )
     .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config or in-cluster)')
     .option('--namespace <ns>', "the operator's namespace (where its Lease is)", 'kube-system')
     .option('--leader-election-id <name>', "the operator's Lease", 'alicloud-nodepool-operator')
@@ -57,5 +67,5 @@ export function register(program: Command): void {
       } finally {
         await client?.close();
       }
-    }); // prettier-ignore
+    });
 }

@@ -87,7 +87,7 @@ export function formatProgress(state: ProgressState): string {
   const parts: string[] = [];
   if (!p.exists) parts.push(`pool ${p.name}: not created yet`);
   else if (!p.phase && p.desiredSize === undefined)
-    parts.push(`pool ${p.name}: waiting for the operator (no status yet)`); // prettier-ignore
+    parts.push(`pool ${p.name}: waiting for the operator (no status yet)`);
   else {
     parts.push(`pool ${p.name}: ${p.phase ?? 'no phase'}`);
     parts.push(`desired ${count(p.desiredSize)} current ${count(p.currentSize)} ready ${count(p.readySize)}`);
@@ -96,7 +96,9 @@ export function formatProgress(state: ProgressState): string {
   const ready = sorted.filter((n) => n.ready).length;
   if (sorted.length === 0) parts.push('no nodes yet');
   else if (sorted.length <= MAX_NODES_LISTED) {
-    parts.push(`nodes ${ready}/${sorted.length} Ready (${sorted.map((n) => `${n.name} ${n.ready ? 'Ready' : 'joining'}`).join(', ')})`); // prettier-ignore
+    parts.push(
+      `nodes ${ready}/${sorted.length} Ready (${sorted.map((n) => `${n.name} ${n.ready ? 'Ready' : 'joining'}`).join(', ')})`,
+    );
   } else parts.push(`nodes ${ready}/${sorted.length} Ready`);
   // the conditions that explain a wait: anything not in its good state, with its message
   const good: Record<string, string> = { Ready: 'True', Progressing: 'False', Degraded: 'False' };

@@ -51,7 +51,10 @@ export function samplePool(
   const types = example.spec.instanceTypes.filter(sold);
   if (types.length === 0) {
     const any = world.instanceTypes.find((t) => sold(t.instanceType));
-    if (!any) throw new Error(`no instance type is sold in the zones of ${vSwitches.map((v) => v.vSwitchId).join(', ')}`); // prettier-ignore
+    if (!any)
+      throw new Error(
+        `no instance type is sold in the zones of ${vSwitches.map((v) => v.vSwitchId).join(', ')}`,
+      );
     types.push(any.instanceType);
   }
   const name = opts.name ?? 'sample';

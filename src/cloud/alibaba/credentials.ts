@@ -91,7 +91,9 @@ export class FileCredentialsProvider implements CredentialsProvider {
       const st = await stat(this.path);
       fingerprint = `${st.ino}:${st.size}:${st.mtimeMs}`;
     } catch (err) {
-      throw credentialError(`the credentials file ${this.path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`); // prettier-ignore
+      throw credentialError(
+        `the credentials file ${this.path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      );
     }
     this.checkedAt = now;
     if (this.cached?.fingerprint === fingerprint) return this.cached.value;
@@ -99,7 +101,9 @@ export class FileCredentialsProvider implements CredentialsProvider {
     try {
       parsed = JSON.parse(await readFile(this.path, 'utf8'));
     } catch {
-      throw credentialError(`the credentials file ${this.path} is not JSON ({"accessKeyId": …, "accessKeySecret": …})`); // prettier-ignore
+      throw credentialError(
+        `the credentials file ${this.path} is not JSON ({"accessKeyId": …, "accessKeySecret": …})`,
+      );
     }
     const r = fileSchema.safeParse(parsed);
     if (!r.success) {
@@ -167,7 +171,9 @@ export class OidcRoleCredentialsProvider implements CredentialsProvider {
     try {
       token = (await readFile(this.source.oidcTokenFile, 'utf8')).trim();
     } catch (err) {
-      throw credentialError(`the OIDC token file ${this.source.oidcTokenFile} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`); // prettier-ignore
+      throw credentialError(
+        `the OIDC token file ${this.source.oidcTokenFile} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      );
     }
     const body = await this.assume({
       RoleArn: this.source.roleArn,

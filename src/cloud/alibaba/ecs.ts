@@ -4,6 +4,7 @@ import { clientToken } from '../client-token.js';
 import type {
   CloudInstance,
   CommandInvocation,
+  FamilyImageInfo,
   ImageInfo,
   InstanceFullStatus,
   InstanceTypeInfo,
@@ -73,7 +74,12 @@ export class EcsApi {
     const out: CloudInstance[] = [];
     let nextToken: string | undefined;
     do {
-      const req = new $Ecs.DescribeInstancesRequest({ regionId: this.region, maxResults: 100, ...filter, ...(nextToken ? { nextToken } : {}) }); // prettier-ignore
+      const req = new $Ecs.DescribeInstancesRequest({
+        regionId: this.region,
+        maxResults: 100,
+        ...filter,
+        ...(nextToken ? { nextToken } : {}),
+      });
       const body = W.describeInstancesWire.parse(
         await this.t.ecs('DescribeInstances', (c, rt) => c.describeInstancesWithOptions(req, rt)),
       );
@@ -99,7 +105,10 @@ export class EcsApi {
       autoRenew: s.subscription?.autoRenew,
       autoRenewPeriod: s.subscription?.autoRenew ? s.subscription.autoRenewPeriod : undefined,
       spotStrategy: s.spot ? s.spot.strategy : 'NoSpot',
-      spotPriceLimit: s.spot?.strategy === 'SpotWithPriceLimit' ? s.spot.priceLimits.find((l) => l.instanceType === s.instanceType)?.maxPricePerHour : undefined, // prettier-ignore
+      spotPriceLimit:
+        s.spot?.strategy === 'SpotWithPriceLimit'
+          ? s.spot.priceLimits.find((l) => l.instanceType === s.instanceType)?.maxPricePerHour
+          : undefined,
       userData: s.userData,
       keyPairName: s.keyPairName,
       password: s.password,
@@ -110,12 +119,27 @@ export class EcsApi {
       privatePool: s.privatePool,
       resourceGroupId: s.resourceGroupId,
       instanceName: s.instanceName,
-      securityEnhancementStrategy: s.securityHardening === undefined ? undefined : s.securityHardening ? 'Active' : 'Deactive', // prettier-ignore
+      securityEnhancementStrategy:
+        s.securityHardening === undefined ? undefined : s.securityHardening ? 'Active' : 'Deactive',
       internetMaxBandwidthOut: s.publicIp?.maxBandwidthOutMbps ?? 0,
       internetChargeType: s.publicIp?.chargeType,
       deletionProtection: s.deletionProtection,
-      systemDisk: { category: s.systemDisk.category, size: String(s.systemDisk.sizeGiB), performanceLevel: s.systemDisk.performanceLevel, encrypted: s.systemDisk.encrypted === undefined ? undefined : String(s.systemDisk.encrypted), KMSKeyId: s.systemDisk.kmsKeyId }, // prettier-ignore
-      dataDisk: s.dataDisks.map((d) => ({ size: d.sizeGiB, category: d.category, performanceLevel: d.performanceLevel, encrypted: d.encrypted === undefined ? undefined : String(d.encrypted), KMSKeyId: d.kmsKeyId, snapshotId: d.snapshotId, deleteWithInstance: d.deleteWithInstance ?? true })), // prettier-ignore
+      systemDisk: {
+        category: s.systemDisk.category,
+        size: String(s.systemDisk.sizeGiB),
+        performanceLevel: s.systemDisk.performanceLevel,
+        encrypted: s.systemDisk.encrypted === undefined ? undefined : String(s.systemDisk.encrypted),
+        KMSKeyId: s.systemDisk.kmsKeyId,
+      },
+      dataDisk: s.dataDisks.map((d) => ({
+        size: d.sizeGiB,
+        category: d.category,
+        performanceLevel: d.performanceLevel,
+        encrypted: d.encrypted === undefined ? undefined : String(d.encrypted),
+        KMSKeyId: d.kmsKeyId,
+        snapshotId: d.snapshotId,
+        deleteWithInstance: d.deleteWithInstance ?? true,
+      })),
       tag: Object.entries(s.tags).map(([key, value]) => ({ key, value })),
     };
     const token = clientToken(operationId, 'RunInstances', params);
@@ -149,14 +173,38 @@ export class EcsApi {
   async deleteInstances(ids: readonly string[], force: boolean, operationId: string): Promise<void> {
     for (const batch of batches(ids, ECS_BATCH)) {
       const params = { regionId: this.region, instanceId: batch, force };
-      const req = new $Ecs.DeleteInstancesRequest({ ...params, clientToken: clientToken(operationId, 'DeleteInstances', params) }); // prettier-ignore
+      const req = new $Ecs.DeleteInstancesRequest({
+        ...params,
+        clientToken: clientToken(operationId, 'DeleteInstances', params),
+      });
       await this.t.ecs('DeleteInstances', (c, rt) => c.deleteInstancesWithOptions(req, rt), { write: true });
     }
   }
 
   async setDeletionProtection(id: string, on: boolean): Promise<void> {
     const req = new $Ecs.ModifyInstanceAttributeRequest({ instanceId: id, deletionProtection: on });
-    await this.t.ecs('ModifyInstanceAttribute', (c, rt) => c.modifyInstanceAttributeWithOptions(req, rt), { write: true }); // prettier-ignore
+    await this.t.ecs('ModifyInstanceAttribute', (c, rt) => c.modifyInstanceAttributeWithOptions(req, rt), {
+      write: true,
+    });
+  }
+
+  /** StopInstance, keeping the instance (and its charge: a re-image needs it Stopped, not reclaimed). */
+  async stopInstance(id: string): Promise<void> {
+    const req = new $Ecs.StopInstanceRequest({ instanceId: id, stoppedMode: 'KeepCharging' });
+    await this.t.ecs('StopInstance', (c, rt) => c.stopInstanceWithOptions(req, rt), { write: true });
+  }
+
+  async startInstance(id: string): Promise<void> {
+    const req = new $Ecs.StartInstanceRequest({ instanceId: id });
+    await this.t.ecs('StartInstance', (c, rt) => c.startInstanceWithOptions(req, rt), { write: true });
+  }
+
+  /** ModifyInstanceAttribute UserData (base64). */
+  async setUserData(id: string, userData: string): Promise<void> {
+    const req = new $Ecs.ModifyInstanceAttributeRequest({ instanceId: id, userData });
+    await this.t.ecs('ModifyInstanceAttribute', (c, rt) => c.modifyInstanceAttributeWithOptions(req, rt), {
+      write: true,
+    });
   }
 
   /** TagResources in batches of 50 resources (at most 20 tags per call, as the API allows). */
@@ -180,7 +228,12 @@ export class EcsApi {
     if (keys.length === 0) return;
     for (const batch of batches(ids, TAG_BATCH)) {
       for (const keyBatch of batches(keys, 20)) {
-        const req = new $Ecs.UntagResourcesRequest({ regionId: this.region, resourceType: 'instance', resourceId: batch, tagKey: keyBatch }); // prettier-ignore
+        const req = new $Ecs.UntagResourcesRequest({
+          regionId: this.region,
+          resourceType: 'instance',
+          resourceId: batch,
+          tagKey: keyBatch,
+        });
         await this.t.ecs('UntagResources', (c, rt) => c.untagResourcesWithOptions(req, rt), { write: true });
       }
     }
@@ -191,7 +244,11 @@ export class EcsApi {
     for (const batch of types ? batches(types, 10) : [undefined]) {
       let nextToken: string | undefined;
       do {
-        const req = new $Ecs.DescribeInstanceTypesRequest({ maxResults: 1600, ...(batch ? { instanceTypes: batch } : {}), ...(nextToken ? { nextToken } : {}) }); // prettier-ignore
+        const req = new $Ecs.DescribeInstanceTypesRequest({
+          maxResults: 1600,
+          ...(batch ? { instanceTypes: batch } : {}),
+          ...(nextToken ? { nextToken } : {}),
+        });
         const body = W.describeInstanceTypesWire.parse(
           await this.t.ecs('DescribeInstanceTypes', (c, rt) => c.describeInstanceTypesWithOptions(req, rt)),
         );
@@ -215,7 +272,15 @@ export class EcsApi {
 
   /** DescribePrice: what one instance of a type costs per hour in a zone (pay-as-you-go, or spot). */
   async price(o: { instanceType: string; zoneId: string; spot: boolean }): Promise<number> {
-    const req = new $Ecs.DescribePriceRequest({ regionId: this.region, resourceType: 'instance', instanceType: o.instanceType, zoneId: o.zoneId, priceUnit: 'Hour', amount: 1, spotStrategy: o.spot ? 'SpotAsPriceGo' : 'NoSpot' }); // prettier-ignore
+    const req = new $Ecs.DescribePriceRequest({
+      regionId: this.region,
+      resourceType: 'instance',
+      instanceType: o.instanceType,
+      zoneId: o.zoneId,
+      priceUnit: 'Hour',
+      amount: 1,
+      spotStrategy: o.spot ? 'SpotAsPriceGo' : 'NoSpot',
+    });
     const body = W.describePriceWire.parse(
       await this.t.ecs('DescribePrice', (c, rt) => c.describePriceWithOptions(req, rt)),
     );
@@ -248,7 +313,14 @@ export class EcsApi {
       for (const r of z.AvailableResources) {
         for (const s of r.SupportedResources) {
           const status = s.StatusCategory ?? s.Status ?? '';
-          out.push({ zoneId: z.ZoneId, instanceType: s.Value, status, available: status === 'WithStock' || s.Status === 'Available' && status !== 'WithoutStock' && status !== 'ClosedWithoutStock' }); // prettier-ignore
+          out.push({
+            zoneId: z.ZoneId,
+            instanceType: s.Value,
+            status,
+            available:
+              status === 'WithStock' ||
+              (s.Status === 'Available' && status !== 'WithoutStock' && status !== 'ClosedWithoutStock'),
+          });
         }
       }
     }
@@ -293,17 +365,59 @@ export class EcsApi {
     const body = W.describeImagesWire.parse(
       await this.t.ecs('DescribeImages', (c, rt) => c.describeImagesWithOptions(req, rt)),
     );
-    return body.Images.map((i) => ({ id: i.ImageId, osType: i.OSType ?? '', platform: i.Platform ?? '', osName: i.OSNameEn ?? i.OSName ?? '', architecture: i.Architecture ?? '' })); // prettier-ignore
+    return body.Images.map((i) => ({
+      id: i.ImageId,
+      name: i.ImageName,
+      version: i.ImageVersion || undefined,
+      osType: i.OSType ?? '',
+      platform: i.Platform ?? '',
+      osName: i.OSNameEn ?? i.OSName ?? '',
+      architecture: i.Architecture ?? '',
+    }));
   }
 
   /** The newest system image of a family (ImageFamily, owner `system`). */
   async latestImage(family: string): Promise<string | undefined> {
-    const req = new $Ecs.DescribeImagesRequest({ regionId: this.region, imageFamily: family, imageOwnerAlias: 'system', status: 'Available', pageSize: 100 }); // prettier-ignore
+    const req = new $Ecs.DescribeImagesRequest({
+      regionId: this.region,
+      imageFamily: family,
+      imageOwnerAlias: 'system',
+      status: 'Available',
+      pageSize: 100,
+    });
     const body = W.describeImagesWire.parse(
       await this.t.ecs('DescribeImages', (c, rt) => c.describeImagesWithOptions(req, rt)),
     );
-    const sorted = [...body.Images].sort((a, b) => (b.CreationTime ?? '').localeCompare(a.CreationTime ?? '') || b.ImageId.localeCompare(a.ImageId)); // prettier-ignore
+    const sorted = [...body.Images].sort(
+      (a, b) =>
+        (b.CreationTime ?? '').localeCompare(a.CreationTime ?? '') || b.ImageId.localeCompare(a.ImageId),
+    );
     return sorted[0]?.ImageId;
+  }
+
+  /** Every available image of a family (system images first: its owner is whoever publishes the family). */
+  async familyImages(family: string): Promise<FamilyImageInfo[]> {
+    const out: FamilyImageInfo[] = [];
+    for (let page = 1; ; page++) {
+      const req = new $Ecs.DescribeImagesRequest({
+        regionId: this.region,
+        imageFamily: family,
+        status: 'Available',
+        pageSize: 100,
+        pageNumber: page,
+      });
+      const body = W.describeImagesWire.parse(
+        await this.t.ecs('DescribeImages', (c, rt) => c.describeImagesWithOptions(req, rt)),
+      );
+      out.push(...body.Images.map(familyImageOf));
+      if (body.Images.length < 100 || out.length >= (body.TotalCount ?? 0)) return out;
+    }
+  }
+
+  /** RebootInstance: no ClientToken in the API (a reboot is idempotent in effect). */
+  async rebootInstance(instanceId: string): Promise<void> {
+    const req = new $Ecs.RebootInstanceRequest({ instanceId });
+    await this.t.ecs('RebootInstance', (c, rt) => c.rebootInstanceWithOptions(req, rt), { write: true });
   }
 
   /** Scheduled and executing system events (DescribeInstanceHistoryEvents only lists finished ones unless asked). */
@@ -320,7 +434,9 @@ export class EcsApi {
           ...(nextToken ? { nextToken } : {}),
         });
         const body = W.describeHistoryEventsWire.parse(
-          await this.t.ecs('DescribeInstanceHistoryEvents', (c, rt) => c.describeInstanceHistoryEventsWithOptions(req, rt)), // prettier-ignore
+          await this.t.ecs('DescribeInstanceHistoryEvents', (c, rt) =>
+            c.describeInstanceHistoryEventsWithOptions(req, rt),
+          ),
         );
         out.push(
           ...body.InstanceSystemEventSet.map((e) => ({
@@ -482,7 +598,11 @@ export class EcsApi {
 
   /** The tail of an instance's serial console (GetInstanceConsoleOutput), decoded; '' when it printed nothing. */
   async consoleOutput(instanceId: string): Promise<string> {
-    const req = new $Ecs.GetInstanceConsoleOutputRequest({ regionId: this.region, instanceId, removeSymbols: true }); // prettier-ignore
+    const req = new $Ecs.GetInstanceConsoleOutputRequest({
+      regionId: this.region,
+      instanceId,
+      removeSymbols: true,
+    });
     const body = W.consoleOutputWire.parse(
       await this.t.ecs('GetInstanceConsoleOutput', (c, rt) => c.getInstanceConsoleOutputWithOptions(req, rt)),
     );
@@ -496,8 +616,11 @@ export class EcsApi {
     opts: { timeoutSeconds: number; name?: string; operationId?: string },
   ): Promise<string> {
     // prettier-ignore
-    const params = { regionId: this.region, type: 'RunShellScript', commandContent: Buffer.from(script).toString('base64'), contentEncoding: 'Base64', instanceId: [...ids], timeout: opts.timeoutSeconds, name: opts.name ?? 'nodepool-operator' }; // prettier-ignore
-    const req = new $Ecs.RunCommandRequest({ ...params, ...(opts.operationId ? { clientToken: clientToken(opts.operationId, 'RunCommand', params) } : {}) }); // prettier-ignore
+    const params = { regionId: this.region, type: 'RunShellScript', commandContent: Buffer.from(script).toString('base64'), contentEncoding: 'Base64', instanceId: [...ids], timeout: opts.timeoutSeconds, name: opts.name ?? 'nodepool-operator' };
+    const req = new $Ecs.RunCommandRequest({
+      ...params,
+      ...(opts.operationId ? { clientToken: clientToken(opts.operationId, 'RunCommand', params) } : {}),
+    });
     const body = W.invokeWire.parse(
       await this.t.ecs('RunCommand', (c, rt) => c.runCommandWithOptions(req, rt), { write: true }),
     );
@@ -505,7 +628,12 @@ export class EcsApi {
   }
 
   async invocation(invokeId: string): Promise<CommandInvocation | undefined> {
-    const req = new $Ecs.DescribeInvocationsRequest({ regionId: this.region, invokeId, includeOutput: true, contentEncoding: 'PlainText' }); // prettier-ignore
+    const req = new $Ecs.DescribeInvocationsRequest({
+      regionId: this.region,
+      invokeId,
+      includeOutput: true,
+      contentEncoding: 'PlainText',
+    });
     const body = W.describeInvocationsWire.parse(
       await this.t.ecs('DescribeInvocations', (c, rt) => c.describeInvocationsWithOptions(req, rt)),
     );
@@ -526,4 +654,34 @@ export class EcsApi {
 
 function dropUndefined<T extends Record<string, unknown>>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The tags an image carries its versions and fixed CVEs in (see FamilyImageInfo). */
+export const IMAGE_TAGS = {
+  kubelet: 'nodepool.alicloud.dev/kubelet-version',
+  containerd: 'nodepool.alicloud.dev/containerd-version',
+  fixes: {
+    High: 'nodepool.alicloud.dev/fixes-high',
+    Medium: 'nodepool.alicloud.dev/fixes-medium',
+    Low: 'nodepool.alicloud.dev/fixes-low',
+  },
+} as const;
+
+function familyImageOf(i: z.output<typeof W.describeImagesWire>['Images'][number]): FamilyImageInfo {
+  const tags = i.Tags;
+  const fixedCves = Object.entries(IMAGE_TAGS.fixes).flatMap(([severity, key]) =>
+    (tags[key] ?? '')
+      .split(/[\s,]+/)
+      .filter((id) => /^CVE-\d{4}-\d+$/.test(id))
+      .map((id) => ({ id, severity })),
+  );
+  return {
+    id: i.ImageId,
+    name: i.ImageName ?? i.ImageId,
+    version: i.ImageVersion || undefined,
+    created: Date.parse(i.CreationTime ?? '') || 0,
+    kubeletVersion: tags[IMAGE_TAGS.kubelet],
+    containerdVersion: tags[IMAGE_TAGS.containerd],
+    fixedCves,
+  };
 }

@@ -21,7 +21,11 @@ export function batches<T>(items: readonly T[], n: number): T[][] {
   return out;
 }
 
-const MULTI_AZ: Record<string, string> = { PRIORITY: 'PRIORITY', COST_OPTIMIZED: 'COST_OPTIMIZED', BALANCE: 'BALANCE' }; // prettier-ignore
+const MULTI_AZ: Record<string, string> = {
+  PRIORITY: 'PRIORITY',
+  COST_OPTIMIZED: 'COST_OPTIMIZED',
+  BALANCE: 'BALANCE',
+};
 
 /** The CreateScalingGroup / ModifyScalingGroup parameters of a spec (without capacities). */
 export function groupParams(g: ScalingGroupSpec): Record<string, unknown> {
@@ -74,7 +78,8 @@ export function configurationParams(l: LaunchSpec): Record<string, unknown> {
     DeploymentSetId: l.deploymentSetId,
     'PrivatePoolOptions.MatchCriteria': l.privatePool?.matchCriteria,
     'PrivatePoolOptions.Id': l.privatePool?.id,
-    SecurityEnhancementStrategy: l.securityHardening === undefined ? undefined : l.securityHardening ? 'Active' : 'Deactive', // prettier-ignore
+    SecurityEnhancementStrategy:
+      l.securityHardening === undefined ? undefined : l.securityHardening ? 'Active' : 'Deactive',
     RamRoleName: l.ramRoleName,
     HttpTokens: l.metadataHttpTokens,
     ResourceGroupId: l.resourceGroupId,
@@ -97,6 +102,13 @@ export function toScalingGroup(g: z.output<typeof W.scalingGroupWire>): ScalingG
     scalingPolicy: g.ScalingPolicy ?? 'release',
     tags: g.Tags,
     deletionProtection: g.GroupDeletionProtection ?? false,
+    spot: {
+      onDemandBaseCapacity: g.OnDemandBaseCapacity,
+      onDemandPercentageAboveBaseCapacity: g.OnDemandPercentageAboveBaseCapacity,
+      spotInstancePools: g.SpotInstancePools,
+      spotInstanceRemedy: g.SpotInstanceRemedy,
+      compensateWithOnDemand: g.CompensateWithOnDemand,
+    },
     counts: {
       total: g.TotalCapacity ?? 0,
       pending: g.PendingCapacity ?? 0,
@@ -194,7 +206,12 @@ export class EssApi {
   }
 
   async enableScalingGroup(id: string, configurationId: string): Promise<void> {
-    await this.t.rpc('ess', 'EnableScalingGroup', { ScalingGroupId: id, ActiveScalingConfigurationId: configurationId }, { write: true }); // prettier-ignore
+    await this.t.rpc(
+      'ess',
+      'EnableScalingGroup',
+      { ScalingGroupId: id, ActiveScalingConfigurationId: configurationId },
+      { write: true },
+    );
   }
 
   async deleteScalingGroup(id: string, force: boolean): Promise<void> {
@@ -208,13 +225,24 @@ export class EssApi {
 
   async configurationNames(
     groupId: string,
-  ): Promise<{ id: string; name: string | undefined; active: boolean }[]> {
-    const out: { id: string; name: string | undefined; active: boolean }[] = [];
+  ): Promise<{ id: string; name: string | undefined; active: boolean; imageId?: string | undefined }[]> {
+    const out: { id: string; name: string | undefined; active: boolean; imageId?: string | undefined }[] = [];
     for (let page = 1; ; page++) {
       const list = W.describeScalingConfigurationsWire.parse(
-        await this.t.rpc('ess', 'DescribeScalingConfigurations', { ScalingGroupId: groupId, PageNumber: page, PageSize: 50 }), // prettier-ignore
+        await this.t.rpc('ess', 'DescribeScalingConfigurations', {
+          ScalingGroupId: groupId,
+          PageNumber: page,
+          PageSize: 50,
+        }),
       ).ScalingConfigurations;
-      out.push(...list.map((c) => ({ id: c.ScalingConfigurationId, name: c.ScalingConfigurationName, active: c.LifecycleState === 'Active' }))); // prettier-ignore
+      out.push(
+        ...list.map((c) => ({
+          id: c.ScalingConfigurationId,
+          name: c.ScalingConfigurationName,
+          active: c.LifecycleState === 'Active',
+          imageId: c.ImageId,
+        })),
+      );
       if (list.length < 50) break;
     }
     return out;
@@ -250,7 +278,12 @@ export class EssApi {
       const start = out.length;
       for (let page = 1; ; page++) {
         const body = W.describeScalingInstancesWire.parse(
-          await this.t.rpc('ess', 'DescribeScalingInstances', { ScalingGroupId: groupId, InstanceId: batch, PageNumber: page, PageSize: 100 }), // prettier-ignore
+          await this.t.rpc('ess', 'DescribeScalingInstances', {
+            ScalingGroupId: groupId,
+            InstanceId: batch,
+            PageNumber: page,
+            PageSize: 100,
+          }),
         );
         out.push(...body.ScalingInstances);
         if (body.ScalingInstances.length < 100 || out.length - start >= (body.TotalCount ?? Infinity)) break;
@@ -269,7 +302,12 @@ export class EssApi {
       AdjustmentType: 'QuantityChangeInCapacity',
       AdjustmentValue: count,
     };
-    const body = await this.t.rpc('ess', 'ScaleWithAdjustment', { ...params, ClientToken: clientToken(operationId, 'ScaleWithAdjustment', params) }, { write: true }); // prettier-ignore
+    const body = await this.t.rpc(
+      'ess',
+      'ScaleWithAdjustment',
+      { ...params, ClientToken: clientToken(operationId, 'ScaleWithAdjustment', params) },
+      { write: true },
+    );
     return typeof body.ScalingActivityId === 'string' ? body.ScalingActivityId : '';
   }
 
@@ -284,9 +322,13 @@ export class EssApi {
     const activities: string[] = [];
     for (const batch of batches(ids, ESS_BATCH)) {
       const params = { ScalingGroupId: groupId, InstanceId: batch, ...extra };
-      const token = operationId && action !== 'SetInstancesProtection' ? { ClientToken: clientToken(operationId, action, params) } : {}; // prettier-ignore
+      const token =
+        operationId && action !== 'SetInstancesProtection'
+          ? { ClientToken: clientToken(operationId, action, params) }
+          : {};
       const body = await this.t.rpc('ess', action, { ...params, ...token }, { write: true });
-      if (typeof body.ScalingActivityId === 'string' && body.ScalingActivityId) activities.push(body.ScalingActivityId); // prettier-ignore
+      if (typeof body.ScalingActivityId === 'string' && body.ScalingActivityId)
+        activities.push(body.ScalingActivityId);
     }
     return activities;
   }

@@ -6,6 +6,7 @@ import {
   CLUSTER_TAG,
   type CloudInstance,
   type CommandInvocation,
+  type FamilyImageInfo,
   type GroupChanges,
   type ImageInfo,
   type InstanceFullStatus,
@@ -74,7 +75,8 @@ export class AlibabaCloudProvider implements CloudProvider {
       const byId = await this.groupsById.get(ref.id);
       if (byId) return byId;
     }
-    if (ref.cluster !== undefined && !ref.cluster.includes('/')) return this.groupsByClusterName.get(`${ref.cluster}/${ref.name}`); // prettier-ignore
+    if (ref.cluster !== undefined && !ref.cluster.includes('/'))
+      return this.groupsByClusterName.get(`${ref.cluster}/${ref.name}`);
     return this.findByName(ref.name);
   }
 
@@ -93,7 +95,7 @@ export class AlibabaCloudProvider implements CloudProvider {
 
   scalingConfigurations(
     groupId: string,
-  ): Promise<{ id: string; name: string | undefined; active: boolean }[]> {
+  ): Promise<{ id: string; name: string | undefined; active: boolean; imageId?: string | undefined }[]> {
     return this.ess.configurationNames(groupId);
   }
 
@@ -117,6 +119,11 @@ export class AlibabaCloudProvider implements CloudProvider {
       VSwitchIds: c.vSwitchIds,
       MultiAZPolicy: c.multiAZPolicy,
       ScalingPolicy: c.scalingPolicy,
+      OnDemandBaseCapacity: c.onDemandBaseCapacity,
+      OnDemandPercentageAboveBaseCapacity: c.onDemandPercentageAboveBaseCapacity,
+      SpotInstancePools: c.spotInstancePools,
+      SpotInstanceRemedy: c.spotInstanceRemedy,
+      CompensateWithOnDemand: c.compensateWithOnDemand,
     };
     if (Object.values(params).every((v) => v === undefined)) return;
     await this.ess.modifyScalingGroup(groupId, params);
@@ -139,7 +146,7 @@ export class AlibabaCloudProvider implements CloudProvider {
   ): Promise<void> {
     // prettier-ignore
     try {
-      await this.ess.modifyScalingGroup(groupId, { MinSize: c.minSize, MaxSize: c.maxSize, DesiredCapacity: c.desiredCapacity }); // prettier-ignore
+      await this.ess.modifyScalingGroup(groupId, { MinSize: c.minSize, MaxSize: c.maxSize, DesiredCapacity: c.desiredCapacity });
     } catch (err) {
       if (err instanceof InvalidConfigurationError && err.code === 'IncorrectCapacity.NoChange') return;
       throw err;
@@ -164,7 +171,9 @@ export class AlibabaCloudProvider implements CloudProvider {
   async listPoolInstances(groupId: string, ids?: readonly string[]): Promise<PoolInstance[]> {
     if (ids?.length === 0) return [];
     const members = await this.ess.describeScalingInstances(groupId, ids);
-    const ecs = new Map((await this.ecs.describeInstancesById(members.map((m) => m.InstanceId))).map((i) => [i.instanceId, i])); // prettier-ignore
+    const ecs = new Map(
+      (await this.ecs.describeInstancesById(members.map((m) => m.InstanceId))).map((i) => [i.instanceId, i]),
+    );
     // a subscription member's own renewal setting (it may differ from the pool's: set in the console, or attached)
     const prepaid = [...ecs.values()].filter((i) => i.chargeType === 'PrePaid').map((i) => i.instanceId);
     const renews = prepaid.length > 0 ? await this.ecs.autoRenew(prepaid) : new Map<string, boolean>();
@@ -211,7 +220,7 @@ export class AlibabaCloudProvider implements CloudProvider {
     o: { policy: 'release' | 'recycle'; decreaseDesired: boolean } & WriteOptions,
   ): Promise<string[]> {
     // prettier-ignore
-    return this.ess.memberWrite('RemoveInstances', groupId, ids, { RemovePolicy: o.policy, DecreaseDesiredCapacity: o.decreaseDesired }, o.operationId); // prettier-ignore
+    return this.ess.memberWrite('RemoveInstances', groupId, ids, { RemovePolicy: o.policy, DecreaseDesiredCapacity: o.decreaseDesired }, o.operationId);
   }
 
   scaleOut(groupId: string, count: number, o: WriteOptions): Promise<string> {
@@ -224,7 +233,7 @@ export class AlibabaCloudProvider implements CloudProvider {
     o: WriteOptions & { entrusted?: boolean },
   ): Promise<string[]> {
     // prettier-ignore
-    return this.ess.memberWrite('AttachInstances', groupId, ids, o.entrusted ? { Entrusted: true } : {}, o.operationId); // prettier-ignore
+    return this.ess.memberWrite('AttachInstances', groupId, ids, o.entrusted ? { Entrusted: true } : {}, o.operationId);
   }
 
   price(o: { instanceType: string; zoneId: string; spot: boolean }): Promise<number> {
@@ -237,7 +246,7 @@ export class AlibabaCloudProvider implements CloudProvider {
     o: { decreaseDesired: boolean } & WriteOptions,
   ): Promise<string[]> {
     // prettier-ignore
-    return this.ess.memberWrite('DetachInstances', groupId, ids, { DecreaseDesiredCapacity: o.decreaseDesired }, o.operationId); // prettier-ignore
+    return this.ess.memberWrite('DetachInstances', groupId, ids, { DecreaseDesiredCapacity: o.decreaseDesired }, o.operationId);
   }
 
   async setScaleInProtection(groupId: string, ids: readonly string[], protect: boolean): Promise<void> {
@@ -259,12 +268,13 @@ export class AlibabaCloudProvider implements CloudProvider {
     if (prepaid.length > 0) {
       throw new RejectedError({
         code: 'SubscriptionNeverReleased',
-        cloudMessage: `refusing to release Subscription instance(s) ${prepaid.join(', ')}: the operator never deletes a Subscription instance`, // prettier-ignore
+        cloudMessage: `refusing to release Subscription instance(s) ${prepaid.join(', ')}: the operator never deletes a Subscription instance`,
         action: 'DeleteInstances',
       });
     }
     if (o.liftProtection) {
-      for (const i of found.filter((x) => x.deletionProtection)) await this.ecs.setDeletionProtection(i.instanceId, false); // prettier-ignore
+      for (const i of found.filter((x) => x.deletionProtection))
+        await this.ecs.setDeletionProtection(i.instanceId, false);
     }
     const present = found.map((i) => i.instanceId);
     if (present.length > 0) await this.ecs.deleteInstances(present, o.force, o.operationId);
@@ -329,6 +339,18 @@ export class AlibabaCloudProvider implements CloudProvider {
     return this.ecs.replaceSystemDisk(instanceId, spec, o.operationId);
   }
 
+  stopInstance(instanceId: string): Promise<void> {
+    return this.ecs.stopInstance(instanceId);
+  }
+
+  startInstance(instanceId: string): Promise<void> {
+    return this.ecs.startInstance(instanceId);
+  }
+
+  setUserData(instanceId: string, userDataBase64: string): Promise<void> {
+    return this.ecs.setUserData(instanceId, userDataBase64);
+  }
+
   spotPriceHistory(q: {
     instanceType: string;
     zoneId?: string | undefined;
@@ -379,8 +401,19 @@ export class AlibabaCloudProvider implements CloudProvider {
   async vSwitchesOfVpc(vpcId: string): Promise<VSwitchInfo[]> {
     const out: VSwitchInfo[] = [];
     for (let page = 1; ; page++) {
-      const body = describeVSwitchesWire.parse(await this.t.rpc('vpc', 'DescribeVSwitches', { VpcId: vpcId, PageNumber: page, PageSize: 50 })); // prettier-ignore
-      out.push(...body.VSwitches.map((v) => ({ id: v.VSwitchId, vpcId: v.VpcId, zoneId: v.ZoneId, cidr: v.CidrBlock, availableIps: v.AvailableIpAddressCount, status: v.Status ?? 'Available' }))); // prettier-ignore
+      const body = describeVSwitchesWire.parse(
+        await this.t.rpc('vpc', 'DescribeVSwitches', { VpcId: vpcId, PageNumber: page, PageSize: 50 }),
+      );
+      out.push(
+        ...body.VSwitches.map((v) => ({
+          id: v.VSwitchId,
+          vpcId: v.VpcId,
+          zoneId: v.ZoneId,
+          cidr: v.CidrBlock,
+          availableIps: v.AvailableIpAddressCount,
+          status: v.Status ?? 'Available',
+        })),
+      );
       if (body.VSwitches.length < 50) break;
     }
     return out;
@@ -396,6 +429,14 @@ export class AlibabaCloudProvider implements CloudProvider {
 
   latestImage(family: string): Promise<string | undefined> {
     return this.ecs.latestImage(family);
+  }
+
+  familyImages(family: string): Promise<FamilyImageInfo[]> {
+    return this.ecs.familyImages(family);
+  }
+
+  rebootInstance(instanceId: string): Promise<void> {
+    return this.ecs.rebootInstance(instanceId);
   }
 
   consoleOutput(instanceId: string): Promise<string> {

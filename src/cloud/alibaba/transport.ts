@@ -15,7 +15,12 @@ const Credential = CredentialModule.default;
 export type EcsClient = InstanceType<typeof Ecs>;
 type OpenApiClient = InstanceType<typeof OpenApi>;
 
-export const API_VERSIONS = { ecs: '2014-05-26', ess: '2014-08-28', vpc: '2016-04-28', sts: '2015-04-01' } as const; // prettier-ignore
+export const API_VERSIONS = {
+  ecs: '2014-05-26',
+  ess: '2014-08-28',
+  vpc: '2016-04-28',
+  sts: '2015-04-01',
+} as const;
 export type Product = keyof typeof API_VERSIONS;
 
 /** One endpoint (`host` or `host:port`, no scheme) per product. */
@@ -169,7 +174,12 @@ export function sdkErrorToCloudError(err: unknown, info: CallInfo): CloudError {
         cloudMessage:
           typeof data.Message === 'string' ? data.Message : typeof e.message === 'string' ? e.message : '',
         action: info.action,
-        requestId: typeof data.RequestId === 'string' ? data.RequestId : typeof e.requestId === 'string' ? e.requestId : undefined, // prettier-ignore
+        requestId:
+          typeof data.RequestId === 'string'
+            ? data.RequestId
+            : typeof e.requestId === 'string'
+              ? e.requestId
+              : undefined,
         httpStatus: status,
         retryAfterMs: typeof e.retryAfter === 'number' ? e.retryAfter : undefined,
       },

@@ -56,6 +56,11 @@ export const scalingGroupWire = z.object({
   MultiAZPolicy: optStr,
   ScalingPolicy: optStr,
   GroupDeletionProtection: bool.optional(),
+  OnDemandBaseCapacity: optNum,
+  OnDemandPercentageAboveBaseCapacity: optNum,
+  SpotInstancePools: optNum,
+  SpotInstanceRemedy: bool.optional(),
+  CompensateWithOnDemand: bool.optional(),
   Tags: tags('TagKey', 'TagValue'),
   TotalCapacity: optNum,
   PendingCapacity: optNum,
@@ -75,6 +80,7 @@ export const scalingConfigurationWire = z.object({
   ScalingConfigurationName: optStr,
   ScalingGroupId: optStr,
   LifecycleState: optStr,
+  ImageId: optStr,
 });
 export const describeScalingConfigurationsWire = z.object({
   TotalCount: optNum,
@@ -233,7 +239,18 @@ export const describeImagesWire = z.object({
   TotalCount: optNum,
   Images: wrapped(
     'Image',
-    z.object({ ImageId: str, OSType: optStr, Platform: optStr, OSName: optStr, OSNameEn: optStr, Architecture: optStr, CreationTime: optStr }), // prettier-ignore
+    z.object({
+      ImageId: str,
+      ImageName: optStr,
+      ImageVersion: optStr,
+      OSType: optStr,
+      Platform: optStr,
+      OSName: optStr,
+      OSNameEn: optStr,
+      Architecture: optStr,
+      CreationTime: optStr,
+      Tags: tags('TagKey', 'TagValue'),
+    }),
   ),
 });
 
@@ -325,6 +342,13 @@ export const describeVSwitchesWire = z.object({
   TotalCount: optNum,
   VSwitches: wrapped(
     'VSwitch',
-    z.object({ VSwitchId: str, VpcId: str, ZoneId: str, CidrBlock: str, AvailableIpAddressCount: num, Status: optStr }), // prettier-ignore
+    z.object({
+      VSwitchId: str,
+      VpcId: str,
+      ZoneId: str,
+      CidrBlock: str,
+      AvailableIpAddressCount: num,
+      Status: optStr,
+    }),
   ),
 });

@@ -4,6 +4,7 @@ import {
   ESS_GROUP_TAG,
   type CloudInstance,
   type CommandInvocation,
+  type FamilyImageInfo,
   type GroupChanges,
   type ImageInfo,
   type InstanceFullStatus,
@@ -149,7 +150,12 @@ export class FakeCloudProvider implements CloudProvider {
 
   private group(id: string): FakeGroup {
     const g = this.groups.get(id);
-    if (!g) throw new NotFoundError({ code: 'InvalidScalingGroupId.NotFound', cloudMessage: `the scaling group ${id} does not exist`, action: 'DescribeScalingGroups' }); // prettier-ignore
+    if (!g)
+      throw new NotFoundError({
+        code: 'InvalidScalingGroupId.NotFound',
+        cloudMessage: `the scaling group ${id} does not exist`,
+        action: 'DescribeScalingGroups',
+      });
     return g;
   }
 
@@ -168,23 +174,48 @@ export class FakeCloudProvider implements CloudProvider {
 
   listClusterScalingGroups(cluster: string): Promise<ScalingGroup[]> {
     this.record('listClusterScalingGroups', cluster);
-    return Promise.resolve([...this.groups.values()].filter((g) => g.tags['nodepool.alicloud.dev/cluster'] === cluster).map((g) => this.view(g))); // prettier-ignore
+    return Promise.resolve(
+      [...this.groups.values()]
+        .filter((g) => g.tags['nodepool.alicloud.dev/cluster'] === cluster)
+        .map((g) => this.view(g)),
+    );
   }
 
   createScalingGroup(spec: ScalingGroupSpec, o: WriteOptions): Promise<string> {
     this.record('createScalingGroup', spec, o);
-    return Promise.resolve(this.once(o.operationId, 'CreateScalingGroup', () => {
-      const { scaleInHook: _h, resourceGroupId: _r, onDemandBaseCapacity: _a, onDemandPercentageAboveBaseCapacity: _b, spotInstancePools: _c, spotInstanceRemedy: _d, compensateWithOnDemand: _e, ...rest } = spec; // prettier-ignore
-      return this.addGroup({ ...rest, state: 'Inactive', vSwitchIds: [...spec.vSwitchIds], tags: { ...spec.tags } }).id; // prettier-ignore
-    })); // prettier-ignore
+    return Promise.resolve(
+      this.once(o.operationId, 'CreateScalingGroup', () => {
+        const {
+          scaleInHook: _h,
+          resourceGroupId: _r,
+          onDemandBaseCapacity: _a,
+          onDemandPercentageAboveBaseCapacity: _b,
+          spotInstancePools: _c,
+          spotInstanceRemedy: _d,
+          compensateWithOnDemand: _e,
+          ...rest
+        } = spec;
+        return this.addGroup({
+          ...rest,
+          state: 'Inactive',
+          vSwitchIds: [...spec.vSwitchIds],
+          tags: { ...spec.tags },
+        }).id;
+      }),
+    );
   }
 
   scalingConfigurations(
     groupId: string,
-  ): Promise<{ id: string; name: string | undefined; active: boolean }[]> {
+  ): Promise<{ id: string; name: string | undefined; active: boolean; imageId?: string | undefined }[]> {
     this.record('scalingConfigurations', groupId);
     return Promise.resolve(
-      this.group(groupId).configurations.map(({ id, name, active }) => ({ id, name, active })),
+      this.group(groupId).configurations.map(({ id, name, active, launch }) => ({
+        id,
+        name,
+        active,
+        imageId: launch.imageId,
+      })),
     );
   }
 
@@ -216,7 +247,8 @@ export class FakeCloudProvider implements CloudProvider {
   modifyScalingGroup(groupId: string, changes: GroupChanges): Promise<void> {
     this.record('modifyScalingGroup', groupId, changes);
     const g = this.group(groupId);
-    for (const [k, v] of Object.entries(changes)) if (v !== undefined) (g as unknown as Record<string, unknown>)[k] = v; // prettier-ignore
+    for (const [k, v] of Object.entries(changes))
+      if (v !== undefined) (g as unknown as Record<string, unknown>)[k] = v;
     return Promise.resolve();
   }
 
@@ -254,16 +286,30 @@ export class FakeCloudProvider implements CloudProvider {
   // ---- instances
   listPoolInstances(groupId: string, ids?: readonly string[]): Promise<PoolInstance[]> {
     this.record('listPoolInstances', groupId, ids);
-    const out = [...this.instances.values()].filter((i) => i.groupId === groupId && (!ids || ids.includes(i.instanceId))).map((i): PoolInstance => {
-      const { groupId: _g, ...rest } = i;
-      return { ...rest, tags: { ...i.tags }, locks: [...i.locks], healthy: true, scalingConfigurationId: undefined, reclaiming: i.locks.includes('Recycling') }; // prettier-ignore
-    }); // prettier-ignore
+    const out = [...this.instances.values()]
+      .filter((i) => i.groupId === groupId && (!ids || ids.includes(i.instanceId)))
+      .map((i): PoolInstance => {
+        const { groupId: _g, ...rest } = i;
+        return {
+          ...rest,
+          tags: { ...i.tags },
+          locks: [...i.locks],
+          healthy: true,
+          scalingConfigurationId: undefined,
+          reclaiming: i.locks.includes('Recycling'),
+        };
+      });
     return Promise.resolve(out);
   }
 
   describeInstances(ids: readonly string[]): Promise<CloudInstance[]> {
     this.record('describeInstances', [...ids]);
-    return Promise.resolve(ids.flatMap((id) => { const i = this.instances.get(id); return i && i.status !== 'Deleted' ? [this.ecsView(i)] : []; })); // prettier-ignore
+    return Promise.resolve(
+      ids.flatMap((id) => {
+        const i = this.instances.get(id);
+        return i && i.status !== 'Deleted' ? [this.ecsView(i)] : [];
+      }),
+    );
   }
 
   private ecsView(i: FakeInstance): CloudInstance {
@@ -277,7 +323,11 @@ export class FakeCloudProvider implements CloudProvider {
 
   findInstancesByTags(tags: Record<string, string>): Promise<CloudInstance[]> {
     this.record('findInstancesByTags', tags);
-    return Promise.resolve([...this.instances.values()].filter((i) => i.status !== 'Deleted' && Object.entries(tags).every(([k, v]) => i.tags[k] === v)).map((i) => this.ecsView(i))); // prettier-ignore
+    return Promise.resolve(
+      [...this.instances.values()]
+        .filter((i) => i.status !== 'Deleted' && Object.entries(tags).every(([k, v]) => i.tags[k] === v))
+        .map((i) => this.ecsView(i)),
+    );
   }
 
   removeInstances(
@@ -295,7 +345,12 @@ export class FakeCloudProvider implements CloudProvider {
         i.status = 'Stopped';
         i.lifecycleState = 'Stopped';
       } else {
-        if (i.chargeType === 'PrePaid') throw new RejectedError({ code: 'SubscriptionNeverReleased', cloudMessage: `${id} is a Subscription instance`, action: 'RemoveInstances' }); // prettier-ignore
+        if (i.chargeType === 'PrePaid')
+          throw new RejectedError({
+            code: 'SubscriptionNeverReleased',
+            cloudMessage: `${id} is a Subscription instance`,
+            action: 'RemoveInstances',
+          });
         i.status = 'Deleted';
         i.groupId = undefined;
       }
@@ -362,7 +417,22 @@ export class FakeCloudProvider implements CloudProvider {
 
   runInstances(spec: RunInstancesSpec, o: WriteOptions): Promise<string[]> {
     this.record('runInstances', spec, o);
-    return Promise.resolve(this.once(o.operationId, 'RunInstances', () => Array.from({ length: spec.amount }, () => this.addInstance({ instanceId: this.id('i'), instanceType: spec.instanceType, chargeType: spec.chargeType, tags: { ...spec.tags }, lifecycleState: 'Detached', expiredTime: undefined }).instanceId))); // prettier-ignore
+    return Promise.resolve(
+      this.once(o.operationId, 'RunInstances', () =>
+        Array.from(
+          { length: spec.amount },
+          () =>
+            this.addInstance({
+              instanceId: this.id('i'),
+              instanceType: spec.instanceType,
+              chargeType: spec.chargeType,
+              tags: { ...spec.tags },
+              lifecycleState: 'Detached',
+              expiredTime: undefined,
+            }).instanceId,
+        ),
+      ),
+    );
   }
 
   releaseInstances(
@@ -373,7 +443,12 @@ export class FakeCloudProvider implements CloudProvider {
     this.record('releaseInstances', [...ids], o);
     for (const id of ids) {
       const i = this.instances.get(id);
-      if (i?.chargeType === 'PrePaid') throw new RejectedError({ code: 'SubscriptionNeverReleased', cloudMessage: `${id} is a Subscription instance`, action: 'DeleteInstances' }); // prettier-ignore
+      if (i?.chargeType === 'PrePaid')
+        throw new RejectedError({
+          code: 'SubscriptionNeverReleased',
+          cloudMessage: `${id} is a Subscription instance`,
+          action: 'DeleteInstances',
+        });
       if (i) i.status = 'Deleted';
     }
     return Promise.resolve();
@@ -387,7 +462,10 @@ export class FakeCloudProvider implements CloudProvider {
 
   untagInstances(ids: readonly string[], keys: readonly string[]): Promise<void> {
     this.record('untagInstances', [...ids], [...keys]);
-    for (const id of ids) { const t = this.instances.get(id)?.tags; if (t) for (const k of keys) delete t[k]; } // prettier-ignore
+    for (const id of ids) {
+      const t = this.instances.get(id)?.tags;
+      if (t) for (const k of keys) delete t[k];
+    }
     return Promise.resolve();
   }
 
@@ -399,7 +477,9 @@ export class FakeCloudProvider implements CloudProvider {
 
   pendingLifecycleActions(groupId: string): Promise<LifecycleAction[]> {
     this.record('pendingLifecycleActions', groupId);
-    return Promise.resolve(this.actions.filter((a) => a.instanceIds.some((id) => this.instances.get(id)?.groupId === groupId))); // prettier-ignore
+    return Promise.resolve(
+      this.actions.filter((a) => a.instanceIds.some((id) => this.instances.get(id)?.groupId === groupId)),
+    );
   }
 
   completeLifecycleAction(a: {
@@ -409,7 +489,12 @@ export class FakeCloudProvider implements CloudProvider {
   }): Promise<void> {
     this.record('completeLifecycleAction', a);
     const i = this.actions.findIndex((x) => x.hookId === a.hookId && x.token === a.token);
-    if (i < 0) throw new NotFoundError({ code: 'InvalidLifecycleActionToken.NotExist', cloudMessage: 'no such action', action: 'CompleteLifecycleAction' }); // prettier-ignore
+    if (i < 0)
+      throw new NotFoundError({
+        code: 'InvalidLifecycleActionToken.NotExist',
+        cloudMessage: 'no such action',
+        action: 'CompleteLifecycleAction',
+      });
     const [done] = this.actions.splice(i, 1);
     for (const id of done!.instanceIds) {
       const x = this.instances.get(id);
@@ -446,6 +531,22 @@ export class FakeCloudProvider implements CloudProvider {
     this.record('replaceSystemDisk', instanceId, spec, o);
     return Promise.resolve(this.id('d'));
   }
+  stopInstance(instanceId: string): Promise<void> {
+    this.record('stopInstance', instanceId);
+    const i = this.instances.get(instanceId);
+    if (i) i.status = 'Stopped';
+    return Promise.resolve();
+  }
+  startInstance(instanceId: string): Promise<void> {
+    this.record('startInstance', instanceId);
+    const i = this.instances.get(instanceId);
+    if (i) i.status = 'Running';
+    return Promise.resolve();
+  }
+  setUserData(instanceId: string, userDataBase64: string): Promise<void> {
+    this.record('setUserData', instanceId, userDataBase64.length);
+    return Promise.resolve();
+  }
   spotPriceHistory(): Promise<SpotPricePoint[]> {
     return Promise.resolve([]);
   }
@@ -471,6 +572,25 @@ export class FakeCloudProvider implements CloudProvider {
   }
   latestImage(): Promise<string | undefined> {
     return Promise.resolve(undefined);
+  }
+  /** A family's images, as a test seeds them (`familyImagesOf`). */
+  readonly familyImagesOf = new Map<string, FamilyImageInfo[]>();
+  familyImages(family: string): Promise<FamilyImageInfo[]> {
+    this.record('familyImages', family);
+    return Promise.resolve([...(this.familyImagesOf.get(family) ?? [])]);
+  }
+  rebootInstance(instanceId: string): Promise<void> {
+    this.record('rebootInstance', instanceId);
+    const i = this.instances.get(instanceId);
+    if (!i) {
+      const e = new NotFoundError({
+        code: 'InvalidInstanceId.NotFound',
+        cloudMessage: `the instance ${instanceId} does not exist`,
+        action: 'RebootInstance',
+      });
+      return Promise.reject(e);
+    }
+    return Promise.resolve();
   }
   consoleOutput(instanceId: string): Promise<string> {
     this.record('consoleOutput', instanceId);

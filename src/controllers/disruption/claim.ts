@@ -10,11 +10,12 @@ const ClaimSchema = z.object({
   reason: z.string(),
   voluntary: z.boolean(),
   replacementsFirst: z.boolean(),
-  disposal: z.enum(['remove', 'stop', 'hook', 'drain']),
+  disposal: z.enum(['remove', 'stop', 'hook', 'drain', 'reboot']),
   since: z.string(),
   hookSince: z.string().optional(),
   heartbeats: z.number().int().min(0).optional(),
   hookDeadline: z.string().optional(),
+  drainBy: z.string().optional(),
   replacement: z
     .object({
       id: z.string(),
@@ -51,6 +52,7 @@ export function newClaim(c: Command, now: number, id: () => string = randomUUID)
     disposal: c.disposal.kind,
     since,
     ...(c.disposal.kind === 'hook' ? { hookSince: since, heartbeats: 0 } : {}),
+    ...(c.drainBy !== undefined ? { drainBy: new Date(c.drainBy).toISOString() } : {}),
     ...(c.replacement ? { replacement: { id: id(), startedAt: since, ...c.replacement } } : {}),
   };
 }

@@ -38,5 +38,10 @@ export interface RetainedInstance {
 }
 
 export function retainedOf(i: DeepReadonly<PoolInstance>, why: string): RetainedInstance {
-  return { instanceId: i.instanceId, chargeType: i.chargeType, ...(i.expiredTime ? { expiresAt: i.expiredTime } : {}), reason: why }; // prettier-ignore
+  return {
+    instanceId: i.instanceId,
+    chargeType: i.chargeType,
+    ...(i.expiredTime ? { expiresAt: i.expiredTime } : {}),
+    reason: why,
+  };
 }

@@ -17,6 +17,7 @@ import type { Logger } from '../../log.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { EventRecorder, EventSubject } from '../../runtime/events.js';
 import type { DrainMetrics } from './metrics.js';
+import { isUnreachable } from '../node/health/health.js';
 import { doNotDisruptBy, podDisposition } from './pods.js';
 
 /** Event reasons of a drain. */
@@ -27,6 +28,8 @@ export const DrainEvent = {
   DrainBlocked: 'DrainBlocked',
   /** Normal, on the Node and the pool: every pod that had to go is gone. */
   Drained: 'Drained',
+  /** Warning, on the Node and the pool: terminating pods of an unreachable Node being released were deleted. */
+  PodsForceDeleted: 'PodsForceDeleted',
 } as const;
 
 export interface PodRef {
@@ -57,6 +60,8 @@ interface StepBase {
   evicted: PodRef[];
   /** Finished pods this step deleted. */
   deleted: PodRef[];
+  /** Terminating pods of an unreachable Node this step deleted with grace 0 (`abandonUnreachable`). */
+  forced?: PodRef[];
 }
 
 export type DrainResult =
@@ -91,6 +96,13 @@ export interface DrainRequest {
   poolRef?: EventSubject | undefined;
   /** After this long since the drain started, the result is `pastTimeout` with a DrainBlocked Warning. */
   drainTimeoutMs: number;
+  /**
+   * The Node's machine is being released (the caller says so): when the Node is unreachable (Ready Unknown, or
+   * the `node.kubernetes.io/unreachable` taint), its pods that are terminating past their deletion grace are
+   * deleted with grace 0 — their kubelet is gone and will never confirm it, so the drain could never end. Only
+   * then: never for a reachable Node, a pod still within its grace, or a machine that is kept.
+   */
+  abandonUnreachable?: boolean | undefined;
 }
 
 /** Retry hints (ms) by what the drain waits for. */
@@ -134,10 +146,24 @@ export class Drainer {
     const evicted: PodRef[] = [];
     const deleted: PodRef[] = [];
     const blockers: DrainBlocker[] = [];
-    const todo = items.filter((p) => podDisposition(p) !== 'ignore');
+    const unreachable = req.abandonUnreachable === true && isUnreachable(node);
+    const forced = unreachable ? await this.forceDeletePastGrace(items, req, node, log) : [];
+    const todo = items.filter(
+      (p) =>
+        podDisposition(p) !== 'ignore' &&
+        !forced.some(
+          (f) => f.name === p.metadata.name && f.namespace === (p.metadata.namespace ?? 'default'),
+        ),
+    );
     if (fresh) {
       this.deps.metrics?.drain(req.pool, 'started');
-      await this.event(node, req, 'Normal', DrainEvent.Draining, `cordoned node ${req.node} and draining it: ${todo.length} pod(s) to move`); // prettier-ignore
+      await this.event(
+        node,
+        req,
+        'Normal',
+        DrainEvent.Draining,
+        `cordoned node ${req.node} and draining it: ${todo.length} pod(s) to move`,
+      );
     }
     await Promise.all(
       todo.map(async (pod) => {
@@ -147,13 +173,20 @@ export class Drainer {
             blockers.push({ pod: ref, reason: 'Terminating', message: 'terminating' });
             return;
           case 'protected':
-            blockers.push({ pod: ref, reason: 'DoNotDisrupt', message: `annotated ${doNotDisruptBy(pod) ?? Annotation.doNotDisrupt}: never evicted` }); // prettier-ignore
+            blockers.push({
+              pod: ref,
+              reason: 'DoNotDisrupt',
+              message: `annotated ${doNotDisruptBy(pod) ?? Annotation.doNotDisrupt}: never evicted`,
+            });
             return;
           case 'delete':
             if (await this.deleteFinished(pod)) {
               deleted.push(ref);
               this.deps.metrics?.eviction(req.pool, 'finished_deleted');
-              log.info({ action: 'delete-finished-pod', pod: `${ref.namespace}/${ref.name}` }, 'deleted a finished pod of a draining node'); // prettier-ignore
+              log.info(
+                { action: 'delete-finished-pod', pod: `${ref.namespace}/${ref.name}` },
+                'deleted a finished pod of a draining node',
+              );
             }
             return;
           case 'evict': {
@@ -161,14 +194,25 @@ export class Drainer {
             if (outcome === 'evicted') {
               evicted.push(ref);
               this.deps.metrics?.eviction(req.pool, 'evicted');
-              log.info({ action: 'evict', pod: `${ref.namespace}/${ref.name}` }, 'evicted a pod of a draining node'); // prettier-ignore
+              log.info(
+                { action: 'evict', pod: `${ref.namespace}/${ref.name}` },
+                'evicted a pod of a draining node',
+              );
             } else if (outcome !== 'gone') {
               blockers.push({ pod: ref, ...outcome });
               this.deps.metrics?.eviction(
                 req.pool,
                 outcome.reason === 'PodDisruptionBudget' ? 'pdb_blocked' : 'failed',
               );
-              log.info({ action: 'evict-blocked', pod: `${ref.namespace}/${ref.name}`, reason: outcome.reason, message: outcome.message }, 'an eviction was refused'); // prettier-ignore
+              log.info(
+                {
+                  action: 'evict-blocked',
+                  pod: `${ref.namespace}/${ref.name}`,
+                  reason: outcome.reason,
+                  message: outcome.message,
+                },
+                'an eviction was refused',
+              );
             }
             return;
           }
@@ -178,20 +222,28 @@ export class Drainer {
       }),
     );
 
-    const base = { node: req.node, startedAt, evicted, deleted };
+    const base = { node: req.node, startedAt, evicted, deleted, ...(forced.length > 0 ? { forced } : {}) };
     if (todo.length === 0) {
       const key = `${req.node}@${startedAt}`;
       if (!this.reportedDrained.has(key)) {
         this.reportedDrained.add(key);
-        if (this.reportedDrained.size > 4096) this.reportedDrained.delete(this.reportedDrained.values().next().value!); // prettier-ignore
+        if (this.reportedDrained.size > 4096)
+          this.reportedDrained.delete(this.reportedDrained.values().next().value!);
         log.info({ action: 'drained' }, 'the node is drained');
         this.deps.metrics?.drain(req.pool, 'done');
         await this.event(node, req, 'Normal', DrainEvent.Drained, `node ${req.node} is drained`);
       }
       return { ...base, state: 'done' };
     }
-    for (const ref of [...evicted, ...deleted]) blockers.push({ pod: ref, reason: 'Terminating', message: evicted.includes(ref) ? 'evicted' : 'deleted (finished)' }); // prettier-ignore
-    blockers.sort((a, b) => `${a.pod.namespace}/${a.pod.name}`.localeCompare(`${b.pod.namespace}/${b.pod.name}`)); // prettier-ignore
+    for (const ref of [...evicted, ...deleted])
+      blockers.push({
+        pod: ref,
+        reason: 'Terminating',
+        message: evicted.includes(ref) ? 'evicted' : 'deleted (finished)',
+      });
+    blockers.sort((a, b) =>
+      `${a.pod.namespace}/${a.pod.name}`.localeCompare(`${b.pod.namespace}/${b.pod.name}`),
+    );
     const elapsedMs = Math.max(0, this.deps.clock.now() - Date.parse(startedAt));
     const pastTimeout = elapsedMs >= req.drainTimeoutMs;
     if (pastTimeout) await this.reportBlocked(node, req, blockers, elapsedMs, log);
@@ -223,10 +275,16 @@ export class Drainer {
       if (!ours && a[Annotation.drainStarted] === undefined) return false;
       try {
         await this.nodes.mergePatch(nodeName, {
-          metadata: { resourceVersion: node.metadata.resourceVersion, annotations: { [Annotation.cordoned]: null, [Annotation.drainStarted]: null } }, // prettier-ignore
+          metadata: {
+            resourceVersion: node.metadata.resourceVersion,
+            annotations: { [Annotation.cordoned]: null, [Annotation.drainStarted]: null },
+          },
           ...(ours ? { spec: { unschedulable: false } } : {}),
         });
-        this.deps.logger.info({ pool: opts.pool, node: nodeName, action: 'cancel-drain', uncordoned: ours }, 'cancelled a drain'); // prettier-ignore
+        this.deps.logger.info(
+          { pool: opts.pool, node: nodeName, action: 'cancel-drain', uncordoned: ours },
+          'cancelled a drain',
+        );
         return true;
       } catch (err) {
         if (err instanceof NotFoundError) return false;
@@ -265,7 +323,10 @@ export class Drainer {
           metadata: { resourceVersion: node.metadata.resourceVersion, annotations },
           spec: { unschedulable: true },
         });
-        log.info({ action: 'cordon', startedAt, alreadyCordoned: unschedulable }, started ? 'cordoned the draining node again' : 'cordoned the node and started draining it'); // prettier-ignore
+        log.info(
+          { action: 'cordon', startedAt, alreadyCordoned: unschedulable },
+          started ? 'cordoned the draining node again' : 'cordoned the node and started draining it',
+        );
         return { node: updated, startedAt, fresh: !started };
       } catch (err) {
         if (err instanceof NotFoundError) return undefined;
@@ -296,6 +357,52 @@ export class Drainer {
     }
   }
 
+  /**
+   * `abandonUnreachable` on an unreachable Node: its terminating pods past their deletion grace (the API server's
+   * deletionTimestamp is when the grace ends) are deleted with grace 0 and a uid precondition; a Warning names
+   * them. Returns the pods deleted.
+   */
+  private async forceDeletePastGrace(
+    items: readonly Pod[],
+    req: DrainRequest,
+    node: Node,
+    log: Logger,
+  ): Promise<PodRef[]> {
+    const now = this.deps.clock.now();
+    const stuck = items.filter(
+      (p) => podDisposition(p) === 'terminating' && Date.parse(p.metadata.deletionTimestamp ?? '') <= now,
+    );
+    const out: PodRef[] = [];
+    for (const pod of stuck) {
+      const ref = refOf(pod);
+      try {
+        await this.pods.delete(ref.name, {
+          namespace: ref.namespace,
+          gracePeriodSeconds: 0,
+          ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}),
+        });
+      } catch (err) {
+        if (!(err instanceof NotFoundError) && !(err instanceof ConflictError)) throw err;
+      }
+      out.push(ref);
+      this.deps.metrics?.eviction(req.pool, 'force_deleted');
+    }
+    if (out.length === 0) return out;
+    const list = out.map((r) => `${r.namespace}/${r.name}`).join(', ');
+    log.warn(
+      { action: 'force-delete-unreachable', pods: list },
+      'deleted terminating pods of an unreachable node being released',
+    );
+    await this.event(
+      node,
+      req,
+      'Warning',
+      DrainEvent.PodsForceDeleted,
+      `node ${req.node} is unreachable (its kubelet stopped posting status) and its machine is released: its pods past their deletion grace can never finish terminating and were deleted: ${list}`,
+    );
+    return out;
+  }
+
   private async deleteFinished(pod: Pod): Promise<boolean> {
     const { namespace, name } = refOf(pod);
     try {
@@ -321,11 +428,29 @@ export class Drainer {
     if (last !== undefined && now - last < BLOCKED_EVENT_INTERVAL) return;
     this.lastBlockedEvent.set(key, now);
     this.deps.metrics?.drain(req.pool, 'blocked_past_timeout');
-    if (this.lastBlockedEvent.size > 4096) this.lastBlockedEvent.delete(this.lastBlockedEvent.keys().next().value!); // prettier-ignore
+    if (this.lastBlockedEvent.size > 4096)
+      this.lastBlockedEvent.delete(this.lastBlockedEvent.keys().next().value!);
     const list = blockers.map((b) => `${b.pod.namespace}/${b.pod.name} (${describeBlocker(b)})`).join(', ');
     const minutes = Math.floor(elapsedMs / 60_000);
-    log.warn({ action: 'drain-blocked', elapsedMs, blockers: blockers.map((b) => ({ pod: `${b.pod.namespace}/${b.pod.name}`, reason: b.reason, message: b.message })) }, 'the drain is blocked past its timeout'); // prettier-ignore
-    await this.event(node, req, 'Warning', DrainEvent.DrainBlocked, `drain of node ${req.node} blocked past drainTimeout (${minutes}m so far); waiting for ${list}`); // prettier-ignore
+    log.warn(
+      {
+        action: 'drain-blocked',
+        elapsedMs,
+        blockers: blockers.map((b) => ({
+          pod: `${b.pod.namespace}/${b.pod.name}`,
+          reason: b.reason,
+          message: b.message,
+        })),
+      },
+      'the drain is blocked past its timeout',
+    );
+    await this.event(
+      node,
+      req,
+      'Warning',
+      DrainEvent.DrainBlocked,
+      `drain of node ${req.node} blocked past drainTimeout (${minutes}m so far); waiting for ${list}`,
+    );
   }
 
   private async event(
@@ -337,7 +462,12 @@ export class Drainer {
   ): Promise<void> {
     const events = this.deps.events;
     if (!events) return;
-    const subject: EventSubject = { apiVersion: 'v1', kind: 'Node', name: node.metadata.name, uid: node.metadata.uid }; // prettier-ignore
+    const subject: EventSubject = {
+      apiVersion: 'v1',
+      kind: 'Node',
+      name: node.metadata.name,
+      uid: node.metadata.uid,
+    };
     await events.record(subject, type, reason, 'Drain', note);
     if (req.poolRef) await events.record(req.poolRef, type, reason, 'Drain', note);
   }

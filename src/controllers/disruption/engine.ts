@@ -31,6 +31,7 @@ export async function runEngine(
   for (const m of methods) if (m.enabled(ctx.view)) proposals.set(m, await m.propose(ctx.view));
   for (const p of proposals.values()) for (const m of p.marks ?? []) await executor.mark(m);
   const commands = [...proposals.values()].flatMap((p) => p.commands);
+  for (const [m, p] of proposals) for (const n of p.notices ?? []) await executor.notice(ctx, m.name, n);
   const { outcomes, retained } = await executor.execute(ctx, commands);
   const live = new Set(commands.flatMap((c) => c.nodes.map((t) => t.instanceId)));
   const cancelled = await executor.cancelStale(ctx, live);

@@ -49,22 +49,25 @@ class MemoryNodes implements NodeOps {
   }
   annotate(name: string, annotations: Readonly<Record<string, string | null>>) {
     const n = this.nodes.get(name);
-    if (!n) return Promise.resolve();
+    if (!n) return Promise.resolve(false);
     const a = { ...(n.metadata.annotations ?? {}) };
-    for (const [k, v] of Object.entries(annotations))
+    for (const [k, v] of Object.entries(annotations)) {
       if (v === null) delete a[k];
       else a[k] = v;
+    }
     n.metadata.annotations = a;
-    return Promise.resolve();
+    return Promise.resolve(true);
   }
 }
 
 /** Drains answer what the test says per Node (default: drained at once). */
 class ScriptedDrains {
   readonly calls: string[] = [];
+  readonly requests: DrainRequest[] = [];
   readonly answers = new Map<string, DrainResult>();
   drainStep(req: DrainRequest): Promise<DrainResult> {
     this.calls.push(req.node);
+    this.requests.push(req);
     return Promise.resolve(this.answers.get(req.node) ?? { state: 'done', node: req.node, startedAt: new Date(T0).toISOString(), evicted: [], deleted: [] }); // prettier-ignore
   }
   cancelDrain() {
@@ -255,6 +258,104 @@ describe('the disruption executor (against the fake cloud)', () => {
     expect(events.some((e) => e.reason === 'ForceDrain' && /a\/p \(blocked by PodDisruptionBudget g\)/.test(e.note))).toBe(true); // prettier-ignore
     const other = await w.executor.execute({ ...w.ctx, forceDrain: true }, [cmd('scaleIn', ['i-1'])]);
     expect(other.outcomes[0]!.done).toEqual([]);
+  });
+});
+
+describe('the executor for automation: reboot, drain deadlines, machines released', () => {
+  /** The view after the writes of a round: each candidate with its Node (and claim) as the executor left it. */
+  const reread = (
+    w: ReturnType<typeof world>,
+    over: Partial<Record<string, Partial<Node['status']>>> = {},
+  ): PoolView => ({
+    // prettier-ignore
+    ...w.view,
+    candidates: w.view.candidates.map((c) => {
+      const n = w.nodes.nodes.get(`n-${c.instanceId}`);
+      const node = n && over[c.instanceId] ? { ...n, status: { ...n.status, ...over[c.instanceId] } } : n;
+      const ready = node?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ?? false;
+      return { ...c, node, ready, claim: claimOf(node) };
+    }),
+  });
+  const notReady = { conditions: [{ type: 'Ready', status: 'Unknown' }] };
+
+  test('a reboot is not a removal: protected from ESS, recorded on the Node, rebooted once, counted against the budget, done when Ready again', async () => {
+    const w = world(1, [{ id: 'i-1', ready: false }, { id: 'i-2' }]);
+    const reboot = cmd('repair', ['i-1'], { disposal: { kind: 'reboot', unhealthySince: T0 - 60_000 } });
+    const first = await w.executor.execute(w.ctx, [reboot, cmd('scaleIn', ['i-2'])]);
+    expect(w.cloud.callsOf('setScaleInProtection')).toEqual([[w.g.id, ['i-1'], true]]);
+    expect(w.cloud.callsOf('rebootInstance')).toEqual([['i-1']]);
+    expect(JSON.parse(w.nodes.nodes.get('n-i-1')!.metadata.annotations![Annotation.repairReboot]!)).toEqual({
+      at: new Date(T0).toISOString(),
+      unhealthySince: new Date(T0 - 60_000).toISOString(),
+    });
+    expect(first.outcomes[0]!.waiting[0]!.blockedBy[0]!.kind).toBe('Rebooting');
+    expect(first.outcomes[1]!.held.map((h) => h.kind)).toEqual(['Budget']); // the reboot took the budget of 1
+    expect(w.drains.calls).toEqual([]); // no drain: the pods start again with the kubelet
+    // still NotReady: no second reboot
+    await w.executor.execute({ ...w.ctx, view: reread(w, { 'i-1': notReady }) }, [reboot]);
+    expect(w.cloud.callsOf('rebootInstance')).toHaveLength(1);
+    // Ready again: the protection lifted, the record and the claim gone, an Event
+    const ready = reread(w, { 'i-1': { conditions: [{ type: 'Ready', status: 'True' }] } });
+    const protectedView = {
+      ...ready,
+      candidates: ready.candidates.map((c) =>
+        c.instanceId === 'i-1' ? { ...c, instance: { ...c.instance, lifecycleState: 'Protected' } } : c,
+      ),
+    };
+    const done = await w.executor.execute({ ...w.ctx, view: protectedView }, [reboot]);
+    expect(done.outcomes[0]!.done).toEqual([
+      { target: { instanceId: 'i-1', node: 'n-i-1' }, outcome: 'rebooted' },
+    ]);
+    expect(w.cloud.callsOf('setScaleInProtection')[1]).toEqual([w.g.id, ['i-1'], false]);
+    expect(w.nodes.nodes.get('n-i-1')!.metadata.annotations).toEqual({});
+    expect(
+      events.some((e) => e.reason === 'NodeRepaired' && /rebooted n-i-1: Ready again/.test(e.note)),
+    ).toBe(true);
+  });
+
+  test('drainBy: "replacement first, drained by the deadline regardless" — recorded in the claim; past it the node drains once its replacement was asked for', async () => {
+    const w = world('100%', [{ id: 'i-1' }, { id: 'i-2' }]);
+    const later = cmd('spotInterruption', ['i-1'], {
+      voluntary: false,
+      replacementsFirst: true,
+      drainBy: T0 + 120_000,
+    });
+    const r1 = await w.executor.execute(w.ctx, [later]);
+    expect(w.drains.calls).toEqual([]);
+    expect(r1.outcomes[0]!.waiting[0]!.blockedBy[0]!.message).toMatch(/drained at .* at the latest/);
+    expect(r1.outcomes[0]!.retryAfterMs).toBe(5_000);
+    expect(claimOf(w.nodes.nodes.get('n-i-1'))).toMatchObject({
+      drainBy: new Date(T0 + 120_000).toISOString(),
+    });
+    // the deadline has come (no replacement Ready): drained and removed, the desired capacity lowered again
+    const view = { ...reread(w), now: T0 + 121_000 };
+    const r2 = await w.executor.execute({ ...w.ctx, view }, [later]);
+    expect(w.drains.calls).toEqual(['n-i-1']);
+    expect(r2.outcomes[0]!.done.map((d) => d.outcome)).toEqual(['released']);
+    expect(w.cloud.callsOf('removeInstances')[0]![2]).toMatchObject({ decreaseDesired: true });
+  });
+
+  test('drainBy already past on a new claim: one round to ask for the replacement, then the drain', async () => {
+    const w = world('100%', [{ id: 'i-1', ready: false }, { id: 'i-2' }]);
+    const now = cmd('repair', ['i-1'], { replacementsFirst: true, drainBy: T0 });
+    const r1 = await w.executor.execute(w.ctx, [now]);
+    expect(w.drains.calls).toEqual([]);
+    expect(r1.outcomes[0]!.waiting[0]!.step).toBe('launching its replacement');
+    await w.executor.execute({ ...w.ctx, view: reread(w) }, [now]);
+    expect(w.drains.calls).toEqual(['n-i-1']);
+  });
+
+  test('pods of an unreachable node may be abandoned only when its machine is released', async () => {
+    const w = world('100%', [{ id: 'i-rel' }, { id: 'i-sub', charge: 'PrePaid' }, { id: 'i-stop' }]);
+    await w.executor.execute(w.ctx, [
+      cmd('repair', ['i-rel', 'i-sub']),
+      cmd('scaleIn', ['i-stop'], { disposal: { kind: 'stop' } }),
+    ]);
+    expect(w.drains.requests.map((r) => [r.node, r.abandonUnreachable])).toEqual([
+      ['n-i-rel', true],
+      ['n-i-sub', false],
+      ['n-i-stop', false],
+    ]);
   });
 });
 

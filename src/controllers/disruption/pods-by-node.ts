@@ -4,7 +4,9 @@ import type { DeepReadonly } from '../../util/readonly.js';
 import { podsOnNode } from '../pods/index.js';
 
 /** The pods bound to some Nodes, by Node name. */
-export type PodsOnNodes = (nodes: readonly string[]) => Promise<ReadonlyMap<string, readonly DeepReadonly<Pod>[]>>; // prettier-ignore
+export type PodsOnNodes = (
+  nodes: readonly string[],
+) => Promise<ReadonlyMap<string, readonly DeepReadonly<Pod>[]>>;
 
 /**
  * The pods bound to these Nodes, from the shared Pod informer's pods-by-node index (`src/controllers/pods`):

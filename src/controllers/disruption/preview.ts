@@ -7,8 +7,16 @@ const ACTION: Record<string, string> = {
   stop: 'Stop',
   hook: 'DrainForESS',
   drain: 'Drain',
+  reboot: 'Reboot',
 };
-const DONE: Record<string, string> = { released: 'Released', retained: 'Retained', stopped: 'Stopped', continued: 'Continued', drained: 'Drained' }; // prettier-ignore
+const DONE: Record<string, string> = {
+  released: 'Released',
+  retained: 'Retained',
+  stopped: 'Stopped',
+  continued: 'Continued',
+  drained: 'Drained',
+  rebooted: 'Rebooted',
+};
 
 /** What a method's proposal and the executor's outcome say it will do next (undefined: nothing). */
 export function nextOf(proposal: Proposal, outcomes: readonly CommandOutcome[]): NextAction | undefined {
@@ -31,7 +39,14 @@ export function nextOf(proposal: Proposal, outcomes: readonly CommandOutcome[]):
 
 function dedupe<T extends { kind: string; message: string }>(xs: readonly T[]): T[] {
   const seen = new Set<string>();
-  return xs.filter((x) => { const k = `${x.kind}|${x.message}`; if (seen.has(k)) return false; seen.add(k); return true; }).slice(0, 20); // prettier-ignore
+  return xs
+    .filter((x) => {
+      const k = `${x.kind}|${x.message}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    })
+    .slice(0, 20);
 }
 
 /**
@@ -46,22 +61,31 @@ export function automationOf(
   outcomes: readonly CommandOutcome[],
 ): AutomationStatus {
   const done = outcomes.flatMap((o) => o.done.map((d) => ({ o, d })));
-  const last = done.length > 0
-    ? {
-        time: new Date(view.now).toISOString(),
-        action: DONE[done[0]!.d.outcome] ?? done[0]!.d.outcome,
-        nodes: done.map((x) => x.d.target.node ?? x.d.target.instanceId).slice(0, 50),
-        message: done[0]!.o.command.reason.slice(0, 2048),
-      }
-    : prior?.lastAction
-      ? { ...prior.lastAction, nodes: [...(prior.lastAction.nodes ?? [])] }
-      : undefined; // prettier-ignore
+  const last =
+    done.length > 0
+      ? {
+          time: new Date(view.now).toISOString(),
+          action: DONE[done[0]!.d.outcome] ?? done[0]!.d.outcome,
+          nodes: done.map((x) => x.d.target.node ?? x.d.target.instanceId).slice(0, 50),
+          message: done[0]!.o.command.reason.slice(0, 2048),
+        }
+      : prior?.lastAction
+        ? { ...prior.lastAction, nodes: [...(prior.lastAction.nodes ?? [])] }
+        : undefined;
   const next = proposal ? nextOf(proposal, outcomes) : undefined;
   return {
     enabled: method.enabled(view),
     ...(last ? { lastAction: last } : {}),
     ...(next
-      ? { next: { action: next.action, reason: next.reason.slice(0, 1024), ...(next.notBefore ? { notBefore: next.notBefore } : {}), nodes: next.nodes.slice(0, 50), blockedBy: next.blockedBy.map((b) => ({ kind: b.kind, message: b.message.slice(0, 1024) })) } } // prettier-ignore
+      ? {
+          next: {
+            action: next.action,
+            reason: next.reason.slice(0, 1024),
+            ...(next.notBefore ? { notBefore: next.notBefore } : {}),
+            nodes: next.nodes.slice(0, 50),
+            blockedBy: next.blockedBy.map((b) => ({ kind: b.kind, message: b.message.slice(0, 1024) })),
+          },
+        }
       : {}),
   };
 }
@@ -73,7 +97,9 @@ export function progressOf(name: MethodName, outcomes: readonly CommandOutcome[]
     for (const w of o.waiting) out.push(name === 'essHook' ? `${w.step} before ESS removes it` : w.step);
     if (o.held.some((h) => h.kind === 'Budget')) {
       const started = o.command.nodes.length - o.held.length;
-      out.push(`${name === 'scaleIn' ? 'scale-in' : name} paced by disruption.budget (${Math.max(0, started)} of ${o.command.nodes.length} at once)`); // prettier-ignore
+      out.push(
+        `${name === 'scaleIn' ? 'scale-in' : name} paced by disruption.budget (${Math.max(0, started)} of ${o.command.nodes.length} at once)`,
+      );
     }
     if (o.done.length > 0) out.push(`${name}: ${o.done.length} node(s) done`);
   }

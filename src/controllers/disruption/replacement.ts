@@ -25,14 +25,24 @@ export function typedReplacements(
   resolved: ResolvedLaunch | undefined,
 ): ReplacementLauncher {
   const launcher = new Launcher(cloud, cluster, log);
-  const record = (x: ReplacementRecord): ElasticityLaunch => ({ id: x.id, instanceType: x.instanceType, zoneId: x.zoneId, vSwitchId: x.vSwitchId, count: 1, startedAt: x.startedAt, ...(x.instanceIds ? { instanceIds: [...x.instanceIds] } : {}) }); // prettier-ignore
+  const record = (x: ReplacementRecord): ElasticityLaunch => ({
+    id: x.id,
+    instanceType: x.instanceType,
+    zoneId: x.zoneId,
+    vSwitchId: x.vSwitchId,
+    count: 1,
+    startedAt: x.startedAt,
+    ...(x.instanceIds ? { instanceIds: [...x.instanceIds] } : {}),
+  });
   return {
     async launch(x) {
       if (!resolved)
         return { ok: false, unavailable: false, message: "the pool's launch is not resolved yet" };
       const out = await launcher.run(target, record(x), resolved, marketOf(target.pool));
       if (out.ok) return out;
-      return out.unavailable ? { ok: false, unavailable: true, message: `${out.code}: ${out.message}` } : { ok: false, unavailable: false, message: String(out.error) }; // prettier-ignore
+      return out.unavailable
+        ? { ok: false, unavailable: true, message: `${out.code}: ${out.message}` }
+        : { ok: false, unavailable: false, message: String(out.error) };
     },
     async statuses(ids) {
       return new Map((await cloud.describeInstances(ids)).map((i) => [i.instanceId, i.status]));

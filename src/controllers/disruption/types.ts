@@ -77,7 +77,7 @@ export interface PoolView {
   /** The engine's clock, in ms. */
   readonly now: number;
   /**
-   * The weekly windows voluntary automation is confined to (a ManagedNodePool's `maintenance.windows`; none =
+   * The weekly windows voluntary automation is confined to (`management.maintenance.windows`, a ManagedNodePool's `maintenance.windows`; none =
    * at any time). Consolidation starts nothing outside them.
    */
   readonly windows?: readonly Window[] | undefined;
@@ -109,7 +109,13 @@ export type Disposal =
   | { readonly kind: 'remove'; readonly replace: boolean }
   | { readonly kind: 'stop' }
   | { readonly kind: 'hook'; readonly hookId: string; readonly token: string; readonly activityId: string }
-  | { readonly kind: 'drain' };
+  | { readonly kind: 'drain' }
+  /**
+   * `reboot`: not a removal — RebootInstance (repair with `maintenance.allowReboot`), the instance protected from
+   * ESS's health check while it restarts; the command counts against the budget until the Node is Ready again
+   * or the method replaces it. No drain: the pods stay bound and start again with the kubelet.
+   */
+  | { readonly kind: 'reboot'; readonly unhealthySince: number };
 
 /** What a method asks the executor to do. */
 export interface Command {
@@ -131,6 +137,13 @@ export interface Command {
   readonly disposal: Disposal;
   /** The command may not start before this time (ms; the preview's `notBefore`). */
   readonly notBefore?: number | undefined;
+  /**
+   * With `replacementsFirst`: the drain starts at this time (ms) at the latest, the replacement Ready or not
+   * ("replacement first, but drained by the deadline regardless": a system event, a spot reclamation). A
+   * deadline already past means the replacement is launched alongside and the drain starts at once. Recorded
+   * in the claim (the earliest one wins), so a restart keeps it.
+   */
+  readonly drainBy?: number | undefined;
   /**
    * With `replacementsFirst`: the ONE replacement node to launch, of exactly this type and vSwitch
    * (RunInstances + entrusted AttachInstances, as elasticity launches; consolidation's cheaper node) instead of
@@ -174,6 +187,8 @@ export interface Claim {
   readonly hookSince?: string | undefined;
   readonly heartbeats?: number | undefined;
   readonly hookDeadline?: string | undefined;
+  /** The command's drain deadline (RFC 3339), when it has one (`Command.drainBy`). */
+  readonly drainBy?: string | undefined;
   /** A typed replacement launched first (consolidation): what was launched and whether it is attached. */
   readonly replacement?: ReplacementRecord | undefined;
 }
@@ -191,6 +206,8 @@ export interface Blocker {
     | 'NotBefore'
     | 'Terminating'
     | 'EvictionFailed'
+    | 'MaxUnhealthy'
+    | 'Rebooting'
     | 'PodsWouldNotFit'
     | 'NotEvictable';
   /** What exactly: `pdb web/guard`, `pod web/db-0`, `window Sat 01:00 Asia/Shanghai`, `budget 1 of 10%`. */
@@ -207,11 +224,27 @@ export interface NextAction {
   readonly blockedBy: readonly Blocker[];
 }
 
+/**
+ * Something a user must see that is not a command (repair held back by maxUnhealthy, a billing system event):
+ * the engine records it as an Event on the pool, once per `key` while the process runs.
+ */
+export interface Notice {
+  readonly type: 'Normal' | 'Warning';
+  readonly reason: string;
+  readonly message: string;
+  /** Recorded once per key (an event id, a held-back episode). */
+  readonly key: string;
+  /** For the automation metrics: what the method did about it (`held`, `warned`). */
+  readonly outcome: string;
+}
+
 /** A method's answer for one pool. */
 export interface Proposal {
   readonly commands: readonly Command[];
   /** What it waits to do (a node not yet empty long enough, a window not open): for the preview only. */
   readonly pending?: NextAction | undefined;
+  /** Events to record (each once per key). */
+  readonly notices?: readonly Notice[] | undefined;
   /**
    * Bookkeeping a method keeps on Nodes (e.g. consolidation's "empty since"), written by the engine: annotation
    * → value, `null` removes it. A method itself writes nothing.
@@ -246,9 +279,16 @@ export interface Method {
 export interface CommandOutcome {
   readonly command: Command;
   /** Targets finished (instance removed / stopped / let go by the hook), with what became of them. */
-  readonly done: readonly { readonly target: Target; readonly outcome: 'released' | 'retained' | 'stopped' | 'continued' | 'drained' }[]; // prettier-ignore
+  readonly done: readonly {
+    readonly target: Target;
+    readonly outcome: 'released' | 'retained' | 'stopped' | 'continued' | 'drained' | 'rebooted';
+  }[];
   /** Targets under way, and what holds them. */
-  readonly waiting: readonly { readonly target: Target; readonly step: string; readonly blockedBy: readonly Blocker[] }[]; // prettier-ignore
+  readonly waiting: readonly {
+    readonly target: Target;
+    readonly step: string;
+    readonly blockedBy: readonly Blocker[];
+  }[];
   /** Not started: held by the budget (or another blocker) before anything happened. */
   readonly held: readonly Blocker[];
   /** When to look again (the drain's retryAfterMs, the replacement's boot…), ms. */

@@ -36,7 +36,10 @@ const ClusterInfoKubeconfig = z.looseObject({
 
 /** The CA published in `kube-public/cluster-info` (what kubeadm-style joining nodes read). */
 export async function caFromClusterInfo(client: KubeClient): Promise<string | undefined> {
-  const cm = await new TypedResource(client, Resources.configMaps, ConfigMapSchema).get('cluster-info', 'kube-public'); // prettier-ignore
+  const cm = await new TypedResource(client, Resources.configMaps, ConfigMapSchema).get(
+    'cluster-info',
+    'kube-public',
+  );
   const text = cm.data?.kubeconfig;
   if (!text) return undefined;
   const kc = parseAs(ClusterInfoKubeconfig, parse(text), 'kube-public/cluster-info kubeconfig');

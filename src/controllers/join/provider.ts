@@ -54,7 +54,13 @@ interface Cached {
 }
 
 const NODE_POOLS = crd(GROUP, VERSION, KINDS.NodePool.plural, KINDS.NodePool.kind, false);
-const MANAGED_NODE_POOLS = crd(GROUP, VERSION, KINDS.ManagedNodePool.plural, KINDS.ManagedNodePool.kind, false); // prettier-ignore
+const MANAGED_NODE_POOLS = crd(
+  GROUP,
+  VERSION,
+  KINDS.ManagedNodePool.plural,
+  KINDS.ManagedNodePool.kind,
+  false,
+);
 const PoolMetaSchema = z.object({ metadata: z.object({ name: z.string(), uid: z.string() }) });
 
 /**
@@ -165,11 +171,20 @@ export function newClusterJoinProvider(deps: ClusterJoinDeps): ClusterJoinProvid
     const { id, secret } = generateToken();
     const expiresAt = now + TOKEN_TTL_MS;
     const created = parseTokenSecret(
-      await secrets.create(tokenSecretManifest({ pool, owner: ownerRef, id, secret, expiresAt }), BOOTSTRAP_TOKEN_NAMESPACE), // prettier-ignore
+      await secrets.create(
+        tokenSecretManifest({ pool, owner: ownerRef, id, secret, expiresAt }),
+        BOOTSTRAP_TOKEN_NAMESPACE,
+      ),
     );
-    if (!created) throw new ClusterJoinError(`the bootstrap token Secret of pool ${pool} was not read back as created`); // prettier-ignore
+    if (!created)
+      throw new ClusterJoinError(`the bootstrap token Secret of pool ${pool} was not read back as created`);
     log.info(
-      { pool, action: 'create-bootstrap-token', secret: created.secretName, expiresAt: new Date(expiresAt).toISOString() }, // prettier-ignore
+      {
+        pool,
+        action: 'create-bootstrap-token',
+        secret: created.secretName,
+        expiresAt: new Date(expiresAt).toISOString(),
+      },
       'created a bootstrap token',
     );
     cache.set(pool, { token: created, uid, checkedAt: deps.clock.monotonic() });
@@ -189,7 +204,8 @@ export function newClusterJoinProvider(deps: ClusterJoinDeps): ClusterJoinProvid
   return {
     async forPool(poolName, poolUid) {
       const clusterId = deps.settings.clusterId;
-      if (!clusterId) throw new ClusterJoinError('--cluster-id (NODEPOOL_CLUSTER_ID) is not set: nodes cannot be joined'); // prettier-ignore
+      if (!clusterId)
+        throw new ClusterJoinError('--cluster-id (NODEPOOL_CLUSTER_ID) is not set: nodes cannot be joined');
       const apiServer = deps.settings.apiserverEndpoint ?? deps.client.server;
       const [t, hash, kubernetesVersion_] = await Promise.all([
         token(poolName, poolUid),
@@ -219,7 +235,11 @@ export function newClusterJoinProvider(deps: ClusterJoinDeps): ClusterJoinProvid
           if (!isNotFound(err)) throw err;
         }
       }
-      if (items.length > 0) log.info({ pool: poolName, action: 'delete-bootstrap-tokens', count: items.length }, 'deleted the bootstrap tokens'); // prettier-ignore
+      if (items.length > 0)
+        log.info(
+          { pool: poolName, action: 'delete-bootstrap-tokens', count: items.length },
+          'deleted the bootstrap tokens',
+        );
     },
   };
 }

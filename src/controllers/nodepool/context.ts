@@ -23,6 +23,7 @@ import type { EnsureResult } from './scalinggroup/ensure.js';
 import type { LookupCloud } from './shared-lookups.js';
 import type { References } from './resolve.js';
 import type { PoolStates } from './state.js';
+import type { ConditionValue } from './status/conditions.js';
 
 /** What the informer keeps of a pool: the spec is validated in each reconcile (a bad one is a Degraded pool). */
 export const PoolObjectSchema = z.object({
@@ -50,6 +51,8 @@ export interface PoolDeps {
   cloud: CloudProvider;
   /** Image and security-group reads shared by pools for a short while. */
   lookups: LookupCloud;
+  /** Image family listings (and Custom images) shared by pools for `--image-check-interval`. */
+  images: LookupCloud;
   clock: Clock;
   logger: Logger;
   events: EventRecorder;
@@ -108,6 +111,8 @@ export interface PoolReconcile {
   };
   /** Lines of the Progressing condition. */
   progress: string[];
+  /** The `UpgradeAvailable` condition, once the pool's image was pinned (`image/`). */
+  upgradeAvailable?: ConditionValue | undefined;
   /** Why the pool is Degraded, if it is (the first problem wins). */
   problem?: { reason: string; message: string } | undefined;
   /** Tags were written this reconcile (so the pool is not at rest). */

@@ -11,13 +11,15 @@ import {
   type Node,
   type Pod,
 } from '../../kube/index.js';
+import type { Clock } from '../../runtime/clock.js';
 import { Controller, type ReconcileContext, type ReconcileResult } from '../../runtime/controller.js';
 import type { Informer } from '../../runtime/informer.js';
 import { finalizerPatch } from '../../runtime/finalizers.js';
 import type { DeepReadonly } from '../../util/readonly.js';
 import type { ControllerDeps, JoinSource } from '../deps.js';
 import { Drainer } from '../disruption/drain.js';
-import { DrainMetrics } from '../disruption/metrics.js';
+import { AutomationMetrics, DrainMetrics } from '../disruption/metrics.js';
+import { SharedReads } from '../disruption/reads/shared-reads.js';
 import { registerPoolStatusMetrics } from './status-metrics.js';
 import { consolidationOf } from '../disruption/consolidation/settings.js';
 import { DisruptionExecutor } from '../disruption/executor.js';
@@ -25,18 +27,23 @@ import { poolMethods } from '../disruption/methods/index.js';
 import { indexedPodsOnNodes } from '../disruption/pods-by-node.js';
 import { podInformer } from '../pods/index.js';
 import { collectNodes } from './collect.js';
-import { POOL_FINALIZER, PoolObjectSchema, REQUEUE, type CachedPool, type PoolDeps, type PoolObject, type PoolReconcile, type Status } from './context.js'; // prettier-ignore
+import {
+  POOL_FINALIZER,
+  PoolObjectSchema,
+  REQUEUE,
+  type CachedPool,
+  type PoolDeps,
+  type PoolObject,
+  type PoolReconcile,
+  type Status,
+} from './context.js';
 import { admittedNodes, runDisruptions } from './disruption.js';
-import { attachExisting } from './existing/reconcile.js';
+import { attachExisting, EXISTING_FAILED, ExistingInstanceError } from './existing/reconcile.js';
+import { reconcileImage } from './image/reconcile.js';
 import { AGENT_CONFIG } from './external.js';
 import { finalizePool, poolForDeletion } from './finalize/reconcile.js';
-import {
-  POOL_KINDS,
-  automationCondition,
-  poolSpecOf,
-  type PoolKindName,
-  type PoolSpecResult,
-} from './kinds.js';
+import { POOL_KINDS, poolSpecOf, type PoolKindName, type PoolSpecResult } from './kinds.js';
+import { markWasReady } from '../node/health/mark.js';
 import { nodeChanged } from './node-change.js';
 import { NODE_BY_INSTANCE, nodeByInstance } from './nodes/admit.js';
 import { admitAndSync, syncLabelsFirst } from './nodes/sync.js';
@@ -73,11 +80,25 @@ const POOL_WORKERS = 16;
 /** How long one image / security-group answer serves other pools checking the same ids. */
 const SHARED_LOOKUP_MS = 30_000;
 
+/** One SharedReads per cloud: the NodePool and ManagedNodePool controllers batch their reads together. */
+const readsByCloud = new WeakMap<CloudProvider, SharedReads>();
+function sharedReadsOf(cloud: CloudProvider, clock: Clock): SharedReads {
+  let r = readsByCloud.get(cloud);
+  if (!r) readsByCloud.set(cloud, (r = new SharedReads(cloud, () => clock.now())));
+  return r;
+}
+
 /** The pool Nodes informer (by the pool label), indexed by pool and by the instance a Node claims. */
 export function poolNodesInformer(deps: ControllerDeps): Informer<Node> {
   return deps.informers.informer(Resources.nodes, NodeSchema, {
     labelSelector: POOL_LABEL,
-    indexers: { pool: (n: Node) => { const p = n.metadata.labels?.[POOL_LABEL]; return p ? [p] : []; }, [NODE_BY_INSTANCE]: nodeByInstance }, // prettier-ignore
+    indexers: {
+      pool: (n: Node) => {
+        const p = n.metadata.labels?.[POOL_LABEL];
+        return p ? [p] : [];
+      },
+      [NODE_BY_INSTANCE]: nodeByInstance,
+    },
   });
 }
 
@@ -89,7 +110,13 @@ function poolDeps(
   // prettier-ignore
   const { client, clock, cloud } = deps;
   const K = POOL_KINDS[kindName];
-  const drainer = new Drainer({ client, clock, logger: deps.logger, events: deps.events, metrics: DrainMetrics.of(deps.metrics.registry) }); // prettier-ignore
+  const drainer = new Drainer({
+    client,
+    clock,
+    logger: deps.logger,
+    events: deps.events,
+    metrics: DrainMetrics.of(deps.metrics.registry),
+  });
   // pools by phase, nodes by pool and state, draining nodes: read from the informer caches when scraped
   registerPoolStatusMetrics(deps.metrics.registry, {
     kind: K.kind,
@@ -101,6 +128,7 @@ function poolDeps(
     client,
     cloud,
     lookups: new SharedLookups(SHARED_LOOKUP_MS, () => clock.now()).cloud(cloud),
+    images: new SharedLookups(deps.settings.imageCheckInterval, () => clock.now()).cloud(cloud),
     clock,
     logger: deps.logger,
     events: deps.events,
@@ -120,6 +148,7 @@ function poolDeps(
       logger: deps.logger,
       events: deps.events,
       drainer,
+      metrics: AutomationMetrics.of(deps.metrics.registry),
     }),
     methods: [],
     podsOn: indexedPodsOnNodes(podInformer(deps.informers)),
@@ -141,11 +170,17 @@ export function newNodePoolController(
   const pools = deps.informers.informer(POOL_KINDS[kindName].ref, PoolObjectSchema, selector);
   const nodes = poolNodesInformer(deps);
   const d = poolDeps(deps, kindName, { pools, nodes });
-  d.methods.push(...poolMethods({ story: storyOf(d), consolidation: { informers: deps.informers, cloud: deps.cloud, clock: deps.clock } })); // prettier-ignore
+  const methodDeps = {
+    story: storyOf(d),
+    reads: sharedReadsOf(deps.cloud, deps.clock),
+    consolidation: { informers: deps.informers, cloud: deps.cloud, clock: deps.clock },
+  };
+  d.methods.push(...poolMethods(methodDeps));
   /** Pools of the other kind: names are unique across both (conflicts), and both own scaling groups (orphans). */
   const others = deps.informers.informer(POOL_KINDS[d.kind.other].ref, PoolObjectSchema, selector);
   const owned = () => new Set([...d.pools.list(), ...others.list()].map((p) => p.metadata.name));
-  const reportOrphans = kindName === 'NodePool' ? orphanReporter(deps.cloud, d.cluster, deps.metrics, owned) : undefined; // prettier-ignore
+  const reportOrphans =
+    kindName === 'NodePool' ? orphanReporter(deps.cloud, d.cluster, deps.metrics, owned) : undefined;
   const specs = new WeakMap<CachedPool, PoolSpecResult>();
   const specOf = (o: CachedPool): PoolSpecResult => {
     let r = specs.get(o);
@@ -178,7 +213,10 @@ export function newNodePoolController(
     logger: deps.logger,
     clock: deps.clock,
     concurrency: POOL_WORKERS,
-    metrics: { controller: deps.metrics.controller(d.kind.controller), queue: deps.metrics.queue(d.kind.controller) }, // prettier-ignore
+    metrics: {
+      controller: deps.metrics.controller(d.kind.controller),
+      queue: deps.metrics.queue(d.kind.controller),
+    },
     reconcile,
   });
   controller
@@ -189,8 +227,16 @@ export function newNodePoolController(
     .watch(podInformer(deps.informers), (p: Pod) => consolidatingPoolOf(d, specOf, p), podMoved);
   if (kindName === 'NodePool') {
     /** Where ACK registers an External pool's join script: a change re-checks every External pool. */
-    const agentConfig = deps.informers.informer(Resources.configMaps, ConfigMapSchema, { namespace: AGENT_CONFIG.namespace, fieldSelector: `metadata.name=${AGENT_CONFIG.name}` }); // prettier-ignore
-    controller.watch(agentConfig, () => d.pools.list().filter((p) => isExternal(p.spec)).map((p) => p.metadata.name)); // prettier-ignore
+    const agentConfig = deps.informers.informer(Resources.configMaps, ConfigMapSchema, {
+      namespace: AGENT_CONFIG.namespace,
+      fieldSelector: `metadata.name=${AGENT_CONFIG.name}`,
+    });
+    controller.watch(agentConfig, () =>
+      d.pools
+        .list()
+        .filter((p) => isExternal(p.spec))
+        .map((p) => p.metadata.name),
+    );
   }
   return controller;
 }
@@ -211,7 +257,12 @@ function consolidatingPoolOf(
 
 /** A pod change that can change how full its node is, or whether it may go (its do-not-disrupt annotations). */
 function podMoved(a: Pod, b: Pod): boolean {
-  return a.spec?.nodeName !== b.spec?.nodeName || a.status?.phase !== b.status?.phase || a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp || !isDeepStrictEqual(a.metadata.annotations, b.metadata.annotations); // prettier-ignore
+  return (
+    a.spec?.nodeName !== b.spec?.nodeName ||
+    a.status?.phase !== b.status?.phase ||
+    a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp ||
+    !isDeepStrictEqual(a.metadata.annotations, b.metadata.annotations)
+  );
 }
 
 /** A reconcile's context: the pool, its prior status as a draft, its Nodes. */
@@ -255,8 +306,23 @@ function begin(
 /** A pool that cannot proceed: Degraded with the reason and message, nothing else touched. */
 async function degraded(d: PoolDeps, r: PoolReconcile, reason: string, message: string): Promise<void> {
   const c: [boolean, string, string] = [false, reason, message];
-  const conditions = poolConditions(r.prior.conditions, r.generation, { ready: c, progressing: c, degraded: [true, reason, message], ...(r.managed ? { automation: automationCondition(r.managed) } : {}) }, d.clock.now()); // prettier-ignore
-  await writeStatus(d.poolApi, d.kind.kind, r.obj, { ...r.status, observedGeneration: r.generation, phase: 'Degraded', conditions }); // prettier-ignore
+  // a Degraded pool runs no automation until it is fixed
+  const automation: [boolean, string, string] | undefined =
+    r.managed || managementOn(r.obj.spec)
+      ? [false, 'PoolDegraded', `the pool is Degraded (${reason}): no automation acts until it is fixed`]
+      : undefined;
+  const conditions = poolConditions(
+    r.prior.conditions,
+    r.generation,
+    { ready: c, progressing: c, degraded: [true, reason, message], ...(automation ? { automation } : {}) },
+    d.clock.now(),
+  );
+  await writeStatus(d.poolApi, d.kind.kind, r.obj, {
+    ...r.status,
+    observedGeneration: r.generation,
+    phase: 'Degraded',
+    conditions,
+  });
 }
 
 /** A valid pool: its finalizer first (before anything exists in the cloud), then the sub-reconcilers. */
@@ -267,12 +333,17 @@ async function reconcileLive(d: PoolDeps, r: PoolReconcile): Promise<ReconcileRe
     return await subReconcilers(d, r);
   } catch (err) {
     if (err instanceof CloudError) d.state.forget(r.name); // what was checked may be what fails now
-    if (err instanceof ReferenceError) {
-      await degraded(d, r, 'InvalidReference', err.message);
+    if (err instanceof ReferenceError || err instanceof ExistingInstanceError) {
+      await degraded(d, r, err instanceof ReferenceError ? 'InvalidReference' : EXISTING_FAILED, err.message);
       return { requeueAfter: REQUEUE.steady };
     }
     if (err instanceof CloudError && !err.retryable && !(err instanceof ConflictError)) {
-      await degraded(d, r, err instanceof AuthFailedError ? 'CloudAuthFailed' : 'CloudError', `${err.kind}: ${err.message}`); // prettier-ignore
+      await degraded(
+        d,
+        r,
+        err instanceof AuthFailedError ? 'CloudAuthFailed' : 'CloudError',
+        `${err.kind}: ${err.message}`,
+      );
       r.log.warn({ action: err.action, code: err.code, requestId: err.requestId }, 'cloud refused');
       return { requeueAfter: err instanceof AuthFailedError ? REQUEUE.steady : REQUEUE.error };
     }
@@ -284,16 +355,47 @@ async function reconcileLive(d: PoolDeps, r: PoolReconcile): Promise<ReconcileRe
 async function subReconcilers(d: PoolDeps, r: PoolReconcile): Promise<ReconcileResult> {
   // labels and taints first: they need nothing from the cloud
   const synced = await syncLabelsFirst(d, r);
-  const rendered = { get: (k: string) => { const x = d.state.lastRendered.get(r.name); return x?.key === k ? x.userData : undefined; }, set: (key: string, userData: string) => void d.state.lastRendered.set(r.name, { key, userData }) }; // prettier-ignore
-  const checks = { get: () => d.state.cloudChecks.get(r.name, r.version), set: (id: string) => d.state.cloudChecks.set(r.name, r.version, id) }; // prettier-ignore
+  const rendered = {
+    get: (k: string) => {
+      const x = d.state.lastRendered.get(r.name);
+      return x?.key === k ? x.userData : undefined;
+    },
+    set: (key: string, userData: string) => void d.state.lastRendered.set(r.name, { key, userData }),
+  };
+  const checks = {
+    get: () => d.state.cloudChecks.get(r.name, r.version),
+    set: (id: string) => d.state.cloudChecks.set(r.name, r.version, id),
+  };
+  // the pinned image (status.image) is what the scaling configuration launches
+  const imageId = await reconcileImage(d, r);
   // resolveLaunch reads the validated spec, a fresh object per pool version (never the informer's)
-  r.resolved = await resolveLaunch(r.pool as NodePool, { cloud: d.lookups, refs: d.refs, checks, rendered, join: (p) => d.join.forPool(p.metadata.name, r.uid) }); // prettier-ignore
+  r.resolved = await resolveLaunch(r.pool as NodePool, {
+    cloud: d.lookups,
+    refs: d.refs,
+    checks,
+    rendered,
+    imageId,
+    join: (p) => d.join.forPool(p.metadata.name, r.uid),
+  });
   if (!(await reconcileScalingGroup(d, r))) {
-    await writeStatus(d.poolApi, d.kind.kind, r.obj, { ...r.status, conditions: poolConditions(r.prior.conditions, r.generation, { ready: [false, 'ScalingGroupMissing', r.progress.join('; ')], progressing: [true, 'ScalingGroupMissing', r.progress.join('; ')], degraded: [false, 'Reconciled', 'no problem seen'] }, d.clock.now()) }); // prettier-ignore
+    await writeStatus(d.poolApi, d.kind.kind, r.obj, {
+      ...r.status,
+      conditions: poolConditions(
+        r.prior.conditions,
+        r.generation,
+        {
+          ready: [false, 'ScalingGroupMissing', r.progress.join('; ')],
+          progressing: [true, 'ScalingGroupMissing', r.progress.join('; ')],
+          degraded: [false, 'Reconciled', 'no problem seen'],
+        },
+        d.clock.now(),
+      ),
+    });
     return { requeueAfter: r.requeueAfterMs ?? REQUEUE.progressing };
   }
   const group = r.group!;
   await admitAndSync(d, r, synced);
+  await markWasReady(d.client, admittedNodes(r), d.clock.now(), r.log);
   const members = joinMembers(r.instances, admittedNodes(r));
   await reconcileRegistration(d, r, members);
   await reconcileSubscription(d, r, group);
@@ -303,6 +405,15 @@ async function subReconcilers(d: PoolDeps, r: PoolReconcile): Promise<ReconcileR
   await collectNodes(d, r);
   await syncTags(d, r);
   return finishStatus(d, r, group, members);
+}
+
+/** A pool spec (not yet validated) whose `management` turns an automation block on. */
+function managementOn(spec: unknown): boolean {
+  const m = (spec as { management?: Record<string, { enabled?: unknown } | undefined> } | null | undefined)
+    ?.management;
+  return (
+    !!m && ['autoRepair', 'autoUpgrade', 'autoPatch', 'systemEvents'].some((k) => m[k]?.enabled === true)
+  );
 }
 
 /** A pool spec (not yet validated) that asks for External bootstrap. */

@@ -29,14 +29,25 @@ export function candidatesOf(
   }
   return instances.map((instance) => {
     const node = byInstance.get(instance.instanceId);
-    return { instanceId: instance.instanceId, instance, node, ready: node !== undefined && isNodeReady(node), claim: claimOf(node) }; // prettier-ignore
+    return {
+      instanceId: instance.instanceId,
+      instance,
+      node,
+      ready: node !== undefined && isNodeReady(node),
+      claim: claimOf(node),
+    };
   });
 }
 
 export function poolView(
   d: PoolDeps,
   r: PoolReconcile,
-  opts: { group: ScalingGroup | undefined; actions: readonly LifecycleAction[]; deleting: boolean; status: DeepReadonly<Status> }, // prettier-ignore
+  opts: {
+    group: ScalingGroup | undefined;
+    actions: readonly LifecycleAction[];
+    deleting: boolean;
+    status: DeepReadonly<Status>;
+  },
 ): PoolView {
   return {
     kind: d.kind.kind,
@@ -49,7 +60,7 @@ export function poolView(
     lifecycleActions: opts.actions,
     deleting: opts.deleting,
     now: d.clock.now(),
-    windows: r.managed?.spec.maintenance.windows,
+    windows: r.pool.spec.management?.maintenance.windows, // a ManagedNodePool's maintenance, mapped there
     podsOn: d.podsOn,
   };
 }
@@ -82,7 +93,13 @@ export async function runDisruptions(
     poolRef: r.subject,
     groupId: group.id,
     forceDrain,
-    replacements: typedReplacements(d.cloud, d.cluster, r.log, { name: r.name, pool: r.pool as NodePool, group }, r.resolved), // prettier-ignore
+    replacements: typedReplacements(
+      d.cloud,
+      d.cluster,
+      r.log,
+      { name: r.name, pool: r.pool as NodePool, group },
+      r.resolved,
+    ),
   });
   r.status.automation = { ...(r.status.automation ?? {}), ...res.automation };
   addRetained(r.status, res.retained);

@@ -29,7 +29,8 @@ export function joinCommandToken(command: string): { id: string; token: string }
   const words = command.trim().split(/\s+/);
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
-    const value = w === '--token' ? words[i + 1] : w.startsWith('--token=') ? w.slice('--token='.length) : undefined; // prettier-ignore
+    const value =
+      w === '--token' ? words[i + 1] : w.startsWith('--token=') ? w.slice('--token='.length) : undefined;
     if (value === undefined) continue;
     const m = TOKEN.exec(value.replace(/^['"]|['"]$/g, ''));
     return m ? { id: m[1]!, token: m[0] } : undefined;
@@ -56,7 +57,8 @@ export function joinTokenProblem(
 ): string | undefined {
   if (!/\bkubeadm\s+join\b/.test(command)) return `${field}: the value is not a \`kubeadm join\` command`;
   const token = joinCommandToken(command);
-  if (!token) return `${field}: the join command has no --token <id>.<secret> (a bootstrap token: 6 + 16 lowercase letters or digits)`; // prettier-ignore
+  if (!token)
+    return `${field}: the join command has no --token <id>.<secret> (a bootstrap token: 6 + 16 lowercase letters or digits)`;
   const where = `bootstrap token ${token.id} (Secret kube-system/bootstrap-token-${token.id})`;
   if (!secret)
     return `${field}: the join command's ${where} does not exist in the cluster — deleted, or expired and cleaned up; nodes could not join. Fix: ${JOIN_TOKEN_FIX}`;
@@ -87,11 +89,20 @@ export function agentScriptPath(
   hasChecksum = false,
 ): { url: string } | { problem: string } {
   const where = `ConfigMap ${AGENT_CONFIG.namespace}/${AGENT_CONFIG.name}`;
-  const fix = `set spec.bootstrap.external.scriptURL, or register the script's URL as ${JSON.stringify(AGENT_CONFIG.key)} in ${where}`; // prettier-ignore
-  if (!data) return { problem: `spec.bootstrap.external.scriptURL is not set and ${where} does not exist: no join script is registered, so new nodes cannot join. Fix: ${fix}` }; // prettier-ignore
+  const fix = `set spec.bootstrap.external.scriptURL, or register the script's URL as ${JSON.stringify(AGENT_CONFIG.key)} in ${where}`;
+  if (!data)
+    return {
+      problem: `spec.bootstrap.external.scriptURL is not set and ${where} does not exist: no join script is registered, so new nodes cannot join. Fix: ${fix}`,
+    };
   const url = data[AGENT_CONFIG.key]?.trim();
-  if (!url) return { problem: `spec.bootstrap.external.scriptURL is not set and ${where} has no ${JSON.stringify(AGENT_CONFIG.key)}: no join script is registered, so new nodes cannot join. Fix: ${fix}` }; // prettier-ignore
-  if (!/^https?:\/\/\S+$/.test(url)) return { problem: `${where} ${AGENT_CONFIG.key} is ${JSON.stringify(url.slice(0, 200))}, not an http(s) URL. Fix: ${fix}` }; // prettier-ignore
+  if (!url)
+    return {
+      problem: `spec.bootstrap.external.scriptURL is not set and ${where} has no ${JSON.stringify(AGENT_CONFIG.key)}: no join script is registered, so new nodes cannot join. Fix: ${fix}`,
+    };
+  if (!/^https?:\/\/\S+$/.test(url))
+    return {
+      problem: `${where} ${AGENT_CONFIG.key} is ${JSON.stringify(url.slice(0, 200))}, not an http(s) URL. Fix: ${fix}`,
+    };
   if (url.startsWith('http://') && !hasChecksum)
     return {
       problem: `${where} ${AGENT_CONFIG.key} is ${JSON.stringify(url.slice(0, 200))}, a plain-http URL: the join script runs as root with the join command, so it is fetched over https only, or over http with its checksum. Fix: set spec.bootstrap.external.scriptSHA256 to the script's SHA-256, or register an https URL`,

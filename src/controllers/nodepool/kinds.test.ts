@@ -42,17 +42,74 @@ describe('ManagedNodePool in NodePool terms', () => {
       expect(r.problems.map((p) => p.message).join()).toMatch(/login is not available on a ManagedNodePool/);
   });
 
-  test('the automation condition names what the spec turns on and says it is not active', () => {
+  test('the automation condition lists what runs, with its settings', () => {
     const r = poolSpecOf('ManagedNodePool', {
       ...example,
       spec: { ...example.spec, autoPatch: { enabled: false } },
     });
     if (!r.ok || !r.managed) throw new Error('invalid');
-    const [on, reason, message] = automationCondition(r.managed);
-    expect([on, reason]).toEqual([false, 'AutomationNotActive']);
-    expect(message).toBe(
-      'active: instant elasticity (scale-out on pending pods), consolidation (WhenEmptyOrUnderutilized after 10m); not active in this version: autoRepair, autoUpgrade, systemEvents; consolidation removes nodes only inside the maintenance windows',
+    const [on, reason, message] = automationCondition('ManagedNodePool', r.pool)!;
+    expect([on, reason]).toEqual([true, 'AutomationActive']);
+    expect(message).toMatch(
+      /^active: instant elasticity \(scale-out on pending pods\); autoRepair \(notReadyTimeout 10m, maxUnhealthy 20%, (reboot first|replace)\); systemEvents \(.*\); autoUpgrade \(rotation, maxSurge \S+, maxUnavailable \S+, [^;]*\); consolidation \(WhenEmptyOrUnderutilized after 10m, [^;]*\)$/,
     );
+    expect(message).not.toMatch(/autoPatch/);
+    const off = poolSpecOf('ManagedNodePool', {
+      ...example,
+      spec: {
+        ...example.spec,
+        autoRepair: { enabled: false },
+        systemEvents: { enabled: false },
+        autoUpgrade: { enabled: false },
+        autoPatch: { enabled: true, severities: ['High'] },
+        maintenance: {
+          windows: [{ days: ['Sat'], start: '02:00', duration: '4h', timeZone: 'Asia/Shanghai' }],
+        },
+      },
+    });
+    if (!off.ok) throw new Error('invalid');
+    expect(automationCondition('ManagedNodePool', off.pool)).toEqual([
+      true,
+      'AutomationActive',
+      'active: instant elasticity (scale-out on pending pods); autoPatch (severities High, inside the maintenance windows Sat 02:00 for 4h (Asia/Shanghai)); consolidation (WhenEmptyOrUnderutilized after 10m, inside the maintenance windows Sat 02:00 for 4h (Asia/Shanghai))',
+    ]);
+  });
+
+  test('a NodePool has the condition only when its management turns a block on, or when it is billed Spot', () => {
+    const np = (management?: Record<string, unknown>, billing?: Record<string, unknown>) => {
+      const r = poolSpecOf('NodePool', {
+        apiVersion: 'nodepool.alicloud.dev/v1beta1',
+        kind: 'NodePool',
+        metadata: { name: 'np' },
+        spec: {
+          region: 'cn-hangzhou',
+          vpcId: 'vpc-1',
+          vSwitchIds: ['vsw-1'],
+          scaling: { mode: 'Manual', desiredSize: 1 },
+          instanceTypes: ['ecs.g7.xlarge'],
+          image: { type: 'AliyunLinux3ContainerOptimized' },
+          securityGroup: { ids: ['sg-1'] },
+          ramRoleName: 'r',
+          ...(management ? { management } : {}),
+          ...(billing ? { billing } : {}),
+        },
+      });
+      if (!r.ok) throw new Error(JSON.stringify(r.problems));
+      return r.pool;
+    };
+    expect(automationCondition('NodePool', np())).toBeUndefined();
+    expect(automationCondition('NodePool', np({}))).toBeUndefined();
+    expect(automationCondition('NodePool', np({ autoRepair: { enabled: true } }))).toEqual([
+      true,
+      'AutomationActive',
+      'active: autoRepair (notReadyTimeout 10m, maxUnhealthy 20%, replace)',
+    ]);
+    const spot = np(undefined, { chargeType: 'Spot', spot: { replaceBeforeReclaim: true } });
+    expect(automationCondition('NodePool', spot)).toEqual([
+      true,
+      'AutomationActive',
+      'active: spotInterruption (replacement launched on the notice, drained when Ready)',
+    ]);
   });
 });
 

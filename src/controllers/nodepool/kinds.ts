@@ -9,12 +9,16 @@ import {
   type NodePoolSpecInput,
 } from '../../apis/v1beta1/index.js';
 import { crd, type ResourceRef } from '../../kube/index.js';
+import type { DeepReadonly } from '../../util/readonly.js';
+import { consolidationOf } from '../disruption/consolidation/settings.js';
+import { describeWindows } from '../disruption/maintenance/window.js';
 
 /**
  * The two pool kinds one controller implementation serves. A ManagedNodePool shares the NodePool lifecycle
  * (scaling group, configuration, launch, labels / taints / tags, scale-in, registration, drift, delete) as an
  * Auto pool with the managed defaults, scaled out for pending pods by instant elasticity (src/controllers/
- * provisioning); its other automation is not built yet, and its status says so (see `automationCondition`).
+ * provisioning), with its automation blocks mapped to a NodePool's `management` (repair, system events… are
+ * disruption methods reading `spec.management` for both kinds; `automationCondition` says what runs).
  */
 export type PoolKindName = 'NodePool' | 'ManagedNodePool';
 
@@ -28,8 +32,18 @@ export interface PoolKind {
 }
 
 export const POOL_KINDS: Record<PoolKindName, PoolKind> = {
-  NodePool: { kind: 'NodePool', ref: crd(GROUP, VERSION, KINDS.NodePool.plural, 'NodePool', false), controller: 'nodepool', other: 'ManagedNodePool' }, // prettier-ignore
-  ManagedNodePool: { kind: 'ManagedNodePool', ref: crd(GROUP, VERSION, KINDS.ManagedNodePool.plural, 'ManagedNodePool', false), controller: 'managednodepool', other: 'NodePool' }, // prettier-ignore
+  NodePool: {
+    kind: 'NodePool',
+    ref: crd(GROUP, VERSION, KINDS.NodePool.plural, 'NodePool', false),
+    controller: 'nodepool',
+    other: 'ManagedNodePool',
+  },
+  ManagedNodePool: {
+    kind: 'ManagedNodePool',
+    ref: crd(GROUP, VERSION, KINDS.ManagedNodePool.plural, 'ManagedNodePool', false),
+    controller: 'managednodepool',
+    other: 'NodePool',
+  },
 };
 
 export type PoolSpecResult =
@@ -48,7 +62,13 @@ export function managedAsNodePool(m: ManagedNodePool): PoolSpecResult {
     region: s.region,
     vpcId: s.vpcId,
     vSwitchIds: [...s.vSwitchIds],
-    scaling: { mode: 'Auto', minSize: s.scaling.minSize, maxSize: s.scaling.maxSize, multiAZPolicy: s.scaling.multiAZPolicy, ...(s.scaling.priority !== undefined ? { priority: s.scaling.priority } : {}) }, // prettier-ignore
+    scaling: {
+      mode: 'Auto',
+      minSize: s.scaling.minSize,
+      maxSize: s.scaling.maxSize,
+      multiAZPolicy: s.scaling.multiAZPolicy,
+      ...(s.scaling.priority !== undefined ? { priority: s.scaling.priority } : {}),
+    },
     instanceTypes: [...s.instanceTypes],
     billing: { chargeType: 'PayAsYouGo' },
     image: { type: 'ContainerOS' },
@@ -74,11 +94,29 @@ export function managedAsNodePool(m: ManagedNodePool): PoolSpecResult {
     ...(s.userDataFrom ? { userDataFrom: s.userDataFrom } : {}),
     bootstrap: { mode: 'Managed' },
     // consolidation defaults to WhenEmptyOrUnderutilized on this kind (a NodePool's default is Never)
-    disruption: { ...(s.disruption ?? {}), consolidation: { ...(s.disruption?.consolidation ?? {}), policy: s.disruption?.consolidation?.policy ?? 'WhenEmptyOrUnderutilized' } }, // prettier-ignore
+    disruption: {
+      ...(s.disruption ?? {}),
+      consolidation: {
+        ...(s.disruption?.consolidation ?? {}),
+        policy: s.disruption?.consolidation?.policy ?? 'WhenEmptyOrUnderutilized',
+      },
+    },
     registrationTimeout: s.registrationTimeout,
+    // the automation blocks, on by default on this kind, are a NodePool's opt-in `management`
+    management: {
+      maintenance: s.maintenance,
+      autoRepair: s.autoRepair,
+      autoUpgrade: s.autoUpgrade,
+      autoPatch: s.autoPatch,
+      systemEvents: s.systemEvents,
+    },
   };
   const v = validateObject({ apiVersion: API_VERSION, kind: 'NodePool', metadata: m.metadata, spec });
-  if (!v.ok) return { ok: false, problems: v.problems.map((p) => ({ path: p.path, message: `${p.message} (as a NodePool)` })) }; // prettier-ignore
+  if (!v.ok)
+    return {
+      ok: false,
+      problems: v.problems.map((p) => ({ path: p.path, message: `${p.message} (as a NodePool)` })),
+    };
   return { ok: true, pool: v.value as NodePool, managed: m };
 }
 
@@ -90,36 +128,66 @@ export function poolSpecOf(kind: PoolKindName, obj: Record<string, unknown>): Po
   return managedAsNodePool(v.value as ManagedNodePool);
 }
 
-/** The automation a ManagedNodePool promises, with whether its spec turns each on. */
-function automationOf(m: ManagedNodePool): { name: string; on: boolean }[] {
-  const s = m.spec;
-  return [
-    { name: 'autoRepair', on: s.autoRepair.enabled },
-    { name: 'autoUpgrade', on: s.autoUpgrade.enabled },
-    { name: 'autoPatch', on: s.autoPatch.enabled },
-    { name: 'systemEvents', on: s.systemEvents.enabled },
-  ];
+/** When rotations and consolidation may start disrupting nodes: the maintenance windows, or at any time. */
+function rotationWhen(m: DeepReadonly<NodePool['spec']['management']>): string {
+  const w = m?.maintenance.windows ?? [];
+  return w.length > 0
+    ? `inside the maintenance windows ${describeWindows(w)}`
+    : 'at any time (no maintenance windows)';
+}
+
+/** What runs for a pool (in NodePool terms), and what its spec turns on that this version does not run yet. */
+export function automationOf(
+  kind: PoolKindName,
+  pool: DeepReadonly<NodePool>,
+): { active: string[]; inactive: string[] } {
+  const m = pool.spec.management;
+  const active: string[] = [];
+  if (kind === 'ManagedNodePool') active.push('instant elasticity (scale-out on pending pods)');
+  if (m?.autoRepair.enabled)
+    active.push(
+      `autoRepair (notReadyTimeout ${m.autoRepair.notReadyTimeout}, maxUnhealthy ${String(m.autoRepair.maxUnhealthy)}, ${m.maintenance.allowReboot ? 'reboot first' : 'replace'})`,
+    );
+  if (m?.systemEvents.enabled)
+    active.push('systemEvents (nodes replaced ahead of ECS maintenance and failure events)');
+  const b = pool.spec.billing;
+  if (b.chargeType === 'Spot')
+    active.push(
+      `spotInterruption (${b.spot?.replaceBeforeReclaim ? 'replacement launched on the notice, drained when Ready' : 'drained at once on the notice'})`,
+    );
+  if (m?.autoUpgrade.enabled)
+    active.push(
+      `autoUpgrade (rotation, maxSurge ${String(m.autoUpgrade.maxSurge)}, maxUnavailable ${String(m.autoUpgrade.maxUnavailable)}, ${rotationWhen(m)})`,
+    );
+  if (m?.autoPatch.enabled)
+    active.push(`autoPatch (severities ${m.autoPatch.severities.join(', ')}, ${rotationWhen(m)})`);
+  const c = consolidationOf(pool);
+  if (c) active.push(`consolidation (${c.policy} after ${c.after}, ${rotationWhen(m)})`);
+  return { active, inactive: [] };
 }
 
 /**
- * The `AutomationActive` condition of a ManagedNodePool: False, naming each automation its spec turns on that
- * this version does not run yet, and what the pool does instead (elasticity, and consolidation unless its policy
- * is Never — inside the maintenance windows when it has them).
+ * The `AutomationActive` condition: for every ManagedNodePool, and for a NodePool whose `management` turns a
+ * block on, that is billed Spot (spot interruption runs for every Spot pool) or that consolidates; undefined
+ * otherwise. True listing what runs; False naming what the spec turns on that this version does not run.
  */
-export function automationCondition(m: ManagedNodePool): [boolean, string, string] {
-  const wanted = automationOf(m)
-    .filter((a) => a.on)
-    .map((a) => a.name);
-  const c = m.spec.disruption?.consolidation;
-  const policy = c?.policy ?? 'WhenEmptyOrUnderutilized';
-  const consolidating = policy !== 'Never';
-  const active = `active: instant elasticity (scale-out on pending pods)${consolidating ? `, consolidation (${policy} after ${c?.after ?? '10m'})` : ''}`; // prettier-ignore
-  const windows = (m.spec.maintenance.windows ?? []).length > 0 ? (consolidating ? '; consolidation removes nodes only inside the maintenance windows' : '; the maintenance windows are recorded but nothing acts in them yet') : ''; // prettier-ignore
-  if (wanted.length === 0) return [true, 'AutomationActive', `${active}${windows}`];
+export function automationCondition(
+  kind: PoolKindName,
+  pool: DeepReadonly<NodePool>,
+): [boolean, string, string] | undefined {
+  const m = pool.spec.management;
+  const any =
+    (m && (m.autoRepair.enabled || m.autoUpgrade.enabled || m.autoPatch.enabled || m.systemEvents.enabled)) ||
+    pool.spec.billing.chargeType === 'Spot' ||
+    consolidationOf(pool) !== undefined;
+  if (kind === 'NodePool' && !any) return undefined;
+  const { active, inactive } = automationOf(kind, pool);
+  const runs = `active: ${active.join('; ') || 'none'}`;
+  if (inactive.length === 0) return [true, 'AutomationActive', runs];
   return [
     false,
     'AutomationNotActive',
-    `${active}; not active in this version: ${wanted.join(', ')}${windows}`,
+    `${runs}; not active in this version: ${inactive.join(', ')} (accepted, but nothing acts on them yet)`,
   ];
 }
 

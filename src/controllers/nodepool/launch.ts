@@ -8,9 +8,15 @@ export const SCALE_IN_HOOK = 'nodepool-operator-drain';
 
 /** The image family (`ImageFamily` of DescribeImages) each image type launches from, by architecture. */
 export const IMAGE_FAMILIES: Record<string, { x86_64: string; arm64?: string }> = {
-  AliyunLinux3ContainerOptimized: { x86_64: 'acs:alibaba_cloud_linux_3_container_optimized_x64', arm64: 'acs:alibaba_cloud_linux_3_container_optimized_arm64' }, // prettier-ignore
+  AliyunLinux3ContainerOptimized: {
+    x86_64: 'acs:alibaba_cloud_linux_3_container_optimized_x64',
+    arm64: 'acs:alibaba_cloud_linux_3_container_optimized_arm64',
+  },
   ContainerOS: { x86_64: 'acs:containeros_3_x64' },
-  AliyunLinux3: { x86_64: 'acs:alibaba_cloud_linux_3_2104_lts_x64', arm64: 'acs:alibaba_cloud_linux_3_2104_lts_arm64' }, // prettier-ignore
+  AliyunLinux3: {
+    x86_64: 'acs:alibaba_cloud_linux_3_2104_lts_x64',
+    arm64: 'acs:alibaba_cloud_linux_3_2104_lts_arm64',
+  },
   Ubuntu: { x86_64: 'acs:ubuntu_22_04_x64', arm64: 'acs:ubuntu_22_04_arm64' },
 };
 
@@ -25,7 +31,11 @@ export function scalingGroupName(cluster: string, pool: string): string {
   return `${full.slice(0, 55)}-${h}`;
 }
 
-const MULTI_AZ: Record<string, MultiAZPolicy> = { Priority: 'PRIORITY', CostOptimized: 'COST_OPTIMIZED', Balance: 'BALANCE' }; // prettier-ignore
+const MULTI_AZ: Record<string, MultiAZPolicy> = {
+  Priority: 'PRIORITY',
+  CostOptimized: 'COST_OPTIMIZED',
+  Balance: 'BALANCE',
+};
 
 /** What the pool's size asks ESS for, given the group's current capacity (the switch rules of API.md). */
 export function capacityOf(
@@ -64,7 +74,9 @@ export function scalingGroupSpecOf(pool: NodePool, ctx: GroupContext): ScalingGr
       ? {
           onDemandBaseCapacity: 0,
           onDemandPercentageAboveBaseCapacity: 0,
-          spotInstanceRemedy: spot.replaceBeforeReclaim ?? false,
+          // the operator replaces a spot node on its notice itself (spotInterruption: replacement first, drain
+          // when Ready): ESS's own remedy would launch a second replacement and start removing the node at once
+          spotInstanceRemedy: false,
           compensateWithOnDemand: spot.onDemandFallback ?? false,
         }
       : {}),
@@ -115,7 +127,9 @@ export function launchSpecOf(pool: NodePool, ctx: LaunchContext): LaunchSpec {
     instanceTypes: [...spec.instanceTypes],
     securityGroupIds: [...spec.securityGroup.ids],
     systemDisk: disk(spec.systemDisk),
-    systemDiskFallbackCategories: spec.systemDisk.fallbackCategories ? [...spec.systemDisk.fallbackCategories] : undefined, // prettier-ignore
+    systemDiskFallbackCategories: spec.systemDisk.fallbackCategories
+      ? [...spec.systemDisk.fallbackCategories]
+      : undefined,
     dataDisks: (spec.dataDisks ?? []).map(disk),
     userData: ctx.userData,
     keyPairName: spec.login?.keyPairName,
@@ -125,15 +139,23 @@ export function launchSpecOf(pool: NodePool, ctx: LaunchContext): LaunchSpec {
     spot: spot
       ? {
           strategy: spot.strategy ?? 'SpotAsPriceGo',
-          priceLimits: (spot.priceLimits ?? []).map((p) => ({ instanceType: p.instanceType, maxPricePerHour: Number(p.maxPricePerHour) })), // prettier-ignore
+          priceLimits: (spot.priceLimits ?? []).map((p) => ({
+            instanceType: p.instanceType,
+            maxPricePerHour: Number(p.maxPricePerHour),
+          })),
         }
       : undefined,
     tags: poolTags(pool, ctx.cluster),
     publicIp: spec.publicIp?.enabled
-      ? { chargeType: spec.publicIp.chargeType ?? 'PayByTraffic', maxBandwidthOutMbps: spec.publicIp.maxBandwidthOutMbps ?? 5 } // prettier-ignore
+      ? {
+          chargeType: spec.publicIp.chargeType ?? 'PayByTraffic',
+          maxBandwidthOutMbps: spec.publicIp.maxBandwidthOutMbps ?? 5,
+        }
       : undefined,
     deploymentSetId: spec.deploymentSetId,
-    privatePool: spec.privatePool ? { matchCriteria: spec.privatePool.matchCriteria, id: spec.privatePool.id } : undefined, // prettier-ignore
+    privatePool: spec.privatePool
+      ? { matchCriteria: spec.privatePool.matchCriteria, id: spec.privatePool.id }
+      : undefined,
     securityHardening: spec.securityHardening !== 'Disabled',
     ramRoleName: spec.ramRoleName,
     metadataHttpTokens: spec.instanceMetadataOptions?.httpTokens,

@@ -12,7 +12,14 @@ export function nodeChanged(oldNode: Node, newNode: Node): boolean {
   const strip = (n: Node): Node => ({
     ...n,
     metadata: { ...n.metadata, resourceVersion: undefined },
-    ...(n.status?.conditions ? { status: { ...n.status, conditions: n.status.conditions.map(({ lastTransitionTime: _t, ...c }) => c) } } : {}), // prettier-ignore
+    ...(n.status?.conditions
+      ? {
+          status: {
+            ...n.status,
+            conditions: n.status.conditions.map(({ lastTransitionTime: _t, ...c }) => c),
+          },
+        }
+      : {}),
   });
   return !isDeepStrictEqual(strip(oldNode), strip(newNode));
 }

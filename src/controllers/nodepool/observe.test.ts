@@ -1,30 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
 import type { PoolInstance } from '../../cloud/types.js';
+import { poolInstance } from '../../cloud/fake/instances.js';
 import type { Node } from '../../kube/index.js';
 import { groupCountsKey, membersAtRest } from './observe.js';
 
-const instance = (id: string, lifecycleState = 'InService'): PoolInstance => ({
-  instanceId: id,
-  status: 'Running',
-  zoneId: 'cn-hangzhou-h',
-  instanceType: 'ecs.g7.xlarge',
-  chargeType: 'PostPaid',
-  spotStrategy: 'NoSpot',
-  privateIp: undefined,
-  vSwitchId: undefined,
-  hostName: undefined,
-  imageId: undefined,
-  creationTime: undefined,
-  expiredTime: undefined,
-  tags: {},
-  locks: [],
-  deletionProtection: false,
-  lifecycleState,
-  healthy: true,
-  creationType: 'AutoCreated',
-  scalingConfigurationId: 'asc-1',
-  reclaiming: false,
-});
+const instance = (id: string, lifecycleState = 'InService'): PoolInstance =>
+  poolInstance(id, {
+    zoneId: 'cn-hangzhou-h',
+    instanceType: 'ecs.g7.xlarge',
+    lifecycleState,
+    scalingConfigurationId: 'asc-1',
+  });
 
 const node = (id: string, ready = true, deleting = false): Node => ({
   metadata: { name: `n-${id}`, ...(deleting ? { deletionTimestamp: '2026-11-23T00:00:00Z' } : {}) },

@@ -59,7 +59,12 @@ export function countMembers(members: readonly Member[]): Counts {
   >();
   const types = new Map<string, number>();
   for (const m of active) {
-    const z = zones.get(m.instance.zoneId) ?? { zoneId: m.instance.zoneId, ...(m.instance.vSwitchId ? { vSwitchId: m.instance.vSwitchId } : {}), currentSize: 0, readySize: 0 }; // prettier-ignore
+    const z = zones.get(m.instance.zoneId) ?? {
+      zoneId: m.instance.zoneId,
+      ...(m.instance.vSwitchId ? { vSwitchId: m.instance.vSwitchId } : {}),
+      currentSize: 0,
+      readySize: 0,
+    };
     z.currentSize++;
     if (m.ready) z.readySize++;
     zones.set(m.instance.zoneId, z);

@@ -14,7 +14,11 @@ export function orphanReporter(
   metrics: RuntimeMetrics,
   owned: () => Set<string>,
 ): (log: Logger) => Promise<void> {
-  const gauge = new Gauge({ name: 'nodepool_orphan_scaling_groups', help: 'Scaling groups tagged with this cluster that no pool owns (checked at start-up)', registers: [metrics.registry] }); // prettier-ignore
+  const gauge = new Gauge({
+    name: 'nodepool_orphan_scaling_groups',
+    help: 'Scaling groups tagged with this cluster that no pool owns (checked at start-up)',
+    registers: [metrics.registry],
+  });
   let checked = false;
   return async (log) => {
     if (checked) return;
@@ -25,7 +29,15 @@ export function orphanReporter(
       const orphans = groups.filter((g) => !mine.has(g.tags['nodepool.alicloud.dev/pool'] ?? ''));
       gauge.set(orphans.length);
       for (const g of orphans) {
-        log.warn({ action: 'orphan-group', scalingGroupId: g.id, name: g.name, pool: g.tags['nodepool.alicloud.dev/pool'] }, 'a scaling group tagged with this cluster belongs to no pool (delete it with the cloud console or the CLI once you are sure)'); // prettier-ignore
+        log.warn(
+          {
+            action: 'orphan-group',
+            scalingGroupId: g.id,
+            name: g.name,
+            pool: g.tags['nodepool.alicloud.dev/pool'],
+          },
+          'a scaling group tagged with this cluster belongs to no pool (delete it with the cloud console or the CLI once you are sure)',
+        );
       }
     } catch (err) {
       checked = false;

@@ -98,7 +98,10 @@ export class References {
   async bootstrapToken(id: string): Promise<BootstrapTokenSecret | undefined> {
     try {
       const s = await this.secrets.get(`bootstrap-token-${id}`, 'kube-system');
-      const field = (k: string) => { const v = s.data?.[k]; return v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8'); }; // prettier-ignore
+      const field = (k: string) => {
+        const v = s.data?.[k];
+        return v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8');
+      };
       const out: BootstrapTokenSecret = {};
       const secret = field('token-secret');
       const expiration = field('expiration');
@@ -180,21 +183,46 @@ export interface Resolved {
   password?: { value: string; revision: string } | undefined;
 }
 
-/** The image a pool launches: its Custom id, or the newest image of the type's family for the types' CPU. */
-export async function resolveImage(pool: NodePool, cloud: LookupCloud, arm: boolean): Promise<string> {
+/** The pool's instance types include Arm ones (their images are the family's arm64 build). */
+export function isArmPool(spec: Pick<NodePool['spec'], 'instanceTypes'>): boolean {
+  return spec.instanceTypes.some((t) => /^ecs\.(g8y|c8y|r8y|g6r|c6r)\./.test(t));
+}
+
+/** Where the pool's image comes from: the image family of its type for the types' CPU, or its Custom id. */
+export function imageSourceOf(
+  pool: Pick<NodePool, 'spec'>,
+): { kind: 'family'; family: string } | { kind: 'custom'; id: string } {
   const image = pool.spec.image;
   if (image.type === 'Custom') {
     if (!image.id) throw new ReferenceError('spec.image.id: a Custom image needs an id');
-    const [found] = await cloud.images([image.id]);
-    if (!found)
-      throw new ReferenceError(`spec.image.id: image ${image.id} does not exist in ${cloud.region}`);
-    return found.id;
+    return { kind: 'custom', id: image.id };
   }
+  const arm = isArmPool(pool.spec);
   const families = IMAGE_FAMILIES[image.type];
   const family = arm ? families?.arm64 : families?.x86_64;
   if (!family) throw new ReferenceError(`spec.image.type: ${image.type} has no ${arm ? 'Arm' : 'x86'} image`);
-  const id = await cloud.latestImage(family);
-  if (!id) throw new InvalidConfigurationError({ code: 'InvalidImageId.NotFound', cloudMessage: `no image of family ${family} in ${cloud.region}`, action: 'DescribeImages' }); // prettier-ignore
+  return { kind: 'family', family };
+}
+
+/**
+ * The image a pool launches when nothing is pinned yet: its Custom id (checked to exist), or the newest image
+ * of its type's family. Pools pin their image (`image/`): the pool controller passes the pinned id instead.
+ */
+export async function resolveImage(pool: NodePool, cloud: LookupCloud): Promise<string> {
+  const source = imageSourceOf(pool);
+  if (source.kind === 'custom') {
+    const [found] = await cloud.images([source.id]);
+    if (!found)
+      throw new ReferenceError(`spec.image.id: image ${source.id} does not exist in ${cloud.region}`);
+    return found.id;
+  }
+  const id = await cloud.latestImage(source.family);
+  if (!id)
+    throw new InvalidConfigurationError({
+      code: 'InvalidImageId.NotFound',
+      cloudMessage: `no image of family ${source.family} in ${cloud.region}`,
+      action: 'DescribeImages',
+    });
   return id;
 }
 
@@ -213,10 +241,11 @@ export function securityGroupProblem(
   for (const id of spec.securityGroup.ids) {
     const g = found.find((x) => x.id === id);
     if (!g) return `spec.securityGroup.ids: security group ${id} does not exist in the pool's region`;
-    if (g.vpcId && g.vpcId !== spec.vpcId) return `spec.securityGroup.ids: security group ${id} is in ${g.vpcId}, not the pool's VPC ${spec.vpcId}`; // prettier-ignore
+    if (g.vpcId && g.vpcId !== spec.vpcId)
+      return `spec.securityGroup.ids: security group ${id} is in ${g.vpcId}, not the pool's VPC ${spec.vpcId}`;
     if (g.type !== want) {
       const actual = g.type === 'enterprise' ? 'an Advanced (enterprise)' : 'a Basic (normal)';
-      return `spec.securityGroup: ${id} is ${actual} security group, but spec.securityGroup.type is ${spec.securityGroup.type}`; // prettier-ignore
+      return `spec.securityGroup: ${id} is ${actual} security group, but spec.securityGroup.type is ${spec.securityGroup.type}`;
     }
   }
   return undefined;
@@ -237,7 +266,12 @@ async function resolveExternal(
     const field = 'spec.bootstrap.external.joinCommandSecretRef';
     const command = (await refs.secretKey(field, ext.joinCommandSecretRef)).value;
     const token = joinCommandToken(command);
-    const problem = joinTokenProblem(field, command, token ? await refs.bootstrapToken(token.id) : undefined, nowMs); // prettier-ignore
+    const problem = joinTokenProblem(
+      field,
+      command,
+      token ? await refs.bootstrapToken(token.id) : undefined,
+      nowMs,
+    );
     if (problem) throw new ReferenceError(problem);
     out.joinCommand = command;
   }
@@ -264,6 +298,8 @@ export async function resolveLaunch(
     /** The clock for token expiry (wall clock by default). */
     now?: () => number;
     checks?: CloudChecks | undefined;
+    /** The pool's pinned image (`status.image.id`): launched instead of resolving the family's newest. */
+    imageId?: string | undefined;
     /** The pool's last rendered user data by its inputs (kept by the caller per pool). */
     rendered?: { get(key: string): string | undefined; set(key: string, userData: string): void } | undefined;
   },
@@ -274,10 +310,10 @@ export async function resolveLaunch(
     ramRoleProblem(spec.ramRoleName, deps.refs.policy) ??
     securityGroupsProblem(spec.securityGroup.ids, deps.refs.policy);
   if (borrowed) throw new ReferenceError(borrowed);
-  let imageId = deps.checks?.get();
-  if (imageId === undefined) {
-    const arm = spec.instanceTypes.some((t) => /^ecs\.(g8y|c8y|r8y|g6r|c6r)\./.test(t));
-    imageId = await resolveImage(pool, deps.cloud, arm);
+  const checked = deps.checks?.get();
+  let imageId = deps.imageId ?? checked;
+  if (checked === undefined || imageId === undefined) {
+    imageId ??= await resolveImage(pool, deps.cloud);
     const sgProblem = securityGroupProblem(spec, await deps.cloud.securityGroups(spec.securityGroup.ids));
     if (sgProblem) throw new ReferenceError(sgProblem);
     deps.checks?.set(imageId);
@@ -287,7 +323,8 @@ export async function resolveLaunch(
   if (pre !== undefined) refs.preUserData = pre;
   const post = await deps.refs.script('spec.userDataFrom', spec.userData, spec.userDataFrom);
   if (post !== undefined) refs.userData = post;
-  if (spec.bootstrap.mode === 'External') Object.assign(refs, await resolveExternal(spec, deps.refs, deps.now?.() ?? Date.now())); // prettier-ignore
+  if (spec.bootstrap.mode === 'External')
+    Object.assign(refs, await resolveExternal(spec, deps.refs, deps.now?.() ?? Date.now()));
   const join = await deps.join(pool);
   // the same inputs render the same script: a pool at rest is not rendered again on every reconcile
   const renderKey = JSON.stringify([pool.metadata.name, spec, join, refs]);

@@ -29,6 +29,7 @@ describe('SharedLookups', () => {
       region: 'cn-hangzhou',
       images: (ids) => { asked.push([...ids]); return Promise.resolve([]); }, // prettier-ignore
       latestImage: () => Promise.resolve('m-1'),
+      familyImages: () => Promise.resolve([]),
       securityGroups: (ids) => { asked.push([...ids]); return Promise.resolve([]); }, // prettier-ignore
     });
     await cloud.securityGroups(['sg-b', 'sg-a']);

@@ -1,7 +1,10 @@
 import type { CloudProvider } from '../../cloud/provider.js';
 
 /** The cloud reads a pool's launch is checked with (image, security groups): the same for many pools. */
-export type LookupCloud = Pick<CloudProvider, 'region' | 'images' | 'latestImage' | 'securityGroups'>;
+export type LookupCloud = Pick<
+  CloudProvider,
+  'region' | 'images' | 'latestImage' | 'securityGroups' | 'familyImages'
+>;
 
 /**
  * Answers shared by every pool for a short while: fifty pools created at once with the same image and security
@@ -41,6 +44,7 @@ export class SharedLookups {
       images: (xs) => this.memo(`images:${ids(xs)}`, () => cloud.images(xs)),
       latestImage: (family) => this.memo(`latestImage:${family}`, () => cloud.latestImage(family)),
       securityGroups: (xs) => this.memo(`securityGroups:${ids(xs)}`, () => cloud.securityGroups(xs)),
+      familyImages: (family) => this.memo(`familyImages:${family}`, () => cloud.familyImages(family)),
     };
   }
 }

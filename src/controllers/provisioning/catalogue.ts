@@ -3,7 +3,12 @@ import type { InstanceTypeInfo } from '../../cloud/types.js';
 import type { Clock } from '../../runtime/clock.js';
 
 /** How long answers are trusted. Stock moves; list prices hardly; a failed offering is avoided a few minutes. */
-export const CATALOGUE_TTL = { stockMs: 60_000, priceMs: 3_600_000, spotPriceMs: 600_000, unavailableMs: 180_000 } as const; // prettier-ignore
+export const CATALOGUE_TTL = {
+  stockMs: 60_000,
+  priceMs: 3_600_000,
+  spotPriceMs: 600_000,
+  unavailableMs: 180_000,
+} as const;
 
 export type Market = 'onDemand' | 'spot' | 'prepaid';
 
@@ -100,7 +105,9 @@ export class OfferingCatalogue {
           const p = this.prices.get(`${t}|${z}|${n.market === 'spot' ? 'spot' : 'od'}`);
           const ttl = n.market === 'spot' ? CATALOGUE_TTL.spotPriceMs : CATALOGUE_TTL.priceMs;
           if (p && now - p.at <= ttl) continue;
-          const job = this.once(`price:${t}|${z}|${n.market}`, () => this.fetchPrice({ type: t, zone: z, market: n.market })); // prettier-ignore
+          const job = this.once(`price:${t}|${z}|${n.market}`, () =>
+            this.fetchPrice({ type: t, zone: z, market: n.market }),
+          );
           if (p) refresh(job);
           else jobs.push(job);
         }
@@ -136,13 +143,22 @@ export class OfferingCatalogue {
   }
 
   private async fetchStock(market: Market): Promise<void> {
-    const list = await this.cloud.stock({ chargeType: market === 'prepaid' ? 'PrePaid' : 'PostPaid', spot: market === 'spot' }); // prettier-ignore
-    this.stockByMarket.set(market, { at: this.clock.monotonic(), value: new Map(list.map((s) => [`${s.instanceType}|${s.zoneId}`, s.available])) }); // prettier-ignore
+    const list = await this.cloud.stock({
+      chargeType: market === 'prepaid' ? 'PrePaid' : 'PostPaid',
+      spot: market === 'spot',
+    });
+    this.stockByMarket.set(market, {
+      at: this.clock.monotonic(),
+      value: new Map(list.map((s) => [`${s.instanceType}|${s.zoneId}`, s.available])),
+    });
   }
 
   private async fetchPrice(p: { type: string; zone: string; market: Market }): Promise<void> {
     if (this.unknownTypes.has(p.type)) return;
     const value = await this.cloud.price({ instanceType: p.type, zoneId: p.zone, spot: p.market === 'spot' });
-    this.prices.set(`${p.type}|${p.zone}|${p.market === 'spot' ? 'spot' : 'od'}`, { at: this.clock.monotonic(), value }); // prettier-ignore
+    this.prices.set(`${p.type}|${p.zone}|${p.market === 'spot' ? 'spot' : 'od'}`, {
+      at: this.clock.monotonic(),
+      value,
+    });
   }
 }

@@ -17,7 +17,15 @@ import { DrainMetrics } from '../disruption/metrics.js';
 import { Batcher } from './batcher.js';
 import { OfferingCatalogue } from './catalogue.js';
 import { inFlightOf, type InFlight } from './inflight.js';
-import { ClaimSchema, DaemonSetSchema, VolumeSchema, daemonSetPods, podVolumeZones, provisionable, zoneCounter } from './inputs.js'; // prettier-ignore
+import {
+  ClaimSchema,
+  DaemonSetSchema,
+  VolumeSchema,
+  daemonSetPods,
+  podVolumeZones,
+  provisionable,
+  zoneCounter,
+} from './inputs.js';
 import { Launcher, type ResolvedLaunch } from './launcher.js';
 import { ProvisioningMetrics } from './metrics.js';
 import { PodEvents } from './pod-events.js';
@@ -80,8 +88,20 @@ export function newProvisioningController(
   const cluster = deps.settings.clusterId ?? 'default';
   const selector = deps.settings.poolSelector ? { labelSelector: deps.settings.poolSelector } : {};
   const pods = podInformer(deps.informers);
-  const kinds = (['NodePool', 'ManagedNodePool'] as const).map((kind) => ({ kind, informer: deps.informers.informer(POOL_KINDS[kind].ref, PoolObjectSchema, selector), api: new TypedResource(deps.client, POOL_KINDS[kind].ref, PoolObjectSchema) })); // prettier-ignore
-  const poolNodes = deps.informers.informer(Resources.nodes, NodeSchema, { labelSelector: POOL_LABEL, indexers: { pool: (n: Node) => { const p = n.metadata.labels?.[POOL_LABEL]; return p ? [p] : []; } } }); // prettier-ignore
+  const kinds = (['NodePool', 'ManagedNodePool'] as const).map((kind) => ({
+    kind,
+    informer: deps.informers.informer(POOL_KINDS[kind].ref, PoolObjectSchema, selector),
+    api: new TypedResource(deps.client, POOL_KINDS[kind].ref, PoolObjectSchema),
+  }));
+  const poolNodes = deps.informers.informer(Resources.nodes, NodeSchema, {
+    labelSelector: POOL_LABEL,
+    indexers: {
+      pool: (n: Node) => {
+        const p = n.metadata.labels?.[POOL_LABEL];
+        return p ? [p] : [];
+      },
+    },
+  });
   const allNodes = deps.informers.informer(Resources.nodes, NodeSchema);
   const daemonSets = deps.informers.informer(Resources.daemonSets, DaemonSetSchema);
   const claims = deps.informers.informer(Resources.persistentVolumeClaims, ClaimSchema);
@@ -114,8 +134,23 @@ export function newProvisioningController(
   /** When each pod still pending was first decided (monotonic ms): held from re-plans while nodes boot. */
   const decidedAt = new Map<string, number>();
 
-  const controller = new Controller({ name: PROVISIONING_CONTROLLER, reconcile, logger, clock, concurrency: 1, metrics: { controller: deps.metrics.controller(PROVISIONING_CONTROLLER), queue: deps.metrics.queue(PROVISIONING_CONTROLLER) } }); // prettier-ignore
-  const batcher = new Batcher({ idleMs: deps.settings.batchIdleDuration, maxMs: deps.settings.batchMaxDuration, clock, onBatch: () => controller.enqueue(KEY) }); // prettier-ignore
+  const controller = new Controller({
+    name: PROVISIONING_CONTROLLER,
+    reconcile,
+    logger,
+    clock,
+    concurrency: 1,
+    metrics: {
+      controller: deps.metrics.controller(PROVISIONING_CONTROLLER),
+      queue: deps.metrics.queue(PROVISIONING_CONTROLLER),
+    },
+  });
+  const batcher = new Batcher({
+    idleMs: deps.settings.batchIdleDuration,
+    maxMs: deps.settings.batchMaxDuration,
+    clock,
+    onBatch: () => controller.enqueue(KEY),
+  });
   const onPod = (p: Pod): void => {
     const uid = p.metadata.uid ?? `${p.metadata.namespace}/${p.metadata.name}`;
     if (isPending(p)) {
@@ -125,24 +160,63 @@ export function newProvisioningController(
       }
     } else forget(p);
   };
-  const forget = (p: Pod): void => { firstSeen.delete(p.metadata.uid ?? ''); decidedAt.delete(p.metadata.uid ?? ''); }; // prettier-ignore
+  const forget = (p: Pod): void => {
+    firstSeen.delete(p.metadata.uid ?? '');
+    decidedAt.delete(p.metadata.uid ?? '');
+  };
   pods.addEventHandler({ add: onPod, update: (_o, n) => onPod(n), delete: forget });
   // a pool's spec, deletion or scaling group (a new pool becomes launchable) changes the plan; its counts do not
   const groupOf = (o: { status?: Record<string, unknown> | undefined }): unknown => o.status?.scalingGroupId;
-  for (const k of kinds) controller.watch(k.informer, () => KEY, (a, b) => a.metadata.generation !== b.metadata.generation || a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp || groupOf(a) !== groupOf(b)); // prettier-ignore
+  const imageOf = (o: { status?: Record<string, unknown> | undefined }): unknown =>
+    (o.status?.image as { id?: string } | undefined)?.id;
+  for (const k of kinds)
+    controller.watch(
+      k.informer,
+      () => KEY,
+      (a, b) =>
+        a.metadata.generation !== b.metadata.generation ||
+        a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp ||
+        groupOf(a) !== groupOf(b) ||
+        imageOf(a) !== imageOf(b),
+    );
   // watched for their sync only (the controller waits for every source before its first decision)
   const none = (): undefined => undefined;
-  controller.watch(pods, none).watch(poolNodes, none).watch(allNodes, none).watch(daemonSets, none).watch(claims, none).watch(volumes, none); // prettier-ignore
+  controller
+    .watch(pods, none)
+    .watch(poolNodes, none)
+    .watch(allNodes, none)
+    .watch(daemonSets, none)
+    .watch(claims, none)
+    .watch(volumes, none);
 
   function isPending(p: Pod): boolean {
-    return p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable') === true && !p.spec?.nodeName && provisionable(p) && scope(p); // prettier-ignore
+    return (
+      p.status?.conditions?.some(
+        (c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable',
+      ) === true &&
+      !p.spec?.nodeName &&
+      provisionable(p) &&
+      scope(p)
+    );
   }
 
   async function resolved(p: AutoPool): Promise<ResolvedLaunch> {
-    const key = `${p.object.metadata.uid ?? ''}/${p.object.metadata.generation ?? 0}`;
+    const key = `${p.object.metadata.uid ?? ''}/${p.object.metadata.generation ?? 0}/${p.image ?? ''}`;
     const c = resolvedCache.get(p.name);
     if (c && c.key === key && clock.monotonic() - c.at < RESOLVED_TTL_MS) return c.value;
-    const value = await resolveLaunch(p.pool, { cloud: lookups, refs, join: () => deps.join.forPool(p.name, p.object.metadata.uid ?? p.name), rendered: { get: (k) => rendered.get(`${p.name}|${k}`), set: (k, v) => { rendered.clear(); rendered.set(`${p.name}|${k}`, v); } } }); // prettier-ignore
+    const value = await resolveLaunch(p.pool, {
+      cloud: lookups,
+      refs,
+      imageId: p.image,
+      join: () => deps.join.forPool(p.name, p.object.metadata.uid ?? p.name),
+      rendered: {
+        get: (k) => rendered.get(`${p.name}|${k}`),
+        set: (k, v) => {
+          rendered.clear();
+          rendered.set(`${p.name}|${k}`, v);
+        },
+      },
+    });
     resolvedCache.set(p.name, { key, at: clock.monotonic(), value });
     return value;
   }
@@ -166,7 +240,11 @@ export function newProvisioningController(
     // a launch whose Node is not registered yet counts as its offering, so its instance type's shape must be
     // known: right after a restart the catalogue is empty (an unknown shape would count as no room and launch
     // again), and a launch's Node may register only after the restarted operator approved its certificate
-    const needs = list.map((p) => ({ types: [...new Set((records.get(p.name) ?? []).map((r) => r.instanceType))], zones: [], market: marketOf(p.pool) })); // prettier-ignore
+    const needs = list.map((p) => ({
+      types: [...new Set((records.get(p.name) ?? []).map((r) => r.instanceType))],
+      zones: [],
+      market: marketOf(p.pool),
+    }));
     if (needs.some((n) => n.types.length > 0))
       await catalogue.prepare(needs.filter((n) => n.types.length > 0));
     const ids = list.flatMap((p) => (records.get(p.name) ?? []).flatMap((r) => r.instanceIds ?? []));
@@ -175,14 +253,33 @@ export function newProvisioningController(
     const out = new Map<string, InFlight>();
     for (const p of list) {
       const nodes = new Map<string, Node>();
-      for (const n of poolNodes.byIndex('pool', p.name)) { const id = instanceIdOf(n); if (id) nodes.set(id, n); } // prettier-ignore
+      for (const n of poolNodes.byIndex('pool', p.name)) {
+        const id = instanceIdOf(n);
+        if (id) nodes.set(id, n);
+      }
       const view = viewOf(p, undefined);
       const taints = (p.pool.spec.taints ?? []).map((t) => ({
         key: t.key,
         value: t.value,
         effect: t.effect,
       }));
-      out.set(p.name, inFlightOf({ pool: p.name, prepaid: marketOf(p.pool) === 'prepaid', records: records.get(p.name) ?? [], instances, nodes, podsOn: (n) => podsOnNode(pods, n), offering: (r) => offeringOf(view, catalogue, r.instanceType, r.vSwitchId, r.zoneId), attachedAt: (r) => attachedAt.get(r.id), now: clock.now() }, taints)); // prettier-ignore
+      out.set(
+        p.name,
+        inFlightOf(
+          {
+            pool: p.name,
+            prepaid: marketOf(p.pool) === 'prepaid',
+            records: records.get(p.name) ?? [],
+            instances,
+            nodes,
+            podsOn: (n) => podsOnNode(pods, n),
+            offering: (r) => offeringOf(view, catalogue, r.instanceType, r.vSwitchId, r.zoneId),
+            attachedAt: (r) => attachedAt.get(r.id),
+            now: clock.now(),
+          },
+          taints,
+        ),
+      );
     }
     return out;
   }
@@ -217,7 +314,11 @@ export function newProvisioningController(
     // attaching can wait (the instances count in flight meanwhile): a reconcile gives it at most ATTACH.budgetMs,
     // so the pods of the next batch do not wait behind dozens of AttachInstances calls
     const queue = new PQueue({ concurrency: ATTACH.concurrency });
-    await queue.addAll(attaches.map((fn) => async () => { if (clock.monotonic() - started < ATTACH.budgetMs) await fn(); })); // prettier-ignore
+    await queue.addAll(
+      attaches.map((fn) => async () => {
+        if (clock.monotonic() - started < ATTACH.budgetMs) await fn();
+      }),
+    );
   }
 
   async function attachOne(
@@ -251,7 +352,10 @@ export function newProvisioningController(
     metrics.pending.set(pending.length);
     const booting = [...flights.values()].some((f) => f.booting > 0);
     const now = clock.monotonic();
-    const isHeld = (p: Pod): boolean => { const at = decidedAt.get(p.metadata.uid ?? ''); return booting && at !== undefined && now - at < REPLAN_HOLD_MS; }; // prettier-ignore
+    const isHeld = (p: Pod): boolean => {
+      const at = decidedAt.get(p.metadata.uid ?? '');
+      return booting && at !== undefined && now - at < REPLAN_HOLD_MS;
+    };
     const held = new Set(
       pending.filter(isHeld).map((p) => `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`),
     );
@@ -264,14 +368,21 @@ export function newProvisioningController(
     if (pending.length === 0) await prewarm(list, ctx.log);
     await writeStatuses(list, flights);
     const anyInFlight = [...flights.values()].some((f) => f.keep.length > 0);
-    return anyInFlight ? { requeueAfter: REQUEUE.inFlight } : pending.length > 0 ? { requeueAfter: REQUEUE.pending } : {}; // prettier-ignore
+    return anyInFlight
+      ? { requeueAfter: REQUEUE.inFlight }
+      : pending.length > 0
+        ? { requeueAfter: REQUEUE.pending }
+        : {};
   }
 
   /** With no pod waiting: fetch prices, stock and each pool's launch now, so the next decision waits for none. */
   async function prewarm(list: AutoPool[], log: ReconcileContext['log']): Promise<void> {
     const ready = list.filter((p) => !p.blocked);
-    await catalogue.prepare(needsOf(ready)).catch((err: unknown) => log.debug({ err }, 'catalogue not prepared yet')); // prettier-ignore
-    for (const p of ready) await resolved(p).catch((err: unknown) => log.debug({ pool: p.name, err }, 'launch not resolved yet')); // prettier-ignore
+    await catalogue
+      .prepare(needsOf(ready))
+      .catch((err: unknown) => log.debug({ err }, 'catalogue not prepared yet'));
+    for (const p of ready)
+      await resolved(p).catch((err: unknown) => log.debug({ pool: p.name, err }, 'launch not resolved yet'));
   }
 
   /**
@@ -286,7 +397,9 @@ export function newProvisioningController(
     held: ReadonlySet<string>,
     log: ReconcileContext['log'],
   ): Promise<Plan> {
-    await catalogue.prepare(needsOf(list.filter((p) => !p.blocked)), (err) => log.debug({ err }, 'catalogue refresh failed; its last answers stand')); // prettier-ignore
+    await catalogue.prepare(needsOf(list.filter((p) => !p.blocked)), (err) =>
+      log.debug({ err }, 'catalogue refresh failed; its last answers stand'),
+    );
     const byKey = new Map(pending.map((p) => [`${p.metadata.namespace ?? 'default'}/${p.metadata.name}`, p]));
     let simPods: SimPod[] = pending.map((p) => simPodOf(p, podVolumeZones(p, claims, volumes)));
     const ds = daemonSetPods(daemonSets.list());
@@ -298,7 +411,10 @@ export function newProvisioningController(
     let offered = list.flatMap((p) => restartableIn(p, flights.get(p.name)));
     const restarted = new Map<string, { pool: string; node: string }>();
     for (let attempt = 0; attempt < MAX_REPLANS; attempt++) {
-      const templates = list.map((p) => { const v = viewOf(p, flights.get(p.name)); return poolTemplate({ ...v, room: v.room - (roomUsed.get(p.name) ?? 0) }, catalogue); }); // prettier-ignore
+      const templates = list.map((p) => {
+        const v = viewOf(p, flights.get(p.name));
+        return poolTemplate({ ...v, room: v.room - (roomUsed.get(p.name) ?? 0) }, catalogue);
+      });
       const existing = [...[...flights.values()].flatMap((f) => f.existing), ...offered.map((r) => r.node)];
       const t0 = clock.monotonic();
       plan = simulate({ pods: simPods, pools: templates, existing, daemonSets: ds, zoneCounts });
@@ -313,7 +429,8 @@ export function newProvisioningController(
         // economical pools start their Stopped members first; what they do not hold is planned again
         const poolOf = new Map([...chosen.values()].flat().map((r) => [r.node.name, r.pool]));
         const names = new Set(poolOf.keys());
-        for (const [key, node] of plan.onExisting) if (names.has(node)) restarted.set(key, { pool: poolOf.get(node)!, node }); // prettier-ignore
+        for (const [key, node] of plan.onExisting)
+          if (names.has(node)) restarted.set(key, { pool: poolOf.get(node)!, node });
         await restartAll(list, chosen, roomUsed, log);
         offered = offered.filter((r) => !names.has(r.node.name));
         simPods = simPods.filter((p) => !restarted.has(p.key));
@@ -333,11 +450,23 @@ export function newProvisioningController(
   function restartableIn(p: AutoPool, flight: InFlight | undefined): Restartable[] {
     if (p.blocked || p.stopped.length === 0) return [];
     const nodes = new Map<string, Node>();
-    for (const n of poolNodes.byIndex('pool', p.name)) { const id = instanceIdOf(n); if (id) nodes.set(id, n); } // prettier-ignore
+    for (const n of poolNodes.byIndex('pool', p.name)) {
+      const id = instanceIdOf(n);
+      if (id) nodes.set(id, n);
+    }
     const view = viewOf(p, flight);
     const vSwitchOf = (zone: string): string => [...p.zones].find(([, z]) => z === zone)?.[0] ?? '';
     const taints = (p.pool.spec.taints ?? []).map((t) => ({ key: t.key, value: t.value, effect: t.effect }));
-    return restartableOf({ pool: p.name, stopped: p.stopped, records: records.get(p.name) ?? [], room: view.room, nodeOf: (id) => nodes.get(id), offering: (m) => offeringOf(view, catalogue, m.instanceType, m.vSwitchId ?? vSwitchOf(m.zoneId), m.zoneId), taints }); // prettier-ignore
+    return restartableOf({
+      pool: p.name,
+      stopped: p.stopped,
+      records: records.get(p.name) ?? [],
+      room: view.room,
+      nodeOf: (id) => nodes.get(id),
+      offering: (m) =>
+        offeringOf(view, catalogue, m.instanceType, m.vSwitchId ?? vSwitchOf(m.zoneId), m.zoneId),
+      taints,
+    });
   }
 
   /** Records and asks for the restarts the plan chose, per pool (un-cordoning the Stopped members' Nodes). */
@@ -350,7 +479,16 @@ export function newProvisioningController(
     for (const [name, rs] of chosen) {
       const p = list.find((x) => x.name === name)!;
       const first = rs[0]!.instance;
-      const rec = launcher.newRecord({ instanceType: first.instanceType, zoneId: first.zoneId, vSwitchId: first.vSwitchId ?? '', count: rs.length, chargeType: CHARGE_TYPES[marketOf(p.pool)] }, clock.now()); // prettier-ignore
+      const rec = launcher.newRecord(
+        {
+          instanceType: first.instanceType,
+          zoneId: first.zoneId,
+          vSwitchId: first.vSwitchId ?? '',
+          count: rs.length,
+          chargeType: CHARGE_TYPES[marketOf(p.pool)],
+        },
+        clock.now(),
+      );
       Object.assign(rec, {
         action: 'Restart',
         instanceIds: rs.map((r) => r.instance.instanceId),
@@ -363,7 +501,15 @@ export function newProvisioningController(
       const nodes = poolNodes.byIndex('pool', p.name);
       for (const m of p.stopped) {
         const n = nodes.find((x) => instanceIdOf(x) === m.instanceId);
-        if (n) await drainer.cancelDrain(n.metadata.name, { pool: p.name }).catch((err: unknown) => log.warn({ pool: p.name, node: n.metadata.name, err }, 'could not un-cordon a stopped member\'s node')); // prettier-ignore
+        if (n)
+          await drainer
+            .cancelDrain(n.metadata.name, { pool: p.name })
+            .catch((err: unknown) =>
+              log.warn(
+                { pool: p.name, node: n.metadata.name, err },
+                "could not un-cordon a stopped member's node",
+              ),
+            );
       }
       roomUsed.set(p.name, (roomUsed.get(p.name) ?? 0) + rs.length);
       await askRestart(p, rec, log);
@@ -375,17 +521,31 @@ export function newProvisioningController(
     try {
       await launcher.restart(p, rec);
       rec.attached = true;
-      lastAction.set(p.name, { time: new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'), action: 'ScaleOut', nodes: (rec.instanceIds ?? []).slice(0, 100), message: `started ${rec.count} stopped member(s) (economical mode)` }); // prettier-ignore
+      lastAction.set(p.name, {
+        time: new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'),
+        action: 'ScaleOut',
+        nodes: (rec.instanceIds ?? []).slice(0, 100),
+        message: `started ${rec.count} stopped member(s) (economical mode)`,
+      });
     } catch (err) {
-      const final = err instanceof CloudError && (err.kind === 'InvalidConfiguration' || err.kind === 'Rejected' || err.kind === 'Conflict'); // prettier-ignore
-      log.warn({ pool: p.name, action: 'restart', err, instances: rec.instanceIds }, final ? 'ESS refused to start stopped members; planning without them' : 'could not ask ESS to start stopped members yet'); // prettier-ignore
+      const final =
+        err instanceof CloudError &&
+        (err.kind === 'InvalidConfiguration' || err.kind === 'Rejected' || err.kind === 'Conflict');
+      log.warn(
+        { pool: p.name, action: 'restart', err, instances: rec.instanceIds },
+        final
+          ? 'ESS refused to start stopped members; planning without them'
+          : 'could not ask ESS to start stopped members yet',
+      );
       if (final)
         records.set(
           p.name,
           (records.get(p.name) ?? []).filter((x) => x !== rec),
         );
     }
-    await writeElasticity(p, undefined).catch((e: unknown) => log.warn({ pool: p.name, err: e }, 'could not write the elasticity status')); // prettier-ignore
+    await writeElasticity(p, undefined).catch((e: unknown) =>
+      log.warn({ pool: p.name, err: e }, 'could not write the elasticity status'),
+    );
   }
 
   /** Launch the planned nodes, grouped by (pool, type, vSwitch); false when the cloud refused none. */
@@ -413,7 +573,16 @@ export function newProvisioningController(
         const chunk = g.slice(i, i + 100);
         const first = chunk[0]!;
         const market = first.market ?? marketOf(p.pool);
-        const rec = launcher.newRecord({ instanceType: first.instanceType, zoneId: first.zoneId, vSwitchId: first.vSwitchId, count: chunk.length, chargeType: CHARGE_TYPES[market] }, clock.now()); // prettier-ignore
+        const rec = launcher.newRecord(
+          {
+            instanceType: first.instanceType,
+            zoneId: first.zoneId,
+            vSwitchId: first.vSwitchId,
+            count: chunk.length,
+            chargeType: CHARGE_TYPES[market],
+          },
+          clock.now(),
+        );
         const e = byPool.get(p.name) ?? { p, recs: [] };
         e.recs.push({ rec, nodes: chunk });
         byPool.set(p.name, e);
@@ -425,36 +594,61 @@ export function newProvisioningController(
       await writeElasticity(p, undefined);
     }
     const queue = new PQueue({ concurrency: 4 });
-    const tasks = [...byPool.values()].flatMap(({ p, recs }) => recs.map(({ rec, nodes: chunk }) => async (): Promise<void> => {
-      let launch: ResolvedLaunch;
-      try {
-        launch = await resolved(p);
-      } catch (err) {
-        records.set(p.name, (records.get(p.name) ?? []).filter((x) => x !== rec));
-        log.warn({ pool: p.name, err: err instanceof ReferenceError ? err.message : err }, 'cannot launch: the pool\'s launch does not resolve'); // prettier-ignore
-        return;
-      }
-      const now = clock.monotonic();
-      for (const n of chunk) for (const key of n.pods) observeDecision(key, now, true);
-      const market = recordMarket(p.pool, rec);
-      const out = await launcher.run(p, rec, launch, market);
-      if (out.ok) {
-        rec.instanceIds = out.ids;
-        metrics.requested.inc({ pool: p.name, instance_type: rec.instanceType }, out.ids.length);
-        roomUsed.set(p.name, (roomUsed.get(p.name) ?? 0) + out.ids.length);
-        const fallback = market === 'onDemand' && marketOf(p.pool) === 'spot';
-        for (const n of chunk) launched.push({ node: n, ids: out.ids, fallback });
-        lastAction.set(p.name, { time: new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'), action: 'ScaleOut', nodes: out.ids.slice(0, 100), message: `launched ${out.ids.length} × ${rec.instanceType} in ${rec.zoneId} for ${chunk.reduce((a, n) => a + n.pods.length, 0)} pending pod(s)` }); // prettier-ignore
-      } else {
-        if (out.unavailable) {
-          refused = true;
-          records.set(p.name, (records.get(p.name) ?? []).filter((x) => x !== rec));
-          catalogue.markUnavailable(rec.instanceType, rec.zoneId, market, `${out.code} just now`);
-          metrics.failures.inc({ pool: p.name, instance_type: rec.instanceType, code: out.code });
-          log.info({ pool: p.name, action: 'launch-refused', instanceType: rec.instanceType, zone: rec.zoneId, code: out.code }, 'the cloud refused a launch: planning again without it'); // prettier-ignore
+    const tasks = [...byPool.values()].flatMap(({ p, recs }) =>
+      recs.map(({ rec, nodes: chunk }) => async (): Promise<void> => {
+        let launch: ResolvedLaunch;
+        try {
+          launch = await resolved(p);
+        } catch (err) {
+          records.set(
+            p.name,
+            (records.get(p.name) ?? []).filter((x) => x !== rec),
+          );
+          log.warn(
+            { pool: p.name, err: err instanceof ReferenceError ? err.message : err },
+            "cannot launch: the pool's launch does not resolve",
+          );
+          return;
         }
-      }
-    })); // prettier-ignore
+        const now = clock.monotonic();
+        for (const n of chunk) for (const key of n.pods) observeDecision(key, now, true);
+        const market = recordMarket(p.pool, rec);
+        const out = await launcher.run(p, rec, launch, market);
+        if (out.ok) {
+          rec.instanceIds = out.ids;
+          metrics.requested.inc({ pool: p.name, instance_type: rec.instanceType }, out.ids.length);
+          roomUsed.set(p.name, (roomUsed.get(p.name) ?? 0) + out.ids.length);
+          const fallback = market === 'onDemand' && marketOf(p.pool) === 'spot';
+          for (const n of chunk) launched.push({ node: n, ids: out.ids, fallback });
+          lastAction.set(p.name, {
+            time: new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'),
+            action: 'ScaleOut',
+            nodes: out.ids.slice(0, 100),
+            message: `launched ${out.ids.length} × ${rec.instanceType} in ${rec.zoneId} for ${chunk.reduce((a, n) => a + n.pods.length, 0)} pending pod(s)`,
+          });
+        } else {
+          if (out.unavailable) {
+            refused = true;
+            records.set(
+              p.name,
+              (records.get(p.name) ?? []).filter((x) => x !== rec),
+            );
+            catalogue.markUnavailable(rec.instanceType, rec.zoneId, market, `${out.code} just now`);
+            metrics.failures.inc({ pool: p.name, instance_type: rec.instanceType, code: out.code });
+            log.info(
+              {
+                pool: p.name,
+                action: 'launch-refused',
+                instanceType: rec.instanceType,
+                zone: rec.zoneId,
+                code: out.code,
+              },
+              'the cloud refused a launch: planning again without it',
+            );
+          }
+        }
+      }),
+    );
     await queue.addAll(tasks);
     for (const { p } of byPool.values()) await writeElasticity(p, undefined);
     return refused;
@@ -484,15 +678,49 @@ export function newProvisioningController(
     restarted: Map<string, { pool: string; node: string }>,
   ): void {
     const items = [];
-    for (const [key, r] of restarted) { const pod = byKey.get(key); if (pod) items.push({ pod, type: 'Normal' as const, reason: 'TriggeredScaleUp', message: restartedMessage(r.pool, r.node) }); } // prettier-ignore
-    for (const l of launched) for (const key of l.node.pods) { const pod = byKey.get(key); if (pod) items.push({ pod, type: 'Normal' as const, reason: 'TriggeredScaleUp', message: triggeredMessage(l.node, l.ids.length, l.fallback) }); } // prettier-ignore
-    for (const [key, reasons] of plan.unschedulable) { const pod = byKey.get(key); if (pod) items.push({ pod, type: 'Normal' as const, reason: 'NotTriggerScaleUp', message: notTriggeredMessage(reasons) }); } // prettier-ignore
+    for (const [key, r] of restarted) {
+      const pod = byKey.get(key);
+      if (pod)
+        items.push({
+          pod,
+          type: 'Normal' as const,
+          reason: 'TriggeredScaleUp',
+          message: restartedMessage(r.pool, r.node),
+        });
+    }
+    for (const l of launched)
+      for (const key of l.node.pods) {
+        const pod = byKey.get(key);
+        if (pod)
+          items.push({
+            pod,
+            type: 'Normal' as const,
+            reason: 'TriggeredScaleUp',
+            message: triggeredMessage(l.node, l.ids.length, l.fallback),
+          });
+      }
+    for (const [key, reasons] of plan.unschedulable) {
+      const pod = byKey.get(key);
+      if (pod)
+        items.push({
+          pod,
+          type: 'Normal' as const,
+          reason: 'NotTriggerScaleUp',
+          message: notTriggeredMessage(reasons),
+        });
+    }
     podEvents.tell(items);
   }
 
   /** Writes `status.automation.elasticity` of a pool when it changed (merge patch of that field only). */
   async function writeElasticity(p: AutoPool, flight: InFlight | undefined): Promise<void> {
-    const body = elasticityStatus({ records: records.get(p.name) ?? [], lastAction: lastAction.get(p.name), flight, blocked: p.blocked, now: clock.now() }); // prettier-ignore
+    const body = elasticityStatus({
+      records: records.get(p.name) ?? [],
+      lastAction: lastAction.get(p.name),
+      flight,
+      blocked: p.blocked,
+      now: clock.now(),
+    });
     const text = JSON.stringify(body);
     if (lastWritten.get(p.name) === text) return;
     const api = kinds.find((k) => k.kind === p.kind)!.api;
@@ -502,7 +730,10 @@ export function newProvisioningController(
   }
 
   async function writeStatuses(list: AutoPool[], flights: Map<string, InFlight>): Promise<void> {
-    for (const p of list) await writeElasticity(p, flights.get(p.name)).catch((err: unknown) => log.warn({ pool: p.name, err }, 'could not write the elasticity status')); // prettier-ignore
+    for (const p of list)
+      await writeElasticity(p, flights.get(p.name)).catch((err: unknown) =>
+        log.warn({ pool: p.name, err }, 'could not write the elasticity status'),
+      );
   }
 
   // the catalogue and each pool's launch are fetched ahead (not on a pod's decision path) as pools come and change

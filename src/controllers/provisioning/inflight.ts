@@ -61,7 +61,18 @@ function fromNode(pool: string, n: Node, podsOn: InFlightInput['podsOn']): Exist
 
 /** An in-flight node from the offering it was launched as (no Node yet). */
 function fromOffering(pool: string, name: string, o: Offering, taints: ExistingNode['taints']): ExistingNode {
-  return { name, pool, labels: o.labels, taints, allocatable: o.allocatable, used: { cpuMilli: 0, memoryMiB: 0, gpus: 0, pods: 0 }, pods: [], hostPorts: [], inFlight: true, daemonSetsPending: true }; // prettier-ignore
+  return {
+    name,
+    pool,
+    labels: o.labels,
+    taints,
+    allocatable: o.allocatable,
+    used: { cpuMilli: 0, memoryMiB: 0, gpus: 0, pods: 0 },
+    pods: [],
+    hostPorts: [],
+    inFlight: true,
+    daemonSetsPending: true,
+  };
 }
 
 /**
@@ -87,7 +98,9 @@ export function inFlightOf(input: InFlightInput, taints: ExistingNode['taints'])
       out.keep.push(r);
       out.unattached += r.count;
       out.booting += r.count;
-      if (o) for (let i = 0; i < r.count; i++) out.existing.push(fromOffering(input.pool, `launch-${r.id}-${i}`, o, taints)); // prettier-ignore
+      if (o)
+        for (let i = 0; i < r.count; i++)
+          out.existing.push(fromOffering(input.pool, `launch-${r.id}-${i}`, o, taints));
       continue;
     }
     let live = 0;

@@ -43,7 +43,7 @@ export const VolumeSchema = z.object({
               nodeSelectorTerms: z.array(z.object({ matchExpressions: z.array(requirement).optional() })),
             })
             .optional(),
-        }) // prettier-ignore
+        })
         .optional(),
     })
     .optional(),
@@ -87,14 +87,27 @@ export function podVolumeZones(
  * not waiting for a preemption (`nominatedNodeName`), and for the default scheduler.
  */
 export function provisionable(p: Pod): boolean {
-  return !isDaemonSetPod(p) && !p.status?.nominatedNodeName && (p.spec?.schedulerName ?? 'default-scheduler') === 'default-scheduler'; // prettier-ignore
+  return (
+    !isDaemonSetPod(p) &&
+    !p.status?.nominatedNodeName &&
+    (p.spec?.schedulerName ?? 'default-scheduler') === 'default-scheduler'
+  );
 }
 
 /** The DaemonSets' pod templates as pods for the simulation (their overhead on a new node). */
 export function daemonSetPods(list: readonly DaemonSet[]): SimPod[] {
   return list
     .filter((d) => d.spec && !d.metadata.deletionTimestamp)
-    .map((d) => simPodOf({ metadata: { name: d.metadata.name, namespace: d.metadata.namespace, labels: d.spec!.template.metadata?.labels ?? {} }, spec: d.spec!.template.spec })); // prettier-ignore
+    .map((d) =>
+      simPodOf({
+        metadata: {
+          name: d.metadata.name,
+          namespace: d.metadata.namespace,
+          labels: d.spec!.template.metadata?.labels ?? {},
+        },
+        spec: d.spec!.template.spec,
+      }),
+    );
 }
 
 /**

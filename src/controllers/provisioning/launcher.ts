@@ -50,7 +50,12 @@ export class Launcher {
     resolved: ResolvedLaunch,
     market: Market,
   ): Promise<LaunchOutcome> {
-    const launch = launchSpecOf(p.pool, { cluster: this.cluster, imageId: resolved.imageId, userData: resolved.userData, password: resolved.password?.value }); // prettier-ignore
+    const launch = launchSpecOf(p.pool, {
+      cluster: this.cluster,
+      imageId: resolved.imageId,
+      userData: resolved.userData,
+      password: resolved.password?.value,
+    });
     // a Spot pool's on-demand fallback (billing.spot.onDemandFallback) launches the same offering without spot
     const { instanceTypes: _all, spot, ...rest } = launch;
     const sub = p.pool.spec.billing.subscription;
@@ -63,11 +68,30 @@ export class Launcher {
           vSwitchId: rec.vSwitchId,
           amount: rec.count,
           chargeType: market === 'prepaid' ? 'PrePaid' : 'PostPaid',
-          ...(market === 'prepaid' ? { subscription: { period: sub?.period ?? 1, periodUnit: sub?.periodUnit ?? 'Month', autoRenew: sub?.autoRenew ?? false, autoRenewPeriod: sub?.autoRenewPeriod } } : {}), // prettier-ignore
+          ...(market === 'prepaid'
+            ? {
+                subscription: {
+                  period: sub?.period ?? 1,
+                  periodUnit: sub?.periodUnit ?? 'Month',
+                  autoRenew: sub?.autoRenew ?? false,
+                  autoRenewPeriod: sub?.autoRenewPeriod,
+                },
+              }
+            : {}),
         },
         { operationId: `elasticity/${rec.id}` },
       );
-      this.log.info({ pool: p.name, action: 'launch', instances: ids, instanceType: rec.instanceType, zone: rec.zoneId, market }, 'launched instances for pending pods'); // prettier-ignore
+      this.log.info(
+        {
+          pool: p.name,
+          action: 'launch',
+          instances: ids,
+          instanceType: rec.instanceType,
+          zone: rec.zoneId,
+          market,
+        },
+        'launched instances for pending pods',
+      );
       return { ok: true, ids };
     } catch (err) {
       // a spot price above the pool's limit (InvalidSpotPriceLimit.LowerThanPublicPrice: the price rose after the
@@ -80,7 +104,10 @@ export class Launcher {
       // rotating bootstrap token): the record is dropped and the pods planned again, as a new token did before
       if (err instanceof CloudError && err.kind === 'IdempotencyMismatch')
         return { ok: false, unavailable: true, code: err.code, message: err.message };
-      this.log.warn({ pool: p.name, action: 'launch', err, instanceType: rec.instanceType, zone: rec.zoneId }, 'launch failed; it is tried again with the same ClientToken'); // prettier-ignore
+      this.log.warn(
+        { pool: p.name, action: 'launch', err, instanceType: rec.instanceType, zone: rec.zoneId },
+        'launch failed; it is tried again with the same ClientToken',
+      );
       return { ok: false, unavailable: false, error: err };
     }
   }
@@ -94,18 +121,30 @@ export class Launcher {
     const activity = await this.cloud.scaleOut(p.group!.id, rec.count, {
       operationId: `elasticity/${rec.id}`,
     });
-    this.log.info({ pool: p.name, action: 'restart', instances: rec.instanceIds, activity }, 'asked ESS to start stopped members for pending pods'); // prettier-ignore
+    this.log.info(
+      { pool: p.name, action: 'restart', instances: rec.instanceIds, activity },
+      'asked ESS to start stopped members for pending pods',
+    );
   }
 
   /** Releases launched instances the group cannot take (never attached: nothing else would ever remove them). */
   async release(rec: ElasticityLaunch, ids: string[]): Promise<void> {
     await this.cloud.releaseInstances(ids, { force: true, operationId: `elasticity/${rec.id}/release` });
-    this.log.warn({ action: 'release', instances: ids }, 'released launched instances the scaling group cannot take (at maxSize)'); // prettier-ignore
+    this.log.warn(
+      { action: 'release', instances: ids },
+      'released launched instances the scaling group cannot take (at maxSize)',
+    );
   }
 
   /** Attach running instances of a launch to the pool's group (entrusted: released by ESS like its own). */
   async attach(p: Pick<AutoPool, 'name' | 'group'>, rec: ElasticityLaunch, ids: string[]): Promise<void> {
-    await this.cloud.attachInstances(p.group!.id, ids, { operationId: `elasticity/${rec.id}/attach/${ids.join(',')}`, entrusted: true }); // prettier-ignore
-    this.log.info({ pool: p.name, action: 'attach', instances: ids }, 'attached launched instances to the scaling group'); // prettier-ignore
+    await this.cloud.attachInstances(p.group!.id, ids, {
+      operationId: `elasticity/${rec.id}/attach/${ids.join(',')}`,
+      entrusted: true,
+    });
+    this.log.info(
+      { pool: p.name, action: 'attach', instances: ids },
+      'attached launched instances to the scaling group',
+    );
   }
 }

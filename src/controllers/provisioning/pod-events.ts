@@ -39,11 +39,18 @@ export class PodEvents {
       this.told.set(key, { message: `${it.reason}:${it.message}`, at: t });
       due.push(it);
     }
-    if (this.told.size > 50_000) for (const [k, v] of this.told) if (t - v.at > POD_EVENT_INTERVAL_MS) this.told.delete(k); // prettier-ignore
+    if (this.told.size > 50_000)
+      for (const [k, v] of this.told) if (t - v.at > POD_EVENT_INTERVAL_MS) this.told.delete(k);
     if (due.length === 0) return;
     this.queue = this.queue.then(async () => {
       for (const it of due) {
-        const subject = { apiVersion: 'v1', kind: 'Pod', name: it.pod.metadata.name, namespace: it.pod.metadata.namespace, uid: it.pod.metadata.uid }; // prettier-ignore
+        const subject = {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          name: it.pod.metadata.name,
+          namespace: it.pod.metadata.namespace,
+          uid: it.pod.metadata.uid,
+        };
         await this.events.record(subject, it.type, it.reason, 'ScaleUp', it.message).catch(() => undefined);
       }
     });

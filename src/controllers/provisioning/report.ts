@@ -18,11 +18,19 @@ export function elasticityStatus(o: {
 }): ElasticityStatus {
   const ids = o.records.flatMap((r) => r.instanceIds ?? []);
   const waiting = o.records.reduce((a, r) => a + r.count, 0);
-  const attaching = o.flight !== undefined && o.flight.toAttach.length > 0 ? '; attaching them to the scaling group' : ''; // prettier-ignore
+  const attaching =
+    o.flight !== undefined && o.flight.toAttach.length > 0 ? '; attaching them to the scaling group' : '';
   const next: ElasticityStatus['next'] = o.blocked
     ? { action: 'ScaleOut', notBefore: iso(o.now), blockedBy: [{ kind: 'PoolNotReady', message: o.blocked }] }
     : waiting > 0
-      ? { action: 'AwaitNodesReady', notBefore: iso(o.now), nodes: ids.slice(0, 50), blockedBy: [{ kind: 'NodesNotReady', message: `${waiting} launched node(s) not Ready yet${attaching}` }] } // prettier-ignore
+      ? {
+          action: 'AwaitNodesReady',
+          notBefore: iso(o.now),
+          nodes: ids.slice(0, 50),
+          blockedBy: [
+            { kind: 'NodesNotReady', message: `${waiting} launched node(s) not Ready yet${attaching}` },
+          ],
+        }
       : undefined;
   return {
     enabled: true,
@@ -45,7 +53,8 @@ export function restartedMessage(pool: string, node: string): string {
 
 /** cluster-autoscaler's NotTriggerScaleUp, with each pool's reason. */
 export function notTriggeredMessage(reasons: readonly PoolReason[]): string {
-  if (reasons.length === 0) return 'pod did not trigger scale-up: no Auto pool (NodePool scaling.mode Auto, or ManagedNodePool) exists'; // prettier-ignore
+  if (reasons.length === 0)
+    return 'pod did not trigger scale-up: no Auto pool (NodePool scaling.mode Auto, or ManagedNodePool) exists';
   const text = reasons.map((r) => `pool ${r.pool}: ${r.reason}`).join('; ');
   return `pod did not trigger scale-up: ${text}`.slice(0, 1024);
 }

@@ -39,12 +39,25 @@ export function restartableOf(o: {
     if (!offering) continue;
     const n = o.nodeOf(m.instanceId);
     const name = n?.metadata.name ?? `stopped-${m.instanceId}`;
-    const labels = n ? { ...offering.labels, ...(n.metadata.labels ?? {}) } : { ...offering.labels, [HOSTNAME_LABEL]: name }; // prettier-ignore
+    const labels = n
+      ? { ...offering.labels, ...(n.metadata.labels ?? {}) }
+      : { ...offering.labels, [HOSTNAME_LABEL]: name };
     out.push({
       pool: o.pool,
       instance: m,
       nodeName: n?.metadata.name,
-      node: { name, pool: o.pool, labels, taints: o.taints, allocatable: offering.allocatable, used: { cpuMilli: 0, memoryMiB: 0, gpus: 0, pods: 0 }, pods: [], hostPorts: [], inFlight: true, daemonSetsPending: true }, // prettier-ignore
+      node: {
+        name,
+        pool: o.pool,
+        labels,
+        taints: o.taints,
+        allocatable: offering.allocatable,
+        used: { cpuMilli: 0, memoryMiB: 0, gpus: 0, pods: 0 },
+        pods: [],
+        hostPorts: [],
+        inFlight: true,
+        daemonSetsPending: true,
+      },
     });
   }
   return out;

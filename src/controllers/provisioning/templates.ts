@@ -3,7 +3,15 @@ import { POOL_LABEL } from '../../bootstrap/labels.js';
 import { allocatableOf } from '../../bootstrap/reservations.js';
 import type { InstanceTypeInfo } from '../../cloud/types.js';
 import type { Market } from './catalogue.js';
-import { ARCH_LABEL, INSTANCE_TYPE_LABEL, OS_LABEL, REGION_LABEL, ZONE_LABEL, type Offering, type PoolTemplate } from './scheduling/index.js'; // prettier-ignore
+import {
+  ARCH_LABEL,
+  INSTANCE_TYPE_LABEL,
+  OS_LABEL,
+  REGION_LABEL,
+  ZONE_LABEL,
+  type Offering,
+  type PoolTemplate,
+} from './scheduling/index.js';
 
 /** What the planner reads of the catalogue (OfferingCatalogue; a plain object in tests). */
 export interface CatalogueView {
@@ -48,7 +56,10 @@ function marketState(
   const failed = cat.unavailable(type, zone, market);
   const stock = cat.inStock(type, zone, market);
   const spot = v.pool.spec.billing.spot;
-  const limit = market === 'spot' && spot?.strategy === 'SpotWithPriceLimit' ? Number(spot.priceLimits?.find((l) => l.instanceType === type)?.maxPricePerHour ?? 0) : undefined; // prettier-ignore
+  const limit =
+    market === 'spot' && spot?.strategy === 'SpotWithPriceLimit'
+      ? Number(spot.priceLimits?.find((l) => l.instanceType === type)?.maxPricePerHour ?? 0)
+      : undefined;
   const what = market === 'spot' && v.pool.spec.billing.spot?.onDemandFallback ? 'spot: ' : '';
   // prettier-ignore
   const reason = failed ? `${what}${failed}` : stock === false ? `${what}no stock` : price === undefined ? `${what}price unknown yet` : limit !== undefined && price > limit ? `spot price ${price} above the limit ${limit}` : undefined;
@@ -73,7 +84,13 @@ export function recordMarket(pool: NodePool, r: { chargeType?: string | undefine
 export function needsOf(
   pools: readonly { pool: NodePool; zones: ReadonlyMap<string, string> }[],
 ): { types: readonly string[]; zones: string[]; market: Market }[] {
-  return pools.flatMap((p) => marketsOf(p.pool).map((market) => ({ types: p.pool.spec.instanceTypes, zones: [...new Set(p.zones.values())], market }))); // prettier-ignore
+  return pools.flatMap((p) =>
+    marketsOf(p.pool).map((market) => ({
+      types: p.pool.spec.instanceTypes,
+      zones: [...new Set(p.zones.values())],
+      market,
+    })),
+  );
 }
 
 /** The markets a pool's offerings are priced and stocked in (a Spot pool with the fallback: both). */
@@ -102,7 +119,14 @@ export function offeringOf(
     else reason = `${reason}; pay-as-you-go: ${od.reason}`;
   }
   if (!shape) reason = 'instance type unknown in the region';
-  const a = allocatableOf({ cpuMilli: (shape?.vCpus ?? 0) * 1000, memoryMiB: (shape?.memoryGiB ?? 0) * 1024, gpus: shape?.gpus ?? 0 }, v.pool.spec.kubelet); // prettier-ignore
+  const a = allocatableOf(
+    {
+      cpuMilli: (shape?.vCpus ?? 0) * 1000,
+      memoryMiB: (shape?.memoryGiB ?? 0) * 1024,
+      gpus: shape?.gpus ?? 0,
+    },
+    v.pool.spec.kubelet,
+  );
   return {
     instanceType: type,
     zoneId: zone,

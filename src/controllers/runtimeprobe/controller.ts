@@ -45,7 +45,10 @@ export function newRuntimeProbeController(deps: ControllerDeps): Controller {
     name: RUNTIME_PROBE_CONTROLLER,
     logger: deps.logger,
     clock: deps.clock,
-    metrics: { controller: deps.metrics.controller(RUNTIME_PROBE_CONTROLLER), queue: deps.metrics.queue(RUNTIME_PROBE_CONTROLLER) }, // prettier-ignore
+    metrics: {
+      controller: deps.metrics.controller(RUNTIME_PROBE_CONTROLLER),
+      queue: deps.metrics.queue(RUNTIME_PROBE_CONTROLLER),
+    },
     reconcile: async (key, ctx): Promise<ReconcileResult> => {
       const cm = informer.get(key);
       if (!cm) return {};
@@ -54,8 +57,15 @@ export function newRuntimeProbeController(deps: ControllerDeps): Controller {
       const { name } = splitKey(key);
       try {
         // guarded by the resourceVersion read: a stale cache gives a Conflict and a retry, never a lost update
-        await configMaps.mergePatch(name, { metadata: { resourceVersion: cm.metadata.resourceVersion, annotations: answer } }, { namespace }); // prettier-ignore
-        ctx.log.info({ action: 'answer-probe', probe: key, request: answer[ANSWERED_REQUEST] }, 'answered a runtime probe'); // prettier-ignore
+        await configMaps.mergePatch(
+          name,
+          { metadata: { resourceVersion: cm.metadata.resourceVersion, annotations: answer } },
+          { namespace },
+        );
+        ctx.log.info(
+          { action: 'answer-probe', probe: key, request: answer[ANSWERED_REQUEST] },
+          'answered a runtime probe',
+        );
       } catch (err) {
         if (err instanceof NotFoundError) return {};
         throw err;

@@ -7,6 +7,7 @@ import { ApiError } from './errors.js';
 import { faultRuleSchema, type Faults, throttleSchema } from './faults.js';
 import { NodeFaultTargetError, nodeFaultSchema, type NodeFaults } from './node-faults.js';
 import type { ActionCounter, LatencyRecorder } from './server.js';
+import { publishImage, publishImageSchema } from './images.js';
 import { reclaimSpot, scheduleSystemEvent, SYSTEM_EVENT_TYPES } from './system-events.js';
 import { worldToYaml } from './world.js';
 
@@ -47,7 +48,7 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   return r.data;
 }
 
-/** The instance stops responding (it stays Running): health checks fail; the feed says `failed` once. */
+/** The instance stops responding (it stays Running, so ESS's health check passes it); the feed says `failed` once. */
 export function failInstance(cloud: Cloud, inst: Instance): void {
   if (inst.failed) return;
   inst.failed = true;
@@ -242,6 +243,15 @@ export class AdminServer {
       if (method === 'PUT' && path === '/stock') {
         setStock(cloud, parse(stockSchema, await this.body(req)));
         return send(200, { ok: true });
+      }
+      if (method === 'POST' && path === '/images') {
+        const image = publishImage(cloud, parse(publishImageSchema, await this.body(req)));
+        return send(201, image);
+      }
+      if (method === 'GET' && path === '/images') {
+        const family = url.searchParams.get('family');
+        const all = cloud.world.regions.flatMap((r) => r.images.map((i) => ({ regionId: r.regionId, ...i })));
+        return send(200, family ? all.filter((i) => i.imageFamily === family) : all);
       }
       if (method === 'PUT' && path === '/clock') {
         cloud.clock.setScale(parse(clockSchema, await this.body(req)).scale);

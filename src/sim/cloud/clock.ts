@@ -1,3 +1,5 @@
+import { sleepOn, type Clock, type Timer } from '../../runtime/clock.js';
+
 /**
  * The simulated clock: simulated time runs `scale` times faster than wall time (1 = real time; tests and
  * benchmarks use 50–200). Timers are in simulated milliseconds.
@@ -86,4 +88,39 @@ export function ecsTime(ms: number): string {
 /** ISO 8601 with seconds: `2026-11-22T21:52:07Z`. */
 export function isoSeconds(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19) + 'Z';
+}
+
+/**
+ * The operator on the simulator's time (a runtime `Clock`): `now` is simulated time and timers run `scale` times
+ * faster, so the operator's deadlines (a system event's NotBefore, a spot notice, requeues) line up with the
+ * simulated cloud's. For tests and benchmarks that compress hours; the API server's own timestamps stay in wall
+ * time, so nothing that compares them with `now` (a Node condition's age: repair) runs on it.
+ */
+export function runtimeClockOf(sim: SimClock): Clock {
+  const timers = new Map<number, NodeJS.Timeout>();
+  let next = 1;
+  const clock: Clock = {
+    now: () => sim.now(),
+    monotonic: () => sim.now(),
+    setTimeout(fn: () => void, ms: number): Timer {
+      const id = next++;
+      const t = setTimeout(
+        () => {
+          timers.delete(id);
+          fn();
+        },
+        Math.max(0, ms / sim.scale),
+      );
+      t.unref();
+      timers.set(id, t);
+      return { id };
+    },
+    clearTimeout(timer: Timer | undefined): void {
+      if (!timer) return;
+      clearTimeout(timers.get(timer.id));
+      timers.delete(timer.id);
+    },
+    sleep: (ms: number, signal?: AbortSignal) => sleepOn(clock, ms, signal),
+  };
+  return clock;
 }

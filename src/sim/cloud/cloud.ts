@@ -261,6 +261,8 @@ export class Cloud {
       if (!cur || cur.status !== 'Starting') return;
       cur.status = 'Running';
       cur.startTime = this.clock.now();
+      // a power cycle brings an unresponsive machine back (a reboot is what repair tries first)
+      cur.failed = false;
       this.emit('running', cur);
     });
   }

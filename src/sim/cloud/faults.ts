@@ -224,7 +224,10 @@ export class ReadLag {
     // prettier-ignore
     if (this.lagMs === 0) return;
     if (action === 'TagResources') {
-      this.tagged(params.list('ResourceId', 50), params.structList('Tag', 20).flatMap((t) => (t.Key ? [t.Key] : []))); // prettier-ignore
+      this.tagged(
+        params.list('ResourceId', 50),
+        params.structList('Tag', 20).flatMap((t) => (t.Key ? [t.Key] : [])),
+      );
       return;
     }
     for (const id of ids) this.made(id);

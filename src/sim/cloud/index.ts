@@ -11,19 +11,27 @@ import { NodeFaults, type NodeFaultInput } from './node-faults.js';
 import { ActionCounter, ApiServer, LatencyRecorder } from './server.js';
 import { generateOidcProvider, type OidcProvider } from './sts.js';
 import { readState, restoreEss, restoreInstances, writeState } from './state-file.js';
+import { publishImage, type PublishImage } from './images.js';
 import { reclaimSpot, scheduleSystemEvent, type SystemEvent, type SystemEventType } from './system-events.js';
-import { defaultWorld, loadWorld, saveWorld, type World } from './world.js';
+import { defaultWorld, loadWorld, saveWorld, type Image, type World } from './world.js';
 
 export type { Cloud, Instance, LifecycleEvent, Latencies } from './cloud.js';
 export type { World } from './world.js';
 export type { FaultRule, FaultRuleInput } from './faults.js';
 export type { SystemEvent, SystemEventType } from './system-events.js';
 export type { StockChange } from './admin.js';
-export { NODE_FAULT_KINDS, NodeFaults, type NodeFault, type NodeFaultInput, type NodeFaultKind, type NodeFaultRule } from './node-faults.js'; // prettier-ignore
+export {
+  NODE_FAULT_KINDS,
+  NodeFaults,
+  type NodeFault,
+  type NodeFaultInput,
+  type NodeFaultKind,
+  type NodeFaultRule,
+} from './node-faults.js';
 export type { OidcProvider } from './sts.js';
 export type { CommandResult, CommandResultRule } from './ecs/cloud-assistant.js';
 export type { Ess } from './ess/groups.js';
-export { SimClock } from './clock.js';
+export { SimClock, runtimeClockOf } from './clock.js';
 export { ApiError } from './errors.js';
 export {
   defaultWorld,
@@ -97,7 +105,10 @@ export interface Simulator {
   setStock(change: StockChange): void;
   /** Spot reclamation: `Recycling` lock now, release after `noticeSeconds` (simulated, default 300). */
   reclaimSpot(instanceId: string, noticeSeconds?: number): void;
-  /** The instance stops responding (it stays Running; ESS health checks see it unhealthy; feed: `failed`). */
+  /**
+   * The instance stops responding (it stays Running, so ESS's health check — not Running = unhealthy — does not
+   * see it; its Node goes NotReady; a reboot brings it back; feed: `failed`).
+   */
   failInstance(instanceId: string): void;
   /** Injected machine failures a node simulation applies when an instance boots (see NodeFaults). */
   nodeFaults: NodeFaults;
@@ -116,6 +127,8 @@ export interface Simulator {
     inSeconds?: number,
     opts?: { reason?: string; inquiring?: boolean },
   ): SystemEvent;
+  /** Publishes a newer image in a family (DescribeImages lists it as the family's newest; `POST /images`). */
+  publishImage(input: PublishImage): Image;
   /** Cloud Assistant: commands and invocations; `commandResults` sets what commands return. */
   assistant: CloudAssistant;
   /** Adds a Cloud Assistant result rule (last added wins for a command containing `contains`). */
@@ -231,6 +244,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     addNodeFault: (input) => nodeFaults.add(input, (id) => cloud.instances.has(id)),
     scheduleSystemEvent: (id, type, inSeconds = 300, o = {}) =>
       scheduleSystemEvent(cloud, id, type, inSeconds, o.reason, { inquiring: o.inquiring ?? false }),
+    publishImage: (input) => publishImage(cloud, input),
     assistant,
     setCommandResult: (rule) => {
       assistant.rules.push(rule);

@@ -51,7 +51,8 @@ export const nodeFaultSchema = z
     }
     if (v.kind !== 'bootstrap-fails') {
       for (const k of ['command', 'exitCode'] as const) {
-        if (v[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'only for kind bootstrap-fails' }); // prettier-ignore
+        if (v[k] !== undefined)
+          ctx.addIssue({ code: 'custom', path: [k], message: 'only for kind bootstrap-fails' });
       }
     }
   });

@@ -79,6 +79,15 @@ const imageSchema = z.object({
   architecture: z.enum(['x86_64', 'arm64']),
   ownerAlias: z.enum(['system', 'self', 'others', 'marketplace']),
   sizeGiB: z.number().int().positive(),
+  /** RFC 3339; the newest image of a family is the one created last (DescribeImages `CreationTime`). */
+  creationTime: z.string().default('2025-06-29T00:00:00Z'),
+  /** DescribeImages `ImageVersion`. */
+  imageVersion: z.string().default(''),
+  /** What a node booted from the image runs: its Node's `status.nodeInfo` (defaults: the control plane's). */
+  kubeletVersion: z.string().optional(),
+  containerdVersion: z.string().optional(),
+  /** CVEs this image fixes over the family's earlier images (published with it; shown as image tags). */
+  fixedCves: z.array(z.object({ id: z.string(), severity: z.enum(['High', 'Medium', 'Low']) })).default([]),
 });
 
 const quotasSchema = z.object({
@@ -177,6 +186,9 @@ function images(regionId: string): Image[] {
     architecture: arch,
     ownerAlias: 'system',
     sizeGiB: size,
+    creationTime: '2025-06-29T00:00:00Z',
+    imageVersion: '',
+    fixedCves: [],
   });
   return [
     sys(
@@ -244,6 +256,9 @@ function images(regionId: string): Image[] {
       architecture: 'x86_64',
       ownerAlias: 'self',
       sizeGiB: 40,
+      creationTime: '2025-11-01T00:00:00Z',
+      imageVersion: '',
+      fixedCves: [],
     },
   ];
 }

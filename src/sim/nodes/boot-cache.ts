@@ -114,7 +114,12 @@ export class BootCache {
     const now = this.entries.get(key);
     if (now?.state === 'uncacheable' || now?.state === 'verified') return result;
     if (!now) {
-      this.entries.set(key, { state: 'seen', first: m, template: templatize(comparable(result), m), replay: templatize(JSON.stringify(result), m) }); // prettier-ignore
+      this.entries.set(key, {
+        state: 'seen',
+        first: m,
+        template: templatize(comparable(result), m),
+        replay: templatize(JSON.stringify(result), m),
+      });
     } else if (now.first.instanceId !== m.instanceId && now.first.privateIp !== m.privateIp) {
       if (instantiate(now.template, m) === comparable(result)) {
         this.entries.set(key, { state: 'verified', replay: now.replay });

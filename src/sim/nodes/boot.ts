@@ -4,7 +4,7 @@ import { caCertHash } from '../../bootstrap/ca-hash.js';
 import { runInSandbox, type InstanceMetadata, type SandboxOptions } from '../../bootstrap/sandbox.js';
 import type { BootCache, ScriptOutcome } from './boot-cache.js';
 import { NodeBootError, readNodeConfig, type NodeConfig } from './node-config.js';
-import { nodeObject, registerNode, type NodeResources } from './register.js';
+import { nodeObject, registerNode, type NodeResources, type NodeSoftware } from './register.js';
 import { tlsBootstrap } from './tls-bootstrap.js';
 
 export interface InstanceToBoot {
@@ -22,6 +22,8 @@ export interface InstanceToBoot {
   fail?: SandboxOptions['fail'];
   /** Extra annotations the kubelet registers the Node with. */
   annotations?: Record<string, string>;
+  /** The image's OS, kubelet and containerd versions, reported in the Node's `status.nodeInfo`. */
+  software?: NodeSoftware;
   /** Receives what the boot printed (cloud-init output goes to the serial console), whether it joined or not. */
   onConsole?: (log: string) => void;
   /** Register the Node no earlier than this (epoch ms): a fixed boot time (NodeSimulation's `registerAfterLaunchMs`). */
@@ -134,7 +136,12 @@ export async function bootInstance(
   const wait = (instance.registerAt ?? 0) - Date.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   const register = (): Promise<void> =>
-    registerNode(config.server, caPem, creds, nodeObject(config, instance.resources, instance.annotations));
+    registerNode(
+      config.server,
+      caPem,
+      creds,
+      nodeObject(config, instance.resources, instance.annotations, instance.software),
+    );
   await register();
   return { nodeName: config.nodeName, config, log: outcome.log, reregister: register };
 }

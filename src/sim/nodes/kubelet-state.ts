@@ -21,7 +21,9 @@ const kubeconfigSchema = z.object({
       }),
     )
     .min(1),
-  contexts: z.array(z.object({ name: z.string(), context: z.object({ cluster: z.string(), user: z.string() }) })), // prettier-ignore
+  contexts: z.array(
+    z.object({ name: z.string(), context: z.object({ cluster: z.string(), user: z.string() }) }),
+  ),
   'current-context': z.string(),
 });
 
@@ -81,7 +83,8 @@ export class KubeletStates {
       'application/merge-patch+json',
     );
     if (res.status === 404) return false;
-    if (res.status !== 200) throw new Error(`patching Node ${nodeName} failed (${res.status}): ${res.text.slice(0, 200)}`); // prettier-ignore
+    if (res.status !== 200)
+      throw new Error(`patching Node ${nodeName} failed (${res.status}): ${res.text.slice(0, 200)}`);
     return true;
   }
 

@@ -11,6 +11,13 @@ export interface NodeResources {
   maxPods?: number;
 }
 
+/** What the kubelet reports of its machine (`status.nodeInfo`): from the image the instance booted. */
+export interface NodeSoftware {
+  osImage: string;
+  kubeletVersion: string;
+  containerRuntimeVersion: string;
+}
+
 /**
  * The Node the kubelet registers, exactly as the bootstrap configured it: name, providerID, addresses, the
  * labels and taints of its flags, capacity from the instance type, allocatable by the kubelet's rule and the
@@ -21,9 +28,13 @@ export function nodeObject(
   config: NodeConfig,
   resources: NodeResources,
   annotations: Record<string, string> = {},
+  software?: NodeSoftware,
 ): Record<string, unknown> {
   // the kubelet's rule with the operator's reservation formula (src/bootstrap/reservations.ts)
-  const alloc = allocatableOf({ cpuMilli: resources.cpu * 1000, memoryMiB: resources.memoryMiB, gpus: resources.gpus }, { ...config.kubelet, ...(resources.maxPods !== undefined ? { maxPods: resources.maxPods } : {}) }); // prettier-ignore
+  const alloc = allocatableOf(
+    { cpuMilli: resources.cpu * 1000, memoryMiB: resources.memoryMiB, gpus: resources.gpus },
+    { ...config.kubelet, ...(resources.maxPods !== undefined ? { maxPods: resources.maxPods } : {}) },
+  );
   const capacity: Record<string, string> = {
     cpu: String(resources.cpu),
     memory: `${resources.memoryMiB}Mi`,
@@ -55,6 +66,17 @@ export function nodeObject(
     status: {
       capacity,
       allocatable,
+      ...(software
+        ? {
+            nodeInfo: {
+              osImage: software.osImage,
+              kubeletVersion: software.kubeletVersion,
+              containerRuntimeVersion: software.containerRuntimeVersion,
+              operatingSystem: 'linux',
+              architecture: 'amd64',
+            },
+          }
+        : {}),
       addresses: [
         { type: 'InternalIP', address: config.nodeIp },
         { type: 'Hostname', address: config.nodeName },

@@ -2,7 +2,12 @@ import PQueue from 'p-queue';
 import type { Logger } from '../../log.js';
 import { SIM_KUBELET_ANNOTATION, type SimKubeletState } from '../../devstack/kwok-stages.js';
 import type { LifecycleEvent, NodeFaultInput, Simulator } from '../cloud/index.js';
+import { VERSIONS } from '../../devstack/versions.js';
 import { bootInstance, type BootedNode } from './boot.js';
+import type { NodeSoftware } from './register.js';
+
+/** containerd of the images that do not say (what the bootstrap sandbox has installed). */
+const DEFAULT_CONTAINERD = '1.7.20';
 import { BootCache, type BootCacheStats } from './boot-cache.js';
 import { kubeletAgent } from './kube-http.js';
 import { KubeletStates } from './kubelet-state.js';
@@ -66,6 +71,8 @@ export class NodeSimulation {
   private readonly queue: PQueue;
   private unsubscribe: (() => void) | undefined;
   private readonly booted = new Map<string, BootOutcome>();
+  /** The system disk each boot ran from: a start on a new disk (ReplaceSystemDisk) is a first boot again. */
+  private readonly bootDisks = new Map<string, string | undefined>();
   private readonly listeners = new Set<(o: BootOutcome) => void>();
   private readonly cache: BootCache | undefined;
   /** The TLS bootstrap's token requests share kept-alive connections (see bootInstance). */
@@ -129,6 +136,11 @@ export class NodeSimulation {
     if (!e.instance.userData) return; // a bare instance never joins: no Node to follow
     if (e.type === 'launched' && this.opts.registerAfterLaunchMs !== undefined)
       this.launchedAt.set(id, Date.now());
+    // a re-imaged instance (ReplaceSystemDisk) boots its new disk as a first boot: cloud-init runs the user data
+    // current at this start (ECS: "runs its user data again"; ModifyInstanceAttribute's user data runs only so)
+    const disk = this.sim.cloud.instances.get(id)?.systemDisk.diskId;
+    if (e.type === 'running' && this.booted.has(id) && this.bootDisks.get(id) !== disk)
+      this.booted.delete(id);
     if (e.type === 'running' && !this.booted.has(id) && !this.booting.has(id)) this.boot(e);
     else if (e.type === 'running' || e.type === 'stopped' || e.type === 'failed' || e.type === 'released') {
       if (this.booting.has(id)) return; // a boot in progress syncs when it ends
@@ -184,13 +196,27 @@ export class NodeSimulation {
     this.syncs.set(instanceId, tracked);
   }
 
+  /** What a node booted from the image reports in `status.nodeInfo` (versions the image carries, else defaults). */
+  private softwareOf(regionId: string, imageId: string): NodeSoftware | undefined {
+    const region = this.sim.world.regions.find((r) => r.regionId === regionId);
+    const image = region?.images.find((x) => x.imageId === imageId);
+    if (!image) return undefined;
+    return {
+      osImage: `${image.osNameEn}${image.imageVersion ? ` (${image.imageVersion})` : ''}`,
+      kubeletVersion: image.kubeletVersion ?? VERSIONS.kubernetes,
+      containerRuntimeVersion: `containerd://${image.containerdVersion ?? DEFAULT_CONTAINERD}`,
+    };
+  }
+
   private boot(e: LifecycleEvent): void {
     const i = e.instance;
     this.booting.add(i.instanceId);
+    this.bootDisks.set(i.instanceId, this.sim.cloud.instances.get(i.instanceId)?.systemDisk.diskId);
     const fault = this.sim.nodeFaults.forInstance(i.instanceId);
     const type = this.sim.world.instanceTypes.find((t) => t.instanceType === i.instanceType);
     const record = this.sim.cloud.instances.get(i.instanceId);
     const dataDisks = record?.dataDisks.length ?? 0;
+    const software = this.softwareOf(i.regionId, i.imageId);
     const disks = [
       { name: '/dev/vda', system: true },
       ...Array.from({ length: dataDisks }, (_, n) => ({ name: `/dev/vd${String.fromCharCode(98 + n)}` })),
@@ -215,6 +241,7 @@ export class NodeSimulation {
               gpus: type?.gpuAmount ?? 0,
             },
             disks,
+            ...(software ? { software } : {}),
             ...(this.opts.installed ? { installed: this.opts.installed } : {}),
             ...(this.opts.http ? { http: this.opts.http } : {}),
             ...(fault?.kind === 'bootstrap-fails' ? { fail: { [fault.command]: fault.exitCode } } : {}),

@@ -22,6 +22,8 @@ export interface OperatorOptions {
   lease?: [string, string, string];
   /** Log file name under TEST_RUNS_DIR. */
   logName: string;
+  /** More environment (operator settings such as NODEPOOL_IMAGE_CHECK_INTERVAL). */
+  env?: Record<string, string>;
   /** The kubeconfig the process uses (default: the test cluster's admin kubeconfig). */
   kubeconfig?: string;
 }
@@ -73,6 +75,7 @@ export class OperatorProcess {
       // Test files share one API server: this operator manages only its own file's pools.
       NODEPOOL_POOL_SELECTOR: `nodepool-e2e=${o.clusterId}`,
       LOG_LEVEL: process.env.TEST_OPERATOR_LOG_LEVEL ?? 'info',
+      ...o.env,
     };
     // prettier-ignore
     const child = spawn(process.execPath, [

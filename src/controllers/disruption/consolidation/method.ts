@@ -9,8 +9,27 @@ import type { InformerFactory } from '../../../runtime/informer-factory.js';
 import type { DeepReadonly } from '../../../util/readonly.js';
 import { podInformer, podsOnNode, unschedulablePods } from '../../pods/index.js';
 import { OfferingCatalogue } from '../../provisioning/catalogue.js';
-import { ClaimSchema, DaemonSetSchema, VolumeSchema, daemonSetPods, podVolumeZones, provisionable, zoneCounter, type Claim as PvcClaim, type DaemonSet, type Volume } from '../../provisioning/inputs.js'; // prettier-ignore
-import { ZONE_LABEL, allocatableOfNode, existingNodeOf, simPodOf, type ExistingNode, type PoolTemplate, type SimPod } from '../../provisioning/scheduling/index.js'; // prettier-ignore
+import {
+  ClaimSchema,
+  DaemonSetSchema,
+  VolumeSchema,
+  daemonSetPods,
+  podVolumeZones,
+  provisionable,
+  zoneCounter,
+  type Claim as PvcClaim,
+  type DaemonSet,
+  type Volume,
+} from '../../provisioning/inputs.js';
+import {
+  ZONE_LABEL,
+  allocatableOfNode,
+  existingNodeOf,
+  simPodOf,
+  type ExistingNode,
+  type PoolTemplate,
+  type SimPod,
+} from '../../provisioning/scheduling/index.js';
 import { marketOf, poolTemplate } from '../../provisioning/templates.js';
 import { isDisrupting } from '../budget.js';
 import { podDisposition } from '../pods.js';
@@ -29,11 +48,20 @@ export interface ConsolidationDeps {
   clock: Clock;
 }
 
-const ready = (n: DeepReadonly<Node>): boolean => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true; // prettier-ignore
+const ready = (n: DeepReadonly<Node>): boolean =>
+  n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
 /** The cluster as the simulation needs it; the informers are made on first use (only pools that consolidate pay). */
 class ClusterReader {
-  private inf: { pods: Informer<Pod>; nodes: Informer<Node>; daemonSets: Informer<DaemonSet>; claims: Informer<PvcClaim>; volumes: Informer<Volume> } | undefined; // prettier-ignore
+  private inf:
+    | {
+        pods: Informer<Pod>;
+        nodes: Informer<Node>;
+        daemonSets: Informer<DaemonSet>;
+        claims: Informer<PvcClaim>;
+        volumes: Informer<Volume>;
+      }
+    | undefined;
   private readonly zones = new Map<string, string>();
 
   constructor(private readonly deps: ConsolidationDeps) {}
@@ -45,7 +73,8 @@ class ClusterReader {
   /** The informers, made once; throws while they have not synced (the pool is reconciled again). */
   synced(): NonNullable<ClusterReader['inf']> {
     const i = this.informers();
-    for (const x of Object.values(i)) if (!x.hasSynced()) throw new Error(`consolidation: the ${x.name} informer has not synced yet`); // prettier-ignore
+    for (const x of Object.values(i))
+      if (!x.hasSynced()) throw new Error(`consolidation: the ${x.name} informer has not synced yet`);
     return i;
   }
 
@@ -64,7 +93,8 @@ class ClusterReader {
   /** vSwitch → zone of the pool's vSwitches (a vSwitch never moves: remembered). */
   async zonesOf(ids: readonly string[]): Promise<Map<string, string>> {
     const missing = ids.filter((v) => !this.zones.has(v));
-    if (missing.length > 0) for (const v of await this.deps.cloud.vSwitches(missing)) this.zones.set(v.id, v.zoneId); // prettier-ignore
+    if (missing.length > 0)
+      for (const v of await this.deps.cloud.vSwitches(missing)) this.zones.set(v.id, v.zoneId);
     return new Map(
       ids.flatMap((v) => (this.zones.has(v) ? [[v, this.zones.get(v)!] as [string, string]] : [])),
     );
@@ -92,13 +122,24 @@ export function consolidationMethod(deps: ConsolidationDeps): Method {
       if (!settings || view.deleting) return { commands: [] };
       const { pods } = cluster.synced();
       const { members, marks } = membersOf(view, settings, (n) => podsOnNode(pods, n));
-      const anyDue = members.some((m) => m.eligible && !m.claim && (dueAt(m, settings) ?? Infinity) <= view.now); // prettier-ignore
+      const anyDue = members.some(
+        (m) => m.eligible && !m.claim && (dueAt(m, settings) ?? Infinity) <= view.now,
+      );
       const inFlight = members.some((m) => m.claim?.method === 'consolidation');
       const scaling = view.pool.spec.scaling;
-      const base = { settings, now: view.now, minSize: scaling.minSize ?? 0, maxSize: scaling.maxSize ?? 0, active: view.candidates.filter(isActive).length, members }; // prettier-ignore
+      const base = {
+        settings,
+        now: view.now,
+        minSize: scaling.minSize ?? 0,
+        maxSize: scaling.maxSize ?? 0,
+        active: view.candidates.filter(isActive).length,
+        members,
+      };
       if (!anyDue && !inFlight) return { ...planConsolidation({ ...base, nodes: [], reserved: [] }), marks };
       const world = readCluster(cluster);
-      const template = members.some((m) => m.state === 'underused' && m.eligible && !m.claim) ? await templateOf(view, deps.cloud.region, cluster, catalogue, members) : undefined; // prettier-ignore
+      const template = members.some((m) => m.state === 'underused' && m.eligible && !m.claim)
+        ? await templateOf(view, deps.cloud.region, cluster, catalogue, members)
+        : undefined;
       return { ...inWindows(view, planConsolidation({ ...base, ...world, template })), marks };
     },
   };
@@ -114,12 +155,31 @@ export function inWindows(
 ): ConsolidationPlan {
   const w = inWindow(view.windows, view.now);
   if (w.open) return plan;
-  const claimed = new Set(view.candidates.filter((c) => c.claim?.method === 'consolidation').map((c) => c.instanceId)); // prettier-ignore
+  const claimed = new Set(
+    view.candidates.filter((c) => c.claim?.method === 'consolidation').map((c) => c.instanceId),
+  );
   const going = plan.commands.filter((c) => c.nodes.every((t) => claimed.has(t.instanceId)));
   const first = plan.commands.find((c) => !going.includes(c));
-  const held = { kind: 'MaintenanceWindow' as const, message: `outside the maintenance windows: the next, ${w.window}, opens at ${new Date(w.opensAt).toISOString()}` }; // prettier-ignore
-  const pending = first ? { action: 'Remove', nodes: first.nodes.map((t) => t.node ?? t.instanceId), reason: first.reason, notBefore: new Date(w.opensAt).toISOString(), blockedBy: [held] } : plan.pending ? { ...plan.pending, blockedBy: [held, ...plan.pending.blockedBy] } : undefined; // prettier-ignore
-  return { commands: going, pending, requeueAfterMs: Math.min(plan.requeueAfterMs ?? Infinity, Math.max(1_000, w.opensAt - view.now)) }; // prettier-ignore
+  const held = {
+    kind: 'MaintenanceWindow' as const,
+    message: `outside the maintenance windows: the next, ${w.window}, opens at ${new Date(w.opensAt).toISOString()}`,
+  };
+  const pending = first
+    ? {
+        action: 'Remove',
+        nodes: first.nodes.map((t) => t.node ?? t.instanceId),
+        reason: first.reason,
+        notBefore: new Date(w.opensAt).toISOString(),
+        blockedBy: [held],
+      }
+    : plan.pending
+      ? { ...plan.pending, blockedBy: [held, ...plan.pending.blockedBy] }
+      : undefined;
+  return {
+    commands: going,
+    pending,
+    requeueAfterMs: Math.min(plan.requeueAfterMs ?? Infinity, Math.max(1_000, w.opensAt - view.now)),
+  };
 }
 
 /** The pool's members with Nodes, classified, with their new marks (and the writes those need). */
@@ -129,6 +189,8 @@ function membersOf(
   podsOn: (node: string) => readonly DeepReadonly<Pod>[],
 ): { members: Member[]; marks: NodeMark[] } {
   const trusted = view.status.automation?.consolidation?.enabled === true;
+  // the user's existingInstances are never consolidated (they would be detached, retained and never attached again)
+  const own = new Set(view.pool.spec.existingInstances ?? []);
   const members: Member[] = [];
   const marks: NodeMark[] = [];
   for (const c of view.candidates) {
@@ -137,12 +199,24 @@ function membersOf(
     const name = n.metadata.name;
     const pods = podsOn(name);
     const use = nodeUse(n, pods, allocatableOfNode(n), s.threshold);
-    const cordonedByOthers = n.spec?.unschedulable === true && n.metadata.annotations?.[Annotation.cordoned] !== 'true'; // prettier-ignore
-    const eligible = c.ready && !n.metadata.deletionTimestamp && c.instance.lifecycleState === 'InService' && c.instance.status === 'Running' && !cordonedByOthers; // prettier-ignore
+    const cordonedByOthers =
+      n.spec?.unschedulable === true && n.metadata.annotations?.[Annotation.cordoned] !== 'true';
+    const eligible =
+      c.ready &&
+      !n.metadata.deletionTimestamp &&
+      c.instance.lifecycleState === 'InService' &&
+      c.instance.status === 'Running' &&
+      !cordonedByOthers &&
+      !own.has(c.instanceId);
     const prior = markOf(n);
     // a claimed node keeps its mark as it is; one that may not be consolidated now starts again later
-    const mark = c.claim ? prior : eligible ? nextMark(prior, use.state, s.threshold, view.now, trusted) : undefined; // prettier-ignore
-    if (!sameMark(prior, mark)) marks.push({ node: name, annotations: { [Annotation.consolidatable]: markValue(mark) } }); // prettier-ignore
+    const mark = c.claim
+      ? prior
+      : eligible
+        ? nextMark(prior, use.state, s.threshold, view.now, trusted)
+        : undefined;
+    if (!sameMark(prior, mark))
+      marks.push({ node: name, annotations: { [Annotation.consolidatable]: markValue(mark) } });
     members.push({
       instanceId: c.instanceId,
       node: name,
@@ -192,8 +266,14 @@ function readCluster(cluster: ClusterReader): {
   }
   for (const p of unschedulablePods(i.pods)) if (provisionable(p)) reserved.push(simPodOf(p, zonesOfPvcs(p)));
   // the pool's own members already being consolidated are in `leaving` too (claimed → disrupting)
-  const zoneOf = (node: string): string | undefined => (leaving.has(node) ? undefined : i.nodes.get(node)?.metadata.labels?.[ZONE_LABEL]); // prettier-ignore
-  return { nodes, reserved, daemonSets: daemonSetPods(i.daemonSets.list()), zoneCounts: zoneCounter(() => i.pods.list(), zoneOf) }; // prettier-ignore
+  const zoneOf = (node: string): string | undefined =>
+    leaving.has(node) ? undefined : i.nodes.get(node)?.metadata.labels?.[ZONE_LABEL];
+  return {
+    nodes,
+    reserved,
+    daemonSets: daemonSetPods(i.daemonSets.list()),
+    zoneCounts: zoneCounter(() => i.pods.list(), zoneOf),
+  };
 }
 
 /** A pod a drain moves (evicts, or waits for: do-not-disrupt): not a DaemonSet's, mirror, finished or going. */

@@ -67,7 +67,12 @@ export interface ConsolidationPlan {
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 const pct = (x: number): string => `${Math.round(x)}%`;
-const plus = (a: Resources, b: Resources): Resources => ({ cpuMilli: a.cpuMilli + b.cpuMilli, memoryMiB: a.memoryMiB + b.memoryMiB, gpus: a.gpus + b.gpus, pods: a.pods + b.pods }); // prettier-ignore
+const plus = (a: Resources, b: Resources): Resources => ({
+  cpuMilli: a.cpuMilli + b.cpuMilli,
+  memoryMiB: a.memoryMiB + b.memoryMiB,
+  gpus: a.gpus + b.gpus,
+  pods: a.pods + b.pods,
+});
 
 /** When a member becomes removable by the policy (ms), or undefined when its state does not qualify. */
 export function dueAt(m: Member, s: ConsolidationSettings): number | undefined {
@@ -80,7 +85,7 @@ export function dueAt(m: Member, s: ConsolidationSettings): number | undefined {
 function describe(m: Member, s: ConsolidationSettings): string {
   if (m.state === 'empty')
     return `node ${m.node} empty since ${m.mark?.emptySince ?? '?'} (after ${s.after})`;
-  return `node ${m.node} underused since ${m.mark?.underusedSince ?? '?'} (requests: CPU ${pct(m.cpuPercent)}, memory ${pct(m.memoryPercent)} of allocatable, below ${s.threshold}%; after ${s.after})`; // prettier-ignore
+  return `node ${m.node} underused since ${m.mark?.underusedSince ?? '?'} (requests: CPU ${pct(m.cpuPercent)}, memory ${pct(m.memoryPercent)} of allocatable, below ${s.threshold}%; after ${s.after})`;
 }
 
 /** The command that goes on with a consolidation already claiming its node (it must be proposed again). */
@@ -93,7 +98,15 @@ function resumed(m: Member): Command {
     reason: c.reason,
     voluntary: true,
     disposal: { kind: 'remove', replace: false },
-    ...(c.replacement ? { replacement: { instanceType: c.replacement.instanceType, zoneId: c.replacement.zoneId, vSwitchId: c.replacement.vSwitchId } } : {}), // prettier-ignore
+    ...(c.replacement
+      ? {
+          replacement: {
+            instanceType: c.replacement.instanceType,
+            zoneId: c.replacement.zoneId,
+            vSwitchId: c.replacement.vSwitchId,
+          },
+        }
+      : {}),
   };
 }
 
@@ -109,7 +122,10 @@ function order(a: Member, b: Member): number {
 }
 
 /** The cluster's free room as the planner commits moves into it (copies of the input nodes). */
-type Mutable = Omit<ExistingNode, 'pods' | 'hostPorts'> & { pods: ExistingNode['pods'][number][]; hostPorts: string[] }; // prettier-ignore
+type Mutable = Omit<ExistingNode, 'pods' | 'hostPorts'> & {
+  pods: ExistingNode['pods'][number][];
+  hostPorts: string[];
+};
 
 class Room {
   private readonly byName = new Map<string, Mutable>();
@@ -175,22 +191,52 @@ export function planConsolidation(input: ConsolidationInput): ConsolidationPlan 
   const room = new Room(input.nodes);
   const zoneCounts = input.zoneCounts;
   if (input.reserved.length > 0) {
-    const plan = simulate({ pods: input.reserved, pools: [], existing: room.list(last, going), maxNewNodes: 0, ...(input.daemonSets ? { daemonSets: input.daemonSets } : {}), ...(zoneCounts ? { zoneCounts } : {}) }); // prettier-ignore
+    const plan = simulate({
+      pods: input.reserved,
+      pools: [],
+      existing: room.list(last, going),
+      maxNewNodes: 0,
+      ...(input.daemonSets ? { daemonSets: input.daemonSets } : {}),
+      ...(zoneCounts ? { zoneCounts } : {}),
+    });
     room.commit(input.reserved, plan.onExisting, 'reserved');
   }
   let blocked: { m: Member; blockedBy: Blocker[] } | undefined;
   for (const m of due) {
     const blockers: Blocker[] = [...m.blockers];
     const from = room.receivers.get(m.node);
-    if (from) blockers.push({ kind: 'PodsWouldNotFit', message: from === 'reserved' ? `pods waiting for room (unschedulable, or on nodes being disrupted) would run on ${m.node}` : `the pods of ${from} move to ${m.node}` }); // prettier-ignore
-    if (m.pods.some((p) => p.problem)) blockers.push({ kind: 'PodsWouldNotFit', message: `cannot simulate ${m.pods.filter((p) => p.problem).map((p) => `${p.key} (${p.problem})`).slice(0, 3).join(', ')}` }); // prettier-ignore
+    if (from)
+      blockers.push({
+        kind: 'PodsWouldNotFit',
+        message:
+          from === 'reserved'
+            ? `pods waiting for room (unschedulable, or on nodes being disrupted) would run on ${m.node}`
+            : `the pods of ${from} move to ${m.node}`,
+      });
+    if (m.pods.some((p) => p.problem))
+      blockers.push({
+        kind: 'PodsWouldNotFit',
+        message: `cannot simulate ${m.pods
+          .filter((p) => p.problem)
+          .map((p) => `${p.key} (${p.problem})`)
+          .slice(0, 3)
+          .join(', ')}`,
+      });
     if (blockers.length > 0) {
       blocked ??= { m, blockedBy: blockers };
       continue;
     }
     const without = new Set([...going, m.node]);
     const counts = zoneCounts && m.zoneId ? minusOwn(zoneCounts, m) : zoneCounts;
-    const sim = (pools: PoolTemplate[], maxNewNodes: number) => simulate({ pods: m.pods, pools, existing: room.list(last, without), maxNewNodes, ...(input.daemonSets ? { daemonSets: input.daemonSets } : {}), ...(counts ? { zoneCounts: counts } : {}) }); // prettier-ignore
+    const sim = (pools: PoolTemplate[], maxNewNodes: number) =>
+      simulate({
+        pods: m.pods,
+        pools,
+        existing: room.list(last, without),
+        maxNewNodes,
+        ...(input.daemonSets ? { daemonSets: input.daemonSets } : {}),
+        ...(counts ? { zoneCounts: counts } : {}),
+      });
     // at minSize a node may still be replaced by a cheaper one, never removed
     const atMin = remaining - 1 < input.minSize;
     const plan = sim([], 0);
@@ -198,12 +244,21 @@ export function planConsolidation(input: ConsolidationInput): ConsolidationPlan 
       room.commit(m.pods, plan.onExisting, m.node);
       going.add(m.node);
       remaining--;
-      commands.push({ method: 'consolidation', nodes: [{ instanceId: m.instanceId, node: m.node }], replacementsFirst: false, reason: `${describe(m, s)}: ${m.pods.length === 0 ? 'nothing to move' : `its ${m.pods.length} pod(s) fit on the other nodes`}`, voluntary: true, disposal: { kind: 'remove', replace: false } }); // prettier-ignore
+      commands.push({
+        method: 'consolidation',
+        nodes: [{ instanceId: m.instanceId, node: m.node }],
+        replacementsFirst: false,
+        reason: `${describe(m, s)}: ${m.pods.length === 0 ? 'nothing to move' : `its ${m.pods.length} pod(s) fit on the other nodes`}`,
+        voluntary: true,
+        disposal: { kind: 'remove', replace: false },
+      });
       continue;
     }
     const misfit = [...plan.unschedulable.keys()];
     const cheaper = cheaperTemplate(input, m);
-    const why = atMin ? `minSize is ${input.minSize}: the pool has ${remaining} node(s) not being removed` : `pods would not fit on the other nodes: ${misfit.slice(0, 5).join(', ')}${misfit.length > 5 ? ` and ${misfit.length - 5} more` : ''}`; // prettier-ignore
+    const why = atMin
+      ? `minSize is ${input.minSize}: the pool has ${remaining} node(s) not being removed`
+      : `pods would not fit on the other nodes: ${misfit.slice(0, 5).join(', ')}${misfit.length > 5 ? ` and ${misfit.length - 5} more` : ''}`;
     if (m.state === 'underused' && cheaper && !replacing && input.active + 1 <= input.maxSize) {
       const r = sim([cheaper], 1);
       const n = r.nodes[0];
@@ -211,12 +266,37 @@ export function planConsolidation(input: ConsolidationInput): ConsolidationPlan 
         room.commit(m.pods, r.onExisting, m.node);
         going.add(m.node);
         replacing = true;
-        commands.push({ method: 'consolidation', nodes: [{ instanceId: m.instanceId, node: m.node }], replacementsFirst: true, reason: `${describe(m, s)}: its ${m.pods.length} pod(s) fit with one cheaper ${n.instanceType} in ${n.zoneId} (${n.pricePerHour} vs ${m.pricePerHour ?? '?'} CNY/h), launched and Ready first`, voluntary: true, disposal: { kind: 'remove', replace: false }, replacement: { instanceType: n.instanceType, zoneId: n.zoneId, vSwitchId: n.vSwitchId } }); // prettier-ignore
+        commands.push({
+          method: 'consolidation',
+          nodes: [{ instanceId: m.instanceId, node: m.node }],
+          replacementsFirst: true,
+          reason: `${describe(m, s)}: its ${m.pods.length} pod(s) fit with one cheaper ${n.instanceType} in ${n.zoneId} (${n.pricePerHour} vs ${m.pricePerHour ?? '?'} CNY/h), launched and Ready first`,
+          voluntary: true,
+          disposal: { kind: 'remove', replace: false },
+          replacement: { instanceType: n.instanceType, zoneId: n.zoneId, vSwitchId: n.vSwitchId },
+        });
         continue;
       }
     }
-    const noCheaper = m.state !== 'underused' ? '' : replacing ? '; a replacement is already under way' : input.active + 1 > input.maxSize ? `; no room for a replacement under maxSize ${input.maxSize}` : !cheaper ? `; no cheaper instance type than ${m.instanceType} in the pool` : '; nor on one cheaper new node'; // prettier-ignore
-    blocked ??= { m, blockedBy: [{ kind: atMin ? 'MinSize' : 'PodsWouldNotFit', message: `${why}${atMin && m.state !== 'underused' ? '' : noCheaper}` }] }; // prettier-ignore
+    const noCheaper =
+      m.state !== 'underused'
+        ? ''
+        : replacing
+          ? '; a replacement is already under way'
+          : input.active + 1 > input.maxSize
+            ? `; no room for a replacement under maxSize ${input.maxSize}`
+            : !cheaper
+              ? `; no cheaper instance type than ${m.instanceType} in the pool`
+              : '; nor on one cheaper new node';
+    blocked ??= {
+      m,
+      blockedBy: [
+        {
+          kind: atMin ? 'MinSize' : 'PodsWouldNotFit',
+          message: `${why}${atMin && m.state !== 'underused' ? '' : noCheaper}`,
+        },
+      ],
+    };
   }
   const next = later[0];
   const pending: NextAction | undefined = blocked
@@ -227,7 +307,13 @@ export function planConsolidation(input: ConsolidationInput): ConsolidationPlan 
         blockedBy: blocked.blockedBy,
       }
     : next
-      ? { action: 'Remove', nodes: [next.node], reason: describe(next, s), notBefore: iso(dueAt(next, s)!), blockedBy: [{ kind: 'NotBefore', message: `${next.state} for less than ${s.after}` }] } // prettier-ignore
+      ? {
+          action: 'Remove',
+          nodes: [next.node],
+          reason: describe(next, s),
+          notBefore: iso(dueAt(next, s)!),
+          blockedBy: [{ kind: 'NotBefore', message: `${next.state} for less than ${s.after}` }],
+        }
       : undefined;
   const requeueAfterMs = next ? Math.max(1_000, dueAt(next, s)! - input.now) : undefined;
   return { commands, pending, requeueAfterMs };

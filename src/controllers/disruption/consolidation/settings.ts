@@ -27,5 +27,10 @@ export function consolidationOf(pool: DeepReadonly<NodePool>): ConsolidationSett
   if (policy === 'Never' || pool.spec.scaling.mode !== 'Auto') return undefined;
   if (pool.spec.billing.chargeType === 'Subscription') return undefined;
   const after = c?.after ?? DEFAULT_CONSOLIDATE_AFTER;
-  return { policy, after, afterMs: parseDuration(after), threshold: c?.utilizationThreshold ?? DEFAULT_UTILIZATION_THRESHOLD }; // prettier-ignore
+  return {
+    policy,
+    after,
+    afterMs: parseDuration(after),
+    threshold: c?.utilizationThreshold ?? DEFAULT_UTILIZATION_THRESHOLD,
+  };
 }

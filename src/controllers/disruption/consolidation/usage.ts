@@ -40,7 +40,8 @@ const SIMULATED = new Set(['cpu', 'memory', 'nvidia.com/gpu', 'ephemeral-storage
 /** A resource a pod requests that the simulation cannot place (e.g. an extended resource), if any. */
 function unsimulated(p: P): string | undefined {
   for (const c of [...(p.spec?.containers ?? []), ...(p.spec?.initContainers ?? [])]) {
-    for (const k of Object.keys({ ...(c.resources?.requests ?? {}), ...(c.resources?.limits ?? {}) })) if (!SIMULATED.has(k)) return k; // prettier-ignore
+    for (const k of Object.keys({ ...(c.resources?.requests ?? {}), ...(c.resources?.limits ?? {}) }))
+      if (!SIMULATED.has(k)) return k;
   }
   return undefined;
 }
@@ -51,11 +52,23 @@ export function podBlocker(p: P): Blocker | undefined {
   if (dnd) return { kind: 'DoNotDisrupt', message: `pod ${podKey(p)} is annotated ${dnd}` };
   // where the simulation cannot tell that the pod fits, moving it could leave it pending (and start a node)
   const r = unsimulated(p);
-  if (r) return { kind: 'PodsWouldNotFit', message: `pod ${podKey(p)} requests ${r}, which the scheduling simulation does not count` }; // prettier-ignore
+  if (r)
+    return {
+      kind: 'PodsWouldNotFit',
+      message: `pod ${podKey(p)} requests ${r}, which the scheduling simulation does not count`,
+    };
   if (p.metadata.annotations?.[SAFE_TO_EVICT] === 'true') return undefined;
   const local = localStorage(p);
-  if (local) return { kind: 'NotEvictable', message: `pod ${podKey(p)} has local storage (${local}); annotate it ${SAFE_TO_EVICT}: "true" to allow` }; // prettier-ignore
-  if (!(p.metadata.ownerReferences ?? []).some((o) => o.controller === true)) return { kind: 'NotEvictable', message: `pod ${podKey(p)} has no controller (nothing would recreate it); annotate it ${SAFE_TO_EVICT}: "true" to allow` }; // prettier-ignore
+  if (local)
+    return {
+      kind: 'NotEvictable',
+      message: `pod ${podKey(p)} has local storage (${local}); annotate it ${SAFE_TO_EVICT}: "true" to allow`,
+    };
+  if (!(p.metadata.ownerReferences ?? []).some((o) => o.controller === true))
+    return {
+      kind: 'NotEvictable',
+      message: `pod ${podKey(p)} has no controller (nothing would recreate it); annotate it ${SAFE_TO_EVICT}: "true" to allow`,
+    };
   return undefined;
 }
 
@@ -75,10 +88,18 @@ export function nodeUse(
   const used = requestedBy(live);
   const cpuPercent = pct(used.cpuMilli, allocatable.cpuMilli);
   const memoryPercent = pct(used.memoryMiB, allocatable.memoryMiB);
-  const state: UseState = workload.length === 0 ? 'empty' : cpuPercent < threshold && memoryPercent < threshold ? 'underused' : 'busy'; // prettier-ignore
+  const state: UseState =
+    workload.length === 0
+      ? 'empty'
+      : cpuPercent < threshold && memoryPercent < threshold
+        ? 'underused'
+        : 'busy';
   const blockers: Blocker[] = [];
   if (node.metadata.annotations?.[Annotation.doNotDisrupt] === 'true')
-    blockers.push({ kind: 'DoNotDisrupt', message: `node ${node.metadata.name} is annotated ${Annotation.doNotDisrupt}=true` }); // prettier-ignore
+    blockers.push({
+      kind: 'DoNotDisrupt',
+      message: `node ${node.metadata.name} is annotated ${Annotation.doNotDisrupt}=true`,
+    });
   for (const p of moving) {
     const b = podBlocker(p);
     if (b) blockers.push(b);

@@ -14,7 +14,10 @@ export const essHook: Method = {
     return {
       commands: view.lifecycleActions.map((a) => ({
         method: 'essHook' as const,
-        nodes: a.instanceIds.map((id) => ({ instanceId: id, node: view.candidates.find((c) => c.instanceId === id)?.node?.metadata.name })), // prettier-ignore
+        nodes: a.instanceIds.map((id) => ({
+          instanceId: id,
+          node: view.candidates.find((c) => c.instanceId === id)?.node?.metadata.name,
+        })),
         replacementsFirst: false,
         reason: `ESS is removing ${a.instanceIds.join(', ')} (scaling activity ${a.activityId})`,
         voluntary: false,

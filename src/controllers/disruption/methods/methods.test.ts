@@ -21,13 +21,14 @@ function view(
     deleting?: boolean;
     pods?: Pod[];
     waiting?: { instanceId: string; late?: boolean }[];
+    existing?: string[];
   } = {},
 ): PoolView {
   // prettier-ignore
   const scaling = over.economical ? { mode: 'Auto', minSize: 0, maxSize: desired, economical: true } : { mode: 'Manual', desiredSize: desired }; // prettier-ignore
   return {
     kind: 'NodePool',
-    pool: { metadata: { name: 'web' }, spec: { scaling, registrationTimeout: '10m' } } as unknown as DeepReadonly<NodePool>, // prettier-ignore
+    pool: { metadata: { name: 'web' }, spec: { scaling, registrationTimeout: '10m', existingInstances: over.existing } } as unknown as DeepReadonly<NodePool>, // prettier-ignore
     uid: 'u',
     status: over.waiting ? { registration: { waiting: over.waiting } } : {},
     group: undefined,
@@ -48,7 +49,7 @@ describe('scaleIn', () => {
     string,
     Candidate[],
     number,
-    { economical?: boolean; pods?: Pod[]; deleting?: boolean },
+    { economical?: boolean; pods?: Pod[]; deleting?: boolean; existing?: string[] },
     string[],
     string | undefined,
   ][] = [
@@ -59,6 +60,8 @@ describe('scaleIn', () => {
     ['the newest of equally empty nodes', [cand('i-a', a), cand('i-b', b)], 1, {}, ['i-b'], 'remove'],
     ['economical: stop instead of release', [cand('i-a', a), cand('i-b', b)], 1, { economical: true }, ['i-b'], 'stop'], // prettier-ignore
     ['stopped and removing members do not count', [cand('i-a', a), cand('i-s', undefined, { lifecycleState: 'Stopped' }), cand('i-r', undefined, { lifecycleState: 'Removing' })], 1, {}, [], undefined], // prettier-ignore
+    ["the pool's existingInstances count toward the size but are never victims, even nodeless", [cand('i-a', a), cand('i-own'), cand('i-b', b)], 2, { existing: ['i-own'] }, ['i-b'], 'remove'], // prettier-ignore
+    ['more existingInstances than desiredSize: none removed', [cand('i-o1', a), cand('i-o2', b)], 1, { existing: ['i-o1', 'i-o2'] }, [], undefined], // prettier-ignore
     ['a deleting pool: nothing (deletion is its own method)', [cand('i-a', a), cand('i-b', b)], 0, { deleting: true }, [], undefined], // prettier-ignore
   ];
   test.each(cases)('%s', async (_n, cs, desired, over, ids, disposal) => {
@@ -69,17 +72,59 @@ describe('scaleIn', () => {
   });
 });
 
+test('scaleIn: replacements launched first for claimed members (rotation, consolidation) are no excess', async () => {
+  const claim = {
+    method: 'upgrade' as const,
+    reason: 'r',
+    voluntary: true,
+    replacementsFirst: true,
+    disposal: 'remove' as const,
+    since: 'x',
+  };
+  const a = node('a', '2026-01-01T00:00:00Z');
+  const b = node('b', '2026-01-02T00:00:00Z');
+  const cs = [
+    { ...cand('i-a', a), claim },
+    cand('i-b', b),
+    cand('i-new'),
+    cand('i-new2', node('n', '2026-01-03T00:00:00Z')),
+  ];
+  expect((await scaleIn.propose(view(cs, 3))).commands).toEqual([]);
+  // the spec lowered meanwhile: the excess is counted without the member being replaced
+  const p = await scaleIn.propose(view(cs, 2));
+  expect(p.commands.flatMap((c) => c.nodes.map((t) => t.instanceId))).toEqual(['i-new']);
+});
+
 describe('the involuntary methods', () => {
   test('essHook: one command per lifecycle action, with the Nodes of its instances', async () => {
     const v = { ...view([cand('i-a', node('a', 'x')), cand('i-b')], 2), lifecycleActions: [{ activityId: 'asa-1', hookId: 'ash-1', token: 't', instanceIds: ['i-a', 'i-b'] }] }; // prettier-ignore
     const [c] = (await essHook.propose(v)).commands;
     expect(c).toMatchObject({ voluntary: false, disposal: { kind: 'hook', hookId: 'ash-1', token: 't' }, nodes: [{ instanceId: 'i-a', node: 'a' }, { instanceId: 'i-b', node: undefined }] }); // prettier-ignore
   });
-  test('registration: late instances (from status.registration) are removed and replaced; Subscription ones and Ready ones never', async () => {
+  test('registration: late instances (from status.registration) are removed and replaced; Subscription ones, existingInstances and Ready ones never', async () => {
     // prettier-ignore
     const m = registrationMethod((id) => Promise.resolve(`story of ${id}`));
-    const cs = [cand('i-late'), cand('i-sub', undefined, { chargeType: 'PrePaid' }), cand('i-wait'), cand('i-ready', node('r', 'x'))]; // prettier-ignore
-    const v = view(cs, 4, { waiting: [{ instanceId: 'i-late', late: true }, { instanceId: 'i-sub', late: true }, { instanceId: 'i-wait' }, { instanceId: 'i-ready', late: true }] }); // prettier-ignore
+    // i-was: its Node was Ready once and is NotReady now — repair's business, never released here
+    const was = { ...cand('i-was', node('w', 'x', { [Annotation.wasReady]: 'x' })), ready: false };
+    const cs = [
+      cand('i-late'),
+      cand('i-sub', undefined, { chargeType: 'PrePaid' }),
+      cand('i-own', undefined, { creationType: 'Attached' }),
+      cand('i-wait'),
+      cand('i-ready', node('r', 'x')),
+      was,
+    ];
+    const v = view(cs, 5, {
+      existing: ['i-own'],
+      waiting: [
+        { instanceId: 'i-late', late: true },
+        { instanceId: 'i-sub', late: true },
+        { instanceId: 'i-own', late: true },
+        { instanceId: 'i-wait' },
+        { instanceId: 'i-ready', late: true },
+        { instanceId: 'i-was', late: true },
+      ],
+    });
     const p = await m.propose(v);
     expect(p.commands.map((c) => [c.nodes[0]!.instanceId, c.reason, c.disposal])).toEqual([['i-late', 'instance i-late did not become a Ready node within 10m; story of i-late', { kind: 'remove', replace: true }]]); // prettier-ignore
     expect((await m.propose({ ...v, deleting: true })).commands).toEqual([]);

@@ -1,11 +1,13 @@
+import { wasReady } from '../../node/health/health.js';
 import type { Method, PoolView, Proposal } from '../types.js';
 
 /**
- * Failed registration: an instance running in service without a Ready Node for `registrationTimeout` (its
- * wait recorded in `status.registration`, so a restart does not start it over) is removed by the Delete
- * table and ESS launches a replacement; the Event names the instance and how far its bootstrap got (its
- * serial console, `story`). A Subscription instance is never removed here: it is kept and reported once (by
- * the registration health). Involuntary: a machine that never joined serves nobody.
+ * Failed registration: an instance running in service whose Node never became Ready (no `was-ready` mark) for
+ * `registrationTimeout` (its wait recorded in `status.registration`, so a restart does not start it over) is
+ * removed by the Delete table and ESS launches a replacement; the Event names the instance and how far its
+ * bootstrap got (its serial console, `story`). A Subscription instance, or one of the pool's `existingInstances`,
+ * is never removed here: it is kept and reported once (by the registration health). Involuntary: a machine that
+ * never joined serves nobody.
  */
 export function registrationMethod(story: (instanceId: string) => Promise<string>): Method {
   return {
@@ -15,8 +17,21 @@ export function registrationMethod(story: (instanceId: string) => Promise<string
     async propose(view: PoolView): Promise<Proposal> {
       if (view.deleting) return { commands: [] };
       const timeout = view.pool.spec.registrationTimeout ?? '10m';
-      const late = new Set((view.status.registration?.waiting ?? []).filter((w) => w.late).map((w) => w.instanceId)); // prettier-ignore
-      const going = view.candidates.filter((c) => late.has(c.instanceId) && !c.ready && c.instance.chargeType !== 'PrePaid' && c.instance.lifecycleState === 'InService'); // prettier-ignore
+      const late = new Set(
+        (view.status.registration?.waiting ?? []).filter((w) => w.late).map((w) => w.instanceId),
+      );
+      // a Node that was Ready once is never released here (repair's business): only machines that never joined;
+      // the user's existingInstances are kept and reported, as Subscription ones
+      const mine = new Set(view.pool.spec.existingInstances ?? []);
+      const going = view.candidates.filter(
+        (c) =>
+          late.has(c.instanceId) &&
+          !c.ready &&
+          !wasReady(c.node) &&
+          c.instance.chargeType !== 'PrePaid' &&
+          !mine.has(c.instanceId) &&
+          c.instance.lifecycleState === 'InService',
+      );
       const commands = [];
       for (const c of going.sort((a, b) => a.instanceId.localeCompare(b.instanceId))) {
         commands.push({

@@ -22,18 +22,33 @@ export const scaleIn: Method = {
   async propose(view: PoolView): Promise<Proposal> {
     if (view.deleting) return { commands: [] };
     const active = view.candidates.filter(isActive);
+    // members a command replaces with one launched first (rotation, consolidation) are on their way out: the
+    // pool's size is what stays, so their replacements are no excess
+    const staying = active.filter((c) => !c.claim?.replacementsFirst).length;
     // Auto pools: ESS's desired capacity grows with instant elasticity's launches (src/controllers/provisioning),
     // so a size read before an attach must not remove what was just attached: only a maxSize lowered below the
     // members scales an Auto pool in here (consolidation is its own method)
     const s0 = view.pool.spec.scaling;
-    const target = s0.mode === 'Auto' ? Math.min(active.length, s0.maxSize ?? active.length) : view.desired;
-    const excess = active.length - target;
+    // the user's existingInstances count toward the size and are never its victims (they would be attached again)
+    const mine = new Set(view.pool.spec.existingInstances ?? []);
+    const kept = active.filter((c) => mine.has(c.instanceId)).length;
+    const target = Math.max(
+      kept,
+      s0.mode === 'Auto' ? Math.min(staying, s0.maxSize ?? staying) : view.desired,
+    );
+    const excess = staying - target;
     if (excess <= 0) return { commands: [] };
-    const nodeless = active.filter((c) => !c.node).slice(0, excess);
+    const nodeless = active.filter((c) => !c.node && !mine.has(c.instanceId)).slice(0, excess);
     const targets: Target[] = nodeless.map((c) => ({ instanceId: c.instanceId }));
     const left = excess - nodeless.length;
     if (left > 0) {
-      const eligible = active.filter((c) => c.node && !c.node.metadata.deletionTimestamp && (!c.claim || c.claim.method === 'scaleIn')); // prettier-ignore
+      const eligible = active.filter(
+        (c) =>
+          c.node &&
+          !mine.has(c.instanceId) &&
+          !c.node.metadata.deletionTimestamp &&
+          (!c.claim || c.claim.method === 'scaleIn'),
+      );
       const nodes = eligible.map((c) => c.node as DeepReadonly<Node>);
       const pods = await view.podsOn(nodes.map((n) => n.metadata.name));
       const ranked = rankVictims(candidatesOf(nodes, [...pods.values()].flat())).slice(0, left);
@@ -44,7 +59,10 @@ export const scaleIn: Method = {
     }
     const s = view.pool.spec.scaling;
     const economical = s.mode === 'Auto' && s.economical === true;
-    const reason = s.mode === 'Manual' ? `desiredSize is ${view.desired}, the pool has ${active.length}` : `maxSize is ${target}, the pool has ${active.length}`; // prettier-ignore
+    const reason =
+      s.mode === 'Manual'
+        ? `desiredSize is ${view.desired}, the pool has ${active.length}`
+        : `maxSize is ${target}, the pool has ${active.length}`;
     return {
       commands: [
         {

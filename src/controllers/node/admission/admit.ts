@@ -27,17 +27,32 @@ export function admission(
 ): Admission {
   const id = instanceIdOf(node);
   if (!id) return { admit: false, why: 'it has no providerID naming an ECS instance' };
-  if (!instance || instance.instanceId !== id) return { admit: false, why: `its providerID names ${id}, which is not a member of the pool's scaling group` }; // prettier-ignore
+  if (!instance || instance.instanceId !== id)
+    return {
+      admit: false,
+      why: `its providerID names ${id}, which is not a member of the pool's scaling group`,
+    };
   const others = claimants.filter((n) => n.metadata.name !== node.metadata.name);
-  if (others.length > 0) return { admit: false, why: `instance ${id} is also claimed by Node ${others.map((n) => n.metadata.name).join(', ')}` }; // prettier-ignore
+  if (others.length > 0)
+    return {
+      admit: false,
+      why: `instance ${id} is also claimed by Node ${others.map((n) => n.metadata.name).join(', ')}`,
+    };
   const ip = instance.privateIp;
   if (!ip) return { admit: false, why: `instance ${id} has no private IP yet` };
   const addresses = (node.status?.addresses ?? [])
     .filter((a) => a.type === 'InternalIP')
     .map((a) => a.address);
-  if (!addresses.includes(ip)) return { admit: false, why: `its InternalIP ${addresses.join(', ') || '(none)'} is not instance ${id}'s private IP ${ip}` }; // prettier-ignore
+  if (!addresses.includes(ip))
+    return {
+      admit: false,
+      why: `its InternalIP ${addresses.join(', ') || '(none)'} is not instance ${id}'s private IP ${ip}`,
+    };
   const name = node.metadata.name.toLowerCase();
-  const named = name.includes(ip) || name.includes(ip.replaceAll('.', '-')) || (instance.hostName !== undefined && name === instance.hostName.toLowerCase()); // prettier-ignore
+  const named =
+    name.includes(ip) ||
+    name.includes(ip.replaceAll('.', '-')) ||
+    (instance.hostName !== undefined && name === instance.hostName.toLowerCase());
   if (!named) return { admit: false, why: `its name does not carry instance ${id}'s private IP ${ip}` };
   return { admit: true };
 }

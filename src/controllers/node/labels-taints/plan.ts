@@ -30,7 +30,10 @@ export interface AppliedMetadata {
 
 /** The parts of a Node the planner reads. */
 export interface NodeMetadataView {
-  readonly metadata: { readonly labels?: Readonly<Record<string, string>> | undefined; readonly annotations?: Readonly<Record<string, string>> | undefined }; // prettier-ignore
+  readonly metadata: {
+    readonly labels?: Readonly<Record<string, string>> | undefined;
+    readonly annotations?: Readonly<Record<string, string>> | undefined;
+  };
   readonly spec?: { readonly taints?: readonly Readonly<NodeTaint>[] | undefined } | undefined;
 }
 

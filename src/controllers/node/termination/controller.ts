@@ -38,7 +38,11 @@ export interface TerminationDeps extends ControllerDeps {
 export function newNodeTerminationController(deps: TerminationDeps): Controller {
   const selector = deps.settings.poolSelector ? { labelSelector: deps.settings.poolSelector } : {};
   const kinds: PoolKindName[] = ['NodePool', 'ManagedNodePool'];
-  const pools = kinds.map((k) => ({ kind: k, informer: deps.informers.informer(POOL_KINDS[k].ref, PoolObjectSchema, selector), api: new TypedResource(deps.client, POOL_KINDS[k].ref, PoolObjectSchema) })); // prettier-ignore
+  const pools = kinds.map((k) => ({
+    kind: k,
+    informer: deps.informers.informer(POOL_KINDS[k].ref, PoolObjectSchema, selector),
+    api: new TypedResource(deps.client, POOL_KINDS[k].ref, PoolObjectSchema),
+  }));
   const nodes = poolNodesInformer(deps);
   const drainer = new Drainer({
     client: deps.client,
@@ -46,7 +50,14 @@ export function newNodeTerminationController(deps: TerminationDeps): Controller 
     logger: deps.logger,
     events: deps.events,
   });
-  const executor = new DisruptionExecutor({ client: deps.client, cloud: deps.cloud, clock: deps.clock, logger: deps.logger, events: deps.events, drainer }); // prettier-ignore
+  const executor = new DisruptionExecutor({
+    client: deps.client,
+    cloud: deps.cloud,
+    clock: deps.clock,
+    logger: deps.logger,
+    events: deps.events,
+    drainer,
+  });
   const podsOn = indexedPodsOnNodes(podInformer(deps.informers));
 
   const reconcile = async (name: string, ctx: ReconcileContext): Promise<ReconcileResult> => {
@@ -70,8 +81,16 @@ export function newNodeTerminationController(deps: TerminationDeps): Controller 
       return {};
     }
     const view = viewOf(owner.kind, po, n, instance, deps.clock.now(), podsOn);
-    const subject = { apiVersion: 'nodepool.alicloud.dev/v1beta1', kind: owner.kind, name: poolName, uid: po.metadata.uid }; // prettier-ignore
-    const res = await executor.execute({ view, poolRef: subject, groupId, forceDrain: false }, deletedNodeCommands(view)); // prettier-ignore
+    const subject = {
+      apiVersion: 'nodepool.alicloud.dev/v1beta1',
+      kind: owner.kind,
+      name: poolName,
+      uid: po.metadata.uid,
+    };
+    const res = await executor.execute(
+      { view, poolRef: subject, groupId, forceDrain: false },
+      deletedNodeCommands(view),
+    );
     await record(owner.api, owner.kind, poolName, view, res);
     const o = res.outcomes[0];
     ctx.log.debug({ node: name, action: 'node-delete', done: o?.done.length ?? 0 }, 'termination step');
@@ -84,7 +103,10 @@ export function newNodeTerminationController(deps: TerminationDeps): Controller 
     logger: deps.logger,
     clock: deps.clock,
     concurrency: 4,
-    metrics: { controller: deps.metrics.controller(NODE_TERMINATION_CONTROLLER), queue: deps.metrics.queue(NODE_TERMINATION_CONTROLLER) }, // prettier-ignore
+    metrics: {
+      controller: deps.metrics.controller(NODE_TERMINATION_CONTROLLER),
+      queue: deps.metrics.queue(NODE_TERMINATION_CONTROLLER),
+    },
     reconcile,
   });
   controller.watch(nodes, (n: Node) => (n.metadata.deletionTimestamp ? n.metadata.name : undefined));
@@ -125,7 +147,13 @@ async function record(
   view: PoolView,
   res: ExecutionResult,
 ): Promise<void> {
-  const a = automationOf(view.status.automation?.deletedNode, deletedNode, view, { commands: res.outcomes.map((o) => o.command) }, res.outcomes); // prettier-ignore
+  const a = automationOf(
+    view.status.automation?.deletedNode,
+    deletedNode,
+    view,
+    { commands: res.outcomes.map((o) => o.command) },
+    res.outcomes,
+  );
   const same = JSON.stringify(a) === JSON.stringify(view.status.automation?.deletedNode ?? {});
   if (same && res.retained.length === 0) return;
   await recordOnPool(api, kind, pool, (s) => {

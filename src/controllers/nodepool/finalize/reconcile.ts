@@ -27,9 +27,24 @@ export function poolForDeletion(
   const raw = (o.spec as { disruption?: { drainTimeout?: unknown; budget?: unknown } } | undefined)
     ?.disruption;
   const t = typeof raw?.drainTimeout === 'string' ? raw.drainTimeout : undefined;
-  const drainTimeout = t !== undefined && (() => { try { return parseDuration(t) >= 0; } catch { return false; } })() ? t : undefined; // prettier-ignore
+  const drainTimeout =
+    t !== undefined &&
+    (() => {
+      try {
+        return parseDuration(t) >= 0;
+      } catch {
+        return false;
+      }
+    })()
+      ? t
+      : undefined;
   // only metadata and disruption.drainTimeout are read on this path (executor, deletion method)
-  return { apiVersion: 'nodepool.alicloud.dev/v1beta1', kind: 'NodePool', metadata: o.metadata, spec: { disruption: drainTimeout ? { drainTimeout } : {}, scaling: { mode: 'Manual' } } } as unknown as DeepReadonly<NodePool>; // prettier-ignore
+  return {
+    apiVersion: 'nodepool.alicloud.dev/v1beta1',
+    kind: 'NodePool',
+    metadata: o.metadata,
+    spec: { disruption: drainTimeout ? { drainTimeout } : {}, scaling: { mode: 'Manual' } },
+  } as unknown as DeepReadonly<NodePool>;
 }
 
 async function findGroup(d: PoolDeps, r: PoolReconcile): Promise<ScalingGroup | undefined> {
@@ -48,27 +63,38 @@ async function emptyGroup(d: PoolDeps, r: PoolReconcile, group: ScalingGroup): P
   if (retain.length > 0) {
     const toDetach = retain.filter((i) => !/^Removing/.test(i.lifecycleState)).map((i) => i.instanceId);
     if (toDetach.length > 0) {
-      await d.cloud.detachInstances(group.id, toDetach, { decreaseDesired: true, operationId: `${r.uid}/delete-detach/${[...toDetach].sort().join(',')}` }); // prettier-ignore
-      await d.events.normal(r.subject, 'InstancesRetained', 'Delete', `detaching and keeping ${toDetach.length} instance(s) with their nodes: ${retain.map((i) => `${i.instanceId} (${deleteOutcome(i).reason})`).join(', ')}`); // prettier-ignore
+      await d.cloud.detachInstances(group.id, toDetach, {
+        decreaseDesired: true,
+        operationId: `${r.uid}/delete-detach/${[...toDetach].sort().join(',')}`,
+      });
+      await d.events.normal(
+        r.subject,
+        'InstancesRetained',
+        'Delete',
+        `detaching and keeping ${toDetach.length} instance(s) with their nodes: ${retain.map((i) => `${i.instanceId} (${deleteOutcome(i).reason})`).join(', ')}`,
+      );
     }
     addRetained(
       r.status,
       retain.map((i) => retainedOf(i, deleteOutcome(i).reason)),
     );
-    for (const n of admittedNodes(r)) if (retain.some((i) => i.instanceId === instanceIdOf(n))) await d.executor.letGo(n); // prettier-ignore
+    for (const n of admittedNodes(r))
+      if (retain.some((i) => i.instanceId === instanceIdOf(n))) await d.executor.letGo(n);
     r.progress.push(`detaching ${retain.length} retained instance(s)`);
     return;
   }
   const state = await d.cloud.deleteScalingGroup(group.id);
   if (state === 'deleting')
-    r.progress.push(`deleting scaling group ${group.id} and releasing ${r.instances.length} instance(s)`); // prettier-ignore
+    r.progress.push(`deleting scaling group ${group.id} and releasing ${r.instances.length} instance(s)`);
   else r.log.info({ action: 'delete-group', scalingGroupId: group.id }, 'scaling group deleted');
 }
 
 /** The group is gone: Nodes whose instances no longer exist are removed; retained ones stay, let go. */
 async function releaseNodes(d: PoolDeps, r: PoolReconcile): Promise<void> {
   const ids = r.poolNodes.map((n) => instanceIdOf(n)).filter((x): x is string => x !== undefined);
-  const alive = new Set((await d.cloud.describeInstances(ids)).filter((i) => i.status !== 'Deleted').map((i) => i.instanceId)); // prettier-ignore
+  const alive = new Set(
+    (await d.cloud.describeInstances(ids)).filter((i) => i.status !== 'Deleted').map((i) => i.instanceId),
+  );
   for (const n of r.poolNodes) {
     const id = instanceIdOf(n);
     if (id && alive.has(id)) await d.executor.letGo(n);
@@ -92,13 +118,33 @@ export async function finalizePool(d: PoolDeps, r: PoolReconcile): Promise<Recon
     if (!busy) await emptyGroup(d, r, group);
   }
   if (!group || r.progress.length === 0) await releaseNodes(d, r);
-  const status = { ...r.status, phase: 'Deleting' as const, conditions: poolConditions(r.prior.conditions, r.generation, { ready: [false, Reason.Deleting, 'the pool is being deleted'], progressing: [true, Reason.Deleting, r.progress.join('; ') || 'removing the finalizer'], degraded: [false, Reason.Deleting, 'no problem seen'] }, d.clock.now()) }; // prettier-ignore
+  const status = {
+    ...r.status,
+    phase: 'Deleting' as const,
+    conditions: poolConditions(
+      r.prior.conditions,
+      r.generation,
+      {
+        ready: [false, Reason.Deleting, 'the pool is being deleted'],
+        progressing: [true, Reason.Deleting, r.progress.join('; ') || 'removing the finalizer'],
+        degraded: [false, Reason.Deleting, 'no problem seen'],
+      },
+      d.clock.now(),
+    ),
+  };
   const written = await writeStatus(d.poolApi, d.kind.kind, r.obj, status);
-  if (group || r.progress.length > 0) return { requeueAfter: Math.min(REQUEUE.progressing, r.requeueAfterMs ?? Infinity) }; // prettier-ignore
+  if (group || r.progress.length > 0)
+    return { requeueAfter: Math.min(REQUEUE.progressing, r.requeueAfterMs ?? Infinity) };
   await d.join.forget(r.name);
   const o = written ?? r.obj;
   const rm = finalizerPatch(o.metadata, POOL_FINALIZER, 'remove');
-  if (rm) await d.poolApi.jsonPatch(r.name, rm).catch((e: unknown) => { if (!(e instanceof NotFoundError)) throw e; }); // prettier-ignore
-  r.log.info({ action: 'finalize', retained: (r.status.retainedInstances ?? []).map((x) => x.instanceId) }, 'pool deleted'); // prettier-ignore
+  if (rm)
+    await d.poolApi.jsonPatch(r.name, rm).catch((e: unknown) => {
+      if (!(e instanceof NotFoundError)) throw e;
+    });
+  r.log.info(
+    { action: 'finalize', retained: (r.status.retainedInstances ?? []).map((x) => x.instanceId) },
+    'pool deleted',
+  );
   return {};
 }

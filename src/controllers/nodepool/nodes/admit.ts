@@ -1,6 +1,14 @@
 import { ADMITTED_LABEL } from '../../../apis/v1beta1/constants.js';
 import type { PoolInstance } from '../../../cloud/types.js';
-import { InvalidError, NodeSchema, NotFoundError, Resources, TypedResource, type JsonPatchOp, type Node } from '../../../kube/index.js'; // prettier-ignore
+import {
+  InvalidError,
+  NodeSchema,
+  NotFoundError,
+  Resources,
+  TypedResource,
+  type JsonPatchOp,
+  type Node,
+} from '../../../kube/index.js';
 import type { DeepReadonly } from '../../../util/readonly.js';
 import { admission } from '../../node/admission/admit.js';
 import { NODE_FINALIZER } from '../../disruption/executor.js';
@@ -9,17 +17,27 @@ import { instanceIdOf } from '../observe.js';
 
 /** The informer index of Nodes by the instance their providerID names (every claimant of an instance). */
 export const NODE_BY_INSTANCE = 'instance';
-export const nodeByInstance = (n: Node): string[] => { const id = instanceIdOf(n); return id ? [id] : []; }; // prettier-ignore
+export const nodeByInstance = (n: Node): string[] => {
+  const id = instanceIdOf(n);
+  return id ? [id] : [];
+};
 
 /** The JSON patch that admits a Node: label and finalizer in one write, guarded by its resourceVersion. */
 export function admitPatch(node: DeepReadonly<Node>, pool: string): JsonPatchOp[] {
-  const ops: JsonPatchOp[] = [{ op: 'test', path: '/metadata/resourceVersion', value: node.metadata.resourceVersion }]; // prettier-ignore
+  const ops: JsonPatchOp[] = [
+    { op: 'test', path: '/metadata/resourceVersion', value: node.metadata.resourceVersion },
+  ];
   const key = ADMITTED_LABEL.replaceAll('~', '~0').replaceAll('/', '~1');
   if (!node.metadata.labels)
     ops.push({ op: 'add', path: '/metadata/labels', value: { [ADMITTED_LABEL]: pool } });
   else ops.push({ op: 'add', path: `/metadata/labels/${key}`, value: pool });
   const f = node.metadata.finalizers;
-  if (!f?.includes(NODE_FINALIZER)) ops.push(f?.length ? { op: 'add', path: '/metadata/finalizers/-', value: NODE_FINALIZER } : { op: 'add', path: '/metadata/finalizers', value: [NODE_FINALIZER] }); // prettier-ignore
+  if (!f?.includes(NODE_FINALIZER))
+    ops.push(
+      f?.length
+        ? { op: 'add', path: '/metadata/finalizers/-', value: NODE_FINALIZER }
+        : { op: 'add', path: '/metadata/finalizers', value: [NODE_FINALIZER] },
+    );
   return ops;
 }
 
@@ -43,7 +61,12 @@ export async function admitNode(
     const key = `${node.metadata.name}/${a.why}`;
     if (/also claimed|InternalIP|name does not carry/.test(a.why) && !reported.has(key)) {
       reported.add(key);
-      await d.events.warning(r.subject, 'NodeNotAdmitted', 'Admit', `Node ${node.metadata.name} is not admitted into the pool: ${a.why}; the operator never acts on it`); // prettier-ignore
+      await d.events.warning(
+        r.subject,
+        'NodeNotAdmitted',
+        'Admit',
+        `Node ${node.metadata.name} is not admitted into the pool: ${a.why}; the operator never acts on it`,
+      );
       r.log.warn(
         { node: node.metadata.name, instance: id, action: 'admit', why: a.why },
         'node not admitted',

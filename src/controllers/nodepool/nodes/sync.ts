@@ -15,11 +15,16 @@ export type Synced = Set<string>;
 /** Reported non-admissible Nodes (Node name / why), so each is a Warning once per process. */
 const notAdmittedReported = new Set<string>();
 
-const stepKey = (r: PoolReconcile, n: DeepReadonly<Node>): string => `${r.uid}/${r.generation ?? ''}/${n.metadata.resourceVersion ?? ''}`; // prettier-ignore
+const stepKey = (r: PoolReconcile, n: DeepReadonly<Node>): string =>
+  `${r.uid}/${r.generation ?? ''}/${n.metadata.resourceVersion ?? ''}`;
 
 async function syncOne(d: PoolDeps, r: PoolReconcile, n: DeepReadonly<Node>, synced: Synced): Promise<void> {
   const desired = desiredMetadataOf(r.pool.spec);
-  const res = await syncNodeMetadata({ client: d.client, clock: d.clock, logger: r.log, events: d.events }, n, { pool: r.name, poolRef: r.subject, desired }); // prettier-ignore
+  const res = await syncNodeMetadata(
+    { client: d.client, clock: d.clock, logger: r.log, events: d.events },
+    n,
+    { pool: r.name, poolRef: r.subject, desired },
+  );
   if (res.outcome === 'unchanged') d.state.inStep.set(n.metadata.name, stepKey(r, n));
   synced.add(n.metadata.name);
 }
@@ -51,15 +56,17 @@ export async function syncLabelsFirst(d: PoolDeps, r: PoolReconcile): Promise<Sy
 export async function admitAndSync(d: PoolDeps, r: PoolReconcile, synced: Synced): Promise<void> {
   const byInstance = new Map(r.instances.map((i) => [i.instanceId, i]));
   const rest = r.poolNodes.filter((n) => !n.metadata.deletionTimestamp && !synced.has(n.metadata.name));
-  await new PQueue({ concurrency: NODE_SYNC_CONCURRENCY }).addAll(rest.map((n) => async () => {
-    let node: DeepReadonly<Node> | undefined = n;
-    if (!isAdmitted(n, r.name)) {
-      const id = instanceIdOf(n);
-      if (!id || !byInstance.has(id)) return; // not (yet) a member: nothing to admit
-      node = await admitNode(d, r, n, byInstance, notAdmittedReported);
-      if (node) r.admittedNow.add(n.metadata.name);
-    }
-    if (node) await syncOne(d, r, node, synced);
-  })); // prettier-ignore
+  await new PQueue({ concurrency: NODE_SYNC_CONCURRENCY }).addAll(
+    rest.map((n) => async () => {
+      let node: DeepReadonly<Node> | undefined = n;
+      if (!isAdmitted(n, r.name)) {
+        const id = instanceIdOf(n);
+        if (!id || !byInstance.has(id)) return; // not (yet) a member: nothing to admit
+        node = await admitNode(d, r, n, byInstance, notAdmittedReported);
+        if (node) r.admittedNow.add(n.metadata.name);
+      }
+      if (node) await syncOne(d, r, node, synced);
+    }),
+  );
   if (notAdmittedReported.size > 4096) notAdmittedReported.clear();
 }

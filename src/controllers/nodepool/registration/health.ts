@@ -53,7 +53,11 @@ export function planRegistration(input: RegistrationInput): RegistrationPlan {
     const late = now - at > timeoutMs;
     if (late && !w?.late) newlyLate.push(m.instanceId);
     if (!late) waiting.push(m.instanceId);
-    waitingList.push({ instanceId: m.instanceId, since: new Date(at).toISOString(), ...(late ? { late: true } : {}) }); // prettier-ignore
+    waitingList.push({
+      instanceId: m.instanceId,
+      since: new Date(at).toISOString(),
+      ...(late ? { late: true } : {}),
+    });
   }
   if (input.members.length > 0 && input.members.every((m) => m.ready)) {
     failures = 0;
@@ -74,5 +78,5 @@ export function registrationProblem(
   timeoutText: string,
 ): string | undefined {
   if (!s?.failures || s.failures < REGISTRATION_FAILURE_LIMIT) return undefined;
-  return `${s.failures} instances in a row did not become Ready nodes within ${timeoutText}; the last, ${s.last ?? '(unknown)'}`; // prettier-ignore
+  return `${s.failures} instances in a row did not become Ready nodes within ${timeoutText}; the last, ${s.last ?? '(unknown)'}`;
 }

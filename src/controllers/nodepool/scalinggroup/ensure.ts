@@ -72,7 +72,10 @@ export async function ensureScalingGroup(cloud: CloudProvider, req: EnsureReques
   };
   if (!observed.group && req.retry) {
     try {
-      observed.group = groupOfSpec(await cloud.createScalingGroup(req.group, { operationId: req.operationId }), req.group); // prettier-ignore
+      observed.group = groupOfSpec(
+        await cloud.createScalingGroup(req.group, { operationId: req.operationId }),
+        req.group,
+      );
     } catch (err) {
       if (!(err instanceof CloudError && err.code === 'InvalidScalingGroupName.Duplicate')) throw err;
     }
@@ -88,7 +91,8 @@ export async function ensureScalingGroup(cloud: CloudProvider, req: EnsureReques
     const g = observed.group;
     if (plan.kind === 'read') {
       if (!g) throw new Error('planScalingGroup asked to read a group that does not exist');
-      if (plan.reads.includes('configurations')) observed.configurations = await cloud.scalingConfigurations(g.id); // prettier-ignore
+      if (plan.reads.includes('configurations'))
+        observed.configurations = await cloud.scalingConfigurations(g.id);
       if (plan.reads.includes('hooks')) observed.hookNames = await cloud.lifecycleHookNames(g.id);
       continue;
     }
@@ -120,7 +124,13 @@ async function apply(
 ): Promise<EnsureResult> {
   let g = observed.group as ScalingGroup | undefined;
   let configurationId = configuration;
-  const created = g === undefined || (req.retry === true && g.state === 'Inactive' && g.activeConfigurationId === undefined && observed.configurations !== undefined && observed.configurations.length === 0); // prettier-ignore
+  const created =
+    g === undefined ||
+    (req.retry === true &&
+      g.state === 'Inactive' &&
+      g.activeConfigurationId === undefined &&
+      observed.configurations !== undefined &&
+      observed.configurations.length === 0);
   const changes: string[] = [];
   for (const a of actions) {
     switch (a.kind) {
@@ -131,7 +141,8 @@ async function apply(
             req.group,
           );
         } catch (err) {
-          if (err instanceof CloudError && err.code === 'InvalidScalingGroupName.Duplicate') throw new DuplicateName(err); // prettier-ignore
+          if (err instanceof CloudError && err.code === 'InvalidScalingGroupName.Duplicate')
+            throw new DuplicateName(err);
           throw err;
         }
         break;
@@ -161,5 +172,10 @@ async function apply(
     g = fresh ?? { ...g, state: 'Active', activeConfigurationId: configurationId };
   }
   const hook = req.group.scaleInHook !== undefined;
-  return { group: g, configurationId, changes, known: { groupId: g.id, configurationId, configurationName: name, hook } }; // prettier-ignore
+  return {
+    group: g,
+    configurationId,
+    changes,
+    known: { groupId: g.id, configurationId, configurationName: name, hook },
+  };
 }

@@ -33,7 +33,7 @@ export function configurationName(launch: DeepReadonly<LaunchSpec>, passwordRevi
   const digest = createHash('sha256')
     .update(
       stableJson({ ...rest, password: password === undefined ? undefined : (passwordRevision ?? 'set') }),
-    ) // prettier-ignore
+    )
     .digest('hex')
     .slice(0, 24);
   return `np-${digest}`;
@@ -55,11 +55,37 @@ export function groupDrift(
   if (g.vSwitchIds.join(',') !== spec.vSwitchIds.join(',')) out.vSwitchIds = [...spec.vSwitchIds];
   if (g.multiAZPolicy !== spec.multiAZPolicy) out.multiAZPolicy = spec.multiAZPolicy;
   if (g.scalingPolicy !== spec.scalingPolicy) out.scalingPolicy = spec.scalingPolicy;
+  // spot settings (a Spot pool's billing.spot is editable): compared only where the spec sets them and ESS says
+  for (const k of SPOT_KEYS) {
+    const want = spec[k];
+    const have = g.spot?.[k];
+    if (want !== undefined && have !== undefined && want !== have) (out as Record<string, unknown>)[k] = want;
+  }
   return out;
 }
 
+const SPOT_KEYS = [
+  'onDemandBaseCapacity',
+  'onDemandPercentageAboveBaseCapacity',
+  'spotInstancePools',
+  'spotInstanceRemedy',
+  'compensateWithOnDemand',
+] as const;
+
 /** The wire names of a change, for the `modified scaling group: …` change line and its Event. */
-const WIRE: Record<keyof GroupChanges, string> = { minSize: 'MinSize', maxSize: 'MaxSize', desiredCapacity: 'DesiredCapacity', vSwitchIds: 'VSwitchIds', multiAZPolicy: 'MultiAZPolicy', scalingPolicy: 'ScalingPolicy' }; // prettier-ignore
+const WIRE: Record<keyof GroupChanges, string> = {
+  minSize: 'MinSize',
+  maxSize: 'MaxSize',
+  desiredCapacity: 'DesiredCapacity',
+  vSwitchIds: 'VSwitchIds',
+  multiAZPolicy: 'MultiAZPolicy',
+  scalingPolicy: 'ScalingPolicy',
+  onDemandBaseCapacity: 'OnDemandBaseCapacity',
+  onDemandPercentageAboveBaseCapacity: 'OnDemandPercentageAboveBaseCapacity',
+  spotInstancePools: 'SpotInstancePools',
+  spotInstanceRemedy: 'SpotInstanceRemedy',
+  compensateWithOnDemand: 'CompensateWithOnDemand',
+};
 export const changedFields = (c: GroupChanges): string[] =>
   (Object.keys(WIRE) as (keyof GroupChanges)[]).filter((k) => c[k] !== undefined).map((k) => WIRE[k]);
 
@@ -130,19 +156,35 @@ export function planScalingGroup(observed: ObservedGroup, desired: DesiredGroup)
   const g = observed.group;
   const spec = desired.group;
   if (!g) {
-    const actions: GroupAction[] = [{ kind: 'createGroup' }, { kind: 'createConfiguration' }, { kind: 'enable', configuration: 'new' }]; // prettier-ignore
+    const actions: GroupAction[] = [
+      { kind: 'createGroup' },
+      { kind: 'createConfiguration' },
+      { kind: 'enable', configuration: 'new' },
+    ];
     if (spec.scaleInHook) actions.push({ kind: 'createHook' });
     return { kind: 'act', actions, configuration: 'new' };
   }
-  if (g.state === 'Deleting') return { kind: 'refuse', code: 'IncorrectScalingGroupStatus', message: `the scaling group ${g.id} is being deleted` }; // prettier-ignore
+  if (g.state === 'Deleting')
+    return {
+      kind: 'refuse',
+      code: 'IncorrectScalingGroupStatus',
+      message: `the scaling group ${g.id} is being deleted`,
+    };
   for (const key of [CLUSTER_TAG, POOL_TAG]) {
     const want = spec.tags[key];
     if (want !== undefined && g.tags[key] !== want) {
-      return { kind: 'refuse', code: 'ScalingGroupNotOwned', message: `the scaling group ${g.id} named ${g.name} is not this pool's: its tag ${key} is ${JSON.stringify(g.tags[key] ?? null)}, not ${JSON.stringify(want)}` }; // prettier-ignore
+      return {
+        kind: 'refuse',
+        code: 'ScalingGroupNotOwned',
+        message: `the scaling group ${g.id} named ${g.name} is not this pool's: its tag ${key} is ${JSON.stringify(g.tags[key] ?? null)}, not ${JSON.stringify(want)}`,
+      };
     }
   }
   const known = observed.known?.groupId === g.id ? observed.known : undefined;
-  const unchanged = known !== undefined && g.activeConfigurationId === known.configurationId && known.configurationName === desired.configurationName; // prettier-ignore
+  const unchanged =
+    known !== undefined &&
+    g.activeConfigurationId === known.configurationId &&
+    known.configurationName === desired.configurationName;
   const needHooks = spec.scaleInHook !== undefined && !known?.hook;
   const reads: ('configurations' | 'hooks')[] = [];
   if (!unchanged && !observed.configurations) reads.push('configurations');
@@ -162,7 +204,8 @@ export function planScalingGroup(observed: ObservedGroup, desired: DesiredGroup)
       if (!existing) actions.push({ kind: 'createConfiguration' });
     } else {
       configuration = active.id;
-      if (active.name !== desired.configurationName) actions.push({ kind: 'modifyConfiguration', configurationId: active.id }); // prettier-ignore
+      if (active.name !== desired.configurationName)
+        actions.push({ kind: 'modifyConfiguration', configurationId: active.id });
     }
   }
   if (g.state === 'Inactive') actions.push({ kind: 'enable', configuration });

@@ -20,8 +20,13 @@ const nowIso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+
  * attach raises the desired capacity itself).
  */
 function surgeOf(r: PoolReconcile, instances: readonly PoolInstance[]): number {
-  const surges = (n: DeepReadonly<Node>): boolean => { const c = claimOf(n); return c?.replacementsFirst === true && !c.replacement; }; // prettier-ignore
-  const claimed = new Set(r.poolNodes.filter((n) => isAdmitted(n, r.name) && surges(n)).map((n) => instanceIdOf(n))); // prettier-ignore
+  const surges = (n: DeepReadonly<Node>): boolean => {
+    const c = claimOf(n);
+    return c?.replacementsFirst === true && !c.replacement;
+  };
+  const claimed = new Set(
+    r.poolNodes.filter((n) => isAdmitted(n, r.name) && surges(n)).map((n) => instanceIdOf(n)),
+  );
   return activeMembers(joinMembers(instances, [])).filter((m) => claimed.has(m.instance.instanceId)).length;
 }
 
@@ -29,6 +34,11 @@ function surgeOf(r: PoolReconcile, instances: readonly PoolInstance[]): number {
  * The sizes the pool asks ESS for (pure): the spec's, plus one per replacement launched first; never below
  * what runs (scale-in is the operator's: victims are drained, then removed with the desired capacity); a
  * Subscription pool's desired follows what is attached (the operator launches those itself).
+ *
+ * An Auto pool's size is ESS's desired capacity (elasticity's attaches raise it), which includes the surge once
+ * it was asked for — and not in the reconcile right after the claims were written. While replacements are
+ * launched first, its size is therefore the one it had before they began: `surgeBase` (the pool's
+ * `status.desiredSize`, written every reconcile from the size without the surge).
  */
 export function groupSpecFor(
   pool: DeepReadonly<NodePool>,
@@ -36,13 +46,23 @@ export function groupSpecFor(
   existing: ScalingGroup | undefined,
   active: number,
   surge: number,
+  surgeBase?: number,
 ): { spec: ScalingGroupSpec; wanted: number } {
   const auto = pool.spec.scaling.mode === 'Auto';
-  const current = { desired: existing?.desiredCapacity === undefined ? undefined : existing.desiredCapacity - (auto ? surge : 0), members: active }; // prettier-ignore
+  const essDesired = existing?.desiredCapacity;
+  const base =
+    essDesired === undefined ? undefined : auto && surge > 0 ? (surgeBase ?? essDesired - surge) : essDesired;
+  const current = { desired: base, members: active };
   const spec = scalingGroupSpecOf(pool as NodePool, { cluster, current });
   const wanted = spec.desiredCapacity;
   let target = wanted + surge;
-  if (existing && target < active) target = Math.min(existing.desiredCapacity ?? active, active);
+  // an attach (existingInstances) raises ESS's desired before the member listing shows the instance: the group's
+  // own counts bound it too, else a stale listing would lower the desired and ESS would remove one by itself
+  const c0 = existing?.counts;
+  const held =
+    c0 && pool.spec.existingInstances?.length ? c0.total - c0.removing - c0.stopped - c0.standby : 0;
+  const floor = Math.max(active, held);
+  if (existing && target < floor) target = Math.min(existing.desiredCapacity ?? floor, floor);
   if (pool.spec.billing.chargeType === 'Subscription') {
     // ESS cannot launch Subscription instances: its desired follows what is attached, never above what ESS
     // itself holds; the member listing may lag behind an attach, so the group's own counts bound it too
@@ -62,7 +82,12 @@ async function members(
   existing: ScalingGroup | undefined,
 ): Promise<PoolInstance[]> {
   const rest = d.state.atRest.get(r.name, r.version); // undefined once due for a full listing (≤ 5 min)
-  r.reusedListing = existing !== undefined && rest !== undefined && rest.groupId === existing.id && rest.countsKey === groupCountsKey(existing) && membersAtRest(rest.instances, r.poolNodes); // prettier-ignore
+  r.reusedListing =
+    existing !== undefined &&
+    rest !== undefined &&
+    rest.groupId === existing.id &&
+    rest.countsKey === groupCountsKey(existing) &&
+    membersAtRest(rest.instances, r.poolNodes);
   if (r.reusedListing) return rest!.instances;
   return existing ? d.cloud.listPoolInstances(existing.id) : [];
 }
@@ -95,13 +120,24 @@ async function operationFirst(
   existing: ScalingGroup | undefined,
 ): Promise<string> {
   if (!existing && r.prior.scalingGroupId) {
-    await d.events.warning(r.subject, Reason.ScalingGroupMissing, 'Recreate', `scaling group ${r.prior.scalingGroupId} no longer exists (deleted outside the operator): recreating it from the spec; its instances are gone`); // prettier-ignore
-    r.log.warn({ action: 'recreate-group', scalingGroupId: r.prior.scalingGroupId }, 'scaling group deleted outside the operator'); // prettier-ignore
+    await d.events.warning(
+      r.subject,
+      Reason.ScalingGroupMissing,
+      'Recreate',
+      `scaling group ${r.prior.scalingGroupId} no longer exists (deleted outside the operator): recreating it from the spec; its instances are gone`,
+    );
+    r.log.warn(
+      { action: 'recreate-group', scalingGroupId: r.prior.scalingGroupId },
+      'scaling group deleted outside the operator',
+    );
   }
   if (existing) return `${r.uid}/ensure`;
   if (r.status.operation?.action !== 'CreateScalingGroup') {
     r.status.operation = { id: randomUUID(), action: 'CreateScalingGroup', startedAt: nowIso(d.clock.now()) };
-    const written = await writeStatus(d.poolApi, d.kind.kind, r.obj, { ...r.status, phase: r.prior.phase ?? 'Initializing' }); // prettier-ignore
+    const written = await writeStatus(d.poolApi, d.kind.kind, r.obj, {
+      ...r.status,
+      phase: r.prior.phase ?? 'Initializing',
+    });
     if (written) r.obj = written;
   }
   return r.status.operation.id;
@@ -114,24 +150,76 @@ async function operationFirst(
  * the group the status names was not found and is not yet confirmed gone (nothing else runs then).
  */
 export async function reconcileScalingGroup(d: PoolDeps, r: PoolReconcile): Promise<boolean> {
-  const groupName = scalingGroupSpecOf(r.pool as NodePool, { cluster: d.cluster, current: { desired: 0, members: 0 } }).name; // prettier-ignore
-  const existing = await d.cloud.findScalingGroup({ id: r.prior.scalingGroupId, name: groupName, cluster: d.cluster }); // prettier-ignore
+  const groupName = scalingGroupSpecOf(r.pool as NodePool, {
+    cluster: d.cluster,
+    current: { desired: 0, members: 0 },
+  }).name;
+  const existing = await d.cloud.findScalingGroup({
+    id: r.prior.scalingGroupId,
+    name: groupName,
+    cluster: d.cluster,
+  });
   if (!missingConfirmed(d, r, existing)) return false;
   const instances0 = await members(d, r, existing);
-  const { spec, wanted } = groupSpecFor(r.pool, d.cluster, existing, activeMembers(joinMembers(instances0, [])).length, surgeOf(r, instances0)); // prettier-ignore
+  const { spec, wanted } = groupSpecFor(
+    r.pool,
+    d.cluster,
+    existing,
+    activeMembers(joinMembers(instances0, [])).length,
+    surgeOf(r, instances0),
+    r.prior.desiredSize,
+  );
   r.wanted = wanted;
   const operationId = await operationFirst(d, r, existing);
   const known = existing ? d.state.knownGroups.get(r.name, existing.id) : undefined;
-  const launch = launchSpecOf(r.pool as NodePool, { cluster: d.cluster, imageId: r.resolved!.imageId, userData: r.resolved!.userData, password: r.resolved!.password?.value }); // prettier-ignore
-  const retry = !existing && r.prior.operation?.action === 'CreateScalingGroup' && r.prior.operation.id === operationId; // prettier-ignore
-  const ensured = await ensureScalingGroup(d.cloud, { groupId: existing?.id, current: existing, known, group: spec, launch, operationId, retry, ...(r.resolved!.password ? { passwordRevision: r.resolved!.password.revision } : {}) }); // prettier-ignore
+  const launch = launchSpecOf(r.pool as NodePool, {
+    cluster: d.cluster,
+    imageId: r.resolved!.imageId,
+    userData: r.resolved!.userData,
+    password: r.resolved!.password?.value,
+  });
+  const retry =
+    !existing && r.prior.operation?.action === 'CreateScalingGroup' && r.prior.operation.id === operationId;
+  const ensured = await ensureScalingGroup(d.cloud, {
+    groupId: existing?.id,
+    current: existing,
+    known,
+    group: spec,
+    launch,
+    operationId,
+    retry,
+    ...(r.resolved!.password ? { passwordRevision: r.resolved!.password.revision } : {}),
+  });
   if (r.status.operation?.action === 'CreateScalingGroup') delete r.status.operation;
   const group = ensured.group;
-  if (!known || known.configurationId !== ensured.known.configurationId || known.configurationName !== ensured.known.configurationName) d.state.knownGroups.set(r.name, group.id, ensured.known); // prettier-ignore
+  if (
+    !known ||
+    known.configurationId !== ensured.known.configurationId ||
+    known.configurationName !== ensured.known.configurationName
+  )
+    d.state.knownGroups.set(r.name, group.id, ensured.known);
   for (const change of ensured.changes) {
-    if (change === 'created scaling group') await d.events.normal(r.subject, 'ScalingGroupCreated', 'Create', `created ESS scaling group ${group.id} (${group.name})`); // prettier-ignore
-    else if (change === 'modified scaling configuration') await d.events.normal(r.subject, 'LaunchConfigurationUpdated', 'Update', `scaling configuration ${ensured.configurationId} updated: new nodes launch with the new settings; existing nodes are not touched`); // prettier-ignore
-    else if (change.startsWith('modified scaling group') && existing) await d.events.normal(r.subject, 'ScalingGroupUpdated', 'Update', `${change} (brought back to the pool's spec)`); // prettier-ignore
+    if (change === 'created scaling group')
+      await d.events.normal(
+        r.subject,
+        'ScalingGroupCreated',
+        'Create',
+        `created ESS scaling group ${group.id} (${group.name})`,
+      );
+    else if (change === 'modified scaling configuration')
+      await d.events.normal(
+        r.subject,
+        'LaunchConfigurationUpdated',
+        'Update',
+        `scaling configuration ${ensured.configurationId} updated: new nodes launch with the new settings; existing nodes are not touched`,
+      );
+    else if (change.startsWith('modified scaling group') && existing)
+      await d.events.normal(
+        r.subject,
+        'ScalingGroupUpdated',
+        'Update',
+        `${change} (brought back to the pool's spec)`,
+      );
   }
   r.log.debug(
     { action: 'ensure', scalingGroupId: group.id, changes: ensured.changes },

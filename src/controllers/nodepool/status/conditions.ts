@@ -11,6 +11,8 @@ export interface PoolConditions {
   degraded: ConditionValue;
   /** ManagedNodePool only. */
   automation?: ConditionValue | undefined;
+  /** Once the pool's image is pinned (`image/`). */
+  upgradeAvailable?: ConditionValue | undefined;
 }
 
 /** The pool's conditions after this reconcile: transition times kept where the status did not change. */
@@ -22,11 +24,16 @@ export function poolConditions(
 ): Condition[] {
   let list = (prior ?? []).map((c) => ({ ...c }));
   const put = (type: string, [on, reason, message]: ConditionValue): void => {
-    list = setCondition(list, { type, status: on ? 'True' : 'False', reason, message }, { now, observedGeneration: generation }); // prettier-ignore
+    list = setCondition(
+      list,
+      { type, status: on ? 'True' : 'False', reason, message },
+      { now, observedGeneration: generation },
+    );
   };
   put(ConditionType.Ready, set.ready);
   put(ConditionType.Progressing, set.progressing);
   put(ConditionType.Degraded, set.degraded);
   if (set.automation) put(ConditionType.AutomationActive, set.automation);
+  if (set.upgradeAvailable) put(ConditionType.UpgradeAvailable, set.upgradeAvailable);
   return list;
 }

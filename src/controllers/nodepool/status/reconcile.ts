@@ -12,7 +12,11 @@ import { summarize } from './summary.js';
 import { writeStatus } from './write.js';
 
 function activityStatus(a: ScalingActivity): NonNullable<PoolStatus['lastScalingActivity']> {
-  const description = a.errorCode ? `${a.errorCode}: ${a.errorMessage ?? a.statusMessage}` : a.statusMessage ? `${a.description}: ${a.statusMessage}` : a.description; // prettier-ignore
+  const description = a.errorCode
+    ? `${a.errorCode}: ${a.errorMessage ?? a.statusMessage}`
+    : a.statusMessage
+      ? `${a.description}: ${a.statusMessage}`
+      : a.description;
   return {
     id: a.id,
     status: a.status,
@@ -40,11 +44,24 @@ export async function finishStatus(
   const changes = r.ensured?.changes ?? [];
   const createdNow = changes.includes('created scaling group');
   const pa = r.prior.lastScalingActivity;
-  const settled = counts.currentSize === desiredSize && r.prior.desiredSize === desiredSize && changes.length === 0 && pa !== undefined && pa.status !== 'InProgress'; // prettier-ignore
+  const settled =
+    counts.currentSize === desiredSize &&
+    r.prior.desiredSize === desiredSize &&
+    changes.length === 0 &&
+    pa !== undefined &&
+    pa.status !== 'InProgress';
   const activity = settled || createdNow ? undefined : (await d.cloud.scalingActivities(group.id, 1))[0];
   const regProblem = registrationProblem(r.status.registration, r.pool.spec.registrationTimeout ?? '10m');
-  const s = summarize({ prior: r.prior, counts, desiredSize, changes, activity, progress: r.progress, registrationProblem: regProblem }); // prettier-ignore
-  const managed = d.kind.kind === 'ManagedNodePool' ? r.managed : undefined;
+  const s = summarize({
+    prior: r.prior,
+    counts,
+    desiredSize,
+    changes,
+    activity,
+    progress: r.progress,
+    registrationProblem: regProblem,
+  });
+  const automation = automationCondition(d.kind.kind, r.pool);
   const status: Status = {
     ...r.status,
     observedGeneration: r.generation,
@@ -56,17 +73,31 @@ export async function finishStatus(
     zones: counts.zones,
     instanceTypes: counts.instanceTypes,
     ...(activity ? { lastScalingActivity: activityStatus(activity) } : {}),
-    conditions: poolConditions(r.prior.conditions, r.generation, { ...s.conditions, ...(managed ? { automation: automationCondition(managed) } : {}) }, d.clock.now()), // prettier-ignore
+    conditions: poolConditions(
+      r.prior.conditions,
+      r.generation,
+      { ...s.conditions, ...(automation ? { automation } : {}), upgradeAvailable: r.upgradeAvailable },
+      d.clock.now(),
+    ),
   };
-  if (s.failed && r.prior.phase !== 'Degraded') await d.events.warning(r.subject, 'ScalingActivityFailed', 'Scale', s.failed); // prettier-ignore
+  if (s.failed && r.prior.phase !== 'Degraded')
+    await d.events.warning(r.subject, 'ScalingActivityFailed', 'Scale', s.failed);
   await writeStatus(d.poolApi, d.kind.kind, r.obj, status);
   const moving = s.progress.length > 0 || s.failed !== undefined || regProblem !== undefined;
   const atRest = !r.tagged && changes.length === 0 && !moving && membersAtRest(r.instances, r.poolNodes);
   if (!atRest) d.state.atRest.forget(r.name);
-  else if (!r.reusedListing) d.state.atRest.set(r.name, r.version, { groupId: group.id, countsKey: groupCountsKey(group), instances: r.instances }); // prettier-ignore
+  else if (!r.reusedListing)
+    d.state.atRest.set(r.name, r.version, {
+      groupId: group.id,
+      countsKey: groupCountsKey(group),
+      instances: r.instances,
+    });
   const base = s.joining ? REQUEUE.joining : moving ? REQUEUE.progressing : REQUEUE.steady;
   if (base !== REQUEUE.steady) d.state.moving.add(r.name);
   const readQps = Math.min(d.settings.cloudActionDefaultQps ?? 10, d.settings.cloudQps / 4);
-  const look = base === REQUEUE.steady ? restingLookMs(d.clock.now(), base) : lookAgainMs(base, d.state.moving.size, readQps); // prettier-ignore
+  const look =
+    base === REQUEUE.steady
+      ? restingLookMs(d.clock.now(), base)
+      : lookAgainMs(base, d.state.moving.size, readQps);
   return { requeueAfter: Math.min(look, r.requeueAfterMs ?? Infinity) };
 }

@@ -36,23 +36,46 @@ export interface Summary {
 export function summarize(s: SummaryInput): Summary {
   const { counts, desiredSize, activity } = s;
   const progress = [...s.progress];
-  const failed = activity?.status === 'Failed' && counts.currentSize < desiredSize ? `the last scaling activity failed: ${activity.errorCode ?? ''} ${activity.errorMessage ?? activity.statusMessage}`.trim() : undefined; // prettier-ignore
+  const failed =
+    activity?.status === 'Failed' && counts.currentSize < desiredSize
+      ? `the last scaling activity failed: ${activity.errorCode ?? ''} ${activity.errorMessage ?? activity.statusMessage}`.trim()
+      : undefined;
   if (counts.currentSize !== desiredSize) progress.push(`${counts.currentSize} of ${desiredSize} instances`);
-  if (counts.readySize < Math.min(desiredSize, counts.currentSize)) progress.push(`${counts.readySize} of ${desiredSize} nodes Ready`); // prettier-ignore
+  if (counts.readySize < Math.min(desiredSize, counts.currentSize))
+    progress.push(`${counts.readySize} of ${desiredSize} nodes Ready`);
   const readyOk = counts.readySize >= desiredSize && counts.currentSize === desiredSize;
   const updating = s.changes.some((c) => c.startsWith('modified'));
   const problem = failed ?? s.registrationProblem;
-  const phase: Phase = problem ? 'Degraded' : !s.prior.scalingGroupId || (s.prior.phase === 'Initializing' && !readyOk) ? 'Initializing' : updating ? 'Updating' : counts.currentSize !== desiredSize ? 'Scaling' : 'Active'; // prettier-ignore
+  const phase: Phase = problem
+    ? 'Degraded'
+    : !s.prior.scalingGroupId || (s.prior.phase === 'Initializing' && !readyOk)
+      ? 'Initializing'
+      : updating
+        ? 'Updating'
+        : counts.currentSize !== desiredSize
+          ? 'Scaling'
+          : 'Active';
   const ready = `${counts.readySize} of ${desiredSize} nodes Ready`;
   return {
     phase,
     failed,
     progress,
-    joining: !problem && progress.length === 1 && counts.currentSize === desiredSize && counts.readySize < desiredSize, // prettier-ignore
+    joining:
+      !problem &&
+      progress.length === 1 &&
+      counts.currentSize === desiredSize &&
+      counts.readySize < desiredSize,
     conditions: {
       ready: readyOk ? [true, Reason.AllNodesReady, ready] : [false, Reason.NodesNotReady, ready],
-      progressing: progress.length > 0 ? [true, phase === 'Initializing' ? Reason.Initializing : Reason.Scaling, progress.join('; ')] : [false, Reason.Reconciled, 'the pool matches its spec'], // prettier-ignore
-      degraded: failed ? [true, 'ScalingActivityFailed', failed] : s.registrationProblem ? [true, Reason.RegistrationFailed, s.registrationProblem] : [false, Reason.Reconciled, 'no problem seen'], // prettier-ignore
+      progressing:
+        progress.length > 0
+          ? [true, phase === 'Initializing' ? Reason.Initializing : Reason.Scaling, progress.join('; ')]
+          : [false, Reason.Reconciled, 'the pool matches its spec'],
+      degraded: failed
+        ? [true, 'ScalingActivityFailed', failed]
+        : s.registrationProblem
+          ? [true, Reason.RegistrationFailed, s.registrationProblem]
+          : [false, Reason.Reconciled, 'no problem seen'],
     },
   };
 }

@@ -49,13 +49,21 @@ async function retryMerged(
 ): Promise<CachedPool | undefined> {
   let last = conflict;
   for (let attempt = 0; attempt < MERGE_ATTEMPTS; attempt++) {
-    const fresh = await api.get(o.metadata.name).catch((e: unknown) => { if (e instanceof NotFoundError) return undefined; throw e; }); // prettier-ignore
+    const fresh = await api.get(o.metadata.name).catch((e: unknown) => {
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
+    });
     if (!fresh) return undefined;
     if (fresh.metadata.generation !== o.metadata.generation) throw conflict;
     const status = mergeChanges(o.status ?? {}, next, fresh.status ?? {});
     const metadata = { name: o.metadata.name, resourceVersion: fresh.metadata.resourceVersion };
     try {
-      return await api.replace(o.metadata.name, { apiVersion: API_VERSION, kind, metadata, status }, undefined, 'status'); // prettier-ignore
+      return await api.replace(
+        o.metadata.name,
+        { apiVersion: API_VERSION, kind, metadata, status },
+        undefined,
+        'status',
+      );
     } catch (err) {
       if (err instanceof NotFoundError) return undefined;
       if (!(err instanceof ConflictError)) throw err;
@@ -99,9 +107,19 @@ function overBlocks(read: Fields, next: Fields, fresh: Fields): Fields {
 
 /** `fresh` with the fields (and automation blocks' fields) `next` changed from `read` (pure). */
 export function mergeChanges(read: Status, next: Status, fresh: Status): Status {
-  const merged = over({ ...read, automation: undefined }, { ...next, automation: undefined }, { ...fresh }) as Status; // prettier-ignore
+  const merged = over(
+    { ...read, automation: undefined },
+    { ...next, automation: undefined },
+    { ...fresh },
+  ) as Status;
   const automation = overBlocks(read.automation ?? {}, next.automation ?? {}, fresh.automation ?? {});
   // instances retained by either write stay listed (a list only ever added to by removals)
-  const kept = [...(fresh.retainedInstances ?? []), ...(next.retainedInstances ?? [])].filter((x, i, all) => all.findIndex((y) => y.instanceId === x.instanceId) === i); // prettier-ignore
-  return { ...merged, ...(kept.length > 0 ? { retainedInstances: kept } : {}), ...(Object.keys(automation).length > 0 ? { automation } : {}) }; // prettier-ignore
+  const kept = [...(fresh.retainedInstances ?? []), ...(next.retainedInstances ?? [])].filter(
+    (x, i, all) => all.findIndex((y) => y.instanceId === x.instanceId) === i,
+  );
+  return {
+    ...merged,
+    ...(kept.length > 0 ? { retainedInstances: kept } : {}),
+    ...(Object.keys(automation).length > 0 ? { automation } : {}),
+  };
 }

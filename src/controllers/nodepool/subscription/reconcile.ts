@@ -25,14 +25,26 @@ export async function reconcileSubscription(
   const s = r.pool.spec.scaling;
   const want =
     s.mode === 'Manual' ? (s.desiredSize ?? active.length) : Math.max(s.minSize ?? 0, active.length);
-  const tagged = await d.cloud.findInstancesByTags({ 'nodepool.alicloud.dev/pool': r.name, 'nodepool.alicloud.dev/cluster': d.cluster }); // prettier-ignore
+  const tagged = await d.cloud.findInstancesByTags({
+    'nodepool.alicloud.dev/pool': r.name,
+    'nodepool.alicloud.dev/cluster': d.cluster,
+  });
   const inGroup = new Set(active.map((m) => m.instance.instanceId));
   // retained ones (detached on purpose: scale-in, a deleted Node) are not the pool's any more
   const retained = new Set((r.status.retainedInstances ?? []).map((x) => x.instanceId));
-  const loose = tagged.filter((i) => !inGroup.has(i.instanceId) && !retained.has(i.instanceId) && i.tags[RETAINED_TAG] === undefined && i.chargeType === 'PrePaid' && i.status !== 'Deleted'); // prettier-ignore
+  const loose = tagged.filter(
+    (i) =>
+      !inGroup.has(i.instanceId) &&
+      !retained.has(i.instanceId) &&
+      i.tags[RETAINED_TAG] === undefined &&
+      i.chargeType === 'PrePaid' &&
+      i.status !== 'Deleted',
+  );
   const running = loose.filter((i) => i.status === 'Running').map((i) => i.instanceId);
   if (running.length > 0) {
-    await d.cloud.attachInstances(group.id, running, { operationId: `${r.uid}/attach/${[...running].sort().join(',')}` }); // prettier-ignore
+    await d.cloud.attachInstances(group.id, running, {
+      operationId: `${r.uid}/attach/${[...running].sort().join(',')}`,
+    });
     delete r.status.operation;
     r.progress.push(`attaching ${running.length} Subscription instance(s)`);
     return;
@@ -56,16 +68,38 @@ async function launch(d: PoolDeps, r: PoolReconcile, missing: number, active: nu
   const sub =
     r.pool.spec.billing.chargeType === 'Subscription' ? r.pool.spec.billing.subscription : undefined;
   const vSwitchId = r.pool.spec.vSwitchIds[active % r.pool.spec.vSwitchIds.length]!;
-  const { instanceTypes, ...rest } = launchSpecOf(r.pool as NodePool, { cluster: d.cluster, imageId: r.resolved!.imageId, userData: r.resolved!.userData, password: r.resolved!.password?.value }); // prettier-ignore
+  const { instanceTypes, ...rest } = launchSpecOf(r.pool as NodePool, {
+    cluster: d.cluster,
+    imageId: r.resolved!.imageId,
+    userData: r.resolved!.userData,
+    password: r.resolved!.password?.value,
+  });
   let lastErr: unknown;
   for (const instanceType of instanceTypes) {
     try {
       const ids = await d.cloud.runInstances(
-        { ...rest, instanceType, vSwitchId, amount: Math.min(missing, 100), chargeType: 'PrePaid', subscription: { period: sub?.period ?? 1, periodUnit: sub?.periodUnit ?? 'Month', autoRenew: sub?.autoRenew ?? false, autoRenewPeriod: sub?.autoRenewPeriod } }, // prettier-ignore
+        {
+          ...rest,
+          instanceType,
+          vSwitchId,
+          amount: Math.min(missing, 100),
+          chargeType: 'PrePaid',
+          subscription: {
+            period: sub?.period ?? 1,
+            periodUnit: sub?.periodUnit ?? 'Month',
+            autoRenew: sub?.autoRenew ?? false,
+            autoRenewPeriod: sub?.autoRenewPeriod,
+          },
+        },
         { operationId: `${op.id}/${instanceType}` },
       );
       r.log.info({ action: 'launch-subscription', instances: ids }, 'launched Subscription instances');
-      await d.events.normal(r.subject, 'SubscriptionInstancesLaunched', 'Scale', `launched ${ids.length} Subscription instance(s) (${instanceType}): ${ids.join(', ')}; they are attached to the scaling group once running`); // prettier-ignore
+      await d.events.normal(
+        r.subject,
+        'SubscriptionInstancesLaunched',
+        'Scale',
+        `launched ${ids.length} Subscription instance(s) (${instanceType}): ${ids.join(', ')}; they are attached to the scaling group once running`,
+      );
       // the operation stays until they are seen (attached): a look that does not see them yet (lagging reads)
       // launches again with the same ClientToken, which the cloud answers with these same instances
       r.progress.push(`launched ${ids.length} Subscription instance(s)`);
@@ -89,8 +123,19 @@ async function launch(d: PoolDeps, r: PoolReconcile, missing: number, active: nu
 export async function warnExpiry(d: PoolDeps, r: PoolReconcile): Promise<void> {
   const soon = d.clock.now() + 7 * 24 * 3600_000;
   // each instance's own renewal setting (it may differ from the pool's: set in the console, or attached)
-  const expiring = activeMembers(joinMembers(r.instances, [])).filter((m) => m.instance.chargeType === 'PrePaid' && m.instance.autoRenew !== true && m.instance.expiredTime && Date.parse(m.instance.expiredTime) < soon); // prettier-ignore
+  const expiring = activeMembers(joinMembers(r.instances, [])).filter(
+    (m) =>
+      m.instance.chargeType === 'PrePaid' &&
+      m.instance.autoRenew !== true &&
+      m.instance.expiredTime &&
+      Date.parse(m.instance.expiredTime) < soon,
+  );
   if (expiring.length === 0) return;
   // the recorder folds repeats into one Event's series, so a reconcile every 30 s does not flood
-  await d.events.warning(r.subject, 'SubscriptionExpiring', 'Expire', `Subscription instance(s) that do not renew expire within 7 days: ${expiring.map((m) => `${m.instance.instanceId} (${m.instance.expiredTime})`).join(', ')}`); // prettier-ignore
+  await d.events.warning(
+    r.subject,
+    'SubscriptionExpiring',
+    'Expire',
+    `Subscription instance(s) that do not renew expire within 7 days: ${expiring.map((m) => `${m.instance.instanceId} (${m.instance.expiredTime})`).join(', ')}`,
+  );
 }

@@ -12,9 +12,17 @@ export async function syncTags(d: PoolDeps, r: PoolReconcile): Promise<void> {
   const instances = activeMembers(joinMembers(r.instances, [])).map((m) => m.instance);
   const stale = (r.prior.appliedTagKeys ?? []).filter((k) => !(k in desired));
   const needTags = instances.filter((i) => Object.entries(desired).some(([k, v]) => i.tags[k] !== v));
-  if (needTags.length > 0) await d.cloud.tagInstances(needTags.map((i) => i.instanceId), desired); // prettier-ignore
+  if (needTags.length > 0)
+    await d.cloud.tagInstances(
+      needTags.map((i) => i.instanceId),
+      desired,
+    );
   const needUntag = instances.filter((i) => stale.some((k) => k in i.tags));
-  if (needUntag.length > 0) await d.cloud.untagInstances(needUntag.map((i) => i.instanceId), stale); // prettier-ignore
+  if (needUntag.length > 0)
+    await d.cloud.untagInstances(
+      needUntag.map((i) => i.instanceId),
+      stale,
+    );
   r.status.appliedTagKeys = Object.keys(desired).sort();
   r.tagged = needTags.length + needUntag.length > 0;
 }

@@ -28,11 +28,24 @@ export function validatePool(
     const message = spec.problems.map((p) => `${p.path ? `${p.path}: ` : ''}${p.message}`).join('; ');
     return { ok: false, reason: Reason.InvalidSpec, message: `the spec is invalid: ${message}` };
   }
-  const clash = nameConflict({ kind, name: o.metadata.name, created: o.metadata.creationTimestamp }, other && { created: other.metadata.creationTimestamp }); // prettier-ignore
+  const clash = nameConflict(
+    { kind, name: o.metadata.name, created: o.metadata.creationTimestamp },
+    other && { created: other.metadata.creationTimestamp },
+  );
   if (clash) return { ok: false, reason: Reason.NameConflict, message: clash };
   const p = spec.pool;
-  if (settings.region && p.spec.region !== settings.region) return { ok: false, reason: Reason.RegionMismatch, message: `spec.region ${p.spec.region} is not the cluster's region ${settings.region}` }; // prettier-ignore
-  if (settings.vpcId && p.spec.vpcId !== settings.vpcId) return { ok: false, reason: Reason.VpcMismatch, message: `spec.vpcId ${p.spec.vpcId} is not the cluster's VPC ${settings.vpcId}` }; // prettier-ignore
+  if (settings.region && p.spec.region !== settings.region)
+    return {
+      ok: false,
+      reason: Reason.RegionMismatch,
+      message: `spec.region ${p.spec.region} is not the cluster's region ${settings.region}`,
+    };
+  if (settings.vpcId && p.spec.vpcId !== settings.vpcId)
+    return {
+      ok: false,
+      reason: Reason.VpcMismatch,
+      message: `spec.vpcId ${p.spec.vpcId} is not the cluster's VPC ${settings.vpcId}`,
+    };
   const changed = immutableChange(o, p);
   if (changed) return { ok: false, reason: Reason.ImmutableFieldChanged, message: changed };
   return { ok: true, pool: p, managed: spec.managed };

@@ -26,7 +26,12 @@ export function requestedBy(pods: readonly P[]): Resources {
 export function allocatableOfNode(n: DeepReadonly<Node>): Resources {
   const a = n.status?.allocatable ?? {};
   const q = (s: string | undefined, f: (x: string) => number | undefined): number => (s ? (f(s) ?? 0) : 0);
-  return { cpuMilli: q(a.cpu, cpuMillis), memoryMiB: q(a.memory, mebibytes), gpus: q(a[GPU_RESOURCE], parseQuantity), pods: q(a.pods, parseQuantity) }; // prettier-ignore
+  return {
+    cpuMilli: q(a.cpu, cpuMillis),
+    memoryMiB: q(a.memory, mebibytes),
+    gpus: q(a[GPU_RESOURCE], parseQuantity),
+    pods: q(a.pods, parseQuantity),
+  };
 }
 
 function hostPortsOf(pods: readonly P[]): string[] {
@@ -34,7 +39,8 @@ function hostPortsOf(pods: readonly P[]): string[] {
   for (const p of pods) {
     if (finished(p)) continue;
     for (const c of [...(p.spec?.containers ?? []), ...(p.spec?.initContainers ?? [])]) {
-      for (const port of c.ports ?? []) if (port.hostPort) out.push(`${port.protocol ?? 'TCP'}/${port.hostIP ?? '0.0.0.0'}/${port.hostPort}`); // prettier-ignore
+      for (const port of c.ports ?? [])
+        if (port.hostPort) out.push(`${port.protocol ?? 'TCP'}/${port.hostIP ?? '0.0.0.0'}/${port.hostPort}`);
     }
   }
   return out;
@@ -63,7 +69,11 @@ export function existingNodeOf(
     allocatable: allocatableOfNode(n),
     used: requestedBy(live),
     // the simulation only reads these (informer objects are read-only by type)
-    pods: (live as Pod[]).map((p) => ({ namespace: p.metadata.namespace ?? 'default', labels: p.metadata.labels ?? {}, antiAffinity: p.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [] })), // prettier-ignore
+    pods: (live as Pod[]).map((p) => ({
+      namespace: p.metadata.namespace ?? 'default',
+      labels: p.metadata.labels ?? {},
+      antiAffinity: p.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [],
+    })),
     hostPorts: hostPortsOf(live),
   };
 }

@@ -30,12 +30,25 @@ function requestsOf(
   };
   out.cpuMilli = read('cpu', cpuMillis);
   out.memoryMiB = read('memory', mebibytes);
-  out.gpus = read(GPU_RESOURCE, (s) => { const n = Number(s); return Number.isInteger(n) ? n : undefined; }); // prettier-ignore
+  out.gpus = read(GPU_RESOURCE, (s) => {
+    const n = Number(s);
+    return Number.isInteger(n) ? n : undefined;
+  });
   return out;
 }
 
-const add = (a: Resources, b: Resources): Resources => ({ cpuMilli: a.cpuMilli + b.cpuMilli, memoryMiB: a.memoryMiB + b.memoryMiB, gpus: a.gpus + b.gpus, pods: a.pods + b.pods }); // prettier-ignore
-const max = (a: Resources, b: Resources): Resources => ({ cpuMilli: Math.max(a.cpuMilli, b.cpuMilli), memoryMiB: Math.max(a.memoryMiB, b.memoryMiB), gpus: Math.max(a.gpus, b.gpus), pods: Math.max(a.pods, b.pods) }); // prettier-ignore
+const add = (a: Resources, b: Resources): Resources => ({
+  cpuMilli: a.cpuMilli + b.cpuMilli,
+  memoryMiB: a.memoryMiB + b.memoryMiB,
+  gpus: a.gpus + b.gpus,
+  pods: a.pods + b.pods,
+});
+const max = (a: Resources, b: Resources): Resources => ({
+  cpuMilli: Math.max(a.cpuMilli, b.cpuMilli),
+  memoryMiB: Math.max(a.memoryMiB, b.memoryMiB),
+  gpus: Math.max(a.gpus, b.gpus),
+  pods: Math.max(a.pods, b.pods),
+});
 
 /**
  * A pod's effective requests, the scheduler's way: the containers' sum plus the sidecars (init containers with
@@ -45,7 +58,8 @@ const max = (a: Resources, b: Resources): Resources => ({ cpuMilli: Math.max(a.c
 export function podRequests(pod: Pod, problems: string[] = []): Resources {
   const spec = pod.spec ?? {};
   let containers: Resources = { cpuMilli: 0, memoryMiB: 0, gpus: 0, pods: 0 };
-  for (const c of spec.containers ?? []) containers = add(containers, requestsOf(c, problems, `container ${c.name}`)); // prettier-ignore
+  for (const c of spec.containers ?? [])
+    containers = add(containers, requestsOf(c, problems, `container ${c.name}`));
   let sidecars: Resources = { cpuMilli: 0, memoryMiB: 0, gpus: 0, pods: 0 };
   let init: Resources = { cpuMilli: 0, memoryMiB: 0, gpus: 0, pods: 0 };
   for (const c of spec.initContainers ?? []) {
@@ -62,7 +76,8 @@ export function podRequests(pod: Pod, problems: string[] = []): Resources {
 function hostPortsOf(pod: Pod): string[] {
   const out: string[] = [];
   for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) {
-    for (const p of c.ports ?? []) if (p.hostPort) out.push(`${p.protocol ?? 'TCP'}/${p.hostIP ?? '0.0.0.0'}/${p.hostPort}`); // prettier-ignore
+    for (const p of c.ports ?? [])
+      if (p.hostPort) out.push(`${p.protocol ?? 'TCP'}/${p.hostIP ?? '0.0.0.0'}/${p.hostPort}`);
   }
   return out;
 }
@@ -72,7 +87,9 @@ function antiAffinityOf(pod: Pod, problems: string[]): SimPod['antiAffinity'] {
   const terms = pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
   for (const t of terms)
     if (t.topologyKey !== HOSTNAME_LABEL && t.topologyKey !== ZONE_LABEL)
-      problems.push(`required pod anti-affinity on ${t.topologyKey} (only ${HOSTNAME_LABEL} and ${ZONE_LABEL} are simulated)`); // prettier-ignore
+      problems.push(
+        `required pod anti-affinity on ${t.topologyKey} (only ${HOSTNAME_LABEL} and ${ZONE_LABEL} are simulated)`,
+      );
   return terms;
 }
 
@@ -84,7 +101,9 @@ function affinityOf(pod: Pod, problems: string[]): SimPod['affinity'] {
   const terms = pod.spec?.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
   for (const t of terms) {
     if (t.topologyKey !== HOSTNAME_LABEL && t.topologyKey !== ZONE_LABEL)
-      problems.push(`required pod affinity on ${t.topologyKey} (only ${HOSTNAME_LABEL} and ${ZONE_LABEL} are simulated)`); // prettier-ignore
+      problems.push(
+        `required pod affinity on ${t.topologyKey} (only ${HOSTNAME_LABEL} and ${ZONE_LABEL} are simulated)`,
+      );
     if (t.namespaceSelector !== undefined)
       problems.push('required pod affinity with a namespaceSelector is not simulated');
   }
@@ -98,16 +117,28 @@ function spreadOf(pod: Pod, problems: string[]): Spread[] {
   );
   for (const c of hard)
     if (c.topologyKey !== ZONE_LABEL && c.topologyKey !== HOSTNAME_LABEL)
-      problems.push(`topology spread on ${c.topologyKey} (only ${HOSTNAME_LABEL} and ${ZONE_LABEL} are simulated)`); // prettier-ignore
-  return hard.map((c) => ({ topologyKey: c.topologyKey, maxSkew: Math.max(1, c.maxSkew), selector: c.labelSelector })); // prettier-ignore
+      problems.push(
+        `topology spread on ${c.topologyKey} (only ${HOSTNAME_LABEL} and ${ZONE_LABEL} are simulated)`,
+      );
+  return hard.map((c) => ({
+    topologyKey: c.topologyKey,
+    maxSkew: Math.max(1, c.maxSkew),
+    selector: c.labelSelector,
+  }));
 }
 
 /** Digest a Pod for the simulation; `volumeZones`: the zones of its bound PersistentVolumes, if any. */
 export function simPodOf(pod: Pod, volumeZones?: readonly string[]): SimPod {
   const problems: string[] = [];
   const requests = podRequests(pod, problems);
-  if (requests.cpuMilli > LIMITS.cpuMilli || requests.memoryMiB > LIMITS.memoryMiB || requests.gpus > LIMITS.gpus)
-    problems.push(`requests ${requests.cpuMilli / 1000} CPU / ${Math.round(requests.memoryMiB / 1024)} GiB / ${requests.gpus} GPU: beyond any instance type`); // prettier-ignore
+  if (
+    requests.cpuMilli > LIMITS.cpuMilli ||
+    requests.memoryMiB > LIMITS.memoryMiB ||
+    requests.gpus > LIMITS.gpus
+  )
+    problems.push(
+      `requests ${requests.cpuMilli / 1000} CPU / ${Math.round(requests.memoryMiB / 1024)} GiB / ${requests.gpus} GPU: beyond any instance type`,
+    );
   const ns = pod.metadata.namespace ?? 'default';
   return {
     key: `${ns}/${pod.metadata.name}`,
@@ -115,7 +146,8 @@ export function simPodOf(pod: Pod, volumeZones?: readonly string[]): SimPod {
     labels: pod.metadata.labels ?? {},
     requests,
     nodeSelector: pod.spec?.nodeSelector ?? {},
-    nodeAffinity: pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms, // prettier-ignore
+    nodeAffinity:
+      pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms,
     tolerations: pod.spec?.tolerations ?? [],
     antiAffinity: antiAffinityOf(pod, problems),
     affinity: affinityOf(pod, problems),

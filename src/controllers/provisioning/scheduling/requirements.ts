@@ -64,7 +64,9 @@ export function untoleratedTaint(
   tolerations: readonly Toleration[],
   taints: readonly Taint[],
 ): Taint | undefined {
-  return taints.find((taint) => taint.effect !== 'PreferNoSchedule' && !tolerations.some((t) => tolerates(t, taint))); // prettier-ignore
+  return taints.find(
+    (taint) => taint.effect !== 'PreferNoSchedule' && !tolerations.some((t) => tolerates(t, taint)),
+  );
 }
 
 /** A label selector (matchLabels AND matchExpressions); undefined selects nothing, `{}` everything. */

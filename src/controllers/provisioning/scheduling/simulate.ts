@@ -72,8 +72,18 @@ const fits = (used: Resources, req: Resources, cap: Resources): boolean =>
   used.memoryMiB + req.memoryMiB <= cap.memoryMiB &&
   used.gpus + req.gpus <= cap.gpus &&
   used.pods + req.pods <= cap.pods;
-const plus = (a: Resources, b: Resources): Resources => ({ cpuMilli: a.cpuMilli + b.cpuMilli, memoryMiB: a.memoryMiB + b.memoryMiB, gpus: a.gpus + b.gpus, pods: a.pods + b.pods }); // prettier-ignore
-const minus = (a: Resources, b: Resources): Resources => ({ cpuMilli: a.cpuMilli - b.cpuMilli, memoryMiB: a.memoryMiB - b.memoryMiB, gpus: a.gpus - b.gpus, pods: a.pods - b.pods }); // prettier-ignore
+const plus = (a: Resources, b: Resources): Resources => ({
+  cpuMilli: a.cpuMilli + b.cpuMilli,
+  memoryMiB: a.memoryMiB + b.memoryMiB,
+  gpus: a.gpus + b.gpus,
+  pods: a.pods + b.pods,
+});
+const minus = (a: Resources, b: Resources): Resources => ({
+  cpuMilli: a.cpuMilli - b.cpuMilli,
+  memoryMiB: a.memoryMiB - b.memoryMiB,
+  gpus: a.gpus - b.gpus,
+  pods: a.pods - b.pods,
+});
 /** How many copies of `req` fit in `cap` (the pods of a group one node of this option would take). */
 function copies(req: Resources, cap: Resources): number {
   let n = Number.POSITIVE_INFINITY;
@@ -84,7 +94,20 @@ function copies(req: Resources, cap: Resources): number {
 }
 
 function signature(p: SimPod): string {
-  return JSON.stringify([p.namespace, p.labels, p.requests, p.nodeSelector, p.nodeAffinity, p.tolerations, p.antiAffinity, p.affinity, p.spread, p.hostPorts, p.volumeZones, p.problem]); // prettier-ignore
+  return JSON.stringify([
+    p.namespace,
+    p.labels,
+    p.requests,
+    p.nodeSelector,
+    p.nodeAffinity,
+    p.tolerations,
+    p.antiAffinity,
+    p.affinity,
+    p.spread,
+    p.hostPorts,
+    p.volumeZones,
+    p.problem,
+  ]);
 }
 
 /** The anti-affinity term selects `m` (namespaces: the term's, else the owner's; a namespaceSelector: any). */
@@ -94,7 +117,7 @@ function termSelects(
   m: { namespace: string; labels: Readonly<Record<string, string>> },
 ): boolean {
   // prettier-ignore
-  const nsOk = t.namespaceSelector !== undefined || (t.namespaces?.length ? t.namespaces.includes(m.namespace) : m.namespace === owner); // prettier-ignore
+  const nsOk = t.namespaceSelector !== undefined || (t.namespaces?.length ? t.namespaces.includes(m.namespace) : m.namespace === owner);
   return nsOk && selectorMatches(t.labelSelector, m.labels);
 }
 
@@ -115,7 +138,10 @@ class Simulation {
   private readonly nodes: SimNode[] = [];
   private readonly newOptions = new Map<PoolTemplate, Option[]>();
   private readonly room = new Map<PoolTemplate, number>();
-  private readonly zoneTracked = new Map<string, { ns: string; selector: LabelSelector | undefined; counts: Map<string, number> }>(); // prettier-ignore
+  private readonly zoneTracked = new Map<
+    string,
+    { ns: string; selector: LabelSelector | undefined; counts: Map<string, number> }
+  >();
   private newCount = 0;
   /** Pods placed by this simulation, by zone: folded into a zone count tracked after they were placed. */
   private readonly placedInZones: { ns: string; labels: Readonly<Record<string, string>>; zone: string }[] =
@@ -145,7 +171,17 @@ class Simulation {
     }
     for (const pool of input.pools) {
       this.room.set(pool, pool.blocked ? 0 : Math.max(0, pool.room));
-      this.newOptions.set(pool, pool.offerings.map((o) => ({ pool, offering: o, labels: o.labels, capacity: minus(o.allocatable, this.daemonOverhead(pool.taints, o.labels)), zone: o.zoneId, price: o.pricePerHour }))); // prettier-ignore
+      this.newOptions.set(
+        pool,
+        pool.offerings.map((o) => ({
+          pool,
+          offering: o,
+          labels: o.labels,
+          capacity: minus(o.allocatable, this.daemonOverhead(pool.taints, o.labels)),
+          zone: o.zoneId,
+          price: o.pricePerHour,
+        })),
+      );
     }
   }
 
@@ -245,13 +281,21 @@ class Simulation {
   private fitsNode(g: Group, n: SimNode): boolean {
     const p = g.pod;
     const taints = n.pool ? n.pool.taints : n.taints;
-    if (!n.options.some((o) => this.compatible(g, o, taints, n.isNew ? undefined : n.name) && fits(n.used, p.requests, o.capacity))) return false; // prettier-ignore
+    if (
+      !n.options.some(
+        (o) =>
+          this.compatible(g, o, taints, n.isNew ? undefined : n.name) && fits(n.used, p.requests, o.capacity),
+      )
+    )
+      return false;
     for (const port of p.hostPorts) if (n.ports.has(port)) return false;
     if (!this.antiAffinityAllows(p, n.members)) return false;
     if (!this.hostAffinityAllows(p, n.members)) return false;
     for (const s of p.spread) {
       if (s.topologyKey === HOSTNAME_LABEL) {
-        const here = n.members.filter((m) => m.namespace === p.namespace && selectorMatches(s.selector, m.labels)).length; // prettier-ignore
+        const here = n.members.filter(
+          (m) => m.namespace === p.namespace && selectorMatches(s.selector, m.labels),
+        ).length;
         if (here + 1 > s.maxSkew) return false;
       }
     }
@@ -267,7 +311,8 @@ class Simulation {
       if (members.some((m) => termSelects(t, p.namespace, m))) return false;
     }
     for (const m of members) {
-      for (const t of m.antiAffinity) if (t.topologyKey === HOSTNAME_LABEL && termSelects(t, m.namespace, p)) return false; // prettier-ignore
+      for (const t of m.antiAffinity)
+        if (t.topologyKey === HOSTNAME_LABEL && termSelects(t, m.namespace, p)) return false;
     }
     return true;
   }
@@ -299,7 +344,9 @@ class Simulation {
     let t = this.zoneTracked.get(key);
     if (!t) {
       const counts = new Map(this.input.zoneCounts?.(ns, selector) ?? []);
-      for (const x of this.placedInZones) if (x.ns === ns && selectorMatches(selector, x.labels)) counts.set(x.zone, (counts.get(x.zone) ?? 0) + 1); // prettier-ignore
+      for (const x of this.placedInZones)
+        if (x.ns === ns && selectorMatches(selector, x.labels))
+          counts.set(x.zone, (counts.get(x.zone) ?? 0) + 1);
       this.zoneTracked.set(key, (t = { ns, selector, counts }));
     }
     return t.counts;
@@ -317,8 +364,13 @@ class Simulation {
     if (zoneSpread.length === 0 && zoneAnti.length === 0 && zoneAffinity.length === 0) return undefined;
     if (!g.domains) {
       const domains = new Set<string>();
-      for (const n of this.nodes) if (!n.isNew) for (const o of n.options) if (o.zone && this.compatible(g, o, n.taints, n.name)) domains.add(o.zone); // prettier-ignore
-      for (const pool of this.input.pools) for (const o of this.newOptions.get(pool) ?? []) if (o.zone && this.compatible(g, o, pool.taints)) domains.add(o.zone); // prettier-ignore
+      for (const n of this.nodes)
+        if (!n.isNew)
+          for (const o of n.options)
+            if (o.zone && this.compatible(g, o, n.taints, n.name)) domains.add(o.zone);
+      for (const pool of this.input.pools)
+        for (const o of this.newOptions.get(pool) ?? [])
+          if (o.zone && this.compatible(g, o, pool.taints)) domains.add(o.zone);
       g.domains = domains;
     }
     const allowed = new Set(g.domains);
@@ -330,13 +382,15 @@ class Simulation {
     }
     for (const t of zoneAnti) {
       const namespaces = t.namespaces?.length ? t.namespaces : [p.namespace];
-      for (const ns of namespaces) for (const [z, c] of this.tracked(ns, t.labelSelector)) if (c > 0) allowed.delete(z); // prettier-ignore
+      for (const ns of namespaces)
+        for (const [z, c] of this.tracked(ns, t.labelSelector)) if (c > 0) allowed.delete(z);
     }
     // required pod affinity on zone: only zones where a pod it selects runs (the first of a group: any)
     for (const t of zoneAffinity) {
       if (this.firstOfGroup(p, t)) continue;
       const with_ = new Set<string>();
-      for (const ns of t.namespaces?.length ? t.namespaces : [p.namespace]) for (const [z, c] of this.tracked(ns, t.labelSelector)) if (c > 0) with_.add(z); // prettier-ignore
+      for (const ns of t.namespaces?.length ? t.namespaces : [p.namespace])
+        for (const [z, c] of this.tracked(ns, t.labelSelector)) if (c > 0) with_.add(z);
       for (const z of [...allowed]) if (!with_.has(z)) allowed.delete(z);
     }
     return allowed;
@@ -355,29 +409,49 @@ class Simulation {
       for (const o of this.newOptions.get(pool) ?? []) {
         if ((zones && !zones.has(o.zone!)) || !this.compatible(g, o, pool.taints)) continue;
         const perPod = o.price / Math.max(1, Math.min(copies(p.requests, o.capacity), g.left + 1));
-        if (!best || pool.priority > best.priority || perPod < best.perPod) best = { option: o, perPod, priority: pool.priority }; // prettier-ignore
+        if (!best || pool.priority > best.priority || perPod < best.perPod)
+          best = { option: o, perPod, priority: pool.priority };
       }
     }
     if (!best) return undefined;
     const pool = best.option.pool!;
     this.room.set(pool, (this.room.get(pool) ?? 0) - 1);
     this.newCount++;
-    const options = (this.newOptions.get(pool) ?? []).filter((o) => o.zone === best.option.zone && this.compatible(g, o, pool.taints)).sort((a, b) => a.price - b.price); // prettier-ignore
-    const node: SimNode = { name: `new-${this.newCount}`, pool, zone: best.option.zone, taints: pool.taints, options, used: { cpuMilli: 0, memoryMiB: 0, gpus: 0, pods: 0 }, members: [], ports: new Set(), pods: [], isNew: true }; // prettier-ignore
+    const options = (this.newOptions.get(pool) ?? [])
+      .filter((o) => o.zone === best.option.zone && this.compatible(g, o, pool.taints))
+      .sort((a, b) => a.price - b.price);
+    const node: SimNode = {
+      name: `new-${this.newCount}`,
+      pool,
+      zone: best.option.zone,
+      taints: pool.taints,
+      options,
+      used: { cpuMilli: 0, memoryMiB: 0, gpus: 0, pods: 0 },
+      members: [],
+      ports: new Set(),
+      pods: [],
+      isNew: true,
+    };
     this.nodes.push(node);
     return node;
   }
 
   private place(n: SimNode, g: Group, p: SimPod): void {
     n.used = plus(n.used, p.requests);
-    if (n.isNew) n.options = n.options.filter((o) => this.compatible(g, o, n.taints) && fits(n.used, { cpuMilli: 0, memoryMiB: 0, gpus: 0, pods: 0 }, o.capacity)); // prettier-ignore
+    if (n.isNew)
+      n.options = n.options.filter(
+        (o) =>
+          this.compatible(g, o, n.taints) &&
+          fits(n.used, { cpuMilli: 0, memoryMiB: 0, gpus: 0, pods: 0 }, o.capacity),
+      );
     n.members.push({ namespace: p.namespace, labels: p.labels, antiAffinity: p.antiAffinity });
     for (const port of p.hostPorts) n.ports.add(port);
     n.pods.push(p.key);
     if (n.zone !== undefined) {
       this.placedInZones.push({ ns: p.namespace, labels: p.labels, zone: n.zone });
       for (const t of this.zoneTracked.values()) {
-        if (t.ns === p.namespace && selectorMatches(t.selector, p.labels)) t.counts.set(n.zone, (t.counts.get(n.zone) ?? 0) + 1); // prettier-ignore
+        if (t.ns === p.namespace && selectorMatches(t.selector, p.labels))
+          t.counts.set(n.zone, (t.counts.get(n.zone) ?? 0) + 1);
       }
     }
   }
@@ -396,8 +470,12 @@ class Simulation {
     const matching = options.filter((o) => nodeMatches(p, o.labels));
     if (matching.length === 0) {
       const first = options[0]?.labels ?? {};
-      const key = Object.keys(p.nodeSelector).find((k) => first[k] !== p.nodeSelector[k] && options.every((o) => o.labels[k] !== p.nodeSelector[k])); // prettier-ignore
-      return key !== undefined ? `node selector ${key}=${p.nodeSelector[key]} does not match (the pool's nodes have ${key}=${first[key] ?? '(none)'})` : 'required node affinity matches none of its instance types and zones'; // prettier-ignore
+      const key = Object.keys(p.nodeSelector).find(
+        (k) => first[k] !== p.nodeSelector[k] && options.every((o) => o.labels[k] !== p.nodeSelector[k]),
+      );
+      return key !== undefined
+        ? `node selector ${key}=${p.nodeSelector[key]} does not match (the pool's nodes have ${key}=${first[key] ?? '(none)'})`
+        : 'required node affinity matches none of its instance types and zones';
     }
     const inZones = p.volumeZones ? matching.filter((o) => p.volumeZones!.includes(o.zone!)) : matching;
     if (inZones.length === 0)
@@ -406,17 +484,26 @@ class Simulation {
       fits({ cpuMilli: 0, memoryMiB: 0, gpus: 0, pods: 0 }, p.requests, o.capacity),
     );
     if (big.length === 0) {
-      const largest = [...inZones].sort((a, b) => b.capacity.cpuMilli + b.capacity.memoryMiB / 4 - (a.capacity.cpuMilli + a.capacity.memoryMiB / 4))[0]!; // prettier-ignore
+      const largest = [...inZones].sort(
+        (a, b) =>
+          b.capacity.cpuMilli + b.capacity.memoryMiB / 4 - (a.capacity.cpuMilli + a.capacity.memoryMiB / 4),
+      )[0]!;
       const c = largest.capacity;
-      return `needs ${fmtCpu(p.requests.cpuMilli)} CPU / ${fmtGiB(p.requests.memoryMiB)} GiB${p.requests.gpus ? ` / ${p.requests.gpus} GPU` : ''}, its largest type ${largest.offering!.instanceType} has ${fmtCpu(c.cpuMilli)} CPU / ${fmtGiB(c.memoryMiB)} GiB${p.requests.gpus ? ` / ${c.gpus} GPU` : ''} allocatable`; // prettier-ignore
+      return `needs ${fmtCpu(p.requests.cpuMilli)} CPU / ${fmtGiB(p.requests.memoryMiB)} GiB${p.requests.gpus ? ` / ${p.requests.gpus} GPU` : ''}, its largest type ${largest.offering!.instanceType} has ${fmtCpu(c.cpuMilli)} CPU / ${fmtGiB(c.memoryMiB)} GiB${p.requests.gpus ? ` / ${c.gpus} GPU` : ''} allocatable`;
     }
     const stocked = big.filter((o) => o.offering!.available);
     if (stocked.length === 0) {
-      const names = big.slice(0, 3).map((o) => `${o.offering!.instanceType} in ${o.zone} (${o.offering!.unavailableReason ?? 'unavailable'})`); // prettier-ignore
-      return `no fitting offering available: ${names.join(', ')}${big.length > 3 ? ` and ${big.length - 3} more` : ''}`; // prettier-ignore
+      const names = big
+        .slice(0, 3)
+        .map(
+          (o) =>
+            `${o.offering!.instanceType} in ${o.zone} (${o.offering!.unavailableReason ?? 'unavailable'})`,
+        );
+      return `no fitting offering available: ${names.join(', ')}${big.length > 3 ? ` and ${big.length - 3} more` : ''}`;
     }
     if ((this.room.get(pool) ?? 0) <= 0) return `at maxSize (no room for another node)`;
-    if (!this.hostAffinityAllows(p, [])) return 'required pod affinity on hostname: a new node would not run the pods it must be with (they run, or are placed, on a node with no room left)'; // prettier-ignore
+    if (!this.hostAffinityAllows(p, []))
+      return 'required pod affinity on hostname: a new node would not run the pods it must be with (they run, or are placed, on a node with no room left)';
     const zones = this.allowedZones(g);
     if (zones && !stocked.some((o) => zones.has(o.zone!)))
       return 'topology spread / zone (anti-)affinity leaves none of its zones';

@@ -90,7 +90,11 @@ export interface ExistingNode {
   allocatable: Resources;
   /** What its pods (DaemonSet pods included) already request. */
   used: Resources;
-  pods: readonly { namespace: string; labels: Readonly<Record<string, string>>; antiAffinity: readonly PodAffinityTerm[] }[]; // prettier-ignore
+  pods: readonly {
+    namespace: string;
+    labels: Readonly<Record<string, string>>;
+    antiAffinity: readonly PodAffinityTerm[];
+  }[];
   hostPorts: readonly string[];
   /** An instance launched for pending pods and not Ready yet: counted first, so one pod never starts two nodes. */
   inFlight?: boolean | undefined;

@@ -1,3 +1,4 @@
+import { imageTags } from '../images.js';
 import type { Cloud } from '../cloud.js';
 import { ApiError } from '../errors.js';
 import type { ApiBody, Call } from '../server.js';
@@ -181,7 +182,7 @@ export function describeImages(cloud: Cloud, call: Call): ApiBody {
         ImageId: i.imageId,
         ImageName: i.imageName,
         ImageFamily: i.imageFamily,
-        ImageVersion: '',
+        ImageVersion: i.imageVersion,
         OSName: i.osName,
         OSNameEn: i.osNameEn,
         OSType: i.osType,
@@ -195,12 +196,12 @@ export function describeImages(cloud: Cloud, call: Call): ApiBody {
         IsSupportIoOptimized: true,
         IsPublic: i.ownerAlias === 'system',
         IsSelfShared: '',
-        CreationTime: '2025-06-29T00:00:00Z',
+        CreationTime: i.creationTime,
         BootMode: 'UEFI-Preferred',
         DiskDeviceMappings: {
           DiskDeviceMapping: [{ Type: 'system', Size: String(i.sizeGiB), Format: 'vhd' }],
         },
-        Tags: { Tag: [] },
+        Tags: { Tag: imageTags(i) },
       })),
     },
   };

@@ -3,7 +3,7 @@ import type { Cloud, Instance } from '../cloud.js';
 import type { Params } from '../params.js';
 import type { ApiBody, Call } from '../server.js';
 import { describeInstanceJson } from './format.js';
-import { idempotent } from './run-instances.js';
+import { idempotent, readUserData } from './run-instances.js';
 import { matchesTags, readTagFilters } from './tags.js';
 
 const STATUSES = ['Pending', 'Starting', 'Running', 'Stopping', 'Stopped'] as const;
@@ -344,7 +344,11 @@ export function modifyInstanceAttribute(cloud: Cloud, call: Call): ApiBody {
   const name = p.text('InstanceName', { min: 2, max: 128 });
   const host = p.text('HostName', { min: 2, max: 64 });
   const desc = p.text('Description', { max: 256 });
+  // UserData (ecs20140526 ModifyInstanceAttributeRequest.userData): base64, ≤ 32 KB raw; a restart shows it but does
+  // not run it — only a first boot does (a new system disk: ReplaceSystemDisk; src/sim/nodes/simulation.ts)
+  const userData = readUserData(p);
   if (dp !== undefined) i.deletionProtection = dp;
+  if (userData !== undefined) i.userData = userData;
   if (name !== undefined) i.instanceName = name;
   if (host !== undefined) i.hostName = host;
   if (desc !== undefined) i.description = desc;

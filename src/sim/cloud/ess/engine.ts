@@ -166,7 +166,10 @@ export class EssEngine {
       if (m.state !== 'InService') continue;
       const inst = this.ecs(m.instanceId);
       const reclaimed = g.spotInstanceRemedy && inst?.operationLocks.includes('Recycling') === true;
-      if (!inst || inst.status !== 'Running' || inst.failed === true || reclaimed) {
+      // "ECS instances are regarded as unhealthy when they are not Running" (Auto Scaling, ECS instance lifecycle:
+      // https://www.alibabacloud.com/help/doc-detail/25911.htm): a machine that stopped responding but is still
+      // Running (`failed`) passes ESS's check — noticing it is the operator's repair
+      if (!inst || inst.status !== 'Running' || reclaimed) {
         m.health = 'Unhealthy';
         bad.push(m);
       }
@@ -397,7 +400,8 @@ export class EssEngine {
       }
       const inst = this.launch(g, c, placed.candidate, spot);
       // The fallback is visible in the activity, as ESS shows it: what was skipped and what was created.
-      if (placed.skipped && !a.statusMessage) a.statusMessage = `${placed.skipped}; created ${placed.candidate.instanceType} in ${placed.candidate.zone.zoneId} instead`; // prettier-ignore
+      if (placed.skipped && !a.statusMessage)
+        a.statusMessage = `${placed.skipped}; created ${placed.candidate.instanceType} in ${placed.candidate.zone.zoneId} instead`;
       this.cloud.readLag.made(`member:${inst.instanceId}`);
       this.ess.instances.set(inst.instanceId, {
         instanceId: inst.instanceId,
