@@ -1,7 +1,18 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { eventually, kubectlOk, uniqueName } from '../support/kube.js';
 import { applyPool, poolManifest, startHarness, type Harness } from '../nodepool/harness.js';
-import { activeWith, condition, gone, instanceOf, pool, poolNodes, ready } from '../nodepool/poll.js';
+import { POOL_LABEL } from '../../src/bootstrap/labels.js';
+import { Resources } from '../../src/kube/index.js';
+import {
+  activeWith,
+  condition,
+  gone,
+  instanceOf,
+  pool,
+  poolNodes,
+  ready,
+  type NodeJson,
+} from '../nodepool/poll.js';
 import { automation, eventsOf } from './support.js';
 
 // ECS system events and spot reclamation end to end. The operator runs on the simulator's clock (20× here), so
@@ -93,16 +104,34 @@ test('spot reclamation with replaceBeforeReclaim: the replacement is Ready while
   });
   const id = instanceOf(nodes[0]!);
   const oldNode = nodes[0]!.metadata.name;
+  // every version of the pool's Nodes is watched (sampling misses it: the old node is cordoned within
+  // milliseconds of its replacement turning Ready at this time scale)
+  const seen = new Map<string, NodeJson>();
+  let together: NodeJson[] | undefined;
+  const stop = new AbortController();
+  const watching = h.client
+    .watch(
+      Resources.nodes,
+      { labelSelector: `${POOL_LABEL}=${name}` },
+      (e) => {
+        const n = e.object as unknown as NodeJson;
+        if (e.type === 'DELETED') seen.delete(n.metadata.name);
+        else if (e.type === 'ADDED' || e.type === 'MODIFIED') seen.set(n.metadata.name, n);
+        const all = [...seen.values()];
+        const old = seen.get(oldNode);
+        // three Ready nodes at once: the replacement is Ready and the old node still there, not yet cordoned
+        if (!together && all.filter(ready).length === 3 && old && ready(old) && !old.spec?.unschedulable)
+          together = all;
+      },
+      stop.signal,
+    )
+    .catch(() => undefined);
   const noticeAt = h.sim.clock.now();
   h.sim.reclaimSpot(id, 300);
-  // three Ready nodes at once: the replacement is Ready and the old node still there (not yet cordoned)
-  const together = await eventually('the replacement Ready beside the old node', async () => {
-    const ns = await poolNodes(name);
-    const old = ns.find((n) => n.metadata.name === oldNode);
-    return ns.filter(ready).length === 3 && old && ready(old) ? ns : undefined;
-  }, { timeoutMs: 90_000, intervalMs: 200 }); // prettier-ignore
-  expect(together.map(instanceOf)).toContain(id);
   const out = await goneAt(id, 60_000);
+  stop.abort();
+  await watching;
+  expect(together?.map(instanceOf)).toContain(id);
   expect(out - noticeAt).toBeLessThan(5 * MIN); // out of the group before the notice ran out
   await activeWith(name, 2, { timeoutMs: 120_000, without: [id] });
   // the status is written after the release: polled, not read once

@@ -4,7 +4,12 @@ import { NodeSchema, Resources, TypedResource, type KubeClient, type Node } from
 import { EventRecorder, EventSchema } from '../../src/runtime/events.js';
 import { eventually } from '../support/kube.js';
 
-export const quietLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+// TEST_LOG_LEVEL=debug TEST_LOG_FILE=/tmp/x.log: the in-process operator's log, to a file (jest does not show
+// what pino writes to stdout)
+export const quietLogger = pino(
+  { level: process.env.TEST_LOG_LEVEL ?? 'silent' },
+  process.env.TEST_LOG_FILE ? pino.destination({ dest: process.env.TEST_LOG_FILE, sync: true }) : undefined,
+);
 
 export function recorder(client: KubeClient): EventRecorder {
   return new EventRecorder({ client, controller: 'nodepool.alicloud.dev/operator', instance: 'disruption-test', logger: quietLogger }); // prettier-ignore
