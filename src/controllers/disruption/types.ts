@@ -1,3 +1,4 @@
+import { AUTOMATION_KEYS, type AutomationKey } from '../../apis/v1beta1/status.js';
 /**
  * The disruption engine's contract: every removal of a node is a **method** that proposes **commands**; one
  * executor carries them out (API.md "One disruption engine"). The shape follows Karpenter's
@@ -24,21 +25,11 @@ import type { Node, Pod } from '../../kube/index.js';
 import type { DeepReadonly } from '../../util/readonly.js';
 import type { Window } from './windows.js';
 
-/** Every disruption method, by the name its status block and Events use. */
-export const METHOD_NAMES = [
-  'scaleIn',
-  'deletedNode',
-  'essHook',
-  'registration',
-  'deletion',
-  'consolidation',
-  'repair',
-  'upgrade',
-  'patch',
-  'systemEvents',
-  'spotInterruption',
-] as const;
-export type MethodName = (typeof METHOD_NAMES)[number];
+/** Every disruption method, by the name its status block and Events use: every automation but elasticity. */
+export type MethodName = Exclude<AutomationKey, 'elasticity'>;
+export const METHOD_NAMES: readonly MethodName[] = AUTOMATION_KEYS.filter(
+  (k): k is MethodName => k !== 'elasticity',
+);
 
 /**
  * A member of the pool as the engine sees it: the scaling group's instance, its Node when one registered and
