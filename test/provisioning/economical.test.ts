@@ -47,8 +47,13 @@ test('scale-out starts the pool’s stopped member before launching a new instan
   expect(pods.map((x) => x.spec!.nodeName)).toEqual([node, node]);
   expect(launched()).toEqual([id]);
   expect(h.sim.calls.snapshot().RunInstances ?? 0).toBe(runs);
-  expect(h.sim.cloud.instances.get(id!)?.status).toBe('Running');
-  expect(h.sim.ess.state.instances.get(id!)?.state).toBe('InService');
+  // the pods can be Running while ECS still reports the machine Starting: its state polled, not read once
+  await eventually('the member Running in ECS and InService in ESS', async () =>
+    h.sim.cloud.instances.get(id!)?.status === 'Running' &&
+    h.sim.ess.state.instances.get(id!)?.state === 'InService'
+      ? true
+      : undefined,
+  );
   const n = await getJson<{ spec?: { unschedulable?: boolean } }>(['node', node]);
   expect(n.spec?.unschedulable ?? false).toBe(false);
   const e = await eventually('TriggeredScaleUp (restart)', async () => (await podEvents(ns, 'TriggeredScaleUp')).find((x) => x.note?.includes('starts its stopped node'))); // prettier-ignore
