@@ -5,7 +5,15 @@ const L = (s: string) => `[nodepool-bootstrap] ${s}`;
 
 describe('bootstrap progress from the console', () => {
   test('a failed step names the step and exit code; noise around it is ignored', () => {
-    const out = ['cloud-init v. 24 running', L('step time-sync: start'), L('step time-sync: done in 12 ms'), L('step data-disk: start'), 'mkfs: /dev/vdb: no such device', L('step data-disk: FAILED (exit 3) after 40 ms'), L('bootstrap failed at step data-disk; the node will not join')].join('\n'); // prettier-ignore
+    const out = [
+      'cloud-init v. 24 running',
+      L('step time-sync: start'),
+      L('step time-sync: done in 12 ms'),
+      L('step data-disk: start'),
+      'mkfs: /dev/vdb: no such device',
+      L('step data-disk: FAILED (exit 3) after 40 ms'),
+      L('bootstrap failed at step data-disk; the node will not join'),
+    ].join('\n');
     const p = bootstrapProgress(out);
     expect(p).toEqual({ state: 'failed', step: 'data-disk', exitCode: 3 });
     expect(describeBootstrap(p)).toBe('its bootstrap failed at step data-disk (exit 3)');
@@ -20,7 +28,12 @@ describe('bootstrap progress from the console', () => {
   });
 
   test('a tolerated failure (the script goes on) does not hide the later steps', () => {
-    const out = [L('step cloud-monitor: FAILED (exit 1) after 3 ms'), L('step cluster-ca: start'), L('step cluster-ca: done in 2 ms'), L('bootstrap finished')].join('\n'); // prettier-ignore
+    const out = [
+      L('step cloud-monitor: FAILED (exit 1) after 3 ms'),
+      L('step cluster-ca: start'),
+      L('step cluster-ca: done in 2 ms'),
+      L('bootstrap finished'),
+    ].join('\n');
     expect(bootstrapProgress(out)).toEqual({ state: 'finished', lastStep: 'cluster-ca' });
     expect(describeBootstrap(bootstrapProgress(out))).toMatch(/finished, but the node never became Ready/);
   });

@@ -91,9 +91,22 @@ describe('Managed bootstrap, run in the sandbox', () => {
 
     const steps = [...r.log.matchAll(/step ([\w-]+): done in \d+ ms/g)].map((m) => m[1]);
     expect(steps).toEqual([
-      'time-sync', 'node-identity', 'data-disk', 'container-runtime', 'core-addons', 'kubelet-install', 'gpu',
-      'cloud-monitor', 'cluster-ca', 'kubelet-config', 'kubelet-start', 'base-packages', 'os-config', 'hardening', 'user-data',
-    ]); // prettier-ignore
+      'time-sync',
+      'node-identity',
+      'data-disk',
+      'container-runtime',
+      'core-addons',
+      'kubelet-install',
+      'gpu',
+      'cloud-monitor',
+      'cluster-ca',
+      'kubelet-config',
+      'kubelet-start',
+      'base-packages',
+      'os-config',
+      'hardening',
+      'user-data',
+    ]);
 
     // the data disk
     expect(callsOf(r.calls, 'mkfs.ext4')).toEqual([['-F', '-q', '/dev/vdb']]);

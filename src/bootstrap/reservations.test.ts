@@ -16,11 +16,21 @@ describe('node reservations (one formula)', () => {
   });
 
   test('allocatable = capacity − kubeReserved − systemReserved − eviction; the pool overrides the formula', () => {
-    expect(allocatableOf({ cpuMilli: 4000, memoryMiB: 16384, gpus: 1 })).toEqual({ cpuMilli: 3920, memoryMiB: 16384 - 2662 - 100, gpus: 1, pods: 110 }); // prettier-ignore
+    expect(allocatableOf({ cpuMilli: 4000, memoryMiB: 16384, gpus: 1 })).toEqual({
+      cpuMilli: 3920,
+      memoryMiB: 16384 - 2662 - 100,
+      gpus: 1,
+      pods: 110,
+    });
     expect(
       allocatableOf(
         { cpuMilli: 4000, memoryMiB: 16384 },
-        { maxPods: 64, kubeReserved: { cpu: '200m', memory: '1Gi' }, systemReserved: { cpu: '100m', memory: '512Mi' }, evictionHard: { 'memory.available': '5%' } }, // prettier-ignore
+        {
+          maxPods: 64,
+          kubeReserved: { cpu: '200m', memory: '1Gi' },
+          systemReserved: { cpu: '100m', memory: '512Mi' },
+          evictionHard: { 'memory.available': '5%' },
+        },
       ),
     ).toEqual({ cpuMilli: 3700, memoryMiB: Math.floor(16384 - 1024 - 512 - 819.2), gpus: 0, pods: 64 });
   });
@@ -35,7 +45,7 @@ describe('node reservations (one formula)', () => {
       [1000, 1024],
     ] as const) {
       // prettier-ignore
-      const out = execFileSync('bash', ['-c', `${kubeReservedShell()}\nnpo_kube_reserved ${cpu} ${mem}`], { encoding: 'utf8' }).trim(); // prettier-ignore
+      const out = execFileSync('bash', ['-c', `${kubeReservedShell()}\nnpo_kube_reserved ${cpu} ${mem}`], { encoding: 'utf8' }).trim();
       const want = kubeReservedFor(cpu, mem);
       expect(out).toBe(`${want.cpuMilli}m ${want.memoryMiB}Mi`);
     }

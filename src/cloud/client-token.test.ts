@@ -6,12 +6,18 @@ describe('clientToken', () => {
 
   it('is the same for a retry of the same operation, whatever the key order', () => {
     const a = clientToken('op-1', 'RemoveInstances', params);
-    const b = clientToken('op-1', 'RemoveInstances', { RemovePolicy: 'release', InstanceId: ['i-1', 'i-2'], ScalingGroupId: 'asg-1' }); // prettier-ignore
+    const b = clientToken('op-1', 'RemoveInstances', {
+      RemovePolicy: 'release',
+      InstanceId: ['i-1', 'i-2'],
+      ScalingGroupId: 'asg-1',
+    });
     expect(a).toBe(b);
   });
 
   it('differs between two operations with the same parameters', () => {
-    expect(clientToken('op-1', 'RemoveInstances', params)).not.toBe(clientToken('op-2', 'RemoveInstances', params)); // prettier-ignore
+    expect(clientToken('op-1', 'RemoveInstances', params)).not.toBe(
+      clientToken('op-2', 'RemoveInstances', params),
+    );
   });
 
   it('differs when the parameters or the action change', () => {
@@ -22,7 +28,10 @@ describe('clientToken', () => {
 
   it('fits the cloud rule: at most 64 printable ASCII characters', () => {
     for (let i = 0; i < 200; i++) {
-      const t = clientToken(`op-${i}-${'x'.repeat(i)}`, 'RunInstances', { Amount: i, Tag: [{ Key: 'k', Value: 'v'.repeat(i) }] }); // prettier-ignore
+      const t = clientToken(`op-${i}-${'x'.repeat(i)}`, 'RunInstances', {
+        Amount: i,
+        Tag: [{ Key: 'k', Value: 'v'.repeat(i) }],
+      });
       expect(t.length).toBeLessThanOrEqual(64);
       expect(t).toMatch(/^[\x21-\x7e]+$/);
     }

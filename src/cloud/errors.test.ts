@@ -35,12 +35,19 @@ describe('classify', () => {
   });
 
   it('NoStock takes the type from the request, or from the message', () => {
-    const a = classify({ code: 'OperationDenied.NoStock', cloudMessage: 'sold out', action: 'RunInstances' }, { instanceType: 'ecs.g7.large', zoneId: 'cn-hangzhou-h' }); // prettier-ignore
+    const a = classify(
+      { code: 'OperationDenied.NoStock', cloudMessage: 'sold out', action: 'RunInstances' },
+      { instanceType: 'ecs.g7.large', zoneId: 'cn-hangzhou-h' },
+    );
     expect(a).toBeInstanceOf(NoStockError);
     expect(a.message).toBe(
       'RunInstances: no stock for ecs.g7.large in cn-hangzhou-h: OperationDenied.NoStock: sold out',
     );
-    const b = classify({ code: 'OperationDenied.NoStock', cloudMessage: 'The resource ecs.c7.2xlarge is out of stock', action: 'X' }); // prettier-ignore
+    const b = classify({
+      code: 'OperationDenied.NoStock',
+      cloudMessage: 'The resource ecs.c7.2xlarge is out of stock',
+      action: 'X',
+    });
     expect((b as NoStockError).instanceType).toBe('ecs.c7.2xlarge');
   });
 });

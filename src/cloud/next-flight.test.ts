@@ -3,7 +3,11 @@ import { NextFlight } from './next-flight.js';
 
 /** A read the test finishes by hand, recording the keys of each call. */
 function manualRead() {
-  const calls: { keys: string[]; finish: (found?: Record<string, number>) => void; fail: (e: Error) => void }[] = []; // prettier-ignore
+  const calls: {
+    keys: string[];
+    finish: (found?: Record<string, number>) => void;
+    fail: (e: Error) => void;
+  }[] = [];
   const read = (keys: string[]): Promise<Map<string, number>> =>
     new Promise((resolve, reject) => {
       calls.push({ keys, finish: (found = {}) => resolve(new Map(Object.entries(found))), fail: reject });

@@ -23,15 +23,31 @@ const classifyRaw = (e: unknown): CloudError =>
     : new TransientError({ code: 'ECONNRESET', cloudMessage: String(e), action: 'RunInstances' });
 
 function pipeline(clock: RecordingClock, over = {}) {
-  return new RequestPipeline(classifyRaw, { qps: 1000, burst: 1000, defaultActionQps: 1000, maxAttempts: 4, initialBackoffMs: 100, maxBackoffMs: 1000, clock, random: () => 1, ...over }); // prettier-ignore
+  return new RequestPipeline(classifyRaw, {
+    qps: 1000,
+    burst: 1000,
+    defaultActionQps: 1000,
+    maxAttempts: 4,
+    initialBackoffMs: 100,
+    maxBackoffMs: 1000,
+    clock,
+    random: () => 1,
+    ...over,
+  });
 }
 
 describe('RequestPipeline', () => {
   it('retries throttling, 5xx and network errors with growing backoff, then succeeds', async () => {
     const clock = new RecordingClock();
-    const errors = [fail({ code: 'Throttling.User', httpStatus: 400 }), fail({ code: 'InternalError', httpStatus: 500 }), new Error('socket hang up')]; // prettier-ignore
+    const errors = [
+      fail({ code: 'Throttling.User', httpStatus: 400 }),
+      fail({ code: 'InternalError', httpStatus: 500 }),
+      new Error('socket hang up'),
+    ];
     let n = 0;
-    const r = await pipeline(clock).call(info, () => (n < errors.length ? Promise.reject(errors[n++]!) : Promise.resolve('ok'))); // prettier-ignore
+    const r = await pipeline(clock).call(info, () =>
+      n < errors.length ? Promise.reject(errors[n++]!) : Promise.resolve('ok'),
+    );
     expect(r).toBe('ok');
     expect(n).toBe(3);
     expect(clock.sleeps.filter((ms) => ms >= 100)).toEqual([100, 200, 400]);
@@ -52,7 +68,11 @@ describe('RequestPipeline', () => {
   it("waits at least as long as the cloud's x-acs-retry-after", async () => {
     const clock = new RecordingClock();
     let n = 0;
-    await pipeline(clock).call(info, () => (n++ === 0 ? Promise.reject(fail({ code: 'Throttling', httpStatus: 400, retryAfterMs: 1500 })) : Promise.resolve(1))); // prettier-ignore
+    await pipeline(clock).call(info, () =>
+      n++ === 0
+        ? Promise.reject(fail({ code: 'Throttling', httpStatus: 400, retryAfterMs: 1500 }))
+        : Promise.resolve(1),
+    );
     // (then a moment for the action's own bucket, which a throttle empties)
     expect(clock.sleeps[0]).toBe(1500);
   });
@@ -101,10 +121,13 @@ describe('RequestPipeline', () => {
     const p = pipeline(clock, { defaultActionQps: 2 });
     for (let i = 0; i < 4; i++) await p.call(info, () => Promise.resolve(i));
     expect(clock.sleeps.length).toBe(2); // the third and fourth call of RunInstances wait
-    for (let i = 0; i < 2; i++) await p.call({ product: 'ecs', action: 'DescribeInstances' }, () => Promise.resolve(i)); // prettier-ignore
+    for (let i = 0; i < 2; i++)
+      await p.call({ product: 'ecs', action: 'DescribeInstances' }, () => Promise.resolve(i));
     expect(clock.sleeps.length).toBe(2); // another action is not held by RunInstances' bucket
     expect(p.currentRate('RunInstances')).toBe(2);
-    expect(pipeline(clock, { defaultActionQps: 2, actionQps: { RunInstances: 5 } }).currentRate('RunInstances')).toBe(5); // prettier-ignore
+    expect(
+      pipeline(clock, { defaultActionQps: 2, actionQps: { RunInstances: 5 } }).currentRate('RunInstances'),
+    ).toBe(5);
   });
 });
 

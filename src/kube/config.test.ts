@@ -92,7 +92,12 @@ describe('kubeconfig: static credentials', () => {
   test('a token; the cluster with its CA file relative to the kubeconfig folder', async () => {
     const { kc, dir: d } = load(kubeconfig({ token: 'abc.def' }));
     expect(kc.getCurrentContext()).toBe('ctx');
-    expect(kc.getCurrentCluster()).toMatchObject({ name: 'cl', server: 'https://10.1.2.3:6443', caFile: join(d, 'pki/ca.crt'), skipTLSVerify: false }); // prettier-ignore
+    expect(kc.getCurrentCluster()).toMatchObject({
+      name: 'cl',
+      server: 'https://10.1.2.3:6443',
+      caFile: join(d, 'pki/ca.crt'),
+      skipTLSVerify: false,
+    });
     expect(await kc.authHeaders()).toEqual({ Authorization: 'Bearer abc.def' });
   });
 
@@ -120,12 +125,23 @@ describe('kubeconfig: static credentials', () => {
 
   test('username / password: basic auth', async () => {
     const { kc } = load(kubeconfig({ username: 'ann', password: 's3cret:x' }));
-    expect(await kc.authHeaders()).toEqual({ Authorization: `Basic ${Buffer.from('ann:s3cret:x').toString('base64')}` }); // prettier-ignore
+    expect(await kc.authHeaders()).toEqual({
+      Authorization: `Basic ${Buffer.from('ann:s3cret:x').toString('base64')}`,
+    });
   });
 
   test('a context without a user is anonymous; insecure-skip-tls-verify and tls-server-name', async () => {
     const { kc } = load({
-      clusters: [{ name: 'cl', cluster: { server: 'https://h:1', 'insecure-skip-tls-verify': true, 'tls-server-name': 'api.internal' } }], // prettier-ignore
+      clusters: [
+        {
+          name: 'cl',
+          cluster: {
+            server: 'https://h:1',
+            'insecure-skip-tls-verify': true,
+            'tls-server-name': 'api.internal',
+          },
+        },
+      ],
       contexts: [{ name: 'ctx', context: { cluster: 'cl' } }],
       'current-context': 'ctx',
     });
@@ -141,7 +157,18 @@ describe('kubeconfig: exec credential plugins', () => {
     plugin(d);
     let now = Date.parse('2030-01-01T00:00:00Z');
     writeFileSync(join(d, 'expires'), '2030-01-01T00:05:00Z');
-    write(join(d, 'config'), kubeconfig({ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: './bin/cred.sh', args: ['arg1'], env: [{ name: 'PREFIX', value: 'px' }], interactiveMode: 'Never' } })); // prettier-ignore
+    write(
+      join(d, 'config'),
+      kubeconfig({
+        exec: {
+          apiVersion: 'client.authentication.k8s.io/v1',
+          command: './bin/cred.sh',
+          args: ['arg1'],
+          env: [{ name: 'PREFIX', value: 'px' }],
+          interactiveMode: 'Never',
+        },
+      }),
+    );
     const kc = new KubeConfig({ now: () => now });
     kc.loadFromFile(join(d, 'config'));
     expect(kc.getCurrentUser()?.exec?.command).toBe(join(d, 'bin/cred.sh'));
@@ -152,7 +179,11 @@ describe('kubeconfig: exec credential plugins', () => {
     expect(a.expiresAt).toBe(Date.parse('2030-01-01T00:05:00Z'));
     expect(runs(d)).toBe(1);
     // the plugin was told the request is not interactive, in its own API version
-    expect(JSON.parse(readFileSync(join(d, 'info.json'), 'utf8'))).toEqual({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: false } }); // prettier-ignore
+    expect(JSON.parse(readFileSync(join(d, 'info.json'), 'utf8'))).toEqual({
+      apiVersion: 'client.authentication.k8s.io/v1',
+      kind: 'ExecCredential',
+      spec: { interactive: false },
+    });
     now = Date.parse('2030-01-01T00:04:59Z');
     expect(await kc.authHeaders()).toEqual({ Authorization: 'Bearer arg1-px-1' });
     expect(runs(d)).toBe(1);
@@ -168,8 +199,13 @@ describe('kubeconfig: exec credential plugins', () => {
 
   test('without expirationTimestamp the credential is kept; v1beta1 works the same; cluster info when asked', async () => {
     const d = folder();
-    const script = plugin(d, `#!/bin/sh\nn=$(cat "${d}/runs" 2>/dev/null || echo 0); echo $((n+1)) > "${d}/runs"\nprintf '%s' "$KUBERNETES_EXEC_INFO" > "${d}/info.json"\necho '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"tok"}}'\n`); // prettier-ignore
-    const doc = kubeconfig({ exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: script, provideClusterInfo: true } }); // prettier-ignore
+    const script = plugin(
+      d,
+      `#!/bin/sh\nn=$(cat "${d}/runs" 2>/dev/null || echo 0); echo $((n+1)) > "${d}/runs"\nprintf '%s' "$KUBERNETES_EXEC_INFO" > "${d}/info.json"\necho '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"tok"}}'\n`,
+    );
+    const doc = kubeconfig({
+      exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: script, provideClusterInfo: true },
+    });
     (doc.clusters as { cluster: Record<string, unknown> }[])[0]!.cluster = {
       server: 'https://10.1.2.3:6443',
       'certificate-authority-data': Buffer.from('CA PEM').toString('base64'),
@@ -185,14 +221,21 @@ describe('kubeconfig: exec credential plugins', () => {
       kind: 'ExecCredential',
       spec: {
         interactive: false,
-        cluster: { server: 'https://10.1.2.3:6443', 'certificate-authority-data': Buffer.from('CA PEM').toString('base64'), config: { audience: 'x' } }, // prettier-ignore
+        cluster: {
+          server: 'https://10.1.2.3:6443',
+          'certificate-authority-data': Buffer.from('CA PEM').toString('base64'),
+          config: { audience: 'x' },
+        },
       },
     });
   });
 
   test('a client certificate and key (PEM) from the plugin', async () => {
     const d = folder();
-    const script = plugin(d, `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"clientCertificateData":"-----BEGIN CERTIFICATE-----\\\\nC\\\\n-----END CERTIFICATE-----\\\\n","clientKeyData":"K"}}'\n`); // prettier-ignore
+    const script = plugin(
+      d,
+      `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"clientCertificateData":"-----BEGIN CERTIFICATE-----\\\\nC\\\\n-----END CERTIFICATE-----\\\\n","clientKeyData":"K"}}'\n`,
+    );
     const { kc } = load(
       kubeconfig({ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: script } }),
     );
@@ -219,7 +262,9 @@ describe('kubeconfig: exec credential plugins', () => {
     expect(await err(exec(fails))).toBe(
       `kubeconfig <file>: users[0].user.exec: command ${JSON.stringify(fails)} failed: exited 3 (it printed 24 characters on stderr; run it by hand to read them)`,
     );
-    expect(await err(exec('no-such-plugin-here', { installHint: 'install it with: brew install it' }))).toBe('kubeconfig <file>: users[0].user.exec: command "no-such-plugin-here" failed: not found\ninstall it with: brew install it'); // prettier-ignore
+    expect(await err(exec('no-such-plugin-here', { installHint: 'install it with: brew install it' }))).toBe(
+      'kubeconfig <file>: users[0].user.exec: command "no-such-plugin-here" failed: not found\ninstall it with: brew install it',
+    );
     const garbage = join(d, 'garbage.sh');
     write(garbage, '#!/bin/sh\necho "token: s3cr3t-from-stdout"\n');
     chmodSync(garbage, 0o755);
@@ -229,20 +274,34 @@ describe('kubeconfig: exec credential plugins', () => {
     );
     expect(garbled).not.toContain('s3cr3t');
     const empty = join(d, 'empty.sh');
-    write(empty, `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"expirationTimestamp":"soon"}}'\n`); // prettier-ignore
+    write(
+      empty,
+      `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"expirationTimestamp":"soon"}}'\n`,
+    );
     chmodSync(empty, 0o755);
-    expect(await err(exec(empty))).toMatch(/printed an invalid ExecCredential: status\.expirationTimestamp: .*; status: expected token, or clientCertificateData and clientKeyData/); // prettier-ignore
+    expect(await err(exec(empty))).toMatch(
+      /printed an invalid ExecCredential: status\.expirationTimestamp: .*; status: expected token, or clientCertificateData and clientKeyData/,
+    );
     const other = join(d, 'other.sh');
-    write(other, `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"t"}}'\n`); // prettier-ignore
+    write(
+      other,
+      `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"t"}}'\n`,
+    );
     chmodSync(other, 0o755);
-    expect(await err(exec(other))).toContain('printed an ExecCredential of client.authentication.k8s.io/v1beta1, but the kubeconfig asks for client.authentication.k8s.io/v1'); // prettier-ignore
-    expect(await err(exec(other, { interactiveMode: 'Always' }))).toContain('needs a terminal (interactiveMode: Always)'); // prettier-ignore
+    expect(await err(exec(other))).toContain(
+      'printed an ExecCredential of client.authentication.k8s.io/v1beta1, but the kubeconfig asks for client.authentication.k8s.io/v1',
+    );
+    expect(await err(exec(other, { interactiveMode: 'Always' }))).toContain(
+      'needs a terminal (interactiveMode: Always)',
+    );
     const hangs = join(d, 'hangs.sh');
     write(hangs, '#!/bin/sh\nexec sleep 30\n');
     chmodSync(hangs, 0o755);
     const slow = new KubeConfig({ execTimeoutMs: 300 });
     slow.loadFromFile(write(join(d, 'hangs.yaml'), exec(hangs)));
-    await expect(slow.authHeaders()).rejects.toThrow(`users[0].user.exec: command ${JSON.stringify(hangs)} failed: timed out after 300 ms`); // prettier-ignore
+    await expect(slow.authHeaders()).rejects.toThrow(
+      `users[0].user.exec: command ${JSON.stringify(hangs)} failed: timed out after 300 ms`,
+    );
   });
 });
 
@@ -276,12 +335,19 @@ describe('kubeconfig: files and merging', () => {
     expect(kc.getCurrentContext()).toBe('ctx-a'); // b sets it first (a does not); c's is ignored
     expect(kc.getCurrentCluster()?.server).toBe('https://a:1'); // a's ctx-a and a's cluster "shared"
     expect(await kc.authHeaders()).toEqual({ Authorization: 'Bearer from-a' });
-    expect(kc.getClusters().map((x) => [x.name, x.server, x.caFile])).toEqual([['shared', 'https://a:1', undefined], ['only-b', 'https://b:2', join(d, 'b', 'ca.crt')]]); // prettier-ignore
+    expect(kc.getClusters().map((x) => [x.name, x.server, x.caFile])).toEqual([
+      ['shared', 'https://a:1', undefined],
+      ['only-b', 'https://b:2', join(d, 'b', 'ca.crt')],
+    ]);
     expect(kc.getUsers().find((u) => u.name === 'bob')?.tokenFile).toBe(join(d, 'b', 't'));
     expect(kc.getContexts().map((x) => x.name)).toEqual(['ctx-a', 'ctx-b']);
     // the same list through loadKubeConfig's `kubeconfig` (the operator's KUBECONFIG setting)
-    expect(loadKubeConfig({ kubeconfig: [a, b].join(delimiter) }).getCurrentCluster()?.server).toBe('https://a:1'); // prettier-ignore
-    expect(() => new KubeConfig().loadFromDefault({ KUBECONFIG: join(d, 'missing') })).toThrow(/kubeconfig: none of ".*missing" exists/); // prettier-ignore
+    expect(loadKubeConfig({ kubeconfig: [a, b].join(delimiter) }).getCurrentCluster()?.server).toBe(
+      'https://a:1',
+    );
+    expect(() => new KubeConfig().loadFromDefault({ KUBECONFIG: join(d, 'missing') })).toThrow(
+      /kubeconfig: none of ".*missing" exists/,
+    );
   });
 
   test('the default is ~/.kube/config', () => {
@@ -289,13 +355,18 @@ describe('kubeconfig: files and merging', () => {
     mkdirSync(join(home, '.kube'));
     write(join(home, '.kube', 'config'), kubeconfig({ token: 't' }));
     expect(loadKubeConfig({ env: { HOME: home } }).getCurrentCluster()?.server).toBe('https://10.1.2.3:6443');
-    expect(() => loadKubeConfig({ env: { HOME: folder() } })).toThrow(/\.kube\/config does not exist; set KUBECONFIG/); // prettier-ignore
+    expect(() => loadKubeConfig({ env: { HOME: folder() } })).toThrow(
+      /\.kube\/config does not exist; set KUBECONFIG/,
+    );
   });
 
   test('in-cluster: the service account token (re-read as it rotates) and ca.crt', async () => {
     const sa = folder();
     writeFileSync(join(sa, 'token'), 'sa-1');
-    const kc = loadKubeConfig({ env: { KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '6443' }, serviceAccountDir: sa }); // prettier-ignore
+    const kc = loadKubeConfig({
+      env: { KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '6443' },
+      serviceAccountDir: sa,
+    });
     expect(kc.getCurrentCluster()).toMatchObject({
       server: 'https://[fd00::1]:6443',
       caFile: join(sa, 'ca.crt'),
@@ -308,16 +379,74 @@ describe('kubeconfig: files and merging', () => {
 
 describe('kubeconfig: bad input is refused naming the file and the field', () => {
   test.each([
-    ['a field of the wrong type', kubeconfig({ token: 42 }), 'kubeconfig <file>: users[0].user.token: Invalid input: expected string, received number'], // prettier-ignore
-    ['a server missing', { clusters: [{ name: 'c', cluster: {} }] }, 'kubeconfig <file>: clusters[0].cluster.server: Invalid input: expected string, received undefined'], // prettier-ignore
-    ['CA data that is not base64', { clusters: [{ name: 'c', cluster: { server: 'https://x', 'certificate-authority-data': '-----BEGIN' } }] }, 'kubeconfig <file>: clusters[0].cluster.certificate-authority-data: expected base64 data'], // prettier-ignore
-    ['an exec plugin of a retired API', kubeconfig({ exec: { apiVersion: 'client.authentication.k8s.io/v1alpha1', command: 'x' } }), 'kubeconfig <file>: users[0].user.exec.apiVersion: expected one of client.authentication.k8s.io/v1, client.authentication.k8s.io/v1beta1 (v1alpha1 is no longer served by kubectl either)'], // prettier-ignore
-    ['a context naming a cluster not defined', kubeconfig({ token: 't' }, { contexts: [{ name: 'c', context: { cluster: 'z', user: 'u' } }], 'current-context': 'c' }), 'kubeconfig <file>: context "c" names cluster "z" which is not defined'], // prettier-ignore
-    ['a context naming a user not defined', kubeconfig({ token: 't' }, { contexts: [{ name: 'c', context: { cluster: 'cl', user: 'nobody' } }], 'current-context': 'c' }), 'kubeconfig <file>: context "c" names user "nobody" which is not defined'], // prettier-ignore
-    ['a current-context not defined', kubeconfig({ token: 't' }, { 'current-context': 'gone' }), 'kubeconfig <file>: current-context "gone" names a context which is not defined'], // prettier-ignore
-    ['no current context', kubeconfig({ token: 't' }, { 'current-context': '' }), 'no Kubernetes cluster configured: <file> has no current context'], // prettier-ignore
-    ['a name defined twice in one file', kubeconfig({ token: 't' }, { users: [{ name: 'u', user: {} }, { name: 'u', user: {} }] }), 'kubeconfig <file>: users[1]: the name "u" is also users[0]\'s'], // prettier-ignore
-    ['a legacy auth provider', kubeconfig({ 'auth-provider': { name: 'oidc', config: {} } }), 'kubeconfig <file>: users[0].user.auth-provider: auth provider "oidc" is not supported; use an exec credential plugin (user.exec)'], // prettier-ignore
+    [
+      'a field of the wrong type',
+      kubeconfig({ token: 42 }),
+      'kubeconfig <file>: users[0].user.token: Invalid input: expected string, received number',
+    ],
+    [
+      'a server missing',
+      { clusters: [{ name: 'c', cluster: {} }] },
+      'kubeconfig <file>: clusters[0].cluster.server: Invalid input: expected string, received undefined',
+    ],
+    [
+      'CA data that is not base64',
+      {
+        clusters: [
+          { name: 'c', cluster: { server: 'https://x', 'certificate-authority-data': '-----BEGIN' } },
+        ],
+      },
+      'kubeconfig <file>: clusters[0].cluster.certificate-authority-data: expected base64 data',
+    ],
+    [
+      'an exec plugin of a retired API',
+      kubeconfig({ exec: { apiVersion: 'client.authentication.k8s.io/v1alpha1', command: 'x' } }),
+      'kubeconfig <file>: users[0].user.exec.apiVersion: expected one of client.authentication.k8s.io/v1, client.authentication.k8s.io/v1beta1 (v1alpha1 is no longer served by kubectl either)',
+    ],
+    [
+      'a context naming a cluster not defined',
+      kubeconfig(
+        { token: 't' },
+        { contexts: [{ name: 'c', context: { cluster: 'z', user: 'u' } }], 'current-context': 'c' },
+      ),
+      'kubeconfig <file>: context "c" names cluster "z" which is not defined',
+    ],
+    [
+      'a context naming a user not defined',
+      kubeconfig(
+        { token: 't' },
+        { contexts: [{ name: 'c', context: { cluster: 'cl', user: 'nobody' } }], 'current-context': 'c' },
+      ),
+      'kubeconfig <file>: context "c" names user "nobody" which is not defined',
+    ],
+    [
+      'a current-context not defined',
+      kubeconfig({ token: 't' }, { 'current-context': 'gone' }),
+      'kubeconfig <file>: current-context "gone" names a context which is not defined',
+    ],
+    [
+      'no current context',
+      kubeconfig({ token: 't' }, { 'current-context': '' }),
+      'no Kubernetes cluster configured: <file> has no current context',
+    ],
+    [
+      'a name defined twice in one file',
+      kubeconfig(
+        { token: 't' },
+        {
+          users: [
+            { name: 'u', user: {} },
+            { name: 'u', user: {} },
+          ],
+        },
+      ),
+      'kubeconfig <file>: users[1]: the name "u" is also users[0]\'s',
+    ],
+    [
+      'a legacy auth provider',
+      kubeconfig({ 'auth-provider': { name: 'oidc', config: {} } }),
+      'kubeconfig <file>: users[0].user.auth-provider: auth provider "oidc" is not supported; use an exec credential plugin (user.exec)',
+    ],
     ['not YAML', 'clusters: [\n', 'kubeconfig <file>: not YAML: '],
     [
       'a list at the top',

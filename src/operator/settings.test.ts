@@ -16,7 +16,11 @@ describe('run settings', () => {
   });
 
   test('a flag beats the environment, which beats the default', () => {
-    const env = { NODEPOOL_OPERATOR_NAMESPACE: 'ops', ALIBABA_CLOUD_REGION_ID: 'cn-beijing', NODEPOOL_METRICS_BIND_ADDRESS: '0' }; // prettier-ignore
+    const env = {
+      NODEPOOL_OPERATOR_NAMESPACE: 'ops',
+      ALIBABA_CLOUD_REGION_ID: 'cn-beijing',
+      NODEPOOL_METRICS_BIND_ADDRESS: '0',
+    };
     const s = resolveSettings({ region: 'cn-hangzhou', leaderElectionRetryPeriod: '500ms' }, env);
     expect(s.region).toBe('cn-hangzhou');
     expect(s.namespace).toBe('ops');
@@ -49,7 +53,9 @@ describe('run settings', () => {
   });
 
   test('lease timings must be ordered; AccessKey id and secret come together; logs get them redacted', () => {
-    expect(() => resolveSettings({ leaderElectionRenewDeadline: '20s' }, {})).toThrow(/lease-duration must be greater than/); // prettier-ignore
+    expect(() => resolveSettings({ leaderElectionRenewDeadline: '20s' }, {})).toThrow(
+      /lease-duration must be greater than/,
+    );
     expect(() => resolveSettings({}, { ALIBABA_CLOUD_ACCESS_KEY_ID: 'id' })).toThrow(/set together/);
     const s = resolveSettings(
       {},
@@ -69,7 +75,9 @@ describe('run settings', () => {
       /NODEPOOL_CLOUD_ACTION_QPS \(--cloud-action-qps\)="RunInstances:5": must be Action=qps pairs/,
     );
     expect(() => resolveSettings({ cloudQps: '0' }, {})).toThrow(/--cloud-qps="0": must be a number above 0/);
-    expect(() => resolveSettings({}, { ALIBABA_CLOUD_ROLE_ARN: 'acs:ram::123:role/x' })).toThrow(/set together or not at all/); // prettier-ignore
+    expect(() => resolveSettings({}, { ALIBABA_CLOUD_ROLE_ARN: 'acs:ram::123:role/x' })).toThrow(
+      /set together or not at all/,
+    );
     expect(() => resolveSettings({ roleArn: 'arn:aws:iam::1:role/x' }, {})).toThrow(/must be a RAM role ARN/);
     const t = resolveSettings({}, { ALIBABA_CLOUD_SECURITY_TOKEN: 'sts-token-value' });
     expect(JSON.stringify(redactedSettings(t))).not.toContain('sts-token-value');

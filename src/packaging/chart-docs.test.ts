@@ -46,7 +46,11 @@ describe('the charts', () => {
         version: string;
         appVersion: string;
       };
-      expect({ dir, version: chart.version, appVersion: chart.appVersion }).toEqual({ dir, version, appVersion: version }); // prettier-ignore
+      expect({ dir, version: chart.version, appVersion: chart.appVersion }).toEqual({
+        dir,
+        version,
+        appVersion: version,
+      });
     }
   });
 

@@ -46,7 +46,12 @@ describe('kustomize base from helm template output', () => {
   const files = kustomizeBase(RENDERED);
 
   test('one file per object, listed in the kustomization in rendering order', () => {
-    expect([...files.keys()]).toEqual(['serviceaccount-op.yaml', 'role-op.yaml', 'deployment-op.yaml', 'kustomization.yaml']); // prettier-ignore
+    expect([...files.keys()]).toEqual([
+      'serviceaccount-op.yaml',
+      'role-op.yaml',
+      'deployment-op.yaml',
+      'kustomization.yaml',
+    ]);
     expect(parse(files.get('kustomization.yaml')!)).toEqual({
       apiVersion: 'kustomize.config.k8s.io/v1beta1',
       kind: 'Kustomization',
@@ -56,13 +61,20 @@ describe('kustomize base from helm template output', () => {
 
   test("Helm's labels and Source lines go; the chart's comments stay", () => {
     const sa = files.get('serviceaccount-op.yaml')!;
-    expect(parse(sa)).toEqual({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'op', namespace: 'kube-system', labels: { 'app.kubernetes.io/name': 'op' } } }); // prettier-ignore
+    expect(parse(sa)).toEqual({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'op', namespace: 'kube-system', labels: { 'app.kubernetes.io/name': 'op' } },
+    });
     const role = files.get('role-op.yaml')!;
     expect(role).not.toContain('Source:');
     expect(role).toContain('# Why this Role exists.');
     expect(role).toContain('# the reason for this rule');
     expect(role).toContain('resources: ["secrets"]');
-    const d = parse(files.get('deployment-op.yaml')!) as { metadata: { labels?: object }; spec: { template: { metadata: { labels: object } } } }; // prettier-ignore
+    const d = parse(files.get('deployment-op.yaml')!) as {
+      metadata: { labels?: object };
+      spec: { template: { metadata: { labels: object } } };
+    };
     expect(d.metadata.labels).toEqual({});
     expect(d.spec.template.metadata.labels).toEqual({ 'app.kubernetes.io/name': 'op' });
   });

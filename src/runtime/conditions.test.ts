@@ -13,14 +13,40 @@ const t1 = t0 + 60_000;
 
 describe('conditions', () => {
   test('a new condition gets lastTransitionTime now (whole seconds) and the observed generation', () => {
-    const c = setCondition(undefined, { type: 'Ready', status: 'False', reason: 'Provisioning', message: 'x' }, { now: t0, observedGeneration: 3 }); // prettier-ignore
-    expect(c).toEqual([{ type: 'Ready', status: 'False', reason: 'Provisioning', message: 'x', lastTransitionTime: '2026-03-01T10:00:00Z', observedGeneration: 3 }]); // prettier-ignore
+    const c = setCondition(
+      undefined,
+      { type: 'Ready', status: 'False', reason: 'Provisioning', message: 'x' },
+      { now: t0, observedGeneration: 3 },
+    );
+    expect(c).toEqual([
+      {
+        type: 'Ready',
+        status: 'False',
+        reason: 'Provisioning',
+        message: 'x',
+        lastTransitionTime: '2026-03-01T10:00:00Z',
+        observedGeneration: 3,
+      },
+    ]);
   });
 
   test('same status: reason, message and generation change, lastTransitionTime does not', () => {
-    const a = setCondition(undefined, { type: 'Ready', status: 'False', reason: 'A', message: 'a' }, { now: t0, observedGeneration: 1 }); // prettier-ignore
-    const b = setCondition(a, { type: 'Ready', status: 'False', reason: 'B', message: 'b' }, { now: t1, observedGeneration: 2 }); // prettier-ignore
-    expect(getCondition(b, 'Ready')).toMatchObject({ reason: 'B', message: 'b', observedGeneration: 2, lastTransitionTime: metaTime(t0) }); // prettier-ignore
+    const a = setCondition(
+      undefined,
+      { type: 'Ready', status: 'False', reason: 'A', message: 'a' },
+      { now: t0, observedGeneration: 1 },
+    );
+    const b = setCondition(
+      a,
+      { type: 'Ready', status: 'False', reason: 'B', message: 'b' },
+      { now: t1, observedGeneration: 2 },
+    );
+    expect(getCondition(b, 'Ready')).toMatchObject({
+      reason: 'B',
+      message: 'b',
+      observedGeneration: 2,
+      lastTransitionTime: metaTime(t0),
+    });
     expect(a[0]!.reason).toBe('A'); // input untouched
   });
 
@@ -45,9 +71,18 @@ describe('conditions', () => {
   });
 
   test('conditionsEqual ignores order and sees any field change', () => {
-    const a = setCondition(setCondition(undefined, { type: 'A', status: 'True', reason: 'R', message: '' }, { now: t0 }), { type: 'B', status: 'True', reason: 'R', message: '' }, { now: t0 }); // prettier-ignore
+    const a = setCondition(
+      setCondition(undefined, { type: 'A', status: 'True', reason: 'R', message: '' }, { now: t0 }),
+      { type: 'B', status: 'True', reason: 'R', message: '' },
+      { now: t0 },
+    );
     expect(conditionsEqual(a, [...a].reverse())).toBe(true);
-    expect(conditionsEqual(a, setCondition(a, { type: 'A', status: 'True', reason: 'R', message: 'changed' }, { now: t1 }))).toBe(false); // prettier-ignore
+    expect(
+      conditionsEqual(
+        a,
+        setCondition(a, { type: 'A', status: 'True', reason: 'R', message: 'changed' }, { now: t1 }),
+      ),
+    ).toBe(false);
     expect(conditionsEqual(a, a.slice(1))).toBe(false);
   });
 });

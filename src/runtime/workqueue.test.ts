@@ -96,7 +96,10 @@ describe('WorkQueue', () => {
     const clock = new FakeClock();
     const q = new WorkQueue({
       clock,
-      rateLimiter: new MaxOfRateLimiter(new ItemExponentialRateLimiter<string>(5, 1000_000), new BucketRateLimiter<string>(clock, 10, 100)), // prettier-ignore
+      rateLimiter: new MaxOfRateLimiter(
+        new ItemExponentialRateLimiter<string>(5, 1000_000),
+        new BucketRateLimiter<string>(clock, 10, 100),
+      ),
     });
     const seen: number[] = [];
     for (let i = 0; i < 6; i++) {

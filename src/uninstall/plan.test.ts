@@ -10,10 +10,21 @@ import {
 
 describe('uninstall planning', () => {
   test("only the operator's own finalizers are removed; others stay in order", () => {
-    expect(finalizerRemovalPatch(['a.example/x', 'nodepool.alicloud.dev/cleanup', 'kubernetes', 'nodepool.alicloud.dev/node'])).toEqual([
-      { op: 'test', path: '/metadata/finalizers', value: ['a.example/x', 'nodepool.alicloud.dev/cleanup', 'kubernetes', 'nodepool.alicloud.dev/node'] },
+    expect(
+      finalizerRemovalPatch([
+        'a.example/x',
+        'nodepool.alicloud.dev/cleanup',
+        'kubernetes',
+        'nodepool.alicloud.dev/node',
+      ]),
+    ).toEqual([
+      {
+        op: 'test',
+        path: '/metadata/finalizers',
+        value: ['a.example/x', 'nodepool.alicloud.dev/cleanup', 'kubernetes', 'nodepool.alicloud.dev/node'],
+      },
       { op: 'replace', path: '/metadata/finalizers', value: ['a.example/x', 'kubernetes'] },
-    ]); // prettier-ignore
+    ]);
     expect(finalizerRemovalPatch(['kubernetes'])).toBeUndefined();
     expect(finalizerRemovalPatch(undefined)).toBeUndefined();
     expect(finalizerRemovalPatch([])).toBeUndefined();
@@ -40,7 +51,7 @@ describe('uninstall planning', () => {
     const lease = (holder: string | undefined, renewTime: string, leaseDurationSeconds = 15) => ({
       metadata: { name: 'alicloud-nodepool-operator', namespace: 'kube-system' },
       spec: { holderIdentity: holder, renewTime, leaseDurationSeconds },
-    }); // prettier-ignore
+    });
     expect(runningOperator(lease('pod-a', '2026-11-23T00:00:20.000000Z'), now)).toBe(
       'an operator (pod-a) holds the Lease kube-system/alicloud-nodepool-operator, renewed 10 s ago',
     );
@@ -51,7 +62,15 @@ describe('uninstall planning', () => {
   });
 
   test('deletion progress names each pool left with its Nodes, group and what it says; then all done', () => {
-    const a = { kind: 'NodePool', name: 'a', scalingGroupId: 'asg-1', nodes: 2, retained: [], detail: 'draining 2 node(s)', gone: false }; // prettier-ignore
+    const a = {
+      kind: 'NodePool',
+      name: 'a',
+      scalingGroupId: 'asg-1',
+      nodes: 2,
+      retained: [],
+      detail: 'draining 2 node(s)',
+      gone: false,
+    };
     const b = { kind: 'ManagedNodePool', name: 'b', nodes: 0, retained: [], gone: true };
     expect(deletionProgress([a, b], 12_400)).toBe(
       'waiting for 1 of 2 pool(s), 12 s: NodePool a (2 Node(s) left; group asg-1; draining 2 node(s))',

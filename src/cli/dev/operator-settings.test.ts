@@ -17,7 +17,12 @@ const simEnv = {
 describe('devOperatorSettings', () => {
   test("the dev cluster, the simulator's region, VPC, endpoints and AccessKey; free loopback ports", () => {
     const world = defaultWorld();
-    const s = devOperatorSettings({ kubeconfig: '/x/admin.kubeconfig', apiServer: 'https://127.0.0.1:6443', simEnv, world }); // prettier-ignore
+    const s = devOperatorSettings({
+      kubeconfig: '/x/admin.kubeconfig',
+      apiServer: 'https://127.0.0.1:6443',
+      simEnv,
+      world,
+    });
     expect(s).toMatchObject({
       kubeconfig: '/x/admin.kubeconfig',
       namespace: 'kube-system',

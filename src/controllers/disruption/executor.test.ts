@@ -68,7 +68,15 @@ class ScriptedDrains {
   drainStep(req: DrainRequest): Promise<DrainResult> {
     this.calls.push(req.node);
     this.requests.push(req);
-    return Promise.resolve(this.answers.get(req.node) ?? { state: 'done', node: req.node, startedAt: new Date(T0).toISOString(), evicted: [], deleted: [] }); // prettier-ignore
+    return Promise.resolve(
+      this.answers.get(req.node) ?? {
+        state: 'done',
+        node: req.node,
+        startedAt: new Date(T0).toISOString(),
+        evicted: [],
+        deleted: [],
+      },
+    );
   }
   cancelDrain() {
     return Promise.resolve(true);
@@ -102,8 +110,19 @@ function world(
   const nodes = new MemoryNodes();
   const drains = new ScriptedDrains();
   const candidates: Candidate[] = members.map((m) => {
-    const inst = cloud.addInstance({ instanceId: m.id, groupId: g.id, chargeType: m.charge ?? 'PostPaid', creationType: m.attached ? 'Attached' : 'AutoCreated' }); // prettier-ignore
-    const node: Node = { metadata: { name: `n-${m.id}`, annotations: m.claim ? { [Annotation.disruption]: JSON.stringify(m.claim) } : {} }, status: { conditions: [{ type: 'Ready', status: m.ready === false ? 'False' : 'True' }] } }; // prettier-ignore
+    const inst = cloud.addInstance({
+      instanceId: m.id,
+      groupId: g.id,
+      chargeType: m.charge ?? 'PostPaid',
+      creationType: m.attached ? 'Attached' : 'AutoCreated',
+    });
+    const node: Node = {
+      metadata: {
+        name: `n-${m.id}`,
+        annotations: m.claim ? { [Annotation.disruption]: JSON.stringify(m.claim) } : {},
+      },
+      status: { conditions: [{ type: 'Ready', status: m.ready === false ? 'False' : 'True' }] },
+    };
     nodes.nodes.set(node.metadata.name, node);
     const { groupId: _g, ...rest } = inst;
     const instance: PoolInstance = {
@@ -116,7 +135,13 @@ function world(
   });
   const view: PoolView = {
     kind: 'NodePool',
-    pool: { metadata: { name: 'web' }, spec: { disruption: { budget, drainTimeout: '15m' }, scaling: { mode: 'Manual', desiredSize: members.length } } } as unknown as DeepReadonly<NodePool>, // prettier-ignore
+    pool: {
+      metadata: { name: 'web' },
+      spec: {
+        disruption: { budget, drainTimeout: '15m' },
+        scaling: { mode: 'Manual', desiredSize: members.length },
+      },
+    } as unknown as DeepReadonly<NodePool>,
     uid: 'uid-web',
     status: {},
     group: g,
@@ -127,8 +152,20 @@ function world(
     now: T0,
     podsOn: () => Promise.resolve(new Map()),
   };
-  const executor = new DisruptionExecutor({ cloud, clock: { now: () => T0, monotonic: () => 0 } as never, logger: log, events: recorder, drainer: drains, nodes }); // prettier-ignore
-  const ctx = { view, poolRef: { apiVersion: 'nodepool.alicloud.dev/v1beta1', kind: 'NodePool', name: 'web' }, groupId: g.id, forceDrain: false }; // prettier-ignore
+  const executor = new DisruptionExecutor({
+    cloud,
+    clock: { now: () => T0, monotonic: () => 0 } as never,
+    logger: log,
+    events: recorder,
+    drainer: drains,
+    nodes,
+  });
+  const ctx = {
+    view,
+    poolRef: { apiVersion: 'nodepool.alicloud.dev/v1beta1', kind: 'NodePool', name: 'web' },
+    groupId: g.id,
+    forceDrain: false,
+  };
   return { cloud, g, nodes, drains, view, executor, ctx };
 }
 
@@ -147,8 +184,12 @@ describe('the disruption executor (against the fake cloud)', () => {
     // prettier-ignore
     const w = world('100%', [{ id: 'i-payg' }, { id: 'i-sub', charge: 'PrePaid' }, { id: 'i-att', attached: true }]);
     const r = await w.executor.execute(w.ctx, [cmd('scaleIn', ['i-payg', 'i-sub', 'i-att'])]);
-    expect(w.cloud.callsOf('removeInstances')).toEqual([[w.g.id, ['i-payg'], expect.objectContaining({ policy: 'release', decreaseDesired: true })]]); // prettier-ignore
-    expect(w.cloud.callsOf('detachInstances')).toEqual([[w.g.id, ['i-sub', 'i-att'], expect.objectContaining({ decreaseDesired: true })]]); // prettier-ignore
+    expect(w.cloud.callsOf('removeInstances')).toEqual([
+      [w.g.id, ['i-payg'], expect.objectContaining({ policy: 'release', decreaseDesired: true })],
+    ]);
+    expect(w.cloud.callsOf('detachInstances')).toEqual([
+      [w.g.id, ['i-sub', 'i-att'], expect.objectContaining({ decreaseDesired: true })],
+    ]);
     expect(w.cloud.instances.get('i-sub')?.status).toBe('Running');
     expect(w.nodes.deleted).toEqual(['n-i-payg']);
     expect(w.nodes.letGone.sort()).toEqual(['n-i-att', 'n-i-sub']);
@@ -158,7 +199,9 @@ describe('the disruption executor (against the fake cloud)', () => {
 
   test('a replacement instead of a smaller pool: the desired capacity stays (ESS launches another)', async () => {
     const w = world('100%', [{ id: 'i-1' }, { id: 'i-2' }]);
-    await w.executor.execute(w.ctx, [cmd('registration', ['i-1'], { voluntary: false, disposal: { kind: 'remove', replace: true } })]); // prettier-ignore
+    await w.executor.execute(w.ctx, [
+      cmd('registration', ['i-1'], { voluntary: false, disposal: { kind: 'remove', replace: true } }),
+    ]);
     expect(w.cloud.callsOf('removeInstances')[0]![2]).toMatchObject({
       policy: 'release',
       decreaseDesired: false,
@@ -179,27 +222,44 @@ describe('the disruption executor (against the fake cloud)', () => {
   });
 
   test('a node already claimed counts against the budget and goes on; nothing new starts', async () => {
-    const claim: Claim = { method: 'consolidation', reason: 'x', voluntary: true, replacementsFirst: false, disposal: 'remove', since: new Date(T0 - 60_000).toISOString() }; // prettier-ignore
+    const claim: Claim = {
+      method: 'consolidation',
+      reason: 'x',
+      voluntary: true,
+      replacementsFirst: false,
+      disposal: 'remove',
+      since: new Date(T0 - 60_000).toISOString(),
+    };
     const w = world(1, [{ id: 'i-1', claim }, { id: 'i-2' }, { id: 'i-3' }]);
     const r = await w.executor.execute(w.ctx, [cmd('consolidation', ['i-1']), cmd('scaleIn', ['i-2'])]);
     expect(w.drains.calls).toEqual(['n-i-1']);
     expect(r.outcomes[1]!.held.map((h) => h.kind)).toEqual(['Budget']);
     // the operation id of the removal carries the claim's time: a later disruption of the same ids is a new write
-    expect(w.cloud.callsOf('removeInstances')[0]![2]).toMatchObject({ operationId: `uid-web/consolidation/remove/i-1@${claim.since}` }); // prettier-ignore
+    expect(w.cloud.callsOf('removeInstances')[0]![2]).toMatchObject({
+      operationId: `uid-web/consolidation/remove/i-1@${claim.since}`,
+    });
   });
 
   test('replacement first: nothing is drained until the pool, without the claimed node, has its desired Ready nodes', async () => {
     // prettier-ignore
     const w = world('100%', [{ id: 'i-1' }, { id: 'i-2' }]);
-    const first = await w.executor.execute(w.ctx, [cmd('repair', ['i-1'], { replacementsFirst: true, voluntary: false })]); // prettier-ignore
+    const first = await w.executor.execute(w.ctx, [
+      cmd('repair', ['i-1'], { replacementsFirst: true, voluntary: false }),
+    ]);
     expect(w.drains.calls).toEqual([]);
     expect(first.outcomes[0]!.waiting[0]!.blockedBy[0]!.kind).toBe('Replacement');
     expect(claimOf(w.nodes.nodes.get('n-i-1'))).toMatchObject({ method: 'repair', replacementsFirst: true });
     // the replacement came up Ready: the claimed node drains and goes
     const c1 = { ...w.view.candidates[0]!, claim: claimOf(w.nodes.nodes.get('n-i-1')) };
-    const repl = { ...w.view.candidates[1]!, instanceId: 'i-3', instance: { ...w.view.candidates[1]!.instance, instanceId: 'i-3' } }; // prettier-ignore
+    const repl = {
+      ...w.view.candidates[1]!,
+      instanceId: 'i-3',
+      instance: { ...w.view.candidates[1]!.instance, instanceId: 'i-3' },
+    };
     const view = { ...w.view, candidates: [c1, w.view.candidates[1]!, repl] };
-    await w.executor.execute({ ...w.ctx, view }, [cmd('repair', ['i-1'], { replacementsFirst: true, voluntary: false })]); // prettier-ignore
+    await w.executor.execute({ ...w.ctx, view }, [
+      cmd('repair', ['i-1'], { replacementsFirst: true, voluntary: false }),
+    ]);
     expect(w.drains.calls).toEqual(['n-i-1']);
     expect(w.cloud.callsOf('removeInstances')[0]![1]).toEqual(['i-1']);
   });
@@ -207,11 +267,30 @@ describe('the disruption executor (against the fake cloud)', () => {
   test("a blocked drain: nothing removed, the drain's retryAfterMs is the requeue, the PodDisruptionBudget named", async () => {
     // prettier-ignore
     const w = world('100%', [{ id: 'i-1' }, { id: 'i-2' }]);
-    w.drains.answers.set('n-i-1', { state: 'waiting', node: 'n-i-1', startedAt: new Date(T0).toISOString(), evicted: [], deleted: [], blockers: [{ pod: { namespace: 'shop', name: 'db-0' }, reason: 'PodDisruptionBudget', message: 'Cannot evict', pdb: 'guard' }], retryAfterMs: 5000, elapsedMs: 0, pastTimeout: false }); // prettier-ignore
+    w.drains.answers.set('n-i-1', {
+      state: 'waiting',
+      node: 'n-i-1',
+      startedAt: new Date(T0).toISOString(),
+      evicted: [],
+      deleted: [],
+      blockers: [
+        {
+          pod: { namespace: 'shop', name: 'db-0' },
+          reason: 'PodDisruptionBudget',
+          message: 'Cannot evict',
+          pdb: 'guard',
+        },
+      ],
+      retryAfterMs: 5000,
+      elapsedMs: 0,
+      pastTimeout: false,
+    });
     const r = await w.executor.execute(w.ctx, [cmd('scaleIn', ['i-1'])]);
     expect(w.cloud.callsOf('removeInstances')).toEqual([]);
     expect(r.outcomes[0]!.retryAfterMs).toBe(5000);
-    expect(r.outcomes[0]!.waiting[0]!.blockedBy).toEqual([{ kind: 'PodDisruptionBudget', message: 'PodDisruptionBudget shop/guard (pod shop/db-0)' }]); // prettier-ignore
+    expect(r.outcomes[0]!.waiting[0]!.blockedBy).toEqual([
+      { kind: 'PodDisruptionBudget', message: 'PodDisruptionBudget shop/guard (pod shop/db-0)' },
+    ]);
   });
 
   test('economical mode: the instance is stopped (recycle) and keeps its Node', async () => {
@@ -229,33 +308,76 @@ describe('the disruption executor (against the fake cloud)', () => {
   test('an ESS hook: a blocked drain near the hook timeout gets a heartbeat (and a Warning saying so); a drained one gets CONTINUE', async () => {
     // prettier-ignore
     const since = new Date(T0 - 50 * 60_000).toISOString();
-    const claim: Claim = { method: 'essHook', reason: 'x', voluntary: false, replacementsFirst: false, disposal: 'hook', since, hookSince: since, heartbeats: 0 }; // prettier-ignore
+    const claim: Claim = {
+      method: 'essHook',
+      reason: 'x',
+      voluntary: false,
+      replacementsFirst: false,
+      disposal: 'hook',
+      since,
+      hookSince: since,
+      heartbeats: 0,
+    };
     const w = world('100%', [{ id: 'i-1', claim }]);
-    w.drains.answers.set('n-i-1', { state: 'waiting', node: 'n-i-1', startedAt: since, evicted: [], deleted: [], blockers: [{ pod: { namespace: 'a', name: 'p' }, reason: 'DoNotDisrupt', message: 'x' }], retryAfterMs: 30000, elapsedMs: 0, pastTimeout: true }); // prettier-ignore
-    const hook = cmd('essHook', ['i-1'], { voluntary: false, disposal: { kind: 'hook', hookId: 'ash-1', token: 'tok', activityId: 'asa-1' } }); // prettier-ignore
+    w.drains.answers.set('n-i-1', {
+      state: 'waiting',
+      node: 'n-i-1',
+      startedAt: since,
+      evicted: [],
+      deleted: [],
+      blockers: [{ pod: { namespace: 'a', name: 'p' }, reason: 'DoNotDisrupt', message: 'x' }],
+      retryAfterMs: 30000,
+      elapsedMs: 0,
+      pastTimeout: true,
+    });
+    const hook = cmd('essHook', ['i-1'], {
+      voluntary: false,
+      disposal: { kind: 'hook', hookId: 'ash-1', token: 'tok', activityId: 'asa-1' },
+    });
     w.cloud.addLifecycleAction({ activityId: 'asa-1', hookId: 'ash-1', token: 'tok', instanceIds: ['i-1'] });
     await w.executor.execute(w.ctx, [hook]);
     expect(w.cloud.heartbeats).toEqual([{ hookId: 'ash-1', token: 'tok', timeoutSeconds: 3600 }]);
-    expect(claimOf(w.nodes.nodes.get('n-i-1'))).toMatchObject({ heartbeats: 1, hookDeadline: new Date(T0 + 3600_000).toISOString() }); // prettier-ignore
+    expect(claimOf(w.nodes.nodes.get('n-i-1'))).toMatchObject({
+      heartbeats: 1,
+      hookDeadline: new Date(T0 + 3600_000).toISOString(),
+    });
     expect(events.some((e) => e.reason === 'ScaleInHookExtended' && /heartbeat 1 of 20/.test(e.note))).toBe(
       true,
     );
     expect(w.cloud.callsOf('completeLifecycleAction')).toEqual([]);
     w.drains.answers.delete('n-i-1');
     await w.executor.execute(w.ctx, [hook]);
-    expect(w.cloud.callsOf('completeLifecycleAction')).toEqual([[{ hookId: 'ash-1', token: 'tok', result: 'CONTINUE' }]]); // prettier-ignore
+    expect(w.cloud.callsOf('completeLifecycleAction')).toEqual([
+      [{ hookId: 'ash-1', token: 'tok', result: 'CONTINUE' }],
+    ]);
   });
 
   test('force-drain: only pool deletion, only past drainTimeout, only with the annotation — and a Warning names the pods left', async () => {
     // prettier-ignore
     const w = world('100%', [{ id: 'i-1' }]);
-    w.drains.answers.set('n-i-1', { state: 'waiting', node: 'n-i-1', startedAt: new Date(T0).toISOString(), evicted: [], deleted: [], blockers: [{ pod: { namespace: 'a', name: 'p' }, reason: 'PodDisruptionBudget', message: 'x', pdb: 'g' }], retryAfterMs: 5000, elapsedMs: 20 * 60_000, pastTimeout: true }); // prettier-ignore
+    w.drains.answers.set('n-i-1', {
+      state: 'waiting',
+      node: 'n-i-1',
+      startedAt: new Date(T0).toISOString(),
+      evicted: [],
+      deleted: [],
+      blockers: [
+        { pod: { namespace: 'a', name: 'p' }, reason: 'PodDisruptionBudget', message: 'x', pdb: 'g' },
+      ],
+      retryAfterMs: 5000,
+      elapsedMs: 20 * 60_000,
+      pastTimeout: true,
+    });
     const del = cmd('deletion', ['i-1'], { voluntary: false, disposal: { kind: 'drain' } });
     const held = await w.executor.execute(w.ctx, [del]);
     expect(held.outcomes[0]!.done).toEqual([]);
     const forced = await w.executor.execute({ ...w.ctx, forceDrain: true }, [del]);
     expect(forced.outcomes[0]!.done.map((d) => d.outcome)).toEqual(['drained']);
-    expect(events.some((e) => e.reason === 'ForceDrain' && /a\/p \(blocked by PodDisruptionBudget g\)/.test(e.note))).toBe(true); // prettier-ignore
+    expect(
+      events.some(
+        (e) => e.reason === 'ForceDrain' && /a\/p \(blocked by PodDisruptionBudget g\)/.test(e.note),
+      ),
+    ).toBe(true);
     const other = await w.executor.execute({ ...w.ctx, forceDrain: true }, [cmd('scaleIn', ['i-1'])]);
     expect(other.outcomes[0]!.done).toEqual([]);
   });
@@ -363,7 +485,10 @@ describe("a typed replacement (consolidation's cheaper node), against the fake c
   const example = parse(readFileSync('examples/nodepool-auto.yaml', 'utf8')) as Record<string, unknown>;
   const spec = poolSpecOf('NodePool', example);
   if (!spec.ok) throw new Error(JSON.stringify(spec.problems));
-  const replace = { replacementsFirst: true, replacement: { instanceType: 'ecs.g7.large', zoneId: 'cn-hangzhou-h', vSwitchId: 'vsw-bp1zonea' } }; // prettier-ignore
+  const replace = {
+    replacementsFirst: true,
+    replacement: { instanceType: 'ecs.g7.large', zoneId: 'cn-hangzhou-h', vSwitchId: 'vsw-bp1zonea' },
+  };
 
   /** The world as the next reconcile reads it: claims from the Nodes, and the members the cloud's group holds. */
   function reread(w: ReturnType<typeof world>, ready: (id: string) => boolean): PoolView {
@@ -371,23 +496,50 @@ describe("a typed replacement (consolidation's cheaper node), against the fake c
       (i) => i.groupId === w.g.id && i.status !== 'Deleted',
     );
     const candidates: Candidate[] = members.map((i) => {
-      const node = w.nodes.nodes.get(`n-${i.instanceId}`) ?? { metadata: { name: `n-${i.instanceId}`, annotations: {} }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }; // prettier-ignore
+      const node = w.nodes.nodes.get(`n-${i.instanceId}`) ?? {
+        metadata: { name: `n-${i.instanceId}`, annotations: {} },
+        status: { conditions: [{ type: 'Ready', status: 'True' }] },
+      };
       w.nodes.nodes.set(node.metadata.name, node);
       const { groupId: _g, ...rest } = i;
-      return { instanceId: i.instanceId, instance: { ...rest, healthy: true, scalingConfigurationId: undefined, reclaiming: false }, node, ready: ready(i.instanceId), claim: claimOf(node) }; // prettier-ignore
+      return {
+        instanceId: i.instanceId,
+        instance: { ...rest, healthy: true, scalingConfigurationId: undefined, reclaiming: false },
+        node,
+        ready: ready(i.instanceId),
+        claim: claimOf(node),
+      };
     });
     return { ...w.view, candidates };
   }
 
   test('its record is in the claim before the launch; a launch whose answer was lost is replayed (same instance); attached once running; the target drains only when it is a Ready member, then goes with the desired capacity lowered', async () => {
     const w = world(1, [{ id: 'i-1' }, { id: 'i-2' }]);
-    const ctx = { ...w.ctx, replacements: typedReplacements(w.cloud, 'c-1', log, { name: 'web', pool: spec.pool, group: w.g }, { imageId: 'm-1', userData: 'IyE=' }) }; // prettier-ignore
+    const ctx = {
+      ...w.ctx,
+      replacements: typedReplacements(
+        w.cloud,
+        'c-1',
+        log,
+        { name: 'web', pool: spec.pool, group: w.g },
+        { imageId: 'm-1', userData: 'IyE=' },
+      ),
+    };
     const c = cmd('consolidation', ['i-1'], replace);
     const first = await w.executor.execute(ctx, [c]);
     const claim = claimOf(w.nodes.nodes.get('n-i-1'))!;
-    expect(claim.replacement).toMatchObject({ instanceType: 'ecs.g7.large', zoneId: 'cn-hangzhou-h', instanceIds: [expect.stringMatching(/^i-/)] }); // prettier-ignore
+    expect(claim.replacement).toMatchObject({
+      instanceType: 'ecs.g7.large',
+      zoneId: 'cn-hangzhou-h',
+      instanceIds: [expect.stringMatching(/^i-/)],
+    });
     const id = claim.replacement!.instanceIds![0]!;
-    expect(w.cloud.callsOf('runInstances')).toEqual([[expect.objectContaining({ instanceType: 'ecs.g7.large', vSwitchId: 'vsw-bp1zonea', amount: 1 }), { operationId: `elasticity/${claim.replacement!.id}` }]]); // prettier-ignore
+    expect(w.cloud.callsOf('runInstances')).toEqual([
+      [
+        expect.objectContaining({ instanceType: 'ecs.g7.large', vSwitchId: 'vsw-bp1zonea', amount: 1 }),
+        { operationId: `elasticity/${claim.replacement!.id}` },
+      ],
+    ]);
     expect(first.outcomes[0]!.waiting[0]!.blockedBy[0]!.kind).toBe('Replacement');
     expect(w.drains.calls).toEqual([]);
     // a crash after RunInstances, before its ids were recorded: the same ClientToken gives the same instance
@@ -399,21 +551,34 @@ describe("a typed replacement (consolidation's cheaper node), against the fake c
     expect([...w.cloud.instances.values()].filter((i) => i.instanceType === 'ecs.g7.large')).toHaveLength(1);
     // running: attached to the group (its desired capacity + 1); not a Ready node yet: nothing drained
     await w.executor.execute({ ...ctx, view: reread(w, (x) => x !== id) }, [c]);
-    expect(w.cloud.callsOf('attachInstances')).toEqual([[w.g.id, [id], expect.objectContaining({ entrusted: true })]]); // prettier-ignore
+    expect(w.cloud.callsOf('attachInstances')).toEqual([
+      [w.g.id, [id], expect.objectContaining({ entrusted: true })],
+    ]);
     expect(claimOf(w.nodes.nodes.get('n-i-1'))!.replacement!.attached).toBe(true);
     await w.executor.execute({ ...ctx, view: reread(w, (x) => x !== id) }, [c]);
     expect(w.drains.calls).toEqual([]);
     // a Ready member: the target drains and goes, the desired capacity lowered (3 → 2)
     const done = await w.executor.execute({ ...ctx, view: reread(w, () => true) }, [c]);
     expect(w.drains.calls).toEqual(['n-i-1']);
-    expect(w.cloud.callsOf('removeInstances')).toEqual([[w.g.id, ['i-1'], expect.objectContaining({ policy: 'release', decreaseDesired: true })]]); // prettier-ignore
+    expect(w.cloud.callsOf('removeInstances')).toEqual([
+      [w.g.id, ['i-1'], expect.objectContaining({ policy: 'release', decreaseDesired: true })],
+    ]);
     expect(done.outcomes[0]!.done.map((d) => d.outcome)).toEqual(['released']);
     expect(w.g.desiredCapacity).toBe(2);
   });
 
   test('a consolidation no longer wanted before its replacement was attached: the replacement is released, never left outside the pool', async () => {
     const w = world(1, [{ id: 'i-1' }, { id: 'i-2' }]);
-    const ctx = { ...w.ctx, replacements: typedReplacements(w.cloud, 'c-1', log, { name: 'web', pool: spec.pool, group: w.g }, { imageId: 'm-1', userData: 'IyE=' }) }; // prettier-ignore
+    const ctx = {
+      ...w.ctx,
+      replacements: typedReplacements(
+        w.cloud,
+        'c-1',
+        log,
+        { name: 'web', pool: spec.pool, group: w.g },
+        { imageId: 'm-1', userData: 'IyE=' },
+      ),
+    };
     await w.executor.execute(ctx, [cmd('consolidation', ['i-1'], replace)]);
     const id = claimOf(w.nodes.nodes.get('n-i-1'))!.replacement!.instanceIds![0]!;
     const cancelled = await w.executor.cancelStale({ ...ctx, view: reread(w, () => true) }, new Set());
@@ -425,11 +590,27 @@ describe("a typed replacement (consolidation's cheaper node), against the fake c
 
   test('a replacement the cloud refuses (no stock) abandons the command: the claim goes, the node stays', async () => {
     const w = world(1, [{ id: 'i-1' }, { id: 'i-2' }]);
-    const refusing = { launch: () => Promise.resolve({ ok: false as const, unavailable: true, message: 'OperationDenied.NoStock: sold out' }), statuses: () => Promise.resolve(new Map()), attach: () => Promise.resolve(), release: () => Promise.resolve() }; // prettier-ignore
+    const refusing = {
+      launch: () =>
+        Promise.resolve({
+          ok: false as const,
+          unavailable: true,
+          message: 'OperationDenied.NoStock: sold out',
+        }),
+      statuses: () => Promise.resolve(new Map()),
+      attach: () => Promise.resolve(),
+      release: () => Promise.resolve(),
+    };
     const r = await w.executor.execute({ ...w.ctx, replacements: refusing }, [
       cmd('consolidation', ['i-1'], replace),
     ]);
-    expect(r.outcomes[0]!.held).toEqual([{ kind: 'Replacement', message: 'the replacement ecs.g7.large in cn-hangzhou-h cannot be launched: OperationDenied.NoStock: sold out' }]); // prettier-ignore
+    expect(r.outcomes[0]!.held).toEqual([
+      {
+        kind: 'Replacement',
+        message:
+          'the replacement ecs.g7.large in cn-hangzhou-h cannot be launched: OperationDenied.NoStock: sold out',
+      },
+    ]);
     expect(claimOf(w.nodes.nodes.get('n-i-1'))).toBeUndefined();
     expect(w.drains.calls).toEqual([]);
     expect(events.some((e) => e.reason === 'DisruptionAbandoned')).toBe(true);

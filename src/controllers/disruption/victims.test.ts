@@ -15,7 +15,9 @@ function pod(nodeName: string, extra: Partial<Pod['metadata']> = {}, phase = 'Ru
     status: { phase },
   };
 }
-const ds = { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'ds', uid: 'u', controller: true }] }; // prettier-ignore
+const ds = {
+  ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'ds', uid: 'u', controller: true }],
+};
 const protectedPod = { annotations: { [Annotation.doNotDisrupt]: 'true' } };
 
 const T = (day: number): string => `2026-01-${String(day).padStart(2, '0')}T00:00:00Z`;
@@ -33,16 +35,25 @@ describe('victim order', () => {
     node('finished-only', T(2)),
   ];
   const pods = [
-    pod('old-busy'), pod('old-busy'),
-    pod('new-busy'), pod('new-busy'),
-    pod('empty-with-daemons', ds), pod('empty-with-daemons', { annotations: { [MIRROR_POD_ANNOTATION]: 'x' } }),
+    pod('old-busy'),
+    pod('old-busy'),
+    pod('new-busy'),
+    pod('new-busy'),
+    pod('empty-with-daemons', ds),
+    pod('empty-with-daemons', { annotations: { [MIRROR_POD_ANNOTATION]: 'x' } }),
     pod('one-pod'),
-    pod('marked'), pod('marked'), pod('marked'),
+    pod('marked'),
+    pod('marked'),
+    pod('marked'),
     pod('marked-protected', protectedPod),
     pod('protected-empty-ish', protectedPod),
-    pod('draining'), pod('draining'), pod('draining'), pod('draining'),
-    pod('finished-only', {}, 'Succeeded'), pod('finished-only', ds),
-  ]; // prettier-ignore
+    pod('draining'),
+    pod('draining'),
+    pod('draining'),
+    pod('draining'),
+    pod('finished-only', {}, 'Succeeded'),
+    pod('finished-only', ds),
+  ];
 
   test('draining first, then remove-first, then unprotected before protected, empty, fewest pods, newest, by name', () => {
     expect(rankVictims(candidatesOf(nodes, pods)).map((v) => v.name)).toEqual([

@@ -107,10 +107,18 @@ describe('bootstrap tokens', () => {
     expect(parseTokenSecret(good)?.id).toBe('abc123');
     const b64 = (s: string): string => Buffer.from(s).toString('base64');
     expect(parseTokenSecret({ ...good, type: 'Opaque' })).toBeUndefined();
-    expect(parseTokenSecret({ ...good, metadata: { ...good.metadata, name: 'bootstrap-token-zzzzzz' } })).toBeUndefined(); // prettier-ignore
-    expect(parseTokenSecret({ ...good, data: { ...good.data, 'token-secret': b64('TOOSHORT') } })).toBeUndefined(); // prettier-ignore
-    expect(parseTokenSecret({ ...good, data: { ...good.data, expiration: b64('tomorrow') } })).toBeUndefined(); // prettier-ignore
-    expect(parseTokenSecret({ ...good, data: { ...good.data, 'usage-bootstrap-authentication': b64('false') } })).toBeUndefined(); // prettier-ignore
+    expect(
+      parseTokenSecret({ ...good, metadata: { ...good.metadata, name: 'bootstrap-token-zzzzzz' } }),
+    ).toBeUndefined();
+    expect(
+      parseTokenSecret({ ...good, data: { ...good.data, 'token-secret': b64('TOOSHORT') } }),
+    ).toBeUndefined();
+    expect(
+      parseTokenSecret({ ...good, data: { ...good.data, expiration: b64('tomorrow') } }),
+    ).toBeUndefined();
+    expect(
+      parseTokenSecret({ ...good, data: { ...good.data, 'usage-bootstrap-authentication': b64('false') } }),
+    ).toBeUndefined();
   });
 
   test("pool groups: one per pool, in the authenticator's charset, read back", () => {

@@ -15,7 +15,9 @@ describe('External bootstrap checks', () => {
   });
 
   it('accepts a token that never expires (--ttl 0: no expiration)', () => {
-    expect(joinTokenProblem(FIELD, CMD, { tokenSecret: '0123456789abcdef', usageAuthentication: 'true' }, NOW)).toBeUndefined(); // prettier-ignore
+    expect(
+      joinTokenProblem(FIELD, CMD, { tokenSecret: '0123456789abcdef', usageAuthentication: 'true' }, NOW),
+    ).toBeUndefined();
   });
 
   it('accepts a token that expires, while it lasts; refuses it once expired or about to, saying how to rotate it', () => {
@@ -36,19 +38,29 @@ describe('External bootstrap checks', () => {
 
   it('refuses a missing, mismatched or non-authenticating token, and a command that is not a join', () => {
     expect(joinTokenProblem(FIELD, CMD, undefined, NOW)).toContain('bootstrap-token-abcdef) does not exist');
-    expect(joinTokenProblem(FIELD, CMD, { tokenSecret: 'ffffffffffffffff', usageAuthentication: 'true' }, NOW)).toContain('does not match'); // prettier-ignore
-    expect(joinTokenProblem(FIELD, CMD, { tokenSecret: '0123456789abcdef' }, NOW)).toContain('usage-bootstrap-authentication'); // prettier-ignore
+    expect(
+      joinTokenProblem(FIELD, CMD, { tokenSecret: 'ffffffffffffffff', usageAuthentication: 'true' }, NOW),
+    ).toContain('does not match');
+    expect(joinTokenProblem(FIELD, CMD, { tokenSecret: '0123456789abcdef' }, NOW)).toContain(
+      'usage-bootstrap-authentication',
+    );
     expect(joinTokenProblem(FIELD, 'kubeadm join 10.0.0.1:6443', undefined, NOW)).toContain('has no --token');
     expect(joinTokenProblem(FIELD, 'echo hi', undefined, NOW)).toContain('not a `kubeadm join` command');
   });
 
   it('reads the script location from ack-agent-config, or says what is missing', () => {
-    expect(agentScriptPath({ addNodeScriptPath: ' https://x.example/join.sh ' })).toEqual({ url: 'https://x.example/join.sh' }); // prettier-ignore
-    expect(agentScriptPath(undefined)).toMatchObject({ problem: expect.stringContaining('kube-system/ack-agent-config does not exist') }); // prettier-ignore
+    expect(agentScriptPath({ addNodeScriptPath: ' https://x.example/join.sh ' })).toEqual({
+      url: 'https://x.example/join.sh',
+    });
+    expect(agentScriptPath(undefined)).toMatchObject({
+      problem: expect.stringContaining('kube-system/ack-agent-config does not exist'),
+    });
     expect(agentScriptPath({})).toMatchObject({
       problem: expect.stringContaining('has no "addNodeScriptPath"'),
     });
-    expect(agentScriptPath({ addNodeScriptPath: 'file:///x' })).toMatchObject({ problem: expect.stringContaining('not an http(s) URL') }); // prettier-ignore
+    expect(agentScriptPath({ addNodeScriptPath: 'file:///x' })).toMatchObject({
+      problem: expect.stringContaining('not an http(s) URL'),
+    });
     // a plain-http location only with the pool's checksum (the script runs as root with the join command)
     expect(agentScriptPath({ addNodeScriptPath: 'http://x.example/join.sh' })).toMatchObject({
       problem: expect.stringContaining('set spec.bootstrap.external.scriptSHA256'),

@@ -3,7 +3,9 @@ import { describe, expect, test } from '@jest/globals';
 import { parse } from 'yaml';
 import { automationCondition, nameConflict, poolSpecOf } from './kinds.js';
 
-const example = parse(readFileSync('examples/managednodepool.yaml', 'utf8')) as Record<string, unknown> & { spec: Record<string, unknown> }; // prettier-ignore
+const example = parse(readFileSync('examples/managednodepool.yaml', 'utf8')) as Record<string, unknown> & {
+  spec: Record<string, unknown>;
+};
 
 describe('ManagedNodePool in NodePool terms', () => {
   test('the example becomes an Auto, PayAsYouGo, ContainerOS, Managed-bootstrap pool with its own placement, types, disks and metadata', () => {
@@ -117,11 +119,15 @@ describe('pool names across kinds', () => {
   test('the later pool of the same name is the one in conflict; on a tie the ManagedNodePool waits', () => {
     const early = '2026-11-23T01:00:00Z';
     const late = '2026-11-23T02:00:00Z';
-    expect(nameConflict({ kind: 'NodePool', name: 'a', created: late }, { created: early })).toMatch(/^the name a is already used by ManagedNodePool a: pool names must be unique/); // prettier-ignore
+    expect(nameConflict({ kind: 'NodePool', name: 'a', created: late }, { created: early })).toMatch(
+      /^the name a is already used by ManagedNodePool a: pool names must be unique/,
+    );
     expect(
       nameConflict({ kind: 'ManagedNodePool', name: 'a', created: early }, { created: late }),
     ).toBeUndefined();
-    expect(nameConflict({ kind: 'ManagedNodePool', name: 'a', created: early }, { created: early })).toMatch(/already used by NodePool a/); // prettier-ignore
+    expect(nameConflict({ kind: 'ManagedNodePool', name: 'a', created: early }, { created: early })).toMatch(
+      /already used by NodePool a/,
+    );
     expect(nameConflict({ kind: 'NodePool', name: 'a', created: early }, { created: early })).toBeUndefined();
     expect(nameConflict({ kind: 'NodePool', name: 'a', created: early }, undefined)).toBeUndefined();
   });

@@ -31,13 +31,20 @@ describe('membersAtRest', () => {
     expect(membersAtRest(two, [node('i-a'), node('i-b', false)])).toBe(false); // a Node not Ready
     expect(membersAtRest(two, [node('i-a'), node('i-b', true, true)])).toBe(false); // a Node being deleted
     expect(membersAtRest(two, [node('i-a'), node('i-b'), node('i-c')])).toBe(false); // a Node of no instance
-    expect(membersAtRest([instance('i-a'), instance('i-b', 'Removing:Wait')], [node('i-a'), node('i-b')])).toBe(false); // prettier-ignore
+    expect(
+      membersAtRest([instance('i-a'), instance('i-b', 'Removing:Wait')], [node('i-a'), node('i-b')]),
+    ).toBe(false);
     expect(membersAtRest(two, [node('i-a'), node('i-x')])).toBe(false); // a Node of another instance
   });
 });
 
 describe('groupCountsKey', () => {
-  const g = { state: 'Active', desiredCapacity: 2, activeConfigurationId: 'asc-1', counts: { total: 2, pending: 0, removing: 0 } }; // prettier-ignore
+  const g = {
+    state: 'Active',
+    desiredCapacity: 2,
+    activeConfigurationId: 'asc-1',
+    counts: { total: 2, pending: 0, removing: 0 },
+  };
   it('changes with the counts, the desired capacity, the configuration and the state', () => {
     const k = groupCountsKey(g);
     expect(groupCountsKey({ ...g })).toBe(k);

@@ -10,15 +10,55 @@ describe('which objects a pool may reference', () => {
     ['a labelled ConfigMap', 'ConfigMap', { name: 'user-data', labels: labelled }, true],
     ['an unlabelled Secret', 'Secret', { name: 'user-data', type: 'Opaque' }, false],
     ['an unlabelled ConfigMap', 'ConfigMap', { name: 'user-data' }, false],
-    ['a label set to something else', 'Secret', { name: 'user-data', labels: { [REFERENCEABLE_LABEL]: 'yes' } }, false], // prettier-ignore
+    [
+      'a label set to something else',
+      'Secret',
+      { name: 'user-data', labels: { [REFERENCEABLE_LABEL]: 'yes' } },
+      false,
+    ],
     ['a missing object', 'Secret', undefined, false],
-    ["the operator's credentials, labelled", 'Secret', { name: policy.credentialsSecret, labels: labelled, type: 'Opaque' }, false], // prettier-ignore
-    ['a bootstrap token, labelled', 'Secret', { name: 'bootstrap-token-abcdef', labels: labelled, type: 'bootstrap.kubernetes.io/token' }, false], // prettier-ignore
-    ['a bootstrap token type under another name', 'Secret', { name: 'x', labels: labelled, type: 'bootstrap.kubernetes.io/token' }, false], // prettier-ignore
-    ['an Opaque Secret named like a token', 'Secret', { name: 'bootstrap-token-abcdef', labels: labelled, type: 'Opaque' }, false], // prettier-ignore
-    ['a service account token', 'Secret', { name: 'sa', labels: labelled, type: 'kubernetes.io/service-account-token' }, false], // prettier-ignore
-    ['a Helm release', 'Secret', { name: 'sh.helm.release.v1.x.v1', labels: labelled, type: 'helm.sh/release.v1' }, false], // prettier-ignore
-    ['a ConfigMap named like the credentials Secret', 'ConfigMap', { name: policy.credentialsSecret, labels: labelled }, true], // prettier-ignore
+    [
+      "the operator's credentials, labelled",
+      'Secret',
+      { name: policy.credentialsSecret, labels: labelled, type: 'Opaque' },
+      false,
+    ],
+    [
+      'a bootstrap token, labelled',
+      'Secret',
+      { name: 'bootstrap-token-abcdef', labels: labelled, type: 'bootstrap.kubernetes.io/token' },
+      false,
+    ],
+    [
+      'a bootstrap token type under another name',
+      'Secret',
+      { name: 'x', labels: labelled, type: 'bootstrap.kubernetes.io/token' },
+      false,
+    ],
+    [
+      'an Opaque Secret named like a token',
+      'Secret',
+      { name: 'bootstrap-token-abcdef', labels: labelled, type: 'Opaque' },
+      false,
+    ],
+    [
+      'a service account token',
+      'Secret',
+      { name: 'sa', labels: labelled, type: 'kubernetes.io/service-account-token' },
+      false,
+    ],
+    [
+      'a Helm release',
+      'Secret',
+      { name: 'sh.helm.release.v1.x.v1', labels: labelled, type: 'helm.sh/release.v1' },
+      false,
+    ],
+    [
+      'a ConfigMap named like the credentials Secret',
+      'ConfigMap',
+      { name: policy.credentialsSecret, labels: labelled },
+      true,
+    ],
   ] as const)('%s: %s', (_, kind, obj, allowed) => {
     expect(referenceable(kind, obj, policy)).toBe(allowed);
   });

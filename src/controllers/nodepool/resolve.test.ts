@@ -13,14 +13,24 @@ describe('security groups as the cloud has them', () => {
     expect(securityGroupProblem(spec('Advanced', ['sg-adv']), [adv])).toBeUndefined();
   });
   test('missing, other VPC, other type: each named with the field', () => {
-    expect(securityGroupProblem(spec('Basic', ['sg-gone']), [basic])).toBe("spec.securityGroup.ids: security group sg-gone does not exist in the pool's region"); // prettier-ignore
-    expect(securityGroupProblem(spec('Basic', ['sg-basic']), [{ ...basic, vpcId: 'vpc-2' }])).toBe("spec.securityGroup.ids: security group sg-basic is in vpc-2, not the pool's VPC vpc-1"); // prettier-ignore
-    expect(securityGroupProblem(spec('Basic', ['sg-basic', 'sg-adv']), [basic, adv])).toBe('spec.securityGroup: sg-adv is an Advanced (enterprise) security group, but spec.securityGroup.type is Basic'); // prettier-ignore
-    expect(securityGroupProblem(spec('Advanced', ['sg-basic']), [basic])).toBe('spec.securityGroup: sg-basic is a Basic (normal) security group, but spec.securityGroup.type is Advanced'); // prettier-ignore
+    expect(securityGroupProblem(spec('Basic', ['sg-gone']), [basic])).toBe(
+      "spec.securityGroup.ids: security group sg-gone does not exist in the pool's region",
+    );
+    expect(securityGroupProblem(spec('Basic', ['sg-basic']), [{ ...basic, vpcId: 'vpc-2' }])).toBe(
+      "spec.securityGroup.ids: security group sg-basic is in vpc-2, not the pool's VPC vpc-1",
+    );
+    expect(securityGroupProblem(spec('Basic', ['sg-basic', 'sg-adv']), [basic, adv])).toBe(
+      'spec.securityGroup: sg-adv is an Advanced (enterprise) security group, but spec.securityGroup.type is Basic',
+    );
+    expect(securityGroupProblem(spec('Advanced', ['sg-basic']), [basic])).toBe(
+      'spec.securityGroup: sg-basic is a Basic (normal) security group, but spec.securityGroup.type is Advanced',
+    );
   });
   test('ECS password rules', () => {
     expect(passwordProblem('Short1!')).toBe('must be 8-30 characters');
-    expect(passwordProblem('alllowercase1')).toBe('must contain three of: upper-case letters, lower-case letters, digits, special characters'); // prettier-ignore
+    expect(passwordProblem('alllowercase1')).toBe(
+      'must contain three of: upper-case letters, lower-case letters, digits, special characters',
+    );
     expect(passwordProblem('Good-Passw0rd')).toBeUndefined();
   });
 });

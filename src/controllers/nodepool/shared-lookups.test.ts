@@ -27,10 +27,16 @@ describe('SharedLookups', () => {
     const asked: string[][] = [];
     const cloud = memo.cloud({
       region: 'cn-hangzhou',
-      images: (ids) => { asked.push([...ids]); return Promise.resolve([]); }, // prettier-ignore
+      images: (ids) => {
+        asked.push([...ids]);
+        return Promise.resolve([]);
+      },
       latestImage: () => Promise.resolve('m-1'),
       familyImages: () => Promise.resolve([]),
-      securityGroups: (ids) => { asked.push([...ids]); return Promise.resolve([]); }, // prettier-ignore
+      securityGroups: (ids) => {
+        asked.push([...ids]);
+        return Promise.resolve([]);
+      },
     });
     await cloud.securityGroups(['sg-b', 'sg-a']);
     await cloud.securityGroups(['sg-a', 'sg-b']);

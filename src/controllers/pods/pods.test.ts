@@ -16,10 +16,22 @@ describe('isUnschedulable', () => {
   test.each([
     ['PodScheduled=False/Unschedulable, unbound', pod({ conditions: unschedulable }), true],
     ['not tried yet (no condition)', pod({}), false],
-    ['PodScheduled=False for another reason (SchedulingGated)', pod({ conditions: [{ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated' }] }), false], // prettier-ignore
+    [
+      'PodScheduled=False for another reason (SchedulingGated)',
+      pod({ conditions: [{ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated' }] }),
+      false,
+    ],
     ['scheduled', pod({ conditions: [{ type: 'PodScheduled', status: 'True' }] }), false],
-    ['bound (nodeName set) with a stale condition', pod({ spec: { nodeName: 'n1' }, conditions: unschedulable }), false], // prettier-ignore
-    ['being deleted', pod({ metadata: { name: 'p', deletionTimestamp: '2025-01-01T00:00:00Z' }, conditions: unschedulable }), false], // prettier-ignore
+    [
+      'bound (nodeName set) with a stale condition',
+      pod({ spec: { nodeName: 'n1' }, conditions: unschedulable }),
+      false,
+    ],
+    [
+      'being deleted',
+      pod({ metadata: { name: 'p', deletionTimestamp: '2025-01-01T00:00:00Z' }, conditions: unschedulable }),
+      false,
+    ],
     ['finished', pod({ phase: 'Failed', conditions: unschedulable }), false],
   ])('%s', (_what, p, want) => {
     expect(isUnschedulable(p)).toBe(want);
@@ -42,7 +54,13 @@ describe('trimPod (what the shared informer keeps of a pod)', () => {
       },
       spec: {
         containers: [
-          { name: 'a', image: 'nginx', env: [{ name: 'X', value: 'y' }], resources: { requests: { cpu: '1' } }, ports: [{ containerPort: 80 }, { containerPort: 443, hostPort: 8443 }] }, // prettier-ignore
+          {
+            name: 'a',
+            image: 'nginx',
+            env: [{ name: 'X', value: 'y' }],
+            resources: { requests: { cpu: '1' } },
+            ports: [{ containerPort: 80 }, { containerPort: 443, hostPort: 8443 }],
+          },
           { name: 'b', ports: [{ containerPort: 9090 }] },
         ],
         initContainers: [
@@ -51,19 +69,43 @@ describe('trimPod (what the shared informer keeps of a pod)', () => {
         overhead: { cpu: '250m' },
         affinity: {
           nodeAffinity: {
-            requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'k', operator: 'In', values: ['v'] }] }] }, // prettier-ignore
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [{ matchExpressions: [{ key: 'k', operator: 'In', values: ['v'] }] }],
+            },
             preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, preference: {} }],
           },
-          podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'web' } } }] }, // prettier-ignore
+          podAntiAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [
+              { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'web' } } },
+            ],
+          },
         },
-        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'web' } } }], // prettier-ignore
+        topologySpreadConstraints: [
+          {
+            maxSkew: 1,
+            topologyKey: 'topology.kubernetes.io/zone',
+            whenUnsatisfiable: 'DoNotSchedule',
+            labelSelector: { matchLabels: { app: 'web' } },
+          },
+        ],
         volumes: [
           { name: 'kube-api-access-x', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } },
           { name: 'data', persistentVolumeClaim: { claimName: 'data-web-1' } },
           { name: 'scratch', emptyDir: {} },
         ],
       },
-      status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available' }], containerStatuses: [] }, // prettier-ignore
+      status: {
+        phase: 'Pending',
+        conditions: [
+          {
+            type: 'PodScheduled',
+            status: 'False',
+            reason: 'Unschedulable',
+            message: '0/3 nodes are available',
+          },
+        ],
+        containerStatuses: [],
+      },
     };
     const p = trimPod(PodSchema.parse(raw));
     expect(p.metadata.annotations).toEqual({
@@ -71,12 +113,23 @@ describe('trimPod (what the shared informer keeps of a pod)', () => {
       'cluster-autoscaler.kubernetes.io/safe-to-evict': 'false',
     });
     expect(p.metadata).not.toHaveProperty('managedFields');
-    expect(p.spec?.containers?.[0]).toEqual({ name: 'a', resources: { requests: { cpu: '1' } }, ports: [{ hostPort: 8443 }] }); // prettier-ignore
+    expect(p.spec?.containers?.[0]).toEqual({
+      name: 'a',
+      resources: { requests: { cpu: '1' } },
+      ports: [{ hostPort: 8443 }],
+    });
     expect(p.spec?.containers?.[1]).toEqual({ name: 'b' });
     expect(p.spec?.initContainers?.[0]?.restartPolicy).toBe('Always');
     expect(p.spec?.overhead).toEqual({ cpu: '250m' });
-    expect(p.spec?.affinity?.nodeAffinity).toEqual(raw.spec.affinity.nodeAffinity && { requiredDuringSchedulingIgnoredDuringExecution: raw.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution }); // prettier-ignore
-    expect(p.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.[0]?.topologyKey).toBe('kubernetes.io/hostname'); // prettier-ignore
+    expect(p.spec?.affinity?.nodeAffinity).toEqual(
+      raw.spec.affinity.nodeAffinity && {
+        requiredDuringSchedulingIgnoredDuringExecution:
+          raw.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution,
+      },
+    );
+    expect(
+      p.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.[0]?.topologyKey,
+    ).toBe('kubernetes.io/hostname');
     expect(p.spec?.topologySpreadConstraints).toHaveLength(1);
     expect(p.spec?.volumes).toEqual([
       { name: 'data', persistentVolumeClaim: { claimName: 'data-web-1' } },

@@ -16,7 +16,18 @@ function cloud() {
     gate: Promise.resolve(),
     instanceTypes: async () => {
       c.calls.types++;
-      return [{ id: TYPE, family: 'ecs.g7', vCpus: 4, memoryGiB: 16, gpus: 0, architecture: 'X86', localStorage: false, eniQuantity: 4 }]; // prettier-ignore
+      return [
+        {
+          id: TYPE,
+          family: 'ecs.g7',
+          vCpus: 4,
+          memoryGiB: 16,
+          gpus: 0,
+          architecture: 'X86',
+          localStorage: false,
+          eniQuantity: 4,
+        },
+      ];
     },
     priceOf: async () => {
       c.calls.price++;
@@ -90,7 +101,10 @@ describe('OfferingCatalogue.prepare', () => {
 
   test('a missing answer that fails makes prepare fail (the decision cannot be made without it)', async () => {
     const c = cloud();
-    const cat = new OfferingCatalogue({ instanceTypes: c.instanceTypes, price: c.priceOf, stock: () => Promise.reject(new Error('down')) }, new FakeClock()); // prettier-ignore
+    const cat = new OfferingCatalogue(
+      { instanceTypes: c.instanceTypes, price: c.priceOf, stock: () => Promise.reject(new Error('down')) },
+      new FakeClock(),
+    );
     await expect(cat.prepare(NEEDS)).rejects.toThrow('down');
   });
 });

@@ -25,14 +25,33 @@ function pool(billing: Record<string, unknown>, scaling: Record<string, unknown>
   });
 }
 
-const view = (p: NodePool): PoolView => ({ name: 'spot', kind: 'NodePool', pool: p, region: 'cn-hangzhou', zones: new Map([['vsw-1', ZONE]]), room: 5 }); // prettier-ignore
+const view = (p: NodePool): PoolView => ({
+  name: 'spot',
+  kind: 'NodePool',
+  pool: p,
+  region: 'cn-hangzhou',
+  zones: new Map([['vsw-1', ZONE]]),
+  room: 5,
+});
 
 /** A catalogue with one type; per market: its price, stock, and a recent refusal. */
 function catalogue(
   m: Partial<Record<Market, { price?: number; stock?: boolean; failed?: string }>>,
 ): CatalogueView {
   return {
-    shape: (t) => (t === TYPE ? { id: TYPE, family: 'ecs.g7', vCpus: 4, memoryGiB: 16, gpus: 0, architecture: 'X86', localStorage: false, eniQuantity: 4 } : undefined), // prettier-ignore
+    shape: (t) =>
+      t === TYPE
+        ? {
+            id: TYPE,
+            family: 'ecs.g7',
+            vCpus: 4,
+            memoryGiB: 16,
+            gpus: 0,
+            architecture: 'X86',
+            localStorage: false,
+            eniQuantity: 4,
+          }
+        : undefined,
     price: (_t, _z, market) => m[market]?.price,
     inStock: (_t, _z, market) => m[market]?.stock,
     unavailable: (_t, _z, market) => m[market]?.failed,
@@ -41,7 +60,14 @@ function catalogue(
 
 const FALLBACK = { chargeType: 'Spot', spot: { strategy: 'SpotAsPriceGo', onDemandFallback: true } };
 const COST = { multiAZPolicy: 'CostOptimized' };
-const LIMITED = { chargeType: 'Spot', spot: { strategy: 'SpotWithPriceLimit', priceLimits: [{ instanceType: TYPE, maxPricePerHour: '0.3' }], onDemandFallback: true } }; // prettier-ignore
+const LIMITED = {
+  chargeType: 'Spot',
+  spot: {
+    strategy: 'SpotWithPriceLimit',
+    priceLimits: [{ instanceType: TYPE, maxPricePerHour: '0.3' }],
+    onDemandFallback: true,
+  },
+};
 
 describe('offeringOf: a Spot pool with billing.spot.onDemandFallback', () => {
   // prettier-ignore
@@ -56,9 +82,18 @@ describe('offeringOf: a Spot pool with billing.spot.onDemandFallback', () => {
     ['pay-as-you-go pools: on demand', { chargeType: 'PayAsYouGo' }, { onDemand: { price: 1, stock: true } }, { market: 'onDemand', price: 1, available: true }],
   ];
   test.each(cases)('%s', (_name, billing, cat, want) => {
-    const p = pool(billing, billing.chargeType === 'Spot' && (billing.spot as { onDemandFallback?: boolean }).onDemandFallback ? COST : {}); // prettier-ignore
+    const p = pool(
+      billing,
+      billing.chargeType === 'Spot' && (billing.spot as { onDemandFallback?: boolean }).onDemandFallback
+        ? COST
+        : {},
+    );
     const o = offeringOf(view(p), catalogue(cat), TYPE, 'vsw-1', ZONE);
-    expect({ market: o.market, price: o.pricePerHour, available: o.available }).toEqual({ market: want.market, price: want.price, available: want.available }); // prettier-ignore
+    expect({ market: o.market, price: o.pricePerHour, available: o.available }).toEqual({
+      market: want.market,
+      price: want.price,
+      available: want.available,
+    });
     if (want.reason) expect(o.unavailableReason).toMatch(want.reason);
     else expect(o.unavailableReason).toBeUndefined();
   });

@@ -120,7 +120,10 @@ export async function bootInstance(
       : await run();
   instance.onConsole?.(outcome.log);
   if (outcome.error || !outcome.config) {
-    throw new NodeBootError(outcome.error?.message ?? 'the boot configured no node', outcome.error?.lastStep ?? 'none'); // prettier-ignore
+    throw new NodeBootError(
+      outcome.error?.message ?? 'the boot configured no node',
+      outcome.error?.lastStep ?? 'none',
+    );
   }
   const config = outcome.config;
   let caPem = config.caPem;

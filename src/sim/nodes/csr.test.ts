@@ -12,14 +12,23 @@ describe('the in-process kubelet CSR', () => {
   });
 
   it('is a CSR openssl verifies, with the subject and key asked for', () => {
-    const { keyPem, csrPem } = newKeyAndCsr({ commonName: 'system:node:cn-hangzhou.10.0.0.7', organizations: ['system:nodes'] }); // prettier-ignore
+    const { keyPem, csrPem } = newKeyAndCsr({
+      commonName: 'system:node:cn-hangzhou.10.0.0.7',
+      organizations: ['system:nodes'],
+    });
     const dir = mkdtempSync(join(tmpdir(), 'csr-test-'));
     try {
       writeFileSync(join(dir, 'req.pem'), csrPem);
       writeFileSync(join(dir, 'key.pem'), keyPem);
-      const text = execFileSync('openssl', ['req', '-in', join(dir, 'req.pem'), '-noout', '-verify', '-subject'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }); // prettier-ignore
+      const text = execFileSync(
+        'openssl',
+        ['req', '-in', join(dir, 'req.pem'), '-noout', '-verify', '-subject'],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       expect(text).toMatch(/O\s*=\s*system:nodes,\s*CN\s*=\s*system:node:cn-hangzhou\.10\.0\.0\.7/);
-      const fromCsr = execFileSync('openssl', ['req', '-in', join(dir, 'req.pem'), '-noout', '-pubkey'], { encoding: 'utf8' }); // prettier-ignore
+      const fromCsr = execFileSync('openssl', ['req', '-in', join(dir, 'req.pem'), '-noout', '-pubkey'], {
+        encoding: 'utf8',
+      });
       const fromKey = execFileSync('openssl', ['pkey', '-in', join(dir, 'key.pem'), '-pubout'], {
         encoding: 'utf8',
       });

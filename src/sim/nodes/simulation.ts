@@ -145,7 +145,11 @@ export class NodeSimulation {
     else if (e.type === 'running' || e.type === 'stopped' || e.type === 'failed' || e.type === 'released') {
       if (this.booting.has(id)) return; // a boot in progress syncs when it ends
       // started again (economical mode's restart): the kubelet registers its Node again if it is gone
-      if (e.type === 'running') this.syncs.set(id, (this.syncs.get(id) ?? Promise.resolve()).then(() => this.reregister(id))); // prettier-ignore
+      if (e.type === 'running')
+        this.syncs.set(
+          id,
+          (this.syncs.get(id) ?? Promise.resolve()).then(() => this.reregister(id)),
+        );
       this.syncKubelet(id);
     }
   }
@@ -167,7 +171,15 @@ export class NodeSimulation {
     try {
       await node.reregister();
     } catch (err) {
-      this.opts.log.warn({ instance: instanceId, node: node.nodeName, action: 'reregister', err: err instanceof Error ? err.message : String(err) }, 'the node could not register again'); // prettier-ignore
+      this.opts.log.warn(
+        {
+          instance: instanceId,
+          node: node.nodeName,
+          action: 'reregister',
+          err: err instanceof Error ? err.message : String(err),
+        },
+        'the node could not register again',
+      );
     }
   }
 
@@ -183,12 +195,18 @@ export class NodeSimulation {
       if (!nodeName) return;
       const state = this.wantedKubelet(instanceId);
       if (!(await kubelets.set(nodeName, state))) return;
-      this.opts.log.info({ instance: instanceId, node: nodeName, action: 'kubelet', state: state ?? 'kwok' }, 'kubelet state'); // prettier-ignore
+      this.opts.log.info(
+        { instance: instanceId, node: nodeName, action: 'kubelet', state: state ?? 'kwok' },
+        'kubelet state',
+      );
       for (const l of this.kubeletListeners) l({ instanceId, nodeName, state });
     });
     const tracked = next
       .catch((err: unknown) => {
-        this.opts.log.warn({ instance: instanceId, action: 'kubelet', err: err instanceof Error ? err.message : String(err) }, 'kubelet state not written'); // prettier-ignore
+        this.opts.log.warn(
+          { instance: instanceId, action: 'kubelet', err: err instanceof Error ? err.message : String(err) },
+          'kubelet state not written',
+        );
       })
       .finally(() => {
         if (this.syncs.get(instanceId) === tracked) this.syncs.delete(instanceId);

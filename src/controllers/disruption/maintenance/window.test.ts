@@ -7,10 +7,24 @@ const iso = (ms: number | undefined): string | undefined =>
 
 describe('windowState', () => {
   // Sat and Sun 02:00-06:00 in Shanghai (UTC+8, no daylight saving) = Fri/Sat 18:00-22:00 UTC
-  const shanghai: MaintenanceWindowSpec = { days: ['Sat', 'Sun'], start: '02:00', duration: '4h', timeZone: 'Asia/Shanghai' }; // prettier-ignore
+  const shanghai: MaintenanceWindowSpec = {
+    days: ['Sat', 'Sun'],
+    start: '02:00',
+    duration: '4h',
+    timeZone: 'Asia/Shanghai',
+  };
   // Sat 23:00 for 3h in New York: crosses midnight into Sunday; daylight saving in March and November
-  const newYork: MaintenanceWindowSpec = { days: ['Sat'], start: '23:00', duration: '3h', timeZone: 'America/New_York' }; // prettier-ignore
-  const utcDaily: MaintenanceWindowSpec = { days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'], start: '00:00', duration: '24h' }; // prettier-ignore
+  const newYork: MaintenanceWindowSpec = {
+    days: ['Sat'],
+    start: '23:00',
+    duration: '3h',
+    timeZone: 'America/New_York',
+  };
+  const utcDaily: MaintenanceWindowSpec = {
+    days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'],
+    start: '00:00',
+    duration: '24h',
+  };
 
   const cases: {
     name: string;
@@ -20,16 +34,70 @@ describe('windowState', () => {
     change: string | undefined;
   }[] = [
     // prettier-ignore
-    { name: 'inside, in the zone of the window', windows: [shanghai], now: '2026-12-05T19:00:00Z', open: true, change: '2026-12-05T22:00:00.000Z' }, // prettier-ignore
-    { name: 'just before it opens', windows: [shanghai], now: '2026-12-04T17:59:59Z', open: false, change: '2026-12-04T18:00:00.000Z' }, // prettier-ignore
-    { name: 'at the closing instant it is closed', windows: [shanghai], now: '2026-12-04T22:00:00Z', open: false, change: '2026-12-05T18:00:00.000Z' }, // prettier-ignore
-    { name: 'on a weekday: next Saturday 02:00 local', windows: [shanghai], now: '2026-12-07T12:00:00Z', open: false, change: '2026-12-11T18:00:00.000Z' }, // prettier-ignore
-    { name: 'runs past midnight into the next day (winter, UTC-5)', windows: [newYork], now: '2026-12-06T05:30:00Z', open: true, change: '2026-12-06T07:00:00.000Z' }, // prettier-ignore
-    { name: 'summer time moves the instant (UTC-4)', windows: [newYork], now: '2026-07-05T03:30:00Z', open: true, change: '2026-07-05T06:00:00.000Z' }, // prettier-ignore
-    { name: 'summer: an hour before it opens', windows: [newYork], now: '2026-07-05T02:30:00Z', open: false, change: '2026-07-05T03:00:00.000Z' }, // prettier-ignore
-    { name: 'the earliest of several windows', windows: [shanghai, newYork], now: '2026-12-07T12:00:00Z', open: false, change: '2026-12-11T18:00:00.000Z' }, // prettier-ignore
-    { name: 'a daily 24h window is always open, closing at the latest end', windows: [utcDaily], now: '2026-12-07T12:00:00Z', open: true, change: '2026-12-08T00:00:00.000Z' }, // prettier-ignore
-    { name: 'no windows given to windowState: never open', windows: [], now: '2026-12-07T12:00:00Z', open: false, change: undefined }, // prettier-ignore
+    { name: 'inside, in the zone of the window', windows: [shanghai], now: '2026-12-05T19:00:00Z', open: true, change: '2026-12-05T22:00:00.000Z' },
+    {
+      name: 'just before it opens',
+      windows: [shanghai],
+      now: '2026-12-04T17:59:59Z',
+      open: false,
+      change: '2026-12-04T18:00:00.000Z',
+    },
+    {
+      name: 'at the closing instant it is closed',
+      windows: [shanghai],
+      now: '2026-12-04T22:00:00Z',
+      open: false,
+      change: '2026-12-05T18:00:00.000Z',
+    },
+    {
+      name: 'on a weekday: next Saturday 02:00 local',
+      windows: [shanghai],
+      now: '2026-12-07T12:00:00Z',
+      open: false,
+      change: '2026-12-11T18:00:00.000Z',
+    },
+    {
+      name: 'runs past midnight into the next day (winter, UTC-5)',
+      windows: [newYork],
+      now: '2026-12-06T05:30:00Z',
+      open: true,
+      change: '2026-12-06T07:00:00.000Z',
+    },
+    {
+      name: 'summer time moves the instant (UTC-4)',
+      windows: [newYork],
+      now: '2026-07-05T03:30:00Z',
+      open: true,
+      change: '2026-07-05T06:00:00.000Z',
+    },
+    {
+      name: 'summer: an hour before it opens',
+      windows: [newYork],
+      now: '2026-07-05T02:30:00Z',
+      open: false,
+      change: '2026-07-05T03:00:00.000Z',
+    },
+    {
+      name: 'the earliest of several windows',
+      windows: [shanghai, newYork],
+      now: '2026-12-07T12:00:00Z',
+      open: false,
+      change: '2026-12-11T18:00:00.000Z',
+    },
+    {
+      name: 'a daily 24h window is always open, closing at the latest end',
+      windows: [utcDaily],
+      now: '2026-12-07T12:00:00Z',
+      open: true,
+      change: '2026-12-08T00:00:00.000Z',
+    },
+    {
+      name: 'no windows given to windowState: never open',
+      windows: [],
+      now: '2026-12-07T12:00:00Z',
+      open: false,
+      change: undefined,
+    },
   ];
   it.each(cases)('$name', ({ windows, now, open, change }) => {
     const s = windowState(windows, at(now));

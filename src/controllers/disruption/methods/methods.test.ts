@@ -8,10 +8,54 @@ import type { Candidate, PoolView } from '../types.js';
 import { deletion, essHook, registrationMethod, scaleIn } from './index.js';
 import { deletedNodeCommands } from './deleted-node.js';
 
-const inst = (id: string, over: Partial<PoolInstance> = {}): PoolInstance => ({ instanceId: id, status: 'Running', zoneId: 'z', instanceType: 't', chargeType: 'PostPaid', spotStrategy: 'NoSpot', privateIp: undefined, vSwitchId: undefined, hostName: undefined, imageId: undefined, tags: {}, locks: [], creationTime: undefined, expiredTime: undefined, deletionProtection: false, lifecycleState: 'InService', healthy: true, creationType: 'AutoCreated', scalingConfigurationId: undefined, reclaiming: false, ...over }); // prettier-ignore
-const node = (name: string, created: string, annotations: Record<string, string> = {}, deleting = false): Node => ({ metadata: { name, creationTimestamp: created, annotations, ...(deleting ? { deletionTimestamp: created } : {}) } }); // prettier-ignore
-const cand = (id: string, n?: Node, over: Partial<PoolInstance> = {}): Candidate => ({ instanceId: id, instance: inst(id, over), node: n, ready: n !== undefined, claim: undefined }); // prettier-ignore
-const pod = (nodeName: string, name: string): Pod => ({ metadata: { name, namespace: 'default' }, spec: { nodeName }, status: { phase: 'Running' } }); // prettier-ignore
+const inst = (id: string, over: Partial<PoolInstance> = {}): PoolInstance => ({
+  instanceId: id,
+  status: 'Running',
+  zoneId: 'z',
+  instanceType: 't',
+  chargeType: 'PostPaid',
+  spotStrategy: 'NoSpot',
+  privateIp: undefined,
+  vSwitchId: undefined,
+  hostName: undefined,
+  imageId: undefined,
+  tags: {},
+  locks: [],
+  creationTime: undefined,
+  expiredTime: undefined,
+  deletionProtection: false,
+  lifecycleState: 'InService',
+  healthy: true,
+  creationType: 'AutoCreated',
+  scalingConfigurationId: undefined,
+  reclaiming: false,
+  ...over,
+});
+const node = (
+  name: string,
+  created: string,
+  annotations: Record<string, string> = {},
+  deleting = false,
+): Node => ({
+  metadata: {
+    name,
+    creationTimestamp: created,
+    annotations,
+    ...(deleting ? { deletionTimestamp: created } : {}),
+  },
+});
+const cand = (id: string, n?: Node, over: Partial<PoolInstance> = {}): Candidate => ({
+  instanceId: id,
+  instance: inst(id, over),
+  node: n,
+  ready: n !== undefined,
+  claim: undefined,
+});
+const pod = (nodeName: string, name: string): Pod => ({
+  metadata: { name, namespace: 'default' },
+  spec: { nodeName },
+  status: { phase: 'Running' },
+});
 
 function view(
   candidates: Candidate[],
@@ -25,10 +69,13 @@ function view(
   } = {},
 ): PoolView {
   // prettier-ignore
-  const scaling = over.economical ? { mode: 'Auto', minSize: 0, maxSize: desired, economical: true } : { mode: 'Manual', desiredSize: desired }; // prettier-ignore
+  const scaling = over.economical ? { mode: 'Auto', minSize: 0, maxSize: desired, economical: true } : { mode: 'Manual', desiredSize: desired };
   return {
     kind: 'NodePool',
-    pool: { metadata: { name: 'web' }, spec: { scaling, registrationTimeout: '10m', existingInstances: over.existing } } as unknown as DeepReadonly<NodePool>, // prettier-ignore
+    pool: {
+      metadata: { name: 'web' },
+      spec: { scaling, registrationTimeout: '10m', existingInstances: over.existing },
+    } as unknown as DeepReadonly<NodePool>,
     uid: 'u',
     status: over.waiting ? { registration: { waiting: over.waiting } } : {},
     group: undefined,
@@ -37,7 +84,10 @@ function view(
     lifecycleActions: [],
     deleting: over.deleting ?? false,
     now: 0,
-    podsOn: (names) => Promise.resolve(new Map(names.map((n) => [n, (over.pods ?? []).filter((p) => p.spec?.nodeName === n)]))), // prettier-ignore
+    podsOn: (names) =>
+      Promise.resolve(
+        new Map(names.map((n) => [n, (over.pods ?? []).filter((p) => p.spec?.nodeName === n)])),
+      ),
   };
 }
 
@@ -56,13 +106,59 @@ describe('scaleIn', () => {
     // prettier-ignore
     ['at its size: nothing', [cand('i-a', a), cand('i-b', b)], 2, {}, [], undefined],
     ['nodeless instances go first', [cand('i-a', a), cand('i-x'), cand('i-b', b)], 2, {}, ['i-x'], 'remove'],
-    ['remove-first, then empty, then newest', [cand('i-a', a), cand('i-b', b), cand('i-c', c)], 1, { pods: [pod('b', 'p1')] }, ['i-c', 'i-a'], 'remove'], // prettier-ignore
+    [
+      'remove-first, then empty, then newest',
+      [cand('i-a', a), cand('i-b', b), cand('i-c', c)],
+      1,
+      { pods: [pod('b', 'p1')] },
+      ['i-c', 'i-a'],
+      'remove',
+    ],
     ['the newest of equally empty nodes', [cand('i-a', a), cand('i-b', b)], 1, {}, ['i-b'], 'remove'],
-    ['economical: stop instead of release', [cand('i-a', a), cand('i-b', b)], 1, { economical: true }, ['i-b'], 'stop'], // prettier-ignore
-    ['stopped and removing members do not count', [cand('i-a', a), cand('i-s', undefined, { lifecycleState: 'Stopped' }), cand('i-r', undefined, { lifecycleState: 'Removing' })], 1, {}, [], undefined], // prettier-ignore
-    ["the pool's existingInstances count toward the size but are never victims, even nodeless", [cand('i-a', a), cand('i-own'), cand('i-b', b)], 2, { existing: ['i-own'] }, ['i-b'], 'remove'], // prettier-ignore
-    ['more existingInstances than desiredSize: none removed', [cand('i-o1', a), cand('i-o2', b)], 1, { existing: ['i-o1', 'i-o2'] }, [], undefined], // prettier-ignore
-    ['a deleting pool: nothing (deletion is its own method)', [cand('i-a', a), cand('i-b', b)], 0, { deleting: true }, [], undefined], // prettier-ignore
+    [
+      'economical: stop instead of release',
+      [cand('i-a', a), cand('i-b', b)],
+      1,
+      { economical: true },
+      ['i-b'],
+      'stop',
+    ],
+    [
+      'stopped and removing members do not count',
+      [
+        cand('i-a', a),
+        cand('i-s', undefined, { lifecycleState: 'Stopped' }),
+        cand('i-r', undefined, { lifecycleState: 'Removing' }),
+      ],
+      1,
+      {},
+      [],
+      undefined,
+    ],
+    [
+      "the pool's existingInstances count toward the size but are never victims, even nodeless",
+      [cand('i-a', a), cand('i-own'), cand('i-b', b)],
+      2,
+      { existing: ['i-own'] },
+      ['i-b'],
+      'remove',
+    ],
+    [
+      'more existingInstances than desiredSize: none removed',
+      [cand('i-o1', a), cand('i-o2', b)],
+      1,
+      { existing: ['i-o1', 'i-o2'] },
+      [],
+      undefined,
+    ],
+    [
+      'a deleting pool: nothing (deletion is its own method)',
+      [cand('i-a', a), cand('i-b', b)],
+      0,
+      { deleting: true },
+      [],
+      undefined,
+    ],
   ];
   test.each(cases)('%s', async (_n, cs, desired, over, ids, disposal) => {
     const p = await scaleIn.propose(view(cs, desired, over));
@@ -97,9 +193,19 @@ test('scaleIn: replacements launched first for claimed members (rotation, consol
 
 describe('the involuntary methods', () => {
   test('essHook: one command per lifecycle action, with the Nodes of its instances', async () => {
-    const v = { ...view([cand('i-a', node('a', 'x')), cand('i-b')], 2), lifecycleActions: [{ activityId: 'asa-1', hookId: 'ash-1', token: 't', instanceIds: ['i-a', 'i-b'] }] }; // prettier-ignore
+    const v = {
+      ...view([cand('i-a', node('a', 'x')), cand('i-b')], 2),
+      lifecycleActions: [{ activityId: 'asa-1', hookId: 'ash-1', token: 't', instanceIds: ['i-a', 'i-b'] }],
+    };
     const [c] = (await essHook.propose(v)).commands;
-    expect(c).toMatchObject({ voluntary: false, disposal: { kind: 'hook', hookId: 'ash-1', token: 't' }, nodes: [{ instanceId: 'i-a', node: 'a' }, { instanceId: 'i-b', node: undefined }] }); // prettier-ignore
+    expect(c).toMatchObject({
+      voluntary: false,
+      disposal: { kind: 'hook', hookId: 'ash-1', token: 't' },
+      nodes: [
+        { instanceId: 'i-a', node: 'a' },
+        { instanceId: 'i-b', node: undefined },
+      ],
+    });
   });
   test('registration: late instances (from status.registration) are removed and replaced; Subscription ones, existingInstances and Ready ones never', async () => {
     // prettier-ignore
@@ -126,18 +232,35 @@ describe('the involuntary methods', () => {
       ],
     });
     const p = await m.propose(v);
-    expect(p.commands.map((c) => [c.nodes[0]!.instanceId, c.reason, c.disposal])).toEqual([['i-late', 'instance i-late did not become a Ready node within 10m; story of i-late', { kind: 'remove', replace: true }]]); // prettier-ignore
+    expect(p.commands.map((c) => [c.nodes[0]!.instanceId, c.reason, c.disposal])).toEqual([
+      [
+        'i-late',
+        'instance i-late did not become a Ready node within 10m; story of i-late',
+        { kind: 'remove', replace: true },
+      ],
+    ]);
     expect((await m.propose({ ...v, deleting: true })).commands).toEqual([]);
   });
   test('deletion: drains only the Nodes of instances that are released (the Delete table); retained ones keep working', async () => {
     // prettier-ignore
-    const cs = [cand('i-a', node('a', 'x')), cand('i-sub', node('s', 'x'), { chargeType: 'PrePaid' }), cand('i-att', node('t', 'x'), { creationType: 'Attached' })]; // prettier-ignore
+    const cs = [cand('i-a', node('a', 'x')), cand('i-sub', node('s', 'x'), { chargeType: 'PrePaid' }), cand('i-att', node('t', 'x'), { creationType: 'Attached' })];
     expect((await deletion.propose(view(cs, 0))).commands).toEqual([]);
     const [c] = (await deletion.propose(view(cs, 0, { deleting: true }))).commands;
-    expect(c).toMatchObject({ disposal: { kind: 'drain' }, voluntary: false, nodes: [{ instanceId: 'i-a', node: 'a' }] }); // prettier-ignore
+    expect(c).toMatchObject({
+      disposal: { kind: 'drain' },
+      voluntary: false,
+      nodes: [{ instanceId: 'i-a', node: 'a' }],
+    });
   });
   test('deletedNode: one command per admitted Node being deleted, replaced by ESS', () => {
     const cs = [cand('i-a', node('a', 'x', {}, true)), cand('i-b', node('b', 'x'))];
-    expect(deletedNodeCommands(view(cs, 2))).toEqual([expect.objectContaining({ method: 'deletedNode', nodes: [{ instanceId: 'i-a', node: 'a' }], disposal: { kind: 'remove', replace: true }, voluntary: false })]); // prettier-ignore
+    expect(deletedNodeCommands(view(cs, 2))).toEqual([
+      expect.objectContaining({
+        method: 'deletedNode',
+        nodes: [{ instanceId: 'i-a', node: 'a' }],
+        disposal: { kind: 'remove', replace: true },
+        voluntary: false,
+      }),
+    ]);
   });
 });

@@ -3,7 +3,12 @@ import { maxUnhealthyOf, planRepair, type RepairNode, type RepairSettings } from
 
 const MIN = 60_000;
 const NOW = 100 * MIN;
-const settings: RepairSettings = { notReadyTimeoutMs: 10 * MIN, maxUnhealthy: '20%', allowReboot: false, rebootGraceMs: 5 * MIN }; // prettier-ignore
+const settings: RepairSettings = {
+  notReadyTimeoutMs: 10 * MIN,
+  maxUnhealthy: '20%',
+  allowReboot: false,
+  rebootGraceMs: 5 * MIN,
+};
 
 function node(name: string, over: Partial<RepairNode> = {}): RepairNode {
   return {
@@ -31,8 +36,19 @@ describe('maxUnhealthyOf', () => {
 
 describe('planRepair', () => {
   it('a node unhealthy past notReadyTimeout is replaced (no reboot allowed)', () => {
-    const p = planRepair([...healthy(9), node('a', { unhealthySince: NOW - 11 * MIN, problem: 'Ready=Unknown' })], settings, NOW); // prettier-ignore
-    expect(p.actions).toEqual([{ action: 'replace', node: 'a', instanceId: 'i-a', reason: expect.stringContaining('Ready=Unknown for 660s') }]); // prettier-ignore
+    const p = planRepair(
+      [...healthy(9), node('a', { unhealthySince: NOW - 11 * MIN, problem: 'Ready=Unknown' })],
+      settings,
+      NOW,
+    );
+    expect(p.actions).toEqual([
+      {
+        action: 'replace',
+        node: 'a',
+        instanceId: 'i-a',
+        reason: expect.stringContaining('Ready=Unknown for 660s'),
+      },
+    ]);
     expect(p.heldBack).toBeUndefined();
   });
 
@@ -46,7 +62,11 @@ describe('planRepair', () => {
     const sick = ['a', 'b', 'c'].map((n) => node(n, { unhealthySince: NOW - 30 * MIN }));
     const p = planRepair([...healthy(7), ...sick], settings, NOW); // 3 of 10 > 20% (2)
     expect(p.actions).toEqual([]);
-    expect(p.heldBack).toEqual({ unhealthy: 3, limit: 2, message: expect.stringContaining('3 of 10 nodes are unhealthy') }); // prettier-ignore
+    expect(p.heldBack).toEqual({
+      unhealthy: 3,
+      limit: 2,
+      message: expect.stringContaining('3 of 10 nodes are unhealthy'),
+    });
   });
 
   it('exactly maxUnhealthy unhealthy: repaired, oldest first', () => {
@@ -59,13 +79,21 @@ describe('planRepair', () => {
   });
 
   it('a node that never became Ready is not repair’s business (registration), nor counted', () => {
-    const p = planRepair([...healthy(1), node('new', { wasReady: false, unhealthySince: NOW - 60 * MIN })], settings, NOW); // prettier-ignore
+    const p = planRepair(
+      [...healthy(1), node('new', { wasReady: false, unhealthySince: NOW - 60 * MIN })],
+      settings,
+      NOW,
+    );
     expect(p.actions).toEqual([]);
     expect(p.unhealthy).toBe(0);
   });
 
   it('a node already being disrupted is left to the engine', () => {
-    const p = planRepair([...healthy(9), node('a', { unhealthySince: NOW - 30 * MIN, disrupting: true })], settings, NOW); // prettier-ignore
+    const p = planRepair(
+      [...healthy(9), node('a', { unhealthySince: NOW - 30 * MIN, disrupting: true })],
+      settings,
+      NOW,
+    );
     expect(p.actions).toEqual([]);
   });
 
@@ -76,16 +104,30 @@ describe('planRepair', () => {
       expect(p.actions.map((a) => a.action)).toEqual(['reboot']);
     });
     it('rebooted, within its grace: wait until the grace runs out', () => {
-      const p = planRepair([...healthy(9), node('a', { unhealthySince: NOW - 15 * MIN, rebootedAt: NOW - 2 * MIN })], s, NOW); // prettier-ignore
+      const p = planRepair(
+        [...healthy(9), node('a', { unhealthySince: NOW - 15 * MIN, rebootedAt: NOW - 2 * MIN })],
+        s,
+        NOW,
+      );
       expect(p.actions).toEqual([]);
       expect(p.nextAt).toBe(NOW + 3 * MIN);
     });
     it('rebooted and still unhealthy after the grace: replaced', () => {
-      const p = planRepair([...healthy(9), node('a', { unhealthySince: NOW - 20 * MIN, rebootedAt: NOW - 6 * MIN })], s, NOW); // prettier-ignore
-      expect(p.actions).toEqual([expect.objectContaining({ action: 'replace', reason: expect.stringContaining('after a reboot') })]); // prettier-ignore
+      const p = planRepair(
+        [...healthy(9), node('a', { unhealthySince: NOW - 20 * MIN, rebootedAt: NOW - 6 * MIN })],
+        s,
+        NOW,
+      );
+      expect(p.actions).toEqual([
+        expect.objectContaining({ action: 'replace', reason: expect.stringContaining('after a reboot') }),
+      ]);
     });
     it('a reboot from an earlier episode does not count: rebooted again', () => {
-      const p = planRepair([...healthy(9), node('a', { unhealthySince: NOW - 11 * MIN, rebootedAt: NOW - 60 * MIN })], s, NOW); // prettier-ignore
+      const p = planRepair(
+        [...healthy(9), node('a', { unhealthySince: NOW - 11 * MIN, rebootedAt: NOW - 60 * MIN })],
+        s,
+        NOW,
+      );
       expect(p.actions.map((a) => a.action)).toEqual(['reboot']);
     });
   });

@@ -2,8 +2,21 @@ import { describe, expect, it } from '@jest/globals';
 import { decideImage, type FamilyImage } from './image.js';
 
 const v1: FamilyImage = { id: 'm-1', name: 'cos-1', version: '1', created: 1 };
-const v2: FamilyImage = { id: 'm-2', name: 'cos-2', version: '2', created: 2, fixedCves: [{ id: 'CVE-2026-0001', severity: 'Low' }] }; // prettier-ignore
-const v3: FamilyImage = { id: 'm-3', name: 'cos-3', version: '3', created: 3, kubeletVersion: '1.34.5', fixedCves: [{ id: 'CVE-2026-0002', severity: 'High' }] }; // prettier-ignore
+const v2: FamilyImage = {
+  id: 'm-2',
+  name: 'cos-2',
+  version: '2',
+  created: 2,
+  fixedCves: [{ id: 'CVE-2026-0001', severity: 'Low' }],
+};
+const v3: FamilyImage = {
+  id: 'm-3',
+  name: 'cos-3',
+  version: '3',
+  created: 3,
+  kubeletVersion: '1.34.5',
+  fixedCves: [{ id: 'CVE-2026-0002', severity: 'High' }],
+};
 const off = { autoUpgrade: false, patchSeverities: [] };
 
 describe('decideImage', () => {
@@ -14,7 +27,12 @@ describe('decideImage', () => {
     expect(decideImage([v1, v2], 'm-2', off)).toEqual({ kind: 'stay', image: v2 });
   });
   it('autoUpgrade: rotate onto the newest', () => {
-    expect(decideImage([v1, v2, v3], 'm-1', { autoUpgrade: true, patchSeverities: [] })).toMatchObject({ kind: 'rotate', image: v3, from: 'm-1', by: 'autoUpgrade' }); // prettier-ignore
+    expect(decideImage([v1, v2, v3], 'm-1', { autoUpgrade: true, patchSeverities: [] })).toMatchObject({
+      kind: 'rotate',
+      image: v3,
+      from: 'm-1',
+      by: 'autoUpgrade',
+    });
   });
   it('autoPatch for High: a newer image fixing a High CVE is adopted, and the reason names it', () => {
     const d = decideImage([v1, v2, v3], 'm-1', { autoUpgrade: false, patchSeverities: ['High'] });

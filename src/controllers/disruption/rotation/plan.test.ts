@@ -33,7 +33,9 @@ describe('planRotation', () => {
 
   it('maxSurge 1, maxUnavailable 0: one node at a time, its replacement Ready first, the oldest first', () => {
     const p = planRotation(nodes(3, 'v1'), base);
-    expect(p.commands).toEqual([{ node: 'v1-0', replacementsFirst: true, reason: 'runs v1, the pool\'s target is v2' }]); // prettier-ignore
+    expect(p.commands).toEqual([
+      { node: 'v1-0', replacementsFirst: true, reason: "runs v1, the pool's target is v2" },
+    ]);
     expect(p.outdated).toBe(3);
   });
 

@@ -22,15 +22,30 @@ describe('planSpotInterruption', () => {
     expect(c!.reason).toContain('drained at once');
   });
   it('replaceBeforeReclaim but the notice is nearly out: drained at once', () => {
-    const [c] = planSpotInterruption([notice({ reclaimAt: NOW + MIN })], { replaceBeforeReclaim: true, drainLeadMs: 2 * MIN }, NOW); // prettier-ignore
+    const [c] = planSpotInterruption(
+      [notice({ reclaimAt: NOW + MIN })],
+      { replaceBeforeReclaim: true, drainLeadMs: 2 * MIN },
+      NOW,
+    );
     expect(c).toMatchObject({ replacementsFirst: false, drainBy: NOW });
   });
   it('nothing for an instance without a Node or a node already being disrupted', () => {
-    const out = planSpotInterruption([notice({ node: undefined }), notice({ instanceId: 'i-b', node: 'b', disrupting: true })], { replaceBeforeReclaim: true, drainLeadMs: MIN }, NOW); // prettier-ignore
+    const out = planSpotInterruption(
+      [notice({ node: undefined }), notice({ instanceId: 'i-b', node: 'b', disrupting: true })],
+      { replaceBeforeReclaim: true, drainLeadMs: MIN },
+      NOW,
+    );
     expect(out).toEqual([]);
   });
   it('the soonest reclamation first', () => {
-    const out = planSpotInterruption([notice({ instanceId: 'i-late', node: 'late', reclaimAt: NOW + 5 * MIN }), notice({ instanceId: 'i-soon', node: 'soon', reclaimAt: NOW + 4 * MIN })], { replaceBeforeReclaim: true, drainLeadMs: MIN }, NOW); // prettier-ignore
+    const out = planSpotInterruption(
+      [
+        notice({ instanceId: 'i-late', node: 'late', reclaimAt: NOW + 5 * MIN }),
+        notice({ instanceId: 'i-soon', node: 'soon', reclaimAt: NOW + 4 * MIN }),
+      ],
+      { replaceBeforeReclaim: true, drainLeadMs: MIN },
+      NOW,
+    );
     expect(out.map((c) => c.node)).toEqual(['soon', 'late']);
   });
 });

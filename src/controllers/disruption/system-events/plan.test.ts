@@ -27,7 +27,11 @@ const targets = new Map<string, EventTarget>([
 
 describe('planSystemEvents', () => {
   it.each([
-    ['SystemMaintenance.Reboot, 30 min ahead: replaced first', ev('e1', 'i-a', 'SystemMaintenance.Reboot', 30), 'replace'], // prettier-ignore
+    [
+      'SystemMaintenance.Reboot, 30 min ahead: replaced first',
+      ev('e1', 'i-a', 'SystemMaintenance.Reboot', 30),
+      'replace',
+    ],
     [
       'SystemFailure.Delete, 30 min ahead: replaced first',
       ev('e1', 'i-a', 'SystemFailure.Delete', 30),
@@ -38,7 +42,11 @@ describe('planSystemEvents', () => {
       ev('e1', 'i-a', 'SystemFailure.Redeploy', 10),
       'replace',
     ],
-    ['too close (9 min, lead 5 + margin 5): drained at once', ev('e1', 'i-a', 'SystemMaintenance.Redeploy', 9), 'drain-now'], // prettier-ignore
+    [
+      'too close (9 min, lead 5 + margin 5): drained at once',
+      ev('e1', 'i-a', 'SystemMaintenance.Redeploy', 9),
+      'drain-now',
+    ],
     [
       'already executing: drained at once',
       ev('e1', 'i-a', 'InstanceFailure.Reboot', 60, 'Executing'),
@@ -59,7 +67,11 @@ describe('planSystemEvents', () => {
 
   it('nothing for a node already being disrupted, an instance without a Node, or another pool’s instance', () => {
     const out = planSystemEvents(
-      [ev('e1', 'i-c', 'SystemFailure.Delete', 30), ev('e2', 'i-d', 'SystemFailure.Delete', 30), ev('e3', 'i-x', 'SystemFailure.Delete', 30)], // prettier-ignore
+      [
+        ev('e1', 'i-c', 'SystemFailure.Delete', 30),
+        ev('e2', 'i-d', 'SystemFailure.Delete', 30),
+        ev('e3', 'i-x', 'SystemFailure.Delete', 30),
+      ],
       targets,
       s,
       NOW,
@@ -68,7 +80,12 @@ describe('planSystemEvents', () => {
   });
 
   it('two events on one instance: one action, for the earliest', () => {
-    const out = planSystemEvents([ev('late', 'i-a', 'SystemMaintenance.Reboot', 90), ev('soon', 'i-a', 'SystemFailure.Delete', 30)], targets, s, NOW); // prettier-ignore
+    const out = planSystemEvents(
+      [ev('late', 'i-a', 'SystemMaintenance.Reboot', 90), ev('soon', 'i-a', 'SystemFailure.Delete', 30)],
+      targets,
+      s,
+      NOW,
+    );
     expect(out.map((o) => o.event.eventId)).toEqual(['soon']);
   });
 

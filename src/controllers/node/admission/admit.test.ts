@@ -42,9 +42,30 @@ describe('admission', () => {
       [],
       /not a member/,
     ],
-    ['another IP', node('cn-hangzhou.10.0.1.7', 'cn-hangzhou.i-abc', '10.0.9.9'), inst, [], /InternalIP 10.0.9.9 is not/], // prettier-ignore
-    ["a name without the instance's IP", node('rogue', 'cn-hangzhou.i-abc', '10.0.1.7'), inst, [], /name does not carry/], // prettier-ignore
-    ['another Node claims the same instance', node('cn-hangzhou.10.0.1.7', 'cn-hangzhou.i-abc', '10.0.1.7'), inst, [node('cn-hangzhou.10.0.1.7', 'cn-hangzhou.i-abc', '10.0.1.7'), node('x-10.0.1.7', 'cn-hangzhou.i-abc', '10.0.1.7')], /also claimed by Node x-10.0.1.7/], // prettier-ignore
+    [
+      'another IP',
+      node('cn-hangzhou.10.0.1.7', 'cn-hangzhou.i-abc', '10.0.9.9'),
+      inst,
+      [],
+      /InternalIP 10.0.9.9 is not/,
+    ],
+    [
+      "a name without the instance's IP",
+      node('rogue', 'cn-hangzhou.i-abc', '10.0.1.7'),
+      inst,
+      [],
+      /name does not carry/,
+    ],
+    [
+      'another Node claims the same instance',
+      node('cn-hangzhou.10.0.1.7', 'cn-hangzhou.i-abc', '10.0.1.7'),
+      inst,
+      [
+        node('cn-hangzhou.10.0.1.7', 'cn-hangzhou.i-abc', '10.0.1.7'),
+        node('x-10.0.1.7', 'cn-hangzhou.i-abc', '10.0.1.7'),
+      ],
+      /also claimed by Node x-10.0.1.7/,
+    ],
   ];
   test.each(cases)('%s', (_name, n, i, claimants, want) => {
     const a = admission(n, i, claimants.length ? claimants : [n]);

@@ -42,12 +42,54 @@ describe('planNodeMetadata: labels', () => {
     set: Record<string, string>;
     remove: string[];
   }[] = [
-    { name: 'adds a new label', labels: { other: 'x' }, applied: none, desired: { team: 'a' }, set: { team: 'a' }, remove: [] }, // prettier-ignore
-    { name: 'changes a value the pool owns', labels: { team: 'a' }, applied: { labels: ['team'], taints: [] }, desired: { team: 'b' }, set: { team: 'b' }, remove: [] }, // prettier-ignore
-    { name: "takes over a key someone else set when the pool wants it", labels: { team: 'z' }, applied: none, desired: { team: 'a' }, set: { team: 'a' }, remove: [] }, // prettier-ignore
-    { name: 'removes a label the pool dropped', labels: { team: 'a', other: 'x' }, applied: { labels: ['team'], taints: [] }, desired: {}, set: {}, remove: ['team'] }, // prettier-ignore
-    { name: "leaves a label the pool never applied", labels: { other: 'x' }, applied: { labels: ['team'], taints: [] }, desired: {}, set: {}, remove: [] }, // prettier-ignore
-    { name: 'never removes the pool label', labels: { [POOL_LABEL]: 'p' }, applied: { labels: [POOL_LABEL], taints: [] }, desired: {}, set: {}, remove: [] }, // prettier-ignore
+    {
+      name: 'adds a new label',
+      labels: { other: 'x' },
+      applied: none,
+      desired: { team: 'a' },
+      set: { team: 'a' },
+      remove: [],
+    },
+    {
+      name: 'changes a value the pool owns',
+      labels: { team: 'a' },
+      applied: { labels: ['team'], taints: [] },
+      desired: { team: 'b' },
+      set: { team: 'b' },
+      remove: [],
+    },
+    {
+      name: 'takes over a key someone else set when the pool wants it',
+      labels: { team: 'z' },
+      applied: none,
+      desired: { team: 'a' },
+      set: { team: 'a' },
+      remove: [],
+    },
+    {
+      name: 'removes a label the pool dropped',
+      labels: { team: 'a', other: 'x' },
+      applied: { labels: ['team'], taints: [] },
+      desired: {},
+      set: {},
+      remove: ['team'],
+    },
+    {
+      name: 'leaves a label the pool never applied',
+      labels: { other: 'x' },
+      applied: { labels: ['team'], taints: [] },
+      desired: {},
+      set: {},
+      remove: [],
+    },
+    {
+      name: 'never removes the pool label',
+      labels: { [POOL_LABEL]: 'p' },
+      applied: { labels: [POOL_LABEL], taints: [] },
+      desired: {},
+      set: {},
+      remove: [],
+    },
   ];
   test.each(cases)('$name', ({ labels, applied, desired, set, remove }) => {
     const plan = planNodeMetadata(node(labels, [], applied), want(desired), applied);
@@ -58,7 +100,11 @@ describe('planNodeMetadata: labels', () => {
 });
 
 describe('planNodeMetadata: taints', () => {
-  const foreign: NodeTaint = { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: '2025-12-31T00:00:00Z' }; // prettier-ignore
+  const foreign: NodeTaint = {
+    key: 'node.kubernetes.io/unreachable',
+    effect: 'NoExecute',
+    timeAdded: '2025-12-31T00:00:00Z',
+  };
   const cases: {
     name: string;
     taints: NodeTaint[];
@@ -67,15 +113,78 @@ describe('planNodeMetadata: taints', () => {
     next: NodeTaint[] | undefined;
     noExecute: string[];
   }[] = [
-    { name: 'appends a new taint after the others', taints: [foreign], applied: none, desired: [{ key: 'dedicated', value: 'batch', effect: 'NoSchedule' }], next: [foreign, { key: 'dedicated', value: 'batch', effect: 'NoSchedule' }], noExecute: [] }, // prettier-ignore
-    { name: 'updates the value in place, matched by key and effect', taints: [{ key: 'a', value: '1', effect: 'NoSchedule' }, foreign], applied: { labels: [], taints: [{ key: 'a', effect: 'NoSchedule' }] }, desired: [{ key: 'a', value: '2', effect: 'NoSchedule' }], next: [{ key: 'a', value: '2', effect: 'NoSchedule' }, foreign], noExecute: [] }, // prettier-ignore
-    { name: 'removes a taint the pool owned and dropped, keeps the foreign one', taints: [{ key: 'a', effect: 'NoSchedule' }, foreign], applied: { labels: [], taints: [{ key: 'a', effect: 'NoSchedule' }] }, desired: [], next: [foreign], noExecute: [] }, // prettier-ignore
-    { name: 'same key, other effect is not the pool\'s', taints: [{ key: 'a', effect: 'PreferNoSchedule' }], applied: { labels: [], taints: [{ key: 'a', effect: 'NoSchedule' }] }, desired: [], next: undefined, noExecute: [] }, // prettier-ignore
-    { name: 'a new NoExecute taint is reported and stamped', taints: [], applied: none, desired: [{ key: 'gpu', effect: 'NoExecute' }], next: [{ key: 'gpu', effect: 'NoExecute', timeAdded: NOW }], noExecute: ['gpu'] }, // prettier-ignore
-    { name: 'an unchanged NoExecute taint is not reported and keeps its timeAdded', taints: [{ key: 'gpu', effect: 'NoExecute', timeAdded: '2025-01-01T00:00:00Z' }], applied: { labels: [], taints: [{ key: 'gpu', effect: 'NoExecute' }] }, desired: [{ key: 'gpu', effect: 'NoExecute' }], next: undefined, noExecute: [] }, // prettier-ignore
-    { name: 'a NoExecute value change is reported', taints: [{ key: 'gpu', value: 'a', effect: 'NoExecute' }], applied: { labels: [], taints: [{ key: 'gpu', effect: 'NoExecute' }] }, desired: [{ key: 'gpu', value: 'b', effect: 'NoExecute' }], next: [{ key: 'gpu', value: 'b', effect: 'NoExecute', timeAdded: NOW }], noExecute: ['gpu'] }, // prettier-ignore
-    { name: 'a foreign taint of the wanted key and effect becomes the pool\'s, without a duplicate', taints: [{ key: 'a', value: 'theirs', effect: 'NoSchedule' }], applied: none, desired: [{ key: 'a', value: 'ours', effect: 'NoSchedule' }], next: [{ key: 'a', value: 'ours', effect: 'NoSchedule' }], noExecute: [] }, // prettier-ignore
-    { name: 'an empty value equals no value', taints: [{ key: 'a', value: '', effect: 'NoSchedule' }], applied: { labels: [], taints: [{ key: 'a', effect: 'NoSchedule' }] }, desired: [{ key: 'a', effect: 'NoSchedule' }], next: undefined, noExecute: [] }, // prettier-ignore
+    {
+      name: 'appends a new taint after the others',
+      taints: [foreign],
+      applied: none,
+      desired: [{ key: 'dedicated', value: 'batch', effect: 'NoSchedule' }],
+      next: [foreign, { key: 'dedicated', value: 'batch', effect: 'NoSchedule' }],
+      noExecute: [],
+    },
+    {
+      name: 'updates the value in place, matched by key and effect',
+      taints: [{ key: 'a', value: '1', effect: 'NoSchedule' }, foreign],
+      applied: { labels: [], taints: [{ key: 'a', effect: 'NoSchedule' }] },
+      desired: [{ key: 'a', value: '2', effect: 'NoSchedule' }],
+      next: [{ key: 'a', value: '2', effect: 'NoSchedule' }, foreign],
+      noExecute: [],
+    },
+    {
+      name: 'removes a taint the pool owned and dropped, keeps the foreign one',
+      taints: [{ key: 'a', effect: 'NoSchedule' }, foreign],
+      applied: { labels: [], taints: [{ key: 'a', effect: 'NoSchedule' }] },
+      desired: [],
+      next: [foreign],
+      noExecute: [],
+    },
+    {
+      name: "same key, other effect is not the pool's",
+      taints: [{ key: 'a', effect: 'PreferNoSchedule' }],
+      applied: { labels: [], taints: [{ key: 'a', effect: 'NoSchedule' }] },
+      desired: [],
+      next: undefined,
+      noExecute: [],
+    },
+    {
+      name: 'a new NoExecute taint is reported and stamped',
+      taints: [],
+      applied: none,
+      desired: [{ key: 'gpu', effect: 'NoExecute' }],
+      next: [{ key: 'gpu', effect: 'NoExecute', timeAdded: NOW }],
+      noExecute: ['gpu'],
+    },
+    {
+      name: 'an unchanged NoExecute taint is not reported and keeps its timeAdded',
+      taints: [{ key: 'gpu', effect: 'NoExecute', timeAdded: '2025-01-01T00:00:00Z' }],
+      applied: { labels: [], taints: [{ key: 'gpu', effect: 'NoExecute' }] },
+      desired: [{ key: 'gpu', effect: 'NoExecute' }],
+      next: undefined,
+      noExecute: [],
+    },
+    {
+      name: 'a NoExecute value change is reported',
+      taints: [{ key: 'gpu', value: 'a', effect: 'NoExecute' }],
+      applied: { labels: [], taints: [{ key: 'gpu', effect: 'NoExecute' }] },
+      desired: [{ key: 'gpu', value: 'b', effect: 'NoExecute' }],
+      next: [{ key: 'gpu', value: 'b', effect: 'NoExecute', timeAdded: NOW }],
+      noExecute: ['gpu'],
+    },
+    {
+      name: "a foreign taint of the wanted key and effect becomes the pool's, without a duplicate",
+      taints: [{ key: 'a', value: 'theirs', effect: 'NoSchedule' }],
+      applied: none,
+      desired: [{ key: 'a', value: 'ours', effect: 'NoSchedule' }],
+      next: [{ key: 'a', value: 'ours', effect: 'NoSchedule' }],
+      noExecute: [],
+    },
+    {
+      name: 'an empty value equals no value',
+      taints: [{ key: 'a', value: '', effect: 'NoSchedule' }],
+      applied: { labels: [], taints: [{ key: 'a', effect: 'NoSchedule' }] },
+      desired: [{ key: 'a', effect: 'NoSchedule' }],
+      next: undefined,
+      noExecute: [],
+    },
   ];
   test.each(cases)('$name', ({ taints, applied, desired, next, noExecute }) => {
     const plan = planNodeMetadata(node({}, taints, applied), want({}, desired), applied, { now: NOW });
@@ -144,7 +253,11 @@ describe('adoptApplied (first adoption)', () => {
 describe('nodeMetadataPatch', () => {
   test('labels set and nulled, the whole taint list, the record, guarded by resourceVersion', () => {
     const applied = { labels: ['old'], taints: [] };
-    const plan = planNodeMetadata(node({ old: '1' }, [], applied), want({ new: '2' }, [{ key: 't', effect: 'NoSchedule' }]), applied); // prettier-ignore
+    const plan = planNodeMetadata(
+      node({ old: '1' }, [], applied),
+      want({ new: '2' }, [{ key: 't', effect: 'NoSchedule' }]),
+      applied,
+    );
     expect(plan).toBeDefined();
     expect(nodeMetadataPatch(plan!, '42')).toEqual({
       metadata: {

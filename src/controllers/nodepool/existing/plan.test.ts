@@ -47,7 +47,9 @@ describe('the next step of an existing instance, from what the cloud says of it'
     expect(describeStep('i-1', { kind: 'stop' })).toBe(
       'existing instance i-1: stopping it to re-initialize it (step 1 of 4: stop, re-image, start, attach)',
     );
-    expect(describeStep('i-1', { kind: 'wait', status: 'Stopping' })).toBe('existing instance i-1: waiting while it is Stopping'); // prettier-ignore
+    expect(describeStep('i-1', { kind: 'wait', status: 'Stopping' })).toBe(
+      'existing instance i-1: waiting while it is Stopping',
+    );
     expect(describeStep('i-1', { kind: 'member' })).toBeUndefined();
   });
 });

@@ -1,10 +1,43 @@
 import { describe, expect, test } from '@jest/globals';
 import type { ScalingGroup, ScalingGroupSpec } from '../../../cloud/types.js';
-import { configurationName, describeAction, planScalingGroup, type EnsureKnown, type GroupPlan, type ObservedGroup } from './plan.js'; // prettier-ignore
+import {
+  configurationName,
+  describeAction,
+  planScalingGroup,
+  type EnsureKnown,
+  type GroupPlan,
+  type ObservedGroup,
+} from './plan.js';
 
 const TAGS = { 'nodepool.alicloud.dev/cluster': 'c1', 'nodepool.alicloud.dev/pool': 'web' };
-const spec: ScalingGroupSpec = { name: 'np-c1-web', minSize: 0, maxSize: 2000, desiredCapacity: 3, vSwitchIds: ['vsw-a', 'vsw-b'], multiAZPolicy: 'PRIORITY', scalingPolicy: 'release', tags: TAGS, scaleInHook: { name: 'drain', heartbeatTimeoutSeconds: 3600, defaultResult: 'CONTINUE' } }; // prettier-ignore
-const group = (over: Partial<ScalingGroup> = {}): ScalingGroup => ({ id: 'asg-1', name: spec.name, state: 'Active', minSize: 0, maxSize: 2000, desiredCapacity: 3, activeConfigurationId: 'asc-1', vSwitchIds: ['vsw-a', 'vsw-b'], vpcId: 'vpc-1', multiAZPolicy: 'PRIORITY', scalingPolicy: 'release', tags: TAGS, deletionProtection: true, counts: { total: 3, pending: 0, removing: 0, protected: 0, standby: 0, stopped: 0 }, ...over }); // prettier-ignore
+const spec: ScalingGroupSpec = {
+  name: 'np-c1-web',
+  minSize: 0,
+  maxSize: 2000,
+  desiredCapacity: 3,
+  vSwitchIds: ['vsw-a', 'vsw-b'],
+  multiAZPolicy: 'PRIORITY',
+  scalingPolicy: 'release',
+  tags: TAGS,
+  scaleInHook: { name: 'drain', heartbeatTimeoutSeconds: 3600, defaultResult: 'CONTINUE' },
+};
+const group = (over: Partial<ScalingGroup> = {}): ScalingGroup => ({
+  id: 'asg-1',
+  name: spec.name,
+  state: 'Active',
+  minSize: 0,
+  maxSize: 2000,
+  desiredCapacity: 3,
+  activeConfigurationId: 'asc-1',
+  vSwitchIds: ['vsw-a', 'vsw-b'],
+  vpcId: 'vpc-1',
+  multiAZPolicy: 'PRIORITY',
+  scalingPolicy: 'release',
+  tags: TAGS,
+  deletionProtection: true,
+  counts: { total: 3, pending: 0, removing: 0, protected: 0, standby: 0, stopped: 0 },
+  ...over,
+});
 const known: EnsureKnown = {
   groupId: 'asg-1',
   configurationId: 'asc-1',
@@ -14,25 +47,113 @@ const known: EnsureKnown = {
 const desired = { group: spec, configurationName: 'np-digest' };
 const configs = [{ id: 'asc-1', name: 'np-digest', active: true }];
 
-const lines = (p: GroupPlan): string[] | string => (p.kind === 'act' ? p.actions.map(describeAction) : p.kind === 'read' ? `read ${p.reads.join('+')}` : `refuse ${p.code}`); // prettier-ignore
+const lines = (p: GroupPlan): string[] | string =>
+  p.kind === 'act'
+    ? p.actions.map(describeAction)
+    : p.kind === 'read'
+      ? `read ${p.reads.join('+')}`
+      : `refuse ${p.code}`;
 
 describe('planScalingGroup', () => {
   const cases: [string, ObservedGroup, typeof desired, string[] | string][] = [
-    ['no group: create, configure, enable, hook (nothing read)', { group: undefined }, desired, ['created scaling group', 'created scaling configuration', 'enabled scaling group', 'created SCALE_IN lifecycle hook']], // prettier-ignore
+    [
+      'no group: create, configure, enable, hook (nothing read)',
+      { group: undefined },
+      desired,
+      [
+        'created scaling group',
+        'created scaling configuration',
+        'enabled scaling group',
+        'created SCALE_IN lifecycle hook',
+      ],
+    ],
     ['in step and known: nothing, nothing read', { group: group(), known }, desired, []],
-    ['known for another group: read configurations and hooks', { group: group(), known: { ...known, groupId: 'asg-9' } }, desired, 'read configurations+hooks'], // prettier-ignore
-    ['launch spec changed: read the configurations', { group: group(), known }, { ...desired, configurationName: 'np-new' }, 'read configurations'], // prettier-ignore
-    ['launch spec changed, read: modify in place', { group: group(), known, configurations: configs }, { ...desired, configurationName: 'np-new' }, ['modified scaling configuration']], // prettier-ignore
-    ['a configuration left by a crash with the right name is re-used', { group: group({ state: 'Inactive', activeConfigurationId: undefined }), configurations: [{ id: 'asc-7', name: 'np-digest', active: false }], hookNames: ['drain'] }, desired, ['enabled scaling group']], // prettier-ignore
-    ['no configuration at all: create and enable', { group: group({ state: 'Inactive', activeConfigurationId: undefined }), configurations: [], hookNames: [] }, desired, ['created scaling configuration', 'enabled scaling group', 'created SCALE_IN lifecycle hook']], // prettier-ignore
-    ['hand-changed sizes and vSwitches restored', { group: group({ maxSize: 7, minSize: 1, vSwitchIds: ['vsw-a'] }), known }, desired, ['modified scaling group: MinSize, MaxSize, VSwitchIds']], // prettier-ignore
-    ['desired capacity, multi-AZ and scaling policy drift', { group: group({ desiredCapacity: 5, multiAZPolicy: 'BALANCE', scalingPolicy: 'recycle' }), known }, desired, ['modified scaling group: DesiredCapacity, MultiAZPolicy, ScalingPolicy']], // prettier-ignore
-    ['a max size lowered below the desired takes the desired along (ESS refuses bounds that exclude it)', { group: group({ desiredCapacity: 4, maxSize: 10 }), known }, { ...desired, group: { ...spec, maxSize: 2, desiredCapacity: 4 } }, ['modified scaling group: MaxSize, DesiredCapacity']], // prettier-ignore
-    ['hook missing after a read', { group: group(), known: { ...known, hook: false }, hookNames: ['other'] }, desired, ['created SCALE_IN lifecycle hook']], // prettier-ignore
-    ['hook present after a read', { group: group(), known: { ...known, hook: false }, hookNames: ['drain'] }, desired, []], // prettier-ignore
-    ['a group being deleted is refused', { group: group({ state: 'Deleting' }) }, desired, 'refuse IncorrectScalingGroupStatus'], // prettier-ignore
-    ["another pool's group is refused", { group: group({ tags: { ...TAGS, 'nodepool.alicloud.dev/pool': 'db' } }) }, desired, 'refuse ScalingGroupNotOwned'], // prettier-ignore
-    ["a group without the cluster's tag is refused", { group: group({ tags: {} }) }, desired, 'refuse ScalingGroupNotOwned'], // prettier-ignore
+    [
+      'known for another group: read configurations and hooks',
+      { group: group(), known: { ...known, groupId: 'asg-9' } },
+      desired,
+      'read configurations+hooks',
+    ],
+    [
+      'launch spec changed: read the configurations',
+      { group: group(), known },
+      { ...desired, configurationName: 'np-new' },
+      'read configurations',
+    ],
+    [
+      'launch spec changed, read: modify in place',
+      { group: group(), known, configurations: configs },
+      { ...desired, configurationName: 'np-new' },
+      ['modified scaling configuration'],
+    ],
+    [
+      'a configuration left by a crash with the right name is re-used',
+      {
+        group: group({ state: 'Inactive', activeConfigurationId: undefined }),
+        configurations: [{ id: 'asc-7', name: 'np-digest', active: false }],
+        hookNames: ['drain'],
+      },
+      desired,
+      ['enabled scaling group'],
+    ],
+    [
+      'no configuration at all: create and enable',
+      {
+        group: group({ state: 'Inactive', activeConfigurationId: undefined }),
+        configurations: [],
+        hookNames: [],
+      },
+      desired,
+      ['created scaling configuration', 'enabled scaling group', 'created SCALE_IN lifecycle hook'],
+    ],
+    [
+      'hand-changed sizes and vSwitches restored',
+      { group: group({ maxSize: 7, minSize: 1, vSwitchIds: ['vsw-a'] }), known },
+      desired,
+      ['modified scaling group: MinSize, MaxSize, VSwitchIds'],
+    ],
+    [
+      'desired capacity, multi-AZ and scaling policy drift',
+      { group: group({ desiredCapacity: 5, multiAZPolicy: 'BALANCE', scalingPolicy: 'recycle' }), known },
+      desired,
+      ['modified scaling group: DesiredCapacity, MultiAZPolicy, ScalingPolicy'],
+    ],
+    [
+      'a max size lowered below the desired takes the desired along (ESS refuses bounds that exclude it)',
+      { group: group({ desiredCapacity: 4, maxSize: 10 }), known },
+      { ...desired, group: { ...spec, maxSize: 2, desiredCapacity: 4 } },
+      ['modified scaling group: MaxSize, DesiredCapacity'],
+    ],
+    [
+      'hook missing after a read',
+      { group: group(), known: { ...known, hook: false }, hookNames: ['other'] },
+      desired,
+      ['created SCALE_IN lifecycle hook'],
+    ],
+    [
+      'hook present after a read',
+      { group: group(), known: { ...known, hook: false }, hookNames: ['drain'] },
+      desired,
+      [],
+    ],
+    [
+      'a group being deleted is refused',
+      { group: group({ state: 'Deleting' }) },
+      desired,
+      'refuse IncorrectScalingGroupStatus',
+    ],
+    [
+      "another pool's group is refused",
+      { group: group({ tags: { ...TAGS, 'nodepool.alicloud.dev/pool': 'db' } }) },
+      desired,
+      'refuse ScalingGroupNotOwned',
+    ],
+    [
+      "a group without the cluster's tag is refused",
+      { group: group({ tags: {} }) },
+      desired,
+      'refuse ScalingGroupNotOwned',
+    ],
   ];
   test.each(cases)('%s', (_name, observed, want, expected) => {
     expect(lines(planScalingGroup(observed, want))).toEqual(expected);
@@ -45,13 +166,25 @@ describe('planScalingGroup', () => {
 });
 
 describe('configurationName', () => {
-  const launch = { imageId: 'm-1', instanceTypes: ['ecs.g7.large'], securityGroupIds: ['sg-1'], systemDisk: { category: 'cloud_essd', sizeGiB: 40 }, dataDisks: [], userData: 'x', tags: {} }; // prettier-ignore
+  const launch = {
+    imageId: 'm-1',
+    instanceTypes: ['ecs.g7.large'],
+    securityGroupIds: ['sg-1'],
+    systemDisk: { category: 'cloud_essd', sizeGiB: 40 },
+    dataDisks: [],
+    userData: 'x',
+    tags: {},
+  };
   test('a digest of the launch spec; the password stands in by its revision, never by its value', () => {
     expect(configurationName(launch)).toMatch(/^np-[0-9a-f]{24}$/);
     expect(configurationName({ ...launch, instanceTypes: ['ecs.c7.large'] })).not.toBe(
       configurationName(launch),
     );
-    expect(configurationName({ ...launch, password: 'a' }, '1')).toBe(configurationName({ ...launch, password: 'b' }, '1')); // prettier-ignore
-    expect(configurationName({ ...launch, password: 'a' }, '1')).not.toBe(configurationName({ ...launch, password: 'a' }, '2')); // prettier-ignore
+    expect(configurationName({ ...launch, password: 'a' }, '1')).toBe(
+      configurationName({ ...launch, password: 'b' }, '1'),
+    );
+    expect(configurationName({ ...launch, password: 'a' }, '1')).not.toBe(
+      configurationName({ ...launch, password: 'a' }, '2'),
+    );
   });
 });

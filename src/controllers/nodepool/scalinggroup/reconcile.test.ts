@@ -15,7 +15,22 @@ const pool = (existingInstances?: string[]): NodePool =>
   }) as unknown as NodePool;
 
 // ESS after attaching one existing instance to a group of 2: desired 3, 3 in the group (its own counts)
-const group: ScalingGroup = { id: 'asg-1', name: 'np-c-web', state: 'Active', minSize: 0, maxSize: 2000, desiredCapacity: 3, activeConfigurationId: 'asc-1', vSwitchIds: ['vsw-1'], vpcId: 'vpc-1', multiAZPolicy: 'PRIORITY', scalingPolicy: 'release', tags: {}, deletionProtection: true, counts: { total: 3, pending: 0, removing: 0, protected: 0, standby: 0, stopped: 0 } }; // prettier-ignore
+const group: ScalingGroup = {
+  id: 'asg-1',
+  name: 'np-c-web',
+  state: 'Active',
+  minSize: 0,
+  maxSize: 2000,
+  desiredCapacity: 3,
+  activeConfigurationId: 'asc-1',
+  vSwitchIds: ['vsw-1'],
+  vpcId: 'vpc-1',
+  multiAZPolicy: 'PRIORITY',
+  scalingPolicy: 'release',
+  tags: {},
+  deletionProtection: true,
+  counts: { total: 3, pending: 0, removing: 0, protected: 0, standby: 0, stopped: 0 },
+};
 
 describe('the desired capacity a Manual pool asks ESS for', () => {
   test('an attach the member listing does not show yet does not lower the desired (ESS would remove one itself)', () => {

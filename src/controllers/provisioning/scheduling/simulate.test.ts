@@ -37,7 +37,14 @@ function offering(
     vSwitchId: `vsw-${zone}`,
     pricePerHour: price,
     allocatable: { cpuMilli: a.cpuMilli, memoryMiB: a.memoryMiB, gpus: a.gpus, pods: a.pods },
-    labels: { ...labels, 'nodepool.alicloud.dev/pool': pool, 'topology.kubernetes.io/zone': zone, 'node.kubernetes.io/instance-type': type, 'kubernetes.io/arch': 'amd64', 'kubernetes.io/os': 'linux' }, // prettier-ignore
+    labels: {
+      ...labels,
+      'nodepool.alicloud.dev/pool': pool,
+      'topology.kubernetes.io/zone': zone,
+      'node.kubernetes.io/instance-type': type,
+      'kubernetes.io/arch': 'amd64',
+      'kubernetes.io/os': 'linux',
+    },
     available: true,
     ...extra,
   };
@@ -67,10 +74,19 @@ function pod(
   labels: Record<string, string> = {},
   name?: string,
 ): SimPod {
-  return simPodOf({ metadata: { name: name ?? `p${++seq}`, namespace: 'default', labels }, spec: { ...spec, containers: spec.containers ?? [{ name: 'c', resources: { requests: { cpu: '1', memory: '1Gi' } } }] } }); // prettier-ignore
+  return simPodOf({
+    metadata: { name: name ?? `p${++seq}`, namespace: 'default', labels },
+    spec: {
+      ...spec,
+      containers: spec.containers ?? [{ name: 'c', resources: { requests: { cpu: '1', memory: '1Gi' } } }],
+    },
+  });
 }
-const req = (cpu: string, memory: string, extra: Record<string, string> = {}): NonNullable<Pod['spec']> => ({ containers: [{ name: 'c', resources: { requests: { cpu, memory, ...extra } } }] }); // prettier-ignore
-const many = (n: number, spec: NonNullable<Pod['spec']>, labels: Record<string, string> = {}): SimPod[] => Array.from({ length: n }, () => pod(spec, labels)); // prettier-ignore
+const req = (cpu: string, memory: string, extra: Record<string, string> = {}): NonNullable<Pod['spec']> => ({
+  containers: [{ name: 'c', resources: { requests: { cpu, memory, ...extra } } }],
+});
+const many = (n: number, spec: NonNullable<Pod['spec']>, labels: Record<string, string> = {}): SimPod[] =>
+  Array.from({ length: n }, () => pod(spec, labels));
 
 describe('pod requests', () => {
   test('containers + sidecars, or the largest init container, plus overhead; limits stand for missing requests', () => {
@@ -108,15 +124,27 @@ describe('pod requests', () => {
 
 describe('simulate: packing and choice', () => {
   test('identical pods pack onto as few nodes as fit, the cheapest type that holds them', () => {
-    const plan = simulate({ pods: many(12, req('1500m', '2Gi')), pools: [pool('a', ['ecs.g7.large', 'ecs.g7.xlarge', 'ecs.g7.2xlarge', 'ecs.g7.4xlarge'])] }); // prettier-ignore
+    const plan = simulate({
+      pods: many(12, req('1500m', '2Gi')),
+      pools: [pool('a', ['ecs.g7.large', 'ecs.g7.xlarge', 'ecs.g7.2xlarge', 'ecs.g7.4xlarge'])],
+    });
     // 16 vCPU nodes hold 10 of them (15.85 allocatable): one 4xlarge and the 2 left on the cheapest that holds 2 (xlarge 3.92)
-    expect(plan.nodes.map((n) => [n.instanceType, n.pods.length])).toEqual([['ecs.g7.4xlarge', 10], ['ecs.g7.xlarge', 2]]); // prettier-ignore
+    expect(plan.nodes.map((n) => [n.instanceType, n.pods.length])).toEqual([
+      ['ecs.g7.4xlarge', 10],
+      ['ecs.g7.xlarge', 2],
+    ]);
     expect(plan.unschedulable.size).toBe(0);
   });
 
   test('Karpenter-style mix: big memory pods go to r7, small ones pack on g7; everything fits', () => {
     const pods = [...many(10, req('900m', '3174Mi')), ...many(4, req('3500m', '28Gi'))];
-    const plan = simulate({ pods, pools: [pool('g', ['ecs.g7.xlarge', 'ecs.g7.2xlarge', 'ecs.g7.4xlarge']), pool('r', ['ecs.r7.2xlarge'])] }); // prettier-ignore
+    const plan = simulate({
+      pods,
+      pools: [
+        pool('g', ['ecs.g7.xlarge', 'ecs.g7.2xlarge', 'ecs.g7.4xlarge']),
+        pool('r', ['ecs.r7.2xlarge']),
+      ],
+    });
     expect(plan.unschedulable.size).toBe(0);
     expect(plan.nodes.filter((n) => n.pool === 'r').map((n) => n.pods.length)).toEqual([2, 2]);
     expect(plan.nodes.filter((n) => n.pool === 'g').reduce((a, n) => a + n.pods.length, 0)).toBe(10);
@@ -124,33 +152,74 @@ describe('simulate: packing and choice', () => {
 
   test('the higher scaling.priority wins over price; at equal priority the lower price per packed pod', () => {
     const cheap = pool('cheap', ['ecs.g7.xlarge']);
-    const dear = pool('dear', ['ecs.g7.xlarge'], { priority: 10, offerings: [offering('dear', 'ecs.g7.xlarge', 'z-a', { pricePerHour: 5 })] }); // prettier-ignore
+    const dear = pool('dear', ['ecs.g7.xlarge'], {
+      priority: 10,
+      offerings: [offering('dear', 'ecs.g7.xlarge', 'z-a', { pricePerHour: 5 })],
+    });
     expect(simulate({ pods: [pod()], pools: [cheap, dear] }).nodes[0]?.pool).toBe('dear');
     const dear0 = { ...dear, priority: 0 };
     expect(simulate({ pods: [pod()], pools: [dear0, cheap] }).nodes[0]?.pool).toBe('cheap');
   });
 
   test('maxSize holds: no more new nodes than the room; the rest are unschedulable with the reason', () => {
-    const pods = many(5, { ...req('1', '1Gi'), affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'one' } } }] } } }, { app: 'one' }); // prettier-ignore
+    const pods = many(
+      5,
+      {
+        ...req('1', '1Gi'),
+        affinity: {
+          podAntiAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [
+              { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'one' } } },
+            ],
+          },
+        },
+      },
+      { app: 'one' },
+    );
     const plan = simulate({ pods, pools: [pool('a', ['ecs.g7.xlarge'], { room: 3 })] });
     expect(plan.nodes).toHaveLength(3);
     expect(plan.unschedulable.size).toBe(2);
-    expect([...plan.unschedulable.values()][0]).toEqual([{ pool: 'a', reason: 'at maxSize (no room for another node)' }]); // prettier-ignore
+    expect([...plan.unschedulable.values()][0]).toEqual([
+      { pool: 'a', reason: 'at maxSize (no room for another node)' },
+    ]);
   });
 
   test('an unavailable offering (no stock / failed recently) is skipped for the next one', () => {
     const p = pool('a', ['ecs.g7.xlarge'], { zones: ['z-a', 'z-b'] });
-    const offerings = p.offerings.map((o) => (o.zoneId === 'z-a' ? { ...o, available: false, unavailableReason: 'NoStock' } : o)); // prettier-ignore
+    const offerings = p.offerings.map((o) =>
+      o.zoneId === 'z-a' ? { ...o, available: false, unavailableReason: 'NoStock' } : o,
+    );
     const plan = simulate({ pods: [pod()], pools: [{ ...p, offerings }] });
     expect(plan.nodes.map((n) => n.zoneId)).toEqual(['z-b']);
-    const none = simulate({ pods: [pod()], pools: [{ ...p, offerings: offerings.map((o) => ({ ...o, available: false, unavailableReason: 'NoStock' })) }] }); // prettier-ignore
-    expect([...none.unschedulable.values()][0]?.[0]?.reason).toMatch(/^no fitting offering available: ecs.g7.xlarge in z-a \(NoStock\)/); // prettier-ignore
+    const none = simulate({
+      pods: [pod()],
+      pools: [
+        { ...p, offerings: offerings.map((o) => ({ ...o, available: false, unavailableReason: 'NoStock' })) },
+      ],
+    });
+    expect([...none.unschedulable.values()][0]?.[0]?.reason).toMatch(
+      /^no fitting offering available: ecs.g7.xlarge in z-a \(NoStock\)/,
+    );
   });
 
   test('in-flight capacity is used first: a pod already covered starts no node', () => {
     const alloc = offering('a', 'ecs.g7.xlarge').allocatable;
-    const inflight: ExistingNode = { name: 'i-launched', pool: 'a', labels: offering('a', 'ecs.g7.xlarge').labels, taints: [], allocatable: alloc, used: { cpuMilli: 0, memoryMiB: 0, gpus: 0, pods: 0 }, pods: [], hostPorts: [], inFlight: true }; // prettier-ignore
-    const plan = simulate({ pods: many(3, req('1', '2Gi')), pools: [pool('a', ['ecs.g7.xlarge'])], existing: [inflight] }); // prettier-ignore
+    const inflight: ExistingNode = {
+      name: 'i-launched',
+      pool: 'a',
+      labels: offering('a', 'ecs.g7.xlarge').labels,
+      taints: [],
+      allocatable: alloc,
+      used: { cpuMilli: 0, memoryMiB: 0, gpus: 0, pods: 0 },
+      pods: [],
+      hostPorts: [],
+      inFlight: true,
+    };
+    const plan = simulate({
+      pods: many(3, req('1', '2Gi')),
+      pools: [pool('a', ['ecs.g7.xlarge'])],
+      existing: [inflight],
+    });
     expect(plan.nodes).toHaveLength(0);
     expect(new Set(plan.onExisting.values())).toEqual(new Set(['i-launched']));
   });
@@ -168,24 +237,41 @@ describe('simulate: packing and choice', () => {
 });
 
 describe('simulate: every constraint decides', () => {
-  const general = pool('general', ['ecs.g7.xlarge', 'ecs.g7.4xlarge'], { zones: ['z-a', 'z-b'], labels: { workload: 'web' } }); // prettier-ignore
-  const tainted = pool('gpu', ['ecs.gn7i-c8g1.2xlarge'], { zones: ['z-b'], taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] }); // prettier-ignore
+  const general = pool('general', ['ecs.g7.xlarge', 'ecs.g7.4xlarge'], {
+    zones: ['z-a', 'z-b'],
+    labels: { workload: 'web' },
+  });
+  const tainted = pool('gpu', ['ecs.gn7i-c8g1.2xlarge'], {
+    zones: ['z-b'],
+    taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }],
+  });
 
   test('GPUs: only a GPU type; a toleration opens the tainted pool; without it each pool says why', () => {
-    const gpuPod = pod({ ...req('2', '4Gi', { 'nvidia.com/gpu': '1' }), tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }] }); // prettier-ignore
-    expect(simulate({ pods: [gpuPod], pools: [general, tainted] }).nodes.map((n) => n.instanceType)).toEqual(['ecs.gn7i-c8g1.2xlarge']); // prettier-ignore
+    const gpuPod = pod({
+      ...req('2', '4Gi', { 'nvidia.com/gpu': '1' }),
+      tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }],
+    });
+    expect(simulate({ pods: [gpuPod], pools: [general, tainted] }).nodes.map((n) => n.instanceType)).toEqual([
+      'ecs.gn7i-c8g1.2xlarge',
+    ]);
     const untolerated = pod(req('2', '4Gi', { 'nvidia.com/gpu': '1' }));
     const plan = simulate({ pods: [untolerated], pools: [general, tainted] });
     expect(plan.nodes).toHaveLength(0);
     expect(plan.unschedulable.get(untolerated.key)).toEqual([
-      { pool: 'general', reason: 'needs 2 CPU / 4 GiB / 1 GPU, its largest type ecs.g7.4xlarge has 15.9 CPU / 58.4 GiB / 0 GPU allocatable' }, // prettier-ignore
+      {
+        pool: 'general',
+        reason:
+          'needs 2 CPU / 4 GiB / 1 GPU, its largest type ecs.g7.4xlarge has 15.9 CPU / 58.4 GiB / 0 GPU allocatable',
+      },
       { pool: 'gpu', reason: 'taint dedicated=gpu:NoSchedule not tolerated' },
     ]);
   });
 
   test('huge requests name the largest type', () => {
     const p = pod(req('96', '64Gi'));
-    expect(simulate({ pods: [p], pools: [general] }).unschedulable.get(p.key)?.[0]?.reason).toBe('needs 96 CPU / 64 GiB, its largest type ecs.g7.4xlarge has 15.9 CPU / 58.4 GiB allocatable'); // prettier-ignore
+    expect(simulate({ pods: [p], pools: [general] }).unschedulable.get(p.key)?.[0]?.reason).toBe(
+      'needs 96 CPU / 64 GiB, its largest type ecs.g7.4xlarge has 15.9 CPU / 58.4 GiB allocatable',
+    );
   });
 
   test('nodeSelector against the labels the new node will carry (pool labels and per-offering ones)', () => {
@@ -195,7 +281,9 @@ describe('simulate: every constraint decides', () => {
     });
     expect(simulate({ pods: [ok], pools: [general] }).nodes.map((n) => n.zoneId)).toEqual(['z-b']);
     const bad = pod({ ...req('1', '1Gi'), nodeSelector: { workload: 'batch' } });
-    expect(simulate({ pods: [bad], pools: [general] }).unschedulable.get(bad.key)?.[0]?.reason).toBe('node selector workload=batch does not match (the pool\'s nodes have workload=web)'); // prettier-ignore
+    expect(simulate({ pods: [bad], pools: [general] }).unschedulable.get(bad.key)?.[0]?.reason).toBe(
+      "node selector workload=batch does not match (the pool's nodes have workload=web)",
+    );
   });
 
   test.each([
@@ -204,30 +292,93 @@ describe('simulate: every constraint decides', () => {
       [{ key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['ecs.g7.4xlarge'] }],
       'ecs.g7.4xlarge',
     ],
-    ['NotIn', [{ key: 'node.kubernetes.io/instance-type', operator: 'NotIn', values: ['ecs.g7.xlarge'] }], 'ecs.g7.4xlarge'], // prettier-ignore
+    [
+      'NotIn',
+      [{ key: 'node.kubernetes.io/instance-type', operator: 'NotIn', values: ['ecs.g7.xlarge'] }],
+      'ecs.g7.4xlarge',
+    ],
     ['Exists', [{ key: 'workload', operator: 'Exists' }], 'ecs.g7.xlarge'],
     ['DoesNotExist', [{ key: 'workload', operator: 'DoesNotExist' }], undefined],
     ['Gt', [{ key: 'cores', operator: 'Gt', values: ['8'] }], 'ecs.g7.4xlarge'],
     ['Lt', [{ key: 'cores', operator: 'Lt', values: ['8'] }], 'ecs.g7.xlarge'],
   ])('required node affinity %s', (_op, expressions, want) => {
-    const withCores: PoolTemplate = { ...general, offerings: general.offerings.map((o) => ({ ...o, labels: { ...o.labels, cores: o.instanceType === 'ecs.g7.4xlarge' ? '16' : '4' } })) }; // prettier-ignore
-    const p = pod({ ...req('1', '1Gi'), affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: expressions }] } } } }); // prettier-ignore
+    const withCores: PoolTemplate = {
+      ...general,
+      offerings: general.offerings.map((o) => ({
+        ...o,
+        labels: { ...o.labels, cores: o.instanceType === 'ecs.g7.4xlarge' ? '16' : '4' },
+      })),
+    };
+    const p = pod({
+      ...req('1', '1Gi'),
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: expressions }],
+          },
+        },
+      },
+    });
     const plan = simulate({ pods: [p], pools: [withCores] });
     expect(plan.nodes[0]?.instanceType).toBe(want);
-    if (!want) expect(plan.unschedulable.get(p.key)?.[0]?.reason).toBe('required node affinity matches none of its instance types and zones'); // prettier-ignore
+    if (!want)
+      expect(plan.unschedulable.get(p.key)?.[0]?.reason).toBe(
+        'required node affinity matches none of its instance types and zones',
+      );
   });
 
   test('required pod anti-affinity on hostname: one per node', () => {
-    const pods = many(3, { ...req('500m', '512Mi'), affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'db' } } }] } } }, { app: 'db' }); // prettier-ignore
+    const pods = many(
+      3,
+      {
+        ...req('500m', '512Mi'),
+        affinity: {
+          podAntiAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [
+              { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'db' } } },
+            ],
+          },
+        },
+      },
+      { app: 'db' },
+    );
     expect(simulate({ pods, pools: [general] }).nodes.map((n) => n.pods.length)).toEqual([1, 1, 1]);
   });
 
   describe('required pod affinity', () => {
     const HOST = 'kubernetes.io/hostname';
     const ZONE = 'topology.kubernetes.io/zone';
-    const aff = (key: string, app: string, extra: Record<string, unknown> = {}): NonNullable<Pod['spec']> => ({ ...req('1', '1Gi'), affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: key, labelSelector: { matchLabels: { app } }, ...extra }] } } }); // prettier-ignore
+    const aff = (
+      key: string,
+      app: string,
+      extra: Record<string, unknown> = {},
+    ): NonNullable<Pod['spec']> => ({
+      ...req('1', '1Gi'),
+      affinity: {
+        podAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [
+            { topologyKey: key, labelSelector: { matchLabels: { app } }, ...extra },
+          ],
+        },
+      },
+    });
     const alloc = offering('general', 'ecs.g7.xlarge').allocatable;
-    const inflight = (name: string, zone: string, podLabels: Record<string, string>[]): ExistingNode => ({ name, pool: 'general', labels: { ...offering('general', 'ecs.g7.xlarge', zone).labels, [HOST]: name }, taints: [], allocatable: alloc, used: { cpuMilli: podLabels.length * 1000, memoryMiB: podLabels.length * 1024, gpus: 0, pods: podLabels.length }, pods: podLabels.map((labels) => ({ namespace: 'default', labels, antiAffinity: [] })), hostPorts: [], inFlight: true }); // prettier-ignore
+    const inflight = (name: string, zone: string, podLabels: Record<string, string>[]): ExistingNode => ({
+      name,
+      pool: 'general',
+      labels: { ...offering('general', 'ecs.g7.xlarge', zone).labels, [HOST]: name },
+      taints: [],
+      allocatable: alloc,
+      used: {
+        cpuMilli: podLabels.length * 1000,
+        memoryMiB: podLabels.length * 1024,
+        gpus: 0,
+        pods: podLabels.length,
+      },
+      pods: podLabels.map((labels) => ({ namespace: 'default', labels, antiAffinity: [] })),
+      hostPorts: [],
+      inFlight: true,
+    });
     // prettier-ignore
     const cases: [string, () => { pods: SimPod[]; pools?: PoolTemplate[]; existing?: ExistingNode[]; zoneCounts?: (ns: string) => Map<string, number> }, (plan: ReturnType<typeof simulate>, pods: SimPod[]) => void][] = [
       ['hostname, a group that selects itself: together on one new node', () => ({ pods: many(3, aff(HOST, 'cache'), { app: 'cache' }) }),
@@ -251,7 +402,12 @@ describe('simulate: every constraint decides', () => {
     ];
     test.each(cases)('%s', (_name, input, check) => {
       const i = input();
-      const plan = simulate({ pods: i.pods, pools: i.pools ?? [general], ...(i.existing ? { existing: i.existing } : {}), ...(i.zoneCounts ? { zoneCounts: i.zoneCounts } : {}) }); // prettier-ignore
+      const plan = simulate({
+        pods: i.pods,
+        pools: i.pools ?? [general],
+        ...(i.existing ? { existing: i.existing } : {}),
+        ...(i.zoneCounts ? { zoneCounts: i.zoneCounts } : {}),
+      });
       check(plan, i.pods);
     });
   });
@@ -264,8 +420,22 @@ describe('simulate: every constraint decides', () => {
   });
 
   test('topology spread on zone: spread over the zones, counting pods already running', () => {
-    const spread = { ...req('1', '1Gi'), topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'web' } } }] }; // prettier-ignore
-    const plan = simulate({ pods: many(4, spread, { app: 'web' }), pools: [general], zoneCounts: () => new Map([['z-a', 1]]) }); // prettier-ignore
+    const spread = {
+      ...req('1', '1Gi'),
+      topologySpreadConstraints: [
+        {
+          maxSkew: 1,
+          topologyKey: 'topology.kubernetes.io/zone',
+          whenUnsatisfiable: 'DoNotSchedule',
+          labelSelector: { matchLabels: { app: 'web' } },
+        },
+      ],
+    };
+    const plan = simulate({
+      pods: many(4, spread, { app: 'web' }),
+      pools: [general],
+      zoneCounts: () => new Map([['z-a', 1]]),
+    });
     const perZone = new Map<string, number>();
     for (const n of plan.nodes) perZone.set(n.zoneId, (perZone.get(n.zoneId) ?? 0) + n.pods.length);
     // one already runs in z-a: with the four new ones, the zones end within a skew of 1 (3 / 2 or 2 / 3)
@@ -278,24 +448,49 @@ describe('simulate: every constraint decides', () => {
   });
 
   test('topology spread on hostname: at most maxSkew per new node', () => {
-    const spread = { ...req('100m', '128Mi'), topologySpreadConstraints: [{ maxSkew: 2, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'x' } } }] }; // prettier-ignore
-    expect(simulate({ pods: many(5, spread, { app: 'x' }), pools: [general] }).nodes.map((n) => n.pods.length)).toEqual([2, 2, 1]); // prettier-ignore
+    const spread = {
+      ...req('100m', '128Mi'),
+      topologySpreadConstraints: [
+        {
+          maxSkew: 2,
+          topologyKey: 'kubernetes.io/hostname',
+          whenUnsatisfiable: 'DoNotSchedule',
+          labelSelector: { matchLabels: { app: 'x' } },
+        },
+      ],
+    };
+    expect(
+      simulate({ pods: many(5, spread, { app: 'x' }), pools: [general] }).nodes.map((n) => n.pods.length),
+    ).toEqual([2, 2, 1]);
   });
 
   test('the zone of bound volumes', () => {
     const p = simPodOf({ metadata: { name: 'v', namespace: 'default' }, spec: req('1', '1Gi') }, ['z-b']);
     expect(simulate({ pods: [p], pools: [general] }).nodes.map((n) => n.zoneId)).toEqual(['z-b']);
     const q = simPodOf({ metadata: { name: 'w', namespace: 'default' }, spec: req('1', '1Gi') }, ['z-c']);
-    expect(simulate({ pods: [q], pools: [general] }).unschedulable.get(q.key)?.[0]?.reason).toBe('its volumes are in z-c: the pool has no vSwitch there'); // prettier-ignore
+    expect(simulate({ pods: [q], pools: [general] }).unschedulable.get(q.key)?.[0]?.reason).toBe(
+      'its volumes are in z-c: the pool has no vSwitch there',
+    );
   });
 
   test('max pods: the kubelet cap bounds a node', () => {
-    const small = { ...general, offerings: general.offerings.filter((o) => o.zoneId === 'z-a' && o.instanceType === 'ecs.g7.4xlarge').map((o) => ({ ...o, allocatable: { ...o.allocatable, pods: 4 } })) }; // prettier-ignore
-    expect(simulate({ pods: many(6, req('10m', '10Mi')), pools: [small] }).nodes.map((n) => n.pods.length)).toEqual([4, 2]); // prettier-ignore
+    const small = {
+      ...general,
+      offerings: general.offerings
+        .filter((o) => o.zoneId === 'z-a' && o.instanceType === 'ecs.g7.4xlarge')
+        .map((o) => ({ ...o, allocatable: { ...o.allocatable, pods: 4 } })),
+    };
+    expect(
+      simulate({ pods: many(6, req('10m', '10Mi')), pools: [small] }).nodes.map((n) => n.pods.length),
+    ).toEqual([4, 2]);
   });
 
   test('a blocked pool gives its reason', () => {
     const p = pod();
-    expect(simulate({ pods: [p], pools: [{ ...general, blocked: 'the pool is Degraded' }] }).unschedulable.get(p.key)).toEqual([{ pool: 'general', reason: 'the pool is Degraded' }]); // prettier-ignore
+    expect(
+      simulate({ pods: [p], pools: [{ ...general, blocked: 'the pool is Degraded' }] }).unschedulable.get(
+        p.key,
+      ),
+    ).toEqual([{ pool: 'general', reason: 'the pool is Degraded' }]);
   });
 });
