@@ -30,8 +30,9 @@ import {
 import { createLogger } from '../src/log.js';
 import { startSimulator, type Simulator } from '../src/sim/cloud/index.js';
 import { NodeSimulation } from '../src/sim/nodes/index.js';
+import { median, systemEventsRun, type EventsRun } from './automation-events.js';
 import { rateByAction } from './nodepool-figures.js';
-import { startOperator } from './operator-process.js';
+import { scrape, startOperator } from './operator-process.js';
 import { procOf, stopChild } from './process.js';
 
 const num = (name: string, dflt: number): number => {
@@ -46,6 +47,11 @@ const TIME_SCALE = num('NODEPOOL_BENCH_TIME_SCALE', 1);
 const RUNS = num('NODEPOOL_BENCH_RUNS', 3);
 const TIMEOUT_S = num('NODEPOOL_BENCH_TIMEOUT_SECONDS', 3600);
 const KEEP = process.env.NODEPOOL_BENCH_KEEP === '1';
+// extra node flags for the operator, e.g. `--heapsnapshot-signal=SIGUSR2` (with _HEAP_SNAPSHOT_MB) or `--heap-prof`
+const NODE_ARGS = (process.env.NODEPOOL_BENCH_OPERATOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const EVENTS_RUNS = num('NODEPOOL_BENCH_EVENTS_RUNS', 1);
+const PHASES = new Set((process.env.NODEPOOL_BENCH_AUTOMATION_PHASES ?? 'rotation,events').split(','));
+const SNAPSHOT_MB = Number(process.env.NODEPOOL_BENCH_HEAP_SNAPSHOT_MB ?? 0);
 const DEPLOYMENTS = 6;
 const CLUSTER = 'c-bench-rot';
 const FAMILY = IMAGE_FAMILIES.AliyunLinux3ContainerOptimized!.x86_64;
@@ -76,7 +82,6 @@ const progress = (s: string): void =>
   void process.stderr.write(`[bench:automation +${now().toFixed(0)}s] ${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const load = (): string =>
   loadavg()
     .map((x) => x.toFixed(1))
@@ -94,6 +99,16 @@ async function until(what: string, done: () => Promise<boolean>, status: () => s
     }
     await sleep(1_000);
   }
+}
+
+/** The operator's memory split (heap used / heap total / external / array buffers, MB) from its /metrics. */
+async function heapOf(port: number): Promise<string> {
+  const text = await scrape(port);
+  const mb = (name: string): string => {
+    const v = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)`, 'm').exec(text)?.[1];
+    return v === undefined ? '?' : String(round(Number(v) / 1048576));
+  };
+  return `heap used ${mb('nodejs_heap_size_used_bytes')} of ${mb('nodejs_heap_size_total_bytes')} MB, external ${mb('nodejs_external_memory_bytes')} MB, RSS ${mb('process_resident_memory_bytes')} MB`;
 }
 
 interface Run {
@@ -128,6 +143,7 @@ async function oneRun(
     cluster: CLUSTER,
     logLevel: process.env.NODEPOOL_BENCH_OPERATOR_LOG_LEVEL,
     args: ['--image-check-interval', '5s'],
+    nodeArgs: NODE_ARGS,
   });
   const pid = operator.pid!;
   try {
@@ -236,6 +252,9 @@ async function oneRun(
       pdbMinMargin: Infinity,
       minRunning: Infinity,
       rss: [] as number[],
+      atMax: '',
+      heapNow: '',
+      snapshot: false,
       onNew: 0,
       nodes: 0,
     };
@@ -261,11 +280,19 @@ async function oneRun(
             seen.pdbMinMargin = Math.min(seen.pdbMinMargin, s.currentHealthy - s.desiredHealthy);
         }
         seen.minRunning = Math.min(seen.minRunning, await runningPods());
-        seen.rss.push((await procOf(pid)).rssMB);
+        const rss = (await procOf(pid)).rssMB;
+        seen.heapNow = await heapOf(operator.metrics);
+        if (rss > Math.max(0, ...seen.rss)) seen.atMax = seen.heapNow;
+        seen.rss.push(rss);
+        if (SNAPSHOT_MB > 0 && rss >= SNAPSHOT_MB && !seen.snapshot) {
+          seen.snapshot = true;
+          progress(`run ${run}: RSS ${round(rss)} MB: heap snapshot asked for (SIGUSR2)`);
+          process.kill(pid, 'SIGUSR2');
+        }
         return seen.onNew === NODES && ns0.length === NODES && claimed === 0 && (await active());
       },
       () =>
-        `${seen.onNew}/${NODES} nodes on the new image, ${seen.nodes} nodes, at most ${seen.maxClaimed} claimed at once, RSS ${round(seen.rss[seen.rss.length - 1] ?? 0)} MB`,
+        `${seen.onNew}/${NODES} nodes on the new image, ${seen.nodes} nodes, at most ${seen.maxClaimed} claimed at once, RSS ${round(seen.rss[seen.rss.length - 1] ?? 0)} MB (${seen.heapNow})`,
     );
     const rotationS = now() - start;
     const calls = rateByAction(calls0, sim.calls.snapshot(), 0);
@@ -285,6 +312,7 @@ async function oneRun(
       loadAfter: load(),
     };
     console.log(JSON.stringify({ run, ...r }));
+    progress(`run ${run}: at the highest RSS sample: ${seen.atMax}`);
     await namespaces.delete(ns).catch(() => undefined);
     await pools.delete(name);
     await until(
@@ -300,6 +328,34 @@ async function oneRun(
   } finally {
     await stopChild(operator);
   }
+}
+
+/** The rotation runs (a simulator at TIME_SCALE, the operator a child process); returns the summary line. */
+async function rotationPhase(stack: DevStack, client: KubeClient): Promise<string> {
+  const sim = await startSimulator({ log: quiet, timeScale: TIME_SCALE });
+  const nodeSim = new NodeSimulation(sim, { apiServer: stack.server, log: quiet, cacheBoots: true });
+  nodeSim.start();
+  try {
+    const runs: Run[] = [];
+    for (let i = 0; i < RUNS; i++) runs.push(await oneRun(i, { stack, sim, client, runDir }));
+    const m = (k: keyof Run): number => median(runs.map((r) => r[k] as number));
+    return `rotation of a ${NODES}-node pool running ${PODS} pods, maxSurge ${MAX_SURGE}, time scale ${TIME_SCALE} (wall = simulated at 1): median ${m('rotationS')} s (runs: ${runs.map((r) => r.rotationS).join(', ')}; goal <= 600 s), first node claimed after ${m('firstClaimS')} s; at most ${Math.max(...runs.map((r) => r.maxExtraNodes))} extra nodes and ${Math.max(...runs.map((r) => r.maxClaimed))} claimed at once; PodDisruptionBudget margin min ${Math.min(...runs.map((r) => r.pdbMinMargin))} (< 0 = violated), fewest Running pods ${Math.min(...runs.map((r) => r.minRunningPods))}/${PODS}; operator RSS max median ${m('rssMaxMB')} MB (runs: ${runs.map((r) => r.rssMaxMB).join(', ')}), peak ${Math.max(...runs.map((r) => r.rssPeakMB))} MB (goal <= 200); ${m('cloudCalls')} cloud calls; load ${runs.map((r) => `${r.loadBefore} → ${r.loadAfter}`).join('; ')}`;
+  } finally {
+    await nodeSim.stop();
+    await sim.stop();
+  }
+}
+
+/** The system-events runs (EVENTS_RUNS, default 1); returns the summary line. */
+async function eventsPhase(stack: DevStack, client: KubeClient): Promise<string> {
+  const runs: EventsRun[] = [];
+  for (let i = 0; i < EVENTS_RUNS; i++)
+    runs.push(
+      await systemEventsRun({ stack, client, runDir, run: i, timeoutS: TIMEOUT_S, progress, load, until }),
+    );
+  const all = runs.reduce((a, r) => a + r.events, 0);
+  const onTime = runs.reduce((a, r) => a + r.onTime, 0);
+  return `system events announced 30-50 min ahead: ${onTime}/${all} nodes out of their scaling group >= 5 min before NotBefore (${round((100 * onTime) / all)} %, goal 100 %; runs: ${runs.map((r) => `${r.onTime}/${r.events}`).join(', ')}), lead min ${Math.min(...runs.map((r) => r.leadMinMin))} min, median ${median(runs.map((r) => r.leadMedianMin))} min, max ${Math.max(...runs.map((r) => r.leadMaxMin))} min; ${runs.reduce((a, r) => a + r.hitMembers, 0)} executed on a member; pool whole again after ${median(runs.map((r) => r.wallS))} s wall; load ${runs.map((r) => `${r.loadBefore} → ${r.loadAfter}`).join('; ')}`;
 }
 
 const binaries = cachedBinaries();
@@ -320,24 +376,17 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 try {
   progress(
-    `${RUNS} run(s): ${NODES} nodes, ${PODS} pods, maxSurge ${MAX_SURGE}, time scale ${TIME_SCALE}; load ${load()}; folder ${runDir}`,
+    `phases ${[...PHASES].join(', ')}; ${RUNS} run(s): rotation of ${NODES} nodes, ${PODS} pods, maxSurge ${MAX_SURGE}, time scale ${TIME_SCALE}; load ${load()}; folder ${runDir}`,
   );
   const stack = await DevStack.start({ runDir: join(runDir, 'cluster'), binaries });
   cleanups.push(() => stack.stop({ removeRunDir: true }));
   await installCrds(stack.binaries.bin.kubectl, stack.kubeconfig);
-  const sim = await startSimulator({ log: quiet, timeScale: TIME_SCALE });
-  cleanups.push(() => sim.stop());
-  const nodeSim = new NodeSimulation(sim, { apiServer: stack.server, log: quiet, cacheBoots: true });
-  nodeSim.start();
-  cleanups.push(() => nodeSim.stop());
   const client = new KubeClient(loadKubeConfig({ kubeconfig: stack.kubeconfig }), { connections: 16 });
   cleanups.push(() => client.close());
-  const runs: Run[] = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await oneRun(i, { stack, sim, client, runDir }));
-  const m = (k: keyof Run): number => median(runs.map((r) => r[k] as number));
-  console.log(
-    `rotation of a ${NODES}-node pool running ${PODS} pods, maxSurge ${MAX_SURGE}, time scale ${TIME_SCALE} (wall = simulated at 1): median ${m('rotationS')} s (runs: ${runs.map((r) => r.rotationS).join(', ')}; goal <= 600 s), first node claimed after ${m('firstClaimS')} s; at most ${Math.max(...runs.map((r) => r.maxExtraNodes))} extra nodes and ${Math.max(...runs.map((r) => r.maxClaimed))} claimed at once; PodDisruptionBudget margin min ${Math.min(...runs.map((r) => r.pdbMinMargin))} (< 0 = violated), fewest Running pods ${Math.min(...runs.map((r) => r.minRunningPods))}/${PODS}; operator RSS max median ${m('rssMaxMB')} MB, peak ${Math.max(...runs.map((r) => r.rssPeakMB))} MB (goal <= 200); ${m('cloudCalls')} cloud calls; load ${runs.map((r) => `${r.loadBefore} → ${r.loadAfter}`).join('; ')}`,
-  );
+  const lines: string[] = [];
+  if (PHASES.has('rotation')) lines.push(await rotationPhase(stack, client));
+  if (PHASES.has('events')) lines.push(await eventsPhase(stack, client));
+  for (const l of lines) console.log(l);
 } catch (err) {
   failed = true;
   process.stderr.write(

@@ -39,4 +39,42 @@ describe('giving back heap a burst left behind', () => {
     clock.advance(120_000);
     expect(released).toHaveLength(1);
   });
+
+  test('collected when the heap in use grew by the garbage threshold past what was live after the last collection', () => {
+    const clock = new FakeClock();
+    // used ≈ total: no slack, the growth is garbage in the old generation
+    let heap = { heapTotal: 66 * MB, heapUsed: 60 * MB };
+    const released: [number, string][] = [];
+    startMemoryRelease({
+      clock,
+      intervalMs: 3_000,
+      slackBytes: 24 * MB,
+      garbageBytes: 24 * MB,
+      sample: () => heap,
+      release: () => {
+        heap = { heapTotal: 66 * MB, heapUsed: 62 * MB }; // what is live now
+        return true;
+      },
+      onRelease: (bytes, reason) => released.push([bytes / MB, reason]),
+    });
+    clock.advance(3_000); // the first sample: 60 MB live
+    heap = { heapTotal: 90 * MB, heapUsed: 83 * MB };
+    clock.advance(3_000);
+    expect(released).toEqual([]); // 23 MB of growth, 7 MB of slack
+    heap = { heapTotal: 92 * MB, heapUsed: 84 * MB };
+    clock.advance(3_000);
+    expect(released).toEqual([[24, 'garbage']]);
+    // V8 collected by itself (in use went down): growth counts from there
+    heap = { heapTotal: 70 * MB, heapUsed: 50 * MB };
+    clock.advance(3_000);
+    heap = { heapTotal: 80 * MB, heapUsed: 73 * MB };
+    clock.advance(3_000);
+    expect(released).toHaveLength(1); // 23 MB past 50
+    heap = { heapTotal: 80 * MB, heapUsed: 75 * MB };
+    clock.advance(3_000);
+    expect(released).toEqual([
+      [24, 'garbage'],
+      [25, 'garbage'],
+    ]);
+  });
 });
