@@ -33,7 +33,11 @@ FROM ${RUNTIME_BASE}
 # MALLOC_ARENA_MAX: glibc keeps up to 8 malloc arenas per core, each holding memory freed by the threads that
 # used it; two are plenty for one event loop and its few helper threads and keep ~25 MB of resident memory
 # off at 1,000 nodes (`npm run bench:nodepool`, docs/nodepool.md).
-ENV NODE_ENV=production MALLOC_ARENA_MAX=2
+# NODE_OPTIONS=--max-semi-space-size=8: V8's young generation grows to 3 × 32-64 MB in a burst of reconciles and
+# keeps it; 8 MB semi-spaces hold it to ~24 MB, and the operator's heap pacer (src/runtime/memory.ts) keeps the old
+# generation near its live set: RSS within 200 MB through a 100-node rotation (`npm run bench:automation`,
+# docs/automation.md). A NODE_OPTIONS set through the chart's extraEnv replaces this one: keep the flag in it.
+ENV NODE_ENV=production MALLOC_ARENA_MAX=2 NODE_OPTIONS=--max-semi-space-size=8
 # the node binary alone: npm, npx and corepack stay in the build stage
 COPY --from=build /usr/local/bin/node /usr/local/bin/node
 WORKDIR /app

@@ -355,7 +355,7 @@ async function eventsPhase(stack: DevStack, client: KubeClient): Promise<string>
     );
   const all = runs.reduce((a, r) => a + r.events, 0);
   const onTime = runs.reduce((a, r) => a + r.onTime, 0);
-  return `system events announced 30-50 min ahead: ${onTime}/${all} nodes out of their scaling group >= 5 min before NotBefore (${round((100 * onTime) / all)} %, goal 100 %; runs: ${runs.map((r) => `${r.onTime}/${r.events}`).join(', ')}), lead min ${Math.min(...runs.map((r) => r.leadMinMin))} min, median ${median(runs.map((r) => r.leadMedianMin))} min, max ${Math.max(...runs.map((r) => r.leadMaxMin))} min; ${runs.reduce((a, r) => a + r.hitMembers, 0)} executed on a member; pool whole again after ${median(runs.map((r) => r.wallS))} s wall; load ${runs.map((r) => `${r.loadBefore} → ${r.loadAfter}`).join('; ')}`;
+  return `system events announced 30-50 min ahead (time scale ${runs[0]!.timeScale}): ${onTime}/${all} nodes out of their scaling group >= 5 min before NotBefore (${round((100 * onTime) / all)} %, goal 100 %; runs: ${runs.map((r) => `${r.onTime}/${r.events}`).join(', ')}), lead min ${Math.min(...runs.map((r) => r.leadMinMin))} min, median ${median(runs.map((r) => r.leadMedianMin))} min, max ${Math.max(...runs.map((r) => r.leadMaxMin))} min; ${runs.reduce((a, r) => a + r.hitMembers, 0)} executed on a member; pool whole again after ${median(runs.map((r) => r.wallS))} s wall; load ${runs.map((r) => `${r.loadBefore} → ${r.loadAfter}`).join('; ')}`;
 }
 
 const binaries = cachedBinaries();

@@ -10,6 +10,9 @@ import { spawnLogged } from './process.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The image's NODE_OPTIONS (Dockerfile): the operator runs as it does in its container. */
+export const IMAGE_NODE_OPTIONS = '--max-semi-space-size=8';
+
 export type OperatorProcess = ChildProcess & { metrics: number };
 
 export interface OperatorOptions {
@@ -47,6 +50,7 @@ export async function startOperator(
     ...process.env, ...sim.env(), KUBECONFIG: '', NODEPOOL_CLUSTER_ID: o.cluster, NODEPOOL_VPC_ID: region.vpcs[0]!.vpcId,
     NODEPOOL_APISERVER_ENDPOINT: stack.server, LOG_LEVEL: o.logLevel ?? 'info',
     MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2', // as the image sets it
+    NODE_OPTIONS: process.env.NODE_OPTIONS ?? IMAGE_NODE_OPTIONS,
   }, logFile);
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -74,7 +74,13 @@ describe('the image built from the Dockerfile', () => {
       Cmd: ['run'],
       WorkingDir: '/app',
     });
-    expect(info.Config.Env).toEqual(expect.arrayContaining(['NODE_ENV=production', 'MALLOC_ARENA_MAX=2']));
+    expect(info.Config.Env).toEqual(
+      expect.arrayContaining([
+        'NODE_ENV=production',
+        'MALLOC_ARENA_MAX=2',
+        'NODE_OPTIONS=--max-semi-space-size=8',
+      ]),
+    );
     const history = JSON.parse(
       mustSucceed('podman history', await tools.podman(['history', '--format', 'json', built.image])),
     ) as { size: number; CreatedBy: string }[];
