@@ -120,6 +120,8 @@ interface Run {
   minRunningPods: number;
   rssMaxMB: number;
   rssPeakMB: number;
+  /** The operator's CPU seconds (user + system) during the rotation. */
+  cpuS: number;
   cloudCalls: number;
   cloudCallsByAction: Record<string, number>;
   loadBefore: string;
@@ -244,6 +246,7 @@ async function oneRun(
     const loadBefore = load();
     const calls0 = sim.calls.snapshot();
     const start = now();
+    const cpu0 = (await procOf(pid)).cpuS;
     const image = sim.publishImage({ family: FAMILY, version: String(run + 2), kubeletVersion: 'v1.34.9' });
     const seen = {
       firstClaim: NaN,
@@ -306,6 +309,7 @@ async function oneRun(
       minRunningPods: seen.minRunning,
       rssMaxMB: round(Math.max(...seen.rss)),
       rssPeakMB: round(peak.hwmMB),
+      cpuS: round(peak.cpuS - cpu0),
       cloudCalls: calls.total,
       cloudCallsByAction: calls.byAction,
       loadBefore,
@@ -339,7 +343,7 @@ async function rotationPhase(stack: DevStack, client: KubeClient): Promise<strin
     const runs: Run[] = [];
     for (let i = 0; i < RUNS; i++) runs.push(await oneRun(i, { stack, sim, client, runDir }));
     const m = (k: keyof Run): number => median(runs.map((r) => r[k] as number));
-    return `rotation of a ${NODES}-node pool running ${PODS} pods, maxSurge ${MAX_SURGE}, time scale ${TIME_SCALE} (wall = simulated at 1): median ${m('rotationS')} s (runs: ${runs.map((r) => r.rotationS).join(', ')}; goal <= 600 s), first node claimed after ${m('firstClaimS')} s; at most ${Math.max(...runs.map((r) => r.maxExtraNodes))} extra nodes and ${Math.max(...runs.map((r) => r.maxClaimed))} claimed at once; PodDisruptionBudget margin min ${Math.min(...runs.map((r) => r.pdbMinMargin))} (< 0 = violated), fewest Running pods ${Math.min(...runs.map((r) => r.minRunningPods))}/${PODS}; operator RSS max median ${m('rssMaxMB')} MB (runs: ${runs.map((r) => r.rssMaxMB).join(', ')}), peak ${Math.max(...runs.map((r) => r.rssPeakMB))} MB (goal <= 200); ${m('cloudCalls')} cloud calls; load ${runs.map((r) => `${r.loadBefore} → ${r.loadAfter}`).join('; ')}`;
+    return `rotation of a ${NODES}-node pool running ${PODS} pods, maxSurge ${MAX_SURGE}, time scale ${TIME_SCALE} (wall = simulated at 1): median ${m('rotationS')} s (runs: ${runs.map((r) => r.rotationS).join(', ')}; goal <= 600 s), first node claimed after ${m('firstClaimS')} s; at most ${Math.max(...runs.map((r) => r.maxExtraNodes))} extra nodes and ${Math.max(...runs.map((r) => r.maxClaimed))} claimed at once; PodDisruptionBudget margin min ${Math.min(...runs.map((r) => r.pdbMinMargin))} (< 0 = violated), fewest Running pods ${Math.min(...runs.map((r) => r.minRunningPods))}/${PODS}; operator RSS max median ${m('rssMaxMB')} MB (runs: ${runs.map((r) => r.rssMaxMB).join(', ')}), peak ${Math.max(...runs.map((r) => r.rssPeakMB))} MB (goal <= 200); operator CPU median ${m('cpuS')} s; ${m('cloudCalls')} cloud calls; load ${runs.map((r) => `${r.loadBefore} → ${r.loadAfter}`).join('; ')}`;
   } finally {
     await nodeSim.stop();
     await sim.stop();

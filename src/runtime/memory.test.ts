@@ -23,6 +23,9 @@ describe('giving back heap a burst left behind', () => {
         heap = { heapTotal: heap.heapUsed + MB, heapUsed: heap.heapUsed };
         return true;
       },
+      collect: () => {
+        throw new Error('no garbage here');
+      },
       onRelease: (slack) => released.push(slack),
     });
     clock.advance(60_000);
@@ -52,6 +55,9 @@ describe('giving back heap a burst left behind', () => {
       garbageBytes: 24 * MB,
       sample: () => heap,
       release: () => {
+        throw new Error('no slack here: a full collection is enough');
+      },
+      collect: () => {
         heap = { heapTotal: 66 * MB, heapUsed: 62 * MB }; // what is live now
         return true;
       },

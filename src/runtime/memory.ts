@@ -49,6 +49,17 @@ export function releaseMemory(): boolean {
   return true;
 }
 
+/**
+ * One full, regular collection (mark-compact of both generations): what piled up in the old generation goes,
+ * without the memory-reducing collection's repeated passes. Returns false when no collector can be had.
+ */
+export function collectGarbage(): boolean {
+  const gc = collector();
+  if (!gc) return false;
+  gc({ type: 'major', execution: 'sync' });
+  return true;
+}
+
 /** Heap space V8 holds but does not use (bytes): what a burst of work grew and a normal collection keeps. */
 export function heapSlack(heap: { heapTotal: number; heapUsed: number }): number {
   return Math.max(0, heap.heapTotal - heap.heapUsed);
@@ -59,19 +70,20 @@ export type ReleaseReason = 'slack' | 'garbage';
 
 /**
  * Keeps the heap near what is live, in the background (a pacer like Go's GOGC, on top of V8's own): every
- * `intervalMs` (default 3 s) the heap is sampled, and `releaseMemory()` runs when
+ * `intervalMs` (default 3 s) the heap is sampled, and
  *
- * - the heap holds at least `slackBytes` (default 24 MB) it does not use (`slack`: what a burst grew V8's heap by
- *   — its young generation, pages freed by its own collections — which without memory pressure it keeps), or
- * - the heap in use has grown `garbageBytes` (default 24 MB) past what was live after the last collection
- *   (`garbage`): short-lived objects a busy spell promotes (parsed listings, reconcile copies) pile up in the old
+ * - `releaseMemory()` runs when the heap holds at least `slackBytes` (default 24 MB) it does not use (`slack`:
+ *   what a burst grew V8's heap by — its young generation, pages freed by its own collections — which without
+ *   memory pressure it keeps);
+ * - `collectGarbage()` runs when the heap in use has grown `garbageBytes` (default 16 MB) past what was live
+ *   after the last collection (`garbage`): short-lived objects a busy spell promotes (parsed listings, reconcile copies) pile up in the old
  *   generation, and V8 lets them grow to about twice the live set before it collects them by itself. During a
  *   rotation's rounds the operator's live heap stays near 60–70 MB while its heap in use climbed to 130–160 MB
  *   between V8's collections: that was the resident set's peak, not anything kept.
  *
- * At rest nothing grows, the check costs one `process.memoryUsage()` and nothing is collected. Each release is a
- * full collection (~50–150 ms at a 70 MB heap), so a busy spell pays about one per `garbageBytes` it allocates
- * for keeps. Returns the stop function. `sample` and `release` are for tests.
+ * At rest nothing grows, the check costs one `process.memoryUsage()` and nothing is collected. A busy spell pays
+ * one full collection (~50–100 ms at a 70 MB heap) per `garbageBytes` it allocates for keeps. Returns the stop
+ * function. `sample`, `release` and `collect` are for tests.
  */
 export function startMemoryRelease(opts: {
   clock: Clock;
@@ -80,13 +92,15 @@ export function startMemoryRelease(opts: {
   garbageBytes?: number;
   sample?: () => { heapTotal: number; heapUsed: number };
   release?: () => boolean;
+  collect?: () => boolean;
   onRelease?: (bytes: number, reason: ReleaseReason) => void;
 }): () => void {
   const interval = opts.intervalMs ?? 3_000;
   const slackLimit = opts.slackBytes ?? 24 * 1024 * 1024;
-  const garbageLimit = opts.garbageBytes ?? 24 * 1024 * 1024;
+  const garbageLimit = opts.garbageBytes ?? 16 * 1024 * 1024;
   const sample = opts.sample ?? (() => process.memoryUsage());
   const release = opts.release ?? releaseMemory;
+  const collect = opts.collect ?? collectGarbage;
   let timer: Timer | undefined;
   let stopped = false;
   // the heap in use after the last collection seen: ours, or V8's own (in use went down)
@@ -99,7 +113,7 @@ export function startMemoryRelease(opts: {
     const garbage = heap.heapUsed - live;
     const reason: ReleaseReason | undefined =
       garbage >= garbageLimit ? 'garbage' : slack >= slackLimit ? 'slack' : undefined;
-    if (reason && release()) {
+    if (reason && (reason === 'garbage' ? collect() : release())) {
       live = sample().heapUsed;
       opts.onRelease?.(reason === 'garbage' ? garbage : slack, reason);
     }
