@@ -107,7 +107,6 @@ function poolDeps(
   kindName: PoolKindName,
   informers: { pools: Informer<PoolObject>; nodes: Informer<Node> },
 ): PoolDeps {
-  // prettier-ignore
   const { client, clock, cloud } = deps;
   const K = POOL_KINDS[kindName];
   const drainer = new Drainer({
