@@ -22,7 +22,8 @@ export interface CheckedFacts {
 
 /** The facts of one pool's spec, read through the shared (memoized) lookups of the one rate-limited client. */
 async function readFacts(d: PoolDeps, spec: NodePool['spec']): Promise<CloudFacts> {
-  const custom = spec.image.type === 'Custom' && spec.securityHardening !== 'Disabled' ? spec.image.id : undefined;
+  const custom =
+    spec.image.type === 'Custom' && spec.securityHardening !== 'Disabled' ? spec.image.id : undefined;
   const [vSwitches, instanceTypes, images] = await Promise.all([
     d.lookups.vSwitches(spec.vSwitchIds),
     d.lookups.instanceTypes(spec.instanceTypes),

@@ -26,13 +26,7 @@ export interface FactsProblem {
 
 type Spec = Pick<
   NodePool['spec'],
-  | 'vpcId'
-  | 'vSwitchIds'
-  | 'scaling'
-  | 'instanceTypes'
-  | 'deploymentSetId'
-  | 'securityHardening'
-  | 'image'
+  'vpcId' | 'vSwitchIds' | 'scaling' | 'instanceTypes' | 'deploymentSetId' | 'securityHardening' | 'image'
 >;
 
 /** The distinct zones of these vSwitches, in the order first seen. */
@@ -82,7 +76,11 @@ function zoneProblem(spec: Spec, zones: readonly string[]): string | undefined {
   return undefined;
 }
 
-function familyProblem(kind: PoolKindName, spec: Spec, types: readonly InstanceTypeInfo[]): string | undefined {
+function familyProblem(
+  kind: PoolKindName,
+  spec: Spec,
+  types: readonly InstanceTypeInfo[],
+): string | undefined {
   const found = spec.instanceTypes.flatMap((id) => types.filter((t) => t.id === id));
   const label = (t: InstanceTypeInfo) => `${t.id} (family ${t.family})`;
   const local = found.find((t) => t.localStorage);
@@ -130,7 +128,10 @@ export function factsProblem(
 }
 
 /** The pool's types are Arm by DescribeInstanceTypes (undefined when none of them was found). */
-export function armPool(spec: Pick<Spec, 'instanceTypes'>, types: readonly InstanceTypeInfo[]): boolean | undefined {
+export function armPool(
+  spec: Pick<Spec, 'instanceTypes'>,
+  types: readonly InstanceTypeInfo[],
+): boolean | undefined {
   const found = types.filter((t) => spec.instanceTypes.includes(t.id));
   return found.length === 0 ? undefined : found.some(isArmType);
 }
