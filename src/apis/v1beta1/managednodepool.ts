@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import {
   CustomNodeName,
+  ResourceGroupId,
+  resourceGroupFixed,
   DataDisk,
   Disruption,
   Duration,
@@ -181,10 +183,7 @@ const ManagedSpecShape = strictWithReasons({
   securityGroup: SecurityGroup,
   publicIp: PublicIp.optional(),
   privatePool: PrivatePool.optional(),
-  resourceGroupId: api(
-    str(P.resourceGroupId, 64, 'a resource group id like rg-example'),
-    'The resource group of the instances.',
-  ).optional(),
+  resourceGroupId: ResourceGroupId.optional(),
   cloudMonitor: api(z.boolean().default(false), 'Install the CloudMonitor agent on new nodes.'),
   labels: Labels.optional(),
   taints: Taints.optional(),
@@ -210,6 +209,7 @@ const ManagedSpecShape = strictWithReasons({
 type ManagedSpec = z.output<typeof ManagedSpecShape>;
 
 const managedRules: Rule<ManagedSpec>[] = [
+  resourceGroupFixed(),
   {
     cel: "self.scaling.multiAZPolicy != 'Balance' || size(self.vSwitchIds) >= 2",
     message: 'multiAZPolicy Balance needs at least 2 vSwitches',
