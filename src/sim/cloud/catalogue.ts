@@ -67,7 +67,12 @@ function general(
   });
 }
 
-/** g (1:4), c (1:2), r (1:8) of the 7th and 8th generation, large..8xlarge; g8y (Arm); gn7i (GPU); i4 (local NVMe). */
+/**
+ * g (1:4), c (1:2), r (1:8) of the 7th and 8th generation, large..8xlarge; g8y (Arm); gn7i (GPU); i4 and i2ne
+ * (local NVMe SSDs). i2ne is a local-SSD family the names API.md lists at admission do not include (ECS docs,
+ * "Local disks": i3, i2, i2g, i2ne, i2gne, i1 carry local NVMe SSDs; https://www.alibabacloud.com/help/doc-detail/63138.htm),
+ * so only DescribeInstanceTypes (LocalStorageAmount) tells the controller it has local disks.
+ */
 export const DEFAULT_INSTANCE_TYPES: readonly InstanceTypeSpec[] = [
   ...general('g7', 4, 'Intel Xeon (Ice Lake) Platinum 8369B', 0.1, 0.025),
   ...general('c7', 2, 'Intel Xeon (Ice Lake) Platinum 8369B', 0.1, 0.025),
@@ -129,5 +134,26 @@ export const DEFAULT_INSTANCE_TYPES: readonly InstanceTypeSpec[] = [
     localStorageCapacityGiB: size === '4xlarge' ? disk / 2 : disk,
     processor: 'Intel Xeon (Ice Lake) Platinum 8369B',
     pricePerHour: round(vcpu * 0.1 + vcpu * 8 * 0.02 + disk * 0.0006),
+  })),
+  ...(
+    [
+      ['xlarge', 4, 894],
+      ['2xlarge', 8, 1788],
+    ] as const
+  ).map(([size, vcpu, disk]): InstanceTypeSpec => ({
+    instanceType: `ecs.i2ne.${size}`,
+    family: 'ecs.i2ne',
+    vcpu,
+    memoryGiB: vcpu * 8,
+    gpuAmount: 0,
+    gpuSpec: '',
+    architecture: 'X86',
+    maxDataDisks: 16,
+    eniQuantity: eni(vcpu)[0],
+    eniPrivateIpAddressQuantity: eni(vcpu)[1],
+    localStorageAmount: 1,
+    localStorageCapacityGiB: disk,
+    processor: 'Intel Xeon E5-2682 v4 (Broadwell)',
+    pricePerHour: round(vcpu * 0.09 + vcpu * 8 * 0.018 + disk * 0.0006),
   })),
 ];

@@ -24,16 +24,17 @@ export interface CheckedFacts {
 async function readFacts(d: PoolDeps, spec: NodePool['spec']): Promise<CloudFacts> {
   const custom =
     spec.image.type === 'Custom' && spec.securityHardening !== 'Disabled' ? spec.image.id : undefined;
-  const [vSwitches, instanceTypes, images] = await Promise.all([
+  const [vSwitches, securityGroups, instanceTypes, images] = await Promise.all([
     d.lookups.vSwitches(spec.vSwitchIds),
+    d.lookups.securityGroups(spec.securityGroup.ids),
     d.lookups.instanceTypes(spec.instanceTypes),
     custom ? d.lookups.images([custom]) : Promise.resolve([]),
   ]);
-  return { vSwitches, instanceTypes, customImage: images.find((i) => i.id === custom) };
+  return { vSwitches, securityGroups, instanceTypes, customImage: images.find((i) => i.id === custom) };
 }
 
 /**
- * The cloud-facts sub-reconciler: the pool's vSwitches, instance types and (for hardening) Custom image read
+ * The cloud-facts sub-reconciler: the pool's vSwitches, security groups, instance types and (for hardening) Custom image read
  * from the cloud and checked (cloud-facts.ts) before the scaling group is created or changed. A version of the
  * spec found good is not read again until CLOUD_RECHECK_MS (the cloud stays the truth); a problem throws
  * CloudFactsError, read again on every reconcile until fixed.

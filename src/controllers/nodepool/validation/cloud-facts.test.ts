@@ -43,6 +43,7 @@ const base = (): Spec => ({
   instanceTypes: ['ecs.g7.xlarge'],
   securityHardening: 'Disabled',
   image: { type: 'AliyunLinux3ContainerOptimized' } as Spec['image'],
+  securityGroup: { type: 'Basic', ids: ['sg-k8s'] },
 });
 const world: CloudFacts = {
   vSwitches: [
@@ -50,6 +51,10 @@ const world: CloudFacts = {
     vsw('vsw-h2', 'cn-hangzhou-h'),
     vsw('vsw-i', 'cn-hangzhou-i'),
     vsw('vsw-other', 'cn-hangzhou-h', 'vpc-other'),
+  ],
+  securityGroups: [
+    { id: 'sg-k8s', vpcId: 'vpc-k8s', type: 'normal' },
+    { id: 'sg-other', vpcId: 'vpc-other', type: 'normal' },
   ],
   instanceTypes: [
     type('ecs.g7.xlarge'),
@@ -77,6 +82,16 @@ describe('factsProblem', () => {
       {
         reason: 'VpcMismatch',
         message: "spec.vSwitchIds: vSwitch vsw-other is in VPC vpc-other, not the pool's VPC vpc-k8s",
+      },
+    ],
+    [
+      'a security group in another VPC',
+      (s) => ({ ...s, securityGroup: { type: 'Basic', ids: ['sg-k8s', 'sg-other'] } }),
+      world,
+      {
+        reason: 'VpcMismatch',
+        message:
+          "spec.securityGroup.ids: security group sg-other is in VPC vpc-other, not the pool's VPC vpc-k8s",
       },
     ],
     [

@@ -1,5 +1,5 @@
 import { DEPLOYMENT_SET_PER_ZONE, Reason, type NodePool } from '../../../apis/v1beta1/index.js';
-import type { ImageInfo, InstanceTypeInfo, VSwitchInfo } from '../../../cloud/types.js';
+import type { ImageInfo, InstanceTypeInfo, SecurityGroupInfo, VSwitchInfo } from '../../../cloud/types.js';
 import type { PoolKindName } from '../kinds.js';
 
 /**
@@ -10,6 +10,8 @@ import type { PoolKindName } from '../kinds.js';
 export interface CloudFacts {
   /** DescribeVSwitches of the pool's vSwitchIds (one id per call). */
   vSwitches: readonly VSwitchInfo[];
+  /** DescribeSecurityGroups of the pool's security groups (one missing is resolve.ts's to report). */
+  securityGroups: readonly SecurityGroupInfo[];
   /** DescribeInstanceTypes of the pool's instanceTypes. */
   instanceTypes: readonly InstanceTypeInfo[];
   /** DescribeImages of a Custom image, read when the pool asks for hardening. */
@@ -62,6 +64,14 @@ function vSwitchProblem(spec: Spec, facts: CloudFacts, region: string): FactsPro
         message: `spec.vSwitchIds: vSwitch ${id} is in VPC ${v.vpcId}, not the pool's VPC ${spec.vpcId}`,
       };
   }
+  const sg = facts.securityGroups.find(
+    (g) => spec.securityGroup.ids.includes(g.id) && g.vpcId !== spec.vpcId,
+  );
+  if (sg)
+    return {
+      reason: Reason.VpcMismatch,
+      message: `spec.securityGroup.ids: security group ${sg.id} is in VPC ${sg.vpcId}, not the pool's VPC ${spec.vpcId}`,
+    };
   return undefined;
 }
 
@@ -107,8 +117,8 @@ function hardeningProblem(spec: Spec, image: ImageInfo | undefined): string | un
 }
 
 /**
- * The first rule the cloud's facts break, or undefined: every vSwitch exists and is in the pool's VPC
- * (VpcMismatch); Balance needs vSwitches in 2 zones; with a deployment set the size is at most 20 × the real
+ * The first rule the cloud's facts break, or undefined: every vSwitch exists and is in the pool's VPC, and so is
+ * every security group (VpcMismatch); Balance needs vSwitches in 2 zones; with a deployment set the size is at most 20 × the real
  * zones; a ManagedNodePool takes no Arm or local-disk family; economical takes no local-disk family; the types
  * share one architecture; hardening on a Custom image needs Alibaba Cloud Linux.
  */
