@@ -59,11 +59,16 @@ test('the scaling group deleted by hand: Degraded (ScalingGroupMissing) and a Wa
   const before = (await pool(name)).status!.scalingGroupId!;
   expect(await h.cloud.provider.deleteScalingGroup(before)).toMatch(/deleting|gone/);
   // Degraded while the operator makes sure the group is gone (GROUP_MISSING_CONFIRM_MS), until it is recreated
-  const missing = await eventually('the pool Degraded: ScalingGroupMissing', async () => {
-    const p = await pool(name);
-    const d = p.status?.conditions?.find((c) => c.type === 'Degraded');
-    return p.status?.phase === 'Degraded' && d?.status === 'True' && d.reason === 'ScalingGroupMissing' ? d : undefined;
-  }, { timeoutMs: 60_000 }); // prettier-ignore
+  const missing = await eventually(
+    'the pool Degraded: ScalingGroupMissing',
+    async () => {
+      const p = await pool(name);
+      const d = p.status?.conditions?.find((c) => c.type === 'Degraded');
+      const isMissing = d?.status === 'True' && d.reason === 'ScalingGroupMissing';
+      return p.status?.phase === 'Degraded' && isMissing ? d : undefined;
+    },
+    { timeoutMs: 60_000 },
+  );
   expect(missing.message).toContain(`scaling group ${before} (status.scalingGroupId) was not found`);
   await eventually('a new group, Active with 2 Ready nodes', async () => {
     const p = await pool(name);
@@ -72,7 +77,9 @@ test('the scaling group deleted by hand: Degraded (ScalingGroupMissing) and a Wa
   }, { timeoutMs: 120_000 }); // prettier-ignore
   const events = await getJson<{ items: { reason?: string; note?: string; regarding?: { name?: string } }[] }>(['events.v1.events.k8s.io', '-n', 'default']); // prettier-ignore
   expect(events.items.find((e) => e.regarding?.name === name && e.reason === 'ScalingGroupMissing')?.note).toContain(before); // prettier-ignore
-  expect((await pool(name)).status?.conditions?.find((c) => c.type === 'Degraded')).toMatchObject({ status: 'False' });
+  expect((await pool(name)).status?.conditions?.find((c) => c.type === 'Degraded')).toMatchObject({
+    status: 'False',
+  });
   await kubectlOk(['delete', 'nodepool', name, '--wait=false']);
   await eventually('the pool gone', async () => ((await kubectl(['get', 'nodepool', name])).code !== 0 ? true : undefined), { timeoutMs: 90_000 }); // prettier-ignore
   expect(await poolNodes(name)).toHaveLength(0);
