@@ -28,7 +28,14 @@ export interface FactsProblem {
 
 type Spec = Pick<
   NodePool['spec'],
-  'vpcId' | 'vSwitchIds' | 'scaling' | 'instanceTypes' | 'deploymentSetId' | 'securityHardening' | 'image'
+  | 'vpcId'
+  | 'vSwitchIds'
+  | 'scaling'
+  | 'instanceTypes'
+  | 'deploymentSetId'
+  | 'securityHardening'
+  | 'image'
+  | 'securityGroup'
 >;
 
 /** The distinct zones of these vSwitches, in the order first seen. */
