@@ -24,7 +24,6 @@ import {
   UserData,
   VSwitchIds,
   VpcId,
-  str,
   ManagedSystemDisk,
 } from './common.js';
 import {
@@ -39,7 +38,7 @@ import {
   SCALING_MODES,
 } from './nodepool.js';
 import { automationBlocks } from './automation.js';
-import { P, re } from './patterns.js';
+import { re } from './patterns.js';
 import { api, celString, type Rule } from './rules.js';
 
 export const MANAGED_DEFAULT_MAX_SIZE = 50;

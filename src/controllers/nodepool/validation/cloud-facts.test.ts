@@ -39,10 +39,10 @@ type Spec = Parameters<typeof factsProblem>[1];
 const base = (): Spec => ({
   vpcId: 'vpc-k8s',
   vSwitchIds: ['vsw-h', 'vsw-i'],
-  scaling: { mode: 'Auto', minSize: 0, maxSize: 30, multiAZPolicy: 'Priority' } as Spec['scaling'],
+  scaling: { mode: 'Auto', minSize: 0, maxSize: 30, multiAZPolicy: 'Priority' },
   instanceTypes: ['ecs.g7.xlarge'],
   securityHardening: 'Disabled',
-  image: { type: 'AliyunLinux3ContainerOptimized' } as Spec['image'],
+  image: { type: 'AliyunLinux3ContainerOptimized' },
   securityGroup: { type: 'Basic', ids: ['sg-k8s'] },
 });
 const world: CloudFacts = {
@@ -132,7 +132,7 @@ describe('factsProblem', () => {
         ...s,
         vSwitchIds: ['vsw-h'],
         deploymentSetId: 'ds-1',
-        scaling: { mode: 'Manual', desiredSize: 21, multiAZPolicy: 'Priority' } as Spec['scaling'],
+        scaling: { mode: 'Manual', desiredSize: 21, multiAZPolicy: 'Priority' },
       }),
       world,
       {
@@ -173,7 +173,7 @@ describe('factsProblem', () => {
     ],
     [
       'OS hardening on a Custom Ubuntu image',
-      (s) => ({ ...s, securityHardening: 'OS', image: { type: 'Custom', id: 'm-custom' } as Spec['image'] }),
+      (s) => ({ ...s, securityHardening: 'OS', image: { type: 'Custom', id: 'm-custom' } }),
       { ...world, customImage: image('Ubuntu  22.04 64 bit', 'Ubuntu') },
       {
         reason: CLOUD_CHECK_FAILED,
@@ -183,7 +183,7 @@ describe('factsProblem', () => {
     ],
     [
       'OS hardening on a Custom Alibaba Cloud Linux image',
-      (s) => ({ ...s, securityHardening: 'OS', image: { type: 'Custom', id: 'm-custom' } as Spec['image'] }),
+      (s) => ({ ...s, securityHardening: 'OS', image: { type: 'Custom', id: 'm-custom' } }),
       { ...world, customImage: image('Alibaba Cloud Linux 3.2104 LTS 64 bit', 'Aliyun') },
       undefined,
     ],
