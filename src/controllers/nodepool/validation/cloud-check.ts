@@ -1,6 +1,8 @@
 import type { NodePool } from '../../../apis/v1beta1/index.js';
+import { ramRoleProblem, securityGroupsProblem } from '../cloud-policy.js';
 import type { PoolDeps, PoolReconcile } from '../context.js';
 import type { PoolKindName } from '../kinds.js';
+import { ReferenceError } from '../resolve.js';
 import { armPool, factsProblem, type CloudFacts } from './cloud-facts.js';
 
 /** A rule the cloud's facts break (cloud-facts.ts): the pool is Degraded with this reason, nothing is created. */
@@ -47,6 +49,11 @@ export async function checkCloudFacts(
   const known = d.state.cloudFacts.get(r.name, r.version);
   if (known) return known;
   const spec = r.pool.spec as NodePool['spec'];
+  // what the pool borrows from the operator's identity is refused before anything is looked up (cloud-policy.ts)
+  const borrowed =
+    ramRoleProblem(spec.ramRoleName, d.refs.policy) ??
+    securityGroupsProblem(spec.securityGroup.ids, d.refs.policy);
+  if (borrowed) throw new ReferenceError(borrowed);
   const facts = await readFacts(d, spec);
   const problem = factsProblem(kind, spec, facts, d.cloud.region);
   if (problem) throw new CloudFactsError(problem.reason, problem.message);
