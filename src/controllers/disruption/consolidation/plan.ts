@@ -107,7 +107,9 @@ function resumed(claimed: readonly Member[]): Command[] {
       reason: c.reason,
       voluntary: true,
       disposal: { kind: 'remove', replace: false },
-      ...(r ? { replacement: { instanceType: r.instanceType, zoneId: r.zoneId, vSwitchId: r.vSwitchId } } : {}),
+      ...(r
+        ? { replacement: { instanceType: r.instanceType, zoneId: r.zoneId, vSwitchId: r.vSwitchId } }
+        : {}),
     };
   });
 }
@@ -122,7 +124,6 @@ function order(a: Member, b: Member): number {
   if (a.createdAt !== b.createdAt) return b.createdAt - a.createdAt;
   return a.node < b.node ? -1 : a.node > b.node ? 1 : 0;
 }
-
 
 /** Karpenter's cap on the candidates of one multi-node consolidation (its `MultiNodeConsolidationMaxCandidates`). */
 export const MAX_MULTI_NODE = 100;
@@ -210,9 +211,7 @@ function dueMembers(input: ConsolidationInput): { due: Member[]; later: Member[]
   const candidates = input.members.filter((m) => m.eligible && !m.claim && dueAt(m, s) !== undefined);
   return {
     due: candidates.filter((m) => dueAt(m, s)! <= input.now).sort(order),
-    later: candidates
-      .filter((m) => dueAt(m, s)! > input.now)
-      .sort((a, b) => dueAt(a, s)! - dueAt(b, s)!),
+    later: candidates.filter((m) => dueAt(m, s)! > input.now).sort((a, b) => dueAt(a, s)! - dueAt(b, s)!),
   };
 }
 
@@ -254,7 +253,8 @@ function removeWhereTheyFit(st: State, due: readonly Member[]): Map<Member, Misf
     const atMin = st.remaining - 1 < st.input.minSize;
     const plan = st.room.simulate({ nodes: [moving(m)], pools: [], maxNewNodes: 0 }, st.going);
     if (plan.unschedulable.size === 0 && !atMin) {
-      const fit = m.pods.length === 0 ? 'nothing to move' : `its ${m.pods.length} pod(s) fit on the other nodes`;
+      const fit =
+        m.pods.length === 0 ? 'nothing to move' : `its ${m.pods.length} pod(s) fit on the other nodes`;
       take(st, [m], plan, undefined, `${describe(m, st.s)}: ${fit}`);
       continue;
     }
@@ -264,7 +264,13 @@ function removeWhereTheyFit(st: State, due: readonly Member[]): Map<Member, Misf
 }
 
 /** A command for `ms` (their pods placed by `plan`, on the nodes left and on `node` when one is launched). */
-function take(st: State, ms: readonly Member[], plan: Plan, node: PlannedNode | undefined, reason: string): void {
+function take(
+  st: State,
+  ms: readonly Member[],
+  plan: Plan,
+  node: PlannedNode | undefined,
+  reason: string,
+): void {
   for (const m of ms) {
     st.room.commit(m.pods, plan.onExisting, m.node);
     st.going.add(m.node);
@@ -306,7 +312,9 @@ const mayLaunch = (st: State): boolean => !st.replacing && st.input.active + 1 <
  */
 function multiNode(st: State, left: readonly Member[]): Member[] {
   if (st.s.policy !== 'WhenEmptyOrUnderutilized' || !mayLaunch(st)) return [];
-  const cands = left.filter((m) => m.state !== 'busy' && m.pricePerHour !== undefined).slice(0, MAX_MULTI_NODE);
+  const cands = left
+    .filter((m) => m.state !== 'busy' && m.pricePerHour !== undefined)
+    .slice(0, MAX_MULTI_NODE);
   const budget = st.input.allowed === undefined ? Infinity : st.input.allowed - st.started;
   let hi = Math.min(cands.length, budget, st.remaining + 1 - st.input.minSize);
   let lo = 2;

@@ -17,7 +17,10 @@ const plus = (a: Resources, b: Resources): Resources => ({
 });
 
 /** Matching pods per zone, as the scheduling simulation reads them. */
-export type ZoneCounts = (namespace: string, selector: LabelSelector | undefined) => ReadonlyMap<string, number>;
+export type ZoneCounts = (
+  namespace: string,
+  selector: LabelSelector | undefined,
+) => ReadonlyMap<string, number>;
 
 /** The cluster's free room as the planner commits moves into it (copies of the input nodes). */
 type Mutable = Omit<ExistingNode, 'pods' | 'hostPorts'> & {
@@ -62,7 +65,13 @@ export class Room {
     const without = new Set([...going, ...move.nodes.map((n) => n.node)]);
     const zc = this.extra.zoneCounts;
     const counts = zc ? move.nodes.reduce((c, n) => minusOwn(c, n.zoneId, n.pods), zc) : undefined;
-    return this.run(move.nodes.flatMap((n) => n.pods), move.pools, move.maxNewNodes, without, counts);
+    return this.run(
+      move.nodes.flatMap((n) => n.pods),
+      move.pools,
+      move.maxNewNodes,
+      without,
+      counts,
+    );
   }
 
   /** Where pods waiting for room would run on the nodes not `going` (no new node). */
