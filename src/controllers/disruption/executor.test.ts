@@ -564,7 +564,66 @@ describe("a typed replacement (consolidation's cheaper node), against the fake c
       [w.g.id, ['i-1'], expect.objectContaining({ policy: 'release', decreaseDesired: true })],
     ]);
     expect(done.outcomes[0]!.done.map((d) => d.outcome)).toEqual(['released']);
-    expect(w.g.desiredCapacity).toBe(2);
+    expect(w.cloud.groups.get(w.g.id)!.desiredCapacity).toBe(2); // the group itself (w.g is a copy)
+  });
+
+  test("a multi-node command (consolidation's several nodes on one cheaper node): ONE replacement, its record shared by every target's claim; both drain once it is a Ready member", async () => {
+    const w = world(2, [{ id: 'i-1' }, { id: 'i-2' }, { id: 'i-3' }]);
+    const ctx = {
+      ...w.ctx,
+      replacements: typedReplacements(
+        w.cloud,
+        'c-1',
+        log,
+        { name: 'web', pool: spec.pool, group: w.g },
+        { imageId: 'm-1', userData: 'IyE=' },
+      ),
+    };
+    const c = cmd('consolidation', ['i-1', 'i-2'], replace);
+    const claims = () => ['n-i-1', 'n-i-2'].map((n) => claimOf(w.nodes.nodes.get(n))!.replacement!);
+    await w.executor.execute(ctx, [c]);
+    expect(w.cloud.callsOf('runInstances')).toHaveLength(1);
+    const [r1, r2] = claims();
+    expect(r2!.id).toBe(r1!.id);
+    // the launch's answer is in the first claim; the next round brings the second up to date, launching nothing
+    await w.executor.execute({ ...ctx, view: reread(w, () => true) }, [c]);
+    const id = claims()[0]!.instanceIds![0]!;
+    expect(claims().map((r) => r.instanceIds)).toEqual([[id], [id]]);
+    expect(w.cloud.callsOf('runInstances')).toHaveLength(1);
+    // attached once (desired 3 → 4), both claims say so; not a Ready node yet: nothing drained
+    await w.executor.execute({ ...ctx, view: reread(w, (x) => x !== id) }, [c]);
+    await w.executor.execute({ ...ctx, view: reread(w, (x) => x !== id) }, [c]);
+    expect(w.cloud.callsOf('attachInstances')).toHaveLength(1);
+    expect(claims().map((r) => r.attached)).toEqual([true, true]);
+    expect(w.drains.calls).toEqual([]);
+    // a Ready member: both targets drain and go, the desired capacity lowered by two (4 → 2)
+    const done = await w.executor.execute({ ...ctx, view: reread(w, () => true) }, [c]);
+    expect(w.drains.calls).toEqual(['n-i-1', 'n-i-2']);
+    expect(done.outcomes[0]!.done.map((d) => d.outcome)).toEqual(['released', 'released']);
+    expect(w.cloud.groups.get(w.g.id)!.desiredCapacity).toBe(2);
+    expect([...w.cloud.instances.values()].filter((i) => i.instanceType === 'ecs.g7.large')).toHaveLength(1);
+  });
+
+  test("a multi-node command whose replacement the cloud refuses: every target's claim goes", async () => {
+    const w = world(2, [{ id: 'i-1' }, { id: 'i-2' }, { id: 'i-3' }]);
+    const refusing = {
+      launch: () =>
+        Promise.resolve({
+          ok: false as const,
+          unavailable: true,
+          message: 'OperationDenied.NoStock: sold out',
+        }),
+      statuses: () => Promise.resolve(new Map()),
+      attach: () => Promise.resolve(),
+      release: () => Promise.resolve(),
+    };
+    const r = await w.executor.execute({ ...w.ctx, replacements: refusing }, [
+      cmd('consolidation', ['i-1', 'i-2'], replace),
+    ]);
+    expect(r.outcomes[0]!.held.map((h) => h.kind)).toEqual(['Replacement', 'Replacement']);
+    expect(claimOf(w.nodes.nodes.get('n-i-1'))).toBeUndefined();
+    expect(claimOf(w.nodes.nodes.get('n-i-2'))).toBeUndefined();
+    expect(w.drains.calls).toEqual([]);
   });
 
   test('a consolidation no longer wanted before its replacement was attached: the replacement is released, never left outside the pool', async () => {
