@@ -75,6 +75,19 @@ async function deployOne(
   return p!.spec!.nodeName!;
 }
 
+/** The elasticity status of a pool has nothing in flight. */
+async function settled(name: string): Promise<void> {
+  type Status = { status?: { automation?: { elasticity?: { inFlight?: unknown[] } } } };
+  await eventually(
+    'nothing in flight',
+    async () =>
+      (await getJson<Status>(['nodepool', name])).status?.automation?.elasticity?.inFlight?.length === 0
+        ? true
+        : undefined,
+    { timeoutMs: 90_000 },
+  );
+}
+
 test('empty nodes go one at a time under a budget of 1, never below minSize', async () => {
   const name = 'cons-empty';
   await applyAndWaitActive(h, autoPool(h, name, { scaling: { mode: 'Auto', minSize: 1, maxSize: 6 }, instanceTypes: ['ecs.g7.xlarge'], disruption: { budget: 1, consolidation: consolidating() } })); // prettier-ignore
@@ -118,7 +131,7 @@ test('an underused node: its pods move to the other node and it is removed; elas
   const scaledOut = await requested(name);
   expect(scaledOut).toBe(2);
   // elasticity done with its launch (its nodes Ready a while), as any pool is long before `after` (10m) passes
-  await eventually('nothing in flight', async () => ((await getJson<{ status?: { automation?: { elasticity?: { inFlight?: unknown[] } } } }>(['nodepool', name])).status?.automation?.elasticity?.inFlight?.length === 0 ? true : undefined), { timeoutMs: 90_000 }); // prettier-ignore
+  await settled(name);
   await deleteDeployment('big');
   // each node now 1 CPU of 3.92 (26%): underused; small-1's pod can move to y (small-2's cannot move to x): x goes
   const [kept] = await eventually('one node left, both small pods Running on it', async () => {
@@ -208,19 +221,6 @@ test('an underused node whose pods fit nowhere else is replaced by one cheaper n
   expect(group.desiredCapacity).toBe(1);
   await deleteDeployment('narrow');
 }, 420_000);
-
-/** The elasticity status of a pool has nothing in flight. */
-async function settled(name: string): Promise<void> {
-  type Status = { status?: { automation?: { elasticity?: { inFlight?: unknown[] } } } };
-  await eventually(
-    'nothing in flight',
-    async () =>
-      (await getJson<Status>(['nodepool', name])).status?.automation?.elasticity?.inFlight?.length === 0
-        ? true
-        : undefined,
-    { timeoutMs: 90_000 },
-  );
-}
 
 test('multi-node: two underused nodes whose pods fit neither on the other nor alone on a cheaper node are replaced together by ONE cheaper node, launched and Ready first', async () => {
   const name = 'cons-multi';

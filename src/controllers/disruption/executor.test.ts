@@ -490,6 +490,30 @@ describe("a typed replacement (consolidation's cheaper node), against the fake c
     replacement: { instanceType: 'ecs.g7.large', zoneId: 'cn-hangzhou-h', vSwitchId: 'vsw-bp1zonea' },
   };
 
+  /** The pool's context with a launcher of typed replacements into the fake cloud. */
+  const launching = (w: ReturnType<typeof world>) => ({
+    ...w.ctx,
+    replacements: typedReplacements(
+      w.cloud,
+      'c-1',
+      log,
+      { name: 'web', pool: spec.pool, group: w.g },
+      { imageId: 'm-1', userData: 'IyE=' },
+    ),
+  });
+  /** A launcher the cloud refuses (no stock). */
+  const refusing = {
+    launch: () =>
+      Promise.resolve({
+        ok: false as const,
+        unavailable: true,
+        message: 'OperationDenied.NoStock: sold out',
+      }),
+    statuses: () => Promise.resolve(new Map()),
+    attach: () => Promise.resolve(),
+    release: () => Promise.resolve(),
+  };
+
   /** The world as the next reconcile reads it: claims from the Nodes, and the members the cloud's group holds. */
   function reread(w: ReturnType<typeof world>, ready: (id: string) => boolean): PoolView {
     const members = [...w.cloud.instances.values()].filter(
@@ -515,16 +539,7 @@ describe("a typed replacement (consolidation's cheaper node), against the fake c
 
   test('its record is in the claim before the launch; a launch whose answer was lost is replayed (same instance); attached once running; the target drains only when it is a Ready member, then goes with the desired capacity lowered', async () => {
     const w = world(1, [{ id: 'i-1' }, { id: 'i-2' }]);
-    const ctx = {
-      ...w.ctx,
-      replacements: typedReplacements(
-        w.cloud,
-        'c-1',
-        log,
-        { name: 'web', pool: spec.pool, group: w.g },
-        { imageId: 'm-1', userData: 'IyE=' },
-      ),
-    };
+    const ctx = launching(w);
     const c = cmd('consolidation', ['i-1'], replace);
     const first = await w.executor.execute(ctx, [c]);
     const claim = claimOf(w.nodes.nodes.get('n-i-1'))!;
@@ -569,16 +584,7 @@ describe("a typed replacement (consolidation's cheaper node), against the fake c
 
   test("a multi-node command (consolidation's several nodes on one cheaper node): ONE replacement, its record shared by every target's claim; both drain once it is a Ready member", async () => {
     const w = world(2, [{ id: 'i-1' }, { id: 'i-2' }, { id: 'i-3' }]);
-    const ctx = {
-      ...w.ctx,
-      replacements: typedReplacements(
-        w.cloud,
-        'c-1',
-        log,
-        { name: 'web', pool: spec.pool, group: w.g },
-        { imageId: 'm-1', userData: 'IyE=' },
-      ),
-    };
+    const ctx = launching(w);
     const c = cmd('consolidation', ['i-1', 'i-2'], replace);
     const claims = () => ['n-i-1', 'n-i-2'].map((n) => claimOf(w.nodes.nodes.get(n))!.replacement!);
     await w.executor.execute(ctx, [c]);
@@ -606,17 +612,6 @@ describe("a typed replacement (consolidation's cheaper node), against the fake c
 
   test("a multi-node command whose replacement the cloud refuses: every target's claim goes", async () => {
     const w = world(2, [{ id: 'i-1' }, { id: 'i-2' }, { id: 'i-3' }]);
-    const refusing = {
-      launch: () =>
-        Promise.resolve({
-          ok: false as const,
-          unavailable: true,
-          message: 'OperationDenied.NoStock: sold out',
-        }),
-      statuses: () => Promise.resolve(new Map()),
-      attach: () => Promise.resolve(),
-      release: () => Promise.resolve(),
-    };
     const r = await w.executor.execute({ ...w.ctx, replacements: refusing }, [
       cmd('consolidation', ['i-1', 'i-2'], replace),
     ]);
@@ -628,16 +623,7 @@ describe("a typed replacement (consolidation's cheaper node), against the fake c
 
   test('a consolidation no longer wanted before its replacement was attached: the replacement is released, never left outside the pool', async () => {
     const w = world(1, [{ id: 'i-1' }, { id: 'i-2' }]);
-    const ctx = {
-      ...w.ctx,
-      replacements: typedReplacements(
-        w.cloud,
-        'c-1',
-        log,
-        { name: 'web', pool: spec.pool, group: w.g },
-        { imageId: 'm-1', userData: 'IyE=' },
-      ),
-    };
+    const ctx = launching(w);
     await w.executor.execute(ctx, [cmd('consolidation', ['i-1'], replace)]);
     const id = claimOf(w.nodes.nodes.get('n-i-1'))!.replacement!.instanceIds![0]!;
     const cancelled = await w.executor.cancelStale({ ...ctx, view: reread(w, () => true) }, new Set());
@@ -649,17 +635,6 @@ describe("a typed replacement (consolidation's cheaper node), against the fake c
 
   test('a replacement the cloud refuses (no stock) abandons the command: the claim goes, the node stays', async () => {
     const w = world(1, [{ id: 'i-1' }, { id: 'i-2' }]);
-    const refusing = {
-      launch: () =>
-        Promise.resolve({
-          ok: false as const,
-          unavailable: true,
-          message: 'OperationDenied.NoStock: sold out',
-        }),
-      statuses: () => Promise.resolve(new Map()),
-      attach: () => Promise.resolve(),
-      release: () => Promise.resolve(),
-    };
     const r = await w.executor.execute({ ...w.ctx, replacements: refusing }, [
       cmd('consolidation', ['i-1'], replace),
     ]);
