@@ -54,6 +54,8 @@ export interface ConsolidationFigures {
   multi: { commands: number; nodes: number };
   /** Nodes below the threshold for CPU and memory right after the scale-down (the policy's underused ones). */
   underusedAtStart: number;
+  /** Each node's use right after the scale-down, the larger of CPU and memory requests (%): min, median, max. */
+  useAtStart: { min: number; p50: number; max: number };
   /** Nodes elasticity had to start for pods a consolidation displaced (ping-pong): should be 0. */
   scaleOuts: number;
   /** Pods left unplaced at the end (should be 0). */
@@ -73,6 +75,11 @@ const MEM_RATE = 0.019 * 0.97;
 function asExisting(n: MNode): ExistingNode {
   const used = { cpuMilli: sum(n.pods.map((p) => p.requests.cpuMilli)), memoryMiB: sum(n.pods.map((p) => p.requests.memoryMiB)), gpus: 0, pods: n.pods.length }; // prettier-ignore
   return { name: n.name, pool: n.pool.name, labels: { ...n.offering.labels, 'kubernetes.io/hostname': n.name }, taints: [], allocatable: n.offering.allocatable, used, pods: n.pods.map((p) => ({ namespace: p.namespace, labels: p.labels, antiAffinity: p.antiAffinity })), hostPorts: [] }; // prettier-ignore
+}
+
+/** A node's use: the larger of its CPU and memory requests, in percent of allocatable. */
+function use(e: ExistingNode): number {
+  return 100 * Math.max(e.used.cpuMilli / e.allocatable.cpuMilli, e.used.memoryMiB / e.allocatable.memoryMiB);
 }
 
 /** Below the threshold for CPU and memory requests (usage.ts's underused). */
@@ -130,6 +137,8 @@ export function consolidationPhase(k: ConsolidationKnobs): ConsolidationFigures 
   for (const n of nodes) n.pods = n.pods.filter((p) => !gone.has(p.key));
   const kept = nodes.flatMap((n) => n.pods);
   const underusedAtStart = nodes.filter((n) => underused(asExisting(n), k.threshold)).length;
+  const uses = nodes.map((n) => use(asExisting(n)));
+  const useAtStart = { min: Math.min(...uses), p50: quantile(uses, 0.5), max: Math.max(...uses) };
   const bound = sum(kept.map((p) => (p.requests.cpuMilli / 1000) * CPU_RATE + (p.requests.memoryMiB / 1024) * MEM_RATE)); // prettier-ignore
   const cost = () => sum(nodes.map((n) => n.offering.pricePerHour));
   const startNodes = nodes.length;
@@ -233,5 +242,5 @@ export function consolidationPhase(k: ConsolidationKnobs): ConsolidationFigures 
   }
   const byType: Record<string, number> = {};
   for (const n of nodes) byType[n.offering.instanceType] = (byType[n.offering.instanceType] ?? 0) + 1;
-  return { startNodes, endNodes: nodes.length, startCostPerHour: startCost, endCostPerHour: cost(), boundPerHour: bound, settleS: lastChange / 1000, removed, replaced, multi, underusedAtStart, scaleOuts, unplaced: pending.length, planMs: { p50: quantile(planMs, 0.5), max: Math.max(...planMs) }, byType }; // prettier-ignore
+  return { startNodes, endNodes: nodes.length, startCostPerHour: startCost, endCostPerHour: cost(), boundPerHour: bound, settleS: lastChange / 1000, removed, replaced, multi, underusedAtStart, useAtStart, scaleOuts, unplaced: pending.length, planMs: { p50: quantile(planMs, 0.5), max: Math.max(...planMs) }, byType }; // prettier-ignore
 }
