@@ -529,6 +529,22 @@ describe('multi-node consolidation (several nodes replaced by one cheaper node)'
       [],
     ],
     [
+      'a node that receives the pods of a node removed after it is no part of it',
+      () =>
+        input(
+          // a and c: one pod that fits nowhere; b's two small pods fit only on a (c and d have no room)
+          [m('a'), m('c'), member('b', [pod('b-1', 450, 512), pod('b-2', 450, 512)], 11)],
+          [
+            dest('a', 3000, 8192, 2),
+            dest('b', 3200, 8192, 3),
+            dest('c', 3700, 8192, 2),
+            dest('d', 4000, 12000, 3),
+          ],
+          { template: template(xlarge, big) },
+        ),
+      ['b'],
+    ],
+    [
       'a node with a blocker is no part of it',
       () =>
         input(

@@ -293,8 +293,14 @@ function take(
 
 /** Of the members left: several replaced by one cheaper node, then each by one cheaper node; the rest held. */
 function replaceCheaper(st: State, left: Map<Member, Misfit>): void {
-  for (const m of multiNode(st, [...left.keys()])) left.delete(m);
+  // a member that receives pods of a node removed after it was looked at stays (its room is promised)
+  const free = (m: Member): boolean => !st.room.receivers.has(m.node);
+  for (const m of multiNode(st, [...left.keys()].filter(free))) left.delete(m);
   for (const [m, misfit] of left) {
+    if (!free(m)) {
+      st.held.set(m.node, holdsOf(st, m));
+      continue;
+    }
     if (replaceOne(st, m)) continue;
     st.held.set(m.node, [whyKept(st, m, misfit)]);
   }
