@@ -356,7 +356,9 @@ const price = (x: number): string => `${Math.round(x * 1000) / 1000}`;
 function multiReason(st: State, group: readonly Member[], node: PlannedNode | undefined): string {
   const pods = group.reduce((a, m) => a + m.pods.length, 0);
   const sum = group.reduce((a, m) => a + m.pricePerHour!, 0);
-  const nodes = group.map((m) => m.node).join(', ');
+  // the command's targets name every node; the reason (kept in each claim, ≤ 512 characters) names the first ones
+  const names = group.map((m) => m.node);
+  const nodes = `${names.slice(0, 5).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more` : ''}`;
   const where = node
     ? `fit on the other nodes with one cheaper ${node.instanceType} in ${node.zoneId} (${price(node.pricePerHour)} vs ${price(sum)} CNY/h for the ${group.length}), launched and Ready first`
     : 'fit on the other nodes';
