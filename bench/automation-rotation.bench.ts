@@ -1,13 +1,19 @@
-// npm run bench:automation — issue 19's rotation figure: a NODES-node pool (default 100) running PODS pods
-// (default 600: 6 Deployments, each guarded by a PodDisruptionBudget with maxUnavailable 10 %) is rotated onto a
-// newly published image by autoUpgrade with maxSurge 10 %. Goal: done within 10 minutes, no PodDisruptionBudget
-// violated, the operator's RSS ≤ 200 MB. A control plane of its own (the cached binaries, kwok keeping the
-// Nodes Ready and the pods Running), the simulator and the node simulation in this process, the operator as a
-// child process. The simulator runs at NODEPOOL_BENCH_TIME_SCALE (default 1: real ECS timings, an instance is
-// Running ~28 s after its launch), so that the rotation's wall time IS its simulated time: Kubernetes (drains,
-// evictions, the scheduler) runs in real time either way. RUNS runs (default 3), each with a fresh operator and
-// pool; medians are printed with the machine's load. Knobs: NODEPOOL_BENCH_ROTATION_NODES, _PODS, _MAX_SURGE,
-// NODEPOOL_BENCH_TIME_SCALE, NODEPOOL_BENCH_RUNS, NODEPOOL_BENCH_TIMEOUT_SECONDS, NODEPOOL_BENCH_KEEP=1.
+// npm run bench:automation — issue 19's figures, in two phases (NODEPOOL_BENCH_AUTOMATION_PHASES, default
+// `rotation,events`) on one control plane of its own (the cached binaries, kwok keeping the Nodes Ready and the
+// pods Running).
+// rotation: a NODES-node pool (default 100) running PODS pods (default 600: 6 Deployments, each guarded by a
+// PodDisruptionBudget with maxUnavailable 10 %) is rotated onto a newly published image by autoUpgrade with
+// maxSurge 10 %. Goal: done within 10 minutes, no PodDisruptionBudget violated, the operator's RSS ≤ 200 MB. The
+// simulator and the node simulation in this process, the operator as a child process (as its image runs it:
+// bench/operator-process.ts). The simulator runs at NODEPOOL_BENCH_TIME_SCALE (default 1: real ECS timings, an
+// instance is Running ~28 s after its launch), so that the rotation's wall time IS its simulated time: Kubernetes
+// (drains, evictions, the scheduler) runs in real time either way. RUNS runs (default 3), each with a fresh
+// operator and pool; medians are printed with the machine's load, the RSS with the heap's split at its highest.
+// events: 50 ECS system events announced 30–50 min ahead (bench/automation-events.ts).
+// Knobs: NODEPOOL_BENCH_ROTATION_NODES, _PODS, _MAX_SURGE, NODEPOOL_BENCH_TIME_SCALE, NODEPOOL_BENCH_RUNS,
+// NODEPOOL_BENCH_TIMEOUT_SECONDS, NODEPOOL_BENCH_KEEP=1, NODEPOOL_BENCH_OPERATOR_NODE_ARGS (extra node flags for
+// the operator), NODEPOOL_BENCH_HEAP_SNAPSHOT_MB (with --heapsnapshot-signal=SIGUSR2: one snapshot at that RSS);
+// the events phase's in bench/automation-events.ts.
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
