@@ -108,6 +108,7 @@ export function newProvisioningController(
   const volumes = deps.informers.informer(Resources.persistentVolumes, VolumeSchema);
   const metrics = new ProvisioningMetrics(deps.metrics.registry);
   const catalogue = OfferingCatalogue.shared(cloud, clock);
+  const estimating = catalogue.withEstimates();
   const autoPools = new AutoPools(cloud, cluster);
   const launcher = new Launcher(cloud, cluster, log);
   const podEvents = new PodEvents(deps.events, () => clock.monotonic());
@@ -133,6 +134,8 @@ export function newProvisioningController(
   const firstSeen = new Map<string, number>();
   /** When each pod still pending was first decided (monotonic ms): held from re-plans while nodes boot. */
   const decidedAt = new Map<string, number>();
+  /** A background prewarm is under way (one at a time). */
+  let prewarming = false;
 
   const controller = new Controller({
     name: PROVISIONING_CONTROLLER,
@@ -365,7 +368,7 @@ export function newProvisioningController(
       flights = await flightsOf(list);
     }
     await followUp(list, flights, ctx.log);
-    if (pending.length === 0) await prewarm(list, ctx.log);
+    if (pending.length === 0) prewarm(list, ctx.log);
     await writeStatuses(list, flights);
     const anyInFlight = [...flights.values()].some((f) => f.keep.length > 0);
     return anyInFlight
@@ -375,14 +378,24 @@ export function newProvisioningController(
         : {};
   }
 
-  /** With no pod waiting: fetch prices, stock and each pool's launch now, so the next decision waits for none. */
-  async function prewarm(list: AutoPool[], log: ReconcileContext['log']): Promise<void> {
+  /**
+   * With no pod waiting: fetch prices, stock and each pool's launch in the background (the reconcile does not
+   * wait: pods arriving meanwhile are decided at once, sharing the fetches under way), so that the next decision
+   * waits for none.
+   */
+  function prewarm(list: AutoPool[], log: ReconcileContext['log']): void {
+    if (prewarming) return;
+    prewarming = true;
     const ready = list.filter((p) => !p.blocked);
-    await catalogue
-      .prepare(needsOf(ready))
-      .catch((err: unknown) => log.debug({ err }, 'catalogue not prepared yet'));
-    for (const p of ready)
-      await resolved(p).catch((err: unknown) => log.debug({ pool: p.name, err }, 'launch not resolved yet'));
+    void (async () => {
+      await catalogue
+        .prepare(needsOf(ready), () => undefined, { estimate: true })
+        .catch((err: unknown) => log.debug({ err }, 'catalogue not prepared yet'));
+      for (const p of ready)
+        await resolved(p).catch((err: unknown) =>
+          log.debug({ pool: p.name, err }, 'launch not resolved yet'),
+        );
+    })().finally(() => (prewarming = false));
   }
 
   /**
@@ -397,8 +410,11 @@ export function newProvisioningController(
     held: ReadonlySet<string>,
     log: ReconcileContext['log'],
   ): Promise<Plan> {
-    await catalogue.prepare(needsOf(list.filter((p) => !p.blocked)), (err) =>
-      log.debug({ err }, 'catalogue refresh failed; its last answers stand'),
+    // one price per family, zone and market is waited for; the rest are estimated from it and fetched behind
+    await catalogue.prepare(
+      needsOf(list.filter((p) => !p.blocked)),
+      (err) => log.debug({ err }, 'catalogue refresh failed; its last answers stand'),
+      { estimate: true },
     );
     const byKey = new Map(pending.map((p) => [`${p.metadata.namespace ?? 'default'}/${p.metadata.name}`, p]));
     let simPods: SimPod[] = pending.map((p) => simPodOf(p, podVolumeZones(p, claims, volumes)));
@@ -413,7 +429,7 @@ export function newProvisioningController(
     for (let attempt = 0; attempt < MAX_REPLANS; attempt++) {
       const templates = list.map((p) => {
         const v = viewOf(p, flights.get(p.name));
-        return poolTemplate({ ...v, room: v.room - (roomUsed.get(p.name) ?? 0) }, catalogue);
+        return poolTemplate({ ...v, room: v.room - (roomUsed.get(p.name) ?? 0) }, estimating);
       });
       const existing = [...[...flights.values()].flatMap((f) => f.existing), ...offered.map((r) => r.node)];
       const t0 = clock.monotonic();
