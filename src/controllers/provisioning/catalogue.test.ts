@@ -133,7 +133,12 @@ describe('OfferingCatalogue.prepare with estimates', () => {
         return s.vCpus * (o.zoneId === 'z-a' ? 0.1 : 0.12) + s.gpus * 8;
       },
     };
-    return { cloud, asked, release: () => waiting.splice(0).forEach((r) => r()) };
+    return {
+      cloud,
+      asked,
+      release: () => waiting.splice(0).forEach((r) => r()),
+      releaseOne: () => waiting.shift()?.(),
+    };
   }
   const flush = async (): Promise<void> => {
     for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
@@ -165,6 +170,35 @@ describe('OfferingCatalogue.prepare with estimates', () => {
     await flush();
     expect(p.asked).toHaveLength(8);
     expect(cat.price('ecs.c8i.8xlarge', 'z-b', 'onDemand')).toBeCloseTo(3.84);
+  });
+
+  test('a price a decision waits for goes before the ones another caller queued (a few calls at a time)', async () => {
+    const p = priced(TYPES);
+    const cat = new OfferingCatalogue(p.cloud, new FakeClock());
+    // consolidation's way: every price waited for, in order — 8 calls, 4 at a time
+    const all = cat.prepare([{ types: TYPES, zones: ['z-a', 'z-b'], market: 'onDemand' }]);
+    await flush();
+    expect(p.asked).toHaveLength(4);
+    // a decision meanwhile: the c8i probes are under way already; the GPU type (never estimated) is hurried
+    const decision = cat.prepare(
+      [{ types: TYPES, zones: ['z-a', 'z-b'], market: 'onDemand' }],
+      () => undefined,
+      {
+        estimate: true,
+      },
+    );
+    p.releaseOne();
+    p.releaseOne();
+    await flush();
+    expect(p.asked.slice(4, 6)).toEqual(['ecs.gn7i-c8g1.2xlarge|z-a', 'ecs.gn7i-c8g1.2xlarge|z-b']);
+    let settled = false;
+    void Promise.all([all, decision]).then(() => (settled = true));
+    for (let n = 0; n < 20 && !settled; n++) {
+      p.release();
+      await flush();
+    }
+    expect(settled).toBe(true);
+    expect(p.asked).toHaveLength(8);
   });
 
   test('spot prices are never estimated: every one is waited for', async () => {

@@ -1,10 +1,47 @@
-import PQueue from 'p-queue';
 import type { CloudProvider } from '../../cloud/provider.js';
 import type { InstanceTypeInfo } from '../../cloud/types.js';
 import type { Clock } from '../../runtime/clock.js';
 
-/** Prices fetched in the background (estimated meanwhile) go a few at a time, not as one burst of reservations. */
-const BACKGROUND_PRICE_CONCURRENCY = 4;
+/** Price calls go a few at a time (not as one burst of rate-limit reservations that later calls queue behind). */
+const PRICE_CONCURRENCY = 4;
+
+/**
+ * Price fetches, `PRICE_CONCURRENCY` at a time, the urgent ones (a decision waits for them) first: a decision's
+ * few calls do not wait behind the dozens another caller (consolidation, a background fill) queued before.
+ */
+class FetchQueue {
+  private readonly waiting: { key: string; urgent: boolean; run: () => void }[] = [];
+  private running = 0;
+
+  add(key: string, fn: () => Promise<void>, urgent: boolean): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const run = (): void => {
+        this.running++;
+        fn()
+          .then(resolve, reject)
+          .finally(() => {
+            this.running--;
+            this.next();
+          });
+      };
+      this.waiting.push({ key, urgent, run });
+      this.next();
+    });
+  }
+
+  /** A queued fetch a decision now waits for goes first. */
+  hurry(key: string): void {
+    const w = this.waiting.find((x) => x.key === key);
+    if (w) w.urgent = true;
+  }
+
+  private next(): void {
+    while (this.running < PRICE_CONCURRENCY && this.waiting.length > 0) {
+      const i = this.waiting.findIndex((w) => w.urgent);
+      this.waiting.splice(Math.max(0, i), 1)[0]!.run();
+    }
+  }
+}
 
 /** How long answers are trusted. Stock moves; list prices hardly; a failed offering is avoided a few minutes. */
 export const CATALOGUE_TTL = {
@@ -41,7 +78,7 @@ export class OfferingCatalogue {
   private readonly stockByMarket = new Map<Market, Timed<Map<string, boolean>>>();
   private readonly failed = new Map<string, Timed<string>>();
   private readonly inflight = new Map<string, Promise<void>>();
-  private readonly background = new PQueue({ concurrency: BACKGROUND_PRICE_CONCURRENCY });
+  private readonly fetches = new FetchQueue();
 
   constructor(
     private readonly cloud: Pick<CloudProvider, 'instanceTypes' | 'price' | 'stock'>,
@@ -181,20 +218,28 @@ export class OfferingCatalogue {
           const key = `price:${t}|${z}|${n.market}`;
           const fetch = (): Promise<void> => this.fetchPrice({ type: t, zone: z, market: n.market });
           const family = `${this.shapes.get(t)?.family ?? t}|${z}|${n.market}`;
-          if (p) refresh(this.once(key, fetch));
-          else if (!opts.estimate || !this.estimable(t, n.market)) jobs.push(this.once(key, fetch));
+          if (p) refresh(this.queued(key, fetch, false));
+          else if (!opts.estimate) jobs.push(this.queued(key, fetch, false));
+          else if (!this.estimable(t, n.market)) jobs.push(this.queued(key, fetch, true));
           else if (this.estimatedPrice(t, z, n.market) === undefined && !probed.has(family)) {
             probed.add(family);
-            jobs.push(this.once(key, fetch));
+            jobs.push(this.queued(key, fetch, true));
           } else later.push({ key, fetch });
         }
       }
     }
     // behind the ones waited for; `once` keeps one queued fetch per price however many decisions ask meanwhile
-    for (const l of later) refresh(this.once(l.key, () => this.background.add(l.fetch)));
+    for (const l of later) refresh(this.queued(l.key, l.fetch, false));
     const results = await Promise.allSettled(jobs);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed && failed.status === 'rejected') throw failed.reason;
+  }
+
+  /** A price fetch through the queue (one per key at a time); `urgent`: a decision waits for it. */
+  private queued(key: string, fetch: () => Promise<void>, urgent: boolean): Promise<void> {
+    const job = this.once(key, () => this.fetches.add(key, fetch, urgent));
+    if (urgent) this.fetches.hurry(key);
+    return job;
   }
 
   private once(key: string, fn: () => Promise<void>): Promise<void> {
