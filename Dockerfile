@@ -35,7 +35,7 @@ FROM ${RUNTIME_BASE}
 # off at 1,000 nodes (`npm run bench:nodepool`, docs/nodepool.md).
 # NODE_OPTIONS=--max-semi-space-size=8: V8's young generation grows to 3 × 32-64 MB in a burst of reconciles and
 # keeps it; 8 MB semi-spaces hold it to 16 MB, and the operator's heap pacer (src/runtime/memory.ts) keeps the old
-# generation near its live set: RSS within 200 MB through a 100-node rotation (`npm run bench:automation`,
+# generation near its live set: RSS ~190-205 MB (was 343-392) through a 100-node rotation (`npm run bench:automation`,
 # docs/automation.md). A NODE_OPTIONS set through the chart's extraEnv replaces this one: keep the flag in it.
 ENV NODE_ENV=production MALLOC_ARENA_MAX=2 NODE_OPTIONS=--max-semi-space-size=8
 # the node binary alone: npm, npx and corepack stay in the build stage
