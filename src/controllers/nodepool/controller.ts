@@ -337,6 +337,8 @@ async function reconcileLive(d: PoolDeps, r: PoolReconcile): Promise<ReconcileRe
       await degraded(d, r, err.reason, err.message);
       return { requeueAfter: REQUEUE.steady };
     }
+    if (err instanceof ExistingInstanceError)
+      d.state.existingFailed.set(r.name, { key: r.version, message: err.message });
     if (err instanceof ReferenceError || err instanceof ExistingInstanceError) {
       await degraded(d, r, err instanceof ReferenceError ? 'InvalidReference' : EXISTING_FAILED, err.message);
       return { requeueAfter: REQUEUE.steady };

@@ -29,6 +29,12 @@ export class PoolStates {
   readonly inStep = new Map<string, string>();
   /** Scaling groups the status names and a look did not find: since when (recreated only once confirmed). */
   readonly groupMissingSince = new Map<string, number>();
+  /**
+   * An existing instance the cloud refused to re-initialize: pool → `uid/generation` and the message. The
+   * Degraded condition says the same, but the informer may not show that status write yet when the next
+   * reconcile starts: this keeps a destructive step from being tried twice for one spec.
+   */
+  readonly existingFailed = new Map<string, { key: string; message: string }>();
   /** How far an instance's bootstrap got (its console), read once per instance (bounded). */
   private readonly stories = new Map<string, string>();
 
@@ -48,6 +54,7 @@ export class PoolStates {
     this.knownGroups.forget(pool);
     this.moving.delete(pool);
     this.groupMissingSince.delete(pool);
+    this.existingFailed.delete(pool);
   }
 
   /** Drop Nodes no longer in the cache from `inStep` once it has grown past twice their number. */

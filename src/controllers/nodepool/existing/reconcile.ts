@@ -34,7 +34,7 @@ export async function attachExisting(d: PoolDeps, r: PoolReconcile, group: Scali
   const inGroup = new Set(r.instances.map((i) => i.instanceId));
   const missing = wanted.filter((id) => !inGroup.has(id));
   if (missing.length === 0) return;
-  const failed = priorFailure(r);
+  const failed = priorFailure(d, r);
   if (failed) throw new ExistingInstanceError(failed);
   const found = await d.cloud.describeInstances(missing);
   const problem = existingInstancesProblem(missing, found, group.id, d.cloud.region);
@@ -124,7 +124,9 @@ async function refusedAs(ids: string, what: string, call: () => Promise<unknown>
 }
 
 /** The message of this generation's earlier refusal (the Degraded condition keeps it), if any. */
-function priorFailure(r: PoolReconcile): string | undefined {
+function priorFailure(d: PoolDeps, r: PoolReconcile): string | undefined {
+  const remembered = d.state.existingFailed.get(r.name);
+  if (remembered?.key === r.version) return remembered.message;
   const c = r.prior.conditions?.find((x) => x.type === 'Degraded');
   if (c?.status !== 'True' || c.reason !== EXISTING_FAILED || c.observedGeneration !== r.generation)
     return undefined;
