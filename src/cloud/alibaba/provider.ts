@@ -129,6 +129,10 @@ export class AlibabaCloudProvider implements CloudProvider {
     await this.ess.modifyScalingGroup(groupId, params);
   }
 
+  changeScalingGroupResourceGroup(groupId: string, resourceGroupId: string): Promise<void> {
+    return this.ess.changeResourceGroup(groupId, resourceGroupId);
+  }
+
   async lifecycleHookNames(groupId: string): Promise<string[]> {
     return (await this.ess.describeLifecycleHooks(groupId)).map((h) => h.LifecycleHookName);
   }
@@ -286,6 +290,10 @@ export class AlibabaCloudProvider implements CloudProvider {
 
   untagInstances(ids: readonly string[], keys: readonly string[]): Promise<void> {
     return this.ecs.untagInstances(ids, keys);
+  }
+
+  joinResourceGroup(instanceIds: readonly string[], resourceGroupId: string): Promise<void> {
+    return this.ecs.joinResourceGroup(instanceIds, resourceGroupId);
   }
 
   scalingActivities(groupId: string, limit = 10): Promise<ScalingActivity[]> {
