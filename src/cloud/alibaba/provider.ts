@@ -200,6 +200,7 @@ export class AlibabaCloudProvider implements CloudProvider {
         expiredTime: i?.expiredTime,
         autoRenew: renews.get(m.InstanceId),
         deletionProtection: i?.deletionProtection ?? false,
+        resourceGroupId: i?.resourceGroupId,
         lifecycleState: m.LifecycleState,
         healthy: m.HealthStatus !== 'Unhealthy',
         creationType: m.CreationType ?? 'AutoCreated',
