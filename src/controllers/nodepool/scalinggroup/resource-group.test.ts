@@ -1,31 +1,10 @@
 import { describe, expect, test } from '@jest/globals';
+import { poolInstance } from '../../../cloud/fake/instances.js';
 import type { PoolInstance } from '../../../cloud/types.js';
 import { instancesToMove } from './resource-group.js';
 
-const member = (id: string, over: Partial<PoolInstance> = {}): PoolInstance => ({
-  instanceId: id,
-  status: 'Running',
-  zoneId: 'cn-hangzhou-h',
-  instanceType: 'ecs.g7.xlarge',
-  chargeType: 'PostPaid',
-  spotStrategy: 'NoSpot',
-  privateIp: '10.0.0.1',
-  vSwitchId: 'vsw-1',
-  hostName: undefined,
-  imageId: 'm-1',
-  tags: {},
-  locks: [],
-  creationTime: undefined,
-  expiredTime: undefined,
-  deletionProtection: false,
-  lifecycleState: 'InService',
-  healthy: true,
-  creationType: 'AutoCreated',
-  scalingConfigurationId: 'asc-1',
-  reclaiming: false,
-  resourceGroupId: 'rg-old',
-  ...over,
-});
+const member = (id: string, over: Partial<PoolInstance> = {}): PoolInstance =>
+  poolInstance(id, { resourceGroupId: 'rg-old', ...over });
 
 describe('instancesToMove', () => {
   const cases: [string, string | undefined, PoolInstance[], string[]][] = [
