@@ -30,17 +30,23 @@ async function groupOf(id: string): Promise<string | undefined> {
   return res.body?.instances?.instance?.[0]?.resourceGroupId;
 }
 
-it('JoinResourceGroup moves an instance (DescribeInstances shows it); one created without a group is in the default', async () => {
+/** RunInstances of one instance, in `resourceGroupId` when given. */
+function run(resourceGroupId?: string) {
   const region = sim.world.regions[0]!;
-  const res = await ecs().runInstances(
+  return ecs().runInstances(
     new $Ecs.RunInstancesRequest({
       regionId: REGION,
       imageId: IMAGE,
       instanceType: 'ecs.g7.large',
       vSwitchId: region.vpcs[0]!.vSwitches[1]!.vSwitchId,
       securityGroupIds: [region.securityGroups[0]!.securityGroupId],
+      resourceGroupId,
     }),
   );
+}
+
+it('JoinResourceGroup moves an instance (DescribeInstances shows it); one created without a group is in the default', async () => {
+  const res = await run();
   const id = res.body!.instanceIdSets!.instanceIdSet![0]!;
   expect(await groupOf(id)).toBe('rg-default');
   await join(id, 'rg-team1');
@@ -62,18 +68,7 @@ it('JoinResourceGroup moves an instance (DescribeInstances shows it); one create
   expect([missing.statusCode, missing.code]).toEqual([403, 'MissingParameter']);
   expect(await groupOf(id)).toBe('rg-team1');
 
-  const badCreate = await sdkError(
-    ecs().runInstances(
-      new $Ecs.RunInstancesRequest({
-        regionId: REGION,
-        imageId: IMAGE,
-        instanceType: 'ecs.g7.large',
-        vSwitchId: region.vpcs[0]!.vSwitches[1]!.vSwitchId,
-        securityGroupIds: [region.securityGroups[0]!.securityGroupId],
-        resourceGroupId: 'rg-nosuch',
-      }),
-    ),
-  );
+  const badCreate = await sdkError(run('rg-nosuch'));
   expect([badCreate.statusCode, badCreate.code]).toEqual([404, 'InvalidResourceGroup.NotFound']);
 });
 
