@@ -73,6 +73,11 @@ export interface CloudProvider {
   enableScalingGroup(groupId: string, configurationId: string): Promise<void>;
   /** ModifyScalingGroup with the fields given (those that differ from the spec; `planScalingGroup`). */
   modifyScalingGroup(groupId: string, changes: GroupChanges): Promise<void>;
+  /**
+   * Moves the group to another resource group (ESS ChangeResourceGroup). No ClientToken: asked only when the group
+   * is in another one, so a retry is harmless. Unknown resource group: InvalidConfigurationError.
+   */
+  changeScalingGroupResourceGroup(groupId: string, resourceGroupId: string): Promise<void>;
   /** The names of the group's lifecycle hooks. */
   lifecycleHookNames(groupId: string): Promise<string[]>;
   createLifecycleHook(groupId: string, hook: NonNullable<ScalingGroupSpec['scaleInHook']>): Promise<void>;
@@ -129,6 +134,11 @@ export interface CloudProvider {
   ): Promise<void>;
   tagInstances(ids: readonly string[], tags: Record<string, string>): Promise<void>;
   untagInstances(ids: readonly string[], keys: readonly string[]): Promise<void>;
+  /**
+   * Moves instances to a resource group (ECS JoinResourceGroup, one call each). No ClientToken: asked only for
+   * instances in another one, so a retry is harmless. Unknown resource group: InvalidConfigurationError.
+   */
+  joinResourceGroup(instanceIds: readonly string[], resourceGroupId: string): Promise<void>;
 
   // ---- activities, hooks, events
   /**

@@ -98,6 +98,8 @@ export interface ScalingGroup {
   scalingPolicy: string;
   tags: Record<string, string>;
   deletionProtection: boolean;
+  /** The resource group the group is in (DescribeScalingGroups `ResourceGroupId`; undefined: not reported). */
+  resourceGroupId?: string | undefined;
   /** The group's spot settings as ESS reports them (undefined: not reported). */
   spot?: SpotGroupSettings | undefined;
   counts: {
@@ -164,6 +166,8 @@ export interface CloudInstance {
   /** A subscription instance renews itself at expiry (its own setting; listPoolInstances fills it). */
   autoRenew?: boolean | undefined;
   deletionProtection: boolean;
+  /** The resource group the instance is in (DescribeInstances `ResourceGroupId`; undefined: not reported). */
+  resourceGroupId?: string | undefined;
 }
 
 /** A member of a pool's scaling group: the ESS view joined with the ECS view. */

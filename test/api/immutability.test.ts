@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { stringify } from 'yaml';
 import { API_VERSION, KINDS, type Kind } from '../../src/apis/v1beta1/constants.js';
-import { RESOURCE_GROUP_FIXED } from '../../src/apis/v1beta1/common.js';
 import {
   IMMUTABLE_FIELDS,
-  SET_ONCE_FIELDS,
+  immutableSnapshot,
   updateProblems,
   validateObject,
 } from '../../src/apis/v1beta1/validate.js';
@@ -139,59 +138,47 @@ describe('immutable fields', () => {
   });
 });
 
-describe('resourceGroupId: fixed at create, set or not (issue 21 item 3: the operator does not move resources)', () => {
+describe('resourceGroupId: changeable (API.md; the operator moves the group and its instances)', () => {
+  const first = (spec: Spec): Spec => ({ ...spec, resourceGroupId: 'rg-first' });
   const cases: [string, Kind, Spec, Spec][] = [
     ['set', 'NodePool', baseNodePoolSpec(), { resourceGroupId: 'rg-new' }],
-    [
-      'changed',
-      'NodePool',
-      { ...baseNodePoolSpec(), resourceGroupId: 'rg-first' },
-      { resourceGroupId: 'rg-new' },
-    ],
-    [
-      'removed',
-      'NodePool',
-      { ...baseNodePoolSpec(), resourceGroupId: 'rg-first' },
-      { resourceGroupId: null },
-    ],
+    ['changed', 'NodePool', first(baseNodePoolSpec()), { resourceGroupId: 'rg-new' }],
+    ['removed', 'NodePool', first(baseNodePoolSpec()), { resourceGroupId: null }],
     ['set on a ManagedNodePool', 'ManagedNodePool', baseManagedSpec(), { resourceGroupId: 'rg-new' }],
+    [
+      'changed on a ManagedNodePool',
+      'ManagedNodePool',
+      first(baseManagedSpec()),
+      { resourceGroupId: 'rg-2' },
+    ],
   ];
-  test.each(cases)('%s: refused by the apiserver and by updateProblems', async (what, kind, spec, patch) => {
-    const name = await create(kind, `rg-${what.split(' ')[0]!}-${kind === 'NodePool' ? 'np' : 'mnp'}`, spec);
-    const r = await update(kind, name, spec, patch);
-    expect({ status: r.status, message: r.message }).toEqual({
-      status: 422,
-      message: expect.stringContaining(RESOURCE_GROUP_FIXED),
-    });
-    expect(r.local).toEqual([`spec.resourceGroupId: ${RESOURCE_GROUP_FIXED}`]);
-  });
+  test.each(cases.map((c, i) => [...c, i] as const))(
+    '%s: admitted by the apiserver and by updateProblems',
+    async (_what, kind, spec, patch, i) => {
+      const name = await create(kind, `rg-${i}`, spec);
+      const r = await update(kind, name, spec, patch);
+      expect({ status: r.status, message: r.message, local: r.local }).toEqual({
+        status: 200,
+        message: '',
+        local: [],
+      });
+    },
+  );
 
-  test('an edit elsewhere of a pool with a resource group passes', async () => {
-    const spec = { ...baseNodePoolSpec(), resourceGroupId: 'rg-first' };
-    const name = await create('NodePool', 'rg-kept-np', spec);
-    const r = await update('NodePool', name, spec, { labels: { team: 'c' } });
-    expect({ status: r.status, message: r.message, local: r.local }).toEqual({
-      status: 200,
-      message: '',
-      local: [],
-    });
-  });
-
-  test('the CRDs carry the rule on spec for both kinds', () => {
-    expect(Object.keys(SET_ONCE_FIELDS)).toEqual(['resourceGroupId']);
+  test('no transition rule on spec for either kind, and createdWith does not record it', () => {
     for (const kind of ['NodePool', 'ManagedNodePool'] as const) {
+      expect(IMMUTABLE_FIELDS[kind]).not.toContain('resourceGroupId');
       const crd = buildCrd(kind) as {
         spec: { versions: { schema: { openAPIV3Schema: { properties: { spec: Schema } } } }[] };
       };
-      const rules = crd.spec.versions[0]!.schema.openAPIV3Schema.properties.spec[
-        'x-kubernetes-validations'
-      ] as {
-        rule: string;
-        message: string;
-      }[];
-      expect(rules.filter((x) => x.rule.includes('oldSelf')).map((x) => x.message)).toEqual([
-        RESOURCE_GROUP_FIXED,
-      ]);
+      const spec = crd.spec.versions[0]!.schema.openAPIV3Schema.properties.spec;
+      const rules = (spec['x-kubernetes-validations'] ?? []) as { rule: string }[];
+      expect(rules.filter((x) => x.rule.includes('resourceGroupId'))).toEqual([]);
+      const v = validateObject(
+        manifest(kind, 'x', first(kind === 'NodePool' ? baseNodePoolSpec() : baseManagedSpec())),
+      );
+      if (!v.ok) throw new Error(JSON.stringify(v.problems));
+      expect(Object.keys(immutableSnapshot(kind, v.value.spec))).not.toContain('spec.resourceGroupId');
     }
   });
 });

@@ -2,7 +2,6 @@ import * as z from 'zod';
 import {
   CustomNodeName,
   ResourceGroupId,
-  resourceGroupFixed,
   DataDisk,
   Disruption,
   Duration,
@@ -208,7 +207,6 @@ const ManagedSpecShape = strictWithReasons({
 type ManagedSpec = z.output<typeof ManagedSpecShape>;
 
 const managedRules: Rule<ManagedSpec>[] = [
-  resourceGroupFixed(),
   {
     cel: "self.scaling.multiAZPolicy != 'Balance' || size(self.vSwitchIds) >= 2",
     message: 'multiAZPolicy Balance needs at least 2 vSwitches',

@@ -2,7 +2,6 @@ import * as z from 'zod';
 import {
   CustomNodeName,
   ResourceGroupId,
-  resourceGroupFixed,
   DataDisk,
   Disruption,
   Duration,
@@ -477,7 +476,6 @@ const NodePoolSpecShape = z.strictObject({
 const HARDENED_IMAGES = ['AliyunLinux3ContainerOptimized', 'AliyunLinux3', 'Custom'];
 
 const specRules: Rule<Spec>[] = [
-  resourceGroupFixed(),
   {
     cel: "!has(self.disruption) || !has(self.disruption.consolidation) || self.scaling.mode == 'Auto'",
     message:

@@ -41,6 +41,7 @@ function toInstance(i: z.output<typeof W.instanceWire>): CloudInstance {
     creationTime: i.CreationTime,
     expiredTime: i.ExpiredTime,
     deletionProtection: i.DeletionProtection ?? false,
+    resourceGroupId: i.ResourceGroupId,
   };
 }
 
@@ -205,6 +206,25 @@ export class EcsApi {
     await this.t.ecs('ModifyInstanceAttribute', (c, rt) => c.modifyInstanceAttributeWithOptions(req, rt), {
       write: true,
     });
+  }
+
+  /**
+   * JoinResourceGroup, one instance per call (ResourceType `instance`, ResourceId, ResourceGroupId: ecs20140526
+   * JoinResourceGroupRequest). It takes no ClientToken; the caller asks only for instances DescribeInstances shows
+   * in another group, so a retry moves an instance to where it already is.
+   */
+  async joinResourceGroup(ids: readonly string[], resourceGroupId: string): Promise<void> {
+    for (const id of ids) {
+      const req = new $Ecs.JoinResourceGroupRequest({
+        regionId: this.region,
+        resourceType: 'instance',
+        resourceId: id,
+        resourceGroupId,
+      });
+      await this.t.ecs('JoinResourceGroup', (c, rt) => c.joinResourceGroupWithOptions(req, rt), {
+        write: true,
+      });
+    }
   }
 
   /** TagResources in batches of 50 resources (at most 20 tags per call, as the API allows). */

@@ -102,6 +102,7 @@ export function toScalingGroup(g: z.output<typeof W.scalingGroupWire>): ScalingG
     scalingPolicy: g.ScalingPolicy ?? 'release',
     tags: g.Tags,
     deletionProtection: g.GroupDeletionProtection ?? false,
+    resourceGroupId: g.ResourceGroupId,
     spot: {
       onDemandBaseCapacity: g.OnDemandBaseCapacity,
       onDemandPercentageAboveBaseCapacity: g.OnDemandPercentageAboveBaseCapacity,
@@ -203,6 +204,21 @@ export class EssApi {
 
   async modifyScalingGroup(id: string, params: Record<string, unknown>): Promise<void> {
     await this.t.rpc('ess', 'ModifyScalingGroup', { ScalingGroupId: id, ...params }, { write: true });
+  }
+
+  /**
+   * ChangeResourceGroup: moves the scaling group to another resource group (ResourceType `scalinggroup`, the only
+   * type ESS takes; ResourceId, NewResourceGroupId — ESS API reference 2014-08-28 "ChangeResourceGroup"). The API
+   * takes no ClientToken: the caller asks only when DescribeScalingGroups shows another group, so a retry moves it
+   * to where it already is.
+   */
+  async changeResourceGroup(id: string, resourceGroupId: string): Promise<void> {
+    await this.t.rpc(
+      'ess',
+      'ChangeResourceGroup',
+      { ResourceType: 'scalinggroup', ResourceId: id, NewResourceGroupId: resourceGroupId },
+      { write: true },
+    );
   }
 
   async enableScalingGroup(id: string, configurationId: string): Promise<void> {

@@ -129,6 +129,10 @@ export class AlibabaCloudProvider implements CloudProvider {
     await this.ess.modifyScalingGroup(groupId, params);
   }
 
+  changeScalingGroupResourceGroup(groupId: string, resourceGroupId: string): Promise<void> {
+    return this.ess.changeResourceGroup(groupId, resourceGroupId);
+  }
+
   async lifecycleHookNames(groupId: string): Promise<string[]> {
     return (await this.ess.describeLifecycleHooks(groupId)).map((h) => h.LifecycleHookName);
   }
@@ -196,6 +200,7 @@ export class AlibabaCloudProvider implements CloudProvider {
         expiredTime: i?.expiredTime,
         autoRenew: renews.get(m.InstanceId),
         deletionProtection: i?.deletionProtection ?? false,
+        resourceGroupId: i?.resourceGroupId,
         lifecycleState: m.LifecycleState,
         healthy: m.HealthStatus !== 'Unhealthy',
         creationType: m.CreationType ?? 'AutoCreated',
@@ -286,6 +291,10 @@ export class AlibabaCloudProvider implements CloudProvider {
 
   untagInstances(ids: readonly string[], keys: readonly string[]): Promise<void> {
     return this.ecs.untagInstances(ids, keys);
+  }
+
+  joinResourceGroup(instanceIds: readonly string[], resourceGroupId: string): Promise<void> {
+    return this.ecs.joinResourceGroup(instanceIds, resourceGroupId);
   }
 
   scalingActivities(groupId: string, limit = 10): Promise<ScalingActivity[]> {

@@ -61,6 +61,7 @@ export const scalingGroupWire = z.object({
   SpotInstancePools: optNum,
   SpotInstanceRemedy: bool.optional(),
   CompensateWithOnDemand: bool.optional(),
+  ResourceGroupId: optStr,
   Tags: tags('TagKey', 'TagValue'),
   TotalCapacity: optNum,
   PendingCapacity: optNum,
@@ -164,6 +165,7 @@ export const instanceWire = z.object({
   CreationTime: optStr,
   ExpiredTime: optStr,
   DeletionProtection: bool.optional(),
+  ResourceGroupId: optStr,
   VpcAttributes: z
     .object({ VSwitchId: optStr, PrivateIpAddress: wrapped('IpAddress', str) })
     .optional()

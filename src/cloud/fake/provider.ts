@@ -187,7 +187,6 @@ export class FakeCloudProvider implements CloudProvider {
       this.once(o.operationId, 'CreateScalingGroup', () => {
         const {
           scaleInHook: _h,
-          resourceGroupId: _r,
           onDemandBaseCapacity: _a,
           onDemandPercentageAboveBaseCapacity: _b,
           spotInstancePools: _c,
@@ -249,6 +248,12 @@ export class FakeCloudProvider implements CloudProvider {
     const g = this.group(groupId);
     for (const [k, v] of Object.entries(changes))
       if (v !== undefined) (g as unknown as Record<string, unknown>)[k] = v;
+    return Promise.resolve();
+  }
+
+  changeScalingGroupResourceGroup(groupId: string, resourceGroupId: string): Promise<void> {
+    this.record('changeScalingGroupResourceGroup', groupId, resourceGroupId);
+    this.group(groupId).resourceGroupId = resourceGroupId;
     return Promise.resolve();
   }
 
@@ -457,6 +462,15 @@ export class FakeCloudProvider implements CloudProvider {
   tagInstances(ids: readonly string[], tags: Record<string, string>): Promise<void> {
     this.record('tagInstances', [...ids], tags);
     for (const id of ids) Object.assign(this.instances.get(id)?.tags ?? {}, tags);
+    return Promise.resolve();
+  }
+
+  joinResourceGroup(instanceIds: readonly string[], resourceGroupId: string): Promise<void> {
+    this.record('joinResourceGroup', [...instanceIds], resourceGroupId);
+    for (const id of instanceIds) {
+      const i = this.instances.get(id);
+      if (i) i.resourceGroupId = resourceGroupId;
+    }
     return Promise.resolve();
   }
 

@@ -4,6 +4,7 @@ import { describeInstanceAutoRenewAttribute, modifyInstanceAutoRenewAttribute } 
 import { describeInstanceHistoryEvents } from './ecs/history-events.js';
 import { acceptInquiredSystemEvent, describeInstancesFullStatus } from './ecs/instance-events.js';
 import { replaceSystemDisk } from './ecs/replace-system-disk.js';
+import { joinResourceGroup } from './ecs/resource-groups.js';
 import { describeSecurityGroups } from './ecs/security-groups.js';
 import { describeSpotPriceHistory } from './ecs/spot-price-history.js';
 import * as instances from './ecs/instances.js';
@@ -71,6 +72,7 @@ export function buildRouter(
     ModifyInstanceAttribute: instances.modifyInstanceAttribute,
     TagResources: tagging.tagResources,
     UntagResources: tagging.untagResources,
+    JoinResourceGroup: joinResourceGroup,
     ListTagResources: tagging.listTagResources,
     DescribeRegions: catalogue.describeRegions,
     DescribeZones: catalogue.describeZones,
@@ -93,6 +95,7 @@ export function buildRouter(
   const essActions: Record<string, EssHandler> = {
     CreateScalingGroup: essGroups.createScalingGroup,
     ModifyScalingGroup: essGroups.modifyScalingGroup,
+    ChangeResourceGroup: essGroups.changeResourceGroup,
     EnableScalingGroup: essGroups.enableScalingGroup,
     DisableScalingGroup: essGroups.disableScalingGroup,
     DeleteScalingGroup: essGroups.deleteScalingGroup,

@@ -184,6 +184,21 @@ export class Cloud {
     return region.securityGroups.find((g) => g.securityGroupId === id);
   }
 
+  /**
+   * The resource group a ResourceGroupId names (none: the account's default one), or 404
+   * InvalidResourceGroup.NotFound "The ResourceGroup provided does not exist in our records." (ECS API reference:
+   * RunInstances and JoinResourceGroup error codes).
+   */
+  resourceGroup(id: string | undefined): string {
+    if (id === undefined || id === '') return this.world.resourceGroups[0]!;
+    if (!this.world.resourceGroups.includes(id))
+      throw new ApiError(
+        'InvalidResourceGroup.NotFound',
+        'The ResourceGroup provided does not exist in our records.',
+      );
+    return id;
+  }
+
   /** The instance, or InvalidInstanceId.NotFound. */
   instance(regionId: string, instanceId: string): Instance {
     const i = this.instances.get(instanceId);

@@ -125,6 +125,8 @@ const privatePoolSchema = z.object({
 /** The key pairs and RAM roles of the default world (also what a world file without them gets). */
 export const DEFAULT_KEY_PAIRS = ['ops-key', 'ops'];
 export const DEFAULT_RAM_ROLES = ['k8s-worker-role', 'KubernetesWorkerRole'];
+/** The resource groups of the default world; the first is the account's default resource group. */
+export const DEFAULT_RESOURCE_GROUPS = ['rg-default', 'rg-platform', 'rg-team1'];
 
 const regionSchema = z.object({
   regionId: z.string(),
@@ -145,6 +147,12 @@ export const worldSchema = z.object({
   accountId: z.string(),
   /** RAM roles of the account (RamRoleName must name one: InvalidRamRole.NotFound). */
   ramRoles: z.array(z.string()).default(DEFAULT_RAM_ROLES),
+  /**
+   * Resource groups of the account (a ResourceGroupId must name one: 404 InvalidResourceGroup.NotFound). The first
+   * is the default resource group: what a resource created without ResourceGroupId is in, as Resource Management
+   * puts it, and what DescribeInstances / DescribeScalingGroups then report.
+   */
+  resourceGroups: z.array(z.string()).min(1).default(DEFAULT_RESOURCE_GROUPS),
   instanceTypes: z.array(instanceTypeSchema).min(1),
   regions: z.array(regionSchema).min(1),
 });
@@ -341,6 +349,7 @@ export function defaultWorld(): World {
     version: 1,
     accountId: '1234567890123456',
     ramRoles: [...DEFAULT_RAM_ROLES],
+    resourceGroups: [...DEFAULT_RESOURCE_GROUPS],
     instanceTypes: DEFAULT_INSTANCE_TYPES.map((t) => ({ ...t })),
     regions: [
       region('cn-hangzhou', '华东1（杭州）', ['h', 'i', 'j'], 0),

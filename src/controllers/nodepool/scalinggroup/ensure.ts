@@ -53,6 +53,7 @@ function groupOfSpec(id: string, spec: ScalingGroupSpec): ScalingGroup {
     scalingPolicy: spec.scalingPolicy,
     tags: { ...spec.tags },
     deletionProtection: true,
+    resourceGroupId: spec.resourceGroupId,
     counts: { total: 0, pending: 0, removing: 0, protected: 0, standby: 0, stopped: 0 },
   };
 }
@@ -157,6 +158,9 @@ async function apply(
         break;
       case 'modifyGroup':
         await cloud.modifyScalingGroup(g!.id, a.changes);
+        break;
+      case 'changeResourceGroup':
+        await cloud.changeScalingGroupResourceGroup(g!.id, a.resourceGroupId);
         break;
       case 'createHook':
         await cloud.createLifecycleHook(g!.id, req.group.scaleInHook!);

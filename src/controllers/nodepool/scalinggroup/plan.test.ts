@@ -125,6 +125,36 @@ describe('planScalingGroup', () => {
       ['modified scaling group: MaxSize, DesiredCapacity'],
     ],
     [
+      'resourceGroupId edited: the group is moved (ChangeResourceGroup), the configuration modified',
+      { group: group({ resourceGroupId: 'rg-old' }), known, configurations: configs },
+      { group: { ...spec, resourceGroupId: 'rg-new' }, configurationName: 'np-new' },
+      ['modified scaling configuration', 'moved scaling group to resource group rg-new'],
+    ],
+    [
+      'the group moved by hand to another resource group: moved back',
+      { group: group({ resourceGroupId: 'rg-other' }), known },
+      { ...desired, group: { ...spec, resourceGroupId: 'rg-new' } },
+      ['moved scaling group to resource group rg-new'],
+    ],
+    [
+      'already in the resource group: nothing',
+      { group: group({ resourceGroupId: 'rg-new' }), known },
+      { ...desired, group: { ...spec, resourceGroupId: 'rg-new' } },
+      [],
+    ],
+    [
+      'no resourceGroupId in the spec: the group is left where it is',
+      { group: group({ resourceGroupId: 'rg-other' }), known },
+      desired,
+      [],
+    ],
+    [
+      'ESS did not report the resource group: nothing is guessed',
+      { group: group(), known },
+      { ...desired, group: { ...spec, resourceGroupId: 'rg-new' } },
+      [],
+    ],
+    [
       'hook missing after a read',
       { group: group(), known: { ...known, hook: false }, hookNames: ['other'] },
       desired,

@@ -64,6 +64,20 @@ export function groupDrift(
   return out;
 }
 
+/**
+ * The resource group to move the group to (ChangeResourceGroup), or undefined: only when the spec names one and
+ * DescribeScalingGroups shows the group in another. A spec without one manages nothing (resources stay put).
+ */
+export function resourceGroupDrift(
+  g: DeepReadonly<ScalingGroup>,
+  spec: DeepReadonly<ScalingGroupSpec>,
+): string | undefined {
+  const want = spec.resourceGroupId;
+  return want !== undefined && g.resourceGroupId !== undefined && g.resourceGroupId !== want
+    ? want
+    : undefined;
+}
+
 const SPOT_KEYS = [
   'onDemandBaseCapacity',
   'onDemandPercentageAboveBaseCapacity',
@@ -112,6 +126,7 @@ export type GroupAction =
   | { kind: 'modifyConfiguration'; configurationId: string }
   | { kind: 'enable'; configuration: string }
   | { kind: 'modifyGroup'; changes: GroupChanges }
+  | { kind: 'changeResourceGroup'; resourceGroupId: string }
   | { kind: 'createHook' };
 
 export type GroupPlan =
@@ -121,6 +136,9 @@ export type GroupPlan =
   | { kind: 'refuse'; code: 'IncorrectScalingGroupStatus' | 'ScalingGroupNotOwned'; message: string }
   /** Carry these out in order; the active configuration is `configuration` (or the one created). */
   | { kind: 'act'; actions: GroupAction[]; configuration: string };
+
+/** The start of the change line of a ChangeResourceGroup (the resource group follows). */
+export const MOVED_GROUP = 'moved scaling group to resource group';
 
 /** The change lines of a plan's actions (what the Events and logs say). */
 export function describeAction(a: GroupAction): string {
@@ -135,6 +153,8 @@ export function describeAction(a: GroupAction): string {
       return 'enabled scaling group';
     case 'modifyGroup':
       return `modified scaling group: ${changedFields(a.changes).join(', ')}`;
+    case 'changeResourceGroup':
+      return `${MOVED_GROUP} ${a.resourceGroupId}`;
     case 'createHook':
       return 'created SCALE_IN lifecycle hook';
   }
@@ -150,7 +170,8 @@ export function describeAction(a: GroupAction): string {
  *   when its name differs (new nodes only), one of the right name left by a crash is re-used, else one is
  *   created;
  * - an Inactive group is enabled; sizes, vSwitches, multi-AZ and scaling policy brought to the spec (hand
- *   changes restored); the hook added when the last ensure did not see it (after reading the hooks).
+ *   changes restored); the group moved to the spec's resource group when it is in another; the hook added when
+ *   the last ensure did not see it (after reading the hooks).
  */
 export function planScalingGroup(observed: ObservedGroup, desired: DesiredGroup): GroupPlan {
   const g = observed.group;
@@ -211,6 +232,8 @@ export function planScalingGroup(observed: ObservedGroup, desired: DesiredGroup)
   if (g.state === 'Inactive') actions.push({ kind: 'enable', configuration });
   const drift = groupDrift(g, spec);
   if (changedFields(drift).length > 0) actions.push({ kind: 'modifyGroup', changes: drift });
+  const resourceGroupId = resourceGroupDrift(g, spec);
+  if (resourceGroupId) actions.push({ kind: 'changeResourceGroup', resourceGroupId });
   if (needHooks && !observed.hookNames?.includes(spec.scaleInHook.name)) actions.push({ kind: 'createHook' });
   return { kind: 'act', actions, configuration };
 }

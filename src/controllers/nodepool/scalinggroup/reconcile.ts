@@ -10,7 +10,9 @@ import type { PoolDeps, PoolReconcile } from '../context.js';
 import { launchSpecOf, scalingGroupSpecOf } from '../launch.js';
 import { activeMembers, groupCountsKey, instanceIdOf, joinMembers, membersAtRest } from '../observe.js';
 import { writeStatus } from '../status/write.js';
-import { ensureScalingGroup } from './ensure.js';
+import { ensureScalingGroup, type EnsureResult } from './ensure.js';
+import { MOVED_GROUP } from './plan.js';
+import { moveInstances, RESOURCE_GROUP_CHANGED } from './resource-group.js';
 
 const nowIso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
@@ -145,10 +147,46 @@ async function operationFirst(
   return r.status.operation.id;
 }
 
+/** An Event for each change an ensure made (a new group's writes are not announced as restores). */
+async function announce(
+  d: PoolDeps,
+  r: PoolReconcile,
+  ensured: EnsureResult,
+  existed: boolean,
+): Promise<void> {
+  const group = ensured.group;
+  for (const change of ensured.changes) {
+    if (change === 'created scaling group')
+      await d.events.normal(
+        r.subject,
+        'ScalingGroupCreated',
+        'Create',
+        `created ESS scaling group ${group.id} (${group.name})`,
+      );
+    else if (change === 'modified scaling configuration')
+      await d.events.normal(
+        r.subject,
+        'LaunchConfigurationUpdated',
+        'Update',
+        `scaling configuration ${ensured.configurationId} updated: new nodes launch with the new settings; existing nodes are not touched`,
+      );
+    else if (change.startsWith('modified scaling group') && existed)
+      await d.events.normal(
+        r.subject,
+        'ScalingGroupUpdated',
+        'Update',
+        `${change} (brought back to the pool's spec)`,
+      );
+    else if (change.startsWith(MOVED_GROUP))
+      await d.events.normal(r.subject, RESOURCE_GROUP_CHANGED, 'Update', `${change} (spec.resourceGroupId)`);
+  }
+}
+
 /**
  * The scaling group sub-reconciler: finds the group, lists its members (or keeps them at rest), decides the
  * sizes, and brings group and configuration to the spec (`ensureScalingGroup` → `planScalingGroup`), with an
- * Event for each change. Leaves `r.group`, `r.ensured`, `r.instances` and `r.wanted` — or returns false when
+ * Event for each change, then moves the instances into `spec.resourceGroupId` (`moveInstances`). Leaves
+ * `r.group`, `r.ensured`, `r.instances` and `r.wanted` — or returns false when
  * the group the status names was not found and is not yet confirmed gone (nothing else runs then).
  */
 export async function reconcileScalingGroup(d: PoolDeps, r: PoolReconcile): Promise<boolean> {
@@ -200,29 +238,7 @@ export async function reconcileScalingGroup(d: PoolDeps, r: PoolReconcile): Prom
     known.configurationName !== ensured.known.configurationName
   )
     d.state.knownGroups.set(r.name, group.id, ensured.known);
-  for (const change of ensured.changes) {
-    if (change === 'created scaling group')
-      await d.events.normal(
-        r.subject,
-        'ScalingGroupCreated',
-        'Create',
-        `created ESS scaling group ${group.id} (${group.name})`,
-      );
-    else if (change === 'modified scaling configuration')
-      await d.events.normal(
-        r.subject,
-        'LaunchConfigurationUpdated',
-        'Update',
-        `scaling configuration ${ensured.configurationId} updated: new nodes launch with the new settings; existing nodes are not touched`,
-      );
-    else if (change.startsWith('modified scaling group') && existing)
-      await d.events.normal(
-        r.subject,
-        'ScalingGroupUpdated',
-        'Update',
-        `${change} (brought back to the pool's spec)`,
-      );
-  }
+  await announce(d, r, ensured, existing !== undefined);
   r.log.debug(
     { action: 'ensure', scalingGroupId: group.id, changes: ensured.changes },
     'scaling group ensured',
@@ -239,5 +255,6 @@ export async function reconcileScalingGroup(d: PoolDeps, r: PoolReconcile): Prom
   r.ensured = ensured;
   r.status.scalingGroupId = group.id;
   r.status.scalingConfigurationId = ensured.configurationId;
+  await moveInstances(d, r, spec.resourceGroupId);
   return true;
 }

@@ -391,7 +391,7 @@ export function runInstances(cloud: Cloud, call: Call): ApiBody {
     const internetChargeType = p.oneOf('InternetChargeType', ['PayByTraffic', 'PayByBandwidth'] as const);
     const placement = readPlacementOptions(p);
     checkPlacementOptions(region, placement);
-    const resourceGroupId = p.str('ResourceGroupId') ?? '';
+    const resourceGroupId = cloud.resourceGroup(p.str('ResourceGroupId'));
     if (p.bool('DryRun') === true) {
       throw new ApiError('DryRunOperation', 'Request validation has been passed with DryRun flag set.');
     }

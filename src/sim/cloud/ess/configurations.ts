@@ -178,7 +178,12 @@ function readConfig(ess: Ess, p: Params, regionId: string, base?: ScalingConfigu
   const privatePool = placement.privatePool ?? base?.privatePool;
   const hostName = p.text('HostName', { min: 2, max: 64 }) ?? base?.hostName;
   const instanceName = p.text('InstanceName', { min: 2, max: 128 }) ?? base?.instanceName;
+  // ResourceGroupId: the resource group of the instances the configuration launches (ESS SDK model
+  // CreateScalingConfigurationRequest); it must exist (404 InvalidResourceGroup.NotFound, as ECS documents)
+  const rg = p.str('ResourceGroupId');
+  const resourceGroupId = rg === undefined ? base?.resourceGroupId : ess.cloud.resourceGroup(rg);
   return {
+    ...(resourceGroupId === undefined ? {} : { resourceGroupId }),
     imageId,
     instanceTypes,
     securityGroupIds,
@@ -322,6 +327,7 @@ export function describeScalingConfigurations(ess: Ess, call: Call): ApiBody {
           RamRoleName: c.ramRoleName ?? '',
           HostName: c.hostName ?? '',
           InstanceName: c.instanceName ?? '',
+          ResourceGroupId: c.resourceGroupId ?? '',
           SpotStrategy: c.spotStrategy,
           SpotPriceLimits: {
             SpotPriceModel: c.spotPriceLimits.map((l) => ({

@@ -534,7 +534,8 @@ export class EssEngine {
       internetChargeType: c.internetChargeType,
       ...(c.deploymentSetId === undefined ? {} : { deploymentSetId: c.deploymentSetId }),
       ...(cand.privatePoolId === undefined ? {} : { privatePoolId: cand.privatePoolId }),
-      resourceGroupId: g.resourceGroupId,
+      // the configuration's ResourceGroupId, else the group's (what ESS does without one is not documented)
+      resourceGroupId: c.resourceGroupId ?? g.resourceGroupId,
     });
   }
 

@@ -64,6 +64,8 @@ export interface ScalingConfiguration {
   internetChargeType: 'PayByTraffic' | 'PayByBandwidth';
   deploymentSetId?: string;
   privatePool?: { matchCriteria: 'Open' | 'Target' | 'None'; id?: string };
+  /** The resource group of the instances it launches (unset: the group's). */
+  resourceGroupId?: string;
   securityEnhancementStrategy: string;
   creationTime: number;
 }
