@@ -10,7 +10,7 @@ import type { PoolDeps, PoolReconcile } from '../context.js';
 import { launchSpecOf, scalingGroupSpecOf } from '../launch.js';
 import { activeMembers, groupCountsKey, instanceIdOf, joinMembers, membersAtRest } from '../observe.js';
 import { writeStatus } from '../status/write.js';
-import { ensureScalingGroup } from './ensure.js';
+import { ensureScalingGroup, type EnsureResult } from './ensure.js';
 
 const nowIso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
@@ -143,34 +143,23 @@ async function operationFirst(
   return r.status.operation.id;
 }
 
-/**
- * The scaling group sub-reconciler: finds the group, lists its members (or keeps them at rest), decides the
- * sizes, and brings group and configuration to the spec (`ensureScalingGroup` → `planScalingGroup`), with an
- * Event for each change. Leaves `r.group`, `r.ensured`, `r.instances` and `r.wanted` — or returns false when
- * the group the status names was not found and is not yet confirmed gone (nothing else runs then).
- */
-export async function reconcileScalingGroup(d: PoolDeps, r: PoolReconcile): Promise<boolean> {
+/** The pool's group: by the id the status names, else by its name and the cluster tag. */
+async function findGroup(d: PoolDeps, r: PoolReconcile): Promise<ScalingGroup | undefined> {
   const groupName = scalingGroupSpecOf(r.pool as NodePool, {
     cluster: d.cluster,
     current: { desired: 0, members: 0 },
   }).name;
-  const existing = await d.cloud.findScalingGroup({
-    id: r.prior.scalingGroupId,
-    name: groupName,
-    cluster: d.cluster,
-  });
-  if (!missingConfirmed(d, r, existing)) return false;
-  const instances0 = await members(d, r, existing);
-  const { spec, wanted } = groupSpecFor(
-    r.pool,
-    d.cluster,
-    existing,
-    activeMembers(joinMembers(instances0, [])).length,
-    surgeOf(r, instances0),
-    r.prior.desiredSize,
-  );
-  r.wanted = wanted;
-  const operationId = await operationFirst(d, r, existing);
+  return d.cloud.findScalingGroup({ id: r.prior.scalingGroupId, name: groupName, cluster: d.cluster });
+}
+
+/** Group and configuration brought to the spec (`ensureScalingGroup`); what the operator knows of them kept. */
+async function ensureGroup(
+  d: PoolDeps,
+  r: PoolReconcile,
+  existing: ScalingGroup | undefined,
+  spec: ScalingGroupSpec,
+  operationId: string,
+): Promise<EnsureResult> {
   const known = existing ? d.state.knownGroups.get(r.name, existing.id) : undefined;
   const launch = launchSpecOf(r.pool as NodePool, {
     cluster: d.cluster,
@@ -190,14 +179,23 @@ export async function reconcileScalingGroup(d: PoolDeps, r: PoolReconcile): Prom
     retry,
     ...(r.resolved!.password ? { passwordRevision: r.resolved!.password.revision } : {}),
   });
-  if (r.status.operation?.action === 'CreateScalingGroup') delete r.status.operation;
-  const group = ensured.group;
   if (
     !known ||
     known.configurationId !== ensured.known.configurationId ||
     known.configurationName !== ensured.known.configurationName
   )
-    d.state.knownGroups.set(r.name, group.id, ensured.known);
+    d.state.knownGroups.set(r.name, ensured.group.id, ensured.known);
+  return ensured;
+}
+
+/** An Event for each change made to the group or its configuration. */
+async function announceChanges(
+  d: PoolDeps,
+  r: PoolReconcile,
+  ensured: EnsureResult,
+  existed: boolean,
+): Promise<void> {
+  const group = ensured.group;
   for (const change of ensured.changes) {
     if (change === 'created scaling group')
       await d.events.normal(
@@ -213,7 +211,7 @@ export async function reconcileScalingGroup(d: PoolDeps, r: PoolReconcile): Prom
         'Update',
         `scaling configuration ${ensured.configurationId} updated: new nodes launch with the new settings; existing nodes are not touched`,
       );
-    else if (change.startsWith('modified scaling group') && existing)
+    else if (change.startsWith('modified scaling group') && existed)
       await d.events.normal(
         r.subject,
         'ScalingGroupUpdated',
@@ -221,21 +219,53 @@ export async function reconcileScalingGroup(d: PoolDeps, r: PoolReconcile): Prom
         `${change} (brought back to the pool's spec)`,
       );
   }
+}
+
+/** The members after the ensure: none for a group created now, read again after a change, else the listing. */
+async function membersAfter(
+  d: PoolDeps,
+  r: PoolReconcile,
+  ensured: EnsureResult,
+  before: PoolInstance[],
+): Promise<PoolInstance[]> {
+  // a group created just now has no instance yet: not read until next time
+  if (ensured.changes.includes('created scaling group')) return [];
+  if (ensured.changes.length === 0) return before;
+  return d.cloud.listPoolInstances(ensured.group.id);
+}
+
+/**
+ * The scaling group sub-reconciler: finds the group, lists its members (or keeps them at rest), decides the
+ * sizes, and brings group and configuration to the spec (`ensureScalingGroup` → `planScalingGroup`), with an
+ * Event for each change. Leaves `r.group`, `r.ensured`, `r.instances` and `r.wanted` — or returns false when
+ * the group the status names was not found and is not yet confirmed gone (nothing else runs then).
+ */
+export async function reconcileScalingGroup(d: PoolDeps, r: PoolReconcile): Promise<boolean> {
+  const existing = await findGroup(d, r);
+  if (!missingConfirmed(d, r, existing)) return false;
+  const instances0 = await members(d, r, existing);
+  const { spec, wanted } = groupSpecFor(
+    r.pool,
+    d.cluster,
+    existing,
+    activeMembers(joinMembers(instances0, [])).length,
+    surgeOf(r, instances0),
+    r.prior.desiredSize,
+  );
+  r.wanted = wanted;
+  const operationId = await operationFirst(d, r, existing);
+  const ensured = await ensureGroup(d, r, existing, spec, operationId);
+  if (r.status.operation?.action === 'CreateScalingGroup') delete r.status.operation;
+  await announceChanges(d, r, ensured, existing !== undefined);
   r.log.debug(
-    { action: 'ensure', scalingGroupId: group.id, changes: ensured.changes },
+    { action: 'ensure', scalingGroupId: ensured.group.id, changes: ensured.changes },
     'scaling group ensured',
   );
-  // a group created just now has no instance yet: not read until next time
-  const createdNow = ensured.changes.includes('created scaling group');
-  r.instances = createdNow
-    ? []
-    : ensured.changes.length > 0
-      ? await d.cloud.listPoolInstances(group.id)
-      : instances0;
+  r.instances = await membersAfter(d, r, ensured, instances0);
   if (ensured.changes.length > 0) r.reusedListing = false;
-  r.group = group;
+  r.group = ensured.group;
   r.ensured = ensured;
-  r.status.scalingGroupId = group.id;
+  r.status.scalingGroupId = ensured.group.id;
   r.status.scalingConfigurationId = ensured.configurationId;
   return true;
 }
