@@ -110,7 +110,7 @@ test('a tagged instance listed in a Manual pool is re-imaged with its user data,
       const ok = q.status?.phase === 'Active' && q.status.currentSize === 2 && q.status.readySize === 2 && nodes.length === 2 && nodes.every(ready) && nodes.some((n) => instanceOf(n) === own); // prettier-ignore
       if (ok) return q;
       const members = [...h.sim.ess.state.instances.values()].filter((m) => m.groupId === group.id).map((m) => `${m.instanceId}:${m.state}:${m.creationType}`); // prettier-ignore
-      throw new Error(`not yet: pool ${q.status?.phase} ${q.status?.currentSize}/${q.status?.readySize} desired ${group.desiredCapacity}; members ${members.join(' ')}; nodes ${nodes.map((n) => `${instanceOf(n)}:${ready(n)}`).join(' ')}; ${JSON.stringify(q.status?.conditions?.map((c) => `${c.type}=${c.status} ${c.message}`))}`); // prettier-ignore
+      throw new Error(`not yet: pool ${q.status?.phase} ${q.status?.currentSize}/${q.status?.readySize} desired ${group.desiredCapacity}; members ${members.join(' ')}; nodes ${nodes.map((n) => `${instanceOf(n)}:${ready(n)}:ecs=${h.sim.cloud.instances.get(instanceOf(n) ?? '')?.status ?? 'gone'}`).join(' ')}; ${JSON.stringify(q.status?.conditions?.map((c) => `${c.type}=${c.status} ${c.message}`))}`); // prettier-ignore
     },
     { timeoutMs: 240_000 },
   );

@@ -50,6 +50,9 @@ export async function readClusterAdmin(kubeconfig: string): Promise<ClusterAdmin
   };
 }
 
+/** How long a kubelet state write is tried again through transient API server errors. */
+export const KUBELET_WRITE_DEADLINE_MS = 60_000;
+
 const nodeListSchema = z.object({
   items: z.array(
     z.object({
@@ -72,20 +75,37 @@ export class KubeletStates {
 
   /** Sets (or, with `undefined`, clears) a Node's kubelet state; false when the Node is gone. */
   async set(nodeName: string, state: SimKubeletState | undefined): Promise<boolean> {
+    // a machine that stopped must never leave its Node Ready: a busy API server's 429 / 5xx or a dropped
+    // connection is tried again (with backoff, for up to KUBELET_WRITE_DEADLINE_MS), as a kubelet keeps trying
+    const deadline = Date.now() + KUBELET_WRITE_DEADLINE_MS;
+    for (let attempt = 1; ; attempt++) {
+      const r = await this.patchOnce(nodeName, state);
+      if (typeof r === 'boolean') return r;
+      if (!r.transient || Date.now() >= deadline)
+        throw new Error(`patching Node ${nodeName} failed (${attempt} attempts): ${r.failure}`);
+      await new Promise((res) => setTimeout(res, Math.min(200 * 2 ** (attempt - 1), 5_000)));
+    }
+  }
+
+  /** One write: true done, false the Node is gone, else why it failed and whether trying again may help. */
+  private async patchOnce(
+    nodeName: string,
+    state: SimKubeletState | undefined,
+  ): Promise<boolean | { failure: string; transient: boolean }> {
     const { server, ca, creds } = this.admin;
-    const res = await kubeRequest(
-      server,
-      ca,
-      creds,
-      'PATCH',
-      `/api/v1/nodes/${encodeURIComponent(nodeName)}`,
-      { metadata: { annotations: { [SIM_KUBELET_ANNOTATION]: state ?? null } } },
-      'application/merge-patch+json',
-    );
-    if (res.status === 404) return false;
-    if (res.status !== 200)
-      throw new Error(`patching Node ${nodeName} failed (${res.status}): ${res.text.slice(0, 200)}`);
-    return true;
+    const patch = { metadata: { annotations: { [SIM_KUBELET_ANNOTATION]: state ?? null } } };
+    const path = `/api/v1/nodes/${encodeURIComponent(nodeName)}`;
+    try {
+      const res = await kubeRequest(server, ca, creds, 'PATCH', path, patch, 'application/merge-patch+json');
+      if (res.status === 404) return false;
+      if (res.status === 200) return true;
+      return {
+        failure: `${res.status}: ${res.text.slice(0, 200)}`,
+        transient: res.status === 429 || res.status >= 500,
+      };
+    } catch (err) {
+      return { failure: err instanceof Error ? err.message : String(err), transient: true };
+    }
   }
 
   /** The Node of an instance (its providerID ends with the instance id), e.g. one registered before a restart. */
