@@ -191,37 +191,45 @@ async function stopAll(controllers: readonly Controller[], deadlineMs: number): 
 }
 
 /**
+ * Starts the informers (at once on every replica: a standby has warm caches) and the heap release; `cleanup`
+ * stops them, closes the endpoints served and the API client.
+ */
+function startRunning(p: Parts): { endpoints: HttpEndpoint[]; cleanup: () => Promise<void> } {
+  p.informers.start();
+  // what bursts of reconciles grow V8's heap by is given back once they are over (memory.ts)
+  const stopMemoryRelease = startMemoryRelease({
+    clock: p.clock,
+    onRelease: (slack) => p.log.debug({ slackMB: Math.round(slack / 1048576) }, 'released unused heap'),
+  });
+  const endpoints: HttpEndpoint[] = [];
+  const cleanup = async (): Promise<void> => {
+    stopMemoryRelease();
+    await p.informers.stop();
+    await Promise.all(endpoints.map((e) => e.close()));
+    await p.client.close();
+  };
+  return { endpoints, cleanup };
+}
+
+/**
  * The manager: shared informers start at once on every replica (a standby has warm caches), `/healthz`,
  * `/readyz` (every informer synced) and `/metrics` are served, and the controllers run only while this replica
  * holds the Lease. Losing the lease stops the controllers and ends the operator with EXIT.lostLease.
  */
 export async function startOperator(settings: Settings, opts: OperatorOptions = {}): Promise<OperatorHandle> {
   const p = buildParts(settings, opts);
-  const { log, informers, client } = p;
-  informers.start();
-  // what bursts of reconciles grow V8's heap by is given back once they are over (memory.ts)
-  const stopMemoryRelease = startMemoryRelease({
-    clock: p.clock,
-    onRelease: (slack) => log.debug({ slackMB: Math.round(slack / 1048576) }, 'released unused heap'),
-  });
-
+  const { log } = p;
+  const running = startRunning(p);
   let stopping = false;
-  const endpoints: HttpEndpoint[] = [];
-  const cleanup = async (): Promise<void> => {
-    stopMemoryRelease();
-    await informers.stop();
-    await Promise.all(endpoints.map((e) => e.close()));
-    await client.close();
-  };
   let served: Awaited<ReturnType<typeof serveEndpoints>>;
   try {
     served = await serveEndpoints(settings, p, () => stopping);
   } catch (err) {
-    await cleanup();
+    await running.cleanup();
     throw err;
   }
   const { health, metrics: metricsEndpoint } = served;
-  for (const e of [health, metricsEndpoint]) if (e) endpoints.push(e);
+  for (const e of [health, metricsEndpoint]) if (e) running.endpoints.push(e);
   log.info({ healthPort: health?.port, metricsPort: metricsEndpoint?.port }, 'serving probes and metrics');
 
   // acquiring stops at once on shutdown; renewing goes on until the controllers have stopped, so the lease
@@ -245,7 +253,7 @@ export async function startOperator(settings: Settings, opts: OperatorOptions = 
       holdStop.abort();
       const code = await exited;
       await elector?.release();
-      await cleanup();
+      await running.cleanup();
       log.info('stopped');
       return code;
     })();
