@@ -30,7 +30,11 @@ const say = (o: unknown) => console.log(JSON.stringify(o));
 const binaries = cachedBinaries();
 if (!binaries) throw new Error('the control-plane binaries are not built: npm run devstack:build');
 await mkdir(join(tmpdir(), 'nodepool-operator-bench'), { recursive: true });
-const stack = await DevStack.start({ runDir: await mkdtemp(join(tmpdir(), 'nodepool-operator-bench', 'boot-')), binaries, kwok: false }); // prettier-ignore
+const stack = await DevStack.start({
+  runDir: await mkdtemp(join(tmpdir(), 'nodepool-operator-bench', 'boot-')),
+  binaries,
+  kwok: false,
+});
 const log = createLogger({ level: 'silent' });
 const sim = await startSimulator({ log, timeScale: 100 });
 try {
@@ -65,8 +69,17 @@ try {
     const seconds = (performance.now() - t0) / 1000;
     const failed = ids.filter((i) => nodes.outcomes().get(i)?.error).length;
     const after = nodes.cacheStats();
-    const cache = after && before ? { replayed: after.hits - before.hits, scriptRuns: after.runs - before.runs } : null; // prettier-ignore
-    say({ boot: label, warmup, instances: ids.length, failed, cpuMsPerBoot: +(cpu / ids.length).toFixed(1), bootsPerSecond: +(ids.length / seconds).toFixed(1), cache }); // prettier-ignore
+    const cache =
+      after && before ? { replayed: after.hits - before.hits, scriptRuns: after.runs - before.runs } : null;
+    say({
+      boot: label,
+      warmup,
+      instances: ids.length,
+      failed,
+      cpuMsPerBoot: +(cpu / ids.length).toFixed(1),
+      bootsPerSecond: +(ids.length / seconds).toFixed(1),
+      cache,
+    });
   }
 
   await run('every boot runs its script (cache off)', COLD, false);

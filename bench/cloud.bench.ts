@@ -40,7 +40,8 @@ function settings(t: Target): CloudSettings {
 async function overhead(t: Target): Promise<void> {
   const registry = new Registry();
   const { provider } = createCloud(settings(t), { registry, log: createLogger({ level: 'silent' }) });
-  const bare = (): Promise<unknown> => rpc(t, 'DescribeScalingGroups', { ScalingGroupName: 'bench-0', PageSize: 50 }); // prettier-ignore
+  const bare = (): Promise<unknown> =>
+    rpc(t, 'DescribeScalingGroups', { ScalingGroupName: 'bench-0', PageSize: 50 });
   const ours = (): Promise<unknown> => provider.ess.describeScalingGroups({ name: 'bench-0' });
   for (let i = 0; i < 200; i++) {
     await bare();
@@ -71,29 +72,65 @@ async function faults(t: Target): Promise<void> {
     log: createLogger({ level: 'silent' }),
     pipeline: { initialBackoffMs: 20, maxBackoffMs: 1000 },
   });
-  const world = await admin<{ regions: { vpcs: { vSwitches: { vSwitchId: string }[] }[]; securityGroups: { securityGroupId: string }[] }[] }>(t, 'GET', '/world'); // prettier-ignore
+  const world = await admin<{
+    regions: {
+      vpcs: { vSwitches: { vSwitchId: string }[] }[];
+      securityGroups: { securityGroupId: string }[];
+    }[];
+  }>(t, 'GET', '/world');
   const vsw = world.regions[0]!.vpcs[0]!.vSwitches[0]!.vSwitchId;
   const sg = world.regions[0]!.securityGroups[0]!.securityGroupId;
   const seed = await provider.runInstances(
-    { imageId: IMAGE, instanceType: 'ecs.g7.large', vSwitchId: vsw, securityGroupIds: [sg], amount: 50, chargeType: 'PostPaid', systemDisk: { category: 'cloud_essd', sizeGiB: 40 }, dataDisks: [], userData: '', tags: { bench: 'seed' } }, // prettier-ignore
+    {
+      imageId: IMAGE,
+      instanceType: 'ecs.g7.large',
+      vSwitchId: vsw,
+      securityGroupIds: [sg],
+      amount: 50,
+      chargeType: 'PostPaid',
+      systemDisk: { category: 'cloud_essd', sizeGiB: 40 },
+      dataDisks: [],
+      userData: '',
+      tags: { bench: 'seed' },
+    },
     { operationId: 'bench-seed' },
   );
   await admin(t, 'DELETE', '/faults');
-  const r1 = await admin<{ id: string }>(t, 'POST', '/faults', { action: '*', code: 'ServiceUnavailable', probability: 0.15 }); // prettier-ignore
+  const r1 = await admin<{ id: string }>(t, 'POST', '/faults', {
+    action: '*',
+    code: 'ServiceUnavailable',
+    probability: 0.15,
+  });
   const r2 = await admin<{ id: string }>(t, 'POST', '/faults', {
     action: '*',
     reset: true,
     probability: 0.04,
   });
   // Lost answers: the write happened, its response did not arrive (the retry must replay, not duplicate).
-  const r3 = await admin<{ id: string }>(t, 'POST', '/faults', { action: 'RunInstances', code: 'ServiceUnavailable', after: true, probability: 0.1 }); // prettier-ignore
+  const r3 = await admin<{ id: string }>(t, 'POST', '/faults', {
+    action: 'RunInstances',
+    code: 'ServiceUnavailable',
+    after: true,
+    probability: 0.1,
+  });
   let ok = 0;
   let failed = 0;
   const writes = Math.round(OPS / 5);
   const work = Array.from({ length: OPS }, (_, i) => async () => {
     if (i % 5 === 0) {
       await provider.runInstances(
-        { imageId: IMAGE, instanceType: 'ecs.g7.large', vSwitchId: vsw, securityGroupIds: [sg], amount: 1, chargeType: 'PostPaid', systemDisk: { category: 'cloud_essd', sizeGiB: 40 }, dataDisks: [], userData: '', tags: { bench: 'faults' } }, // prettier-ignore
+        {
+          imageId: IMAGE,
+          instanceType: 'ecs.g7.large',
+          vSwitchId: vsw,
+          securityGroupIds: [sg],
+          amount: 1,
+          chargeType: 'PostPaid',
+          systemDisk: { category: 'cloud_essd', sizeGiB: 40 },
+          dataDisks: [],
+          userData: '',
+          tags: { bench: 'faults' },
+        },
         { operationId: `bench-fault-${i}` },
       );
     } else {
@@ -118,7 +155,8 @@ async function faults(t: Target): Promise<void> {
   const fired = rules.filter((r) => [r1.id, r2.id, r3.id].includes(r.id)).reduce((a, r) => a + r.fired, 0);
   await admin(t, 'DELETE', '/faults');
   const metrics = await registry.getMetricsAsJSON();
-  const total = (name: string): number => (metrics.find((m) => m.name === name)?.values ?? []).reduce((a, v) => a + v.value, 0); // prettier-ignore
+  const total = (name: string): number =>
+    (metrics.find((m) => m.name === name)?.values ?? []).reduce((a, v) => a + v.value, 0);
   const attempts = total('alibabacloud_api_requests_total');
   const retries = total('alibabacloud_api_retries_total');
   const created = (await provider.findInstancesByTags({ bench: 'faults' })).length;
@@ -132,9 +170,19 @@ async function faults(t: Target): Promise<void> {
 async function main(): Promise<void> {
   const sim = await startSim();
   try {
-    const world = await admin<{ regions: { vpcs: { vSwitches: { vSwitchId: string }[] }[] }[] }>(sim.target, 'GET', '/world'); // prettier-ignore
+    const world = await admin<{ regions: { vpcs: { vSwitches: { vSwitchId: string }[] }[] }[] }>(
+      sim.target,
+      'GET',
+      '/world',
+    );
     const vsw = world.regions[0]!.vpcs[0]!.vSwitches[0]!.vSwitchId;
-    await rpc(sim.target, 'CreateScalingGroup', { ScalingGroupName: 'bench-0', MinSize: 0, MaxSize: 1, DesiredCapacity: 0, VSwitchIds: [vsw] }); // prettier-ignore
+    await rpc(sim.target, 'CreateScalingGroup', {
+      ScalingGroupName: 'bench-0',
+      MinSize: 0,
+      MaxSize: 1,
+      DesiredCapacity: 0,
+      VSwitchIds: [vsw],
+    });
     await overhead(sim.target);
     await faults(sim.target);
   } finally {

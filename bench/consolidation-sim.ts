@@ -48,7 +48,14 @@ export interface ConsolidationFigures {
   /** Simulated seconds from the scale-down to the last change of the node count. */
   settleS: number;
   removed: number;
+  /** Replacements launched (one per replacing command, whatever its number of nodes). */
   replaced: number;
+  /** Commands that removed several nodes at once (multi-node consolidation), and their nodes. */
+  multi: { commands: number; nodes: number };
+  /** Nodes below the threshold for CPU and memory right after the scale-down (the policy's underused ones). */
+  underusedAtStart: number;
+  /** Each node's use right after the scale-down, the larger of CPU and memory requests (%): min, median, max. */
+  useAtStart: { min: number; p50: number; max: number };
   /** Nodes elasticity had to start for pods a consolidation displaced (ping-pong): should be 0. */
   scaleOuts: number;
   /** Pods left unplaced at the end (should be 0). */
@@ -68,6 +75,44 @@ const MEM_RATE = 0.019 * 0.97;
 function asExisting(n: MNode): ExistingNode {
   const used = { cpuMilli: sum(n.pods.map((p) => p.requests.cpuMilli)), memoryMiB: sum(n.pods.map((p) => p.requests.memoryMiB)), gpus: 0, pods: n.pods.length }; // prettier-ignore
   return { name: n.name, pool: n.pool.name, labels: { ...n.offering.labels, 'kubernetes.io/hostname': n.name }, taints: [], allocatable: n.offering.allocatable, used, pods: n.pods.map((p) => ({ namespace: p.namespace, labels: p.labels, antiAffinity: p.antiAffinity })), hostPorts: [] }; // prettier-ignore
+}
+
+/** A node's use: the larger of its CPU and memory requests, in percent of allocatable. */
+function use(e: ExistingNode): number {
+  return 100 * Math.max(e.used.cpuMilli / e.allocatable.cpuMilli, e.used.memoryMiB / e.allocatable.memoryMiB);
+}
+
+/** Below the threshold for CPU and memory requests (usage.ts's underused). */
+function underused(e: ExistingNode, threshold: number): boolean {
+  const below = (used: number, alloc: number) => 100 * used < threshold * alloc;
+  return below(e.used.cpuMilli, e.allocatable.cpuMilli) && below(e.used.memoryMiB, e.allocatable.memoryMiB);
+}
+
+/** The claim the operator would have recorded on a node (with its replacement's record, shared by a command). */
+function claimOf(n: MNode): Member['claim'] {
+  const c = n.claim;
+  if (!c) return undefined;
+  const since = new Date(c.since).toISOString();
+  const r = c.replacement;
+  return {
+    method: 'consolidation',
+    reason: c.reason,
+    voluntary: true,
+    replacementsFirst: r !== undefined,
+    disposal: 'remove',
+    since,
+    ...(r
+      ? {
+          replacement: {
+            id: r.name,
+            startedAt: since,
+            instanceType: r.offering.instanceType,
+            zoneId: r.offering.zoneId,
+            vSwitchId: r.offering.vSwitchId,
+          },
+        }
+      : {}),
+  };
 }
 
 /** Plays the phase (deterministic). */
@@ -91,6 +136,9 @@ export function consolidationPhase(k: ConsolidationKnobs): ConsolidationFigures 
   }
   for (const n of nodes) n.pods = n.pods.filter((p) => !gone.has(p.key));
   const kept = nodes.flatMap((n) => n.pods);
+  const underusedAtStart = nodes.filter((n) => underused(asExisting(n), k.threshold)).length;
+  const uses = nodes.map((n) => use(asExisting(n)));
+  const useAtStart = { min: Math.min(...uses), p50: quantile(uses, 0.5), max: Math.max(...uses) };
   const bound = sum(kept.map((p) => (p.requests.cpuMilli / 1000) * CPU_RATE + (p.requests.memoryMiB / 1024) * MEM_RATE)); // prettier-ignore
   const cost = () => sum(nodes.map((n) => n.offering.pricePerHour));
   const startNodes = nodes.length;
@@ -98,6 +146,7 @@ export function consolidationPhase(k: ConsolidationKnobs): ConsolidationFigures 
   let lastChange = 0;
   let removed = 0;
   let replaced = 0;
+  const multi = { commands: 0, nodes: 0 };
   let scaleOuts = 0;
   const pending: SimPod[] = [];
   const planMs: number[] = [];
@@ -148,25 +197,43 @@ export function consolidationPhase(k: ConsolidationKnobs): ConsolidationFigures 
         const state =
           n.pods.length === 0 ? 'empty' : cpu < k.threshold && mem < k.threshold ? 'underused' : 'busy';
         if (ready(n) && !n.claim) n.mark = nextMark(n.mark, state, k.threshold, t, true);
-        return { instanceId: n.name, node: n.name, createdAt: n.createdAt, eligible: ready(n), claim: n.claim ? { method: 'consolidation', reason: n.claim.reason, voluntary: true, replacementsFirst: n.claim.replacement !== undefined, disposal: 'remove', since: new Date(n.claim.since).toISOString() } : undefined, state, cpuPercent: cpu, memoryPercent: mem, mark: n.mark, pods: n.pods, blockers: [], instanceType: n.offering.instanceType, zoneId: n.offering.zoneId, pricePerHour: n.offering.pricePerHour }; // prettier-ignore
+        return { instanceId: n.name, node: n.name, createdAt: n.createdAt, eligible: ready(n), claim: claimOf(n), state, cpuPercent: cpu, memoryPercent: mem, mark: n.mark, pods: n.pods, blockers: [], instanceType: n.offering.instanceType, zoneId: n.offering.zoneId, pricePerHour: n.offering.pricePerHour }; // prettier-ignore
       });
-      const plan = planConsolidation({ settings, now: t, minSize: 0, maxSize: 2000, active: mine.length, members, nodes: nodes.filter((n) => ready(n) && !n.claim).map(asExisting), reserved: [...pending, ...nodes.filter((n) => n.claim).flatMap((n) => n.pods)], template: { ...pool, room: 1 } }); // prettier-ignore
       const limit = Math.ceil((mine.length * k.budgetPercent) / 100);
       let inFlight = mine.filter((n) => n.claim).length;
+      const plan = planConsolidation({
+        settings,
+        now: t,
+        minSize: 0,
+        maxSize: 2000,
+        active: mine.length,
+        members,
+        nodes: nodes.filter((n) => ready(n) && !n.claim).map(asExisting),
+        reserved: [...pending, ...nodes.filter((n) => n.claim).flatMap((n) => n.pods)],
+        template: { ...pool, room: 1 },
+        allowed: Math.max(0, limit - inFlight),
+      });
+      // the executor: each target claimed while the budget allows; a command's one replacement launched once
       for (const c of plan.commands) {
-        const n = mine.find((x) => x.name === c.nodes[0]!.node)!;
-        if (n.claim || inFlight >= limit) continue;
-        inFlight++;
+        const targets = c.nodes.map((x) => mine.find((n) => n.name === x.node)!).filter((n) => !n.claim);
+        const claimed = targets.slice(0, Math.max(0, limit - inFlight));
+        inFlight += claimed.length;
+        if (claimed.length === 0) continue;
         busy = true;
-        n.claim = { since: t, reason: c.reason };
+        let replacement: MNode | undefined;
         if (c.replacement) {
           const r = c.replacement;
-          const o = offeringOf(pool.name, r.instanceType, r.zoneId);
-          const node: MNode = { name: `n-${++seq}`, pool, offering: o, pods: [], createdAt: t, readyAt: t + k.bootS * 1000 }; // prettier-ignore
-          nodes.push(node);
-          n.claim.replacement = node;
+          const offering = offeringOf(pool.name, r.instanceType, r.zoneId);
+          const readyAt = t + k.bootS * 1000;
+          replacement = { name: `n-${++seq}`, pool, offering, pods: [], createdAt: t, readyAt };
+          nodes.push(replacement);
           replaced++;
         }
+        if (c.nodes.length > 1) {
+          multi.commands++;
+          multi.nodes += claimed.length;
+        }
+        for (const n of claimed) n.claim = { since: t, reason: c.reason, replacement };
       }
       if (plan.requeueAfterMs !== undefined) busy = true;
     }
@@ -175,5 +242,5 @@ export function consolidationPhase(k: ConsolidationKnobs): ConsolidationFigures 
   }
   const byType: Record<string, number> = {};
   for (const n of nodes) byType[n.offering.instanceType] = (byType[n.offering.instanceType] ?? 0) + 1;
-  return { startNodes, endNodes: nodes.length, startCostPerHour: startCost, endCostPerHour: cost(), boundPerHour: bound, settleS: lastChange / 1000, removed, replaced, scaleOuts, unplaced: pending.length, planMs: { p50: quantile(planMs, 0.5), max: Math.max(...planMs) }, byType }; // prettier-ignore
+  return { startNodes, endNodes: nodes.length, startCostPerHour: startCost, endCostPerHour: cost(), boundPerHour: bound, settleS: lastChange / 1000, removed, replaced, multi, underusedAtStart, useAtStart, scaleOuts, unplaced: pending.length, planMs: { p50: quantile(planMs, 0.5), max: Math.max(...planMs) }, byType }; // prettier-ignore
 }

@@ -35,6 +35,9 @@ const runs = Array.from({ length: RUNS }, () => consolidationPhase(knobs));
 const f = runs[0]!;
 const rss = process.memoryUsage().rss / 1048576;
 console.log(`consolidation 1,000 → ${knobs.keep} pods: ${f.startNodes} → ${f.endNodes} nodes (${f.removed} removed, ${f.replaced} replaced by a cheaper one) settled ${f.settleS.toFixed(0)} s (simulated) after the scale-down; ${f.startCostPerHour.toFixed(2)} → ${f.endCostPerHour.toFixed(2)} CNY/h vs bound ${f.boundPerHour.toFixed(2)} (×${(f.endCostPerHour / f.boundPerHour).toFixed(3)}); nodes started again for displaced pods: ${f.scaleOuts}; pods left unplaced: ${f.unplaced}`); // prettier-ignore
+console.log(
+  `  after the scale-down ${f.underusedAtStart} of ${f.startNodes} nodes were below the utilizationThreshold (${knobs.threshold}%) for CPU and memory (each node's larger of the two: min ${f.useAtStart.min.toFixed(0)}%, median ${f.useAtStart.p50.toFixed(0)}%, max ${f.useAtStart.max.toFixed(0)}%); multi-node commands: ${f.multi.commands} (${f.multi.nodes} nodes)`,
+);
 console.log(`  planner per round (every pool): median ${median(runs.map((r) => r.planMs.p50)).toFixed(1)} ms, max ${Math.max(...runs.map((r) => r.planMs.max)).toFixed(0)} ms (${RUNS} runs); this process's RSS ${rss.toFixed(0)} MB`); // prettier-ignore
 console.log(`  nodes by type at the end: ${Object.entries(f.byType).map(([t, n]) => `${t} ×${n}`).join(', ')}`); // prettier-ignore
 console.log(`load average after: ${load()}`);

@@ -19,17 +19,27 @@ const INSTANCES = Number(process.env.BENCH_NODE_READY_INSTANCES ?? 100);
 const STOPS = Math.max(1, Math.floor(INSTANCES / 5));
 const TIME_SCALE = 100;
 /** Boots at once (the node simulation's default is 2, one per core). */
-const CONCURRENCY = process.env.BENCH_NODE_READY_CONCURRENCY ? Number(process.env.BENCH_NODE_READY_CONCURRENCY) : undefined; // prettier-ignore
+const CONCURRENCY = process.env.BENCH_NODE_READY_CONCURRENCY
+  ? Number(process.env.BENCH_NODE_READY_CONCURRENCY)
+  : undefined;
 const TIMEOUT_MS = Number(process.env.BENCH_NODE_READY_TIMEOUT_MS ?? 600_000);
 
 const say = (o: unknown) => console.log(JSON.stringify(o));
 const binaries = cachedBinaries();
 if (!binaries) throw new Error('the control-plane binaries are not built: npm run devstack:build');
 await mkdir(join(tmpdir(), 'nodepool-operator-bench'), { recursive: true });
-const stack = await DevStack.start({ runDir: await mkdtemp(join(tmpdir(), 'nodepool-operator-bench', 'ready-')), binaries }); // prettier-ignore
+const stack = await DevStack.start({
+  runDir: await mkdtemp(join(tmpdir(), 'nodepool-operator-bench', 'ready-')),
+  binaries,
+});
 const log = createLogger({ level: 'silent' });
 const sim = await startSimulator({ log, timeScale: TIME_SCALE });
-const nodes = new NodeSimulation(sim, { apiServer: stack.server, kubeconfig: stack.kubeconfig, log, ...(CONCURRENCY ? { concurrency: CONCURRENCY } : {}) }); // prettier-ignore
+const nodes = new NodeSimulation(sim, {
+  apiServer: stack.server,
+  kubeconfig: stack.kubeconfig,
+  log,
+  ...(CONCURRENCY ? { concurrency: CONCURRENCY } : {}),
+});
 const client = new KubeClient(loadKubeConfig({ kubeconfig: stack.kubeconfig }));
 const watchStop = new AbortController();
 
@@ -44,11 +54,25 @@ const lastReady = new Map<string, boolean>();
 function percentiles(values: number[]): { n: number; p50: number; p95: number; max: number } {
   const s = [...values].sort((a, b) => a - b);
   const at = (q: number): number => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? NaN;
-  return { n: s.length, p50: Math.round(at(0.5)), p95: Math.round(at(0.95)), max: Math.round(s[s.length - 1] ?? NaN) }; // prettier-ignore
+  return {
+    n: s.length,
+    p50: Math.round(at(0.5)),
+    p95: Math.round(at(0.95)),
+    max: Math.round(s[s.length - 1] ?? NaN),
+  };
 }
 const figure = (label: string, ms: number[]) => {
   const p = percentiles(ms);
-  say({ measure: label, ...p, unit: 'ms', simulatedS: { p50: +((p.p50 * TIME_SCALE) / 1000).toFixed(1), p95: +((p.p95 * TIME_SCALE) / 1000).toFixed(1), max: +((p.max * TIME_SCALE) / 1000).toFixed(1) } }); // prettier-ignore
+  say({
+    measure: label,
+    ...p,
+    unit: 'ms',
+    simulatedS: {
+      p50: +((p.p50 * TIME_SCALE) / 1000).toFixed(1),
+      p95: +((p.p95 * TIME_SCALE) / 1000).toFixed(1),
+      max: +((p.max * TIME_SCALE) / 1000).toFixed(1),
+    },
+  });
 };
 
 /** The first time the instance's Node became Ready at or after `t`. */
@@ -109,7 +133,8 @@ try {
       return ids.every((i) => running.has(i) && readyAfter(i, running.get(i)![0]!) !== undefined);
     });
   }
-  const firstReady = (ids: string[]): number[] => ids.map((i) => readyAfter(i, running.get(i)![0]!)! - running.get(i)![0]!); // prettier-ignore
+  const firstReady = (ids: string[]): number[] =>
+    ids.map((i) => readyAfter(i, running.get(i)![0]!)! - running.get(i)![0]!);
 
   // one at a time: a node's own latency, no queue (the first also warms the boot cache's verification)
   const single: string[] = [];
@@ -125,20 +150,40 @@ try {
   await allReady(ids, `${INSTANCES} Nodes Ready`);
   const allReadyS = (performance.now() - t0) / 1000;
   figure(`instance running → Node Ready (${INSTANCES} launched at once)`, firstReady(ids));
-  figure('  of which: running → registered (boot queue + script + TLS bootstrap)', ids.map((i) => registered.get(i)! - running.get(i)![0]!)); // prettier-ignore
-  figure('  of which: registered → Ready (kwok)', ids.map((i) => readyAfter(i, running.get(i)![0]!)! - registered.get(i)!)); // prettier-ignore
-  say({ measure: `launch → all ${INSTANCES} Nodes Ready`, seconds: +allReadyS.toFixed(1), concurrency: CONCURRENCY ?? 2, cache: nodes.cacheStats() ?? null }); // prettier-ignore
+  figure(
+    '  of which: running → registered (boot queue + script + TLS bootstrap)',
+    ids.map((i) => registered.get(i)! - running.get(i)![0]!),
+  );
+  figure(
+    '  of which: registered → Ready (kwok)',
+    ids.map((i) => readyAfter(i, running.get(i)![0]!)! - registered.get(i)!),
+  );
+  say({
+    measure: `launch → all ${INSTANCES} Nodes Ready`,
+    seconds: +allReadyS.toFixed(1),
+    concurrency: CONCURRENCY ?? 2,
+    cache: nodes.cacheStats() ?? null,
+  });
 
   const stopIds = ids.slice(0, STOPS);
   for (const i of stopIds) await ecs('StopInstance', { InstanceId: i });
-  const lostAfterStop = (i: string): number | undefined => readyLost.get(i)?.find((t) => t >= (stopped.get(i) ?? Infinity)); // prettier-ignore
+  const lostAfterStop = (i: string): number | undefined =>
+    readyLost.get(i)?.find((t) => t >= (stopped.get(i) ?? Infinity));
   await until(`${STOPS} Nodes NotReady`, () => stopIds.every((i) => lostAfterStop(i) !== undefined));
-  figure(`instance stopped → Node NotReady (${STOPS})`, stopIds.map((i) => lostAfterStop(i)! - stopped.get(i)!)); // prettier-ignore
+  figure(
+    `instance stopped → Node NotReady (${STOPS})`,
+    stopIds.map((i) => lostAfterStop(i)! - stopped.get(i)!),
+  );
 
   for (const i of stopIds) await ecs('StartInstance', { InstanceId: i });
   const restarted = (i: string): number | undefined => running.get(i)?.[1];
-  await until(`${STOPS} Nodes Ready again`, () => stopIds.every((i) => restarted(i) !== undefined && readyAfter(i, restarted(i)!) !== undefined)); // prettier-ignore
-  figure(`instance started again (running) → Node Ready (${STOPS})`, stopIds.map((i) => readyAfter(i, restarted(i)!)! - restarted(i)!)); // prettier-ignore
+  await until(`${STOPS} Nodes Ready again`, () =>
+    stopIds.every((i) => restarted(i) !== undefined && readyAfter(i, restarted(i)!) !== undefined),
+  );
+  figure(
+    `instance started again (running) → Node Ready (${STOPS})`,
+    stopIds.map((i) => readyAfter(i, restarted(i)!)! - restarted(i)!),
+  );
   watchStop.abort();
   await watching;
 } finally {

@@ -42,7 +42,7 @@ const TIME_SCALE = num('NODEPOOL_BENCH_TIME_SCALE', 100);
 const QUIET_S = num('NODEPOOL_BENCH_QUIET_SECONDS', 10);
 const TIMEOUT_S = num('NODEPOOL_BENCH_TIMEOUT_SECONDS', 1800);
 /** Extra node flags for the operator's process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
-const OPERATOR_NODE_ARGS = (process.env.NODEPOOL_BENCH_OPERATOR_NODE_ARGS ?? '').split(' ').filter((a) => a); // prettier-ignore
+const OPERATOR_NODE_ARGS = (process.env.NODEPOOL_BENCH_OPERATOR_NODE_ARGS ?? '').split(' ').filter((a) => a);
 const KEEP = process.env.NODEPOOL_BENCH_KEEP === '1';
 /** The operator's cloud call budget (`--cloud-qps`); unset: its default (10 calls/s). */
 const CLOUD_QPS = process.env.NODEPOOL_BENCH_CLOUD_QPS;
@@ -68,8 +68,10 @@ const t0 = performance.now();
 const now = (): number => (performance.now() - t0) / 1000;
 const say = (o: unknown): void => console.log(JSON.stringify(o));
 const line = (s: string): void => console.log(s);
-const progress = (s: string): void => void process.stderr.write(`[bench:nodepool +${now().toFixed(0)}s] ${s}\n`); // prettier-ignore
-const isReady = (n: Node): boolean => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false; // prettier-ignore
+const progress = (s: string): void =>
+  void process.stderr.write(`[bench:nodepool +${now().toFixed(0)}s] ${s}\n`);
+const isReady = (n: Node): boolean =>
+  n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -97,7 +99,13 @@ class Recorder {
         if (!name || !this.pools.has(name)) continue;
         const p = this.pool(name);
         p.groupAt ??= t;
-        if (p.launchableAt === undefined && g.state === 'Active' && g.activeConfigurationId && (g.desiredCapacity ?? 0) >= p.desired) p.launchableAt = t; // prettier-ignore
+        if (
+          p.launchableAt === undefined &&
+          g.state === 'Active' &&
+          g.activeConfigurationId &&
+          (g.desiredCapacity ?? 0) >= p.desired
+        )
+          p.launchableAt = t;
       }
       const writes = writeCalls(sim.calls.snapshot());
       if (writes !== this.lastWriteCount) {
@@ -128,7 +136,13 @@ class Recorder {
     const p = this.pools.get(o.metadata.name);
     const s = o.status;
     if (!p || p.activeAt !== undefined || !s) return;
-    if (s.phase === 'Active' && s.readySize === p.desired && s.currentSize === p.desired && s.observedGeneration === o.metadata.generation) p.activeAt = now(); // prettier-ignore
+    if (
+      s.phase === 'Active' &&
+      s.readySize === p.desired &&
+      s.currentSize === p.desired &&
+      s.observedGeneration === o.metadata.generation
+    )
+      p.activeAt = now();
   }
 }
 
@@ -189,7 +203,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 try {
-  progress(`pools ${POOLS} × ${PER_POOL} nodes, big pool ${BIG}, steady ${STEADY_S} s, time scale ${TIME_SCALE}, operator cloud QPS ${CLOUD_QPS ?? 'default'}; run folder ${runDir}`); // prettier-ignore
+  progress(
+    `pools ${POOLS} × ${PER_POOL} nodes, big pool ${BIG}, steady ${STEADY_S} s, time scale ${TIME_SCALE}, operator cloud QPS ${CLOUD_QPS ?? 'default'}; run folder ${runDir}`,
+  );
   const stack = await DevStack.start({ runDir: join(runDir, 'cluster'), binaries });
   cleanups.push(() => stack.stop({ removeRunDir: true }));
   await installCrds(stack.binaries.bin.kubectl, stack.kubeconfig);
@@ -203,7 +219,13 @@ try {
 
   const rec = new Recorder();
   cleanups.push(rec.watchGroups(sim), rec.watchInstances(sim));
-  const nodes = new Informer({ client, ref: Resources.nodes, schema: NodeSchema, logger: quiet, labelSelector: POOL_LABEL }); // prettier-ignore
+  const nodes = new Informer({
+    client,
+    ref: Resources.nodes,
+    schema: NodeSchema,
+    logger: quiet,
+    labelSelector: POOL_LABEL,
+  });
   const pools = new Informer({ client, ref: NODE_POOLS, schema: PoolView, logger: quiet });
   nodes.addEventHandler({ add: (n) => rec.onNode(n), update: (_, n) => rec.onNode(n) });
   pools.addEventHandler({ add: (o) => rec.onPool(o), update: (_, o) => rec.onPool(o) });
@@ -216,7 +238,14 @@ try {
   await Promise.all([nodes.waitForSync(), pools.waitForSync()]);
 
   const operatorLog = join(runDir, 'operator.log');
-  const operator = await startOperator(stack, sim, operatorLog, { cluster: CLUSTER, nodeArgs: OPERATOR_NODE_ARGS, logLevel: process.env.NODEPOOL_BENCH_OPERATOR_LOG_LEVEL, args: CLOUD_QPS ? ['--cloud-qps', CLOUD_QPS, '--cloud-burst', String(Math.max(20, 2 * Number(CLOUD_QPS)))] : [] }); // prettier-ignore
+  const operator = await startOperator(stack, sim, operatorLog, {
+    cluster: CLUSTER,
+    nodeArgs: OPERATOR_NODE_ARGS,
+    logLevel: process.env.NODEPOOL_BENCH_OPERATOR_LOG_LEVEL,
+    args: CLOUD_QPS
+      ? ['--cloud-qps', CLOUD_QPS, '--cloud-burst', String(Math.max(20, 2 * Number(CLOUD_QPS)))]
+      : [],
+  });
   cleanups.push(() => stopChild(operator));
   const pid = operator.pid!;
   progress(`operator running (pid ${pid}, log ${operatorLog}); ${JSON.stringify(await procOf(pid))}`);
@@ -251,7 +280,12 @@ try {
   for (const n of names) rec.pool(n).desired = PER_POOL;
   const callsBefore = snapshot();
   const createStart = now();
-  await Promise.all(names.map(async (n) => { await poolApi.create(manifest(n, PER_POOL)); rec.pool(n).appliedAt = now(); })); // prettier-ignore
+  await Promise.all(
+    names.map(async (n) => {
+      await poolApi.create(manifest(n, PER_POOL));
+      rec.pool(n).appliedAt = now();
+    }),
+  );
   const total = POOLS * PER_POOL;
   const created = () => names.map((n) => rec.pool(n));
   await until(
@@ -259,7 +293,7 @@ try {
     () => created().every((p) => p.activeAt !== undefined),
     () => {
       const ps = created();
-      return `nodes Ready ${ps.reduce((s, p) => s + p.ready.length, 0)}/${total}, instances Running ${ps.reduce((s, p) => s + p.running.length, 0)}/${total}, pools Active ${ps.filter((p) => p.activeAt !== undefined).length}/${POOLS}`; // prettier-ignore
+      return `nodes Ready ${ps.reduce((s, p) => s + p.ready.length, 0)}/${total}, instances Running ${ps.reduce((s, p) => s + p.running.length, 0)}/${total}, pools Active ${ps.filter((p) => p.activeAt !== undefined).length}/${POOLS}`;
     },
   );
   const allReady = Math.max(...created().map((p) => Math.max(...p.ready)));
@@ -280,11 +314,17 @@ try {
     cloudCalls: createCalls.total,
     cloudCallsByAction: createCalls.byAction,
   };
-  line(`create: ${total} nodes in ${POOLS} pools Ready ${create.wallToAllReadyS} s after the apply (all Active ${create.wallToAllActiveS} s); operator overhead per pool p50 ${create.operatorOverheadS.p50} s, max ${create.operatorOverheadS.max} s (goal <= 5 s); ${create.cloudCalls} cloud calls`); // prettier-ignore
+  line(
+    `create: ${total} nodes in ${POOLS} pools Ready ${create.wallToAllReadyS} s after the apply (all Active ${create.wallToAllActiveS} s); operator overhead per pool p50 ${create.operatorOverheadS.p50} s, max ${create.operatorOverheadS.max} s (goal <= 5 s); ${create.cloudCalls} cloud calls`,
+  );
   say({ create });
 
   // ---------------------------------------------------------------- b. steady state
-  await until(`quiet (no cloud write for ${QUIET_S} s)`, () => now() - rec.lastWriteAt >= QUIET_S, () => `last cloud write ${round(now() - rec.lastWriteAt, 1)} s ago`); // prettier-ignore
+  await until(
+    `quiet (no cloud write for ${QUIET_S} s)`,
+    () => now() - rec.lastWriteAt >= QUIET_S,
+    () => `last cloud write ${round(now() - rec.lastWriteAt, 1)} s ago`,
+  );
   const s0 = snapshot();
   const p0 = await procOf(pid);
   const rss: number[] = [];
@@ -302,13 +342,19 @@ try {
   const steady = {
     nodes: nodes.list().length,
     seconds: round(seconds, 1),
-    rssMB: { mean: round(rss.reduce((s, x) => s + x, 0) / rss.length, 1), max: round(Math.max(...rss), 1), peakSinceStart: round(p1.hwmMB, 1) }, // prettier-ignore
+    rssMB: {
+      mean: round(rss.reduce((s, x) => s + x, 0) / rss.length, 1),
+      max: round(Math.max(...rss), 1),
+      peakSinceStart: round(p1.hwmMB, 1),
+    },
     heapMB: heap,
     cpuPercentOfCore: round(((p1.cpuS - p0.cpuS) / seconds) * 100),
     cloudCallsPerMinute: steadyCalls.total,
     cloudCallsPerMinuteByAction: steadyCalls.byAction,
   };
-  line(`steady: ${steady.nodes} nodes, over ${steady.seconds} s: operator RSS ${steady.rssMB.mean} MB (max ${steady.rssMB.max}; goal <= 200), CPU ${steady.cpuPercentOfCore} % of a core (goal <= 2), ${steady.cloudCallsPerMinute} cloud calls/min`); // prettier-ignore
+  line(
+    `steady: ${steady.nodes} nodes, over ${steady.seconds} s: operator RSS ${steady.rssMB.mean} MB (max ${steady.rssMB.max}; goal <= 200), CPU ${steady.cpuPercentOfCore} % of a core (goal <= 2), ${steady.cloudCallsPerMinute} cloud calls/min`,
+  );
   say({ steady });
 
   // ---------------------------------------------------------------- c. label change on a big pool
@@ -320,24 +366,51 @@ try {
     await poolApi.create(manifest(big, BIG));
     rec.pool(big).appliedAt = now();
     const b = rec.pool(big);
-    await until('big pool', () => b.activeAt !== undefined, () => `nodes Ready ${b.ready.length}/${BIG}, instances Running ${b.running.length}/${BIG}`); // prettier-ignore
+    await until(
+      'big pool',
+      () => b.activeAt !== undefined,
+      () => `nodes Ready ${b.ready.length}/${BIG}, instances Running ${b.running.length}/${BIG}`,
+    );
     const bigReadyS = round(b.activeAt! - bigStart);
     const bigOverhead = overheadOf(b);
     const key = 'bench.nodepool.alicloud.dev/revision';
     const bigNodes = () => nodes.list().filter((n) => n.metadata.labels?.[POOL_LABEL] === big);
-    const carrying = () => bigNodes().filter((n) => rec.nodeLabels.get(n.metadata.name)?.[key] === 'two').length; // prettier-ignore
+    const carrying = () =>
+      bigNodes().filter((n) => rec.nodeLabels.get(n.metadata.name)?.[key] === 'two').length;
     const c0 = snapshot();
     const changeStart = now();
     await poolApi.mergePatch(big, { spec: { labels: { [key]: 'two' } } });
-    await until('label change', () => carrying() === BIG, () => `${carrying()}/${BIG} Nodes carry the new label`); // prettier-ignore
+    await until(
+      'label change',
+      () => carrying() === BIG,
+      () => `${carrying()}/${BIG} Nodes carry the new label`,
+    );
     const labelS = round(now() - changeStart);
     const labelCalls = rateByAction(c0, snapshot(), 0);
-    labels = { pool: big, nodes: BIG, createdActiveS: bigReadyS, createOverheadS: round(bigOverhead.overhead), labelAppliedToAllS: labelS, cloudCalls: labelCalls.total, cloudCallsByAction: labelCalls.byAction }; // prettier-ignore
-    line(`label change: a ${BIG}-node pool (its own, created Active in ${bigReadyS} s) had the new label on every Node ${labelS} s after the spec change (goal <= 10 s)`); // prettier-ignore
+    labels = {
+      pool: big,
+      nodes: BIG,
+      createdActiveS: bigReadyS,
+      createOverheadS: round(bigOverhead.overhead),
+      labelAppliedToAllS: labelS,
+      cloudCalls: labelCalls.total,
+      cloudCallsByAction: labelCalls.byAction,
+    };
+    line(
+      `label change: a ${BIG}-node pool (its own, created Active in ${bigReadyS} s) had the new label on every Node ${labelS} s after the spec change (goal <= 10 s)`,
+    );
   }
   say({ labels });
   const after = await procOf(pid);
-  say({ summary: { create, steady, labels, operatorPeakRssMB: round(after.hwmMB, 1), bootCache: nodeSim.cacheStats() ?? null } }); // prettier-ignore
+  say({
+    summary: {
+      create,
+      steady,
+      labels,
+      operatorPeakRssMB: round(after.hwmMB, 1),
+      bootCache: nodeSim.cacheStats() ?? null,
+    },
+  });
 } catch (err) {
   failed = true;
   process.stderr.write(

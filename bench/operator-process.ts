@@ -50,7 +50,8 @@ export async function startOperator(
   }, logFile);
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the operator exited (${child.exitCode ?? child.signalCode}); see ${logFile}`); // prettier-ignore
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`the operator exited (${child.exitCode ?? child.signalCode}); see ${logFile}`);
     const ok = await fetch(`http://127.0.0.1:${health}/readyz`).then(
       (r) => r.ok,
       () => false,

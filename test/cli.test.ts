@@ -57,7 +57,12 @@ describe('the nodepool-operator command', () => {
     try {
       const envFile = join(dir, 'env');
       // the env file is written, then the ready message: wait for both (stderr arrives through a pipe)
-      await eventually('.dev/env to be written and the ready message', async () => (existsSync(envFile) && /source \S*env; \$KUBECTL get nodes/.test(stderr) ? true : undefined), { timeoutMs: 90_000 }); // prettier-ignore
+      await eventually(
+        '.dev/env to be written and the ready message',
+        async () =>
+          existsSync(envFile) && /source \S*env; \$KUBECTL get nodes/.test(stderr) ? true : undefined,
+        { timeoutMs: 90_000 },
+      );
       expect(stderr).toMatch(/ready in [\d.]+ s: Kubernetes v1\.34\.\d+ at https:\/\/127\.0\.0\.1:\d+/);
       expect(stderr).toMatch(/source \S*env; \$KUBECTL get nodes/);
       // what a user does: source the file, use $KUBECTL

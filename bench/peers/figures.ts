@@ -166,6 +166,10 @@ export interface PhaseFigures {
   pods: number;
   podsRunning: number;
   decisionS?: Quantiles;
+  /** Start → the system's first capacity request. */
+  firstRequestS?: number;
+  /** Machines asked for during the phase (NodeClaims, instances launched), whether they became Nodes or not. */
+  machinesAsked?: number;
   /** Start → the last node the phase added Ready (what remains to all Running is scheduling and kwok). */
   lastNodeReadyS?: number;
   fleet: Fleet;
@@ -185,9 +189,11 @@ export const TABLE_FIGURES = [
   ['podP90S', 'pod p90 (s)'],
   ['decisionP50S', 'decision p50 (s)'],
   ['decisionP90S', 'decision p90 (s)'],
+  ['firstRequestS', 'first request (s)'],
   ['lastNodeReadyS', 'last node Ready (s)'],
   ['settledS', 'settled (s)'],
   ['nodes', 'nodes'],
+  ['machinesAsked', 'machines asked'],
   ['costPerHour', 'cost/h (CNY)'],
   ['cpuUtilisation', 'CPU util %'],
   ['memoryUtilisation', 'mem util %'],
@@ -214,6 +220,8 @@ export function flatten(f: PhaseFigures): Partial<Record<FigureName, number>> {
     out.decisionP50S = f.decisionS.p50;
     out.decisionP90S = f.decisionS.p90;
   }
+  if (f.firstRequestS !== undefined) out.firstRequestS = f.firstRequestS;
+  if (f.machinesAsked !== undefined) out.machinesAsked = f.machinesAsked;
   if (f.settledS !== undefined) out.settledS = f.settledS;
   if (f.lastNodeReadyS !== undefined) out.lastNodeReadyS = f.lastNodeReadyS;
   return out;

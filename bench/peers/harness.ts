@@ -151,6 +151,9 @@ function figures(
   const readies = [...rec.nodes.values()].flatMap((n) => (n.seenAt >= start && n.readyAt !== undefined ? [n.readyAt] : [])); // prettier-ignore
   if (readies.length) f.lastNodeReadyS = round(Math.max(...readies) - start);
   if (decisions.length) f.decisionS = quantiles(decisions);
+  const asks = rec.requests.filter((t) => t >= start);
+  if (asks.length) f.firstRequestS = round(Math.min(...asks) - start);
+  f.machinesAsked = rec.machines.filter((t) => t >= start).length;
   if (note) {
     const asked = rec.requests.some((t) => t >= start);
     f.note = fresh.length && !times.length && !asked ? `did not scale: ${l.length} pods pending, no capacity request (${note})` : note; // prettier-ignore

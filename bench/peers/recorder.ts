@@ -62,6 +62,8 @@ export class Recorder {
   readonly nodes = new Map<string, NodeTimes>();
   /** Capacity requests the system made (seconds on the bench's clock). */
   readonly requests: number[] = [];
+  /** Machines the system asked for, one entry each (NodeClaims created, instances launched). */
+  readonly machines: number[] = [];
   private readonly informers: [Informer<Pod>, Informer<Node>];
 
   constructor(client: KubeClient, namespace: string, log: Logger) {
@@ -83,6 +85,10 @@ export class Recorder {
 
   request(at = now()): void {
     this.requests.push(at);
+  }
+
+  machine(at = now()): void {
+    this.machines.push(at);
   }
 
   private onPod(p: Pod): void {

@@ -154,7 +154,12 @@ export async function startKarpenter(ctx: SystemContext, build: KarpenterBuild):
     schema: NodeClaimView,
     logger: ctx.log,
   });
-  claims.addEventHandler({ add: () => ctx.recorder.request() });
+  claims.addEventHandler({
+    add: () => {
+      ctx.recorder.request();
+      ctx.recorder.machine();
+    },
+  });
   claims.start();
   await claims.waitForSync();
   ctx.progress(`Karpenter ${KARPENTER_VERSION} running (pid ${child.pid}, log ${logFile})`);
@@ -247,12 +252,17 @@ export async function startOurs(ctx: SystemContext): Promise<RunningSystem> {
     registerAfterLaunchMs: ctx.bootSeconds * 1000,
   });
   nodeSim.start();
+  // every instance the simulator launches is a machine asked for (registered as a Node or not)
+  const unsubscribe = sim.onLifecycle((e) => {
+    if (e.type === 'launched') ctx.recorder.machine();
+  });
 
   const logFile = join(ctx.runDir, 'operator.log');
   let child: ChildProcess | undefined;
   let poll: NodeJS.Timeout | undefined;
   const stopAll = async () => {
     clearInterval(poll);
+    unsubscribe();
     if (child) await stopChild(child);
     await nodeSim.stop();
     await sim.stop();

@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { stringify } from 'yaml';
 import { API_VERSION, KINDS, type Kind } from '../../src/apis/v1beta1/constants.js';
-import { IMMUTABLE_FIELDS, updateProblems, validateObject } from '../../src/apis/v1beta1/validate.js';
+import { RESOURCE_GROUP_FIXED } from '../../src/apis/v1beta1/common.js';
+import {
+  IMMUTABLE_FIELDS,
+  SET_ONCE_FIELDS,
+  updateProblems,
+  validateObject,
+} from '../../src/apis/v1beta1/validate.js';
 import { buildCrd } from '../../src/crdgen/crd.js';
 import type { Schema } from '../../src/crdgen/structural.js';
 import { testCluster } from '../support/access.js';
@@ -130,6 +136,63 @@ describe('immutable fields', () => {
     expect(r.local).toContain(
       'spec.region: spec.region is immutable: it cannot be changed after the pool is created',
     );
+  });
+});
+
+describe('resourceGroupId: fixed at create, set or not (issue 21 item 3: the operator does not move resources)', () => {
+  const cases: [string, Kind, Spec, Spec][] = [
+    ['set', 'NodePool', baseNodePoolSpec(), { resourceGroupId: 'rg-new' }],
+    [
+      'changed',
+      'NodePool',
+      { ...baseNodePoolSpec(), resourceGroupId: 'rg-first' },
+      { resourceGroupId: 'rg-new' },
+    ],
+    [
+      'removed',
+      'NodePool',
+      { ...baseNodePoolSpec(), resourceGroupId: 'rg-first' },
+      { resourceGroupId: null },
+    ],
+    ['set on a ManagedNodePool', 'ManagedNodePool', baseManagedSpec(), { resourceGroupId: 'rg-new' }],
+  ];
+  test.each(cases)('%s: refused by the apiserver and by updateProblems', async (what, kind, spec, patch) => {
+    const name = await create(kind, `rg-${what.split(' ')[0]!}-${kind === 'NodePool' ? 'np' : 'mnp'}`, spec);
+    const r = await update(kind, name, spec, patch);
+    expect({ status: r.status, message: r.message }).toEqual({
+      status: 422,
+      message: expect.stringContaining(RESOURCE_GROUP_FIXED),
+    });
+    expect(r.local).toEqual([`spec.resourceGroupId: ${RESOURCE_GROUP_FIXED}`]);
+  });
+
+  test('an edit elsewhere of a pool with a resource group passes', async () => {
+    const spec = { ...baseNodePoolSpec(), resourceGroupId: 'rg-first' };
+    const name = await create('NodePool', 'rg-kept-np', spec);
+    const r = await update('NodePool', name, spec, { labels: { team: 'c' } });
+    expect({ status: r.status, message: r.message, local: r.local }).toEqual({
+      status: 200,
+      message: '',
+      local: [],
+    });
+  });
+
+  test('the CRDs carry the rule on spec for both kinds', () => {
+    expect(Object.keys(SET_ONCE_FIELDS)).toEqual(['resourceGroupId']);
+    for (const kind of ['NodePool', 'ManagedNodePool'] as const) {
+      const crd = buildCrd(kind) as {
+        spec: { versions: { schema: { openAPIV3Schema: { properties: { spec: Schema } } } }[] };
+      };
+      const rules = crd.spec.versions[0]!.schema.openAPIV3Schema.properties.spec[
+        'x-kubernetes-validations'
+      ] as {
+        rule: string;
+        message: string;
+      }[];
+      expect(rules.filter((x) => x.rule.includes('oldSelf')).map((x) => x.message)).toEqual([
+        RESOURCE_GROUP_FIXED,
+      ]);
+    }
   });
 });
 

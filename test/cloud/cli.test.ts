@@ -15,7 +15,9 @@ afterAll(async () => {
 });
 
 function run(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ALIBABA_CLOUD_'))); // prettier-ignore
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('ALIBABA_CLOUD_')),
+  );
   return new Promise((resolve) => {
     execFile(process.execPath, [BIN, ...args], { env: { ...clean, ...env } }, (err, stdout, stderr) => {
       resolve({ code: err ? Number(err.code ?? 1) : 0, out: stdout + stderr });

@@ -22,7 +22,17 @@ describe('familyImages', () => {
     const family = 'acs:containeros_3_x64';
     const before = await cloud.provider.familyImages(family);
     expect(before.length).toBeGreaterThan(0);
-    const image = sim.publishImage({ family, version: '3.7', kubeletVersion: 'v1.34.9', containerdVersion: '1.7.29', fixedCves: [{ id: 'CVE-2026-11111', severity: 'High' }, { id: 'CVE-2026-22222', severity: 'Medium' }, { id: 'CVE-2026-33333', severity: 'High' }] }); // prettier-ignore
+    const image = sim.publishImage({
+      family,
+      version: '3.7',
+      kubeletVersion: 'v1.34.9',
+      containerdVersion: '1.7.29',
+      fixedCves: [
+        { id: 'CVE-2026-11111', severity: 'High' },
+        { id: 'CVE-2026-22222', severity: 'Medium' },
+        { id: 'CVE-2026-33333', severity: 'High' },
+      ],
+    });
     const after = await cloud.provider.familyImages(family);
     const newest = [...after].sort((a, b) => b.created - a.created)[0];
     expect(newest).toEqual({
@@ -47,7 +57,13 @@ describe('rebootInstance', () => {
   it('a failed (unresponsive) instance is running again after a reboot', async () => {
     const { instanceTypes, ...launch } = launchSpec(sim);
     const [id] = await cloud.provider.runInstances(
-      { ...launch, instanceType: instanceTypes[0]!, vSwitchId: sim.world.regions[0]!.vpcs[0]!.vSwitches[0]!.vSwitchId, chargeType: 'PostPaid', amount: 1 }, // prettier-ignore
+      {
+        ...launch,
+        instanceType: instanceTypes[0]!,
+        vSwitchId: sim.world.regions[0]!.vpcs[0]!.vSwitches[0]!.vSwitchId,
+        chargeType: 'PostPaid',
+        amount: 1,
+      },
       { operationId: 'reboot-test' },
     );
     await eventually('running', async () => sim.cloud.instances.get(id!)?.status === 'Running' || undefined);

@@ -15,7 +15,14 @@ afterAll(async () => {
   await sim.stop();
 });
 
-const run = (over: Partial<RunInstancesSpec> = {}): RunInstancesSpec => ({ ...launchSpec(sim), instanceType: 'ecs.g7.large', vSwitchId: world(sim).vSwitchIds[0]!, amount: 1, chargeType: 'PostPaid', ...over }); // prettier-ignore
+const run = (over: Partial<RunInstancesSpec> = {}): RunInstancesSpec => ({
+  ...launchSpec(sim),
+  instanceType: 'ecs.g7.large',
+  vSwitchId: world(sim).vSwitchIds[0]!,
+  amount: 1,
+  chargeType: 'PostPaid',
+  ...over,
+});
 
 test('with lagging reads a new instance, its tags, a new group and a new tag are invisible to Describe* for the lag; a ClientToken replay still answers the same instance', async () => {
   // prettier-ignore
@@ -32,7 +39,11 @@ test('with lagging reads a new instance, its tags, a new group and a new tag are
     operationId: 'lag-group-1',
   });
   expect(await cloud.provider.findScalingGroup({ id: groupId, name: 'lag-1' })).toBeUndefined();
-  await eventually('the instance visible', async () => ((await cloud.provider.describeInstances([id!])).length === 1 ? true : undefined), { timeoutMs: 10_000, intervalMs: 200 }); // prettier-ignore
+  await eventually(
+    'the instance visible',
+    async () => ((await cloud.provider.describeInstances([id!])).length === 1 ? true : undefined),
+    { timeoutMs: 10_000, intervalMs: 200 },
+  );
   expect(Date.now() - t0).toBeGreaterThanOrEqual(2_900);
   expect((await cloud.provider.findInstancesByTags({ lag: 'a' })).map((i) => i.instanceId)).toEqual([id]);
   expect((await cloud.provider.findScalingGroup({ id: groupId, name: 'lag-1' }))?.id).toBe(groupId);
@@ -40,7 +51,11 @@ test('with lagging reads a new instance, its tags, a new group and a new tag are
   await cloud.provider.tagInstances([id!], { later: 'b' });
   expect(await cloud.provider.findInstancesByTags({ later: 'b' })).toEqual([]);
   expect((await cloud.provider.describeInstances([id!]))[0]?.tags.later).toBe('b'); // by id: the instance is old
-  await eventually('the tag visible', async () => ((await cloud.provider.findInstancesByTags({ later: 'b' })).length === 1 ? true : undefined), { timeoutMs: 10_000, intervalMs: 200 }); // prettier-ignore
+  await eventually(
+    'the tag visible',
+    async () => ((await cloud.provider.findInstancesByTags({ later: 'b' })).length === 1 ? true : undefined),
+    { timeoutMs: 10_000, intervalMs: 200 },
+  );
   sim.setReadLag(0);
   const [now] = await cloud.provider.runInstances(run(), { operationId: 'lag-run-2' });
   expect(await cloud.provider.describeInstances([now!])).toHaveLength(1);

@@ -38,7 +38,14 @@ afterAll(async () => {
 });
 
 function run(over: Partial<RunInstancesSpec> = {}): RunInstancesSpec {
-  return { ...launchSpec(sim), instanceType: 'ecs.g7.large', vSwitchId: world(sim).vSwitchIds[1]!, amount: 1, chargeType: 'PostPaid', ...over }; // prettier-ignore
+  return {
+    ...launchSpec(sim),
+    instanceType: 'ecs.g7.large',
+    vSwitchId: world(sim).vSwitchIds[1]!,
+    amount: 1,
+    chargeType: 'PostPaid',
+    ...over,
+  };
 }
 
 const launchedWithTag = (key: string, value: string): number =>
@@ -47,7 +54,11 @@ const launchedWithTag = (key: string, value: string): number =>
 
 describe('retries and idempotency', () => {
   it('a throttling storm: calls slow down to the configured rate, all succeed, no duplicate instance', async () => {
-    const cloud = cloudFor(sim, { cloudActionQps: { RunInstances: 10 }, cloudBurst: 5 }, { initialBackoffMs: 250, maxBackoffMs: 20_000 }); // prettier-ignore
+    const cloud = cloudFor(
+      sim,
+      { cloudActionQps: { RunInstances: 10 }, cloudBurst: 5 },
+      { initialBackoffMs: 250, maxBackoffMs: 20_000 },
+    );
     sim.faults.throttle('RunInstances', 4);
     try {
       const started = Date.now();
@@ -83,7 +94,9 @@ describe('retries and idempotency', () => {
   it('a dropped connection after the write, then an operator crash: the new process retries the operation and gets the same instance', async () => {
     const before = cloudFor(sim, {}, { maxAttempts: 1 });
     sim.addFault({ action: 'RunInstances', reset: true, after: true, count: 1 });
-    const err = await before.provider.runInstances(run({ tags: { crash: 'c1' } }), { operationId: 'op-crash-1' }).catch((e: unknown) => e); // prettier-ignore
+    const err = await before.provider
+      .runInstances(run({ tags: { crash: 'c1' } }), { operationId: 'op-crash-1' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransientError);
     expect(launchedWithTag('crash', 'c1')).toBe(1);
     // "Restart": a new client, the operation id read back from where the caller persisted it.
@@ -106,7 +119,9 @@ describe('retries and idempotency', () => {
     expect(await cloud.attempts('DescribeScalingGroups')).toBe(4);
     expect(await cloud.retries('DescribeScalingGroups')).toBe(3);
 
-    const bad = await cloud.provider.runInstances(run({ imageId: 'm-doesnotexist' }), { operationId: 'op-badimg' }).catch((e: unknown) => e); // prettier-ignore
+    const bad = await cloud.provider
+      .runInstances(run({ imageId: 'm-doesnotexist' }), { operationId: 'op-badimg' })
+      .catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(InvalidConfigurationError);
     expect((bad as InvalidConfigurationError).cloudMessage).toMatch(/m-doesnotexist/);
     expect(await cloud.attempts('RunInstances')).toBe(1);
@@ -121,7 +136,7 @@ describe('typed errors', () => {
     const err = await cloud.provider
       .runInstances(run({ instanceType: 'ecs.c7.xlarge', vSwitchId: w.vSwitchIds[2]! }), {
         operationId: 'op-nostock',
-      }) // prettier-ignore
+      })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NoStockError);
     const e = err as NoStockError;
@@ -184,10 +199,13 @@ describe('credentials', () => {
     await cloud.provider.listClusterScalingGroups('c-test');
 
     await write({ accessKeyId: OTHER.accessKeyId, accessKeySecret: 'revoked-secret-value-0000' });
-    await eventually(
-      'the bad pair in use',
-      async () =>
-      (await cloud.provider.listClusterScalingGroups('c-test').then(() => undefined, (e: unknown) => e)) instanceof AuthFailedError ? true : undefined, // prettier-ignore
+    await eventually('the bad pair in use', async () =>
+      (await cloud.provider.listClusterScalingGroups('c-test').then(
+        () => undefined,
+        (e: unknown) => e,
+      )) instanceof AuthFailedError
+        ? true
+        : undefined,
     );
     await write(OTHER);
     await eventually('the rotated pair in use', async () =>
@@ -212,7 +230,10 @@ describe('credentials', () => {
 
   it('RRSA: the OIDC token is exchanged for STS credentials through AssumeRoleWithOIDC', async () => {
     const tokenFile = join(dir, 'oidc-token');
-    await writeFile(tokenFile, sim.oidc.sign({ sub: 'system:serviceaccount:kube-system:alicloud-nodepool-operator' })); // prettier-ignore
+    await writeFile(
+      tokenFile,
+      sim.oidc.sign({ sub: 'system:serviceaccount:kube-system:alicloud-nodepool-operator' }),
+    );
     const cloud = cloudFor(sim, {
       accessKeyId: undefined,
       accessKeySecret: undefined,
@@ -240,7 +261,13 @@ describe('pagination', () => {
       { operationId: 'op-big-extra-1' },
     );
     const more: string[] = [];
-    for (let i = 2; i <= 5; i++) more.push(...(await cloud.provider.runInstances(run({ amount: 100, tags: { 'nodepool.alicloud.dev/pool': 'big-1' } }), { operationId: `op-big-extra-${i}` }))); // prettier-ignore
+    for (let i = 2; i <= 5; i++)
+      more.push(
+        ...(await cloud.provider.runInstances(
+          run({ amount: 100, tags: { 'nodepool.alicloud.dev/pool': 'big-1' } }),
+          { operationId: `op-big-extra-${i}` },
+        )),
+      );
     expect(ids.length + more.length).toBe(500);
     await eventually(
       '2,000 members',

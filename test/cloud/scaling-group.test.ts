@@ -19,7 +19,9 @@ afterAll(async () => {
 const inService = (groupId: string, n: number) =>
   eventually(`${n} InService instances in ${groupId}`, async () => {
     const list = await cloud.provider.listPoolInstances(groupId);
-    return list.length === n && list.every((i) => i.lifecycleState === 'InService' && i.status === 'Running') ? list : undefined; // prettier-ignore
+    return list.length === n && list.every((i) => i.lifecycleState === 'InService' && i.status === 'Running')
+      ? list
+      : undefined;
   });
 
 describe('ensureScalingGroup', () => {
@@ -29,8 +31,18 @@ describe('ensureScalingGroup', () => {
       launch: launchSpec(sim),
       operationId: 'op-create-1',
     });
-    expect(r.changes).toEqual(['created scaling group', 'created scaling configuration', 'enabled scaling group', 'created SCALE_IN lifecycle hook']); // prettier-ignore
-    expect(r.group).toMatchObject({ state: 'Active', desiredCapacity: 2, deletionProtection: true, activeConfigurationId: r.configurationId }); // prettier-ignore
+    expect(r.changes).toEqual([
+      'created scaling group',
+      'created scaling configuration',
+      'enabled scaling group',
+      'created SCALE_IN lifecycle hook',
+    ]);
+    expect(r.group).toMatchObject({
+      state: 'Active',
+      desiredCapacity: 2,
+      deletionProtection: true,
+      activeConfigurationId: r.configurationId,
+    });
     expect(r.group.tags).toMatchObject({ 'nodepool.alicloud.dev/pool': 'create-1' });
 
     const members = await inService(r.group.id, 2);
@@ -38,7 +50,11 @@ describe('ensureScalingGroup', () => {
       expect(m.creationType).toBe('AutoCreated');
       expect(m.privateIp).toMatch(/^10\./);
       expect(m.chargeType).toBe('PostPaid');
-      expect(m.tags).toMatchObject({ team: 'infra', 'nodepool.alicloud.dev/pool': 'create-1', 'acs:autoscaling:scalingGroupId': r.group.id }); // prettier-ignore
+      expect(m.tags).toMatchObject({
+        team: 'infra',
+        'nodepool.alicloud.dev/pool': 'create-1',
+        'acs:autoscaling:scalingGroupId': r.group.id,
+      });
       expect(world(sim).zones).toContain(m.zoneId);
     }
   });
@@ -60,10 +76,19 @@ describe('ensureScalingGroup', () => {
   it('given what the last ensure left (known) and the group as just read, reads neither the group, its configurations nor its hooks again; a launch change still modifies the configuration', async () => {
     const spec = { group: groupSpec(sim, 'known-1'), launch: launchSpec(sim), operationId: 'op-known-1' };
     const first = await ensureScalingGroup(cloud.provider, spec);
-    expect(first.known).toMatchObject({ groupId: first.group.id, configurationId: first.configurationId, hook: true }); // prettier-ignore
+    expect(first.known).toMatchObject({
+      groupId: first.group.id,
+      configurationId: first.configurationId,
+      hook: true,
+    });
     const current = await cloud.provider.findScalingGroup({ id: first.group.id, name: 'known-1' });
     const before = sim.calls.snapshot();
-    const again = await ensureScalingGroup(cloud.provider, { ...spec, groupId: first.group.id, current, known: first.known }); // prettier-ignore
+    const again = await ensureScalingGroup(cloud.provider, {
+      ...spec,
+      groupId: first.group.id,
+      current,
+      known: first.known,
+    });
     expect(again.changes).toEqual([]);
     expect(again.configurationId).toBe(first.configurationId);
     const after = sim.calls.snapshot();
@@ -71,17 +96,31 @@ describe('ensureScalingGroup', () => {
     expect(called).toEqual([]);
 
     // the launch spec changed: the configurations are read and the active one modified in place
-    const edited = await ensureScalingGroup(cloud.provider, { ...spec, groupId: first.group.id, current, known: first.known, launch: launchSpec(sim, { instanceTypes: ['ecs.c7.large'] }) }); // prettier-ignore
+    const edited = await ensureScalingGroup(cloud.provider, {
+      ...spec,
+      groupId: first.group.id,
+      current,
+      known: first.known,
+      launch: launchSpec(sim, { instanceTypes: ['ecs.c7.large'] }),
+    });
     expect(edited.changes).toEqual(['modified scaling configuration']);
     expect(edited.known.configurationName).not.toBe(first.known.configurationName);
     // known for another group is not used
-    const other = await ensureScalingGroup(cloud.provider, { ...spec, groupId: first.group.id, known: { ...first.known, groupId: 'asg-other' } }); // prettier-ignore
+    const other = await ensureScalingGroup(cloud.provider, {
+      ...spec,
+      groupId: first.group.id,
+      known: { ...first.known, groupId: 'asg-other' },
+    });
     expect(other.changes).toEqual(['modified scaling configuration']);
   });
 
   it('modifies the configuration in place for launch changes (existing instances keep theirs) and the group for vSwitches and sizes', async () => {
     const group = groupSpec(sim, 'edit-1', { desiredCapacity: 1 });
-    const first = await ensureScalingGroup(cloud.provider, { group, launch: launchSpec(sim), operationId: 'op-edit-1' }); // prettier-ignore
+    const first = await ensureScalingGroup(cloud.provider, {
+      group,
+      launch: launchSpec(sim),
+      operationId: 'op-edit-1',
+    });
     const [before] = await inService(first.group.id, 1);
 
     const edited = await ensureScalingGroup(cloud.provider, {
@@ -90,7 +129,10 @@ describe('ensureScalingGroup', () => {
       launch: launchSpec(sim, { instanceTypes: ['ecs.c7.large', 'ecs.g7.large'] }),
       operationId: 'op-edit-1',
     });
-    expect(edited.changes).toEqual(['modified scaling configuration', 'modified scaling group: MaxSize, VSwitchIds']); // prettier-ignore
+    expect(edited.changes).toEqual([
+      'modified scaling configuration',
+      'modified scaling group: MaxSize, VSwitchIds',
+    ]);
     expect(edited.configurationId).toBe(first.configurationId);
     expect(edited.group.vSwitchIds).toEqual([...group.vSwitchIds].reverse());
     const [still] = await cloud.provider.listPoolInstances(first.group.id);
@@ -105,7 +147,11 @@ describe('ensureScalingGroup', () => {
   });
 
   it('refuses a group of the same name that another pool owns', async () => {
-    await ensureScalingGroup(cloud.provider, { group: groupSpec(sim, 'owned-1'), launch: launchSpec(sim), operationId: 'op-owned-a' }); // prettier-ignore
+    await ensureScalingGroup(cloud.provider, {
+      group: groupSpec(sim, 'owned-1'),
+      launch: launchSpec(sim),
+      operationId: 'op-owned-a',
+    });
     const other = groupSpec(sim, 'owned-1');
     other.tags['nodepool.alicloud.dev/cluster'] = 'c-other';
     const err = await ensureScalingGroup(cloud.provider, {
@@ -120,13 +166,11 @@ describe('ensureScalingGroup', () => {
   });
 
   it('a bad vSwitch is InvalidConfiguration with the cloud message, and nothing is half-created', async () => {
-    const err =
-      await ensureScalingGroup(cloud.provider, {
-        group: groupSpec(sim, 'badvsw-1', { vSwitchIds: ['vsw-doesnotexist'] }),
-        launch: launchSpec(sim),
-        operationId: 'op-badvsw',
-      }) // prettier-ignore
-        .catch((e: unknown) => e);
+    const err = await ensureScalingGroup(cloud.provider, {
+      group: groupSpec(sim, 'badvsw-1', { vSwitchIds: ['vsw-doesnotexist'] }),
+      launch: launchSpec(sim),
+      operationId: 'op-badvsw',
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidConfigurationError);
     expect((err as InvalidConfigurationError).code).toBe('InvalidVSwitchId.NotFound');
     expect((err as InvalidConfigurationError).requestId).toBeTruthy();
@@ -136,7 +180,11 @@ describe('ensureScalingGroup', () => {
 
 describe('members', () => {
   it('an ESS-started removal waits in the SCALE_IN hook until completed; tags reach existing instances; delete releases', async () => {
-    const r = await ensureScalingGroup(cloud.provider, { group: groupSpec(sim, 'hook-1', { desiredCapacity: 2 }), launch: launchSpec(sim), operationId: 'op-hook-1' }); // prettier-ignore
+    const r = await ensureScalingGroup(cloud.provider, {
+      group: groupSpec(sim, 'hook-1', { desiredCapacity: 2 }),
+      launch: launchSpec(sim),
+      operationId: 'op-hook-1',
+    });
     const members = await inService(r.group.id, 2);
     const ids = members.map((m) => m.instanceId);
 
@@ -156,7 +204,11 @@ describe('members', () => {
     const held = actions[0]!.instanceIds[0]!;
     const waiting = (await cloud.provider.listPoolInstances(r.group.id)).find((i) => i.instanceId === held);
     expect(waiting?.lifecycleState).toBe('Removing:Wait');
-    await cloud.provider.completeLifecycleAction({ hookId: actions[0]!.hookId, token: actions[0]!.token, result: 'CONTINUE' }); // prettier-ignore
+    await cloud.provider.completeLifecycleAction({
+      hookId: actions[0]!.hookId,
+      token: actions[0]!.token,
+      result: 'CONTINUE',
+    });
     await inService(r.group.id, 1);
     await eventually('the removed instance released', async () =>
       (await cloud.provider.describeInstances([held])).length === 0 ? true : undefined,
@@ -167,26 +219,52 @@ describe('members', () => {
     expect(activities.some((a) => a.destroyedInstances.includes(held))).toBe(true);
 
     expect(await cloud.provider.deleteScalingGroup(r.group.id)).toMatch(/deleting|gone/);
-    await eventually('the group gone', async () => ((await cloud.provider.deleteScalingGroup(r.group.id)) === 'gone' ? true : undefined)); // prettier-ignore
-    await eventually('its instances released', async () => ((await cloud.provider.describeInstances(ids)).length === 0 ? true : undefined)); // prettier-ignore
+    await eventually('the group gone', async () =>
+      (await cloud.provider.deleteScalingGroup(r.group.id)) === 'gone' ? true : undefined,
+    );
+    await eventually('its instances released', async () =>
+      (await cloud.provider.describeInstances(ids)).length === 0 ? true : undefined,
+    );
   });
 
   it('Subscription: RunInstances (PrePaid) + attach; release refuses it; detach keeps it', async () => {
-    const r = await ensureScalingGroup(cloud.provider, { group: groupSpec(sim, 'sub-1'), launch: launchSpec(sim), operationId: 'op-sub-1' }); // prettier-ignore
+    const r = await ensureScalingGroup(cloud.provider, {
+      group: groupSpec(sim, 'sub-1'),
+      launch: launchSpec(sim),
+      operationId: 'op-sub-1',
+    });
     const w = world(sim);
     const ids = await cloud.provider.runInstances(
-      { ...launchSpec(sim), instanceType: 'ecs.g7.large', vSwitchId: w.vSwitchIds[0]!, amount: 2, chargeType: 'PrePaid', subscription: { period: 1, periodUnit: 'Month', autoRenew: false } }, // prettier-ignore
+      {
+        ...launchSpec(sim),
+        instanceType: 'ecs.g7.large',
+        vSwitchId: w.vSwitchIds[0]!,
+        amount: 2,
+        chargeType: 'PrePaid',
+        subscription: { period: 1, periodUnit: 'Month', autoRenew: false },
+      },
       { operationId: 'op-sub-1-run' },
     );
     expect(ids).toHaveLength(2);
-    await eventually('Running', async () => ((await cloud.provider.describeInstances(ids)).every((i) => i.status === 'Running') ? true : undefined)); // prettier-ignore
+    await eventually('Running', async () =>
+      (await cloud.provider.describeInstances(ids)).every((i) => i.status === 'Running') ? true : undefined,
+    );
     await cloud.provider.attachInstances(r.group.id, ids, { operationId: 'op-sub-1-attach' });
     const members = await inService(r.group.id, 2);
-    expect(members.every((m) => m.chargeType === 'PrePaid' && m.creationType === 'Attached' && m.expiredTime)).toBe(true); // prettier-ignore
+    expect(
+      members.every((m) => m.chargeType === 'PrePaid' && m.creationType === 'Attached' && m.expiredTime),
+    ).toBe(true);
 
-    await expect(cloud.provider.releaseInstances(ids, { force: true, operationId: 'op-sub-1-rel' })).rejects.toThrow(/never deletes a Subscription instance/); // prettier-ignore
-    await cloud.provider.detachInstances(r.group.id, ids, { decreaseDesired: true, operationId: 'op-sub-1-detach' }); // prettier-ignore
-    await eventually('detached', async () => ((await cloud.provider.listPoolInstances(r.group.id)).length === 0 ? true : undefined)); // prettier-ignore
+    await expect(
+      cloud.provider.releaseInstances(ids, { force: true, operationId: 'op-sub-1-rel' }),
+    ).rejects.toThrow(/never deletes a Subscription instance/);
+    await cloud.provider.detachInstances(r.group.id, ids, {
+      decreaseDesired: true,
+      operationId: 'op-sub-1-detach',
+    });
+    await eventually('detached', async () =>
+      (await cloud.provider.listPoolInstances(r.group.id)).length === 0 ? true : undefined,
+    );
     expect((await cloud.provider.describeInstances(ids)).map((i) => i.status)).toEqual([
       'Running',
       'Running',

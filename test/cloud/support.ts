@@ -41,7 +41,11 @@ export function cloudFor(
 ): TestCloud {
   // prettier-ignore
   const registry = new Registry();
-  const cloud = createCloud(simSettings(sim, over), { registry, log, pipeline: { initialBackoffMs: 20, maxBackoffMs: 500, ...pipeline } }); // prettier-ignore
+  const cloud = createCloud(simSettings(sim, over), {
+    registry,
+    log,
+    pipeline: { initialBackoffMs: 20, maxBackoffMs: 500, ...pipeline },
+  });
   const sum = async (name: string, action: string): Promise<number> => {
     const m = (await registry.getMetricsAsJSON()).find((x) => x.name === name);
     return (m?.values ?? []).filter((v) => v.labels.action === action).reduce((a, v) => a + v.value, 0);

@@ -107,7 +107,15 @@ describe('npm start keeps its state across a restart', () => {
         expect(second.stderr()).toMatch(/continuing from the state of the last run/);
         // the kubeconfig of the first run, with the same certificates, still works
         expect(await readFile(join(dir, 'state', 'pki', 'ca.crt'), 'utf8')).toBe(before.ca);
-        const kubectl = await run(env.KUBECTL ?? '', ['--kubeconfig', keptKubeconfig, 'get', 'nodepool', 'sample', '-o', 'jsonpath={.metadata.uid}']); // prettier-ignore
+        const kubectl = await run(env.KUBECTL ?? '', [
+          '--kubeconfig',
+          keptKubeconfig,
+          'get',
+          'nodepool',
+          'sample',
+          '-o',
+          'jsonpath={.metadata.uid}',
+        ]);
         expect(kubectl.stderr).toBe('');
         expect(kubectl.stdout).toBe(before.uid);
         const pool = await poolOf(second);
@@ -119,7 +127,9 @@ describe('npm start keeps its state across a restart', () => {
         expect(before.nodes.length).toBeGreaterThan(0);
         for (const n of before.nodes) expect(nodes).toContain(n);
         // the operator, back at work, keeps the pool on the scaling group it had
-        await eventually('the operator to be ready', async () => ((await second.sh('curl -sf "$NODEPOOL_DEV_HEALTH_URL"')).code === 0 ? true : undefined)); // prettier-ignore
+        await eventually('the operator to be ready', async () =>
+          (await second.sh('curl -sf "$NODEPOOL_DEV_HEALTH_URL"')).code === 0 ? true : undefined,
+        );
         expect((await poolOf(second))?.status?.scalingGroupId).toBe(before.group);
         await stop(second);
       } finally {

@@ -29,7 +29,9 @@ describe('npm start (nodepool-operator dev): the operator and the sample pool', 
         return r.code === 0 ? r.stdout : undefined;
       });
       expect(ready).toBe('ok\n');
-      const lease = await dev.sh('"$KUBECTL" get lease -n kube-system alicloud-nodepool-operator -o jsonpath="{.spec.holderIdentity}"'); // prettier-ignore
+      const lease = await dev.sh(
+        '"$KUBECTL" get lease -n kube-system alicloud-nodepool-operator -o jsonpath="{.spec.holderIdentity}"',
+      );
       expect(lease.stdout).toBe('dev');
       const metrics = await dev.sh('curl -sf "$NODEPOOL_DEV_METRICS_URL"');
       expect(metrics.stdout).toMatch(/^nodepool_leader_election_status\b|nodepool_informer/m);
@@ -57,7 +59,9 @@ describe('npm start (nodepool-operator dev): the operator and the sample pool', 
       for (const v of live.spec.vSwitchIds) expect(allSwitches).toContain(v);
 
       // progress: plain lines on stdout (not a TTY here), the first one about the sample pool
-      await eventually('a progress line', async () => (/^\[\+[\d.]+s\] pool sample: /m.test(dev.stdout()) ? true : undefined)); // prettier-ignore
+      await eventually('a progress line', async () =>
+        /^\[\+[\d.]+s\] pool sample: /m.test(dev.stdout()) ? true : undefined,
+      );
       expect(dev.stderr()).toMatch(/applied the sample NodePool sample \(\S*sample-nodepool\.yaml\)/);
 
       dev.child.kill('SIGTERM');
@@ -73,7 +77,9 @@ describe('npm start (nodepool-operator dev): the operator and the sample pool', 
     const dev = await startDev(['--no-sample']);
     try {
       await dev.env();
-      await eventually('the operator to be ready', async () => ((await dev.sh('curl -sf "$NODEPOOL_DEV_HEALTH_URL"')).code === 0 ? true : undefined)); // prettier-ignore
+      await eventually('the operator to be ready', async () =>
+        (await dev.sh('curl -sf "$NODEPOOL_DEV_HEALTH_URL"')).code === 0 ? true : undefined,
+      );
       const pools = await dev.sh('"$KUBECTL" get nodepools -o name');
       expect(pools.code).toBe(0);
       expect(pools.stdout).toBe('');

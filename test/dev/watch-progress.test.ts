@@ -54,7 +54,15 @@ describe('watchPoolProgress against the API server', () => {
       );
 
       const setStatus = (status: object): Promise<string> =>
-        kubectlOk(['patch', 'nodepool', name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })]); // prettier-ignore
+        kubectlOk([
+          'patch',
+          'nodepool',
+          name,
+          '--subresource=status',
+          '--type=merge',
+          '-p',
+          JSON.stringify({ status }),
+        ]);
       const t = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
       await setStatus({
         phase: 'Scaling',
@@ -62,35 +70,71 @@ describe('watchPoolProgress against the API server', () => {
         currentSize: 2,
         readySize: 0,
         conditions: [
-          { type: 'Ready', status: 'False', reason: 'NodesNotReady', message: '0 of 2 nodes are Ready', lastTransitionTime: t }, // prettier-ignore
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'NodesNotReady',
+            message: '0 of 2 nodes are Ready',
+            lastTransitionTime: t,
+          },
         ],
       });
-      await eventually(
-        'the scaling line',
-        async () =>
-        lines.some((l) => l === `pool ${name}: Scaling · desired 2 current 2 ready 0 · no nodes yet · Ready=False: 0 of 2 nodes are Ready`) ? true : undefined, // prettier-ignore
+      await eventually('the scaling line', async () =>
+        lines.some(
+          (l) =>
+            l ===
+            `pool ${name}: Scaling · desired 2 current 2 ready 0 · no nodes yet · Ready=False: 0 of 2 nodes are Ready`,
+        )
+          ? true
+          : undefined,
       );
 
       const nodeNames = [`${name}-a`, `${name}-b`];
       for (const n of nodeNames) {
         await kubectlOk(['apply', '-f', '-'], {
-          input: stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: n, labels: { 'nodepool.alicloud.dev/pool': name } } }), // prettier-ignore
+          input: stringify({
+            apiVersion: 'v1',
+            kind: 'Node',
+            metadata: { name: n, labels: { 'nodepool.alicloud.dev/pool': name } },
+          }),
         });
         cleanup.push(['node', n]);
       }
-      await eventually(
-        'the joining line',
-        async () =>
-        lines.some((l) => l.includes(`nodes 0/2 Ready (${nodeNames[0]} joining, ${nodeNames[1]} joining)`)) ? true : undefined, // prettier-ignore
+      await eventually('the joining line', async () =>
+        lines.some((l) => l.includes(`nodes 0/2 Ready (${nodeNames[0]} joining, ${nodeNames[1]} joining)`))
+          ? true
+          : undefined,
       );
       for (const n of nodeNames) {
-        const ready = { type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: t, lastTransitionTime: t }; // prettier-ignore
-        await kubectlOk(['patch', 'node', n, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { conditions: [ready] } })]); // prettier-ignore
+        const ready = {
+          type: 'Ready',
+          status: 'True',
+          reason: 'KubeletReady',
+          lastHeartbeatTime: t,
+          lastTransitionTime: t,
+        };
+        await kubectlOk([
+          'patch',
+          'node',
+          n,
+          '--subresource=status',
+          '--type=merge',
+          '-p',
+          JSON.stringify({ status: { conditions: [ready] } }),
+        ]);
       }
       await setStatus({
         phase: 'Active',
         readySize: 2,
-        conditions: [{ type: 'Ready', status: 'True', reason: 'AllNodesReady', message: '2 of 2 nodes are Ready', lastTransitionTime: t }], // prettier-ignore
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'True',
+            reason: 'AllNodesReady',
+            message: '2 of 2 nodes are Ready',
+            lastTransitionTime: t,
+          },
+        ],
       });
       expect(await watching).toBe(true);
       expect(lines.at(-1)).toBe(

@@ -75,6 +75,19 @@ async function deployOne(
   return p!.spec!.nodeName!;
 }
 
+/** The elasticity status of a pool has nothing in flight. */
+async function settled(name: string): Promise<void> {
+  type Status = { status?: { automation?: { elasticity?: { inFlight?: unknown[] } } } };
+  await eventually(
+    'nothing in flight',
+    async () =>
+      (await getJson<Status>(['nodepool', name])).status?.automation?.elasticity?.inFlight?.length === 0
+        ? true
+        : undefined,
+    { timeoutMs: 90_000 },
+  );
+}
+
 test('empty nodes go one at a time under a budget of 1, never below minSize', async () => {
   const name = 'cons-empty';
   await applyAndWaitActive(h, autoPool(h, name, { scaling: { mode: 'Auto', minSize: 1, maxSize: 6 }, instanceTypes: ['ecs.g7.xlarge'], disruption: { budget: 1, consolidation: consolidating() } })); // prettier-ignore
@@ -118,7 +131,7 @@ test('an underused node: its pods move to the other node and it is removed; elas
   const scaledOut = await requested(name);
   expect(scaledOut).toBe(2);
   // elasticity done with its launch (its nodes Ready a while), as any pool is long before `after` (10m) passes
-  await eventually('nothing in flight', async () => ((await getJson<{ status?: { automation?: { elasticity?: { inFlight?: unknown[] } } } }>(['nodepool', name])).status?.automation?.elasticity?.inFlight?.length === 0 ? true : undefined), { timeoutMs: 90_000 }); // prettier-ignore
+  await settled(name);
   await deleteDeployment('big');
   // each node now 1 CPU of 3.92 (26%): underused; small-1's pod can move to y (small-2's cannot move to x): x goes
   const [kept] = await eventually('one node left, both small pods Running on it', async () => {
@@ -208,3 +221,58 @@ test('an underused node whose pods fit nowhere else is replaced by one cheaper n
   expect(group.desiredCapacity).toBe(1);
   await deleteDeployment('narrow');
 }, 420_000);
+
+test('multi-node: two underused nodes whose pods fit neither on the other nor alone on a cheaper node are replaced together by ONE cheaper node, launched and Ready first', async () => {
+  const name = 'cons-multi';
+  // utilizationThreshold 60: a 2.1-CPU pod on a g7.xlarge (3.92 allocatable, 0.8 CNY/h) is 54 % of it
+  const disruption = { budget: '100%', consolidation: consolidating('5s', { utilizationThreshold: 60 }) };
+  const spec = { scaling: { mode: 'Auto', minSize: 0, maxSize: 4 }, disruption };
+  await applyAndWaitActive(
+    h,
+    autoPool(h, name, { ...spec, instanceTypes: ['ecs.g7.xlarge', 'ecs.c7.2xlarge'] }),
+  );
+  // one pod per g7.xlarge (elasticity's cheapest for one such pod); neither fits beside the other
+  const x = await deployOne(name, 'pair-1', '2100m', []);
+  const y = await deployOne(name, 'pair-2', '2100m', [x]);
+  expect(y).not.toBe(x);
+  const ever = launched(name);
+  expect(ever).toHaveLength(2);
+  const scaledOut = await requested(name);
+  const seen = new Set(ever);
+  const watch = setInterval(() => launched(name).forEach((id) => seen.add(id)), 250);
+  await settled(name);
+  // no type cheaper than 0.8 holds one pod; one c7.2xlarge (8 CPU, 1.2 CNY/h) holds both for less than 1.6
+  const type = (n: { metadata: { labels?: Record<string, string> } }) =>
+    n.metadata.labels?.['node.kubernetes.io/instance-type'];
+  const [now] = await eventually(
+    'both pods Running on one c7.2xlarge, the two g7.xlarge gone',
+    async () => {
+      const xs = await poolNodes(name);
+      const pods = [...(await podsOf(ns, 'pair-1')), ...(await podsOf(ns, 'pair-2'))];
+      const on1 = (p: (typeof pods)[number]) =>
+        p.status?.phase === 'Running' && p.spec?.nodeName === xs[0]!.metadata.name;
+      const ok = xs.length === 1 && type(xs[0]!) === 'ecs.c7.2xlarge' && pods.length === 2 && pods.every(on1);
+      return ok ? xs : undefined;
+    },
+    { timeoutMs: 300_000 },
+  ).finally(() => clearInterval(watch));
+  // ONE replacement launched for the two (never one each); nothing launched by elasticity since
+  expect([...seen].sort()).toEqual([...ever, instanceOf(now!)].sort());
+  expect(launched(name)).toEqual([instanceOf(now!)]);
+  expect(await requested(name)).toBe(scaledOut);
+  const a = await eventually(
+    'the consolidation recorded',
+    async () => {
+      const c = await consolidation(name);
+      return c?.lastAction?.message?.includes('cheaper ecs.c7.2xlarge') ? c : undefined;
+    },
+    { timeoutMs: 60_000 },
+  );
+  expect(a.lastAction!.message).toMatch(
+    /^nodes \S+, \S+ underused or empty for 5s \(below 60%\): their 2 pod\(s\) fit on the other nodes with one cheaper ecs\.c7\.2xlarge in \S+ \([\d.]+ vs [\d.]+ CNY\/h for the 2\), launched and Ready first/,
+  );
+  const group = [...h.sim.ess.state.groups.values()].find((g) => g.name.endsWith(name))!;
+  expect(group.desiredCapacity).toBe(1);
+  await deleteDeployment('pair-1');
+  await deleteDeployment('pair-2');
+}, 480_000);

@@ -55,9 +55,21 @@ test('an instance released directly in ECS: its Node cleaned up and a replacemen
   process.stderr.write(`[drift] instance released in ECS: its Node cleaned up after ${cleanedMs} ms, the pool Active with a Ready replacement after ${Date.now() - t0} ms\n`); // prettier-ignore
 });
 
-test('the scaling group deleted by hand: a Warning Event, then recreated from the spec', async () => {
+test('the scaling group deleted by hand: Degraded (ScalingGroupMissing) and a Warning Event, then recreated from the spec', async () => {
   const before = (await pool(name)).status!.scalingGroupId!;
   expect(await h.cloud.provider.deleteScalingGroup(before)).toMatch(/deleting|gone/);
+  // Degraded while the operator makes sure the group is gone (GROUP_MISSING_CONFIRM_MS), until it is recreated
+  const missing = await eventually(
+    'the pool Degraded: ScalingGroupMissing',
+    async () => {
+      const p = await pool(name);
+      const d = p.status?.conditions?.find((c) => c.type === 'Degraded');
+      const isMissing = d?.status === 'True' && d.reason === 'ScalingGroupMissing';
+      return p.status?.phase === 'Degraded' && isMissing ? d : undefined;
+    },
+    { timeoutMs: 60_000 },
+  );
+  expect(missing.message).toContain(`scaling group ${before} (status.scalingGroupId) was not found`);
   await eventually('a new group, Active with 2 Ready nodes', async () => {
     const p = await pool(name);
     const nodes = await poolNodes(name);
@@ -65,6 +77,9 @@ test('the scaling group deleted by hand: a Warning Event, then recreated from th
   }, { timeoutMs: 120_000 }); // prettier-ignore
   const events = await getJson<{ items: { reason?: string; note?: string; regarding?: { name?: string } }[] }>(['events.v1.events.k8s.io', '-n', 'default']); // prettier-ignore
   expect(events.items.find((e) => e.regarding?.name === name && e.reason === 'ScalingGroupMissing')?.note).toContain(before); // prettier-ignore
+  expect((await pool(name)).status?.conditions?.find((c) => c.type === 'Degraded')).toMatchObject({
+    status: 'False',
+  });
   await kubectlOk(['delete', 'nodepool', name, '--wait=false']);
   await eventually('the pool gone', async () => ((await kubectl(['get', 'nodepool', name])).code !== 0 ? true : undefined), { timeoutMs: 90_000 }); // prettier-ignore
   expect(await poolNodes(name)).toHaveLength(0);

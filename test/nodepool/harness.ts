@@ -20,6 +20,7 @@ import { EventRecorder } from '../../src/runtime/events.js';
 import { InformerFactory } from '../../src/runtime/informer-factory.js';
 import { RuntimeMetrics } from '../../src/runtime/metrics.js';
 import { runtimeClockOf, startSimulator, type Simulator } from '../../src/sim/cloud/index.js';
+import { defaultWorld, type World } from '../../src/sim/cloud/world.js';
 import { NodeSimulation } from '../../src/sim/nodes/index.js';
 import { testCluster } from '../support/access.js';
 import { createBootstrapToken, kubectlOk } from '../support/kube.js';
@@ -65,11 +66,19 @@ export async function startHarness(opts: {
   nodePower?: boolean;
   /** The operator on the simulator's clock (`runtimeClockOf`): cloud deadlines line up at any time scale. */
   simClock?: boolean;
+  /** Adds to the simulator's default world before it starts (another VPC, a Custom image). */
+  world?: (w: World) => void;
 }): Promise<Harness> {
   // prettier-ignore
   const access = testCluster();
   await ensureCrds();
-  const sim = await startSimulator({ log: quietLogger, timeScale: opts.timeScale ?? 200 });
+  const startWorld = opts.world ? defaultWorld() : undefined;
+  if (startWorld) opts.world!(startWorld);
+  const sim = await startSimulator({
+    log: quietLogger,
+    timeScale: opts.timeScale ?? 200,
+    ...(startWorld ? { world: startWorld } : {}),
+  });
   const region = sim.world.regions[0]!;
   const vpc = region.vpcs[0]!;
   const nodesVsw = vpc.vSwitches.filter((v) => v.name.startsWith('nodes-'));

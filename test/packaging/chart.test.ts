@@ -32,9 +32,18 @@ let operator: ChildProcess | undefined;
 
 const MODES: Record<string, string[]> = {
   existingSecret: [],
-  secret: ['credentials.mode=secret', 'credentials.secret.accessKeyId=LTAIexample', 'credentials.secret.accessKeySecret=example'], // prettier-ignore
+  secret: [
+    'credentials.mode=secret',
+    'credentials.secret.accessKeyId=LTAIexample',
+    'credentials.secret.accessKeySecret=example',
+  ],
   rrsaWebhook: ['credentials.mode=rrsa', 'credentials.rrsa.roleName=nodepool-operator'],
-  rrsaInjectEnv: ['credentials.mode=rrsa', 'credentials.rrsa.injectEnv=true', 'credentials.rrsa.roleArn=acs:ram::1234567890:role/nodepool-operator', 'credentials.rrsa.oidcProviderArn=acs:ram::1234567890:oidc-provider/ack-rrsa-c0123'], // prettier-ignore
+  rrsaInjectEnv: [
+    'credentials.mode=rrsa',
+    'credentials.rrsa.injectEnv=true',
+    'credentials.rrsa.roleArn=acs:ram::1234567890:role/nodepool-operator',
+    'credentials.rrsa.oidcProviderArn=acs:ram::1234567890:oidc-provider/ack-rrsa-c0123',
+  ],
 };
 
 async function helmRun(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -56,7 +65,18 @@ function objects(rendered: string): K8sObject[] {
 
 /** Server-side dry run of rendered manifests (schema, admission and RBAC escalation checks all run). */
 async function dryRunOnServer(rendered: string): Promise<{ code: number; stderr: string }> {
-  const r = await kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=chart-test', '--dry-run=server', '-f', '-'], { input: rendered }); // prettier-ignore
+  const r = await kubectl(
+    [
+      'apply',
+      '--server-side',
+      '--force-conflicts',
+      '--field-manager=chart-test',
+      '--dry-run=server',
+      '-f',
+      '-',
+    ],
+    { input: rendered },
+  );
   return { code: r.code, stderr: r.stderr.trim() };
 }
 
@@ -132,9 +152,19 @@ describe('helm template → kubectl apply --dry-run=server', () => {
       chart: CRD_CHART_DIR,
     });
     const objs = objects(rendered);
-    expect(objs.map((o) => o.metadata.name).sort()).toEqual(['managednodepools.nodepool.alicloud.dev', 'nodepools.nodepool.alicloud.dev']); // prettier-ignore
+    expect(objs.map((o) => o.metadata.name).sort()).toEqual([
+      'managednodepools.nodepool.alicloud.dev',
+      'nodepools.nodepool.alicloud.dev',
+    ]);
     for (const o of objs) expect(o.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
-    const notKept = objects(await helmTemplate(helm, { release: 'crds', namespace: 'kube-system', chart: CRD_CHART_DIR, set: ['keep=false'] })); // prettier-ignore
+    const notKept = objects(
+      await helmTemplate(helm, {
+        release: 'crds',
+        namespace: 'kube-system',
+        chart: CRD_CHART_DIR,
+        set: ['keep=false'],
+      }),
+    );
     for (const o of notKept) expect(o.metadata.annotations).toBeUndefined();
     expect(await dryRunOnServer(rendered)).toEqual({ code: 0, stderr: '' });
   });
@@ -142,7 +172,9 @@ describe('helm template → kubectl apply --dry-run=server', () => {
   test('a ServiceMonitor is rendered only when asked for', async () => {
     const off = objects(await helmTemplate(helm, { release, namespace: 'kube-system' }));
     expect(off.some((o) => o.kind === 'ServiceMonitor')).toBe(false);
-    const on = objects(await helmTemplate(helm, { release, namespace: 'kube-system', set: ['serviceMonitor.enabled=true'] })); // prettier-ignore
+    const on = objects(
+      await helmTemplate(helm, { release, namespace: 'kube-system', set: ['serviceMonitor.enabled=true'] }),
+    );
     expect(on.filter((o) => o.kind === 'ServiceMonitor').length).toBe(1);
   });
 });
@@ -150,11 +182,17 @@ describe('helm template → kubectl apply --dry-run=server', () => {
 describe('settings.poolSelector', () => {
   test('reaches the operator as NODEPOOL_POOL_SELECTOR; unset, the variable is absent; a malformed one is refused naming the value', async () => {
     const envOf = (rendered: string) => {
-      const d = objects(rendered).find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } }; // prettier-ignore
+      const d = objects(rendered).find((o) => o.kind === 'Deployment') as unknown as {
+        spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } };
+      };
       return d.spec.template.spec.containers[0]!.env.find((e) => e.name === 'NODEPOOL_POOL_SELECTOR');
     };
     expect(envOf(await helmTemplate(helm, { release, namespace: 'kube-system' }))).toBeUndefined();
-    const set = await helmTemplate(helm, { release, namespace: 'kube-system', set: ['settings.poolSelector=team in (data\\,ml)'] }); // prettier-ignore
+    const set = await helmTemplate(helm, {
+      release,
+      namespace: 'kube-system',
+      set: ['settings.poolSelector=team in (data\\,ml)'],
+    });
     expect(envOf(set)).toEqual({ name: 'NODEPOOL_POOL_SELECTOR', value: 'team in (data,ml)' });
     const bad = await helmRun(['template', release, CHART_DIR, '--set', 'settings.poolSelector=team:data']);
     expect(bad.code).not.toBe(0);
@@ -166,7 +204,10 @@ describe('the default install', () => {
   test('the Deployment: 2 replicas, probes, hardened pods, critical priority, spread, PDB', async () => {
     const objs = objects(await helmTemplate(helm, { release, namespace: 'kube-system' }));
     const d = objs.find((o) => o.kind === 'Deployment') as unknown as {
-      spec: { replicas: number; template: { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } } }; // prettier-ignore
+      spec: {
+        replicas: number;
+        template: { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } };
+      };
     };
     expect(d.spec.replicas).toBe(2);
     const pod = d.spec.template.spec;
@@ -176,20 +217,29 @@ describe('the default install', () => {
       runAsNonRoot: true,
       seccompProfile: { type: 'RuntimeDefault' },
     });
-    expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } }); // prettier-ignore
+    expect(c.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(c.livenessProbe).toMatchObject({ httpGet: { path: '/healthz' } });
     expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/readyz' } });
     expect(c.args).toEqual(['run']);
     expect(JSON.stringify(pod.affinity)).toContain('"topologyKey":"kubernetes.io/hostname"');
     expect(objs.find((o) => o.kind === 'PodDisruptionBudget')).toMatchObject({ spec: { maxUnavailable: 1 } });
-    expect(objs.find((o) => o.kind === 'Service')).toMatchObject({ spec: { ports: [{ name: 'metrics', port: 8080 }] } }); // prettier-ignore
+    expect(objs.find((o) => o.kind === 'Service')).toMatchObject({
+      spec: { ports: [{ name: 'metrics', port: 8080 }] },
+    });
   });
 
   test('RBAC: explicit verbs and resources, no wildcards', async () => {
     const objs = objects(await helmTemplate(helm, { release, namespace: 'kube-system' }));
     const rules = objs
       .filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role')
-      .flatMap((o) => (o as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }).rules); // prettier-ignore
+      .flatMap(
+        (o) =>
+          (o as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }).rules,
+      );
     expect(rules.length).toBeGreaterThan(5);
     for (const r of rules)
       for (const v of [...r.apiGroups, ...r.resources, ...r.verbs]) expect(v).not.toContain('*');
@@ -199,7 +249,8 @@ describe('the default install', () => {
     const expected = await renderDeployBase(helm);
     const dir = join(PACKAGE_ROOT, DEPLOY_BASE_DIR);
     expect(readdirSync(dir).sort()).toEqual([...expected.keys()].sort());
-    for (const [name, content] of expected) expect({ name, content: readFileSync(join(dir, name), 'utf8') }).toEqual({ name, content }); // prettier-ignore
+    for (const [name, content] of expected)
+      expect({ name, content: readFileSync(join(dir, name), 'utf8') }).toEqual({ name, content });
     const built = await kubectlOk(['kustomize', dir]);
     expect(objects(built).length).toBe(expected.size - 1);
     expect(await dryRunOnServer(built)).toEqual({ code: 0, stderr: '' });
@@ -208,8 +259,14 @@ describe('the default install', () => {
     const applied = await kubectl(['apply', '-k', dir, '--dry-run=server']);
     const stderr = applied.stderr
       .split('\n')
-      .filter((l) => l && !/^Warning: resource customresourcedefinitions\/\S+ is missing the kubectl\.kubernetes\.io\/last-applied-configuration annotation/.test(l))
-      .join('\n'); // prettier-ignore
+      .filter(
+        (l) =>
+          l &&
+          !/^Warning: resource customresourcedefinitions\/\S+ is missing the kubectl\.kubernetes\.io\/last-applied-configuration annotation/.test(
+            l,
+          ),
+      )
+      .join('\n');
     expect({ code: applied.code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(applied.stdout).toMatch(
       /deployment\.apps\/alicloud-nodepool-operator (created|configured) \(server dry run\)/,
@@ -240,7 +297,19 @@ describe('helm install into kube-system, and the ServiceAccount identity', () =>
   });
 
   test('helm install succeeds and creates the operator objects', async () => {
-    const r = await helmRun(['install', release, CHART_DIR, '-n', 'kube-system', '--set', `settings.leaderElection.id=${leaseId}`, '--set', 'settings.region=cn-hangzhou', '--set', 'settings.clusterId=c-test']); // prettier-ignore
+    const r = await helmRun([
+      'install',
+      release,
+      CHART_DIR,
+      '-n',
+      'kube-system',
+      '--set',
+      `settings.leaderElection.id=${leaseId}`,
+      '--set',
+      'settings.region=cn-hangzhou',
+      '--set',
+      'settings.clusterId=c-test',
+    ]);
     expect({ code: r.code, stderr: r.stderr.trim() }).toEqual({ code: 0, stderr: '' });
     expect(r.stdout).toContain('rollout status deployment/');
     const d = await getJson<{ spec: { replicas: number } }>(['deployment', sa, '-n', 'kube-system']);
@@ -288,14 +357,50 @@ describe('helm install into kube-system, and the ServiceAccount identity', () =>
   test.each(CAN)('the ServiceAccount may %s %s in %s: %s', async (verb, resource, ns, allowed) => {
     const where = ns === 'all' ? ['--all-namespaces'] : ns === 'cluster' ? [] : ['-n', ns];
     const [res = resource, sub] = resource.split('#');
-    const r = await kubectl(['auth', 'can-i', verb, res, ...(sub ? [`--subresource=${sub}`] : []), ...where, '--as', asSA]); // prettier-ignore
+    const r = await kubectl([
+      'auth',
+      'can-i',
+      verb,
+      res,
+      ...(sub ? [`--subresource=${sub}`] : []),
+      ...where,
+      '--as',
+      asSA,
+    ]);
     expect(r.stdout.trim()).toBe(allowed ? 'yes' : 'no');
   });
 
   test('the Lease is usable only under its own name; the bootstrap-signing ConfigMap only by name', async () => {
-    const lease = await kubectl(['auth', 'can-i', 'update', `leases.coordination.k8s.io/${leaseId}`, '-n', 'kube-system', '--as', asSA]); // prettier-ignore
-    const other = await kubectl(['auth', 'can-i', 'update', 'leases.coordination.k8s.io/kube-scheduler', '-n', 'kube-system', '--as', asSA]); // prettier-ignore
-    const agent = await kubectl(['auth', 'can-i', 'get', 'configmaps/ack-agent-config', '-n', 'kube-system', '--as', asSA]); // prettier-ignore
+    const lease = await kubectl([
+      'auth',
+      'can-i',
+      'update',
+      `leases.coordination.k8s.io/${leaseId}`,
+      '-n',
+      'kube-system',
+      '--as',
+      asSA,
+    ]);
+    const other = await kubectl([
+      'auth',
+      'can-i',
+      'update',
+      'leases.coordination.k8s.io/kube-scheduler',
+      '-n',
+      'kube-system',
+      '--as',
+      asSA,
+    ]);
+    const agent = await kubectl([
+      'auth',
+      'can-i',
+      'get',
+      'configmaps/ack-agent-config',
+      '-n',
+      'kube-system',
+      '--as',
+      asSA,
+    ]);
     expect([lease.stdout.trim(), other.stdout.trim(), agent.stdout.trim()]).toEqual(['yes', 'no', 'yes']);
   });
 
@@ -304,15 +409,23 @@ describe('helm install into kube-system, and the ServiceAccount identity', () =>
     const token = (await kubectlOk(['create', 'token', sa, '-n', 'kube-system', '--duration=10m'])).trim();
     await mkdir(TEST_RUNS_DIR, { recursive: true });
     const kubeconfig = join(TEST_RUNS_DIR, `${release}-sa.kubeconfig`);
-    await writeFile(kubeconfig, stringify({
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'sa',
-      clusters: [{ name: 'test', cluster: { server: c.server, 'certificate-authority': c.caFile } }],
-      users: [{ name: sa, user: { token } }],
-      contexts: [{ name: 'sa', context: { cluster: 'test', user: sa } }],
-    }), { mode: 0o600 }); // prettier-ignore
+    await writeFile(
+      kubeconfig,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        'current-context': 'sa',
+        clusters: [{ name: 'test', cluster: { server: c.server, 'certificate-authority': c.caFile } }],
+        users: [{ name: sa, user: { token } }],
+        contexts: [{ name: 'sa', context: { cluster: 'test', user: sa } }],
+      }),
+      { mode: 0o600 },
+    );
 
     // the token is the chart's identity, and it is refused what the chart does not grant
-    const whoami = await kubectlOk(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { kubeconfig }); // prettier-ignore
+    const whoami = await kubectlOk(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], {
+      kubeconfig,
+    });
     expect(whoami).toBe(asSA);
     await kubectlOk(['create', 'secret', 'generic', 'not-yours', '-n', otherNs, '--from-literal=k=v']);
     const denied = await kubectl(['get', 'secret', 'not-yours', '-n', otherNs], { kubeconfig });
@@ -329,38 +442,105 @@ describe('helm install into kube-system, and the ServiceAccount identity', () =>
     const health = await freePort();
     const identity = `${release}-replica`;
     const log = createWriteStream(join(TEST_RUNS_DIR, `${release}-operator.log`));
-    operator = spawn(process.execPath, [
-      'bin/nodepool-operator.js', 'run',
-      '--kubeconfig', kubeconfig,
-      '--namespace', 'kube-system',
-      '--identity', identity,
-      '--leader-election-id', leaseId,
-      '--health-probe-bind-address', `127.0.0.1:${health}`,
-      '--metrics-bind-address', '0',
-    ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '', ...sim.env(), NODEPOOL_CLUSTER_ID: 'c-chart', NODEPOOL_POOL_SELECTOR: 'nodepool-e2e=c-chart', NODEPOOL_VPC_ID: world.vpcs[0]!.vpcId, NODEPOOL_APISERVER_ENDPOINT: c.server } }); // prettier-ignore
+    operator = spawn(
+      process.execPath,
+      [
+        'bin/nodepool-operator.js',
+        'run',
+        '--kubeconfig',
+        kubeconfig,
+        '--namespace',
+        'kube-system',
+        '--identity',
+        identity,
+        '--leader-election-id',
+        leaseId,
+        '--health-probe-bind-address',
+        `127.0.0.1:${health}`,
+        '--metrics-bind-address',
+        '0',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env,
+          KUBECONFIG: '',
+          ...sim.env(),
+          NODEPOOL_CLUSTER_ID: 'c-chart',
+          NODEPOOL_POOL_SELECTOR: 'nodepool-e2e=c-chart',
+          NODEPOOL_VPC_ID: world.vpcs[0]!.vpcId,
+          NODEPOOL_APISERVER_ENDPOINT: c.server,
+        },
+      },
+    );
     operator.stdout?.pipe(log);
     operator.stderr?.pipe(log);
     const child = operator;
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    await eventually('the operator ready', async () => ((await fetch(`http://127.0.0.1:${health}/readyz`)).ok ? true : undefined), { intervalMs: 200, timeoutMs: 30_000 }); // prettier-ignore
-    await eventually('the operator holding the Lease', async () => {
-      const lease = await getJson<{ spec?: { holderIdentity?: string } }>(['lease', leaseId, '-n', 'kube-system']);
-      return lease.spec?.holderIdentity === identity ? true : undefined;
-    }, { timeoutMs: 30_000 }); // prettier-ignore
+    await eventually(
+      'the operator ready',
+      async () => ((await fetch(`http://127.0.0.1:${health}/readyz`)).ok ? true : undefined),
+      { intervalMs: 200, timeoutMs: 30_000 },
+    );
+    await eventually(
+      'the operator holding the Lease',
+      async () => {
+        const lease = await getJson<{ spec?: { holderIdentity?: string } }>([
+          'lease',
+          leaseId,
+          '-n',
+          'kube-system',
+        ]);
+        return lease.spec?.holderIdentity === identity ? true : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
     // A whole NodePool lifecycle with only the chart's permissions: create → Active with Ready nodes → delete.
     try {
-      await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'nodepool.alicloud.dev/v1beta1', kind: 'NodePool', metadata: { name: pool, labels: { 'nodepool-e2e': 'c-chart' } }, spec: { region: world.regionId, vpcId: world.vpcs[0]!.vpcId, vSwitchIds: vsw.slice(0, 2), scaling: { mode: 'Manual', desiredSize: 2 }, instanceTypes: ['ecs.g7.xlarge'], image: { type: 'AliyunLinux3ContainerOptimized' }, securityGroup: { ids: [world.securityGroups[0]!.securityGroupId] }, ramRoleName: 'k8s-worker-role', customNodeName: { prefix: 'chartsa' }, labels: { via: 'chart-sa' } } }) }); // prettier-ignore
-      await eventually('the pool Active with 2 Ready nodes', async () => {
-        const p = await getJson<{ status?: { phase?: string; readySize?: number } }>(['nodepool', pool]);
-        const nodes = await getJson<{ items: unknown[] }>(['nodes', '-l', `${POOL_LABEL}=${pool},via=chart-sa`]);
-        return p.status?.phase === 'Active' && p.status.readySize === 2 && nodes.items.length === 2 ? true : undefined; // prettier-ignore
-      }, { timeoutMs: 120_000 }); // prettier-ignore
+      await kubectlOk(['apply', '-f', '-'], {
+        input: JSON.stringify({
+          apiVersion: 'nodepool.alicloud.dev/v1beta1',
+          kind: 'NodePool',
+          metadata: { name: pool, labels: { 'nodepool-e2e': 'c-chart' } },
+          spec: {
+            region: world.regionId,
+            vpcId: world.vpcs[0]!.vpcId,
+            vSwitchIds: vsw.slice(0, 2),
+            scaling: { mode: 'Manual', desiredSize: 2 },
+            instanceTypes: ['ecs.g7.xlarge'],
+            image: { type: 'AliyunLinux3ContainerOptimized' },
+            securityGroup: { ids: [world.securityGroups[0]!.securityGroupId] },
+            ramRoleName: 'k8s-worker-role',
+            customNodeName: { prefix: 'chartsa' },
+            labels: { via: 'chart-sa' },
+          },
+        }),
+      });
+      await eventually(
+        'the pool Active with 2 Ready nodes',
+        async () => {
+          const p = await getJson<{ status?: { phase?: string; readySize?: number } }>(['nodepool', pool]);
+          const nodes = await getJson<{ items: unknown[] }>([
+            'nodes',
+            '-l',
+            `${POOL_LABEL}=${pool},via=chart-sa`,
+          ]);
+          return p.status?.phase === 'Active' && p.status.readySize === 2 && nodes.items.length === 2
+            ? true
+            : undefined;
+        },
+        { timeoutMs: 120_000 },
+      );
       await kubectlOk(['delete', 'nodepool', pool, '--wait=false']);
-      await eventually('the pool deleted, its nodes and instances gone', async () => {
-        const g = await kubectl(['get', 'nodepool', pool]);
-        const nodes = await getJson<{ items: unknown[] }>(['nodes', '-l', `${POOL_LABEL}=${pool}`]);
-        return g.code !== 0 && nodes.items.length === 0 ? true : undefined;
-      }, { timeoutMs: 90_000 }); // prettier-ignore
+      await eventually(
+        'the pool deleted, its nodes and instances gone',
+        async () => {
+          const g = await kubectl(['get', 'nodepool', pool]);
+          const nodes = await getJson<{ items: unknown[] }>(['nodes', '-l', `${POOL_LABEL}=${pool}`]);
+          return g.code !== 0 && nodes.items.length === 0 ? true : undefined;
+        },
+        { timeoutMs: 90_000 },
+      );
       expect([...sim.cloud.instances.values()].filter((i) => i.status === 'Running')).toHaveLength(0);
     } finally {
       child.kill('SIGTERM');
@@ -382,10 +562,15 @@ describe('helm install into kube-system, and the ServiceAccount identity', () =>
   test('helm uninstall removes everything it installed and leaves the CRDs', async () => {
     const r = await helmRun(['uninstall', release, '-n', 'kube-system', '--wait']);
     expect(r.code).toBe(0);
-    for (const what of [['deployment', sa, '-n', 'kube-system'], ['serviceaccount', sa, '-n', 'kube-system'], [`clusterrole/${sa}`], [`role/${sa}-bootstrap-tokens`, '-n', 'kube-system']]) {
+    for (const what of [
+      ['deployment', sa, '-n', 'kube-system'],
+      ['serviceaccount', sa, '-n', 'kube-system'],
+      [`clusterrole/${sa}`],
+      [`role/${sa}-bootstrap-tokens`, '-n', 'kube-system'],
+    ]) {
       const g = await kubectl(['get', ...what]);
       expect({ what, notFound: /NotFound/.test(g.stderr) }).toEqual({ what, notFound: true });
-    } // prettier-ignore
+    }
     await kubectlOk(['get', 'crd', 'nodepools.nodepool.alicloud.dev']);
   });
 });

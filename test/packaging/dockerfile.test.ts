@@ -91,9 +91,11 @@ describe('Dockerfile', () => {
   });
 
   test("the image's user is the chart's runAsUser", () => {
-    const values = parse(readFileSync(join(PACKAGE_ROOT, 'charts/alicloud-nodepool-operator/values.yaml'), 'utf8')) as {
+    const values = parse(
+      readFileSync(join(PACKAGE_ROOT, 'charts/alicloud-nodepool-operator/values.yaml'), 'utf8'),
+    ) as {
       podSecurityContext: { runAsUser: number; runAsGroup: number };
-    }; // prettier-ignore
+    };
     const user = final.filter((i) => i.op === 'USER').pop()?.args;
     expect(user).toBe(`${values.podSecurityContext.runAsUser}:${values.podSecurityContext.runAsGroup}`);
   });
@@ -116,7 +118,9 @@ describe('Dockerfile', () => {
   });
 
   test('the runtime imports only production dependencies and Node built-ins', () => {
-    const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }; // prettier-ignore
+    const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
     const allowed = new Set(Object.keys(pkg.dependencies));
     const builtins = new Set(builtinModules);
     const bad: string[] = [];
@@ -126,7 +130,9 @@ describe('Dockerfile', () => {
         if (statSync(p).isDirectory()) walk(p);
         else if (p.endsWith('.js')) {
           const text = readFileSync(p, 'utf8');
-          for (const m of text.matchAll(/(?:^|\s)(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+          for (const m of text.matchAll(
+            /(?:^|\s)(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g,
+          )) {
             const spec = m[1] ?? m[2] ?? '';
             if (spec.startsWith('.') || spec.startsWith('node:') || builtins.has(spec)) continue;
             const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
@@ -134,7 +140,7 @@ describe('Dockerfile', () => {
           }
         }
       }
-    }; // prettier-ignore
+    };
     walk(join(PACKAGE_ROOT, 'dist'));
     expect(bad).toEqual([]);
   });
@@ -165,14 +171,32 @@ describe('Dockerfile', () => {
     const asImageUser = async (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
       const [uid, gid] = (final.filter((i) => i.op === 'USER').pop()?.args ?? '').split(':');
       const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'production', HOME: '/nonexistent' };
-      return run('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--', process.execPath, 'bin/nodepool-operator.js', ...args], { cwd: app, env }); // prettier-ignore
+      return run(
+        'setpriv',
+        [
+          `--reuid=${uid}`,
+          `--regid=${gid}`,
+          '--clear-groups',
+          '--',
+          process.execPath,
+          'bin/nodepool-operator.js',
+          ...args,
+        ],
+        { cwd: app, env },
+      );
     };
 
     test('`run --help` lists the settings the chart sets', async () => {
       const r = await asImageUser(['run', '--help']);
       expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
-      for (const flag of ['--health-probe-bind-address', '--metrics-bind-address', '--leader-election-id', '--cluster-id', '--region'])
-        expect(r.stdout).toContain(flag); // prettier-ignore
+      for (const flag of [
+        '--health-probe-bind-address',
+        '--metrics-bind-address',
+        '--leader-election-id',
+        '--cluster-id',
+        '--region',
+      ])
+        expect(r.stdout).toContain(flag);
     });
 
     test('`--version` prints the version from package.json', async () => {

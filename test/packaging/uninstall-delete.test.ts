@@ -21,17 +21,27 @@ let h: Harness;
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const c = testCluster();
-  return run(process.execPath, ['bin/nodepool-operator.js', 'uninstall', '--kubeconfig', c.kubeconfig, '--namespace', ns, ...args], { env: { ...process.env, KUBECONFIG: '' } }); // prettier-ignore
+  return run(
+    process.execPath,
+    ['bin/nodepool-operator.js', 'uninstall', '--kubeconfig', c.kubeconfig, '--namespace', ns, ...args],
+    { env: { ...process.env, KUBECONFIG: '' } },
+  );
 }
 
 /** The running operator's Lease, as its leader election writes it (the harness runs the controller without one). */
 async function holdLease(): Promise<void> {
   await kubectlOk(['apply', '--server-side', '--force-conflicts', '--field-manager=test', '-f', '-'], {
     input: JSON.stringify({
-      apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: lease, namespace: ns },
-      spec: { holderIdentity: 'operator-pod-a', leaseDurationSeconds: 3600, renewTime: new Date().toISOString().replace('Z', '000Z') },
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: lease, namespace: ns },
+      spec: {
+        holderIdentity: 'operator-pod-a',
+        leaseDurationSeconds: 3600,
+        renewTime: new Date().toISOString().replace('Z', '000Z'),
+      },
     }),
-  }); // prettier-ignore
+  });
 }
 
 const exists = async (kind: string, name: string): Promise<boolean> => {
@@ -45,7 +55,15 @@ beforeAll(async () => {
   h = await startHarness({ clusterId: CLUSTER });
   await kubectlOk(['create', 'namespace', ns]);
   await applyPool(poolManifest(h, payg, { scaling: { mode: 'Manual', desiredSize: 2 } }));
-  await applyPool(poolManifest(h, sub, { scaling: { mode: 'Manual', desiredSize: 1 }, billing: { chargeType: 'Subscription', subscription: { period: 1, periodUnit: 'Month', autoRenew: false } } })); // prettier-ignore
+  await applyPool(
+    poolManifest(h, sub, {
+      scaling: { mode: 'Manual', desiredSize: 1 },
+      billing: {
+        chargeType: 'Subscription',
+        subscription: { period: 1, periodUnit: 'Month', autoRenew: false },
+      },
+    }),
+  );
   // a pool outside the selector (no operator manages it here)
   const outside = poolManifest(h, other);
   await applyPool({ ...outside, metadata: { name: other, labels: { 'nodepool-e2e': 'someone-else' } } });
@@ -80,7 +98,12 @@ describe('nodepool-operator uninstall --delete-cloud-resources', () => {
 
   test('with the operator running: the selected pools go with their groups and pay-as-you-go instances; the Subscription instance and its Node stay', async () => {
     await holdLease();
-    const groups = await Promise.all([payg, sub].map(async (n) => (await getJson<{ status: { scalingGroupId: string } }>(['nodepool', n])).status.scalingGroupId)); // prettier-ignore
+    const groups = await Promise.all(
+      [payg, sub].map(
+        async (n) =>
+          (await getJson<{ status: { scalingGroupId: string } }>(['nodepool', n])).status.scalingGroupId,
+      ),
+    );
     const paygInstances = (await poolNodes(payg)).map(instanceOf);
     const subInstance = instanceOf((await poolNodes(sub))[0]!);
     expect(paygInstances).toHaveLength(2);
@@ -97,7 +120,9 @@ describe('nodepool-operator uninstall --delete-cloud-resources', () => {
       `NodePool ${payg}: deleted (scaling group ${groups[0]}); the operator releases its instances`,
     );
     expect(r.stdout).toMatch(/waiting for \d of 2 pool\(s\)/);
-    expect(r.stdout).toContain(`done: 2 pool(s) deleted with their scaling groups and pay-as-you-go / spot instances; 1 instance(s) kept in the cloud, with their Nodes: ${subInstance}`); // prettier-ignore
+    expect(r.stdout).toContain(
+      `done: 2 pool(s) deleted with their scaling groups and pay-as-you-go / spot instances; 1 instance(s) kept in the cloud, with their Nodes: ${subInstance}`,
+    );
     expect(r.stdout).not.toContain(other);
 
     expect(await exists('nodepool', payg)).toBe(false);

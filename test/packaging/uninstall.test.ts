@@ -26,7 +26,21 @@ const spec = {
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const c = testCluster();
   // Test files share the API server: the selector keeps this uninstall to this file's pools and their Nodes.
-  return run(process.execPath, ['bin/nodepool-operator.js', 'uninstall', '--kubeconfig', c.kubeconfig, '--namespace', ns, '--selector', `pkg-uninstall=${ns}`, ...args], { env: { ...process.env, KUBECONFIG: '' } }); // prettier-ignore
+  return run(
+    process.execPath,
+    [
+      'bin/nodepool-operator.js',
+      'uninstall',
+      '--kubeconfig',
+      c.kubeconfig,
+      '--namespace',
+      ns,
+      '--selector',
+      `pkg-uninstall=${ns}`,
+      ...args,
+    ],
+    { env: { ...process.env, KUBECONFIG: '' } },
+  );
 }
 
 async function finalizers(what: string[]): Promise<string[] | 'gone'> {
@@ -39,10 +53,16 @@ async function finalizers(what: string[]): Promise<string[] | 'gone'> {
 async function holdLease(holder: string, renewTime: Date): Promise<void> {
   await kubectlOk(['apply', '--server-side', '--force-conflicts', '--field-manager=test', '-f', '-'], {
     input: JSON.stringify({
-      apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: lease, namespace: ns },
-      spec: { holderIdentity: holder, leaseDurationSeconds: 15, renewTime: renewTime.toISOString().replace('Z', '000Z') },
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: lease, namespace: ns },
+      spec: {
+        holderIdentity: holder,
+        leaseDurationSeconds: 15,
+        renewTime: renewTime.toISOString().replace('Z', '000Z'),
+      },
     }),
-  }); // prettier-ignore
+  });
 }
 
 beforeAll(async () => {
@@ -50,15 +70,54 @@ beforeAll(async () => {
   await kubectlOk(['create', 'namespace', ns]);
   await kubectlOk(['apply', '-f', '-'], {
     input: JSON.stringify({
-      apiVersion: 'v1', kind: 'List',
+      apiVersion: 'v1',
+      kind: 'List',
       items: [
-        { apiVersion: 'nodepool.alicloud.dev/v1beta1', kind: 'NodePool', metadata: { name: pool, labels: { 'pkg-uninstall': ns }, finalizers: ['nodepool.alicloud.dev/cleanup', FOREIGN] }, spec: { ...spec, scaling: { mode: 'Manual', desiredSize: 2 }, image: { type: 'AliyunLinux3ContainerOptimized' } } },
-        { apiVersion: 'nodepool.alicloud.dev/v1beta1', kind: 'ManagedNodePool', metadata: { name: doomedPool, labels: { 'pkg-uninstall': ns }, finalizers: ['nodepool.alicloud.dev/cleanup'] }, spec: { ...spec, scaling: { minSize: 0, maxSize: 5 }, image: { type: 'ContainerOS' } } },
-        { apiVersion: 'v1', kind: 'Node', metadata: { name: node, finalizers: ['nodepool.alicloud.dev/node'], labels: { 'nodepool.alicloud.dev/pool': doomedPool } } },
+        {
+          apiVersion: 'nodepool.alicloud.dev/v1beta1',
+          kind: 'NodePool',
+          metadata: {
+            name: pool,
+            labels: { 'pkg-uninstall': ns },
+            finalizers: ['nodepool.alicloud.dev/cleanup', FOREIGN],
+          },
+          spec: {
+            ...spec,
+            scaling: { mode: 'Manual', desiredSize: 2 },
+            image: { type: 'AliyunLinux3ContainerOptimized' },
+          },
+        },
+        {
+          apiVersion: 'nodepool.alicloud.dev/v1beta1',
+          kind: 'ManagedNodePool',
+          metadata: {
+            name: doomedPool,
+            labels: { 'pkg-uninstall': ns },
+            finalizers: ['nodepool.alicloud.dev/cleanup'],
+          },
+          spec: { ...spec, scaling: { minSize: 0, maxSize: 5 }, image: { type: 'ContainerOS' } },
+        },
+        {
+          apiVersion: 'v1',
+          kind: 'Node',
+          metadata: {
+            name: node,
+            finalizers: ['nodepool.alicloud.dev/node'],
+            labels: { 'nodepool.alicloud.dev/pool': doomedPool },
+          },
+        },
       ],
     }),
-  }); // prettier-ignore
-  await kubectlOk(['patch', 'nodepool', pool, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { scalingGroupId: 'asg-bp1kept' } })]); // prettier-ignore
+  });
+  await kubectlOk([
+    'patch',
+    'nodepool',
+    pool,
+    '--subresource=status',
+    '--type=merge',
+    '-p',
+    JSON.stringify({ status: { scalingGroupId: 'asg-bp1kept' } }),
+  ]);
   // deleted while the operator is gone: they wait for finalizers nobody will remove
   await kubectlOk(['delete', 'managednodepool', doomedPool, '--wait=false']);
   await kubectlOk(['delete', 'node', node, '--wait=false']);
@@ -108,8 +167,11 @@ describe('nodepool-operator uninstall', () => {
     );
     expect(r.stdout).toContain(`Node ${node}: finalizers removed (it was being deleted: now gone)`);
     await eventually('the deleted pool and Node gone', async () =>
-      (await finalizers(['managednodepool', doomedPool])) === 'gone' && (await finalizers(['node', node])) === 'gone' ? true : undefined,
-    ); // prettier-ignore
+      (await finalizers(['managednodepool', doomedPool])) === 'gone' &&
+      (await finalizers(['node', node])) === 'gone'
+        ? true
+        : undefined,
+    );
     expect(await finalizers(['nodepool', pool])).toEqual([FOREIGN]);
     const kept = await getJson<{ status?: { scalingGroupId?: string } }>(['nodepool', pool]);
     expect(kept.status?.scalingGroupId).toBe('asg-bp1kept');

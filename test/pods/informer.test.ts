@@ -31,8 +31,17 @@ const manifest = (
   JSON.stringify({
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name, namespace: ns, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': 'x'.repeat(2000), ...annotations } }, // prettier-ignore
-    spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '100m' } } }], ...spec }, // prettier-ignore
+    metadata: {
+      name,
+      namespace: ns,
+      annotations: { 'kubectl.kubernetes.io/last-applied-configuration': 'x'.repeat(2000), ...annotations },
+    },
+    spec: {
+      containers: [
+        { name: 'c', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '100m' } } },
+      ],
+      ...spec,
+    },
   });
 
 describe('the shared Pod informer', () => {
@@ -46,9 +55,13 @@ describe('the shared Pod informer', () => {
 
     const node = uniqueName('no-such-node');
     // bound by hand to a Node that does not exist: the API server accepts it, the scheduler never sees it
-    await kubectlOk(['apply', '-f', '-'], { input: manifest('bound', { nodeName: node }, { 'nodepool.alicloud.dev/do-not-disrupt': 'true' }) }); // prettier-ignore
+    await kubectlOk(['apply', '-f', '-'], {
+      input: manifest('bound', { nodeName: node }, { 'nodepool.alicloud.dev/do-not-disrupt': 'true' }),
+    });
     // no Node carries this label: the scheduler marks it PodScheduled=False / Unschedulable
-    await kubectlOk(['apply', '-f', '-'], { input: manifest('stuck', { nodeSelector: { 'pods-inf/none': 'x' } }) }); // prettier-ignore
+    await kubectlOk(['apply', '-f', '-'], {
+      input: manifest('stuck', { nodeSelector: { 'pods-inf/none': 'x' } }),
+    });
 
     const bound = await eventually('the bound pod under its node', async () => podsOnNode(inf, node)[0]);
     expect(bound.metadata.name).toBe('bound');
@@ -57,14 +70,16 @@ describe('the shared Pod informer', () => {
       unschedulablePods(inf).find((p) => p.metadata.namespace === ns && p.metadata.name === 'stuck'),
     );
     expect(stuck.metadata.annotations).toBeUndefined();
-    expect(unschedulablePods(inf).some((p) => p.metadata.name === 'bound' && p.metadata.namespace === ns)).toBe(false); // prettier-ignore
+    expect(
+      unschedulablePods(inf).some((p) => p.metadata.name === 'bound' && p.metadata.namespace === ns),
+    ).toBe(false);
 
     // deleted: it leaves the index
     await kubectlOk(['delete', 'pod', '-n', ns, 'stuck', '--wait=false']);
-    await eventually(
-      'the deleted pod out of the index',
-      async () =>
-      unschedulablePods(inf).some((p) => p.metadata.namespace === ns && p.metadata.name === 'stuck') ? undefined : true, // prettier-ignore
+    await eventually('the deleted pod out of the index', async () =>
+      unschedulablePods(inf).some((p) => p.metadata.namespace === ns && p.metadata.name === 'stuck')
+        ? undefined
+        : true,
     );
   });
 });

@@ -28,16 +28,31 @@ async function holder(): Promise<string> {
 }
 
 async function activeWith(pool: string, n: number): Promise<void> {
-  await eventually(`${pool} Active with ${n} Ready nodes`, async () => {
-    const s = (await readPool(pool)).status;
-    const nodes = await poolNodes(pool);
-    return s?.phase === 'Active' && s.currentSize === n && s.readySize === n && nodes.length === n && nodes.every(ready) ? true : undefined; // prettier-ignore
-  }, { timeoutMs: 120_000 }); // prettier-ignore
+  await eventually(
+    `${pool} Active with ${n} Ready nodes`,
+    async () => {
+      const s = (await readPool(pool)).status;
+      const nodes = await poolNodes(pool);
+      return s?.phase === 'Active' &&
+        s.currentSize === n &&
+        s.readySize === n &&
+        nodes.length === n &&
+        nodes.every(ready)
+        ? true
+        : undefined;
+    },
+    { timeoutMs: 120_000 },
+  );
 }
 
 /** The identities (reportingInstance) of the Events about the pool. */
 async function eventIdentities(pool: string): Promise<string[]> {
-  const list = await getJson<{ items: { reportingInstance?: string; regarding?: { name?: string } }[] }>(['events.events.k8s.io', '-A', '--field-selector', `regarding.name=${pool}`]); // prettier-ignore
+  const list = await getJson<{ items: { reportingInstance?: string; regarding?: { name?: string } }[] }>([
+    'events.events.k8s.io',
+    '-A',
+    '--field-selector',
+    `regarding.name=${pool}`,
+  ]);
   return [...new Set(list.items.map((e) => e.reportingInstance ?? ''))].sort();
 }
 
@@ -48,7 +63,17 @@ beforeAll(async () => {
   for (const name of ['a', 'b']) {
     const proxy = new CloudProxy(cloud.sim.endpoint);
     const endpoint = await proxy.start();
-    const op = new OperatorProcess({ identity: `${CLUSTER}-${name}`, leaseName, leaseNamespace: ns, cloudEndpoint: endpoint, simEnv: cloud.sim.env(), clusterId: CLUSTER, vpcId: cloud.world.vpcId, lease: LEASE, logName: `replicas-${ns}-${name}` }); // prettier-ignore
+    const op = new OperatorProcess({
+      identity: `${CLUSTER}-${name}`,
+      leaseName,
+      leaseNamespace: ns,
+      cloudEndpoint: endpoint,
+      simEnv: cloud.sim.env(),
+      clusterId: CLUSTER,
+      vpcId: cloud.world.vpcId,
+      lease: LEASE,
+      logName: `replicas-${ns}-${name}`,
+    });
     replicas.push({ name, proxy, op });
   }
 }, 120_000);
@@ -63,7 +88,11 @@ afterAll(async () => {
 test('two replicas: only the Lease holder calls the cloud and writes Events; SIGKILLed in the middle of a scale-out, the other takes over within the lease and the pool converges with no second launch', async () => {
   const [a, b] = replicas as [(typeof replicas)[0], (typeof replicas)[0]];
   await a.op.start();
-  await eventually('replica a holds the Lease', async () => ((await holder()) === a.op.opts.identity ? true : undefined), { timeoutMs: 30_000 }); // prettier-ignore
+  await eventually(
+    'replica a holds the Lease',
+    async () => ((await holder()) === a.op.opts.identity ? true : undefined),
+    { timeoutMs: 30_000 },
+  );
   await b.op.start();
 
   // ---- one acts: a pool created and scaled by the leader only
@@ -80,19 +109,35 @@ test('two replicas: only the Lease holder calls the cloud and writes Events; SIG
 
   // ---- the leader killed right after the cloud accepted the scale-out (its answer never arrives)
   let killedAt = 0;
-  const cut = a.proxy.arm({ match: (c) => c.action === 'ModifyScalingGroup', nth: 1, when: 'after', onCut: async () => { await a.op.kill(); killedAt = Date.now(); } }); // prettier-ignore
+  const cut = a.proxy.arm({
+    match: (c) => c.action === 'ModifyScalingGroup',
+    nth: 1,
+    when: 'after',
+    onCut: async () => {
+      await a.op.kill();
+      killedAt = Date.now();
+    },
+  });
   await applyPool(spec(5));
   const call = await cut;
   expect(call).toMatchObject({ action: 'ModifyScalingGroup', cut: 'after' });
-  await eventually('replica b holds the Lease', async () => ((await holder()) === b.op.opts.identity ? true : undefined), { timeoutMs: 30_000, intervalMs: 100 }); // prettier-ignore
+  await eventually(
+    'replica b holds the Lease',
+    async () => ((await holder()) === b.op.opts.identity ? true : undefined),
+    { timeoutMs: 30_000, intervalMs: 100 },
+  );
   const takeoverMs = Date.now() - killedAt;
   await activeWith(pool, 5);
   const convergedMs = Date.now() - killedAt;
-  process.stderr.write(`[replicas] takeover ${takeoverMs} ms after the SIGKILL (lease ${LEASE.join('/')}), pool converged ${convergedMs} ms after it\n`); // prettier-ignore
+  process.stderr.write(
+    `[replicas] takeover ${takeoverMs} ms after the SIGKILL (lease ${LEASE.join('/')}), pool converged ${convergedMs} ms after it\n`,
+  );
   expect(takeoverMs).toBeLessThanOrEqual(LEASE_MS + 2 * RETRY_MS + 1_000);
 
   // no double action: 5 instances launched in all, by the ESS activities of one group
-  const group = [...cloud.sim.ess.state.groups.values()].find((g) => g.tags.some((t) => t.key === 'nodepool.alicloud.dev/pool' && t.value === pool))!; // prettier-ignore
+  const group = [...cloud.sim.ess.state.groups.values()].find((g) =>
+    g.tags.some((t) => t.key === 'nodepool.alicloud.dev/pool' && t.value === pool),
+  )!;
   const activities = [...cloud.sim.ess.state.activities.values()].filter((x) => x.groupId === group.id);
   const created = activities.flatMap((x) => x.created);
   expect(new Set(created).size).toBe(created.length);
@@ -100,8 +145,17 @@ test('two replicas: only the Lease holder calls the cloud and writes Events; SIG
   expect(cloud.history(pool).launched).toHaveLength(5);
   const runInstances = [...a.proxy.calls, ...b.proxy.calls].filter((c) => c.action === 'RunInstances');
   expect(runInstances).toEqual([]);
-  const v = await checkPool(cloud, pool, { desired: 5 }, { PostPaid: 5, PrePaid: 0 }, [...a.proxy.calls, ...b.proxy.calls]); // prettier-ignore
-  expect(v).toEqual({ leaked: [], duplicate: [], wronglyReleased: [], nodesWithoutInstance: [], instancesWithoutNode: [] }); // prettier-ignore
+  const v = await checkPool(cloud, pool, { desired: 5 }, { PostPaid: 5, PrePaid: 0 }, [
+    ...a.proxy.calls,
+    ...b.proxy.calls,
+  ]);
+  expect(v).toEqual({
+    leaked: [],
+    duplicate: [],
+    wronglyReleased: [],
+    nodesWithoutInstance: [],
+    instancesWithoutNode: [],
+  });
   expect(count(v)).toBe(0);
 
   // ---- the old leader comes back as a follower: the new leader alone scales in and deletes
@@ -110,7 +164,11 @@ test('two replicas: only the Lease holder calls the cloud and writes Events; SIG
   await applyPool(spec(3));
   await activeWith(pool, 3);
   await kubectlOk(['delete', 'nodepool', pool, '--wait=false']);
-  await eventually(`${pool} gone`, async () => ((await kubectl(['get', 'nodepool', pool])).code !== 0 ? true : undefined), { timeoutMs: 90_000 }); // prettier-ignore
+  await eventually(
+    `${pool} gone`,
+    async () => ((await kubectl(['get', 'nodepool', pool])).code !== 0 ? true : undefined),
+    { timeoutMs: 90_000 },
+  );
   expect(a.proxy.since(aCalls)).toEqual([]);
   expect(await holder()).toBe(b.op.opts.identity);
   expect(await eventIdentities(pool)).toEqual([a.op.opts.identity, b.op.opts.identity].sort());

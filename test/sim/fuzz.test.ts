@@ -332,5 +332,6 @@ describe('fuzz', () => {
     process.stderr.write(
       `[fuzz] seed ${SEED}: ${CALLS} calls, ${codes.get('OK') ?? 0} OK, ${codes.size - 1} distinct error codes, ${sim.cloud.instances.size} instances, ${sim.ess.state.groups.size} groups\n`,
     );
-  });
+    // 10,000 calls through HTTP take ~40 s on an idle machine and several times that on a loaded CI host
+  }, 600_000);
 });

@@ -163,7 +163,10 @@ describe('a stopped, failed or released instance takes its Node NotReady', () =>
 
     await stopInstance(a!);
     const stopped = await readyIs(nameA, 'Unknown');
-    expect(ready(stopped)).toMatchObject({ reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' }); // prettier-ignore
+    expect(ready(stopped)).toMatchObject({
+      reason: 'NodeStatusUnknown',
+      message: 'Kubelet stopped posting node status.',
+    });
     for (const t of ['MemoryPressure', 'DiskPressure', 'PIDPressure']) {
       expect(stopped.status.conditions?.find((c) => c.type === t)?.status).toBe('Unknown');
     }
@@ -269,7 +272,11 @@ describe('injected machine failures', () => {
       SecurityGroupIds: [region?.securityGroups[0]?.securityGroupId ?? ''],
       UserData: await userData(uniqueName('faultgroup')),
     });
-    await ess('EnableScalingGroup', { RegionId: REGION, ScalingGroupId: groupId, ActiveScalingConfigurationId: c.ScalingConfigurationId as string }); // prettier-ignore
+    await ess('EnableScalingGroup', {
+      RegionId: REGION,
+      ScalingGroupId: groupId,
+      ActiveScalingConfigurationId: c.ScalingConfigurationId as string,
+    });
     sim.addNodeFault({ kind: 'bootstrap-fails', scalingGroupId: groupId, count: 2 });
     await ess('ModifyScalingGroup', { RegionId: REGION, ScalingGroupId: groupId, DesiredCapacity: 3 });
     const members = await eventually('3 instances in the group', async () => {
@@ -284,7 +291,9 @@ describe('injected machine failures', () => {
     expect(failed).toHaveLength(2);
     expect(joined).toHaveLength(1);
     for (const o of failed) {
-      expect(bootstrapProgress(sim.cloud.instances.get(o.instanceId)?.consoleOutput?.text ?? '')).toMatchObject({ state: 'failed', exitCode: 1 }); // prettier-ignore
+      expect(
+        bootstrapProgress(sim.cloud.instances.get(o.instanceId)?.consoleOutput?.text ?? ''),
+      ).toMatchObject({ state: 'failed', exitCode: 1 });
     }
     const name = joined[0]?.node?.nodeName ?? '';
     nodeNames.add(name);
@@ -314,7 +323,9 @@ describe('injected machine failures', () => {
     expect(r.status).toBe(201);
     const created = (await r.json()) as { rule: { id: string; remaining: number } };
     expect(created.rule.remaining).toBe(3);
-    const listed = (await (await fetch(`${sim.adminUrl}/node-faults`)).json()) as { rules: { id: string; scalingGroupId: string; fault: unknown }[] }; // prettier-ignore
+    const listed = (await (await fetch(`${sim.adminUrl}/node-faults`)).json()) as {
+      rules: { id: string; scalingGroupId: string; fault: unknown }[];
+    };
     expect(listed.rules.find((x) => x.id === created.rule.id)).toMatchObject({
       scalingGroupId: 'asg-admin',
       fault: { kind: 'bootstrap-fails', command: 'kubelet', exitCode: 1 },
@@ -332,17 +343,35 @@ describe('a newer image published in a family', () => {
     const r = await fetch(`${sim.adminUrl}/images`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ regionId: REGION, family, version: '3.2104.9', kubeletVersion: 'v1.34.9', containerdVersion: '1.7.29', fixedCves: [{ id: 'CVE-2026-12345', severity: 'High' }, { id: 'CVE-2026-23456', severity: 'Low' }] }), // prettier-ignore
+      body: JSON.stringify({
+        regionId: REGION,
+        family,
+        version: '3.2104.9',
+        kubeletVersion: 'v1.34.9',
+        containerdVersion: '1.7.29',
+        fixedCves: [
+          { id: 'CVE-2026-12345', severity: 'High' },
+          { id: 'CVE-2026-23456', severity: 'Low' },
+        ],
+      }),
     });
     expect(r.status).toBe(201);
     const published = (await r.json()) as { imageId: string };
-    const bad = await fetch(`${sim.adminUrl}/images`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ family, fixedCves: [{ id: 'CVE-1', severity: 'High' }] }) }); // prettier-ignore
+    const bad = await fetch(`${sim.adminUrl}/images`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ family, fixedCves: [{ id: 'CVE-1', severity: 'High' }] }),
+    });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toMatch(/^fixedCves\.0\.id: /);
 
-    const res = await ecsClient(sim).describeImages(new $Ecs.DescribeImagesRequest({ regionId: REGION, imageFamily: family })); // prettier-ignore
+    const res = await ecsClient(sim).describeImages(
+      new $Ecs.DescribeImagesRequest({ regionId: REGION, imageFamily: family }),
+    );
     const images = res.body?.images?.image ?? [];
-    const newest = [...images].sort((a, b) => Date.parse(b.creationTime ?? '') - Date.parse(a.creationTime ?? ''))[0]; // prettier-ignore
+    const newest = [...images].sort(
+      (a, b) => Date.parse(b.creationTime ?? '') - Date.parse(a.creationTime ?? ''),
+    )[0];
     expect(newest?.imageId).toBe(published.imageId);
     expect(newest?.imageVersion).toBe('3.2104.9');
     const tags: Record<string, string | undefined> = Object.fromEntries(

@@ -117,9 +117,16 @@ describe('the node simulation follows the simulator', () => {
       cleanup.push(['delete', 'node', name, '--wait=false']);
       const instance = sim.cloud.instances.get(id)!;
       expect(name).toBe(`cn-hangzhou.${instance.privateIp}`);
-      const n = await getJson<{ spec: { providerID: string }; metadata: { labels: Record<string, string> }; status: { addresses?: { type: string; address: string }[] } }>(['node', name]); // prettier-ignore
+      const n = await getJson<{
+        spec: { providerID: string };
+        metadata: { labels: Record<string, string> };
+        status: { addresses?: { type: string; address: string }[] };
+      }>(['node', name]);
       expect(n.spec.providerID).toBe(`cn-hangzhou.${id}`);
-      expect(n.metadata.labels).toMatchObject({ 'nodepool.alicloud.dev/pool': pool, 'topology.kubernetes.io/zone': instance.zoneId }); // prettier-ignore
+      expect(n.metadata.labels).toMatchObject({
+        'nodepool.alicloud.dev/pool': pool,
+        'topology.kubernetes.io/zone': instance.zoneId,
+      });
       expect(n.status.addresses?.find((a) => a.type === 'InternalIP')?.address).toBe(instance.privateIp);
     }
     const after = nodes.cacheStats()!;
@@ -128,7 +135,11 @@ describe('the node simulation follows the simulator', () => {
     const last = ids[ids.length - 1]!;
     // the console is cached, not a live tail: the boot shows once the console has been quiet for a while
     const text = await eventually('the boot in the console output', async () => {
-      const req = new $Ecs.GetInstanceConsoleOutputRequest({ regionId: 'cn-hangzhou', instanceId: last, removeSymbols: true }); // prettier-ignore
+      const req = new $Ecs.GetInstanceConsoleOutputRequest({
+        regionId: 'cn-hangzhou',
+        instanceId: last,
+        removeSymbols: true,
+      });
       const out = (await ecsClient(sim).getInstanceConsoleOutput(req)).body?.consoleOutput;
       const t = Buffer.from(out ?? '', 'base64').toString('utf8');
       return t === '' ? undefined : t;
@@ -162,7 +173,11 @@ describe('equal boot (registerAfterLaunchMs, for the peer benchmark)', () => {
   test('a Node registers the fixed boot time after its instance was launched, not as soon as its boot is done', async () => {
     const after = 8_000;
     const sim2 = await startSimulator({ log, timeScale: 100 });
-    const equal = new NodeSimulation(sim2, { apiServer: testCluster().server, log, registerAfterLaunchMs: after }); // prettier-ignore
+    const equal = new NodeSimulation(sim2, {
+      apiServer: testCluster().server,
+      log,
+      registerAfterLaunchMs: after,
+    });
     equal.start();
     const launchedAt = new Map<string, number>();
     const registeredAt = new Map<string, number>();
@@ -187,7 +202,9 @@ describe('equal boot (registerAfterLaunchMs, for the peer benchmark)', () => {
       const ids = res.body?.instanceIdSets?.instanceIdSet ?? [];
       expect(ids.length).toBe(3);
       // the cloud runs them within ~0.3 s (time scale 100) and a boot takes a few seconds: only the knob holds them to 8 s
-      await eventually('three boots', async () => (registeredAt.size === 3 ? true : undefined), { timeoutMs: 60_000 }); // prettier-ignore
+      await eventually('three boots', async () => (registeredAt.size === 3 ? true : undefined), {
+        timeoutMs: 60_000,
+      });
       for (const id of ids) {
         const o = equal.outcomes().get(id);
         expect(o?.error).toBeUndefined();

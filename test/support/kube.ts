@@ -82,7 +82,11 @@ export async function createBootstrapToken(
         'auth-extra-groups': 'system:bootstrappers:kubeadm:default-node-token',
         ...(opts.expiresInMs === null
           ? {}
-          : { expiration: new Date(Date.now() + (opts.expiresInMs ?? 3600_000)).toISOString().replace(/\.\d+Z$/, 'Z') }), // prettier-ignore
+          : {
+              expiration: new Date(Date.now() + (opts.expiresInMs ?? 3600_000))
+                .toISOString()
+                .replace(/\.\d+Z$/, 'Z'),
+            }),
       },
     }),
   });

@@ -648,3 +648,25 @@ export const Disruption = api(
 
 export const NodePoolSystemDisk = systemDisk(120);
 export const ManagedSystemDisk = systemDisk(20);
+
+/** What a user is told when a pool's `resourceGroupId` is set, changed or removed after create. */
+export const RESOURCE_GROUP_FIXED =
+  'spec.resourceGroupId is immutable: it cannot be set, changed or removed after the pool is created (the operator does not move the scaling group and its instances to another resource group: create a new pool for that)';
+
+export const ResourceGroupId = api(
+  str(P.resourceGroupId, 64, 'a resource group id like rg-example'),
+  'The resource group of the scaling group, its scaling configuration and its instances. Fixed at create: it cannot be set, changed or removed afterwards (the operator does not move resources between resource groups; create a new pool for another one).',
+);
+
+/**
+ * `resourceGroupId` stays what the pool was created with, set or not — a spec-level transition rule, since a rule
+ * on the optional field itself would not see it added or removed.
+ */
+export function resourceGroupFixed<T extends { resourceGroupId?: string | undefined }>(): Rule<T> {
+  return {
+    cel: 'has(self.resourceGroupId) == has(oldSelf.resourceGroupId) && (!has(self.resourceGroupId) || self.resourceGroupId == oldSelf.resourceGroupId)',
+    message: RESOURCE_GROUP_FIXED,
+    fieldPath: '.resourceGroupId',
+    transition: (v, o) => v.resourceGroupId === o.resourceGroupId,
+  };
+}

@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import {
   CustomNodeName,
+  ResourceGroupId,
+  resourceGroupFixed,
   DataDisk,
   Disruption,
   Duration,
@@ -22,7 +24,6 @@ import {
   UserData,
   VSwitchIds,
   VpcId,
-  str,
   ManagedSystemDisk,
 } from './common.js';
 import {
@@ -37,7 +38,7 @@ import {
   SCALING_MODES,
 } from './nodepool.js';
 import { automationBlocks } from './automation.js';
-import { P, re } from './patterns.js';
+import { re } from './patterns.js';
 import { api, celString, type Rule } from './rules.js';
 
 export const MANAGED_DEFAULT_MAX_SIZE = 50;
@@ -181,10 +182,7 @@ const ManagedSpecShape = strictWithReasons({
   securityGroup: SecurityGroup,
   publicIp: PublicIp.optional(),
   privatePool: PrivatePool.optional(),
-  resourceGroupId: api(
-    str(P.resourceGroupId, 64, 'a resource group id like rg-example'),
-    'The resource group of the instances.',
-  ).optional(),
+  resourceGroupId: ResourceGroupId.optional(),
   cloudMonitor: api(z.boolean().default(false), 'Install the CloudMonitor agent on new nodes.'),
   labels: Labels.optional(),
   taints: Taints.optional(),
@@ -210,6 +208,7 @@ const ManagedSpecShape = strictWithReasons({
 type ManagedSpec = z.output<typeof ManagedSpecShape>;
 
 const managedRules: Rule<ManagedSpec>[] = [
+  resourceGroupFixed(),
   {
     cel: "self.scaling.multiAZPolicy != 'Balance' || size(self.vSwitchIds) >= 2",
     message: 'multiAZPolicy Balance needs at least 2 vSwitches',

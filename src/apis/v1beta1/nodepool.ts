@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import {
   CustomNodeName,
+  ResourceGroupId,
+  resourceGroupFixed,
   DataDisk,
   Disruption,
   Duration,
@@ -444,10 +446,7 @@ const NodePoolSpecShape = z.strictObject({
     "Spread instances over a deployment set; then the pool's size (maxSize, or desiredSize in Manual) may be at most 20 per zone.",
   ).optional(),
   privatePool: PrivatePool.optional(),
-  resourceGroupId: api(
-    str(P.resourceGroupId, 64, 'a resource group id like rg-example'),
-    'The resource group of the instances.',
-  ).optional(),
+  resourceGroupId: ResourceGroupId.optional(),
   cloudMonitor: api(z.boolean().default(false), 'Install the CloudMonitor agent on new nodes.'),
   labels: Labels.optional(),
   taints: Taints.optional(),
@@ -478,6 +477,7 @@ const NodePoolSpecShape = z.strictObject({
 const HARDENED_IMAGES = ['AliyunLinux3ContainerOptimized', 'AliyunLinux3', 'Custom'];
 
 const specRules: Rule<Spec>[] = [
+  resourceGroupFixed(),
   {
     cel: "!has(self.disruption) || !has(self.disruption.consolidation) || self.scaling.mode == 'Auto'",
     message:

@@ -1,5 +1,6 @@
 import type * as z from 'zod';
 import { API_VERSION, KINDS } from './constants.js';
+import { RESOURCE_GROUP_FIXED } from './common.js';
 import { structuralSchemaOf } from '../../crdgen/structural.js';
 import {
   ManagedNodePool as ManagedNodePoolSchema,
@@ -135,6 +136,14 @@ export const IMMUTABLE_FIELDS: Record<'NodePool' | 'ManagedNodePool', readonly s
   ],
 };
 
+/**
+ * Fields fixed at create whether set or not (a spec-level transition rule: setting, changing or removing one is
+ * refused), with the message of each. `createdWith` records them even when unset (as `null`).
+ */
+export const SET_ONCE_FIELDS: Readonly<Record<string, string>> = {
+  resourceGroupId: RESOURCE_GROUP_FIXED,
+};
+
 function at(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
   for (const p of path.split('.')) {
@@ -164,6 +173,10 @@ export function updateProblems(
       });
     }
   }
+  for (const [f, message] of Object.entries(SET_ONCE_FIELDS)) {
+    if (JSON.stringify(at(oldSpec, f) ?? null) !== JSON.stringify(at(newSpec, f) ?? null))
+      problems.push({ path: `spec.${f}`, message });
+  }
   if (kind === 'NodePool') {
     const before = at(oldSpec, 'billing.chargeType');
     const after = at(newSpec, 'billing.chargeType');
@@ -178,9 +191,12 @@ export function updateProblems(
   return problems;
 }
 
-/** The spec paths `createdWith` records: the immutable fields, and the charge type (Spot ↔ the others). */
+/**
+ * The spec paths `createdWith` records: the immutable fields, the charge type (Spot ↔ the others), and the
+ * fields set once (recorded even when unset).
+ */
 function recordedPaths(kind: 'NodePool' | 'ManagedNodePool'): string[] {
-  return [...IMMUTABLE_FIELDS[kind], 'billing.chargeType'];
+  return [...IMMUTABLE_FIELDS[kind], 'billing.chargeType', ...Object.keys(SET_ONCE_FIELDS)];
 }
 
 /**
@@ -193,7 +209,7 @@ export function immutableSnapshot(
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const f of recordedPaths(kind)) {
-    const v = at(spec, f);
+    const v = at(spec, f) ?? (f in SET_ONCE_FIELDS ? null : undefined);
     if (v !== undefined) out[`spec.${f}`] = JSON.stringify(v);
   }
   return out;
@@ -223,5 +239,8 @@ export function createdWithProblems(
     for (const p of parts.slice(0, -1)) cur = (cur[p] ??= {}) as Record<string, unknown>;
     cur[parts[parts.length - 1]!] = value;
   }
+  // a pool recorded before a field was set-once has no entry for it: nothing to compare with
+  for (const f of Object.keys(SET_ONCE_FIELDS))
+    if (createdWith[`spec.${f}`] === undefined) old[f] = at(spec, f);
   return updateProblems(kind, old, { ...spec });
 }

@@ -490,6 +490,30 @@ describe("a typed replacement (consolidation's cheaper node), against the fake c
     replacement: { instanceType: 'ecs.g7.large', zoneId: 'cn-hangzhou-h', vSwitchId: 'vsw-bp1zonea' },
   };
 
+  /** The pool's context with a launcher of typed replacements into the fake cloud. */
+  const launching = (w: ReturnType<typeof world>) => ({
+    ...w.ctx,
+    replacements: typedReplacements(
+      w.cloud,
+      'c-1',
+      log,
+      { name: 'web', pool: spec.pool, group: w.g },
+      { imageId: 'm-1', userData: 'IyE=' },
+    ),
+  });
+  /** A launcher the cloud refuses (no stock). */
+  const refusing = {
+    launch: () =>
+      Promise.resolve({
+        ok: false as const,
+        unavailable: true,
+        message: 'OperationDenied.NoStock: sold out',
+      }),
+    statuses: () => Promise.resolve(new Map()),
+    attach: () => Promise.resolve(),
+    release: () => Promise.resolve(),
+  };
+
   /** The world as the next reconcile reads it: claims from the Nodes, and the members the cloud's group holds. */
   function reread(w: ReturnType<typeof world>, ready: (id: string) => boolean): PoolView {
     const members = [...w.cloud.instances.values()].filter(
@@ -515,16 +539,7 @@ describe("a typed replacement (consolidation's cheaper node), against the fake c
 
   test('its record is in the claim before the launch; a launch whose answer was lost is replayed (same instance); attached once running; the target drains only when it is a Ready member, then goes with the desired capacity lowered', async () => {
     const w = world(1, [{ id: 'i-1' }, { id: 'i-2' }]);
-    const ctx = {
-      ...w.ctx,
-      replacements: typedReplacements(
-        w.cloud,
-        'c-1',
-        log,
-        { name: 'web', pool: spec.pool, group: w.g },
-        { imageId: 'm-1', userData: 'IyE=' },
-      ),
-    };
+    const ctx = launching(w);
     const c = cmd('consolidation', ['i-1'], replace);
     const first = await w.executor.execute(ctx, [c]);
     const claim = claimOf(w.nodes.nodes.get('n-i-1'))!;
@@ -564,21 +579,51 @@ describe("a typed replacement (consolidation's cheaper node), against the fake c
       [w.g.id, ['i-1'], expect.objectContaining({ policy: 'release', decreaseDesired: true })],
     ]);
     expect(done.outcomes[0]!.done.map((d) => d.outcome)).toEqual(['released']);
-    expect(w.g.desiredCapacity).toBe(2);
+    expect(w.cloud.groups.get(w.g.id)!.desiredCapacity).toBe(2); // the group itself (w.g is a copy)
+  });
+
+  test("a multi-node command (consolidation's several nodes on one cheaper node): ONE replacement, its record shared by every target's claim; both drain once it is a Ready member", async () => {
+    const w = world(2, [{ id: 'i-1' }, { id: 'i-2' }, { id: 'i-3' }]);
+    const ctx = launching(w);
+    const c = cmd('consolidation', ['i-1', 'i-2'], replace);
+    const claims = () => ['n-i-1', 'n-i-2'].map((n) => claimOf(w.nodes.nodes.get(n))!.replacement!);
+    await w.executor.execute(ctx, [c]);
+    expect(w.cloud.callsOf('runInstances')).toHaveLength(1);
+    const [r1, r2] = claims();
+    expect(r2!.id).toBe(r1!.id);
+    // the launch's answer is in the first claim; the next round brings the second up to date, launching nothing
+    await w.executor.execute({ ...ctx, view: reread(w, () => true) }, [c]);
+    const id = claims()[0]!.instanceIds![0]!;
+    expect(claims().map((r) => r.instanceIds)).toEqual([[id], [id]]);
+    expect(w.cloud.callsOf('runInstances')).toHaveLength(1);
+    // attached once (desired 3 → 4), both claims say so; not a Ready node yet: nothing drained
+    await w.executor.execute({ ...ctx, view: reread(w, (x) => x !== id) }, [c]);
+    await w.executor.execute({ ...ctx, view: reread(w, (x) => x !== id) }, [c]);
+    expect(w.cloud.callsOf('attachInstances')).toHaveLength(1);
+    expect(claims().map((r) => r.attached)).toEqual([true, true]);
+    expect(w.drains.calls).toEqual([]);
+    // a Ready member: both targets drain and go, the desired capacity lowered by two (4 → 2)
+    const done = await w.executor.execute({ ...ctx, view: reread(w, () => true) }, [c]);
+    expect(w.drains.calls).toEqual(['n-i-1', 'n-i-2']);
+    expect(done.outcomes[0]!.done.map((d) => d.outcome)).toEqual(['released', 'released']);
+    expect(w.cloud.groups.get(w.g.id)!.desiredCapacity).toBe(2);
+    expect([...w.cloud.instances.values()].filter((i) => i.instanceType === 'ecs.g7.large')).toHaveLength(1);
+  });
+
+  test("a multi-node command whose replacement the cloud refuses: every target's claim goes", async () => {
+    const w = world(2, [{ id: 'i-1' }, { id: 'i-2' }, { id: 'i-3' }]);
+    const r = await w.executor.execute({ ...w.ctx, replacements: refusing }, [
+      cmd('consolidation', ['i-1', 'i-2'], replace),
+    ]);
+    expect(r.outcomes[0]!.held.map((h) => h.kind)).toEqual(['Replacement', 'Replacement']);
+    expect(claimOf(w.nodes.nodes.get('n-i-1'))).toBeUndefined();
+    expect(claimOf(w.nodes.nodes.get('n-i-2'))).toBeUndefined();
+    expect(w.drains.calls).toEqual([]);
   });
 
   test('a consolidation no longer wanted before its replacement was attached: the replacement is released, never left outside the pool', async () => {
     const w = world(1, [{ id: 'i-1' }, { id: 'i-2' }]);
-    const ctx = {
-      ...w.ctx,
-      replacements: typedReplacements(
-        w.cloud,
-        'c-1',
-        log,
-        { name: 'web', pool: spec.pool, group: w.g },
-        { imageId: 'm-1', userData: 'IyE=' },
-      ),
-    };
+    const ctx = launching(w);
     await w.executor.execute(ctx, [cmd('consolidation', ['i-1'], replace)]);
     const id = claimOf(w.nodes.nodes.get('n-i-1'))!.replacement!.instanceIds![0]!;
     const cancelled = await w.executor.cancelStale({ ...ctx, view: reread(w, () => true) }, new Set());
@@ -590,17 +635,6 @@ describe("a typed replacement (consolidation's cheaper node), against the fake c
 
   test('a replacement the cloud refuses (no stock) abandons the command: the claim goes, the node stays', async () => {
     const w = world(1, [{ id: 'i-1' }, { id: 'i-2' }]);
-    const refusing = {
-      launch: () =>
-        Promise.resolve({
-          ok: false as const,
-          unavailable: true,
-          message: 'OperationDenied.NoStock: sold out',
-        }),
-      statuses: () => Promise.resolve(new Map()),
-      attach: () => Promise.resolve(),
-      release: () => Promise.resolve(),
-    };
     const r = await w.executor.execute({ ...w.ctx, replacements: refusing }, [
       cmd('consolidation', ['i-1'], replace),
     ]);

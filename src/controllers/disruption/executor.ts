@@ -16,7 +16,8 @@ import type { EventRecorder, EventSubject } from '../../runtime/events.js';
 import { finalizerPatch } from '../../runtime/finalizers.js';
 import type { DeepReadonly } from '../../util/readonly.js';
 import { budgetLimit, isDisrupting } from './budget.js';
-import { claimPatch, newClaim } from './claim.js';
+import { randomUUID } from 'node:crypto';
+import { claimOf, claimPatch, newClaim } from './claim.js';
 import { RETAINED_TAG, deleteOutcome, retainedOf, type RetainedInstance } from './disposal.js';
 import { describeBlocker, type DrainBlocker, type Drainer } from './drain.js';
 import { drainTimeoutMs } from './duration.js';
@@ -204,6 +205,30 @@ interface Progress {
   held: Blocker[];
   ready: { target: Target; cand: Candidate | undefined; node: DeepReadonly<Node> | undefined }[];
   retry: number | undefined;
+  /**
+   * A command with a typed replacement and several targets (consolidation's multi-node command) launches ONE
+   * replacement: its record is shared by every target's claim (`record`: the furthest along of them; `recordId`
+   * for new claims), and its step runs once per round (`step`), for every target.
+   */
+  record?: ReplacementRecord | undefined;
+  recordId?: string | undefined;
+  step?: TypedStep | undefined;
+}
+
+type TypedStep =
+  | { state: 'ready' }
+  | { state: 'waiting'; step: string; message: string }
+  | { state: 'abandoned'; message: string };
+
+/** The record of a command's typed replacement furthest along among its targets' claims (attached, launched, written). */
+function sharedRecord(command: Command, view: PoolView): ReplacementRecord | undefined {
+  if (!command.replacement) return undefined;
+  const rank = (r: ReplacementRecord): number => (r.attached ? 2 : r.instanceIds?.length ? 1 : 0);
+  const records = command.nodes.flatMap((t) => {
+    const r = view.candidates.find((c) => c.instanceId === t.instanceId)?.claim?.replacement;
+    return r ? [r] : [];
+  });
+  return records.sort((a, b) => rank(b) - rank(a))[0];
 }
 
 /** What a pool may still start this round: the budget's limit, what is in flight, what is left. */
@@ -282,7 +307,16 @@ export class DisruptionExecutor {
     const retained: RetainedInstance[] = [];
     const taken = new Set<string>();
     for (const command of commands) {
-      const p: Progress = { done: [], waiting: [], held: [], ready: [], retry: undefined };
+      const record = sharedRecord(command, ctx.view);
+      const p: Progress = {
+        done: [],
+        waiting: [],
+        held: [],
+        ready: [],
+        retry: undefined,
+        record,
+        recordId: command.replacement ? (record?.id ?? randomUUID()) : undefined,
+      };
       for (const target of command.nodes) {
         if (taken.has(target.instanceId)) continue; // an earlier command of this round has it
         taken.add(target.instanceId);
@@ -320,6 +354,10 @@ export class DisruptionExecutor {
       p.ready.push({ target, cand, node: undefined }); // nothing to drain
       return 'going';
     }
+    if (p.step?.state === 'abandoned' && !cand?.claim) {
+      p.held.push({ kind: 'Replacement', message: p.step.message }); // the command's one replacement failed
+      return 'held';
+    }
     const c = await this.claimFor(ctx, command, target, cand, node, budget, p);
     if (c.state !== 'claimed') return c.state;
     const res = c.started ? 'started' : 'going';
@@ -330,7 +368,10 @@ export class DisruptionExecutor {
     }
     if (command.replacement) {
       // a typed replacement (consolidation's cheaper node): launched, attached and Ready before the drain
-      const r = await this.typedReplacement(ctx, node, c.claim);
+      const claim =
+        p.record && c.claim.replacement?.id === p.record.id ? { ...c.claim, replacement: p.record } : c.claim;
+      p.step ??= await this.typedReplacement(ctx, command, node, claim);
+      const r = p.step;
       if (r.state !== 'ready') {
         if (r.state === 'abandoned') p.held.push({ kind: 'Replacement', message: r.message });
         else
@@ -383,7 +424,9 @@ export class DisruptionExecutor {
       }
       started = true;
     }
-    const written = await this.writeClaim(node, newClaim(command, view.now), ctx, command);
+    const id = p.recordId;
+    const fresh = newClaim(command, view.now, id ? () => id : undefined);
+    const written = await this.writeClaim(node, fresh, ctx, command);
     if (!written) {
       p.done.push({ target, outcome: 'drained' }); // the Node is gone
       return { state: 'going' };
@@ -501,13 +544,10 @@ export class DisruptionExecutor {
    */
   private async typedReplacement(
     ctx: ExecutionContext,
+    command: Command,
     node: DeepReadonly<Node>,
     claim: Claim,
-  ): Promise<
-    | { state: 'ready' }
-    | { state: 'waiting'; step: string; message: string }
-    | { state: 'abandoned'; message: string }
-  > {
+  ): Promise<TypedStep> {
     // prettier-ignore
     const rec = claim.replacement;
     const L = ctx.replacements;
@@ -523,9 +563,9 @@ export class DisruptionExecutor {
             'launching its replacement',
             `the launch of ${what} failed (${out.message}); tried again with the same ClientToken`,
           );
-        return this.abandon(ctx, node, `the replacement ${what} cannot be launched: ${out.message}`);
+        return this.abandon(ctx, node, `the replacement ${what} cannot be launched: ${out.message}`, command);
       }
-      await this.updateClaim(node, { ...claim, replacement: { ...rec, instanceIds: out.ids } });
+      await this.updateRecord(command, node, claim, { ...rec, instanceIds: out.ids });
       return waiting(
         'its replacement launched',
         `replacement ${out.ids.join(', ')} (${what}) launched, not running yet`,
@@ -547,13 +587,14 @@ export class DisruptionExecutor {
         ctx,
         node,
         `the replacement ${ids.join(', ')} (${what}) was lost before it became a Ready node`,
+        command,
       );
     }
     if (!rec.attached) {
       if (!ids.every((id) => st.get(id) === 'Running'))
         return waiting('its replacement starting', `replacement ${ids.join(', ')} (${what}) is starting`);
       await L.attach(rec, ids);
-      await this.updateClaim(node, { ...claim, replacement: { ...rec, attached: true } });
+      await this.updateRecord(command, node, claim, { ...rec, attached: true });
       this.deps.logger.info(
         {
           pool: ctx.view.pool.metadata.name,
@@ -575,9 +616,13 @@ export class DisruptionExecutor {
     ctx: ExecutionContext,
     node: DeepReadonly<Node>,
     message: string,
+    command: Command,
   ): Promise<{ state: 'abandoned'; message: string }> {
     const fresh = await this.nodes.get(node.metadata.name);
+    const id = fresh ? claimOf(fresh)?.replacement?.id : undefined;
     if (fresh) await this.nodes.claim(fresh, undefined);
+    for (const s of id ? await this.siblings(command, node, id) : [])
+      await this.nodes.claim(s.node, undefined);
     await this.deps.events.warning(
       ctx.poolRef,
       'DisruptionAbandoned',
@@ -592,6 +637,34 @@ export class DisruptionExecutor {
     const fresh = await this.nodes.get(node.metadata.name);
     if (!fresh) return;
     if (!(await this.nodes.claim(fresh, claim))) return;
+  }
+
+  /** A typed replacement's record updated in the claim of `node` and of every other target sharing it. */
+  private async updateRecord(
+    command: Command,
+    node: DeepReadonly<Node>,
+    claim: Claim,
+    rec: ReplacementRecord,
+  ): Promise<void> {
+    await this.updateClaim(node, { ...claim, replacement: rec });
+    for (const s of await this.siblings(command, node, rec.id))
+      await this.nodes.claim(s.node, { ...s.claim, replacement: rec });
+  }
+
+  /** The command's other targets whose claims share the replacement record `id` (as their Nodes are now). */
+  private async siblings(
+    command: Command,
+    node: DeepReadonly<Node>,
+    id: string,
+  ): Promise<{ node: DeepReadonly<Node>; claim: Claim }[]> {
+    const out: { node: DeepReadonly<Node>; claim: Claim }[] = [];
+    for (const t of command.nodes) {
+      if (!t.node || t.node === node.metadata.name) continue;
+      const n = await this.nodes.get(t.node);
+      const c = claimOf(n);
+      if (n && c?.replacement?.id === id) out.push({ node: n, claim: c });
+    }
+    return out;
   }
 
   /** A method's bookkeeping on a Node (consolidation's "empty since"). */
@@ -878,9 +951,9 @@ export class DisruptionExecutor {
    * outside any pool, so it is released (a launch whose answer was lost is replayed with its ClientToken first).
    * False when that cannot be done now (no launcher: the claim stays until a reconcile that has one).
    */
-  private async dropReplacement(ctx: ExecutionContext, claim: Claim): Promise<boolean> {
+  private async dropReplacement(ctx: ExecutionContext, claim: Claim, dropped: Set<string>): Promise<boolean> {
     const rec = claim.replacement;
-    if (!rec || rec.attached) return true;
+    if (!rec || rec.attached || dropped.has(rec.id)) return true; // a multi-node command's nodes share it
     const L = ctx.replacements;
     if (!L) return false;
     let ids = rec.instanceIds ? [...rec.instanceIds] : [];
@@ -890,6 +963,7 @@ export class DisruptionExecutor {
       ids = out.ok ? out.ids : [];
     }
     if (ids.length > 0) await L.release(rec, ids);
+    dropped.add(rec.id);
     return true;
   }
 
@@ -899,6 +973,7 @@ export class DisruptionExecutor {
    */
   async cancelStale(ctx: ExecutionContext, live: ReadonlySet<string>): Promise<string[]> {
     const out: string[] = [];
+    const dropped = new Set<string>();
     for (const c of ctx.view.candidates) {
       if (!c.claim || !c.node || live.has(c.instanceId) || c.node.metadata.deletionTimestamp) continue;
       const rebooting = c.claim.disposal === 'reboot';
@@ -909,7 +984,7 @@ export class DisruptionExecutor {
         continue;
       if (c.claim.method === 'deletedNode' || c.claim.method === 'deletion') continue;
       if (rebooting) await this.endReboot(ctx, c, c.node);
-      if (!(await this.dropReplacement(ctx, c.claim))) continue;
+      if (!(await this.dropReplacement(ctx, c.claim, dropped))) continue;
       await this.deps.drainer.cancelDrain(c.node.metadata.name, { pool: ctx.view.pool.metadata.name });
       const fresh = await this.nodes.get(c.node.metadata.name);
       if (fresh) await this.nodes.claim(fresh, undefined);

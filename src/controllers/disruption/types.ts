@@ -138,7 +138,9 @@ export interface Command {
   /**
    * With `replacementsFirst`: the ONE replacement node to launch, of exactly this type and vSwitch
    * (RunInstances + entrusted AttachInstances, as elasticity launches; consolidation's cheaper node) instead of
-   * a like-for-like one from the scaling group. Recorded in the claim before the launch (its ClientToken).
+   * a like-for-like one from the scaling group. Recorded in the claim before the launch (its ClientToken). With
+   * several targets (consolidation's multi-node command) it is ONE node for all of them: every target's claim
+   * carries the same record, and they all drain once it is a Ready member.
    */
   readonly replacement?: ReplacementSpec | undefined;
 }

@@ -166,6 +166,17 @@ describe('decide: a client certificate only for a member instance without a Node
     expect(decide(claim, f).kind).toBe('wait');
     expect(decide(claim, { ...f, ageMs: MEMBER_GRACE_MS }).kind).toBe('deny');
   });
+  test('a member ESS is removing (scale-in, its hook wait): denied, naming the state; InService and Pending approved', () => {
+    const withState = (lifecycleState: string) =>
+      decide(claim, facts({ pool: { ...facts().pool!, members: [{ ...member, lifecycleState }] } }));
+    expect(withState('Removing:Wait')).toEqual({
+      kind: 'deny',
+      message: 'instance i-1 is being removed from the scaling group (Removing:Wait)',
+    });
+    expect(withState('Removing').kind).toBe('deny');
+    expect(withState('InService').kind).toBe('approve');
+    expect(withState('Pending:Wait').kind).toBe('approve');
+  });
   test('an instance some other Node registered for already: denied', () => {
     expect(
       decide(claim, facts({ nodeOfInstance: (id) => (id === 'i-1' ? 'elsewhere' : undefined) })).kind,

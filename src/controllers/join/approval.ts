@@ -100,6 +100,8 @@ export function classify(csr: CsrFacts): Classified {
 export interface MemberInstance {
   instanceId: string;
   status: string | undefined;
+  /** The ESS lifecycle state of a group member (absent for an instance not attached yet). */
+  lifecycleState?: string | undefined;
   privateIp: string | undefined;
   hostName?: string | undefined;
 }
@@ -169,6 +171,12 @@ export function decide(claim: Claim, f: ClaimFacts): Decision {
   }
   if (!LIVE.has(member.status ?? ''))
     return { kind: 'deny', message: `instance ${member.instanceId} is ${member.status ?? 'gone'}` };
+  // a member ESS is removing (a scale-in, its hook wait) never gets a Node: it would outlive its instance
+  if (member.lifecycleState?.startsWith('Removing'))
+    return {
+      kind: 'deny',
+      message: `instance ${member.instanceId} is being removed from the scaling group (${member.lifecycleState})`,
+    };
   const other = f.nodeOfInstance?.(member.instanceId);
   if (other !== undefined && other !== claim.nodeName)
     return { kind: 'deny', message: `instance ${member.instanceId} is registered as Node ${other} already` };

@@ -109,6 +109,8 @@ export interface PoolReconcile {
     userData: string;
     password?: { value: string; revision: string } | undefined;
   };
+  /** The pool's types are Arm by DescribeInstanceTypes (validation/cloud-check.ts); undefined: by their names. */
+  arm?: boolean | undefined;
   /** Lines of the Progressing condition. */
   progress: string[];
   /** The `UpgradeAvailable` condition, once the pool's image was pinned (`image/`). */

@@ -59,6 +59,7 @@ import { finishStatus } from './status/reconcile.js';
 import { writeStatus } from './status/write.js';
 import { reconcileSubscription, warnExpiry } from './subscription/reconcile.js';
 import { syncTags } from './tags/reconcile.js';
+import { checkCloudFacts, CloudFactsError } from './validation/cloud-check.js';
 import { validatePool } from './validation/validate.js';
 
 export { NODE_FINALIZER } from '../disruption/executor.js';
@@ -107,7 +108,6 @@ function poolDeps(
   kindName: PoolKindName,
   informers: { pools: Informer<PoolObject>; nodes: Informer<Node> },
 ): PoolDeps {
-  // prettier-ignore
   const { client, clock, cloud } = deps;
   const K = POOL_KINDS[kindName];
   const drainer = new Drainer({
@@ -333,6 +333,10 @@ async function reconcileLive(d: PoolDeps, r: PoolReconcile): Promise<ReconcileRe
     return await subReconcilers(d, r);
   } catch (err) {
     if (err instanceof CloudError) d.state.forget(r.name); // what was checked may be what fails now
+    if (err instanceof CloudFactsError) {
+      await degraded(d, r, err.reason, err.message);
+      return { requeueAfter: REQUEUE.steady };
+    }
     if (err instanceof ReferenceError || err instanceof ExistingInstanceError) {
       await degraded(d, r, err instanceof ReferenceError ? 'InvalidReference' : EXISTING_FAILED, err.message);
       return { requeueAfter: REQUEUE.steady };
@@ -366,6 +370,8 @@ async function subReconcilers(d: PoolDeps, r: PoolReconcile): Promise<ReconcileR
     get: () => d.state.cloudChecks.get(r.name, r.version),
     set: (id: string) => d.state.cloudChecks.set(r.name, r.version, id),
   };
+  // what only the cloud's facts decide (vSwitch zones, instance families, a Custom image's OS): before any write
+  r.arm = (await checkCloudFacts(d, r, d.kind.kind)).arm;
   // the pinned image (status.image) is what the scaling configuration launches
   const imageId = await reconcileImage(d, r);
   // resolveLaunch reads the validated spec, a fresh object per pool version (never the informer's)
@@ -378,15 +384,18 @@ async function subReconcilers(d: PoolDeps, r: PoolReconcile): Promise<ReconcileR
     join: (p) => d.join.forPool(p.metadata.name, r.uid),
   });
   if (!(await reconcileScalingGroup(d, r))) {
+    // the group was deleted outside the operator: Degraded until it is confirmed gone and recreated
+    const missing = r.progress.join('; ');
     await writeStatus(d.poolApi, d.kind.kind, r.obj, {
       ...r.status,
+      phase: 'Degraded',
       conditions: poolConditions(
         r.prior.conditions,
         r.generation,
         {
-          ready: [false, 'ScalingGroupMissing', r.progress.join('; ')],
-          progressing: [true, 'ScalingGroupMissing', r.progress.join('; ')],
-          degraded: [false, 'Reconciled', 'no problem seen'],
+          ready: [false, 'ScalingGroupMissing', missing],
+          progressing: [true, 'ScalingGroupMissing', missing],
+          degraded: [true, 'ScalingGroupMissing', missing],
         },
         d.clock.now(),
       ),

@@ -183,7 +183,10 @@ export interface Resolved {
   password?: { value: string; revision: string } | undefined;
 }
 
-/** The pool's instance types include Arm ones (their images are the family's arm64 build). */
+/**
+ * The pool's instance types include Arm ones by their names (the families API.md lists): what a caller without
+ * DescribeInstanceTypes' answer goes by; the pool controller passes the cloud's word (validation/cloud-check.ts).
+ */
 export function isArmPool(spec: Pick<NodePool['spec'], 'instanceTypes'>): boolean {
   return spec.instanceTypes.some((t) => /^ecs\.(g8y|c8y|r8y|g6r|c6r)\./.test(t));
 }
@@ -191,13 +194,14 @@ export function isArmPool(spec: Pick<NodePool['spec'], 'instanceTypes'>): boolea
 /** Where the pool's image comes from: the image family of its type for the types' CPU, or its Custom id. */
 export function imageSourceOf(
   pool: Pick<NodePool, 'spec'>,
+  armByCloud?: boolean,
 ): { kind: 'family'; family: string } | { kind: 'custom'; id: string } {
   const image = pool.spec.image;
   if (image.type === 'Custom') {
     if (!image.id) throw new ReferenceError('spec.image.id: a Custom image needs an id');
     return { kind: 'custom', id: image.id };
   }
-  const arm = isArmPool(pool.spec);
+  const arm = armByCloud ?? isArmPool(pool.spec);
   const families = IMAGE_FAMILIES[image.type];
   const family = arm ? families?.arm64 : families?.x86_64;
   if (!family) throw new ReferenceError(`spec.image.type: ${image.type} has no ${arm ? 'Arm' : 'x86'} image`);

@@ -37,10 +37,22 @@ describe('SharedLookups', () => {
         asked.push([...ids]);
         return Promise.resolve([]);
       },
+      vSwitches: (ids) => {
+        asked.push([...ids]);
+        return Promise.resolve([]);
+      },
+      instanceTypes: (ids) => {
+        asked.push([...(ids ?? [])]);
+        return Promise.resolve([]);
+      },
     });
     await cloud.securityGroups(['sg-b', 'sg-a']);
     await cloud.securityGroups(['sg-a', 'sg-b']);
     await cloud.images(['m-1']);
-    expect(asked).toEqual([['sg-b', 'sg-a'], ['m-1']]);
+    await cloud.vSwitches(['vsw-2', 'vsw-1']);
+    await cloud.vSwitches(['vsw-1', 'vsw-2']);
+    await cloud.instanceTypes(['ecs.g7.large']);
+    await cloud.instanceTypes(['ecs.g7.large']);
+    expect(asked).toEqual([['sg-b', 'sg-a'], ['m-1'], ['vsw-2', 'vsw-1'], ['ecs.g7.large']]);
   });
 });

@@ -1,9 +1,9 @@
 import type { CloudProvider } from '../../cloud/provider.js';
 
-/** The cloud reads a pool's launch is checked with (image, security groups): the same for many pools. */
+/** The cloud reads a pool's launch is checked with (image, security groups, vSwitches, types): the same for many pools. */
 export type LookupCloud = Pick<
   CloudProvider,
-  'region' | 'images' | 'latestImage' | 'securityGroups' | 'familyImages'
+  'region' | 'images' | 'latestImage' | 'securityGroups' | 'familyImages' | 'vSwitches' | 'instanceTypes'
 >;
 
 /**
@@ -36,7 +36,7 @@ export class SharedLookups {
     for (const [k, e] of this.entries) if (t - e.at >= this.ttlMs) this.entries.delete(k);
   }
 
-  /** The cloud's image and security-group reads through this memo. */
+  /** The cloud's image, security-group, vSwitch and instance-type reads through this memo. */
   cloud(cloud: LookupCloud): LookupCloud {
     const ids = (xs: readonly string[]): string => [...xs].sort().join(',');
     return {
@@ -45,6 +45,8 @@ export class SharedLookups {
       latestImage: (family) => this.memo(`latestImage:${family}`, () => cloud.latestImage(family)),
       securityGroups: (xs) => this.memo(`securityGroups:${ids(xs)}`, () => cloud.securityGroups(xs)),
       familyImages: (family) => this.memo(`familyImages:${family}`, () => cloud.familyImages(family)),
+      vSwitches: (xs) => this.memo(`vSwitches:${ids(xs)}`, () => cloud.vSwitches(xs)),
+      instanceTypes: (xs) => this.memo(`instanceTypes:${ids(xs ?? [])}`, () => cloud.instanceTypes(xs)),
     };
   }
 }

@@ -15,6 +15,8 @@ export const CLOUD_RECHECK_MS = 5 * 60_000;
 export class PoolStates {
   /** Image and security groups checked per pool and spec version (check-cache.ts). */
   readonly cloudChecks: CheckCache<string>;
+  /** vSwitch zones, instance families and a Custom image's OS checked per pool and spec version (validation/). */
+  readonly cloudFacts: CheckCache<{ arm: boolean | undefined }>;
   /** Each pool's group's configuration and hook as the last full ensure found them. */
   readonly knownGroups: CheckCache<EnsureKnown>;
   /** A pool at rest: its members as the last full listing found them, and what its group said then. */
@@ -32,6 +34,7 @@ export class PoolStates {
 
   constructor(now: () => number) {
     this.cloudChecks = new CheckCache<string>(CLOUD_RECHECK_MS, now);
+    this.cloudFacts = new CheckCache(CLOUD_RECHECK_MS, now);
     this.knownGroups = new CheckCache<EnsureKnown>(CLOUD_RECHECK_MS, now);
     this.atRest = new CheckCache(CLOUD_RECHECK_MS, now);
   }
@@ -41,6 +44,7 @@ export class PoolStates {
     this.lastRendered.delete(pool);
     this.atRest.forget(pool);
     this.cloudChecks.forget(pool);
+    this.cloudFacts.forget(pool);
     this.knownGroups.forget(pool);
     this.moving.delete(pool);
     this.groupMissingSince.delete(pool);

@@ -67,7 +67,37 @@ function general(
   });
 }
 
-/** g (1:4), c (1:2), r (1:8) of the 7th and 8th generation, large..8xlarge; g8y (Arm); gn7i (GPU); i4 (local NVMe). */
+/** A local-SSD family (1:8): rows of size, vCPUs, local disks and GiB per disk; priced by CPU, memory and disk. */
+function localSsd(
+  family: string,
+  processor: string,
+  [cpuRate, memRate]: readonly [number, number],
+  rows: readonly (readonly [string, number, number, number])[],
+): InstanceTypeSpec[] {
+  return rows.map(([size, vcpu, disks, perDisk]) => ({
+    instanceType: `ecs.${family}.${size}`,
+    family: `ecs.${family}`,
+    vcpu,
+    memoryGiB: vcpu * 8,
+    gpuAmount: 0,
+    gpuSpec: '',
+    architecture: 'X86',
+    maxDataDisks: 16,
+    eniQuantity: eni(vcpu)[0],
+    eniPrivateIpAddressQuantity: eni(vcpu)[1],
+    localStorageAmount: disks,
+    localStorageCapacityGiB: perDisk,
+    processor,
+    pricePerHour: round(vcpu * cpuRate + vcpu * 8 * memRate + disks * perDisk * 0.0006),
+  }));
+}
+
+/**
+ * g (1:4), c (1:2), r (1:8) of the 7th and 8th generation, large..8xlarge; g8y (Arm); gn7i (GPU); i4 and i2ne
+ * (local NVMe SSDs). i2ne is a local-SSD family the names API.md lists at admission do not include (ECS docs,
+ * "Local disks": i3, i2, i2g, i2ne, i2gne, i1 carry local NVMe SSDs; https://www.alibabacloud.com/help/doc-detail/63138.htm),
+ * so only DescribeInstanceTypes (LocalStorageAmount) tells the controller it has local disks.
+ */
 export const DEFAULT_INSTANCE_TYPES: readonly InstanceTypeSpec[] = [
   ...general('g7', 4, 'Intel Xeon (Ice Lake) Platinum 8369B', 0.1, 0.025),
   ...general('c7', 2, 'Intel Xeon (Ice Lake) Platinum 8369B', 0.1, 0.025),
@@ -108,26 +138,23 @@ export const DEFAULT_INSTANCE_TYPES: readonly InstanceTypeSpec[] = [
     processor: 'Intel Xeon (Ice Lake) Platinum 8369B',
     pricePerHour: 10.1,
   },
-  ...(
+  ...localSsd(
+    'i4',
+    'Intel Xeon (Ice Lake) Platinum 8369B',
+    [0.1, 0.02],
     [
-      ['xlarge', 4, 1788],
-      ['2xlarge', 8, 1788],
-      ['4xlarge', 16, 3576],
-    ] as const
-  ).map(([size, vcpu, disk]): InstanceTypeSpec => ({
-    instanceType: `ecs.i4.${size}`,
-    family: 'ecs.i4',
-    vcpu,
-    memoryGiB: vcpu * 8,
-    gpuAmount: 0,
-    gpuSpec: '',
-    architecture: 'X86',
-    maxDataDisks: 16,
-    eniQuantity: eni(vcpu)[0],
-    eniPrivateIpAddressQuantity: eni(vcpu)[1],
-    localStorageAmount: size === '4xlarge' ? 2 : 1,
-    localStorageCapacityGiB: size === '4xlarge' ? disk / 2 : disk,
-    processor: 'Intel Xeon (Ice Lake) Platinum 8369B',
-    pricePerHour: round(vcpu * 0.1 + vcpu * 8 * 0.02 + disk * 0.0006),
-  })),
+      ['xlarge', 4, 1, 1788],
+      ['2xlarge', 8, 1, 1788],
+      ['4xlarge', 16, 2, 1788],
+    ],
+  ),
+  ...localSsd(
+    'i2ne',
+    'Intel Xeon E5-2682 v4 (Broadwell)',
+    [0.09, 0.018],
+    [
+      ['xlarge', 4, 1, 894],
+      ['2xlarge', 8, 1, 1788],
+    ],
+  ),
 ];

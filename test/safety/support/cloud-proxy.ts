@@ -107,7 +107,12 @@ export class CloudProxy {
     };
     const action = header('x-acs-action') ?? url.searchParams.get('Action') ?? form.get('Action') ?? '?';
     const token = url.searchParams.get('ClientToken') ?? form.get('ClientToken') ?? undefined;
-    const call: CloudCall = { seq: this.calls.length, action, at: Date.now(), ...(token ? { clientToken: token } : {}) }; // prettier-ignore
+    const call: CloudCall = {
+      seq: this.calls.length,
+      action,
+      at: Date.now(),
+      ...(token ? { clientToken: token } : {}),
+    };
     this.calls.push(call);
 
     let cutHere = false;

@@ -95,5 +95,7 @@ export function poolManifest(
 }
 
 export async function applyPool(manifest: Record<string, unknown>): Promise<void> {
-  await kubectlOk(['apply', '--server-side', '--field-manager=e2e-user', '-f', '-'], { input: JSON.stringify(manifest) }); // prettier-ignore
+  await kubectlOk(['apply', '--server-side', '--field-manager=e2e-user', '-f', '-'], {
+    input: JSON.stringify(manifest),
+  });
 }

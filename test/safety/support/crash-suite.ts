@@ -25,7 +25,9 @@ export function crashSuite(opts: { clusterId: string; lifecycles: number; name: 
       }
       const summary = summarize(results);
       const file = await writeResults(`${opts.name}-${seed}`, results, summary);
-      log(`[crash] seed ${seed}: ${JSON.stringify(summary)} (details: ${file}; operator log: ${operator.logFile})`); // prettier-ignore
+      log(
+        `[crash] seed ${seed}: ${JSON.stringify(summary)} (details: ${file}; operator log: ${operator.logFile})`,
+      );
       const bad = results.filter((r) => count(r.violations) > 0);
       expect(bad).toEqual([]);
       expect(summary.trials).toBe(opts.lifecycles * 6);

@@ -16,10 +16,22 @@ export interface Violations {
   instancesWithoutNode: string[];
 }
 
-export const NONE: Violations = { leaked: [], duplicate: [], wronglyReleased: [], nodesWithoutInstance: [], instancesWithoutNode: [] }; // prettier-ignore
+export const NONE: Violations = {
+  leaked: [],
+  duplicate: [],
+  wronglyReleased: [],
+  nodesWithoutInstance: [],
+  instancesWithoutNode: [],
+};
 
 export function count(v: Violations): number {
-  return v.leaked.length + v.duplicate.length + v.wronglyReleased.length + v.nodesWithoutInstance.length + v.instancesWithoutNode.length; // prettier-ignore
+  return (
+    v.leaked.length +
+    v.duplicate.length +
+    v.wronglyReleased.length +
+    v.nodesWithoutInstance.length +
+    v.instancesWithoutNode.length
+  );
 }
 
 /**
@@ -37,7 +49,13 @@ export async function checkPool(
   launchBudget: { PostPaid: number; PrePaid: number },
   calls: CloudCall[],
 ): Promise<Violations> {
-  const v: Violations = { leaked: [], duplicate: [], wronglyReleased: [], nodesWithoutInstance: [], instancesWithoutNode: [] }; // prettier-ignore
+  const v: Violations = {
+    leaked: [],
+    duplicate: [],
+    wronglyReleased: [],
+    nodesWithoutInstance: [],
+    instancesWithoutNode: [],
+  };
   const tagged = [...c.sim.cloud.instances.values()].filter(
     (i) =>
       i.tags.some((t) => t.key === POOL_TAG && t.value === pool) &&
@@ -55,32 +73,44 @@ export async function checkPool(
 
   if (deleted) {
     if (groups.length > 0) v.leaked.push(...groups.map((g) => `group ${g.id} still exists`));
-    for (const i of tagged) if (i.chargeType !== 'PrePaid') v.leaked.push(`${i.instanceId} (${i.chargeType}, ${i.status})`); // prettier-ignore
+    for (const i of tagged)
+      if (i.chargeType !== 'PrePaid') v.leaked.push(`${i.instanceId} (${i.chargeType}, ${i.status})`);
   } else {
-    if (groups.length !== 1) v.duplicate.push(`${groups.length} scaling groups: ${groups.map((g) => g.id).join(', ')}`); // prettier-ignore
-    for (const i of tagged) if (!memberIds.has(i.instanceId)) v.leaked.push(`${i.instanceId} (${i.chargeType}, ${i.status}, not in the group)`); // prettier-ignore
-    if (members.length > expect.desired) v.duplicate.push(`${members.length} members for ${expect.desired} desired`); // prettier-ignore
+    if (groups.length !== 1)
+      v.duplicate.push(`${groups.length} scaling groups: ${groups.map((g) => g.id).join(', ')}`);
+    for (const i of tagged)
+      if (!memberIds.has(i.instanceId))
+        v.leaked.push(`${i.instanceId} (${i.chargeType}, ${i.status}, not in the group)`);
+    if (members.length > expect.desired)
+      v.duplicate.push(`${members.length} members for ${expect.desired} desired`);
   }
 
   const h = c.history(pool);
   for (const type of ['PostPaid', 'PrePaid'] as const) {
     const launched = h.launched.filter((x) => x.chargeType === type);
-    if (launched.length > launchBudget[type]) v.duplicate.push(`${launched.length} ${type} instances launched for a budget of ${launchBudget[type]}: ${launched.map((x) => x.instanceId).join(', ')}`); // prettier-ignore
+    if (launched.length > launchBudget[type])
+      v.duplicate.push(
+        `${launched.length} ${type} instances launched for a budget of ${launchBudget[type]}: ${launched.map((x) => x.instanceId).join(', ')}`,
+      );
   }
-  v.wronglyReleased.push(...h.released.filter((x) => x.chargeType === 'PrePaid').map((x) => x.instanceId)); // prettier-ignore
+  v.wronglyReleased.push(...h.released.filter((x) => x.chargeType === 'PrePaid').map((x) => x.instanceId));
 
   const writes = new Map<string, string>();
   for (const call of calls) {
     if (!call.clientToken) continue;
     const prior = writes.get(call.clientToken);
-    if (prior !== undefined && prior !== call.action) v.duplicate.push(`ClientToken ${call.clientToken} used by ${prior} and ${call.action}`); // prettier-ignore
+    if (prior !== undefined && prior !== call.action)
+      v.duplicate.push(`ClientToken ${call.clientToken} used by ${prior} and ${call.action}`);
     writes.set(call.clientToken, call.action);
   }
 
   const nodes = await poolNodes(pool);
   for (const n of nodes) {
     const i = c.sim.cloud.instances.get(instanceOf(n));
-    if (i?.status !== 'Running') v.nodesWithoutInstance.push(`${n.metadata.name} (${instanceOf(n) || 'no providerID'}: ${i?.status ?? 'released'})`); // prettier-ignore
+    if (i?.status !== 'Running')
+      v.nodesWithoutInstance.push(
+        `${n.metadata.name} (${instanceOf(n) || 'no providerID'}: ${i?.status ?? 'released'})`,
+      );
   }
   if (!deleted) {
     const withNode = new Set(nodes.map(instanceOf));

@@ -105,10 +105,15 @@ export class OperatorProcess {
       child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
     );
     const port = this.health;
-    await eventually(`operator ${o.identity} ready`, async () => {
-      if (!this.running) throw new Error(`exited with ${child.exitCode ?? child.signalCode} (see ${this.logFile})`); // prettier-ignore
-      return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok ? true : undefined;
-    }, { intervalMs: 100, timeoutMs: 60_000 }); // prettier-ignore
+    await eventually(
+      `operator ${o.identity} ready`,
+      async () => {
+        if (!this.running)
+          throw new Error(`exited with ${child.exitCode ?? child.signalCode} (see ${this.logFile})`);
+        return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok ? true : undefined;
+      },
+      { intervalMs: 100, timeoutMs: 60_000 },
+    );
   }
 
   /** SIGKILL: no shutdown code runs (in-flight calls are abandoned, the Lease is not released). */

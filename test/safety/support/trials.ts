@@ -67,7 +67,11 @@ async function gone(c: TestCloud, pool: string): Promise<boolean> {
   const r = await kubectl(['get', 'nodepool', pool, '-o', 'name']);
   if (r.code === 0) return false;
   // the pool object is gone once its group is; its pay-as-you-go instances are released by then or soon after
-  return ![...c.sim.cloud.instances.values()].some((i) => i.chargeType !== 'PrePaid' && i.tags.some((t) => t.key === 'nodepool.alicloud.dev/pool' && t.value === pool)); // prettier-ignore
+  return ![...c.sim.cloud.instances.values()].some(
+    (i) =>
+      i.chargeType !== 'PrePaid' &&
+      i.tags.some((t) => t.key === 'nodepool.alicloud.dev/pool' && t.value === pool),
+  );
 }
 
 /**
@@ -78,17 +82,78 @@ async function gone(c: TestCloud, pool: string): Promise<boolean> {
  * released).
  */
 function phases(c: TestCloud): Phase[] {
-  const manual = (n: number, extra: Record<string, unknown> = {}) => (pool: string) =>
-    applyPool(poolManifest(c, pool, { scaling: { mode: 'Manual', desiredSize: n }, disruption: { budget: 3, drainTimeout: '5m' }, ...extra })); // prettier-ignore
-  const consolidating = (pool: string) => applyPool(poolManifest(c, pool, { scaling: { mode: 'Auto', minSize: 2, maxSize: 4 }, disruption: { budget: 3, drainTimeout: '5m', consolidation: { policy: 'WhenEmpty', after: '2s' } } })); // prettier-ignore
-  const subscription = { billing: { chargeType: 'Subscription', subscription: { period: 1, periodUnit: 'Month', autoRenew: false } } }; // prettier-ignore
+  const manual =
+    (n: number, extra: Record<string, unknown> = {}) =>
+    (pool: string) =>
+      applyPool(
+        poolManifest(c, pool, {
+          scaling: { mode: 'Manual', desiredSize: n },
+          disruption: { budget: 3, drainTimeout: '5m' },
+          ...extra,
+        }),
+      );
+  const consolidating = (pool: string) =>
+    applyPool(
+      poolManifest(c, pool, {
+        scaling: { mode: 'Auto', minSize: 2, maxSize: 4 },
+        disruption: { budget: 3, drainTimeout: '5m', consolidation: { policy: 'WhenEmpty', after: '2s' } },
+      }),
+    );
+  const subscription = {
+    billing: {
+      chargeType: 'Subscription',
+      subscription: { period: 1, periodUnit: 'Month', autoRenew: false },
+    },
+  };
   return [
-    { name: 'create', apply: manual(2), converged: (p) => activeWith(p, 2), expect: { desired: 2 }, writes: 4, delayMs: 3000 }, // prettier-ignore
-    { name: 'scale-out', apply: manual(4), converged: (p) => activeWith(p, 4), expect: { desired: 4 }, writes: 1, delayMs: 2000 }, // prettier-ignore
-    { name: 'consolidate', apply: consolidating, converged: (p) => activeWith(p, 2), expect: { desired: 2 }, writes: 2, delayMs: 4000 }, // prettier-ignore
-    { name: 'scale-in', apply: manual(1), converged: (p) => activeWith(p, 1), expect: { desired: 1 }, writes: 2, delayMs: 2000 }, // prettier-ignore
-    { name: 'subscription', apply: manual(2, subscription), converged: (p) => activeWith(p, 2), expect: { desired: 2 }, writes: 2, delayMs: 3000 }, // prettier-ignore
-    { name: 'delete', apply: async (p) => void (await kubectlOk(['delete', 'nodepool', p, '--wait=false'])), converged: (p) => gone(c, p), expect: { deleted: true }, writes: 4, delayMs: 2000 }, // prettier-ignore
+    {
+      name: 'create',
+      apply: manual(2),
+      converged: (p) => activeWith(p, 2),
+      expect: { desired: 2 },
+      writes: 4,
+      delayMs: 3000,
+    },
+    {
+      name: 'scale-out',
+      apply: manual(4),
+      converged: (p) => activeWith(p, 4),
+      expect: { desired: 4 },
+      writes: 1,
+      delayMs: 2000,
+    },
+    {
+      name: 'consolidate',
+      apply: consolidating,
+      converged: (p) => activeWith(p, 2),
+      expect: { desired: 2 },
+      writes: 2,
+      delayMs: 4000,
+    },
+    {
+      name: 'scale-in',
+      apply: manual(1),
+      converged: (p) => activeWith(p, 1),
+      expect: { desired: 1 },
+      writes: 2,
+      delayMs: 2000,
+    },
+    {
+      name: 'subscription',
+      apply: manual(2, subscription),
+      converged: (p) => activeWith(p, 2),
+      expect: { desired: 2 },
+      writes: 2,
+      delayMs: 3000,
+    },
+    {
+      name: 'delete',
+      apply: async (p) => void (await kubectlOk(['delete', 'nodepool', p, '--wait=false'])),
+      converged: (p) => gone(c, p),
+      expect: { deleted: true },
+      writes: 4,
+      delayMs: 2000,
+    },
   ];
 }
 
@@ -104,7 +169,8 @@ function drawPlan(random: () => number, p: Phase): CutPlan {
   };
 }
 
-const describePlan = (p: CutPlan): string => p.mode === 'delay' ? `kill after ${p.ms} ms` : `kill at write #${p.nth} (${p.when} the cloud ran it)`; // prettier-ignore
+const describePlan = (p: CutPlan): string =>
+  p.mode === 'delay' ? `kill after ${p.ms} ms` : `kill at write #${p.nth} (${p.when} the cloud ran it)`;
 
 export interface TrialContext {
   cloud: TestCloud;
@@ -125,14 +191,24 @@ export async function runLifecycle(ctx: TrialContext, lifecycle: number): Promis
     const phaseStart = proxy.nextSeq;
     let cut: Promise<CloudCall | 'delay'>;
     if (plan.mode === 'write') {
-      cut = proxy.arm({ match: (c) => isWrite(c.action), nth: plan.nth, when: plan.when, onCut: () => operator.kill() }); // prettier-ignore
+      cut = proxy.arm({
+        match: (c) => isWrite(c.action),
+        nth: plan.nth,
+        when: plan.when,
+        onCut: () => operator.kill(),
+      });
     } else {
-      cut = new Promise((resolve) => setTimeout(() => void operator.kill().then(() => resolve('delay')), plan.ms)); // prettier-ignore
+      cut = new Promise((resolve) =>
+        setTimeout(() => void operator.kill().then(() => resolve('delay')), plan.ms),
+      );
     }
     await p.apply(pool);
     // Either the cut fires inside the operation, or the operation finishes first (then the kill comes after it).
     let fired = false;
-    const watched = cut.then((c) => { fired = true; return c; }); // prettier-ignore
+    const watched = cut.then((c) => {
+      fired = true;
+      return c;
+    });
     const converged = (async (): Promise<'converged' | undefined> => {
       const deadline = Date.now() + 120_000;
       while (!fired && Date.now() < deadline) {
@@ -159,19 +235,41 @@ export async function runLifecycle(ctx: TrialContext, lifecycle: number): Promis
     const restarted = Date.now();
     await operator.start();
     const readyMs = Date.now() - restarted;
-    await eventually(`${pool} ${p.name} after the restart`, async () => ((await p.converged(pool)) ? true : undefined), { timeoutMs: 180_000, intervalMs: 200 }); // prettier-ignore
+    await eventually(
+      `${pool} ${p.name} after the restart`,
+      async () => ((await p.converged(pool)) ? true : undefined),
+      { timeoutMs: 180_000, intervalMs: 200 },
+    );
     const convergeMs = Date.now() - restarted;
     // Transient cloud states (an instance still stopping) settle; what lasts 20 s is a violation.
     const calls = proxy.since(firstSeq);
     let violations: Violations = NONE;
-    await eventually(`${pool} ${p.name} invariants`, async () => {
-      violations = await checkPool(cloud, pool, p.expect, LAUNCH_BUDGET, calls);
-      return count(violations) === 0 ? true : undefined;
-    }, { timeoutMs: 20_000, intervalMs: 500 }).catch(() => undefined); // prettier-ignore
-    const r: TrialResult = { lifecycle, phase: p.name, plan: describePlan(plan), cutAt, midOperation, convergeMs, readyMs, violations }; // prettier-ignore
+    await eventually(
+      `${pool} ${p.name} invariants`,
+      async () => {
+        violations = await checkPool(cloud, pool, p.expect, LAUNCH_BUDGET, calls);
+        return count(violations) === 0 ? true : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 500 },
+    ).catch(() => undefined);
+    const r: TrialResult = {
+      lifecycle,
+      phase: p.name,
+      plan: describePlan(plan),
+      cutAt,
+      midOperation,
+      convergeMs,
+      readyMs,
+      violations,
+    };
     results.push(r);
-    const writes = proxy.since(phaseStart).filter((c) => isWrite(c.action)).map((c) => `${c.action}${c.cut ? `(cut ${c.cut})` : ''}`); // prettier-ignore
-    ctx.log(`[crash] #${lifecycle} ${p.name}: ${r.plan} → cut at ${cutAt}; converged ${convergeMs} ms after the restart (ready after ${readyMs} ms); violations ${count(violations)}; writes: ${writes.join(' ')}`); // prettier-ignore
+    const writes = proxy
+      .since(phaseStart)
+      .filter((c) => isWrite(c.action))
+      .map((c) => `${c.action}${c.cut ? `(cut ${c.cut})` : ''}`);
+    ctx.log(
+      `[crash] #${lifecycle} ${p.name}: ${r.plan} → cut at ${cutAt}; converged ${convergeMs} ms after the restart (ready after ${readyMs} ms); violations ${count(violations)}; writes: ${writes.join(' ')}`,
+    );
   }
   // the Subscription instance was kept by design, with its Node: the user's cleanup
   for (const n of await poolNodes(pool)) {

@@ -31,7 +31,7 @@ import {
   type SimPod,
 } from '../../provisioning/scheduling/index.js';
 import { marketOf, poolTemplate } from '../../provisioning/templates.js';
-import { isDisrupting } from '../budget.js';
+import { allowedDisruptions, isDisrupting } from '../budget.js';
 import { podDisposition } from '../pods.js';
 import { isActive } from '../methods/scale-in.js';
 import type { Method, NodeMark, PoolView, Proposal } from '../types.js';
@@ -134,6 +134,11 @@ export function consolidationMethod(deps: ConsolidationDeps): Method {
         maxSize: scaling.maxSize ?? 0,
         active: view.candidates.filter(isActive).length,
         members,
+        // as the executor counts it: every admitted Node of the pool, those being disrupted in flight
+        allowed: allowedDisruptions(
+          view.pool.spec.disruption?.budget,
+          view.candidates.flatMap((c) => (c.node ? [c.node] : [])),
+        ),
       };
       if (!anyDue && !inFlight) return { ...planConsolidation({ ...base, nodes: [], reserved: [] }), marks };
       const world = readCluster(cluster);

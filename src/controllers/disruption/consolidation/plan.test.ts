@@ -440,6 +440,173 @@ describe('planConsolidation', () => {
   });
 });
 
+describe('multi-node consolidation (several nodes replaced by one cheaper node)', () => {
+  const commands = (i: ConsolidationInput) =>
+    planConsolidation(i).commands.map(
+      (c) =>
+        `${c.nodes.map((t) => t.node).join('+')}${c.replacement ? `→${c.replacement.instanceType}` : ''}`,
+    );
+  // one pod each that fits nowhere else (each node has 1 CPU free besides it: 1.5 CPU of DaemonSets, d is
+  // full); one xlarge (3.9 CPU) holds two of them, a 2xlarge three
+  const m = (n: string, o: Partial<Member> = {}) => member(n, [pod(`${n}-p`, 1500, 4096)], 11, o);
+  const nodes = (...names: string[]) => [
+    ...names.map((n) => dest(n, 3000, 8192, 2)),
+    dest('d', 3000, 12000, 3),
+  ];
+  const xlarge = offering('ecs.g7.xlarge', 3900, 13000, 0.8);
+  const big = offering('ecs.g7.2xlarge', 5800, 28000, 1.6);
+  const cases: [string, () => ConsolidationInput, string[]][] = [
+    [
+      'three nodes of 0.8 CNY/h whose pods fit one 2xlarge of 1.6: replaced by it, launched first',
+      () => input([m('a'), m('b'), m('c')], nodes('a', 'b', 'c'), { template: template(xlarge, big) }),
+      ['a+b+c→ecs.g7.2xlarge'],
+    ],
+    [
+      'the largest prefix that fits: four candidates, one 2xlarge holds three',
+      () =>
+        input([m('a'), m('b'), m('c'), m('e')], nodes('a', 'b', 'c', 'e'), {
+          template: template(big),
+          maxSize: 10,
+        }),
+      ['a+b+c→ecs.g7.2xlarge'],
+    ],
+    [
+      "the budget's headroom caps the command (carried out whole): two of three, on one xlarge",
+      () =>
+        input([m('a'), m('b'), m('c')], nodes('a', 'b', 'c'), {
+          template: template(xlarge, big),
+          allowed: 2,
+        }),
+      ['a+b→ecs.g7.xlarge'],
+    ],
+    [
+      'a headroom of one: no multi-node command',
+      () =>
+        input([m('a'), m('b'), m('c')], nodes('a', 'b', 'c'), {
+          template: template(xlarge, big),
+          allowed: 1,
+        }),
+      [],
+    ],
+    [
+      'minSize: three of three nodes at minSize 2 → two replaced by one',
+      () =>
+        input([m('a'), m('b'), m('c')], nodes('a', 'b', 'c'), {
+          template: template(xlarge, big),
+          minSize: 2,
+          active: 3,
+        }),
+      ['a+b→ecs.g7.xlarge'],
+    ],
+    [
+      'not when the one node is not cheaper than the nodes it replaces together',
+      () =>
+        input(
+          [m('a', { pricePerHour: 0.5 }), m('b', { pricePerHour: 0.5 }), m('c', { pricePerHour: 0.5 })],
+          nodes('a', 'b', 'c'),
+          {
+            template: template(big),
+          },
+        ),
+      [],
+    ],
+    [
+      'nor with policy WhenEmpty',
+      () =>
+        input([m('a'), m('b'), m('c')], nodes('a', 'b', 'c'), {
+          template: template(xlarge, big),
+          settings: { ...S, policy: 'WhenEmpty' },
+        }),
+      [],
+    ],
+    [
+      'nor when the pool is at maxSize',
+      () =>
+        input([m('a'), m('b'), m('c')], nodes('a', 'b', 'c'), {
+          template: template(xlarge, big),
+          maxSize: 3,
+        }),
+      [],
+    ],
+    [
+      'a node that receives the pods of a node removed after it is no part of it',
+      () =>
+        input(
+          // a and c: one pod that fits nowhere; b's two small pods fit only on a (c and d have no room)
+          [m('a'), m('c'), member('b', [pod('b-1', 450, 512), pod('b-2', 450, 512)], 11)],
+          [
+            dest('a', 3000, 8192, 2),
+            dest('b', 3200, 8192, 3),
+            dest('c', 3700, 8192, 2),
+            dest('d', 4000, 12000, 3),
+          ],
+          { template: template(xlarge, big) },
+        ),
+      ['b'],
+    ],
+    [
+      'a node with a blocker is no part of it',
+      () =>
+        input(
+          [
+            member('a', [pod('a-p', 1500, 4096, { annotations: { [Annotation.doNotDisrupt]: 'true' } })], 11),
+            m('b'),
+            m('c'),
+          ],
+          nodes('a', 'b', 'c'),
+          { template: template(xlarge, big) },
+        ),
+      ['b+c→ecs.g7.xlarge'],
+    ],
+  ];
+  test.each(cases)('%s', (_n, make, expected) => {
+    const p = planConsolidation(make());
+    expect(commands(make())).toEqual(expected);
+    for (const c of p.commands)
+      expect(c).toMatchObject({
+        voluntary: true,
+        replacementsFirst: c.replacement !== undefined,
+        disposal: { kind: 'remove', replace: false },
+      });
+  });
+
+  test('its reason names the nodes and the prices; the node left waits for the replacement under way', () => {
+    const p = planConsolidation(
+      input([m('a'), m('b'), m('c'), m('e')], nodes('a', 'b', 'c', 'e'), { template: template(big) }),
+    );
+    expect(p.commands[0]!.reason).toBe(
+      'nodes a, b, c underused or empty for 10m (below 50%): their 3 pod(s) fit on the other nodes with one cheaper ecs.g7.2xlarge in z-a (1.6 vs 2.4 CNY/h for the 3), launched and Ready first',
+    );
+    expect(p.pending).toMatchObject({ nodes: ['e'], blockedBy: [{ kind: 'PodsWouldNotFit' }] });
+    expect(p.pending?.blockedBy[0]?.message).toMatch(/a replacement is already under way$/);
+  });
+
+  test('claims sharing one replacement go on as one command (its one replacement launched once)', () => {
+    const claim = () => ({
+      method: 'consolidation' as const,
+      reason: 'r',
+      voluntary: true,
+      replacementsFirst: true,
+      disposal: 'remove' as const,
+      since: iso(T0),
+      replacement: {
+        id: 'x',
+        startedAt: iso(T0),
+        instanceType: 'ecs.g7.2xlarge',
+        zoneId: 'z-a',
+        vSwitchId: 'vsw-a',
+      },
+    });
+    const p = planConsolidation(
+      input([m('a', { claim: claim() }), m('b', { claim: claim() }), m('c')], nodes('c'), {
+        template: template(xlarge, big),
+      }),
+    );
+    expect(p.commands.map((c) => c.nodes.map((t) => t.node))).toEqual([['a', 'b']]);
+    expect(p.commands[0]!.replacement?.instanceType).toBe('ecs.g7.2xlarge');
+  });
+});
+
 describe('nextMark: since when a node is empty or underused', () => {
   const t = (m: number) => T0 + m * MIN;
   test.each([

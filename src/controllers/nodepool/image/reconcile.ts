@@ -16,8 +16,12 @@ export function imagePolicyOf(pool: DeepReadonly<NodePool>): ImagePolicy {
 }
 
 /** The spec's image source, a Custom image checked to exist (with its name). */
-async function sourceOf(d: PoolDeps, pool: DeepReadonly<NodePool>): Promise<ImageSource> {
-  const s = imageSourceOf(pool as NodePool);
+async function sourceOf(
+  d: PoolDeps,
+  pool: DeepReadonly<NodePool>,
+  arm: boolean | undefined,
+): Promise<ImageSource> {
+  const s = imageSourceOf(pool as NodePool, arm);
   if (s.kind === 'family') return s;
   const [found] = await d.images.images([s.id]);
   if (!found) throw new ReferenceError(`spec.image.id: image ${s.id} does not exist in ${d.cloud.region}`);
@@ -63,7 +67,7 @@ function changeEvent(c: PinChange, rotates: boolean): [string, string] {
  * for all pools of that family. Leaves `r.status.image`, `r.upgradeAvailable`, and the id in `r.pinnedImage`.
  */
 export async function reconcileImage(d: PoolDeps, r: PoolReconcile): Promise<string> {
-  const source = await sourceOf(d, r.pool);
+  const source = await sourceOf(d, r.pool, r.arm);
   const family = source.kind === 'family' ? await d.images.familyImages(source.family) : [];
   const policy = imagePolicyOf(r.pool);
   const res = pinImage({

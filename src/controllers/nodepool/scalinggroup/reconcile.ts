@@ -108,7 +108,9 @@ function missingConfirmed(d: PoolDeps, r: PoolReconcile, existing: ScalingGroup 
   const since = d.state.groupMissingSince.get(r.name) ?? now;
   d.state.groupMissingSince.set(r.name, since);
   if (now - since >= GROUP_MISSING_CONFIRM_MS) return true;
-  r.progress.push(`scaling group ${r.prior.scalingGroupId} not found; looking again before recreating it`);
+  r.progress.push(
+    `scaling group ${r.prior.scalingGroupId} (status.scalingGroupId) was not found: deleted outside the operator? Looking again before recreating it from the spec`,
+  );
   r.requeueAfterMs = Math.min(r.requeueAfterMs ?? Infinity, 5_000);
   return false;
 }

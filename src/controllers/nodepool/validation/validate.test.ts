@@ -32,6 +32,8 @@ describe('validation: an immutable field changed behind admission', () => {
     { name: 'ramRoleName', kind: 'NodePool', file: 'nodepool-spot.yaml', edit: (s) => (s.ramRoleName = 'other-role'), message: /spec\.ramRoleName is immutable.*created with spec\.ramRoleName="k8s-worker-role"/ },
     { name: 'httpTokens', kind: 'NodePool', file: 'nodepool-spot.yaml', edit: (s) => (s.instanceMetadataOptions = { httpTokens: 'optional' }), message: /spec\.instanceMetadataOptions\.httpTokens is immutable/ },
     { name: 'Spot to PayAsYouGo', kind: 'NodePool', file: 'nodepool-spot.yaml', edit: (s) => (s.billing = { chargeType: 'PayAsYouGo' }), message: /cannot change between Spot and PayAsYouGo/ },
+    { name: 'resourceGroupId set', kind: 'NodePool', file: 'nodepool-spot.yaml', edit: (s) => (s.resourceGroupId = 'rg-other'), message: /spec\.resourceGroupId is immutable: it cannot be set, changed or removed.*created with spec\.resourceGroupId=\(not set\)/ },
+    { name: 'a ManagedNodePool resourceGroupId set', kind: 'ManagedNodePool', file: 'managednodepool.yaml', edit: (s) => (s.resourceGroupId = 'rg-other'), message: /spec\.resourceGroupId is immutable/ },
     { name: 'a ManagedNodePool ramRoleName', kind: 'ManagedNodePool', file: 'managednodepool.yaml', edit: (s) => (s.ramRoleName = 'other-role'), message: /spec\.ramRoleName is immutable/ },
   ];
   test.each(cases)('$name', ({ kind, file, edit, message }) => {
@@ -39,6 +41,32 @@ describe('validation: an immutable field changed behind admission', () => {
     if (!message) return expect(v.ok).toBe(true);
     expect(v).toMatchObject({ ok: false, reason: 'ImmutableFieldChanged' });
     if (!v.ok) expect(v.message).toMatch(message);
+  });
+
+  test('resourceGroupId changed or removed is refused; a record without it (an older operator) refuses neither', () => {
+    const created = { ...example('nodepool-spot.yaml') };
+    created.spec = { ...created.spec, resourceGroupId: 'rg-first' };
+    const first = poolSpecOf('NodePool', created);
+    if (!first.ok) throw new Error(JSON.stringify(first.problems));
+    const createdWith = immutableSnapshot('NodePool', first.pool.spec);
+    expect(createdWith['spec.resourceGroupId']).toBe('"rg-first"');
+    const check = (spec: Spec, recorded: Record<string, string>) =>
+      validatePool(
+        'NodePool',
+        { ...created, spec, status: { createdWith: recorded } } as unknown as CachedPool,
+        poolSpecOf('NodePool', { ...created, spec }),
+        undefined,
+        settings,
+      );
+    const changed = { ...created.spec, resourceGroupId: 'rg-second' };
+    const removed = { ...created.spec };
+    delete removed.resourceGroupId;
+    expect(check(changed, createdWith)).toMatchObject({ ok: false, reason: 'ImmutableFieldChanged' });
+    expect(check(removed, createdWith)).toMatchObject({ ok: false, reason: 'ImmutableFieldChanged' });
+    const older = { ...createdWith };
+    delete older['spec.resourceGroupId'];
+    expect(check(changed, older).ok).toBe(true);
+    expect(check(removed, older).ok).toBe(true);
   });
 
   test('a pool whose status has recorded nothing yet (created by an older operator) is not refused', () => {

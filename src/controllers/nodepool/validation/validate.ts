@@ -62,5 +62,9 @@ function immutableChange(o: CachedPool, p: NodePool): string | undefined {
   const problems = createdWithProblems('NodePool', createdWith, p.spec);
   if (problems.length === 0) return undefined;
   const what = problems.map((x) => x.message).join('; ');
-  return `${what} (the pool was created with ${problems.map((x) => `${x.path}=${createdWith[x.path] ?? '?'}`).join(', ')}; nothing is changed in the cloud until the value is restored — or create a new pool)`;
+  const was = (path: string): string => {
+    const v = createdWith[path];
+    return v === undefined ? '?' : v === 'null' ? '(not set)' : v;
+  };
+  return `${what} (the pool was created with ${problems.map((x) => `${x.path}=${was(x.path)}`).join(', ')}; nothing is changed in the cloud until the value is restored — or create a new pool)`;
 }

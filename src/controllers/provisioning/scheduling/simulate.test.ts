@@ -6,6 +6,7 @@ import {
   simulate,
   type ExistingNode,
   type Offering,
+  type Plan,
   type PoolTemplate,
   type SimPod,
 } from './index.js';
@@ -445,6 +446,105 @@ describe('simulate: every constraint decides', () => {
     expect(Math.abs(a - b)).toBeLessThanOrEqual(1);
     // and the first new one went to z-b (z-a would have been a skew of 2)
     expect(plan.nodes[0]?.zoneId).toBe('z-b');
+  });
+
+  describe('zone spread packs per zone (bin-packing with topology)', () => {
+    const zones = ['z-a', 'z-b', 'z-c'];
+    const types = ['ecs.c7.large', 'ecs.g7.large', 'ecs.g7.xlarge', 'ecs.g7.2xlarge', 'ecs.g7.4xlarge'];
+    const spreadPool = pool('spread', types, { zones, room: 1000 });
+    const spreadSpec = {
+      ...req('1', '2Gi'),
+      topologySpreadConstraints: [
+        {
+          maxSkew: 1,
+          topologyKey: 'topology.kubernetes.io/zone',
+          whenUnsatisfiable: 'DoNotSchedule',
+          labelSelector: { matchLabels: { app: 'spread' } },
+        },
+      ],
+    };
+    const perZone = (plan: Plan): Record<string, number> => {
+      const out: Record<string, number> = {};
+      for (const n of plan.nodes) out[n.zoneId] = (out[n.zoneId] ?? 0) + n.pods.length;
+      return out;
+    };
+    /** The plan's new nodes as the next pass sees them: launched, not registered (in flight). */
+    const inFlight = (plan: Plan, prefix: string): ExistingNode[] =>
+      plan.nodes.map((n, i) => {
+        const o = spreadPool.offerings.find(
+          (x) => x.instanceType === n.instanceType && x.zoneId === n.zoneId,
+        )!;
+        return {
+          name: `${prefix}-${i}`,
+          pool: n.pool,
+          labels: o.labels,
+          taints: [],
+          allocatable: o.allocatable,
+          used: { cpuMilli: 0, memoryMiB: 0, gpus: 0, pods: 0 },
+          pods: [],
+          hostPorts: [],
+          inFlight: true,
+          daemonSetsPending: true,
+        };
+      });
+
+    test('300 pods over 3 zones: a handful of big nodes per zone, not one small node per pod', () => {
+      const plan = simulate({ pods: many(300, spreadSpec, { app: 'spread' }), pools: [spreadPool] });
+      expect(plan.unschedulable.size).toBe(0);
+      expect(perZone(plan)).toEqual({ 'z-a': 100, 'z-b': 100, 'z-c': 100 });
+      // g7.4xlarge holds 15 of them (15.85 CPU allocatable): 6 full ones and one for the last 10 in each zone
+      expect(plan.nodes).toHaveLength(21);
+      const full = plan.nodes.filter((n) => n.instanceType === 'ecs.g7.4xlarge' && n.pods.length === 15);
+      expect(full).toHaveLength(18);
+    });
+
+    test("a second pass with the first pass's launches in flight launches nothing", () => {
+      const pods = many(300, spreadSpec, { app: 'spread' });
+      const first = simulate({ pods, pools: [spreadPool] });
+      const second = simulate({ pods, pools: [spreadPool], existing: inFlight(first, 'launched') });
+      expect(second.nodes).toHaveLength(0);
+      expect(second.onExisting.size).toBe(300);
+      expect(second.unschedulable.size).toBe(0);
+    });
+
+    test('nodes in flight in every zone (7 × g7.4xlarge each: 105 places) take all 300: no new launch', () => {
+      const big = (zone: string, i: number): ExistingNode => {
+        const o = spreadPool.offerings.find((x) => x.instanceType === 'ecs.g7.4xlarge' && x.zoneId === zone)!;
+        return {
+          name: `i-${zone}-${i}`,
+          pool: 'spread',
+          labels: o.labels,
+          taints: [],
+          allocatable: o.allocatable,
+          used: { cpuMilli: 0, memoryMiB: 0, gpus: 0, pods: 0 },
+          pods: [],
+          hostPorts: [],
+          inFlight: true,
+          daemonSetsPending: true,
+        };
+      };
+      const existing = zones.flatMap((z) => Array.from({ length: 7 }, (_, i) => big(z, i)));
+      const plan = simulate({
+        pods: many(300, spreadSpec, { app: 'spread' }),
+        pools: [spreadPool],
+        existing,
+      });
+      expect(plan.nodes).toHaveLength(0);
+      expect(plan.onExisting.size).toBe(300);
+    });
+
+    test('pods arriving in batches: each pass launches only for the pods the nodes in flight cannot hold', () => {
+      const pods = many(300, spreadSpec, { app: 'spread' });
+      let existing: ExistingNode[] = [];
+      for (let k = 60; k <= 300; k += 60) {
+        const plan = simulate({ pods: pods.slice(0, k), pools: [spreadPool], existing });
+        // the pods of the earlier passes stay on the nodes launched for them
+        for (const p of pods.slice(0, k - 60)) expect(plan.onExisting.has(p.key)).toBe(true);
+        existing = [...existing, ...inFlight(plan, `pass-${k}`)];
+      }
+      // five passes of 60 (20 per zone): at most two nodes per zone and pass
+      expect(existing.length).toBeLessThanOrEqual(30);
+    });
   });
 
   test('topology spread on hostname: at most maxSkew per new node', () => {

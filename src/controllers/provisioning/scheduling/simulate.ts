@@ -268,12 +268,20 @@ class Simulation {
     return ok;
   }
 
-  /** First node (from the group's cursor) the pod fits on now. */
+  /**
+   * First node (from the group's cursor) the pod fits on now. The cursor only passes nodes the group can never
+   * fit again (they only fill up); a node outside the zones allowed now is not passed: a zone spread allows its
+   * zone again once the other zones have caught up.
+   */
   private findNode(g: Group): SimNode | undefined {
+    const zones = this.allowedZones(g);
     for (let i = g.cursor; i < this.nodes.length; i++) {
       const n = this.nodes[i]!;
-      if (this.fitsNode(g, n)) return n;
-      if (i === g.cursor) g.cursor++;
+      if (!this.fitsNode(g, n)) {
+        if (i === g.cursor) g.cursor++;
+        continue;
+      }
+      if (zones === undefined || n.zone === undefined || zones.has(n.zone)) return n;
     }
     return undefined;
   }
@@ -299,9 +307,7 @@ class Simulation {
         if (here + 1 > s.maxSkew) return false;
       }
     }
-    if (n.zone === undefined) return true;
-    const zones = this.allowedZones(g);
-    return zones === undefined || zones.has(n.zone);
+    return true;
   }
 
   /** Hostname anti-affinity both ways: the pod's terms against the node's pods, and theirs against it. */
@@ -396,19 +402,36 @@ class Simulation {
     return allowed;
   }
 
+  /**
+   * How many of the group's pods still to place (this one included) a new node may take: a zone spread shares
+   * them among its zones, a hostname spread allows `maxSkew` per node, anti-affinity to its own kind one.
+   */
+  private podsToCome(g: Group): number {
+    const p = g.pod;
+    let n = g.left + 1;
+    const zoneSpread = p.spread.some((s) => s.topologyKey === ZONE_LABEL);
+    if (zoneSpread && g.domains && g.domains.size > 1) n = Math.ceil(n / g.domains.size);
+    for (const s of p.spread)
+      if (s.topologyKey === HOSTNAME_LABEL && selectorMatches(s.selector, p.labels))
+        n = Math.min(n, s.maxSkew);
+    if (p.antiAffinity.some((t) => t.topologyKey === HOSTNAME_LABEL && termSelects(t, p.namespace, p))) n = 1;
+    return n;
+  }
+
   /** A new node for the pod: the highest-priority pool with room, then the lowest price per packed pod. */
   private openNode(g: Group): SimNode | undefined {
     if (this.input.maxNewNodes !== undefined && this.newCount >= this.input.maxNewNodes) return undefined;
     const p = g.pod;
     if (!this.hostAffinityAllows(p, [])) return undefined;
     const zones = this.allowedZones(g);
+    const toCome = this.podsToCome(g);
     let best: { option: Option; perPod: number; priority: number } | undefined;
     for (const pool of this.input.pools) {
       if ((this.room.get(pool) ?? 0) <= 0) continue;
       if (best && pool.priority < best.priority) continue;
       for (const o of this.newOptions.get(pool) ?? []) {
         if ((zones && !zones.has(o.zone!)) || !this.compatible(g, o, pool.taints)) continue;
-        const perPod = o.price / Math.max(1, Math.min(copies(p.requests, o.capacity), g.left + 1));
+        const perPod = o.price / Math.max(1, Math.min(copies(p.requests, o.capacity), toCome));
         if (!best || pool.priority > best.priority || perPod < best.perPod)
           best = { option: o, perPod, priority: pool.priority };
       }
