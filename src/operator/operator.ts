@@ -30,23 +30,28 @@ export interface OperatorHandle {
   isLeader(): boolean;
 }
 
-/**
- * The manager: shared informers start at once on every replica (a standby has warm caches), `/healthz`,
- * `/readyz` (every informer synced) and `/metrics` are served, and the controllers run only while this replica
- * holds the Lease. Losing the lease stops the controllers and ends the operator with EXIT.lostLease.
- */
-export async function startOperator(
-  settings: Settings,
-  opts: {
-    logger?: Logger;
-    clock?: Clock;
-    /**
-     * Called the instant the Lease is lost, after every write has been fenced off (`run` ends the process
-     * within 2 s of it, whatever is still pending).
-     */
-    onLeaseLost?: () => void;
-  } = {},
-): Promise<OperatorHandle> {
+export interface OperatorOptions {
+  logger?: Logger;
+  clock?: Clock;
+  /**
+   * Called the instant the Lease is lost, after every write has been fenced off (`run` ends the process
+   * within 2 s of it, whatever is still pending).
+   */
+  onLeaseLost?: () => void;
+}
+
+/** What the operator is made of: the API client, informers, Events, metrics, the cloud and the controllers. */
+interface Parts {
+  log: Logger;
+  clock: Clock;
+  metrics: RuntimeMetrics;
+  fence: AbortController;
+  client: KubeClient;
+  informers: InformerFactory;
+  controllers: Controller[];
+}
+
+function buildParts(settings: Settings, opts: OperatorOptions): Parts {
   const log =
     opts.logger ?? createLogger({ level: settings.logLevel, pretty: settings.logFormat === 'pretty' });
   const clock = opts.clock ?? systemClock;
@@ -91,103 +96,152 @@ export async function startOperator(
     cloud,
     join,
   });
-  informers.start();
-  // what bursts of reconciles grow V8's heap by is given back once they are over (memory.ts)
-  const stopMemoryRelease = startMemoryRelease({
-    clock,
-    onRelease: (slack) => log.debug({ slackMB: Math.round(slack / 1048576) }, 'released unused heap'),
-  });
+  return { log, clock, metrics, fence, client, informers, controllers };
+}
 
-  let stopping = false;
-  const endpoints: HttpEndpoint[] = [];
-  const cleanup = async (): Promise<void> => {
-    stopMemoryRelease();
-    await informers.stop();
-    await Promise.all(endpoints.map((e) => e.close()));
-    await client.close();
-  };
-  let health: HttpEndpoint | undefined;
-  let metricsEndpoint: HttpEndpoint | undefined;
-  try {
-    if (settings.healthProbeBindAddress) {
-      health = await serve(settings.healthProbeBindAddress, {
+/** `/healthz` and `/readyz` (every informer synced, not shutting down), and `/metrics`, where the settings say. */
+async function serveEndpoints(
+  settings: Settings,
+  p: Parts,
+  stopping: () => boolean,
+): Promise<{ health?: HttpEndpoint | undefined; metrics?: HttpEndpoint | undefined }> {
+  const health = settings.healthProbeBindAddress
+    ? await serve(settings.healthProbeBindAddress, {
         '/healthz': async () => ({ status: 200, body: 'ok\n' }),
         '/readyz': async () => {
-          const unsynced = informers.unsynced();
-          if (stopping) return { status: 503, body: 'shutting down\n' };
+          const unsynced = p.informers.unsynced();
+          if (stopping()) return { status: 503, body: 'shutting down\n' };
           return unsynced.length === 0
             ? { status: 200, body: 'ok\n' }
             : { status: 503, body: `caches not synced: ${unsynced.join(', ')}\n` };
         },
-      });
-      endpoints.push(health);
-    }
-    if (settings.metricsBindAddress) {
-      metricsEndpoint = await serve(settings.metricsBindAddress, {
-        '/metrics': async () => {
-          const m = await metrics.text();
-          return { status: 200, body: m.body, contentType: m.contentType };
-        },
-      });
-      endpoints.push(metricsEndpoint);
-    }
+      })
+    : undefined;
+  try {
+    const metrics = settings.metricsBindAddress
+      ? await serve(settings.metricsBindAddress, {
+          '/metrics': async () => {
+            const m = await p.metrics.text();
+            return { status: 200, body: m.body, contentType: m.contentType };
+          },
+        })
+      : undefined;
+    return { health, metrics };
   } catch (err) {
-    await cleanup();
+    await health?.close();
     throw err;
   }
+}
+
+function newElector(settings: Settings, p: Parts): LeaderElector | undefined {
+  if (!settings.leaderElect) return undefined;
+  return new LeaderElector({
+    client: p.client,
+    namespace: settings.leaderElectionNamespace,
+    name: settings.leaderElectionId,
+    identity: settings.identity,
+    leaseDurationMs: settings.leaseDuration,
+    renewDeadlineMs: settings.renewDeadline,
+    retryPeriodMs: settings.retryPeriod,
+    clock: p.clock,
+    logger: p.log,
+    metrics: p.metrics,
+    fence: p.fence,
+  });
+}
+
+/**
+ * The controllers' run: they start once the Lease is held (at once without leader election) and run until
+ * `holdStop` aborts, or the Lease is lost (then they are stopped at once: another replica may be reconciling).
+ */
+async function runControllers(
+  settings: Settings,
+  p: Parts,
+  elector: LeaderElector | undefined,
+  signals: { acquireStop: AbortSignal; holdStop: AbortSignal },
+): Promise<number> {
+  try {
+    if (elector) {
+      if (!(await elector.acquire(signals.acquireStop))) return EXIT.ok;
+    } else {
+      p.metrics.leaderStatus(settings.leaderElectionId, true);
+    }
+    for (const c of p.controllers) void c.start();
+    if (!elector) {
+      await new Promise<void>((resolve) =>
+        signals.holdStop.addEventListener('abort', () => resolve(), { once: true }),
+      );
+      return EXIT.ok;
+    }
+    const outcome = await elector.hold(signals.holdStop);
+    if (outcome === 'lost') {
+      // another replica may already be reconciling: stop at once, do not wait for in-flight work
+      await stopAll(p.controllers, 0);
+      return EXIT.lostLease;
+    }
+    return EXIT.ok;
+  } catch (err) {
+    p.log.error({ err }, 'the operator failed');
+    return EXIT.failed;
+  }
+}
+
+async function stopAll(controllers: readonly Controller[], deadlineMs: number): Promise<void> {
+  await Promise.all(controllers.map((c) => c.stop(deadlineMs)));
+}
+
+/**
+ * Starts the informers (at once on every replica: a standby has warm caches) and the heap release; `cleanup`
+ * stops them, closes the endpoints served and the API client.
+ */
+function startRunning(p: Parts): { endpoints: HttpEndpoint[]; cleanup: () => Promise<void> } {
+  p.informers.start();
+  // what bursts of reconciles grow V8's heap by is given back once they are over (memory.ts)
+  const stopMemoryRelease = startMemoryRelease({
+    clock: p.clock,
+    onRelease: (slack) => p.log.debug({ slackMB: Math.round(slack / 1048576) }, 'released unused heap'),
+  });
+  const endpoints: HttpEndpoint[] = [];
+  const cleanup = async (): Promise<void> => {
+    stopMemoryRelease();
+    await p.informers.stop();
+    await Promise.all(endpoints.map((e) => e.close()));
+    await p.client.close();
+  };
+  return { endpoints, cleanup };
+}
+
+/**
+ * The manager: shared informers start at once on every replica (a standby has warm caches), `/healthz`,
+ * `/readyz` (every informer synced) and `/metrics` are served, and the controllers run only while this replica
+ * holds the Lease. Losing the lease stops the controllers and ends the operator with EXIT.lostLease.
+ */
+export async function startOperator(settings: Settings, opts: OperatorOptions = {}): Promise<OperatorHandle> {
+  const p = buildParts(settings, opts);
+  const { log } = p;
+  const running = startRunning(p);
+  let stopping = false;
+  let served: Awaited<ReturnType<typeof serveEndpoints>>;
+  try {
+    served = await serveEndpoints(settings, p, () => stopping);
+  } catch (err) {
+    await running.cleanup();
+    throw err;
+  }
+  const { health, metrics: metricsEndpoint } = served;
+  for (const e of [health, metricsEndpoint]) if (e) running.endpoints.push(e);
   log.info({ healthPort: health?.port, metricsPort: metricsEndpoint?.port }, 'serving probes and metrics');
 
   // acquiring stops at once on shutdown; renewing goes on until the controllers have stopped, so the lease
   // never lapses while a reconcile is still finishing
   const acquireStop = new AbortController();
   const holdStop = new AbortController();
-  const elector = settings.leaderElect
-    ? new LeaderElector({
-        client,
-        namespace: settings.leaderElectionNamespace,
-        name: settings.leaderElectionId,
-        identity: settings.identity,
-        leaseDurationMs: settings.leaseDuration,
-        renewDeadlineMs: settings.renewDeadline,
-        retryPeriodMs: settings.retryPeriod,
-        clock,
-        logger: log,
-        metrics,
-        fence,
-      })
-    : undefined;
-  fence.signal.addEventListener('abort', () => opts.onLeaseLost?.(), { once: true });
-
-  const stopControllers = async (deadlineMs: number): Promise<void> => {
-    await Promise.all(controllers.map((c) => c.stop(deadlineMs)));
-  };
-
-  const exited = (async (): Promise<number> => {
-    try {
-      if (elector) {
-        if (!(await elector.acquire(acquireStop.signal))) return EXIT.ok;
-      } else {
-        metrics.leaderStatus(settings.leaderElectionId, true);
-      }
-      for (const c of controllers) void c.start();
-      if (!elector) {
-        await new Promise<void>((resolve) =>
-          holdStop.signal.addEventListener('abort', () => resolve(), { once: true }),
-        );
-        return EXIT.ok;
-      }
-      const outcome = await elector.hold(holdStop.signal);
-      if (outcome === 'lost') {
-        // another replica may already be reconciling: stop at once, do not wait for in-flight work
-        await stopControllers(0);
-        return EXIT.lostLease;
-      }
-      return EXIT.ok;
-    } catch (err) {
-      log.error({ err }, 'the operator failed');
-      return EXIT.failed;
-    }
-  })();
+  const elector = newElector(settings, p);
+  p.fence.signal.addEventListener('abort', () => opts.onLeaseLost?.(), { once: true });
+  const exited = runControllers(settings, p, elector, {
+    acquireStop: acquireStop.signal,
+    holdStop: holdStop.signal,
+  });
 
   let stopped: Promise<number> | undefined;
   const stop = (): Promise<number> => {
@@ -195,11 +249,11 @@ export async function startOperator(
       stopping = true;
       log.info({ deadlineMs: settings.gracefulShutdownTimeout }, 'shutting down');
       acquireStop.abort();
-      await stopControllers(settings.gracefulShutdownTimeout);
+      await stopAll(p.controllers, settings.gracefulShutdownTimeout);
       holdStop.abort();
       const code = await exited;
       await elector?.release();
-      await cleanup();
+      await running.cleanup();
       log.info('stopped');
       return code;
     })();

@@ -105,6 +105,36 @@ export interface DrainRequest {
   abandonUnreachable?: boolean | undefined;
 }
 
+/** What one drain step did and what still blocks it. */
+interface StepActions {
+  evicted: PodRef[];
+  deleted: PodRef[];
+  blockers: DrainBlocker[];
+}
+
+/** The pods that still have to leave the Node: not ignored, and not force-deleted by this step. */
+function podsToMove(items: readonly Pod[], forced: readonly PodRef[]): Pod[] {
+  return items.filter(
+    (p) =>
+      podDisposition(p) !== 'ignore' &&
+      !forced.some((f) => f.name === p.metadata.name && f.namespace === (p.metadata.namespace ?? 'default')),
+  );
+}
+
+/** Every pod still to go, sorted: the blockers, and the pods this step evicted or deleted (now terminating). */
+function blockersAfter(step: StepActions): DrainBlocker[] {
+  const blockers = [...step.blockers];
+  for (const ref of [...step.evicted, ...step.deleted])
+    blockers.push({
+      pod: ref,
+      reason: 'Terminating',
+      message: step.evicted.includes(ref) ? 'evicted' : 'deleted (finished)',
+    });
+  return blockers.sort((a, b) =>
+    `${a.pod.namespace}/${a.pod.name}`.localeCompare(`${b.pod.namespace}/${b.pod.name}`),
+  );
+}
+
 /** Retry hints (ms) by what the drain waits for. */
 const RETRY = {
   afterAction: 1_000,
@@ -143,18 +173,9 @@ export class Drainer {
     const { node, startedAt, fresh } = started;
 
     const { items } = await this.pods.list({ fieldSelector: `spec.nodeName=${req.node}` });
-    const evicted: PodRef[] = [];
-    const deleted: PodRef[] = [];
-    const blockers: DrainBlocker[] = [];
     const unreachable = req.abandonUnreachable === true && isUnreachable(node);
     const forced = unreachable ? await this.forceDeletePastGrace(items, req, node, log) : [];
-    const todo = items.filter(
-      (p) =>
-        podDisposition(p) !== 'ignore' &&
-        !forced.some(
-          (f) => f.name === p.metadata.name && f.namespace === (p.metadata.namespace ?? 'default'),
-        ),
-    );
+    const todo = podsToMove(items, forced);
     if (fresh) {
       this.deps.metrics?.drain(req.pool, 'started');
       await this.event(
@@ -165,85 +186,16 @@ export class Drainer {
         `cordoned node ${req.node} and draining it: ${todo.length} pod(s) to move`,
       );
     }
-    await Promise.all(
-      todo.map(async (pod) => {
-        const ref = refOf(pod);
-        switch (podDisposition(pod)) {
-          case 'terminating':
-            blockers.push({ pod: ref, reason: 'Terminating', message: 'terminating' });
-            return;
-          case 'protected':
-            blockers.push({
-              pod: ref,
-              reason: 'DoNotDisrupt',
-              message: `annotated ${doNotDisruptBy(pod) ?? Annotation.doNotDisrupt}: never evicted`,
-            });
-            return;
-          case 'delete':
-            if (await this.deleteFinished(pod)) {
-              deleted.push(ref);
-              this.deps.metrics?.eviction(req.pool, 'finished_deleted');
-              log.info(
-                { action: 'delete-finished-pod', pod: `${ref.namespace}/${ref.name}` },
-                'deleted a finished pod of a draining node',
-              );
-            }
-            return;
-          case 'evict': {
-            const outcome = await this.evict(pod);
-            if (outcome === 'evicted') {
-              evicted.push(ref);
-              this.deps.metrics?.eviction(req.pool, 'evicted');
-              log.info(
-                { action: 'evict', pod: `${ref.namespace}/${ref.name}` },
-                'evicted a pod of a draining node',
-              );
-            } else if (outcome !== 'gone') {
-              blockers.push({ pod: ref, ...outcome });
-              this.deps.metrics?.eviction(
-                req.pool,
-                outcome.reason === 'PodDisruptionBudget' ? 'pdb_blocked' : 'failed',
-              );
-              log.info(
-                {
-                  action: 'evict-blocked',
-                  pod: `${ref.namespace}/${ref.name}`,
-                  reason: outcome.reason,
-                  message: outcome.message,
-                },
-                'an eviction was refused',
-              );
-            }
-            return;
-          }
-          case 'ignore':
-            return;
-        }
-      }),
-    );
+    const step: StepActions = { evicted: [], deleted: [], blockers: [] };
+    await Promise.all(todo.map((pod) => this.movePod(pod, req, log, step)));
 
+    const { evicted, deleted } = step;
     const base = { node: req.node, startedAt, evicted, deleted, ...(forced.length > 0 ? { forced } : {}) };
     if (todo.length === 0) {
-      const key = `${req.node}@${startedAt}`;
-      if (!this.reportedDrained.has(key)) {
-        this.reportedDrained.add(key);
-        if (this.reportedDrained.size > 4096)
-          this.reportedDrained.delete(this.reportedDrained.values().next().value!);
-        log.info({ action: 'drained' }, 'the node is drained');
-        this.deps.metrics?.drain(req.pool, 'done');
-        await this.event(node, req, 'Normal', DrainEvent.Drained, `node ${req.node} is drained`);
-      }
+      await this.reportDrained(node, req, startedAt, log);
       return { ...base, state: 'done' };
     }
-    for (const ref of [...evicted, ...deleted])
-      blockers.push({
-        pod: ref,
-        reason: 'Terminating',
-        message: evicted.includes(ref) ? 'evicted' : 'deleted (finished)',
-      });
-    blockers.sort((a, b) =>
-      `${a.pod.namespace}/${a.pod.name}`.localeCompare(`${b.pod.namespace}/${b.pod.name}`),
-    );
+    const blockers = blockersAfter(step);
     const elapsedMs = Math.max(0, this.deps.clock.now() - Date.parse(startedAt));
     const pastTimeout = elapsedMs >= req.drainTimeoutMs;
     if (pastTimeout) await this.reportBlocked(node, req, blockers, elapsedMs, log);
@@ -255,6 +207,79 @@ export class Drainer {
       elapsedMs,
       pastTimeout,
     };
+  }
+
+  /** What one pod of the draining Node needs now, by its disposition; what was done or blocks goes in `step`. */
+  private async movePod(pod: Pod, req: DrainRequest, log: Logger, step: StepActions): Promise<void> {
+    const ref = refOf(pod);
+    switch (podDisposition(pod)) {
+      case 'terminating':
+        step.blockers.push({ pod: ref, reason: 'Terminating', message: 'terminating' });
+        return;
+      case 'protected':
+        step.blockers.push({
+          pod: ref,
+          reason: 'DoNotDisrupt',
+          message: `annotated ${doNotDisruptBy(pod) ?? Annotation.doNotDisrupt}: never evicted`,
+        });
+        return;
+      case 'delete':
+        if (await this.deleteFinished(pod)) {
+          step.deleted.push(ref);
+          this.deps.metrics?.eviction(req.pool, 'finished_deleted');
+          log.info(
+            { action: 'delete-finished-pod', pod: `${ref.namespace}/${ref.name}` },
+            'deleted a finished pod of a draining node',
+          );
+        }
+        return;
+      case 'evict':
+        return this.evictForDrain(pod, ref, req, log, step);
+      case 'ignore':
+        return;
+    }
+  }
+
+  private async evictForDrain(
+    pod: Pod,
+    ref: PodRef,
+    req: DrainRequest,
+    log: Logger,
+    step: StepActions,
+  ): Promise<void> {
+    const outcome = await this.evict(pod);
+    if (outcome === 'evicted') {
+      step.evicted.push(ref);
+      this.deps.metrics?.eviction(req.pool, 'evicted');
+      log.info({ action: 'evict', pod: `${ref.namespace}/${ref.name}` }, 'evicted a pod of a draining node');
+    } else if (outcome !== 'gone') {
+      step.blockers.push({ pod: ref, ...outcome });
+      this.deps.metrics?.eviction(
+        req.pool,
+        outcome.reason === 'PodDisruptionBudget' ? 'pdb_blocked' : 'failed',
+      );
+      log.info(
+        {
+          action: 'evict-blocked',
+          pod: `${ref.namespace}/${ref.name}`,
+          reason: outcome.reason,
+          message: outcome.message,
+        },
+        'an eviction was refused',
+      );
+    }
+  }
+
+  /** The Drained log line, metric and Event: once per drain (node and start time). */
+  private async reportDrained(node: Node, req: DrainRequest, startedAt: string, log: Logger): Promise<void> {
+    const key = `${req.node}@${startedAt}`;
+    if (this.reportedDrained.has(key)) return;
+    this.reportedDrained.add(key);
+    if (this.reportedDrained.size > 4096)
+      this.reportedDrained.delete(this.reportedDrained.values().next().value!);
+    log.info({ action: 'drained' }, 'the node is drained');
+    this.deps.metrics?.drain(req.pool, 'done');
+    await this.event(node, req, 'Normal', DrainEvent.Drained, `node ${req.node} is drained`);
   }
 
   /**

@@ -150,6 +150,22 @@ describe('decide: a client certificate only for a member instance without a Node
     expect(decide(claim, facts({ pool: undefined, poolExists: false })).kind).toBe('deny');
     expect(decide(claim, facts({ pool: undefined, poolExists: true })).kind).toBe('ignore');
   });
+  test.each([
+    ['Pending', 'approve'],
+    ['Starting', 'approve'],
+    ['Running', 'approve'],
+    ['Stopping', 'deny'],
+    ['Stopped', 'deny'],
+    [undefined, 'deny'],
+  ] as const)('a member instance that is %s: %s', (status, kind) => {
+    const f = facts({ pool: { ...facts().pool!, members: [{ ...member, status }] } });
+    expect(decide(claim, f).kind).toBe(kind);
+  });
+  test('a member without a private IP yet has no node name: the request waits, then is denied', () => {
+    const f = facts({ pool: { ...facts().pool!, members: [{ ...member, privateIp: undefined }] } });
+    expect(decide(claim, f).kind).toBe('wait');
+    expect(decide(claim, { ...f, ageMs: MEMBER_GRACE_MS }).kind).toBe('deny');
+  });
   test('a member ESS is removing (scale-in, its hook wait): denied, naming the state; InService and Pending approved', () => {
     const withState = (lifecycleState: string) =>
       decide(claim, facts({ pool: { ...facts().pool!, members: [{ ...member, lifecycleState }] } }));

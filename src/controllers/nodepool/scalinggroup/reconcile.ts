@@ -147,8 +147,53 @@ async function operationFirst(
   return r.status.operation.id;
 }
 
-/** An Event for each change an ensure made (a new group's writes are not announced as restores). */
-async function announce(
+/** The pool's group: by the id the status names, else by its name and the cluster tag. */
+async function findGroup(d: PoolDeps, r: PoolReconcile): Promise<ScalingGroup | undefined> {
+  const groupName = scalingGroupSpecOf(r.pool as NodePool, {
+    cluster: d.cluster,
+    current: { desired: 0, members: 0 },
+  }).name;
+  return d.cloud.findScalingGroup({ id: r.prior.scalingGroupId, name: groupName, cluster: d.cluster });
+}
+
+/** Group and configuration brought to the spec (`ensureScalingGroup`); what the operator knows of them kept. */
+async function ensureGroup(
+  d: PoolDeps,
+  r: PoolReconcile,
+  existing: ScalingGroup | undefined,
+  spec: ScalingGroupSpec,
+  operationId: string,
+): Promise<EnsureResult> {
+  const known = existing ? d.state.knownGroups.get(r.name, existing.id) : undefined;
+  const launch = launchSpecOf(r.pool as NodePool, {
+    cluster: d.cluster,
+    imageId: r.resolved!.imageId,
+    userData: r.resolved!.userData,
+    password: r.resolved!.password?.value,
+  });
+  const retry =
+    !existing && r.prior.operation?.action === 'CreateScalingGroup' && r.prior.operation.id === operationId;
+  const ensured = await ensureScalingGroup(d.cloud, {
+    groupId: existing?.id,
+    current: existing,
+    known,
+    group: spec,
+    launch,
+    operationId,
+    retry,
+    ...(r.resolved!.password ? { passwordRevision: r.resolved!.password.revision } : {}),
+  });
+  if (
+    !known ||
+    known.configurationId !== ensured.known.configurationId ||
+    known.configurationName !== ensured.known.configurationName
+  )
+    d.state.knownGroups.set(r.name, ensured.group.id, ensured.known);
+  return ensured;
+}
+
+/** An Event for each change made to the group or its configuration. */
+async function announceChanges(
   d: PoolDeps,
   r: PoolReconcile,
   ensured: EnsureResult,
@@ -182,6 +227,19 @@ async function announce(
   }
 }
 
+/** The members after the ensure: none for a group created now, read again after a change, else the listing. */
+async function membersAfter(
+  d: PoolDeps,
+  r: PoolReconcile,
+  ensured: EnsureResult,
+  before: PoolInstance[],
+): Promise<PoolInstance[]> {
+  // a group created just now has no instance yet: not read until next time
+  if (ensured.changes.includes('created scaling group')) return [];
+  if (ensured.changes.length === 0) return before;
+  return d.cloud.listPoolInstances(ensured.group.id);
+}
+
 /**
  * The scaling group sub-reconciler: finds the group, lists its members (or keeps them at rest), decides the
  * sizes, and brings group and configuration to the spec (`ensureScalingGroup` → `planScalingGroup`), with an
@@ -190,15 +248,7 @@ async function announce(
  * the group the status names was not found and is not yet confirmed gone (nothing else runs then).
  */
 export async function reconcileScalingGroup(d: PoolDeps, r: PoolReconcile): Promise<boolean> {
-  const groupName = scalingGroupSpecOf(r.pool as NodePool, {
-    cluster: d.cluster,
-    current: { desired: 0, members: 0 },
-  }).name;
-  const existing = await d.cloud.findScalingGroup({
-    id: r.prior.scalingGroupId,
-    name: groupName,
-    cluster: d.cluster,
-  });
+  const existing = await findGroup(d, r);
   if (!missingConfirmed(d, r, existing)) return false;
   const instances0 = await members(d, r, existing);
   const { spec, wanted } = groupSpecFor(
@@ -211,49 +261,18 @@ export async function reconcileScalingGroup(d: PoolDeps, r: PoolReconcile): Prom
   );
   r.wanted = wanted;
   const operationId = await operationFirst(d, r, existing);
-  const known = existing ? d.state.knownGroups.get(r.name, existing.id) : undefined;
-  const launch = launchSpecOf(r.pool as NodePool, {
-    cluster: d.cluster,
-    imageId: r.resolved!.imageId,
-    userData: r.resolved!.userData,
-    password: r.resolved!.password?.value,
-  });
-  const retry =
-    !existing && r.prior.operation?.action === 'CreateScalingGroup' && r.prior.operation.id === operationId;
-  const ensured = await ensureScalingGroup(d.cloud, {
-    groupId: existing?.id,
-    current: existing,
-    known,
-    group: spec,
-    launch,
-    operationId,
-    retry,
-    ...(r.resolved!.password ? { passwordRevision: r.resolved!.password.revision } : {}),
-  });
+  const ensured = await ensureGroup(d, r, existing, spec, operationId);
   if (r.status.operation?.action === 'CreateScalingGroup') delete r.status.operation;
-  const group = ensured.group;
-  if (
-    !known ||
-    known.configurationId !== ensured.known.configurationId ||
-    known.configurationName !== ensured.known.configurationName
-  )
-    d.state.knownGroups.set(r.name, group.id, ensured.known);
-  await announce(d, r, ensured, existing !== undefined);
+  await announceChanges(d, r, ensured, existing !== undefined);
   r.log.debug(
-    { action: 'ensure', scalingGroupId: group.id, changes: ensured.changes },
+    { action: 'ensure', scalingGroupId: ensured.group.id, changes: ensured.changes },
     'scaling group ensured',
   );
-  // a group created just now has no instance yet: not read until next time
-  const createdNow = ensured.changes.includes('created scaling group');
-  r.instances = createdNow
-    ? []
-    : ensured.changes.length > 0
-      ? await d.cloud.listPoolInstances(group.id)
-      : instances0;
+  r.instances = await membersAfter(d, r, ensured, instances0);
   if (ensured.changes.length > 0) r.reusedListing = false;
-  r.group = group;
+  r.group = ensured.group;
   r.ensured = ensured;
-  r.status.scalingGroupId = group.id;
+  r.status.scalingGroupId = ensured.group.id;
   r.status.scalingConfigurationId = ensured.configurationId;
   await moveInstances(d, r, spec.resourceGroupId);
   return true;
