@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { Annotation } from '../../../apis/v1beta1/constants.js';
 import type { NodePool } from '../../../apis/v1beta1/index.js';
+import { poolInstance } from '../../../cloud/fake/instances.js';
 import type { PoolInstance } from '../../../cloud/types.js';
 import type { Node, Pod } from '../../../kube/index.js';
 import type { DeepReadonly } from '../../../util/readonly.js';
@@ -8,29 +9,7 @@ import type { Candidate, PoolView } from '../types.js';
 import { deletion, essHook, registrationMethod, scaleIn } from './index.js';
 import { deletedNodeCommands } from './deleted-node.js';
 
-const inst = (id: string, over: Partial<PoolInstance> = {}): PoolInstance => ({
-  instanceId: id,
-  status: 'Running',
-  zoneId: 'z',
-  instanceType: 't',
-  chargeType: 'PostPaid',
-  spotStrategy: 'NoSpot',
-  privateIp: undefined,
-  vSwitchId: undefined,
-  hostName: undefined,
-  imageId: undefined,
-  tags: {},
-  locks: [],
-  creationTime: undefined,
-  expiredTime: undefined,
-  deletionProtection: false,
-  lifecycleState: 'InService',
-  healthy: true,
-  creationType: 'AutoCreated',
-  scalingConfigurationId: undefined,
-  reclaiming: false,
-  ...over,
-});
+const inst = poolInstance;
 const node = (
   name: string,
   created: string,
